@@ -3,8 +3,8 @@ package diff
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"io"
+	"sort"
 	"strings"
 )
 
