@@ -1,0 +1,333 @@
+package intrinsic_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/sluicehq/sluice/workflow/intrinsic"
+	"github.com/sluicehq/sluice/workflow/jsonpath"
+)
+
+// corpusDir returns the ASL conformance corpus: $SLUICE_CONFORMANCE or
+// ../../../shared/conformance/asl. Missing, it fails under CI=true and
+// skips otherwise.
+func corpusDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("SLUICE_CONFORMANCE")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "conformance", "asl")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cases")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("conformance corpus missing at %s (set SLUICE_CONFORMANCE): %v", dir, err)
+		}
+		t.Skipf("conformance corpus missing at %s: %v", dir, err)
+	}
+	return dir
+}
+
+type corpusCase struct {
+	Name       string          `json:"name"`
+	Definition json.RawMessage `json:"definition"`
+	Input      json.RawMessage `json:"input"`
+	Expect     struct {
+		Status string          `json:"status"`
+		Output json.RawMessage `json:"output"`
+		Error  *string         `json:"error"`
+	} `json:"expect"`
+	Ignore []string `json:"ignore"`
+}
+
+func decode(t *testing.T, raw []byte) any {
+	t.Helper()
+	if len(raw) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	return v
+}
+
+// passCase is a machine of one JSONPath Pass state with Parameters.
+type passCase struct {
+	InputPath, ResultPath, OutputPath *string
+	Parameters                        map[string]any
+}
+
+// singlePass extracts the Pass state, or reports false.
+func singlePass(t *testing.T, def any) (passCase, bool) {
+	m, _ := def.(map[string]any)
+	if m == nil || m["QueryLanguage"] != nil {
+		return passCase{}, false
+	}
+	states, _ := m["States"].(map[string]any)
+	if len(states) != 1 {
+		return passCase{}, false
+	}
+	var pc passCase
+	for _, s := range states {
+		st, _ := s.(map[string]any)
+		if st["Type"] != "Pass" || st["Assign"] != nil || st["QueryLanguage"] != nil || st["Result"] != nil {
+			return passCase{}, false
+		}
+		params, ok := st["Parameters"].(map[string]any)
+		if !ok || !hasIntrinsic(params) {
+			return passCase{}, false
+		}
+		pc.Parameters = params
+		for key, dst := range map[string]**string{"InputPath": &pc.InputPath, "ResultPath": &pc.ResultPath, "OutputPath": &pc.OutputPath} {
+			if v, ok := st[key]; ok {
+				s, ok := v.(string)
+				if !ok {
+					return passCase{}, false // null paths are the engine's business
+				}
+				*dst = &s
+			}
+		}
+	}
+	return pc, true
+}
+
+func hasIntrinsic(v any) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if s, ok := e.(string); ok && strings.HasSuffix(k, ".$") && intrinsic.IsCall(s) {
+				return true
+			}
+			if hasIntrinsic(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if hasIntrinsic(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// env resolves $ against the effective input and $$ against a context
+// object.
+type env struct {
+	input, context any
+}
+
+func (e env) Resolve(p *jsonpath.Path) (any, error) {
+	if p.IsContext() {
+		return p.Get(e.context)
+	}
+	if p.Variable() != "" {
+		return nil, errors.New("no variables here")
+	}
+	return p.Get(e.input)
+}
+
+// template evaluates a payload template.
+func template(t *testing.T, v any, e env) (any, error) {
+	switch v := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, x := range v {
+			if s, ok := x.(string); ok && strings.HasSuffix(k, ".$") {
+				var r any
+				var err error
+				if intrinsic.IsCall(s) {
+					c, perr := intrinsic.Parse(s)
+					if perr != nil {
+						return nil, perr
+					}
+					r, err = c.Eval(e)
+				} else {
+					p, perr := jsonpath.Parse(s)
+					if perr != nil {
+						return nil, perr
+					}
+					r, err = e.Resolve(p)
+				}
+				if err != nil {
+					return nil, err
+				}
+				out[strings.TrimSuffix(k, ".$")] = r
+				continue
+			}
+			r, err := template(t, x, e)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = r
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			r, err := template(t, x, e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		return out, nil
+	}
+	return v, nil
+}
+
+func runPass(t *testing.T, pc passCase, input any) (any, error) {
+	eff := input
+	if pc.InputPath != nil {
+		p, err := jsonpath.Parse(*pc.InputPath)
+		if err != nil {
+			return nil, err
+		}
+		if eff, err = p.Get(input); err != nil {
+			return nil, err
+		}
+	}
+	ctx := map[string]any{
+		"Execution": map[string]any{
+			"Id": "arn:aws:states:us-east-1:111111111111:execution:machine-name:exec-name", "Name": "exec-name",
+			"Input": input, "StartTime": "2026-01-01T00:00:00Z", "RoleArn": "arn:aws:iam::111111111111:role/r",
+		},
+		"StateMachine": map[string]any{"Id": "arn:aws:states:us-east-1:111111111111:stateMachine:machine-name", "Name": "machine-name"},
+		"State":        map[string]any{"Name": "State_0", "EnteredTime": "2026-01-01T00:00:00Z"},
+	}
+	res, err := template(t, pc.Parameters, env{input: eff, context: ctx})
+	if err != nil {
+		return nil, err
+	}
+	out := res
+	if pc.ResultPath != nil {
+		p, err := jsonpath.ParseReference(*pc.ResultPath)
+		if err != nil {
+			return nil, err
+		}
+		if out, err = p.Set(input, res); err != nil {
+			return nil, err
+		}
+	}
+	if pc.OutputPath != nil {
+		p, err := jsonpath.Parse(*pc.OutputPath)
+		if err != nil {
+			return nil, err
+		}
+		if out, err = p.Get(out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+var placeholder = regexp.MustCompile(`<[^<>]+>`)
+
+// matches compares got with want by JSON value. A want string holding a
+// <placeholder> matches any string of that shape, and the recorded
+// "RandomNumberGenerated" stands for any number.
+func matches(want, got any) bool {
+	switch w := want.(type) {
+	case string:
+		if w == "RandomNumberGenerated" {
+			_, ok := got.(json.Number)
+			return ok
+		}
+		g, ok := got.(string)
+		if !ok {
+			return false
+		}
+		if placeholder.MatchString(w) {
+			parts := placeholder.Split(w, -1)
+			for i := range parts {
+				parts[i] = regexp.QuoteMeta(parts[i])
+			}
+			return regexp.MustCompile(`^(?s)` + strings.Join(parts, ".*") + `$`).MatchString(g)
+		}
+		return w == g
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok || len(g) != len(w) {
+			return false
+		}
+		for k, v := range w {
+			gv, ok := g[k]
+			if !ok || !matches(v, gv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return false
+		}
+		for i := range w {
+			if !matches(w[i], g[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return jsonpath.Equal(want, got)
+}
+
+// TestConformancePassIntrinsics runs every corpus case that is a single
+// JSONPath Pass state whose Parameters call intrinsic functions.
+func TestConformancePassIntrinsics(t *testing.T) {
+	dir := corpusDir(t)
+	files, err := filepath.Glob(filepath.Join(dir, "cases", "*", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(files)
+	total, passed := 0, 0
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c corpusCase
+		if err := json.Unmarshal(raw, &c); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		pc, ok := singlePass(t, decode(t, c.Definition))
+		if !ok || len(c.Ignore) > 0 {
+			continue
+		}
+		total++
+		name := filepath.Base(filepath.Dir(f)) + "/" + strings.TrimSuffix(filepath.Base(f), ".json")
+		t.Run(name, func(t *testing.T) {
+			got, err := runPass(t, pc, decode(t, c.Input))
+			if c.Expect.Status != "SUCCEEDED" {
+				if err == nil {
+					t.Fatalf("succeeded with %v; want failure %v", got, c.Expect.Error)
+				}
+				passed++
+				return
+			}
+			if err != nil {
+				t.Fatalf("error: %v", err)
+			}
+			want := decode(t, c.Expect.Output)
+			if !matches(want, got) {
+				g, _ := json.Marshal(got)
+				t.Fatalf("output mismatch\nwant %s\ngot  %s", c.Expect.Output, g)
+			}
+			passed++
+		})
+	}
+	if total == 0 {
+		t.Fatal("no single-Pass intrinsic cases found in the corpus")
+	}
+	t.Logf("conformance: %d of %d single-Pass intrinsic cases pass", passed, total)
+}
