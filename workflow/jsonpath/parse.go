@@ -265,7 +265,8 @@ func (ps *parser) bracket(reference bool) (Segment, error) {
 	return seg, nil
 }
 
-// quoted parses a '...' or "..." name with backslash escapes.
+// quoted parses a '...' or "..." name. A backslash escapes the quote
+// character and itself; before anything else it is kept.
 func (ps *parser) quoted() (string, error) {
 	q := ps.s[ps.i]
 	start := ps.i
@@ -285,31 +286,14 @@ func (ps *parser) quoted() (string, error) {
 			if ps.i+1 >= len(ps.s) {
 				return "", ps.errf(ps.i, "unterminated escape")
 			}
+			// As in Jayway (and so on AWS), only the quote itself and the
+			// backslash are escapes; before any other character (such as a
+			// double quote inside '...') the backslash is kept.
 			e := ps.s[ps.i+1]
-			switch e {
-			case 'n':
-				b.WriteByte('\n')
-			case 't':
-				b.WriteByte('\t')
-			case 'r':
-				b.WriteByte('\r')
-			case 'b':
-				b.WriteByte('\b')
-			case 'f':
-				b.WriteByte('\f')
-			case 'u':
-				if ps.i+6 > len(ps.s) {
-					return "", ps.errf(ps.i, "short \\u escape")
-				}
-				n, err := strconv.ParseUint(ps.s[ps.i+2:ps.i+6], 16, 16)
-				if err != nil {
-					return "", ps.errf(ps.i, "invalid \\u escape")
-				}
-				b.WriteRune(rune(n))
-				ps.i += 4
-			default:
-				b.WriteByte(e)
+			if e != q && e != '\\' {
+				b.WriteByte('\\')
 			}
+			b.WriteByte(e)
 			ps.i += 2
 		default:
 			b.WriteByte(c)
