@@ -1,0 +1,290 @@
+package validate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/sluicehq/sluice/workflow/asl"
+)
+
+// Document decodes and validates an ASL document. A document that is not
+// JSON gives a nil machine and the *asl.SyntaxError as err. Otherwise err is
+// nil, and the issues include what the typed model cannot hold: fields a state
+// type does not take (CodeFieldNotAllowed, CodeTransitionNotAllowed), unknown
+// fields and values of the wrong type (CodeSchemaError). Offending fields are
+// dropped so that the rest of the document is still validated with Machine;
+// the machine returned is nil when the document could not be decoded even
+// then.
+//
+// The definition size defaults to len(b).
+func Document(b []byte, opts ...Option) (*asl.StateMachine, Issues, error) {
+	cfg := newConfig(opts)
+	if !json.Valid(b) {
+		_, err := asl.Unmarshal(b)
+		var se *asl.SyntaxError
+		if errors.As(err, &se) {
+			return nil, nil, se
+		}
+		return nil, nil, fmt.Errorf("invalid JSON")
+	}
+	var root any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	root, err := decodeOrdered(dec)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := &rawChecker{}
+	clean := r.machine(root)
+	cleaned, err := json.Marshal(clean)
+	if err != nil {
+		return nil, finish(r.issues, cfg.maxIssues), nil
+	}
+	m, err := asl.Unmarshal(cleaned)
+	if err != nil {
+		var fe *asl.FieldError
+		is := Issue{Code: CodeSchemaError, Msg: err.Error()}
+		if errors.As(err, &fe) {
+			is.Path, is.Msg = modelPath(fe.Path), fe.Msg
+		}
+		return nil, finish(append(r.issues, is), cfg.maxIssues), nil
+	}
+	if cfg.size == 0 {
+		opts = append(opts, WithDefinitionSize(len(b)))
+	}
+	opts = append(opts, WithMaxIssues(0))
+	all := append(r.issues, Machine(m, opts...)...)
+	return m, finish(all, cfg.maxIssues), nil
+}
+
+// object is a JSON object with its members in document order, duplicates
+// kept.
+type object []member
+
+type member struct {
+	key string
+	val any
+}
+
+// MarshalJSON writes the members in order.
+func (o object) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, m := range o {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		k, err := json.Marshal(m.key)
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(k)
+		buf.WriteByte(':')
+		v, err := json.Marshal(m.val)
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(v)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+func (o object) get(key string) (any, bool) {
+	for _, m := range o {
+		if m.key == key {
+			return m.val, true
+		}
+	}
+	return nil, false
+}
+
+// decodeOrdered decodes one JSON value, keeping object members in order.
+func decodeOrdered(dec *json.Decoder) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			o := object{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				k, _ := kt.(string)
+				v, err := decodeOrdered(dec)
+				if err != nil {
+					return nil, err
+				}
+				o = append(o, member{k, v})
+			}
+			_, err := dec.Token()
+			return o, err
+		case '[':
+			a := []any{}
+			for dec.More() {
+				v, err := decodeOrdered(dec)
+				if err != nil {
+					return nil, err
+				}
+				a = append(a, v)
+			}
+			_, err := dec.Token()
+			return a, err
+		}
+	}
+	return tok, nil
+}
+
+// fieldsOf lists the JSON field names of an asl struct type, including those
+// of its embedded structs.
+func fieldsOf(t reflect.Type) map[string]bool {
+	out := map[string]bool{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Anonymous {
+			for k := range fieldsOf(f.Type) {
+				out[k] = true
+			}
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out[name] = true
+		}
+	}
+	return out
+}
+
+// stateFields maps each state type to the fields it takes; anyStateField is
+// their union.
+var stateFields, anyStateField = func() (map[asl.StateType]map[string]bool, map[string]bool) {
+	types := map[asl.StateType]any{
+		asl.TypeTask: asl.Task{}, asl.TypePass: asl.Pass{}, asl.TypeChoice: asl.Choice{},
+		asl.TypeWait: asl.Wait{}, asl.TypeSucceed: asl.Succeed{}, asl.TypeFail: asl.Fail{},
+		asl.TypeParallel: asl.Parallel{}, asl.TypeMap: asl.Map{},
+	}
+	byType := map[asl.StateType]map[string]bool{}
+	union := map[string]bool{}
+	for k, v := range types {
+		byType[k] = fieldsOf(reflect.TypeOf(v))
+		for f := range byType[k] {
+			union[f] = true
+		}
+	}
+	return byType, union
+}()
+
+var (
+	machineFields = fieldsOf(reflect.TypeFor[asl.StateMachine]())
+	graphFields   = fieldsOf(reflect.TypeFor[asl.Graph]())
+)
+
+// rawChecker finds the fields that the typed model cannot hold and returns
+// the document without them.
+type rawChecker struct {
+	issues Issues
+}
+
+func (r *rawChecker) errorf(path, state, code, format string, args ...any) {
+	r.issues = append(r.issues, Issue{Path: path, State: state, Code: code, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (r *rawChecker) machine(v any) any {
+	o, ok := v.(object)
+	if !ok {
+		return v
+	}
+	return r.graph("", o, machineFields)
+}
+
+// graph keeps the known fields of a machine or graph and cleans its states.
+func (r *rawChecker) graph(prefix string, o object, known map[string]bool) object {
+	out := object{}
+	for _, m := range o {
+		if !known[m.key] {
+			r.errorf(prefix+m.key, "", CodeSchemaError, "unknown field %q", m.key)
+			continue
+		}
+		if m.key == "States" {
+			if states, ok := m.val.(object); ok {
+				m.val = r.states(prefix+"States.", states)
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func (r *rawChecker) states(prefix string, states object) object {
+	out := object{}
+	for _, m := range states {
+		if st, ok := m.val.(object); ok {
+			m.val = r.state(prefix+m.key, m.key, st)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func (r *rawChecker) state(path, name string, st object) object {
+	tv, _ := st.get("Type")
+	ts, _ := tv.(string)
+	allowed, ok := stateFields[asl.StateType(ts)]
+	if !ok {
+		return st // asl.Unmarshal reports a missing or unknown Type
+	}
+	out := object{}
+	for _, m := range st {
+		fp := path + "." + m.key
+		switch {
+		case allowed[m.key]:
+		case m.key == "Next" || m.key == "End":
+			r.errorf(fp, name, CodeTransitionNotAllowed, "a %s state cannot have %s: it ends its path (Choice moves on through Choices and Default)", ts, m.key)
+			continue
+		case anyStateField[m.key]:
+			r.errorf(fp, name, CodeFieldNotAllowed, "a %s state does not take %s", ts, m.key)
+			continue
+		default:
+			r.errorf(fp, name, CodeSchemaError, "unknown field %q in a %s state", m.key, ts)
+			continue
+		}
+		switch m.key {
+		case "Branches":
+			if bs, ok := m.val.([]any); ok {
+				nb := make([]any, len(bs))
+				for i, b := range bs {
+					nb[i] = b
+					if bo, ok := b.(object); ok {
+						nb[i] = r.graph(fmt.Sprintf("%s.Branches[%d].", path, i), bo, graphFields)
+					}
+				}
+				m.val = nb
+			}
+		case "ItemProcessor", "Iterator":
+			if bo, ok := m.val.(object); ok {
+				m.val = r.graph(fp+".", bo, graphFields)
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// modelPath removes the names of the model's embedded structs, which
+// encoding/json includes in the field path of a type error
+// ("States.A.Transition.End" is "States.A.End" in the document).
+func modelPath(p string) string {
+	for _, embedded := range []string{"Common.", "Transition.", "ErrorHandling."} {
+		p = strings.ReplaceAll(p, "."+embedded, ".")
+	}
+	return p
+}
