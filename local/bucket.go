@@ -1,0 +1,702 @@
+package local
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/johannesboyne/gofakes3"
+)
+
+// ObjectStore is a versioned, persistent gofakes3 backend: object bodies
+// live on disk by SHA-256 (so memory stays bounded whatever the data size
+// and identical bodies are stored once), and an append-only journal records
+// every bucket and object change so that a later run sees the same buckets,
+// keys and version IDs.
+//
+// It is safe for concurrent use.
+type ObjectStore struct {
+	dir     string
+	now     func() time.Time
+	mu      sync.Mutex
+	journal *os.File
+	w       *bufio.Writer
+	seq     uint64
+	buckets map[string]*fsBucket
+	onPut   func(ObjectEvent)
+}
+
+// ObjectEvent describes an object written to the store.
+type ObjectEvent struct {
+	Bucket    string
+	Key       string
+	VersionID string
+	Size      int64
+	ETag      string
+	Time      time.Time
+}
+
+type fsBucket struct {
+	created    time.Time
+	versioning gofakes3.VersioningStatus
+	objects    map[string][]*fsVersion // oldest first
+	keys       []string                // sorted; nil when stale
+}
+
+type fsVersion struct {
+	Key          string            `json:"key"`
+	VersionID    string            `json:"version"`
+	Size         int64             `json:"size,omitempty"`
+	MD5          string            `json:"md5,omitempty"`
+	Blob         string            `json:"blob,omitempty"`
+	Meta         map[string]string `json:"meta,omitempty"`
+	Modified     time.Time         `json:"modified"`
+	DeleteMarker bool              `json:"deleteMarker,omitempty"`
+}
+
+type journalEntry struct {
+	Op         string     `json:"op"` // bucket, unbucket, versioning, put, delete
+	Bucket     string     `json:"bucket"`
+	Time       time.Time  `json:"time"`
+	Versioning string     `json:"versioning,omitempty"`
+	Version    *fsVersion `json:"v,omitempty"`
+	Seq        uint64     `json:"seq,omitempty"`
+}
+
+var (
+	_ gofakes3.Backend          = (*ObjectStore)(nil)
+	_ gofakes3.VersionedBackend = (*ObjectStore)(nil)
+)
+
+// OpenObjectStore opens (or creates) a store under dir, replaying its journal.
+func OpenObjectStore(dir string, now func() time.Time) (*ObjectStore, error) {
+	if now == nil {
+		now = time.Now
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "blobs"), 0o755); err != nil {
+		return nil, fmt.Errorf("local s3: %w", err)
+	}
+	s := &ObjectStore{dir: dir, now: now, buckets: map[string]*fsBucket{}}
+	jpath := filepath.Join(dir, "journal.jsonl")
+	if f, err := os.Open(jpath); err == nil {
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+		line := 0
+		for sc.Scan() {
+			line++
+			var e journalEntry
+			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("local s3: %s line %d: %w", jpath, line, err)
+			}
+			s.apply(e)
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("local s3: %s: %w", jpath, err)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("local s3: %w", err)
+	}
+	f, err := os.OpenFile(jpath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("local s3: %w", err)
+	}
+	s.journal, s.w = f, bufio.NewWriter(f)
+	return s, nil
+}
+
+// OnPut registers fn to be called after every successful object write
+// (PutObject and CopyObject), outside the store's lock.
+func (s *ObjectStore) OnPut(fn func(ObjectEvent)) {
+	s.mu.Lock()
+	s.onPut = fn
+	s.mu.Unlock()
+}
+
+// Close flushes the journal.
+func (s *ObjectStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.journal == nil {
+		return nil
+	}
+	err := s.w.Flush()
+	if cerr := s.journal.Close(); err == nil {
+		err = cerr
+	}
+	s.journal = nil
+	return err
+}
+
+// apply changes the in-memory index; the caller holds the lock (or is
+// replaying).
+func (s *ObjectStore) apply(e journalEntry) {
+	if e.Seq > s.seq {
+		s.seq = e.Seq
+	}
+	switch e.Op {
+	case "bucket":
+		if _, ok := s.buckets[e.Bucket]; !ok {
+			s.buckets[e.Bucket] = &fsBucket{created: e.Time, objects: map[string][]*fsVersion{}}
+		}
+	case "unbucket":
+		delete(s.buckets, e.Bucket)
+	case "versioning":
+		if b := s.buckets[e.Bucket]; b != nil {
+			b.versioning = gofakes3.VersioningStatus(e.Versioning)
+		}
+	case "put":
+		b := s.buckets[e.Bucket]
+		if b == nil || e.Version == nil {
+			return
+		}
+		v := e.Version
+		if _, ok := b.objects[v.Key]; !ok {
+			b.keys = nil
+		}
+		if b.versioning != gofakes3.VersioningEnabled {
+			// Unversioned buckets keep one version per key.
+			b.objects[v.Key] = []*fsVersion{v}
+			return
+		}
+		b.objects[v.Key] = append(b.objects[v.Key], v)
+	case "delete":
+		b := s.buckets[e.Bucket]
+		if b == nil || e.Version == nil {
+			return
+		}
+		vs := b.objects[e.Version.Key]
+		for i, v := range vs {
+			if v.VersionID == e.Version.VersionID {
+				vs = append(vs[:i:i], vs[i+1:]...)
+				break
+			}
+		}
+		if len(vs) == 0 {
+			delete(b.objects, e.Version.Key)
+			b.keys = nil
+		} else {
+			b.objects[e.Version.Key] = vs
+		}
+	}
+}
+
+// record applies and journals an entry; the caller holds the lock.
+func (s *ObjectStore) record(e journalEntry) error {
+	if s.journal == nil {
+		return errors.New("local s3: store is closed")
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if _, err := s.w.Write(append(b, '\n')); err != nil {
+		return err
+	}
+	if err := s.w.Flush(); err != nil {
+		return err
+	}
+	s.apply(e)
+	return nil
+}
+
+func (s *ObjectStore) nextVersion() string {
+	s.seq++
+	return fmt.Sprintf("v%019d", s.seq)
+}
+
+func (s *ObjectStore) bucket(name string) (*fsBucket, error) {
+	b := s.buckets[name]
+	if b == nil {
+		return nil, gofakes3.BucketNotFound(name)
+	}
+	return b, nil
+}
+
+func (b *fsBucket) sortedKeys() []string {
+	if b.keys == nil {
+		b.keys = make([]string, 0, len(b.objects))
+		for k := range b.objects {
+			b.keys = append(b.keys, k)
+		}
+		sort.Strings(b.keys)
+	}
+	return b.keys
+}
+
+// latest returns the current version of key, nil if none or deleted.
+func (b *fsBucket) latest(key string) *fsVersion {
+	vs := b.objects[key]
+	if len(vs) == 0 || vs[len(vs)-1].DeleteMarker {
+		return nil
+	}
+	return vs[len(vs)-1]
+}
+
+// ListBuckets lists the buckets by name.
+func (s *ObjectStore) ListBuckets() ([]gofakes3.BucketInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]gofakes3.BucketInfo, 0, len(s.buckets))
+	for name, b := range s.buckets {
+		out = append(out, gofakes3.BucketInfo{Name: name, CreationDate: gofakes3.NewContentTime(b.created)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// ListBucket lists the current objects under prefix.
+func (s *ObjectStore) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bucket(name)
+	if err != nil {
+		return nil, err
+	}
+	if prefix == nil {
+		prefix = &gofakes3.Prefix{}
+	}
+	keys := b.sortedKeys()
+	start := 0
+	if prefix.HasPrefix {
+		start = sort.SearchStrings(keys, prefix.Prefix)
+	}
+	if page.HasMarker {
+		if i := sort.Search(len(keys), func(i int) bool { return keys[i] > page.Marker }); i > start {
+			start = i
+		}
+	}
+	max := page.MaxKeys
+	if max <= 0 {
+		max = 1000
+	}
+	list := gofakes3.NewObjectList()
+	var n int64
+	var match gofakes3.PrefixMatch
+	for _, k := range keys[start:] {
+		if prefix.HasPrefix && !strings.HasPrefix(k, prefix.Prefix) {
+			break
+		}
+		v := b.latest(k)
+		if v == nil || !prefix.Match(k, &match) {
+			continue
+		}
+		if n >= max {
+			list.IsTruncated = true
+			break
+		}
+		if match.CommonPrefix {
+			before := len(list.CommonPrefixes)
+			list.AddPrefix(match.MatchedPart)
+			if len(list.CommonPrefixes) > before {
+				n++
+			}
+		} else {
+			list.Add(&gofakes3.Content{
+				Key:          k,
+				LastModified: gofakes3.NewContentTime(v.Modified),
+				ETag:         `"` + v.MD5 + `"`,
+				Size:         v.Size,
+				StorageClass: "STANDARD",
+			})
+			n++
+		}
+		list.NextMarker = k
+	}
+	if !list.IsTruncated {
+		list.NextMarker = ""
+	}
+	return list, nil
+}
+
+// CreateBucket creates a bucket.
+func (s *ObjectStore) CreateBucket(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.buckets[name]; ok {
+		return gofakes3.ResourceError(gofakes3.ErrBucketAlreadyExists, name)
+	}
+	return s.record(journalEntry{Op: "bucket", Bucket: name, Time: s.now()})
+}
+
+// BucketExists reports whether the bucket exists.
+func (s *ObjectStore) BucketExists(name string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.buckets[name]
+	return ok, nil
+}
+
+// DeleteBucket deletes an empty bucket.
+func (s *ObjectStore) DeleteBucket(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bucket(name)
+	if err != nil {
+		return err
+	}
+	if len(b.objects) > 0 {
+		return gofakes3.ResourceError(gofakes3.ErrBucketNotEmpty, name)
+	}
+	return s.record(journalEntry{Op: "unbucket", Bucket: name, Time: s.now()})
+}
+
+// ForceDeleteBucket deletes a bucket and everything in it.
+func (s *ObjectStore) ForceDeleteBucket(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.bucket(name); err != nil {
+		return err
+	}
+	return s.record(journalEntry{Op: "unbucket", Bucket: name, Time: s.now()})
+}
+
+func (s *ObjectStore) open(v *fsVersion, rng *gofakes3.ObjectRangeRequest, head bool) (*gofakes3.Object, error) {
+	hash, _ := hex.DecodeString(v.MD5)
+	obj := &gofakes3.Object{Name: v.Key, Metadata: v.Meta, Size: v.Size, Hash: hash, VersionID: gofakes3.VersionID(v.VersionID)}
+	if obj.Metadata == nil {
+		obj.Metadata = map[string]string{}
+	}
+	if head {
+		obj.Contents = io.NopCloser(bytes.NewReader(nil))
+		return obj, nil
+	}
+	r, err := rng.Range(v.Size)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(s.blobPath(v.Blob))
+	if err != nil {
+		return nil, fmt.Errorf("local s3: object %s: %w", v.Key, err)
+	}
+	obj.Range = r
+	if r == nil {
+		obj.Contents = f
+		return obj, nil
+	}
+	if _, err := f.Seek(r.Start, io.SeekStart); err != nil {
+		f.Close()
+		return nil, err
+	}
+	obj.Contents = struct {
+		io.Reader
+		io.Closer
+	}{io.LimitReader(f, r.Length), f}
+	return obj, nil
+}
+
+func (s *ObjectStore) blobPath(sum string) string {
+	return filepath.Join(s.dir, "blobs", sum[:2], sum)
+}
+
+// GetObject returns the current version of an object.
+func (s *ObjectStore) GetObject(bucketName, key string, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+	return s.GetObjectVersion(bucketName, key, "", rng)
+}
+
+// HeadObject returns the current version's metadata.
+func (s *ObjectStore) HeadObject(bucketName, key string) (*gofakes3.Object, error) {
+	return s.HeadObjectVersion(bucketName, key, "")
+}
+
+func (s *ObjectStore) find(bucketName, key string, version gofakes3.VersionID) (*fsVersion, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		return nil, err
+	}
+	if version == "" {
+		v := b.latest(key)
+		if v == nil {
+			return nil, gofakes3.KeyNotFound(key)
+		}
+		return v, nil
+	}
+	for _, v := range b.objects[key] {
+		if v.VersionID == string(version) {
+			if v.DeleteMarker {
+				return nil, gofakes3.KeyNotFound(key)
+			}
+			return v, nil
+		}
+	}
+	return nil, gofakes3.ErrorMessage(gofakes3.ErrNoSuchVersion, "The specified version does not exist.")
+}
+
+// PutObject stores a new version of an object, streaming the body to disk.
+func (s *ObjectStore) PutObject(bucketName, key string, meta map[string]string, input io.Reader, size int64, conditions *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
+	s.mu.Lock()
+	b, err := s.bucket(bucketName)
+	if err == nil && conditions != nil {
+		info := &gofakes3.ConditionalObjectInfo{}
+		if v := b.latest(key); v != nil {
+			info.Exists = true
+			info.Hash, _ = hex.DecodeString(v.MD5)
+		}
+		err = gofakes3.CheckPutConditions(conditions, info)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return gofakes3.PutObjectResult{}, err
+	}
+	sum, md5sum, n, err := s.writeBlob(input)
+	if err != nil {
+		return gofakes3.PutObjectResult{}, err
+	}
+	if size >= 0 && n != size {
+		return gofakes3.PutObjectResult{}, gofakes3.ErrorMessage(gofakes3.ErrIncompleteBody, "body size differs from Content-Length")
+	}
+	return s.commitPut(bucketName, key, meta, sum, md5sum, n)
+}
+
+func (s *ObjectStore) commitPut(bucketName, key string, meta map[string]string, sum, md5sum string, n int64) (gofakes3.PutObjectResult, error) {
+	s.mu.Lock()
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		s.mu.Unlock()
+		return gofakes3.PutObjectResult{}, err
+	}
+	now := s.now()
+	v := &fsVersion{Key: key, Size: n, MD5: md5sum, Blob: sum, Meta: meta, Modified: now}
+	var vid gofakes3.VersionID
+	if b.versioning == gofakes3.VersioningEnabled {
+		v.VersionID = s.nextVersion()
+		vid = gofakes3.VersionID(v.VersionID)
+	} else {
+		v.VersionID = "null"
+	}
+	err = s.record(journalEntry{Op: "put", Bucket: bucketName, Time: now, Version: v, Seq: s.seq})
+	hook := s.onPut
+	s.mu.Unlock()
+	if err != nil {
+		return gofakes3.PutObjectResult{}, err
+	}
+	if hook != nil {
+		ev := ObjectEvent{Bucket: bucketName, Key: key, Size: n, ETag: md5sum, Time: now}
+		if vid != "" {
+			ev.VersionID = string(vid)
+		}
+		hook(ev)
+	}
+	return gofakes3.PutObjectResult{VersionID: vid}, nil
+}
+
+// writeBlob streams r into the blob store, returning its SHA-256 and MD5.
+func (s *ObjectStore) writeBlob(r io.Reader) (sum, md5sum string, n int64, err error) {
+	tmp, err := os.CreateTemp(filepath.Join(s.dir, "blobs"), "incoming-*")
+	if err != nil {
+		return "", "", 0, err
+	}
+	defer os.Remove(tmp.Name())
+	h, m := sha256.New(), md5.New()
+	n, err = io.Copy(io.MultiWriter(tmp, h, m), r)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", "", 0, err
+	}
+	sum, md5sum = hexsum(h), hexsum(m)
+	dst := s.blobPath(sum)
+	if _, err := os.Stat(dst); err == nil {
+		return sum, md5sum, n, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return "", "", 0, err
+	}
+	return sum, md5sum, n, os.Rename(tmp.Name(), dst)
+}
+
+func hexsum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
+
+// DeleteObject deletes the current version: with versioning on, by adding
+// a delete marker.
+func (s *ObjectStore) DeleteObject(bucketName, key string) (gofakes3.ObjectDeleteResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		return gofakes3.ObjectDeleteResult{}, err
+	}
+	now := s.now()
+	if b.versioning == gofakes3.VersioningEnabled {
+		v := &fsVersion{Key: key, VersionID: s.nextVersion(), DeleteMarker: true, Modified: now}
+		if err := s.record(journalEntry{Op: "put", Bucket: bucketName, Time: now, Version: v, Seq: s.seq}); err != nil {
+			return gofakes3.ObjectDeleteResult{}, err
+		}
+		return gofakes3.ObjectDeleteResult{IsDeleteMarker: true, VersionID: gofakes3.VersionID(v.VersionID)}, nil
+	}
+	for _, v := range b.objects[key] {
+		if err := s.record(journalEntry{Op: "delete", Bucket: bucketName, Time: now, Version: &fsVersion{Key: key, VersionID: v.VersionID}}); err != nil {
+			return gofakes3.ObjectDeleteResult{}, err
+		}
+	}
+	return gofakes3.ObjectDeleteResult{}, nil
+}
+
+// DeleteMulti deletes several objects.
+func (s *ObjectStore) DeleteMulti(bucketName string, keys ...string) (gofakes3.MultiDeleteResult, error) {
+	var res gofakes3.MultiDeleteResult
+	for _, k := range keys {
+		if _, err := s.DeleteObject(bucketName, k); err != nil {
+			res.Error = append(res.Error, gofakes3.ErrorResult{Key: k, Code: gofakes3.ErrInternal, Message: err.Error()})
+			continue
+		}
+		res.Deleted = append(res.Deleted, gofakes3.ObjectID{Key: k})
+	}
+	return res, nil
+}
+
+// CopyObject copies the current version of an object to a new key without
+// rewriting its body.
+func (s *ObjectStore) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
+	v, err := s.find(srcBucket, srcKey, "")
+	if err != nil {
+		return gofakes3.CopyObjectResult{}, err
+	}
+	if meta == nil {
+		meta = v.Meta
+	}
+	if _, err := s.commitPut(dstBucket, dstKey, meta, v.Blob, v.MD5, v.Size); err != nil {
+		return gofakes3.CopyObjectResult{}, err
+	}
+	return gofakes3.CopyObjectResult{ETag: `"` + v.MD5 + `"`, LastModified: gofakes3.NewContentTime(s.now())}, nil
+}
+
+// VersioningConfiguration reports the bucket's versioning status.
+func (s *ObjectStore) VersioningConfiguration(bucketName string) (gofakes3.VersioningConfiguration, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		return gofakes3.VersioningConfiguration{}, err
+	}
+	return gofakes3.VersioningConfiguration{Status: b.versioning}, nil
+}
+
+// SetVersioningConfiguration turns versioning on or suspends it.
+func (s *ObjectStore) SetVersioningConfiguration(bucketName string, v gofakes3.VersioningConfiguration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.bucket(bucketName); err != nil {
+		return err
+	}
+	return s.record(journalEntry{Op: "versioning", Bucket: bucketName, Time: s.now(), Versioning: string(v.Status)})
+}
+
+// GetObjectVersion returns one version of an object ("" for the current).
+func (s *ObjectStore) GetObjectVersion(bucketName, key string, version gofakes3.VersionID, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+	v, err := s.find(bucketName, key, version)
+	if err != nil {
+		return nil, err
+	}
+	return s.open(v, rng, false)
+}
+
+// HeadObjectVersion returns one version's metadata.
+func (s *ObjectStore) HeadObjectVersion(bucketName, key string, version gofakes3.VersionID) (*gofakes3.Object, error) {
+	v, err := s.find(bucketName, key, version)
+	if err != nil {
+		return nil, err
+	}
+	return s.open(v, nil, true)
+}
+
+// DeleteObjectVersion removes one version permanently.
+func (s *ObjectStore) DeleteObjectVersion(bucketName, key string, version gofakes3.VersionID) (gofakes3.ObjectDeleteResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		return gofakes3.ObjectDeleteResult{}, err
+	}
+	for _, v := range b.objects[key] {
+		if v.VersionID == string(version) {
+			err := s.record(journalEntry{Op: "delete", Bucket: bucketName, Time: s.now(), Version: &fsVersion{Key: key, VersionID: v.VersionID}})
+			return gofakes3.ObjectDeleteResult{VersionID: version, IsDeleteMarker: v.DeleteMarker}, err
+		}
+	}
+	return gofakes3.ObjectDeleteResult{}, gofakes3.ErrorMessage(gofakes3.ErrNoSuchVersion, "The specified version does not exist.")
+}
+
+// DeleteMultiVersions removes several versions permanently.
+func (s *ObjectStore) DeleteMultiVersions(bucketName string, objects ...gofakes3.ObjectID) (gofakes3.MultiDeleteResult, error) {
+	var res gofakes3.MultiDeleteResult
+	for _, o := range objects {
+		var err error
+		if o.VersionID == "" {
+			_, err = s.DeleteObject(bucketName, o.Key)
+		} else {
+			_, err = s.DeleteObjectVersion(bucketName, o.Key, gofakes3.VersionID(o.VersionID))
+		}
+		if err != nil {
+			res.Error = append(res.Error, gofakes3.ErrorResult{Key: o.Key, Code: gofakes3.ErrInternal, Message: err.Error()})
+			continue
+		}
+		res.Deleted = append(res.Deleted, o)
+	}
+	return res, nil
+}
+
+// ListBucketVersions lists every version, newest first within a key.
+func (s *ObjectStore) ListBucketVersions(bucketName string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		return nil, err
+	}
+	if prefix == nil {
+		prefix = &gofakes3.Prefix{}
+	}
+	if page == nil {
+		page = &gofakes3.ListBucketVersionsPage{}
+	}
+	res := gofakes3.NewListBucketVersionsResult(bucketName, prefix, page)
+	max := page.MaxKeys
+	if max <= 0 {
+		max = 1000
+	}
+	var n int64
+	for _, k := range b.sortedKeys() {
+		if !prefix.Match(k, nil) || (page.HasKeyMarker && k < page.KeyMarker) {
+			continue
+		}
+		vs := b.objects[k]
+		for i := len(vs) - 1; i >= 0; i-- {
+			v := vs[i]
+			if page.HasKeyMarker && k == page.KeyMarker && page.HasVersionIDMarker && v.VersionID > string(page.VersionIDMarker) {
+				continue
+			}
+			if n >= max {
+				res.IsTruncated = true
+				res.NextKeyMarker = k
+				res.NextVersionIDMarker = gofakes3.VersionID(v.VersionID)
+				return res, nil
+			}
+			latest := i == len(vs)-1
+			if v.DeleteMarker {
+				res.Versions = append(res.Versions, &gofakes3.DeleteMarker{Key: k, VersionID: gofakes3.VersionID(v.VersionID), IsLatest: latest, LastModified: gofakes3.NewContentTime(v.Modified)})
+			} else {
+				res.Versions = append(res.Versions, &gofakes3.Version{Key: k, VersionID: gofakes3.VersionID(v.VersionID), IsLatest: latest, LastModified: gofakes3.NewContentTime(v.Modified), Size: v.Size, ETag: `"` + v.MD5 + `"`})
+			}
+			n++
+		}
+	}
+	return res, nil
+}

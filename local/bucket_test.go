@@ -1,0 +1,182 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/google/go-cmp/cmp"
+)
+
+// openS3 starts a store under dir behind a real SDK client.
+func openS3(t *testing.T, dir string) (*ObjectStore, *s3.Client, func()) {
+	t.Helper()
+	store, err := OpenObjectStore(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := ServeS3(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store, NewS3Client(srv.URL), func() {
+		srv.Close()
+		store.Close()
+	}
+}
+
+func put(t *testing.T, c *s3.Client, bucket, key, body string) string {
+	t.Helper()
+	out, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)})
+	if err != nil {
+		t.Fatalf("put %s: %v", key, err)
+	}
+	return aws.ToString(out.VersionId)
+}
+
+func get(t *testing.T, c *s3.Client, bucket, key, version string) string {
+	t.Helper()
+	in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+	if version != "" {
+		in.VersionId = aws.String(version)
+	}
+	out, err := c.GetObject(context.Background(), in)
+	if err != nil {
+		t.Fatalf("get %s@%s: %v", key, version, err)
+	}
+	defer out.Body.Close()
+	b, _ := io.ReadAll(out.Body)
+	return string(b)
+}
+
+func TestObjectStoreVersioningAndPersistence(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	_, c, closeFn := openS3(t, dir)
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("data")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("data"),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	v1 := put(t, c, "data", "incoming/orders/a.csv", "one")
+	v2 := put(t, c, "data", "incoming/orders/a.csv", "two")
+	if v1 == "" || v1 == v2 {
+		t.Fatalf("want distinct version IDs, got %q and %q", v1, v2)
+	}
+	put(t, c, "data", "incoming/orders/b.csv", "bee")
+	put(t, c, "data", "staging/x.jsonl", "{}")
+	if _, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("data"), Key: aws.String("quarantine/a.csv"),
+		CopySource: aws.String("data/incoming/orders/a.csv")}); err != nil {
+		t.Fatal(err)
+	}
+	closeFn()
+
+	// A new process sees the same buckets, keys, versions and bodies.
+	_, c, closeFn = openS3(t, dir)
+	defer closeFn()
+	if got := get(t, c, "data", "incoming/orders/a.csv", v1); got != "one" {
+		t.Errorf("v1 body = %q", got)
+	}
+	if got := get(t, c, "data", "incoming/orders/a.csv", ""); got != "two" {
+		t.Errorf("current body = %q", got)
+	}
+	if got := get(t, c, "data", "quarantine/a.csv", ""); got != "two" {
+		t.Errorf("copy body = %q", got)
+	}
+	list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("data"), Prefix: aws.String("incoming/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range list.Contents {
+		keys = append(keys, aws.ToString(o.Key))
+	}
+	if d := cmp.Diff([]string{"incoming/orders/a.csv", "incoming/orders/b.csv"}, keys); d != "" {
+		t.Errorf("list (-want +got):\n%s", d)
+	}
+	v3 := put(t, c, "data", "incoming/orders/a.csv", "three")
+	if v3 <= v2 {
+		t.Errorf("version IDs must keep increasing after reopen: %q then %q", v2, v3)
+	}
+	ranged, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("data"), Key: aws.String("incoming/orders/a.csv"), Range: aws.String("bytes=1-3")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(ranged.Body)
+	ranged.Body.Close()
+	if string(b) != "hre" {
+		t.Errorf("range body = %q, want %q", b, "hre")
+	}
+}
+
+func TestObjectStoreKeysNeverEscapeTheDirectory(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "state")
+	_, c, closeFn := openS3(t, dir)
+	defer closeFn()
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("data")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"../../escape.txt", "/abs/escape.txt", "..%2F..%2Fescape.txt", "a/../../b"} {
+		put(t, c, "data", key, "x")
+		if got := get(t, c, "data", key, ""); got != "x" {
+			t.Errorf("%q: body %q", key, got)
+		}
+	}
+	err := filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		if rel, _ := filepath.Rel(dir, p); strings.HasPrefix(rel, "..") && p != root {
+			t.Errorf("file outside the state directory: %s", p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestObjectStoreMissingKeyAndConcurrentPuts(t *testing.T) {
+	_, c, closeFn := openS3(t, t.TempDir())
+	defer closeFn()
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("data")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("data"), Key: aws.String("nope")})
+	var nsk *types.NoSuchKey
+	if !errors.As(err, &nsk) {
+		t.Errorf("missing key: want NoSuchKey, got %v", err)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("data"), Key: aws.String("k/" + string(rune('a'+i))), Body: strings.NewReader("v")})
+			if err != nil {
+				t.Error(err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("data"), Prefix: aws.String("k/"), MaxKeys: aws.Int32(7)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Contents) != 7 || !aws.ToBool(list.IsTruncated) {
+		t.Errorf("paged list: %d items, truncated=%v", len(list.Contents), aws.ToBool(list.IsTruncated))
+	}
+}
