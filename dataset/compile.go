@@ -1,0 +1,491 @@
+package dataset
+
+import (
+	"fmt"
+	"math/big"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Issue codes of Compile. They are stable: tests match on them.
+const (
+	CodeBadName         = "BadName"
+	CodeBadPrefix       = "BadPrefix"
+	CodeBadSize         = "BadSize"
+	CodeBadFormat       = "BadFormat"
+	CodeNoFields        = "NoFields"
+	CodeDuplicateField  = "DuplicateField"
+	CodeReservedName    = "ReservedName"
+	CodeBadType         = "BadType"
+	CodeBadPattern      = "BadPattern"
+	CodeBadBound        = "BadBound"
+	CodeBadOption       = "BadOption"
+	CodeBadTemplate     = "BadTemplate"
+	CodeUnknownField    = "UnknownField"
+	CodeOptionalKey     = "OptionalKeyField"
+	CodeBadExpr         = "BadExpr"
+	CodeBadLookup       = "BadLookup"
+	CodeBadTTL          = "BadTTL"
+	CodeBadPolicy       = "BadPolicy"
+	CodeBadTable        = "BadTable"
+	CodeDuplicateName   = "DuplicateDataset"
+	CodeOverlappingKeys = "OverlappingPrefix"
+)
+
+// Issue is one problem found by Compile or NewSet.
+type Issue struct {
+	// Dataset names the dataset.
+	Dataset string
+	// Path locates the problem in the declaration, such as
+	// "Fields[quantity].Min" or "Enrichment.Calculated[total].Expr".
+	Path string
+	// Code is a stable identifier (the Code* constants).
+	Code string
+	// Msg explains.
+	Msg string
+}
+
+func (i Issue) Error() string {
+	return fmt.Sprintf("dataset %q: %s: %s", i.Dataset, i.Path, i.Msg)
+}
+
+// Issues is every problem of a declaration, sorted by dataset and path.
+type Issues []Issue
+
+func (is Issues) Error() string {
+	msgs := make([]string, len(is))
+	for i, x := range is {
+		msgs[i] = x.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+var nameRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
+var fieldRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+
+// Compile checks the whole declaration and prepares it for use. It returns
+// all problems as Issues (never stopping at the first); on success the
+// Dataset is ready and must not be modified. Compiling twice is allowed and
+// recompiles.
+func (d *Dataset) Compile() error {
+	var is Issues
+	add := func(path, code, format string, args ...any) {
+		is = append(is, Issue{Dataset: d.Name, Path: path, Code: code, Msg: fmt.Sprintf(format, args...)})
+	}
+	c := &compiled{
+		fields:   map[string]*Field{},
+		columns:  map[string]*Field{},
+		drop:     map[string]bool{},
+		caseOf:   map[string]Case{},
+		defaults: map[string]string{},
+	}
+	if !nameRE.MatchString(d.Name) {
+		add("Name", CodeBadName, "name %q must be lower-case letters, digits, '-' or '_', starting with a letter", d.Name)
+	}
+	if d.Prefix == "" || !strings.HasSuffix(d.Prefix, "/") || strings.HasPrefix(d.Prefix, "/") {
+		add("Prefix", CodeBadPrefix, "prefix %q must be non-empty, end with '/' and not start with '/'", d.Prefix)
+	}
+	if d.MinSize < 0 || d.MaxSize < 0 || d.MaxSize > 0 && d.MaxSize < d.MinSize {
+		add("MaxSize", CodeBadSize, "size bounds %d..%d are invalid", d.MinSize, d.MaxSize)
+	}
+	d.compileFormat(add)
+	c.suffixes = d.Suffixes
+	if len(c.suffixes) == 0 {
+		c.suffixes = []string{d.Format.Extension()}
+	}
+	for i, s := range c.suffixes {
+		if s == "" {
+			add(fmt.Sprintf("Suffixes[%d]", i), CodeBadFormat, "empty suffix")
+		}
+	}
+
+	// Fields.
+	if len(d.Fields) == 0 {
+		add("Fields", CodeNoFields, "no fields declared")
+	}
+	renamed := map[string]string{} // field -> column
+	for col, name := range d.Transforms.Rename {
+		renamed[name] = col
+	}
+	for i := range d.Fields {
+		f := &d.Fields[i]
+		p := fmt.Sprintf("Fields[%s]", f.Name)
+		if f.Name == "" {
+			p = fmt.Sprintf("Fields[%d]", i)
+		}
+		d.compileField(f, p, add)
+		if _, dup := c.fields[f.Name]; dup {
+			add(p, CodeDuplicateField, "field %q declared twice", f.Name)
+		}
+		c.fields[f.Name] = f
+		if f.Column == "" {
+			f.Column = f.Name
+			if col, ok := renamed[f.Name]; ok {
+				f.Column = col
+			}
+		}
+		if g, dup := c.columns[f.Column]; dup {
+			add(p+".Column", CodeDuplicateField, "column %q already read by field %q", f.Column, g.Name)
+		}
+		c.columns[f.Column] = f
+	}
+	if d.Format.Kind == CSV && d.Format.NoHeader {
+		cols := map[string]bool{}
+		for _, col := range d.Format.Columns {
+			cols[col] = true
+		}
+		for _, f := range d.Fields {
+			if !cols[f.Column] {
+				add("Fields["+f.Name+"].Column", CodeUnknownField, "column %q is not in Format.Columns", f.Column)
+			}
+		}
+	}
+
+	// Transforms.
+	for col, name := range d.Transforms.Rename {
+		if _, ok := c.fields[name]; !ok {
+			add("Transforms.Rename["+col+"]", CodeUnknownField, "renames to undeclared field %q", name)
+		}
+	}
+	for _, name := range sortedKeys(d.Transforms.Case) {
+		cs := d.Transforms.Case[name]
+		f, ok := c.fields[name]
+		switch {
+		case !ok:
+			add("Transforms.Case["+name+"]", CodeUnknownField, "undeclared field %q", name)
+		case f.Type != String:
+			add("Transforms.Case["+name+"]", CodeBadOption, "case applies to string fields, %q is %s", name, f.Type)
+		case cs != Upper && cs != Lower:
+			add("Transforms.Case["+name+"]", CodeBadOption, "case %q is not upper or lower", cs)
+		}
+		c.caseOf[name] = cs
+	}
+	for _, name := range sortedKeys(d.Transforms.Defaults) {
+		def := d.Transforms.Defaults[name]
+		f, ok := c.fields[name]
+		if !ok {
+			add("Transforms.Defaults["+name+"]", CodeUnknownField, "undeclared field %q", name)
+			continue
+		}
+		if _, fe := f.convert(def, c.caseOf[name]); fe != nil {
+			add("Transforms.Defaults["+name+"]", CodeBadOption, "default %q is invalid: %s", def, fe.Reason)
+		}
+		c.defaults[name] = def
+	}
+	for i, name := range d.Transforms.Drop {
+		if _, ok := c.fields[name]; !ok {
+			add(fmt.Sprintf("Transforms.Drop[%d]", i), CodeUnknownField, "undeclared field %q", name)
+		}
+		c.drop[name] = true
+	}
+
+	// Key.
+	keyField := func(path string, t *Template) {
+		for _, name := range t.Fields() {
+			f, ok := c.fields[name]
+			switch {
+			case !ok:
+				add(path, CodeUnknownField, "template names undeclared field %q", name)
+			case !f.Required:
+				if _, def := d.Transforms.Defaults[name]; !def {
+					add(path, CodeOptionalKey, "key field %q must be Required or have a default", name)
+				}
+			}
+		}
+	}
+	if d.Key.Partition == "" {
+		add("Key.Partition", CodeBadTemplate, "the partition key template is required")
+	} else if t, err := ParseTemplate(d.Key.Partition); err != nil {
+		add("Key.Partition", CodeBadTemplate, "%v", err)
+	} else {
+		c.pk = t
+		keyField("Key.Partition", t)
+	}
+	sk := d.Key.Sort
+	if sk == "" {
+		sk = DefaultSortKey
+	}
+	if t, err := ParseTemplate(sk); err != nil {
+		add("Key.Sort", CodeBadTemplate, "%v", err)
+	} else {
+		c.sk = t
+		keyField("Key.Sort", t)
+	}
+
+	// Expressions see the fields plus what enrichment adds before them.
+	env := map[string]any{}
+	for _, f := range d.Fields {
+		env[f.Name] = sampleValue(f.Type)
+	}
+	for i, fl := range d.Transforms.Filters {
+		p, err := compileExpr(fl, env, reflect.TypeOf(true))
+		if err != nil {
+			add(fmt.Sprintf("Transforms.Filters[%d]", i), CodeBadExpr, "%v", oneLine(err))
+			continue
+		}
+		c.filters = append(c.filters, p)
+	}
+	d.compileEnrichment(c, env, add)
+
+	// Table, TTL, policy.
+	switch d.Table {
+	case "":
+	case TableItems, TableReference:
+	default:
+		add("Table", CodeBadTable, "table %q is not %q or %q", d.Table, TableItems, TableReference)
+	}
+	if t := d.TTL; t != nil {
+		f, ok := c.fields[t.From]
+		switch {
+		case t.Attribute == "" || !fieldRE.MatchString(t.Attribute):
+			add("TTL.Attribute", CodeBadTTL, "attribute %q must be a lower-case name", t.Attribute)
+		case t.After <= 0:
+			add("TTL.After", CodeBadTTL, "duration must be positive")
+		case !ok:
+			add("TTL.From", CodeUnknownField, "undeclared field %q", t.From)
+		case f.Type != Date && f.Type != Timestamp:
+			add("TTL.From", CodeBadTTL, "field %q is %s, not date or timestamp", t.From, f.Type)
+		}
+		if _, clash := c.fields[t.Attribute]; clash {
+			add("TTL.Attribute", CodeDuplicateField, "attribute %q is also a field", t.Attribute)
+		}
+	}
+	switch d.RowErrors.Mode {
+	case "", RejectFile, SkipBadRows:
+	default:
+		add("RowErrors.Mode", CodeBadPolicy, "mode %q is not %q or %q", d.RowErrors.Mode, RejectFile, SkipBadRows)
+	}
+	if r := d.RowErrors.MaxErrorRate; r < 0 || r > 1 || r != r {
+		add("RowErrors.MaxErrorRate", CodeBadPolicy, "rate %v is not between 0 and 1", r)
+	}
+
+	if len(is) > 0 {
+		sort.SliceStable(is, func(i, j int) bool { return is[i].Path < is[j].Path })
+		d.c = nil
+		return is
+	}
+	d.c = c
+	return nil
+}
+
+func (d *Dataset) compileFormat(add func(path, code, format string, args ...any)) {
+	f := d.Format
+	switch f.Kind {
+	case CSV:
+		if f.Delimiter == '\r' || f.Delimiter == '\n' || f.Delimiter == '"' && f.Quote == 0 || f.Delimiter != 0 && f.Delimiter == f.Quote {
+			add("Format.Delimiter", CodeBadFormat, "delimiter %q is not usable", f.Delimiter)
+		}
+		if f.Quote == '\r' || f.Quote == '\n' {
+			add("Format.Quote", CodeBadFormat, "quote %q is not usable", f.Quote)
+		}
+		if f.NoHeader && len(f.Columns) == 0 {
+			add("Format.Columns", CodeBadFormat, "a CSV file without header needs Columns")
+		}
+	case JSON, JSONL:
+	case XML:
+		if f.RecordElement == "" {
+			add("Format.RecordElement", CodeBadFormat, "an XML dataset needs RecordElement")
+		}
+	default:
+		add("Format.Kind", CodeBadFormat, "kind %q is not csv, json, jsonl or xml", f.Kind)
+	}
+	if f.Kind != CSV && (f.Delimiter != 0 || f.Quote != 0 || f.NoHeader || len(f.Columns) > 0) {
+		add("Format", CodeBadFormat, "CSV options set on a %s dataset", f.Kind)
+	}
+	if f.Kind != XML && f.RecordElement != "" {
+		add("Format.RecordElement", CodeBadFormat, "RecordElement set on a %s dataset", f.Kind)
+	}
+}
+
+func (d *Dataset) compileField(f *Field, p string, add func(path, code, format string, args ...any)) {
+	f.re, f.min, f.max = nil, nil, nil
+	if !fieldRE.MatchString(f.Name) {
+		add(p+".Name", CodeBadName, "field name %q must be lower-case snake_case", f.Name)
+	}
+	if f.Name == "pk" || f.Name == "sk" || strings.HasPrefix(f.Name, "_") {
+		add(p+".Name", CodeReservedName, "field name %q is reserved", f.Name)
+	}
+	switch f.Type {
+	case String, Int, Decimal, Bool, Date, Timestamp, Enum:
+	default:
+		add(p+".Type", CodeBadType, "type %q is not one of string, int, decimal, bool, date, timestamp, enum", f.Type)
+	}
+	if f.Pattern != "" {
+		if f.Type != String && f.Type != Enum {
+			add(p+".Pattern", CodeBadOption, "pattern applies to string and enum fields")
+		}
+		re, err := regexp.Compile("^(?:" + f.Pattern + ")$")
+		if err != nil {
+			add(p+".Pattern", CodeBadPattern, "%v", err)
+		}
+		f.re = re
+	}
+	bound := func(name, s string) *ratBound {
+		if s == "" {
+			return nil
+		}
+		if f.Type != Int && f.Type != Decimal {
+			add(p+"."+name, CodeBadBound, "%s applies to int and decimal fields", name)
+			return nil
+		}
+		canon, err := canonicalDecimal(s, 0)
+		if err != nil {
+			add(p+"."+name, CodeBadBound, "%v", err)
+			return nil
+		}
+		r, _ := new(big.Rat).SetString(canon)
+		return &ratBound{src: s, r: r}
+	}
+	f.min, f.max = bound("Min", f.Min), bound("Max", f.Max)
+	if f.min != nil && f.max != nil && f.min.r.Cmp(f.max.r) > 0 {
+		add(p+".Max", CodeBadBound, "Max %s is below Min %s", f.Max, f.Min)
+	}
+	if f.MaxLength < 0 || f.MaxLength > 0 && f.Type != String {
+		add(p+".MaxLength", CodeBadOption, "MaxLength must be positive and applies to string fields")
+	}
+	if f.Type == Enum {
+		if len(f.Values) == 0 {
+			add(p+".Values", CodeBadOption, "an enum needs Values")
+		}
+		seen := map[string]bool{}
+		for _, v := range f.Values {
+			k := v
+			if f.CaseInsensitive {
+				k = strings.ToLower(v)
+			}
+			if v == "" || seen[k] {
+				add(p+".Values", CodeBadOption, "enum value %q is empty or repeated", v)
+			}
+			seen[k] = true
+		}
+	} else if len(f.Values) > 0 || f.CaseInsensitive {
+		add(p+".Values", CodeBadOption, "Values and CaseInsensitive apply to enum fields")
+	}
+	if len(f.Layouts) > 0 && f.Type != Date && f.Type != Timestamp {
+		add(p+".Layouts", CodeBadOption, "Layouts apply to date and timestamp fields")
+	}
+	for _, l := range f.Layouts {
+		// A layout must round-trip a reference instant to be usable.
+		ref := time.Date(2006, 1, 2, 15, 4, 5, 0, time.UTC)
+		if _, err := time.Parse(l, ref.Format(l)); err != nil || l == "" {
+			add(p+".Layouts", CodeBadOption, "layout %q cannot be parsed", l)
+		}
+	}
+	if f.Scale < 0 || f.Scale > 0 && f.Type != Decimal {
+		add(p+".Scale", CodeBadOption, "Scale must be positive and applies to decimal fields")
+	}
+}
+
+func (d *Dataset) compileEnrichment(c *compiled, env map[string]any, add func(path, code, format string, args ...any)) {
+	added := func(path, name string, v any) {
+		if !fieldRE.MatchString(name) || name == "pk" || name == "sk" {
+			add(path, CodeBadName, "field name %q must be lower-case snake_case and not pk or sk", name)
+		}
+		if _, dup := env[name]; dup {
+			add(path, CodeDuplicateField, "field %q already exists", name)
+		}
+		env[name] = v
+	}
+	for i := range d.Enrichment.Lookups {
+		l := &d.Enrichment.Lookups[i]
+		p := fmt.Sprintf("Enrichment.Lookups[%d]", i)
+		if _, ok := c.fields[l.On]; !ok {
+			add(p+".On", CodeUnknownField, "undeclared field %q", l.On)
+		}
+		if l.From == "" {
+			add(p+".From", CodeBadLookup, "the reference dataset is required")
+		}
+		if len(l.Copy) == 0 && l.MissingFlag == "" {
+			add(p+".Copy", CodeBadLookup, "a lookup must copy fields or set a flag")
+		}
+		for _, to := range sortedKeys(l.Copy) {
+			var v any = ""
+			if l.ref != nil {
+				if rf, ok := l.ref.c.fields[l.Copy[to]]; ok {
+					v = sampleValue(rf.Type)
+				} else {
+					add(p+".Copy["+to+"]", CodeUnknownField, "reference dataset %q has no field %q", l.From, l.Copy[to])
+				}
+			}
+			added(p+".Copy["+to+"]", to, v)
+		}
+		if l.MissingFlag != "" {
+			added(p+".MissingFlag", l.MissingFlag, false)
+		}
+	}
+	for i := range d.Enrichment.HTTP {
+		h := &d.Enrichment.HTTP[i]
+		p := fmt.Sprintf("Enrichment.HTTP[%d]", i)
+		if h.Name == "" {
+			add(p+".Name", CodeBadName, "an HTTP enrichment needs a Name")
+		}
+		t, err := ParseTemplate(h.URL)
+		switch {
+		case err != nil:
+			add(p+".URL", CodeBadTemplate, "%v", err)
+		case !strings.HasPrefix(h.URL, "https://") && !strings.HasPrefix(h.URL, "http://"):
+			add(p+".URL", CodeBadTemplate, "URL %q must be http or https", h.URL)
+		default:
+			for _, name := range t.Fields() {
+				if _, ok := env[name]; !ok {
+					add(p+".URL", CodeUnknownField, "URL names undeclared field %q", name)
+				}
+			}
+		}
+		h.url = t
+		if h.Timeout < 0 || h.Retries < 0 || h.Concurrency < 0 {
+			add(p, CodeBadOption, "Timeout, Retries and Concurrency must not be negative")
+		}
+		for _, to := range sortedKeys(h.Copy) {
+			added(p+".Copy["+to+"]", to, nil)
+		}
+		if h.MissingFlag != "" {
+			added(p+".MissingFlag", h.MissingFlag, false)
+		}
+	}
+	for i := range d.Enrichment.Calculated {
+		cf := &d.Enrichment.Calculated[i]
+		p := fmt.Sprintf("Enrichment.Calculated[%s]", cf.Name)
+		var want reflect.Type
+		switch cf.Type {
+		case String:
+			want = reflect.TypeOf("")
+		case Int:
+			want = reflect.TypeOf(0)
+		case Decimal:
+			want = reflect.TypeOf(Number{})
+		case Bool:
+			want = reflect.TypeOf(true)
+		default:
+			add(p+".Type", CodeBadType, "a calculated field is string, int, decimal or bool, not %q", cf.Type)
+		}
+		if cf.Scale < 0 || cf.Scale > 0 && cf.Type != Decimal {
+			add(p+".Scale", CodeBadOption, "Scale must be positive and applies to decimal fields")
+		}
+		prog, err := compileExpr(cf.Expr, env, nil)
+		if err != nil {
+			add(p+".Expr", CodeBadExpr, "%v", oneLine(err))
+		} else if got := prog.Node().Type(); want != nil && got != nil && got != want && !(cf.Type == Decimal && got == reflect.TypeOf(0)) && got.Kind() != reflect.Interface {
+			add(p+".Expr", CodeBadExpr, "expression is of type %s, not %s", got, cf.Type)
+		}
+		c.calcs = append(c.calcs, prog)
+		added(p+".Name", cf.Name, sampleValue(cf.Type))
+	}
+}
+
+func oneLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,254 @@
+package dataset
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Field error codes: the stable Code of a FieldError. Tests and reports
+// match on them.
+const (
+	// CodeRequired: a required value is missing or empty.
+	CodeRequired = "required"
+	// CodeType: the value cannot be read as the field's type.
+	CodeType = "type"
+	// CodeNotScalar: a JSON object or array where a value was expected.
+	CodeNotScalar = "not_scalar"
+	// CodePattern: the value does not match Pattern.
+	CodePattern = "pattern"
+	// CodeMin and CodeMax: the value is out of bounds.
+	CodeMin = "min"
+	// CodeMax: the value is above Max.
+	CodeMax = "max"
+	// CodeMaxLength: the string is longer than MaxLength.
+	CodeMaxLength = "max_length"
+	// CodeEnum: the value is not one of the enum's Values.
+	CodeEnum = "enum"
+	// CodeScale: a decimal has more places than Scale.
+	CodeScale = "scale"
+	// CodeKey: the item key could not be built.
+	CodeKey = "key"
+	// CodeFilter: a filter expression failed to evaluate.
+	CodeFilter = "filter"
+)
+
+// FieldError is one problem with one value of one record.
+type FieldError struct {
+	// Field is the field's name; Column the input column it was read from.
+	Field  string `json:"field"`
+	Column string `json:"column,omitempty"`
+	// Value is an excerpt of the offending value (at most 64 characters).
+	Value string `json:"value,omitempty"`
+	// Code is a stable identifier such as "enum" (the Code* constants).
+	Code string `json:"code"`
+	// Reason is a human-readable explanation.
+	Reason string `json:"reason"`
+}
+
+func (e FieldError) Error() string {
+	return fmt.Sprintf("field %s: %s", e.Field, e.Reason)
+}
+
+// Excerpt returns s cut to at most n characters, marking a cut with "…",
+// and never splitting a UTF-8 sequence.
+func Excerpt(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	var b strings.Builder
+	i := 0
+	for _, r := range s {
+		if i == n {
+			break
+		}
+		b.WriteRune(r)
+		i++
+	}
+	return b.String() + "…"
+}
+
+// Normalize turns one raw record (input column to value: strings from CSV
+// and XML, decoded JSON values with json.Number from JSON) into the
+// normalised record of the declared fields: renamed, trimmed, defaulted,
+// converted and case-normalised. Undeclared columns are ignored. It returns
+// every field error of the record, in field order; the record holds the
+// fields that converted. d must be compiled.
+func (d *Dataset) Normalize(raw map[string]any) (map[string]any, []FieldError) {
+	out := make(map[string]any, len(d.Fields)+4)
+	var errs []FieldError
+	for i := range d.Fields {
+		f := &d.Fields[i]
+		col := f.Column
+		v, present := raw[col]
+		if s, ok := v.(string); ok && d.Transforms.Trim {
+			v = strings.TrimSpace(s)
+		}
+		if !present || v == nil || v == "" {
+			if def, ok := d.c.defaults[f.Name]; ok {
+				v, present = def, true
+			} else {
+				if f.Required {
+					errs = append(errs, FieldError{Field: f.Name, Column: col, Code: CodeRequired, Reason: "value is required"})
+				}
+				continue
+			}
+		}
+		nv, fe := f.convert(v, d.c.caseOf[f.Name])
+		if fe != nil {
+			fe.Column = col
+			errs = append(errs, *fe)
+			continue
+		}
+		out[f.Name] = nv
+	}
+	return out, errs
+}
+
+func fieldErr(f *Field, v string, code, format string, args ...any) *FieldError {
+	return &FieldError{Field: f.Name, Value: Excerpt(v, 64), Code: code, Reason: fmt.Sprintf(format, args...)}
+}
+
+// convert checks and normalises one present, non-empty value.
+func (f *Field) convert(v any, c Case) (any, *FieldError) {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case json.Number:
+		s = string(x)
+	case bool:
+		s = strconv.FormatBool(x)
+	case float64:
+		s = strconv.FormatFloat(x, 'f', -1, 64)
+	case map[string]any, []any:
+		b, _ := json.Marshal(x)
+		return nil, fieldErr(f, string(b), CodeNotScalar, "expected a %s value, found a JSON %s", f.Type, map[bool]string{true: "object", false: "array"}[isObject(x)])
+	default:
+		return nil, fieldErr(f, fmt.Sprint(x), CodeType, "unsupported value of type %T", x)
+	}
+	if !utf8.ValidString(s) {
+		return nil, fieldErr(f, strings.ToValidUTF8(s, "\uFFFD"), CodeType, "value is not valid UTF-8")
+	}
+	switch f.Type {
+	case String:
+		if f.re != nil && !f.re.MatchString(s) {
+			return nil, fieldErr(f, s, CodePattern, "does not match pattern %s", f.Pattern)
+		}
+		switch c {
+		case Upper:
+			s = strings.ToUpper(s)
+		case Lower:
+			s = strings.ToLower(s)
+		}
+		if f.MaxLength > 0 && utf8.RuneCountInString(s) > f.MaxLength {
+			return nil, fieldErr(f, s, CodeMaxLength, "longer than %d characters", f.MaxLength)
+		}
+		return s, nil
+	case Enum:
+		if f.re != nil && !f.re.MatchString(s) {
+			return nil, fieldErr(f, s, CodePattern, "does not match pattern %s", f.Pattern)
+		}
+		for _, e := range f.Values {
+			if s == e || f.CaseInsensitive && strings.EqualFold(s, e) {
+				return e, nil
+			}
+		}
+		return nil, fieldErr(f, s, CodeEnum, "not one of %s", strings.Join(f.Values, ", "))
+	case Int:
+		i, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, fieldErr(f, s, CodeType, "not an integer")
+		}
+		if fe := f.checkBounds(new(big.Rat).SetInt64(i), s); fe != nil {
+			return nil, fe
+		}
+		return json.Number(strconv.FormatInt(i, 10)), nil
+	case Decimal:
+		if _, err := canonicalDecimal(s, 0); err != nil {
+			return nil, fieldErr(f, s, CodeType, "not a decimal number")
+		}
+		canon, err := canonicalDecimal(s, f.Scale)
+		if err != nil {
+			return nil, fieldErr(f, s, CodeScale, "more than %d decimal places", f.Scale)
+		}
+		r, _ := new(big.Rat).SetString(canon)
+		if fe := f.checkBounds(r, s); fe != nil {
+			return nil, fe
+		}
+		return json.Number(canon), nil
+	case Bool:
+		switch strings.ToLower(s) {
+		case "true", "yes", "1", "y", "t":
+			return true, nil
+		case "false", "no", "0", "n", "f":
+			return false, nil
+		}
+		return nil, fieldErr(f, s, CodeType, "not a boolean (true/false, yes/no, 1/0)")
+	case Date:
+		for _, l := range f.layouts() {
+			if t, err := time.Parse(l, s); err == nil {
+				return t.Format(DateLayout), nil
+			}
+		}
+		return nil, fieldErr(f, s, CodeType, "not a date in layout %s", strings.Join(f.layouts(), " or "))
+	case Timestamp:
+		for _, l := range f.layouts() {
+			if t, err := time.Parse(l, s); err == nil {
+				return t.UTC().Format(TimestampLayout), nil
+			}
+		}
+		return nil, fieldErr(f, s, CodeType, "not a timestamp in layout %s", strings.Join(f.layouts(), " or "))
+	}
+	return nil, fieldErr(f, s, CodeType, "unknown type %q", f.Type)
+}
+
+func isObject(v any) bool { _, ok := v.(map[string]any); return ok }
+
+// The layouts normalised values are written in.
+const (
+	// DateLayout is how Date values are written.
+	DateLayout = "2006-01-02"
+	// TimestampLayout is how Timestamp values are written (always UTC).
+	TimestampLayout = "2006-01-02T15:04:05.000Z"
+)
+
+func (f *Field) layouts() []string {
+	if len(f.Layouts) > 0 {
+		return f.Layouts
+	}
+	if f.Type == Timestamp {
+		return []string{time.RFC3339Nano}
+	}
+	return []string{DateLayout}
+}
+
+func (f *Field) checkBounds(r *big.Rat, s string) *FieldError {
+	if f.min != nil && r.Cmp(f.min.r) < 0 {
+		return fieldErr(f, s, CodeMin, "less than the minimum %s", f.min.src)
+	}
+	if f.max != nil && r.Cmp(f.max.r) > 0 {
+		return fieldErr(f, s, CodeMax, "greater than the maximum %s", f.max.src)
+	}
+	return nil
+}
+
+// Text returns a normalised value as text: the form used in key templates,
+// URL templates and lookups.
+func Text(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return string(x)
+	case bool:
+		return strconv.FormatBool(x)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
