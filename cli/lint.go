@@ -1,6 +1,145 @@
 package cli
 
-// cmdLint is not built yet; see the issue that delivers it.
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/validate"
+)
+
+// lintResult is one line of `sluice lint --json`.
+type lintResult struct {
+	File     string `json:"file"`
+	Path     string `json:"path"`
+	State    string `json:"state,omitempty"`
+	Code     string `json:"code"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+	Line     int    `json:"line,omitempty"`
+	Col      int    `json:"col,omitempty"`
+}
+
+// codeSyntaxError is the code of malformed JSON in --json output.
+const codeSyntaxError = "SyntaxError"
+
+// cmdLint validates ASL files: exit 0 when all are valid (warnings allowed),
+// 1 when any is invalid, 2 when one cannot be read.
 func (c *cli) cmdLint(args []string) error {
-	return fail(ExitUsage, "lint: not implemented yet")
+	fs := c.flags("lint", "[--json] [--express] FILE... (- reads standard input)")
+	asJSON := fs.Bool("json", false, "print the issues as a JSON array")
+	express := fs.Bool("express", false, "validate for an Express state machine")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	files := fs.Args()
+	if len(files) == 0 {
+		fs.Usage()
+		return usagef("lint: no files given")
+	}
+	var opts []validate.Option
+	if *express {
+		opts = append(opts, validate.WithType("EXPRESS"))
+	}
+	results := []lintResult{}
+	invalid, unreadable := false, false
+	for _, file := range files {
+		b, err := c.readInput(file)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "sluice lint: %v\n", err)
+			unreadable = true
+			continue
+		}
+		_, issues, err := validate.Document(b, opts...)
+		var se *asl.SyntaxError
+		switch {
+		case errors.As(err, &se):
+			invalid = true
+			line, col := syntaxPos(b, se)
+			results = append(results, lintResult{File: file, Code: codeSyntaxError, Severity: validate.Error.String(),
+				Message: se.Err.Error(), Line: line, Col: col})
+			if !*asJSON {
+				c.printSyntaxError(file, b, se)
+			}
+			continue
+		case err != nil:
+			invalid = true
+			fmt.Fprintf(c.stdout, "%s: %v\n", file, err)
+			continue
+		}
+		if issues.HasErrors() {
+			invalid = true
+		}
+		for _, is := range issues {
+			results = append(results, lintResult{File: file, Path: is.Path, State: is.State, Code: is.Code,
+				Severity: is.Severity.String(), Message: is.Msg})
+			if !*asJSON {
+				fmt.Fprintf(c.stdout, "%s: %s\n", file, is)
+			}
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(results); err != nil {
+			return err
+		}
+	}
+	switch {
+	case unreadable:
+		return fail(ExitUsage, "")
+	case invalid:
+		return fail(ExitFailure, "")
+	}
+	return nil
+}
+
+// readInput reads a file, or standard input for "-".
+func (c *cli) readInput(file string) ([]byte, error) {
+	if file == "-" {
+		b, err := io.ReadAll(c.stdin)
+		if err != nil {
+			return nil, fmt.Errorf("-: %w", err)
+		}
+		return b, nil
+	}
+	return os.ReadFile(file)
+}
+
+// printSyntaxError renders file:line:col, the source line and a caret under
+// the offending column.
+func (c *cli) printSyntaxError(file string, src []byte, se *asl.SyntaxError) {
+	ln, col := syntaxPos(src, se)
+	fmt.Fprintf(c.stdout, "%s:%d:%d: %s: %v\n", file, ln, col, codeSyntaxError, se.Err)
+	lines := strings.Split(string(src), "\n")
+	if ln < 1 || ln > len(lines) {
+		return
+	}
+	line := strings.TrimRight(lines[ln-1], "\r")
+	fmt.Fprintf(c.stdout, "    %s\n", line)
+	var caret strings.Builder
+	for i := 0; i < col-1 && i < len(line); i++ {
+		if line[i] == '\t' {
+			caret.WriteByte('\t')
+		} else {
+			caret.WriteByte(' ')
+		}
+	}
+	fmt.Fprintf(c.stdout, "    %s^\n", caret.String())
+}
+
+// syntaxPos returns the line and column of the byte that made the JSON
+// invalid. encoding/json's offset (and so SyntaxError's Line and Col) points
+// just past that byte.
+func syntaxPos(src []byte, se *asl.SyntaxError) (line, col int) {
+	off := se.Offset
+	if off > 0 && off <= int64(len(src)) {
+		off--
+	}
+	return asl.LineCol(src, off)
 }

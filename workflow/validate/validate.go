@@ -222,7 +222,11 @@ func (c *checker) resolve() {
 					continue
 				}
 				if other, ok := c.names[e.to]; ok {
-					c.errorf(e.path, si.name, CodeTransitionOutsideGraph, "%q is a state of another graph (%s); a transition cannot leave its Parallel branch or Map processor, nor enter one", e.to, strings.TrimSuffix(other.graph.prefix, "."))
+					where := "the top level"
+					if other.graph.prefix != "" {
+						where = strings.TrimSuffix(other.graph.prefix, ".")
+					}
+					c.errorf(e.path, si.name, CodeTransitionOutsideGraph, "%q is a state of another graph (%s); a transition cannot leave its Parallel branch or Map processor, nor enter one", e.to, where)
 					continue
 				}
 				c.errorf(e.path, si.name, CodeMissingNextTarget, "no state is called %q", e.to)
