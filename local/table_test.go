@@ -1,0 +1,110 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+func openTable(t *testing.T, dir string, f TableFaults) (*dynamodb.Client, func()) {
+	t.Helper()
+	ts, err := OpenTableStore(dir, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := ServeDynamoDB(ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewDynamoDBClient(srv.URL), func() { srv.Close(); ts.Close() }
+}
+
+func createItems(t *testing.T, c *dynamodb.Client) {
+	t.Helper()
+	_, err := c.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String("items"),
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func count(t *testing.T, c *dynamodb.Client) int {
+	t.Helper()
+	n := 0
+	p := dynamodb.NewScanPaginator(c, &dynamodb.ScanInput{TableName: aws.String("items")})
+	for p.HasMorePages() {
+		out, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(out.Items)
+	}
+	return n
+}
+
+func TestTableStorePersistsAppliedWritesOnly(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c, closeFn := openTable(t, dir, TableFaults{UnprocessedRate: 0.5, Seed: 7})
+	createItems(t, c)
+	var reqs []types.WriteRequest
+	for i := 0; i < 25; i++ {
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: fmt.Sprintf("ORDER#%d", i)}}}})
+	}
+	out, err := c.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{"items": reqs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unprocessed := len(out.UnprocessedItems["items"])
+	if unprocessed == 0 || unprocessed == 25 {
+		t.Fatalf("fault injection should leave part of the batch unprocessed, got %d of 25", unprocessed)
+	}
+	applied := count(t, c)
+	if applied != 25-unprocessed {
+		t.Fatalf("applied %d, want %d", applied, 25-unprocessed)
+	}
+	// Conditional writes go through minidyn's expression engine.
+	_, err = c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("items"),
+		Item:                map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "FILE#a"}},
+		ConditionExpression: aws.String("attribute_not_exists(pk)")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("items"),
+		Item:                map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "FILE#a"}},
+		ConditionExpression: aws.String("attribute_not_exists(pk)")})
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) {
+		t.Fatalf("second claim: want ConditionalCheckFailedException, got %v", err)
+	}
+	closeFn()
+
+	c, closeFn = openTable(t, dir, TableFaults{})
+	defer closeFn()
+	if got := count(t, c); got != applied+1 {
+		t.Errorf("after reopen: %d items, want %d (the unprocessed part must not be replayed)", got, applied+1)
+	}
+}
+
+func TestTableStoreThrottle(t *testing.T) {
+	c, closeFn := openTable(t, "", TableFaults{ThrottleRate: 1})
+	defer closeFn()
+	createItems(t, c)
+	_, err := c.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("items"),
+		Item: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "x"}}},
+		func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
+	var pte *types.ProvisionedThroughputExceededException
+	if !errors.As(err, &pte) {
+		t.Fatalf("want ProvisionedThroughputExceededException, got %v", err)
+	}
+}
