@@ -2,6 +2,7 @@ package jsonpath
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -121,6 +122,10 @@ func (p *Path) IsRoot() bool { return len(p.segs) == 0 }
 func (p *Path) Segments() []Segment {
 	out := make([]Segment, len(p.segs))
 	copy(out, p.segs)
+	for i := range out {
+		out[i].Names = slices.Clone(out[i].Names)
+		out[i].Indexes = slices.Clone(out[i].Indexes)
+	}
 	return out
 }
 
