@@ -1,0 +1,248 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/sluicehq/sluice/workflow/asl"
+)
+
+// Engine runs one state machine. It is immutable after New and safe for
+// concurrent use: each Run is an independent execution.
+type Engine struct {
+	machine *asl.StateMachine
+	root    *graph
+	timeout time.Duration
+	opts    options
+}
+
+// Status is an execution's final status.
+type Status string
+
+// The statuses an execution ends with.
+const (
+	StatusSucceeded Status = "SUCCEEDED"
+	StatusFailed    Status = "FAILED"
+	StatusTimedOut  Status = "TIMED_OUT"
+	StatusAborted   Status = "ABORTED"
+)
+
+// Result is the outcome of one execution.
+type Result struct {
+	// Status is how the execution ended.
+	Status Status
+	// Output is the execution output when Status is SUCCEEDED.
+	Output any
+	// Error is the error name when the execution did not succeed; empty
+	// when AWS reports none (a Fail state without Error).
+	Error string
+	// Cause is the error cause; empty when AWS reports none.
+	Cause string
+	// ExecutionARN identifies the execution.
+	ExecutionARN string
+	// StartTime and StopTime bound the execution on the engine's clock.
+	StartTime, StopTime time.Time
+	// History is the execution's event history.
+	History History
+}
+
+// New plans machine for execution. It fails when the machine cannot run:
+// a missing StartAt target, an unparsable path, intrinsic function or
+// JSONata expression, a transition to an unknown state.
+func New(machine *asl.StateMachine, opts ...Option) (*Engine, error) {
+	if machine == nil {
+		return nil, errors.New("engine: nil state machine")
+	}
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.clock == nil {
+		o.clock = RealClock{}
+	}
+	p := &planner{}
+	lang := effectiveLang(machine.QueryLanguage, "")
+	root, err := p.planGraph(machine.StartAt, machine.States, lang, "")
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	e := &Engine{machine: machine, root: root, opts: o}
+	if machine.TimeoutSeconds != nil {
+		e.timeout = time.Duration(*machine.TimeoutSeconds) * time.Second
+	}
+	return e, nil
+}
+
+// execution is the state shared by every goroutine of one Run.
+type execution struct {
+	eng       *Engine
+	ctx       context.Context
+	rec       *recorder
+	clock     Clock
+	name      string
+	arn       string
+	smARN     string
+	input     any
+	startTime time.Time
+
+	rmu sync.Mutex
+	rnd *mrand.Rand
+
+	tokenMu sync.Mutex
+	tokenN  int
+}
+
+func (x *execution) random() float64 {
+	x.rmu.Lock()
+	defer x.rmu.Unlock()
+	return x.rnd.Float64()
+}
+
+// Run executes the machine on input (a value as DecodeJSON returns it; other
+// Go values are converted through encoding/json). It returns an error only
+// when the execution could not start or ctx ended it; in the latter case the
+// Result has Status ABORTED (or TIMED_OUT on ctx deadline) and its history.
+func (e *Engine) Run(ctx context.Context, input any) (Result, error) {
+	in, err := normalize(input)
+	if err != nil {
+		return Result{}, fmt.Errorf("engine: input: %w", err)
+	}
+	name := e.opts.name
+	if name == "" {
+		name = newUUID()
+	}
+	x := &execution{
+		eng:   e,
+		clock: e.opts.clock,
+		name:  name,
+		input: in,
+		rec:   &recorder{limit: e.opts.historyLimit, clock: e.opts.clock},
+	}
+	x.smARN = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", e.opts.region, e.opts.account, e.opts.machineName)
+	x.arn = fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", e.opts.region, e.opts.account, e.opts.machineName, name)
+	seed := e.opts.randSeed
+	if !e.opts.hasSeed {
+		seed = time.Now().UnixNano()
+	}
+	x.rnd = mrand.New(mrand.NewPCG(uint64(seed), 0x5eed))
+	x.startTime = x.clock.Now()
+
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	x.ctx = runCtx
+	if e.timeout > 0 {
+		var stop context.CancelFunc
+		x.ctx, stop = x.clock.WithTimeout(runCtx, e.timeout)
+		defer stop()
+	}
+
+	res := Result{ExecutionARN: x.arn, StartTime: x.startTime}
+	first, _ := x.rec.add(0, Event{Type: ExecutionStarted, ExecutionStartedEventDetails: &ExecutionStartedDetails{
+		Input: compact(in), RoleARN: e.opts.roleARN,
+	}})
+	t := &thread{x: x, ctx: x.ctx, prev: first, scope: &scope{}}
+	var out any
+	var runErr error
+	if lim := e.opts.payloadLimit; lim > 0 && len(compact(in)) > lim {
+		runErr = plainErr(asl.StatesDataLimitExceeded, "The input to the execution exceeds the maximum number of bytes service limit.")
+	} else {
+		out, runErr = t.runGraph(e.root, in)
+	}
+	res.StopTime = x.clock.Now()
+	switch {
+	case runErr == nil:
+		if lim := e.opts.payloadLimit; lim > 0 && len(compact(out)) > lim {
+			runErr = plainErr(asl.StatesDataLimitExceeded, "The execution output exceeds the maximum number of bytes service limit.")
+			break
+		}
+		res.Status, res.Output = StatusSucceeded, out
+		x.rec.add(t.prev, Event{Type: ExecutionSucceeded, ExecutionSucceededEventDetails: &OutputDetails{Output: compact(out)}})
+	case ctx.Err() != nil:
+		res.Status = StatusAborted
+		x.rec.add(t.prev, Event{Type: ExecutionAborted, ExecutionAbortedEventDetails: &ErrorDetails{}})
+		res.History = x.rec.snapshot()
+		return res, ctx.Err()
+	case x.ctx.Err() != nil:
+		res.Status, res.Error = StatusTimedOut, string(asl.StatesTimeout)
+		res.Cause = "The execution timed out."
+		x.rec.add(t.prev, Event{Type: ExecutionTimedOut, ExecutionTimedOutEventDetails: &ErrorDetails{Error: &res.Error, Cause: &res.Cause}})
+		res.History = x.rec.snapshot()
+		return res, nil
+	}
+	if runErr != nil {
+		var se *StateError
+		if !errors.As(runErr, &se) {
+			se = plainErr(statesRuntime, runErr.Error())
+		}
+		res.Status = StatusFailed
+		d := &ErrorDetails{}
+		if !se.noName {
+			res.Error = string(se.Name)
+			d.Error = &res.Error
+		}
+		if !se.noCause {
+			res.Cause = se.Cause
+			d.Cause = &res.Cause
+		}
+		x.rec.add(t.prev, Event{Type: ExecutionFailed, ExecutionFailedEventDetails: d})
+	}
+	res.History = x.rec.snapshot()
+	return res, nil
+}
+
+// newUUID returns a random version 4 UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// scope holds workflow variables. A Map iteration or Parallel branch reads
+// its parent's variables and writes only its own.
+type scope struct {
+	parent *scope
+	vars   map[string]any
+}
+
+func (s *scope) lookup(name string) (any, bool) {
+	for c := s; c != nil; c = c.parent {
+		if v, ok := c.vars[name]; ok {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// all flattens the visible variables, inner scopes winning.
+func (s *scope) all() map[string]any {
+	out := map[string]any{}
+	var chain []*scope
+	for c := s; c != nil; c = c.parent {
+		chain = append(chain, c)
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		for k, v := range chain[i].vars {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func (s *scope) set(vars map[string]any) {
+	if len(vars) == 0 {
+		return
+	}
+	if s.vars == nil {
+		s.vars = make(map[string]any, len(vars))
+	}
+	for k, v := range vars {
+		s.vars[k] = v
+	}
+}

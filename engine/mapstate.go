@@ -1,0 +1,381 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/jsonpath"
+)
+
+// defaultInlineConcurrency is how many inline Map iterations AWS runs at a
+// time when MaxConcurrency is 0.
+const defaultInlineConcurrency = 40
+
+// mapSpec is a planned Map state.
+type mapSpec struct {
+	processor    *graph
+	distributed  bool
+	itemsPath    *jsonpath.Path
+	items        tmpl
+	itemSelector tmpl
+	maxConc      intField
+	tolCount     intField
+	tolPct       intField
+	reader       *readerSpec
+	batcher      *batcherSpec
+	writer       *writerSpec
+	label        string
+}
+
+func (p *planner) planMap(s *asl.Map, isJSONata bool, lang asl.QueryLanguage) (*mapSpec, error) {
+	proc := s.Processor()
+	if proc == nil {
+		return nil, errors.New("missing ItemProcessor")
+	}
+	m := &mapSpec{distributed: s.Distributed(), label: s.Label}
+	g, err := p.planGraph(proc.StartAt, proc.States, effectiveLang(proc.QueryLanguage, lang), "")
+	if err != nil {
+		return nil, err
+	}
+	m.processor = g
+	if s.ItemsPath != "" {
+		if m.itemsPath, err = jsonpath.ParseReference(s.ItemsPath); err != nil {
+			if m.itemsPath, err = jsonpath.Parse(s.ItemsPath); err != nil {
+				return nil, fmt.Errorf("ItemsPath: %w", err)
+			}
+		}
+	}
+	if len(s.Items) > 0 {
+		if m.items, err = compileJSONataValue(s.Items, "Items"); err != nil {
+			return nil, fmt.Errorf("Items: %w", err)
+		}
+	}
+	sel := s.ItemSelector
+	if len(sel) == 0 {
+		sel = s.Parameters
+	}
+	if isJSONata {
+		m.itemSelector, err = compileJSONataValue(sel, "ItemSelector")
+	} else {
+		m.itemSelector, err = compilePayload(sel)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ItemSelector: %w", err)
+	}
+	if m.maxConc, err = planIntField("MaxConcurrency", s.MaxConcurrency, s.MaxConcurrencyPath); err != nil {
+		return nil, err
+	}
+	if m.tolCount, err = planIntField("ToleratedFailureCount", s.ToleratedFailureCount, s.ToleratedFailureCountPath); err != nil {
+		return nil, err
+	}
+	var pct *asl.IntOrExpr
+	if v := s.ToleratedFailurePercentage; v != nil {
+		pct = &asl.IntOrExpr{Expr: v.Expr}
+	}
+	if m.tolPct, err = planIntField("ToleratedFailurePercentage", pct, s.ToleratedFailurePercentagePath); err != nil {
+		return nil, err
+	}
+	if v := s.ToleratedFailurePercentage; v != nil && v.Expr == "" {
+		m.tolPct.lit = v.Number
+	}
+	m.tolPct.float = true
+	if s.ItemReader != nil {
+		if m.reader, err = planReader(s.ItemReader, isJSONata); err != nil {
+			return nil, fmt.Errorf("ItemReader: %w", err)
+		}
+	}
+	if s.ItemBatcher != nil {
+		if m.batcher, err = planBatcher(s.ItemBatcher, isJSONata); err != nil {
+			return nil, fmt.Errorf("ItemBatcher: %w", err)
+		}
+	}
+	if s.ResultWriter != nil {
+		if m.writer, err = planWriter(s.ResultWriter, isJSONata); err != nil {
+			return nil, fmt.Errorf("ResultWriter: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// numberOf reads a MaxConcurrency/ToleratedFailure* field. Paths accept
+// numeric strings, as AWS does.
+func (ev *evalEnv) numberOf(f *intField, input any) (float64, bool, error) {
+	if !f.set {
+		return 0, false, nil
+	}
+	kind := "integer"
+	if f.float {
+		kind = "float"
+	}
+	switch {
+	case f.path != nil:
+		v, err := ev.applyPathValue(f.path, input, f.name+"Path")
+		if err != nil {
+			return 0, false, err
+		}
+		x, ok := number(v)
+		if s, isStr := v.(string); isStr {
+			var perr error
+			x, perr = strconv.ParseFloat(strings.TrimSpace(s), 64)
+			ok = perr == nil
+		}
+		if ok && !f.float && x != math.Trunc(x) {
+			ok = false
+		}
+		if !ok {
+			return 0, false, runtimeErr(statesRuntime, f.name+"Path", "The %sPath field refers to value %s which is not a valid %s: %s", f.name, quoteValue(v), kind, f.path.String())
+		}
+		return x, true, nil
+	case f.expr != nil:
+		v, err := f.expr.eval(ev, ev.input)
+		if err != nil {
+			return 0, false, err
+		}
+		x, ok := number(v)
+		if !ok || (!f.float && x != math.Trunc(x)) {
+			return 0, false, runtimeErr(asl.StatesQueryEvaluationError, f.name,
+				"The JSONata expression '%s' specified for the field '%s' returned an unexpected result type. Expected '%s', but was '%s' for value: %s",
+				jsonataSource(f.expr), f.name, kind, jsonType(v), compact(v))
+		}
+		return x, true, nil
+	}
+	return f.lit, true, nil
+}
+
+// mapAttempt runs one attempt of a Map state.
+func (t *thread) mapAttempt(ev *evalEnv, input any) (any, error) {
+	n := ev.n
+	m := n.mapState
+	eff := input
+	var err error
+	if !n.jsonata {
+		if eff, err = ev.applyPath(n.inputPath, input, "InputPath"); err != nil {
+			return nil, err
+		}
+	}
+	maxConc, _, err := ev.numberOf(&m.maxConc, eff)
+	if err != nil {
+		return nil, err
+	}
+	if maxConc < 0 {
+		return nil, runtimeErr(statesRuntime, "MaxConcurrency", "MaxConcurrency cannot be negative.")
+	}
+	tolCount, hasTolCount, err := ev.numberOf(&m.tolCount, eff)
+	if err != nil {
+		return nil, err
+	}
+	if tolCount < 0 {
+		return nil, runtimeErr(statesRuntime, "ToleratedFailureCount", "ToleratedFailureCount cannot be negative.")
+	}
+	tolPct, hasTolPct, err := ev.numberOf(&m.tolPct, eff)
+	if err != nil {
+		return nil, err
+	}
+	if tolPct < 0 || tolPct > 100 {
+		return nil, runtimeErr(statesRuntime, "ToleratedFailurePercentage", "ToleratedFailurePercentage must be between 0 and 100.")
+	}
+	var items []any
+	if m.reader != nil {
+		if items, err = t.readItems(ev, m.reader, eff); err != nil {
+			return nil, err
+		}
+	} else if items, err = ev.mapItems(m, eff); err != nil {
+		return nil, err
+	}
+	if m.batcher != nil {
+		if items, err = t.batchItems(ev, m.batcher, items, eff); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := t.event(Event{Type: MapStateStarted, MapStateStartedEventDetails: &MapStateStartedDetails{Length: len(items)}}); err != nil {
+		return nil, err
+	}
+	if m.distributed {
+		if _, err := t.event(Event{Type: MapRunStarted, MapRunStartedEventDetails: &MapRunStartedDetails{
+			MapRunARN: fmt.Sprintf("%s/%s:%s", strings.Replace(t.x.smARN, ":stateMachine:", ":mapRun:", 1), n.name, newUUID()),
+		}}); err != nil {
+			return nil, err
+		}
+	}
+	limit := int(maxConc)
+	if limit == 0 {
+		limit = t.x.eng.opts.maxConcurrency
+		if limit == 0 && !m.distributed {
+			limit = defaultInlineConcurrency
+		}
+	}
+	results, failures, firstErr := t.iterate(ev, m, items, eff, limit, hasTolCount || hasTolPct)
+	if firstErr == nil {
+		if err := t.ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	tolerant := hasTolCount || hasTolPct
+	if firstErr != nil && tolerant && failures > 0 {
+		exceeded := (hasTolCount && float64(failures) > tolCount) || (!hasTolCount && hasTolPct && false)
+		if hasTolPct {
+			exceeded = exceeded || float64(failures)*100/float64(len(items)) > tolPct
+			if hasTolCount && float64(failures) <= tolCount {
+				exceeded = false
+			}
+		}
+		if !exceeded {
+			firstErr = nil
+		} else {
+			firstErr = plainErr(asl.StatesExceedToleratedFailure, "The specified tolerated failure threshold was exceeded")
+		}
+	}
+	if firstErr != nil {
+		if m.distributed {
+			_, _ = t.event(Event{Type: MapRunFailed, MapRunFailedEventDetails: &ErrorDetails{}})
+		}
+		_, _ = t.event(Event{Type: MapStateFailed})
+		return nil, firstErr
+	}
+	if m.distributed {
+		if _, err := t.event(Event{Type: MapRunSucceeded}); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := t.event(Event{Type: MapStateSucceeded}); err != nil {
+		return nil, err
+	}
+	if m.writer != nil {
+		return t.writeResults(ev, m.writer, results, eff)
+	}
+	return results, nil
+}
+
+// mapItems selects the items array: ItemsPath (JSONPath) or Items
+// (JSONata), defaulting to the input itself.
+func (ev *evalEnv) mapItems(m *mapSpec, eff any) ([]any, error) {
+	var v any
+	var err error
+	switch {
+	case m.items != nil:
+		if v, err = m.items.eval(ev, ev.input); err != nil {
+			return nil, err
+		}
+		arr, ok := v.([]any)
+		if !ok {
+			if src := jsonataSource(m.items); src != "" {
+				return nil, runtimeErr(asl.StatesQueryEvaluationError, "Items",
+					"The JSONata expression '%s' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '%s' for value: %s",
+					src, jsonType(v), compact(v))
+			}
+			return nil, runtimeErr(asl.StatesQueryEvaluationError, "Items", "Map state input must be an array but was: %s", compact(v))
+		}
+		return arr, nil
+	case m.itemsPath != nil:
+		if v, err = ev.applyPathValue(m.itemsPath, eff, "ItemsPath"); err != nil {
+			return nil, err
+		}
+	default:
+		v = eff
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		name := statesRuntime
+		if ev.n.jsonata {
+			name = asl.StatesQueryEvaluationError
+		}
+		return nil, runtimeErr(name, "ItemsPath", "Map state input must be an array but was: %s", compact(v))
+	}
+	return arr, nil
+}
+
+// iterate runs every item; it returns the results in order, the number of
+// failed iterations and the first failure.
+func (t *thread) iterate(ev *evalEnv, m *mapSpec, items []any, eff any, limit int, tolerant bool) ([]any, int, error) {
+	n := ev.n
+	ctx, cancel := context.WithCancel(t.ctx)
+	defer cancel()
+	results := make([]any, len(items))
+	sem := newSemaphore(limit)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		failures int
+		wg       sync.WaitGroup
+	)
+	start := t.prev
+	for i, item := range items {
+		if !sem.acquire(ctx) {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer sem.release()
+			it := t.child(ctx, start)
+			if m.distributed {
+				it.scope = &scope{}
+			}
+			out, err := it.iteration(ev, m, i, item, eff)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+					return
+				}
+				failures++
+				if firstErr == nil {
+					firstErr = err
+				}
+				if se, ok := err.(*StateError); ok {
+					results[i] = se.errorOutput()
+				}
+				if !tolerant {
+					cancel()
+				}
+				return
+			}
+			results[i] = out
+		}()
+	}
+	wg.Wait()
+	_ = n
+	return results, failures, firstErr
+}
+
+// iteration runs one item through the ItemProcessor.
+func (t *thread) iteration(ev *evalEnv, m *mapSpec, index int, item, eff any) (any, error) {
+	n := ev.n
+	name := n.name
+	if _, err := t.event(Event{Type: MapIterationStarted, MapIterationStartedEventDetails: &MapIterationDetails{Name: name, Index: index}}); err != nil {
+		return nil, err
+	}
+	input := item
+	if m.itemSelector != nil {
+		sel := &evalEnv{t: t, n: n, input: ev.input, enteredTime: ev.enteredTime, enteredID: ev.enteredID}
+		t.mapItem = map[string]any{"Index": intValue(int64(index)), "Value": item}
+		v, err := m.itemSelector.eval(sel, eff)
+		t.mapItem = nil
+		if err != nil {
+			return nil, ev.finish(err)
+		}
+		input = v
+	}
+	out, err := t.runGraph(m.processor, input)
+	if err != nil {
+		if !(errors.Is(err, context.Canceled) && t.ctx.Err() != nil) {
+			_, _ = t.event(Event{Type: MapIterationFailed, MapIterationFailedEventDetails: &MapIterationDetails{Name: name, Index: index}})
+		} else {
+			_, _ = t.event(Event{Type: MapIterationAborted, MapIterationAbortedEventDetails: &MapIterationDetails{Name: name, Index: index}})
+		}
+		return nil, err
+	}
+	if _, err := t.event(Event{Type: MapIterationSucceeded, MapIterationSucceededDetails: &MapIterationDetails{Name: name, Index: index}}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+var _ = json.Number("")

@@ -1,0 +1,99 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// child returns a thread for a branch or iteration: its own cancellable
+// context, a child variable scope, and history continuing after prev.
+func (t *thread) child(ctx context.Context, prev int64) *thread {
+	return &thread{x: t.x, ctx: ctx, prev: prev, scope: &scope{parent: t.scope}}
+}
+
+// parallelAttempt runs one attempt of a Parallel state.
+func (t *thread) parallelAttempt(ev *evalEnv, input any) (any, error) {
+	n := ev.n
+	eff, err := ev.effectiveInput(input)
+	if err != nil {
+		return nil, err
+	}
+	started, err := t.event(Event{Type: ParallelStateStarted})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(t.ctx)
+	defer cancel()
+	results := make([]any, len(n.branches))
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	sem := newSemaphore(t.x.eng.opts.maxConcurrency)
+	for i, g := range n.branches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if !sem.acquire(ctx) {
+				return
+			}
+			defer sem.release()
+			bt := t.child(ctx, started)
+			out, err := bt.runGraph(g, eff)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil && !(errors.Is(err, context.Canceled) && ctx.Err() != nil) {
+					firstErr = err
+					cancel()
+				}
+				return
+			}
+			results[i] = out
+		}()
+	}
+	wg.Wait()
+	if firstErr == nil {
+		if err := t.ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	if firstErr != nil {
+		_, _ = t.event(Event{Type: ParallelStateFailed})
+		return nil, firstErr
+	}
+	if _, err := t.event(Event{Type: ParallelStateSucceeded}); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// semaphore bounds concurrency; a zero limit means unbounded.
+type semaphore chan struct{}
+
+func newSemaphore(n int) semaphore {
+	if n <= 0 {
+		return nil
+	}
+	return make(semaphore, n)
+}
+
+func (s semaphore) acquire(ctx context.Context) bool {
+	if s == nil {
+		return ctx.Err() == nil
+	}
+	select {
+	case s <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (s semaphore) release() {
+	if s != nil {
+		<-s
+	}
+}

@@ -1,0 +1,695 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/jsonpath"
+)
+
+// thread runs one graph sequentially: the machine, a branch or an iteration.
+type thread struct {
+	x       *execution
+	ctx     context.Context
+	prev    int64
+	scope   *scope
+	mapItem map[string]any
+}
+
+// event records ev after the thread's previous event.
+func (t *thread) event(ev Event) (int64, error) {
+	id, ok := t.x.rec.add(t.prev, ev)
+	t.prev = id
+	if !ok {
+		return id, plainErr(statesRuntime, fmt.Sprintf("The execution history exceeded the limit of %d events.", t.x.rec.limit))
+	}
+	return id, nil
+}
+
+func (t *thread) runGraph(g *graph, input any) (any, error) {
+	cur := g.startAt
+	for {
+		if err := t.ctx.Err(); err != nil {
+			return nil, err
+		}
+		n := g.states[cur]
+		out, next, err := t.runState(n, input)
+		if err != nil {
+			return nil, err
+		}
+		if next == "" {
+			return out, nil
+		}
+		input, cur = out, next
+	}
+}
+
+// evalEnv is what expressions of one state see.
+type evalEnv struct {
+	t           *thread
+	n           *node
+	input       any // the raw state input
+	enteredTime time.Time
+	enteredID   int64
+	retryCount  int
+	taskToken   string
+
+	result         any
+	hasResult      bool
+	errorOutput    any
+	hasErrorOutput bool
+
+	ctxObj map[string]any
+}
+
+const timeFormat = "2006-01-02T15:04:05.000Z"
+
+func (ev *evalEnv) contextObject() map[string]any {
+	if ev.ctxObj != nil {
+		return ev.ctxObj
+	}
+	x := ev.t.x
+	state := map[string]any{
+		"Name":        ev.n.name,
+		"EnteredTime": ev.enteredTime.UTC().Format(timeFormat),
+	}
+	if ev.n.kind == asl.TypeTask {
+		state["RetryCount"] = intValue(int64(ev.retryCount))
+	}
+	c := map[string]any{
+		"Execution": map[string]any{
+			"Id":           x.arn,
+			"Input":        x.input,
+			"Name":         x.name,
+			"RoleArn":      x.eng.opts.roleARN,
+			"StartTime":    x.startTime.UTC().Format(timeFormat),
+			"RedriveCount": intValue(0),
+		},
+		"StateMachine": map[string]any{
+			"Id":   x.smARN,
+			"Name": x.eng.opts.machineName,
+		},
+		"State": state,
+	}
+	if ev.taskToken != "" {
+		c["Task"] = map[string]any{"Token": ev.taskToken}
+	}
+	if ev.t.mapItem != nil {
+		c["Map"] = map[string]any{"Item": ev.t.mapItem}
+	}
+	ev.ctxObj = c
+	return c
+}
+
+// resolve evaluates a path: $$ against the context object, $name against a
+// variable, $ against doc.
+func (ev *evalEnv) resolve(p *jsonpath.Path, doc any) (any, error) {
+	if p.IsContext() {
+		return p.Get(ev.contextObject())
+	}
+	if name := p.Variable(); name != "" {
+		v, ok := ev.t.scope.lookup(name)
+		if !ok {
+			return nil, runtimeErr(statesRuntime, "", "Invalid path '%s': The variable '%s' is not defined.", p.String(), name)
+		}
+		return p.Get(v)
+	}
+	return p.Get(doc)
+}
+
+// statesVar is JSONata's $states.
+func (ev *evalEnv) statesVar() map[string]any {
+	s := map[string]any{
+		"input":   ev.input,
+		"context": ev.contextObject(),
+	}
+	if ev.hasResult {
+		s["result"] = ev.result
+	}
+	if ev.hasErrorOutput {
+		s["errorOutput"] = ev.errorOutput
+	}
+	return s
+}
+
+// applyInputPath applies InputPath (JSONPath states).
+func (ev *evalEnv) applyPath(p *ioPath, doc any, field string) (any, error) {
+	if p == nil {
+		return doc, nil
+	}
+	if p.null {
+		return map[string]any{}, nil
+	}
+	v, err := ev.resolve(p.path, doc)
+	if err != nil {
+		var nf *jsonpath.NotFoundError
+		if errors.As(err, &nf) {
+			return nil, runtimeErr(statesRuntime, field, "%s", nf.Cause())
+		}
+		return nil, err
+	}
+	return v, nil
+}
+
+// applyResultPath places result into input (JSONPath states).
+func (ev *evalEnv) applyResultPath(p *ioPath, input, result any) (any, error) {
+	if p == nil {
+		return result, nil
+	}
+	if p.null {
+		return input, nil
+	}
+	out, err := p.path.Set(input, result)
+	if err != nil {
+		if se, ok := err.(*jsonpath.SetError); ok {
+			return nil, runtimeErr(statesRuntime, "ResultPath", "%s", se.Cause())
+		}
+		if nf, ok := err.(*jsonpath.NotFoundError); ok {
+			return nil, runtimeErr(statesRuntime, "ResultPath", "%s", nf.Cause())
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// runState runs one state and returns its output and the next state ("" at
+// the end of the graph).
+func (t *thread) runState(n *node, input any) (any, string, error) {
+	enteredType := EventType(string(n.kind) + "StateEntered")
+	ev := &evalEnv{t: t, n: n, input: input, enteredTime: t.x.clock.Now()}
+	id, err := t.event(Event{Type: enteredType, StateEnteredEventDetails: &StateEnteredDetails{Name: n.name, Input: compact(input)}})
+	ev.enteredID = id
+	if err != nil {
+		return nil, "", err
+	}
+	var out any
+	var next string
+	switch n.kind {
+	case asl.TypePass:
+		out, next, err = t.runPass(ev, input)
+	case asl.TypeChoice:
+		out, next, err = t.runChoice(ev, input)
+	case asl.TypeWait:
+		out, next, err = t.runWait(ev, input)
+	case asl.TypeSucceed:
+		out, err = t.runSucceed(ev, input)
+	case asl.TypeFail:
+		err = t.runFail(ev, input)
+	case asl.TypeTask:
+		out, next, err = t.runHandled(ev, input, t.taskAttempt)
+	case asl.TypeParallel:
+		out, next, err = t.runHandled(ev, input, t.parallelAttempt)
+	case asl.TypeMap:
+		out, next, err = t.runHandled(ev, input, t.mapAttempt)
+	default:
+		err = runtimeErr(statesRuntime, "Type", "unsupported state type %q", n.kind)
+	}
+	if err != nil {
+		return nil, "", ev.finish(err)
+	}
+	if lim := t.x.eng.opts.payloadLimit; lim > 0 && n.kind != asl.TypeChoice {
+		if s := compact(out); len(s) > lim {
+			return nil, "", ev.finish(plainErr(asl.StatesDataLimitExceeded,
+				fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", n.name)))
+		}
+	}
+	if _, err := t.event(Event{Type: EventType(string(n.kind) + "StateExited"), StateExitedEventDetails: &StateExitedDetails{Name: n.name, Output: compact(out)}}); err != nil {
+		return nil, "", err
+	}
+	return out, next, nil
+}
+
+// finish turns err into a *StateError whose cause names the state as AWS
+// does.
+func (ev *evalEnv) finish(err error) error {
+	var se *StateError
+	if !errors.As(err, &se) {
+		if ctxErr := ev.t.ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+			return err
+		}
+		se = runtimeErr(statesRuntime, "", "%s", err.Error())
+		se.Err = err
+	}
+	if se.State == "" {
+		se.State = ev.n.name
+	}
+	if !se.prefixed {
+		se.Cause = fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). %s", ev.n.name, ev.enteredID, se.Cause)
+		se.prefixed = true
+	}
+	return se
+}
+
+func (n *node) transition() string {
+	if n.end {
+		return ""
+	}
+	return n.next
+}
+
+// assignVars evaluates Assign (on doc for JSONPath) and returns the new
+// variables without setting them.
+func (ev *evalEnv) evalAssign(t tmpl, doc any) (map[string]any, error) {
+	if t == nil {
+		return nil, nil
+	}
+	v, err := t.eval(ev, doc)
+	if err != nil {
+		return nil, err
+	}
+	m, _ := v.(map[string]any)
+	return m, nil
+}
+
+// finishJSONPath applies ResultSelector (already done by the caller),
+// Assign, ResultPath and OutputPath.
+func (ev *evalEnv) finishJSONPath(input, result any) (any, error) {
+	n := ev.n
+	vars, err := ev.evalAssign(n.assign, result)
+	if err != nil {
+		return nil, err
+	}
+	out, err := ev.applyResultPath(n.resultPath, input, result)
+	if err != nil {
+		return nil, err
+	}
+	out, err = ev.applyPath(n.outputPath, out, "OutputPath")
+	if err != nil {
+		return nil, err
+	}
+	ev.t.scope.set(vars)
+	return out, nil
+}
+
+// finishJSONata evaluates Output (default: def) and Assign.
+func (ev *evalEnv) finishJSONata(output, assign tmpl, def any) (any, error) {
+	out := def
+	var err error
+	if output != nil {
+		if out, err = output.eval(ev, ev.input); err != nil {
+			return nil, err
+		}
+	}
+	vars, err := ev.evalAssign(assign, ev.input)
+	if err != nil {
+		return nil, err
+	}
+	ev.t.scope.set(vars)
+	return out, nil
+}
+
+func (t *thread) runPass(ev *evalEnv, input any) (any, string, error) {
+	n := ev.n
+	if n.jsonata {
+		out, err := ev.finishJSONata(n.output, n.assign, input)
+		return out, n.transition(), err
+	}
+	eff, err := ev.applyPath(n.inputPath, input, "InputPath")
+	if err != nil {
+		return nil, "", err
+	}
+	if n.parameters != nil {
+		if eff, err = n.parameters.eval(ev, eff); err != nil {
+			return nil, "", err
+		}
+	}
+	result := eff
+	if n.hasResult {
+		result = n.result
+	}
+	out, err := ev.finishJSONPath(input, result)
+	return out, n.transition(), err
+}
+
+func (t *thread) runSucceed(ev *evalEnv, input any) (any, error) {
+	n := ev.n
+	if n.jsonata {
+		return ev.finishJSONata(n.output, nil, input)
+	}
+	eff, err := ev.applyPath(n.inputPath, input, "InputPath")
+	if err != nil {
+		return nil, err
+	}
+	return ev.applyPath(n.outputPath, eff, "OutputPath")
+}
+
+func (t *thread) runChoice(ev *evalEnv, input any) (any, string, error) {
+	n := ev.n
+	eff := input
+	var err error
+	if !n.jsonata {
+		if eff, err = ev.applyPath(n.inputPath, input, "InputPath"); err != nil {
+			return nil, "", err
+		}
+	}
+	var match *choiceRule
+	for _, c := range n.choices {
+		ok, err := c.eval(ev, eff)
+		if err != nil {
+			return nil, "", err
+		}
+		if ok {
+			match = c
+			break
+		}
+	}
+	next := n.defaultNext
+	output, assign := n.output, n.assign
+	if match != nil {
+		next = match.next
+		if n.jsonata {
+			if match.output != nil {
+				output = match.output
+			}
+			if match.assign != nil {
+				assign = match.assign
+			}
+		} else if match.assign != nil {
+			assign = match.assign
+		}
+	}
+	if next == "" {
+		return nil, "", plainErrf(asl.StatesNoChoiceMatched, "No Matches!")
+	}
+	if n.jsonata {
+		out, err := ev.finishJSONata(output, assign, input)
+		return out, next, err
+	}
+	vars, err := ev.evalAssign(assign, eff)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := ev.applyPath(n.outputPath, eff, "OutputPath")
+	if err != nil {
+		return nil, "", err
+	}
+	t.scope.set(vars)
+	return out, next, nil
+}
+
+func plainErrf(name asl.ErrorName, format string, args ...any) *StateError {
+	return plainErr(name, fmt.Sprintf(format, args...))
+}
+
+func (t *thread) runWait(ev *evalEnv, input any) (any, string, error) {
+	n := ev.n
+	eff := input
+	var err error
+	if !n.jsonata {
+		if eff, err = ev.applyPath(n.inputPath, input, "InputPath"); err != nil {
+			return nil, "", err
+		}
+	}
+	var d time.Duration
+	switch {
+	case n.waitSeconds.path != nil:
+		v, err := ev.resolve(n.waitSeconds.path, eff)
+		if err != nil {
+			if isNotFound(err) {
+				return nil, "", runtimeErr(statesRuntime, "SecondsPath", "The SecondsPath parameter does not reference an input value: %s", n.waitSeconds.path.String())
+			}
+			return nil, "", err
+		}
+		i, ok := integer(v)
+		if !ok {
+			return nil, "", runtimeErr(statesRuntime, "SecondsPath", "The SecondsPath parameter cannot be parsed as a long value: %s == %s", n.waitSeconds.path.String(), compactScalar(v))
+		}
+		if i < 0 {
+			return nil, "", runtimeErr(statesRuntime, "SecondsPath", "The SecondsPath parameter references a negative value: %s == %d", n.waitSeconds.path.String(), i)
+		}
+		d = time.Duration(i) * time.Second
+	case n.waitSeconds.expr != nil:
+		v, err := n.waitSeconds.expr.eval(ev, input)
+		if err != nil {
+			return nil, "", err
+		}
+		i, ok := integer(v)
+		if !ok || i < 0 {
+			return nil, "", runtimeErr(asl.StatesQueryEvaluationError, "Seconds",
+				"The JSONata expression '%s' specified for the field 'Seconds' returned an unexpected result type. Expected 'integer', but was '%s' for value: %s",
+				jsonataSource(n.waitSeconds.expr), jsonType(v), compact(v))
+		}
+		d = time.Duration(i) * time.Second
+	case n.waitSeconds.set:
+		d = time.Duration(n.waitSeconds.lit) * time.Second
+	case n.waitTsPath != nil:
+		v, err := ev.resolve(n.waitTsPath, eff)
+		if err != nil {
+			if isNotFound(err) {
+				return nil, "", runtimeErr(statesRuntime, "TimestampPath", "The TimestampPath parameter does not reference an input value: %s", n.waitTsPath.String())
+			}
+			return nil, "", err
+		}
+		s, _ := v.(string)
+		ts, ok := parseTimestamp(s)
+		if !ok {
+			return nil, "", runtimeErr(statesRuntime, "TimestampPath", "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", n.waitTsPath.String(), compactScalar(v))
+		}
+		d = ts.Sub(t.x.clock.Now())
+	case n.waitTsExpr != nil:
+		v, err := n.waitTsExpr.eval(ev, input)
+		if err != nil {
+			return nil, "", err
+		}
+		s, _ := v.(string)
+		ts, ok := parseTimestamp(s)
+		if !ok {
+			return nil, "", runtimeErr(asl.StatesQueryEvaluationError, "Timestamp", "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: %s", compactScalar(v))
+		}
+		d = ts.Sub(t.x.clock.Now())
+	case n.waitTimestamp != "":
+		ts, ok := parseTimestamp(n.waitTimestamp)
+		if !ok {
+			return nil, "", runtimeErr(statesRuntime, "Timestamp", "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: %s", n.waitTimestamp)
+		}
+		d = ts.Sub(t.x.clock.Now())
+	}
+	if d > 0 {
+		if err := t.x.clock.Sleep(t.ctx, d); err != nil {
+			return nil, "", err
+		}
+	}
+	if n.jsonata {
+		out, err := ev.finishJSONata(n.output, n.assign, input)
+		return out, n.transition(), err
+	}
+	vars, err := ev.evalAssign(n.assign, eff)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := ev.applyPath(n.outputPath, eff, "OutputPath")
+	if err != nil {
+		return nil, "", err
+	}
+	t.scope.set(vars)
+	return out, n.transition(), nil
+}
+
+// compactScalar prints a value the way AWS quotes it in Wait errors: strings
+// bare, everything else as JSON.
+func compactScalar(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return compact(v)
+}
+
+func (t *thread) runFail(ev *evalEnv, input any) error {
+	n := ev.n
+	se := &StateError{State: n.name, prefixed: true}
+	str := func(tm tmpl, field string) (string, bool, error) {
+		if tm == nil {
+			return "", false, nil
+		}
+		v, err := tm.eval(ev, input)
+		if err != nil {
+			return "", false, err
+		}
+		s, ok := v.(string)
+		if !ok {
+			if n.jsonata {
+				return "", false, runtimeErr(asl.StatesQueryEvaluationError, field,
+					"The JSONata expression '%s' specified for the field '%s' returned an unexpected result type. Expected 'string', but was '%s' for value: %s",
+					jsonataSource(tm), field, jsonType(v), compact(v))
+			}
+			s = compact(v)
+		}
+		return s, true, nil
+	}
+	name, hasName, err := str(n.failError, "Error")
+	if err != nil {
+		return err
+	}
+	if !hasName {
+		if name, hasName, err = str(n.failErrorPath, "ErrorPath"); err != nil {
+			return err
+		}
+	}
+	cause, hasCause, err := str(n.failCause, "Cause")
+	if err != nil {
+		return err
+	}
+	if !hasCause {
+		if cause, hasCause, err = str(n.failCausePath, "CausePath"); err != nil {
+			return err
+		}
+	}
+	se.Name, se.noName = asl.ErrorName(name), !hasName
+	se.Cause, se.noCause = cause, !hasCause
+	return se
+}
+
+// attemptFunc runs one attempt of a Task, Parallel or Map state and returns
+// its result before ResultSelector.
+type attemptFunc func(ev *evalEnv, input any) (result any, err error)
+
+// runHandled runs a state with Retry and Catch.
+func (t *thread) runHandled(ev *evalEnv, input any, attempt attemptFunc) (any, string, error) {
+	n := ev.n
+	counts := make([]int, len(n.retry))
+	for {
+		result, err := attempt(ev, input)
+		if err == nil {
+			out, err := t.processResult(ev, input, result)
+			return out, n.transition(), err
+		}
+		if ctxErr := t.ctx.Err(); ctxErr != nil {
+			return nil, "", ctxErr
+		}
+		fin := ev.finish(err)
+		se, ok := fin.(*StateError)
+		if !ok {
+			return nil, "", fin
+		}
+		if !catchable(se.Name) {
+			return nil, "", se
+		}
+		if i := matchRetrier(n.retry, se.Name); i >= 0 && counts[i] < n.retry[i].maxAttempts {
+			r := n.retry[i]
+			delay := r.interval * math.Pow(r.backoff, float64(counts[i]))
+			if r.hasMaxDelay && delay > r.maxDelay {
+				delay = r.maxDelay
+			}
+			if r.jitter {
+				delay *= t.x.random()
+			}
+			counts[i]++
+			ev.retryCount++
+			ev.ctxObj = nil
+			if err := t.x.clock.Sleep(t.ctx, time.Duration(delay*float64(time.Second))); err != nil {
+				return nil, "", err
+			}
+			continue
+		}
+		if c := matchCatcher(n.catch, se.Name); c != nil {
+			out, err := t.caught(ev, input, c, se)
+			return out, c.next, err
+		}
+		return nil, "", se
+	}
+}
+
+// catchable reports whether Retry and Catch may handle an error: AWS never
+// lets them handle States.Runtime or States.DataLimitExceeded.
+func catchable(name asl.ErrorName) bool {
+	return name != statesRuntime && name != asl.StatesDataLimitExceeded
+}
+
+func errorMatches(list []string, name asl.ErrorName) bool {
+	for _, e := range list {
+		switch {
+		case e == string(name):
+			return true
+		case e == string(asl.StatesALL):
+			return true
+		case e == string(asl.StatesTaskFailed) && name != asl.StatesTimeout && name != asl.StatesHeartbeatTimeout && !isStatesError(name):
+			return true
+		}
+	}
+	return false
+}
+
+func isStatesError(name asl.ErrorName) bool {
+	return len(name) > 7 && name[:7] == "States."
+}
+
+func matchRetrier(rs []*retrier, name asl.ErrorName) int {
+	for i, r := range rs {
+		if errorMatches(r.errors, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+func matchCatcher(cs []*catcher, name asl.ErrorName) *catcher {
+	for _, c := range cs {
+		if errorMatches(c.errors, name) {
+			return c
+		}
+	}
+	return nil
+}
+
+// caught builds the output of a state whose error a Catcher took.
+func (t *thread) caught(ev *evalEnv, input any, c *catcher, se *StateError) (any, error) {
+	errOut := se.errorOutput()
+	if ev.n.jsonata {
+		ev.hasResult, ev.result = false, nil
+		ev.hasErrorOutput, ev.errorOutput = true, errOut
+		return ev.finishJSONata(c.output, c.assign, errOut)
+	}
+	vars, err := ev.evalAssign(c.assign, errOut)
+	if err != nil {
+		return nil, err
+	}
+	rp := c.resultPath
+	out, err := ev.applyResultPath(rp, input, errOut)
+	if err != nil {
+		return nil, err
+	}
+	t.scope.set(vars)
+	return out, nil
+}
+
+// processResult applies ResultSelector, ResultPath, OutputPath (or Output)
+// and Assign to a Task, Parallel or Map result.
+func (t *thread) processResult(ev *evalEnv, input, result any) (any, error) {
+	n := ev.n
+	if n.jsonata {
+		ev.result, ev.hasResult = result, true
+		ev.ctxObj = nil
+		return ev.finishJSONata(n.output, n.assign, result)
+	}
+	var err error
+	if n.resultSelector != nil {
+		if result, err = n.resultSelector.eval(ev, result); err != nil {
+			return nil, err
+		}
+	}
+	return ev.finishJSONPath(input, result)
+}
+
+// effectiveInput applies InputPath and Parameters (JSONPath) or Arguments
+// (JSONata).
+func (ev *evalEnv) effectiveInput(input any) (any, error) {
+	n := ev.n
+	if n.jsonata {
+		if n.arguments == nil {
+			return input, nil
+		}
+		return n.arguments.eval(ev, input)
+	}
+	eff, err := ev.applyPath(n.inputPath, input, "InputPath")
+	if err != nil {
+		return nil, err
+	}
+	if n.parameters != nil {
+		return n.parameters.eval(ev, eff)
+	}
+	return eff, nil
+}

@@ -1,0 +1,234 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/jsonpath"
+)
+
+// taskAttempt runs one attempt of a Task state.
+func (t *thread) taskAttempt(ev *evalEnv, input any) (any, error) {
+	n := ev.n
+	eff, err := ev.effectiveInput(input)
+	if err != nil {
+		return nil, err
+	}
+	timeout, err := ev.intValueOf(&n.timeout, input)
+	if err != nil {
+		return nil, err
+	}
+	heartbeat, err := ev.intValueOf(&n.heartbeat, input)
+	if err != nil {
+		return nil, err
+	}
+	req := TaskRequest{
+		Resource:     n.resource,
+		State:        n.name,
+		Input:        eff,
+		Attempt:      ev.retryCount,
+		ExecutionARN: t.x.arn,
+	}
+	if timeout != nil {
+		req.Timeout = time.Duration(*timeout) * time.Second
+	}
+	if heartbeat != nil {
+		req.Heartbeat = time.Duration(*heartbeat) * time.Second
+	}
+	if strings.HasSuffix(n.resource, ".waitForTaskToken") {
+		req.TaskToken = t.x.newToken()
+	}
+	lambdaARN := isLambdaFunctionARN(n.resource)
+	resType, res := splitResource(n.resource)
+	if lambdaARN {
+		d := &LambdaScheduledDetails{Resource: n.resource, Input: compact(eff), TimeoutInSeconds: timeout}
+		if _, err := t.event(Event{Type: LambdaFunctionScheduled, LambdaFunctionScheduledDetails: d}); err != nil {
+			return nil, err
+		}
+		if _, err := t.event(Event{Type: LambdaFunctionStarted}); err != nil {
+			return nil, err
+		}
+	} else {
+		d := &TaskScheduledDetails{ResourceType: resType, Resource: res, Region: t.x.eng.opts.region,
+			Parameters: compact(eff), TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat}
+		if _, err := t.event(Event{Type: TaskScheduled, TaskScheduledEventDetails: d}); err != nil {
+			return nil, err
+		}
+		if _, err := t.event(Event{Type: TaskStarted, TaskStartedEventDetails: &TaskResource{ResourceType: resType, Resource: res}}); err != nil {
+			return nil, err
+		}
+	}
+	result, ierr := t.invoke(req)
+	if ierr == nil {
+		result, ierr = normalize(result)
+	}
+	if ierr != nil {
+		se := t.taskError(ierr, req)
+		if lambdaARN {
+			typ := LambdaFunctionFailed
+			if se.Name == asl.StatesTimeout {
+				typ = LambdaFunctionTimedOut
+			}
+			_, _ = t.event(Event{Type: typ, LambdaFunctionFailedDetails: se.details()})
+		} else {
+			typ := TaskFailed
+			if se.Name == asl.StatesTimeout || se.Name == asl.StatesHeartbeatTimeout {
+				typ = TaskTimedOut
+			}
+			d := se.details()
+			_, _ = t.event(Event{Type: typ, TaskFailedEventDetails: &TaskErrorDetails{ResourceType: resType, Resource: res, Error: d.Error, Cause: d.Cause}})
+		}
+		return nil, se
+	}
+	if lambdaARN {
+		_, err = t.event(Event{Type: LambdaFunctionSucceeded, LambdaFunctionSucceededDetails: &OutputDetails{Output: compact(result)}})
+	} else {
+		_, err = t.event(Event{Type: TaskSucceeded, TaskSucceededEventDetails: &TaskOutputDetails{ResourceType: resType, Resource: res, Output: compact(result)}})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return result, nil
+}
+
+func (se *StateError) details() *ErrorDetails {
+	d := &ErrorDetails{}
+	if !se.noName {
+		s := string(se.Name)
+		d.Error = &s
+	}
+	if !se.noCause {
+		c := se.Cause
+		d.Cause = &c
+	}
+	return d
+}
+
+func (x *execution) newToken() string {
+	x.tokenMu.Lock()
+	defer x.tokenMu.Unlock()
+	x.tokenN++
+	return fmt.Sprintf("%s-token-%d", x.name, x.tokenN)
+}
+
+// invoke calls the invoker with the task's timeout.
+func (t *thread) invoke(req TaskRequest) (any, error) {
+	inv := t.x.eng.opts.invoker
+	if inv == nil {
+		return nil, &TaskError{Name: string(asl.StatesRuntime), Cause: fmt.Sprintf("no invoker configured for resource %s", req.Resource)}
+	}
+	ctx := t.ctx
+	if req.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = t.x.clock.WithTimeout(ctx, req.Timeout)
+		defer cancel()
+	}
+	v, err := inv.Invoke(ctx, req)
+	if err != nil && ctx.Err() == context.DeadlineExceeded && t.ctx.Err() == nil {
+		return nil, &TaskError{Name: string(asl.StatesTimeout), NoCause: true}
+	}
+	return v, err
+}
+
+// taskError converts an invoker error into the task's StateError.
+func (t *thread) taskError(err error, req TaskRequest) *StateError {
+	var te *TaskError
+	var le *LambdaError
+	var se *StateError
+	switch {
+	case errors.As(err, &se):
+		c := *se
+		c.prefixed = true
+		return &c
+	case errors.As(err, &te):
+		return &StateError{State: req.State, Name: asl.ErrorName(te.Name), Cause: te.Cause, noCause: te.NoCause, Err: err, prefixed: true}
+	case errors.As(err, &le):
+		return &StateError{State: req.State, Name: asl.ErrorName(le.ErrorType), Cause: le.cause(), Err: err, prefixed: true}
+	case t.ctx.Err() != nil:
+		return &StateError{State: req.State, Name: asl.StatesRuntime, Cause: err.Error(), Err: err, prefixed: true}
+	}
+	return &StateError{State: req.State, Name: asl.StatesTaskFailed, Cause: err.Error(), Err: err, prefixed: true}
+}
+
+// isLambdaFunctionARN reports a plain function ARN, run without the
+// lambda:invoke envelope.
+func isLambdaFunctionARN(r string) bool {
+	return strings.HasPrefix(r, "arn:") && strings.Contains(r, ":lambda:") && strings.Contains(r, ":function:")
+}
+
+// splitResource splits an integration ARN into the resourceType and resource
+// of TaskScheduled: arn:aws:states:::lambda:invoke -> lambda, invoke.
+func splitResource(r string) (string, string) {
+	const prefix = ":states:::"
+	i := strings.Index(r, prefix)
+	if i < 0 {
+		if strings.Contains(r, ":activity:") {
+			return "activity", r
+		}
+		return "", r
+	}
+	rest := r[i+len(prefix):]
+	j := strings.LastIndex(rest, ":")
+	if j < 0 {
+		return rest, ""
+	}
+	return rest[:j], rest[j+1:]
+}
+
+// intValueOf reads a TimeoutSeconds-like field.
+func (ev *evalEnv) intValueOf(f *intField, input any) (*int64, error) {
+	if !f.set {
+		return nil, nil
+	}
+	switch {
+	case f.path != nil:
+		v, err := ev.applyPathValue(f.path, input, f.name+"Path")
+		if err != nil {
+			return nil, err
+		}
+		i, ok := integer(v)
+		if !ok {
+			return nil, runtimeErr(statesRuntime, f.name+"Path", "The %sPath field refers to value %s which is not a valid integer: %s", f.name, quoteValue(v), f.path.String())
+		}
+		return &i, nil
+	case f.expr != nil:
+		v, err := f.expr.eval(ev, input)
+		if err != nil {
+			return nil, err
+		}
+		i, ok := integer(v)
+		if !ok {
+			return nil, runtimeErr(asl.StatesQueryEvaluationError, f.name,
+				"The JSONata expression '%s' specified for the field '%s' returned an unexpected result type. Expected 'integer', but was '%s' for value: %s",
+				jsonataSource(f.expr), f.name, jsonType(v), compact(v))
+		}
+		return &i, nil
+	}
+	i := int64(f.lit)
+	return &i, nil
+}
+
+// quoteValue renders a value in double quotes as AWS's *Path messages do.
+func quoteValue(v any) string {
+	if s, ok := v.(string); ok {
+		return `"` + s + `"`
+	}
+	return `"` + compact(v) + `"`
+}
+
+// applyPathValue resolves a *Path field, reporting a missing value as AWS
+// does ("Invalid path ... No results for path").
+func (ev *evalEnv) applyPathValue(p *jsonpath.Path, input any, field string) (any, error) {
+	v, err := ev.resolve(p, input)
+	if err != nil {
+		if nf, ok := err.(*jsonpath.NotFoundError); ok {
+			return nil, runtimeErr(statesRuntime, field, "%s", nf.Cause())
+		}
+		return nil, err
+	}
+	return v, nil
+}

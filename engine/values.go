@@ -1,0 +1,178 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
+	"strings"
+)
+
+// decodeJSON decodes b the way every run-time value is held: UseNumber.
+func decodeJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("unexpected data after the JSON value")
+	}
+	return v, nil
+}
+
+// DecodeJSON decodes a JSON document into the engine's value representation:
+// nil, bool, json.Number, string, []any and map[string]any.
+func DecodeJSON(b []byte) (any, error) { return decodeJSON(b) }
+
+// compact encodes v as compact JSON without HTML escaping, as AWS prints
+// payloads.
+func compact(v any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprintf("%v", v)
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+// normalize converts any Go value an Invoker returns into the canonical
+// representation, round-tripping through JSON only when needed.
+func normalize(v any) (any, error) {
+	if canonical(v) {
+		return v, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return decodeJSON(b)
+}
+
+func canonical(v any) bool {
+	switch t := v.(type) {
+	case nil, bool, json.Number, string:
+		return true
+	case []any:
+		for _, e := range t {
+			if !canonical(e) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		for _, e := range t {
+			if !canonical(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// jsonType names v's JSON type as AWS's messages do.
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case json.Number, float64, int, int64:
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return "unknown"
+}
+
+// number returns v as a float64 when it is a JSON number.
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		f, err := n.Float64()
+		if err != nil {
+			r, ok := new(big.Float).SetString(string(n))
+			if !ok {
+				return 0, false
+			}
+			f, _ = r.Float64()
+		}
+		return f, true
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	}
+	return 0, false
+}
+
+// integer returns v as an int64 when it is an integral JSON number.
+func integer(v any) (int64, bool) {
+	f, ok := number(v)
+	if !ok || f != math.Trunc(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	if n, isNum := v.(json.Number); isNum {
+		if i, err := n.Int64(); err == nil {
+			return i, true
+		}
+	}
+	return int64(f), true
+}
+
+// numberValue makes a json.Number from an int.
+func intValue(i int64) json.Number { return json.Number(fmt.Sprint(i)) }
+
+// equalJSON compares two values by JSON value: numbers by value, objects
+// without regard to key order.
+func equalJSON(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !equalJSON(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !equalJSON(v, w) {
+				return false
+			}
+		}
+		return true
+	}
+	fa, ok := number(a)
+	if !ok {
+		return false
+	}
+	fb, ok := number(b)
+	return ok && fa == fb
+}
