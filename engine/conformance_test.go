@@ -217,6 +217,10 @@ func runCase(file string) (tags []string, reason string) {
 		got["error"] = nilIfEmpty(res.Error)
 		got["cause"] = nilIfEmpty(res.Cause)
 	}
+	gotRaw, _ := json.Marshal(got)
+	if got, err = decodeMap(gotRaw); err != nil {
+		return c.Tags, err.Error()
+	}
 	var want map[string]any
 	expRaw, _ := json.Marshal(c.Expect)
 	if want, err = decodeMap(expRaw); err != nil {

@@ -56,9 +56,8 @@ func (it *intrinsicTmpl) eval(ev *evalEnv, doc any) (any, error) {
 
 // stripJSONata returns the expression inside "{% ... %}".
 func stripJSONata(s string) (string, bool) {
-	t := strings.TrimSpace(s)
-	if len(t) >= 4 && strings.HasPrefix(t, "{%") && strings.HasSuffix(t, "%}") {
-		return strings.TrimSpace(t[2 : len(t)-2]), true
+	if len(s) >= 4 && strings.HasPrefix(s, "{%") && strings.HasSuffix(s, "%}") {
+		return strings.TrimSpace(s[2 : len(s)-2]), true
 	}
 	return "", false
 }
@@ -118,4 +117,3 @@ func jsonataOf(v any, field string) (tmpl, error) {
 	}
 	return literal{v}, nil
 }
-

@@ -51,8 +51,7 @@ func (j *jsonataTmpl) eval(ev *evalEnv, _ any) (any, error) {
 	}
 	if _, isFn := v.(*jsonata.Function); isFn {
 		return nil, runtimeErr(asl.StatesQueryEvaluationError, j.field,
-			"The JSONata expression '%s' specified for the field '%s' returned an unexpected result type. Expected 'json', but was 'function'", j.src, j.field)
+			"The JSONata expression '%s' specified for the field '%s' returned an unsupported result type.", j.src, j.field)
 	}
 	return v, nil
 }
-

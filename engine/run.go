@@ -594,9 +594,9 @@ func (t *thread) runHandled(ev *evalEnv, input any, attempt attemptFunc) (any, s
 }
 
 // catchable reports whether Retry and Catch may handle an error: AWS never
-// lets them handle States.Runtime or States.DataLimitExceeded.
+// lets them handle States.Runtime.
 func catchable(name asl.ErrorName) bool {
-	return name != statesRuntime && name != asl.StatesDataLimitExceeded
+	return name != statesRuntime
 }
 
 func errorMatches(list []string, name asl.ErrorName) bool {

@@ -66,6 +66,14 @@ func (t *thread) taskAttempt(ev *evalEnv, input any) (any, error) {
 	if ierr == nil {
 		result, ierr = normalize(result)
 	}
+	if lim := t.x.eng.opts.payloadLimit; ierr == nil && lim > 0 && len(compact(result)) > lim {
+		who := n.resource
+		if !lambdaARN {
+			who = resType
+		}
+		ierr = &TaskError{Name: string(asl.StatesDataLimitExceeded),
+			Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", who)}
+	}
 	if ierr != nil {
 		se := t.taskError(ierr, req)
 		if lambdaARN {
