@@ -53,11 +53,11 @@ type arrow struct {
 }
 
 type builder struct {
-	n       int
-	chart   *chart
-	global  map[string]*node // first state of each name
+	n        int
+	chart    *chart
+	global   map[string]*node // first state of each name
 	clusters map[string]*view // first branch of each cluster id
-	pending []pendingEdges
+	pending  []pendingEdges
 }
 
 type pendingEdges struct {
