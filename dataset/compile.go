@@ -278,6 +278,9 @@ func (d *Dataset) compileFormat(add func(path, code, format string, args ...any)
 		if f.Delimiter == '\r' || f.Delimiter == '\n' || f.Delimiter == '"' && f.Quote == 0 || f.Delimiter != 0 && f.Delimiter == f.Quote {
 			add("Format.Delimiter", CodeBadFormat, "delimiter %q is not usable", f.Delimiter)
 		}
+		if f.Delimiter > 127 || f.Quote > 127 {
+			add("Format.Delimiter", CodeBadFormat, "delimiter and quote must be ASCII characters")
+		}
 		if f.Quote == '\r' || f.Quote == '\n' {
 			add("Format.Quote", CodeBadFormat, "quote %q is not usable", f.Quote)
 		}

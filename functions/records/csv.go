@@ -1,0 +1,257 @@
+package records
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// CSVOptions configure a CSV reader.
+type CSVOptions struct {
+	// Delimiter separates fields. Default: ','.
+	Delimiter byte
+	// Quote encloses fields. Default: '"'.
+	Quote byte
+	// Columns names the columns of a file without header; when empty the
+	// first record is the header.
+	Columns []string
+	// Limits bound the input.
+	Limits Limits
+}
+
+// CSVReader reads delimiter-separated values (RFC 4180 with a choice of
+// delimiter and quote): quoted fields may hold delimiters, doubled quotes
+// and newlines; lines end in LF or CRLF; a leading UTF-8 BOM is skipped;
+// blank lines are skipped. Every row must have as many fields as the header.
+type CSVReader struct {
+	br      *bufio.Reader
+	opt     CSVOptions
+	lim     Limits
+	header  []string
+	line    int64 // lines consumed
+	row     int64
+	started bool
+	err     error // sticky fatal error
+	fields  []string
+	buf     []byte
+}
+
+// NewCSV returns a reader of r. The header, if any, is read by the first
+// call of Next (or Header).
+func NewCSV(r io.Reader, opt CSVOptions) *CSVReader {
+	if opt.Delimiter == 0 {
+		opt.Delimiter = ','
+	}
+	if opt.Quote == 0 {
+		opt.Quote = '"'
+	}
+	return &CSVReader{br: bufio.NewReaderSize(newUTF8Reader(r), 64<<10), opt: opt, lim: opt.Limits.withDefaults()}
+}
+
+// Header returns the column names, reading the header row if needed. It
+// returns io.EOF for an empty file.
+func (c *CSVReader) Header() ([]string, error) {
+	if err := c.start(); err != nil {
+		return nil, err
+	}
+	return c.header, nil
+}
+
+func (c *CSVReader) start() error {
+	if c.started {
+		return c.err
+	}
+	c.started = true
+	if len(c.opt.Columns) > 0 {
+		c.header = c.opt.Columns
+		return nil
+	}
+	line, fields, err := c.readRecord()
+	if err != nil {
+		var re *RowError
+		if errors.As(err, &re) {
+			err = &FormatError{Line: re.Line, Code: CodeHeader, Msg: "header: " + re.Msg}
+		}
+		c.err = err
+		return err
+	}
+	seen := map[string]bool{}
+	for i, f := range fields {
+		f = strings.TrimSpace(f)
+		if f == "" || seen[f] {
+			c.err = &FormatError{Line: line, Code: CodeHeader, Msg: fmt.Sprintf("header: column %d is empty or repeated (%q)", i+1, f)}
+			return c.err
+		}
+		seen[f] = true
+		c.header = append(c.header, f)
+	}
+	return nil
+}
+
+// Next returns the next row as a Record keyed by the header.
+func (c *CSVReader) Next() (Record, error) {
+	if err := c.start(); err != nil {
+		return Record{}, err
+	}
+	if c.err != nil {
+		return Record{}, c.err
+	}
+	line, fields, err := c.readRecord()
+	if err != nil {
+		var re *RowError
+		if errors.As(err, &re) {
+			c.row++
+			re.Row = c.row
+			return Record{}, re
+		}
+		c.err = err
+		return Record{}, err
+	}
+	c.row++
+	if len(fields) != len(c.header) {
+		return Record{}, &RowError{Line: line, Row: c.row, Code: CodeRagged,
+			Msg:     fmt.Sprintf("row has %d fields, the header has %d", len(fields), len(c.header)),
+			Excerpt: excerpt(strings.Join(fields, string(c.opt.Delimiter)))}
+	}
+	vals := make(map[string]any, len(fields))
+	for i, f := range fields {
+		vals[c.header[i]] = f
+	}
+	return Record{Line: line, Row: c.row, Values: vals}, nil
+}
+
+// readLine returns the next physical line without its line ending, or
+// io.EOF.
+func (c *CSVReader) readLine() ([]byte, error) {
+	c.buf = c.buf[:0]
+	for {
+		chunk, err := c.br.ReadSlice('\n')
+		if len(c.buf)+len(chunk) > c.lim.MaxRecordBytes {
+			return nil, &FormatError{Line: c.line + 1, Code: CodeTooLarge, Msg: fmt.Sprintf("record longer than %d bytes", c.lim.MaxRecordBytes)}
+		}
+		c.buf = append(c.buf, chunk...)
+		switch {
+		case err == nil:
+			c.line++
+			b := c.buf[:len(c.buf)-1]
+			return bytes.TrimSuffix(b, []byte{'\r'}), nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF):
+			if len(c.buf) == 0 {
+				return nil, io.EOF
+			}
+			c.line++
+			return bytes.TrimSuffix(c.buf, []byte{'\r'}), nil
+		default:
+			return nil, err
+		}
+	}
+}
+
+// readRecord parses one record, which may span lines inside quotes. It
+// skips blank lines. A quoting mistake is a *RowError (the rest of the
+// physical line is dropped); an unterminated quote at the end of input is a
+// *FormatError.
+func (c *CSVReader) readRecord() (int64, []string, error) {
+	var line []byte
+	var err error
+	for {
+		line, err = c.readLine()
+		if err != nil {
+			return 0, nil, err
+		}
+		if c.line == 1 {
+			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
+		}
+		if len(line) > 0 {
+			break
+		}
+	}
+	start := c.line
+	c.fields = c.fields[:0]
+	d, q := c.opt.Delimiter, c.opt.Quote
+	var field []byte
+	total := len(line)
+	rowErr := func(msg string) error {
+		return &RowError{Line: start, Code: CodeQuote, Msg: msg, Excerpt: excerpt(string(line))}
+	}
+	for {
+		if len(c.fields) >= c.lim.MaxColumns {
+			return 0, nil, &FormatError{Line: start, Code: CodeTooLarge, Msg: fmt.Sprintf("more than %d columns", c.lim.MaxColumns)}
+		}
+		if len(line) == 0 || line[0] != q {
+			// Unquoted field.
+			i := bytes.IndexByte(line, d)
+			f := line
+			if i >= 0 {
+				f = line[:i]
+			}
+			if bytes.IndexByte(f, q) >= 0 {
+				return 0, nil, rowErr(fmt.Sprintf("quote %q inside an unquoted field", q))
+			}
+			c.fields = append(c.fields, string(f))
+			if i < 0 {
+				return start, c.fields, nil
+			}
+			line = line[i+1:]
+			continue
+		}
+		// Quoted field.
+		line = line[1:]
+		field = field[:0]
+		for {
+			i := bytes.IndexByte(line, q)
+			if i < 0 {
+				// The field continues on the next line.
+				field = append(field, line...)
+				field = append(field, '\n')
+				next, err := c.readLine()
+				if errors.Is(err, io.EOF) {
+					return 0, nil, &FormatError{Line: start, Code: CodeUnterminatedQuote, Msg: "quoted field not closed before the end of the file"}
+				}
+				if err != nil {
+					return 0, nil, err
+				}
+				total += len(next) + 1
+				if total > c.lim.MaxRecordBytes {
+					return 0, nil, &FormatError{Line: start, Code: CodeTooLarge, Msg: fmt.Sprintf("record longer than %d bytes", c.lim.MaxRecordBytes)}
+				}
+				line = next
+				continue
+			}
+			field = append(field, line[:i]...)
+			line = line[i+1:]
+			if len(line) > 0 && line[0] == q {
+				field = append(field, q)
+				line = line[1:]
+				continue
+			}
+			break
+		}
+		c.fields = append(c.fields, string(field))
+		switch {
+		case len(line) == 0:
+			return start, c.fields, nil
+		case line[0] == d:
+			line = line[1:]
+		default:
+			return 0, nil, rowErr(fmt.Sprintf("unexpected %q after a closing quote", line[0]))
+		}
+	}
+}
+
+func excerpt(s string) string {
+	const n = 80
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return s[:cut] + "…"
+}

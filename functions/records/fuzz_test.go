@@ -1,0 +1,176 @@
+package records
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const fuzzMax = 4096
+
+// drain reads r to the end, failing the test if it does not terminate
+// within a bound proportional to the input.
+func drain(t *testing.T, r Reader, n int) []Record {
+	var out []Record
+	for i := 0; i < n+10; i++ {
+		rec, err := r.Next()
+		var re *RowError
+		switch {
+		case err == nil:
+			out = append(out, rec)
+		case errors.As(err, &re):
+		default:
+			return out
+		}
+	}
+	t.Fatalf("reader did not stop after %d calls", n+10)
+	return nil
+}
+
+// FuzzCSV: no panic, termination, every record has the header's columns,
+// and clean input re-encoded with every field quoted reads back the same.
+func FuzzCSV(f *testing.F) {
+	for _, s := range []string{"a,b\n1,2\n", "\uFEFFa,b\r\n\"x\ny\",\"q\"\"\"\n", "a\n\"", "a,b\n1\n", "a;b\n'1;2';3"} {
+		f.Add([]byte(s), false)
+	}
+	f.Fuzz(func(t *testing.T, in []byte, semicolon bool) {
+		if len(in) > fuzzMax {
+			return
+		}
+		opt := CSVOptions{}
+		if semicolon {
+			opt = CSVOptions{Delimiter: ';', Quote: '\''}
+		}
+		r := NewCSV(bytes.NewReader(in), opt)
+		recs := drain(t, r, len(in))
+		header, herr := r.Header()
+		if herr != nil {
+			return
+		}
+		for _, rec := range recs {
+			if len(rec.Values) != len(header) {
+				t.Fatalf("record has %d values, header %d", len(rec.Values), len(header))
+			}
+		}
+		if len(recs) == 0 {
+			return
+		}
+		q := string(r.opt.Quote)
+		quote := func(s string) string { return q + strings.ReplaceAll(s, q, q+q) + q }
+		var b strings.Builder
+		line := func(vals []string) {
+			for i, v := range vals {
+				if i > 0 {
+					b.WriteByte(r.opt.Delimiter)
+				}
+				b.WriteString(quote(v))
+			}
+			b.WriteByte('\n')
+		}
+		line(header)
+		for _, rec := range recs {
+			vals := make([]string, len(header))
+			for i, h := range header {
+				vals[i] = rec.Values[h].(string)
+			}
+			line(vals)
+		}
+		again := drain(t, NewCSV(strings.NewReader(b.String()), opt), b.Len())
+		if len(again) != len(recs) {
+			t.Fatalf("re-read %d records, want %d", len(again), len(recs))
+		}
+		for i := range recs {
+			if diff := cmp.Diff(recs[i].Values, again[i].Values); diff != "" {
+				t.Fatalf("record %d differs (-first +again):\n%s", i, diff)
+			}
+		}
+	})
+}
+
+// FuzzJSON: no panic, termination, every record is an object.
+func FuzzJSON(f *testing.F) {
+	for _, s := range []string{`[{"a":1},{"b":[1,2]}]`, `[`, `[1]`, `{}`, `[{"a":"\u00e9"}] x`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) > fuzzMax {
+			return
+		}
+		for _, rec := range drain(t, NewJSON(bytes.NewReader(in), Limits{MaxDepth: 8, MaxRecordBytes: 1024}), len(in)) {
+			if rec.Values == nil || rec.Row < 1 || rec.Line < 1 {
+				t.Fatalf("bad record %+v", rec)
+			}
+		}
+	})
+}
+
+// FuzzJSONL: no panic, termination, lines increase.
+func FuzzJSONL(f *testing.F) {
+	for _, s := range []string{"{\"a\":1}\n{\"b\":2}", "{\n", "[]\n{}", "\n\n{\"a\":[[[]]]}"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) > fuzzMax {
+			return
+		}
+		var last int64
+		for _, rec := range drain(t, NewJSONL(bytes.NewReader(in), Limits{MaxDepth: 8}), len(in)) {
+			if rec.Line <= last || rec.Values == nil {
+				t.Fatalf("bad record %+v after line %d", rec, last)
+			}
+			last = rec.Line
+		}
+	})
+}
+
+// FuzzXML: no panic, termination, and no record when the input declares a
+// DTD.
+func FuzzXML(f *testing.F) {
+	for _, s := range []string{"<r><product a=\"1\"><sku>x</sku></product></r>", "<!DOCTYPE r><r/>", "<r><product>&amp;&#65;</product>", "<product><a><b/></a></product>"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) > fuzzMax {
+			return
+		}
+		recs := drain(t, NewXML(bytes.NewReader(in), "product", Limits{MaxDepth: 8}), len(in))
+		if bytes.Contains(in, []byte("<!ENTITY")) && len(recs) > 0 {
+			for _, rec := range recs {
+				if strings.Contains(rec.String(), "ENTITY") {
+					t.Fatalf("entity content leaked into %+v", rec)
+				}
+			}
+		}
+	})
+}
+
+// FuzzGzip: no panic on arbitrary input, and any content compressed and
+// read back through the guard is unchanged.
+func FuzzGzip(f *testing.F) {
+	f.Add([]byte("a,b\n1,2\n"), []byte{0x1f, 0x8b, 8, 0})
+	f.Fuzz(func(t *testing.T, content, garbage []byte) {
+		if len(content) > fuzzMax || len(garbage) > fuzzMax {
+			return
+		}
+		if r, err := NewGzip(bytes.NewReader(garbage), GzipGuard{}); err == nil {
+			_, _ = io.Copy(io.Discard, io.LimitReader(r, 1<<22))
+		}
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write(content)
+		zw.Close()
+		r, err := NewGzip(&buf, GzipGuard{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(r)
+		if err != nil || !bytes.Equal(got, content) {
+			t.Fatalf("round trip: %v", err)
+		}
+	})
+}

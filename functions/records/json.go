@@ -1,0 +1,212 @@
+package records
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// JSONReader streams a JSON array of objects element by element: memory
+// holds one element, never the array.
+type JSONReader struct {
+	dec     *json.Decoder
+	win     *window
+	lim     Limits
+	row     int64
+	started bool
+	done    bool
+	err     error
+}
+
+// NewJSON returns a reader of a JSON array of objects.
+func NewJSON(r io.Reader, lim Limits) *JSONReader {
+	lim = lim.withDefaults()
+	w := &window{r: newUTF8Reader(r), limit: int64(lim.MaxRecordBytes) + 64<<10}
+	dec := json.NewDecoder(w)
+	dec.UseNumber()
+	return &JSONReader{dec: dec, win: w, lim: lim}
+}
+
+func (j *JSONReader) fail(err error) error {
+	var fe *FormatError
+	if !errors.As(err, &fe) {
+		off := j.dec.InputOffset()
+		var se *json.SyntaxError
+		if errors.As(err, &se) && se.Offset > off {
+			off = se.Offset - 1
+		}
+		fe = &FormatError{Line: j.win.lineAt(off), Code: CodeJSONSyntax, Msg: "invalid JSON: " + err.Error()}
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			fe.Msg = "invalid JSON: unexpected end of input"
+		}
+	}
+	j.err = fe
+	return fe
+}
+
+// Next returns the next element of the array. An element that is not an
+// object, or is nested deeper than Limits.MaxDepth, is a *RowError; a
+// syntax error is a *FormatError.
+func (j *JSONReader) Next() (Record, error) {
+	if j.err != nil {
+		return Record{}, j.err
+	}
+	if j.done {
+		return Record{}, io.EOF
+	}
+	if !j.started {
+		j.started = true
+		tok, err := j.dec.Token()
+		if errors.Is(err, io.EOF) {
+			j.done = true
+			return Record{}, io.EOF
+		}
+		if err != nil {
+			return Record{}, j.fail(err)
+		}
+		if d, ok := tok.(json.Delim); !ok || d != '[' {
+			return Record{}, j.fail(&FormatError{Line: 1, Code: CodeJSONSyntax, Msg: "a JSON dataset file must be an array of objects"})
+		}
+	}
+	if !j.dec.More() {
+		if _, err := j.dec.Token(); err != nil {
+			return Record{}, j.fail(err)
+		}
+		if _, err := j.dec.Token(); !errors.Is(err, io.EOF) {
+			return Record{}, j.fail(&FormatError{Line: j.win.lineAt(j.dec.InputOffset()), Code: CodeJSONSyntax, Msg: "data after the end of the array"})
+		}
+		j.done = true
+		return Record{}, io.EOF
+	}
+	start := j.dec.InputOffset()
+	j.win.setMark(start)
+	var raw json.RawMessage
+	if err := j.dec.Decode(&raw); err != nil {
+		return Record{}, j.fail(err)
+	}
+	j.row++
+	// The element starts after any whitespace and the comma.
+	lead := bytes.IndexFunc(raw, func(r rune) bool { return r != ' ' && r != '\t' && r != '\n' && r != '\r' })
+	line := j.win.lineAt(j.dec.InputOffset() - int64(len(raw)) + int64(max(lead, 0)))
+	rec, rerr := decodeObject(raw, j.lim.MaxDepth)
+	if rerr != nil {
+		rerr.Line, rerr.Row = line, j.row
+		return Record{}, rerr
+	}
+	return Record{Line: line, Row: j.row, Values: rec}, nil
+}
+
+// decodeObject decodes one record object, checking its depth first so that
+// a hostile nesting never reaches the decoder.
+func decodeObject(raw []byte, maxDepth int) (map[string]any, *RowError) {
+	if d := depth(raw); d > maxDepth {
+		return nil, &RowError{Code: CodeJSONDepth, Msg: fmt.Sprintf("nested deeper than %d levels", maxDepth), Excerpt: excerpt(string(raw))}
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, &RowError{Code: CodeNotObject, Msg: "record is not a JSON object", Excerpt: excerpt(string(raw))}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, &RowError{Code: CodeJSONSyntax, Msg: "invalid JSON: " + err.Error(), Excerpt: excerpt(string(raw))}
+	}
+	if dec.More() {
+		return nil, &RowError{Code: CodeJSONSyntax, Msg: "invalid JSON: data after the object", Excerpt: excerpt(string(raw))}
+	}
+	return m, nil
+}
+
+// depth returns the deepest nesting of arrays and objects in a JSON text,
+// ignoring brackets inside strings.
+func depth(b []byte) int {
+	d, maxD := 0, 0
+	in, esc := false, false
+	for _, c := range b {
+		switch {
+		case in:
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				in = false
+			}
+		case c == '"':
+			in = true
+		case c == '{' || c == '[':
+			d++
+			maxD = max(maxD, d)
+		case c == '}' || c == ']':
+			d--
+		}
+	}
+	return maxD
+}
+
+// JSONLReader reads JSON Lines: one object per line; blank lines are
+// skipped. A bad line is a *RowError and reading goes on.
+type JSONLReader struct {
+	br   *bufio.Reader
+	lim  Limits
+	line int64
+	row  int64
+	buf  []byte
+	err  error
+}
+
+// NewJSONL returns a reader of JSON Lines.
+func NewJSONL(r io.Reader, lim Limits) *JSONLReader {
+	return &JSONLReader{br: bufio.NewReaderSize(newUTF8Reader(r), 64<<10), lim: lim.withDefaults()}
+}
+
+// Next returns the next line's object.
+func (j *JSONLReader) Next() (Record, error) {
+	for {
+		if j.err != nil {
+			return Record{}, j.err
+		}
+		j.buf = j.buf[:0]
+		var err error
+		for {
+			var chunk []byte
+			chunk, err = j.br.ReadSlice('\n')
+			if len(j.buf)+len(chunk) > j.lim.MaxRecordBytes {
+				j.err = &FormatError{Line: j.line + 1, Code: CodeTooLarge, Msg: fmt.Sprintf("line longer than %d bytes", j.lim.MaxRecordBytes)}
+				return Record{}, j.err
+			}
+			j.buf = append(j.buf, chunk...)
+			if !errors.Is(err, bufio.ErrBufferFull) {
+				break
+			}
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			j.err = err
+			return Record{}, err
+		}
+		if errors.Is(err, io.EOF) && len(j.buf) == 0 {
+			j.err = io.EOF
+			return Record{}, io.EOF
+		}
+		j.line++
+		if errors.Is(err, io.EOF) {
+			j.err = io.EOF // after this line
+		}
+		text := bytes.TrimSpace(j.buf)
+		if len(text) == 0 {
+			continue
+		}
+		j.row++
+		m, rerr := decodeObject(text, j.lim.MaxDepth)
+		if rerr != nil {
+			rerr.Line, rerr.Row = j.line, j.row
+			return Record{}, rerr
+		}
+		return Record{Line: j.line, Row: j.row, Values: m}, nil
+	}
+}
