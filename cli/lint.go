@@ -114,14 +114,19 @@ func (c *cli) readInput(file string) ([]byte, error) {
 // printSyntaxError renders file:line:col, the source line and a caret under
 // the offending column.
 func (c *cli) printSyntaxError(file string, src []byte, se *asl.SyntaxError) {
+	c.printSyntaxErrorTo(c.stdout, file, src, se)
+}
+
+// printSyntaxErrorTo is printSyntaxError to another stream.
+func (c *cli) printSyntaxErrorTo(w io.Writer, file string, src []byte, se *asl.SyntaxError) {
 	ln, col := syntaxPos(src, se)
-	fmt.Fprintf(c.stdout, "%s:%d:%d: %s: %v\n", file, ln, col, codeSyntaxError, se.Err)
+	fmt.Fprintf(w, "%s:%d:%d: %s: %v\n", file, ln, col, codeSyntaxError, se.Err)
 	lines := strings.Split(string(src), "\n")
 	if ln < 1 || ln > len(lines) {
 		return
 	}
 	line := strings.TrimRight(lines[ln-1], "\r")
-	fmt.Fprintf(c.stdout, "    %s\n", line)
+	fmt.Fprintf(w, "    %s\n", line)
 	var caret strings.Builder
 	for i := 0; i < col-1 && i < len(line); i++ {
 		if line[i] == '\t' {
@@ -130,7 +135,7 @@ func (c *cli) printSyntaxError(file string, src []byte, se *asl.SyntaxError) {
 			caret.WriteByte(' ')
 		}
 	}
-	fmt.Fprintf(c.stdout, "    %s^\n", caret.String())
+	fmt.Fprintf(w, "    %s^\n", caret.String())
 }
 
 // syntaxPos returns the line and column of the byte that made the JSON
