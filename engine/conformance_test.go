@@ -29,10 +29,13 @@ type conformanceCase struct {
 		Error  json.RawMessage `json:"error"`
 		Cause  json.RawMessage `json:"cause"`
 	} `json:"expect"`
-	Tasks       json.RawMessage `json:"tasks"`
-	Tags        []string        `json:"tags"`
-	Ignore      []string        `json:"ignore"`
-	JSONStrings []string        `json:"json_strings"`
+	Tasks json.RawMessage `json:"tasks"`
+	Tags  []string        `json:"tags"`
+	Meta  struct {
+		ExecutionType string `json:"execution_type"`
+	} `json:"meta"`
+	Ignore      []string `json:"ignore"`
+	JSONStrings []string `json:"json_strings"`
 }
 
 // conformanceDir returns the corpus folder: $SLUICE_CONFORMANCE, or
@@ -189,12 +192,16 @@ func runCase(file string) (tags []string, reason string) {
 	if err != nil {
 		return c.Tags, err.Error()
 	}
-	eng, err := engine.New(m,
+	opts := []engine.Option{}
+	if c.Meta.ExecutionType == "EXPRESS" {
+		opts = append(opts, engine.WithExpress())
+	}
+	eng, err := engine.New(m, append(opts,
 		engine.WithInvoker(inv),
 		engine.WithClock(engine.NewVirtualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))),
 		engine.WithRandSeed(1),
 		engine.WithMaxConcurrency(1),
-	)
+	)...)
 	if err != nil {
 		return c.Tags, "new: " + err.Error()
 	}

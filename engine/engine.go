@@ -95,6 +95,32 @@ type execution struct {
 
 	tokenMu sync.Mutex
 	tokenN  int
+
+	// deadline is when the execution times out (TimeoutSeconds); zero
+	// when it has none.
+	deadline time.Time
+}
+
+// errExecutionTimedOut ends an execution whose TimeoutSeconds elapsed.
+var errExecutionTimedOut = errors.New("engine: execution timed out")
+
+// sleep waits d on the clock, stopping at the execution deadline.
+func (x *execution) sleep(ctx context.Context, d time.Duration) error {
+	if !x.deadline.IsZero() {
+		left := x.deadline.Sub(x.clock.Now())
+		if d >= left {
+			if err := x.clock.Sleep(ctx, left); err != nil {
+				return err
+			}
+			return errExecutionTimedOut
+		}
+	}
+	return x.clock.Sleep(ctx, d)
+}
+
+// timedOut reports whether the execution deadline has passed.
+func (x *execution) timedOut() bool {
+	return !x.deadline.IsZero() && !x.clock.Now().Before(x.deadline)
 }
 
 func (x *execution) random() float64 {
@@ -131,6 +157,9 @@ func (e *Engine) Run(ctx context.Context, input any) (Result, error) {
 	}
 	x.rnd = mrand.New(mrand.NewPCG(uint64(seed), 0x5eed))
 	x.startTime = x.clock.Now()
+	if e.timeout > 0 {
+		x.deadline = x.startTime.Add(e.timeout)
+	}
 
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -167,7 +196,7 @@ func (e *Engine) Run(ctx context.Context, input any) (Result, error) {
 		x.rec.add(t.prev, Event{Type: ExecutionAborted, ExecutionAbortedEventDetails: &ErrorDetails{}})
 		res.History = x.rec.snapshot()
 		return res, ctx.Err()
-	case x.ctx.Err() != nil:
+	case x.ctx.Err() != nil || errors.Is(runErr, errExecutionTimedOut):
 		res.Status, res.Error = StatusTimedOut, string(asl.StatesTimeout)
 		res.Cause = "The execution timed out."
 		x.rec.add(t.prev, Event{Type: ExecutionTimedOut, ExecutionTimedOutEventDetails: &ErrorDetails{Error: &res.Error, Cause: &res.Cause}})

@@ -20,6 +20,7 @@ type options struct {
 	maxConcurrency int
 	historyLimit   int
 	payloadLimit   int
+	express        bool
 	randSeed       int64
 	hasSeed        bool
 	now            func() time.Time
@@ -100,6 +101,10 @@ func WithPayloadLimit(n int) Option {
 		}
 	}
 }
+
+// WithExpress runs executions as an Express state machine would: the
+// context object has no Execution.RedriveCount. Default: Standard.
+func WithExpress() Option { return func(o *options) { o.express = true } }
 
 // WithRandSeed makes jitter and other random choices reproducible.
 // Default: seeded from the clock per Run.

@@ -36,6 +36,9 @@ func (t *thread) runGraph(g *graph, input any) (any, error) {
 		if err := t.ctx.Err(); err != nil {
 			return nil, err
 		}
+		if t.x.timedOut() {
+			return nil, errExecutionTimedOut
+		}
 		n := g.states[cur]
 		out, next, err := t.runState(n, input)
 		if err != nil {
@@ -80,15 +83,18 @@ func (ev *evalEnv) contextObject() map[string]any {
 	if ev.n.kind == asl.TypeTask {
 		state["RetryCount"] = intValue(int64(ev.retryCount))
 	}
+	exec := map[string]any{
+		"Id":        x.arn,
+		"Input":     x.input,
+		"Name":      x.name,
+		"RoleArn":   x.eng.opts.roleARN,
+		"StartTime": x.startTime.UTC().Format(timeFormat),
+	}
+	if !x.eng.opts.express {
+		exec["RedriveCount"] = intValue(0)
+	}
 	c := map[string]any{
-		"Execution": map[string]any{
-			"Id":           x.arn,
-			"Input":        x.input,
-			"Name":         x.name,
-			"RoleArn":      x.eng.opts.roleARN,
-			"StartTime":    x.startTime.UTC().Format(timeFormat),
-			"RedriveCount": intValue(0),
-		},
+		"Execution": exec,
 		"StateMachine": map[string]any{
 			"Id":   x.smARN,
 			"Name": x.eng.opts.machineName,
@@ -227,6 +233,9 @@ func (t *thread) runState(n *node, input any) (any, string, error) {
 // does.
 func (ev *evalEnv) finish(err error) error {
 	var se *StateError
+	if errors.Is(err, errExecutionTimedOut) {
+		return err
+	}
 	if !errors.As(err, &se) {
 		if ctxErr := ev.t.ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
 			return err
@@ -469,7 +478,7 @@ func (t *thread) runWait(ev *evalEnv, input any) (any, string, error) {
 		d = ts.Sub(t.x.clock.Now())
 	}
 	if d > 0 {
-		if err := t.x.clock.Sleep(t.ctx, d); err != nil {
+		if err := t.x.sleep(t.ctx, d); err != nil {
 			return nil, "", err
 		}
 	}
@@ -580,7 +589,7 @@ func (t *thread) runHandled(ev *evalEnv, input any, attempt attemptFunc) (any, s
 			counts[i]++
 			ev.retryCount++
 			ev.ctxObj = nil
-			if err := t.x.clock.Sleep(t.ctx, time.Duration(delay*float64(time.Second))); err != nil {
+			if err := t.x.sleep(t.ctx, time.Duration(delay*float64(time.Second))); err != nil {
 				return nil, "", err
 			}
 			continue

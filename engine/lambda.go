@@ -1,0 +1,185 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+)
+
+// Resource ARNs of the integrations the engine knows by name.
+const (
+	// LambdaInvoke is the optimised Lambda integration; its result is the
+	// invoke envelope with the function's output under Payload.
+	LambdaInvoke = "arn:aws:states:::lambda:invoke"
+)
+
+// Function is an in-process Lambda handler: it gets the payload as the
+// engine holds JSON values and returns its result (any JSON-encodable
+// value). Return a *LambdaError to choose errorType; any other error is
+// reported with the Go type name of the error value as errorType, the way
+// aws-lambda-go does.
+type Function func(ctx context.Context, payload any) (any, error)
+
+// Lambda is an Invoker that runs Functions in process, keyed by function
+// name. It serves plain function ARNs (the bare payload is the result) and
+// arn:aws:states:::lambda:invoke (the result is the invoke envelope: Payload,
+// StatusCode 200, ExecutedVersion "$LATEST", SdkHttpMetadata,
+// SdkResponseMetadata). Safe for concurrent use if the Functions are.
+type Lambda struct {
+	// Functions maps a function name (the last part of its ARN) to its handler.
+	Functions map[string]Function
+	// Region and Account build the ARNs in error messages. Default:
+	// us-east-1 and 123456789012.
+	Region, Account string
+	// Now dates the envelope's Date header. Default: time.Now.
+	Now func() time.Time
+}
+
+// FunctionName extracts the function name from a name, a partial ARN
+// ("123456789012:function:name") or a full ARN, dropping any qualifier.
+func FunctionName(ref string) string {
+	if i := strings.Index(ref, ":function:"); i >= 0 {
+		ref = ref[i+len(":function:"):]
+	}
+	if i := strings.Index(ref, ":"); i >= 0 {
+		ref = ref[:i]
+	}
+	return ref
+}
+
+// Invoke runs the function named by the task.
+func (l *Lambda) Invoke(ctx context.Context, req TaskRequest) (any, error) {
+	resource := strings.TrimSuffix(strings.TrimSuffix(req.Resource, ".waitForTaskToken"), ".sync")
+	envelope := resource == LambdaInvoke
+	var ref string
+	payload := req.Input
+	if envelope {
+		in, ok := req.Input.(map[string]any)
+		if !ok {
+			return nil, &TaskError{Name: "States.Runtime", Cause: "lambda:invoke needs an object input with FunctionName and Payload"}
+		}
+		ref, _ = in["FunctionName"].(string)
+		if p, ok := in["Payload"]; ok {
+			payload = p
+		} else {
+			payload = map[string]any{}
+		}
+	} else {
+		ref = req.Resource
+	}
+	name := FunctionName(ref)
+	fn, ok := l.Functions[name]
+	if !ok {
+		region, account := l.Region, l.Account
+		if region == "" {
+			region = "us-east-1"
+		}
+		if account == "" {
+			account = "123456789012"
+		}
+		return nil, &TaskError{Name: "Lambda.ResourceNotFoundException", Cause: fmt.Sprintf(
+			"Function not found: arn:aws:lambda:%s:%s:function:%s:$LATEST (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: %s; Proxy: null)",
+			region, account, name, newUUID())}
+	}
+	out, err := fn(ctx, payload)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		var le *LambdaError
+		if !errors.As(err, &le) {
+			le = &LambdaError{ErrorMessage: err.Error(), ErrorType: errorTypeName(err)}
+		}
+		return nil, le
+	}
+	out, err = normalize(out)
+	if err != nil {
+		return nil, &LambdaError{ErrorMessage: err.Error(), ErrorType: "Runtime.MarshalError"}
+	}
+	if !envelope {
+		return out, nil
+	}
+	now := time.Now
+	if l.Now != nil {
+		now = l.Now
+	}
+	return lambdaEnvelope(out, newUUID(), now()), nil
+}
+
+// errorTypeName is the Go type name of err without package or pointer, as
+// aws-lambda-go reports errorType.
+func errorTypeName(err error) string {
+	t := reflect.TypeOf(err)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Name()
+}
+
+// lambdaEnvelope is the result of arn:aws:states:::lambda:invoke.
+func lambdaEnvelope(payload any, requestID string, at time.Time) map[string]any {
+	length := fmt.Sprint(len(compact(payload)))
+	date := at.UTC().Format(http.TimeFormat)
+	trace := "Root=1-" + strings.ReplaceAll(requestID[:17], "-", "")
+	one := func(s string) []any { return []any{s} }
+	return map[string]any{
+		"ExecutedVersion": "$LATEST",
+		"Payload":         payload,
+		"SdkHttpMetadata": map[string]any{
+			"AllHttpHeaders": map[string]any{
+				"X-Amz-Executed-Version":         one("$LATEST"),
+				"x-amzn-Remapped-Content-Length": one("0"),
+				"Connection":                     one("keep-alive"),
+				"x-amzn-RequestId":               one(requestID),
+				"Content-Length":                 one(length),
+				"Date":                           one(date),
+				"X-Amzn-Trace-Id":                one(trace),
+				"Content-Type":                   one("application/json"),
+			},
+			"HttpHeaders": map[string]any{
+				"Connection":                     "keep-alive",
+				"Content-Length":                 length,
+				"Content-Type":                   "application/json",
+				"Date":                           date,
+				"X-Amz-Executed-Version":         "$LATEST",
+				"x-amzn-Remapped-Content-Length": "0",
+				"x-amzn-RequestId":               requestID,
+				"X-Amzn-Trace-Id":                trace,
+			},
+			"HttpStatusCode": intValue(200),
+		},
+		"SdkResponseMetadata": map[string]any{"RequestId": requestID},
+		"StatusCode":          intValue(200),
+	}
+}
+
+// Resources is an Invoker that dispatches on the Task's Resource: an exact
+// match first, then the resource without a .sync or .waitForTaskToken
+// suffix, then "*". Any plain Lambda function ARN also matches the key
+// "arn:aws:lambda". An unknown resource fails the task with States.Runtime.
+type Resources map[string]Invoker
+
+// Invoke dispatches req.
+func (r Resources) Invoke(ctx context.Context, req TaskRequest) (any, error) {
+	res := req.Resource
+	candidates := []string{res}
+	base := res
+	for _, suf := range []string{".waitForTaskToken", ".sync:2", ".sync"} {
+		base = strings.TrimSuffix(base, suf)
+	}
+	candidates = append(candidates, base)
+	if isLambdaFunctionARN(res) {
+		candidates = append(candidates, "arn:aws:lambda")
+	}
+	candidates = append(candidates, "*")
+	for _, c := range candidates {
+		if inv, ok := r[c]; ok {
+			return inv.Invoke(ctx, req)
+		}
+	}
+	return nil, &TaskError{Name: "States.Runtime", Cause: fmt.Sprintf("no invoker for resource %s", res)}
+}
