@@ -145,6 +145,52 @@ type Error struct {
 	Pos int
 	// Msg describes the problem.
 	Msg string
+	// Kind classifies the problem, so that a validator need not parse Msg.
+	Kind ErrorKind
+}
+
+// ErrorKind classifies an *Error.
+type ErrorKind int
+
+const (
+	// ErrSyntax is malformed text: a missing parenthesis, a bad literal.
+	ErrSyntax ErrorKind = iota
+	// ErrUnknownFunction is a States.Xxx name that does not exist; Pos is
+	// at the name.
+	ErrUnknownFunction
+	// ErrArity is a wrong number of arguments; Pos is at the function name.
+	ErrArity
+	// ErrArgumentType is a literal argument of the wrong type; Pos is at
+	// the argument.
+	ErrArgumentType
+	// ErrArgumentValue is a literal argument with a value the function
+	// refuses (a deep JsonMerge, an unknown Hash algorithm).
+	ErrArgumentValue
+	// ErrNesting is calls nested deeper than MaxNesting.
+	ErrNesting
+	// ErrPath is an invalid path argument; Pos is at the problem inside it.
+	ErrPath
+)
+
+// String returns the kind's name.
+func (k ErrorKind) String() string {
+	switch k {
+	case ErrSyntax:
+		return "Syntax"
+	case ErrUnknownFunction:
+		return "UnknownFunction"
+	case ErrArity:
+		return "Arity"
+	case ErrArgumentType:
+		return "ArgumentType"
+	case ErrArgumentValue:
+		return "ArgumentValue"
+	case ErrNesting:
+		return "Nesting"
+	case ErrPath:
+		return "Path"
+	}
+	return fmt.Sprintf("ErrorKind(%d)", int(k))
 }
 
 // Error returns "intrinsic: <msg> at offset N in <expr>".

@@ -115,32 +115,33 @@ func TestParseErrors(t *testing.T) {
 		name string
 		expr string
 		pos  int
+		kind intrinsic.ErrorKind
 	}{
-		{"empty", "", 0},
-		{"not a call", "$.a", 0},
-		{"unknown function", "States.Nope()", 0},
-		{"lower case", "States.format('x')", 0},
-		{"no parens", "States.UUID", 11},
-		{"unclosed", "States.Array(1", 12},
-		{"trailing", "States.UUID() x", 14},
-		{"bad separator", "States.Array(1 2)", 15},
-		{"unterminated string", "States.Array('abc)", 13},
-		{"bad arg", "States.Array(#)", 13},
-		{"bad number", "States.Array(1.)", 15},
-		{"number then letters", "States.Array(1x)", 14},
-		{"bad path", "States.Array($.a[)", 17},
-		{"arity too few", "States.MathAdd(1)", 0},
-		{"arity too many", "States.UUID(1)", 0},
-		{"arity optional", "States.MathRandom(1, 2, 3, 4)", 0},
-		{"nested arity", "States.Array(States.ArrayLength())", 13},
-		{"string for number", "States.MathAdd('1', 2)", 15},
-		{"number for string", "States.StringSplit(1, ',')", 19},
-		{"fraction for integer", "States.ArrayRange(1, 2.5, 1)", 21},
-		{"literal for array", "States.ArrayLength('abc')", 19},
-		{"null for string", "States.Base64Encode(null)", 20},
-		{"deep merge", "States.JsonMerge($.a, $.b, true)", 27},
-		{"bad hash", "States.Hash('x', 'SHA-3')", 17},
-		{"too deep", strings.Repeat("States.Array(", 11) + strings.Repeat(")", 11), 130},
+		{"empty", "", 0, intrinsic.ErrSyntax},
+		{"not a call", "$.a", 0, intrinsic.ErrSyntax},
+		{"unknown function", "States.Nope()", 0, intrinsic.ErrUnknownFunction},
+		{"lower case", "States.format('x')", 0, intrinsic.ErrUnknownFunction},
+		{"no parens", "States.UUID", 11, intrinsic.ErrSyntax},
+		{"unclosed", "States.Array(1", 12, intrinsic.ErrSyntax},
+		{"trailing", "States.UUID() x", 14, intrinsic.ErrSyntax},
+		{"bad separator", "States.Array(1 2)", 15, intrinsic.ErrSyntax},
+		{"unterminated string", "States.Array('abc)", 13, intrinsic.ErrSyntax},
+		{"bad arg", "States.Array(#)", 13, intrinsic.ErrSyntax},
+		{"bad number", "States.Array(1.)", 15, intrinsic.ErrSyntax},
+		{"number then letters", "States.Array(1x)", 14, intrinsic.ErrSyntax},
+		{"bad path", "States.Array($.a[)", 17, intrinsic.ErrPath},
+		{"arity too few", "States.MathAdd(1)", 0, intrinsic.ErrArity},
+		{"arity too many", "States.UUID(1)", 0, intrinsic.ErrArity},
+		{"arity optional", "States.MathRandom(1, 2, 3, 4)", 0, intrinsic.ErrArity},
+		{"nested arity", "States.Array(States.ArrayLength())", 13, intrinsic.ErrArity},
+		{"string for number", "States.MathAdd('1', 2)", 15, intrinsic.ErrArgumentType},
+		{"number for string", "States.StringSplit(1, ',')", 19, intrinsic.ErrArgumentType},
+		{"fraction for integer", "States.ArrayRange(1, 2.5, 1)", 21, intrinsic.ErrArgumentType},
+		{"literal for array", "States.ArrayLength('abc')", 19, intrinsic.ErrArgumentType},
+		{"null for string", "States.Base64Encode(null)", 20, intrinsic.ErrArgumentType},
+		{"deep merge", "States.JsonMerge($.a, $.b, true)", 27, intrinsic.ErrArgumentValue},
+		{"bad hash", "States.Hash('x', 'SHA-3')", 17, intrinsic.ErrArgumentValue},
+		{"too deep", strings.Repeat("States.Array(", 11) + strings.Repeat(")", 11), 130, intrinsic.ErrNesting},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -150,8 +151,8 @@ func TestParseErrors(t *testing.T) {
 			if !errors.As(err, &pe) {
 				t.Fatalf("Parse(%q) error = %v, want *intrinsic.Error", tt.expr, err)
 			}
-			if pe.Pos != tt.pos || pe.Expr != tt.expr {
-				t.Errorf("Parse(%q): Pos %d, want %d (%s)", tt.expr, pe.Pos, tt.pos, pe.Msg)
+			if pe.Pos != tt.pos || pe.Expr != tt.expr || pe.Kind != tt.kind {
+				t.Errorf("Parse(%q): Pos %d Kind %v, want %d %v (%s)", tt.expr, pe.Pos, pe.Kind, tt.pos, tt.kind, pe.Msg)
 			}
 		})
 	}

@@ -69,7 +69,11 @@ type parser struct {
 }
 
 func (p *parser) errf(pos int, msg string) *Error {
-	return &Error{Expr: p.s, Pos: pos, Msg: msg}
+	return &Error{Expr: p.s, Pos: pos, Msg: msg, Kind: ErrSyntax}
+}
+
+func (p *parser) errk(kind ErrorKind, pos int, msg string) *Error {
+	return &Error{Expr: p.s, Pos: pos, Msg: msg, Kind: kind}
 }
 
 func (p *parser) describe() string {
@@ -100,7 +104,7 @@ func isIdentChar(c byte) bool {
 func (p *parser) call(depth int) (*Call, error) {
 	start := p.i
 	if depth > MaxNesting {
-		return nil, p.errf(start, "intrinsic functions are nested more than "+strconv.Itoa(MaxNesting)+" deep")
+		return nil, p.errk(ErrNesting, start, "intrinsic functions are nested more than "+strconv.Itoa(MaxNesting)+" deep")
 	}
 	if !strings.HasPrefix(p.s[p.i:], prefix) {
 		return nil, p.errf(start, "expected an intrinsic function call such as States.Format(...)")
@@ -112,7 +116,7 @@ func (p *parser) call(depth int) (*Call, error) {
 	name := p.s[start:p.i]
 	fn, ok := Functions[name]
 	if !ok {
-		return nil, p.errf(start, "unknown intrinsic function "+strconv.Quote(name))
+		return nil, p.errk(ErrUnknownFunction, start, "unknown intrinsic function "+strconv.Quote(name))
 	}
 	p.skipSpace()
 	if p.peek() != '(' {
@@ -148,7 +152,7 @@ func (p *parser) call(depth int) (*Call, error) {
 		}
 	}
 	if !fn.ArityOK(len(c.Args)) {
-		return nil, p.errf(start, arityMsg(fn, len(c.Args)))
+		return nil, p.errk(ErrArity, start, arityMsg(fn, len(c.Args)))
 	}
 	for i := range c.Args {
 		if err := p.checkLiteral(fn, i, &c.Args[i]); err != nil {
@@ -192,13 +196,13 @@ func (p *parser) checkLiteral(fn Func, i int, a *Arg) error {
 		ok = false
 	}
 	if !ok {
-		return p.errf(a.Pos, "argument "+strconv.Itoa(i+1)+" of "+fn.Name+" must be of type "+want.String()+", found a "+a.Kind.String()+" literal")
+		return p.errk(ErrArgumentType, a.Pos, "argument "+strconv.Itoa(i+1)+" of "+fn.Name+" must be of type "+want.String()+", found a "+a.Kind.String()+" literal")
 	}
 	switch {
 	case fn.Name == "States.JsonMerge" && i == 2 && a.Bool:
-		return p.errf(a.Pos, "States.JsonMerge does not support deep merging: its third argument must be false")
+		return p.errk(ErrArgumentValue, a.Pos, "States.JsonMerge does not support deep merging: its third argument must be false")
 	case fn.Name == "States.Hash" && i == 1 && !slices.Contains(HashAlgorithms, a.Str):
-		return p.errf(a.Pos, "States.Hash does not support the algorithm "+strconv.Quote(a.Str)+"; use one of "+strings.Join(HashAlgorithms, ", "))
+		return p.errk(ErrArgumentValue, a.Pos, "States.Hash does not support the algorithm "+strconv.Quote(a.Str)+"; use one of "+strings.Join(HashAlgorithms, ", "))
 	}
 	return nil
 }
@@ -362,9 +366,9 @@ scan:
 	if err != nil {
 		var je *jsonpath.Error
 		if errors.As(err, &je) {
-			return Arg{}, p.errf(start+je.Pos, "invalid path: "+je.Msg)
+			return Arg{}, p.errk(ErrPath, start+je.Pos, "invalid path: "+je.Msg)
 		}
-		return Arg{}, p.errf(start, "invalid path: "+err.Error())
+		return Arg{}, p.errk(ErrPath, start, "invalid path: "+err.Error())
 	}
 	return Arg{Pos: start, Kind: ArgPath, Path: jp}, nil
 }

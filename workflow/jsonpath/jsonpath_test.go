@@ -265,6 +265,8 @@ func TestGet(t *testing.T) {
 		{"$.store.book[?(@.category nin ['fiction'])].price", `[8.95]`},
 		{"$.store.book[?(@.price == 8.950)].title", `["Sayings"]`},
 		{"$.items[?(@ >= 3)]", `[3,4]`},
+		{"$.store.book[?(@.author =~ /Tolkien/)].title", `[]`},
+		{"$.store.book[?(@.author =~ /.*Tolkien/)].title", `["The Lord"]`},
 		{"$.store.book[?(@.missing == 1)]", `[]`},
 		{"$.store['book','bicycle'].price", `[19.95]`},
 		{"$.s[*]", `[]`},

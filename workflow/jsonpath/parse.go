@@ -646,7 +646,8 @@ func (ps *parser) number() (operand, error) {
 	return &literal{pos: start, v: json.Number(text)}, nil
 }
 
-// regex parses /pattern/flags (flags: i, m, s).
+// regex parses /pattern/flags (flags: i, m, s). The pattern must match
+// the whole string.
 func (ps *parser) regex() (operand, error) {
 	start := ps.i
 	if ps.peek() != '/' {
@@ -681,9 +682,10 @@ func (ps *parser) regex() (operand, error) {
 	}
 	flags := ps.s[fstart:ps.i]
 	src := b.String()
-	pat := src
+	// Jayway matches the whole string (Java's Matcher.matches).
+	pat := `^(?:` + src + `)$`
 	if flags != "" {
-		pat = "(?" + flags + ")" + src
+		pat = "(?" + flags + ")" + pat
 	}
 	re, err := regexp.Compile(pat)
 	if err != nil {
