@@ -1,0 +1,228 @@
+package jsonata
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestStrip(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		in     string
+		want   string
+		wantOK bool
+	}{
+		{name: "plain", in: "{% $states.input %}", want: " $states.input ", wantOK: true},
+		{name: "no inner space", in: "{%1%}", want: "1", wantOK: true},
+		{name: "outer whitespace is a constant", in: " {% states.input %} ", wantOK: false},
+		{name: "jsonpath", in: "$.a", wantOK: false},
+		{name: "unterminated", in: "{% 1", wantOK: false},
+		{name: "too short", in: "{%}", wantOK: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, ok := Strip(tt.in)
+			if diff := cmp.Diff([]any{tt.want, tt.wantOK}, []any{got, ok}); diff != "" {
+				t.Errorf("Strip(%q) (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+}
+
+func TestVariables(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		expr string
+		want []string
+	}{
+		{expr: "$states.input.a", want: []string{"states"}},
+
+		{expr: "($x := 1; $x + $y)", want: []string{"y"}},
+		{expr: "function($a){$a + $b}", want: []string{"b"}},
+		{expr: "$sum($list) + $count($)", want: []string{"list"}},
+		{expr: "items#$i[$i > $limit]", want: []string{"limit"}},
+		{expr: "$$.a", want: []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			t.Parallel()
+			got := MustCompile(tt.expr).Variables()
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		expr     string
+		wantCode string
+		wantPos  int
+	}{
+		{expr: "1 +", wantCode: "S0207", wantPos: 3},
+		{expr: "(1", wantCode: "S0203", wantPos: 2},
+		{expr: `"abc`, wantCode: "S0101", wantPos: 0},
+		{expr: "a.1", wantCode: "S0213", wantPos: 2},
+		{expr: "$x := ", wantCode: "S0207", wantPos: 6},
+		{expr: "1 := 2", wantCode: "S0212", wantPos: 2},
+		{expr: "/* x", wantCode: "S0106", wantPos: 0},
+		{expr: `"\q"`, wantCode: "S0103", wantPos: 2},
+		{expr: "a{b:1}{c:2}", wantCode: "S0210", wantPos: 6},
+		{expr: "1..2", wantCode: "S0201", wantPos: 1},
+		{expr: "%.a", wantCode: "S0217", wantPos: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			t.Parallel()
+			_, err := Compile(tt.expr)
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("Compile(%q) = %v, want *Error", tt.expr, err)
+			}
+			if diff := cmp.Diff([]any{tt.wantCode, tt.wantPos, tt.expr}, []any{ce.Code, ce.Pos, ce.Expr}); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestEvalErrorWording(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		expr string
+		want string
+	}{
+		// exact texts Step Functions puts after "threw an error during evaluation. "
+		{expr: "$randomSeeded(1)", want: "T1006: Attempted to invoke a non-function"},
+		{expr: `1 + "a"`, want: `T2002: The right side of the "+" operator must evaluate to a number`},
+		{expr: `$sum("a")`, want: `T0412: Argument 1 of function "sum" must be an array of "numbers"`},
+		{expr: `"a" < 1`, want: `T2009: The values "a" and 1 either side of operator "<" must be of the same data type`},
+		{expr: `$number("x")`, want: `D3030: Unable to cast value to a number: "x"`},
+		{expr: `sum([1])`, want: `T1005: Attempted to invoke a non-function. Did you mean $sum?`},
+		{expr: `$error("boom")`, want: `D3137: boom`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			t.Parallel()
+			_, err := evalString(tt.expr, map[string]any{}, nil)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestStatesVariable(t *testing.T) {
+	t.Parallel()
+	runEvalCases(t, []evalCase{
+		{expr: "$states.input.a", vars: `{"states":{"input":{"a":[1,2]}}}`, want: `[1,2]`},
+		{expr: "$states.input", vars: `{"states":{"input":[1]}}`, want: `[1]`},
+		{expr: "$states.context.Execution.Name", vars: `{"states":{"context":{"Execution":{"Name":"x"}}}}`, want: `"x"`},
+		{expr: "$sum($states.input.vals) + $c", vars: `{"states":{"input":{"vals":[1,2]}},"c":3}`, want: `6`},
+		{expr: "$doesNotExist", want: "undefined"},
+		{expr: "$states.result.Payload.status", vars: `{"states":{"result":{"Payload":{"status":"ok"}}}}`, want: `"ok"`},
+		{expr: "($x := 2; $x)", vars: `{"x":1}`, want: `2`},
+		{expr: "$fn := function($x){$x}", want: "function"},
+		{expr: `$exists($status) ? 'completed' : 'running'`, want: `"running"`},
+		{expr: `$contains("hello$world", /^hello\$/)`, want: `true`},
+		{expr: `$contains("hello$world", /^hello\ /)`, want: `false`},
+		{expr: `$partition([0,1,2], 2)`, want: `[[0,1],[2]]`},
+		{expr: `$partition([0], 1)`, want: `[[0]]`},
+		{expr: `$range(1, 9, 9)`, want: `1`},
+		{expr: `$range(0, 10, 3)`, want: `[0,3,6,9]`},
+		{expr: `$parse("-0")`, want: `0`},
+		{expr: `$parse("{\"Arg1\": 1, \"Arg2\": []}")`, want: `{"Arg1":1,"Arg2":[]}`},
+		{expr: `$hash("input data", "SHA-256")`, want: `"b4a697a057313163aee33cd8d40c66e9f0f177e00cac2de32475ffff6169c3e3"`},
+		{expr: `$length($uuid())`, want: `36`},
+		{expr: `$random(7) = $random(7)`, want: `true`},
+		{expr: `$number('2')`, want: `2`},
+	})
+}
+
+func TestEvalDoesNotMutateVars(t *testing.T) {
+	t.Parallel()
+	vars := map[string]any{"x": "outer"}
+	if _, err := evalString("$x := 'inner'", map[string]any{}, vars); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]any{"x": "outer"}, vars); diff != "" {
+		t.Errorf("vars changed (-want +got):\n%s", diff)
+	}
+}
+
+func TestConcurrentEval(t *testing.T) {
+	t.Parallel()
+	e := MustCompile(`($x := $n * 2; {"n": $n, "twice": $x, "items": items[$ > $n]})`)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := 0; i < 64; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			got, err := e.Eval(context.Background(), map[string]any{"items": []any{1, 5, 10, 40, 70}}, map[string]any{"n": i})
+			if err != nil {
+				errs <- err
+				return
+			}
+			m := got.(map[string]any)
+			if fmt.Sprint(m["twice"]) != fmt.Sprint(i*2) {
+				errs <- fmt.Errorf("goroutine %d got %v", i, m)
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestCancellation(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	e := MustCompile(`$count([1..1000000].($ * 2))`)
+	start := time.Now()
+	for time.Since(start) < 2*time.Second {
+		if _, err := e.Eval(ctx, nil, nil); err != nil {
+			if diff := cmp.Diff("U1002", errorCode(err)); diff != "" {
+				t.Fatalf("(-want +got):\n%s", diff)
+			}
+			return
+		}
+	}
+	t.Fatal("evaluation was not cancelled")
+}
+
+func TestDeepRecursion(t *testing.T) {
+	t.Parallel()
+	_, err := evalString(`($f := function($n){$f($n+1)}; $f(0))`, nil, nil)
+	if diff := cmp.Diff("U1001", errorCode(err)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestNowUsesContextClock(t *testing.T) {
+	t.Parallel()
+	ctx := WithNow(context.Background(), time.Date(2024, 2, 3, 4, 5, 6, 789e6, time.UTC))
+	got, err := MustCompile(`[$now(), $millis()]`).Eval(ctx, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]any{"2024-02-03T04:05:06.789Z", float64(1706933106789)}, canonical(t, got)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

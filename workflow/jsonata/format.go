@@ -1,0 +1,3 @@
+package jsonata
+
+func defFormat() {}

@@ -1,0 +1,503 @@
+package jsonata
+
+import (
+	"math"
+	"strings"
+	"unicode/utf16"
+)
+
+func compareUTF16(a, b string) int {
+	if isASCII(a) && isASCII(b) {
+		return strings.Compare(a, b)
+	}
+	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
+	for i := 0; i < len(ua) && i < len(ub); i++ {
+		if ua[i] != ub[i] {
+			if ua[i] < ub[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	switch {
+	case len(ua) < len(ub):
+		return -1
+	case len(ua) > len(ub):
+		return 1
+	}
+	return 0
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func (ev *evaluator) binary(n *node, input any, env *frame) (any, error) {
+	lhs, err := ev.eval(n.lhs, input, env)
+	if err != nil {
+		return nil, err
+	}
+	switch n.str {
+	case "and":
+		if !truthy(lhs) {
+			return false, nil
+		}
+		rhs, err := ev.eval(n.rhs, input, env)
+		if err != nil {
+			return nil, err
+		}
+		return truthy(rhs), nil
+	case "or":
+		if truthy(lhs) {
+			return true, nil
+		}
+		rhs, err := ev.eval(n.rhs, input, env)
+		if err != nil {
+			return nil, err
+		}
+		return truthy(rhs), nil
+	}
+	rhs, err := ev.eval(n.rhs, input, env)
+	if err != nil {
+		return nil, err
+	}
+	switch n.str {
+	case "+", "-", "*", "/", "%":
+		if !isUndef(lhs) && !isNumber(lhs) {
+			return nil, evalErr("T2001", n.pos, "token", n.str, "value", lhs)
+		}
+		if !isUndef(rhs) && !isNumber(rhs) {
+			return nil, evalErr("T2002", n.pos, "token", n.str, "value", rhs)
+		}
+		if isUndef(lhs) || isUndef(rhs) {
+			return Undefined, nil
+		}
+		a, _ := number(lhs)
+		b, _ := number(rhs)
+		var r float64
+		switch n.str {
+		case "+":
+			r = a + b
+		case "-":
+			r = a - b
+		case "*":
+			r = a * b
+		case "/":
+			r = a / b
+		case "%":
+			r = math.Mod(a, b)
+		}
+		return r, nil
+	case "=", "!=":
+		if isUndef(lhs) || isUndef(rhs) {
+			return false, nil
+		}
+		eq := deepEqual(lhs, rhs)
+		if n.str == "!=" {
+			return !eq, nil
+		}
+		return eq, nil
+	case "<", "<=", ">", ">=":
+		lc := isUndef(lhs) || isNumber(lhs) || isString(lhs)
+		rc := isUndef(rhs) || isNumber(rhs) || isString(rhs)
+		if !lc || !rc {
+			bad := lhs
+			if lc {
+				bad = rhs
+			}
+			return nil, evalErr("T2010", n.pos, "token", n.str, "value", bad)
+		}
+		if isUndef(lhs) || isUndef(rhs) {
+			return Undefined, nil
+		}
+		c, ok := compareValues(lhs, rhs)
+		if !ok {
+			return nil, evalErr("T2009", n.pos, "token", n.str, "value", lhs, "value2", rhs)
+		}
+		switch n.str {
+		case "<":
+			return c < 0, nil
+		case "<=":
+			return c <= 0, nil
+		case ">":
+			return c > 0, nil
+		}
+		return c >= 0, nil
+	case "&":
+		var b strings.Builder
+		if !isUndef(lhs) {
+			s, err := toString(lhs, n.pos)
+			if err != nil {
+				return nil, err
+			}
+			b.WriteString(s)
+		}
+		if !isUndef(rhs) {
+			s, err := toString(rhs, n.pos)
+			if err != nil {
+				return nil, err
+			}
+			b.WriteString(s)
+		}
+		return b.String(), nil
+	case "in":
+		if isUndef(lhs) || isUndef(rhs) {
+			return false, nil
+		}
+		items, _ := itemsOf(rhs)
+		for _, it := range items {
+			if strictEqual(it, lhs) {
+				return true, nil
+			}
+		}
+		return false, nil
+	case "..":
+		if !isUndef(lhs) && !isInteger(lhs) {
+			return nil, evalErr("T2003", n.pos, "value", lhs)
+		}
+		if !isUndef(rhs) && !isInteger(rhs) {
+			return nil, evalErr("T2004", n.pos, "value", rhs)
+		}
+		if isUndef(lhs) || isUndef(rhs) {
+			return Undefined, nil
+		}
+		a, _ := number(lhs)
+		b, _ := number(rhs)
+		if a > b {
+			return Undefined, nil
+		}
+		size := b - a + 1
+		if size > 1e7 {
+			return nil, evalErr("D2014", n.pos, "value", size)
+		}
+		out := make([]any, 0, int(size))
+		for i := a; i <= b; i++ {
+			out = append(out, i)
+		}
+		return out, nil
+	}
+	return nil, evalErr("S0204", n.pos, "token", n.str)
+}
+
+// strictEqual is JavaScript's === on JSON values (objects and arrays by
+// identity, which we approximate as never equal unless both are empty
+// references we cannot distinguish).
+func strictEqual(a, b any) bool {
+	if fa, ok := number(a); ok {
+		fb, ok := number(b)
+		return ok && fa == fb
+	}
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case nil:
+		return b == nil
+	}
+	return false
+}
+
+func isInteger(v any) bool {
+	f, ok := number(v)
+	return ok && f == math.Trunc(f) && !math.IsInf(f, 0)
+}
+
+// toString is $string's conversion (without prettify) used by '&'.
+func toString(v any, pos int) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case *Function, *regexValue:
+		return "", nil
+	case UndefinedType:
+		return "", nil
+	}
+	if f, ok := number(v); ok {
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			return "", evalErr("D3001", pos, "value", f)
+		}
+		return formatJSNumber(precision15(f)), nil
+	}
+	return stringify(v, true, ""), nil
+}
+
+func (ev *evaluator) call(n *node, input any, env *frame, applyTo *any) (any, error) {
+	proc, err := ev.eval(n.lhs, input, env)
+	if err != nil {
+		return nil, err
+	}
+	args := make([]any, 0, len(n.args)+1)
+	if applyTo != nil {
+		args = append(args, *applyTo)
+	}
+	for _, a := range n.args {
+		v, err := ev.eval(a, input, env)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, v)
+	}
+	if !isCallable(proc) {
+		if name, ok := bareName(n.lhs); ok {
+			if _, isBuiltin := builtinFrame.vars[name]; isBuiltin {
+				return nil, evalErr("T1005", n.pos, "token", name)
+			}
+		}
+		return nil, evalErr("T1006", n.pos)
+	}
+	return ev.apply(proc, args, input, n.pos)
+}
+
+func isCallable(v any) bool {
+	switch v.(type) {
+	case *Function, *regexValue:
+		return true
+	}
+	return false
+}
+
+func bareName(n *node) (string, bool) {
+	if n.kind == nPath && len(n.args) == 1 && n.args[0].kind == nName {
+		return n.args[0].str, true
+	}
+	if n.kind == nName {
+		return n.str, true
+	}
+	return "", false
+}
+
+func (ev *evaluator) partial(n *node, input any, env *frame) (any, error) {
+	proc, err := ev.eval(n.lhs, input, env)
+	if err != nil {
+		return nil, err
+	}
+	if !isCallable(proc) {
+		if name, ok := bareName(n.lhs); ok {
+			if _, isBuiltin := builtinFrame.vars[name]; isBuiltin {
+				return nil, evalErr("T1007", n.pos, "token", name)
+			}
+		}
+		return nil, evalErr("T1008", n.pos)
+	}
+	args := make([]any, len(n.args))
+	for i, a := range n.args {
+		if a.kind == nPlaceholder {
+			args[i] = partialHole
+			continue
+		}
+		v, err := ev.eval(a, input, env)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = v
+	}
+	return &Function{partialOf: asFunction(proc), partialArgs: args}, nil
+}
+
+func asFunction(v any) *Function {
+	switch f := v.(type) {
+	case *Function:
+		return f
+	case *regexValue:
+		return &Function{regex: f}
+	}
+	return nil
+}
+
+func (ev *evaluator) applyOp(n *node, input any, env *frame) (any, error) {
+	lhs, err := ev.eval(n.lhs, input, env)
+	if err != nil {
+		return nil, err
+	}
+	if n.rhs.kind == nCall {
+		return ev.call(n.rhs, input, env, &lhs)
+	}
+	fn, err := ev.eval(n.rhs, input, env)
+	if err != nil {
+		return nil, err
+	}
+	if !isCallable(fn) {
+		return nil, evalErr("T2006", n.pos, "value", fn)
+	}
+	if isCallable(lhs) {
+		return &Function{first: asFunction(lhs), second: asFunction(fn)}, nil
+	}
+	return ev.apply(fn, []any{lhs}, input, n.pos)
+}
+
+// apply calls a function value with arguments.
+func (ev *evaluator) apply(proc any, args []any, input any, pos int) (any, error) {
+	f := asFunction(proc)
+	if f == nil {
+		return nil, evalErr("T1006", pos)
+	}
+	ev.depth++
+	defer func() { ev.depth-- }()
+	if ev.depth > maxDepth {
+		return nil, evalErr("U1001", pos)
+	}
+	if err := ev.tick(pos); err != nil {
+		return nil, err
+	}
+	var res any
+	var err error
+	switch {
+	case f.lambda != nil:
+		if f.sig != nil {
+			if args, err = f.sig.validate("", args, input, pos); err != nil {
+				return nil, err
+			}
+		}
+		fr := &frame{parent: f.env, vars: make(map[string]any, len(f.lambda.params))}
+		for i, p := range f.lambda.params {
+			if i < len(args) {
+				fr.vars[p] = args[i]
+			} else {
+				fr.vars[p] = Undefined
+			}
+		}
+		res, err = ev.eval(f.lambda.body, f.input, fr)
+	case f.native != nil:
+		if f.sig != nil {
+			if args, err = f.sig.validate(f.name, args, input, pos); err != nil {
+				return nil, err
+			}
+		}
+		res, err = f.native.fn(&call{ev: ev, input: input, pos: pos, name: f.name}, args)
+	case f.partialOf != nil:
+		full := make([]any, len(f.partialArgs))
+		j := 0
+		for i, a := range f.partialArgs {
+			if a == partialHole {
+				if j < len(args) {
+					full[i] = args[j]
+				} else {
+					full[i] = Undefined
+				}
+				j++
+			} else {
+				full[i] = a
+			}
+		}
+		res, err = ev.apply(f.partialOf, full, input, pos)
+	case f.first != nil:
+		r, err := ev.apply(f.first, args, input, pos)
+		if err != nil {
+			return nil, err
+		}
+		res, err = ev.apply(f.second, []any{r}, input, pos)
+		if err != nil {
+			return nil, err
+		}
+	case f.regex != nil:
+		if len(args) == 0 || isUndef(args[0]) {
+			return Undefined, nil
+		}
+		s, ok := args[0].(string)
+		if !ok {
+			return nil, evalErr("T0410", pos, "index", 1, "token", "")
+		}
+		res = f.regex.matcher(s, 0)
+	case f.transform != nil:
+		res, err = ev.transform(f, args, pos)
+	default:
+		return nil, evalErr("T1006", pos)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// callFn calls a function argument of a higher-order built-in, passing only
+// as many of (value, index, array) as the function declares.
+func (ev *evaluator) callFn(fn any, pos int, input any, args ...any) (any, error) {
+	f := asFunction(fn)
+	if f == nil {
+		return nil, evalErr("T1006", pos)
+	}
+	n := f.arity()
+	if n < len(args) {
+		args = args[:n]
+	}
+	return ev.apply(f, args, input, pos)
+}
+
+func (ev *evaluator) transform(f *Function, args []any, pos int) (any, error) {
+	n := f.transform
+	if len(args) == 0 || isUndef(args[0]) {
+		return Undefined, nil
+	}
+	obj := deepClone(args[0])
+	matches, err := ev.eval(n.lhs, obj, f.env)
+	if err != nil {
+		return nil, err
+	}
+	items, _ := itemsOf(matches)
+	for _, m := range items {
+		mm, ok := m.(map[string]any)
+		if !ok {
+			continue
+		}
+		upd, err := ev.eval(n.update, mm, f.env)
+		if err != nil {
+			return nil, err
+		}
+		if !isUndef(upd) {
+			um, ok := upd.(map[string]any)
+			if !ok {
+				return nil, evalErr("T2011", n.update.pos, "value", upd)
+			}
+			for k, v := range um {
+				mm[k] = v
+			}
+		}
+		if n.del != nil {
+			del, err := ev.eval(n.del, mm, f.env)
+			if err != nil {
+				return nil, err
+			}
+			if !isUndef(del) {
+				ds, _ := itemsOf(del)
+				for _, d := range ds {
+					s, ok := d.(string)
+					if !ok {
+						return nil, evalErr("T2012", n.del.pos, "value", del)
+					}
+					delete(mm, s)
+				}
+			}
+		}
+	}
+	return obj, nil
+}
+
+func deepClone(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = deepClone(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepClone(e)
+		}
+		return out
+	case *sequence:
+		return deepClone(x.items)
+	case *consArray:
+		return deepClone(x.items)
+	}
+	return v
+}

@@ -1,0 +1,276 @@
+package jsonata
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// decode parses JSON the way the engine does (UseNumber); "" is {}.
+func decode(t testing.TB, s string) any {
+	t.Helper()
+	if s == "" {
+		return map[string]any{}
+	}
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		t.Fatalf("bad test JSON %q: %v", s, err)
+	}
+	return v
+}
+
+// canonical re-encodes a result so numbers compare by value.
+func canonical(t testing.TB, v any) any {
+	t.Helper()
+	if v == Undefined {
+		return "undefined"
+	}
+	if _, ok := v.(*Function); ok {
+		return "function"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("result not JSON: %v (%#v)", err, v)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func wantValue(t testing.TB, s string) any {
+	t.Helper()
+	switch s {
+	case "undefined", "function":
+		return s
+	}
+	var out any
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		t.Fatalf("bad want JSON %q: %v", s, err)
+	}
+	return out
+}
+
+type evalCase struct {
+	name     string
+	expr     string
+	input    string // JSON; "" means {}
+	vars     string // JSON object of variables
+	want     string // JSON, "undefined" or "function"
+	wantCode string
+}
+
+func runEvalCases(t *testing.T, cases []evalCase) {
+	t.Helper()
+	for _, tt := range cases {
+		name := tt.name
+		if name == "" {
+			name = tt.expr
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var vars map[string]any
+			if tt.vars != "" {
+				vars = decode(t, tt.vars).(map[string]any)
+			}
+			got, err := evalString(tt.expr, decode(t, tt.input), vars)
+			if tt.wantCode != "" {
+				if err == nil {
+					t.Fatalf("got %v, want error %s", canonical(t, got), tt.wantCode)
+				}
+				if diff := cmp.Diff(tt.wantCode, errorCode(err)); diff != "" {
+					t.Fatalf("error code (-want +got):\n%s\n%v", diff, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			if diff := cmp.Diff(wantValue(t, tt.want), canonical(t, got)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func evalString(expr string, input any, vars map[string]any) (any, error) {
+	e, err := Compile(expr)
+	if err != nil {
+		return nil, err
+	}
+	return e.Eval(context.Background(), input, vars)
+}
+
+func errorCode(err error) string {
+	var ce *Error
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
+	var ee *EvalError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	return "not a jsonata error: " + err.Error()
+}
+
+// TestOracle holds expressions whose expected results were produced by
+// jsonata-js 2.2.2 (the implementation Step Functions follows) and checked
+// against this package.
+func TestOracle(t *testing.T) {
+	t.Parallel()
+	runEvalCases(t, []evalCase{
+		{expr: `1 + 2`, input: ``, want: `3`},
+		{expr: `1 + "a"`, input: ``, wantCode: "T2002"},
+		{expr: `"a" + 1`, input: ``, wantCode: "T2001"},
+		{expr: `a.b`, input: `{"a":[{"b":[1,2]},{"b":3}]}`, want: `[1,2,3]`},
+		{expr: `a.b`, input: `{"a":{"b":[1]}}`, want: `[1]`},
+		{expr: `a.b[0]`, input: `{"a":[{"b":[1,2]},{"b":3}]}`, want: `[1,3]`},
+		{expr: `(a.b)[0]`, input: `{"a":[{"b":[1,2]},{"b":3}]}`, want: `1`},
+		{expr: `a[b>1].b`, input: `{"a":[{"b":1},{"b":2},{"b":3}]}`, want: `[2,3]`},
+		{expr: `a[-1]`, input: `{"a":[1,2,3]}`, want: `3`},
+		{expr: `a[[0,2]]`, input: `{"a":[1,2,3]}`, want: `[1,3]`},
+		{expr: `a[]`, input: `{"a":1}`, want: `[1]`},
+		{expr: `a.b[]`, input: `{"a":{"b":1}}`, want: `[1]`},
+		{expr: `$sum(a)`, input: `{"a":[1,2,3.5]}`, want: `6.5`},
+		{expr: `$count(a)`, input: `{"a":[1,2,3.5]}`, want: `3`},
+		{expr: `$max(a) & "|" & $min(a) & "|" & $average(a)`, input: `{"a":[1,2,3.5]}`, want: `"3.5|1|2.16666666666667"`},
+		{expr: `$string(0.1+0.2)`, input: ``, want: `"0.3"`},
+		{expr: `0.1+0.2`, input: ``, want: `0.30000000000000004`},
+		{expr: `$string(1e21)`, input: ``, want: `"1e+21"`},
+		{expr: `$string(1e-7)`, input: ``, want: `"1e-7"`},
+		{expr: `$string(123456789012345678)`, input: ``, want: `"123456789012345680"`},
+		{expr: `{"a": 1, "b": [1,2], "c": $x}`, input: ``, want: `{"a":1,"b":[1,2]}`},
+		{expr: `[1, [2,3], a]`, input: `{"a":[4,5]}`, want: `[1,[2,3],4,5]`},
+		{expr: `a.[b,c]`, input: `{"a":[{"b":1,"c":2},{"b":3,"c":4}]}`, want: `[[1,2],[3,4]]`},
+		{expr: `a{b: $sum(c)}`, input: `{"a":[{"b":"x","c":2},{"b":"y","c":4},{"b":"x","c":5}]}`, want: `{"x":7,"y":4}`},
+		{expr: `a.{b: c}`, input: `{"a":[{"b":"x","c":2},{"b":"y","c":4}]}`, want: `[{"x":2},{"y":4}]`},
+		{expr: `$map([1,2,3], function($v){$v*2})`, input: ``, want: `[2,4,6]`},
+		{expr: `$map([1], function($v){$v*2})`, input: ``, want: `2`},
+		{expr: `$filter([1,2,3], function($v){$v>1})`, input: ``, want: `[2,3]`},
+		{expr: `$reduce([1,2,3], function($a,$b){$a+$b})`, input: ``, want: `6`},
+		{expr: `$reduce([1,2,3], function($a,$b){$a+$b}, 10)`, input: ``, want: `16`},
+		{expr: `$keys({"a":1})`, input: ``, want: `"a"`},
+		{expr: `$keys({"a":1,"b":2})`, input: ``, want: `["a","b"]`},
+		{expr: `$merge([{"a":1},{"b":2}])`, input: ``, want: `{"a":1,"b":2}`},
+		{expr: `$sort([3,1,2])`, input: ``, want: `[1,2,3]`},
+		{expr: `$sort([3,1,2], function($a,$b){$a<$b})`, input: ``, want: `[3,2,1]`},
+		{expr: `$reverse([1,2,3])`, input: ``, want: `[3,2,1]`},
+		{expr: `$append([1,2],3)`, input: ``, want: `[1,2,3]`},
+		{expr: `$distinct([1,2,2,"a","a"])`, input: ``, want: `[1,2,"a"]`},
+		{expr: `$zip([1,2,3],[4,5])`, input: ``, want: `[[1,4],[2,5]]`},
+		{expr: `$exists(a)`, input: `{"a":null}`, want: `true`},
+		{expr: `$exists(b)`, input: ``, want: `false`},
+		{expr: `$type(null) & $type(1) & $type("s") & $type([]) & $type({}) & $type(true) & $type($sum)`, input: ``, want: `"nullnumberstringarrayobjectbooleanfunction"`},
+		{expr: `$lookup({"a":1}, "a")`, input: ``, want: `1`},
+		{expr: `$number("12.5")`, input: ``, want: `12.5`},
+		{expr: `$number("abc")`, input: ``, wantCode: "D3030"},
+		{expr: `$number("0x10")`, input: ``, want: `16`},
+		{expr: `$boolean([]) & $boolean([0]) & $boolean("") & $boolean({})`, input: ``, want: `"falsefalsefalsefalse"`},
+		{expr: `$not(true)`, input: ``, want: `false`},
+		{expr: `$uppercase("abc") & $lowercase("ABC")`, input: ``, want: `"ABCabc"`},
+		{expr: `$substring("hello world", 3, 5)`, input: ``, want: `"lo wo"`},
+		{expr: `$substring("hello world", -3)`, input: ``, want: `"rld"`},
+		{expr: `$substringBefore("hello world", " ") & "|" & $substringAfter("hello world", " ")`, input: ``, want: `"hello|world"`},
+		{expr: `$length("héllo")`, input: ``, want: `5`},
+		{expr: `$trim("  a   b  ")`, input: ``, want: `"a b"`},
+		{expr: `$pad("x", 5, "#") & $pad("x", -5)`, input: ``, want: `"x####    x"`},
+		{expr: `$contains("abc", "b")`, input: ``, want: `true`},
+		{expr: `$contains("abc", /B/i)`, input: ``, want: `true`},
+		{expr: `$split("a,b,c", ",")`, input: ``, want: `["a","b","c"]`},
+		{expr: `$split("a,b,c", ",", 2)`, input: ``, want: `["a","b"]`},
+		{expr: `$split("abc", "")`, input: ``, want: `["a","b","c"]`},
+		{expr: `$join(["a","b"], "-")`, input: ``, want: `"a-b"`},
+		{expr: `$replace("hello", "l", "L")`, input: ``, want: `"heLLo"`},
+		{expr: `$replace("hello", /l+/, "[$0]")`, input: ``, want: `"he[ll]o"`},
+		{expr: `$replace("John Smith", /(\w+)\s(\w+)/, "$2, $1")`, input: ``, want: `"Smith, John"`},
+		{expr: `$match("ab12cd34", /\d+/)`, input: ``, want: `[{"match":"12","index":2,"groups":[]},{"match":"34","index":6,"groups":[]}]`},
+		{expr: `$floor(2.5) & $ceil(2.1) & $round(2.5) & $round(3.5) & $round(1.255, 2) & $abs(-3)`, input: ``, want: `"23241.263"`},
+		{expr: `$sqrt(16) & $power(2, 10)`, input: ``, want: `"41024"`},
+		{expr: `$sqrt(-1)`, input: ``, wantCode: "D3060"},
+		{expr: `$formatBase(255, 16)`, input: ``, want: `"ff"`},
+		{expr: `$base64encode("hello") & $base64decode("aGVsbG8=")`, input: ``, want: `"aGVsbG8=hello"`},
+		{expr: `$encodeUrlComponent("a b&c") & " " & $encodeUrl("http://x.com/a b?c=d")`, input: ``, want: `"a%20b%26c http://x.com/a%20b?c=d"`},
+		{expr: `a ? "y" : "n"`, input: `{"a":true}`, want: `"y"`},
+		{expr: `a ? "y"`, input: `{"a":false}`, want: `undefined`},
+		{expr: `($x := 5; $x * 2)`, input: ``, want: `10`},
+		{expr: `($f := function($n){$n <= 1 ? 1 : $n * $f($n-1)}; $f(5))`, input: ``, want: `120`},
+		{expr: `"a" & 1 & true & null`, input: ``, want: `"a1truenull"`},
+		{expr: `[1,2,3] ~> $sum()`, input: ``, want: `6`},
+		{expr: `"abc" ~> $uppercase`, input: ``, want: `"ABC"`},
+		{expr: `$x ~> $uppercase`, input: ``, want: `undefined`},
+		{expr: `1..5`, input: ``, wantCode: "S0201"},
+		{expr: `[1..3, 5]`, input: ``, want: `[1,2,3,5]`},
+		{expr: `3 in [1,2,3]`, input: ``, want: `true`},
+		{expr: `"a" in "a"`, input: ``, want: `true`},
+		{expr: `*`, input: `{"a":1,"b":[2,3]}`, want: `[1,2,3]`},
+		{expr: `**`, input: `{"a":1,"b":{"c":2}}`, want: `[{"a":1,"b":{"c":2}},1,{"c":2},2]`},
+		{expr: `a.*`, input: `{"a":{"x":1,"y":2}}`, want: `[1,2]`},
+		{expr: `$`, input: `[1,2]`, want: `[1,2]`},
+		{expr: `$[0]`, input: `[1,2]`, want: `1`},
+		{expr: `$$`, input: `{"a":1}`, want: `{"a":1}`},
+		{expr: `a.b.c`, input: `{"a":{"b":{"c":"d"}}}`, want: `"d"`},
+		{expr: `a^(b)`, input: `{"a":[{"b":3},{"b":1},{"b":2}]}`, want: `[{"b":1},{"b":2},{"b":3}]`},
+		{expr: `a^(>b).b`, input: `{"a":[{"b":3},{"b":1},{"b":2}]}`, want: `[3,2,1]`},
+		{expr: `a#$i.{"i": $i, "v": $}`, input: `{"a":["x","y"]}`, want: `[{"i":0,"v":"x"},{"i":1,"v":"y"}]`},
+		{expr: `a@$x.b`, input: `{"a":[{"b":1}],"b":2}`, want: `2`},
+		{expr: `$sift({"a":1,"b":2}, function($v){$v>1})`, input: ``, want: `{"b":2}`},
+		{expr: `$each({"a":1,"b":2}, function($v,$k){$k & $v})`, input: ``, want: `["a1","b2"]`},
+		{expr: `$spread({"a":1,"b":2})`, input: ``, want: `[{"a":1},{"b":2}]`},
+		{expr: `$single([1,2,3], function($v){$v=2})`, input: ``, want: `2`},
+		{expr: `$single([1,2,3])`, input: ``, wantCode: "D3138"},
+		{expr: `$error("boom")`, input: ``, wantCode: "D3137"},
+		{expr: `$assert(false, "bad")`, input: ``, wantCode: "D3141"},
+		{expr: `$eval("1+2")`, input: ``, want: `3`},
+		{expr: `$fromMillis(1510067557121)`, input: ``, want: `"2017-11-07T15:12:37.121Z"`},
+		{expr: `$toMillis("2017-11-07T15:12:37.121Z")`, input: ``, want: `1510067557121`},
+		{expr: `$clone({"a":1})`, input: ``, want: `{"a":1}`},
+		{expr: `-a`, input: `{"a":5}`, want: `-5`},
+		{expr: `-"a"`, input: ``, wantCode: "D1002"},
+		{expr: `$foo()`, input: ``, wantCode: "T1006"},
+		{expr: `sum(1)`, input: ``, wantCode: "T1005"},
+		{expr: `1 < "a"`, input: ``, wantCode: "T2009"},
+		{expr: `{} < 1`, input: ``, wantCode: "T2010"},
+		{expr: `$uppercase(1)`, input: ``, wantCode: "T0410"},
+		{expr: `{1: 2}`, input: ``, wantCode: "T1003"},
+		{expr: `{"a":1, "a":2}`, input: ``, wantCode: "D1009"},
+		{expr: `a.b = 1`, input: `{"a":{"b":1}}`, want: `true`},
+		{expr: `[1,2] = [1,2]`, input: ``, want: `true`},
+		{expr: `{"a":[1]} = {"a":[1]}`, input: ``, want: `true`},
+		{expr: `1 = "1"`, input: ``, want: `false`},
+		{expr: `null = null`, input: ``, want: `true`},
+		{expr: `$x = 1`, input: ``, want: `false`},
+		{expr: `$x < 1`, input: ``, want: `undefined`},
+		{expr: `true and $x`, input: ``, want: `false`},
+		{expr: `false or 1`, input: ``, want: `true`},
+		{expr: `10 % 3 & "," & 10 / 4 & "," & -7 % 3`, input: ``, want: `"1,2.5,-1"`},
+		{expr: `$string(10/3)`, input: ``, want: `"3.33333333333333"`},
+		{expr: `1/3`, input: ``, want: `0.3333333333333333`},
+		{expr: `$ ~> | a | {"z": 1}, "y" |`, input: `{"a":{"y":1,"x":2}}`, want: `{"a":{"x":2,"z":1}}`},
+		{expr: `($p := $substring(?, 0, 2); $p("hello"))`, input: ``, want: `"he"`},
+		{expr: `a[0].b`, input: `{"a":[{"b":1},{"b":2}]}`, want: `1`},
+		{expr: `a.b.c[0]`, input: `{"a":[{"b":{"c":[1,2]}},{"b":{"c":[3]}}]}`, want: `[1,3]`},
+		{expr: `$string(a)`, input: `{"a":"x"}`, want: `"x"`},
+		{expr: `$string([1,2], true)`, input: ``, want: `"[\n  1,\n  2\n]"`},
+		{expr: `"x" & $string({"a":1.0})`, input: ``, want: `"x{\"a\":1}"`},
+		{expr: `Account.Order.Product.(Price * Quantity)`, input: `{"Account":{"Order":[{"Product":[{"Price":2,"Quantity":3},{"Price":1,"Quantity":1}]},{"Product":{"Price":5,"Quantity":2}}]}}`, want: `[6,1,10]`},
+		{expr: `$sum(Account.Order.Product.(Price * Quantity))`, input: `{"Account":{"Order":[{"Product":[{"Price":2,"Quantity":3},{"Price":1,"Quantity":1}]},{"Product":{"Price":5,"Quantity":2}}]}}`, want: `17`},
+		{expr: `Account.Order[0].Product[0].Price`, input: `{"Account":{"Order":[{"Product":[{"Price":2,"Quantity":3},{"Price":1,"Quantity":1}]},{"Product":{"Price":5,"Quantity":2}}]}}`, want: `2`},
+		{expr: "`a b`", input: `{"a b":1}`, want: `1`},
+		{expr: `/* c */ 1`, input: ``, want: `1`},
+		{expr: `"\u00e9\n"`, input: ``, want: `"\u00e9\n"`},
+		{expr: `$x ?? 3`, input: ``, want: `3`},
+		{expr: `0 ?: 3`, input: ``, want: `3`},
+		{expr: `1 +`, input: ``, wantCode: "S0207"},
+		{expr: `(1`, input: ``, wantCode: "S0203"},
+		{expr: `[1,2`, input: ``, wantCode: "S0203"},
+		{expr: `"abc`, input: ``, wantCode: "S0101"},
+		{expr: `1 2`, input: ``, wantCode: "S0201"},
+		{expr: `a.1`, input: ``, wantCode: "S0213"}})
+}

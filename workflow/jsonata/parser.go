@@ -1,0 +1,828 @@
+package jsonata
+
+import (
+	"strings"
+)
+
+type nodeKind int
+
+const (
+	nString nodeKind = iota
+	nNumber
+	nValue // true/false/null
+	nRegex
+	nName
+	nVariable
+	nWildcard
+	nDescendant
+	nParent
+	nPath
+	nBinary    // arithmetic, comparison, and/or, &, in, ..
+	nNegate    // unary minus
+	nArray     // array constructor
+	nObject    // object constructor {k: v}
+	nBlock     // ( e1; e2 )
+	nBind      // $x := e
+	nCondition // c ? a : b
+	nCall      // f(args)
+	nPartial   // f(?, x)
+	nLambda    // function($x){...}
+	nApply     // a ~> f
+	nSort      // ^(...)
+	nTransform // | pattern | update, delete |
+	nPlaceholder
+	nFilter // predicate stage
+	nIndex  // #$i stage
+	nCoalesce
+	nElvis
+)
+
+type sortTerm struct {
+	desc bool
+	expr *node
+}
+
+type node struct {
+	kind nodeKind
+	pos  int
+	str  string // name, variable, operator, string value
+	num  float64
+	val  any // nValue literal
+
+	lhs, rhs *node
+	args     []*node    // call args, array items, block exprs, path steps
+	pairs    [][2]*node // object constructor
+
+	predicate []*node // filters applied after evaluating a non-step node
+	stages    []*node // filters / index bindings on a path step
+	group     *node   // group-by object constructor (nObject)
+
+	keepArray     bool // a[]
+	keepSingleton bool // path: some step had []
+	consArray     bool // array constructor used as a path step
+	tuple         bool // step binds @ or #
+	focus, index  string
+
+	// lambda
+	params []string
+	sig    *signature
+	body   *node
+
+	// condition
+	cond, then, els *node
+
+	terms []sortTerm
+
+	regex *regexValue
+
+	// transform
+	update, del *node
+}
+
+type parser struct {
+	lx  *lexer
+	tok *token
+}
+
+// Compile parses a JSONata expression (without the {% %} delimiters).
+// The returned *Expr is immutable and safe for concurrent use. A syntax
+// error is an *Error.
+func Compile(expr string) (*Expr, error) {
+	p := &parser{lx: &lexer{src: expr}}
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	n, err := p.expression(0)
+	if err != nil {
+		return nil, err
+	}
+	if p.tok.kind != tokEnd {
+		return nil, p.errTok("S0201", p.tok)
+	}
+	out, err := p.process(n)
+	if err != nil {
+		return nil, err
+	}
+	return &Expr{src: expr, root: out}, nil
+}
+
+// MustCompile is like Compile but panics on error. Use it for expressions
+// known at build time (tests, package-level values).
+func MustCompile(expr string) *Expr {
+	e, err := Compile(expr)
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
+
+func (p *parser) err(code string, pos int, kv ...any) *Error {
+	return &Error{Expr: p.lx.src, Pos: pos, Code: code, Msg: msg(code, kv...)}
+}
+
+func tokText(t *token) string {
+	switch t.kind {
+	case tokEnd:
+		return "(end)"
+	case tokString:
+		return t.str
+	case tokVariable:
+		return "$" + t.str
+	case tokRegex:
+		return "/" + t.str + "/" + t.flags
+	}
+	return t.str
+}
+
+func (p *parser) errTok(code string, t *token) *Error {
+	if t.kind == tokEnd {
+		return p.err("S0207", t.pos)
+	}
+	if t.kind == tokNumber {
+		return p.err(code, t.pos, "token", t.num)
+	}
+	return p.err(code, t.pos, "token", tokText(t))
+}
+
+func (p *parser) advance() error {
+	t, err := p.lx.next()
+	if err != nil {
+		return err
+	}
+	p.tok = t
+	return nil
+}
+
+func (p *parser) isOp(s string) bool { return p.tok.kind == tokOperator && p.tok.str == s }
+
+func (p *parser) expect(s string) error {
+	if !p.isOp(s) {
+		if p.tok.kind == tokEnd {
+			return p.err("S0203", p.tok.pos, "value", s)
+		}
+		return p.err("S0202", p.tok.pos, "value", s, "token", tokText(p.tok))
+	}
+	return p.advance()
+}
+
+// bindingPower of infix operators, as in JSONata's grammar.
+func bindingPower(t *token) int {
+	if t.kind != tokOperator {
+		return 0
+	}
+	switch t.str {
+	case ".":
+		return 75
+	case "[", "(", "@", "#":
+		return 80
+	case "{":
+		return 70
+	case "?":
+		return 20
+	case "+", "-", "&":
+		return 50
+	case "*", "/", "%":
+		return 60
+	case "=", "<", ">", "!=", "<=", ">=", "^", "~>", "?:", "??", "in":
+		return 40
+	case ":=":
+		return 10
+	case "and":
+		return 30
+	case "or":
+		return 25
+	}
+	return 0
+}
+
+func (p *parser) expression(rbp int) (*node, error) {
+	t := p.tok
+	if t.kind == tokEnd {
+		return nil, p.err("S0207", t.pos)
+	}
+	if err := p.advance(); err != nil {
+		return nil, err
+	}
+	left, err := p.nud(t)
+	if err != nil {
+		return nil, err
+	}
+	for rbp < bindingPower(p.tok) {
+		t = p.tok
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		left, err = p.led(t, left)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return left, nil
+}
+
+func (p *parser) nud(t *token) (*node, error) {
+	switch t.kind {
+	case tokString:
+		return &node{kind: nString, pos: t.pos, str: t.str}, nil
+	case tokNumber:
+		return &node{kind: nNumber, pos: t.pos, num: t.num}, nil
+	case tokValue:
+		return &node{kind: nValue, pos: t.pos, val: t.value, str: t.str}, nil
+	case tokName:
+		return &node{kind: nName, pos: t.pos, str: t.str}, nil
+	case tokVariable:
+		return &node{kind: nVariable, pos: t.pos, str: t.str}, nil
+	case tokRegex:
+		rv, err := compileRegex(t.str, t.flags)
+		if err != nil {
+			return nil, p.err("S0303", t.pos, "value", "/"+t.str+"/"+t.flags)
+		}
+		return &node{kind: nRegex, pos: t.pos, regex: rv}, nil
+	}
+	switch t.str {
+	case "and", "or", "in":
+		return &node{kind: nName, pos: t.pos, str: t.str}, nil
+	case "-":
+		e, err := p.expression(70)
+		if err != nil {
+			return nil, err
+		}
+		return &node{kind: nNegate, pos: t.pos, lhs: e}, nil
+	case "*":
+		return &node{kind: nWildcard, pos: t.pos}, nil
+	case "**":
+		return &node{kind: nDescendant, pos: t.pos}, nil
+	case "%":
+		return &node{kind: nParent, pos: t.pos}, nil
+	case "?":
+		return &node{kind: nPlaceholder, pos: t.pos}, nil
+	case "(":
+		n := &node{kind: nBlock, pos: t.pos}
+		for !p.isOp(")") {
+			e, err := p.expression(0)
+			if err != nil {
+				return nil, err
+			}
+			n.args = append(n.args, e)
+			if !p.isOp(";") {
+				break
+			}
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+		}
+		return n, p.expect(")")
+	case "[":
+		n := &node{kind: nArray, pos: t.pos}
+		if !p.isOp("]") {
+			for {
+				item, err := p.expression(0)
+				if err != nil {
+					return nil, err
+				}
+				if p.isOp("..") {
+					pos := p.tok.pos
+					if err := p.advance(); err != nil {
+						return nil, err
+					}
+					rhs, err := p.expression(0)
+					if err != nil {
+						return nil, err
+					}
+					item = &node{kind: nBinary, pos: pos, str: "..", lhs: item, rhs: rhs}
+				}
+				n.args = append(n.args, item)
+				if !p.isOp(",") {
+					break
+				}
+				if err := p.advance(); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return n, p.expect("]")
+	case "{":
+		n := &node{kind: nObject, pos: t.pos}
+		if err := p.objectPairs(n); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case "|":
+		n := &node{kind: nTransform, pos: t.pos}
+		pat, err := p.expression(0)
+		if err != nil {
+			return nil, err
+		}
+		n.lhs = pat
+		if err := p.expect("|"); err != nil {
+			return nil, err
+		}
+		upd, err := p.expression(0)
+		if err != nil {
+			return nil, err
+		}
+		n.update = upd
+		if p.isOp(",") {
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+			del, err := p.expression(0)
+			if err != nil {
+				return nil, err
+			}
+			n.del = del
+		}
+		return n, p.expect("|")
+	}
+	if t.kind == tokEnd {
+		return nil, p.err("S0207", t.pos)
+	}
+	return nil, p.err("S0211", t.pos, "token", t.str)
+}
+
+func (p *parser) objectPairs(n *node) error {
+	if !p.isOp("}") {
+		for {
+			k, err := p.expression(0)
+			if err != nil {
+				return err
+			}
+			if err := p.expect(":"); err != nil {
+				return err
+			}
+			v, err := p.expression(0)
+			if err != nil {
+				return err
+			}
+			n.pairs = append(n.pairs, [2]*node{k, v})
+			if !p.isOp(",") {
+				break
+			}
+			if err := p.advance(); err != nil {
+				return err
+			}
+		}
+	}
+	return p.expect("}")
+}
+
+func (p *parser) led(t *token, left *node) (*node, error) {
+	op := t.str
+	switch op {
+	case "(":
+		return p.call(t, left)
+	case "[":
+		if p.isOp("]") {
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+			// a[] keeps singleton arrays
+			return &node{kind: nFilter, pos: t.pos, str: "[]", lhs: left}, nil
+		}
+		e, err := p.expression(0)
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expect("]"); err != nil {
+			return nil, err
+		}
+		return &node{kind: nFilter, pos: t.pos, str: "[", lhs: left, rhs: e}, nil
+	case "{":
+		g := &node{kind: nObject, pos: t.pos}
+		if err := p.objectPairs(g); err != nil {
+			return nil, err
+		}
+		return &node{kind: nBinary, pos: t.pos, str: "{", lhs: left, rhs: g}, nil
+	case "?":
+		n := &node{kind: nCondition, pos: t.pos, cond: left}
+		th, err := p.expression(0)
+		if err != nil {
+			return nil, err
+		}
+		n.then = th
+		if p.isOp(":") {
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+			el, err := p.expression(0)
+			if err != nil {
+				return nil, err
+			}
+			n.els = el
+		}
+		return n, nil
+	case ":=":
+		rhs, err := p.expression(9)
+		if err != nil {
+			return nil, err
+		}
+		return &node{kind: nBind, pos: t.pos, lhs: left, rhs: rhs}, nil
+	case "^":
+		if err := p.expect("("); err != nil {
+			return nil, err
+		}
+		n := &node{kind: nSort, pos: t.pos, lhs: left}
+		for {
+			desc := false
+			if p.isOp("<") {
+				if err := p.advance(); err != nil {
+					return nil, err
+				}
+			} else if p.isOp(">") {
+				desc = true
+				if err := p.advance(); err != nil {
+					return nil, err
+				}
+			}
+			e, err := p.expression(0)
+			if err != nil {
+				return nil, err
+			}
+			n.terms = append(n.terms, sortTerm{desc: desc, expr: e})
+			if !p.isOp(",") {
+				break
+			}
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+		}
+		return n, p.expect(")")
+	case "@", "#":
+		rhs, err := p.expression(bindingPower(t))
+		if err != nil {
+			return nil, err
+		}
+		if rhs.kind != nVariable {
+			return nil, p.err("S0214", rhs.pos, "token", op)
+		}
+		return &node{kind: nBinary, pos: t.pos, str: op, lhs: left, rhs: rhs}, nil
+	case ".", "+", "-", "*", "/", "%", "=", "<", ">", "!=", "<=", ">=", "&", "and", "or", "in", "~>", "?:", "??":
+		rhs, err := p.expression(bindingPower(t))
+		if err != nil {
+			return nil, err
+		}
+		switch op {
+		case "~>":
+			return &node{kind: nApply, pos: t.pos, lhs: left, rhs: rhs}, nil
+		case "??":
+			return &node{kind: nCoalesce, pos: t.pos, lhs: left, rhs: rhs}, nil
+		case "?:":
+			return &node{kind: nElvis, pos: t.pos, lhs: left, rhs: rhs}, nil
+		}
+		return &node{kind: nBinary, pos: t.pos, str: op, lhs: left, rhs: rhs}, nil
+	}
+	return nil, p.err("S0201", t.pos, "token", op)
+}
+
+func (p *parser) call(t *token, left *node) (*node, error) {
+	n := &node{kind: nCall, pos: t.pos, lhs: left}
+	if !p.isOp(")") {
+		for {
+			if p.isOp("?") {
+				// placeholder for partial application
+				n.args = append(n.args, &node{kind: nPlaceholder, pos: p.tok.pos})
+				n.kind = nPartial
+				if err := p.advance(); err != nil {
+					return nil, err
+				}
+			} else {
+				a, err := p.expression(0)
+				if err != nil {
+					return nil, err
+				}
+				n.args = append(n.args, a)
+			}
+			if !p.isOp(",") {
+				break
+			}
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := p.expect(")"); err != nil {
+		return nil, err
+	}
+	if left.kind == nName && (left.str == "function" || left.str == "λ") {
+		lam := &node{kind: nLambda, pos: left.pos}
+		for _, a := range n.args {
+			if a.kind != nVariable {
+				return nil, p.err("S0208", a.pos, "value", paramText(a))
+			}
+			lam.params = append(lam.params, a.str)
+		}
+		if p.isOp("<") {
+			// signature: read raw text up to the matching '>'
+			start := p.tok.pos + 1
+			depth := 1
+			src := p.lx.src
+			i := start
+			for i < len(src) && depth > 0 {
+				switch src[i] {
+				case '<':
+					depth++
+				case '>':
+					depth--
+				}
+				i++
+			}
+			if depth != 0 {
+				return nil, p.err("S0203", len(src), "value", ">")
+			}
+			sig, err := parseSignature(src[start : i-1])
+			if err != nil {
+				return nil, p.err("S0401", start)
+			}
+			lam.sig = sig
+			p.lx.pos = i
+			p.lx.prev = &token{kind: tokOperator, str: ">"}
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+		}
+		if err := p.expect("{"); err != nil {
+			return nil, err
+		}
+		body, err := p.expression(0)
+		if err != nil {
+			return nil, err
+		}
+		lam.body = body
+		return lam, p.expect("}")
+	}
+	return n, nil
+}
+
+func paramText(n *node) string {
+	switch n.kind {
+	case nName, nString:
+		return n.str
+	}
+	return ""
+}
+
+// process restructures the raw parse tree: it flattens '.' into path steps,
+// attaches predicates, group-by clauses and bindings to the right steps.
+func (p *parser) process(n *node) (*node, error) {
+	if n == nil {
+		return nil, nil
+	}
+	var err error
+	switch n.kind {
+	case nBinary:
+		switch n.str {
+		case ".":
+			return p.processPath(n)
+		case "{":
+			res, err := p.process(n.lhs)
+			if err != nil {
+				return nil, err
+			}
+			if res.group != nil {
+				return nil, p.err("S0210", n.pos)
+			}
+			g, err := p.processPairs(n.rhs)
+			if err != nil {
+				return nil, err
+			}
+			res.group = g
+			return res, nil
+		case "@", "#":
+			res, err := p.process(n.lhs)
+			if err != nil {
+				return nil, err
+			}
+			if res.kind != nPath {
+				res = &node{kind: nPath, pos: res.pos, args: []*node{res}}
+			}
+			step := res.args[len(res.args)-1]
+			if n.str == "@" {
+				if len(step.stages) > 0 || len(step.predicate) > 0 {
+					return nil, p.err("S0215", n.pos)
+				}
+				if step.kind == nSort {
+					return nil, p.err("S0216", n.pos)
+				}
+				step.focus = n.rhs.str
+			} else if len(step.stages) > 0 {
+				step.stages = append(step.stages, &node{kind: nIndex, pos: n.pos, str: n.rhs.str})
+			} else {
+				step.index = n.rhs.str
+			}
+			step.tuple = true
+			res.tuple = true
+			return res, nil
+		}
+		if n.lhs, err = p.process(n.lhs); err != nil {
+			return nil, err
+		}
+		if n.rhs, err = p.process(n.rhs); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case nFilter:
+		res, err := p.process(n.lhs)
+		if err != nil {
+			return nil, err
+		}
+		step := res
+		inPath := res.kind == nPath
+		if inPath {
+			step = res.args[len(res.args)-1]
+		}
+		if n.str == "[]" {
+			step.keepArray = true
+			if inPath {
+				res.keepSingleton = true
+			}
+			return res, nil
+		}
+		if step.group != nil {
+			return nil, p.err("S0209", n.pos)
+		}
+		pred, err := p.process(n.rhs)
+		if err != nil {
+			return nil, err
+		}
+		f := &node{kind: nFilter, pos: n.pos, lhs: pred}
+		if inPath {
+			step.stages = append(step.stages, f)
+		} else {
+			step.predicate = append(step.predicate, f)
+		}
+		return res, nil
+	case nSort:
+		res, err := p.process(n.lhs)
+		if err != nil {
+			return nil, err
+		}
+		if res.kind != nPath {
+			res = &node{kind: nPath, pos: res.pos, args: []*node{res}}
+		}
+		for i := range n.terms {
+			if n.terms[i].expr, err = p.process(n.terms[i].expr); err != nil {
+				return nil, err
+			}
+		}
+		res.args = append(res.args, &node{kind: nSort, pos: n.pos, terms: n.terms})
+		return res, nil
+	case nBind:
+		if n.lhs.kind != nVariable {
+			return nil, p.err("S0212", n.pos)
+		}
+		if n.rhs, err = p.process(n.rhs); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case nNegate:
+		if n.lhs, err = p.process(n.lhs); err != nil {
+			return nil, err
+		}
+		if n.lhs.kind == nNumber {
+			return &node{kind: nNumber, pos: n.pos, num: -n.lhs.num}, nil
+		}
+		return n, nil
+	case nApply, nCoalesce, nElvis:
+		if n.lhs, err = p.process(n.lhs); err != nil {
+			return nil, err
+		}
+		if n.rhs, err = p.process(n.rhs); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case nCondition:
+		if n.cond, err = p.process(n.cond); err != nil {
+			return nil, err
+		}
+		if n.then, err = p.process(n.then); err != nil {
+			return nil, err
+		}
+		if n.els, err = p.process(n.els); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case nBlock, nArray:
+		for i := range n.args {
+			if n.args[i], err = p.process(n.args[i]); err != nil {
+				return nil, err
+			}
+		}
+		return n, nil
+	case nObject:
+		return p.processPairs(n)
+	case nCall, nPartial:
+		if n.lhs, err = p.process(n.lhs); err != nil {
+			return nil, err
+		}
+		for i := range n.args {
+			if n.args[i].kind == nPlaceholder {
+				continue
+			}
+			if n.args[i], err = p.process(n.args[i]); err != nil {
+				return nil, err
+			}
+		}
+		return n, nil
+	case nLambda:
+		if n.body, err = p.process(n.body); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case nTransform:
+		if n.lhs, err = p.process(n.lhs); err != nil {
+			return nil, err
+		}
+		if n.update, err = p.process(n.update); err != nil {
+			return nil, err
+		}
+		if n.del, err = p.process(n.del); err != nil {
+			return nil, err
+		}
+		return n, nil
+	case nName:
+		return &node{kind: nPath, pos: n.pos, args: []*node{n}}, nil
+	case nParent:
+		return nil, p.err("S0217", n.pos, "token", "%")
+	case nPlaceholder:
+		return nil, p.err("S0211", n.pos, "token", "?")
+	}
+	return n, nil
+}
+
+func (p *parser) processPairs(n *node) (*node, error) {
+	var err error
+	for i := range n.pairs {
+		if n.pairs[i][0], err = p.process(n.pairs[i][0]); err != nil {
+			return nil, err
+		}
+		if n.pairs[i][1], err = p.process(n.pairs[i][1]); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+func (p *parser) processPath(n *node) (*node, error) {
+	lstep, err := p.process(n.lhs)
+	if err != nil {
+		return nil, err
+	}
+	var res *node
+	if lstep.kind == nPath {
+		res = lstep
+	} else {
+		res = &node{kind: nPath, pos: lstep.pos, args: []*node{lstep}}
+	}
+	rest, err := p.process(n.rhs)
+	if err != nil {
+		return nil, err
+	}
+	if rest.kind == nPath {
+		res.args = append(res.args, rest.args...)
+		if rest.keepSingleton {
+			res.keepSingleton = true
+		}
+		if rest.tuple {
+			res.tuple = true
+		}
+		if rest.group != nil {
+			// a.(b{...}) style: keep group on the last step
+			res.args[len(res.args)-1].group = rest.group
+		}
+	} else {
+		if len(rest.predicate) > 0 {
+			rest.stages = append(rest.stages, rest.predicate...)
+			rest.predicate = nil
+		}
+		res.args = append(res.args, rest)
+	}
+	for i, step := range res.args {
+		switch step.kind {
+		case nNumber, nValue:
+			return nil, p.err("S0213", step.pos, "value", literalValue(step))
+		case nString:
+			step.kind = nName
+		case nArray:
+			if i > 0 || len(res.args) > 1 {
+				step.consArray = true
+			}
+		}
+		if step.keepArray {
+			res.keepSingleton = true
+		}
+		if step.tuple {
+			res.tuple = true
+		}
+	}
+	return res, nil
+}
+
+func literalValue(n *node) any {
+	if n.kind == nNumber {
+		return n.num
+	}
+	return n.val
+}
+
+// unused guard so strings stays imported if helpers change
+var _ = strings.TrimSpace

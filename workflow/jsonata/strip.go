@@ -1,0 +1,98 @@
+package jsonata
+
+import (
+	"sort"
+	"strings"
+)
+
+// Strip removes the {% %} delimiters of an ASL JSONata string and reports
+// whether s is one. Like Step Functions, the string must start with "{%"
+// and end with "%}" exactly: " {% x %} " (with outer whitespace) is a
+// plain string constant, not an expression. Whitespace inside the
+// delimiters is allowed. The returned expression is the text between them.
+func Strip(s string) (expr string, ok bool) {
+	if len(s) < 4 || !strings.HasPrefix(s, "{%") || !strings.HasSuffix(s, "%}") {
+		return "", false
+	}
+	return s[2 : len(s)-2], true
+}
+
+// Variables lists the free variables the expression references (without
+// '$'), sorted: names read but not bound inside the expression by := or a
+// lambda parameter, excluding built-in functions and $ / $$. A validator can
+// report references to variables that are never assigned.
+func (e *Expr) Variables() []string {
+	seen := map[string]bool{}
+	collectVars(e.root, map[string]bool{}, seen)
+	out := make([]string, 0, len(seen))
+	for v := range seen {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func collectVars(n *node, bound map[string]bool, out map[string]bool) {
+	if n == nil {
+		return
+	}
+	switch n.kind {
+	case nVariable:
+		if n.str != "" && n.str != "$" && !bound[n.str] {
+			if _, builtin := builtinFrame.vars[n.str]; !builtin {
+				out[n.str] = true
+			}
+		}
+	case nLambda:
+		inner := make(map[string]bool, len(bound)+len(n.params))
+		for k := range bound {
+			inner[k] = true
+		}
+		for _, p := range n.params {
+			inner[p] = true
+		}
+		collectVars(n.body, inner, out)
+		return
+	case nBlock:
+		inner := make(map[string]bool, len(bound))
+		for k := range bound {
+			inner[k] = true
+		}
+		for _, a := range n.args {
+			collectVars(a, inner, out)
+		}
+		return
+	case nBind:
+		collectVars(n.rhs, bound, out)
+		bound[n.lhs.str] = true
+		return
+	}
+	if n.focus != "" {
+		bound[n.focus] = true
+	}
+	if n.index != "" {
+		bound[n.index] = true
+	}
+	for _, c := range []*node{n.lhs, n.rhs, n.group, n.body, n.cond, n.then, n.els, n.update, n.del} {
+		collectVars(c, bound, out)
+	}
+	for _, c := range n.args {
+		collectVars(c, bound, out)
+	}
+	for _, p := range n.pairs {
+		collectVars(p[0], bound, out)
+		collectVars(p[1], bound, out)
+	}
+	for _, c := range n.predicate {
+		collectVars(c, bound, out)
+	}
+	for _, c := range n.stages {
+		if c.kind == nIndex {
+			bound[c.str] = true
+		}
+		collectVars(c, bound, out)
+	}
+	for _, t := range n.terms {
+		collectVars(t.expr, bound, out)
+	}
+}
