@@ -1,0 +1,441 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/sluicehq/sluice/engine"
+	"github.com/sluicehq/sluice/workflow/asl"
+)
+
+var epoch = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+func mustMachine(t testing.TB, def string) *asl.StateMachine {
+	t.Helper()
+	m, err := asl.Unmarshal([]byte(def))
+	if err != nil {
+		t.Fatalf("unmarshal: %v", err)
+	}
+	return m
+}
+
+func mustJSON(t testing.TB, s string) any {
+	t.Helper()
+	v, err := engine.DecodeJSON([]byte(s))
+	if err != nil {
+		t.Fatalf("decode %q: %v", s, err)
+	}
+	return v
+}
+
+// run runs def on input with a virtual clock.
+func run(t testing.TB, def, input string, opts ...engine.Option) engine.Result {
+	t.Helper()
+	opts = append([]engine.Option{engine.WithClock(engine.NewVirtualClock(epoch)), engine.WithRandSeed(7), engine.WithExecutionName("exec-1")}, opts...)
+	eng, err := engine.New(mustMachine(t, def), opts...)
+	if err != nil {
+		t.Fatalf("new: %v", err)
+	}
+	res, err := eng.Run(context.Background(), mustJSON(t, input))
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return res
+}
+
+// outcome is the comparable part of a Result.
+type outcome struct {
+	Status engine.Status
+	Output any
+	Error  string
+	Cause  string
+}
+
+func outcomeOf(r engine.Result) outcome {
+	return outcome{Status: r.Status, Output: r.Output, Error: r.Error, Cause: r.Cause}
+}
+
+// funcInvoker answers every Task with fn.
+func funcInvoker(fn func(req engine.TaskRequest) (any, error)) engine.Option {
+	return engine.WithInvoker(engine.InvokerFunc(func(_ context.Context, req engine.TaskRequest) (any, error) { return fn(req) }))
+}
+
+func TestRun(t *testing.T) {
+	t.Parallel()
+	echo := funcInvoker(func(req engine.TaskRequest) (any, error) { return req.Input, nil })
+	tests := []struct {
+		name  string
+		def   string
+		input string
+		opts  []engine.Option
+		want  outcome
+	}{
+		{
+			name:  "pass io processing",
+			def:   `{"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$.in","Parameters":{"v.$":"$.x","k":"lit","f.$":"States.Format('x={}', $.x)"},"ResultPath":"$.res","OutputPath":"$.res","End":true}}}`,
+			input: `{"in":{"x":3}}`,
+			want:  outcome{Status: engine.StatusSucceeded, Output: mustJSON(t, `{"v":3,"k":"lit","f":"x=3"}`)},
+		},
+		{
+			name:  "result path null keeps input",
+			def:   `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"a":1},"ResultPath":null,"End":true}}}`,
+			input: `{"keep":true}`,
+			want:  outcome{Status: engine.StatusSucceeded, Output: mustJSON(t, `{"keep":true}`)},
+		},
+		{
+			name: "string matches with escapes",
+			def: `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[
+				{"Variable":"$.s","StringMatches":"log-*.\\*","Next":"Yes"}],"Default":"No"},
+				"Yes":{"Type":"Pass","Result":"yes","End":true},"No":{"Type":"Pass","Result":"no","End":true}}}`,
+			input: `{"s":"log-2026.*"}`,
+			want:  outcome{Status: engine.StatusSucceeded, Output: "yes"},
+		},
+		{
+			name: "timestamp and boolean logic",
+			def: `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[
+				{"And":[{"Variable":"$.t","TimestampGreaterThan":"2026-01-01T00:00:00Z"},{"Not":{"Variable":"$.x","IsNull":true}}],"Next":"Yes"}],"Default":"No"},
+				"Yes":{"Type":"Pass","Result":"yes","End":true},"No":{"Type":"Pass","Result":"no","End":true}}}`,
+			input: `{"t":"2026-11-26T10:00:00.5+01:00","x":1}`,
+			want:  outcome{Status: engine.StatusSucceeded, Output: "yes"},
+		},
+		{
+			name:  "no choice matched",
+			def:   `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericEquals":1,"Next":"E"}]},"E":{"Type":"Succeed"}}}`,
+			input: `{"n":2}`,
+			want:  outcome{Status: engine.StatusFailed, Error: "States.NoChoiceMatched", Cause: "No Matches!"},
+		},
+		{
+			name:  "wait negative seconds path",
+			def:   `{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.w","End":true}}}`,
+			input: `{"w":-1}`,
+			want: outcome{Status: engine.StatusFailed, Error: "States.Runtime",
+				Cause: "An error occurred while executing the state 'W' (entered at the event id #2). The SecondsPath parameter references a negative value: $.w == -1"},
+		},
+		{
+			name:  "fail with paths",
+			def:   `{"StartAt":"F","States":{"F":{"Type":"Fail","ErrorPath":"$.e","CausePath":"$.c"}}}`,
+			input: `{"e":"Bad","c":"because"}`,
+			want:  outcome{Status: engine.StatusFailed, Error: "Bad", Cause: "because"},
+		},
+		{
+			name: "catch with result path",
+			def: `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem","Catch":[{"ErrorEquals":["DynamoDB.ConditionalCheckFailedException"],"ResultPath":"$.err","Next":"Done"}],"End":true},
+				"Done":{"Type":"Succeed"}}}`,
+			input: `{"id":1}`,
+			opts: []engine.Option{funcInvoker(func(engine.TaskRequest) (any, error) {
+				return nil, &engine.TaskError{Name: "DynamoDB.ConditionalCheckFailedException", Cause: "exists"}
+			})},
+			want: outcome{Status: engine.StatusSucceeded, Output: mustJSON(t, `{"id":1,"err":{"Error":"DynamoDB.ConditionalCheckFailedException","Cause":"exists"}}`)},
+		},
+		{
+			name:  "states runtime is not caught",
+			def:   `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"r","OutputPath":"$.missing","Catch":[{"ErrorEquals":["States.ALL"],"Next":"Done"}],"End":true},"Done":{"Type":"Succeed"}}}`,
+			input: `{}`,
+			opts:  []engine.Option{echo},
+			want: outcome{Status: engine.StatusFailed, Error: "States.Runtime",
+				Cause: "An error occurred while executing the state 'T' (entered at the event id #2). Invalid path '$.missing' : No results for path: $['missing']"},
+		},
+		{
+			name: "inline map with item selector",
+			def: `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.xs","ItemSelector":{"i.$":"$$.Map.Item.Index","v.$":"$$.Map.Item.Value","k.$":"$.k"},
+				"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
+			input: `{"xs":["a","b"],"k":9}`,
+			want:  outcome{Status: engine.StatusSucceeded, Output: mustJSON(t, `[{"i":0,"v":"a","k":9},{"i":1,"v":"b","k":9}]`)},
+		},
+		{
+			name: "parallel branches",
+			def: `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+				{"StartAt":"A","States":{"A":{"Type":"Pass","Result":1,"End":true}}},
+				{"StartAt":"B","States":{"B":{"Type":"Pass","InputPath":"$.x","End":true}}}],"End":true}}}`,
+			input: `{"x":"two"}`,
+			want:  outcome{Status: engine.StatusSucceeded, Output: []any{json.Number("1"), "two"}},
+		},
+		{
+			name: "tolerated failures",
+			def: `{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":1,"ItemProcessor":{"StartAt":"C","States":{
+				"C":{"Type":"Choice","Choices":[{"Variable":"$","NumericEquals":2,"Next":"F"}],"Default":"OK"},
+				"F":{"Type":"Fail","Error":"Two"},"OK":{"Type":"Succeed"}}},"End":true}}}`,
+			input: `[1,2,3]`,
+			want:  outcome{Status: engine.StatusSucceeded, Output: mustJSON(t, `[1,{"Error":"Two"},3]`)},
+		},
+		{
+			name: "jsonata output and assign",
+			def: `{"QueryLanguage":"JSONata","StartAt":"A","States":{
+				"A":{"Type":"Pass","Assign":{"total":"{% $sum($states.input.xs) %}"},"Output":"{% $states.input.xs %}","Next":"B"},
+				"B":{"Type":"Pass","Output":{"total":"{% $total %}","n":"{% $count($states.input) %}"},"End":true}}}`,
+			input: `{"xs":[1,2,3]}`,
+			want:  outcome{Status: engine.StatusSucceeded, Output: mustJSON(t, `{"total":6,"n":3}`)},
+		},
+		{
+			name: "variables: map children read outer, cannot write it",
+			def: `{"StartAt":"A","States":{
+				"A":{"Type":"Pass","Assign":{"x":"outer"},"Result":[1,2],"Next":"M"},
+				"M":{"Type":"Map","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","Assign":{"y":"inner"},"Parameters":{"x.$":"$x"},"End":true}}},"Next":"B"},
+				"B":{"Type":"Pass","Parameters":{"x.$":"$x","items.$":"$"},"End":true}}}`,
+			input: `{}`,
+			want:  outcome{Status: engine.StatusSucceeded, Output: mustJSON(t, `{"x":"outer","items":[{"x":"outer"},{"x":"outer"}]}`)},
+		},
+		{
+			name:  "fail without error or cause",
+			def:   `{"StartAt":"F","States":{"F":{"Type":"Fail"}}}`,
+			input: `{}`,
+			want:  outcome{Status: engine.StatusFailed},
+		},
+		{
+			name:  "payload limit",
+			def:   `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`,
+			input: `{"big":"` + strings.Repeat("x", 300) + `"}`,
+			opts:  []engine.Option{engine.WithPayloadLimit(100)},
+			want:  outcome{Status: engine.StatusFailed, Error: "States.DataLimitExceeded", Cause: "The input to the execution exceeds the maximum number of bytes service limit."},
+		},
+		{
+			name:  "execution timeout on the virtual clock",
+			def:   `{"TimeoutSeconds":10,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`,
+			input: `{}`,
+			want:  outcome{Status: engine.StatusTimedOut, Error: "States.Timeout", Cause: "The execution timed out."},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := outcomeOf(run(t, tt.def, tt.input, tt.opts...))
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("result (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRetry(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		retrier     string
+		failures    int
+		wantCalls   int
+		wantStatus  engine.Status
+		wantElapsed time.Duration
+	}{
+		{"backoff", `{"ErrorEquals":["Lambda.ServiceException"],"IntervalSeconds":2,"MaxAttempts":3,"BackoffRate":3}`, 3, 4, engine.StatusSucceeded, (2 + 6 + 18) * time.Second},
+		{"max delay caps", `{"ErrorEquals":["States.ALL"],"IntervalSeconds":2,"MaxAttempts":3,"BackoffRate":3,"MaxDelaySeconds":5}`, 3, 4, engine.StatusSucceeded, (2 + 5 + 5) * time.Second},
+		{"exhausted", `{"ErrorEquals":["States.TaskFailed"],"MaxAttempts":2}`, 5, 3, engine.StatusFailed, 3 * time.Second},
+		{"max attempts zero", `{"ErrorEquals":["States.ALL"],"MaxAttempts":0}`, 1, 1, engine.StatusFailed, 0},
+		{"no match", `{"ErrorEquals":["Other"]}`, 1, 1, engine.StatusFailed, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var calls atomic.Int32
+			inv := funcInvoker(func(engine.TaskRequest) (any, error) {
+				if int(calls.Add(1)) <= tt.failures {
+					return nil, &engine.TaskError{Name: "Lambda.ServiceException", Cause: "busy"}
+				}
+				return "ok", nil
+			})
+			clock := engine.NewVirtualClock(epoch)
+			def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","Retry":[` + tt.retrier + `],"End":true}}}`
+			res := run(t, def, `{}`, inv, engine.WithClock(clock))
+			if res.Status != tt.wantStatus {
+				t.Errorf("status = %s (%s: %s), want %s", res.Status, res.Error, res.Cause, tt.wantStatus)
+			}
+			if got := int(calls.Load()); got != tt.wantCalls {
+				t.Errorf("calls = %d, want %d", got, tt.wantCalls)
+			}
+			if got := clock.Now().Sub(epoch); got != tt.wantElapsed {
+				t.Errorf("virtual time spent = %v, want %v", got, tt.wantElapsed)
+			}
+		})
+	}
+}
+
+func TestMapMaxConcurrency(t *testing.T) {
+	t.Parallel()
+	const items = 24
+	for _, limit := range []int{1, 3, 8} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			t.Parallel()
+			var inFlight, peak atomic.Int32
+			var mu sync.Mutex
+			cond := sync.NewCond(&mu)
+			inv := funcInvoker(func(req engine.TaskRequest) (any, error) {
+				n := inFlight.Add(1)
+				for {
+					p := peak.Load()
+					if n <= p || peak.CompareAndSwap(p, n) {
+						break
+					}
+				}
+				// Hold each task until the limit is reached (or everything
+				// that can start has), proving the iterations overlap.
+				mu.Lock()
+				cond.Broadcast()
+				for int(peak.Load()) < limit && int(inFlight.Load()) < limit {
+					cond.Wait()
+				}
+				mu.Unlock()
+				inFlight.Add(-1)
+				return req.Input, nil
+			})
+			def := fmt.Sprintf(`{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":%d,"ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"r","End":true}}},"End":true}}}`, limit)
+			xs := make([]string, items)
+			for i := range xs {
+				xs[i] = fmt.Sprint(i)
+			}
+			res := run(t, def, "["+strings.Join(xs, ",")+"]", inv)
+			if res.Status != engine.StatusSucceeded {
+				t.Fatalf("status %s: %s %s", res.Status, res.Error, res.Cause)
+			}
+			if got := int(peak.Load()); got != limit {
+				t.Errorf("peak concurrency = %d, want %d", got, limit)
+			}
+			if got := len(res.Output.([]any)); got != items {
+				t.Errorf("results = %d, want %d", got, items)
+			}
+		})
+	}
+}
+
+func TestHistory(t *testing.T) {
+	t.Parallel()
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"T"},"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}}}`
+	res := run(t, def, `{"a":1}`, funcInvoker(func(engine.TaskRequest) (any, error) { return map[string]any{"ok": true}, nil }))
+	type ev struct {
+		Type     engine.EventType
+		ID, Prev int64
+	}
+	var got []ev
+	for _, e := range res.History {
+		got = append(got, ev{e.Type, e.ID, e.PreviousEventID})
+	}
+	want := []ev{
+		{engine.ExecutionStarted, 1, 0},
+		{"PassStateEntered", 2, 1},
+		{"PassStateExited", 3, 2},
+		{"TaskStateEntered", 4, 3},
+		{engine.LambdaFunctionScheduled, 5, 4},
+		{engine.LambdaFunctionStarted, 6, 5},
+		{engine.LambdaFunctionSucceeded, 7, 6},
+		{"TaskStateExited", 8, 7},
+		{engine.ExecutionSucceeded, 9, 8},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("history (-want +got):\n%s", diff)
+	}
+	b, err := json.Marshal(res.History)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back engine.History
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back) != len(res.History) || !strings.HasPrefix(string(b), `{"events":[{"timestamp":`) {
+		t.Errorf("history JSON does not round-trip: %s", b)
+	}
+	if d := back[4].LambdaFunctionScheduledDetails; d == nil || d.Input != `{"a":1}` {
+		t.Errorf("LambdaFunctionScheduled details = %+v", d)
+	}
+}
+
+func TestHistoryLimit(t *testing.T) {
+	t.Parallel()
+	def := `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"A"}}}`
+	res := run(t, def, `{}`, engine.WithHistoryLimit(50))
+	if res.Status != engine.StatusFailed || res.Error != "States.Runtime" {
+		t.Fatalf("got %s %s %s, want FAILED States.Runtime", res.Status, res.Error, res.Cause)
+	}
+	if len(res.History) > 52 {
+		t.Errorf("history kept growing: %d events", len(res.History))
+	}
+}
+
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	inv := engine.InvokerFunc(func(ctx context.Context, _ engine.TaskRequest) (any, error) {
+		cancel()
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	eng, err := engine.New(mustMachine(t, `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"r","Retry":[{"ErrorEquals":["States.ALL"]}],"End":true}}}`),
+		engine.WithInvoker(inv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Run(ctx, map[string]any{})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if res.Status != engine.StatusAborted {
+		t.Errorf("status = %s, want ABORTED", res.Status)
+	}
+	if last := res.History[len(res.History)-1].Type; last != engine.ExecutionAborted {
+		t.Errorf("last event = %s", last)
+	}
+}
+
+func TestNewRejects(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, def, want string
+	}{
+		{"unknown start", `{"StartAt":"X","States":{"A":{"Type":"Succeed"}}}`, "StartAt"},
+		{"unknown next", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"}}}`, "unknown state"},
+		{"bad path", `{"StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"$.[","End":true}}}`, "InputPath"},
+		{"bad intrinsic", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"States.Nope(1)"},"End":true}}}`, "Parameters"},
+		{"bad jsonata", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":"{% (1 + %}","End":true}}}`, "Output"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := engine.New(mustMachine(t, tt.def))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLambda(t *testing.T) {
+	t.Parallel()
+	type notReady struct{ error }
+	l := &engine.Lambda{
+		Functions: map[string]engine.Function{
+			"double": func(_ context.Context, p any) (any, error) {
+				n, _ := p.(map[string]any)["n"].(json.Number).Int64()
+				return map[string]any{"n": n * 2}, nil
+			},
+			"broken": func(context.Context, any) (any, error) { return nil, &notReady{errors.New("not ready")} },
+		},
+		Now: func() time.Time { return epoch },
+	}
+	def := `{"StartAt":"Env","States":{
+		"Env":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"double","Payload.$":"$"},"ResultSelector":{"p.$":"$.Payload","s.$":"$.StatusCode","v.$":"$.ExecutedVersion"},"Next":"Bare"},
+		"Bare":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:double","InputPath":"$.p","Next":"Broken"},
+		"Broken":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:broken","End":true}}}`
+	res := run(t, def, `{"n":2}`, engine.WithInvoker(l))
+	want := outcome{Status: engine.StatusFailed, Error: "notReady", Cause: `{"errorMessage":"not ready","errorType":"notReady"}`}
+	if diff := cmp.Diff(want, outcomeOf(res)); diff != "" {
+		t.Errorf("result (-want +got):\n%s", diff)
+	}
+	var outputs []string
+	for _, e := range res.History {
+		if d := e.TaskSucceededEventDetails; d != nil {
+			outputs = append(outputs, d.Output)
+		}
+		if d := e.LambdaFunctionSucceededDetails; d != nil {
+			outputs = append(outputs, d.Output)
+		}
+	}
+	if len(outputs) != 2 || !strings.Contains(outputs[0], `"StatusCode":200`) || !strings.Contains(outputs[0], `"Payload":{"n":4}`) || outputs[1] != `{"n":8}` {
+		t.Errorf("task outputs = %q", outputs)
+	}
+}
