@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math/big"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -363,6 +364,16 @@ func compare(a, b any) (int, bool) {
 func compareNumbers(a, b json.Number) (int, bool) {
 	if a == b {
 		return 0, true
+	}
+	// Rounding to float64 is monotonic, so different floats are ordered
+	// like the exact values; only equal floats need an exact comparison.
+	fa, err1 := strconv.ParseFloat(string(a), 64)
+	fb, err2 := strconv.ParseFloat(string(b), 64)
+	if err1 == nil && err2 == nil && fa != fb {
+		if fa < fb {
+			return -1, true
+		}
+		return 1, true
 	}
 	x, ok1 := new(big.Float).SetPrec(256).SetString(string(a))
 	y, ok2 := new(big.Float).SetPrec(256).SetString(string(b))

@@ -441,6 +441,8 @@ func TestEqual(t *testing.T) {
 		{`{"a":1}`, `{"a":1,"b":2}`, false},
 		{`[1,2]`, `[2,1]`, false},
 		{`null`, `false`, false},
+		{`12345678901234567890`, `12345678901234567891`, false},
+		{`12345678901234567890`, `1.234567890123456789e19`, true},
 	}
 	for _, tt := range tests {
 		if got := jsonpath.Equal(doc(t, tt.a), doc(t, tt.b)); got != tt.want {
