@@ -1,0 +1,299 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/fnerr"
+)
+
+// ObjectReader is the part of the S3 API the loader uses; *s3.Client
+// satisfies it.
+type ObjectReader interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	HeadObject(ctx context.Context, in *s3.HeadObjectInput, opts ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+}
+
+// Config is the loader's deployment configuration, read from the
+// environment by functions/cmd/load.
+type Config struct {
+	// ItemsTable and ReferenceTable are the physical names of the
+	// dataset.TableItems and dataset.TableReference tables
+	// (SLUICE_TABLE_ITEMS, SLUICE_TABLE_REFERENCE). A dataset whose table
+	// has no name configured fails with fnerr.ConfigError.
+	ItemsTable, ReferenceTable string
+	// Concurrency is the number of batches written in parallel
+	// (SLUICE_LOAD_CONCURRENCY). Default: 8.
+	Concurrency int
+	// DeadlineMargin is kept free before the Lambda deadline to report
+	// LoadIncomplete instead of being killed (SLUICE_LOAD_DEADLINE_MARGIN).
+	// Default: 10s.
+	DeadlineMargin time.Duration
+	// RetryWindow bounds retrying when the context has no deadline (the
+	// local runtime). Default: 2m.
+	RetryWindow time.Duration
+	// Backoff shapes the delays between retries. Default: see Backoff.
+	Backoff Backoff
+}
+
+// Defaults of Config.
+const (
+	DefaultConcurrency    = 8
+	DefaultDeadlineMargin = 10 * time.Second
+	DefaultRetryWindow    = 2 * time.Minute
+)
+
+// Table returns the physical table of a logical one.
+func (c Config) Table(t dataset.Table) string {
+	switch t {
+	case dataset.TableItems:
+		return c.ItemsTable
+	case dataset.TableReference:
+		return c.ReferenceTable
+	}
+	return ""
+}
+
+// Handler loads staged chunks into DynamoDB. Set the exported fields before
+// the first call; a Handler is then safe for concurrent use and keeps a
+// small cache of source-object orders across invocations.
+type Handler struct {
+	// S3 reads the chunk and the source object's metadata.
+	S3 ObjectReader
+	// DB writes the items.
+	DB DB
+	// Datasets resolves the chunk's dataset.
+	Datasets *dataset.Set
+	// Config is the deployment configuration.
+	Config Config
+	// Clock is the time source of backoff and the deadline. Default:
+	// SystemClock.
+	Clock Clock
+	// Rand returns a uniform integer in [0, max) for jitter. Default:
+	// math/rand/v2.
+	Rand func(max int64) int64
+
+	mu     sync.Mutex
+	orders map[contract.Object]string
+}
+
+// maxCachedOrders bounds the order cache: one entry per source file version
+// seen by this instance.
+const maxCachedOrders = 256
+
+// Handle loads one chunk: every record becomes an item of the dataset's
+// table, unless the table holds a newer version of the item (counted in
+// Stale). If records remain unwritten at the deadline it returns
+// *fnerr.LoadIncomplete; other failures come back as the fnerr types.
+func (h *Handler) Handle(ctx context.Context, chunk contract.Chunk) (contract.LoadOutput, error) {
+	out, err := h.load(ctx, chunk)
+	return out, fnerr.Surface(err)
+}
+
+func (h *Handler) load(ctx context.Context, chunk contract.Chunk) (contract.LoadOutput, error) {
+	out := contract.LoadOutput{Dataset: chunk.Dataset, Key: chunk.Key}
+	if h.Datasets == nil || h.S3 == nil || h.DB == nil {
+		return out, &fnerr.ConfigError{Msg: "load: Handler needs S3, DB and Datasets"}
+	}
+	ds, err := h.Datasets.Lookup(chunk.Dataset)
+	if err != nil {
+		return out, &fnerr.ConfigError{Msg: "load: " + err.Error()}
+	}
+	table := h.Config.Table(ds.TargetTable())
+	if table == "" {
+		return out, &fnerr.ConfigError{Msg: fmt.Sprintf("load: no physical table configured for %q (dataset %s)", ds.TargetTable(), ds.Name)}
+	}
+	clock := h.Clock
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	order, err := h.sourceOrder(ctx, chunk.Source)
+	if err != nil {
+		return out, err
+	}
+	obj, err := h.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(chunk.Bucket), Key: aws.String(chunk.Key)})
+	if err != nil {
+		return out, s3Error("GetObject", chunk.Bucket, chunk.Key, err)
+	}
+	defer obj.Body.Close()
+
+	w := &writer{
+		db:          h.DB,
+		table:       table,
+		order:       order,
+		deadline:    h.deadline(ctx, clock),
+		clock:       clock,
+		backoff:     h.Config.Backoff,
+		rnd:         h.Rand,
+		concurrency: h.Config.Concurrency,
+	}
+	if w.concurrency <= 0 {
+		w.concurrency = DefaultConcurrency
+	}
+	r := &reader{dec: json.NewDecoder(obj.Body), ds: ds, chunk: chunk, order: order}
+	c, err := w.write(ctx, r.next)
+	out.Written, out.Stale = c.written, c.stale
+	if err != nil {
+		return out, err
+	}
+	if c.unwritten > 0 {
+		return out, &fnerr.LoadIncomplete{Written: c.written, Unwritten: c.unwritten, Err: w.lastError()}
+	}
+	return out, nil
+}
+
+// deadline is the Lambda deadline minus the margin, or RetryWindow from now
+// when ctx has none.
+func (h *Handler) deadline(ctx context.Context, clock Clock) time.Time {
+	if d, ok := ctx.Deadline(); ok {
+		margin := h.Config.DeadlineMargin
+		if margin <= 0 {
+			margin = DefaultDeadlineMargin
+		}
+		return d.Add(-margin)
+	}
+	window := h.Config.RetryWindow
+	if window <= 0 {
+		window = DefaultRetryWindow
+	}
+	return clock.Now().Add(window)
+}
+
+// sourceOrder returns the version order of a source object version: its
+// LastModified in UTC with nanoseconds (fixed width, so strings compare in
+// time order), then its version id (or ETag) to break ties the same way on
+// every loader. See docs/functions.md.
+func (h *Handler) sourceOrder(ctx context.Context, src contract.Object) (string, error) {
+	h.mu.Lock()
+	o, ok := h.orders[src]
+	h.mu.Unlock()
+	if ok {
+		return o, nil
+	}
+	in := &s3.HeadObjectInput{Bucket: aws.String(src.Bucket), Key: aws.String(src.Key)}
+	if src.VersionID != "" {
+		in.VersionId = aws.String(src.VersionID)
+	}
+	head, err := h.S3.HeadObject(ctx, in)
+	if err != nil {
+		return "", s3Error("HeadObject", src.Bucket, src.Key, err)
+	}
+	o = Order(aws.ToTime(head.LastModified), src.VersionID, aws.ToString(head.ETag))
+	h.mu.Lock()
+	if h.orders == nil || len(h.orders) >= maxCachedOrders {
+		h.orders = map[contract.Object]string{}
+	}
+	h.orders[src] = o
+	h.mu.Unlock()
+	return o, nil
+}
+
+// Order formats the version order of a source object: lastModified in UTC
+// as 2006-01-02T15:04:05.000000000Z, a '/', then the version id, or when
+// there is none the ETag. Orders compare as strings.
+func Order(lastModified time.Time, versionID, etag string) string {
+	tie := versionID
+	if tie == "" {
+		tie = etag
+	}
+	return lastModified.UTC().Format("2006-01-02T15:04:05.000000000Z") + "/" + tie
+}
+
+// reader turns the chunk's JSON Lines into records, completing each with
+// the attributes the loader owns.
+type reader struct {
+	dec   *json.Decoder
+	ds    *dataset.Dataset
+	chunk contract.Chunk
+	order string
+	n     int64
+}
+
+func (r *reader) next() (*record, error) {
+	var raw json.RawMessage
+	if err := r.dec.Decode(&raw); err != nil {
+		if err == io.EOF {
+			return nil, io.EOF
+		}
+		return nil, &fnerr.Internal{Msg: fmt.Sprintf("load: s3://%s/%s record %d: %v", r.chunk.Bucket, r.chunk.Key, r.n+1, err)}
+	}
+	r.n++
+	item, err := parseItem(raw)
+	if err != nil {
+		return nil, &fnerr.Internal{Msg: fmt.Sprintf("load: s3://%s/%s record %d: %v", r.chunk.Bucket, r.chunk.Key, r.n, err)}
+	}
+	pk, ok1 := stringAttr(item, AttrPK)
+	sk, ok2 := stringAttr(item, AttrSK)
+	if !ok1 || !ok2 {
+		return nil, &fnerr.Internal{Msg: fmt.Sprintf("load: s3://%s/%s record %d: pk and sk must be non-empty strings", r.chunk.Bucket, r.chunk.Key, r.n)}
+	}
+	r.complete(item)
+	size := itemSize(item)
+	if size > MaxItemBytes {
+		return nil, &fnerr.Internal{Msg: fmt.Sprintf("load: s3://%s/%s record %d (%s/%s): item of about %d bytes exceeds DynamoDB's 400 KB", r.chunk.Bucket, r.chunk.Key, r.n, pk, sk, size)}
+	}
+	return &record{line: r.n, pk: pk, sk: sk, item: item, size: size}, nil
+}
+
+// complete sets the version attribute and, when the enricher did not run,
+// the source attributes; it adds the TTL attribute if the transformer did
+// not.
+func (r *reader) complete(item map[string]types.AttributeValue) {
+	item[AttrSourceOrder] = &types.AttributeValueMemberS{Value: r.order}
+	if _, ok := item[AttrSourceKey]; !ok {
+		item[AttrSourceKey] = &types.AttributeValueMemberS{Value: r.chunk.Source.Key}
+	}
+	if _, ok := item[AttrSourceVersion]; !ok && r.chunk.Source.VersionID != "" {
+		item[AttrSourceVersion] = &types.AttributeValueMemberS{Value: r.chunk.Source.VersionID}
+	}
+	if t := r.ds.TTL; t != nil {
+		if _, ok := item[t.Attribute]; !ok {
+			if from, ok := stringAttr(item, t.From); ok {
+				if at, ok := parseTime(from); ok {
+					item[t.Attribute] = &types.AttributeValueMemberN{Value: strconv.FormatInt(at.Add(t.After).Unix(), 10)}
+				}
+			}
+		}
+	}
+}
+
+func parseTime(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse(dataset.DateLayout, s); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+// s3Error maps an S3 failure to the fnerr type the workflow acts on.
+func s3Error(op, bucket, key string, err error) error {
+	msg := fmt.Sprintf("s3 %s s3://%s/%s: %v", op, bucket, key, err)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &fnerr.Retryable{Op: "s3 " + op, Err: err}
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "NoSuchBucket", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "PermanentRedirect":
+			return &fnerr.ConfigError{Msg: msg}
+		case "NoSuchKey", "NotFound", "NoSuchVersion":
+			return &fnerr.Internal{Msg: msg}
+		}
+	}
+	return &fnerr.Retryable{Op: "s3 " + op, Err: fmt.Errorf("s3://%s/%s: %w", bucket, key, err)}
+}

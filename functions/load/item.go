@@ -1,0 +1,190 @@
+package load
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// DynamoDB limits that shape the batches.
+const (
+	// MaxBatchItems is the most put requests one BatchWriteItem may carry.
+	MaxBatchItems = 25
+	// MaxBatchBytes is the largest BatchWriteItem request body.
+	MaxBatchBytes = 16 << 20
+	// MaxItemBytes is the largest item DynamoDB stores.
+	MaxItemBytes = 400 << 10
+	// maxDepth bounds the nesting of a record (DynamoDB allows 32 levels).
+	maxDepth = 32
+)
+
+// Attribute names the loader reads or writes on every item.
+const (
+	// AttrPK and AttrSK are the table's key attributes.
+	AttrPK = "pk"
+	AttrSK = "sk"
+	// AttrSourceOrder is the version attribute of the conditional write:
+	// an item is replaced only by a record whose source order is the same
+	// or later (see docs/functions.md).
+	AttrSourceOrder = "_source_order"
+	// AttrSourceKey and AttrSourceVersion name the source object of the
+	// record; the loader adds them when the enricher did not.
+	AttrSourceKey     = "_source_key"
+	AttrSourceVersion = "_source_version"
+)
+
+// errNotObject reports a JSON Lines value that is not an object.
+var errNotObject = errors.New("record is not a JSON object")
+
+// record is one item ready to write, with its key and estimated size.
+type record struct {
+	line int64
+	pk   string
+	sk   string
+	item map[string]types.AttributeValue
+	size int
+}
+
+// recordKey identifies an item in the table.
+type recordKey struct{ pk, sk string }
+
+func (r *record) key() recordKey { return recordKey{r.pk, r.sk} }
+
+// decodeItem reads one JSON object from dec and converts it to a DynamoDB
+// item: strings to S, numbers to N (exact: the JSON text is kept), booleans to
+// BOOL, null to NULL, arrays to L and objects to M. It returns io.EOF at the
+// end of the stream.
+func decodeItem(dec *json.Decoder) (map[string]types.AttributeValue, error) {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return nil, err
+	}
+	return parseItem(raw)
+}
+
+// parseItem converts one JSON object to an item.
+func parseItem(raw []byte) (map[string]types.AttributeValue, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, errors.New("trailing data after record")
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, errNotObject
+	}
+	item := make(map[string]types.AttributeValue, len(obj))
+	for k, v := range obj {
+		av, err := toAttr(v, 1)
+		if err != nil {
+			return nil, fmt.Errorf("field %q: %w", k, err)
+		}
+		item[k] = av
+	}
+	return item, nil
+}
+
+func toAttr(v any, depth int) (types.AttributeValue, error) {
+	if depth > maxDepth {
+		return nil, errors.New("nested deeper than 32 levels")
+	}
+	switch v := v.(type) {
+	case nil:
+		return &types.AttributeValueMemberNULL{Value: true}, nil
+	case bool:
+		return &types.AttributeValueMemberBOOL{Value: v}, nil
+	case string:
+		return &types.AttributeValueMemberS{Value: v}, nil
+	case json.Number:
+		return &types.AttributeValueMemberN{Value: v.String()}, nil
+	case []any:
+		l := make([]types.AttributeValue, len(v))
+		for i, e := range v {
+			av, err := toAttr(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			l[i] = av
+		}
+		return &types.AttributeValueMemberL{Value: l}, nil
+	case map[string]any:
+		m := make(map[string]types.AttributeValue, len(v))
+		for k, e := range v {
+			av, err := toAttr(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			m[k] = av
+		}
+		return &types.AttributeValueMemberM{Value: m}, nil
+	}
+	return nil, fmt.Errorf("unsupported value %T", v)
+}
+
+// itemSize estimates the stored size of an item the way DynamoDB counts it
+// (attribute names plus values; numbers counted by their text, which is an
+// over-estimate), so that batches stay under MaxBatchBytes and oversized
+// items are caught before a whole batch is rejected.
+func itemSize(item map[string]types.AttributeValue) int {
+	n := 0
+	for k, v := range item {
+		n += len(k) + attrSize(v)
+	}
+	return n
+}
+
+func attrSize(v types.AttributeValue) int {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return len(v.Value)
+	case *types.AttributeValueMemberN:
+		return len(v.Value) + 1
+	case *types.AttributeValueMemberB:
+		return len(v.Value)
+	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
+		return 1
+	case *types.AttributeValueMemberL:
+		n := 3
+		for _, e := range v.Value {
+			n += 1 + attrSize(e)
+		}
+		return n
+	case *types.AttributeValueMemberM:
+		n := 3
+		for k, e := range v.Value {
+			n += 1 + len(k) + attrSize(e)
+		}
+		return n
+	case *types.AttributeValueMemberSS:
+		n := 0
+		for _, s := range v.Value {
+			n += len(s)
+		}
+		return n
+	case *types.AttributeValueMemberNS:
+		n := 0
+		for _, s := range v.Value {
+			n += len(s) + 1
+		}
+		return n
+	}
+	return 0
+}
+
+// stringAttr returns the string value of attribute name, if it is a
+// non-empty S.
+func stringAttr(item map[string]types.AttributeValue, name string) (string, bool) {
+	s, ok := item[name].(*types.AttributeValueMemberS)
+	if !ok || s.Value == "" {
+		return "", false
+	}
+	return s.Value, true
+}
