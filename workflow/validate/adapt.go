@@ -2,10 +2,12 @@ package validate
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/sluicehq/sluice/workflow/intrinsic"
+	"github.com/sluicehq/sluice/workflow/jsonata"
 	"github.com/sluicehq/sluice/workflow/jsonpath"
 )
 
@@ -92,12 +94,17 @@ func isIdent(c byte) bool {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // stripJSONata removes the {% %} delimiters.
-func stripJSONata(s string) (string, bool) {
-	if !strings.HasPrefix(s, "{%") || !strings.HasSuffix(s, "%}") || len(s) < 4 {
-		return "", false
-	}
-	return s[2 : len(s)-2], true
-}
+func stripJSONata(s string) (string, bool) { return jsonata.Strip(s) }
 
 // compileJSONata compiles an expression and returns the variables it reads.
-func compileJSONata(expr string) ([]string, error) { return nil, nil }
+func compileJSONata(expr string) ([]string, error) {
+	e, err := jsonata.Compile(expr)
+	if err != nil {
+		var je *jsonata.Error
+		if errors.As(err, &je) {
+			return nil, fmt.Errorf("%s at offset %d: %s", je.Code, je.Pos, je.Msg)
+		}
+		return nil, err
+	}
+	return e.Variables(), nil
+}

@@ -145,7 +145,9 @@ const (
 	// CodeInvalidVariableName: an Assign key that is not a valid variable
 	// name.
 	CodeInvalidVariableName = "InvalidVariableName"
-	// CodeUndefinedVariable: a variable that no state of the machine assigns.
+	// CodeUndefinedVariable (warning): a variable that no state of the
+	// machine assigns. Step Functions accepts the definition; the state
+	// reading it fails at run time.
 	CodeUndefinedVariable = "UndefinedVariable"
 	// CodeVariableMaybeUnassigned (warning): a variable that some state
 	// assigns, but on no path that leads to the state reading it.

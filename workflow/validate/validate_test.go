@@ -210,10 +210,10 @@ func TestCodes(t *testing.T) {
 		{"bad JSONPath in a template", doc("A", `"A":{"Type":"Pass","Parameters":{"x.$":"$..["},"End":true}`), nil, validate.CodeInvalidJSONPath, "States.A.Parameters.x.$"},
 		{"intrinsic arity", doc("A", `"A":{"Type":"Pass","Parameters":{"x.$":"States.UUID($.a)"},"End":true}`), nil, validate.CodeIntrinsicArity, "States.A.Parameters.x.$"},
 		{"intrinsic syntax", doc("A", `"A":{"Type":"Pass","Parameters":{"x.$":"States.Format('a'"},"End":true}`), nil, validate.CodeInvalidIntrinsic, "States.A.Parameters.x.$"},
+		{"JSONata syntax", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":"{% 1 + %}","End":true}}}`, nil, validate.CodeInvalidJSONata, "States.A.Output"},
 		{"JSONata not wrapped", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":{"a":"{% 1 + 1"},"End":true}}}`, nil, validate.CodeJSONataNotWrapped, "States.A.Output.a"},
 		{"JSONata string TimeoutSeconds in JSONPath", doc("A", `"A":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","TimeoutSeconds":"{% 3 %}","End":true}`), nil, validate.CodeFieldNotInQueryLanguage, "States.A.TimeoutSeconds"},
 		{"bad variable name", doc("A", `"A":{"Type":"Pass","Assign":{"1x":1},"End":true}`), nil, validate.CodeInvalidVariableName, "States.A.Assign.1x"},
-		{"undefined variable", doc("A", `"A":{"Type":"Pass","Parameters":{"x.$":"$nobody"},"End":true}`), nil, validate.CodeUndefinedVariable, "States.A.Parameters.x.$"},
 		{"variable assigned later is a warning", doc("A", `"A":{"Type":"Pass","Parameters":{"x.$":"$v"},"Next":"B"},"B":{"Type":"Pass","Assign":{"v":1},"End":true}`), nil, "", ""},
 		{"variable from outer scope", doc("A", `"A":{"Type":"Pass","Assign":{"v":1},"Next":"P"},"P":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","Parameters":{"x.$":"$v"},"End":true}}}],"End":true}`), nil, "", ""},
 		{"express .sync", doc("A", `"A":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","TimeoutSeconds":30,"End":true}`), []validate.Option{validate.WithType("EXPRESS")}, validate.CodeExpressUnsupportedIntegration, "States.A.Resource"},
@@ -260,6 +260,8 @@ func TestWarningCodes(t *testing.T) {
 		wantPath string
 	}{
 		{"variable maybe unassigned", doc("A", `"A":{"Type":"Pass","Parameters":{"x.$":"$v"},"Next":"B"},"B":{"Type":"Pass","Assign":{"v":1},"End":true}`), nil, validate.CodeVariableMaybeUnassigned, "States.A.Parameters.x.$"},
+		{"undefined JSONata variable", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":"{% $nobody %}","End":true}}}`, nil, validate.CodeUndefinedVariable, "States.A.Output"},
+		{"undefined variable", doc("A", `"A":{"Type":"Pass","Parameters":{"x.$":"$nobody"},"End":true}`), nil, validate.CodeUndefinedVariable, "States.A.Parameters.x.$"},
 		{"express distributed map", doc("A", `"A":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"B","States":{"B":{"Type":"Succeed"}}},"End":true}`), []validate.Option{validate.WithType("EXPRESS")}, validate.CodeExpressDistributedMap, "States.A.ItemProcessor.ProcessorConfig.Mode"},
 		{"tolerated failure on INLINE", doc("A", `"A":{"Type":"Map","ToleratedFailureCount":1,"ItemProcessor":{"StartAt":"B","States":{"B":{"Type":"Succeed"}}},"End":true}`), nil, validate.CodeDistributedOnly, "States.A.ToleratedFailureCount"},
 		{"lambda without retry", doc("A", `"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSeconds":3,"End":true}`), nil, validate.CodeLambdaRetryMissing, "States.A.Retry"},

@@ -3,10 +3,10 @@ package validate
 import "maps"
 
 // variables checks every variable read against the variables that can have
-// been assigned before it: a read of a name that no state assigns is an
-// error; a read of a name assigned somewhere, but on no path of transitions
-// leading to the reading state, is a warning (the analysis cannot know every
-// runtime path, so it stays conservative).
+// been assigned before it: a read of a name that no state assigns, or one
+// assigned somewhere but on no path of transitions leading to the reading
+// state. Both are warnings: Step Functions accepts such definitions (the
+// state fails at run time), and the corpus recorded on AWS has some.
 //
 // Scopes follow Step Functions: a Parallel branch or an inline Map processor
 // sees the variables of its enclosing state; a Distributed Map processor sees
@@ -29,7 +29,7 @@ func (c *checker) variables() {
 			for _, r := range si.refs {
 				switch {
 				case !c.assigned[r.name]:
-					c.errorf(r.path, si.name, CodeUndefinedVariable, "variable $%s is not assigned by any state", r.name)
+					c.warnf(r.path, si.name, CodeUndefinedVariable, "variable $%s is not assigned by any state; the state will fail when it reads it", r.name)
 				case !si.in[r.name]:
 					c.warnf(r.path, si.name, CodeVariableMaybeUnassigned, "variable $%s may not be assigned when state %q runs: no state before it on any path assigns it", r.name, si.name)
 				}
