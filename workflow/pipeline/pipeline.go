@@ -1,0 +1,361 @@
+package pipeline
+
+import (
+	"strings"
+
+	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/fnerr"
+	"github.com/sluicehq/sluice/workflow"
+	"github.com/sluicehq/sluice/workflow/asl"
+)
+
+// Synthetic account and region of Synthetic's ARNs.
+const (
+	SyntheticAccount = "000000000000"
+	SyntheticRegion  = "us-east-1"
+)
+
+// Status values of the ledger and of the execution output.
+const (
+	StatusRunning   = "RUNNING"
+	StatusLoaded    = "LOADED"
+	StatusRejected  = "REJECTED"
+	StatusDuplicate = "DUPLICATE"
+	StatusFailed    = "FAILED"
+)
+
+// ErrFileFailed is the error of a failed execution (its Fail state), on
+// which the executions-failed alarm fires.
+const ErrFileFailed asl.ErrorName = "Sluice.FileFailed"
+
+// DynamoDB errors retried by the ledger tasks.
+const (
+	ErrDynamoThroughput  asl.ErrorName = "DynamoDB.ProvisionedThroughputExceededException"
+	ErrDynamoLimit       asl.ErrorName = "DynamoDB.RequestLimitExceeded"
+	ErrDynamoThrottling  asl.ErrorName = "DynamoDB.ThrottlingException"
+	ErrDynamoInternal    asl.ErrorName = "DynamoDB.InternalServerError"
+	ErrConditionalFailed asl.ErrorName = "DynamoDB.ConditionalCheckFailedException"
+)
+
+// errName is the ASL name of a function error type.
+func errName(err error) asl.ErrorName { return asl.ErrorName(fnerr.NameOf(err)) }
+
+// Function error names, from the fnerr types.
+var (
+	errValidationFailed = errName(&fnerr.ValidationFailed{})
+	errRetryable        = errName(&fnerr.Retryable{})
+	errLoadIncomplete   = errName(&fnerr.LoadIncomplete{})
+)
+
+// Build compiles the pipeline with the resources of r and the options o
+// (zero fields take their defaults).
+func Build(r workflow.Resolver, o Options) (*workflow.Compiled, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return workflow.Compile(Definition(o),
+		workflow.WithResolver(r),
+		workflow.WithComment("Sluice: validate, transform, enrich and load one file"),
+		workflow.WithTimeoutSeconds(o.ExecutionTimeoutSeconds),
+		workflow.WithMachineType(o.Type),
+	)
+}
+
+// Synthetic compiles the pipeline for stack ("dev" or "prod", see
+// StackOptions) with synthetic ARNs in account 000000000000, region
+// us-east-1, physical names "sluice-<stack>-<logical name>".
+func Synthetic(stack string) (*workflow.Compiled, error) {
+	o, err := StackOptions(stack)
+	if err != nil {
+		return nil, err
+	}
+	return Build(workflow.SyntheticResolver(SyntheticAccount, SyntheticRegion, "sluice-"+stack), o)
+}
+
+// Paths into the execution state. The execution input is a
+// contract.FileEvent at "$"; the states add these.
+const (
+	pathValidation = "$.validation" // contract.ValidateOutput
+	pathTransform  = "$.transform"  // contract.TransformOutput
+	pathFirst      = "$.transform.first"
+	pathLoad       = "$.load"   // contract.LoadOutput (inline path)
+	pathChunks     = "$.chunks" // Distributed Map result (ResultWriterDetails)
+	pathSummary    = "$.summary"
+	pathError      = "$.error" // {Error, Cause} of a caught error
+	pathRejection  = "$.rejection"
+)
+
+// ledgerKey is the ledger item key of the file version.
+func ledgerKey() workflow.Params {
+	return workflow.Params{"pk": workflow.Params{"S.$": "States.Format('FILE#{}/{}#{}', $.bucket, $.key, $.versionId)"}}
+}
+
+// fileFields are the output fields naming the file.
+func fileFields(status string) workflow.Params {
+	return workflow.Params{
+		"status":      status,
+		"dataset.$":   "$.dataset",
+		"bucket.$":    "$.bucket",
+		"key.$":       "$.key",
+		"versionId.$": "$.versionId",
+	}
+}
+
+func with(p workflow.Params, kv ...any) workflow.Params {
+	for i := 0; i+1 < len(kv); i += 2 {
+		p[kv[i].(string)] = kv[i+1]
+	}
+	return p
+}
+
+// Definition returns the pipeline graph for o (already defaulted). It is
+// exported for tests and tools that compile it with options of their own;
+// most callers want Build.
+func Definition(o Options) workflow.Chainable {
+	lambdaRetry := func(extra ...asl.ErrorName) workflow.RetryProps {
+		return workflow.RetryProps{
+			Errors: append([]asl.ErrorName{
+				asl.LambdaServiceException, asl.LambdaAWSLambdaException,
+				asl.LambdaSdkClientException, asl.LambdaTooManyRequestsException,
+				errRetryable,
+			}, extra...),
+			IntervalSeconds: o.Retry.IntervalSeconds,
+			MaxAttempts:     o.Retry.MaxAttempts,
+			BackoffRate:     o.Retry.BackoffRate,
+			MaxDelaySeconds: o.Retry.MaxDelaySeconds,
+			Jitter:          workflow.JitterFull,
+		}
+	}
+	dynamoRetry := workflow.RetryProps{
+		Errors:          []asl.ErrorName{ErrDynamoThroughput, ErrDynamoLimit, ErrDynamoThrottling, ErrDynamoInternal},
+		IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 20, Jitter: workflow.JitterFull,
+	}
+	toError := workflow.CatchProps{ResultPath: pathError}
+	// sdk is the TaskProps of the service integration tasks.
+	sdk := workflow.TaskProps{ResultPath: workflow.Null, TimeoutSeconds: 30}
+	lambda := func(name, fn string, p workflow.TaskProps) *workflow.Task {
+		p.TimeoutSeconds = o.TaskTimeoutSeconds
+		return workflow.NewLambda(name, fn, p)
+	}
+
+	// Failed path: announce, record, fail so the executions-failed alarm
+	// fires. Each step goes on when its own call fails.
+	failed := workflow.NewFail("Failed", workflow.FailProps{
+		Comment:   "the file failed; the cause is the original error's",
+		Error:     ErrFileFailed,
+		CausePath: pathError + ".Cause",
+	})
+	recordFailed := workflow.DynamoUpdateItem("RecordFailed", TableLedger, workflow.Params{
+		"Key":                      ledgerKey(),
+		"UpdateExpression":         "SET #status = :status, #error = :error, #cause = :cause, #finishedAt = :now",
+		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#error": "error", "#cause": "cause", "#finishedAt": "finishedAt"},
+		"ExpressionAttributeValues": workflow.Params{
+			":status": workflow.Params{"S": StatusFailed},
+			":error":  workflow.Params{"S.$": pathError + ".Error"},
+			":cause":  workflow.Params{"S.$": pathError + ".Cause"},
+			":now":    workflow.Params{"S.$": "$$.State.EnteredTime"},
+		},
+	}, sdk).
+		AddRetry(dynamoRetry).
+		AddCatch(failed, workflow.CatchProps{ResultPath: "$.recordError"})
+	recordFailed.Next(failed)
+	notifyFailed := workflow.SNSPublish("NotifyFailed", TopicAlerts, workflow.Params{
+		"Subject": "Sluice: file failed",
+		"Message": with(fileFields(StatusFailed),
+			"error.$", pathError+".Error", "cause.$", pathError+".Cause", "execution.$", "$$.Execution.Id"),
+	}, sdk).
+		AddCatch(recordFailed, workflow.CatchProps{ResultPath: "$.notifyError"})
+	notifyFailed.Next(recordFailed)
+
+	// Rejected path: quarantine a copy, announce, record, succeed.
+	rejected := workflow.NewSucceed("Rejected", workflow.SucceedProps{OutputPath: pathRejection + ".output"})
+	rejectedResult := workflow.NewPass("RejectedResult", workflow.PassProps{
+		Parameters: with(fileFields(StatusRejected),
+			"error.$", pathError+".Error",
+			"reason.$", pathRejection+".cause.errorMessage",
+			"quarantine.$", pathRejection+".quarantineKey"),
+		ResultPath: pathRejection + ".output",
+	})
+	rejectedResult.Next(rejected)
+	recordRejected := workflow.DynamoUpdateItem("RecordRejected", TableLedger, workflow.Params{
+		"Key":                      ledgerKey(),
+		"UpdateExpression":         "SET #status = :status, #error = :error, #reason = :reason, #quarantine = :quarantine, #finishedAt = :now",
+		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#error": "error", "#reason": "reason", "#quarantine": "quarantine", "#finishedAt": "finishedAt"},
+		"ExpressionAttributeValues": workflow.Params{
+			":status":     workflow.Params{"S": StatusRejected},
+			":error":      workflow.Params{"S.$": pathError + ".Error"},
+			":reason":     workflow.Params{"S.$": pathRejection + ".cause.errorMessage"},
+			":quarantine": workflow.Params{"S.$": pathRejection + ".quarantineKey"},
+			":now":        workflow.Params{"S.$": "$$.State.EnteredTime"},
+		},
+	}, sdk).
+		AddRetry(dynamoRetry).
+		AddCatch(rejectedResult, workflow.CatchProps{ResultPath: "$.recordError"})
+	recordRejected.Next(rejectedResult)
+	notifyRejected := workflow.SNSPublish("NotifyRejected", TopicAlerts, workflow.Params{
+		"Subject": "Sluice: file rejected",
+		"Message": with(fileFields(StatusRejected),
+			"error.$", pathError+".Error",
+			"reason.$", pathRejection+".cause.errorMessage",
+			"quarantine.$", pathRejection+".quarantineKey",
+			"execution.$", "$$.Execution.Id"),
+	}, sdk).
+		AddCatch(recordRejected, workflow.CatchProps{ResultPath: "$.notifyError"})
+	notifyRejected.Next(recordRejected)
+	quarantine := workflow.S3CopyObject("Quarantine", BucketData, BucketData, workflow.Params{
+		"CopySource.$": "States.Format('{}/{}?versionId={}', $.bucket, $.key, $.versionId)",
+		"Key.$":        pathRejection + ".quarantineKey",
+	}, sdk).
+		AddRetry(workflow.RetryProps{Errors: []asl.ErrorName{asl.StatesTimeout}, MaxAttempts: 2, Jitter: workflow.JitterFull}).
+		AddCatch(notifyRejected, workflow.CatchProps{ResultPath: "$.quarantineError"})
+	quarantine.Next(notifyRejected)
+	parseRejection := workflow.NewPass("ParseRejection", workflow.PassProps{
+		Comment: "the function's error payload ({errorType, errorMessage}) is a JSON string in Cause; the message names the report",
+		Parameters: workflow.Params{
+			"cause.$":         "States.StringToJson(" + pathError + ".Cause)",
+			"quarantineKey.$": "States.Format('" + contract.QuarantinePrefix + "{}/{}/{}', $.dataset, $.versionId, $.key)",
+		},
+		ResultPath: pathRejection,
+	})
+	parseRejection.Next(quarantine)
+
+	// Success: record the counts, succeed with the summary.
+	loaded := workflow.NewSucceed("Loaded", workflow.SucceedProps{OutputPath: pathSummary})
+	record := workflow.DynamoUpdateItem("Record", TableLedger, workflow.Params{
+		"Key":              ledgerKey(),
+		"UpdateExpression": "SET #status = :status, #records = :records, #loaded = :loaded, #rejected = :rejected, #filtered = :filtered, #chunks = :chunks, #finishedAt = :now",
+		"ExpressionAttributeNames": workflow.Params{
+			"#status": "status", "#records": "records", "#loaded": "loaded", "#rejected": "rejected",
+			"#filtered": "filtered", "#chunks": "chunks", "#finishedAt": "finishedAt",
+		},
+		"ExpressionAttributeValues": workflow.Params{
+			":status":   workflow.Params{"S": StatusLoaded},
+			":records":  workflow.Params{"N.$": "States.JsonToString(" + pathSummary + ".records)"},
+			":loaded":   workflow.Params{"N.$": "States.JsonToString(" + pathSummary + ".loaded)"},
+			":rejected": workflow.Params{"N.$": "States.JsonToString(" + pathSummary + ".rejected)"},
+			":filtered": workflow.Params{"N.$": "States.JsonToString(" + pathSummary + ".filtered)"},
+			":chunks":   workflow.Params{"N.$": "States.JsonToString(" + pathSummary + ".chunks)"},
+			":now":      workflow.Params{"S.$": "$$.State.EnteredTime"},
+		},
+	}, sdk).
+		AddRetry(dynamoRetry).
+		AddCatch(notifyFailed, toError)
+	record.Next(loaded)
+
+	summary := func(name, comment string, kv ...any) *workflow.Pass {
+		p := with(fileFields(StatusLoaded),
+			"records.$", pathTransform+".records",
+			"rejected.$", pathTransform+".rejected",
+			"filtered.$", pathTransform+".filtered")
+		p = with(p, kv...)
+		s := workflow.NewPass(name, workflow.PassProps{Comment: comment, Parameters: p, ResultPath: pathSummary})
+		s.Next(record)
+		return s
+	}
+	noRecords := summary("NoRecords", "nothing was staged: every row was filtered or rejected",
+		"loaded", 0, "stale", 0, "chunks", 0)
+	oneChunk := summary("SummarizeChunk", "counts of the inline path",
+		"loaded.$", pathLoad+".written", "stale.$", pathLoad+".stale", "chunks", 1)
+	manyChunks := summary("SummarizeChunks",
+		"the Distributed Map tolerates no failed chunk, so every staged record was loaded (or skipped as stale); per-chunk counts are in the results",
+		"loaded.$", pathTransform+".records", "chunks.$", pathTransform+".chunkCount",
+		"results.$", pathChunks+".ResultWriterDetails.Key")
+
+	// Inline path: Enrich (if declared) then Load on the first chunk.
+	load := lambda("Load", FunctionLoad, workflow.TaskProps{InputPath: pathFirst, ResultPath: pathLoad}).
+		AddRetry(lambdaRetry(errLoadIncomplete)).
+		AddCatch(notifyFailed, toError)
+	load.Next(oneChunk)
+	enrich := lambda("Enrich", FunctionEnrich, workflow.TaskProps{InputPath: pathFirst, ResultPath: pathFirst}).
+		AddRetry(lambdaRetry()).
+		AddCatch(notifyFailed, toError)
+	enrich.Next(load)
+
+	// Distributed path: one child execution per chunk of the manifest.
+	loadChunk := lambda("LoadChunk", FunctionLoad, workflow.TaskProps{InputPath: "$.chunk"}).
+		AddRetry(lambdaRetry(errLoadIncomplete))
+	enrichChunk := lambda("EnrichChunk", FunctionEnrich, workflow.TaskProps{InputPath: "$.chunk", ResultPath: "$.chunk"}).
+		AddRetry(lambdaRetry())
+	enrichChunk.Next(loadChunk)
+	chunkRoute := workflow.NewChoice("ChunkRoute", workflow.ChoiceProps{}).
+		When(workflow.BooleanEquals("$.enrich", true), enrichChunk).
+		Otherwise(loadChunk)
+	loadChunks := workflow.NewDistributedMap("LoadChunks", workflow.DistributedMapProps{
+		MapProps: workflow.MapProps{
+			Comment: "one child execution per chunk of the manifest",
+			ItemSelector: workflow.Params{
+				"chunk.$":  "$$.Map.Item.Value",
+				"enrich.$": pathTransform + ".enrich",
+			},
+			MaxConcurrency: o.MaxConcurrency,
+			ResultPath:     pathChunks,
+		},
+		ExecutionType: o.MapExecutionType,
+		Label:         "LoadChunks",
+		ItemReader: &workflow.ItemReader{
+			Bucket:       BucketData,
+			Parameters:   workflow.Params{"Key.$": pathTransform + ".manifest"},
+			ReaderConfig: &asl.ReaderConfig{InputType: "JSON"},
+		},
+		ResultWriter: &workflow.ResultWriter{
+			Bucket: BucketData,
+			Prefix: strings.TrimSuffix(contract.ResultsPrefix, "/"),
+		},
+	}).ItemProcessor(chunkRoute).
+		AddCatch(notifyFailed, toError)
+	loadChunks.Next(manyChunks)
+
+	route := workflow.NewChoice("Route", workflow.ChoiceProps{Comment: "route on the staged data"}).
+		When(workflow.NumericEquals(pathTransform+".chunkCount", 0), noRecords).
+		When(workflow.NumericGreaterThan(pathTransform+".chunkCount", float64(o.InlineMaxChunks)), loadChunks).
+		When(workflow.BooleanEquals(pathTransform+".enrich", true), enrich).
+		Otherwise(load)
+
+	validate := lambda("Validate", FunctionValidate, workflow.TaskProps{ResultPath: pathValidation}).
+		AddRetry(lambdaRetry()).
+		AddCatch(parseRejection, workflow.CatchProps{Errors: []asl.ErrorName{errValidationFailed}, ResultPath: pathError}).
+		AddCatch(notifyFailed, toError)
+	transform := lambda("Transform", FunctionTransform, workflow.TaskProps{
+		Parameters: workflow.Params{
+			"dataset.$":     pathValidation + ".dataset",
+			"source.$":      pathValidation + ".source",
+			"executionId.$": "$$.Execution.Id",
+		},
+		ResultPath: pathTransform,
+	}).
+		AddRetry(lambdaRetry()).
+		AddCatch(parseRejection, workflow.CatchProps{Errors: []asl.ErrorName{errValidationFailed}, ResultPath: pathError}).
+		AddCatch(notifyFailed, toError)
+
+	duplicate := workflow.NewSucceed("Duplicate", workflow.SucceedProps{Comment: "this version of the file was already claimed"})
+	markDuplicate := workflow.NewPass("MarkDuplicate", workflow.PassProps{Parameters: fileFields(StatusDuplicate)})
+	markDuplicate.Next(duplicate)
+
+	claim := workflow.DynamoPutItem("Claim", TableLedger, workflow.Params{
+		"Item": with(ledgerKey(),
+			"status", workflow.Params{"S": StatusRunning},
+			"dataset", workflow.Params{"S.$": "$.dataset"},
+			"bucket", workflow.Params{"S.$": "$.bucket"},
+			"key", workflow.Params{"S.$": "$.key"},
+			"versionId", workflow.Params{"S.$": "$.versionId"},
+			"execution", workflow.Params{"S.$": "$$.Execution.Id"},
+			"startedAt", workflow.Params{"S.$": "$$.State.EnteredTime"},
+		),
+		"ConditionExpression": "attribute_not_exists(pk)",
+	}, workflow.TaskProps{Comment: "one execution per file version", ResultPath: workflow.Null, TimeoutSeconds: 30}).
+		AddRetry(dynamoRetry).
+		AddCatch(markDuplicate, workflow.CatchProps{Errors: []asl.ErrorName{ErrConditionalFailed}, ResultPath: pathError}).
+		AddCatch(notifyFailed, toError)
+	claim.Next(validate).Next(transform).Next(route)
+
+	noVersion := workflow.NewPass("NoVersion", workflow.PassProps{
+		Comment:    `an unversioned bucket: S3 calls the only version "null"`,
+		Result:     "null",
+		ResultPath: "$.versionId",
+	})
+	noVersion.Next(claim)
+	return workflow.NewChoice("Versioned", workflow.ChoiceProps{}).
+		When(workflow.Not(workflow.IsPresent("$.versionId")), noVersion).
+		Otherwise(claim)
+}

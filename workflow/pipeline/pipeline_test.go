@@ -1,0 +1,326 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/fnerr"
+	"github.com/sluicehq/sluice/internal/golden"
+	"github.com/sluicehq/sluice/workflow"
+	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/validate"
+)
+
+var stacks = []string{"dev", "prod"}
+
+func synthetic(t *testing.T, stack string) *workflow.Compiled {
+	t.Helper()
+	c, err := Synthetic(stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestGolden(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			c := synthetic(t, stack)
+			got, err := c.ASL()
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := "testdata/" + stack + ".asl.json"
+			golden.Check(t, path, got)
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := asl.Unmarshal(want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := asl.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(want, again) {
+				t.Errorf("%s does not re-encode to itself:\n%s", path, cmp.Diff(string(want), string(again)))
+			}
+		})
+	}
+}
+
+func TestValidates(t *testing.T) {
+	for _, stack := range stacks {
+		c := synthetic(t, stack)
+		if len(c.Warnings) > 0 {
+			t.Errorf("%s: warnings:\n%v", stack, c.Warnings)
+		}
+		if is := validate.Machine(c.Machine, validate.WithType(Standard)); len(is) > 0 {
+			t.Errorf("%s: validate.Machine:\n%v", stack, is)
+		}
+	}
+}
+
+// TestErrorNames checks that every function error name in the machine is
+// the reflected type name of an fnerr type, and that the names the pipeline
+// relies on are used where they must be.
+func TestErrorNames(t *testing.T) {
+	fnTypes := map[asl.ErrorName]bool{}
+	for _, e := range []any{fnerr.ValidationFailed{}, fnerr.Retryable{}, fnerr.LoadIncomplete{},
+		fnerr.EnrichmentFailed{}, fnerr.ConfigError{}, fnerr.Internal{}} {
+		fnTypes[asl.ErrorName(reflect.TypeOf(e).Name())] = true
+	}
+	for name, want := range map[asl.ErrorName]string{
+		errValidationFailed: "ValidationFailed",
+		errRetryable:        "Retryable",
+		errLoadIncomplete:   "LoadIncomplete",
+	} {
+		if string(name) != want || !fnTypes[name] {
+			t.Errorf("error name %q, want fnerr type %q", name, want)
+		}
+	}
+	c := synthetic(t, "prod")
+	known := func(n asl.ErrorName) bool {
+		s := string(n)
+		return fnTypes[n] || strings.HasPrefix(s, "States.") || strings.HasPrefix(s, "Lambda.") || strings.HasPrefix(s, "DynamoDB.")
+	}
+	lambdaErrs := []asl.ErrorName{asl.LambdaServiceException, asl.LambdaAWSLambdaException, asl.LambdaSdkClientException, asl.LambdaTooManyRequestsException, errRetryable}
+	lambdas := 0
+	forEachState(c.Machine.States, func(name string, st asl.State) {
+		h, ok := st.(asl.Handler)
+		if !ok {
+			return
+		}
+		eh := h.Handling()
+		for _, r := range eh.Retry {
+			for _, n := range r.ErrorEquals {
+				if !known(n) {
+					t.Errorf("%s: Retry names unknown error %q", name, n)
+				}
+			}
+		}
+		for _, k := range eh.Catch {
+			for _, n := range k.ErrorEquals {
+				if !known(n) {
+					t.Errorf("%s: Catch names unknown error %q", name, n)
+				}
+			}
+		}
+		task, ok := st.(*asl.Task)
+		if !ok || !strings.HasPrefix(task.Resource, "arn:aws:lambda:") {
+			return
+		}
+		lambdas++
+		if task.TimeoutSeconds == nil {
+			t.Errorf("%s: Lambda task without TimeoutSeconds", name)
+		}
+		if len(eh.Retry) == 0 {
+			t.Errorf("%s: Lambda task without Retry", name)
+			return
+		}
+		r := eh.Retry[0]
+		for _, n := range lambdaErrs {
+			if !slices.Contains(r.ErrorEquals, n) {
+				t.Errorf("%s: first retrier lacks %s", name, n)
+			}
+		}
+		if r.JitterStrategy != "FULL" || r.MaxDelaySeconds == nil || r.BackoffRate == nil {
+			t.Errorf("%s: retrier without FULL jitter, MaxDelaySeconds or BackoffRate", name)
+		}
+	})
+	if lambdas != 6 {
+		t.Errorf("found %d Lambda tasks, want 6", lambdas)
+	}
+	// The rejected path is taken on ValidationFailed from Validate and
+	// Transform.
+	for _, name := range []string{"Validate", "Transform"} {
+		st, _ := c.Machine.States.Get(name)
+		catch := st.(*asl.Task).Catch
+		if len(catch) == 0 || !slices.Equal(catch[0].ErrorEquals, []asl.ErrorName{asl.ErrorName(fnerr.NameOf(&fnerr.ValidationFailed{}))}) || catch[0].Next != "ParseRejection" {
+			t.Errorf("%s: first catcher = %+v, want ValidationFailed -> ParseRejection", name, catch)
+		}
+	}
+}
+
+func forEachState(states asl.States, f func(string, asl.State)) {
+	for _, ns := range states {
+		f(ns.Name, ns.State)
+		switch s := ns.State.(type) {
+		case *asl.Parallel:
+			for _, b := range s.Branches {
+				forEachState(b.States, f)
+			}
+		case *asl.Map:
+			if p := s.Processor(); p != nil {
+				forEachState(p.States, f)
+			}
+		}
+	}
+}
+
+// pathRE finds the JSONPaths into the contract documents, in plain paths
+// and inside intrinsic function calls.
+var pathRE = regexp.MustCompile(`\$\.(validation|transform|load)((?:\.[A-Za-z0-9_]+)*)`)
+
+// TestContractPaths checks every $.validation.*, $.transform.* and $.load.*
+// path in the machine against the json tags of the functions/contract
+// types, and every top-level event field against contract.FileEvent.
+func TestContractPaths(t *testing.T) {
+	roots := map[string]reflect.Type{
+		"validation": reflect.TypeFor[contract.ValidateOutput](),
+		"transform":  reflect.TypeFor[contract.TransformOutput](),
+		"load":       reflect.TypeFor[contract.LoadOutput](),
+	}
+	for _, stack := range stacks {
+		b, err := synthetic(t, stack).ASL()
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, m := range pathRE.FindAllStringSubmatch(string(b), -1) {
+			seen[m[1]] = true
+			typ := roots[m[1]]
+			for _, field := range strings.Split(strings.TrimPrefix(m[2], "."), ".") {
+				if field == "" {
+					continue
+				}
+				next, ok := jsonField(typ, field)
+				if !ok {
+					t.Errorf("%s: %s: %s has no json field %q", stack, m[0], typ.Name(), field)
+					break
+				}
+				typ = next
+			}
+		}
+		for root := range roots {
+			if !seen[root] {
+				t.Errorf("%s: no path into $.%s found; is the test still looking at the right machine?", stack, root)
+			}
+		}
+		// Event fields read at the top level come from FileEvent.
+		// (Inside the Map, $.chunk and $.enrich are the ItemSelector's.)
+		for _, m := range regexp.MustCompile(`(?:^|[^$])\$\.([a-zA-Z]+)`).FindAllStringSubmatch(string(b), -1) {
+			switch m[1] {
+			case "validation", "transform", "load", "chunks", "summary", "error", "rejection",
+				"notifyError", "recordError", "quarantineError", "chunk", "enrich":
+				continue
+			}
+			if _, ok := jsonField(reflect.TypeFor[contract.FileEvent](), m[1]); !ok {
+				t.Errorf("%s: $.%s is not a FileEvent field", stack, m[1])
+			}
+		}
+	}
+	// The negative case: a misspelt path is caught.
+	if _, ok := jsonField(reflect.TypeFor[contract.TransformOutput](), "chunkcount"); ok {
+		t.Error("jsonField accepted a misspelt tag")
+	}
+}
+
+// jsonField returns the type of the field of struct t whose json name is
+// name.
+func jsonField(t reflect.Type, name string) (reflect.Type, bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil, false
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "" {
+			tag = f.Name
+		}
+		if tag == name {
+			return f.Type, true
+		}
+	}
+	return nil, false
+}
+
+func TestResources(t *testing.T) {
+	c := synthetic(t, "dev")
+	got := map[string][]string{}
+	for _, r := range c.Resources {
+		got[string(r.Kind)+" "+r.Name+" "+r.ARN] = r.Actions
+	}
+	want := map[string][]string{
+		"dynamodb:table ledger arn:aws:dynamodb:us-east-1:000000000000:table/sluice-dev-ledger":         {"dynamodb:PutItem", "dynamodb:UpdateItem"},
+		"lambda:function enrich arn:aws:lambda:us-east-1:000000000000:function:sluice-dev-enrich":       {"lambda:InvokeFunction"},
+		"lambda:function load arn:aws:lambda:us-east-1:000000000000:function:sluice-dev-load":           {"lambda:InvokeFunction"},
+		"lambda:function transform arn:aws:lambda:us-east-1:000000000000:function:sluice-dev-transform": {"lambda:InvokeFunction"},
+		"lambda:function validate arn:aws:lambda:us-east-1:000000000000:function:sluice-dev-validate":   {"lambda:InvokeFunction"},
+		"s3:bucket data arn:aws:s3:::sluice-dev-data-000000000000": {"s3:AbortMultipartUpload", "s3:GetObject", "s3:GetObjectTagging",
+			"s3:GetObjectVersion", "s3:GetObjectVersionTagging", "s3:ListMultipartUploadParts", "s3:PutObject", "s3:PutObjectTagging"},
+		"sns:topic alerts arn:aws:sns:us-east-1:000000000000:sluice-dev-alerts": {"sns:Publish"},
+		"states:state-machine self ": {"states:DescribeExecution", "states:StartExecution", "states:StopExecution"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Resources (-want +got):\n%s", d)
+	}
+}
+
+func TestOptions(t *testing.T) {
+	r := workflow.SyntheticResolver(SyntheticAccount, SyntheticRegion, "x")
+	tests := []struct {
+		name    string
+		o       Options
+		wantErr string
+	}{
+		{"defaults", Options{}, ""},
+		{"express parent", Options{Type: "EXPRESS"}, "Distributed Map"},
+		{"bad child type", Options{MapExecutionType: "FAST"}, "MapExecutionType"},
+		{"bad backoff", Options{Retry: RetryOptions{BackoffRate: 0.5}}, "BackoffRate"},
+		{"negative", Options{MaxConcurrency: -1}, "negative"},
+		{"threshold", Options{InlineMaxChunks: 8}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Build(r, tt.o)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one mentioning %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.o.InlineMaxChunks == 8 {
+				st, _ := c.Machine.States.Get("Route")
+				var v float64
+				_ = json.Unmarshal(st.(*asl.Choice).Choices[1].Value, &v)
+				if v != 8 {
+					t.Errorf("threshold = %v, want 8", v)
+				}
+			}
+		})
+	}
+	if _, err := Synthetic("staging"); err == nil {
+		t.Error("Synthetic(staging) succeeded")
+	}
+}
+
+// TestUnresolved checks that a resolver missing a resource fails Build with
+// the state named.
+func TestUnresolved(t *testing.T) {
+	r := workflow.StaticResolver{workflow.KindFunction: {FunctionValidate: "arn:aws:lambda:us-east-1:1:function:v"}}
+	_, err := Build(r, Options{})
+	is, ok := workflow.AsIssues(err)
+	if !ok {
+		t.Fatalf("err = %v, want Issues", err)
+	}
+	if !slices.Contains(is.Codes(), workflow.CodeUnresolvedResource) {
+		t.Errorf("codes = %v", is.Codes())
+	}
+}
