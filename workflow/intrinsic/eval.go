@@ -127,11 +127,11 @@ func toInt(fn string, n json.Number) (int64, error) {
 		return i, nil
 	}
 	f, ok := new(big.Float).SetString(string(n))
-	if !ok {
-		return 0, failf("%s: %s is not a number", fn, n)
+	if !ok || !f.IsInt() {
+		return 0, failf("%s: %s is not an integer", fn, n)
 	}
 	i, acc := f.Int64()
-	if acc != big.Exact && !f.IsInt() || f.IsInf() || i == math.MaxInt64 || i == math.MinInt64 {
+	if acc != big.Exact {
 		return 0, failf("%s: %s is out of range", fn, n)
 	}
 	return i, nil
@@ -208,15 +208,19 @@ func apply(ctx Env, c *Call, args []any) (any, error) {
 		if step == 0 {
 			return nil, failf("States.ArrayRange: the step must not be zero")
 		}
-		count := int64(0)
-		if (step > 0 && start <= end) || (step < 0 && start >= end) {
-			count = (end-start)/step + 1
+		// Count in uint64: end-start may not fit in an int64.
+		var count uint64
+		switch {
+		case step > 0 && start <= end:
+			count = uint64(end-start)/uint64(step) + 1
+		case step < 0 && start >= end:
+			count = uint64(start-end)/(uint64(-(step+1))+1) + 1
 		}
 		if count > MaxArrayRange {
 			return nil, failf("States.ArrayRange: the array would have %d elements; the limit is %d", count, MaxArrayRange)
 		}
 		out := make([]any, 0, count)
-		for i := int64(0); i < count; i++ {
+		for i := int64(0); i < int64(count); i++ {
 			out = append(out, num(start+i*step))
 		}
 		return out, nil

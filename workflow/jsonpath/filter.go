@@ -24,8 +24,9 @@ func (p *Predicate) String() string {
 
 func (p *Predicate) write(b *strings.Builder) { p.node.write(b) }
 
-// Paths returns the paths the predicate refers to: relative ones (@...) are
-// reported with relative set.
+// Paths returns the paths the predicate refers to, in order; relative[i]
+// is set for a path relative to the current element (@...). The String of
+// such a path is its text in the filter, starting with "@" or "$".
 func (p *Predicate) Paths() (paths []*Path, relative []bool) {
 	var walk func(n node)
 	addOp := func(o operand) {

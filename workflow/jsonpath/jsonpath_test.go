@@ -419,7 +419,7 @@ func TestSegments(t *testing.T) {
 		t.Errorf("(-want +got)\n%s", diff)
 	}
 	paths, rel := segs[3].Pred.Paths()
-	if len(paths) != 1 || !rel[0] || paths[0].Canonical() != "$['c']" {
+	if len(paths) != 1 || !rel[0] || paths[0].Canonical() != "$['c']" || paths[0].String() != "@.c" {
 		t.Errorf("Pred.Paths() = %v %v", paths, rel)
 	}
 	segs[0].Names[0] = "changed"

@@ -533,7 +533,7 @@ func (ps *parser) operand(allowList bool) (operand, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &pathOperand{pos: pos, rel: true, path: &Path{segs: segs, definite: allDefinite(segs)}}, nil
+		return &pathOperand{pos: pos, rel: true, path: &Path{expr: ps.s[pos:ps.i], segs: segs, definite: allDefinite(segs)}}, nil
 	case c == '$':
 		ps.i++
 		p := &Path{}
@@ -544,7 +544,7 @@ func (ps *parser) operand(allowList bool) (operand, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.segs, p.definite = segs, allDefinite(segs)
+		p.expr, p.segs, p.definite = ps.s[pos:ps.i], segs, allDefinite(segs)
 		return &pathOperand{pos: pos, path: p}, nil
 	case c == '\'' || c == '"':
 		s, err := ps.quoted()
