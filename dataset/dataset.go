@@ -268,11 +268,11 @@ const (
 // RowErrors is a dataset's row-error policy.
 type RowErrors struct {
 	// Mode is the policy. Default: RejectFile.
-	Mode RowErrorMode
+	Mode RowErrorMode `json:"mode"`
 	// MaxErrorRate is, under SkipBadRows, the highest tolerated share of
 	// bad rows, between 0 and 1 (0.05 is 5%). 0 under SkipBadRows means
 	// any number of bad rows is tolerated as long as one row is good.
-	MaxErrorRate float64
+	MaxErrorRate float64 `json:"maxErrorRate,omitempty"`
 }
 
 // Enrichment is what the enrich function adds to each record.

@@ -1,0 +1,155 @@
+package validate
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/contract"
+)
+
+// Report statuses.
+const (
+	StatusAccepted = "accepted"
+	StatusRejected = "rejected"
+)
+
+// Report is the JSON validation report written to contract.ReportKey when
+// a file has bad rows or is rejected.
+type Report struct {
+	// Dataset and Source name the file.
+	Dataset string          `json:"dataset"`
+	Source  contract.Object `json:"source"`
+	// Format is the dataset's format kind ("csv", ...).
+	Format string `json:"format"`
+	// Status is "accepted" (bad rows within the policy) or "rejected".
+	Status string `json:"status"`
+	// Reason is a one-line summary of a rejection.
+	Reason string `json:"reason,omitempty"`
+	// Rows counts the data rows read; BadRows those with problems;
+	// Filtered the good rows the dataset's filters dropped.
+	Rows     int64 `json:"rows"`
+	BadRows  int64 `json:"badRows"`
+	Filtered int64 `json:"filtered"`
+	// Policy is the dataset's row-error policy.
+	Policy dataset.RowErrors `json:"policy"`
+	// Errors lists the first problems, in file order: at most
+	// Config.MaxReportErrors. A file-level problem (Row 0) comes last.
+	Errors []Problem `json:"errors"`
+	// ErrorsOmitted counts problems beyond the list.
+	ErrorsOmitted int64 `json:"errorsOmitted,omitempty"`
+	// CountsByCode counts every problem by code.
+	CountsByCode map[string]int64 `json:"countsByCode,omitempty"`
+	// DuplicateCheckLimited says the duplicate-key check stopped
+	// remembering keys at its cap; later duplicates may be missed.
+	DuplicateCheckLimited bool `json:"duplicateCheckLimited,omitempty"`
+}
+
+// Rejected reports whether the file was rejected.
+func (r *Report) Rejected() bool { return r.Status == StatusRejected }
+
+// add records a problem, keeping the first max in the list.
+func (r *Report) add(p Problem, max int) {
+	if r.CountsByCode == nil {
+		r.CountsByCode = map[string]int64{}
+	}
+	r.CountsByCode[p.Code]++
+	if len(r.Errors) < max {
+		r.Errors = append(r.Errors, p)
+	} else {
+		r.ErrorsOmitted++
+	}
+}
+
+func (r *Report) reject(p Problem) {
+	r.Status = StatusRejected
+	r.Reason = p.Reason
+	if p.Line > 0 {
+		r.Reason = fmt.Sprintf("line %d: %s", p.Line, p.Reason)
+	}
+	if r.CountsByCode == nil {
+		r.CountsByCode = map[string]int64{}
+	}
+	r.CountsByCode[p.Code]++
+	r.Errors = append(r.Errors, p)
+}
+
+// Check validates a whole file (content r, object name used for the
+// suffix and gzip checks) and returns its report. The error is non-nil only
+// when the stream could not be read (a *ReadError): a bad file is a report
+// with Status "rejected".
+func Check(r io.Reader, src contract.Object, ds *dataset.Dataset, cfg Config) (*Report, error) {
+	cfg = cfg.withDefaults()
+	rep := &Report{Dataset: ds.Name, Source: src, Format: string(ds.Format.Kind), Status: StatusAccepted, Policy: ds.Policy(), Errors: []Problem{}}
+	if p, ok := sizeProblem(src.Size, ds); ok {
+		rep.reject(p)
+		return rep, nil
+	}
+	sc, err := NewScanner(r, src.Key, ds, cfg)
+	if err != nil {
+		var fe *FileError
+		if errors.As(err, &fe) {
+			rep.reject(fe.Problem)
+			return rep, nil
+		}
+		return nil, err
+	}
+	for {
+		row, err := sc.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var fe *FileError
+			if errors.As(err, &fe) {
+				rep.DuplicateCheckLimited = sc.KeysLimited()
+				rep.reject(fe.Problem)
+				return rep, nil
+			}
+			return nil, err
+		}
+		rep.Rows++
+		switch {
+		case row.Bad():
+			rep.BadRows++
+			for _, p := range row.Problems {
+				rep.add(p, cfg.MaxReportErrors)
+			}
+		case row.Filtered:
+			rep.Filtered++
+		}
+	}
+	rep.DuplicateCheckLimited = sc.KeysLimited()
+	switch {
+	case rep.Rows == 0:
+		rep.reject(Problem{Code: CodeNoRows, Reason: "the file has no data rows"})
+	case !rep.Policy.Tolerates(rep.Rows, rep.BadRows):
+		rep.Status = StatusRejected
+		rep.Reason = policyReason(rep)
+		rep.CountsByCode[CodeTooManyBad]++
+	}
+	return rep, nil
+}
+
+func policyReason(rep *Report) string {
+	s := fmt.Sprintf("%d of %d rows failed validation", rep.BadRows, rep.Rows)
+	switch {
+	case rep.Policy.Mode != dataset.SkipBadRows:
+		return s + " (the dataset rejects files with any bad row)"
+	case rep.BadRows >= rep.Rows:
+		return s + " (no good rows)"
+	}
+	return s + fmt.Sprintf(" (more than the tolerated %g%%)", rep.Policy.MaxErrorRate*100)
+}
+
+func sizeProblem(size int64, ds *dataset.Dataset) (Problem, bool) {
+	switch {
+	case size < 0:
+	case size > 0 && size < ds.MinSize:
+		return Problem{Code: CodeSize, Reason: fmt.Sprintf("the file has %d bytes, fewer than the minimum %d", size, ds.MinSize)}, true
+	case ds.MaxSize > 0 && size > ds.MaxSize:
+		return Problem{Code: CodeSize, Reason: fmt.Sprintf("the file has %d bytes, more than the maximum %d", size, ds.MaxSize)}, true
+	}
+	return Problem{}, false
+}

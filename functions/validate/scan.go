@@ -1,0 +1,411 @@
+package validate
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"strings"
+
+	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/records"
+)
+
+// Config tunes validation. The zero value means the defaults. Read from the
+// environment only in functions/cmd.
+type Config struct {
+	// Limits bound each record (size, nesting depth, CSV columns).
+	Limits records.Limits
+	// Gzip bounds decompression (ratio, total size).
+	Gzip records.GzipGuard
+	// MaxReportErrors caps the problems listed in a report. Default: 100.
+	MaxReportErrors int
+	// MaxKeys caps the keys remembered for duplicate detection. Default:
+	// 1,048,576 (16 MiB).
+	MaxKeys int
+	// ReportBucket is where reports are written. Default: the source
+	// object's bucket.
+	ReportBucket string
+}
+
+// Defaults of Config.
+const (
+	DefaultMaxReportErrors = 100
+	DefaultMaxKeys         = 1 << 20
+)
+
+func (c Config) withDefaults() Config {
+	if c.MaxReportErrors <= 0 {
+		c.MaxReportErrors = DefaultMaxReportErrors
+	}
+	if c.MaxKeys <= 0 {
+		c.MaxKeys = DefaultMaxKeys
+	}
+	return c
+}
+
+// Codes of problems found by the scanner itself (others come from
+// records.Code* and dataset.Code*).
+const (
+	CodeEmpty          = "empty_file"
+	CodeSuffix         = "suffix_mismatch"
+	CodeSize           = "size_out_of_bounds"
+	CodeFormatMismatch = "format_mismatch"
+	CodeMissingColumn  = "missing_column"
+	CodeDuplicateKey   = "duplicate_key"
+	CodeNoRows         = "no_rows"
+	CodeTooManyBad     = "too_many_bad_rows"
+	CodeRead           = "read_error"
+)
+
+// Problem is one finding, located by line and row (0 when the problem
+// concerns the whole file) and, when it concerns one value, by field.
+type Problem struct {
+	Line   int64  `json:"line,omitempty"`
+	Row    int64  `json:"row,omitempty"`
+	Field  string `json:"field,omitempty"`
+	Column string `json:"column,omitempty"`
+	Value  string `json:"value,omitempty"`
+	Code   string `json:"code"`
+	Reason string `json:"reason"`
+}
+
+// FileError rejects a whole file.
+type FileError struct {
+	Problem
+}
+
+func (e *FileError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Reason)
+	}
+	return e.Reason
+}
+
+// ReadError is a failure to read the underlying stream (not a problem of
+// the file's content): the network, S3. Callers treat it as transient.
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return "reading the object: " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// Row is one scanned record.
+type Row struct {
+	// Line and Row locate the record in the file.
+	Line, Row int64
+	// Record is the staged record (normalised fields, pk, sk, TTL, _line)
+	// when the row is good and kept.
+	Record map[string]any
+	// Problems lists what is wrong with a bad row (nil for a good one).
+	Problems []Problem
+	// Filtered reports a good row dropped by the dataset's filters.
+	Filtered bool
+}
+
+// Bad reports whether the row failed validation.
+func (r Row) Bad() bool { return len(r.Problems) > 0 }
+
+// Scanner reads a file of a dataset row by row, normalising, filtering,
+// keying and checking each. It is the single definition of a bad row.
+type Scanner struct {
+	ds      *dataset.Dataset
+	rd      records.Reader
+	keys    *keySet
+	started bool
+	err     error
+}
+
+// NewScanner returns a scanner of the object named name (for the suffix
+// and gzip checks) with content r. It sniffs the content and fails with a
+// *FileError when it is empty or plainly not the dataset's format.
+func NewScanner(r io.Reader, name string, ds *dataset.Dataset, cfg Config) (*Scanner, error) {
+	cfg = cfg.withDefaults()
+	if !ds.HasSuffix(name) {
+		return nil, &FileError{Problem{Code: CodeSuffix, Reason: fmt.Sprintf("file name %q does not end with %s", baseName(name), strings.Join(ds.FileSuffixes(), " or "))}}
+	}
+	src := &readErrReader{r: r}
+	br := bufio.NewReaderSize(src, 64<<10)
+	head, err := br.Peek(2)
+	if len(head) == 0 {
+		if src.err != nil {
+			return nil, &ReadError{src.err}
+		}
+		return nil, &FileError{Problem{Code: CodeEmpty, Reason: "the file is empty"}}
+	}
+	_ = err
+	isGzip := bytes.Equal(head, []byte{0x1f, 0x8b})
+	named := ds.Format.Gzip || strings.HasSuffix(strings.ToLower(name), ".gz")
+	var in io.Reader = br
+	switch {
+	case isGzip && !named:
+		return nil, &FileError{Problem{Line: 1, Code: CodeFormatMismatch, Reason: "the file is gzip-compressed but its name does not end with .gz"}}
+	case !isGzip && named:
+		return nil, &FileError{Problem{Line: 1, Code: CodeFormatMismatch, Reason: "the file name ends with .gz but the content is not gzip"}}
+	case isGzip:
+		zr, err := records.NewGzip(br, cfg.Gzip)
+		if err != nil {
+			return nil, fileErr(err)
+		}
+		zb := bufio.NewReaderSize(zr, 64<<10)
+		in = zb
+		br = zb
+	}
+	head, _ = br.Peek(512)
+	if len(head) == 0 {
+		if src.err != nil {
+			return nil, &ReadError{src.err}
+		}
+		var fe *records.FormatError
+		if _, err := br.Peek(1); errors.As(err, &fe) {
+			return nil, fileErr(err)
+		}
+		return nil, &FileError{Problem{Code: CodeEmpty, Reason: "the file is empty"}}
+	}
+	if msg := sniff(head, ds.Format.Kind); msg != "" {
+		return nil, &FileError{Problem{Line: 1, Code: CodeFormatMismatch, Reason: msg}}
+	}
+	f := ds.Format
+	f.Gzip = false
+	rd, err := records.Open(in, f, records.Options{Limits: cfg.Limits})
+	if err != nil {
+		return nil, fileErr(err)
+	}
+	return &Scanner{ds: ds, rd: rd, keys: newKeySet(cfg.MaxKeys)}, nil
+}
+
+// readErrReader remembers the error of the underlying stream, to tell a
+// failing S3 read from a bad file.
+type readErrReader struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErrReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		r.err = err
+	}
+	return n, err
+}
+
+func baseName(key string) string {
+	if i := strings.LastIndexByte(key, '/'); i >= 0 {
+		return key[i+1:]
+	}
+	return key
+}
+
+// sniff says what is wrong when the first bytes plainly belong to another
+// format.
+func sniff(head []byte, kind dataset.Kind) string {
+	t := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\uFEFF")), " \t\r\n")
+	if len(t) == 0 {
+		return ""
+	}
+	looks := ""
+	switch {
+	case t[0] == '<':
+		looks = "XML"
+	case t[0] == '[':
+		looks = "a JSON array"
+	case t[0] == '{':
+		looks = "JSON"
+	}
+	switch kind {
+	case dataset.CSV:
+		if looks != "" {
+			return fmt.Sprintf("expected CSV, the content looks like %s", looks)
+		}
+	case dataset.JSON:
+		if t[0] != '[' {
+			return "expected a JSON array, the content does not start with '['"
+		}
+	case dataset.JSONL:
+		if t[0] != '{' {
+			return "expected JSON Lines, the content does not start with '{'"
+		}
+	case dataset.XML:
+		if t[0] != '<' {
+			return "expected XML, the content does not start with '<'"
+		}
+	}
+	return ""
+}
+
+func fileErr(err error) error {
+	var fe *records.FormatError
+	if errors.As(err, &fe) {
+		return &FileError{Problem{Line: fe.Line, Code: fe.Code, Reason: fe.Msg}}
+	}
+	return &ReadError{err}
+}
+
+// KeysLimited reports whether the duplicate-key check reached its cap.
+func (s *Scanner) KeysLimited() bool { return s.keys.full }
+
+// Next returns the next row, io.EOF at the end, a *FileError when the file
+// must be rejected, or a *ReadError when the stream failed.
+func (s *Scanner) Next() (Row, error) {
+	if s.err != nil {
+		return Row{}, s.err
+	}
+	if !s.started {
+		s.started = true
+		if h, ok := s.rd.(interface{ Header() ([]string, error) }); ok {
+			if err := s.checkHeader(h); err != nil {
+				s.err = err
+				return Row{}, err
+			}
+		}
+	}
+	rec, err := s.rd.Next()
+	var re *records.RowError
+	switch {
+	case errors.Is(err, io.EOF):
+		s.err = io.EOF
+		return Row{}, io.EOF
+	case errors.As(err, &re):
+		return Row{Line: re.Line, Row: re.Row, Problems: []Problem{{Line: re.Line, Row: re.Row, Value: re.Excerpt, Code: re.Code, Reason: re.Msg}}}, nil
+	case err != nil:
+		s.err = s.classify(err)
+		return Row{}, s.err
+	}
+	row := Row{Line: rec.Line, Row: rec.Row}
+	norm, ferrs := s.ds.Normalize(rec.Values)
+	for _, fe := range ferrs {
+		row.Problems = append(row.Problems, Problem{Line: rec.Line, Row: rec.Row, Field: fe.Field, Column: fe.Column, Value: fe.Value, Code: fe.Code, Reason: fe.Reason})
+	}
+	if row.Bad() {
+		return row, nil
+	}
+	keep, err := s.ds.Keep(norm)
+	if err != nil {
+		row.Problems = append(row.Problems, s.problem(rec, err))
+		return row, nil
+	}
+	if !keep {
+		row.Filtered = true
+		return row, nil
+	}
+	staged, err := s.ds.Stage(norm, rec.Line)
+	if err != nil {
+		row.Problems = append(row.Problems, s.problem(rec, err))
+		return row, nil
+	}
+	pk, sk := staged[dataset.AttrPK].(string), staged[dataset.AttrSK].(string)
+	if s.keys.seen(pk, sk) {
+		row.Problems = append(row.Problems, Problem{Line: rec.Line, Row: rec.Row, Field: dataset.AttrPK, Value: dataset.Excerpt(pk+" / "+sk, 64), Code: CodeDuplicateKey, Reason: "an earlier row of the file has the same key"})
+		return row, nil
+	}
+	row.Record = staged
+	return row, nil
+}
+
+func (s *Scanner) problem(rec records.Record, err error) Problem {
+	var fe dataset.FieldError
+	if errors.As(err, &fe) {
+		return Problem{Line: rec.Line, Row: rec.Row, Field: fe.Field, Value: fe.Value, Code: fe.Code, Reason: fe.Reason}
+	}
+	return Problem{Line: rec.Line, Row: rec.Row, Code: dataset.CodeKey, Reason: err.Error()}
+}
+
+func (s *Scanner) classify(err error) error {
+	var fe *records.FormatError
+	if errors.As(err, &fe) {
+		return &FileError{Problem{Line: fe.Line, Code: fe.Code, Reason: fe.Msg}}
+	}
+	return &ReadError{err}
+}
+
+func (s *Scanner) checkHeader(h interface{ Header() ([]string, error) }) error {
+	cols, err := h.Header()
+	if errors.Is(err, io.EOF) {
+		return &FileError{Problem{Code: CodeEmpty, Reason: "the file is empty"}}
+	}
+	if err != nil {
+		return s.classify(err)
+	}
+	have := map[string]bool{}
+	for _, c := range cols {
+		have[c] = true
+	}
+	var missing []string
+	for _, c := range s.ds.RequiredColumns() {
+		if !have[c] {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		return &FileError{Problem{Line: 1, Field: missing[0], Code: CodeMissingColumn, Reason: fmt.Sprintf("the header lacks required column(s) %s", strings.Join(missing, ", "))}}
+	}
+	return nil
+}
+
+// keySet is a bounded open-addressing set of 64-bit key hashes.
+type keySet struct {
+	seed  maphash.Seed
+	slots []uint64 // 0 = empty; a zero hash is stored as 1
+	n     int
+	max   int
+	full  bool
+}
+
+func newKeySet(max int) *keySet {
+	n := 16
+	for n < 1024 && n < 2*max {
+		n *= 2
+	}
+	return &keySet{seed: maphash.MakeSeed(), slots: make([]uint64, n), max: max}
+}
+
+// seen records (pk, sk) and reports whether it was recorded before. Once
+// the set holds max keys, new keys are no longer recorded.
+func (k *keySet) seen(pk, sk string) bool {
+	var h maphash.Hash
+	h.SetSeed(k.seed)
+	h.WriteString(pk)
+	h.WriteByte(0)
+	h.WriteString(sk)
+	v := h.Sum64()
+	if v == 0 {
+		v = 1
+	}
+	mask := uint64(len(k.slots) - 1)
+	for i := v & mask; ; i = (i + 1) & mask {
+		switch k.slots[i] {
+		case v:
+			return true
+		case 0:
+			if k.n >= k.max {
+				k.full = true
+				return false
+			}
+			k.slots[i] = v
+			k.n++
+			if k.n*2 > len(k.slots) {
+				k.grow()
+			}
+			return false
+		}
+	}
+}
+
+func (k *keySet) grow() {
+	old := k.slots
+	k.slots = make([]uint64, len(old)*2)
+	mask := uint64(len(k.slots) - 1)
+	for _, v := range old {
+		if v == 0 {
+			continue
+		}
+		i := v & mask
+		for k.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		k.slots[i] = v
+	}
+}
