@@ -142,7 +142,7 @@ func TestRejections(t *testing.T) {
 		{"xml dtd", "catalog", "incoming/catalog/c.xml", []byte(`<?xml version="1.0"?><!DOCTYPE c [<!ENTITY lol "lol">]><c><product><sku>&lol;</sku></product></c>`), Config{}, records.CodeXMLDTD},
 		{"gzip bomb", "orders", "incoming/orders/o.csv.gz", gz(append([]byte("order_id,customer_id,order_date,sku,quantity,unit_price,currency,status\n"), make([]byte, 4<<20)...)), Config{Gzip: records.GzipGuard{MaxRatio: 50}}, records.CodeGzipRatio},
 		{"too large", "customers", "incoming/customers/c.csv", bytes.Repeat([]byte("x"), 10), Config{}, ""},
-		{"json too deep", "readings", "incoming/readings/r.jsonl", []byte(deep[1 : len(deep)-1] + "\n"), Config{}, CodeTooManyBad},
+		{"json too deep", "readings", "incoming/readings/r.jsonl", []byte(deep[1:len(deep)-1] + "\n"), Config{}, CodeTooManyBad},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
