@@ -209,6 +209,9 @@ func (inv *Invoker) s3Call(ctx context.Context, action string, input any) (any, 
 	var err error
 	switch action {
 	case "copyObject":
+		if src, _ := in["CopySource"].(string); strings.Contains(src, "?versionId=") {
+			return inv.copyVersion(ctx, src, aws.ToString(str("Bucket")), aws.ToString(str("Key")))
+		}
 		var out *s3.CopyObjectOutput
 		out, err = inv.s3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: str("Bucket"), Key: str("Key"), CopySource: str("CopySource")})
 		if err == nil {
@@ -259,6 +262,35 @@ func (inv *Invoker) s3Call(ctx context.Context, action string, input any) (any, 
 		return nil, &engine.TaskError{Name: "S3." + ae.ErrorCode() + "Exception", Cause: ae.ErrorMessage()}
 	}
 	return nil, &engine.TaskError{Name: "S3.SdkClientException", Cause: err.Error()}
+}
+
+// copyVersion copies one object version ("bucket/key?versionId=v"); the
+// embedded S3 server's CopyObject has no version, so it is a streamed get
+// and put.
+func (inv *Invoker) copyVersion(ctx context.Context, src, bucket, key string) (any, error) {
+	path, version, _ := strings.Cut(src, "?versionId=")
+	srcBucket, srcKey, ok := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	if !ok {
+		return nil, &engine.TaskError{Name: "S3.InvalidArgumentException", Cause: "CopySource must be bucket/key: " + src}
+	}
+	get, err := inv.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(srcBucket), Key: aws.String(srcKey), VersionId: aws.String(version)})
+	if err != nil {
+		var ae smithy.APIError
+		if errors.As(err, &ae) {
+			return nil, &engine.TaskError{Name: "S3." + ae.ErrorCode() + "Exception", Cause: ae.ErrorMessage()}
+		}
+		return nil, &engine.TaskError{Name: "S3.SdkClientException", Cause: err.Error()}
+	}
+	defer get.Body.Close()
+	put, err := inv.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: get.Body, ContentLength: get.ContentLength})
+	if err != nil {
+		return nil, &engine.TaskError{Name: "S3.SdkClientException", Cause: err.Error()}
+	}
+	res := map[string]any{"CopyObjectResult": map[string]any{"ETag": aws.ToString(put.ETag)}, "CopySourceVersionId": version}
+	if put.VersionId != nil {
+		res["VersionId"] = *put.VersionId
+	}
+	return res, nil
 }
 
 // Outbox records what the pipeline published (SNS notifications,

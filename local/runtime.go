@@ -1,0 +1,483 @@
+package local
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/engine"
+	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/internal/eventpattern"
+	"github.com/sluicehq/sluice/workflow"
+	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/pipeline"
+)
+
+// Account and region of the local ARNs.
+const (
+	Account = "000000000000"
+	prefix  = "sluice-local"
+)
+
+// DefaultStateDir is where the local runtime keeps its state.
+const DefaultStateDir = ".sluice"
+
+// Config configures Open.
+type Config struct {
+	// StateDir holds the local S3 objects, DynamoDB journal, outbox and
+	// execution records. Default: DefaultStateDir.
+	StateDir string
+	// Stack selects the pipeline options (pipeline.StackOptions).
+	// Default: "dev".
+	Stack string
+	// Datasets is the dataset set. Default: dataset.Builtin().
+	Datasets *dataset.Set
+	// S3Endpoint, when set, uses that S3-compatible server instead of the
+	// embedded one.
+	S3Endpoint string
+	// DynamoDBEndpoint, when set, uses that DynamoDB-compatible server
+	// (e.g. dynalite) instead of the embedded one.
+	DynamoDBEndpoint string
+	// Faults injects failures. Default: none.
+	Faults *Faults
+	// Fast runs Wait states and retry intervals on a virtual clock.
+	Fast bool
+	// Functions builds the in-process Lambda functions from the runtime's
+	// clients. Default: the real Sluice handlers (Functions).
+	Functions func(d Deps) ([]*FunctionSpec, error)
+	// Observe, when set, receives every task attempt as it ends.
+	Observe func(TaskEvent)
+	// ChunkRecords overrides the transformer's records per chunk file
+	// (0 keeps the function's default); small values exercise the
+	// Distributed Map path on small files.
+	ChunkRecords int
+}
+
+// Deps are what the in-process functions are built from.
+type Deps struct {
+	S3       *s3.Client
+	DynamoDB *dynamodb.Client
+	Datasets *dataset.Set
+	// Tables maps the logical table names ("items", "reference",
+	// "ledger") to physical ones.
+	Tables map[string]string
+	// Bucket is the pipeline bucket.
+	Bucket string
+	// ChunkRecords is Config.ChunkRecords.
+	ChunkRecords int
+}
+
+// Runtime is the whole pipeline on one machine.
+type Runtime struct {
+	cfg      Config
+	dir      string
+	objects  *ObjectStore
+	tables   *TableStore
+	servers  []*Server
+	S3       *s3.Client
+	DynamoDB *dynamodb.Client
+	Bucket   string
+	Tables   map[string]string
+	compiled *workflow.Compiled
+	invoker  *Invoker
+	outbox   *Outbox
+	patterns map[string]map[string]any
+	mu       sync.Mutex
+}
+
+// Open starts the local services, creates the bucket (versioned) and tables
+// if needed and compiles the pipeline with local ARNs.
+func Open(ctx context.Context, cfg Config) (*Runtime, error) {
+	if cfg.StateDir == "" {
+		cfg.StateDir = DefaultStateDir
+	}
+	if cfg.Stack == "" {
+		cfg.Stack = "dev"
+	}
+	if cfg.Datasets == nil {
+		cfg.Datasets = dataset.Builtin()
+	}
+	if cfg.Functions == nil {
+		cfg.Functions = Functions
+	}
+	dir, err := filepath.Abs(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "executions"), 0o755); err != nil {
+		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	r := &Runtime{cfg: cfg, dir: dir}
+	ok := false
+	defer func() {
+		if !ok {
+			r.Close()
+		}
+	}()
+	s3URL := cfg.S3Endpoint
+	if s3URL == "" {
+		if r.objects, err = OpenObjectStore(filepath.Join(dir, "s3"), nil); err != nil {
+			return nil, err
+		}
+		srv, err := ServeS3(r.objects)
+		if err != nil {
+			return nil, err
+		}
+		r.servers = append(r.servers, srv)
+		s3URL = srv.URL
+	}
+	ddbURL := cfg.DynamoDBEndpoint
+	if ddbURL == "" {
+		var tf TableFaults
+		if cfg.Faults != nil {
+			tf = cfg.Faults.Table
+		}
+		if r.tables, err = OpenTableStore(filepath.Join(dir, "dynamodb"), tf); err != nil {
+			return nil, err
+		}
+		srv, err := ServeDynamoDB(r.tables)
+		if err != nil {
+			return nil, err
+		}
+		r.servers = append(r.servers, srv)
+		ddbURL = srv.URL
+	}
+	r.S3, r.DynamoDB = NewS3Client(s3URL), NewDynamoDBClient(ddbURL)
+
+	res := workflow.SyntheticResolver(Account, Region, prefix)
+	opts, err := pipeline.StackOptions(cfg.Stack)
+	if err != nil {
+		return nil, err
+	}
+	if r.compiled, err = pipeline.Build(res, opts); err != nil {
+		return nil, fmt.Errorf("compile pipeline: %w", err)
+	}
+	bucketARN, err := res.Resolve(workflow.KindBucket, pipeline.BucketData)
+	if err != nil {
+		return nil, err
+	}
+	r.Bucket = bucketARN[strings.LastIndex(bucketARN, ":")+1:]
+	r.Tables = map[string]string{}
+	for _, logical := range []string{pipeline.TableLedger, string(dataset.TableItems), string(dataset.TableReference)} {
+		arn, err := res.Resolve(workflow.KindTable, logical)
+		if err != nil {
+			return nil, err
+		}
+		r.Tables[logical] = arn[strings.LastIndex(arn, "/")+1:]
+	}
+	if err := r.ensureResources(ctx); err != nil {
+		return nil, err
+	}
+	fns, err := cfg.Functions(Deps{S3: r.S3, DynamoDB: r.DynamoDB, Datasets: cfg.Datasets, Tables: r.Tables, Bucket: r.Bucket, ChunkRecords: cfg.ChunkRecords})
+	if err != nil {
+		return nil, fmt.Errorf("functions: %w", err)
+	}
+	for _, f := range fns {
+		if f.ARN == "" {
+			f.ARN, _ = res.Resolve(workflow.KindFunction, f.Name)
+		}
+		f.Name = functionName(f.ARN)
+	}
+	r.outbox = NewOutbox(filepath.Join(dir, "outbox.jsonl"))
+	r.invoker = NewInvoker(InvokerConfig{Functions: fns, S3: r.S3, DynamoDBEndpoint: ddbURL, Outbox: r.outbox, Faults: cfg.Faults, Observe: cfg.Observe})
+	r.patterns = map[string]map[string]any{}
+	for _, d := range cfg.Datasets.All() {
+		// Round-trip through JSON: the matcher sees what EventBridge sees.
+		b, _ := json.Marshal(eventpattern.ForDataset(r.Bucket, d))
+		var p map[string]any
+		_ = json.Unmarshal(b, &p)
+		r.patterns[d.Name] = p
+	}
+	ok = true
+	return r, nil
+}
+
+// Machine returns the compiled pipeline the runtime executes.
+func (r *Runtime) Machine() *asl.StateMachine { return r.compiled.Machine }
+
+// Outbox returns the notifications and events published so far.
+func (r *Runtime) Outbox() *Outbox { return r.outbox }
+
+// StateDir returns the absolute state directory.
+func (r *Runtime) StateDir() string { return r.dir }
+
+func (r *Runtime) ensureResources(ctx context.Context) error {
+	_, err := r.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(r.Bucket)})
+	if err != nil {
+		if _, err := r.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(r.Bucket)}); err != nil {
+			return fmt.Errorf("create bucket %s: %w", r.Bucket, err)
+		}
+	}
+	if _, err := r.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(r.Bucket),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		return fmt.Errorf("bucket %s versioning: %w", r.Bucket, err)
+	}
+	for logical, name := range r.Tables {
+		if _, err := r.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}); err == nil {
+			continue
+		}
+		in := &dynamodb.CreateTableInput{
+			TableName:            aws.String(name),
+			BillingMode:          ddbtypes.BillingModePayPerRequest,
+			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+			KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash}},
+		}
+		if logical != pipeline.TableLedger {
+			in.AttributeDefinitions = append(in.AttributeDefinitions, ddbtypes.AttributeDefinition{AttributeName: aws.String("sk"), AttributeType: ddbtypes.ScalarAttributeTypeS})
+			in.KeySchema = append(in.KeySchema, ddbtypes.KeySchemaElement{AttributeName: aws.String("sk"), KeyType: ddbtypes.KeyTypeRange})
+		}
+		if _, err := r.DynamoDB.CreateTable(ctx, in); err != nil {
+			return fmt.Errorf("create table %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Close stops the services and flushes the journals.
+func (r *Runtime) Close() error {
+	var errs []error
+	for _, s := range r.servers {
+		errs = append(errs, s.Close())
+	}
+	if r.objects != nil {
+		errs = append(errs, r.objects.Close())
+	}
+	if r.tables != nil {
+		errs = append(errs, r.tables.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Status is how a file's run ended.
+type Status string
+
+// The statuses of a file.
+const (
+	Loaded    Status = "LOADED"
+	Rejected  Status = "REJECTED"
+	Failed    Status = "FAILED"
+	Duplicate Status = "DUPLICATE"
+)
+
+// FileResult is what happened to one file.
+type FileResult struct {
+	Key             string         `json:"key"`
+	Dataset         string         `json:"dataset"`
+	VersionID       string         `json:"versionId,omitempty"`
+	Status          Status         `json:"status"`
+	RecordsIn       int64          `json:"records_in"`
+	RecordsLoaded   int64          `json:"records_loaded"`
+	RecordsRejected int64          `json:"records_rejected"`
+	Report          string         `json:"report,omitempty"`
+	History         string         `json:"history,omitempty"`
+	Error           string         `json:"error,omitempty"`
+	Cause           string         `json:"cause,omitempty"`
+	Execution       string         `json:"execution,omitempty"`
+	Duration        time.Duration  `json:"-"`
+	Output          any            `json:"-"`
+	Result          *engine.Result `json:"-"`
+	// Reused reports that the object was unchanged since the last upload,
+	// so its existing version's event was delivered again.
+	Reused bool `json:"reused,omitempty"`
+}
+
+// Upload puts a local file under the dataset's prefix. When the current
+// version of that key already has the same content, nothing is written and
+// the existing version is returned (reused = true), as S3 would deliver the
+// same object version again on a duplicate event.
+func (r *Runtime) Upload(ctx context.Context, ds, file string) (ev contract.FileEvent, reused bool, err error) {
+	d, err := r.cfg.Datasets.Lookup(ds)
+	if err != nil {
+		return ev, false, err
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return ev, false, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return ev, false, err
+	}
+	if st.IsDir() {
+		return ev, false, fmt.Errorf("%s is a directory", file)
+	}
+	h := md5.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ev, false, err
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	key := d.Prefix + path.Base(filepath.ToSlash(file))
+	ev = contract.FileEvent{Dataset: d.Name, Bucket: r.Bucket, Key: key, Size: st.Size()}
+	if head, err := r.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(r.Bucket), Key: aws.String(key)}); err == nil &&
+		strings.Trim(aws.ToString(head.ETag), `"`) == sum {
+		ev.VersionID, ev.ETag = aws.ToString(head.VersionId), sum
+		return ev, true, nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return ev, false, err
+	}
+	out, err := r.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(r.Bucket), Key: aws.String(key), Body: f, ContentLength: aws.Int64(st.Size())})
+	if err != nil {
+		return ev, false, fmt.Errorf("upload %s: %w", file, err)
+	}
+	ev.VersionID, ev.ETag = aws.ToString(out.VersionId), sum
+	return ev, false, nil
+}
+
+// Route returns the datasets whose EventBridge rule matches an S3 "Object
+// Created" event for ev, as deployed.
+func (r *Runtime) Route(ev contract.FileEvent) ([]string, error) {
+	b, _ := json.Marshal(eventpattern.S3ObjectCreated(newID(), Account, Region, time.Now().UTC().Format(time.RFC3339), ev.Bucket, ev.Key, ev.VersionID, ev.ETag, ev.Size))
+	var event map[string]any
+	_ = json.Unmarshal(b, &event)
+	var out []string
+	for _, d := range r.cfg.Datasets.All() {
+		ok, err := eventpattern.Match(r.patterns[d.Name], event)
+		if err != nil {
+			return nil, fmt.Errorf("rule of dataset %s: %w", d.Name, err)
+		}
+		if ok {
+			out = append(out, d.Name)
+		}
+	}
+	return out, nil
+}
+
+// Execute runs the pipeline for one file event and records its history
+// under the state directory.
+func (r *Runtime) Execute(ctx context.Context, ev contract.FileEvent) (*FileResult, error) {
+	name := fmt.Sprintf("%s-%s", time.Now().UTC().Format("20060102T150405"), contract.RunID(ev.Source())[:8])
+	opts := []engine.Option{
+		engine.WithInvoker(r.invoker),
+		engine.WithObjectStore(&engineStore{s3: r.S3}),
+		engine.WithExecutionName(name),
+		engine.WithStateMachineName(prefix + "-pipeline"),
+		engine.WithAccount(Region, Account),
+	}
+	if r.cfg.Fast {
+		opts = append(opts, engine.WithClock(engine.NewVirtualClock(time.Now())))
+	}
+	eng, err := engine.New(r.compiled.Machine, opts...)
+	if err != nil {
+		return nil, err
+	}
+	var input any
+	b, _ := json.Marshal(ev)
+	_ = json.Unmarshal(b, &input)
+	start := time.Now()
+	res, err := eng.Run(ctx, input)
+	if err != nil {
+		return nil, err
+	}
+	fr := &FileResult{Key: ev.Key, Dataset: ev.Dataset, VersionID: ev.VersionID, Execution: name, Duration: time.Since(start), Output: res.Output, Result: &res}
+	hist := filepath.Join(r.dir, "executions", name+".history.json")
+	if hb, err := json.MarshalIndent(map[string]any{"events": res.History}, "", "  "); err == nil {
+		if err := os.WriteFile(hist, hb, 0o644); err == nil {
+			fr.History = hist
+		}
+	}
+	summarize(fr, &res)
+	if rb, err := json.MarshalIndent(map[string]any{"result": fr, "machine": r.compiled.Machine, "output": res.Output}, "", "  "); err == nil {
+		_ = os.WriteFile(filepath.Join(r.dir, "executions", name+".result.json"), rb, 0o644)
+	}
+	return fr, nil
+}
+
+// summarize fills the status and counts from the execution output.
+func summarize(fr *FileResult, res *engine.Result) {
+	if res.Status != engine.StatusSucceeded {
+		fr.Status, fr.Error, fr.Cause = Failed, res.Error, res.Cause
+		return
+	}
+	out, _ := res.Output.(map[string]any)
+	switch s, _ := out["status"].(string); s {
+	case string(Loaded), string(Rejected), string(Duplicate):
+		fr.Status = Status(s)
+	default:
+		fr.Status, fr.Error, fr.Cause = Failed, "Sluice.UnknownOutcome", fmt.Sprintf("execution output has status %q", s)
+	}
+	fr.RecordsIn = num(out["records"])
+	fr.RecordsLoaded = num(out["loaded"])
+	fr.RecordsRejected = num(out["rejected"])
+	if rep, ok := out["report"].(string); ok {
+		fr.Report = rep
+	} else if reason, ok := out["reason"].(string); ok {
+		// A rejection's reason is the ValidationFailed message, which names
+		// the report as "(report s3://bucket/key)".
+		if m := reportRe.FindStringSubmatch(reason); m != nil {
+			fr.Report = m[1]
+		}
+		fr.Cause = reason
+	}
+}
+
+var reportRe = regexp.MustCompile(`\(report s3://[^/]+/([^)]+)\)`)
+
+func num(v any) int64 {
+	switch n := v.(type) {
+	case json.Number:
+		i, err := n.Int64()
+		if err != nil {
+			f, _ := n.Float64()
+			return int64(f)
+		}
+		return i
+	case float64:
+		return int64(n)
+	case int64:
+		return n
+	case int:
+		return int64(n)
+	}
+	return 0
+}
+
+// engineStore gives the engine's Distributed Map the local bucket.
+type engineStore struct{ s3 *s3.Client }
+
+func (e *engineStore) GetObject(ctx context.Context, bucket, key string) ([]byte, error) {
+	out, err := e.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, err
+	}
+	defer out.Body.Close()
+	return io.ReadAll(out.Body)
+}
+
+func (e *engineStore) ListObjects(ctx context.Context, bucket, prefix string) ([]engine.ObjectInfo, error) {
+	var out []engine.ObjectInfo
+	p := s3.NewListObjectsV2Paginator(e.s3, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page.Contents {
+			out = append(out, engine.ObjectInfo{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size), ETag: aws.ToString(o.ETag), LastModified: aws.ToTime(o.LastModified), StorageClass: string(o.StorageClass)})
+		}
+	}
+	return out, nil
+}
+
+func (e *engineStore) PutObject(ctx context.Context, bucket, key string, body []byte) error {
+	_, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(string(body))})
+	return err
+}

@@ -1,0 +1,220 @@
+package local
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/fnerr"
+)
+
+// fakeFunctions stand in for the real handlers so that this test pins the
+// runtime's wiring (upload, routing, engine, integrations, ledger) on its
+// own: validate rejects files whose name contains "bad", transform stages
+// one record per line in chunks of chunk records, load puts each record.
+func fakeFunctions(chunk int) func(d Deps) ([]*FunctionSpec, error) {
+	return func(d Deps) ([]*FunctionSpec, error) {
+		lines := func(ctx context.Context, bucket, key, version string) ([]string, error) {
+			in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+			if version != "" {
+				in.VersionId = aws.String(version)
+			}
+			out, err := d.S3.GetObject(ctx, in)
+			if err != nil {
+				return nil, &fnerr.Retryable{Op: "s3 GetObject", Err: err}
+			}
+			defer out.Body.Close()
+			var ls []string
+			sc := bufio.NewScanner(out.Body)
+			for sc.Scan() {
+				if sc.Text() != "" {
+					ls = append(ls, sc.Text())
+				}
+			}
+			return ls, sc.Err()
+		}
+		validate := Handler(func(ctx context.Context, ev contract.FileEvent) (contract.ValidateOutput, error) {
+			ls, err := lines(ctx, ev.Bucket, ev.Key, ev.VersionID)
+			if err != nil {
+				return contract.ValidateOutput{}, err
+			}
+			if strings.Contains(ev.Key, "bad") {
+				return contract.ValidateOutput{}, &fnerr.ValidationFailed{Bucket: ev.Bucket, Key: ev.Key, Report: "reports/orders/bad.report.json", Rows: int64(len(ls)) - 1, BadRows: 1, Reason: "row 2: quantity: not an integer"}
+			}
+			return contract.ValidateOutput{Dataset: ev.Dataset, Source: ev.Source(), Format: "csv", Rows: int64(len(ls)) - 1}, nil
+		})
+		transform := Handler(func(ctx context.Context, in contract.TransformInput) (contract.TransformOutput, error) {
+			ls, err := lines(ctx, in.Source.Bucket, in.Source.Key, in.Source.VersionID)
+			if err != nil {
+				return contract.TransformOutput{}, err
+			}
+			out := contract.TransformOutput{Dataset: in.Dataset, Source: in.Source, Manifest: contract.ManifestKey(in.Dataset, in.Source)}
+			var chunks []contract.Chunk
+			rows := ls[1:]
+			for i := 0; i < len(rows); i += chunk {
+				end := min(i+chunk, len(rows))
+				var buf bytes.Buffer
+				for _, r := range rows[i:end] {
+					id := strings.SplitN(r, ",", 2)[0]
+					b, _ := json.Marshal(map[string]string{"pk": "ORDER#" + id, "sk": "ORDER", "row": r})
+					buf.Write(append(b, '\n'))
+				}
+				c := contract.Chunk{Dataset: in.Dataset, Bucket: d.Bucket, Key: contract.ChunkKey(in.Dataset, in.Source, "transformed", len(chunks)), Index: len(chunks), Records: int64(end - i), Source: in.Source}
+				if _, err := d.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(d.Bucket), Key: aws.String(c.Key), Body: bytes.NewReader(buf.Bytes())}); err != nil {
+					return out, err
+				}
+				chunks = append(chunks, c)
+			}
+			mb, _ := json.Marshal(chunks)
+			if _, err := d.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(d.Bucket), Key: aws.String(out.Manifest), Body: bytes.NewReader(mb)}); err != nil {
+				return out, err
+			}
+			out.Records, out.ChunkCount = int64(len(rows)), len(chunks)
+			if len(chunks) > 0 {
+				out.First = chunks[0]
+			}
+			return out, nil
+		})
+		load := Handler(func(ctx context.Context, c contract.Chunk) (contract.LoadOutput, error) {
+			ls, err := lines(ctx, c.Bucket, c.Key, "")
+			if err != nil {
+				return contract.LoadOutput{}, err
+			}
+			for _, l := range ls {
+				var rec map[string]string
+				_ = json.Unmarshal([]byte(l), &rec)
+				item := map[string]ddbtypes.AttributeValue{}
+				for k, v := range rec {
+					item[k] = &ddbtypes.AttributeValueMemberS{Value: v}
+				}
+				if _, err := d.DynamoDB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(d.Tables["items"]), Item: item}); err != nil {
+					return contract.LoadOutput{}, &fnerr.Retryable{Op: "PutItem", Err: err}
+				}
+			}
+			return contract.LoadOutput{Dataset: c.Dataset, Key: c.Key, Written: int64(len(ls))}, nil
+		})
+		enrich := Handler(func(ctx context.Context, c contract.Chunk) (contract.Chunk, error) { return c, nil })
+		return []*FunctionSpec{{Name: "validate", Fn: validate}, {Name: "transform", Fn: transform}, {Name: "load", Fn: load}, {Name: "enrich", Fn: enrich}}, nil
+	}
+}
+
+func writeCSV(t *testing.T, dir, name string, rows int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("order_id,qty\n")
+	for i := 1; i <= rows; i++ {
+		fmt.Fprintf(&b, "%d,%d\n", i, i)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func scanCount(t *testing.T, r *Runtime) int {
+	t.Helper()
+	out, err := r.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(r.Tables["items"])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(out.Items)
+}
+
+func submit(t *testing.T, r *Runtime, file string) *FileResult {
+	t.Helper()
+	ctx := context.Background()
+	ev, _, err := r.Upload(ctx, "orders", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routed, err := r.Route(ev)
+	if err != nil || len(routed) != 1 || routed[0] != "orders" {
+		t.Fatalf("route %s: %v %v", ev.Key, routed, err)
+	}
+	res, err := r.Execute(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestRuntimePaths(t *testing.T) {
+	files := t.TempDir()
+	state := t.TempDir()
+	faults, _ := ParseFaults([]string{"task:LoadChunk@0=Lambda.ServiceException"})
+	r, err := Open(context.Background(), Config{StateDir: state, Functions: fakeFunctions(2), Fast: true, Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := writeCSV(t, files, "small.csv", 1)
+	if res := submit(t, r, small); res.Status != Loaded || res.RecordsLoaded != 1 {
+		t.Fatalf("small file: %+v", res)
+	}
+	if res := submit(t, r, small); res.Status != Duplicate {
+		t.Fatalf("same file again: %+v", res)
+	}
+	big := writeCSV(t, files, "big.csv", 5) // 3 chunks: the Distributed Map path
+	if res := submit(t, r, big); res.Status != Loaded || res.RecordsLoaded != 5 {
+		t.Fatalf("chunked file: %+v (%s: %s)", res, res.Error, res.Cause)
+	}
+	bad := writeCSV(t, files, "bad.csv", 2)
+	res := submit(t, r, bad)
+	if res.Status != Rejected || res.Report != "reports/orders/bad.report.json" {
+		t.Fatalf("bad file: %+v", res)
+	}
+	if n := scanCount(t, r); n != 5 {
+		t.Errorf("items = %d, want 5 (1 overwritten by the chunked file's ORDER#1)", n)
+	}
+	if len(r.Outbox().Entries()) != 1 {
+		t.Errorf("want one rejection notification, got %d", len(r.Outbox().Entries()))
+	}
+	list, err := r.S3.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(r.Bucket), Prefix: aws.String("quarantine/")})
+	if err != nil || len(list.Contents) != 1 {
+		t.Errorf("quarantine holds %d objects (%v), want 1", len(list.Contents), err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// State survives: a new runtime over the same directory sees the items
+	// and the ledger, so the same file is still a duplicate.
+	r, err = Open(context.Background(), Config{StateDir: state, Functions: fakeFunctions(2), Fast: true, Faults: &Faults{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if n := scanCount(t, r); n != 5 {
+		t.Errorf("after reopen: items = %d, want 5", n)
+	}
+	if res := submit(t, r, small); res.Status != Duplicate {
+		t.Errorf("after reopen, same file: %s", res.Status)
+	}
+}
+
+func TestRuntimeFailedFileAlarms(t *testing.T) {
+	faults, _ := ParseFaults([]string{"task:Load=Lambda.ServiceException"})
+	r, err := Open(context.Background(), Config{StateDir: t.TempDir(), Functions: fakeFunctions(10), Fast: true, Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	res := submit(t, r, writeCSV(t, t.TempDir(), "x.csv", 3))
+	if res.Status != Failed || res.Error != "Sluice.FileFailed" {
+		t.Fatalf("want FAILED with Sluice.FileFailed, got %s %s %s", res.Status, res.Error, res.Cause)
+	}
+	if len(r.Outbox().Entries()) != 1 {
+		t.Errorf("a failed file must notify: %d notifications", len(r.Outbox().Entries()))
+	}
+}
