@@ -218,3 +218,26 @@ func TestRuntimeFailedFileAlarms(t *testing.T) {
 		t.Errorf("a failed file must notify: %d notifications", len(r.Outbox().Entries()))
 	}
 }
+
+func TestTimelineCountsRetriesAndRecords(t *testing.T) {
+	faults, _ := ParseFaults([]string{"task:Validate@0=Lambda.ServiceException"})
+	r, err := Open(context.Background(), Config{StateDir: t.TempDir(), Functions: fakeFunctions(2), Fast: true, Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	res := submit(t, r, writeCSV(t, t.TempDir(), "five.csv", 5))
+	steps := map[string]Step{}
+	for _, s := range Timeline(res.Result.History) {
+		steps[s.State] = s
+	}
+	if s := steps["Validate"]; s.Retries != 1 || s.Records != 5 || len(s.Errors) != 1 || s.Errors[0] != "Lambda.ServiceException" {
+		t.Errorf("Validate step = %+v", s)
+	}
+	if s := steps["Transform"]; s.Records != 5 {
+		t.Errorf("Transform step = %+v", s)
+	}
+	if s := steps["LoadChunk"]; s.Entries != 3 || s.Records != 5 {
+		t.Errorf("LoadChunk step = %+v (want 3 entries, 5 records)", s)
+	}
+}
