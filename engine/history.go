@@ -11,42 +11,39 @@ type EventType string
 
 // The history event types the engine records.
 const (
-	ExecutionStarted           EventType = "ExecutionStarted"
-	ExecutionSucceeded         EventType = "ExecutionSucceeded"
-	ExecutionFailed            EventType = "ExecutionFailed"
-	ExecutionTimedOut          EventType = "ExecutionTimedOut"
-	ExecutionAborted           EventType = "ExecutionAborted"
-	TaskScheduled              EventType = "TaskScheduled"
-	TaskStarted                EventType = "TaskStarted"
-	TaskSucceeded              EventType = "TaskSucceeded"
-	TaskFailed                 EventType = "TaskFailed"
-	TaskTimedOut               EventType = "TaskTimedOut"
-	LambdaFunctionScheduled    EventType = "LambdaFunctionScheduled"
-	LambdaFunctionStarted      EventType = "LambdaFunctionStarted"
-	LambdaFunctionSucceeded    EventType = "LambdaFunctionSucceeded"
-	LambdaFunctionFailed       EventType = "LambdaFunctionFailed"
-	LambdaFunctionTimedOut     EventType = "LambdaFunctionTimedOut"
-	MapStateStarted            EventType = "MapStateStarted"
-	MapStateSucceeded          EventType = "MapStateSucceeded"
-	MapStateFailed             EventType = "MapStateFailed"
-	MapStateAborted            EventType = "MapStateAborted"
-	MapIterationStarted        EventType = "MapIterationStarted"
-	MapIterationSucceeded      EventType = "MapIterationSucceeded"
-	MapIterationFailed         EventType = "MapIterationFailed"
-	MapIterationAborted        EventType = "MapIterationAborted"
-	MapRunStarted              EventType = "MapRunStarted"
-	MapRunSucceeded            EventType = "MapRunSucceeded"
-	MapRunFailed               EventType = "MapRunFailed"
-	ParallelStateStarted       EventType = "ParallelStateStarted"
-	ParallelStateSucceeded     EventType = "ParallelStateSucceeded"
-	ParallelStateFailed        EventType = "ParallelStateFailed"
-	ParallelStateAborted       EventType = "ParallelStateAborted"
-	WaitStateAborted           EventType = "WaitStateAborted"
-	FailStateEntered           EventType = "FailStateEntered"
-	EvaluationFailed           EventType = "EvaluationFailed"
-	stateEnteredSuffix                   = "StateEntered"
-	stateExitedSuffix                    = "StateExited"
-	historyTruncationThreshold           = 0
+	ExecutionStarted        EventType = "ExecutionStarted"
+	ExecutionSucceeded      EventType = "ExecutionSucceeded"
+	ExecutionFailed         EventType = "ExecutionFailed"
+	ExecutionTimedOut       EventType = "ExecutionTimedOut"
+	ExecutionAborted        EventType = "ExecutionAborted"
+	TaskScheduled           EventType = "TaskScheduled"
+	TaskStarted             EventType = "TaskStarted"
+	TaskSucceeded           EventType = "TaskSucceeded"
+	TaskFailed              EventType = "TaskFailed"
+	TaskTimedOut            EventType = "TaskTimedOut"
+	LambdaFunctionScheduled EventType = "LambdaFunctionScheduled"
+	LambdaFunctionStarted   EventType = "LambdaFunctionStarted"
+	LambdaFunctionSucceeded EventType = "LambdaFunctionSucceeded"
+	LambdaFunctionFailed    EventType = "LambdaFunctionFailed"
+	LambdaFunctionTimedOut  EventType = "LambdaFunctionTimedOut"
+	MapStateStarted         EventType = "MapStateStarted"
+	MapStateSucceeded       EventType = "MapStateSucceeded"
+	MapStateFailed          EventType = "MapStateFailed"
+	MapStateAborted         EventType = "MapStateAborted"
+	MapIterationStarted     EventType = "MapIterationStarted"
+	MapIterationSucceeded   EventType = "MapIterationSucceeded"
+	MapIterationFailed      EventType = "MapIterationFailed"
+	MapIterationAborted     EventType = "MapIterationAborted"
+	MapRunStarted           EventType = "MapRunStarted"
+	MapRunSucceeded         EventType = "MapRunSucceeded"
+	MapRunFailed            EventType = "MapRunFailed"
+	ParallelStateStarted    EventType = "ParallelStateStarted"
+	ParallelStateSucceeded  EventType = "ParallelStateSucceeded"
+	ParallelStateFailed     EventType = "ParallelStateFailed"
+	ParallelStateAborted    EventType = "ParallelStateAborted"
+	WaitStateAborted        EventType = "WaitStateAborted"
+	FailStateEntered        EventType = "FailStateEntered"
+	EvaluationFailed        EventType = "EvaluationFailed"
 )
 
 // Event is one history event, shaped as in GetExecutionHistory's JSON.
@@ -217,7 +214,7 @@ func (h *History) UnmarshalJSON(b []byte) error {
 // its own previous-event id.
 type recorder struct {
 	mu     sync.Mutex
-	events []Event
+	events []*Event
 	limit  int
 	clock  Clock
 	over   bool
@@ -231,7 +228,7 @@ func (r *recorder) add(prev int64, ev Event) (int64, bool) {
 	ev.ID = int64(len(r.events) + 1)
 	ev.PreviousEventID = prev
 	ev.Timestamp = r.clock.Now()
-	r.events = append(r.events, ev)
+	r.events = append(r.events, &ev)
 	if r.limit > 0 && len(r.events) > r.limit {
 		r.over = true
 	}
@@ -241,7 +238,11 @@ func (r *recorder) add(prev int64, ev Event) (int64, bool) {
 func (r *recorder) snapshot() History {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append(History(nil), r.events...)
+	out := make(History, len(r.events))
+	for i, e := range r.events {
+		out[i] = *e
+	}
+	return out
 }
 
 func (r *recorder) exceeded() bool {

@@ -217,13 +217,12 @@ func (t *thread) runState(n *node, input any) (any, string, error) {
 	if err != nil {
 		return nil, "", ev.finish(err)
 	}
-	if lim := t.x.eng.opts.payloadLimit; lim > 0 && n.kind != asl.TypeChoice {
-		if s := compact(out); len(s) > lim {
-			return nil, "", ev.finish(plainErr(asl.StatesDataLimitExceeded,
-				fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", n.name)))
-		}
+	outJSON := compact(out)
+	if lim := t.x.eng.opts.payloadLimit; lim > 0 && n.kind != asl.TypeChoice && len(outJSON) > lim {
+		return nil, "", ev.finish(plainErr(asl.StatesDataLimitExceeded,
+			fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", n.name)))
 	}
-	if _, err := t.event(Event{Type: EventType(string(n.kind) + "StateExited"), StateExitedEventDetails: &StateExitedDetails{Name: n.name, Output: compact(out)}}); err != nil {
+	if _, err := t.event(Event{Type: EventType(string(n.kind) + "StateExited"), StateExitedEventDetails: &StateExitedDetails{Name: n.name, Output: outJSON}}); err != nil {
 		return nil, "", err
 	}
 	return out, next, nil
