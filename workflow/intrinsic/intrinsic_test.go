@@ -463,13 +463,22 @@ func FuzzIntrinsicParse(f *testing.F) {
 		"States.Array($.a[?(@.x == 'a,b)')], $['k, )'])",
 		"States.JsonMerge($.a, $.b, false)",
 		"States.MathRandom(1, 10, 3)",
-		"States.Hash($.x, 'SHA-256')",
+		"States.Hash($.s, 'SHA-256')",
+		"States.ArrayRange($.n, 900, $.n)",
+		"States.ArrayPartition($.arr, $.n)",
+		"States.Format($.tmpl, $v, $$.Execution)",
+		"States.MathAdd($.f, $.neg)",
+		"States.StringToJson($.json)",
 		"States.Format(",
 		"States.Array('unterminated",
 	} {
 		f.Add(s)
 	}
-	env := testEnv{Input: map[string]any{"x": "y", "a": []any{json.Number("1")}}}
+	env := testEnv{
+		Input:   jsonValue(f, input),
+		Context: jsonValue(f, `{"Execution": {"Name": "a-b"}}`),
+		Vars:    map[string]any{"v": jsonValue(f, `[1, "2", {"a": null}]`)},
+	}
 	f.Fuzz(func(t *testing.T, expr string) {
 		if len(expr) > 256 {
 			return
