@@ -426,7 +426,6 @@ func (ev *evaluator) path(n *node, input any, env *frame) (any, error) {
 		if !isTuple {
 			items, _ := itemsOf(result)
 			if len(items) == 0 {
-				result = Undefined
 				break
 			}
 			if step.focus == "" {
@@ -467,7 +466,16 @@ func (ev *evaluator) path(n *node, input any, env *frame) (any, error) {
 
 func (ev *evaluator) step(step *node, items []any, env *frame, last bool) (any, error) {
 	if step.kind == nSort {
-		return ev.sortItems(step, items, env)
+		res, err := ev.sortItems(step, items, env)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range step.stages {
+			if res, err = ev.filter(st.lhs, res, env); err != nil {
+				return nil, err
+			}
+		}
+		return res, nil
 	}
 	results := make([]any, 0, len(items))
 	for _, item := range items {
@@ -550,7 +558,7 @@ func (ev *evaluator) tupleStep(step *node, input []any, tuples []tuple, env *fra
 			tuples[i] = tuple{"@": item}
 		}
 	}
-	var result []tuple
+	result := []tuple{}
 	for _, tb := range tuples {
 		stepEnv := frameFromTuple(env, tb)
 		res, err := ev.eval(step, tb["@"], stepEnv)
@@ -719,8 +727,7 @@ func (ev *evaluator) group(g *node, input any, env *frame) (any, error) {
 	var order []string
 	for _, item := range items {
 		ctx, genv := item, env
-		if reduce {
-			t := item.(tuple)
+		if t, ok := item.(tuple); ok && reduce {
 			ctx = t["@"]
 			genv = frameFromTuple(env, t)
 		}
@@ -755,7 +762,7 @@ func (ev *evaluator) group(g *node, input any, env *frame) (any, error) {
 			merged := tuple{}
 			var ats []any
 			for _, it := range mustItems(e.data) {
-				t := it.(tuple)
+				t, _ := it.(tuple)
 				for k, v := range t {
 					if k == "@" {
 						continue

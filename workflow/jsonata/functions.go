@@ -13,7 +13,6 @@ import (
 	"hash"
 	"math"
 	mrand "math/rand/v2"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,7 +39,13 @@ var builtinFrame = &frame{vars: map[string]any{}}
 
 func def(name, sig string, fn func(c *call, args []any) (any, error)) {
 	s := mustSig(sig)
-	builtinFrame.vars[name] = &Function{name: name, native: &builtin{fn: fn, arity: len(s.params)}, sig: s}
+	arity := 0
+	for _, p := range s.params {
+		if !p.optional {
+			arity++
+		}
+	}
+	builtinFrame.vars[name] = &Function{name: name, native: &builtin{fn: fn, arity: arity}, sig: s}
 }
 
 func arg(args []any, i int) any {
@@ -296,7 +301,14 @@ func init() {
 		}
 		return strconv.FormatInt(int64(roundHalfEven(num(a[0]), 0)), radix), nil
 	})
-	def("base64encode", "s-:s", strFn(func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }))
+	// btoa/atob work on Latin-1 code units
+	def("base64encode", "s-:s", strFn(func(s string) string {
+		b := make([]byte, 0, len(s))
+		for _, r := range s {
+			b = append(b, byte(r))
+		}
+		return base64.StdEncoding.EncodeToString(b)
+	}))
 	def("base64decode", "s-:s", func(c *call, a []any) (any, error) {
 		if isUndef(a[0]) {
 			return Undefined, nil
@@ -305,7 +317,11 @@ func init() {
 		if err != nil {
 			b, _ = base64.RawStdEncoding.DecodeString(strings.TrimRight(str(a[0]), "="))
 		}
-		return string(b), nil
+		rs := make([]rune, len(b))
+		for i, c := range b {
+			rs[i] = rune(c)
+		}
+		return string(rs), nil
 	})
 	def("encodeUrlComponent", "s-:s", strFn(func(s string) string { return uriEncode(s, "-_.!~*'()") }))
 	def("encodeUrl", "s-:s", strFn(func(s string) string { return uriEncode(s, "-_.!~*'();/?:@&=+$,#") }))
@@ -664,7 +680,7 @@ func init() {
 		}
 		e, err := Compile(str(a[0]))
 		if err != nil {
-			return nil, c.err("D3120", "value", err.Error())
+			return nil, c.err("D3120", "value", err.(*Error).Msg)
 		}
 		in := c.input
 		if v := arg(a, 1); !isUndef(v) {
@@ -672,7 +688,11 @@ func init() {
 		}
 		r, err := c.ev.eval(e.root, in, builtinFrame)
 		if err != nil {
-			return nil, c.err("D3121", "value", err.Error())
+			m := err.Error()
+			if ee, ok := err.(*EvalError); ok {
+				m = ee.Msg
+			}
+			return nil, c.err("D3121", "value", m)
 		}
 		return r, nil
 	})
@@ -910,18 +930,45 @@ func urlDecode(name string) func(c *call, a []any) (any, error) {
 			return Undefined, nil
 		}
 		s := str(a[0])
-		var r string
-		var err error
+		keep := ""
 		if name == "decodeUrl" {
-			r, err = url.PathUnescape(strings.ReplaceAll(s, "+", "%2B"))
-		} else {
-			r, err = url.PathUnescape(s)
+			keep = ";/?:@&=+$,#"
 		}
-		if err != nil || !utf8.ValidString(r) {
+		r, ok := percentDecode(s, keep)
+		if !ok {
 			return nil, c.err("D3140", "functionName", name, "value", s)
 		}
 		return r, nil
 	}
+}
+
+// percentDecode is decodeURIComponent (keep == "") or decodeURI (escapes
+// of the characters in keep stay as they are).
+func percentDecode(s, keep string) (string, bool) {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			b = append(b, s[i])
+			continue
+		}
+		if i+2 >= len(s) {
+			return "", false
+		}
+		v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+		if err != nil {
+			return "", false
+		}
+		if v < 0x80 && strings.IndexByte(keep, byte(v)) >= 0 {
+			b = append(b, s[i:i+3]...)
+		} else {
+			b = append(b, byte(v))
+		}
+		i += 2
+	}
+	if !utf8.Valid(b) {
+		return "", false
+	}
+	return string(b), true
 }
 
 func fnReplace(c *call, a []any) (any, error) {

@@ -68,6 +68,12 @@ func (ev *evaluator) binary(n *node, input any, env *frame) (any, error) {
 	}
 	switch n.str {
 	case "+", "-", "*", "/", "%":
+		if err := checkFinite(lhs, n.pos); err != nil {
+			return nil, err
+		}
+		if err := checkFinite(rhs, n.pos); err != nil {
+			return nil, err
+		}
 		if !isUndef(lhs) && !isNumber(lhs) {
 			return nil, evalErr("T2001", n.pos, "token", n.str, "value", lhs)
 		}
@@ -203,6 +209,15 @@ func strictEqual(a, b any) bool {
 		return b == nil
 	}
 	return false
+}
+
+// checkFinite raises D1001 for an infinite operand, as jsonata-js's
+// isNumeric does (NaN is simply not a number there).
+func checkFinite(v any, pos int) error {
+	if f, ok := v.(float64); ok && math.IsInf(f, 0) {
+		return evalErr("D1001", pos, "value", f)
+	}
+	return nil
 }
 
 func isInteger(v any) bool {

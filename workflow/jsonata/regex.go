@@ -80,7 +80,7 @@ func (r *regexValue) matches(s string, limit int) []any {
 		groups := []any{}
 		for g := 1; g < len(m)/2; g++ {
 			if m[2*g] < 0 {
-				groups = append(groups, "")
+				groups = append(groups, nil)
 			} else {
 				groups = append(groups, s[m[2*g]:m[2*g+1]])
 			}

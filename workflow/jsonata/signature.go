@@ -126,6 +126,9 @@ func (p *sigParam) accepts(v any) bool {
 	if sym == 'm' {
 		return true
 	}
+	if p.types == "a" {
+		return true // a lone array parameter wraps any other value
+	}
 	for i := 0; i < len(p.types); i++ {
 		switch p.types[i] {
 		case 'j':
@@ -134,8 +137,6 @@ func (p *sigParam) accepts(v any) bool {
 			}
 		case 'x':
 			return true
-		case 'a':
-			return true // non-arrays are wrapped
 		default:
 			if p.types[i] == sym {
 				return true
@@ -151,16 +152,21 @@ var arrayTypeNames = map[string]string{"a": "arrays", "b": "booleans", "f": "fun
 // value for an omitted '-' parameter, wrapping non-arrays for 'a'
 // parameters and collecting '+' parameters.
 func (sig *signature) validate(name string, args []any, context any, pos int) ([]any, error) {
+	var token any = name
+	if name == "" {
+		token = Undefined
+	}
 	out, ok, bad := sig.match(0, args, 0, context, nil)
 	if !ok {
-		idx := bad + 1
-		if bad < 0 {
-			idx = len(args) + 1
+		return nil, evalErr("T0410", pos, "index", bad+1, "token", token)
+	}
+	for i, v := range out {
+		if _, isCtx := v.(contextMarker); isCtx {
+			if !isUndef(context) && !sig.params[i].accepts(context) {
+				return nil, evalErr("T0411", pos, "index", i+1, "token", token)
+			}
+			out[i] = context
 		}
-		if bad == -2 {
-			return nil, evalErr("T0411", pos, "index", len(out)+1, "token", name)
-		}
-		return nil, evalErr("T0410", pos, "index", idx, "token", name)
 	}
 	for i, p := range sig.params {
 		if i >= len(out) {
@@ -190,8 +196,7 @@ func (sig *signature) validate(name string, args []any, context any, pos int) ([
 
 // match is a small backtracking matcher. It returns the argument list
 // aligned with the parameters; bad is the index of the first argument that
-// could not be matched (-1 when there were too few, -2 for a context value
-// of the wrong type).
+// could not be matched (len(args) when there were too few).
 func (sig *signature) match(pi int, args []any, ai int, context any, acc []any) ([]any, bool, int) {
 	if pi == len(sig.params) {
 		if ai == len(args) {
@@ -201,7 +206,7 @@ func (sig *signature) match(pi int, args []any, ai int, context any, acc []any) 
 	}
 	p := &sig.params[pi]
 	bestBad := ai
-	if ai < len(args) && p.accepts(args[ai]) {
+	if ai < len(args) && p.accepts(args[ai]) && !isCtxMarker(args[ai]) {
 		if p.variadic {
 			// consume as many as accepted, then back off
 			j := ai
@@ -229,18 +234,12 @@ func (sig *signature) match(pi int, args []any, ai int, context any, acc []any) 
 		}
 	}
 	if p.context {
-		if !isUndef(context) && !p.accepts(context) {
-			if ai >= len(args) {
-				return acc, false, -2
-			}
-		} else {
-			out, ok, bad := sig.match(pi+1, args, ai, context, append(cloneArgs(acc), context))
-			if ok {
-				return out, true, 0
-			}
-			if bad > bestBad {
-				bestBad = bad
-			}
+		out, ok, bad := sig.match(pi+1, args, ai, context, append(cloneArgs(acc), contextMarker{}))
+		if ok {
+			return out, true, 0
+		}
+		if bad > bestBad {
+			bestBad = bad
 		}
 	}
 	if p.optional {
@@ -255,6 +254,12 @@ func (sig *signature) match(pi int, args []any, ai int, context any, acc []any) 
 	return acc, false, bestBad
 }
 
+// contextMarker stands for the context value in a matched argument list
+// until its type is checked.
+type contextMarker struct{}
+
 func cloneArgs(a []any) []any {
 	return append(make([]any, 0, len(a)+1), a...)
 }
+
+func isCtxMarker(v any) bool { _, ok := v.(contextMarker); return ok }

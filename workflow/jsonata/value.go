@@ -45,9 +45,6 @@ func (f *Function) arity() int {
 	case f.lambda != nil:
 		return len(f.lambda.params)
 	case f.native != nil:
-		if f.sig != nil {
-			return len(f.sig.params)
-		}
 		return f.native.arity
 	case f.partialOf != nil:
 		n := 0
@@ -514,7 +511,7 @@ func exportNested(v any) (any, error) {
 		return v, nil
 	case float64:
 		if math.IsInf(x, 0) || math.IsNaN(x) {
-			return nil, &EvalError{Code: "D1001", Msg: "Number out of range: " + formatJSNumber(x)}
+			return nil, nil // JSON.stringify writes null
 		}
 		return json.Number(formatJSNumber(x)), nil
 	case map[string]any:
