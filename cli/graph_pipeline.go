@@ -1,8 +1,22 @@
 package cli
 
-import "github.com/sluicehq/sluice/workflow/asl"
+import (
+	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/pipeline"
+)
 
-// pipelineMachine returns the compiled pipeline of a stack.
+// defaultStack is the stack drawn when --stack is not given.
+const defaultStack = "dev"
+
+// pipelineMachine returns the compiled pipeline of a stack, with synthetic
+// ARNs (pipeline.Synthetic). An unknown stack is a usage error.
 func pipelineMachine(stack string) (*asl.StateMachine, error) {
-	return nil, usagef("graph: give a FILE (drawing the compiled pipeline comes with workflow/pipeline)")
+	if stack == "" {
+		stack = defaultStack
+	}
+	c, err := pipeline.Synthetic(stack)
+	if err != nil {
+		return nil, usagef("graph: stack %q: %v", stack, err)
+	}
+	return c.Machine, nil
 }
