@@ -1,6 +1,302 @@
 package cli
 
-// cmdRun is not built yet; see the issue that delivers it.
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sluicehq/sluice/local"
+)
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// runtimeFlags are the flags every command that opens the local runtime
+// takes.
+type runtimeFlags struct {
+	stateDir, stack, s3, ddb string
+	inject                   stringList
+	fast                     bool
+	chunk                    int
+}
+
+func (f *runtimeFlags) register(fs *flag.FlagSet, withFaults bool) {
+	fs.StringVar(&f.stateDir, "state-dir", local.DefaultStateDir, "where local S3 objects, tables and execution records persist")
+	fs.StringVar(&f.stack, "stack", "dev", "pipeline options of this stack (dev or prod)")
+	fs.StringVar(&f.s3, "s3-endpoint", "", "use this S3-compatible endpoint instead of the embedded one")
+	fs.StringVar(&f.ddb, "dynamodb-endpoint", "", "use this DynamoDB-compatible endpoint (e.g. dynalite) instead of the embedded one")
+	if withFaults {
+		fs.Var(&f.inject, "inject", "inject a fault (repeatable): task:STATE[@ATTEMPTS]=ERROR, ddb:unprocessed=RATE, ddb:throttle=RATE, seed=N")
+		fs.BoolVar(&f.fast, "fast", false, "run Wait states and retry intervals on virtual time")
+		fs.IntVar(&f.chunk, "chunk-records", 0, "records per staged chunk (0: the transformer's default); small values force the Distributed Map path")
+	}
+}
+
+func (f *runtimeFlags) config() (local.Config, error) {
+	faults, err := local.ParseFaults(f.inject)
+	if err != nil {
+		return local.Config{}, usagef("%v", err)
+	}
+	return local.Config{StateDir: f.stateDir, Stack: f.stack, S3Endpoint: f.s3, DynamoDBEndpoint: f.ddb, Faults: faults, Fast: f.fast, ChunkRecords: f.chunk}, nil
+}
+
+// cmdRun uploads files, routes their events and runs the pipeline on each,
+// printing a timeline and a summary (or JSON).
 func (c *cli) cmdRun(args []string) error {
-	return fail(ExitUsage, "run: not implemented yet")
+	fs := c.flags("run", "--dataset NAME [flags] FILE...")
+	ds := fs.String("dataset", "", "the dataset the files belong to (required)")
+	asJSON := fs.Bool("json", false, "print a machine-readable summary")
+	var rf runtimeFlags
+	rf.register(fs, true)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *ds == "" || fs.NArg() == 0 {
+		fs.Usage()
+		return usagef("want --dataset and at least one file")
+	}
+	cfg, err := rf.config()
+	if err != nil {
+		return err
+	}
+	for _, f := range fs.Args() {
+		if st, err := os.Stat(f); err != nil {
+			return usagef("%v", err)
+		} else if st.IsDir() {
+			return usagef("%s is a directory", f)
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	prog := newProgress(c.stdout, !*asJSON && isTerminal(c.stdout))
+	cfg.Observe = prog.observe
+	rt, err := local.Open(ctx, cfg)
+	if err != nil {
+		return fail(ExitFailure, err.Error())
+	}
+	defer rt.Close()
+	if _, err := rt.Datasets().Lookup(*ds); err != nil {
+		return usagef("%v (known: %s)", err, strings.Join(rt.Datasets().Names(), ", "))
+	}
+	if !*asJSON {
+		where := "embedded S3 and DynamoDB"
+		if cfg.S3Endpoint != "" || cfg.DynamoDBEndpoint != "" {
+			where = "external endpoints"
+		}
+		fmt.Fprintf(c.stdout, "sluice run: dataset %s, state %s (%s)\n", *ds, relPath(rt.StateDir()), where)
+	}
+	var results []*local.FileResult
+	for _, file := range fs.Args() {
+		prog.start(file)
+		res := runFile(ctx, rt, *ds, file)
+		prog.done()
+		results = append(results, res)
+		if !*asJSON {
+			printFile(c.stdout, res)
+		}
+	}
+	failed := 0
+	for _, r := range results {
+		if r.Status == local.Failed {
+			failed++
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(map[string]any{"files": results}); err != nil {
+			return err
+		}
+	} else {
+		printSummary(c.stdout, results, *ds, rf.stateDir)
+	}
+	if failed > 0 {
+		return fail(ExitFailure, "")
+	}
+	return nil
+}
+
+// runFile uploads, routes and executes one file; every outcome, including
+// an upload or routing failure, is a FileResult.
+func runFile(ctx context.Context, rt *local.Runtime, ds, file string) *local.FileResult {
+	key := filepath.Base(file)
+	ev, reused, err := rt.Upload(ctx, ds, file)
+	if err != nil {
+		return &local.FileResult{Key: key, Dataset: ds, Status: local.Failed, Error: "Sluice.UploadFailed", Cause: err.Error()}
+	}
+	routed, err := rt.Route(ev)
+	if err != nil {
+		return &local.FileResult{Key: ev.Key, Dataset: ds, Status: local.Failed, Error: "Sluice.RoutingFailed", Cause: err.Error()}
+	}
+	if !contains(routed, ds) {
+		d, _ := rt.Datasets().Lookup(ds)
+		return &local.FileResult{Key: ev.Key, Dataset: ds, VersionID: ev.VersionID, Status: local.Failed, Error: "Sluice.NotRouted",
+			Cause: fmt.Sprintf("no EventBridge rule of dataset %s matches s3://%s/%s (%d bytes): it accepts keys under %s ending in %s, %s",
+				ds, ev.Bucket, ev.Key, ev.Size, d.Prefix, strings.Join(d.FileSuffixes(), " or "), sizeRange(d.MinSize, d.MaxSize))}
+	}
+	res, err := rt.Execute(ctx, ev)
+	if err != nil {
+		return &local.FileResult{Key: ev.Key, Dataset: ds, VersionID: ev.VersionID, Status: local.Failed, Error: "Sluice.ExecutionError", Cause: err.Error()}
+	}
+	res.Reused = reused
+	return res
+}
+
+func sizeRange(min, max int64) string {
+	if min < 1 {
+		min = 1
+	}
+	if max <= 0 {
+		return fmt.Sprintf("at least %d bytes", min)
+	}
+	return fmt.Sprintf("%d to %d bytes", min, max)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func relPath(p string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if r, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(r, "..") {
+			return r
+		}
+	}
+	return p
+}
+
+// printFile prints one file's timeline and outcome.
+func printFile(w io.Writer, r *local.FileResult) {
+	fmt.Fprintf(w, "\n%s", r.Key)
+	if r.VersionID != "" {
+		fmt.Fprintf(w, " (version %s", r.VersionID)
+		if r.Reused {
+			fmt.Fprint(w, ", unchanged: the same version delivered again")
+		}
+		fmt.Fprint(w, ")")
+	}
+	fmt.Fprintln(w)
+	if r.Result != nil {
+		for _, s := range local.Timeline(r.Result.History) {
+			line := fmt.Sprintf("  %-16s %-8s %9s", s.State, s.Type, s.Duration.Round(time.Millisecond))
+			if s.Entries > 1 {
+				line += fmt.Sprintf("  ×%d", s.Entries)
+			}
+			if s.Records >= 0 {
+				line += fmt.Sprintf("  %d records", s.Records)
+			}
+			if s.Retries > 0 {
+				line += fmt.Sprintf("  %d failed attempt(s): %s", s.Retries, strings.Join(s.Errors, ", "))
+			}
+			fmt.Fprintln(w, strings.TrimRight(line, " "))
+		}
+	}
+	switch r.Status {
+	case local.Loaded:
+		fmt.Fprintf(w, "  → LOADED: %d records in, %d loaded, %d rejected (%s)\n", r.RecordsIn, r.RecordsLoaded, r.RecordsRejected, r.Duration.Round(time.Millisecond))
+	case local.Duplicate:
+		fmt.Fprintf(w, "  → DUPLICATE: this object version was already processed; nothing written\n")
+	case local.Rejected:
+		fmt.Fprintf(w, "  → REJECTED: %s\n", r.Cause)
+		if r.Report != "" {
+			fmt.Fprintf(w, "    report: %s (in the local bucket; sluice report shows it)\n", r.Report)
+		}
+	default:
+		fmt.Fprintf(w, "  → FAILED: %s: %s\n", r.Error, r.Cause)
+	}
+	if r.History != "" {
+		fmt.Fprintf(w, "    history: %s\n", relPath(r.History))
+	}
+}
+
+func printSummary(w io.Writer, results []*local.FileResult, ds, stateDir string) {
+	counts := map[local.Status]int{}
+	for _, r := range results {
+		counts[r.Status]++
+	}
+	var parts []string
+	for _, s := range []local.Status{local.Loaded, local.Rejected, local.Duplicate, local.Failed} {
+		if counts[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+		}
+	}
+	fmt.Fprintf(w, "\n%d file(s): %s\n", len(results), strings.Join(parts, ", "))
+	flag := ""
+	if stateDir != local.DefaultStateDir {
+		flag = " --state-dir " + stateDir
+	}
+	fmt.Fprintf(w, "items:  sluice table scan --dataset %s%s\nreport: sluice report%s\n", ds, flag, flag)
+}
+
+// progress shows the running state on a terminal; elsewhere it is silent.
+type progress struct {
+	w       io.Writer
+	on      bool
+	mu      sync.Mutex
+	file    string
+	started time.Time
+	last    string
+}
+
+func newProgress(w io.Writer, on bool) *progress { return &progress{w: w, on: on} }
+
+func (p *progress) start(file string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.file, p.started = file, time.Now()
+}
+
+func (p *progress) observe(e local.TaskEvent) {
+	if !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	status := "ok"
+	if e.Err != nil {
+		status = "failed: " + e.Err.Error()
+		if len(status) > 60 {
+			status = status[:60] + "…"
+		}
+	}
+	p.last = fmt.Sprintf("\r\033[K%s: %s %s (%s elapsed)", filepath.Base(p.file), e.State, status, time.Since(p.started).Round(100*time.Millisecond))
+	fmt.Fprint(p.w, p.last)
+}
+
+func (p *progress) done() {
+	if !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.last != "" {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.last = ""
+	}
+}
+
+// isTerminal reports whether w is a character device.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

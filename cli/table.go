@@ -1,6 +1,44 @@
 package cli
 
-// cmdTable is not built yet; see the issue that delivers it.
+import (
+	"context"
+
+	"github.com/sluicehq/sluice/local"
+)
+
+// cmdTable inspects the local tables: `sluice table scan --dataset NAME`
+// prints a dataset's loaded items as JSON Lines, sorted by key.
 func (c *cli) cmdTable(args []string) error {
-	return fail(ExitUsage, "table: not implemented yet")
+	if len(args) == 0 || args[0] != "scan" {
+		return usagef("usage: sluice table scan --dataset NAME [--state-dir DIR]")
+	}
+	fs := c.flags("table scan", "--dataset NAME [--state-dir DIR]")
+	ds := fs.String("dataset", "", "the dataset whose items to print (required)")
+	var rf runtimeFlags
+	rf.register(fs, false)
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if *ds == "" || fs.NArg() != 0 {
+		fs.Usage()
+		return usagef("want --dataset and no arguments")
+	}
+	cfg, err := rf.config()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	rt, err := local.Open(ctx, cfg)
+	if err != nil {
+		return fail(ExitFailure, err.Error())
+	}
+	defer rt.Close()
+	if _, err := rt.Datasets().Lookup(*ds); err != nil {
+		return usagef("%v", err)
+	}
+	items, err := rt.Items(ctx, *ds)
+	if err != nil {
+		return fail(ExitFailure, err.Error())
+	}
+	return local.WriteJSONLines(c.stdout, items)
 }

@@ -481,3 +481,6 @@ func (e *engineStore) PutObject(ctx context.Context, bucket, key string, body []
 	_, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(string(body))})
 	return err
 }
+
+// Datasets returns the runtime's dataset set.
+func (r *Runtime) Datasets() *dataset.Set { return r.cfg.Datasets }

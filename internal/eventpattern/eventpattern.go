@@ -53,10 +53,7 @@ func ForDataset(bucket string, d *dataset.Dataset) map[string]any {
 // suffixes lists d's suffixes in lower and upper case (EventBridge wildcards
 // are case-sensitive; the validator compares without regard to case).
 func suffixes(d *dataset.Dataset) []string {
-	in := d.Suffixes
-	if len(in) == 0 {
-		in = []string{d.Format.Extension()}
-	}
+	in := d.FileSuffixes()
 	seen := map[string]bool{}
 	var out []string
 	for _, s := range in {
