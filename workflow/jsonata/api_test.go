@@ -198,8 +198,8 @@ func TestCancellation(t *testing.T) {
 	start := time.Now()
 	for time.Since(start) < 2*time.Second {
 		if _, err := e.Eval(ctx, nil, nil); err != nil {
-			if diff := cmp.Diff("U1002", errorCode(err)); diff != "" {
-				t.Fatalf("(-want +got):\n%s", diff)
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("got %v, want an error wrapping context.DeadlineExceeded", err)
 			}
 			return
 		}

@@ -135,7 +135,6 @@ var messages = map[string]string{
 	"D3140": "Malformed URL passed to ${{{functionName}}}(): {{value}}",
 	"D3141": "{{{message}}}",
 	"U1001": "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.",
-	"U1002": "Evaluation cancelled: {{{message}}}",
 }
 
 // msg fills a message template. kv alternates placeholder names and values;

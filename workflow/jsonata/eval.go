@@ -2,6 +2,7 @@ package jsonata
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sort"
 	"time"
@@ -65,7 +66,8 @@ func WithNow(ctx context.Context, t time.Time) context.Context {
 // []any, map[string]any; Go ints and float64 are accepted on input too.
 // The result is in the same representation, or Undefined when the
 // expression has no result, or a *Function. Evaluation errors are
-// *EvalError. Eval honours ctx cancellation. Neither input nor vars are
+// *EvalError. Eval honours ctx: when it is cancelled or its deadline
+// passes, the error wraps ctx.Err() (errors.Is(err, context.Canceled)). Neither input nor vars are
 // modified; the result may share structure with them.
 func (e *Expr) Eval(ctx context.Context, input any, vars map[string]any) (result any, err error) {
 	if ctx == nil {
@@ -102,7 +104,7 @@ func (ev *evaluator) tick(pos int) error {
 	ev.steps++
 	if ev.steps&1023 == 0 {
 		if err := ev.ctx.Err(); err != nil {
-			return &EvalError{Code: "U1002", Msg: msg("U1002", "message", err.Error()), Pos: pos}
+			return fmt.Errorf("jsonata: evaluation stopped: %w", err)
 		}
 	}
 	return nil
