@@ -56,6 +56,9 @@ func javaType(v any) string {
 		if _, err := strconv.ParseInt(string(v), 10, 64); err == nil {
 			return "java.lang.Long"
 		}
+		if !strings.ContainsAny(string(v), ".eE") {
+			return "java.math.BigInteger"
+		}
 		return "java.lang.Double"
 	case []any:
 		return "java.util.ArrayList"
@@ -63,6 +66,49 @@ func javaType(v any) string {
 		return "java.util.LinkedHashMap"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// javaString renders a value as Java's toString does for the objects
+// Jackson decodes JSON into: {a=1, b=[x, y]}.
+func javaString(v any) string {
+	var b strings.Builder
+	writeJava(&b, v)
+	return b.String()
+}
+
+func writeJava(b *strings.Builder, v any) {
+	switch v := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		b.WriteString(strconv.FormatBool(v))
+	case string:
+		b.WriteString(v)
+	case json.Number:
+		b.WriteString(string(v))
+	case []any:
+		b.WriteByte('[')
+		for i, e := range v {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeJava(b, e)
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range sortedKeys(v) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(k)
+			b.WriteByte('=')
+			writeJava(b, v[k])
+		}
+		b.WriteByte('}')
+	default:
+		fmt.Fprint(b, v)
+	}
 }
 
 func (p *Path) getDefinite(doc any) (any, error) {
@@ -89,18 +135,23 @@ func (p *Path) getDefinite(doc any) (any, error) {
 			}
 			cur = v
 		case Index:
+			// Jayway's ArrayIndexToken: null and non-arrays throw, an index
+			// out of range just yields nothing ("No results").
+			if cur == nil {
+				return nil, p.notFound(i, "The path "+p.prefix(i-1)+" is null")
+			}
 			a, ok := cur.([]any)
 			if !ok {
 				return nil, p.notFound(i, fmt.Sprintf(
 					"Filter: [%d] can only be applied to arrays. Current context is: %s",
-					s.Indexes[0], javaType(cur)))
+					s.Indexes[0], javaString(cur)))
 			}
 			idx := s.Indexes[0]
 			if idx < 0 {
 				idx += len(a)
 			}
 			if idx < 0 || idx >= len(a) {
-				return nil, p.notFound(i, "Index out of bounds when evaluating path "+p.prefix(i))
+				return nil, p.notFound(len(p.segs)-1, "No results for path: "+p.Canonical())
 			}
 			cur = a[idx]
 		}

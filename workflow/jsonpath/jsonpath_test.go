@@ -299,11 +299,13 @@ func TestGetNotFound(t *testing.T) {
 	}{
 		{"$.nosuch", "No results for path: $['nosuch']", "Invalid path '$.nosuch' : No results for path: $['nosuch']"},
 		{"$.no.such.path", "Missing property in path $['no']", "Invalid path '$.no.such.path' : Missing property in path $['no']"},
-		{"$.items[9]", "Index out of bounds when evaluating path $['items'][9]", ""},
-		{"$.items[-6]", "Index out of bounds when evaluating path $['items'][-6]", ""},
+		{"$.items[9]", "No results for path: $['items'][9]", ""},
+		{"$.items[-6].x", "No results for path: $['items'][-6]['x']", ""},
+		{"$.nul[0]", "The path $['nul'] is null", ""},
+		{"$.store.bicycle[0]", "Filter: [0] can only be applied to arrays. Current context is: {color=red, price=19.95}", ""},
 		{"$.s.x", "Expected to find an object with property ['x'] in path $['s'] but found 'java.lang.String'. This is not a json object according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JacksonJsonProvider'.", ""},
 		{"$.nul.x", "Expected to find an object with property ['x'] in path $['nul'] but found 'null'. This is not a json object according to the JsonProvider: 'com.jayway.jsonpath.spi.json.JacksonJsonProvider'.", ""},
-		{"$.limit[0]", "Filter: [0] can only be applied to arrays. Current context is: java.lang.Integer", ""},
+		{"$.limit[0]", "Filter: [0] can only be applied to arrays. Current context is: 10", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
