@@ -165,7 +165,7 @@ func compact(b *strings.Builder, v any) {
 // writeJSONString writes s as a JSON string, escaping only what JSON
 // requires (Jackson does not escape <, > or &).
 func writeJSONString(b *strings.Builder, s string) {
-	const hex = "0123456789abcdef"
+	const hex = "0123456789ABCDEF" // Jackson writes upper-case hex digits
 	b.WriteByte('"')
 	for _, r := range s {
 		switch r {

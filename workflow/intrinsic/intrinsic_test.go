@@ -208,7 +208,8 @@ const input = `{
  "obj2": {"b": 3, "d": 4},
  "json": "{\"x\": [1, 2.50, -0], \"y\": \"z\"}",
  "tmpl": "v={} w={}",
- "csv": "a,b,,c"
+ "csv": "a,b,,c",
+ "ctl": "a\u001f\n\"ü"
 }`
 
 func TestEval(t *testing.T) {
@@ -239,6 +240,7 @@ func TestEval(t *testing.T) {
 		{"States.JsonToString($.arr)", `"[1,\"a\",null,{\"k\":[1,2]},[3]]"`},
 		{"States.JsonToString($.f)", `"1.5"`},
 		{"States.JsonToString('<&>')", `"\"<&>\""`},
+		{"States.JsonToString($.ctl)", `"\"a\\u001F\\n\\\"ü\""`},
 		{"States.JsonToString(States.StringToJson($.json))", `"{\"x\":[1,2.5,0],\"y\":\"z\"}"`},
 		{"States.Array()", `[]`},
 		{"States.Array($.s, 1, null, $.obj.b)", `["hello", 1, null, {"c": 2}]`},
