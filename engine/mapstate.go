@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -217,19 +216,16 @@ func (t *thread) mapAttempt(ev *evalEnv, input any) (any, error) {
 			return nil, err
 		}
 	}
-	tolerant := hasTolCount || hasTolPct
-	if firstErr != nil && tolerant && failures > 0 {
-		exceeded := (hasTolCount && float64(failures) > tolCount) || (!hasTolCount && hasTolPct && false)
-		if hasTolPct {
-			exceeded = exceeded || float64(failures)*100/float64(len(items)) > tolPct
-			if hasTolCount && float64(failures) <= tolCount {
-				exceeded = false
-			}
+	if firstErr != nil && (hasTolCount || hasTolPct) && failures > 0 {
+		exceeded := (hasTolCount && float64(failures) > tolCount) ||
+			(hasTolPct && float64(failures)*100/float64(len(items)) > tolPct)
+		if hasTolCount && hasTolPct {
+			exceeded = float64(failures) > tolCount && float64(failures)*100/float64(len(items)) > tolPct
 		}
-		if !exceeded {
-			firstErr = nil
-		} else {
+		if exceeded {
 			firstErr = plainErr(asl.StatesExceedToleratedFailure, "The specified tolerated failure threshold was exceeded")
+		} else {
+			firstErr = nil
 		}
 	}
 	if firstErr != nil {
@@ -294,7 +290,6 @@ func (ev *evalEnv) mapItems(m *mapSpec, eff any) ([]any, error) {
 // iterate runs every item; it returns the results in order, the number of
 // failed iterations and the first failure.
 func (t *thread) iterate(ev *evalEnv, m *mapSpec, items []any, eff any, limit int, tolerant bool) ([]any, int, error) {
-	n := ev.n
 	ctx, cancel := context.WithCancel(t.ctx)
 	defer cancel()
 	results := make([]any, len(items))
@@ -341,7 +336,6 @@ func (t *thread) iterate(ev *evalEnv, m *mapSpec, items []any, eff any, limit in
 		}()
 	}
 	wg.Wait()
-	_ = n
 	return results, failures, firstErr
 }
 
@@ -378,4 +372,3 @@ func (t *thread) iteration(ev *evalEnv, m *mapSpec, index int, item, eff any) (a
 	return out, nil
 }
 
-var _ = json.Number("")

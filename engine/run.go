@@ -67,6 +67,18 @@ type evalEnv struct {
 	hasErrorOutput bool
 
 	ctxObj map[string]any
+
+	// assigned are the variables the state assigned, for its exited event.
+	assigned map[string]any
+}
+
+// setVars assigns variables in the thread's scope.
+func (ev *evalEnv) setVars(vars map[string]any) {
+	if len(vars) == 0 {
+		return
+	}
+	ev.t.scope.set(vars)
+	ev.assigned = vars
 }
 
 const timeFormat = "2006-01-02T15:04:05.000Z"
@@ -222,7 +234,15 @@ func (t *thread) runState(n *node, input any) (any, string, error) {
 		return nil, "", ev.finish(plainErr(asl.StatesDataLimitExceeded,
 			fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", n.name)))
 	}
-	if _, err := t.event(Event{Type: EventType(string(n.kind) + "StateExited"), StateExitedEventDetails: &StateExitedDetails{Name: n.name, Output: outJSON}}); err != nil {
+	exited := &StateExitedDetails{Name: n.name, Output: outJSON}
+	if len(ev.assigned) > 0 {
+		exited.AssignedVariables = make(map[string]string, len(ev.assigned))
+		for k, v := range ev.assigned {
+			exited.AssignedVariables[k] = compact(v)
+		}
+		exited.AssignedVariablesDetails = &PayloadDetails{}
+	}
+	if _, err := t.event(Event{Type: EventType(string(n.kind) + "StateExited"), StateExitedEventDetails: exited}); err != nil {
 		return nil, "", err
 	}
 	return out, next, nil
@@ -289,7 +309,7 @@ func (ev *evalEnv) finishJSONPath(input, result any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev.t.scope.set(vars)
+	ev.setVars(vars)
 	return out, nil
 }
 
@@ -306,7 +326,7 @@ func (ev *evalEnv) finishJSONata(output, assign tmpl, def any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev.t.scope.set(vars)
+	ev.setVars(vars)
 	return out, nil
 }
 
@@ -395,7 +415,7 @@ func (t *thread) runChoice(ev *evalEnv, input any) (any, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	t.scope.set(vars)
+	ev.setVars(vars)
 	return out, next, nil
 }
 
@@ -493,7 +513,7 @@ func (t *thread) runWait(ev *evalEnv, input any) (any, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	t.scope.set(vars)
+	ev.setVars(vars)
 	return out, n.transition(), nil
 }
 
@@ -660,7 +680,7 @@ func (t *thread) caught(ev *evalEnv, input any, c *catcher, se *StateError) (any
 	if err != nil {
 		return nil, err
 	}
-	t.scope.set(vars)
+	ev.setVars(vars)
 	return out, nil
 }
 

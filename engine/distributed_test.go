@@ -1,0 +1,147 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/sluicehq/sluice/engine"
+)
+
+// memStore is an in-memory engine.ObjectStore.
+type memStore struct {
+	mu      sync.Mutex
+	objects map[string][]byte // "bucket/key"
+}
+
+func newMemStore(objs map[string]string) *memStore {
+	s := &memStore{objects: map[string][]byte{}}
+	for k, v := range objs {
+		s.objects[k] = []byte(v)
+	}
+	return s
+}
+
+func (s *memStore) GetObject(_ context.Context, bucket, key string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.objects[bucket+"/"+key]
+	if !ok {
+		return nil, fmt.Errorf("NoSuchKey: %s/%s", bucket, key)
+	}
+	return b, nil
+}
+
+func (s *memStore) ListObjects(_ context.Context, bucket, prefix string) ([]engine.ObjectInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []engine.ObjectInfo
+	for k, v := range s.objects {
+		if key, ok := strings.CutPrefix(k, bucket+"/"); ok && strings.HasPrefix(key, prefix) {
+			out = append(out, engine.ObjectInfo{Key: key, Size: int64(len(v)), ETag: `"e"`, LastModified: epoch})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+func (s *memStore) PutObject(_ context.Context, bucket, key string, body []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.objects[bucket+"/"+key] = body
+	return nil
+}
+
+func distributed(reader, extra string) string {
+	return `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":` + reader + extra + `,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`
+}
+
+func TestDistributedMap(t *testing.T) {
+	t.Parallel()
+	store := newMemStore(map[string]string{
+		"b/in/data.csv":   "id,name\n1,a\n2,b\n",
+		"b/in/data.json":  `[{"id":1},{"id":2},{"id":3}]`,
+		"b/in/data.jsonl": "{\"id\":1}\n{\"id\":2}\n",
+		"b/raw/x.csv":     "1;a\n",
+	})
+	tests := []struct {
+		name, def string
+		want      string
+	}{
+		{"csv first row", distributed(`{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW"},"Parameters":{"Bucket":"b","Key":"in/data.csv"}}`, ""),
+			`[{"id":"1","name":"a"},{"id":"2","name":"b"}]`},
+		{"csv given headers", distributed(`{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"GIVEN","CSVHeaders":["n","s"],"CSVDelimiter":"SEMICOLON"},"Parameters":{"Bucket":"b","Key":"raw/x.csv"}}`, ""),
+			`[{"n":"1","s":"a"}]`},
+		{"json max items", distributed(`{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON","MaxItems":2},"Parameters":{"Bucket":"b","Key":"in/data.json"}}`, ""),
+			`[{"id":1},{"id":2}]`},
+		{"jsonl batched", distributed(`{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSONL"},"Parameters":{"Bucket":"b","Key":"in/data.jsonl"}}`, `,"ItemBatcher":{"MaxItemsPerBatch":5,"BatchInput":{"k":1}}`),
+			`[{"BatchInput":{"k":1},"Items":[{"id":1},{"id":2}]}]`},
+		{"listing", distributed(`{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"b","Prefix":"raw/"}}`, `,"ItemSelector":{"key.$":"$$.Map.Item.Value.Key"}`),
+			`[{"key":"raw/x.csv"}]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res := run(t, tt.def, `{}`, engine.WithObjectStore(store))
+			if res.Status != engine.StatusSucceeded {
+				t.Fatalf("%s %s %s", res.Status, res.Error, res.Cause)
+			}
+			if diff := cmp.Diff(mustJSON(t, tt.want), res.Output); diff != "" {
+				t.Errorf("output (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDistributedMapResultWriter(t *testing.T) {
+	t.Parallel()
+	store := newMemStore(map[string]string{"b/in.json": `[1,2]`})
+	def := distributed(`{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"in.json"}}`,
+		`,"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix":"out"}}`)
+	res := run(t, def, `{}`, engine.WithObjectStore(store))
+	if res.Status != engine.StatusSucceeded {
+		t.Fatalf("%s %s %s", res.Status, res.Error, res.Cause)
+	}
+	details := res.Output.(map[string]any)["ResultWriterDetails"].(map[string]any)
+	key := details["Key"].(string)
+	man, err := store.GetObject(context.Background(), "b", key)
+	if err != nil {
+		t.Fatalf("manifest: %v", err)
+	}
+	var m struct {
+		ResultFiles struct {
+			SUCCEEDED []struct{ Key string }
+		}
+	}
+	if err := json.Unmarshal(man, &m); err != nil || len(m.ResultFiles.SUCCEEDED) != 1 {
+		t.Fatalf("manifest %s: %v", man, err)
+	}
+	body, err := store.GetObject(context.Background(), "b", m.ResultFiles.SUCCEEDED[0].Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var results []struct{ Output, Status string }
+	if err := json.Unmarshal(body, &results); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ Output, Status string }{{"1", "SUCCEEDED"}, {"2", "SUCCEEDED"}}
+	if diff := cmp.Diff(want, results); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+}
+
+func TestDistributedMapReaderFailure(t *testing.T) {
+	t.Parallel()
+	def := distributed(`{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"missing.json"}}`, "")
+	res := run(t, def, `{}`, engine.WithObjectStore(newMemStore(nil)), engine.WithClock(engine.NewVirtualClock(time.Unix(0, 0))))
+	if res.Status != engine.StatusFailed || res.Error != "States.ItemReaderFailed" {
+		t.Errorf("got %s %s %s, want FAILED States.ItemReaderFailed", res.Status, res.Error, res.Cause)
+	}
+}
