@@ -371,4 +371,3 @@ func (t *thread) iteration(ev *evalEnv, m *mapSpec, index int, item, eff any) (a
 	}
 	return out, nil
 }
-
