@@ -186,6 +186,10 @@ var stateFields, anyStateField = func() (map[asl.StateType]map[string]bool, map[
 var (
 	machineFields = fieldsOf(reflect.TypeFor[asl.StateMachine]())
 	graphFields   = fieldsOf(reflect.TypeFor[asl.Graph]())
+	retrierFields = fieldsOf(reflect.TypeFor[asl.Retrier]())
+	catcherFields = fieldsOf(reflect.TypeFor[asl.Catcher]())
+	ruleFields    = map[string]bool{"Condition": true, "Variable": true, "And": true, "Or": true, "Not": true,
+		"Next": true, "Output": true, "Assign": true, "Comment": true}
 )
 
 // rawChecker finds the fields that the typed model cannot hold and returns
@@ -273,6 +277,12 @@ func (r *rawChecker) state(path, name string, st object) object {
 			if bo, ok := m.val.(object); ok {
 				m.val = r.graph(fp+".", bo, graphFields)
 			}
+		case "Retry":
+			m.val = r.elements(fp, name, m.val, func(p string, o object) object { return r.known(p, name, o, retrierFields, "retrier") })
+		case "Catch":
+			m.val = r.elements(fp, name, m.val, func(p string, o object) object { return r.known(p, name, o, catcherFields, "catcher") })
+		case "Choices":
+			m.val = r.elements(fp, name, m.val, func(p string, o object) object { return r.rule(p, name, o) })
 		}
 		out = append(out, m)
 	}
@@ -287,4 +297,55 @@ func modelPath(p string) string {
 		p = strings.ReplaceAll(p, "."+embedded, ".")
 	}
 	return p
+}
+
+// elements applies f to each object of an array value.
+func (r *rawChecker) elements(path, state string, v any, f func(string, object) object) any {
+	arr, ok := v.([]any)
+	if !ok {
+		return v
+	}
+	out := make([]any, len(arr))
+	for i, e := range arr {
+		out[i] = e
+		if o, ok := e.(object); ok {
+			out[i] = f(fmt.Sprintf("%s[%d]", path, i), o)
+		}
+	}
+	return out
+}
+
+// known drops and reports the members of o that are not in fields.
+func (r *rawChecker) known(path, state string, o object, fields map[string]bool, what string) object {
+	out := object{}
+	for _, m := range o {
+		if !fields[m.key] {
+			r.errorf(path+"."+m.key, state, CodeSchemaError, "unknown field %q in a %s", m.key, what)
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// rule cleans a Choice rule and its nested rules: unknown fields are
+// reported where they are, not at the state.
+func (r *rawChecker) rule(path, state string, o object) object {
+	out := object{}
+	for _, m := range o {
+		switch {
+		case asl.IsOperator(m.key):
+		case !ruleFields[m.key]:
+			r.errorf(path+"."+m.key, state, CodeSchemaError, "unknown field %q in a Choice rule (not a comparison operator)", m.key)
+			continue
+		case m.key == "And" || m.key == "Or":
+			m.val = r.elements(path+"."+m.key, state, m.val, func(p string, o object) object { return r.rule(p, state, o) })
+		case m.key == "Not":
+			if no, ok := m.val.(object); ok {
+				m.val = r.rule(path+".Not", state, no)
+			}
+		}
+		out = append(out, m)
+	}
+	return out
 }

@@ -233,6 +233,10 @@ func (c *checker) jsonataString(si *stateInfo, p, s string) {
 	}
 	vars, err := compileJSONata(expr)
 	if err != nil {
+		if strings.Contains(expr, "%}") || strings.Contains(expr, "{%") {
+			c.errorf(p, si.name, CodeJSONataNotWrapped, "a string holds one JSONata expression, as {%% expression %%}; to build text from several, concatenate inside one: {%% a & b %%} (%v)", err)
+			return
+		}
 		c.errorf(p, si.name, CodeInvalidJSONata, "%v", err)
 		return
 	}
