@@ -17,7 +17,9 @@
 // error name (States.IntrinsicFailure) and whose Msg is the cause text.
 // Values follow Step Functions, which runs on the JVM: numbers print the way
 // Java prints them (1.5, 1.0E10), States.Format renders objects as
-// {a=1, b=[1, 2]}, and States.MathAdd rounds each argument half up.
+// {a=1, b=[1, 2]}, States.MathAdd rounds each argument half up, and
+// States.ArrayContains and States.ArrayUnique compare values as Java's
+// equals does (an integer never equals a decimal: 1 and 1.0 differ).
 //
 // JSON values are what encoding/json produces with Decoder.UseNumber: nil,
 // bool, json.Number, string, []any and map[string]any. A parsed *Call is

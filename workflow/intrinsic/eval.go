@@ -190,7 +190,7 @@ func apply(ctx Env, c *Call, args []any) (any, error) {
 		return out, nil
 	case "States.ArrayContains":
 		for _, e := range args[0].([]any) {
-			if jsonpath.Equal(e, args[1]) {
+			if javaEqual(e, args[1]) {
 				return true, nil
 			}
 		}
@@ -241,7 +241,7 @@ func apply(ctx Env, c *Call, args []any) (any, error) {
 		for _, e := range args[0].([]any) {
 			dup := false
 			for _, o := range out {
-				if jsonpath.Equal(e, o) {
+				if javaEqual(e, o) {
 					dup = true
 					break
 				}

@@ -195,3 +195,61 @@ func writeJSONString(b *strings.Builder, s string) {
 	}
 	b.WriteByte('"')
 }
+
+// javaEqual is equality as Java's equals sees the values Jackson decodes
+// JSON into (ArrayContains and ArrayUnique use it): an integer (Integer,
+// Long, BigInteger) never equals a decimal (Double), so 1 and 1.0 differ;
+// objects compare regardless of key order.
+func javaEqual(a, b any) bool {
+	switch a := a.(type) {
+	case nil:
+		return b == nil
+	case bool:
+		bb, ok := b.(bool)
+		return ok && a == bb
+	case string:
+		bs, ok := b.(string)
+		return ok && a == bs
+	case json.Number:
+		bn, ok := b.(json.Number)
+		if !ok {
+			return false
+		}
+		ai, bi := !strings.ContainsAny(string(a), ".eE"), !strings.ContainsAny(string(bn), ".eE")
+		if ai != bi {
+			return false
+		}
+		if ai {
+			x, ok1 := new(big.Int).SetString(string(a), 10)
+			y, ok2 := new(big.Int).SetString(string(bn), 10)
+			return ok1 && ok2 && x.Cmp(y) == 0
+		}
+		x, err1 := strconv.ParseFloat(string(a), 64)
+		y, err2 := strconv.ParseFloat(string(bn), 64)
+		return err1 == nil && err2 == nil && x == y
+	case []any:
+		bl, ok := b.([]any)
+		if !ok || len(a) != len(bl) {
+			return false
+		}
+		for i := range a {
+			if !javaEqual(a[i], bl[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		bm, ok := b.(map[string]any)
+		if !ok || len(a) != len(bm) {
+			return false
+		}
+		for k, v := range a {
+			w, ok := bm[k]
+			if !ok || !javaEqual(v, w) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
