@@ -50,6 +50,10 @@ func fakeFunctions(chunk int) func(d Deps) ([]*FunctionSpec, error) {
 				return contract.ValidateOutput{}, err
 			}
 			if strings.Contains(ev.Key, "bad") {
+				rep := `{"status":"rejected","reason":"line 3: quantity: not an integer","rows":2,"badRows":1,"errors":[{"line":3,"row":2,"field":"quantity","value":"x","code":"BadInt","reason":"not an integer"}]}`
+				if _, err := d.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(d.Bucket), Key: aws.String("reports/orders/bad.report.json"), Body: strings.NewReader(rep)}); err != nil {
+					return contract.ValidateOutput{}, err
+				}
 				return contract.ValidateOutput{}, &fnerr.ValidationFailed{Bucket: ev.Bucket, Key: ev.Key, Report: "reports/orders/bad.report.json", Rows: int64(len(ls)) - 1, BadRows: 1, Reason: "row 2: quantity: not an integer"}
 			}
 			return contract.ValidateOutput{Dataset: ev.Dataset, Source: ev.Source(), Format: "csv", Rows: int64(len(ls)) - 1}, nil
@@ -239,5 +243,26 @@ func TestTimelineCountsRetriesAndRecords(t *testing.T) {
 	}
 	if s := steps["LoadChunk"]; s.Entries != 3 || s.Records != 5 {
 		t.Errorf("LoadChunk step = %+v (want 3 entries, 5 records)", s)
+	}
+}
+
+func TestReportOfRejectedFile(t *testing.T) {
+	r, err := Open(context.Background(), Config{StateDir: t.TempDir(), Functions: fakeFunctions(2), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	res := submit(t, r, writeCSV(t, t.TempDir(), "bad.csv", 2))
+	var html bytes.Buffer
+	if err := r.Report(context.Background(), "", &html); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{res.Key, "REJECTED", "quantity", "not an integer", "<svg", "Validate", "Quarantine", "flowchart"} {
+		if !strings.Contains(html.String(), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if err := r.Report(context.Background(), "no-such-execution", &html); err == nil {
+		t.Error("unknown execution: want an error")
 	}
 }
