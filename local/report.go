@@ -187,7 +187,7 @@ func pathSVG(steps []Step, status Status) template.HTML {
 }
 
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"ms": func(d time.Duration) string { return d.Round(time.Millisecond).String() },
+	"ms":    func(d time.Duration) string { return d.Round(time.Millisecond).String() },
 	"lower": func(s Status) string { return strings.ToLower(string(s)) },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
