@@ -1,6 +1,118 @@
 package cli
 
-// cmdDev is not built yet; see the issue that delivers it.
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/sluicehq/sluice/local"
+)
+
+// cmdDev watches a folder: a file dropped into incoming/<dataset>/ runs
+// through the pipeline once it has stopped growing.
 func (c *cli) cmdDev(args []string) error {
-	return fail(ExitUsage, "dev: not implemented yet")
+	fs := c.flags("dev", "[--dir DIR] [flags]")
+	dir := fs.String("dir", ".", "folder holding incoming/<dataset>/ subfolders (created if missing)")
+	settle := fs.Duration("settle", 500*time.Millisecond, "how long a file must stop changing before it runs")
+	once := fs.Bool("once", false, "process the files already present, then exit")
+	var rf runtimeFlags
+	rf.register(fs, true)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := rf.config()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rt, err := local.Open(ctx, cfg)
+	if err != nil {
+		return fail(ExitFailure, err.Error())
+	}
+	defer rt.Close()
+	w := &watcher{c: c, rt: rt, root: filepath.Join(*dir, "incoming"), settle: *settle, seen: map[string]time.Time{}}
+	return w.run(ctx, *once)
+}
+
+type watcher struct {
+	c      *cli
+	rt     *local.Runtime
+	root   string
+	settle time.Duration
+	seen   map[string]time.Time // path -> mod time processed
+	failed bool
+}
+
+func (w *watcher) run(ctx context.Context, once bool) error {
+	for _, name := range w.rt.Datasets().Names() {
+		if err := os.MkdirAll(filepath.Join(w.root, name), 0o755); err != nil {
+			return fail(ExitFailure, err.Error())
+		}
+	}
+	if once {
+		w.scan(ctx)
+		if w.failed {
+			return fail(ExitFailure, "")
+		}
+		return nil
+	}
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fail(ExitFailure, err.Error())
+	}
+	defer fw.Close()
+	for _, name := range w.rt.Datasets().Names() {
+		if err := fw.Add(filepath.Join(w.root, name)); err != nil {
+			return fail(ExitFailure, err.Error())
+		}
+	}
+	fmt.Fprintf(w.c.stdout, "sluice dev: watching %s/<dataset>/ for %s (Ctrl-C to stop)\n", relPath(w.root), strings.Join(w.rt.Datasets().Names(), ", "))
+	w.scan(ctx)
+	tick := time.NewTicker(w.settle)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-fw.Errors:
+			fmt.Fprintf(w.c.stderr, "sluice dev: watch: %v\n", err)
+		case <-fw.Events:
+			// A change; the next tick runs files that have settled.
+		case <-tick.C:
+			w.scan(ctx)
+		}
+	}
+}
+
+// scan runs every file that has not changed for the settle time and was
+// not processed at its current modification time.
+func (w *watcher) scan(ctx context.Context) {
+	for _, ds := range w.rt.Datasets().Names() {
+		entries, err := os.ReadDir(filepath.Join(w.root, ds))
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			path := filepath.Join(w.root, ds, e.Name())
+			info, err := e.Info()
+			if err != nil || time.Since(info.ModTime()) < w.settle || w.seen[path].Equal(info.ModTime()) {
+				continue
+			}
+			w.seen[path] = info.ModTime()
+			res := runFile(ctx, w.rt, ds, path)
+			printFile(w.c.stdout, res)
+			if res.Status == local.Failed {
+				w.failed = true
+			}
+		}
+	}
 }
