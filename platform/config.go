@@ -1,0 +1,385 @@
+package platform
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Capacity modes of the DynamoDB tables (config key capacityMode).
+const (
+	OnDemand    = "on-demand"
+	Provisioned = "provisioned"
+)
+
+// Config is the validated stack configuration. LoadConfig reads it once in
+// main; components receive typed values from it through their Args and
+// never read configuration themselves.
+type Config struct {
+	// Project and Stack name the deployment (tags, physical names).
+	Project, Stack string
+	// Region is aws:region, passed to the explicit AWS provider. Empty: the
+	// provider's own default (AWS_REGION).
+	Region string
+
+	// IncomingIADays, IncomingGlacierDays: incoming files move to
+	// STANDARD_IA, then GLACIER, after this many days.
+	IncomingIADays, IncomingGlacierDays int
+	// StagingExpireDays, ResultsExpireDays, ReportsExpireDays: objects under
+	// staging/, results/ and reports/ expire after this many days.
+	StagingExpireDays, ResultsExpireDays, ReportsExpireDays int
+	// NoncurrentExpireDays: noncurrent object versions expire after this
+	// many days.
+	NoncurrentExpireDays int
+	// ForceDestroy lets `pulumi destroy` empty the bucket.
+	ForceDestroy bool
+
+	// CapacityMode is OnDemand or Provisioned.
+	CapacityMode string
+	// ReadCapacity, WriteCapacity: provisioned minimum units (autoscaling
+	// floor); MaxReadCapacity, MaxWriteCapacity: autoscaling ceiling.
+	ReadCapacity, WriteCapacity, MaxReadCapacity, MaxWriteCapacity int
+	// AutoscalingTarget is the target utilisation in percent.
+	AutoscalingTarget int
+	// PointInTimeRecovery turns on PITR for every table.
+	PointInTimeRecovery bool
+	// Streams turns on DynamoDB streams (NEW_AND_OLD_IMAGES).
+	Streams bool
+	// DeletionProtection protects tables (and the key) from deletion.
+	DeletionProtection bool
+	// TTLAttribute is the TTL attribute of tables no dataset declares a
+	// TTL for.
+	TTLAttribute string
+
+	// MemoryMB, TimeoutSeconds, ReservedConcurrency: Lambda settings of
+	// every function (ReservedConcurrency -1: unreserved).
+	MemoryMB, TimeoutSeconds, ReservedConcurrency int
+	// FunctionLogLevel is the Lambda application log level.
+	FunctionLogLevel string
+	// LogRetentionDays is the retention of every log group.
+	LogRetentionDays int
+
+	// StateMachineType is STANDARD or EXPRESS.
+	StateMachineType string
+	// StateMachineLogLevel is ALL, ERROR, FATAL or OFF.
+	StateMachineLogLevel string
+	// IncludeExecutionData logs state inputs and outputs.
+	IncludeExecutionData bool
+	// MapExecutionType, MapMaxConcurrency and ExecutionTimeoutSeconds
+	// override the pipeline's options for the stack
+	// (pipeline.StackOptions); "" and 0 keep them.
+	MapExecutionType                           string
+	MapMaxConcurrency, ExecutionTimeoutSeconds int
+
+	// EventMaxAgeSeconds, EventRetryAttempts: the EventBridge target's
+	// retry policy.
+	EventMaxAgeSeconds, EventRetryAttempts int
+	// DLQRetentionDays is how long undeliverable events are kept.
+	DLQRetentionDays int
+
+	// AlarmEmail, when set, subscribes an address to the alarm topic.
+	AlarmEmail string
+	// AlarmActions sends alarm state changes to the topic.
+	AlarmActions bool
+	// DurationAlarmPercent: the duration alarm fires when the maximum
+	// duration exceeds this share of the timeout.
+	DurationAlarmPercent int
+
+	// KeyDeletionWindowDays is the KMS key's deletion window.
+	KeyDeletionWindowDays int
+	// VPC runs the functions in private subnets with endpoints.
+	VPC bool
+	// VPCCidr is the VPC's address range.
+	VPCCidr string
+	// AZCount is the number of availability zones (private subnets).
+	AZCount int
+}
+
+// Key describes one configuration key: its name in the project namespace,
+// Pulumi type, default (as Pulumi.yaml writes it) and meaning. Keys is the
+// single list behind LoadConfig, Pulumi.yaml and docs/deploy.md; a test
+// keeps the three in step.
+type Key struct {
+	Name        string
+	Type        string // string, integer or boolean
+	Default     string
+	Description string
+	set         func(c *Config, v string) error
+}
+
+var logRetentions = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+func intKey(name, def, desc string, lo, hi int, field func(*Config) *int) Key {
+	return Key{Name: name, Type: "integer", Default: def, Description: desc, set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not an integer", v)
+		}
+		if n < lo || n > hi {
+			return fmt.Errorf("%d is out of range [%d, %d]", n, lo, hi)
+		}
+		*field(c) = n
+		return nil
+	}}
+}
+
+func boolKey(name, def, desc string, field func(*Config) *bool) Key {
+	return Key{Name: name, Type: "boolean", Default: def, Description: desc, set: func(c *Config, v string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a boolean", v)
+		}
+		*field(c) = b
+		return nil
+	}}
+}
+
+func enumKey(name, def, desc string, values []string, field func(*Config) *string) Key {
+	return Key{Name: name, Type: "string", Default: def, Description: desc + " One of: " + strings.Join(values, ", ") + ".", set: func(c *Config, v string) error {
+		if !slices.Contains(values, v) {
+			return fmt.Errorf("%q is not one of %s", v, strings.Join(values, ", "))
+		}
+		*field(c) = v
+		return nil
+	}}
+}
+
+func stringKey(name, def, desc string, check func(string) error, field func(*Config) *string) Key {
+	return Key{Name: name, Type: "string", Default: def, Description: desc, set: func(c *Config, v string) error {
+		if check != nil {
+			if err := check(v); err != nil {
+				return err
+			}
+		}
+		*field(c) = v
+		return nil
+	}}
+}
+
+// Keys lists every configuration key of the project, in documentation
+// order.
+var Keys = []Key{
+	// storage
+	intKey("incomingIaDays", "30", "Days after which incoming files move to STANDARD_IA (at least 30).", 30, 3650, func(c *Config) *int { return &c.IncomingIADays }),
+	intKey("incomingGlacierDays", "90", "Days after which incoming files move to GLACIER (at least incomingIaDays + 30).", 60, 36500, func(c *Config) *int { return &c.IncomingGlacierDays }),
+	intKey("stagingExpireDays", "7", "Days after which staged chunks under staging/ expire.", 1, 3650, func(c *Config) *int { return &c.StagingExpireDays }),
+	intKey("resultsExpireDays", "30", "Days after which objects under results/ expire.", 1, 3650, func(c *Config) *int { return &c.ResultsExpireDays }),
+	intKey("reportsExpireDays", "90", "Days after which validation reports under reports/ expire.", 1, 36500, func(c *Config) *int { return &c.ReportsExpireDays }),
+	intKey("noncurrentExpireDays", "30", "Days after which noncurrent object versions expire.", 1, 36500, func(c *Config) *int { return &c.NoncurrentExpireDays }),
+	boolKey("forceDestroy", "false", "Let `pulumi destroy` delete a non-empty bucket.", func(c *Config) *bool { return &c.ForceDestroy }),
+	// data
+	enumKey("capacityMode", OnDemand, "DynamoDB capacity mode of every table.", []string{OnDemand, Provisioned}, func(c *Config) *string { return &c.CapacityMode }),
+	intKey("readCapacity", "5", "Provisioned read capacity units per table (autoscaling minimum).", 1, 40000, func(c *Config) *int { return &c.ReadCapacity }),
+	intKey("writeCapacity", "5", "Provisioned write capacity units per table (autoscaling minimum).", 1, 40000, func(c *Config) *int { return &c.WriteCapacity }),
+	intKey("maxReadCapacity", "50", "Autoscaling maximum read capacity units (provisioned mode).", 1, 40000, func(c *Config) *int { return &c.MaxReadCapacity }),
+	intKey("maxWriteCapacity", "50", "Autoscaling maximum write capacity units (provisioned mode).", 1, 40000, func(c *Config) *int { return &c.MaxWriteCapacity }),
+	intKey("autoscalingTarget", "70", "Autoscaling target utilisation in percent (provisioned mode).", 20, 90, func(c *Config) *int { return &c.AutoscalingTarget }),
+	boolKey("pointInTimeRecovery", "true", "Point-in-time recovery on every table.", func(c *Config) *bool { return &c.PointInTimeRecovery }),
+	boolKey("tableStreams", "false", "DynamoDB streams (NEW_AND_OLD_IMAGES) on every table.", func(c *Config) *bool { return &c.Streams }),
+	boolKey("deletionProtection", "false", "Deletion protection on the tables.", func(c *Config) *bool { return &c.DeletionProtection }),
+	stringKey("ttlAttribute", "expires_at", "TTL attribute of tables whose datasets declare none.", checkAttr, func(c *Config) *string { return &c.TTLAttribute }),
+	// compute
+	intKey("memoryMb", "512", "Memory of every function in MB.", 128, 10240, func(c *Config) *int { return &c.MemoryMB }),
+	intKey("timeoutSeconds", "120", "Timeout of every function in seconds.", 1, 900, func(c *Config) *int { return &c.TimeoutSeconds }),
+	intKey("reservedConcurrency", "-1", "Reserved concurrency of every function; -1 leaves it unreserved.", -1, 10000, func(c *Config) *int { return &c.ReservedConcurrency }),
+	enumKey("functionLogLevel", "INFO", "Application log level of the functions (JSON logs).", []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}, func(c *Config) *string { return &c.FunctionLogLevel }),
+	{Name: "logRetentionDays", Type: "integer", Default: "14", Description: "Retention of every log group in days (a CloudWatch Logs retention value).", set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not an integer", v)
+		}
+		if !slices.Contains(logRetentions, n) {
+			return fmt.Errorf("%d is not a CloudWatch Logs retention (%v)", n, logRetentions)
+		}
+		c.LogRetentionDays = n
+		return nil
+	}},
+	// orchestration
+	enumKey("stateMachineType", "STANDARD", "Step Functions workflow type. EXPRESS is refused: the pipeline runs a Distributed Map, which only STANDARD workflows can (see mapExecutionType).", []string{"STANDARD", "EXPRESS"}, func(c *Config) *string { return &c.StateMachineType }),
+	enumKey("stateMachineLogLevel", "ERROR", "Step Functions execution log level.", []string{"ALL", "ERROR", "FATAL", "OFF"}, func(c *Config) *string { return &c.StateMachineLogLevel }),
+	boolKey("includeExecutionData", "false", "Log state inputs and outputs (may contain data).", func(c *Config) *bool { return &c.IncludeExecutionData }),
+	{Name: "mapExecutionType", Type: "string", Default: "", Description: "Type of the Distributed Map's child executions (one per chunk): STANDARD or EXPRESS; empty keeps the pipeline's default for the stack.", set: func(c *Config, v string) error {
+		if v != "" && v != "STANDARD" && v != "EXPRESS" {
+			return fmt.Errorf("%q is not STANDARD, EXPRESS or empty", v)
+		}
+		c.MapExecutionType = v
+		return nil
+	}},
+	intKey("mapMaxConcurrency", "0", "Concurrent chunk executions per file; 0 keeps the pipeline's default for the stack.", 0, 10000, func(c *Config) *int { return &c.MapMaxConcurrency }),
+	intKey("executionTimeoutSeconds", "0", "Bound of one execution in seconds; 0 keeps the pipeline's default for the stack.", 0, 31536000, func(c *Config) *int { return &c.ExecutionTimeoutSeconds }),
+	// events
+	intKey("eventMaxAgeSeconds", "3600", "EventBridge target retry policy: maximum event age in seconds.", 60, 86400, func(c *Config) *int { return &c.EventMaxAgeSeconds }),
+	intKey("eventRetryAttempts", "8", "EventBridge target retry policy: maximum retry attempts.", 0, 185, func(c *Config) *int { return &c.EventRetryAttempts }),
+	intKey("dlqRetentionDays", "14", "Days the dead-letter queue keeps undelivered events.", 1, 14, func(c *Config) *int { return &c.DLQRetentionDays }),
+	// monitoring
+	stringKey("alarmEmail", "", "E-mail address subscribed to the alarm topic; empty for none.", checkEmail, func(c *Config) *string { return &c.AlarmEmail }),
+	boolKey("alarmActions", "true", "Send alarm state changes to the alarm topic.", func(c *Config) *bool { return &c.AlarmActions }),
+	intKey("durationAlarmPercent", "80", "Duration alarm threshold in percent of the function timeout.", 10, 100, func(c *Config) *int { return &c.DurationAlarmPercent }),
+	// security
+	intKey("keyDeletionWindowDays", "30", "Deletion window of the KMS key in days.", 7, 30, func(c *Config) *int { return &c.KeyDeletionWindowDays }),
+	boolKey("vpc", "false", "Run the functions in private subnets of a VPC with endpoints.", func(c *Config) *bool { return &c.VPC }),
+	stringKey("vpcCidr", "10.42.0.0/16", "IPv4 range of the VPC (a /16 to /24 prefix).", checkCIDR, func(c *Config) *string { return &c.VPCCidr }),
+	intKey("azCount", "2", "Availability zones (one private subnet each) when vpc is on.", 1, 6, func(c *Config) *int { return &c.AZCount }),
+}
+
+func checkAttr(v string) error {
+	if v == "" || len(v) > 255 || strings.ContainsAny(v, " .#:") {
+		return fmt.Errorf("%q is not a DynamoDB attribute name", v)
+	}
+	return nil
+}
+
+func checkEmail(v string) error {
+	if v == "" {
+		return nil
+	}
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v {
+		return fmt.Errorf("%q is not an e-mail address", v)
+	}
+	return nil
+}
+
+func checkCIDR(v string) error {
+	p, err := netip.ParsePrefix(v)
+	if err != nil || !p.Addr().Is4() || p.Bits() < 16 || p.Bits() > 24 || p.Masked() != p {
+		return fmt.Errorf("%q is not an IPv4 network prefix between /16 and /24", v)
+	}
+	return nil
+}
+
+// Getter returns a raw configuration value by full key ("sluice:memoryMb",
+// "aws:region"); *pulumi.Context's GetConfig is one.
+type Getter func(key string) (string, bool)
+
+// DefaultConfig returns the configuration with every key at its default.
+func DefaultConfig(project, stack string) Config {
+	c, err := LoadConfig(project, stack, func(string) (string, bool) { return "", false })
+	if err != nil {
+		// The defaults are constants checked by tests.
+		return Config{Project: project, Stack: stack}
+	}
+	return c
+}
+
+// LoadConfig reads and validates every key of the project namespace from
+// get, applying the defaults of Keys. All problems are reported together,
+// each naming its key. Unknown keys of the namespace are errors too (a
+// typo must not silently fall back to a default) when get can list them;
+// see LoadConfigMap.
+func LoadConfig(project, stack string, get Getter) (Config, error) {
+	c := Config{Project: project, Stack: stack}
+	var errs []error
+	for _, k := range Keys {
+		v, ok := get(project + ":" + k.Name)
+		if !ok {
+			v = k.Default
+		}
+		if err := k.set(&c, v); err != nil {
+			errs = append(errs, fmt.Errorf("config %s:%s: %w", project, k.Name, err))
+		}
+	}
+	if r, ok := get("aws:region"); ok {
+		c.Region = r
+	}
+	if err := c.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// LoadConfigMap is LoadConfig over a complete map of full keys to values,
+// which also rejects unknown keys of the project namespace.
+func LoadConfigMap(project, stack string, m map[string]string) (Config, error) {
+	var errs []error
+	for full := range m {
+		ns, name, ok := strings.Cut(full, ":")
+		if !ok || ns != project {
+			continue
+		}
+		if !slices.ContainsFunc(Keys, func(k Key) bool { return k.Name == name }) {
+			errs = append(errs, fmt.Errorf("config %s: unknown key", full))
+		}
+	}
+	c, err := LoadConfig(project, stack, func(k string) (string, bool) { v, ok := m[k]; return v, ok })
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+		return Config{}, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// validate checks rules between keys.
+func (c Config) validate() error {
+	var errs []error
+	key := func(k string) string { return c.Project + ":" + k }
+	if c.IncomingGlacierDays < c.IncomingIADays+30 {
+		errs = append(errs, fmt.Errorf("config %s: %d must be at least %s + 30 = %d (S3 keeps objects in STANDARD_IA for 30 days)",
+			key("incomingGlacierDays"), c.IncomingGlacierDays, key("incomingIaDays"), c.IncomingIADays+30))
+	}
+	if c.CapacityMode == Provisioned {
+		if c.MaxReadCapacity < c.ReadCapacity {
+			errs = append(errs, fmt.Errorf("config %s: %d is below %s %d", key("maxReadCapacity"), c.MaxReadCapacity, key("readCapacity"), c.ReadCapacity))
+		}
+		if c.MaxWriteCapacity < c.WriteCapacity {
+			errs = append(errs, fmt.Errorf("config %s: %d is below %s %d", key("maxWriteCapacity"), c.MaxWriteCapacity, key("writeCapacity"), c.WriteCapacity))
+		}
+	}
+	if c.ReservedConcurrency == 0 {
+		errs = append(errs, fmt.Errorf("config %s: 0 would stop every function; use -1 for unreserved", key("reservedConcurrency")))
+	}
+	if c.StateMachineType == "EXPRESS" {
+		errs = append(errs, fmt.Errorf("config %s: EXPRESS is not supported: the pipeline runs a Distributed Map, which only STANDARD workflows can; set %s to EXPRESS for cheap chunk executions instead",
+			key("stateMachineType"), key("mapExecutionType")))
+	}
+	return errors.Join(errs...)
+}
+
+// ParseStackValues converts the configuration of a Pulumi.<stack>.yaml file,
+// already decoded into m (the `config:` mapping): scalar values are
+// formatted as Pulumi passes them to programs, structured values as JSON,
+// and secure values are skipped.
+func ParseStackValues(m map[string]any) (map[string]string, error) {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		switch x := v.(type) {
+		case string:
+			out[k] = x
+		case bool:
+			out[k] = strconv.FormatBool(x)
+		case int:
+			out[k] = strconv.Itoa(x)
+		case float64:
+			out[k] = strconv.FormatFloat(x, 'f', -1, 64)
+		case nil:
+			out[k] = ""
+		case map[string]any:
+			if _, secure := x["secure"]; secure && len(x) == 1 {
+				continue
+			}
+			b, err := json.Marshal(x)
+			if err != nil {
+				return nil, fmt.Errorf("config %s: %w", k, err)
+			}
+			out[k] = string(b)
+		default:
+			b, err := json.Marshal(x)
+			if err != nil {
+				return nil, fmt.Errorf("config %s: %w", k, err)
+			}
+			out[k] = string(b)
+		}
+	}
+	return out, nil
+}

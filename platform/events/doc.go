@@ -1,0 +1,7 @@
+// Package events holds the Events component: one EventBridge rule per
+// dataset matching the bucket's "Object Created" events under the
+// dataset's prefix, with its suffixes and within its size bounds, whose
+// target starts the state machine with a contract.FileEvent built by an
+// input transformer, retries within a bounded age and sends what it cannot
+// deliver to a KMS-encrypted SQS dead-letter queue.
+package events

@@ -1,0 +1,173 @@
+package platform
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/build"
+	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/platform/policy"
+	"github.com/sluicehq/sluice/workflow/pipeline"
+)
+
+// FunctionNames are the pipeline's functions, by their logical names.
+var FunctionNames = []string{pipeline.FunctionValidate, pipeline.FunctionTransform, pipeline.FunctionEnrich, pipeline.FunctionLoad}
+
+// functionDescriptions say what each function does.
+var functionDescriptions = map[string]string{
+	pipeline.FunctionValidate:  "Sluice: check a file against its dataset's schema",
+	pipeline.FunctionTransform: "Sluice: stage a file's records as JSON Lines chunks",
+	pipeline.FunctionEnrich:    "Sluice: enrich one staged chunk",
+	pipeline.FunctionLoad:      "Sluice: write one chunk to the dataset's table",
+}
+
+// Package is one built function.
+type Package struct {
+	// ZipPath is the deployment zip; SourceCodeHash its base64 SHA-256.
+	ZipPath, SourceCodeHash string
+}
+
+// Packager builds a function's deployment zip.
+type Packager interface {
+	Package(fn string) (Package, error)
+}
+
+// BuildPackager packages functions with functions/build into OutDir, once
+// per function and process: later calls return the first result, so the
+// program, the preview and tests pay for each build once.
+type BuildPackager struct {
+	// ModuleRoot holds go.mod and functions/cmd.
+	ModuleRoot string
+	// OutDir receives the zips. Default: build.DefaultDir(ModuleRoot).
+	OutDir string
+
+	mu   sync.Mutex
+	done map[string]Package
+}
+
+// Package builds fn, or returns the earlier result.
+func (b *BuildPackager) Package(fn string) (Package, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if p, ok := b.done[fn]; ok {
+		return p, nil
+	}
+	out := b.OutDir
+	if out == "" {
+		out = build.DefaultDir(b.ModuleRoot)
+	}
+	zip, hash, err := build.Package(context.Background(), b.ModuleRoot, fn, out, build.Options{})
+	if err != nil {
+		return Package{}, err
+	}
+	if b.done == nil {
+		b.done = map[string]Package{}
+	}
+	p := Package{ZipPath: zip, SourceCodeHash: hash}
+	b.done[fn] = p
+	return p, nil
+}
+
+// PlaceholderPackager returns an empty zip for every function without
+// building anything, for previews that do not need real code (the hash
+// is then that of the empty zip and says nothing about the code).
+type PlaceholderPackager struct {
+	// Dir receives the placeholder zip.
+	Dir string
+}
+
+// emptyZip is a zip archive with no entries (the end-of-central-directory
+// record only).
+var emptyZip = []byte{0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+
+// Package writes the placeholder zip.
+func (p PlaceholderPackager) Package(fn string) (Package, error) {
+	path := filepath.Join(p.Dir, "placeholder-"+fn+".zip")
+	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
+		return Package{}, err
+	}
+	if err := os.WriteFile(path, emptyZip, 0o644); err != nil {
+		return Package{}, err
+	}
+	h, err := build.HashFile(path)
+	if err != nil {
+		return Package{}, err
+	}
+	return Package{ZipPath: path, SourceCodeHash: h}, nil
+}
+
+// datasetPrefixes are the S3 prefixes of one dataset.
+type datasetPrefixes struct {
+	incoming, staging, reports, quarantine string
+}
+
+func prefixesOf(d *dataset.Dataset) datasetPrefixes {
+	return datasetPrefixes{
+		incoming:   d.Prefix,
+		staging:    contract.StagingPrefix + d.Name + "/",
+		reports:    contract.ReportsPrefix + d.Name + "/",
+		quarantine: contract.QuarantinePrefix + d.Name + "/",
+	}
+}
+
+// FunctionPolicy returns what function fn may do for the datasets: the
+// exact S3 prefixes it reads and writes, the tables it uses and the stack
+// key. ${bucket}, ${key} and ${table:<logical>} stand for the ARNs.
+//
+//   - validate reads incoming files and writes reports and quarantine copies;
+//   - transform reads incoming files and writes staging chunks and reports;
+//   - enrich reads and writes staging chunks and reads the reference table;
+//   - load reads staging chunks and the source object (its version check)
+//     and writes the datasets' target tables.
+func FunctionPolicy(fn string, ds []*dataset.Dataset) (policy.Document, error) {
+	var read, write []string
+	tables := map[string][]string{}
+	obj := func(prefix string) string { return "${bucket}/" + prefix + "*" }
+	for _, d := range ds {
+		p := prefixesOf(d)
+		switch fn {
+		case pipeline.FunctionValidate:
+			read = append(read, obj(p.incoming))
+			write = append(write, obj(p.reports), obj(p.quarantine))
+		case pipeline.FunctionTransform:
+			read = append(read, obj(p.incoming))
+			write = append(write, obj(p.staging), obj(p.reports))
+		case pipeline.FunctionEnrich:
+			read = append(read, obj(p.staging))
+			write = append(write, obj(p.staging))
+			if d.Enrichment.Enabled() && len(d.Enrichment.Lookups) > 0 {
+				tables[string(dataset.TableReference)] = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+			}
+		case pipeline.FunctionLoad:
+			read = append(read, obj(p.staging), obj(p.incoming))
+			tables[string(d.TargetTable())] = []string{"dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:GetItem"}
+		default:
+			return policy.Document{}, fmt.Errorf("platform: unknown function %q", fn)
+		}
+	}
+	doc := policy.Document{}
+	if len(read) > 0 {
+		doc.Statement = append(doc.Statement, policy.Allow("ReadObjects", []string{"s3:GetObject", "s3:GetObjectVersion"}, read))
+	}
+	if len(write) > 0 {
+		doc.Statement = append(doc.Statement, policy.Allow("WriteObjects", []string{"s3:PutObject", "s3:AbortMultipartUpload"}, write))
+	}
+	for _, t := range []string{string(dataset.TableItems), string(dataset.TableReference)} {
+		if acts, ok := tables[t]; ok {
+			doc.Statement = append(doc.Statement, policy.Allow("Table"+titleCase(t), acts, []string{"${table:" + t + "}"}))
+		}
+	}
+	doc.Statement = append(doc.Statement, policy.Allow("UseStackKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, []string{"${key}"}))
+	return doc, nil
+}
+
+func titleCase(s string) string {
+	if s == "" {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}

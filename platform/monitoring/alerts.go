@@ -1,0 +1,66 @@
+package monitoring
+
+import (
+	"errors"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/sluicehq/sluice/platform/naming"
+)
+
+// AlertsType is the Alerts component's Pulumi type token.
+const AlertsType = "sluice:monitoring:Alerts"
+
+// AlertsArgs configures the Alerts component.
+type AlertsArgs struct {
+	// KeyArn encrypts the topic. Required.
+	KeyArn pulumi.StringInput
+	// Email, when set, is subscribed (the address must confirm).
+	Email string
+}
+
+// Alerts is the alarm topic.
+type Alerts struct {
+	pulumi.ResourceState
+
+	// TopicArn and TopicName identify the topic.
+	TopicArn  pulumi.StringOutput `pulumi:"topicArn"`
+	TopicName pulumi.StringOutput `pulumi:"topicName"`
+}
+
+// NewAlerts creates the Alerts component.
+func NewAlerts(ctx *pulumi.Context, name string, args *AlertsArgs, opts ...pulumi.ResourceOption) (*Alerts, error) {
+	if args == nil {
+		return nil, errors.New("monitoring: nil AlertsArgs")
+	}
+	if args.KeyArn == nil {
+		return nil, errors.New("monitoring: AlertsArgs.KeyArn is required")
+	}
+	comp := &Alerts{}
+	if err := ctx.RegisterComponentResource(AlertsType, name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+	topic, err := sns.NewTopic(ctx, naming.Child(name, "topic"), &sns.TopicArgs{
+		DisplayName:    pulumi.Sprintf("Sluice %s alarms", ctx.Stack()),
+		KmsMasterKeyId: args.KeyArn,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if args.Email != "" {
+		if _, err := sns.NewTopicSubscription(ctx, naming.Child(name, "email"), &sns.TopicSubscriptionArgs{
+			Topic:    topic.Arn,
+			Protocol: pulumi.String("email"),
+			Endpoint: pulumi.String(args.Email),
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+	comp.TopicArn, comp.TopicName = topic.Arn, topic.Name
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{"topicArn": comp.TopicArn, "topicName": comp.TopicName}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}

@@ -1,0 +1,228 @@
+package monitoring
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/sluicehq/sluice/platform/naming"
+)
+
+// Type is the Monitoring component's Pulumi type token.
+const Type = "sluice:monitoring:Monitoring"
+
+// Function is a monitored function.
+type Function struct {
+	// Name is the physical function name.
+	Name pulumi.StringInput
+	// TimeoutSeconds is its timeout, for the duration alarm.
+	TimeoutSeconds int
+}
+
+// Args configures the Monitoring component.
+type Args struct {
+	// TopicArn receives alarm state changes. Required.
+	TopicArn pulumi.StringInput
+	// ActionsEnabled sends state changes to the topic.
+	ActionsEnabled bool
+	// StateMachineArn is the monitored machine. Required.
+	StateMachineArn pulumi.StringInput
+	// Functions maps logical names to functions; at least one.
+	Functions map[string]Function
+	// DLQName is the dead-letter queue's name. Required.
+	DLQName pulumi.StringInput
+	// Tables maps logical names to table names.
+	Tables map[string]pulumi.StringInput
+	// DurationPercent is the duration alarm threshold in percent of the
+	// timeout (1..100).
+	DurationPercent int
+	// Region is where the dashboard's metrics live. Required.
+	Region string
+}
+
+// Monitoring is the alarms and the dashboard.
+type Monitoring struct {
+	pulumi.ResourceState
+
+	// DashboardName and DashboardURL identify the dashboard.
+	DashboardName pulumi.StringOutput `pulumi:"dashboardName"`
+	DashboardURL  pulumi.StringOutput `pulumi:"dashboardUrl"`
+	// AlarmNames lists every alarm's name.
+	AlarmNames pulumi.StringArrayOutput `pulumi:"alarmNames"`
+}
+
+func (a *Args) validate() error {
+	if a == nil {
+		return errors.New("monitoring: nil Args")
+	}
+	if a.TopicArn == nil || a.StateMachineArn == nil || a.DLQName == nil || a.Region == "" {
+		return errors.New("monitoring: TopicArn, StateMachineArn, DLQName and Region are required")
+	}
+	if len(a.Functions) == 0 {
+		return errors.New("monitoring: no functions")
+	}
+	for n, f := range a.Functions {
+		if f.Name == nil || f.TimeoutSeconds < 1 {
+			return fmt.Errorf("monitoring: function %s needs a name and a timeout", n)
+		}
+	}
+	if a.DurationPercent < 1 || a.DurationPercent > 100 {
+		return fmt.Errorf("monitoring: duration percent %d outside 1..100", a.DurationPercent)
+	}
+	return nil
+}
+
+// alarm declares one alarm.
+type alarm struct {
+	suffix, description     string
+	namespace, metric, stat string
+	dimension               string
+	value                   pulumi.StringInput
+	threshold               float64
+	comparison              string
+}
+
+// New creates the Monitoring component.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Monitoring, error) {
+	if err := args.validate(); err != nil {
+		return nil, err
+	}
+	comp := &Monitoring{}
+	if err := ctx.RegisterComponentResource(Type, name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+
+	var alarms []alarm
+	for _, m := range []struct{ metric, what string }{
+		{"ExecutionsFailed", "executions failed"},
+		{"ExecutionsTimedOut", "executions timed out"},
+		{"ExecutionThrottled", "executions were throttled"},
+	} {
+		alarms = append(alarms, alarm{
+			suffix: "machine-" + kebab(m.metric), description: "Sluice pipeline: " + m.what,
+			namespace: "AWS/States", metric: m.metric, stat: "Sum", dimension: "StateMachineArn", value: args.StateMachineArn,
+			threshold: 1, comparison: "GreaterThanOrEqualToThreshold",
+		})
+	}
+	fnNames := slices.Sorted(maps.Keys(args.Functions))
+	for _, n := range fnNames {
+		f := args.Functions[n]
+		alarms = append(alarms,
+			alarm{suffix: n + "-errors", description: "Sluice " + n + ": invocation errors",
+				namespace: "AWS/Lambda", metric: "Errors", stat: "Sum", dimension: "FunctionName", value: f.Name,
+				threshold: 1, comparison: "GreaterThanOrEqualToThreshold"},
+			alarm{suffix: n + "-throttles", description: "Sluice " + n + ": throttled invocations",
+				namespace: "AWS/Lambda", metric: "Throttles", stat: "Sum", dimension: "FunctionName", value: f.Name,
+				threshold: 1, comparison: "GreaterThanOrEqualToThreshold"},
+			alarm{suffix: n + "-duration", description: fmt.Sprintf("Sluice %s: duration above %d%% of the %d s timeout", n, args.DurationPercent, f.TimeoutSeconds),
+				namespace: "AWS/Lambda", metric: "Duration", stat: "Maximum", dimension: "FunctionName", value: f.Name,
+				threshold: float64(f.TimeoutSeconds) * 1000 * float64(args.DurationPercent) / 100, comparison: "GreaterThanThreshold"},
+		)
+	}
+	alarms = append(alarms, alarm{suffix: "dlq-messages", description: "Sluice: events could not start the pipeline (dead-letter queue not empty)",
+		namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: "QueueName", value: args.DLQName,
+		threshold: 0, comparison: "GreaterThanThreshold"})
+	tableNames := slices.Sorted(maps.Keys(args.Tables))
+	for _, t := range tableNames {
+		for _, m := range []string{"ReadThrottleEvents", "WriteThrottleEvents"} {
+			alarms = append(alarms, alarm{suffix: t + "-" + kebab(m), description: "Sluice table " + t + ": " + m,
+				namespace: "AWS/DynamoDB", metric: m, stat: "Sum", dimension: "TableName", value: args.Tables[t],
+				threshold: 1, comparison: "GreaterThanOrEqualToThreshold"})
+		}
+	}
+
+	var alarmNames pulumi.StringArray
+	var alarmArns []interface{}
+	for _, a := range alarms {
+		ma, err := cloudwatch.NewMetricAlarm(ctx, naming.Child(name, a.suffix), &cloudwatch.MetricAlarmArgs{
+			AlarmDescription:   pulumi.String(a.description),
+			Namespace:          pulumi.String(a.namespace),
+			MetricName:         pulumi.String(a.metric),
+			Statistic:          pulumi.String(a.stat),
+			Dimensions:         pulumi.StringMap{a.dimension: a.value},
+			Period:             pulumi.Int(300),
+			EvaluationPeriods:  pulumi.Int(1),
+			Threshold:          pulumi.Float64(a.threshold),
+			ComparisonOperator: pulumi.String(a.comparison),
+			TreatMissingData:   pulumi.String("notBreaching"),
+			ActionsEnabled:     pulumi.Bool(args.ActionsEnabled),
+			AlarmActions:       pulumi.Array{args.TopicArn},
+			OkActions:          pulumi.Array{args.TopicArn},
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		alarmNames = append(alarmNames, ma.Name)
+		alarmArns = append(alarmArns, ma.Arn)
+	}
+
+	// The dashboard body needs every name resolved.
+	inputs := []interface{}{args.StateMachineArn, args.DLQName}
+	for _, n := range fnNames {
+		inputs = append(inputs, args.Functions[n].Name)
+	}
+	for _, t := range tableNames {
+		inputs = append(inputs, args.Tables[t])
+	}
+	inputs = append(inputs, alarmArns...)
+	body := pulumi.All(inputs...).ApplyT(func(v []interface{}) (string, error) {
+		s := make([]string, len(v))
+		for i := range v {
+			str, ok := v[i].(string)
+			if !ok {
+				return "", fmt.Errorf("monitoring: dashboard input %d is %T", i, v[i])
+			}
+			s[i] = str
+		}
+		nf, nt := len(fnNames), len(tableNames)
+		d := BuildDashboard(DashboardInput{
+			Region:       args.Region,
+			StateMachine: s[0],
+			DLQ:          s[1],
+			Functions:    s[2 : 2+nf],
+			Tables:       s[2+nf : 2+nf+nt],
+			Alarms:       s[2+nf+nt:],
+		})
+		b, err := json.Marshal(d)
+		return string(b), err
+	}).(pulumi.StringOutput)
+	dashName := naming.Physical(ctx.Project(), ctx.Stack(), name, 255)
+	dash, err := cloudwatch.NewDashboard(ctx, naming.Child(name, "dashboard"), &cloudwatch.DashboardArgs{
+		DashboardName: pulumi.String(dashName),
+		DashboardBody: body,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	comp.DashboardName = dash.DashboardName
+	comp.DashboardURL = pulumi.Sprintf("https://%s.console.aws.amazon.com/cloudwatch/home?region=%s#dashboards:name=%s", args.Region, args.Region, dash.DashboardName)
+	comp.AlarmNames = alarmNames.ToStringArrayOutput()
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"dashboardName": comp.DashboardName,
+		"dashboardUrl":  comp.DashboardURL,
+		"alarmNames":    comp.AlarmNames,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}
+
+func kebab(s string) string {
+	var out []rune
+	for i, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				out = append(out, '-')
+			}
+			r += 'a' - 'A'
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}

@@ -1,0 +1,434 @@
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/internal/eventpattern"
+	"github.com/sluicehq/sluice/platform/compute"
+	"github.com/sluicehq/sluice/platform/data"
+	"github.com/sluicehq/sluice/platform/events"
+	"github.com/sluicehq/sluice/platform/monitoring"
+	"github.com/sluicehq/sluice/platform/naming"
+	"github.com/sluicehq/sluice/platform/orchestration"
+	"github.com/sluicehq/sluice/platform/security"
+	"github.com/sluicehq/sluice/platform/storage"
+	"github.com/sluicehq/sluice/workflow"
+	"github.com/sluicehq/sluice/workflow/pipeline"
+)
+
+// Component names: the logical name of each top-level component, also the
+// value of its sluice:component tag.
+const (
+	ComponentSecurity      = "security"
+	ComponentAlerts        = "alerts"
+	ComponentStorage       = "storage"
+	ComponentData          = "data"
+	ComponentCompute       = "compute"
+	ComponentOrchestration = "pipeline"
+	ComponentEvents        = "events"
+	ComponentMonitoring    = "monitoring"
+)
+
+// Tables the pipeline writes: the datasets' tables and the run ledger.
+var Tables = []data.Table{
+	{Logical: string(dataset.TableItems), HashKey: "pk", RangeKey: "sk"},
+	{Logical: string(dataset.TableReference), HashKey: "pk", RangeKey: "sk"},
+	{Logical: pipeline.TableLedger, HashKey: "pk"},
+}
+
+// Options are the program's dependencies. The zero value deploys the
+// builtin datasets with functions built by functions/build in the working
+// directory.
+type Options struct {
+	// Datasets to route. Default: dataset.Builtin().
+	Datasets *dataset.Set
+	// Packager builds the functions. Default: a BuildPackager on ".".
+	Packager Packager
+}
+
+// Stack is what Deploy created: the components and the stack outputs.
+type Stack struct {
+	Security      *security.Security
+	Alerts        *monitoring.Alerts
+	Storage       *storage.Storage
+	Data          *data.Data
+	Compute       *compute.Compute
+	Orchestration *orchestration.Orchestration
+	Events        *events.Events
+	Monitoring    *monitoring.Monitoring
+	// Outputs are the stack outputs, by name.
+	Outputs map[string]pulumi.Output
+}
+
+// Program deploys one stack of Sluice from a validated configuration and
+// exports the stack outputs (see Stack.Outputs).
+func Program(ctx *pulumi.Context, cfg Config, opts Options) error {
+	st, err := Deploy(ctx, cfg, opts)
+	if err != nil {
+		return err
+	}
+	for _, k := range slices.Sorted(maps.Keys(st.Outputs)) {
+		ctx.Export(k, st.Outputs[k])
+	}
+	return nil
+}
+
+// Deploy creates every component of one stack and returns them.
+func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
+	if cfg.Project == "" || cfg.Stack == "" {
+		return nil, errors.New("platform: Config has no project or stack (use LoadConfig)")
+	}
+	if opts.Datasets == nil {
+		opts.Datasets = dataset.Builtin()
+	}
+	if opts.Packager == nil {
+		opts.Packager = &BuildPackager{ModuleRoot: "."}
+	}
+	pipeOpts, err := PipelineOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ds := opts.Datasets.All()
+	if len(ds) == 0 {
+		return nil, errors.New("platform: no datasets")
+	}
+
+	// One explicit provider per component, so that every resource carries
+	// its component in the default tags.
+	providers := map[string]*aws.Provider{}
+	provider := func(component string) (pulumi.ResourceOption, error) {
+		if p, ok := providers[component]; ok {
+			return pulumi.Providers(p), nil
+		}
+		args := &aws.ProviderArgs{DefaultTags: aws.ProviderDefaultTagsArgs{Tags: naming.Tags(cfg.Project, cfg.Stack, component)}}
+		if cfg.Region != "" {
+			args.Region = pulumi.String(cfg.Region)
+		}
+		p, err := aws.NewProvider(ctx, "aws-"+component, args)
+		if err != nil {
+			return nil, err
+		}
+		providers[component] = p
+		return pulumi.Providers(p), nil
+	}
+	secOpt, err := provider(ComponentSecurity)
+	if err != nil {
+		return nil, err
+	}
+	invoke := pulumi.Provider(providers[ComponentSecurity])
+	identity, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{}, invoke)
+	if err != nil {
+		return nil, fmt.Errorf("platform: caller identity: %w", err)
+	}
+	partition, err := aws.GetPartition(ctx, &aws.GetPartitionArgs{}, invoke)
+	if err != nil {
+		return nil, fmt.Errorf("platform: partition: %w", err)
+	}
+	region, err := aws.GetRegion(ctx, &aws.GetRegionArgs{}, invoke)
+	if err != nil {
+		return nil, fmt.Errorf("platform: region: %w", err)
+	}
+	account, part, reg := identity.AccountId, partition.Partition, region.Name
+
+	secArgs := &security.Args{AccountID: account, Partition: part, Region: reg, DeletionWindowDays: cfg.KeyDeletionWindowDays}
+	if cfg.VPC {
+		state := "available"
+		azs, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{State: &state}, invoke)
+		if err != nil {
+			return nil, fmt.Errorf("platform: availability zones: %w", err)
+		}
+		if len(azs.Names) < cfg.AZCount {
+			return nil, fmt.Errorf("config %s:azCount: %d zones wanted, %s has %d", cfg.Project, cfg.AZCount, reg, len(azs.Names))
+		}
+		names := slices.Clone(azs.Names)
+		slices.Sort(names)
+		secArgs.Network = &security.NetworkArgs{CIDR: cfg.VPCCidr, AvailabilityZones: names[:cfg.AZCount]}
+	}
+	sec, err := security.New(ctx, ComponentSecurity, secArgs, secOpt)
+	if err != nil {
+		return nil, err
+	}
+
+	alertsOpt, err := provider(ComponentMonitoring)
+	if err != nil {
+		return nil, err
+	}
+	alerts, err := monitoring.NewAlerts(ctx, ComponentAlerts, &monitoring.AlertsArgs{KeyArn: sec.KeyArn, Email: cfg.AlarmEmail}, alertsOpt)
+	if err != nil {
+		return nil, err
+	}
+
+	storageOpt, err := provider(ComponentStorage)
+	if err != nil {
+		return nil, err
+	}
+	var incoming []string
+	for _, d := range ds {
+		incoming = append(incoming, d.Prefix)
+	}
+	store, err := storage.New(ctx, ComponentStorage, &storage.Args{
+		KeyArn:               sec.KeyArn,
+		IncomingPrefixes:     incoming,
+		IADays:               cfg.IncomingIADays,
+		GlacierDays:          cfg.IncomingGlacierDays,
+		StagingExpireDays:    cfg.StagingExpireDays,
+		ResultsExpireDays:    cfg.ResultsExpireDays,
+		ReportsExpireDays:    cfg.ReportsExpireDays,
+		NoncurrentExpireDays: cfg.NoncurrentExpireDays,
+		ForceDestroy:         cfg.ForceDestroy,
+	}, storageOpt)
+	if err != nil {
+		return nil, err
+	}
+
+	dataOpt, err := provider(ComponentData)
+	if err != nil {
+		return nil, err
+	}
+	tables, err := TablesFor(ds, cfg.TTLAttribute)
+	if err != nil {
+		return nil, err
+	}
+	db, err := data.New(ctx, ComponentData, &data.Args{
+		Tables:              tables,
+		KeyArn:              sec.KeyArn,
+		CapacityMode:        cfg.CapacityMode,
+		ReadCapacity:        cfg.ReadCapacity,
+		WriteCapacity:       cfg.WriteCapacity,
+		MaxReadCapacity:     cfg.MaxReadCapacity,
+		MaxWriteCapacity:    cfg.MaxWriteCapacity,
+		TargetUtilization:   cfg.AutoscalingTarget,
+		PointInTimeRecovery: cfg.PointInTimeRecovery,
+		Streams:             cfg.Streams,
+		DeletionProtection:  cfg.DeletionProtection,
+	}, dataOpt)
+	if err != nil {
+		return nil, err
+	}
+
+	computeOpt, err := provider(ComponentCompute)
+	if err != nil {
+		return nil, err
+	}
+	refs := map[string]pulumi.StringInput{"bucket": store.BucketArn, "key": sec.KeyArn}
+	for logical, arn := range db.Arns {
+		refs["table:"+logical] = arn
+	}
+	var fns []compute.Function
+	for _, fn := range FunctionNames {
+		pkg, err := opts.Packager.Package(fn)
+		if err != nil {
+			return nil, fmt.Errorf("platform: package %s: %w", fn, err)
+		}
+		pol, err := FunctionPolicy(fn, ds)
+		if err != nil {
+			return nil, err
+		}
+		fns = append(fns, compute.Function{
+			Name:           fn,
+			Description:    functionDescriptions[fn],
+			ZipPath:        pkg.ZipPath,
+			SourceCodeHash: pkg.SourceCodeHash,
+			Environment:    FunctionEnvironment(fn, store.BucketName, db.Names),
+			Policy:         pol,
+			Refs:           refs,
+		})
+	}
+	compArgs := &compute.Args{
+		Functions:           fns,
+		KeyArn:              sec.KeyArn,
+		MemoryMB:            cfg.MemoryMB,
+		TimeoutSeconds:      cfg.TimeoutSeconds,
+		ReservedConcurrency: cfg.ReservedConcurrency,
+		LogRetentionDays:    cfg.LogRetentionDays,
+		LogLevel:            cfg.FunctionLogLevel,
+	}
+	if cfg.VPC {
+		compArgs.Network = &compute.Network{SubnetIDs: sec.SubnetIDs, SecurityGroupID: sec.SecurityGroupID}
+	}
+	fnc, err := compute.New(ctx, ComponentCompute, compArgs, computeOpt)
+	if err != nil {
+		return nil, err
+	}
+
+	orchOpt, err := provider(ComponentOrchestration)
+	if err != nil {
+		return nil, err
+	}
+	arns := map[workflow.ResourceKind]map[string]pulumi.StringInput{
+		workflow.KindFunction: {},
+		workflow.KindTable:    {},
+		workflow.KindBucket:   {pipeline.BucketData: store.BucketArn},
+		workflow.KindTopic:    {pipeline.TopicAlerts: alerts.TopicArn},
+	}
+	for fn, arn := range fnc.Arns {
+		arns[workflow.KindFunction][fn] = arn
+	}
+	for t, arn := range db.Arns {
+		arns[workflow.KindTable][t] = arn
+	}
+	orch, err := orchestration.New(ctx, ComponentOrchestration, &orchestration.Args{
+		Compile:              func(r workflow.Resolver) (*workflow.Compiled, error) { return pipeline.Build(r, pipeOpts) },
+		ARNs:                 arns,
+		Type:                 cfg.StateMachineType,
+		LogLevel:             cfg.StateMachineLogLevel,
+		IncludeExecutionData: cfg.IncludeExecutionData,
+		LogRetentionDays:     cfg.LogRetentionDays,
+		KeyArn:               sec.KeyArn,
+		AccountID:            account,
+		Partition:            part,
+		Region:               reg,
+	}, orchOpt)
+	if err != nil {
+		return nil, err
+	}
+
+	eventsOpt, err := provider(ComponentEvents)
+	if err != nil {
+		return nil, err
+	}
+	var evDatasets []events.Dataset
+	for _, d := range ds {
+		evDatasets = append(evDatasets, events.Dataset{
+			Name:    d.Name,
+			Pattern: func(bucket string) map[string]any { return eventpattern.ForDataset(bucket, d) },
+		})
+	}
+	ev, err := events.New(ctx, ComponentEvents, &events.Args{
+		Datasets:           evDatasets,
+		BucketName:         store.BucketName,
+		StateMachineArn:    orch.Arn,
+		KeyArn:             sec.KeyArn,
+		AccountID:          account,
+		MaxEventAgeSeconds: cfg.EventMaxAgeSeconds,
+		RetryAttempts:      cfg.EventRetryAttempts,
+		DLQRetentionDays:   cfg.DLQRetentionDays,
+	}, eventsOpt)
+	if err != nil {
+		return nil, err
+	}
+
+	monFns := map[string]monitoring.Function{}
+	for fn, name := range fnc.Names {
+		monFns[fn] = monitoring.Function{Name: name, TimeoutSeconds: cfg.TimeoutSeconds}
+	}
+	monTables := map[string]pulumi.StringInput{}
+	for t, n := range db.Names {
+		monTables[t] = n
+	}
+	mon, err := monitoring.New(ctx, ComponentMonitoring, &monitoring.Args{
+		TopicArn:        alerts.TopicArn,
+		ActionsEnabled:  cfg.AlarmActions,
+		StateMachineArn: orch.Arn,
+		Functions:       monFns,
+		DLQName:         ev.DLQName,
+		Tables:          monTables,
+		DurationPercent: cfg.DurationAlarmPercent,
+		Region:          reg,
+	}, alertsOpt)
+	if err != nil {
+		return nil, err
+	}
+
+	tableNames := pulumi.StringMap{}
+	for t, n := range db.Names {
+		tableNames[t] = n
+	}
+	functionNames := pulumi.StringMap{}
+	for fn, n := range fnc.Names {
+		functionNames[fn] = n
+	}
+	return &Stack{
+		Security: sec, Alerts: alerts, Storage: store, Data: db, Compute: fnc, Orchestration: orch, Events: ev, Monitoring: mon,
+		Outputs: map[string]pulumi.Output{
+			"bucketName":      store.BucketName,
+			"tableNames":      tableNames.ToStringMapOutput(),
+			"functionNames":   functionNames.ToStringMapOutput(),
+			"stateMachineArn": orch.Arn,
+			"dashboardUrl":    mon.DashboardURL,
+			"dlqUrl":          ev.DLQUrl,
+			"alarmTopicArn":   alerts.TopicArn,
+			"kmsKeyArn":       sec.KeyArn,
+		},
+	}, nil
+}
+
+// PipelineOptions returns the state machine options of the stack: the
+// pipeline's own for dev and prod (pipeline.StackOptions; defaults for other
+// stacks) with the configured overrides, checked against the functions'
+// timeout.
+func PipelineOptions(cfg Config) (pipeline.Options, error) {
+	o, err := pipeline.StackOptions(cfg.Stack)
+	if err != nil {
+		o = pipeline.Options{}
+	}
+	o.Type = cfg.StateMachineType
+	if cfg.MapExecutionType != "" {
+		o.MapExecutionType = cfg.MapExecutionType
+	}
+	if cfg.MapMaxConcurrency > 0 {
+		o.MaxConcurrency = cfg.MapMaxConcurrency
+	}
+	if cfg.ExecutionTimeoutSeconds > 0 {
+		o.ExecutionTimeoutSeconds = cfg.ExecutionTimeoutSeconds
+	}
+	task := o.TaskTimeoutSeconds
+	if task == 0 {
+		task = 300
+	}
+	if task < cfg.TimeoutSeconds {
+		return o, fmt.Errorf("config %s:timeoutSeconds: %d exceeds the pipeline's task timeout of %d s for stack %s; lower it",
+			cfg.Project, cfg.TimeoutSeconds, task, cfg.Stack)
+	}
+	return o, nil
+}
+
+// TablesFor returns the tables with their TTL attribute: the one the
+// datasets writing a table declare (they must agree: a table has one), else
+// def.
+func TablesFor(ds []*dataset.Dataset, def string) ([]data.Table, error) {
+	ttl := map[string]string{}
+	for _, d := range ds {
+		if d.TTL == nil || d.TTL.Attribute == "" {
+			continue
+		}
+		t := string(d.TargetTable())
+		if have, ok := ttl[t]; ok && have != d.TTL.Attribute {
+			return nil, fmt.Errorf("platform: datasets writing table %s declare TTL attributes %q and %q; a table has one", t, have, d.TTL.Attribute)
+		}
+		ttl[t] = d.TTL.Attribute
+	}
+	out := slices.Clone(Tables)
+	for i := range out {
+		out[i].TTLAttribute = def
+		if a, ok := ttl[out[i].Logical]; ok {
+			out[i].TTLAttribute = a
+		}
+	}
+	return out, nil
+}
+
+// FunctionEnvironment returns the environment variables of function fn.
+//
+// ADAPTER: the variable names follow functions/load (SLUICE_TABLE_ITEMS,
+// SLUICE_TABLE_REFERENCE); the other functions' mains (functions/cmd) had
+// not landed when this was written: check them against
+// functions/cmd/*/main.go.
+func FunctionEnvironment(fn string, bucket pulumi.StringOutput, tables map[string]pulumi.StringOutput) map[string]pulumi.StringInput {
+	env := map[string]pulumi.StringInput{"SLUICE_BUCKET": bucket}
+	switch fn {
+	case pipeline.FunctionEnrich:
+		env["SLUICE_TABLE_REFERENCE"] = tables[string(dataset.TableReference)]
+	case pipeline.FunctionLoad:
+		env["SLUICE_TABLE_ITEMS"] = tables[string(dataset.TableItems)]
+		env["SLUICE_TABLE_REFERENCE"] = tables[string(dataset.TableReference)]
+	}
+	return env
+}

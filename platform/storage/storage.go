@@ -1,0 +1,203 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/platform/naming"
+	"github.com/sluicehq/sluice/platform/policy"
+)
+
+// Type is the component's Pulumi type token.
+const Type = "sluice:storage:Storage"
+
+// Args configures the Storage component.
+type Args struct {
+	// KeyArn is the KMS key objects are encrypted with. Required.
+	KeyArn pulumi.StringInput
+	// IncomingPrefixes are the datasets' prefixes (ending in '/'); files
+	// under them move to STANDARD_IA and then GLACIER. Required.
+	IncomingPrefixes []string
+	// IADays and GlacierDays are the transitions of incoming files.
+	IADays, GlacierDays int
+	// StagingExpireDays, ResultsExpireDays and ReportsExpireDays expire
+	// what the pipeline writes.
+	StagingExpireDays, ResultsExpireDays, ReportsExpireDays int
+	// NoncurrentExpireDays expires overwritten and deleted versions.
+	NoncurrentExpireDays int
+	// ForceDestroy lets the bucket be destroyed while holding objects.
+	ForceDestroy bool
+}
+
+// Storage is the pipeline bucket.
+type Storage struct {
+	pulumi.ResourceState
+
+	// BucketName and BucketArn identify the bucket.
+	BucketName pulumi.StringOutput `pulumi:"bucketName"`
+	BucketArn  pulumi.StringOutput `pulumi:"bucketArn"`
+}
+
+func (a *Args) validate() error {
+	if a == nil {
+		return errors.New("storage: nil Args")
+	}
+	if a.KeyArn == nil {
+		return errors.New("storage: KeyArn is required")
+	}
+	if len(a.IncomingPrefixes) == 0 {
+		return errors.New("storage: IncomingPrefixes is empty")
+	}
+	for _, p := range a.IncomingPrefixes {
+		if p == "" || !strings.HasSuffix(p, "/") {
+			return fmt.Errorf("storage: incoming prefix %q must end in '/'", p)
+		}
+	}
+	for _, d := range []struct {
+		name string
+		v    int
+	}{{"IADays", a.IADays}, {"StagingExpireDays", a.StagingExpireDays}, {"ResultsExpireDays", a.ResultsExpireDays}, {"ReportsExpireDays", a.ReportsExpireDays}, {"NoncurrentExpireDays", a.NoncurrentExpireDays}} {
+		if d.v < 1 {
+			return fmt.Errorf("storage: %s %d must be positive", d.name, d.v)
+		}
+	}
+	if a.GlacierDays < a.IADays+30 {
+		return fmt.Errorf("storage: GlacierDays %d must be at least IADays+30", a.GlacierDays)
+	}
+	return nil
+}
+
+// TLSOnlyPolicy denies every request to the bucket that does not use TLS.
+func TLSOnlyPolicy() policy.Document {
+	return policy.Document{Statement: []policy.Statement{{
+		Sid:       "DenyInsecureTransport",
+		Effect:    "Deny",
+		Principal: &policy.Principal{Any: true},
+		Action:    []string{"s3:*"},
+		Resource:  []string{"${bucket}", "${bucket}/*"},
+		Condition: map[string]map[string][]string{"Bool": {"aws:SecureTransport": {"false"}}},
+	}}}
+}
+
+// New creates the Storage component.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Storage, error) {
+	if err := args.validate(); err != nil {
+		return nil, err
+	}
+	comp := &Storage{}
+	if err := ctx.RegisterComponentResource(Type, name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+
+	bucket, err := s3.NewBucketV2(ctx, naming.Child(name, "bucket"), &s3.BucketV2Args{
+		ForceDestroy: pulumi.Bool(args.ForceDestroy),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	ownership, err := s3.NewBucketOwnershipControls(ctx, naming.Child(name, "ownership"), &s3.BucketOwnershipControlsArgs{
+		Bucket: bucket.ID(),
+		Rule:   s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	pab, err := s3.NewBucketPublicAccessBlock(ctx, naming.Child(name, "public-access"), &s3.BucketPublicAccessBlockArgs{
+		Bucket:                bucket.ID(),
+		BlockPublicAcls:       pulumi.Bool(true),
+		BlockPublicPolicy:     pulumi.Bool(true),
+		IgnorePublicAcls:      pulumi.Bool(true),
+		RestrictPublicBuckets: pulumi.Bool(true),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	versioning, err := s3.NewBucketVersioningV2(ctx, naming.Child(name, "versioning"), &s3.BucketVersioningV2Args{
+		Bucket:                  bucket.ID(),
+		VersioningConfiguration: s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, naming.Child(name, "encryption"), &s3.BucketServerSideEncryptionConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+			ApplyServerSideEncryptionByDefault: s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+				SseAlgorithm:   pulumi.String("aws:kms"),
+				KmsMasterKeyId: args.KeyArn,
+			},
+			BucketKeyEnabled: pulumi.Bool(true),
+		}},
+	}, parent); err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketPolicy(ctx, naming.Child(name, "policy"), &s3.BucketPolicyArgs{
+		Bucket: bucket.ID(),
+		Policy: policy.Render(TLSOnlyPolicy(), map[string]pulumi.StringInput{"bucket": bucket.Arn}),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{pab, ownership})); err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, naming.Child(name, "lifecycle"), &s3.BucketLifecycleConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules:  lifecycleRules(args),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{versioning})); err != nil {
+		return nil, err
+	}
+	if _, err := s3.NewBucketNotification(ctx, naming.Child(name, "notification"), &s3.BucketNotificationArgs{
+		Bucket:      bucket.ID(),
+		Eventbridge: pulumi.Bool(true),
+	}, parent); err != nil {
+		return nil, err
+	}
+
+	comp.BucketName = bucket.ID().ToStringOutput()
+	comp.BucketArn = bucket.Arn
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"bucketName": comp.BucketName,
+		"bucketArn":  comp.BucketArn,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}
+
+func lifecycleRules(a *Args) s3.BucketLifecycleConfigurationV2RuleArray {
+	var rules s3.BucketLifecycleConfigurationV2RuleArray
+	for _, p := range a.IncomingPrefixes {
+		rules = append(rules, s3.BucketLifecycleConfigurationV2RuleArgs{
+			Id:     pulumi.String("archive-" + strings.Trim(strings.ReplaceAll(p, "/", "-"), "-")),
+			Status: pulumi.String("Enabled"),
+			Filter: s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(p)},
+			Transitions: s3.BucketLifecycleConfigurationV2RuleTransitionArray{
+				s3.BucketLifecycleConfigurationV2RuleTransitionArgs{Days: pulumi.Int(a.IADays), StorageClass: pulumi.String("STANDARD_IA")},
+				s3.BucketLifecycleConfigurationV2RuleTransitionArgs{Days: pulumi.Int(a.GlacierDays), StorageClass: pulumi.String("GLACIER")},
+			},
+		})
+	}
+	for _, e := range []struct {
+		prefix string
+		days   int
+	}{{contract.StagingPrefix, a.StagingExpireDays}, {contract.ResultsPrefix, a.ResultsExpireDays}, {contract.ReportsPrefix, a.ReportsExpireDays}} {
+		rules = append(rules, s3.BucketLifecycleConfigurationV2RuleArgs{
+			Id:         pulumi.String("expire-" + strings.TrimSuffix(e.prefix, "/")),
+			Status:     pulumi.String("Enabled"),
+			Filter:     s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(e.prefix)},
+			Expiration: s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(e.days)},
+		})
+	}
+	rules = append(rules, s3.BucketLifecycleConfigurationV2RuleArgs{
+		Id:                             pulumi.String("noncurrent-versions"),
+		Status:                         pulumi.String("Enabled"),
+		Filter:                         s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
+		NoncurrentVersionExpiration:    s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{NoncurrentDays: pulumi.Int(a.NoncurrentExpireDays)},
+		AbortIncompleteMultipartUpload: s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{DaysAfterInitiation: pulumi.Int(7)},
+		Expiration:                     s3.BucketLifecycleConfigurationV2RuleExpirationArgs{ExpiredObjectDeleteMarker: pulumi.Bool(true)},
+	})
+	return rules
+}
