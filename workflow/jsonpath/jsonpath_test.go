@@ -62,6 +62,7 @@ func TestParse(t *testing.T) {
 		{"$$", "$$", true, jsonpath.RootContext, ""},
 		{"$.a.b", "$['a']['b']", true, jsonpath.RootInput, ""},
 		{"$.delivery-partner", "$['delivery-partner']", true, jsonpath.RootInput, ""},
+		{"$.a:b.c=d.x*y.it's", `$['a:b']['c=d']['x*y']['it\'s']`, true, jsonpath.RootInput, ""},
 		{`$["a"]['b c']`, "$['a']['b c']", true, jsonpath.RootInput, ""},
 		{`$['it\'s']`, `$['it\'s']`, true, jsonpath.RootInput, ""},
 		{`$['Test\""Name"']`, `$['Test\\""Name"']`, true, jsonpath.RootInput, ""},

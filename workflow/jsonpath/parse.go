@@ -88,12 +88,16 @@ func isIdentChar(c byte) bool {
 	return isIdentStart(c) || (c >= '0' && c <= '9')
 }
 
-// isNameStop reports the bytes that end a member name in dot notation.
-func isNameStop(c byte) bool {
+// isNameStop reports the bytes that end a member name in dot notation. At
+// the top level these are Jayway's: '.', '[', '(' and white space, so
+// $.a-b and $.a:b are names. Inside a filter the operators and
+// punctuation end a name too.
+func isNameStop(c byte, inFilter bool) bool {
 	switch c {
-	case '.', '[', ']', '(', ')', '\'', '"', ',', ' ', '\t', '\n', '\r',
-		'=', '<', '>', '!', '&', '|', '~', '*', '?', '@', '$':
+	case '.', '[', '(', ' ', '\t', '\n', '\r':
 		return true
+	case ']', ')', '\'', '"', ',', '=', '<', '>', '!', '&', '|', '~', '*', '?', '@', '$':
+		return inFilter
 	}
 	return false
 }
@@ -149,12 +153,12 @@ func (ps *parser) segments(reference, inFilter bool) ([]Segment, error) {
 			if ps.peek() == '[' {
 				seg, err = ps.bracket(reference)
 			} else {
-				seg, err = ps.dotted()
+				seg, err = ps.dotted(inFilter)
 			}
 			seg.Recursive = true
 		case ps.s[ps.i] == '.':
 			ps.i++
-			seg, err = ps.dotted()
+			seg, err = ps.dotted(inFilter)
 		case ps.s[ps.i] == '[':
 			seg, err = ps.bracket(reference)
 		default:
@@ -176,13 +180,13 @@ func (ps *parser) segments(reference, inFilter bool) ([]Segment, error) {
 }
 
 // dotted parses what follows "." or "..": "*" or a member name.
-func (ps *parser) dotted() (Segment, error) {
+func (ps *parser) dotted(inFilter bool) (Segment, error) {
 	if ps.peek() == '*' {
 		ps.i++
 		return Segment{Kind: Wildcard}, nil
 	}
 	start := ps.i
-	for ps.i < len(ps.s) && !isNameStop(ps.s[ps.i]) {
+	for ps.i < len(ps.s) && !isNameStop(ps.s[ps.i], inFilter) {
 		ps.i++
 	}
 	if ps.i == start {
