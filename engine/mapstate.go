@@ -301,6 +301,7 @@ func (t *thread) iterate(ev *evalEnv, m *mapSpec, items []any, eff any, limit in
 		wg       sync.WaitGroup
 	)
 	start := t.prev
+	last := start
 	for i, item := range items {
 		if !sem.acquire(ctx) {
 			break
@@ -316,6 +317,9 @@ func (t *thread) iterate(ev *evalEnv, m *mapSpec, items []any, eff any, limit in
 			out, err := it.iteration(ev, m, i, item, eff)
 			mu.Lock()
 			defer mu.Unlock()
+			if it.prev > last {
+				last = it.prev
+			}
 			if err != nil {
 				if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 					return
@@ -336,6 +340,7 @@ func (t *thread) iterate(ev *evalEnv, m *mapSpec, items []any, eff any, limit in
 		}()
 	}
 	wg.Wait()
+	t.prev = last
 	return results, failures, firstErr
 }
 

@@ -30,6 +30,7 @@ func (t *thread) parallelAttempt(ev *evalEnv, input any) (any, error) {
 		mu       sync.Mutex
 		firstErr error
 		wg       sync.WaitGroup
+		last     = started
 	)
 	sem := newSemaphore(t.x.eng.opts.maxConcurrency)
 	for i, g := range n.branches {
@@ -44,6 +45,9 @@ func (t *thread) parallelAttempt(ev *evalEnv, input any) (any, error) {
 			out, err := bt.runGraph(g, eff)
 			mu.Lock()
 			defer mu.Unlock()
+			if bt.prev > last {
+				last = bt.prev
+			}
 			if err != nil {
 				if firstErr == nil && !(errors.Is(err, context.Canceled) && ctx.Err() != nil) {
 					firstErr = err
@@ -55,6 +59,7 @@ func (t *thread) parallelAttempt(ev *evalEnv, input any) (any, error) {
 		}()
 	}
 	wg.Wait()
+	t.prev = last
 	if firstErr == nil {
 		if err := t.ctx.Err(); err != nil {
 			return nil, err

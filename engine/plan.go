@@ -123,6 +123,16 @@ func (p *planner) planGraph(startAt string, states asl.States, lang asl.QueryLan
 		return nil, fmt.Errorf("%sStartAt: no state named %q", where, startAt)
 	}
 	for _, n := range g.states {
+		switch n.kind {
+		case asl.TypeTask, asl.TypePass, asl.TypeWait, asl.TypeParallel, asl.TypeMap:
+			if (n.next == "") == !n.end {
+				return nil, fmt.Errorf("%sStates.%s: a %s state needs exactly one of Next and End", where, n.name, n.kind)
+			}
+		case asl.TypeChoice:
+			if len(n.choices) == 0 {
+				return nil, fmt.Errorf("%sStates.%s: a Choice state needs at least one rule in Choices", where, n.name)
+			}
+		}
 		targets := []string{n.next, n.defaultNext}
 		for _, c := range n.choices {
 			targets = append(targets, c.next)
