@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -155,6 +157,44 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("Parse(%q): Pos %d Kind %v, want %d %v (%s)", tt.expr, pe.Pos, pe.Kind, tt.pos, tt.kind, pe.Msg)
 			}
 		})
+	}
+}
+
+// lines reads the non-empty lines of a testdata file.
+func lines(t testing.TB, name string) []string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range strings.Split(string(raw), "\n") {
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// TestTestdata parses every valid example (and its String form) and
+// rejects every invalid one with an *Error.
+func TestTestdata(t *testing.T) {
+	t.Parallel()
+	for _, expr := range lines(t, "valid.txt") {
+		c, err := intrinsic.Parse(expr)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", expr, err)
+			continue
+		}
+		if c2, err := intrinsic.Parse(c.String()); err != nil || c2.String() != c.String() {
+			t.Errorf("String() of %q does not round-trip: %q, %v", expr, c.String(), err)
+		}
+	}
+	for _, expr := range lines(t, "invalid.txt") {
+		var pe *intrinsic.Error
+		if _, err := intrinsic.Parse(expr); !errors.As(err, &pe) {
+			t.Errorf("Parse(%q) error = %v, want *intrinsic.Error", expr, err)
+		}
 	}
 }
 
@@ -459,24 +499,10 @@ func TestPaths(t *testing.T) {
 // inside the expression, and that String() of a parsed call parses to the
 // same String().
 func FuzzIntrinsicParse(f *testing.F) {
-	for _, s := range []string{
-		"States.UUID()",
-		"States.Format('a {} b \\{\\} \\' \\\\', $.x)",
-		"States.Array(1, -2.5e3, 'x', true, false, null, $, $$.a, $v.b[0])",
-		"States.ArrayGetItem(States.StringSplit($$.StateMachine.Name, '-'), 0)",
-		"States.Array($.a[?(@.x == 'a,b)')], $['k, )'])",
-		"States.JsonMerge($.a, $.b, false)",
-		"States.MathRandom(1, 10, 3)",
-		"States.Hash($.s, 'SHA-256')",
-		"States.ArrayRange($.n, 900, $.n)",
-		"States.ArrayPartition($.arr, $.n)",
-		"States.Format($.tmpl, $v, $$.Execution)",
-		"States.MathAdd($.f, $.neg)",
-		"States.StringToJson($.json)",
-		"States.Format(",
-		"States.Array('unterminated",
-	} {
-		f.Add(s)
+	for _, name := range []string{"valid.txt", "invalid.txt"} {
+		for _, s := range lines(f, name) {
+			f.Add(s)
+		}
 	}
 	env := testEnv{
 		Input:   jsonValue(f, input),
