@@ -819,24 +819,34 @@ func numFn(f func(float64) float64) func(c *call, a []any) (any, error) {
 func isJSONataSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }
 
 // roundHalfEven rounds to the given number of decimal places with ties to
-// even, shifting by decimal exponent to avoid binary artefacts.
+// even, shifting by decimal exponent (not by multiplying) to avoid binary
+// artefacts, as jsonata's $round does.
 func roundHalfEven(f float64, precision int) float64 {
-	shifted, err := strconv.ParseFloat(fmt.Sprintf("%se%d", strconv.FormatFloat(f, 'g', -1, 64), precision), 64)
-	if err != nil {
+	if f == 0 || math.IsInf(f, 0) || math.IsNaN(f) {
 		return f
 	}
-	r := math.RoundToEven(shifted)
-	if math.Abs(shifted-math.Trunc(shifted)) != 0.5 {
-		r = math.Round(shifted)
+	shifted := shiftDecimal(f, precision)
+	r := math.Round(shifted)
+	if math.Abs(shifted-math.Trunc(shifted)) == 0.5 {
+		r = math.RoundToEven(shifted)
 	}
-	back, err := strconv.ParseFloat(fmt.Sprintf("%se%d", strconv.FormatFloat(r, 'g', -1, 64), -precision), 64)
-	if err != nil {
-		return r
-	}
+	back := shiftDecimal(r, -precision)
 	if back == 0 {
-		return 0
+		return 0 // no negative zero
 	}
 	return back
+}
+
+// shiftDecimal returns f * 10^n computed on the decimal representation.
+func shiftDecimal(f float64, n int) float64 {
+	s := strconv.FormatFloat(f, 'e', -1, 64)
+	mant, exp, _ := strings.Cut(s, "e")
+	e, _ := strconv.Atoi(exp)
+	v, err := strconv.ParseFloat(mant+"e"+strconv.Itoa(e+n), 64)
+	if err != nil {
+		return f * math.Pow(10, float64(n))
+	}
+	return v
 }
 
 // parseJSNumber accepts JSON number syntax plus 0x/0o/0b integers, as
