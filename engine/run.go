@@ -634,15 +634,12 @@ func errorMatches(list []string, name asl.ErrorName) bool {
 			return true
 		case e == string(asl.StatesALL):
 			return true
-		case e == string(asl.StatesTaskFailed) && name != asl.StatesTimeout && name != asl.StatesHeartbeatTimeout && !isStatesError(name):
+		case e == string(asl.StatesTaskFailed) && name != asl.StatesTimeout:
+			// States.TaskFailed matches any error but States.Timeout.
 			return true
 		}
 	}
 	return false
-}
-
-func isStatesError(name asl.ErrorName) bool {
-	return len(name) > 7 && name[:7] == "States."
 }
 
 func matchRetrier(rs []*retrier, name asl.ErrorName) int {
