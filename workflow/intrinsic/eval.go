@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
-	"io"
 	"math"
 	"math/big"
 	mrand "math/rand/v2"
@@ -361,7 +360,8 @@ func format(c *Call, args []any) (any, error) {
 	return b.String(), nil
 }
 
-// stringToJSON parses s; blank input gives null, as on AWS.
+// stringToJSON parses the first JSON value in s; blank input gives null,
+// as on AWS.
 func stringToJSON(s string) (any, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
@@ -372,9 +372,8 @@ func stringToJSON(s string) (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, failf("States.StringToJson: the input is not valid JSON: %s", s)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, failf("States.StringToJson: the input is not valid JSON: %s", s)
-	}
+	// Like Jackson's readTree (which Step Functions' behaviour on blank
+	// input points to), whatever follows the first value is not read.
 	return normalize(v), nil
 }
 
