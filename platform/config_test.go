@@ -1,0 +1,172 @@
+package platform
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
+
+	"github.com/sluicehq/sluice/internal/golden"
+)
+
+func TestProjectFileMatchesKeys(t *testing.T) {
+	got, err := ProjectFile("sluice", "Sluice - file-driven data pipelines on AWS serverless")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "../Pulumi.yaml", got)
+
+	// The file must also parse back to the declared types and defaults.
+	var f struct {
+		Name    string
+		Runtime string
+		Config  map[string]struct {
+			Type        string
+			Default     any
+			Description string
+		}
+	}
+	if err := yaml.Unmarshal(got, &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Name != "sluice" || f.Runtime != "go" {
+		t.Errorf("name/runtime = %q/%q", f.Name, f.Runtime)
+	}
+	if len(f.Config) != len(Keys) {
+		t.Errorf("%d config declarations, want %d", len(f.Config), len(Keys))
+	}
+	for _, k := range Keys {
+		d, ok := f.Config[k.Name]
+		if !ok {
+			t.Errorf("key %s not declared", k.Name)
+			continue
+		}
+		wantKind := map[string]string{"integer": "int", "boolean": "bool", "string": "string"}[k.Type]
+		if got := kindOf(d.Default); got != wantKind {
+			t.Errorf("key %s: default %v is %s, want %s", k.Name, d.Default, got, wantKind)
+		}
+		if d.Description == "" {
+			t.Errorf("key %s has no description", k.Name)
+		}
+	}
+}
+
+func kindOf(v any) string {
+	switch v.(type) {
+	case int:
+		return "int"
+	case bool:
+		return "bool"
+	case string:
+		return "string"
+	}
+	return "other"
+}
+
+func TestDefaultsAreValid(t *testing.T) {
+	c, err := LoadConfig("sluice", "dev", func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatalf("defaults do not validate: %v", err)
+	}
+	if c.CapacityMode != OnDemand || c.LogRetentionDays != 14 || c.StateMachineType != "STANDARD" || c.ReservedConcurrency != -1 {
+		t.Errorf("unexpected defaults %+v", c)
+	}
+	if diff := cmp.Diff(c, DefaultConfig("sluice", "dev")); diff != "" {
+		t.Errorf("DefaultConfig (-load +default):\n%s", diff)
+	}
+}
+
+func TestLoadConfigErrorsNameTheKey(t *testing.T) {
+	tests := []struct {
+		name    string
+		set     map[string]string
+		wantErr []string
+	}{
+		{"not an integer", map[string]string{"sluice:memoryMb": "lots"}, []string{"sluice:memoryMb", "not an integer"}},
+		{"out of range", map[string]string{"sluice:timeoutSeconds": "901"}, []string{"sluice:timeoutSeconds", "out of range"}},
+		{"bad enum", map[string]string{"sluice:capacityMode": "serverless"}, []string{"sluice:capacityMode", "on-demand, provisioned"}},
+		{"bad bool", map[string]string{"sluice:vpc": "maybe"}, []string{"sluice:vpc", "not a boolean"}},
+		{"bad retention", map[string]string{"sluice:logRetentionDays": "10"}, []string{"sluice:logRetentionDays", "not a CloudWatch Logs retention"}},
+		{"bad email", map[string]string{"sluice:alarmEmail": "oncall"}, []string{"sluice:alarmEmail", "e-mail"}},
+		{"bad cidr", map[string]string{"sluice:vpcCidr": "10.0.0.0/8"}, []string{"sluice:vpcCidr"}},
+		{"glacier too early", map[string]string{"sluice:incomingIaDays": "60", "sluice:incomingGlacierDays": "80"}, []string{"sluice:incomingGlacierDays", "sluice:incomingIaDays"}},
+		{"express refused", map[string]string{"sluice:stateMachineType": "EXPRESS"}, []string{"sluice:stateMachineType", "Distributed Map"}},
+		{"zero concurrency", map[string]string{"sluice:reservedConcurrency": "0"}, []string{"sluice:reservedConcurrency"}},
+		{"max below min", map[string]string{"sluice:capacityMode": "provisioned", "sluice:readCapacity": "20", "sluice:maxReadCapacity": "10"}, []string{"sluice:maxReadCapacity"}},
+		{"unknown key", map[string]string{"sluice:memoryMB": "512"}, []string{"sluice:memoryMB: unknown key"}},
+		{"several at once", map[string]string{"sluice:memoryMb": "x", "sluice:vpc": "y"}, []string{"sluice:memoryMb", "sluice:vpc"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadConfigMap("sluice", "dev", tt.set)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestStackFilesDifferSensibly(t *testing.T) {
+	load := func(stack string) Config {
+		b, err := os.ReadFile("../Pulumi." + stack + ".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f struct {
+			Config map[string]any `yaml:"config"`
+		}
+		if err := yaml.Unmarshal(b, &f); err != nil {
+			t.Fatal(err)
+		}
+		m, err := ParseStackValues(f.Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := LoadConfigMap("sluice", stack, m)
+		if err != nil {
+			t.Fatalf("Pulumi.%s.yaml: %v", stack, err)
+		}
+		return c
+	}
+	dev, prod := load("dev"), load("prod")
+	checks := []struct {
+		what      string
+		dev, prod any
+	}{
+		{"capacityMode", OnDemand, Provisioned},
+		{"deletionProtection", false, true},
+		{"vpc", false, true},
+		{"alarmActions", false, true},
+		{"stateMachineLogLevel", "ALL", "ERROR"},
+		{"includeExecutionData", true, false},
+	}
+	got := map[string][2]any{
+		"capacityMode":         {dev.CapacityMode, prod.CapacityMode},
+		"deletionProtection":   {dev.DeletionProtection, prod.DeletionProtection},
+		"vpc":                  {dev.VPC, prod.VPC},
+		"alarmActions":         {dev.AlarmActions, prod.AlarmActions},
+		"stateMachineLogLevel": {dev.StateMachineLogLevel, prod.StateMachineLogLevel},
+		"includeExecutionData": {dev.IncludeExecutionData, prod.IncludeExecutionData},
+	}
+	for _, c := range checks {
+		if g := got[c.what]; g[0] != c.dev || g[1] != c.prod {
+			t.Errorf("%s: dev %v prod %v, want %v and %v", c.what, g[0], g[1], c.dev, c.prod)
+		}
+	}
+	if dev.LogRetentionDays >= prod.LogRetentionDays {
+		t.Errorf("log retention dev %d >= prod %d", dev.LogRetentionDays, prod.LogRetentionDays)
+	}
+	if prod.AlarmEmail == "" || dev.AlarmEmail != "" {
+		t.Errorf("alarm e-mail dev %q prod %q", dev.AlarmEmail, prod.AlarmEmail)
+	}
+	if dev.Region == "" || dev.Region != prod.Region {
+		t.Errorf("regions dev %q prod %q", dev.Region, prod.Region)
+	}
+}
