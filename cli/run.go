@@ -104,6 +104,7 @@ func (c *cli) cmdRun(args []string) error {
 		results = append(results, res)
 		if !*asJSON {
 			printFile(c.stdout, res)
+			printProblems(ctx, c.stdout, rt, res)
 		}
 	}
 	failed := 0
@@ -213,7 +214,14 @@ func printFile(w io.Writer, r *local.FileResult) {
 	case local.Duplicate:
 		fmt.Fprintf(w, "  → DUPLICATE: this object version was already processed; nothing written\n")
 	case local.Rejected:
-		fmt.Fprintf(w, "  → REJECTED: %s\n", r.Cause)
+		reason := r.Cause
+		if _, after, ok := strings.Cut(reason, " rejected: "); ok {
+			reason = after
+		}
+		if i := strings.LastIndex(reason, " (report s3://"); i > 0 {
+			reason = reason[:i]
+		}
+		fmt.Fprintf(w, "  → REJECTED: %s\n", reason)
 		if r.Report != "" {
 			fmt.Fprintf(w, "    report: %s (in the local bucket; sluice report shows it)\n", r.Report)
 		}
@@ -223,6 +231,56 @@ func printFile(w io.Writer, r *local.FileResult) {
 	if r.History != "" {
 		fmt.Fprintf(w, "    history: %s\n", relPath(r.History))
 	}
+}
+
+// printProblems prints the first problems of a file's validation report.
+func printProblems(ctx context.Context, w io.Writer, rt *local.Runtime, r *local.FileResult) {
+	if r.Report == "" {
+		return
+	}
+	rep, err := rt.ReadReport(ctx, r.Report)
+	if err != nil {
+		fmt.Fprintf(w, "    (report unreadable: %v)\n", err)
+		return
+	}
+	probs, _ := rep["errors"].([]any)
+	const show = 10
+	for i, p := range probs {
+		if i == show {
+			fmt.Fprintf(w, "    … %d more in the report\n", len(probs)-show)
+			break
+		}
+		m, _ := p.(map[string]any)
+		fmt.Fprintf(w, "    %s\n", describeProblem(r.Key, m))
+	}
+	if n, ok := rep["errorsOmitted"]; ok {
+		fmt.Fprintf(w, "    (%v more problems not listed in the report)\n", n)
+	}
+}
+
+// describeProblem renders "file:line: row N, field F (value "v"): reason".
+func describeProblem(key string, m map[string]any) string {
+	var b strings.Builder
+	b.WriteString(key)
+	if l, ok := m["line"]; ok {
+		fmt.Fprintf(&b, ":%v", l)
+	}
+	b.WriteString(":")
+	if row, ok := m["row"]; ok {
+		fmt.Fprintf(&b, " row %v,", row)
+	}
+	if f, ok := m["field"].(string); ok && f != "" {
+		fmt.Fprintf(&b, " field %s", f)
+		if v, ok := m["value"].(string); ok {
+			fmt.Fprintf(&b, " (value %q)", v)
+		}
+		b.WriteString(":")
+	}
+	fmt.Fprintf(&b, " %v", m["reason"])
+	if code, ok := m["code"].(string); ok {
+		fmt.Fprintf(&b, " [%s]", code)
+	}
+	return b.String()
 }
 
 func printSummary(w io.Writer, results []*local.FileResult, ds, stateDir string) {

@@ -115,6 +115,12 @@ func (r *Runtime) Report(ctx context.Context, execution string, w io.Writer) err
 	return reportTemplate.Execute(w, data)
 }
 
+// ReadReport reads a validation report (or any JSON object) from the
+// pipeline bucket.
+func (r *Runtime) ReadReport(ctx context.Context, key string) (map[string]any, error) {
+	return r.readJSON(ctx, key)
+}
+
 func (r *Runtime) readJSON(ctx context.Context, key string) (map[string]any, error) {
 	out, err := r.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(r.Bucket), Key: aws.String(key)})
 	if err != nil {

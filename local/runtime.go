@@ -417,15 +417,16 @@ func summarize(fr *FileResult, res *engine.Result) {
 	fr.RecordsIn = num(out["records"])
 	fr.RecordsLoaded = num(out["loaded"])
 	fr.RecordsRejected = num(out["rejected"])
-	if rep, ok := out["report"].(string); ok {
-		fr.Report = rep
-	} else if reason, ok := out["reason"].(string); ok {
+	if reason, ok := out["reason"].(string); ok {
 		// A rejection's reason is the ValidationFailed message, which names
 		// the report as "(report s3://bucket/key)".
 		if m := reportRe.FindStringSubmatch(reason); m != nil {
 			fr.Report = m[1]
 		}
 		fr.Cause = reason
+	}
+	if rep, ok := out["report"].(string); ok && rep != "" {
+		fr.Report = rep
 	}
 }
 
