@@ -172,6 +172,13 @@ func (ev *evaluator) evalNode(n *node, input any, env *frame) (any, error) {
 		return Undefined, nil
 	case nWildcard:
 		return wildcard(input), nil
+	case nParent:
+		if anc, ok := env.lookup(ancestorsKey); ok {
+			if a, _ := anc.([]any); len(a) > 0 {
+				return a[len(a)-1], nil
+			}
+		}
+		return Undefined, nil
 	case nDescendant:
 		return descendants(input), nil
 	case nPath:
@@ -514,6 +521,23 @@ func (ev *evaluator) step(step *node, items []any, env *frame, last bool) (any, 
 	return out, nil
 }
 
+// ancestorsKey binds, in a tuple and in the frame made from it, the chain
+// of context values that led to the tuple's "@" (nearest last); % reads it.
+// It cannot clash with a variable name.
+const ancestorsKey = "\x00ancestors"
+
+func ancestorsOf(t tuple, env *frame) []any {
+	if a, ok := t[ancestorsKey].([]any); ok {
+		return a
+	}
+	if a, ok := env.lookup(ancestorsKey); ok {
+		if as, ok := a.([]any); ok {
+			return as
+		}
+	}
+	return nil
+}
+
 func frameFromTuple(env *frame, t tuple) *frame {
 	f := &frame{parent: env, vars: make(map[string]any, len(t))}
 	for k, v := range t {
@@ -573,6 +597,18 @@ func (ev *evaluator) tupleStep(step *node, input []any, tuples []tuple, env *fra
 		items, _ := itemsOf(res)
 		rs, isTS := res.(*sequence)
 		isTS = isTS && rs.tupleStream
+		anc := ancestorsOf(tb, env)
+		var newAnc []any
+		switch {
+		case step.kind == nParent:
+			if len(anc) > 0 {
+				newAnc = anc[: len(anc)-1 : len(anc)-1]
+			}
+		case step.focus != "":
+			newAnc = anc
+		default:
+			newAnc = append(anc[:len(anc):len(anc)], tb["@"])
+		}
 		for bb, item := range items {
 			t := make(tuple, len(tb)+2)
 			for k, v := range tb {
@@ -592,6 +628,7 @@ func (ev *evaluator) tupleStep(step *node, input []any, tuples []tuple, env *fra
 				if step.index != "" {
 					t[step.index] = float64(bb)
 				}
+				t[ancestorsKey] = newAnc
 			}
 			result = append(result, t)
 		}
@@ -766,7 +803,12 @@ func (ev *evaluator) group(g *node, input any, env *frame) (any, error) {
 			for _, it := range mustItems(e.data) {
 				t, _ := it.(tuple)
 				for k, v := range t {
-					if k == "@" {
+					if k == "@" || k == ancestorsKey {
+						if k == ancestorsKey {
+							if _, ok := merged[k]; !ok {
+								merged[k] = v
+							}
+						}
 						continue
 					}
 					if old, ok := merged[k]; ok {

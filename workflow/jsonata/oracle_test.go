@@ -597,5 +597,13 @@ func TestOracle(t *testing.T) {
 		{expr: `$toMillis('20180323', '[Y0001][M01][D01]')`, input: ``, want: `1521763200000`},
 		{expr: `$toMillis('10:53pm 23/03/2018', '[h]:[m][P] [D]/[M]/[Y]')`, input: ``, want: `1521845580000`},
 		{expr: `$toMillis('2018-03-23+05:00', '[Y0001]-[M01]-[D01][Z]')`, input: ``, want: `1521745200000`},
+		{expr: "Account.Order.Product.{ 'Product': `Product Name`, 'Order': %.OrderID, 'Account': %.%.`Account Name` }", input: `{"Account":{"Account Name":"Firefly","Order":[{"OrderID":"order103","Product":[{"Product Name":"Bowler Hat"},{"Product Name":"Trilby hat"}]},{"OrderID":"order104","Product":[{"Product Name":"Cloak"}]}]}}`, want: `[{"Product":"Bowler Hat","Order":"order103","Account":"Firefly"},{"Product":"Trilby hat","Order":"order103","Account":"Firefly"},{"Product":"Cloak","Order":"order104","Account":"Firefly"}]`},
+		{expr: "Account.Order.Product[%.OrderID='order104'].`Product Name`", input: `{"Account":{"Account Name":"Firefly","Order":[{"OrderID":"order103","Product":[{"Product Name":"Bowler Hat"},{"Product Name":"Trilby hat"}]},{"OrderID":"order104","Product":[{"Product Name":"Cloak"}]}]}}`, want: `"Cloak"`},
+		{expr: `a.b.%`, input: `{"a":[{"x":1,"b":{"c":1}},{"x":2,"b":{"c":2}}]}`, want: `[{"x":1,"b":{"c":1}},{"x":2,"b":{"c":2}}]`},
+		{expr: `a.b.%.x`, input: `{"a":[{"x":1,"b":{"c":1}},{"x":2,"b":{"c":2}}]}`, want: `[1,2]`},
+		{expr: `a.b.c.%.%.x`, input: `{"a":[{"x":1,"b":{"c":1}},{"x":2,"b":{"c":2}}]}`, want: `[1,2]`},
+		{expr: `%`, input: ``, wantCode: "S0217"},
+		{expr: `a.%`, input: `{"a":1}`, want: `{"a":1}`},
+		{expr: `a.b.(%.x)`, input: `{"a":{"x":1,"b":[1,2]}}`, want: `[1,1]`},
 	})
 }

@@ -103,6 +103,11 @@ func Compile(expr string) (*Expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	if first := leadingStep(out); first != nil && first.kind == nParent {
+		// nothing encloses the expression, so % has no parent to refer to
+		return nil, p.err("S0217", first.pos, "token", "%")
+	}
+	markParentPaths(out)
 	return &Expr{src: expr, root: out}, nil
 }
 
@@ -742,7 +747,7 @@ func (p *parser) process(n *node) (*node, error) {
 	case nName:
 		return &node{kind: nPath, pos: n.pos, args: []*node{n}}, nil
 	case nParent:
-		return nil, p.err("S0217", n.pos, "token", "%")
+		return n, nil
 	case nPlaceholder:
 		return nil, p.err("S0211", n.pos, "token", "?")
 	}
@@ -826,3 +831,60 @@ func literalValue(n *node) any {
 
 // unused guard so strings stays imported if helpers change
 var _ = strings.TrimSpace
+
+func leadingStep(n *node) *node {
+	if n.kind == nPath && len(n.args) > 0 {
+		return n.args[0]
+	}
+	return n
+}
+
+// markParentPaths switches paths that use the parent operator % (in a step,
+// a predicate or a nested expression) to tuple evaluation, which tracks the
+// ancestors of every context value. It reports whether n contains %.
+func markParentPaths(n *node) bool {
+	if n == nil {
+		return false
+	}
+	found := n.kind == nParent
+	for _, c := range []*node{n.lhs, n.rhs, n.group, n.body, n.cond, n.then, n.els, n.update, n.del} {
+		if markParentPaths(c) {
+			found = true
+		}
+	}
+	for _, c := range n.args {
+		if markParentPaths(c) {
+			found = true
+		}
+	}
+	for _, pr := range n.pairs {
+		if markParentPaths(pr[0]) {
+			found = true
+		}
+		if markParentPaths(pr[1]) {
+			found = true
+		}
+	}
+	for _, c := range n.predicate {
+		if markParentPaths(c) {
+			found = true
+		}
+	}
+	for _, c := range n.stages {
+		if markParentPaths(c) {
+			found = true
+		}
+	}
+	for _, t := range n.terms {
+		if markParentPaths(t.expr) {
+			found = true
+		}
+	}
+	if found && n.kind == nPath {
+		n.tuple = true
+		for _, s := range n.args {
+			s.tuple = true
+		}
+	}
+	return found
+}
