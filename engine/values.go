@@ -30,6 +30,9 @@ func DecodeJSON(b []byte) (any, error) { return decodeJSON(b) }
 // compact encodes v as compact JSON without HTML escaping, as AWS prints
 // payloads.
 func compact(v any) string {
+	if b, ok := appendJSON(make([]byte, 0, 64), v); ok {
+		return string(b)
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
