@@ -54,17 +54,19 @@ func (f *runtimeFlags) config() (local.Config, error) {
 // cmdRun uploads files, routes their events and runs the pipeline on each,
 // printing a timeline and a summary (or JSON).
 func (c *cli) cmdRun(args []string) error {
-	fs := c.flags("run", "--dataset NAME [flags] FILE...")
-	ds := fs.String("dataset", "", "the dataset the files belong to (required)")
+	fs := c.flags("run", "[--dataset NAME] [flags] FILE...\n\n"+
+		"Without --dataset, each file's dataset is its folder's name (examples/orders/x.csv is orders)\n"+
+		"or else the one dataset whose suffixes the file name has.")
+	ds := fs.String("dataset", "", "the dataset of every file (default: inferred per file)")
 	asJSON := fs.Bool("json", false, "print a machine-readable summary")
 	var rf runtimeFlags
 	rf.register(fs, true)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *ds == "" || fs.NArg() == 0 {
+	if fs.NArg() == 0 {
 		fs.Usage()
-		return usagef("want --dataset and at least one file")
+		return usagef("want at least one file")
 	}
 	cfg, err := rf.config()
 	if err != nil {
@@ -86,20 +88,25 @@ func (c *cli) cmdRun(args []string) error {
 		return fail(ExitFailure, err.Error())
 	}
 	defer rt.Close()
-	if _, err := rt.Datasets().Lookup(*ds); err != nil {
-		return usagef("%v (known: %s)", err, strings.Join(rt.Datasets().Names(), ", "))
+	datasets := make([]string, fs.NArg())
+	for i, file := range fs.Args() {
+		name, err := datasetOf(rt, *ds, file)
+		if err != nil {
+			return err
+		}
+		datasets[i] = name
 	}
 	if !*asJSON {
 		where := "embedded S3 and DynamoDB"
 		if cfg.S3Endpoint != "" || cfg.DynamoDBEndpoint != "" {
 			where = "external endpoints"
 		}
-		fmt.Fprintf(c.stdout, "sluice run: dataset %s, state %s (%s)\n", *ds, relPath(rt.StateDir()), where)
+		fmt.Fprintf(c.stdout, "sluice run: %d file(s), state %s (%s)\n", fs.NArg(), relPath(rt.StateDir()), where)
 	}
 	var results []*local.FileResult
-	for _, file := range fs.Args() {
+	for i, file := range fs.Args() {
 		prog.start(file)
-		res := runFile(ctx, rt, *ds, file)
+		res := runFile(ctx, rt, datasets[i], file)
 		prog.done()
 		results = append(results, res)
 		if !*asJSON {
@@ -120,12 +127,38 @@ func (c *cli) cmdRun(args []string) error {
 			return err
 		}
 	} else {
-		printSummary(c.stdout, results, *ds, rf.stateDir)
+		printSummary(c.stdout, results, rf.stateDir)
 	}
 	if failed > 0 {
 		return fail(ExitFailure, "")
 	}
 	return nil
+}
+
+// datasetOf names a file's dataset: the flag's, else its folder's name,
+// else the only dataset accepting its suffix.
+func datasetOf(rt *local.Runtime, flagValue, file string) (string, error) {
+	set := rt.Datasets()
+	known := strings.Join(set.Names(), ", ")
+	if flagValue != "" {
+		if _, err := set.Lookup(flagValue); err != nil {
+			return "", usagef("%v (known: %s)", err, known)
+		}
+		return flagValue, nil
+	}
+	if d, err := set.Lookup(filepath.Base(filepath.Dir(file))); err == nil {
+		return d.Name, nil
+	}
+	var match []string
+	for _, d := range set.All() {
+		if d.HasSuffix(file) {
+			match = append(match, d.Name)
+		}
+	}
+	if len(match) == 1 {
+		return match[0], nil
+	}
+	return "", usagef("%s: cannot tell its dataset (suffix matches %d datasets); pass --dataset (known: %s)", file, len(match), known)
 }
 
 // runFile uploads, routes and executes one file; every outcome, including
@@ -283,7 +316,7 @@ func describeProblem(key string, m map[string]any) string {
 	return b.String()
 }
 
-func printSummary(w io.Writer, results []*local.FileResult, ds, stateDir string) {
+func printSummary(w io.Writer, results []*local.FileResult, stateDir string) {
 	counts := map[local.Status]int{}
 	for _, r := range results {
 		counts[r.Status]++
@@ -299,7 +332,14 @@ func printSummary(w io.Writer, results []*local.FileResult, ds, stateDir string)
 	if stateDir != local.DefaultStateDir {
 		flag = " --state-dir " + stateDir
 	}
-	fmt.Fprintf(w, "items:  sluice table scan --dataset %s%s\nreport: sluice report%s\n", ds, flag, flag)
+	seen := map[string]bool{}
+	for _, r := range results {
+		if !seen[r.Dataset] {
+			seen[r.Dataset] = true
+			fmt.Fprintf(w, "items:  sluice table scan --dataset %s%s\n", r.Dataset, flag)
+		}
+	}
+	fmt.Fprintf(w, "report: sluice report%s\n", flag)
 }
 
 // progress shows the running state on a terminal; elsewhere it is silent.
