@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
-	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/fnerr"
 )
@@ -28,13 +27,17 @@ type ObjectReader interface {
 }
 
 // Config is the loader's deployment configuration, read from the
-// environment by functions/cmd/load.
+// environment by functions/cmd/load (see ParseConfig).
 type Config struct {
-	// ItemsTable and ReferenceTable are the physical names of the
-	// dataset.TableItems and dataset.TableReference tables
-	// (SLUICE_TABLE_ITEMS, SLUICE_TABLE_REFERENCE). A dataset whose table
-	// has no name configured fails with fnerr.ConfigError.
+	// ItemsTable and ReferenceTable are the physical names of the items and
+	// reference tables (SLUICE_TABLE_ITEMS, SLUICE_TABLE_REFERENCE).
 	ItemsTable, ReferenceTable string
+	// Datasets lists the dataset names the function accepts
+	// (SLUICE_DATASETS, comma-separated); ReferenceDatasets those of them
+	// whose items go to the reference table (SLUICE_REFERENCE_DATASETS).
+	// Used by StaticTargets; a chunk of another dataset fails with
+	// fnerr.ConfigError.
+	Datasets, ReferenceDatasets []string
 	// Concurrency is the number of batches written in parallel
 	// (SLUICE_LOAD_CONCURRENCY). Default: 8.
 	Concurrency int
@@ -56,15 +59,65 @@ const (
 	DefaultRetryWindow    = 2 * time.Minute
 )
 
-// Table returns the physical table of a logical one.
-func (c Config) Table(t dataset.Table) string {
-	switch t {
-	case dataset.TableItems:
-		return c.ItemsTable
-	case dataset.TableReference:
-		return c.ReferenceTable
+// Target is where and how the records of one dataset are written.
+type Target struct {
+	// Table is the physical table name.
+	Table string
+	// TTL, when set, gives items that lack the TTL attribute one computed
+	// from another attribute (the transformer normally stages it already).
+	TTL *TTL
+}
+
+// TTL derives an item's expiry attribute (epoch seconds) from a date or
+// RFC 3339 timestamp attribute.
+type TTL struct {
+	// Attribute receives the expiry, such as "expires_at".
+	Attribute string
+	// From is the date or timestamp attribute, such as "ts".
+	From string
+	// After is added to From's value.
+	After time.Duration
+}
+
+// Targets resolves a chunk's dataset name to its Target. The package
+// functions/load/loadset builds one from a dataset.Set; the Lambda uses
+// StaticTargets, so that its binary does not link the dataset package (whose
+// expression engine defeats the linker's dead-code elimination and grows the
+// zip by half).
+type Targets interface {
+	// Target returns the dataset's target or an error (an unknown dataset
+	// is a *fnerr.ConfigError).
+	Target(dataset string) (Target, error)
+}
+
+// StaticTargets is a fixed table of targets by dataset name.
+type StaticTargets map[string]Target
+
+// Target returns the dataset's entry or a *fnerr.ConfigError.
+func (s StaticTargets) Target(name string) (Target, error) {
+	t, ok := s[name]
+	if !ok {
+		return Target{}, &fnerr.ConfigError{Msg: fmt.Sprintf("load: unknown dataset %q", name)}
 	}
-	return ""
+	return t, nil
+}
+
+// Targets returns the StaticTargets of c: every name in Datasets to
+// ItemsTable, or to ReferenceTable when it is also in ReferenceDatasets.
+func (c Config) Targets() StaticTargets {
+	ref := map[string]bool{}
+	for _, n := range c.ReferenceDatasets {
+		ref[n] = true
+	}
+	s := StaticTargets{}
+	for _, n := range c.Datasets {
+		if ref[n] {
+			s[n] = Target{Table: c.ReferenceTable}
+		} else {
+			s[n] = Target{Table: c.ItemsTable}
+		}
+	}
+	return s
 }
 
 // Handler loads staged chunks into DynamoDB. Set the exported fields before
@@ -75,8 +128,8 @@ type Handler struct {
 	S3 ObjectReader
 	// DB writes the items.
 	DB DB
-	// Datasets resolves the chunk's dataset.
-	Datasets *dataset.Set
+	// Targets resolves the chunk's dataset to its table.
+	Targets Targets
 	// Config is the deployment configuration.
 	Config Config
 	// Clock is the time source of backoff and the deadline. Default:
@@ -105,16 +158,16 @@ func (h *Handler) Handle(ctx context.Context, chunk contract.Chunk) (contract.Lo
 
 func (h *Handler) load(ctx context.Context, chunk contract.Chunk) (contract.LoadOutput, error) {
 	out := contract.LoadOutput{Dataset: chunk.Dataset, Key: chunk.Key}
-	if h.Datasets == nil || h.S3 == nil || h.DB == nil {
-		return out, &fnerr.ConfigError{Msg: "load: Handler needs S3, DB and Datasets"}
+	if h.Targets == nil || h.S3 == nil || h.DB == nil {
+		return out, &fnerr.ConfigError{Msg: "load: Handler needs S3, DB and Targets"}
 	}
-	ds, err := h.Datasets.Lookup(chunk.Dataset)
+	target, err := h.Targets.Target(chunk.Dataset)
 	if err != nil {
-		return out, &fnerr.ConfigError{Msg: "load: " + err.Error()}
+		return out, err
 	}
-	table := h.Config.Table(ds.TargetTable())
+	table := target.Table
 	if table == "" {
-		return out, &fnerr.ConfigError{Msg: fmt.Sprintf("load: no physical table configured for %q (dataset %s)", ds.TargetTable(), ds.Name)}
+		return out, &fnerr.ConfigError{Msg: fmt.Sprintf("load: no table configured for dataset %q", chunk.Dataset)}
 	}
 	clock := h.Clock
 	if clock == nil {
@@ -143,7 +196,7 @@ func (h *Handler) load(ctx context.Context, chunk contract.Chunk) (contract.Load
 	if w.concurrency <= 0 {
 		w.concurrency = DefaultConcurrency
 	}
-	r := &reader{dec: json.NewDecoder(obj.Body), ds: ds, chunk: chunk, order: order}
+	r := &reader{dec: json.NewDecoder(obj.Body), ttl: target.TTL, chunk: chunk, order: order}
 	c, err := w.write(ctx, r.next)
 	out.Written, out.Stale = c.written, c.stale
 	if err != nil {
@@ -216,7 +269,7 @@ func Order(lastModified time.Time, versionID, etag string) string {
 // the attributes the loader owns.
 type reader struct {
 	dec   *json.Decoder
-	ds    *dataset.Dataset
+	ttl   *TTL
 	chunk contract.Chunk
 	order string
 	n     int64
@@ -259,7 +312,7 @@ func (r *reader) complete(item map[string]types.AttributeValue) {
 	if _, ok := item[AttrSourceVersion]; !ok && r.chunk.Source.VersionID != "" {
 		item[AttrSourceVersion] = &types.AttributeValueMemberS{Value: r.chunk.Source.VersionID}
 	}
-	if t := r.ds.TTL; t != nil {
+	if t := r.ttl; t != nil {
 		if _, ok := item[t.Attribute]; !ok {
 			if from, ok := stringAttr(item, t.From); ok {
 				if at, ok := parseTime(from); ok {
@@ -274,7 +327,7 @@ func parseTime(s string) (time.Time, bool) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, true
 	}
-	if t, err := time.Parse(dataset.DateLayout, s); err == nil {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		return t, true
 	}
 	return time.Time{}, false

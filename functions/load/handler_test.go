@@ -14,7 +14,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	minidyn "github.com/truora/minidyn/aws-v2/client"
 
-	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/fnerr"
 )
@@ -39,7 +38,14 @@ func newEnv(t *testing.T) *env {
 	}
 	e := &env{s3: newS3(t, bucket), db: db}
 	e.h = &Handler{
-		S3: e.s3, DB: db, Datasets: dataset.Builtin(),
+		S3: e.s3, DB: db,
+		// What loadset.Targets derives from dataset.Builtin() (checked in
+		// that package's tests).
+		Targets: StaticTargets{
+			"orders":    {Table: "items"},
+			"customers": {Table: "reference"},
+			"readings":  {Table: "items", TTL: &TTL{Attribute: "expires_at", From: "ts", After: 30 * 24 * time.Hour}},
+		},
 		Config: Config{ItemsTable: "items", ReferenceTable: "reference", Concurrency: 3},
 		// The fake clock starts now because the context deadline of
 		// Handle is real time; it then moves only when slept on.
@@ -235,8 +241,12 @@ func TestHandleErrors(t *testing.T) {
 		wantType string
 	}{
 		{"unknown dataset", func(_ *testing.T, _ *env, c *contract.Chunk) { c.Dataset = "nope" }, "ConfigError"},
-		{"table not configured", func(_ *testing.T, e *env, _ *contract.Chunk) { e.h.Config.ItemsTable = "" }, "ConfigError"},
-		{"table missing", func(_ *testing.T, e *env, _ *contract.Chunk) { e.h.Config.ItemsTable = "gone" }, "ConfigError"},
+		{"table not configured", func(_ *testing.T, e *env, _ *contract.Chunk) {
+			e.h.Targets = StaticTargets{"orders": {}}
+		}, "ConfigError"},
+		{"table missing", func(_ *testing.T, e *env, _ *contract.Chunk) {
+			e.h.Targets = StaticTargets{"orders": {Table: "gone"}}
+		}, "ConfigError"},
 		{"chunk missing", func(_ *testing.T, _ *env, c *contract.Chunk) { c.Key += ".missing" }, "Internal"},
 		{"bucket missing", func(_ *testing.T, _ *env, c *contract.Chunk) { c.Bucket = "other" }, "ConfigError"},
 		{"no deps", func(_ *testing.T, e *env, _ *contract.Chunk) { e.h.DB = nil }, "ConfigError"},

@@ -1,0 +1,6 @@
+// Command load is the Lambda function that writes a staged chunk to DynamoDB
+// (package functions/load). Its environment is parsed by load.ParseConfig;
+// the AWS SDK honours AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_DYNAMODB, and
+// SLUICE_S3_PATH_STYLE=true selects path-style S3 addressing (for local S3
+// servers).
+package main

@@ -1,0 +1,55 @@
+package load
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseConfig(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    Config
+		wantErr bool
+	}{
+		{name: "empty", env: nil, want: Config{}},
+		{
+			name: "all",
+			env: map[string]string{EnvTableItems: "i", EnvTableReference: "r", EnvConcurrency: "4", EnvDeadlineMargin: "3s",
+				EnvDatasets: "orders, customers,,readings", EnvReferenceDatasets: "customers"},
+			want: Config{ItemsTable: "i", ReferenceTable: "r", Concurrency: 4, DeadlineMargin: 3 * time.Second,
+				Datasets: []string{"orders", "customers", "readings"}, ReferenceDatasets: []string{"customers"}},
+		},
+		{name: "bad concurrency", env: map[string]string{EnvConcurrency: "0"}, wantErr: true},
+		{name: "bad margin", env: map[string]string{EnvDeadlineMargin: "soon"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ParseConfig(func(k string) string { return tt.env[k] })
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if err == nil {
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("config (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigTargets(t *testing.T) {
+	t.Parallel()
+	c := Config{ItemsTable: "i", ReferenceTable: "r", Datasets: []string{"orders", "customers"}, ReferenceDatasets: []string{"customers"}}
+	want := StaticTargets{"orders": {Table: "i"}, "customers": {Table: "r"}}
+	if diff := cmp.Diff(want, c.Targets()); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	if _, err := c.Targets().Target("nope"); err == nil {
+		t.Error("unknown dataset resolved")
+	}
+}

@@ -1,0 +1,61 @@
+package loadset
+
+import (
+	"errors"
+
+	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/fnerr"
+	"github.com/sluicehq/sluice/functions/load"
+)
+
+// Targets resolves datasets of a Set to load targets: the dataset's logical
+// table mapped to ItemsTable or ReferenceTable, and its TTL.
+type Targets struct {
+	// Set holds the datasets.
+	Set *dataset.Set
+	// ItemsTable and ReferenceTable are the physical table names.
+	ItemsTable, ReferenceTable string
+}
+
+// Target implements load.Targets. An unknown dataset, or one whose logical
+// table has no physical name, is a *fnerr.ConfigError.
+func (t Targets) Target(name string) (load.Target, error) {
+	if t.Set == nil {
+		return load.Target{}, &fnerr.ConfigError{Msg: "load: no dataset set"}
+	}
+	d, err := t.Set.Lookup(name)
+	if err != nil {
+		var unknown *dataset.UnknownDatasetError
+		if errors.As(err, &unknown) {
+			return load.Target{}, &fnerr.ConfigError{Msg: "load: " + err.Error()}
+		}
+		return load.Target{}, err
+	}
+	var out load.Target
+	switch d.TargetTable() {
+	case dataset.TableItems:
+		out.Table = t.ItemsTable
+	case dataset.TableReference:
+		out.Table = t.ReferenceTable
+	}
+	if out.Table == "" {
+		return load.Target{}, &fnerr.ConfigError{Msg: "load: no physical table for " + string(d.TargetTable()) + " (dataset " + name + ")"}
+	}
+	if d.TTL != nil {
+		out.TTL = &load.TTL{Attribute: d.TTL.Attribute, From: d.TTL.From, After: d.TTL.After}
+	}
+	return out, nil
+}
+
+// Config returns the part of load.Config that describes the datasets of set
+// (Datasets and ReferenceDatasets), for the deployment to put in the
+// function's environment (SLUICE_DATASETS, SLUICE_REFERENCE_DATASETS).
+func Config(set *dataset.Set) (datasets, reference []string) {
+	for _, d := range set.All() {
+		datasets = append(datasets, d.Name)
+		if d.TargetTable() == dataset.TableReference {
+			reference = append(reference, d.Name)
+		}
+	}
+	return datasets, reference
+}
