@@ -173,19 +173,21 @@ func Definition(o Options) workflow.Chainable {
 	rejectedResult := workflow.NewPass("RejectedResult", workflow.PassProps{
 		Parameters: with(fileFields(StatusRejected),
 			"error.$", pathError+".Error",
-			"reason.$", pathRejection+".cause.errorMessage",
+			"reason.$", pathRejection+".reason",
+			"report.$", pathRejection+".report",
 			"quarantine.$", pathRejection+".quarantineKey"),
 		ResultPath: pathRejection + ".output",
 	})
 	rejectedResult.Next(rejected)
 	recordRejected := workflow.DynamoUpdateItem("RecordRejected", TableLedger, workflow.Params{
 		"Key":                      ledgerKey(),
-		"UpdateExpression":         "SET #status = :status, #error = :error, #reason = :reason, #quarantine = :quarantine, #finishedAt = :now",
-		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#error": "error", "#reason": "reason", "#quarantine": "quarantine", "#finishedAt": "finishedAt"},
+		"UpdateExpression":         "SET #status = :status, #error = :error, #reason = :reason, #report = :report, #quarantine = :quarantine, #finishedAt = :now",
+		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#error": "error", "#reason": "reason", "#report": "report", "#quarantine": "quarantine", "#finishedAt": "finishedAt"},
 		"ExpressionAttributeValues": workflow.Params{
 			":status":     workflow.Params{"S": StatusRejected},
 			":error":      workflow.Params{"S.$": pathError + ".Error"},
-			":reason":     workflow.Params{"S.$": pathRejection + ".cause.errorMessage"},
+			":reason":     workflow.Params{"S.$": pathRejection + ".reason"},
+			":report":     workflow.Params{"S.$": pathRejection + ".report"},
 			":quarantine": workflow.Params{"S.$": pathRejection + ".quarantineKey"},
 			":now":        workflow.Params{"S.$": "$$.State.EnteredTime"},
 		},
@@ -197,7 +199,8 @@ func Definition(o Options) workflow.Chainable {
 		"Subject": "Sluice: file rejected",
 		"Message": with(fileFields(StatusRejected),
 			"error.$", pathError+".Error",
-			"reason.$", pathRejection+".cause.errorMessage",
+			"reason.$", pathRejection+".reason",
+			"report.$", pathRejection+".report",
 			"quarantine.$", pathRejection+".quarantineKey",
 			"execution.$", "$$.Execution.Id"),
 	}, sdk).
@@ -211,12 +214,15 @@ func Definition(o Options) workflow.Chainable {
 		AddCatch(notifyRejected, workflow.CatchProps{ResultPath: "$.quarantineError"})
 	quarantine.Next(notifyRejected)
 	parseRejection := workflow.NewPass("ParseRejection", workflow.PassProps{
-		Comment: "the function's error payload ({errorType, errorMessage}) is a JSON string in Cause; the message names the report",
-		Parameters: workflow.Params{
-			"cause.$":         "States.StringToJson(" + pathError + ".Cause)",
-			"quarantineKey.$": "States.Format('" + contract.QuarantinePrefix + "{}/{}/{}', $.dataset, $.versionId, $.key)",
-		},
-		ResultPath: pathRejection,
+		Comment: "the function's error payload ({errorType, errorMessage}) is a JSON string in Cause; " +
+			"ValidationFailed's message names the report as (report s3://bucket/key)",
+		QueryLanguage: asl.JSONata,
+		Output: workflow.Expr(`$merge([$states.input, {"rejection": (` +
+			`$reason := $parse($states.input.error.Cause).errorMessage; {` +
+			`"reason": $reason, ` +
+			`"report": $contains($reason, "(report s3://") ? $substringBefore($substringAfter($substringAfter($reason, "(report s3://"), "/"), ")") : "", ` +
+			`"quarantineKey": "` + contract.QuarantinePrefix + `" & $states.input.dataset & "/" & $states.input.versionId & "/" & $states.input.key` +
+			`})}])`),
 	})
 	parseRejection.Next(quarantine)
 
