@@ -49,6 +49,9 @@ type Result struct {
 	StartTime, StopTime time.Time
 	// History is the execution's event history.
 	History History
+	// Failure is the error that failed the execution; nil unless Status is
+	// FAILED.
+	Failure *StateError
 }
 
 // New plans machine for execution. It fails when the machine cannot run:
@@ -209,6 +212,7 @@ func (e *Engine) Run(ctx context.Context, input any) (Result, error) {
 			se = plainErr(statesRuntime, runErr.Error())
 		}
 		res.Status = StatusFailed
+		res.Failure = se
 		d := &ErrorDetails{}
 		if !se.noName {
 			res.Error = string(se.Name)

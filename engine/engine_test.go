@@ -441,3 +441,37 @@ func TestLambda(t *testing.T) {
 		t.Errorf("task outputs = %q", outputs)
 	}
 }
+
+func TestTaskTimeouts(t *testing.T) {
+	t.Parallel()
+	// A task that blocks until its context ends: only the engine's timers
+	// can end it. The test asserts the outcome, not the duration.
+	block := engine.InvokerFunc(func(ctx context.Context, _ engine.TaskRequest) (any, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	// A task that heartbeats, then finishes.
+	beating := engine.InvokerFunc(func(ctx context.Context, _ engine.TaskRequest) (any, error) {
+		engine.Heartbeat(ctx)
+		return "done", nil
+	})
+	tests := []struct {
+		name, field string
+		inv         engine.Invoker
+		want        outcome
+	}{
+		{"timeout", `"TimeoutSeconds":1`, block, outcome{Status: engine.StatusSucceeded, Output: mustJSON(t, `{"Error":"States.Timeout"}`)}},
+		{"heartbeat", `"TimeoutSeconds":30,"HeartbeatSeconds":1`, block, outcome{Status: engine.StatusSucceeded, Output: mustJSON(t, `{"Error":"States.HeartbeatTimeout"}`)}},
+		{"heartbeat kept", `"HeartbeatSeconds":5`, beating, outcome{Status: engine.StatusSucceeded, Output: "done"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"r",` + tt.field + `,"Catch":[{"ErrorEquals":["States.Timeout","States.HeartbeatTimeout"],"Next":"C"}],"End":true},"C":{"Type":"Pass","End":true}}}`
+			got := outcomeOf(run(t, def, `{}`, engine.WithInvoker(tt.inv), engine.WithClock(engine.RealClock{})))
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("result (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

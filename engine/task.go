@@ -81,14 +81,23 @@ func (t *thread) taskAttempt(ev *evalEnv, input any) (any, error) {
 			if se.Name == asl.StatesTimeout {
 				typ = LambdaFunctionTimedOut
 			}
-			_, _ = t.event(Event{Type: typ, LambdaFunctionFailedDetails: se.details()})
+			ev := Event{Type: typ, LambdaFunctionFailedDetails: se.details()}
+			if typ == LambdaFunctionTimedOut {
+				ev = Event{Type: typ, LambdaFunctionTimedOutDetails: se.details()}
+			}
+			_, _ = t.event(ev)
 		} else {
 			typ := TaskFailed
 			if se.Name == asl.StatesTimeout || se.Name == asl.StatesHeartbeatTimeout {
 				typ = TaskTimedOut
 			}
 			d := se.details()
-			_, _ = t.event(Event{Type: typ, TaskFailedEventDetails: &TaskErrorDetails{ResourceType: resType, Resource: res, Error: d.Error, Cause: d.Cause}})
+			td := &TaskErrorDetails{ResourceType: resType, Resource: res, Error: d.Error, Cause: d.Cause}
+			ev := Event{Type: typ, TaskFailedEventDetails: td}
+			if typ == TaskTimedOut {
+				ev = Event{Type: typ, TaskTimedOutEventDetails: td}
+			}
+			_, _ = t.event(ev)
 		}
 		return nil, se
 	}
@@ -123,7 +132,25 @@ func (x *execution) newToken() string {
 	return fmt.Sprintf("%s-token-%d", x.name, x.tokenN)
 }
 
-// invoke calls the invoker with the task's timeout.
+// errHeartbeatTimeout is the cancel cause of a task that missed its heartbeat.
+var errHeartbeatTimeout = errors.New("engine: heartbeat timeout")
+
+type heartbeatKey struct{}
+
+// Heartbeat tells the engine that the task running with ctx is alive, as
+// SendTaskHeartbeat does: it restarts the HeartbeatSeconds timer. It is a
+// no-op for a ctx that does not belong to a task with HeartbeatSeconds.
+func Heartbeat(ctx context.Context) {
+	if ch, ok := ctx.Value(heartbeatKey{}).(chan struct{}); ok {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// invoke calls the invoker under the task's TimeoutSeconds and
+// HeartbeatSeconds.
 func (t *thread) invoke(req TaskRequest) (any, error) {
 	inv := t.x.eng.opts.invoker
 	if inv == nil {
@@ -135,11 +162,44 @@ func (t *thread) invoke(req TaskRequest) (any, error) {
 		ctx, cancel = t.x.clock.WithTimeout(ctx, req.Timeout)
 		defer cancel()
 	}
+	var hbCtx context.Context
+	if req.Heartbeat > 0 {
+		var cancel context.CancelCauseFunc
+		hbCtx, cancel = context.WithCancelCause(ctx)
+		defer cancel(nil)
+		beats := make(chan struct{}, 1)
+		ctx = context.WithValue(hbCtx, heartbeatKey{}, beats)
+		go t.watchHeartbeat(hbCtx, cancel, beats, req.Heartbeat)
+	}
 	v, err := inv.Invoke(ctx, req)
-	if err != nil && ctx.Err() == context.DeadlineExceeded && t.ctx.Err() == nil {
-		return nil, &TaskError{Name: string(asl.StatesTimeout), NoCause: true}
+	if err != nil && t.ctx.Err() == nil {
+		if hbCtx != nil && context.Cause(hbCtx) == errHeartbeatTimeout {
+			return nil, &TaskError{Name: string(asl.StatesHeartbeatTimeout), NoCause: true}
+		}
+		if ctx.Err() == context.DeadlineExceeded {
+			return nil, &TaskError{Name: string(asl.StatesTimeout), NoCause: true}
+		}
 	}
 	return v, err
+}
+
+// watchHeartbeat cancels ctx with errHeartbeatTimeout when no heartbeat
+// arrives within d.
+func (t *thread) watchHeartbeat(ctx context.Context, cancel context.CancelCauseFunc, beats chan struct{}, d time.Duration) {
+	for {
+		timer, stop := t.x.clock.WithTimeout(context.Background(), d)
+		select {
+		case <-beats:
+			stop()
+		case <-ctx.Done():
+			stop()
+			return
+		case <-timer.Done():
+			stop()
+			cancel(errHeartbeatTimeout)
+			return
+		}
+	}
 }
 
 // taskError converts an invoker error into the task's StateError.
