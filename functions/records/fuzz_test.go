@@ -3,6 +3,7 @@ package records
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -171,6 +172,28 @@ func FuzzGzip(f *testing.F) {
 		got, err := io.ReadAll(r)
 		if err != nil || !bytes.Equal(got, content) {
 			t.Fatalf("round trip: %v", err)
+		}
+	})
+}
+
+// FuzzWriter: the writer's bytes equal encoding/json's (HTML escaping off)
+// for any string keys and values.
+func FuzzWriter(f *testing.F) {
+	f.Add("k", "v\n\"<>&\u2028\xff", int64(3), true)
+	f.Fuzz(func(t *testing.T, k, v string, n int64, b bool) {
+		rec := map[string]any{k: v, k + "n": n, k + "b": b, k + "z": nil}
+		var got bytes.Buffer
+		w := NewWriter(&got)
+		if err := w.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+		w.Flush()
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		enc.Encode(rec)
+		if got.String() != want.String() {
+			t.Fatalf("writer %q, encoding/json %q", got.String(), want.String())
 		}
 	})
 }

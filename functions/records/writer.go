@@ -2,42 +2,141 @@ package records
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"io"
+	"slices"
+	"strconv"
+	"unicode/utf8"
 )
 
 // Writer writes records as JSON Lines: one compact JSON object per line,
-// keys sorted, no HTML escaping. It buffers; call Flush at the end.
+// keys sorted, no HTML escaping (the same bytes encoding/json would give
+// with SetEscapeHTML(false), produced without reflection for the value
+// types records hold: string, json.Number, bool, integers, nil). It
+// buffers; call Flush at the end.
 type Writer struct {
 	bw    *bufio.Writer
-	buf   bytes.Buffer
-	enc   *json.Encoder
+	buf   []byte
+	keys  []string
 	n     int64
 	bytes int64
 }
 
 // NewWriter returns a writer to w.
 func NewWriter(w io.Writer) *Writer {
-	wr := &Writer{bw: bufio.NewWriterSize(w, 64<<10)}
-	wr.enc = json.NewEncoder(&wr.buf)
-	wr.enc.SetEscapeHTML(false)
-	return wr
+	return &Writer{bw: bufio.NewWriterSize(w, 64<<10)}
 }
 
 // Write writes one record.
 func (w *Writer) Write(rec map[string]any) error {
-	w.buf.Reset()
-	if err := w.enc.Encode(rec); err != nil {
-		return err
+	w.keys = w.keys[:0]
+	for k := range rec {
+		w.keys = append(w.keys, k)
 	}
-	n, err := w.bw.Write(w.buf.Bytes())
+	slices.Sort(w.keys)
+	b := append(w.buf[:0], '{')
+	for i, k := range w.keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		var err error
+		if b, err = appendValue(b, rec[k]); err != nil {
+			return err
+		}
+	}
+	b = append(b, '}', '\n')
+	w.buf = b
+	n, err := w.bw.Write(b)
 	w.bytes += int64(n)
 	if err != nil {
 		return err
 	}
 	w.n++
 	return nil
+}
+
+func appendValue(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case string:
+		return appendString(b, x), nil
+	case json.Number:
+		if x == "" {
+			return append(b, '0'), nil
+		}
+		return append(b, x...), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case nil:
+		return append(b, "null"...), nil
+	}
+	m, err := json.Marshal(v)
+	if err != nil {
+		return b, err
+	}
+	return append(b, m...), nil
+}
+
+const hex = "0123456789abcdef"
+
+// appendString appends s as a JSON string the way encoding/json does with
+// HTML escaping off: invalid UTF-8 becomes U+FFFD, U+2028 and U+2029 are
+// escaped.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // Records returns the number of records written.

@@ -1,0 +1,24 @@
+// Command transform is the transform Lambda function (see package transform).
+package main
+
+import (
+	"context"
+	"log"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/transform"
+)
+
+func main() {
+	aws, err := config.LoadDefaultConfig(context.Background())
+	cfg, err2 := transform.ParseConfig(os.Getenv)
+	if err != nil || err2 != nil {
+		log.Fatalf("transform: configuration: %v %v", err, err2)
+	}
+	h := &transform.Handler{S3: s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }), Datasets: dataset.Builtin(), Config: cfg}
+	lambda.StartHandlerFunc(h.Handle)
+}
