@@ -5,6 +5,7 @@ import (
 
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/load"
+	"github.com/sluicehq/sluice/functions/load/loadset"
 	"github.com/sluicehq/sluice/functions/transform"
 	"github.com/sluicehq/sluice/functions/validate"
 	"github.com/sluicehq/sluice/workflow/pipeline"
@@ -16,10 +17,12 @@ import (
 func Functions(d Deps) ([]*FunctionSpec, error) {
 	vcfg := validate.Config{ReportBucket: d.Bucket}
 	tcfg := transform.Config{Validate: vcfg, StagingBucket: d.Bucket, ChunkRecords: d.ChunkRecords}
-	lcfg := load.Config{ItemsTable: d.Tables[string(dataset.TableItems)], ReferenceTable: d.Tables[string(dataset.TableReference)]}
+	items, ref := d.Tables[string(dataset.TableItems)], d.Tables[string(dataset.TableReference)]
+	names, refNames := loadset.Config(d.Datasets)
+	lcfg := load.Config{ItemsTable: items, ReferenceTable: ref, Datasets: names, ReferenceDatasets: refNames}
 	v := &validate.Handler{S3: d.S3, Datasets: d.Datasets, Config: vcfg}
 	t := &transform.Handler{S3: d.S3, Datasets: d.Datasets, Config: tcfg}
-	l := &load.Handler{S3: d.S3, DB: d.DynamoDB, Datasets: d.Datasets, Config: lcfg}
+	l := &load.Handler{S3: d.S3, DB: d.DynamoDB, Targets: loadset.Targets{Set: d.Datasets, ItemsTable: items, ReferenceTable: ref}, Config: lcfg}
 	const timeout = 15 * time.Minute
 	return []*FunctionSpec{
 		{Name: pipeline.FunctionValidate, Fn: Handler(v.Handle), Timeout: timeout},
