@@ -83,6 +83,9 @@ func TestDistributedMap(t *testing.T) {
 			`[{"id":1},{"id":2}]`},
 		{"jsonl batched", distributed(`{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSONL"},"Parameters":{"Bucket":"b","Key":"in/data.jsonl"}}`, `,"ItemBatcher":{"MaxItemsPerBatch":5,"BatchInput":{"k":1}}`),
 			`[{"BatchInput":{"k":1},"Items":[{"id":1},{"id":2}]}]`},
+		{"selector then batches of one", distributed(`{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSONL"},"Parameters":{"Bucket":"b","Key":"in/data.jsonl"}}`,
+			`,"ItemSelector":{"i.$":"$$.Map.Item.Index"},"ItemBatcher":{"MaxItemsPerBatch":1}`),
+			`[{"Items":[{"i":0}]},{"Items":[{"i":1}]}]`},
 		{"listing", distributed(`{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"b","Prefix":"raw/"}}`, `,"ItemSelector":{"key.$":"$$.Map.Item.Value.Key"}`),
 			`[{"key":"raw/x.csv"}]`},
 	}

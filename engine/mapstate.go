@@ -189,6 +189,14 @@ func (t *thread) mapAttempt(ev *evalEnv, input any) (any, error) {
 		return nil, err
 	}
 	if m.batcher != nil {
+		// ItemSelector shapes each item; the batches are made of the results.
+		if m.itemSelector != nil {
+			for i, item := range items {
+				if items[i], err = t.selectItem(ev, m, i, item, eff); err != nil {
+					return nil, err
+				}
+			}
+		}
 		if items, err = t.batchItems(ev, m.batcher, items, eff); err != nil {
 			return nil, err
 		}
@@ -344,6 +352,14 @@ func (t *thread) iterate(ev *evalEnv, m *mapSpec, items []any, eff any, limit in
 	return results, failures, firstErr
 }
 
+// selectItem applies ItemSelector to one item, with $$.Map.Item set.
+func (t *thread) selectItem(ev *evalEnv, m *mapSpec, index int, item, eff any) (any, error) {
+	sel := &evalEnv{t: t, n: ev.n, input: ev.input, enteredTime: ev.enteredTime, enteredID: ev.enteredID}
+	t.mapItem = map[string]any{"Index": intValue(int64(index)), "Value": item}
+	defer func() { t.mapItem = nil }()
+	return m.itemSelector.eval(sel, eff)
+}
+
 // iteration runs one item through the ItemProcessor.
 func (t *thread) iteration(ev *evalEnv, m *mapSpec, index int, item, eff any) (any, error) {
 	n := ev.n
@@ -352,11 +368,8 @@ func (t *thread) iteration(ev *evalEnv, m *mapSpec, index int, item, eff any) (a
 		return nil, err
 	}
 	input := item
-	if m.itemSelector != nil {
-		sel := &evalEnv{t: t, n: n, input: ev.input, enteredTime: ev.enteredTime, enteredID: ev.enteredID}
-		t.mapItem = map[string]any{"Index": intValue(int64(index)), "Value": item}
-		v, err := m.itemSelector.eval(sel, eff)
-		t.mapItem = nil
+	if m.itemSelector != nil && m.batcher == nil {
+		v, err := t.selectItem(ev, m, index, item, eff)
 		if err != nil {
 			return nil, ev.finish(err)
 		}
