@@ -197,15 +197,6 @@ func graphName(scope string) string {
 	return "the graph at " + scope
 }
 
-// edge returns the name of a transition's target. The target is compiled
-// when the walk reaches it; a target in another graph is reported then.
-func (c *compiler) edge(_ string, _ *stateBase, to State) string {
-	if to == nil {
-		return ""
-	}
-	return to.Name()
-}
-
 // successors lists the states a state transitions to, in document order:
 // Next or the Choice rules and Default, then the Catch handlers.
 func successors(s State) (next, handlers []State) {

@@ -106,13 +106,12 @@ func (h *handling) build(c *compiler, path string, b *stateBase) asl.ErrorHandli
 	}
 	slices.SortStableFunc(out.Retry, func(x, y asl.Retrier) int { return boolCmp(hasAll(x.ErrorEquals), hasAll(y.ErrorEquals)) })
 	for i, k := range h.catches {
-		next := c.edge(path, b, k.handler)
 		out.Catch = append(out.Catch, asl.Catcher{
 			ErrorEquals: errorList(k.props.Errors),
 			ResultPath:  toPath(k.props.ResultPath),
 			Output:      c.encode(path+".Catch["+itoa(i)+"].Output", b.name, k.props.Output),
 			Assign:      c.assign(path+".Catch["+itoa(i)+"]", b.name, k.props.Assign),
-			Next:        next,
+			Next:        k.handler.Name(),
 			Comment:     k.props.Comment,
 		})
 	}

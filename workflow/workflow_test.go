@@ -457,3 +457,35 @@ func TestWarnings(t *testing.T) {
 		t.Errorf("Warnings = %v, want one %s", is, validate.CodeLambdaRetryMissing)
 	}
 }
+
+func TestCompileTwice(t *testing.T) {
+	// Compiling the same builder graph twice gives the same machine: Compile
+	// does not consume or change the states.
+	start := machines()["parallel"]()
+	a, err := workflow.Compile(start, workflow.WithResolver(resolver))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := workflow.Compile(start, workflow.WithResolver(resolver))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ab, _ := a.ASL()
+	bb, _ := b.ASL()
+	if !bytes.Equal(ab, bb) {
+		t.Errorf("second Compile differs:\n%s", cmp.Diff(string(ab), string(bb)))
+	}
+}
+
+func TestNestedSDKFields(t *testing.T) {
+	// Map values of struct type (SNS MessageAttributes) are checked too.
+	task := workflow.SNSPublish("Tell", "alerts", workflow.Params{
+		"Message":           "hi",
+		"MessageAttributes": workflow.Params{"kind": workflow.Params{"DataType": "String", "StringVal": "x"}},
+	}, workflow.TaskProps{TimeoutSeconds: 5})
+	_, err := workflow.Compile(task, workflow.WithResolver(resolver))
+	is, _ := workflow.AsIssues(err)
+	if len(is) != 1 || is[0].Code != workflow.CodeUnknownSDKField || is[0].Path != "States.Tell.Parameters.MessageAttributes.kind.StringVal" {
+		t.Errorf("issues = %v", err)
+	}
+}
