@@ -27,7 +27,7 @@ func load(t *testing.T, name string) *asl.StateMachine {
 func TestGolden(t *testing.T) {
 	t.Parallel()
 	visited := map[string]bool{"Route": true, "Fanout": true, "Validate": true, "Enrich": true, "Enriched": true, "Load": true}
-	for _, name := range []string{"pipeline", "jsonata"} {
+	for _, name := range []string{"pipeline", "jsonata", "names"} {
 		m := load(t, name+".asl.json")
 		golden.Check(t, "testdata/"+name+".mmd", []byte(graph.Mermaid(m)))
 		golden.Check(t, "testdata/"+name+".dot", []byte(graph.Dot(m)))

@@ -121,7 +121,7 @@ func mq(s string) string {
 	b.WriteByte('"')
 	for _, r := range s {
 		switch r {
-		case '"', '#', '<', '>', '&', '`', '|', '\\':
+		case '"', '#', '<', '>', '&', '`', '|', '\\', '%':
 			fmt.Fprintf(&b, "#%d;", r)
 		case '\n', '\r', '\t':
 			b.WriteByte(' ')
