@@ -475,3 +475,36 @@ func TestTaskTimeouts(t *testing.T) {
 		})
 	}
 }
+
+func TestLambdaHandler(t *testing.T) {
+	t.Parallel()
+	type in struct {
+		Key string `json:"key"`
+	}
+	type out struct {
+		Rows int `json:"rows"`
+	}
+	h := engine.Handler(func(_ context.Context, e in) (out, error) {
+		if e.Key == "" {
+			return out{}, errors.New("no key")
+		}
+		return out{Rows: len(e.Key)}, nil
+	})
+	l := &engine.Lambda{Functions: map[string]engine.Function{"count": h}}
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:count","End":true}}}`
+	tests := []struct {
+		input string
+		want  outcome
+	}{
+		{`{"key":"abc"}`, outcome{Status: engine.StatusSucceeded, Output: mustJSON(t, `{"rows":3}`)}},
+		{`{}`, outcome{Status: engine.StatusFailed, Error: "errorString", Cause: `{"errorMessage":"no key","errorType":"errorString"}`}},
+		{`{"key":1}`, outcome{Status: engine.StatusFailed, Error: "UnmarshalTypeError",
+			Cause: `{"errorMessage":"json: cannot unmarshal number into Go struct field in.key of type string","errorType":"UnmarshalTypeError"}`}},
+	}
+	for _, tt := range tests {
+		got := outcomeOf(run(t, def, tt.input, engine.WithInvoker(l)))
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("input %s (-want +got):\n%s", tt.input, diff)
+		}
+	}
+}

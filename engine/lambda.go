@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -182,4 +183,22 @@ func (r Resources) Invoke(ctx context.Context, req TaskRequest) (any, error) {
 		}
 	}
 	return nil, &TaskError{Name: "States.Runtime", Cause: fmt.Sprintf("no invoker for resource %s", res)}
+}
+
+// Handler adapts a typed handler, of the shape given to lambda.Start, to a
+// Function: the payload is decoded into In with encoding/json and the result
+// encoded back. A payload that does not decode fails the invocation with the
+// decoder's error type name as errorType, as aws-lambda-go reports it.
+func Handler[In, Out any](h func(context.Context, In) (Out, error)) Function {
+	return func(ctx context.Context, payload any) (any, error) {
+		var in In
+		b, err := json.Marshal(payload)
+		if err == nil {
+			err = json.Unmarshal(b, &in)
+		}
+		if err != nil {
+			return nil, &LambdaError{ErrorMessage: err.Error(), ErrorType: errorTypeName(err)}
+		}
+		return h(ctx, in)
+	}
 }
