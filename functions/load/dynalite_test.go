@@ -1,0 +1,317 @@
+package load_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/google/go-cmp/cmp"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/load"
+)
+
+// dynalite is one dynalite server shared by the tests of this package that
+// need it, started on first use and stopped by TestMain.
+var dynalite struct {
+	once     sync.Once
+	cmd      *exec.Cmd
+	endpoint string
+	err      error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if dynalite.cmd != nil {
+		dynalite.cmd.Process.Kill()
+		dynalite.cmd.Wait()
+	}
+	os.Exit(code)
+}
+
+// startDynalite returns a DynamoDB client of a dynalite server on a free
+// 127.0.0.1 port. It skips the test when SLUICE_DYNALITE is not set (fails
+// under CI=true).
+func startDynalite(t *testing.T) *dynamodb.Client {
+	t.Helper()
+	dir := os.Getenv("SLUICE_DYNALITE")
+	if dir == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("SLUICE_DYNALITE is not set (scripts/setup.d/20-dynalite.sh installs dynalite)")
+		}
+		t.Skip("SLUICE_DYNALITE is not set; run scripts/test.sh or scripts/setup.d/20-dynalite.sh")
+	}
+	dynalite.once.Do(func() {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			dynalite.err = err
+			return
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		cmd := exec.Command("node", filepath.Join(dir, "cli.js"), "--host", "127.0.0.1", "--port", fmt.Sprint(port),
+			"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			dynalite.err = err
+			return
+		}
+		dynalite.cmd = cmd
+		dynalite.endpoint = fmt.Sprintf("http://127.0.0.1:%d", port)
+		// Wait until it accepts connections (it takes about 0.3s).
+		for i := 0; ; i++ {
+			c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+			if err == nil {
+				c.Close()
+				return
+			}
+			if i == 300 {
+				dynalite.err = fmt.Errorf("dynalite did not start: %v", err)
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	if dynalite.err != nil {
+		t.Fatal(dynalite.err)
+	}
+	return dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(dynalite.endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+	})
+}
+
+func createTable(t *testing.T, db *dynamodb.Client, name string) {
+	t.Helper()
+	_, err := db.CreateTable(t.Context(), &dynamodb.CreateTableInput{
+		TableName: aws.String(name),
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(load.AttrPK), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(load.AttrSK), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(load.AttrPK), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(load.AttrSK), KeyType: types.KeyTypeRange},
+		},
+		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1000), WriteCapacityUnits: aws.Int64(1000)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func countTable(t *testing.T, db *dynamodb.Client, table string) int64 {
+	t.Helper()
+	var n int64
+	var start map[string]types.AttributeValue
+	for {
+		out, err := db.Scan(t.Context(), &dynamodb.ScanInput{TableName: aws.String(table), Select: types.SelectCount, ExclusiveStartKey: start})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += int64(out.Count)
+		if len(out.LastEvaluatedKey) == 0 {
+			return n
+		}
+		start = out.LastEvaluatedKey
+	}
+}
+
+// flakyDB passes each BatchWriteItem on with a random part of its requests
+// and returns the rest, unsent, as UnprocessedItems: DynamoDB's partial
+// success under throttling, which dynalite never produces by itself.
+type flakyDB struct {
+	*dynamodb.Client
+	mu          sync.Mutex
+	rnd         *rand.Rand
+	unprocessed int64
+}
+
+func (f *flakyDB) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	send := map[string][]types.WriteRequest{}
+	left := map[string][]types.WriteRequest{}
+	f.mu.Lock()
+	for table, reqs := range in.RequestItems {
+		for _, r := range reqs {
+			if f.rnd.IntN(3) == 0 {
+				left[table] = append(left[table], r)
+				f.unprocessed++
+			} else {
+				send[table] = append(send[table], r)
+			}
+		}
+	}
+	f.mu.Unlock()
+	if len(send) == 0 {
+		return &dynamodb.BatchWriteItemOutput{UnprocessedItems: left}, nil
+	}
+	out, err := f.Client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: send}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	for table, reqs := range out.UnprocessedItems {
+		left[table] = append(left[table], reqs...)
+	}
+	out.UnprocessedItems = left
+	return out, nil
+}
+
+func TestDynaliteLoads100000ItemsDespiteUnprocessedItems(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	real := startDynalite(t)
+	createTable(t, real, "items-100k")
+
+	// A versioned in-process S3 holding the source file and one chunk of
+	// 100,000 records.
+	srv := newS3Server(t)
+	const n = 100_000
+	var b strings.Builder
+	for i := range n {
+		rec := map[string]any{"pk": fmt.Sprintf("READING#%06d", i), "sk": "TS#2026-11-01T00:00:00.000Z",
+			"device_id": fmt.Sprintf("d%d", i%97), "temperature": json.Number(fmt.Sprintf("%d.%d", i%40, i%10)), "_line": i + 1}
+		line, _ := json.Marshal(rec)
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	src := contract.Object{Bucket: "pipeline", Key: "incoming/readings/big.jsonl"}
+	src.VersionID = srv.put(t, src.Bucket, src.Key, "raw")
+	chunk := contract.Chunk{Dataset: "readings", Bucket: "pipeline", Key: contract.ChunkKey("readings", src, "transformed", 0), Records: n, Source: src}
+	srv.put(t, chunk.Bucket, chunk.Key, b.String())
+
+	flaky := &flakyDB{Client: real, rnd: rand.New(rand.NewPCG(1, 2))}
+	h := &load.Handler{
+		S3: srv.client, DB: flaky,
+		Targets: load.StaticTargets{"readings": {Table: "items-100k"}},
+		Config:  load.Config{Concurrency: 8, Backoff: load.Backoff{Base: 2 * time.Millisecond, Cap: 50 * time.Millisecond}},
+	}
+	start := time.Now()
+	got, err := h.Handle(t.Context(), chunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("loaded %d items in %v; %d write requests were returned unprocessed and retried", got.Written, time.Since(start), flaky.unprocessed)
+	want := contract.LoadOutput{Dataset: "readings", Key: chunk.Key, Written: n}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("output (-want +got):\n%s", diff)
+	}
+	if flaky.unprocessed == 0 {
+		t.Error("no UnprocessedItems were injected")
+	}
+	if c := countTable(t, real, "items-100k"); c != n {
+		t.Errorf("table holds %d items, want %d", c, n)
+	}
+}
+
+func TestDynaliteConditionalWrites(t *testing.T) {
+	// The version check against a real DynamoDB protocol implementation:
+	// the condition expression and the consistent BatchGetItem projection.
+	db := startDynalite(t)
+	createTable(t, db, "items-versions")
+	srv := newS3Server(t)
+	stage := func(status string) contract.Chunk {
+		src := contract.Object{Bucket: "pipeline", Key: "incoming/orders/a.csv"}
+		srv.clock.Advance(time.Minute)
+		src.VersionID = srv.put(t, src.Bucket, src.Key, status)
+		var b strings.Builder
+		for i := range 60 {
+			fmt.Fprintf(&b, `{"pk":"ORDER#%d","sk":"ORDER","status":%q}`+"\n", i, status)
+		}
+		c := contract.Chunk{Dataset: "orders", Bucket: "pipeline", Key: contract.ChunkKey("orders", src, "enriched", 0), Source: src}
+		srv.put(t, c.Bucket, c.Key, b.String())
+		return c
+	}
+	v1, v2 := stage("NEW"), stage("SHIPPED")
+	h := &load.Handler{S3: srv.client, DB: db, Targets: load.StaticTargets{"orders": {Table: "items-versions"}}}
+	steps := []struct {
+		name  string
+		chunk contract.Chunk
+		want  contract.LoadOutput
+	}{
+		{"v1", v1, contract.LoadOutput{Written: 60}},
+		{"v2 replaces v1 (conditional puts)", v2, contract.LoadOutput{Written: 60}},
+		{"v1 again is stale", v1, contract.LoadOutput{Stale: 60}},
+		{"v2 again rewrites", v2, contract.LoadOutput{Written: 60}},
+	}
+	for _, s := range steps {
+		got, err := h.Handle(t.Context(), s.chunk)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		s.want.Dataset, s.want.Key = "orders", s.chunk.Key
+		if diff := cmp.Diff(s.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", s.name, diff)
+		}
+	}
+	out, err := db.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String("items-versions"), Key: map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: "ORDER#5"}, "sk": &types.AttributeValueMemberS{Value: "ORDER"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := out.Item["status"].(*types.AttributeValueMemberS); s == nil || s.Value != "SHIPPED" {
+		t.Errorf("status = %v, want SHIPPED", out.Item["status"])
+	}
+	if c := countTable(t, db, "items-versions"); c != 60 {
+		t.Errorf("table holds %d items, want 60", c)
+	}
+}
+
+type s3Server struct {
+	client *s3.Client
+	clock  gofakes3.TimeSourceAdvancer
+}
+
+func newS3Server(t *testing.T) *s3Server {
+	t.Helper()
+	clock := gofakes3.FixedTimeSource(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
+	faker := gofakes3.New(s3mem.New(s3mem.WithTimeSource(clock)), gofakes3.WithTimeSource(clock), gofakes3.WithTimeSkewLimit(0))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &httpServer{ln: ln}
+	srv.start(faker.Server())
+	t.Cleanup(srv.stop)
+	c := s3.New(s3.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String("http://" + ln.Addr().String()), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+	})
+	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("pipeline")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutBucketVersioning(t.Context(), &s3.PutBucketVersioningInput{
+		Bucket:                  aws.String("pipeline"),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return &s3Server{client: c, clock: clock}
+}
+
+func (s *s3Server) put(t *testing.T, bucket, key, body string) string {
+	t.Helper()
+	out, err := s.client.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.VersionId)
+}
