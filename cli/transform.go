@@ -1,6 +1,149 @@
 package cli
 
-// cmdTransform is not built yet; see the issue that delivers it.
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/transform"
+	"github.com/sluicehq/sluice/functions/validate"
+)
+
+// cmdTransform validates a local file against its dataset and, when it is
+// accepted, writes the JSON Lines the transform function would stage (the
+// concatenation of its chunks). It runs the functions' own code
+// (validate.Check and transform.Run) on the file directly, streaming.
 func (c *cli) cmdTransform(args []string) error {
-	return fail(ExitUsage, "transform: not implemented yet")
+	fs := c.flags("transform", "--dataset NAME FILE [-o OUT]\n\n"+
+		"Validates FILE and prints the staged JSON Lines records. On rejection prints the\n"+
+		"validation report to stderr and exits 1.")
+	name := fs.String("dataset", "", "the dataset of the file (required)")
+	outPath := fs.String("o", "", "write the records to this file instead of stdout")
+	chunk := fs.Int("chunk-records", 0, "records per chunk (0: the transformer's default); the output is the same")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return usagef("want exactly one FILE")
+	}
+	path := fs.Arg(0)
+	set := dataset.Builtin()
+	if *name == "" {
+		return usagef("--dataset is required (one of %s)", strings.Join(set.Names(), ", "))
+	}
+	ds, err := set.Lookup(*name)
+	if err != nil {
+		return usagef("%v (one of %s)", err, strings.Join(set.Names(), ", "))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if st.IsDir() {
+		return usagef("%s is a directory", path)
+	}
+	src := contract.Object{Bucket: "local", Key: filepath.ToSlash(path), Size: st.Size()}
+
+	rep, err := validate.Check(f, src, ds, validate.Config{})
+	if err != nil {
+		return fail(ExitUsage, fmt.Sprintf("read %s: %v", path, err))
+	}
+	if rep.Rejected() || rep.BadRows > 0 {
+		writeReport(c.stderr, path, rep)
+	}
+	if rep.Rejected() {
+		return fail(ExitFailure, "")
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fail(ExitUsage, err.Error())
+	}
+
+	var out io.Writer = c.stdout
+	var file *os.File
+	if *outPath != "" {
+		if file, err = os.Create(*outPath); err != nil {
+			return usagef("%v", err)
+		}
+		out = file
+	}
+	stats, err := transform.Run(f, src.Key, ds, transform.Config{ChunkRecords: *chunk}, func(_ int, data []byte, _ int64) error {
+		_, err := out.Write(data)
+		return err
+	})
+	if file != nil {
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		var rej *transform.RejectedError
+		if errors.As(err, &rej) {
+			return fail(ExitFailure, fmt.Sprintf("%s: rejected: %s", path, rej.Reason))
+		}
+		return fail(ExitFailure, fmt.Sprintf("%s: %v", path, err))
+	}
+	fmt.Fprintf(c.stderr, "%s: %d records staged (%d rows, %d filtered, %d rejected) for dataset %s\n",
+		path, stats.Records, stats.Rows, stats.Filtered, stats.Rejected, ds.Name)
+	return nil
+}
+
+// writeReport renders a validation report for people: a summary naming the
+// file, then one line per problem naming line, row and field.
+func writeReport(w io.Writer, path string, rep *validate.Report) {
+	status := "accepted with bad rows"
+	if rep.Rejected() {
+		status = "REJECTED"
+	}
+	summary := rep.Reason
+	if summary == "" {
+		summary = fmt.Sprintf("%d of %d rows failed validation and will be skipped", rep.BadRows, rep.Rows)
+	}
+	fmt.Fprintf(w, "%s: %s (dataset %s): %s\n", path, status, rep.Dataset, summary)
+	for _, p := range rep.Errors {
+		var loc []string
+		if p.Line > 0 {
+			loc = append(loc, fmt.Sprintf("line %d", p.Line))
+		}
+		if p.Row > 0 {
+			loc = append(loc, fmt.Sprintf("row %d", p.Row))
+		}
+		if p.Field != "" {
+			loc = append(loc, "field "+p.Field)
+		}
+		where := path
+		if len(loc) > 0 {
+			where += ": " + strings.Join(loc, ", ")
+		}
+		value := ""
+		if p.Value != "" {
+			value = fmt.Sprintf(" (value %q)", p.Value)
+		}
+		fmt.Fprintf(w, "  %s: %s%s [%s]\n", where, p.Reason, value, p.Code)
+	}
+	if rep.ErrorsOmitted > 0 {
+		fmt.Fprintf(w, "  … and %d more problems\n", rep.ErrorsOmitted)
+	}
+	if len(rep.CountsByCode) > 0 {
+		codes := make([]string, 0, len(rep.CountsByCode))
+		for code, n := range rep.CountsByCode {
+			codes = append(codes, fmt.Sprintf("%s=%d", code, n))
+		}
+		sort.Strings(codes)
+		fmt.Fprintf(w, "  problems by code: %s\n", strings.Join(codes, " "))
+	}
+	if rep.DuplicateCheckLimited {
+		fmt.Fprintf(w, "  note: the duplicate-key check stopped at its key limit; later duplicates were not checked\n")
+	}
 }
