@@ -32,6 +32,8 @@ type EvalError struct {
 	Code string
 	Msg  string
 	Pos  int
+
+	args []any // template arguments, kept to re-render Msg
 }
 
 // Error returns "CODE: message", the form Step Functions shows.
@@ -176,5 +178,35 @@ func errValue(v any) string {
 }
 
 func evalErr(code string, pos int, kv ...any) *EvalError {
-	return &EvalError{Code: code, Msg: msg(code, kv...), Pos: pos}
+	return &EvalError{Code: code, Msg: msg(code, kv...), Pos: pos, args: kv}
+}
+
+// retoken re-renders err with its token replaced, as jsonata-js does for
+// errors raised in the right operand of "and"/"or" (the message then names
+// that operator).
+func retoken(err error, token string, pos int) error {
+	ee, ok := err.(*EvalError)
+	if !ok {
+		return err
+	}
+	kv := make([]any, 0, len(ee.args)+2)
+	replaced := false
+	for i := 0; i+1 < len(ee.args); i += 2 {
+		if ee.args[i] == "token" {
+			kv = append(kv, "token", token)
+			replaced = true
+			continue
+		}
+		kv = append(kv, ee.args[i], ee.args[i+1])
+	}
+	if !replaced {
+		kv = append(kv, "token", token)
+	}
+	out := *ee
+	out.args = kv
+	out.Pos = pos
+	if _, templated := messages[ee.Code]; templated {
+		out.Msg = msg(ee.Code, kv...)
+	}
+	return &out
 }

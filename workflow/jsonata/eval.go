@@ -848,6 +848,10 @@ type sortKey struct {
 }
 
 func (ev *evaluator) sortItems(n *node, items []any, env *frame) (any, error) {
+	if len(items) < 2 {
+		// nothing to order: the sort keys are never evaluated
+		return &sequence{items: append([]any(nil), items...)}, nil
+	}
 	keys := make([]sortKey, len(items))
 	for i, item := range items {
 		ctx, senv := item, env

@@ -39,6 +39,10 @@ type lexer struct {
 	src  string
 	pos  int
 	prev *token
+	// regexNext makes a '/' right after the next token start a regular
+	// expression; jsonata-js does so after "[]" and after the ")" that
+	// closes an order-by clause, and we follow it for identical parses.
+	regexNext bool
 }
 
 func (l *lexer) errAt(code string, pos int, kv ...any) *Error {
@@ -48,6 +52,9 @@ func (l *lexer) errAt(code string, pos int, kv ...any) *Error {
 // regexAllowed reports whether a '/' starts a regular expression: it does
 // when the previous token cannot end an operand.
 func (l *lexer) regexAllowed() bool {
+	if l.regexNext {
+		return true
+	}
 	p := l.prev
 	if p == nil {
 		return true
@@ -57,7 +64,9 @@ func (l *lexer) regexAllowed() bool {
 		return false
 	case tokOperator:
 		switch p.str {
-		case ")", "]", "}":
+		case ")", "]", "}", "*", "**", "%":
+			// "*", "**" and "%" are far more often operands (wildcard,
+			// descendants, parent) than operators in front of a regex
 			return false
 		}
 	}
@@ -66,6 +75,7 @@ func (l *lexer) regexAllowed() bool {
 
 func (l *lexer) next() (*token, error) {
 	t, err := l.scan()
+	l.regexNext = false
 	if err == nil {
 		l.prev = t
 	}

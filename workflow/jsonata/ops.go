@@ -49,7 +49,7 @@ func (ev *evaluator) binary(n *node, input any, env *frame) (any, error) {
 		}
 		rhs, err := ev.eval(n.rhs, input, env)
 		if err != nil {
-			return nil, err
+			return nil, retoken(err, n.str, n.pos)
 		}
 		return truthy(rhs), nil
 	case "or":
@@ -58,7 +58,7 @@ func (ev *evaluator) binary(n *node, input any, env *frame) (any, error) {
 		}
 		rhs, err := ev.eval(n.rhs, input, env)
 		if err != nil {
-			return nil, err
+			return nil, retoken(err, n.str, n.pos)
 		}
 		return truthy(rhs), nil
 	}

@@ -378,6 +378,7 @@ func (p *parser) led(t *token, left *node) (*node, error) {
 		return p.call(t, left)
 	case "[":
 		if p.isOp("]") {
+			p.lx.regexNext = true
 			if err := p.advance(); err != nil {
 				return nil, err
 			}
@@ -450,6 +451,9 @@ func (p *parser) led(t *token, left *node) (*node, error) {
 			if err := p.advance(); err != nil {
 				return nil, err
 			}
+		}
+		if p.isOp(")") {
+			p.lx.regexNext = true
 		}
 		return n, p.expect(")")
 	case "@", "#":
