@@ -37,10 +37,10 @@ func planChoice(r *asl.ChoiceRule, isJSONata, top bool) (*choiceRule, error) {
 			c.assign, err = compilePayload(r.Assign)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("Assign: %w", err)
+			return nil, inField("Assign", err)
 		}
 		if c.output, err = compileJSONataValue(r.Output, "Output"); err != nil {
-			return nil, fmt.Errorf("Output: %w", err)
+			return nil, inField("Output", err)
 		}
 	}
 	switch {
@@ -51,7 +51,7 @@ func planChoice(r *asl.ChoiceRule, isJSONata, top bool) (*choiceRule, error) {
 		for i := range r.And {
 			s, err := planChoice(&r.And[i], isJSONata, false)
 			if err != nil {
-				return nil, fmt.Errorf("And[%d]: %w", i, err)
+				return nil, inField(fmt.Sprintf("And[%d]", i), err)
 			}
 			c.and = append(c.and, s)
 		}
@@ -60,7 +60,7 @@ func planChoice(r *asl.ChoiceRule, isJSONata, top bool) (*choiceRule, error) {
 		for i := range r.Or {
 			s, err := planChoice(&r.Or[i], isJSONata, false)
 			if err != nil {
-				return nil, fmt.Errorf("Or[%d]: %w", i, err)
+				return nil, inField(fmt.Sprintf("Or[%d]", i), err)
 			}
 			c.or = append(c.or, s)
 		}
@@ -68,7 +68,7 @@ func planChoice(r *asl.ChoiceRule, isJSONata, top bool) (*choiceRule, error) {
 	case r.Not != nil:
 		s, err := planChoice(r.Not, isJSONata, false)
 		if err != nil {
-			return nil, fmt.Errorf("Not: %w", err)
+			return nil, inField("Not", err)
 		}
 		c.not = s
 		return c, nil
@@ -77,12 +77,12 @@ func planChoice(r *asl.ChoiceRule, isJSONata, top bool) (*choiceRule, error) {
 		return nil, fmt.Errorf("rule has no comparison operator")
 	}
 	if c.variable, err = jsonpath.Parse(r.Variable); err != nil {
-		return nil, fmt.Errorf("Variable: %w", err)
+		return nil, inField("Variable", err)
 	}
 	c.op = r.Operator
 	v, err := decodeJSON(r.Value)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", r.Operator, err)
+		return nil, inField(r.Operator, err)
 	}
 	if strings.HasSuffix(string(r.Operator), "Path") {
 		s, ok := v.(string)
@@ -90,7 +90,7 @@ func planChoice(r *asl.ChoiceRule, isJSONata, top bool) (*choiceRule, error) {
 			return nil, fmt.Errorf("%s: want a path string", r.Operator)
 		}
 		if c.valPath, err = jsonpath.Parse(s); err != nil {
-			return nil, fmt.Errorf("%s: %w", r.Operator, err)
+			return nil, inField(r.Operator, err)
 		}
 	} else {
 		c.value = v

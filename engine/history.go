@@ -244,9 +244,3 @@ func (r *recorder) snapshot() History {
 	}
 	return out
 }
-
-func (r *recorder) exceeded() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.over
-}

@@ -47,13 +47,13 @@ func (p *planner) planMap(s *asl.Map, isJSONata bool, lang asl.QueryLanguage) (*
 	if s.ItemsPath != "" {
 		if m.itemsPath, err = jsonpath.ParseReference(s.ItemsPath); err != nil {
 			if m.itemsPath, err = jsonpath.Parse(s.ItemsPath); err != nil {
-				return nil, fmt.Errorf("ItemsPath: %w", err)
+				return nil, inField("ItemsPath", err)
 			}
 		}
 	}
 	if len(s.Items) > 0 {
 		if m.items, err = compileJSONataValue(s.Items, "Items"); err != nil {
-			return nil, fmt.Errorf("Items: %w", err)
+			return nil, inField("Items", err)
 		}
 	}
 	sel := s.ItemSelector
@@ -66,7 +66,7 @@ func (p *planner) planMap(s *asl.Map, isJSONata bool, lang asl.QueryLanguage) (*
 		m.itemSelector, err = compilePayload(sel)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("ItemSelector: %w", err)
+		return nil, inField("ItemSelector", err)
 	}
 	if m.maxConc, err = planIntField("MaxConcurrency", s.MaxConcurrency, s.MaxConcurrencyPath); err != nil {
 		return nil, err
@@ -87,17 +87,17 @@ func (p *planner) planMap(s *asl.Map, isJSONata bool, lang asl.QueryLanguage) (*
 	m.tolPct.float = true
 	if s.ItemReader != nil {
 		if m.reader, err = planReader(s.ItemReader, isJSONata); err != nil {
-			return nil, fmt.Errorf("ItemReader: %w", err)
+			return nil, inField("ItemReader", err)
 		}
 	}
 	if s.ItemBatcher != nil {
 		if m.batcher, err = planBatcher(s.ItemBatcher, isJSONata); err != nil {
-			return nil, fmt.Errorf("ItemBatcher: %w", err)
+			return nil, inField("ItemBatcher", err)
 		}
 	}
 	if s.ResultWriter != nil {
 		if m.writer, err = planWriter(s.ResultWriter, isJSONata); err != nil {
-			return nil, fmt.Errorf("ResultWriter: %w", err)
+			return nil, inField("ResultWriter", err)
 		}
 	}
 	return m, nil

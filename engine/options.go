@@ -23,7 +23,6 @@ type options struct {
 	express        bool
 	randSeed       int64
 	hasSeed        bool
-	now            func() time.Time
 }
 
 func defaultOptions() options {

@@ -99,9 +99,7 @@ type catcher struct {
 }
 
 // planner carries what planning needs across nested graphs.
-type planner struct {
-	lang asl.QueryLanguage
-}
+type planner struct{}
 
 // planGraph plans a graph whose states inherit lang.
 func (p *planner) planGraph(startAt string, states asl.States, lang asl.QueryLanguage, where string) (*graph, error) {
@@ -422,3 +420,6 @@ func (p *planner) planCatch(cs []asl.Catcher, isJSONata bool) ([]*catcher, error
 	}
 	return out, nil
 }
+
+// inField prefixes err with the definition field it concerns.
+func inField(field any, err error) error { return fmt.Errorf("%v: %w", field, err) }
