@@ -31,6 +31,7 @@ type StateError struct {
 	noCause bool
 }
 
+// Error returns `state "S": Name: Cause`.
 func (e *StateError) Error() string {
 	s := string(e.Name)
 	if e.State != "" {
@@ -79,18 +80,24 @@ type TaskError struct {
 	NoCause bool
 }
 
+// Error returns "Name: Cause".
 func (e *TaskError) Error() string { return e.Name + ": " + e.Cause }
 
 // LambdaError is a function error as the Lambda runtime reports it. Step
 // Functions uses ErrorType as the error name and the JSON of the whole object
 // as the cause.
 type LambdaError struct {
-	ErrorMessage string   `json:"errorMessage"`
-	ErrorType    string   `json:"errorType"`
-	RequestID    string   `json:"requestId,omitempty"`
-	StackTrace   []string `json:"stackTrace,omitempty"`
+	// ErrorMessage is the error's message.
+	ErrorMessage string `json:"errorMessage"`
+	// ErrorType is the error name Step Functions matches on.
+	ErrorType string `json:"errorType"`
+	// RequestID is the invocation's request id, if known.
+	RequestID string `json:"requestId,omitempty"`
+	// StackTrace is the runtime's stack trace, if any.
+	StackTrace []string `json:"stackTrace,omitempty"`
 }
 
+// Error returns "errorType: errorMessage".
 func (e *LambdaError) Error() string { return e.ErrorType + ": " + e.ErrorMessage }
 
 // cause renders the error object as AWS puts it in Cause.

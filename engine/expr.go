@@ -34,6 +34,7 @@ type intrinsicEnv struct {
 	doc any
 }
 
+// Resolve evaluates an argument path.
 func (e intrinsicEnv) Resolve(p *jsonpath.Path) (any, error) { return e.ev.resolve(p, e.doc) }
 
 func (it *intrinsicTmpl) eval(ev *evalEnv, doc any) (any, error) {

@@ -159,9 +159,14 @@ type ObjectStore interface {
 
 // ObjectInfo describes one listed object, as an S3 listing item does.
 type ObjectInfo struct {
-	Key          string
-	Size         int64
-	ETag         string
+	// Key is the object key.
+	Key string
+	// Size is the object size in bytes.
+	Size int64
+	// ETag is the entity tag, quotes included.
+	ETag string
+	// LastModified is the time of the last write.
 	LastModified time.Time
+	// StorageClass is the S3 storage class; empty means STANDARD.
 	StorageClass string
 }
