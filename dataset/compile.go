@@ -81,6 +81,7 @@ func (d *Dataset) Compile() error {
 		drop:     map[string]bool{},
 		caseOf:   map[string]Case{},
 		defaults: map[string]string{},
+		types:    map[string]Type{},
 	}
 	if !nameRE.MatchString(d.Name) {
 		add("Name", CodeBadName, "name %q must be lower-case letters, digits, '-' or '_', starting with a letter", d.Name)
@@ -219,6 +220,7 @@ func (d *Dataset) Compile() error {
 	env := map[string]any{}
 	for _, f := range d.Fields {
 		env[f.Name] = sampleValue(f.Type)
+		c.types[f.Name] = f.Type
 	}
 	for i, fl := range d.Transforms.Filters {
 		p, err := compileExpr(fl, env, reflect.TypeOf(true))
@@ -406,9 +408,11 @@ func (d *Dataset) compileEnrichment(c *compiled, env map[string]any, add func(pa
 		}
 		for _, to := range sortedKeys(l.Copy) {
 			var v any = ""
+			c.types[to] = String
 			if l.ref != nil {
 				if rf, ok := l.ref.c.fields[l.Copy[to]]; ok {
 					v = sampleValue(rf.Type)
+					c.types[to] = rf.Type
 				} else {
 					add(p+".Copy["+to+"]", CodeUnknownField, "reference dataset %q has no field %q", l.From, l.Copy[to])
 				}
@@ -417,6 +421,7 @@ func (d *Dataset) compileEnrichment(c *compiled, env map[string]any, add func(pa
 		}
 		if l.MissingFlag != "" {
 			added(p+".MissingFlag", l.MissingFlag, false)
+			c.types[l.MissingFlag] = Bool
 		}
 	}
 	for i := range d.Enrichment.HTTP {
@@ -447,6 +452,7 @@ func (d *Dataset) compileEnrichment(c *compiled, env map[string]any, add func(pa
 		}
 		if h.MissingFlag != "" {
 			added(p+".MissingFlag", h.MissingFlag, false)
+			c.types[h.MissingFlag] = Bool
 		}
 	}
 	for i := range d.Enrichment.Calculated {
@@ -476,6 +482,7 @@ func (d *Dataset) compileEnrichment(c *compiled, env map[string]any, add func(pa
 		}
 		c.calcs = append(c.calcs, prog)
 		added(p+".Name", cf.Name, sampleValue(cf.Type))
+		c.types[cf.Name] = cf.Type
 	}
 }
 

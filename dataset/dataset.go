@@ -67,6 +67,9 @@ type compiled struct {
 	filters  []*vm.Program
 	calcs    []*vm.Program
 	suffixes []string
+	// types is the type of every name an expression can see (fields,
+	// enrichment results); absent for untyped HTTP results.
+	types map[string]Type
 }
 
 // Kind is a file encoding.

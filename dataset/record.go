@@ -143,21 +143,11 @@ func (d *Dataset) HasSuffix(name string) bool {
 func (d *Dataset) exprEnv(rec map[string]any) map[string]any {
 	env := make(map[string]any, len(rec))
 	for k, v := range rec {
-		t := String
-		if f, ok := d.c.fields[k]; ok {
-			t = f.Type
-		} else {
-			for _, cf := range d.Enrichment.Calculated {
-				if cf.Name == k {
-					t = cf.Type
-				}
-			}
-		}
-		env[k] = exprValue(t, v)
+		env[k] = exprValue(d.c.types[k], v)
 	}
-	for _, f := range d.Fields {
-		if _, ok := env[f.Name]; !ok {
-			env[f.Name] = nil
+	for name := range d.c.types {
+		if _, ok := env[name]; !ok {
+			env[name] = nil
 		}
 	}
 	return env

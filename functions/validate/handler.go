@@ -67,6 +67,10 @@ func (h *Handler) validate(ctx context.Context, ev contract.FileEvent) (contract
 
 // check reads the object and validates it. Read failures are retryable.
 func (h *Handler) check(ctx context.Context, src contract.Object, ds *dataset.Dataset) (*Report, error) {
+	if _, bad := sizeProblem(src.Size, ds); bad {
+		// Rejected on the event's size alone: no need to read the object.
+		return Check(bytes.NewReader(nil), src, ds, h.Config)
+	}
 	in := &s3.GetObjectInput{Bucket: aws.String(src.Bucket), Key: aws.String(src.Key)}
 	if src.VersionID != "" {
 		in.VersionId = aws.String(src.VersionID)

@@ -141,8 +141,11 @@ func TestRejections(t *testing.T) {
 		{"invalid utf8", "customers", "incoming/customers/c.csv", []byte("customer_id,name,segment\nC1,\xff\xfe,VIP\n"), Config{}, records.CodeUTF8},
 		{"xml dtd", "catalog", "incoming/catalog/c.xml", []byte(`<?xml version="1.0"?><!DOCTYPE c [<!ENTITY lol "lol">]><c><product><sku>&lol;</sku></product></c>`), Config{}, records.CodeXMLDTD},
 		{"gzip bomb", "orders", "incoming/orders/o.csv.gz", gz(append([]byte("order_id,customer_id,order_date,sku,quantity,unit_price,currency,status\n"), make([]byte, 4<<20)...)), Config{Gzip: records.GzipGuard{MaxRatio: 50}}, records.CodeGzipRatio},
-		{"too large", "customers", "incoming/customers/c.csv", bytes.Repeat([]byte("x"), 10), Config{}, ""},
-		{"json too deep", "readings", "incoming/readings/r.jsonl", []byte(deep[1:len(deep)-1] + "\n"), Config{}, CodeTooManyBad},
+		{"no required columns", "customers", "incoming/customers/c.csv", bytes.Repeat([]byte("x"), 10), Config{}, CodeMissingColumn},
+		{"json too deep", "readings", "incoming/readings/r.jsonl", []byte(deep[1:len(deep)-1] + "\n"), Config{}, records.CodeJSONDepth},
+		{"json array in jsonl", "readings", "incoming/readings/r.jsonl", []byte(`[{"device_id":"d"}]`), Config{}, CodeFormatMismatch},
+		{"csv ragged everywhere", "customers", "incoming/customers/c.csv", []byte("customer_id,name,segment\nC1,A\nC2,B\n"), Config{}, records.CodeRagged},
+		{"unterminated quote", "customers", "incoming/customers/c.csv", []byte("customer_id,name,segment\nC1,\"A,VIP\n"), Config{}, records.CodeUnterminatedQuote},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,6 +170,21 @@ func TestRejections(t *testing.T) {
 				t.Errorf("status %q", r.Status)
 			}
 		})
+	}
+}
+
+func TestSizeBounds(t *testing.T) {
+	s := awsapitest.New()
+	key := "incoming/orders/o.csv"
+	v := s.Put(bucket, key, example(t, "orders/orders.csv"))
+	h := &Handler{S3: s, Datasets: dataset.Builtin()}
+	_, err := h.Handle(t.Context(), contract.FileEvent{Dataset: "orders", Bucket: bucket, Key: key, VersionID: v, Size: 5 << 30})
+	var vf *fnerr.ValidationFailed
+	if !errors.As(err, &vf) || !strings.Contains(vf.Reason, "more than the maximum") {
+		t.Errorf("oversized file: %v", err)
+	}
+	if s.Gets != 0 {
+		t.Errorf("oversized file was read (%d gets)", s.Gets)
 	}
 }
 
