@@ -23,6 +23,8 @@ type Issue struct {
 	Msg string
 }
 
+// String formats the issue as "path: code: message" ("warning: " before the
+// code of a warning).
 func (i Issue) String() string {
 	var b strings.Builder
 	if i.Path != "" {
