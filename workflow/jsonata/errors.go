@@ -136,8 +136,13 @@ var messages = map[string]string{
 	"D3139": "The $single() function expected exactly 1 matching result.  Instead it matched 0.",
 	"D3140": "Malformed URL passed to ${{{functionName}}}(): {{value}}",
 	"D3141": "{{{message}}}",
+	"U1010": "The result exceeds the size limits of this implementation",
 	"U1001": "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.",
 }
+
+// maxStringLen bounds strings built by padding (jsonata-js would fail
+// with a JavaScript RangeError long before memory runs out).
+const maxStringLen = 1 << 24
 
 // msg fills a message template. kv alternates placeholder names and values;
 // a value is JSON-serialised for {{x}} and inserted raw for {{{x}}}.

@@ -455,7 +455,7 @@ func formatInteger(c *call, value float64, picture string) (any, error) {
 		primary, modifier = picture[:i], picture[i+1:]
 	}
 	ordinal := strings.HasPrefix(modifier, "o")
-	n := int(math.Trunc(value))
+	n := int(math.Floor(value))
 	neg := n < 0
 	if neg {
 		n = -n

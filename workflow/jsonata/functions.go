@@ -198,6 +198,9 @@ func init() {
 		if n >= w {
 			return s, nil
 		}
+		if w > maxStringLen {
+			return nil, c.err("U1010")
+		}
 		padRunes := []rune(strings.Repeat(ch, w-n+1))[:w-n]
 		if width < 0 {
 			return string(padRunes) + s, nil
