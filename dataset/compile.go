@@ -342,7 +342,7 @@ func (d *Dataset) compileField(f *Field, p string, add func(path, code, format s
 			return nil
 		}
 		r, _ := new(big.Rat).SetString(canon)
-		return &ratBound{src: s, r: r}
+		return &ratBound{src: s, r: r, canon: canon}
 	}
 	f.min, f.max = bound("Min", f.Min), bound("Max", f.Max)
 	if f.min != nil && f.max != nil && f.min.r.Cmp(f.max.r) > 0 {

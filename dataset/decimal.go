@@ -123,6 +123,52 @@ func allDigits(s string) bool {
 
 // ratBound is a parsed Min or Max.
 type ratBound struct {
-	src string
-	r   *big.Rat
+	src   string
+	r     *big.Rat
+	canon string // canonicalDecimal(src, 0)
+}
+
+// cmpCanonical compares two decimals in canonicalDecimal form (scale 0 or
+// not) without allocating: -1, 0 or +1.
+func cmpCanonical(a, b string) int {
+	an, bn := strings.HasPrefix(a, "-"), strings.HasPrefix(b, "-")
+	switch {
+	case an && !bn:
+		return -1
+	case !an && bn:
+		return 1
+	case an && bn:
+		return -cmpMagnitude(a[1:], b[1:])
+	}
+	return cmpMagnitude(a, b)
+}
+
+func cmpMagnitude(a, b string) int {
+	ai, af, _ := strings.Cut(a, ".")
+	bi, bf, _ := strings.Cut(b, ".")
+	if len(ai) != len(bi) {
+		if len(ai) < len(bi) {
+			return -1
+		}
+		return 1
+	}
+	if c := strings.Compare(ai, bi); c != 0 {
+		return c
+	}
+	for i := 0; i < max(len(af), len(bf)); i++ {
+		x, y := byte('0'), byte('0')
+		if i < len(af) {
+			x = af[i]
+		}
+		if i < len(bf) {
+			y = bf[i]
+		}
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
 }

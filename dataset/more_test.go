@@ -135,3 +135,23 @@ func ExampleDataset_Compile() {
 	// Key.Sort UnknownField
 	// Transforms.Filters[0] BadExpr
 }
+
+// FuzzCompareDecimal: the allocation-free comparison of canonical decimals
+// agrees with big.Rat.
+func FuzzCompareDecimal(f *testing.F) {
+	f.Add("1.50", "1.5")
+	f.Add("-0.01", "0")
+	f.Add("10", "9.999")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ca, err1 := canonicalDecimal(a, 0)
+		cb, err2 := canonicalDecimal(b, 0)
+		if err1 != nil || err2 != nil || len(a) > 64 || len(b) > 64 {
+			return
+		}
+		ra, _ := ParseNumber(ca)
+		rb, _ := ParseNumber(cb)
+		if got, want := cmpCanonical(ca, cb), ra.Cmp(rb); got != want {
+			t.Fatalf("cmp(%s, %s) = %d, big.Rat says %d", ca, cb, got, want)
+		}
+	})
+}

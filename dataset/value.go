@@ -3,7 +3,6 @@ package dataset
 import (
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -164,10 +163,11 @@ func (f *Field) convert(v any, c Case) (any, *FieldError) {
 		if err != nil {
 			return nil, fieldErr(f, s, CodeType, "not an integer")
 		}
-		if fe := f.checkBounds(new(big.Rat).SetInt64(i), s); fe != nil {
+		canon := strconv.FormatInt(i, 10)
+		if fe := f.checkBounds(canon, s); fe != nil {
 			return nil, fe
 		}
-		return json.Number(strconv.FormatInt(i, 10)), nil
+		return json.Number(canon), nil
 	case Decimal:
 		if _, err := canonicalDecimal(s, 0); err != nil {
 			return nil, fieldErr(f, s, CodeType, "not a decimal number")
@@ -176,8 +176,7 @@ func (f *Field) convert(v any, c Case) (any, *FieldError) {
 		if err != nil {
 			return nil, fieldErr(f, s, CodeScale, "more than %d decimal places", f.Scale)
 		}
-		r, _ := new(big.Rat).SetString(canon)
-		if fe := f.checkBounds(r, s); fe != nil {
+		if fe := f.checkBounds(canon, s); fe != nil {
 			return nil, fe
 		}
 		return json.Number(canon), nil
@@ -227,11 +226,12 @@ func (f *Field) layouts() []string {
 	return []string{DateLayout}
 }
 
-func (f *Field) checkBounds(r *big.Rat, s string) *FieldError {
-	if f.min != nil && r.Cmp(f.min.r) < 0 {
+// checkBounds compares a value in canonical form with Min and Max.
+func (f *Field) checkBounds(canon, s string) *FieldError {
+	if f.min != nil && cmpCanonical(canon, f.min.canon) < 0 {
 		return fieldErr(f, s, CodeMin, "less than the minimum %s", f.min.src)
 	}
-	if f.max != nil && r.Cmp(f.max.r) > 0 {
+	if f.max != nil && cmpCanonical(canon, f.max.canon) > 0 {
 		return fieldErr(f, s, CodeMax, "greater than the maximum %s", f.max.src)
 	}
 	return nil
