@@ -340,6 +340,12 @@ func TestHistory(t *testing.T) {
 	if len(back) != len(res.History) || !strings.HasPrefix(string(b), `{"events":[{"timestamp":`) {
 		t.Errorf("history JSON does not round-trip: %s", b)
 	}
+	var wrapped struct {
+		Events engine.History `json:"events"`
+	}
+	if err := json.Unmarshal(b, &wrapped); err != nil || len(wrapped.Events) != len(res.History) {
+		t.Errorf("history as a bare events array: %d events, %v", len(wrapped.Events), err)
+	}
 	if d := back[4].LambdaFunctionScheduledDetails; d == nil || d.Input != `{"a":1}` {
 		t.Errorf("LambdaFunctionScheduled details = %+v", d)
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
 	"sync"
 	"time"
@@ -198,8 +199,17 @@ func (h History) MarshalJSON() ([]byte, error) {
 	return json.Marshal(events{Events: ev})
 }
 
-// UnmarshalJSON decodes {"events": [...]}.
+// UnmarshalJSON decodes {"events": [...]} or a bare array of events.
 func (h *History) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '[' {
+		var events []Event
+		if err := json.Unmarshal(b, &events); err != nil {
+			return err
+		}
+		*h = events
+		return nil
+	}
 	var v struct {
 		Events []Event `json:"events"`
 	}
