@@ -226,3 +226,14 @@ func TestNowUsesContextClock(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func TestResourceLimits(t *testing.T) {
+	t.Parallel()
+	runEvalCases(t, []evalCase{
+		{name: "string doubling", expr: `($f := function($s, $n){$n = 0 ? $length($s) : $f($s & $s, $n - 1)}; $f("ab", 40))`, wantCode: "U1010"},
+		{name: "array doubling", expr: `($f := function($a, $n){$n = 0 ? $count($a) : $f($append($a, $a), $n - 1)}; $f([1], 40))`, wantCode: "U1010"},
+		{name: "huge pad", expr: `$pad("x", 1e12)`, wantCode: "U1010"},
+		{name: "huge range", expr: `[1..1e8]`, wantCode: "D2014"},
+		{name: "within limits", expr: `($f := function($s, $n){$n = 0 ? $length($s) : $f($s & $s, $n - 1)}; $f("ab", 10))`, want: `2048`},
+	})
+}

@@ -729,6 +729,10 @@ func arrayOfNumbers(v any) ([]float64, bool) {
 	return out, true
 }
 
+// maxArrayLen bounds arrays built by concatenation, so that a runaway
+// recursion fails with U1010 instead of exhausting memory.
+const maxArrayLen = 1e7
+
 // appendValues is $append: undefined-tolerant concatenation.
 func appendValues(a, b any) any {
 	if isUndef(a) {
@@ -737,7 +741,12 @@ func appendValues(a, b any) any {
 	if isUndef(b) {
 		return a
 	}
-	out := []any{}
+	x, _ := asArray(a)
+	y, _ := asArray(b)
+	if len(x)+len(y) > maxArrayLen {
+		panic(evalErr("U1010", -1))
+	}
+	out := make([]any, 0, len(x)+len(y)+2)
 	if x, ok := asArray(a); ok {
 		out = append(out, x...)
 	} else {

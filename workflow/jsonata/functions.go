@@ -265,8 +265,13 @@ func init() {
 		}
 		items := mustItems(a[0])
 		parts := make([]string, len(items))
+		total := 0
 		for i, v := range items {
 			parts[i] = str(v)
+			total += len(parts[i]) + len(str(arg(a, 1)))
+		}
+		if total > maxStringLen {
+			return nil, c.err("U1010")
 		}
 		return strings.Join(parts, str(arg(a, 1))), nil
 	})
@@ -1008,6 +1013,9 @@ func fnReplace(c *call, a []any) (any, error) {
 				return nil, c.err("T0410", "index", 3, "token", c.name)
 			}
 		}
+		if n := strings.Count(s, p); len(rs) > len(p) && n*(len(rs)-len(p)) > maxStringLen {
+			return nil, c.err("U1010")
+		}
 		return strings.Replace(s, p, rs, limit), nil
 	case *regexValue:
 		var b strings.Builder
@@ -1045,6 +1053,9 @@ func fnReplace(c *call, a []any) (any, error) {
 			}
 			last = m[1]
 			count++
+			if b.Len() > maxStringLen {
+				return nil, c.err("U1010")
+			}
 		}
 		b.WriteString(s[last:])
 		return b.String(), nil

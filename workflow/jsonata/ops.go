@@ -150,6 +150,9 @@ func (ev *evaluator) binary(n *node, input any, env *frame) (any, error) {
 			}
 			b.WriteString(s)
 		}
+		if b.Len() > maxStringLen {
+			return nil, evalErr("U1010", n.pos)
+		}
 		return b.String(), nil
 	case "in":
 		if isUndef(lhs) || isUndef(rhs) {
