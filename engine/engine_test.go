@@ -358,8 +358,11 @@ func TestHistoryLimit(t *testing.T) {
 	if res.Status != engine.StatusFailed || res.Error != "States.Runtime" {
 		t.Fatalf("got %s %s %s, want FAILED States.Runtime", res.Status, res.Error, res.Cause)
 	}
-	if len(res.History) > 52 {
-		t.Errorf("history kept growing: %d events", len(res.History))
+	if len(res.History) != 50 || res.History[49].Type != engine.ExecutionFailed {
+		t.Errorf("history has %d events ending with %s, want 50 ending with ExecutionFailed", len(res.History), res.History[len(res.History)-1].Type)
+	}
+	if want := "The execution reached the maximum number of history events (50)."; res.Cause != want {
+		t.Errorf("cause = %q, want %q", res.Cause, want)
 	}
 }
 

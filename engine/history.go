@@ -230,19 +230,22 @@ type recorder struct {
 	over   bool
 }
 
-// add appends ev after prev and returns its id. It reports false once the
-// history limit is exceeded.
+// add appends ev after prev and returns its id. As on AWS, the last event
+// the limit allows is kept for the execution's end: any other event beyond
+// limit-1 is dropped and add reports false from then on.
 func (r *recorder) add(prev int64, ev Event) (int64, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	final := ev.Type == ExecutionSucceeded || ev.Type == ExecutionFailed || ev.Type == ExecutionTimedOut || ev.Type == ExecutionAborted
+	if r.limit > 0 && !final && (r.over || len(r.events) >= r.limit-1) {
+		r.over = true
+		return int64(len(r.events)), false
+	}
 	ev.ID = int64(len(r.events) + 1)
 	ev.PreviousEventID = prev
 	ev.Timestamp = r.clock.Now()
 	r.events = append(r.events, &ev)
-	if r.limit > 0 && len(r.events) > r.limit {
-		r.over = true
-	}
-	return ev.ID, !r.over
+	return ev.ID, true
 }
 
 func (r *recorder) snapshot() History {

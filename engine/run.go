@@ -25,7 +25,7 @@ func (t *thread) event(ev Event) (int64, error) {
 	id, ok := t.x.rec.add(t.prev, ev)
 	t.prev = id
 	if !ok {
-		return id, plainErr(statesRuntime, fmt.Sprintf("The execution history exceeded the limit of %d events.", t.x.rec.limit))
+		return id, plainErr(statesRuntime, fmt.Sprintf("The execution reached the maximum number of history events (%d).", t.x.rec.limit))
 	}
 	return id, nil
 }
