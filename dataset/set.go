@@ -16,6 +16,7 @@ type Set struct {
 
 // UnknownDatasetError reports a name no dataset of the set has.
 type UnknownDatasetError struct {
+	// Name is the name looked up.
 	Name string
 }
 

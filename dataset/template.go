@@ -20,9 +20,12 @@ type part struct {
 // TemplateError reports a malformed template; Offset is the byte offset of
 // the problem in the source.
 type TemplateError struct {
+	// Template is the source text.
 	Template string
-	Offset   int
-	Msg      string
+	// Offset is the byte offset of the problem.
+	Offset int
+	// Msg explains.
+	Msg string
 }
 
 func (e *TemplateError) Error() string {

@@ -38,8 +38,9 @@ const (
 
 // FieldError is one problem with one value of one record.
 type FieldError struct {
-	// Field is the field's name; Column the input column it was read from.
-	Field  string `json:"field"`
+	// Field is the field's name.
+	Field string `json:"field"`
+	// Column is the input column the value was read from.
 	Column string `json:"column,omitempty"`
 	// Value is an excerpt of the offending value (at most 64 characters).
 	Value string `json:"value,omitempty"`

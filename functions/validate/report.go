@@ -18,19 +18,21 @@ const (
 // Report is the JSON validation report written to contract.ReportKey when
 // a file has bad rows or is rejected.
 type Report struct {
-	// Dataset and Source name the file.
-	Dataset string          `json:"dataset"`
-	Source  contract.Object `json:"source"`
+	// Dataset names the dataset.
+	Dataset string `json:"dataset"`
+	// Source is the validated object.
+	Source contract.Object `json:"source"`
 	// Format is the dataset's format kind ("csv", ...).
 	Format string `json:"format"`
 	// Status is "accepted" (bad rows within the policy) or "rejected".
 	Status string `json:"status"`
 	// Reason is a one-line summary of a rejection.
 	Reason string `json:"reason,omitempty"`
-	// Rows counts the data rows read; BadRows those with problems;
-	// Filtered the good rows the dataset's filters dropped.
-	Rows     int64 `json:"rows"`
-	BadRows  int64 `json:"badRows"`
+	// Rows counts the data rows read.
+	Rows int64 `json:"rows"`
+	// BadRows counts the rows with problems.
+	BadRows int64 `json:"badRows"`
+	// Filtered counts the good rows the dataset's filters dropped.
 	Filtered int64 `json:"filtered"`
 	// Policy is the dataset's row-error policy.
 	Policy dataset.RowErrors `json:"policy"`

@@ -63,12 +63,20 @@ const (
 // Problem is one finding, located by line and row (0 when the problem
 // concerns the whole file) and, when it concerns one value, by field.
 type Problem struct {
-	Line   int64  `json:"line,omitempty"`
-	Row    int64  `json:"row,omitempty"`
-	Field  string `json:"field,omitempty"`
+	// Line is the 1-based line where the record starts (0: unknown).
+	Line int64 `json:"line,omitempty"`
+	// Row is the 1-based record index (0: the whole file).
+	Row int64 `json:"row,omitempty"`
+	// Field is the field concerned, if one is.
+	Field string `json:"field,omitempty"`
+	// Column is the input column of Field.
 	Column string `json:"column,omitempty"`
-	Value  string `json:"value,omitempty"`
-	Code   string `json:"code"`
+	// Value is an excerpt of the offending value or text.
+	Value string `json:"value,omitempty"`
+	// Code is a stable identifier (Code* of this package, records and
+	// dataset).
+	Code string `json:"code"`
+	// Reason explains.
 	Reason string `json:"reason"`
 }
 
@@ -86,7 +94,10 @@ func (e *FileError) Error() string {
 
 // ReadError is a failure to read the underlying stream (not a problem of
 // the file's content): the network, S3. Callers treat it as transient.
-type ReadError struct{ Err error }
+type ReadError struct {
+	// Err is the stream's error.
+	Err error
+}
 
 func (e *ReadError) Error() string { return "reading the object: " + e.Err.Error() }
 
