@@ -100,17 +100,16 @@ func (p PlaceholderPackager) Package(fn string) (Package, error) {
 	return Package{ZipPath: path, SourceCodeHash: h}, nil
 }
 
-// datasetPrefixes are the S3 prefixes of one dataset.
+// datasetPrefixes are the S3 prefixes of one dataset the functions use.
 type datasetPrefixes struct {
-	incoming, staging, reports, quarantine string
+	incoming, staging, reports string
 }
 
 func prefixesOf(d *dataset.Dataset) datasetPrefixes {
 	return datasetPrefixes{
-		incoming:   d.Prefix,
-		staging:    contract.StagingPrefix + d.Name + "/",
-		reports:    contract.ReportsPrefix + d.Name + "/",
-		quarantine: contract.QuarantinePrefix + d.Name + "/",
+		incoming: d.Prefix,
+		staging:  contract.StagingPrefix + d.Name + "/",
+		reports:  contract.ReportsPrefix + d.Name + "/",
 	}
 }
 
@@ -118,8 +117,10 @@ func prefixesOf(d *dataset.Dataset) datasetPrefixes {
 // exact S3 prefixes it reads and writes, the tables it uses and the stack
 // key. ${bucket}, ${key} and ${table:<logical>} stand for the ARNs.
 //
-//   - validate reads incoming files and writes reports and quarantine copies;
-//   - transform reads incoming files and writes staging chunks and reports;
+//   - validate reads incoming files and writes its reports (quarantine
+//     copies are made by the state machine);
+//   - transform reads incoming files and writes staging chunks and the
+//     manifest;
 //   - enrich reads and writes staging chunks and reads the reference table;
 //   - load reads staging chunks and the source object (its version check)
 //     and writes the datasets' target tables.
@@ -132,10 +133,10 @@ func FunctionPolicy(fn string, ds []*dataset.Dataset) (policy.Document, error) {
 		switch fn {
 		case pipeline.FunctionValidate:
 			read = append(read, obj(p.incoming))
-			write = append(write, obj(p.reports), obj(p.quarantine))
+			write = append(write, obj(p.reports))
 		case pipeline.FunctionTransform:
 			read = append(read, obj(p.incoming))
-			write = append(write, obj(p.staging), obj(p.reports))
+			write = append(write, obj(p.staging))
 		case pipeline.FunctionEnrich:
 			read = append(read, obj(p.staging))
 			write = append(write, obj(p.staging))

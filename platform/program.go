@@ -10,6 +10,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/load"
+	"github.com/sluicehq/sluice/functions/transform"
+	"github.com/sluicehq/sluice/functions/validate"
 	"github.com/sluicehq/sluice/internal/eventpattern"
 	"github.com/sluicehq/sluice/platform/compute"
 	"github.com/sluicehq/sluice/platform/data"
@@ -415,20 +418,23 @@ func TablesFor(ds []*dataset.Dataset, def string) ([]data.Table, error) {
 	return out, nil
 }
 
-// FunctionEnvironment returns the environment variables of function fn.
+// FunctionEnvironment returns the environment variables of function fn,
+// named by the functions' own constants (functions/<fn>.Env*).
 //
-// ADAPTER: the variable names follow functions/load (SLUICE_TABLE_ITEMS,
-// SLUICE_TABLE_REFERENCE); the other functions' mains (functions/cmd) had
-// not landed when this was written: check them against
-// functions/cmd/*/main.go.
+// ADAPTER: functions/cmd/enrich had not landed when this was written; its
+// reference-table variable is assumed to be load's SLUICE_TABLE_REFERENCE.
 func FunctionEnvironment(fn string, bucket pulumi.StringOutput, tables map[string]pulumi.StringOutput) map[string]pulumi.StringInput {
-	env := map[string]pulumi.StringInput{"SLUICE_BUCKET": bucket}
+	env := map[string]pulumi.StringInput{}
 	switch fn {
+	case pipeline.FunctionValidate:
+		env[validate.EnvReportBucket] = bucket
+	case pipeline.FunctionTransform:
+		env[transform.EnvStagingBucket] = bucket
 	case pipeline.FunctionEnrich:
-		env["SLUICE_TABLE_REFERENCE"] = tables[string(dataset.TableReference)]
+		env[load.EnvTableReference] = tables[string(dataset.TableReference)]
 	case pipeline.FunctionLoad:
-		env["SLUICE_TABLE_ITEMS"] = tables[string(dataset.TableItems)]
-		env["SLUICE_TABLE_REFERENCE"] = tables[string(dataset.TableReference)]
+		env[load.EnvTableItems] = tables[string(dataset.TableItems)]
+		env[load.EnvTableReference] = tables[string(dataset.TableReference)]
 	}
 	return env
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -48,6 +49,8 @@ func (r Resource) ParentName() string { return urnName(r.Parent) }
 // Recorder is a pulumi.MockResourceMonitor that records registrations and
 // answers provider functions. It is safe for concurrent use.
 type Recorder struct {
+	// Project and Stack name the run (as given to pulumi.WithMocks).
+	Project, Stack string
 	// Region is what getRegion answers. Default: Region.
 	Region string
 
@@ -121,7 +124,7 @@ func (m *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	for k, v := range extra {
 		outputs[k] = v
 	}
-	urn := fmt.Sprintf("urn:pulumi:%s::%s", typeChain(parent, args.TypeToken), args.Name)
+	urn := m.urn(parent, args.TypeToken, args.Name)
 	m.mu.Lock()
 	m.resources = append(m.resources, Resource{
 		URN: urn, Type: args.TypeToken, Name: args.Name, Parent: parent, Provider: args.Provider,
@@ -134,21 +137,14 @@ func (m *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	return id, resource.NewPropertyMapFromMap(outputs), nil
 }
 
-// typeChain is the type part of a URN: the parent's chain and the type.
-func typeChain(parentURN, typ string) string {
-	if parentURN == "" {
-		return typ
+// urn builds a URN the way the mock monitor does, so that recorded
+// parents (the monitor's URNs) resolve to recorded resources.
+func (m *Recorder) urn(parent, typ, name string) string {
+	parentType := tokens.Type("")
+	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
+		parentType = p.QualifiedType()
 	}
-	// urn:pulumi:<stack>::<project>::<chain>::<name>
-	parts := strings.Split(parentURN, "::")
-	if len(parts) < 4 {
-		return typ
-	}
-	chain := parts[2]
-	if strings.HasPrefix(chain, "pulumi:pulumi:Stack") {
-		return typ
-	}
-	return chain + "$" + typ
+	return string(resource.NewURN(tokens.QName(m.Stack), tokens.PackageName(m.Project), parentType, tokens.Type(typ), name))
 }
 
 func urnName(urn string) string {

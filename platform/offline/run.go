@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -57,7 +58,7 @@ func Run(stack string, config map[string]string, opts platform.Options) (*Result
 	if err != nil {
 		return nil, err
 	}
-	rec := &Recorder{Region: cfg.Region}
+	rec := &Recorder{Project: Project, Stack: stack, Region: cfg.Region}
 	res := &Result{Stack: stack, Config: cfg, Outputs: map[string]any{}}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -87,5 +88,14 @@ func Run(stack string, config map[string]string, opts platform.Options) (*Result
 	}
 	wg.Wait()
 	res.Resources = rec.Resources()
+	// Outputs as plain JSON values (maps of strings become map[string]any).
+	b, err := json.Marshal(res.Outputs)
+	if err != nil {
+		return nil, err
+	}
+	res.Outputs = nil
+	if err := json.Unmarshal(b, &res.Outputs); err != nil {
+		return nil, err
+	}
 	return res, nil
 }

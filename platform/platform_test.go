@@ -1,0 +1,802 @@
+package platform_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/platform"
+	"github.com/sluicehq/sluice/platform/naming"
+	"github.com/sluicehq/sluice/platform/offline"
+	"github.com/sluicehq/sluice/platform/policy"
+	"github.com/sluicehq/sluice/workflow"
+	"github.com/sluicehq/sluice/workflow/pipeline"
+)
+
+var stacks = []string{"dev", "prod"}
+
+// testPackager builds each function once per test binary with
+// functions/build (into a temporary directory) and falls back to a
+// placeholder zip for a function whose main package has not landed yet.
+type testPackager struct {
+	build       *platform.BuildPackager
+	placeholder platform.PlaceholderPackager
+}
+
+func (p *testPackager) Package(fn string) (platform.Package, error) {
+	if _, err := os.Stat(filepath.Join("..", "functions", "cmd", fn, "main.go")); err != nil {
+		return p.placeholder.Package(fn)
+	}
+	return p.build.Package(fn)
+}
+
+var (
+	pkgOnce sync.Once
+	pkg     *testPackager
+	runMu   sync.Mutex
+	runs    = map[string]*offline.Result{}
+)
+
+func packager(t *testing.T) *testPackager {
+	pkgOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "sluice-platform-test-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkg = &testPackager{
+			build:       &platform.BuildPackager{ModuleRoot: "..", OutDir: filepath.Join(dir, "lambda")},
+			placeholder: platform.PlaceholderPackager{Dir: filepath.Join(dir, "placeholder")},
+		}
+	})
+	return pkg
+}
+
+// deploy runs the program for a stack once per test binary.
+func deploy(t *testing.T, stack string) *offline.Result {
+	t.Helper()
+	runMu.Lock()
+	defer runMu.Unlock()
+	if r, ok := runs[stack]; ok {
+		return r
+	}
+	cfg, err := offline.LoadStackFile("../Pulumi." + stack + ".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := offline.Run(stack, cfg, platform.Options{Packager: packager(t)})
+	if err != nil {
+		t.Fatalf("stack %s: %v", stack, err)
+	}
+	runs[stack] = r
+	return r
+}
+
+func byType(r *offline.Result, typ string) []offline.Resource {
+	var out []offline.Resource
+	for _, res := range r.Resources {
+		if res.Type == typ {
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+func one(t *testing.T, r *offline.Result, typ, name string) offline.Resource {
+	t.Helper()
+	for _, res := range r.Resources {
+		if res.Type == typ && res.Name == name {
+			return res
+		}
+	}
+	t.Fatalf("no %s called %s", typ, name)
+	return offline.Resource{}
+}
+
+func get(m map[string]any, path ...string) any {
+	var v any = m
+	for _, p := range path {
+		mm, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = mm[p]
+	}
+	return v
+}
+
+func str(m map[string]any, path ...string) string {
+	s, _ := get(m, path...).(string)
+	return s
+}
+
+func TestResourceInventory(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			r := deploy(t, stack)
+			count := map[string]int{}
+			for _, res := range r.Resources {
+				count[res.Type]++
+			}
+			want := map[string]int{
+				"sluice:security:Security":                               1,
+				"sluice:storage:Storage":                                 1,
+				"sluice:data:Data":                                       1,
+				"sluice:compute:Compute":                                 1,
+				"sluice:orchestration:Orchestration":                     1,
+				"sluice:events:Events":                                   1,
+				"sluice:monitoring:Alerts":                               1,
+				"sluice:monitoring:Monitoring":                           1,
+				"aws:kms/key:Key":                                        1,
+				"aws:s3/bucketV2:BucketV2":                               1,
+				"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+				"aws:dynamodb/table:Table":                               3,
+				"aws:lambda/function:Function":                           4,
+				"aws:iam/role:Role":                                      6, // four functions, the machine, EventBridge
+				"aws:sfn/stateMachine:StateMachine":                      1,
+				"aws:cloudwatch/eventRule:EventRule":                     len(dataset.Builtin().All()),
+				"aws:cloudwatch/eventTarget:EventTarget":                 len(dataset.Builtin().All()),
+				"aws:sqs/queue:Queue":                                    1,
+				"aws:sns/topic:Topic":                                    1,
+				"aws:cloudwatch/logGroup:LogGroup":                       5,
+				"aws:cloudwatch/dashboard:Dashboard":                     1,
+				"aws:cloudwatch/metricAlarm:MetricAlarm":                 3 + 4*3 + 1 + 3*2,
+			}
+			if stack == "prod" {
+				want["aws:appautoscaling/target:Target"] = 6
+				want["aws:appautoscaling/policy:Policy"] = 6
+				want["aws:ec2/vpc:Vpc"] = 1
+				want["aws:ec2/subnet:Subnet"] = 3
+				want["aws:ec2/vpcEndpoint:VpcEndpoint"] = 7
+				want["aws:sns/topicSubscription:TopicSubscription"] = 1
+			} else {
+				want["aws:appautoscaling/target:Target"] = 0
+				want["aws:ec2/vpc:Vpc"] = 0
+				want["aws:sns/topicSubscription:TopicSubscription"] = 0
+			}
+			for typ, n := range want {
+				if count[typ] != n {
+					t.Errorf("%s: %d, want %d", typ, count[typ], n)
+				}
+			}
+		})
+	}
+}
+
+func TestParentsNamesAndTags(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			r := deploy(t, stack)
+			urns := map[string]offline.Resource{}
+			names := map[string]string{}
+			for _, res := range r.Resources {
+				if _, dup := urns[res.URN]; dup {
+					t.Errorf("duplicate URN %s", res.URN)
+				}
+				urns[res.URN] = res
+				if prev, dup := names[res.Name]; dup && !strings.HasPrefix(res.Type, "pulumi:providers") {
+					t.Errorf("logical name %s used by %s and %s", res.Name, prev, res.Type)
+				}
+				names[res.Name] = res.Type
+			}
+			providers := map[string]offline.Resource{}
+			for _, res := range byType(r, "pulumi:providers:aws") {
+				providers[res.URN] = res
+			}
+			for _, res := range r.Resources {
+				switch {
+				case strings.HasPrefix(res.Type, "pulumi:providers:"):
+					continue
+				case strings.HasPrefix(res.Type, "sluice:"):
+					// Top-level components sit under the stack and name
+					// their children.
+					continue
+				}
+				parent, ok := urns[res.Parent]
+				if !ok || !strings.HasPrefix(parent.Type, "sluice:") {
+					t.Errorf("%s %s: parent %q is not a Sluice component", res.Type, res.Name, res.Parent)
+					continue
+				}
+				if !strings.HasPrefix(res.Name, parent.Name+"-") {
+					t.Errorf("%s %s: name not derived from its component %s", res.Type, res.Name, parent.Name)
+				}
+				provURN, _, _ := strings.Cut(res.Provider, "::")
+				if i := strings.LastIndex(res.Provider, "::"); i >= 0 {
+					provURN = res.Provider[:i]
+				}
+				prov, ok := providers[provURN]
+				if !ok {
+					t.Errorf("%s %s: provider %q is not an explicit aws provider", res.Type, res.Name, res.Provider)
+					continue
+				}
+				tags, _ := get(prov.Inputs, "defaultTags", "tags").(map[string]any)
+				if tags[naming.TagProject] != "sluice" || tags[naming.TagStack] != stack {
+					t.Errorf("%s %s: provider default tags %v", res.Type, res.Name, tags)
+				}
+				wantComponent := map[string]string{"alerts": "monitoring"}[parent.Name]
+				if wantComponent == "" {
+					wantComponent = parent.Name
+				}
+				if tags[naming.TagComponent] != wantComponent {
+					t.Errorf("%s %s: component tag %v, want %s", res.Type, res.Name, tags[naming.TagComponent], wantComponent)
+				}
+			}
+		})
+	}
+}
+
+// allowedStar lists the actions AWS grants only on "*", and the key
+// policy and TLS-deny statements whose "*" means "this key" / "any action".
+var allowedStar = map[string]bool{
+	"xray:PutTraceSegments": true, "xray:PutTelemetryRecords": true, "xray:GetSamplingRules": true, "xray:GetSamplingTargets": true,
+	"logs:CreateLogDelivery": true, "logs:GetLogDelivery": true, "logs:UpdateLogDelivery": true, "logs:DeleteLogDelivery": true,
+	"logs:ListLogDeliveries": true, "logs:PutResourcePolicy": true, "logs:DescribeResourcePolicies": true, "logs:DescribeLogGroups": true,
+	"ec2:CreateNetworkInterface": true, "ec2:DescribeNetworkInterfaces": true, "ec2:DeleteNetworkInterface": true,
+	"ec2:AssignPrivateIpAddresses": true, "ec2:UnassignPrivateIpAddresses": true,
+}
+
+func parsePolicy(t *testing.T, where, text string) policy.Document {
+	t.Helper()
+	d, err := policy.Parse([]byte(text))
+	if err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	if len(d.Statement) == 0 {
+		t.Fatalf("%s: empty policy", where)
+	}
+	return d
+}
+
+func TestIAMIsLeastPrivilege(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			r := deploy(t, stack)
+			for _, rp := range byType(r, "aws:iam/rolePolicy:RolePolicy") {
+				d := parsePolicy(t, rp.Name, str(rp.Inputs, "policy"))
+				for _, s := range d.Statement {
+					if s.Effect != "Allow" {
+						t.Errorf("%s %s: effect %s", rp.Name, s.Sid, s.Effect)
+					}
+					for _, a := range s.Action {
+						if strings.Contains(a, "*") {
+							t.Errorf("%s %s: wildcard action %s", rp.Name, s.Sid, a)
+						}
+					}
+					if slices.Contains(s.Resource, "*") {
+						for _, a := range s.Action {
+							if !allowedStar[a] {
+								t.Errorf("%s %s: %s granted on *", rp.Name, s.Sid, a)
+							}
+						}
+					}
+				}
+			}
+			// Resource policies: only the documented exceptions use '*'.
+			key := one(t, r, "aws:kms/key:Key", "security-key")
+			for _, s := range parsePolicy(t, "key policy", str(key.Inputs, "policy")).Statement {
+				if slices.Contains(s.Action, "kms:*") && (s.Principal == nil || len(s.Principal.AWS) != 1 || !strings.HasSuffix(s.Principal.AWS[0], ":root")) {
+					t.Errorf("key policy %s: kms:* for %+v", s.Sid, s.Principal)
+				}
+				if s.Principal != nil && len(s.Principal.Service) > 0 && s.Condition == nil {
+					t.Errorf("key policy %s: service principal without condition", s.Sid)
+				}
+			}
+			for _, role := range byType(r, "aws:iam/role:Role") {
+				d := parsePolicy(t, role.Name, str(role.Inputs, "assumeRolePolicy"))
+				if len(d.Statement) != 1 || d.Statement[0].Principal == nil || len(d.Statement[0].Principal.Service) != 1 {
+					t.Errorf("%s: trust policy %+v", role.Name, d)
+				}
+			}
+		})
+	}
+}
+
+func TestFunctionsAreScoped(t *testing.T) {
+	ds := dataset.Builtin().All()
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			r := deploy(t, stack)
+			bucketArn := "arn:aws:s3:::" + r.Outputs["bucketName"].(string)
+			tables := map[string]string{}
+			for _, tb := range byType(r, "aws:dynamodb/table:Table") {
+				tables[strings.TrimPrefix(tb.Name, "data-")] = tb.Outputs["arn"].(string)
+			}
+			keyArn := r.Outputs["kmsKeyArn"].(string)
+			allowedPrefixes := map[string][]string{}
+			for _, d := range ds {
+				in, st, rep := d.Prefix, contract.StagingPrefix+d.Name+"/", contract.ReportsPrefix+d.Name+"/"
+				allowedPrefixes["validate"] = append(allowedPrefixes["validate"], in, rep)
+				allowedPrefixes["transform"] = append(allowedPrefixes["transform"], in, st)
+				allowedPrefixes["enrich"] = append(allowedPrefixes["enrich"], st)
+				allowedPrefixes["load"] = append(allowedPrefixes["load"], st, in)
+			}
+			wantTables := map[string][]string{"validate": nil, "transform": nil, "enrich": {tables["reference"]}, "load": {tables["items"], tables["reference"]}}
+			roles := map[string]bool{}
+			for _, fn := range platform.FunctionNames {
+				f := one(t, r, "aws:lambda/function:Function", "compute-"+fn)
+				role := str(f.Inputs, "role")
+				if roles[role] {
+					t.Errorf("%s shares role %s", fn, role)
+				}
+				roles[role] = true
+				rp := one(t, r, "aws:iam/rolePolicy:RolePolicy", "compute-"+fn+"-policy")
+				if !strings.HasSuffix(role, "/"+str(rp.Inputs, "role")) {
+					t.Errorf("%s: policy attached to %s, function runs as %s", fn, str(rp.Inputs, "role"), role)
+				}
+				var gotTables []string
+				for _, s := range parsePolicy(t, rp.Name, str(rp.Inputs, "policy")).Statement {
+					for _, res := range s.Resource {
+						switch {
+						case strings.HasPrefix(res, bucketArn):
+							obj := strings.TrimPrefix(res, bucketArn+"/")
+							if obj == res || !strings.HasSuffix(obj, "/*") || !slices.Contains(allowedPrefixes[fn], strings.TrimSuffix(obj, "*")) {
+								t.Errorf("%s: S3 resource %s outside its prefixes", fn, res)
+							}
+						case strings.Contains(res, ":dynamodb:"):
+							gotTables = append(gotTables, res)
+						case strings.Contains(res, ":kms:"):
+							if res != keyArn {
+								t.Errorf("%s: key %s", fn, res)
+							}
+						case strings.Contains(res, ":logs:"):
+							if !strings.Contains(res, "/aws/lambda/"+str(f.Inputs, "name")+":*") {
+								t.Errorf("%s: log resource %s", fn, res)
+							}
+						case res == "*":
+						default:
+							t.Errorf("%s: unexpected resource %s", fn, res)
+						}
+					}
+				}
+				sort.Strings(gotTables)
+				want := slices.Clone(wantTables[fn])
+				sort.Strings(want)
+				if diff := cmp.Diff(want, gotTables); diff != "" {
+					t.Errorf("%s tables (-want +got):\n%s", fn, diff)
+				}
+			}
+		})
+	}
+}
+
+func TestFunctionSettings(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			r := deploy(t, stack)
+			cfg := r.Config
+			logGroups := map[string]offline.Resource{}
+			for _, lg := range byType(r, "aws:cloudwatch/logGroup:LogGroup") {
+				logGroups[str(lg.Inputs, "name")] = lg
+			}
+			for _, fn := range platform.FunctionNames {
+				f := one(t, r, "aws:lambda/function:Function", "compute-"+fn)
+				in := f.Inputs
+				got := map[string]any{
+					"runtime": in["runtime"], "handler": in["handler"], "architectures": in["architectures"],
+					"memorySize": in["memorySize"], "timeout": in["timeout"], "reserved": in["reservedConcurrentExecutions"],
+					"tracing": str(in, "tracingConfig", "mode"), "logFormat": str(in, "loggingConfig", "logFormat"),
+				}
+				want := map[string]any{
+					"runtime": "provided.al2023", "handler": "bootstrap", "architectures": []any{"arm64"},
+					"memorySize": float64(cfg.MemoryMB), "timeout": float64(cfg.TimeoutSeconds), "reserved": float64(cfg.ReservedConcurrency),
+					"tracing": "Active", "logFormat": "JSON",
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("%s (-want +got):\n%s", fn, diff)
+				}
+				name := str(in, "name")
+				lg, ok := logGroups["/aws/lambda/"+name]
+				if !ok {
+					t.Errorf("%s: no log group /aws/lambda/%s", fn, name)
+				} else if lg.Inputs["retentionInDays"] != float64(cfg.LogRetentionDays) || str(lg.Inputs, "kmsKeyId") == "" {
+					t.Errorf("%s: log group %v", fn, lg.Inputs)
+				}
+				if str(in, "loggingConfig", "logGroup") != "/aws/lambda/"+name {
+					t.Errorf("%s: logs to %q", fn, str(in, "loggingConfig", "logGroup"))
+				}
+				if str(in, "sourceCodeHash") == "" || str(in, "code") == "" && in["code"] == nil {
+					t.Errorf("%s: no code", fn)
+				}
+				if env, _ := get(in, "environment", "variables").(map[string]any); len(env) == 0 {
+					t.Errorf("%s: no environment", fn)
+				}
+				if vpc := get(in, "vpcConfig"); (vpc != nil) != cfg.VPC {
+					t.Errorf("%s: vpcConfig %v with vpc=%v", fn, vpc, cfg.VPC)
+				}
+			}
+		})
+	}
+}
+
+func TestEncryptionAndPublicAccess(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			r := deploy(t, stack)
+			keyArn := r.Outputs["kmsKeyArn"].(string)
+			key := one(t, r, "aws:kms/key:Key", "security-key")
+			if key.Inputs["enableKeyRotation"] != true {
+				t.Error("key rotation off")
+			}
+			enc := one(t, r, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "storage-encryption")
+			rule := enc.Inputs["rules"].([]any)[0].(map[string]any)
+			if rule["bucketKeyEnabled"] != true || str(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm") != "aws:kms" ||
+				str(rule, "applyServerSideEncryptionByDefault", "kmsMasterKeyId") != keyArn {
+				t.Errorf("bucket encryption %v", rule)
+			}
+			pab := one(t, r, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "storage-public-access")
+			for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
+				if pab.Inputs[k] != true {
+					t.Errorf("public access block %s = %v", k, pab.Inputs[k])
+				}
+			}
+			own := one(t, r, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "storage-ownership")
+			if str(own.Inputs, "rule", "objectOwnership") != "BucketOwnerEnforced" {
+				t.Errorf("ownership %v", own.Inputs)
+			}
+			ver := one(t, r, "aws:s3/bucketVersioningV2:BucketVersioningV2", "storage-versioning")
+			if str(ver.Inputs, "versioningConfiguration", "status") != "Enabled" {
+				t.Errorf("versioning %v", ver.Inputs)
+			}
+			bp := one(t, r, "aws:s3/bucketPolicy:BucketPolicy", "storage-policy")
+			tls := parsePolicy(t, "bucket policy", str(bp.Inputs, "policy")).Statement[0]
+			if tls.Effect != "Deny" || get(map[string]any{"c": tls.Condition["Bool"]["aws:SecureTransport"]}, "c") == nil || tls.Condition["Bool"]["aws:SecureTransport"][0] != "false" {
+				t.Errorf("TLS statement %+v", tls)
+			}
+			notif := one(t, r, "aws:s3/bucketNotification:BucketNotification", "storage-notification")
+			if notif.Inputs["eventbridge"] != true {
+				t.Error("EventBridge notifications off")
+			}
+			for _, tb := range byType(r, "aws:dynamodb/table:Table") {
+				if get(tb.Inputs, "serverSideEncryption", "enabled") != true || str(tb.Inputs, "serverSideEncryption", "kmsKeyArn") != keyArn {
+					t.Errorf("%s: SSE %v", tb.Name, tb.Inputs["serverSideEncryption"])
+				}
+			}
+			q := one(t, r, "aws:sqs/queue:Queue", "events-dlq")
+			topic := one(t, r, "aws:sns/topic:Topic", "alerts-topic")
+			if str(q.Inputs, "kmsMasterKeyId") != keyArn || str(topic.Inputs, "kmsMasterKeyId") != keyArn {
+				t.Errorf("queue %v topic %v not encrypted with the key", q.Inputs["kmsMasterKeyId"], topic.Inputs["kmsMasterKeyId"])
+			}
+		})
+	}
+}
+
+func TestLifecycle(t *testing.T) {
+	r := deploy(t, "prod")
+	lc := one(t, r, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "storage-lifecycle")
+	rules := map[string]map[string]any{}
+	for _, x := range lc.Inputs["rules"].([]any) {
+		m := x.(map[string]any)
+		rules[m["id"].(string)] = m
+	}
+	orders := rules["archive-incoming-orders"]
+	if orders == nil || str(orders, "filter", "prefix") != "incoming/orders/" {
+		t.Fatalf("no archive rule for orders: %v", rules)
+	}
+	tr := orders["transitions"].([]any)
+	if got := []any{get(tr[0].(map[string]any), "storageClass"), get(tr[1].(map[string]any), "storageClass"), get(tr[1].(map[string]any), "days")}; !cmp.Equal(got, []any{"STANDARD_IA", "GLACIER", float64(r.Config.IncomingGlacierDays)}) {
+		t.Errorf("transitions %v", got)
+	}
+	for _, id := range []string{"expire-staging", "expire-results", "expire-reports"} {
+		if rules[id] == nil || get(rules[id], "expiration", "days") == nil {
+			t.Errorf("rule %s missing or without expiration", id)
+		}
+	}
+	if get(rules["noncurrent-versions"], "noncurrentVersionExpiration", "noncurrentDays") != float64(r.Config.NoncurrentExpireDays) {
+		t.Errorf("noncurrent rule %v", rules["noncurrent-versions"])
+	}
+}
+
+func TestTables(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			r := deploy(t, stack)
+			cfg := r.Config
+			for _, tb := range byType(r, "aws:dynamodb/table:Table") {
+				in := tb.Inputs
+				wantBilling := map[string]string{platform.OnDemand: "PAY_PER_REQUEST", platform.Provisioned: "PROVISIONED"}[cfg.CapacityMode]
+				if in["billingMode"] != wantBilling {
+					t.Errorf("%s billing %v", tb.Name, in["billingMode"])
+				}
+				if get(in, "pointInTimeRecovery", "enabled") != cfg.PointInTimeRecovery {
+					t.Errorf("%s PITR %v", tb.Name, in["pointInTimeRecovery"])
+				}
+				if (in["streamEnabled"] == true) != cfg.Streams {
+					t.Errorf("%s streams %v", tb.Name, in["streamEnabled"])
+				}
+				if in["deletionProtectionEnabled"] != cfg.DeletionProtection {
+					t.Errorf("%s deletion protection %v", tb.Name, in["deletionProtectionEnabled"])
+				}
+				if get(in, "ttl", "enabled") != true || str(in, "ttl", "attributeName") == "" {
+					t.Errorf("%s ttl %v", tb.Name, in["ttl"])
+				}
+				wantRange := map[string]string{"data-items": "sk", "data-reference": "sk", "data-ledger": ""}[tb.Name]
+				if in["hashKey"] != "pk" || str(in, "rangeKey") != wantRange {
+					t.Errorf("%s keys %v/%v", tb.Name, in["hashKey"], in["rangeKey"])
+				}
+			}
+		})
+	}
+}
+
+// substitute replaces the synthetic ARNs and names of the pipeline's
+// resources in asl with the deployed ones.
+func substitute(t *testing.T, r *offline.Result, synth *workflow.Compiled, asl string) string {
+	t.Helper()
+	real := map[workflow.ResourceKind]map[string]string{
+		workflow.KindFunction: {},
+		workflow.KindTable:    {},
+		workflow.KindBucket:   {pipeline.BucketData: "arn:aws:s3:::" + r.Outputs["bucketName"].(string)},
+		workflow.KindTopic:    {pipeline.TopicAlerts: r.Outputs["alarmTopicArn"].(string)},
+	}
+	for _, f := range byType(r, "aws:lambda/function:Function") {
+		real[workflow.KindFunction][strings.TrimPrefix(f.Name, "compute-")] = f.Outputs["arn"].(string)
+	}
+	for _, tb := range byType(r, "aws:dynamodb/table:Table") {
+		real[workflow.KindTable][strings.TrimPrefix(tb.Name, "data-")] = tb.Outputs["arn"].(string)
+	}
+	var pairs []string
+	for _, res := range synth.Resources {
+		if res.Name == workflow.Self {
+			continue
+		}
+		to, ok := real[res.Kind][res.Name]
+		if !ok {
+			t.Fatalf("no deployed %s %s", res.Kind, res.Name)
+		}
+		pairs = append(pairs, res.ARN, to)
+		switch res.Kind {
+		case workflow.KindBucket:
+			pairs = append(pairs, strings.TrimPrefix(res.ARN, "arn:aws:s3:::"), strings.TrimPrefix(to, "arn:aws:s3:::"))
+		case workflow.KindTable:
+			pairs = append(pairs, res.ARN[strings.Index(res.ARN, ":table/")+7:], to[strings.Index(to, ":table/")+7:])
+		}
+	}
+	return strings.NewReplacer(pairs...).Replace(asl)
+}
+
+func TestDefinitionIsGoldenASL(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			r := deploy(t, stack)
+			sm := one(t, r, "aws:sfn/stateMachine:StateMachine", "pipeline-machine")
+			got := str(sm.Inputs, "definition")
+			synth, err := pipeline.Synthetic(stack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			synthASL, err := synth.ASL()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(substitute(t, r, synth, string(synthASL)), got); diff != "" {
+				t.Errorf("definition differs from pipeline.Synthetic(%q) with ARNs substituted (-want +got):\n%s", stack, diff)
+			}
+			golden, err := os.ReadFile(filepath.Join("..", "workflow", "pipeline", "testdata", stack+".asl.json"))
+			switch {
+			case err != nil:
+				t.Logf("no golden ASL: %v", err)
+			case string(golden) != string(synthASL):
+				// The pipeline's own golden test reports this; comparing
+				// against a stale file would only repeat it.
+				t.Logf("workflow/pipeline/testdata/%s.asl.json is stale (the pipeline's golden test fails); compared with pipeline.Synthetic only", stack)
+			default:
+				if diff := cmp.Diff(substitute(t, r, synth, string(golden)), got); diff != "" {
+					t.Errorf("definition differs from workflow/pipeline/testdata/%s.asl.json with ARNs substituted (-want +got):\n%s", stack, diff)
+				}
+			}
+			if sm.Inputs["type"] != r.Config.StateMachineType || str(sm.Inputs, "loggingConfiguration", "level") != r.Config.StateMachineLogLevel ||
+				get(sm.Inputs, "tracingConfiguration", "enabled") != true || !strings.HasSuffix(str(sm.Inputs, "loggingConfiguration", "logDestination"), ":*") {
+				t.Errorf("state machine settings %v", sm.Inputs)
+			}
+		})
+	}
+}
+
+func TestMachineRoleGrantsExactlyCompiledResources(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			r := deploy(t, stack)
+			rp := one(t, r, "aws:iam/rolePolicy:RolePolicy", "pipeline-policy")
+			got := map[string][]string{}
+			for _, s := range parsePolicy(t, rp.Name, str(rp.Inputs, "policy")).Statement {
+				for _, res := range s.Resource {
+					got[res] = append(got[res], s.Action...)
+				}
+			}
+			sm := one(t, r, "aws:sfn/stateMachine:StateMachine", "pipeline-machine")
+			self := sm.Outputs["arn"].(string)
+			bucket := "arn:aws:s3:::" + r.Outputs["bucketName"].(string)
+			fn := func(n string) string {
+				return one(t, r, "aws:lambda/function:Function", "compute-"+n).Outputs["arn"].(string)
+			}
+			exec := strings.Replace(self, ":stateMachine:", ":execution:", 1)
+			for res, acts := range map[string][]string{
+				fn("validate"):                      {"lambda:InvokeFunction"},
+				fn("load"):                          {"lambda:InvokeFunction"},
+				bucket + "/*":                       {"s3:GetObject", "s3:PutObject"},
+				self:                                {"states:StartExecution"},
+				exec + ":*":                         {"states:DescribeExecution", "states:StopExecution"},
+				r.Outputs["alarmTopicArn"].(string): {"sns:Publish"},
+				r.Outputs["kmsKeyArn"].(string):     {"kms:Decrypt", "kms:GenerateDataKey"},
+			} {
+				for _, a := range acts {
+					if !slices.Contains(got[res], a) {
+						t.Errorf("role lacks %s on %s (has %v)", a, res, got[res])
+					}
+				}
+			}
+			for res, acts := range got {
+				if res == "*" {
+					continue
+				}
+				if slices.Contains(acts, "dynamodb:PutItem") && !strings.Contains(res, "data-ledger") {
+					t.Errorf("machine may write table %s", res)
+				}
+			}
+		})
+	}
+}
+
+func TestRulesTargetsAndDLQ(t *testing.T) {
+	ds := dataset.Builtin().All()
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			r := deploy(t, stack)
+			bucket := r.Outputs["bucketName"].(string)
+			machine := r.Outputs["stateMachineArn"].(string)
+			dlq := one(t, r, "aws:sqs/queue:Queue", "events-dlq")
+			role := one(t, r, "aws:iam/role:Role", "events-role")
+			for _, d := range ds {
+				rule := one(t, r, "aws:cloudwatch/eventRule:EventRule", "events-"+d.Name)
+				var pat map[string]any
+				if err := json.Unmarshal([]byte(str(rule.Inputs, "eventPattern")), &pat); err != nil {
+					t.Fatalf("%s: pattern: %v", d.Name, err)
+				}
+				if !cmp.Equal(get(pat, "source"), []any{"aws.s3"}) || !cmp.Equal(get(pat, "detail-type"), []any{"Object Created"}) ||
+					!cmp.Equal(get(pat, "detail", "bucket", "name"), []any{bucket}) {
+					t.Errorf("%s: pattern %v", d.Name, pat)
+				}
+				keys, _ := get(pat, "detail", "object", "key").([]any)
+				if len(keys) == 0 || !strings.HasPrefix(str(keys[0].(map[string]any), "wildcard"), d.Prefix+"*") {
+					t.Errorf("%s: key filter %v", d.Name, keys)
+				}
+				if get(pat, "detail", "object", "size") == nil {
+					t.Errorf("%s: no size filter", d.Name)
+				}
+				tgt := one(t, r, "aws:cloudwatch/eventTarget:EventTarget", "events-"+d.Name+"-target")
+				if str(tgt.Inputs, "arn") != machine || str(tgt.Inputs, "roleArn") != role.Outputs["arn"] ||
+					str(tgt.Inputs, "deadLetterConfig", "arn") != dlq.Outputs["arn"] ||
+					get(tgt.Inputs, "retryPolicy", "maximumRetryAttempts") != float64(r.Config.EventRetryAttempts) ||
+					get(tgt.Inputs, "retryPolicy", "maximumEventAgeInSeconds") != float64(r.Config.EventMaxAgeSeconds) {
+					t.Errorf("%s: target %v", d.Name, tgt.Inputs)
+				}
+				// The transformer's output, with sample values, is a FileEvent.
+				tmpl := str(tgt.Inputs, "inputTransformer", "inputTemplate")
+				paths, _ := get(tgt.Inputs, "inputTransformer", "inputPaths").(map[string]any)
+				sample := map[string]string{"bucket": `"b"`, "key": `"k"`, "versionId": `"v"`, "size": `42`, "etag": `"e"`, "eventTime": `"2026-11-26T00:00:00Z"`}
+				for k := range paths {
+					tmpl = strings.ReplaceAll(tmpl, "<"+k+">", sample[k])
+				}
+				var fe contract.FileEvent
+				dec := json.NewDecoder(strings.NewReader(tmpl))
+				dec.DisallowUnknownFields()
+				if err := dec.Decode(&fe); err != nil {
+					t.Fatalf("%s: template %s: %v", d.Name, tmpl, err)
+				}
+				want := contract.FileEvent{Dataset: d.Name, Bucket: "b", Key: "k", VersionID: "v", Size: 42, ETag: "e", EventTime: "2026-11-26T00:00:00Z"}
+				if diff := cmp.Diff(want, fe); diff != "" {
+					t.Errorf("%s: FileEvent (-want +got):\n%s", d.Name, diff)
+				}
+			}
+			rp := one(t, r, "aws:iam/rolePolicy:RolePolicy", "events-policy")
+			doc := parsePolicy(t, rp.Name, str(rp.Inputs, "policy"))
+			if len(doc.Statement) != 1 || !cmp.Equal(doc.Statement[0].Action, []string{"states:StartExecution"}) || !cmp.Equal(doc.Statement[0].Resource, []string{machine}) {
+				t.Errorf("events role policy %+v", doc)
+			}
+			qp := one(t, r, "aws:sqs/queuePolicy:QueuePolicy", "events-dlq-policy")
+			qd := parsePolicy(t, qp.Name, str(qp.Inputs, "policy"))
+			if n := len(qd.Statement[0].Condition["ArnEquals"]["aws:SourceArn"]); n != len(ds) {
+				t.Errorf("DLQ policy allows %d rules, want %d", n, len(ds))
+			}
+		})
+	}
+}
+
+func TestAlarmsAndDashboard(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			r := deploy(t, stack)
+			topic := r.Outputs["alarmTopicArn"].(string)
+			metrics := map[string]int{}
+			for _, a := range byType(r, "aws:cloudwatch/metricAlarm:MetricAlarm") {
+				metrics[str(a.Inputs, "metricName")]++
+				if acts, _ := a.Inputs["alarmActions"].([]any); len(acts) != 1 || acts[0] != topic {
+					t.Errorf("%s: actions %v", a.Name, a.Inputs["alarmActions"])
+				}
+				if a.Inputs["actionsEnabled"] != r.Config.AlarmActions {
+					t.Errorf("%s: actionsEnabled %v", a.Name, a.Inputs["actionsEnabled"])
+				}
+			}
+			want := map[string]int{
+				"ExecutionsFailed": 1, "ExecutionsTimedOut": 1, "ExecutionThrottled": 1,
+				"Errors": 4, "Throttles": 4, "Duration": 4, "ApproximateNumberOfMessagesVisible": 1,
+				"ReadThrottleEvents": 3, "WriteThrottleEvents": 3,
+			}
+			if diff := cmp.Diff(want, metrics); diff != "" {
+				t.Errorf("alarms per metric (-want +got):\n%s", diff)
+			}
+			dur := one(t, r, "aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-load-duration")
+			if th := dur.Inputs["threshold"]; th != float64(r.Config.TimeoutSeconds*1000*r.Config.DurationAlarmPercent/100) {
+				t.Errorf("duration threshold %v", th)
+			}
+			dash := one(t, r, "aws:cloudwatch/dashboard:Dashboard", "monitoring-dashboard")
+			var body struct {
+				Widgets []struct {
+					Type       string
+					Properties struct{ Metrics [][]any }
+				}
+			}
+			if err := json.Unmarshal([]byte(str(dash.Inputs, "dashboardBody")), &body); err != nil {
+				t.Fatal(err)
+			}
+			if len(body.Widgets) < 6 || body.Widgets[0].Type != "alarm" {
+				t.Errorf("dashboard widgets %+v", body.Widgets)
+			}
+			if !strings.Contains(r.Outputs["dashboardUrl"].(string), "#dashboards:name=sluice-"+stack) {
+				t.Errorf("dashboard URL %v", r.Outputs["dashboardUrl"])
+			}
+		})
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	r := deploy(t, "dev")
+	for _, k := range []string{"bucketName", "tableNames", "functionNames", "stateMachineArn", "dashboardUrl", "dlqUrl", "alarmTopicArn", "kmsKeyArn"} {
+		if v, ok := r.Outputs[k]; !ok || v == "" || v == nil {
+			t.Errorf("output %s = %v", k, v)
+		}
+	}
+	tables, _ := r.Outputs["tableNames"].(map[string]any)
+	if len(tables) != 3 || tables["ledger"] == nil {
+		t.Errorf("tableNames %v", tables)
+	}
+}
+
+func TestZipsAreReproducible(t *testing.T) {
+	var fns []string
+	for _, fn := range platform.FunctionNames {
+		if _, err := os.Stat(filepath.Join("..", "functions", "cmd", fn, "main.go")); err == nil {
+			fns = append(fns, fn)
+		}
+	}
+	if len(fns) == 0 {
+		t.Skip("no functions/cmd/<fn> yet")
+	}
+	p := packager(t)
+	other := &platform.BuildPackager{ModuleRoot: "..", OutDir: t.TempDir()}
+	for _, fn := range fns {
+		a, err := p.Package(fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := other.Package(fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.SourceCodeHash != b.SourceCodeHash {
+			t.Errorf("%s: two builds give %s and %s", fn, a.SourceCodeHash, b.SourceCodeHash)
+		}
+		again, _ := p.Package(fn)
+		if again != a {
+			t.Errorf("%s: BuildPackager did not reuse its build", fn)
+		}
+	}
+}
