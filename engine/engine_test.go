@@ -517,3 +517,17 @@ func TestLambdaHandler(t *testing.T) {
 		}
 	}
 }
+
+func TestRandSeedReproducible(t *testing.T) {
+	t.Parallel()
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"id.$":"States.UUID()","n.$":"States.MathRandom(1, 1000000)"},"End":true}}}`
+	a := run(t, def, `{}`, engine.WithRandSeed(42))
+	b := run(t, def, `{}`, engine.WithRandSeed(42))
+	c := run(t, def, `{}`, engine.WithRandSeed(43))
+	if diff := cmp.Diff(a.Output, b.Output); diff != "" {
+		t.Errorf("same seed, different output (-a +b):\n%s", diff)
+	}
+	if cmp.Equal(a.Output, c.Output) {
+		t.Errorf("different seeds, same output %v", a.Output)
+	}
+}

@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"errors"
+	mrand "math/rand/v2"
 	"strconv"
 	"strings"
 
@@ -32,6 +33,17 @@ func compileIntrinsic(s, field string) (tmpl, error) {
 type intrinsicEnv struct {
 	ev  *evalEnv
 	doc any
+}
+
+// Rand gives States.UUID and unseeded States.MathRandom a source drawn from
+// the execution's generator, so WithRandSeed makes them reproducible. Each
+// call gets its own source: iterations may evaluate concurrently.
+func (e intrinsicEnv) Rand() *mrand.Rand {
+	x := e.ev.t.x
+	x.rmu.Lock()
+	seed := x.rnd.Uint64()
+	x.rmu.Unlock()
+	return mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 }
 
 // Resolve evaluates an argument path.
