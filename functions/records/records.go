@@ -1,6 +1,7 @@
 package records
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"unicode/utf8"
@@ -112,7 +113,37 @@ type utf8Reader struct {
 	err   error
 }
 
-func newUTF8Reader(r io.Reader) *utf8Reader { return &utf8Reader{r: r} }
+// newUTF8Reader returns a validating reader of r that also drops a leading
+// UTF-8 byte order mark.
+func newUTF8Reader(r io.Reader) *utf8Reader { return &utf8Reader{r: &bomSkipper{r: r}} }
+
+// bomSkipper drops a UTF-8 byte order mark at the start of the stream.
+type bomSkipper struct {
+	r    io.Reader
+	head []byte // bytes read while looking for the mark, not yet returned
+	done bool
+}
+
+func (b *bomSkipper) Read(p []byte) (int, error) {
+	if !b.done {
+		b.done = true
+		var buf [3]byte
+		n, err := io.ReadFull(b.r, buf[:])
+		b.head = buf[:n]
+		if n == 3 && string(b.head) == "\uFEFF" {
+			b.head = nil
+		}
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+			return 0, err
+		}
+	}
+	if len(b.head) > 0 {
+		n := copy(p, b.head)
+		b.head = b.head[n:]
+		return n, nil
+	}
+	return b.r.Read(p)
+}
 
 func (u *utf8Reader) Read(p []byte) (int, error) {
 	if u.err != nil && len(u.carry) == 0 {

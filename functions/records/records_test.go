@@ -95,6 +95,7 @@ func TestJSON(t *testing.T) {
 	}{
 		{"array", "[\n {\"a\": \"x\", \"n\": 1.50},\n {\"a\": \"y\"}\n]\n", []row{{2, 1, map[string]any{"a": "x", "n": json.Number("1.50")}, ""}, {3, 2, vals("a", "y"), ""}}},
 		{"empty array", "[]", nil},
+		{"bom", "\uFEFF[{\"a\":\"x\"}]", []row{{1, 1, vals("a", "x"), ""}}},
 		{"empty file", "", nil},
 		{"not array", `{"a":1}`, []row{{1, 0, nil, "!" + CodeJSONSyntax}}},
 		{"element not object", `[1, {"a":"b"}]`, []row{{1, 1, nil, CodeNotObject}, {1, 2, vals("a", "b"), ""}}},
@@ -130,6 +131,7 @@ func TestJSONL(t *testing.T) {
 	}{
 		{"lines", "{\"a\":\"x\"}\n\n{\"a\":\"y\"}", []row{{1, 1, vals("a", "x"), ""}, {3, 2, vals("a", "y"), ""}}},
 		{"crlf", "{\"a\":\"x\"}\r\n", []row{{1, 1, vals("a", "x"), ""}}},
+		{"bom", "\uFEFF{\"a\":\"x\"}\n", []row{{1, 1, vals("a", "x"), ""}}},
 		{"bad line continues", "{\"a\":\"x\"}\n{oops}\n[1]\n{\"a\":1} {}\n{\"a\":\"z\"}\n", []row{{1, 1, vals("a", "x"), ""}, {2, 2, nil, CodeJSONSyntax}, {3, 3, nil, CodeNotObject}, {4, 4, nil, CodeJSONSyntax}, {5, 5, vals("a", "z"), ""}}},
 		{"utf8", "{\"a\":\"x\"}\n{\"a\":\"\xc3\"}\n", []row{{1, 1, vals("a", "x"), ""}, {2, 0, nil, "!" + CodeUTF8}}},
 	}
@@ -158,6 +160,7 @@ func TestXML(t *testing.T) {
 		{"unknown entity", "<r><product><sku>&x;</sku></product></r>", []row{{1, 0, nil, "!" + CodeXMLSyntax}}},
 		{"unclosed", "<r><product><sku>A</sku></product>", []row{{1, 1, vals("sku", "A"), ""}, {1, 0, nil, "!" + CodeXMLSyntax}}},
 		{"no records", "<r></r>", nil},
+		{"bom", "\uFEFF<r><product><sku>A</sku></product></r>", []row{{1, 1, vals("sku", "A"), ""}}},
 		{"too deep", "<r>" + strings.Repeat("<x>", 40) + strings.Repeat("</x>", 40) + "</r>", []row{{1, 0, nil, "!" + CodeXMLDepth}}},
 		{"latin1 refused", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><r/>", []row{{1, 0, nil, "!" + CodeXMLSyntax}}},
 	}
