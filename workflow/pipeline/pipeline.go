@@ -207,7 +207,7 @@ func Definition(o Options) workflow.Chainable {
 		AddCatch(recordRejected, workflow.CatchProps{ResultPath: "$.notifyError"})
 	notifyRejected.Next(recordRejected)
 	quarantine := workflow.S3CopyObject("Quarantine", BucketData, BucketData, workflow.Params{
-		"CopySource.$": "States.Format('{}/{}?versionId={}', $.bucket, $.key, $.versionId)",
+		"CopySource.$": pathRejection + ".copySource",
 		"Key.$":        pathRejection + ".quarantineKey",
 	}, sdk).
 		AddRetry(workflow.RetryProps{Errors: []asl.ErrorName{asl.StatesTimeout}, MaxAttempts: 2, Jitter: workflow.JitterFull}).
@@ -215,13 +215,16 @@ func Definition(o Options) workflow.Chainable {
 	quarantine.Next(notifyRejected)
 	parseRejection := workflow.NewPass("ParseRejection", workflow.PassProps{
 		Comment: "the function's error payload ({errorType, errorMessage}) is a JSON string in Cause; " +
-			"ValidationFailed's message names the report as (report s3://bucket/key)",
+			"ValidationFailed's message names the report as (report s3://bucket/key); CopySource must be URL-encoded",
 		QueryLanguage: asl.JSONata,
 		Output: workflow.Expr(`$merge([$states.input, {"rejection": (` +
 			`$reason := $parse($states.input.error.Cause).errorMessage; {` +
 			`"reason": $reason, ` +
 			`"report": $contains($reason, "(report s3://") ? $substringBefore($substringAfter($substringAfter($reason, "(report s3://"), "/"), ")") : "", ` +
-			`"quarantineKey": "` + contract.QuarantinePrefix + `" & $states.input.dataset & "/" & $states.input.versionId & "/" & $states.input.key` +
+			`"quarantineKey": "` + contract.QuarantinePrefix + `" & $states.input.dataset & "/" & $states.input.versionId & "/" & $states.input.key, ` +
+			`"copySource": $encodeUrlComponent($states.input.bucket) & "/" & ` +
+			`$join($map($split($states.input.key, "/"), function($s) { $encodeUrlComponent($s) }), "/") & ` +
+			`"?versionId=" & $encodeUrlComponent($states.input.versionId)` +
 			`})}])`),
 	})
 	parseRejection.Next(quarantine)
@@ -348,8 +351,12 @@ func Definition(o Options) workflow.Chainable {
 			"execution", workflow.Params{"S.$": "$$.Execution.Id"},
 			"startedAt", workflow.Params{"S.$": "$$.State.EnteredTime"},
 		),
-		"ConditionExpression": "attribute_not_exists(pk)",
-	}, workflow.TaskProps{Comment: "one execution per file version", ResultPath: workflow.Null, TimeoutSeconds: 30}).
+		// A FAILED run may be claimed again (a re-run after an outage); a
+		// RUNNING, LOADED or REJECTED one is a duplicate.
+		"ConditionExpression":       "attribute_not_exists(pk) OR #status = :failed",
+		"ExpressionAttributeNames":  workflow.Params{"#status": "status"},
+		"ExpressionAttributeValues": workflow.Params{":failed": workflow.Params{"S": StatusFailed}},
+	}, workflow.TaskProps{Comment: "one execution per file version, except after a failure", ResultPath: workflow.Null, TimeoutSeconds: 30}).
 		AddRetry(dynamoRetry).
 		AddCatch(markDuplicate, workflow.CatchProps{Errors: []asl.ErrorName{ErrConditionalFailed}, ResultPath: pathError}).
 		AddCatch(notifyFailed, toError)
