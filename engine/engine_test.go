@@ -531,3 +531,19 @@ func TestRandSeedReproducible(t *testing.T) {
 		t.Errorf("different seeds, same output %v", a.Output)
 	}
 }
+
+func TestEvaluationFailedEvent(t *testing.T) {
+	t.Parallel()
+	res := run(t, `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":{"x":"{% $nope %}"},"End":true}}}`, `{}`)
+	var got *engine.EvaluationFailedDetails
+	for _, e := range res.History {
+		if e.Type == engine.EvaluationFailed {
+			got = e.EvaluationFailedEventDetails
+		}
+	}
+	want := &engine.EvaluationFailedDetails{Error: "States.QueryEvaluationError", State: "A", Location: "Output/x",
+		Cause: "An error occurred while executing the state 'A' (entered at the event id #2). The JSONata expression '$nope' specified for the field 'Output/x' returned nothing (undefined)."}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("EvaluationFailed details (-want +got):\n%s", diff)
+	}
+}

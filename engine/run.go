@@ -227,7 +227,15 @@ func (t *thread) runState(n *node, input any) (any, string, error) {
 		err = runtimeErr(statesRuntime, "Type", "unsupported state type %q", n.kind)
 	}
 	if err != nil {
-		return nil, "", ev.finish(err)
+		err = ev.finish(err)
+		var se *StateError
+		if errors.As(err, &se) && se.Name == asl.StatesQueryEvaluationError && se.State == n.name {
+			// AWS records JSONata failures of the state itself.
+			_, _ = t.event(Event{Type: EvaluationFailed, EvaluationFailedEventDetails: &EvaluationFailedDetails{
+				Error: string(se.Name), Cause: se.Cause, Location: se.Path, State: n.name,
+			}})
+		}
+		return nil, "", err
 	}
 	outJSON := compact(out)
 	if lim := t.x.eng.opts.payloadLimit; lim > 0 && n.kind != asl.TypeChoice && len(outJSON) > lim {
