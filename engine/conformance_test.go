@@ -133,10 +133,8 @@ func TestConformance(t *testing.T) {
 		fmt.Fprintf(&b, "  %-24s %4d/%4d  %5.1f%%\n", tag, tl.pass, tl.total, 100*float64(tl.pass)/float64(tl.total))
 	}
 	t.Logf("conformance per tag:\n%s", b.String())
-	if testing.Verbose() || os.Getenv("SLUICE_CONFORMANCE_FAILURES") != "" {
-		for _, f := range failures {
-			t.Log("FAIL " + f)
-		}
+	for _, f := range failures {
+		t.Log("FAIL " + f)
 	}
 	summary := fmt.Sprintf("conformance: %d/%d passed (%.1f%%)", passed, len(files), 100*float64(passed)/float64(len(files)))
 	t.Log(summary)
@@ -158,9 +156,6 @@ func TestConformance(t *testing.T) {
 		t.Logf("baseline raised from %d to %d", base.Passed, passed)
 	}
 	if passed < base.Passed {
-		for _, f := range failures {
-			t.Log("FAIL " + f)
-		}
 		t.Errorf("conformance dropped below the baseline: %d passed, baseline %d", passed, base.Passed)
 	}
 }
