@@ -36,6 +36,7 @@ func (c *cli) cmdExec(args []string) error {
 	fast := fs.Bool("fast", false, "virtual clock: Wait states and retry intervals take no time")
 	historyFile := fs.String("history", "", "write the execution history (GetExecutionHistory JSON) to this file")
 	name := fs.String("name", "", "execution name (default: a random UUID)")
+	express := fs.Bool("express", false, "run as an Express state machine (no Execution.RedriveCount in the context object)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -115,6 +116,9 @@ func (c *cli) cmdExec(args []string) error {
 	}
 	if *name != "" {
 		opts = append(opts, engine.WithExecutionName(*name))
+	}
+	if *express {
+		opts = append(opts, engine.WithExpress())
 	}
 	eng, err := engine.New(m, opts...)
 	if err != nil {
