@@ -364,7 +364,7 @@ func (r *Runtime) Route(ev contract.FileEvent) ([]string, error) {
 // Execute runs the pipeline for one file event and records its history
 // under the state directory.
 func (r *Runtime) Execute(ctx context.Context, ev contract.FileEvent) (*FileResult, error) {
-	name := fmt.Sprintf("%s-%s", time.Now().UTC().Format("20060102T150405"), contract.RunID(ev.Source())[:8])
+	name := fmt.Sprintf("%s-%s", time.Now().UTC().Format("20060102T150405.000000"), contract.RunID(ev.Source())[:8])
 	opts := []engine.Option{
 		engine.WithInvoker(r.invoker),
 		engine.WithObjectStore(&engineStore{s3: r.S3}),
