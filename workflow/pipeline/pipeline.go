@@ -54,7 +54,7 @@ func Build(r workflow.Resolver, o Options) (*workflow.Compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	return workflow.Compile(Definition(o),
+	return workflow.Compile(definition(o),
 		workflow.WithResolver(r),
 		workflow.WithComment("Sluice: validate, transform, enrich and load one file"),
 		workflow.WithTimeoutSeconds(o.ExecutionTimeoutSeconds),
@@ -109,10 +109,8 @@ func with(p workflow.Params, kv ...any) workflow.Params {
 	return p
 }
 
-// Definition returns the pipeline graph for o (already defaulted). It is
-// exported for tests and tools that compile it with options of their own;
-// most callers want Build.
-func Definition(o Options) workflow.Chainable {
+// definition returns the pipeline graph for o (already defaulted).
+func definition(o Options) workflow.Chainable {
 	lambdaRetry := func(extra ...asl.ErrorName) workflow.RetryProps {
 		return workflow.RetryProps{
 			Errors: append([]asl.ErrorName{
