@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -146,5 +147,23 @@ func TestDistributedMapReaderFailure(t *testing.T) {
 	res := run(t, def, `{}`, engine.WithObjectStore(newMemStore(nil)), engine.WithClock(engine.NewVirtualClock(time.Unix(0, 0))))
 	if res.Status != engine.StatusFailed || res.Error != "States.ItemReaderFailed" {
 		t.Errorf("got %s %s %s, want FAILED States.ItemReaderFailed", res.Status, res.Error, res.Cause)
+	}
+}
+
+func TestDistributedMapManifest(t *testing.T) {
+	t.Parallel()
+	var gz strings.Builder
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write([]byte("\"inv\",\"a.csv\",\"10\"\n\"inv\",\"b.csv\",\"20\"\n"))
+	_ = zw.Close()
+	store := newMemStore(map[string]string{
+		"inv/manifest.json": `{"destinationBucket":"arn:aws:s3:::inv","fileSchema":"Bucket, Key, Size","files":[{"key":"data/1.csv.gz"}]}`,
+		"inv/data/1.csv.gz": gz.String(),
+	})
+	def := distributed(`{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"MANIFEST","ManifestType":"S3_INVENTORY"},"Parameters":{"Bucket":"inv","Key":"manifest.json"}}`, "")
+	res := run(t, def, `{}`, engine.WithObjectStore(store))
+	want := mustJSON(t, `[{"Bucket":"inv","Key":"a.csv","Size":"10"},{"Bucket":"inv","Key":"b.csv","Size":"20"}]`)
+	if diff := cmp.Diff(want, res.Output); diff != "" {
+		t.Errorf("output (-want +got):\n%s (%s %s)", diff, res.Error, res.Cause)
 	}
 }

@@ -547,3 +547,62 @@ func TestEvaluationFailedEvent(t *testing.T) {
 		t.Errorf("EvaluationFailed details (-want +got):\n%s", diff)
 	}
 }
+
+func TestResources(t *testing.T) {
+	t.Parallel()
+	answer := func(s string) engine.Invoker {
+		return engine.InvokerFunc(func(context.Context, engine.TaskRequest) (any, error) { return s, nil })
+	}
+	r := engine.Resources{
+		"arn:aws:states:::dynamodb:putItem": answer("put"),
+		"arn:aws:states:::lambda:invoke":    answer("invoke"),
+		"arn:aws:lambda":                    answer("function"),
+	}
+	tests := []struct {
+		resource, want, wantErr string
+	}{
+		{"arn:aws:states:::dynamodb:putItem", "put", ""},
+		{"arn:aws:states:::lambda:invoke.waitForTaskToken", "invoke", ""},
+		{"arn:aws:lambda:eu-west-1:123456789012:function:f:live", "function", ""},
+		{"arn:aws:states:::sqs:sendMessage", "", "States.Runtime"},
+	}
+	for _, tt := range tests {
+		got, err := r.Invoke(context.Background(), engine.TaskRequest{Resource: tt.resource})
+		var te *engine.TaskError
+		switch {
+		case tt.wantErr != "":
+			if !errors.As(err, &te) || te.Name != tt.wantErr {
+				t.Errorf("%s: err = %v, want %s", tt.resource, err, tt.wantErr)
+			}
+		case err != nil || got != tt.want:
+			t.Errorf("%s: got %v, %v; want %s", tt.resource, got, err, tt.want)
+		}
+	}
+	if got := engine.FunctionName("arn:aws:lambda:eu-west-1:123456789012:function:load:live"); got != "load" {
+		t.Errorf("FunctionName = %q", got)
+	}
+}
+
+func TestContextObjectOptions(t *testing.T) {
+	t.Parallel()
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"ctx.$":"$$"},"End":true}}}`
+	var token string
+	inv := funcInvoker(func(req engine.TaskRequest) (any, error) {
+		token = req.TaskToken
+		return req.Input.(map[string]any)["ctx"], nil
+	})
+	res := run(t, def, `{"k":1}`, inv, engine.WithStateMachineName("pipeline"), engine.WithRoleARN("arn:aws:iam::1:role/r"),
+		engine.WithAccount("eu-west-1", "111122223333"))
+	want := mustJSON(t, `{
+		"Execution":{"Id":"arn:aws:states:eu-west-1:111122223333:execution:pipeline:exec-1","Input":{"k":1},"Name":"exec-1",
+			"RoleArn":"arn:aws:iam::1:role/r","StartTime":"2026-11-26T12:00:00.000Z","RedriveCount":0},
+		"StateMachine":{"Id":"arn:aws:states:eu-west-1:111122223333:stateMachine:pipeline","Name":"pipeline"},
+		"State":{"Name":"T","EnteredTime":"2026-11-26T12:00:00.000Z","RetryCount":0},
+		"Task":{"Token":"`+token+`"}}`)
+	if token == "" {
+		t.Error("no task token for a .waitForTaskToken resource")
+	}
+	if diff := cmp.Diff(want, res.Output); diff != "" {
+		t.Errorf("context object (-want +got):\n%s", diff)
+	}
+}

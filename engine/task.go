@@ -14,6 +14,10 @@ import (
 // taskAttempt runs one attempt of a Task state.
 func (t *thread) taskAttempt(ev *evalEnv, input any) (any, error) {
 	n := ev.n
+	if strings.HasSuffix(n.resource, ".waitForTaskToken") {
+		ev.taskToken = t.x.newToken()
+		ev.ctxObj = nil
+	}
 	eff, err := ev.effectiveInput(input)
 	if err != nil {
 		return nil, err
@@ -39,9 +43,7 @@ func (t *thread) taskAttempt(ev *evalEnv, input any) (any, error) {
 	if heartbeat != nil {
 		req.Heartbeat = time.Duration(*heartbeat) * time.Second
 	}
-	if strings.HasSuffix(n.resource, ".waitForTaskToken") {
-		req.TaskToken = t.x.newToken()
-	}
+	req.TaskToken = ev.taskToken
 	lambdaARN := isLambdaFunctionARN(n.resource)
 	resType, res := splitResource(n.resource)
 	if lambdaARN {
