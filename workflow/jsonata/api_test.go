@@ -237,3 +237,13 @@ func TestResourceLimits(t *testing.T) {
 		{name: "within limits", expr: `($f := function($s, $n){$n = 0 ? $length($s) : $f($s & $s, $n - 1)}; $f("ab", 10))`, want: `2048`},
 	})
 }
+
+func TestRegexUnsupported(t *testing.T) {
+	t.Parallel()
+	for _, expr := range []string{`$contains("aa", /(a)\1/)`, `$contains("ab", /a(?=b)/)`, `$contains("ab", /(?<!x)b/)`} {
+		_, err := Compile(expr)
+		if diff := cmp.Diff("S0303", errorCode(err)); diff != "" {
+			t.Errorf("Compile(%q) (-want +got):\n%s", expr, diff)
+		}
+	}
+}

@@ -1,9 +1,12 @@
 package jsonata
 
 import (
+	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // regexValue is a compiled regular expression literal (/.../flags). Go's
@@ -14,6 +17,16 @@ type regexValue struct {
 	src string
 }
 
+// jsSpace is JavaScript's \s (RE2's covers ASCII only), as class content.
+const jsSpace = `\t\n\v\f\r \x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}`
+
+// errRegexUnsupported reports JavaScript regex features RE2 lacks.
+var errRegexUnsupported = errors.New("unsupported regular expression feature")
+
+// compileRegex translates a JavaScript regular expression (as jsonata-js
+// passes it to RegExp) to RE2: identity escapes, \s and '.' get their
+// JavaScript meaning. Back-references and look-around fail to compile
+// (S0303) rather than silently matching something else.
 func compileRegex(pattern, flags string) (*regexValue, error) {
 	var b strings.Builder
 	if flags != "" {
@@ -21,40 +34,81 @@ func compileRegex(pattern, flags string) (*regexValue, error) {
 		b.WriteString(flags)
 		b.WriteString(")")
 	}
+	inClass := false
 	for i := 0; i < len(pattern); i++ {
 		c := pattern[i]
-		if c != '\\' || i+1 >= len(pattern) {
+		switch {
+		case c == '[' && !inClass && strings.HasPrefix(pattern[i:], "[]"):
+			b.WriteString(`[^\x{0}-\x{10FFFF}]`) // matches nothing
+			i++
+			continue
+		case c == '[' && !inClass && strings.HasPrefix(pattern[i:], "[^]"):
+			b.WriteString(`[\x{0}-\x{10FFFF}]`) // matches anything
+			i += 2
+			continue
+		case c == '[' && !inClass:
+			inClass = true
+			b.WriteByte(c)
+			if strings.HasPrefix(pattern[i+1:], "^") {
+				b.WriteByte('^')
+				i++
+			}
+			continue
+		case c == ']' && inClass:
+			inClass = false
+			b.WriteByte(c)
+			continue
+		case c == '.' && !inClass:
+			b.WriteString(`[^\n\r\x{2028}\x{2029}]`)
+			continue
+		case c == '(' && !inClass && strings.HasPrefix(pattern[i:], "(?") &&
+			(strings.HasPrefix(pattern[i:], "(?=") || strings.HasPrefix(pattern[i:], "(?!") ||
+				strings.HasPrefix(pattern[i:], "(?<=") || strings.HasPrefix(pattern[i:], "(?<!")):
+			return nil, errRegexUnsupported
+		case c != '\\' || i+1 >= len(pattern):
 			b.WriteByte(c)
 			continue
 		}
 		i++
 		e := pattern[i]
 		switch {
-		case e >= 'a' && e <= 'z' || e >= 'A' && e <= 'Z' || e >= '0' && e <= '9':
-			if e == 'd' || e == 'D' || e == 'w' || e == 'W' || e == 's' || e == 'S' || e == 'b' || e == 'B' ||
-				e == 'n' || e == 'r' || e == 't' || e == 'f' || e == 'v' || e == 'x' || e == 'u' || e == '0' {
-				if e == 'u' && i+4 < len(pattern)+0 && i+4 <= len(pattern)-1+1 {
-					if v, ok := hex4(pattern, i+1); ok {
-						b.WriteString(regexp.QuoteMeta(string(rune(v))))
-						i += 4
-						continue
-					}
-				}
-				if e == '0' {
-					b.WriteString(`\x00`)
-					continue
-				}
-				b.WriteByte('\\')
-				b.WriteByte(e)
+		case e == 's':
+			if inClass {
+				b.WriteString(jsSpace)
+			} else {
+				b.WriteString("[" + jsSpace + "]")
+			}
+		case e == 'S' && !inClass:
+			b.WriteString("[^" + jsSpace + "]")
+		case e >= '1' && e <= '9' && !inClass:
+			return nil, errRegexUnsupported // back-reference
+		case e == 'k' && i+1 < len(pattern) && pattern[i+1] == '<':
+			return nil, errRegexUnsupported // named back-reference
+		case e == '0':
+			b.WriteString(`\x00`)
+		case e == 'u' && i+4 < len(pattern):
+			v, ok := hex4(pattern, i+1)
+			if !ok {
+				b.WriteByte('u')
 				continue
 			}
-			// identity escape of a letter in JavaScript's legacy mode
-			b.WriteString(regexp.QuoteMeta(string(e)))
-		case e < 0x80:
-			b.WriteString(regexp.QuoteMeta(string(e)))
-		default:
+			fmt.Fprintf(&b, `\x{%x}`, v)
+			i += 4
+		case e == 'c' && i+1 < len(pattern) && (pattern[i+1]|0x20) >= 'a' && (pattern[i+1]|0x20) <= 'z':
+			fmt.Fprintf(&b, `\x{%x}`, pattern[i+1]%32)
+			i++
+		case e == 'b' && inClass:
+			b.WriteString(`\x08`)
+		case strings.IndexByte("dDwWSbBnrtfvx", e) >= 0:
 			b.WriteByte('\\')
 			b.WriteByte(e)
+		case e < 0x80:
+			// identity escape (JavaScript's legacy mode)
+			b.WriteString(regexp.QuoteMeta(string(e)))
+		default:
+			r, size := utf8.DecodeRuneInString(pattern[i:])
+			b.WriteString(regexp.QuoteMeta(string(r)))
+			i += size - 1
 		}
 	}
 	re, err := regexp.Compile(b.String())
