@@ -191,6 +191,9 @@ func (f *Field) convert(v any, c Case) (any, *FieldError) {
 		return nil, fieldErr(f, s, CodeType, "not a boolean (true/false, yes/no, 1/0)")
 	case Date:
 		for _, l := range f.layouts() {
+			if !sameShape(l, s) {
+				continue
+			}
 			if t, err := time.Parse(l, s); err == nil {
 				return t.Format(DateLayout), nil
 			}
@@ -198,6 +201,9 @@ func (f *Field) convert(v any, c Case) (any, *FieldError) {
 		return nil, fieldErr(f, s, CodeType, "not a date in layout %s", strings.Join(f.layouts(), " or "))
 	case Timestamp:
 		for _, l := range f.layouts() {
+			if !sameShape(l, s) {
+				continue
+			}
 			if t, err := time.Parse(l, s); err == nil {
 				return t.UTC().Format(TimestampLayout), nil
 			}
@@ -205,6 +211,26 @@ func (f *Field) convert(v any, c Case) (any, *FieldError) {
 		return nil, fieldErr(f, s, CodeType, "not a timestamp in layout %s", strings.Join(f.layouts(), " or "))
 	}
 	return nil, fieldErr(f, s, CodeType, "unknown type %q", f.Type)
+}
+
+// sameShape is a cheap pre-check before time.Parse (whose failures
+// allocate): when layout and value have the same length, the separators
+// '-', '/' and ':' of the layout must be at the same places in the value.
+// It never rejects a value time.Parse would accept with a layout of fixed
+// width, and says yes when the lengths differ.
+func sameShape(layout, value string) bool {
+	if len(layout) != len(value) {
+		return true
+	}
+	for i := 0; i < len(layout); i++ {
+		switch layout[i] {
+		case '-', '/', ':':
+			if value[i] != layout[i] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func isObject(v any) bool { _, ok := v.(map[string]any); return ok }

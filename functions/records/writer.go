@@ -29,11 +29,13 @@ func NewWriter(w io.Writer) *Writer {
 
 // Write writes one record.
 func (w *Writer) Write(rec map[string]any) error {
-	w.keys = w.keys[:0]
-	for k := range rec {
-		w.keys = append(w.keys, k)
+	if !w.sameKeys(rec) {
+		w.keys = w.keys[:0]
+		for k := range rec {
+			w.keys = append(w.keys, k)
+		}
+		slices.Sort(w.keys)
 	}
-	slices.Sort(w.keys)
 	b := append(w.buf[:0], '{')
 	for i, k := range w.keys {
 		if i > 0 {
@@ -55,6 +57,20 @@ func (w *Writer) Write(rec map[string]any) error {
 	}
 	w.n++
 	return nil
+}
+
+// sameKeys reports whether rec has exactly the keys of the previous record,
+// whose sorted order can then be reused: records of one file mostly do.
+func (w *Writer) sameKeys(rec map[string]any) bool {
+	if len(w.keys) == 0 || len(rec) != len(w.keys) {
+		return false
+	}
+	for _, k := range w.keys {
+		if _, ok := rec[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func appendValue(b []byte, v any) ([]byte, error) {
