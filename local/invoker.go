@@ -160,6 +160,7 @@ func (inv *Invoker) dynamodb(ctx context.Context, action string, input any) (any
 	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
 	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
 	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0")
+	req.Header.Set("X-Amz-Date", time.Now().UTC().Format("20060102T150405Z")) // dynalite requires it (its signature is not checked)
 	resp, err := inv.http.Do(req)
 	if err != nil {
 		return nil, &engine.TaskError{Name: "DynamoDB.AmazonDynamoDBException", Cause: err.Error()}

@@ -21,10 +21,7 @@ func (r *Runtime) Items(ctx context.Context, name string) ([]map[string]any, err
 	if err != nil {
 		return nil, err
 	}
-	table := r.Tables[string(d.Table)]
-	if table == "" {
-		table = r.Tables[string(dataset.TableItems)]
-	}
+	table := r.Tables[string(d.TargetTable())]
 	var out []map[string]any
 	p := dynamodb.NewScanPaginator(r.DynamoDB, &dynamodb.ScanInput{TableName: aws.String(table)})
 	for p.HasMorePages() {

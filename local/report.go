@@ -205,7 +205,7 @@ h1{font-size:1.4rem;margin-bottom:.2rem} h2{font-size:1.1rem;margin-top:2rem}
 .loaded{background:#1e8e3e}.rejected{background:#f9ab00}.duplicate{background:#5f6368}.failed{background:#d93025}
 table{border-collapse:collapse;margin-top:.5rem} td,th{border:1px solid #dadce0;padding:.3rem .6rem;text-align:left;font-size:.9rem}
 th{background:#f1f3f4} .num{text-align:right} .cols{display:flex;gap:2rem;align-items:flex-start}
-pre{background:#f8f9fa;padding:.8rem;overflow:auto;font-size:.8rem} .muted{color:#5f6368}
+pre{background:#f8f9fa;padding:.8rem;overflow:auto;font-size:.8rem;white-space:pre-wrap;overflow-wrap:anywhere} .muted{color:#5f6368}
 </style></head><body>
 <h1>{{.Result.Key}} <span class="status {{lower .Result.Status}}">{{.Result.Status}}</span></h1>
 <div class="muted">dataset <b>{{.Result.Dataset}}</b>{{if .Result.VersionID}} · version {{.Result.VersionID}}{{end}} · execution {{.Result.Execution}} · report generated {{.Generated}}</div>
