@@ -48,3 +48,15 @@ func TestAppendJSONStrings(t *testing.T) {
 		}
 	}
 }
+
+func FuzzValidNumber(f *testing.F) {
+	for _, s := range []string{"0", "-1.5e+10", "01", "1.", ".5", "1e", "-", "12"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := json.Valid([]byte(s)) && strings.TrimSpace(s) == s && len(s) > 0 && (s[0] == '-' || (s[0] >= '0' && s[0] <= '9'))
+		if got := validNumber(s); got != want {
+			t.Fatalf("validNumber(%q) = %v, json.Valid says %v", s, got, want)
+		}
+	})
+}
