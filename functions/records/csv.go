@@ -174,72 +174,83 @@ func (c *CSVReader) readRecord() (int64, []string, error) {
 	start := c.line
 	c.fields = c.fields[:0]
 	d, q := c.opt.Delimiter, c.opt.Quote
+	// One string per physical line; fields are substrings of it unless a
+	// quoted field has doubled quotes or spans lines.
+	ls := string(line)
+	orig := ls
 	var field []byte
-	total := len(line)
+	total := len(ls)
 	rowErr := func(msg string) error {
-		return &RowError{Line: start, Code: CodeQuote, Msg: msg, Excerpt: excerpt(string(line))}
+		return &RowError{Line: start, Code: CodeQuote, Msg: msg, Excerpt: excerpt(orig)}
 	}
 	for {
 		if len(c.fields) >= c.lim.MaxColumns {
 			return 0, nil, &FormatError{Line: start, Code: CodeTooLarge, Msg: fmt.Sprintf("more than %d columns", c.lim.MaxColumns)}
 		}
-		if len(line) == 0 || line[0] != q {
+		if len(ls) == 0 || ls[0] != q {
 			// Unquoted field.
-			i := bytes.IndexByte(line, d)
-			f := line
+			i := strings.IndexByte(ls, d)
+			f := ls
 			if i >= 0 {
-				f = line[:i]
+				f = ls[:i]
 			}
-			if bytes.IndexByte(f, q) >= 0 {
+			if strings.IndexByte(f, q) >= 0 {
 				return 0, nil, rowErr(fmt.Sprintf("quote %q inside an unquoted field", q))
 			}
-			c.fields = append(c.fields, string(f))
+			c.fields = append(c.fields, f)
 			if i < 0 {
 				return start, c.fields, nil
 			}
-			line = line[i+1:]
+			ls = ls[i+1:]
 			continue
 		}
 		// Quoted field.
-		line = line[1:]
-		field = field[:0]
-		for {
-			i := bytes.IndexByte(line, q)
-			if i < 0 {
-				// The field continues on the next line.
-				field = append(field, line...)
-				field = append(field, '\n')
-				next, err := c.readLine()
-				if errors.Is(err, io.EOF) {
-					return 0, nil, &FormatError{Line: start, Code: CodeUnterminatedQuote, Msg: "quoted field not closed before the end of the file"}
+		ls = ls[1:]
+		var value string
+		if i := strings.IndexByte(ls, q); i >= 0 && (i+1 == len(ls) || ls[i+1] != q) {
+			// The common case: closed on this line, no doubled quote.
+			value, ls = ls[:i], ls[i+1:]
+		} else {
+			field = field[:0]
+			for {
+				i := strings.IndexByte(ls, q)
+				if i < 0 {
+					// The field continues on the next line.
+					field = append(field, ls...)
+					field = append(field, '\n')
+					next, err := c.readLine()
+					if errors.Is(err, io.EOF) {
+						return 0, nil, &FormatError{Line: start, Code: CodeUnterminatedQuote, Msg: "quoted field not closed before the end of the file"}
+					}
+					if err != nil {
+						return 0, nil, err
+					}
+					total += len(next) + 1
+					if total > c.lim.MaxRecordBytes {
+						return 0, nil, &FormatError{Line: start, Code: CodeTooLarge, Msg: fmt.Sprintf("record longer than %d bytes", c.lim.MaxRecordBytes)}
+					}
+					ls = string(next)
+					continue
 				}
-				if err != nil {
-					return 0, nil, err
+				field = append(field, ls[:i]...)
+				ls = ls[i+1:]
+				if len(ls) > 0 && ls[0] == q {
+					field = append(field, q)
+					ls = ls[1:]
+					continue
 				}
-				total += len(next) + 1
-				if total > c.lim.MaxRecordBytes {
-					return 0, nil, &FormatError{Line: start, Code: CodeTooLarge, Msg: fmt.Sprintf("record longer than %d bytes", c.lim.MaxRecordBytes)}
-				}
-				line = next
-				continue
+				break
 			}
-			field = append(field, line[:i]...)
-			line = line[i+1:]
-			if len(line) > 0 && line[0] == q {
-				field = append(field, q)
-				line = line[1:]
-				continue
-			}
-			break
+			value = string(field)
 		}
-		c.fields = append(c.fields, string(field))
+		c.fields = append(c.fields, value)
 		switch {
-		case len(line) == 0:
+		case len(ls) == 0:
 			return start, c.fields, nil
-		case line[0] == d:
-			line = line[1:]
+		case ls[0] == d:
+			ls = ls[1:]
 		default:
-			return 0, nil, rowErr(fmt.Sprintf("unexpected %q after a closing quote", line[0]))
+			return 0, nil, rowErr(fmt.Sprintf("unexpected %q after a closing quote", ls[0]))
 		}
 	}
 }
