@@ -1,0 +1,75 @@
+package transform
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sluicehq/sluice/dataset"
+)
+
+func TestGzipGivesSameRecords(t *testing.T) {
+	plain := example(t, "orders/orders.csv")
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	zw.Write(plain)
+	zw.Close()
+	s1, out1, err := run(t, dataset.Builtin(), "orders", "incoming/orders/o.csv", plain, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, out2, err := run(t, dataset.Builtin(), "orders", "incoming/orders/o.csv.gz", zipped.Bytes(), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, a := staged(t, s1, out1)
+	_, b := staged(t, s2, out2)
+	if !bytes.Equal(a, b) {
+		t.Errorf("gzip output differs:\n%s", cmp.Diff(string(a), string(b)))
+	}
+}
+
+// TestJSONArrayDataset reads the readings as one JSON array: the records
+// equal the JSON Lines ones but for _line.
+func TestJSONArrayDataset(t *testing.T) {
+	d := dataset.Readings()
+	d.Name, d.Prefix, d.Suffixes = "readings-json", "incoming/readings-json/", nil
+	d.Format = dataset.Format{Kind: dataset.JSON}
+	set := dataset.MustNewSet(d, dataset.Readings())
+	var objs []string
+	for _, l := range strings.Split(string(example(t, "readings/readings.jsonl")), "\n") {
+		if strings.TrimSpace(l) != "" {
+			objs = append(objs, l)
+		}
+	}
+	body := "[\n" + strings.Join(objs, ",\n") + "\n]\n"
+	s, out, err := run(t, set, "readings-json", "incoming/readings-json/r.json", []byte(body), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, got := staged(t, s, out)
+	want := example(t, "../functions/transform/testdata/readings.jsonl")
+	strip := func(b []byte) []map[string]any {
+		var out []map[string]any
+		dec := json.NewDecoder(bytes.NewReader(b))
+		for dec.More() {
+			var m map[string]any
+			if err := dec.Decode(&m); err != nil {
+				t.Fatal(err)
+			}
+			delete(m, "_line")
+			out = append(out, m)
+		}
+		return out
+	}
+	if diff := cmp.Diff(strip(want), strip(got)); diff != "" {
+		t.Errorf("(-jsonl +json):\n%s", diff)
+	}
+	if !strings.Contains(string(got), `"_line":2,`) {
+		t.Errorf("first element should be on line 2:\n%s", got)
+	}
+}
