@@ -27,7 +27,10 @@ func compileJSONataString(s, field string) (tmpl, error) {
 }
 
 func (j *jsonataTmpl) eval(ev *evalEnv, _ any) (any, error) {
-	vars := ev.t.scope.all()
+	if ev.vars == nil {
+		ev.vars = ev.t.scope.all()
+	}
+	vars := ev.vars
 	vars["states"] = ev.statesVar()
 	ctx := jsonata.WithNow(ev.t.ctx, ev.t.x.clock.Now())
 	v, err := j.expr.Eval(ctx, ev.input, vars)

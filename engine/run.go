@@ -70,6 +70,9 @@ type evalEnv struct {
 
 	// assigned are the variables the state assigned, for its exited event.
 	assigned map[string]any
+	// vars caches the visible variables for JSONata; a state reads the
+	// values from before its own assignments.
+	vars map[string]any
 }
 
 // setVars assigns variables in the thread's scope.
