@@ -2,6 +2,8 @@ package jsonata
 
 import (
 	"math"
+	"regexp"
+	"strconv"
 	"time"
 )
 
@@ -51,21 +53,46 @@ func fromMillis(c *call, ms float64, picture, tz any) (any, error) {
 	return formatDateTime(c, t, pic, tzs)
 }
 
-// isoLayouts are the ISO 8601 forms jsonata's $toMillis accepts.
-var isoLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999Z0700",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02",
-	"2006-01",
-	"2006",
-}
+// isoTimestamp is the ISO 8601 form $toMillis accepts without a picture.
+var isoTimestamp = regexp.MustCompile(`^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?)?)?)?$`)
 
+// parseISO reads an ISO 8601 timestamp as JavaScript's Date.parse does:
+// out-of-range fields are invalid, but a day past the end of a short month
+// rolls over (2023-02-30 is 2 March). A time without a zone is UTC.
 func parseISO(s string) (time.Time, bool) {
-	for _, l := range isoLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, true
-		}
+	m := isoTimestamp.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, false
 	}
-	return time.Time{}, false
+	num := func(i, def int) int {
+		if m[i] == "" {
+			return def
+		}
+		v, _ := strconv.Atoi(m[i])
+		return v
+	}
+	year, month, day := num(1, 0), num(2, 1), num(3, 1)
+	hour, minute, sec := num(4, 0), num(5, 0), num(6, 0)
+	if month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || sec > 59 ||
+		(hour == 24 && (minute != 0 || sec != 0)) {
+		return time.Time{}, false
+	}
+	ns := 0
+	if f := m[7]; f != "" {
+		for len(f) < 9 {
+			f += "0"
+		}
+		ns, _ = strconv.Atoi(f[:9])
+		ns = ns / 1e6 * 1e6 // JavaScript dates hold milliseconds
+	}
+	off := 0
+	if z := m[8]; z != "" && z != "Z" {
+		o, ok := parseTZ(z)
+		if !ok {
+			return time.Time{}, false
+		}
+		off = o
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, ns, time.UTC)
+	return t.Add(-time.Duration(off) * time.Second), true
 }

@@ -48,6 +48,11 @@ type evaluator struct {
 	steps int
 	depth int
 	now   time.Time
+	// callEnv and callName describe the call being made by call(): the
+	// frame $eval evaluates in, and the variable a lambda was called
+	// through (named in its signature errors). apply consumes them.
+	callEnv  *frame
+	callName string
 }
 
 type nowKey struct{}

@@ -25,6 +25,7 @@ type call struct {
 	input any
 	pos   int
 	name  string
+	env   *frame // the frame of the call site
 }
 
 func (c *call) err(code string, kv ...any) error { return evalErr(code, c.pos, kv...) }
@@ -694,7 +695,7 @@ func init() {
 		if v := arg(a, 1); !isUndef(v) {
 			in = v
 		}
-		r, err := c.ev.eval(e.root, in, builtinFrame)
+		r, err := c.ev.eval(e.root, in, &frame{parent: c.env})
 		if err != nil {
 			m := err.Error()
 			if ee, ok := err.(*EvalError); ok {

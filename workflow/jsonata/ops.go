@@ -271,6 +271,11 @@ func (ev *evaluator) call(n *node, input any, env *frame, applyTo *any) (any, er
 		}
 		return nil, evalErr("T1006", n.pos)
 	}
+	ev.callEnv = env
+	ev.callName = ""
+	if n.lhs.kind == nVariable {
+		ev.callName = n.lhs.str
+	}
 	return ev.apply(proc, args, input, n.pos)
 }
 
@@ -370,7 +375,9 @@ func (ev *evaluator) apply(proc any, args []any, input any, pos int) (any, error
 	switch {
 	case f.lambda != nil:
 		if f.sig != nil {
-			if args, err = f.sig.validate("", args, input, pos); err != nil {
+			name := ev.callName
+			ev.callName = ""
+			if args, err = f.sig.validate(name, args, input, pos); err != nil {
 				return nil, err
 			}
 		}
@@ -389,7 +396,12 @@ func (ev *evaluator) apply(proc any, args []any, input any, pos int) (any, error
 				return nil, err
 			}
 		}
-		res, err = f.native.fn(&call{ev: ev, input: input, pos: pos, name: f.name}, args)
+		env := ev.callEnv
+		ev.callEnv = nil
+		if env == nil {
+			env = builtinFrame
+		}
+		res, err = f.native.fn(&call{ev: ev, input: input, pos: pos, name: f.name, env: env}, args)
 	case f.partialOf != nil:
 		full := make([]any, len(f.partialArgs))
 		j := 0
