@@ -150,7 +150,7 @@ func (e *Engine) Run(ctx context.Context, input any) (Result, error) {
 		clock: e.opts.clock,
 		name:  name,
 		input: in,
-		rec:   &recorder{limit: e.opts.historyLimit, clock: e.opts.clock},
+		rec:   &recorder{limit: e.opts.historyLimit, clock: e.opts.clock, observer: e.opts.observer},
 	}
 	x.smARN = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", e.opts.region, e.opts.account, e.opts.machineName)
 	x.arn = fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", e.opts.region, e.opts.account, e.opts.machineName, name)

@@ -306,7 +306,12 @@ func TestMapMaxConcurrency(t *testing.T) {
 func TestHistory(t *testing.T) {
 	t.Parallel()
 	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"T"},"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}}}`
-	res := run(t, def, `{"a":1}`, funcInvoker(func(engine.TaskRequest) (any, error) { return map[string]any{"ok": true}, nil }))
+	var observed []engine.EventType
+	res := run(t, def, `{"a":1}`, funcInvoker(func(engine.TaskRequest) (any, error) { return map[string]any{"ok": true}, nil }),
+		engine.WithObserver(func(e engine.Event) { observed = append(observed, e.Type) }))
+	if len(observed) != len(res.History) || observed[len(observed)-1] != engine.ExecutionSucceeded {
+		t.Errorf("observer saw %v", observed)
+	}
 	type ev struct {
 		Type     engine.EventType
 		ID, Prev int64

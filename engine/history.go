@@ -223,11 +223,12 @@ func (h *History) UnmarshalJSON(b []byte) error {
 // recorder appends events. Concurrent branches share one recorder; each keeps
 // its own previous-event id.
 type recorder struct {
-	mu     sync.Mutex
-	events []*Event
-	limit  int
-	clock  Clock
-	over   bool
+	mu       sync.Mutex
+	events   []*Event
+	limit    int
+	clock    Clock
+	over     bool
+	observer func(Event)
 }
 
 // add appends ev after prev and returns its id. As on AWS, the last event
@@ -245,6 +246,9 @@ func (r *recorder) add(prev int64, ev Event) (int64, bool) {
 	ev.PreviousEventID = prev
 	ev.Timestamp = r.clock.Now()
 	r.events = append(r.events, &ev)
+	if r.observer != nil {
+		r.observer(ev)
+	}
 	return ev.ID, true
 }
 

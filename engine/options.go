@@ -21,6 +21,7 @@ type options struct {
 	historyLimit   int
 	payloadLimit   int
 	express        bool
+	observer       func(Event)
 	randSeed       int64
 	hasSeed        bool
 }
@@ -100,6 +101,11 @@ func WithPayloadLimit(n int) Option {
 		}
 	}
 }
+
+// WithObserver calls fn with every history event as it is recorded, in id
+// order, for live progress. fn runs on the engine's goroutines and must not
+// block for long; calls are serialised. Default: none.
+func WithObserver(fn func(Event)) Option { return func(o *options) { o.observer = fn } }
 
 // WithExpress runs executions as an Express state machine would: the
 // context object has no Execution.RedriveCount. Default: Standard.
