@@ -1,0 +1,41 @@
+package enrich
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseConfig(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    Config
+		wantErr bool
+	}{
+		{name: "empty", want: Config{}},
+		{
+			name: "all",
+			env:  map[string]string{EnvTableItems: "i", EnvTableReference: "r", EnvCacheSize: "-1", EnvCacheTTL: "30s"},
+			want: Config{ItemsTable: "i", ReferenceTable: "r", CacheSize: -1, CacheTTL: 30 * time.Second},
+		},
+		{name: "bad size", env: map[string]string{EnvCacheSize: "many"}, wantErr: true},
+		{name: "bad ttl", env: map[string]string{EnvCacheTTL: "0s"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ParseConfig(func(k string) string { return tt.env[k] })
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if err == nil {
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("config (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}

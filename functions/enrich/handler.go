@@ -1,0 +1,280 @@
+package enrich
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/fnerr"
+	"github.com/sluicehq/sluice/functions/records"
+)
+
+// ObjectReadWriter is the part of the S3 API the enricher uses;
+// *s3.Client satisfies it.
+type ObjectReadWriter interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+}
+
+// ItemBatchGetter reads reference items; *dynamodb.Client satisfies it.
+type ItemBatchGetter interface {
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+}
+
+// Config is the enricher's deployment configuration, read from the
+// environment by functions/cmd/enrich (see ParseConfig).
+type Config struct {
+	// ItemsTable and ReferenceTable are the physical names of the items
+	// and reference tables (SLUICE_TABLE_ITEMS, SLUICE_TABLE_REFERENCE);
+	// lookups read the table of the referenced dataset.
+	ItemsTable, ReferenceTable string
+	// CacheSize bounds the reference cache in entries
+	// (SLUICE_ENRICH_CACHE_SIZE). Default: 10000. Negative: no cache.
+	CacheSize int
+	// CacheTTL bounds the age of a cached reference item
+	// (SLUICE_ENRICH_CACHE_TTL). Default: 5m.
+	CacheTTL time.Duration
+	// LookupAttempts bounds the BatchGetItem attempts for one block of
+	// keys (UnprocessedKeys and transient errors) before the chunk fails
+	// with fnerr.Retryable. Default: 8.
+	LookupAttempts int
+}
+
+// Defaults of Config.
+const (
+	DefaultCacheSize      = 10000
+	DefaultCacheTTL       = 5 * time.Minute
+	DefaultLookupAttempts = 8
+)
+
+// Stage is the contract.ChunkKey stage of the chunks the enricher writes.
+const Stage = "enriched"
+
+// blockSize is the number of records enriched together: one BatchGetItem
+// (at most 100 keys) per lookup per block.
+const blockSize = 100
+
+// Handler enriches chunks. Set the exported fields before the first call; a
+// Handler is then safe for concurrent use. It keeps the reference cache and
+// the HTTP concurrency limits across invocations.
+type Handler struct {
+	// S3 reads the chunk and writes the enriched chunk.
+	S3 ObjectReadWriter
+	// DB reads reference items.
+	DB ItemBatchGetter
+	// Datasets resolves the chunk's dataset (lookups must be resolved,
+	// as NewSet does).
+	Datasets *dataset.Set
+	// HTTP makes the HTTP enrichment calls. Default: a client with no
+	// overall timeout (each attempt has the enrichment's Timeout).
+	HTTP *http.Client
+	// Now is the ingest clock. Default: time.Now.
+	Now func() time.Time
+	// Config is the deployment configuration.
+	Config Config
+	// Sleep waits between retries. Default: a timer honouring ctx.
+	Sleep func(ctx context.Context, d time.Duration) error
+
+	once  sync.Once
+	cache *cache
+	mu    sync.Mutex
+	sems  map[string]chan struct{}
+}
+
+type executionKey struct{}
+
+// WithExecutionID returns a context carrying the workflow execution id
+// written as _execution (the local runtime sets it).
+func WithExecutionID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, executionKey{}, id)
+}
+
+// ExecutionID returns the execution id of ctx: the one set by
+// WithExecutionID, else the Lambda request id, else "".
+func ExecutionID(ctx context.Context) string {
+	if id, ok := ctx.Value(executionKey{}).(string); ok {
+		return id
+	}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		return lc.AwsRequestID
+	}
+	return ""
+}
+
+// Metadata attributes written on every record (the dataset package's
+// names).
+const (
+	AttrSourceKey     = dataset.AttrSourceKey
+	AttrSourceVersion = dataset.AttrSourceVersion
+	AttrLine          = dataset.AttrLine
+	AttrIngestedAt    = dataset.AttrIngestedAt
+	AttrExecution     = dataset.AttrExecution
+)
+
+// Handle enriches one chunk and returns the enriched chunk.
+func (h *Handler) Handle(ctx context.Context, chunk contract.Chunk) (contract.Chunk, error) {
+	out, err := h.enrich(ctx, chunk)
+	return out, fnerr.Surface(err)
+}
+
+func (h *Handler) init() {
+	h.once.Do(func() {
+		size := h.Config.CacheSize
+		if size == 0 {
+			size = DefaultCacheSize
+		}
+		ttl := h.Config.CacheTTL
+		if ttl == 0 {
+			ttl = DefaultCacheTTL
+		}
+		h.cache = newCache(size, ttl)
+		h.sems = map[string]chan struct{}{}
+	})
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+func (h *Handler) enrich(ctx context.Context, chunk contract.Chunk) (contract.Chunk, error) {
+	h.init()
+	if h.S3 == nil || h.Datasets == nil {
+		return contract.Chunk{}, &fnerr.ConfigError{Msg: "enrich: Handler needs S3 and Datasets"}
+	}
+	ds, err := h.Datasets.Lookup(chunk.Dataset)
+	if err != nil {
+		return contract.Chunk{}, &fnerr.ConfigError{Msg: "enrich: " + err.Error()}
+	}
+	if len(ds.Enrichment.Lookups) > 0 && h.DB == nil {
+		return contract.Chunk{}, &fnerr.ConfigError{Msg: "enrich: Handler needs DB for the lookups of " + ds.Name}
+	}
+	obj, err := h.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(chunk.Bucket), Key: aws.String(chunk.Key)})
+	if err != nil {
+		return contract.Chunk{}, s3Error("GetObject", chunk.Bucket, chunk.Key, err)
+	}
+	defer obj.Body.Close()
+
+	meta := map[string]any{
+		AttrSourceKey:  chunk.Source.Key,
+		AttrIngestedAt: h.now().UTC().Format(dataset.TimestampLayout),
+		AttrExecution:  ExecutionID(ctx),
+	}
+	if chunk.Source.VersionID != "" {
+		meta[AttrSourceVersion] = chunk.Source.VersionID
+	}
+	var buf bytes.Buffer
+	w := records.NewWriter(&buf)
+	r := records.NewJSONL(obj.Body, records.Limits{})
+	block := make([]map[string]any, 0, blockSize)
+	flush := func() error {
+		if len(block) == 0 {
+			return nil
+		}
+		if err := h.enrichBlock(ctx, ds, block); err != nil {
+			return err
+		}
+		for _, rec := range block {
+			if err := w.Write(rec); err != nil {
+				return fmt.Errorf("enrich: write record: %w", err)
+			}
+		}
+		block = block[:0]
+		return nil
+	}
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return contract.Chunk{}, &fnerr.Internal{Msg: fmt.Sprintf("enrich: s3://%s/%s: %v", chunk.Bucket, chunk.Key, err)}
+		}
+		v := rec.Values
+		for k, m := range meta {
+			v[k] = m
+		}
+		if _, ok := v[AttrLine]; !ok {
+			v[AttrLine] = rec.Line
+		}
+		block = append(block, v)
+		if len(block) == blockSize {
+			if err := flush(); err != nil {
+				return contract.Chunk{}, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return contract.Chunk{}, err
+	}
+	if err := w.Flush(); err != nil {
+		return contract.Chunk{}, fmt.Errorf("enrich: %w", err)
+	}
+	out := chunk
+	out.Key = contract.ChunkKey(chunk.Dataset, chunk.Source, Stage, chunk.Index)
+	out.Records = w.Records()
+	_, err = h.S3.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:        aws.String(out.Bucket),
+		Key:           aws.String(out.Key),
+		Body:          bytes.NewReader(buf.Bytes()),
+		ContentLength: aws.Int64(int64(buf.Len())),
+		ContentType:   aws.String("application/x-ndjson"),
+	})
+	if err != nil {
+		return contract.Chunk{}, s3Error("PutObject", out.Bucket, out.Key, err)
+	}
+	return out, nil
+}
+
+// enrichBlock applies the lookups, the HTTP enrichments and the calculated
+// fields to a block of records, in that order.
+func (h *Handler) enrichBlock(ctx context.Context, ds *dataset.Dataset, block []map[string]any) error {
+	for i := range ds.Enrichment.Lookups {
+		if err := h.lookup(ctx, &ds.Enrichment.Lookups[i], block); err != nil {
+			return err
+		}
+	}
+	for i := range ds.Enrichment.HTTP {
+		if err := h.callHTTP(ctx, &ds.Enrichment.HTTP[i], block); err != nil {
+			return err
+		}
+	}
+	if len(ds.Enrichment.Calculated) > 0 {
+		for _, rec := range block {
+			// A calculated field whose inputs are missing is left
+			// absent; the others are still computed (dataset.Calculate).
+			_ = ds.Calculate(rec)
+		}
+	}
+	return nil
+}
+
+// s3Error maps an S3 failure to the fnerr type the workflow acts on.
+func s3Error(op, bucket, key string, err error) error {
+	msg := fmt.Sprintf("s3 %s s3://%s/%s: %v", op, bucket, key, err)
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "NoSuchBucket", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "PermanentRedirect":
+			return &fnerr.ConfigError{Msg: msg}
+		case "NoSuchKey", "NotFound", "NoSuchVersion":
+			return &fnerr.Internal{Msg: msg}
+		}
+	}
+	return &fnerr.Retryable{Op: "s3 " + op, Err: fmt.Errorf("s3://%s/%s: %w", bucket, key, err)}
+}
