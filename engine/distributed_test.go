@@ -167,3 +167,21 @@ func TestDistributedMapManifest(t *testing.T) {
 		t.Errorf("output (-want +got):\n%s (%s %s)", diff, res.Error, res.Cause)
 	}
 }
+
+func TestDistributedMapChildContext(t *testing.T) {
+	t.Parallel()
+	def := `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"outer":1},"Next":"M"},
+		"M":{"Type":"Map","Label":"Rows","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"P","States":{
+			"P":{"Type":"Pass","Parameters":{"input.$":"$$.Execution.Input","id.$":"$$.Execution.Id"},"End":true}}},"End":true}}}`
+	res := run(t, def, `[{"n":1}]`)
+	if res.Status != engine.StatusSucceeded {
+		t.Fatalf("%s %s %s", res.Status, res.Error, res.Cause)
+	}
+	got := res.Output.([]any)[0].(map[string]any)
+	if diff := cmp.Diff(mustJSON(t, `{"n":1}`), got["input"]); diff != "" {
+		t.Errorf("child $$.Execution.Input (-want +got):\n%s", diff)
+	}
+	if id, _ := got["id"].(string); !strings.HasPrefix(id, "arn:aws:states:us-east-1:123456789012:execution:StateMachine/Rows:") {
+		t.Errorf("child $$.Execution.Id = %q", id)
+	}
+}

@@ -375,6 +375,20 @@ func (t *thread) iteration(ev *evalEnv, m *mapSpec, index int, item, eff any) (a
 		}
 		input = v
 	}
+	if m.distributed {
+		label := m.label
+		if label == "" {
+			label = n.name
+		}
+		name := newUUID()
+		o := t.x.eng.opts
+		t.childExec = &childExecution{
+			arn:   fmt.Sprintf("arn:aws:states:%s:%s:execution:%s/%s:%s", o.region, o.account, o.machineName, label, name),
+			name:  name,
+			input: input,
+			start: t.x.clock.Now(),
+		}
+	}
 	out, err := t.runGraph(m.processor, input)
 	if err != nil {
 		if !(errors.Is(err, context.Canceled) && t.ctx.Err() != nil) {

@@ -9,7 +9,7 @@ import (
 // child returns a thread for a branch or iteration: its own cancellable
 // context, a child variable scope, and history continuing after prev.
 func (t *thread) child(ctx context.Context, prev int64) *thread {
-	return &thread{x: t.x, ctx: ctx, prev: prev, scope: &scope{parent: t.scope}}
+	return &thread{x: t.x, ctx: ctx, prev: prev, scope: &scope{parent: t.scope}, childExec: t.childExec}
 }
 
 // parallelAttempt runs one attempt of a Parallel state.

@@ -13,11 +13,14 @@ import (
 
 // thread runs one graph sequentially: the machine, a branch or an iteration.
 type thread struct {
-	x       *execution
-	ctx     context.Context
-	prev    int64
-	scope   *scope
-	mapItem map[string]any
+	x *execution
+	// child is set in a Distributed Map child execution: its own identity
+	// in the context object.
+	childExec *childExecution
+	ctx       context.Context
+	prev      int64
+	scope     *scope
+	mapItem   map[string]any
 }
 
 // event records ev after the thread's previous event.
@@ -49,6 +52,13 @@ func (t *thread) runGraph(g *graph, input any) (any, error) {
 		}
 		input, cur = out, next
 	}
+}
+
+// childExecution identifies a Distributed Map child execution.
+type childExecution struct {
+	arn, name string
+	input     any
+	start     time.Time
 }
 
 // evalEnv is what expressions of one state see.
@@ -104,6 +114,10 @@ func (ev *evalEnv) contextObject() map[string]any {
 		"Name":      x.name,
 		"RoleArn":   x.eng.opts.roleARN,
 		"StartTime": x.startTime.UTC().Format(timeFormat),
+	}
+	if c := ev.t.childExec; c != nil {
+		exec["Id"], exec["Input"], exec["Name"] = c.arn, c.input, c.name
+		exec["StartTime"] = c.start.UTC().Format(timeFormat)
 	}
 	if !x.eng.opts.express {
 		exec["RedriveCount"] = intValue(0)
