@@ -267,7 +267,41 @@ func invocations(t *testing.T, svc *services) map[string][]invocation {
 	unknown.Dataset = "no-such-dataset"
 	missing := chunk
 	missing.Key = "staging/orders/missing.jsonl"
+	// enrich: a transformed chunk of two orders, one of a known customer.
+	if _, err := svc.db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String("reference"), Item: map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: "CUSTOMER#C1"}, "sk": &types.AttributeValueMemberS{Value: "CUSTOMER"},
+		"name": &types.AttributeValueMemberS{Value: "Ada"}, "segment": &types.AttributeValueMemberS{Value: "VIP"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	transformed := chunk
+	transformed.Key = contract.ChunkKey("orders", src, "transformed", 0)
+	svc.put(t, transformed.Key,
+		`{"pk":"ORDER#1","sk":"ORDER","order_id":"1","customer_id":"C1","quantity":3,"unit_price":19.99,"_line":2}`+"\n"+
+			`{"pk":"ORDER#2","sk":"ORDER","order_id":"2","customer_id":"C9","quantity":2,"unit_price":0.25,"_line":3}`+"\n")
+	unknownEnrich := transformed
+	unknownEnrich.Dataset = "no-such-dataset"
 	return map[string][]invocation{
+		"enrich": {
+			{name: "chunk", event: transformed, check: func(t *testing.T, out map[string]any) {
+				want := contract.ChunkKey("orders", src, "enriched", 0)
+				if out["key"] != want || out["records"] != 2.0 {
+					t.Errorf("enrich output %v, want key %s and 2 records", out, want)
+				}
+				obj, err := svc.s3.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String("pipeline"), Key: aws.String(want)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer obj.Body.Close()
+				data, _ := io.ReadAll(obj.Body)
+				for _, frag := range []string{`"customer_name":"Ada"`, `"total":59.97`, `"customer_missing":true`, `"total":0.50`, `"_source_key":"incoming/orders/o.csv"`} {
+					if !strings.Contains(string(data), frag) {
+						t.Errorf("enriched chunk lacks %s:\n%s", frag, data)
+					}
+				}
+			}},
+			{name: "unknown dataset", event: unknownEnrich, wantErrorType: "ConfigError"},
+		},
 		"load": {
 			{name: "chunk", event: chunk, check: func(t *testing.T, out map[string]any) {
 				if out["written"] != 2.0 || out["stale"] != 0.0 || out["key"] != chunk.Key {
