@@ -12,6 +12,7 @@ import (
 	"github.com/sluicehq/sluice/engine"
 	"github.com/sluicehq/sluice/engine/mock"
 	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/validate"
 )
 
 // execResult is the one JSON object `sluice exec` prints.
@@ -65,6 +66,13 @@ func (c *cli) cmdExec(args []string) error {
 			return usagef("exec: %s:%d:%d: invalid JSON: %v", *defFile, line, col, se.Err)
 		}
 		return usagef("exec: %s: invalid definition: %v", *defFile, err)
+	}
+	var vopts []validate.Option
+	if *express {
+		vopts = append(vopts, validate.WithType("EXPRESS"))
+	}
+	if issues := validate.Machine(m, vopts...).Errors(); len(issues) > 0 {
+		return usagef("exec: %s: invalid definition:\n%v", *defFile, issues)
 	}
 	var input any = map[string]any{}
 	if *inFile != "" {

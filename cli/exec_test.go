@@ -79,6 +79,7 @@ func TestExecExitCodes(t *testing.T) {
 	fail := write("fail.asl.json", `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Boom","Cause":"it broke"}}}`)
 	bad := write("bad.asl.json", `{"StartAt":"Missing","States":{"F":{"Type":"Succeed"}}}`)
 	syntax := write("syntax.asl.json", "{\n  \"StartAt\": \n}")
+	invalid := write("invalid.asl.json", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"r","Retry":[{"ErrorEquals":["States.ALL","X"]}],"End":true}}}`)
 	tests := []struct {
 		name       string
 		args       []string
@@ -93,6 +94,7 @@ func TestExecExitCodes(t *testing.T) {
 			`{"status":"SUCCEEDED","output":1,"error":null,"cause":null}`, ""},
 		{"missing definition flag", []string{"exec"}, "", ExitUsage, "", "--definition is required"},
 		{"unknown StartAt", []string{"exec", "--definition", bad}, "", ExitUsage, "", "invalid definition"},
+		{"validator error", []string{"exec", "--definition", invalid}, "", ExitUsage, "", "States.ALL"},
 		{"syntax error", []string{"exec", "--definition", syntax}, "", ExitUsage, "", "syntax.asl.json:3:1: invalid JSON"},
 		{"unreadable", []string{"exec", "--definition", filepath.Join(dir, "nope.json")}, "", ExitUsage, "", "nope.json"},
 		{"exclusive mocks", []string{"exec", "--definition", fail, "--mocks", "a", "--mock-config", "b", "--test-case", "c"}, "", ExitUsage, "", "exclusive"},
