@@ -143,6 +143,9 @@ func writeReport(w io.Writer, path string, rep *validate.Report) {
 		sort.Strings(codes)
 		fmt.Fprintf(w, "  problems by code: %s\n", strings.Join(codes, " "))
 	}
+	if rep.Partial {
+		fmt.Fprintf(w, "  note: reading stopped at the first %d problems (the file is rejected anyway)\n", len(rep.Errors))
+	}
 	if rep.DuplicateCheckLimited {
 		fmt.Fprintf(w, "  note: the duplicate-key check stopped at its key limit; later duplicates were not checked\n")
 	}

@@ -173,6 +173,23 @@ func TestRejections(t *testing.T) {
 	}
 }
 
+func TestRejectFileStopsEarly(t *testing.T) {
+	body := "customer_id,name,segment\n" + strings.Repeat("C1,Ann,NOPE\n", 1000)
+	s, ev, _, err := run(t, "customers", "incoming/customers/c.csv", []byte(body), Config{MaxReportErrors: 5})
+	var vf *fnerr.ValidationFailed
+	if !errors.As(err, &vf) {
+		t.Fatalf("err = %v", err)
+	}
+	b, _ := s.Get(bucket, contract.ReportKey("customers", ev.Source()))
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Partial || r.Rows != 5 || r.BadRows != 5 || len(r.Errors) != 5 || r.Reason != "5 of the first 5 rows failed validation (the dataset rejects files with any bad row)" {
+		t.Errorf("report: partial %v rows %d bad %d errors %d reason %q", r.Partial, r.Rows, r.BadRows, len(r.Errors), r.Reason)
+	}
+}
+
 func TestSizeBounds(t *testing.T) {
 	s := awsapitest.New()
 	key := "incoming/orders/o.csv"

@@ -43,6 +43,10 @@ type Report struct {
 	ErrorsOmitted int64 `json:"errorsOmitted,omitempty"`
 	// CountsByCode counts every problem by code.
 	CountsByCode map[string]int64 `json:"countsByCode,omitempty"`
+	// Partial says reading stopped early: the file was certain to be
+	// rejected (RejectFile policy) and the error list was full, so Rows and
+	// BadRows count only the rows read.
+	Partial bool `json:"partial,omitempty"`
 	// DuplicateCheckLimited says the duplicate-key check stopped
 	// remembering keys at its cap; later duplicates may be missed.
 	DuplicateCheckLimited bool `json:"duplicateCheckLimited,omitempty"`
@@ -97,7 +101,7 @@ func Check(r io.Reader, src contract.Object, ds *dataset.Dataset, cfg Config) (*
 		}
 		return nil, err
 	}
-	for {
+	for !rep.Partial {
 		row, err := sc.Next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -118,6 +122,11 @@ func Check(r io.Reader, src contract.Object, ds *dataset.Dataset, cfg Config) (*
 			for _, p := range row.Problems {
 				rep.add(p, cfg.MaxReportErrors)
 			}
+			if rep.Policy.Mode == dataset.RejectFile && len(rep.Errors) >= cfg.MaxReportErrors {
+				// Nothing more to learn: the file is rejected and the list
+				// is full. Stop instead of reading the rest.
+				rep.Partial = true
+			}
 		case row.Filtered:
 			rep.Filtered++
 		}
@@ -136,6 +145,9 @@ func Check(r io.Reader, src contract.Object, ds *dataset.Dataset, cfg Config) (*
 
 func policyReason(rep *Report) string {
 	s := fmt.Sprintf("%d of %d rows failed validation", rep.BadRows, rep.Rows)
+	if rep.Partial {
+		s = fmt.Sprintf("%d of the first %d rows failed validation", rep.BadRows, rep.Rows)
+	}
 	switch {
 	case rep.Policy.Mode != dataset.SkipBadRows:
 		return s + " (the dataset rejects files with any bad row)"
