@@ -44,44 +44,44 @@ func (c *cli) cmdExec(args []string) error {
 	switch {
 	case *defFile == "":
 		fs.Usage()
-		return usagef("exec: --definition is required")
+		return usagef("--definition is required")
 	case len(fs.Args()) > 0:
-		return usagef("exec: unexpected arguments %q", fs.Args())
+		return usagef("unexpected arguments %q", fs.Args())
 	case *mocksFile != "" && *mockConfig != "":
-		return usagef("exec: --mocks and --mock-config are exclusive")
+		return usagef("--mocks and --mock-config are exclusive")
 	case (*mockConfig == "") != (*testCase == ""):
-		return usagef("exec: --mock-config and --test-case go together")
+		return usagef("--mock-config and --test-case go together")
 	case *defFile == "-" && *inFile == "-":
-		return usagef("exec: only one of --definition and --input may read standard input")
+		return usagef("only one of --definition and --input may read standard input")
 	}
 	src, err := c.readInput(*defFile)
 	if err != nil {
-		return usagef("exec: %v", err)
+		return usagef("%v", err)
 	}
 	m, err := asl.Unmarshal(src)
 	if err != nil {
 		var se *asl.SyntaxError
 		if errors.As(err, &se) {
 			line, col := syntaxPos(src, se)
-			return usagef("exec: %s:%d:%d: invalid JSON: %v", *defFile, line, col, se.Err)
+			return usagef("%s:%d:%d: invalid JSON: %v", *defFile, line, col, se.Err)
 		}
-		return usagef("exec: %s: invalid definition: %v", *defFile, err)
+		return usagef("%s: invalid definition: %v", *defFile, err)
 	}
 	var vopts []validate.Option
 	if *express {
 		vopts = append(vopts, validate.WithType("EXPRESS"))
 	}
 	if issues := validate.Machine(m, vopts...).Errors(); len(issues) > 0 {
-		return usagef("exec: %s: invalid definition:\n%v", *defFile, issues)
+		return usagef("%s: invalid definition:\n%v", *defFile, issues)
 	}
 	var input any = map[string]any{}
 	if *inFile != "" {
 		b, err := c.readInput(*inFile)
 		if err != nil {
-			return usagef("exec: %v", err)
+			return usagef("%v", err)
 		}
 		if input, err = engine.DecodeJSON(b); err != nil {
-			return usagef("exec: %s: invalid JSON input: %v", *inFile, err)
+			return usagef("%s: invalid JSON input: %v", *inFile, err)
 		}
 	}
 	opts := []engine.Option{}
@@ -89,21 +89,21 @@ func (c *cli) cmdExec(args []string) error {
 	case *mocksFile != "":
 		b, err := c.readInput(*mocksFile)
 		if err != nil {
-			return usagef("exec: %v", err)
+			return usagef("%v", err)
 		}
 		inv, err := mock.ParseTasks(b)
 		if err != nil {
-			return usagef("exec: %s: %v", *mocksFile, err)
+			return usagef("%s: %v", *mocksFile, err)
 		}
 		opts = append(opts, engine.WithInvoker(inv))
 	case *mockConfig != "":
 		b, err := c.readInput(*mockConfig)
 		if err != nil {
-			return usagef("exec: %v", err)
+			return usagef("%v", err)
 		}
 		cfg, err := mock.ParseConfig(b)
 		if err != nil {
-			return usagef("exec: %s: %v", *mockConfig, err)
+			return usagef("%s: %v", *mockConfig, err)
 		}
 		smName := *machine
 		if smName == "" && len(cfg.StateMachines) != 1 {
@@ -112,7 +112,7 @@ func (c *cli) cmdExec(args []string) error {
 		}
 		inv, err := mock.NewConfig(cfg, smName, *testCase)
 		if err != nil {
-			return usagef("exec: %s: %v", *mockConfig, err)
+			return usagef("%s: %v", *mockConfig, err)
 		}
 		opts = append(opts, engine.WithInvoker(inv))
 		if smName != "" {
@@ -130,11 +130,11 @@ func (c *cli) cmdExec(args []string) error {
 	}
 	eng, err := engine.New(m, opts...)
 	if err != nil {
-		return usagef("exec: %s: invalid definition: %v", *defFile, err)
+		return usagef("%s: invalid definition: %v", *defFile, err)
 	}
 	res, runErr := eng.Run(context.Background(), input)
 	if runErr != nil && res.Status == "" {
-		return usagef("exec: %v", runErr)
+		return usagef("%v", runErr)
 	}
 	out := execResult{Status: string(res.Status), Output: res.Output}
 	if res.Status != engine.StatusSucceeded {
@@ -149,10 +149,10 @@ func (c *cli) cmdExec(args []string) error {
 	if *historyFile != "" {
 		b, err := json.MarshalIndent(res.History, "", "  ")
 		if err != nil {
-			return fail(ExitFailure, fmt.Sprintf("exec: history: %v", err))
+			return fail(ExitFailure, fmt.Sprintf("history: %v", err))
 		}
 		if err := os.WriteFile(*historyFile, append(b, '\n'), 0o644); err != nil {
-			return fail(ExitFailure, fmt.Sprintf("exec: history: %v", err))
+			return fail(ExitFailure, fmt.Sprintf("history: %v", err))
 		}
 	}
 	enc := json.NewEncoder(c.stdout)
