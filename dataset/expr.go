@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strconv"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -120,18 +121,44 @@ func sampleValue(t Type) any {
 	return ""
 }
 
-// exprValue converts a normalised record value to its expression type.
+// exprValue converts a record value to its expression type. Besides the
+// normalised forms (json.Number) it accepts what an enricher may have
+// copied from elsewhere: numeric text, Go integers and floats.
 func exprValue(t Type, v any) any {
 	switch t {
 	case Int:
-		if n, ok := v.(json.Number); ok {
-			if i, err := n.Int64(); err == nil {
+		switch x := v.(type) {
+		case json.Number:
+			if i, err := x.Int64(); err == nil {
 				return int(i)
+			}
+		case string:
+			if i, err := strconv.ParseInt(x, 10, 64); err == nil {
+				return int(i)
+			}
+		case int64:
+			return int(x)
+		case float64:
+			if x == float64(int64(x)) {
+				return int(x)
 			}
 		}
 	case Decimal:
-		if n, ok := v.(json.Number); ok {
-			if d, err := ParseNumber(string(n)); err == nil {
+		var text string
+		switch x := v.(type) {
+		case json.Number:
+			text = string(x)
+		case string:
+			text = x
+		case int:
+			return NumberFromInt(int64(x))
+		case int64:
+			return NumberFromInt(x)
+		case float64:
+			text = strconv.FormatFloat(x, 'f', -1, 64)
+		}
+		if text != "" {
+			if d, err := ParseNumber(text); err == nil {
 				return d
 			}
 		}
