@@ -195,7 +195,7 @@ func runCase(file string) (tags []string, reason string) {
 		engine.WithInvoker(inv),
 		engine.WithClock(engine.NewVirtualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))),
 		engine.WithRandSeed(1),
-		engine.WithMaxConcurrency(1),
+		engine.WithMaxConcurrency(maxConc()),
 	)...)
 	if err != nil {
 		return c.Tags, "new: " + err.Error()
@@ -428,4 +428,15 @@ func short(v any) string {
 		return string(b[:300]) + "..."
 	}
 	return string(b)
+}
+
+// maxConc is the engine's default Map/Parallel bound in the conformance run:
+// 1 (deterministic event ids, as the recordings mostly ran), or
+// $SLUICE_CONFORMANCE_CONCURRENCY.
+func maxConc() int {
+	var n int
+	if _, err := fmt.Sscan(os.Getenv("SLUICE_CONFORMANCE_CONCURRENCY"), &n); err == nil && n >= 0 {
+		return n
+	}
+	return 1
 }
