@@ -371,6 +371,7 @@ func (t *thread) iteration(ev *evalEnv, m *mapSpec, index int, item, eff any) (a
 	if m.itemSelector != nil && m.batcher == nil {
 		v, err := t.selectItem(ev, m, index, item, eff)
 		if err != nil {
+			_, _ = t.event(Event{Type: MapIterationFailed, MapIterationFailedEventDetails: &MapIterationDetails{Name: name, Index: index}})
 			return nil, ev.finish(err)
 		}
 		input = v
