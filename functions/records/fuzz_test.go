@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,6 +15,16 @@ import (
 )
 
 const fuzzMax = 4096
+
+// seedExamples adds the shipped example files matching glob as seeds.
+func seedExamples(f *testing.F, glob string, add func(b []byte)) {
+	paths, _ := filepath.Glob(filepath.Join("..", "..", "examples", glob))
+	for _, p := range paths {
+		if b, err := os.ReadFile(p); err == nil && len(b) <= fuzzMax {
+			add(b)
+		}
+	}
+}
 
 // drain reads r to the end, failing the test if it does not terminate
 // within a bound proportional to the input.
@@ -39,6 +51,7 @@ func FuzzCSV(f *testing.F) {
 	for _, s := range []string{"a,b\n1,2\n", "\uFEFFa,b\r\n\"x\ny\",\"q\"\"\"\n", "a\n\"", "a,b\n1\n", "a;b\n'1;2';3"} {
 		f.Add([]byte(s), false)
 	}
+	seedExamples(f, "*/*.csv", func(b []byte) { f.Add(b, false) })
 	f.Fuzz(func(t *testing.T, in []byte, semicolon bool) {
 		if len(in) > fuzzMax {
 			return
@@ -115,6 +128,7 @@ func FuzzJSONL(f *testing.F) {
 	for _, s := range []string{"{\"a\":1}\n{\"b\":2}", "{\n", "[]\n{}", "\n\n{\"a\":[[[]]]}"} {
 		f.Add([]byte(s))
 	}
+	seedExamples(f, "*/*.jsonl", func(b []byte) { f.Add(b) })
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if len(in) > fuzzMax {
 			return
@@ -135,6 +149,7 @@ func FuzzXML(f *testing.F) {
 	for _, s := range []string{"<r><product a=\"1\"><sku>x</sku></product></r>", "<!DOCTYPE r><r/>", "<r><product>&amp;&#65;</product>", "<product><a><b/></a></product>"} {
 		f.Add([]byte(s))
 	}
+	seedExamples(f, "*/*.xml", func(b []byte) { f.Add(b) })
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if len(in) > fuzzMax {
 			return
