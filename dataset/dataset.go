@@ -27,8 +27,8 @@ type Dataset struct {
 	// Format.Gzip is set.
 	Suffixes []string
 	// MinSize and MaxSize bound the object size in bytes; the EventBridge
-	// rule filters on them and the validator enforces them. Default: MinSize
-	// 1 (empty files never start a run), MaxSize 0 meaning no bound.
+	// rule filters on them and the validator enforces them. MaxSize 0 means
+	// no bound. An empty file is always rejected, whatever MinSize.
 	MinSize, MaxSize int64
 	// Format says how the file is encoded.
 	Format Format
