@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -245,5 +246,21 @@ func TestRegexUnsupported(t *testing.T) {
 		if diff := cmp.Diff("S0303", errorCode(err)); diff != "" {
 			t.Errorf("Compile(%q) (-want +got):\n%s", expr, diff)
 		}
+	}
+}
+
+func TestWithRandom(t *testing.T) {
+	t.Parallel()
+	e := MustCompile(`[$random(), $uuid(), $shuffle([1,2,3,4,5,6,7,8])]`)
+	run := func() any {
+		ctx := WithRandom(context.Background(), mrand.New(mrand.NewPCG(1, 2)))
+		v, err := e.Eval(ctx, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return canonical(t, v)
+	}
+	if diff := cmp.Diff(run(), run()); diff != "" {
+		t.Errorf("same seed, different results (-first +second):\n%s", diff)
 	}
 }

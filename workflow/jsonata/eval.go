@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	mrand "math/rand/v2"
 	"sort"
 	"time"
 )
@@ -53,6 +54,33 @@ type evaluator struct {
 	// through (named in its signature errors). apply consumes them.
 	callEnv  *frame
 	callName string
+	random   *mrand.Rand // from WithRandom; nil: the global source
+}
+
+func (ev *evaluator) rng() interface {
+	Float64() float64
+	Shuffle(n int, swap func(i, j int))
+} {
+	if ev.random != nil {
+		return ev.random
+	}
+	return globalRand{}
+}
+
+type globalRand struct{}
+
+func (globalRand) Float64() float64                   { return mrand.Float64() }
+func (globalRand) Shuffle(n int, swap func(i, j int)) { mrand.Shuffle(n, swap) }
+
+type randKey struct{}
+
+// WithRandom returns a context that makes $random() (without a seed),
+// $shuffle and $uuid draw from r during Eval, for reproducible local runs.
+// r is used by one evaluation at a time: do not share it between
+// concurrent Eval calls. Without it they use math/rand/v2's global source
+// and crypto/rand.
+func WithRandom(ctx context.Context, r *mrand.Rand) context.Context {
+	return context.WithValue(ctx, randKey{}, r)
 }
 
 type nowKey struct{}
@@ -79,6 +107,9 @@ func (e *Expr) Eval(ctx context.Context, input any, vars map[string]any) (result
 		ctx = context.Background()
 	}
 	ev := &evaluator{ctx: ctx}
+	if r, ok := ctx.Value(randKey{}).(*mrand.Rand); ok {
+		ev.random = r
+	}
 	if t, ok := ctx.Value(nowKey{}).(time.Time); ok {
 		ev.now = t
 	} else {

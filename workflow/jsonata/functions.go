@@ -393,7 +393,7 @@ func init() {
 			seed := uint64(int64(num(s)))
 			return mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)).Float64(), nil
 		}
-		return mrand.Float64(), nil
+		return c.ev.rng().Float64(), nil
 	})
 
 	// booleans
@@ -636,7 +636,7 @@ func init() {
 			return Undefined, nil
 		}
 		out := append([]any{}, mustItems(a[0])...)
-		mrand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+		c.ev.rng().Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 		return out, nil
 	})
 	def("distinct", "x:x", func(c *call, a []any) (any, error) {
@@ -769,7 +769,13 @@ func init() {
 	})
 	def("uuid", ":s", func(c *call, a []any) (any, error) {
 		var b [16]byte
-		_, _ = rand.Read(b[:])
+		if r := c.ev.random; r != nil {
+			for i := range b {
+				b[i] = byte(r.Uint32())
+			}
+		} else {
+			_, _ = rand.Read(b[:])
+		}
 		b[6] = b[6]&0x0f | 0x40
 		b[8] = b[8]&0x3f | 0x80
 		h := hex.EncodeToString(b[:])
