@@ -87,11 +87,10 @@ func canonicalDecimal(s string, scale int) (string, error) {
 		neg = body[0] == '-'
 		body = body[1:]
 	}
-	intPart, frac, hasDot := strings.Cut(body, ".")
+	intPart, frac, _ := strings.Cut(body, ".")
 	if intPart == "" && frac == "" || !allDigits(intPart) || !allDigits(frac) {
 		return "", fmt.Errorf("%q is not a decimal number", s)
 	}
-	_ = hasDot
 	intPart = strings.TrimLeft(intPart, "0")
 	if intPart == "" {
 		intPart = "0"

@@ -27,9 +27,7 @@ func exprOptions(env map[string]any) []expr.Option {
 		cdd = new(func(Number, Number) bool)
 		cdi = new(func(Number, int) bool)
 		cid = new(func(int, Number) bool)
-		ddE = new(func(Number, Number) (Number, error))
 	)
-	_ = ddE
 	arith := func(name string, f func(a, b Number) (Number, error)) expr.Option {
 		return expr.Function(name, func(p ...any) (any, error) {
 			a, b, err := decArgs(p)

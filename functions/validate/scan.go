@@ -140,14 +140,13 @@ func NewScanner(r io.Reader, name string, ds *dataset.Dataset, cfg Config) (*Sca
 	}
 	src := &readErrReader{r: r}
 	br := bufio.NewReaderSize(src, 64<<10)
-	head, err := br.Peek(2)
+	head, _ := br.Peek(2) // fewer bytes at the end of a tiny file
 	if len(head) == 0 {
 		if src.err != nil {
 			return nil, &ReadError{src.err}
 		}
 		return nil, &FileError{Problem{Code: CodeEmpty, Reason: "the file is empty"}}
 	}
-	_ = err
 	isGzip := bytes.Equal(head, []byte{0x1f, 0x8b})
 	named := ds.Format.Gzip || strings.HasSuffix(strings.ToLower(name), ".gz")
 	var in io.Reader = br
