@@ -18,14 +18,29 @@ const (
 	EnvReferenceDatasets = "SLUICE_REFERENCE_DATASETS"
 )
 
+// BuiltinDatasets and BuiltinReferenceDatasets describe dataset.Builtin()
+// (a test in functions/load/loadset keeps them in step). ParseConfig uses
+// them when SLUICE_DATASETS is unset, so that a deployment that sets only the
+// table names routes the shipped datasets correctly.
+var (
+	BuiltinDatasets          = []string{"catalog", "customers", "orders", "readings"}
+	BuiltinReferenceDatasets = []string{"customers"}
+)
+
 // ParseConfig builds a Config from environment variables looked up with
-// getenv (os.Getenv in main). Unset optional variables keep the defaults.
+// getenv (os.Getenv in main). Unset optional variables keep the defaults;
+// without SLUICE_DATASETS the datasets are BuiltinDatasets and
+// BuiltinReferenceDatasets.
 func ParseConfig(getenv func(string) string) (Config, error) {
 	c := Config{
 		ItemsTable:        getenv(EnvTableItems),
 		ReferenceTable:    getenv(EnvTableReference),
 		Datasets:          splitList(getenv(EnvDatasets)),
 		ReferenceDatasets: splitList(getenv(EnvReferenceDatasets)),
+	}
+	if len(c.Datasets) == 0 {
+		c.Datasets = append([]string(nil), BuiltinDatasets...)
+		c.ReferenceDatasets = append([]string(nil), BuiltinReferenceDatasets...)
 	}
 	if v := getenv(EnvConcurrency); v != "" {
 		n, err := strconv.Atoi(v)

@@ -15,7 +15,7 @@ func TestParseConfig(t *testing.T) {
 		want    Config
 		wantErr bool
 	}{
-		{name: "empty", env: nil, want: Config{}},
+		{name: "empty", env: nil, want: Config{Datasets: BuiltinDatasets, ReferenceDatasets: BuiltinReferenceDatasets}},
 		{
 			name: "all",
 			env: map[string]string{EnvTableItems: "i", EnvTableReference: "r", EnvConcurrency: "4", EnvDeadlineMargin: "3s",

@@ -2,6 +2,7 @@ package loadset
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/fnerr"
@@ -58,4 +59,16 @@ func Config(set *dataset.Set) (datasets, reference []string) {
 		}
 	}
 	return datasets, reference
+}
+
+// Env returns the environment the load function needs to route the
+// datasets of set: SLUICE_DATASETS and SLUICE_REFERENCE_DATASETS
+// (comma-separated). The table names (SLUICE_TABLE_ITEMS,
+// SLUICE_TABLE_REFERENCE) come from the deployment.
+func Env(set *dataset.Set) map[string]string {
+	names, ref := Config(set)
+	return map[string]string{
+		load.EnvDatasets:          strings.Join(names, ","),
+		load.EnvReferenceDatasets: strings.Join(ref, ","),
+	}
 }

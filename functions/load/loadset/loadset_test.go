@@ -58,3 +58,19 @@ func TestConfigAgreesWithTargets(t *testing.T) {
 		}
 	}
 }
+
+func TestBuiltinListsMatchTheBuiltinSet(t *testing.T) {
+	t.Parallel()
+	names, ref := Config(dataset.Builtin())
+	if diff := cmp.Diff(names, load.BuiltinDatasets); diff != "" {
+		t.Errorf("load.BuiltinDatasets is out of date with dataset.Builtin() (-set +load):\n%s", diff)
+	}
+	if diff := cmp.Diff(ref, load.BuiltinReferenceDatasets); diff != "" {
+		t.Errorf("load.BuiltinReferenceDatasets is out of date (-set +load):\n%s", diff)
+	}
+	env := Env(dataset.Builtin())
+	want := map[string]string{load.EnvDatasets: "catalog,customers,orders,readings", load.EnvReferenceDatasets: "customers"}
+	if diff := cmp.Diff(want, env); diff != "" {
+		t.Errorf("Env (-want +got):\n%s", diff)
+	}
+}
