@@ -86,6 +86,9 @@ func (c *cli) cmdTransform(args []string) error {
 		if cerr := file.Close(); err == nil {
 			err = cerr
 		}
+		if err != nil {
+			os.Remove(*outPath) // no partial output
+		}
 	}
 	if err != nil {
 		var rej *transform.RejectedError
