@@ -34,12 +34,14 @@ func (t *thread) parallelAttempt(ev *evalEnv, input any) (any, error) {
 	)
 	sem := newSemaphore(t.x.eng.opts.maxConcurrency)
 	for i, g := range n.branches {
+		// Branches start in order; with a concurrency bound the order of
+		// their events is then reproducible.
+		if !sem.acquire(ctx) {
+			break
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if !sem.acquire(ctx) {
-				return
-			}
 			defer sem.release()
 			bt := t.child(ctx, started)
 			out, err := bt.runGraph(g, eff)
