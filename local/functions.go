@@ -1,9 +1,11 @@
 package local
 
 import (
+	"context"
 	"time"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/enrich"
 	"github.com/sluicehq/sluice/functions/load"
 	"github.com/sluicehq/sluice/functions/load/loadset"
 	"github.com/sluicehq/sluice/functions/transform"
@@ -13,20 +15,57 @@ import (
 
 // Functions builds the real Sluice handlers over the runtime's clients,
 // configured as the Lambda functions are from their environment (the
-// Pulumi program sets the same values).
+// Pulumi program sets the same values). The enricher stamps _ingested_at
+// from the wall clock and _execution with the execution ARN.
 func Functions(d Deps) ([]*FunctionSpec, error) {
+	return functions(d, nil)
+}
+
+// FunctionsAt is Functions with the enricher's ingest clock (_ingested_at)
+// set to now, for reproducible items in tests and demos:
+// Config{Functions: FunctionsAt(func() time.Time { return t0 })}.
+func FunctionsAt(now func() time.Time) func(d Deps) ([]*FunctionSpec, error) {
+	return func(d Deps) ([]*FunctionSpec, error) { return functions(d, now) }
+}
+
+func functions(d Deps, now func() time.Time) ([]*FunctionSpec, error) {
+	items, ref := d.Tables[string(dataset.TableItems)], d.Tables[string(dataset.TableReference)]
 	vcfg := validate.Config{ReportBucket: d.Bucket}
 	tcfg := transform.Config{Validate: vcfg, StagingBucket: d.Bucket, ChunkRecords: d.ChunkRecords}
-	items, ref := d.Tables[string(dataset.TableItems)], d.Tables[string(dataset.TableReference)]
+	ecfg := enrich.Config{ItemsTable: items, ReferenceTable: ref}
 	names, refNames := loadset.Config(d.Datasets)
 	lcfg := load.Config{ItemsTable: items, ReferenceTable: ref, Datasets: names, ReferenceDatasets: refNames}
 	v := &validate.Handler{S3: d.S3, Datasets: d.Datasets, Config: vcfg}
 	t := &transform.Handler{S3: d.S3, Datasets: d.Datasets, Config: tcfg}
+	e := &enrich.Handler{S3: d.S3, DB: d.DynamoDB, Datasets: d.Datasets, Config: ecfg, Now: now}
 	l := &load.Handler{S3: d.S3, DB: d.DynamoDB, Targets: loadset.Targets{Set: d.Datasets, ItemsTable: items, ReferenceTable: ref}, Config: lcfg}
 	const timeout = 15 * time.Minute
 	return []*FunctionSpec{
 		{Name: pipeline.FunctionValidate, Fn: Handler(v.Handle), Timeout: timeout},
 		{Name: pipeline.FunctionTransform, Fn: Handler(t.Handle), Timeout: timeout},
+		{Name: pipeline.FunctionEnrich, Fn: withExecution(Handler(e.Handle)), Timeout: timeout},
 		{Name: pipeline.FunctionLoad, Fn: Handler(l.Handle), Timeout: timeout},
 	}, nil
+}
+
+type executionARNKey struct{}
+
+// withExecutionARN returns ctx carrying the ARN of the execution a task
+// attempt belongs to (the Invoker sets it).
+func withExecutionARN(ctx context.Context, arn string) context.Context {
+	if arn == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, executionARNKey{}, arn)
+}
+
+// withExecution hands the execution ARN of ctx to the enricher, which
+// writes it as _execution (on AWS, without it, the Lambda request id).
+func withExecution(f Function) Function {
+	return func(ctx context.Context, payload []byte) ([]byte, error) {
+		if arn, ok := ctx.Value(executionARNKey{}).(string); ok {
+			ctx = enrich.WithExecutionID(ctx, arn)
+		}
+		return f(ctx, payload)
+	}
 }

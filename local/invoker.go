@@ -83,6 +83,7 @@ func (inv *Invoker) Invoke(ctx context.Context, req engine.TaskRequest) (out any
 			inv.observe(TaskEvent{State: req.State, Resource: req.Resource, Attempt: req.Attempt, Start: start, Duration: time.Since(start), Err: err, Output: out})
 		}
 	}()
+	ctx = withExecutionARN(ctx, req.ExecutionARN)
 	if f := inv.faults.take(req.State, req.Attempt); f != nil {
 		return nil, f
 	}
