@@ -489,3 +489,15 @@ func TestNestedSDKFields(t *testing.T) {
 		t.Errorf("issues = %v", err)
 	}
 }
+
+func TestWithoutValidation(t *testing.T) {
+	build := func() workflow.Chainable {
+		return workflow.NewPass("P", workflow.PassProps{ResultPath: "not a path"})
+	}
+	if _, err := workflow.Compile(build()); err == nil {
+		t.Fatal("an invalid ResultPath compiled with validation on")
+	}
+	if _, err := workflow.Compile(build(), workflow.WithoutValidation()); err != nil {
+		t.Fatalf("WithoutValidation: %v", err)
+	}
+}
