@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -234,12 +235,16 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		if err != nil {
 			return nil, err
 		}
+		env, err := functionEnvironment(fn, store.BucketName, db.Names)
+		if err != nil {
+			return nil, err
+		}
 		fns = append(fns, compute.Function{
 			Name:           fn,
 			Description:    functionDescriptions[fn],
 			ZipPath:        pkg.ZipPath,
 			SourceCodeHash: pkg.SourceCodeHash,
-			Environment:    FunctionEnvironment(fn, store.BucketName, db.Names),
+			Environment:    env,
 			Policy:         pol,
 			Refs:           refs,
 		})
@@ -418,23 +423,53 @@ func TablesFor(ds []*dataset.Dataset, def string) ([]data.Table, error) {
 	return out, nil
 }
 
-// FunctionEnvironment returns the environment variables of function fn,
-// named by the functions' own constants (functions/<fn>.Env*).
+// Symbolic references of FunctionEnv: the bucket's name or a table's name
+// (RefTable + logical name).
+const (
+	RefBucket = "bucket"
+	RefTable  = "table:"
+)
+
+// FunctionEnv returns the environment variables of function fn as
+// symbolic references (RefBucket, RefTable+"items"), named by the
+// functions' own constants (functions/<fn>.Env*). Program resolves them to
+// outputs, the SAM export to intrinsics.
 //
 // ADAPTER: functions/cmd/enrich had not landed when this was written; its
 // reference-table variable is assumed to be load's SLUICE_TABLE_REFERENCE.
-func FunctionEnvironment(fn string, bucket pulumi.StringOutput, tables map[string]pulumi.StringOutput) map[string]pulumi.StringInput {
-	env := map[string]pulumi.StringInput{}
+func FunctionEnv(fn string) map[string]string {
 	switch fn {
 	case pipeline.FunctionValidate:
-		env[validate.EnvReportBucket] = bucket
+		return map[string]string{validate.EnvReportBucket: RefBucket}
 	case pipeline.FunctionTransform:
-		env[transform.EnvStagingBucket] = bucket
+		return map[string]string{transform.EnvStagingBucket: RefBucket}
 	case pipeline.FunctionEnrich:
-		env[load.EnvTableReference] = tables[string(dataset.TableReference)]
+		return map[string]string{load.EnvTableReference: RefTable + string(dataset.TableReference)}
 	case pipeline.FunctionLoad:
-		env[load.EnvTableItems] = tables[string(dataset.TableItems)]
-		env[load.EnvTableReference] = tables[string(dataset.TableReference)]
+		return map[string]string{
+			load.EnvTableItems:     RefTable + string(dataset.TableItems),
+			load.EnvTableReference: RefTable + string(dataset.TableReference),
+		}
 	}
-	return env
+	return nil
+}
+
+// functionEnvironment resolves FunctionEnv to outputs.
+func functionEnvironment(fn string, bucket pulumi.StringOutput, tables map[string]pulumi.StringOutput) (map[string]pulumi.StringInput, error) {
+	env := map[string]pulumi.StringInput{}
+	for k, ref := range FunctionEnv(fn) {
+		switch {
+		case ref == RefBucket:
+			env[k] = bucket
+		case strings.HasPrefix(ref, RefTable):
+			t, ok := tables[strings.TrimPrefix(ref, RefTable)]
+			if !ok {
+				return nil, fmt.Errorf("platform: function %s: no table %s", fn, ref)
+			}
+			env[k] = t
+		default:
+			return nil, fmt.Errorf("platform: function %s: reference %q", fn, ref)
+		}
+	}
+	return env, nil
 }

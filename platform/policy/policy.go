@@ -198,6 +198,17 @@ var placeholder = regexp.MustCompile(`\$\{([A-Za-z0-9_.:-]+)\}`)
 // Resolve replaces every ${ref} in the document's principals, resources and
 // condition values with refs[ref] and fails naming any ref not given.
 func Resolve(d Document, refs map[string]string) (Document, error) {
+	return resolve(d, refs, true)
+}
+
+// ResolvePartial is Resolve that leaves the placeholders it has no value
+// for, for documents that end up in an Fn::Sub (${AWS::AccountId}).
+func ResolvePartial(d Document, refs map[string]string) Document {
+	out, _ := resolve(d, refs, false)
+	return out
+}
+
+func resolve(d Document, refs map[string]string, strict bool) (Document, error) {
 	var missing []string
 	sub := func(s string) string {
 		return placeholder.ReplaceAllStringFunc(s, func(m string) string {
@@ -240,7 +251,7 @@ func Resolve(d Document, refs map[string]string) (Document, error) {
 		}
 		out.Statement[i] = s
 	}
-	if len(missing) > 0 {
+	if strict && len(missing) > 0 {
 		sort.Strings(missing)
 		return Document{}, fmt.Errorf("policy: unresolved references %s", strings.Join(dedupe(missing), ", "))
 	}

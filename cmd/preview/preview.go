@@ -1,0 +1,143 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/sluicehq/sluice/platform"
+	"github.com/sluicehq/sluice/platform/offline"
+	"github.com/sluicehq/sluice/platform/sam"
+)
+
+// Exit codes.
+const (
+	exitOK = iota
+	exitFailure
+	exitUsage
+)
+
+// fallbackPackager builds functions that have a main package and uses a
+// placeholder zip (with a warning) for those that do not.
+type fallbackPackager struct {
+	root        string
+	build       *platform.BuildPackager
+	placeholder platform.PlaceholderPackager
+	stderr      io.Writer
+}
+
+func (p *fallbackPackager) Package(fn string) (platform.Package, error) {
+	if _, err := os.Stat(filepath.Join(p.root, "functions", "cmd", fn, "main.go")); err != nil {
+		fmt.Fprintf(p.stderr, "preview: functions/cmd/%s not found: using a placeholder zip\n", fn)
+		return p.placeholder.Package(fn)
+	}
+	return p.build.Package(fn)
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stack := fs.String("stack", "dev", "stack whose Pulumi.<stack>.yaml configures the run")
+	config := fs.String("config", "", "stack configuration file (default: Pulumi.<stack>.yaml at the module root)")
+	asJSON := fs.Bool("json", false, "print the resources as JSON")
+	diff := fs.String("diff", "", "print the changes against an earlier --json output")
+	samOut := fs.String("sam", "", "write the pipeline as an AWS SAM template to this file")
+	noBuild := fs.Bool("no-build", false, "do not build the functions (placeholder zips and hashes)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: preview [--stack NAME] [--config FILE] [--json | --diff BASE.json | --sam FILE] [--no-build]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "preview: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	if err := preview(*stack, *config, *asJSON, *diff, *samOut, *noBuild, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "preview: %v\n", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+func preview(stack, config string, asJSON bool, diff, samOut string, noBuild bool, stdout, stderr io.Writer) error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	if config == "" {
+		config = filepath.Join(root, "Pulumi."+stack+".yaml")
+	}
+	values, err := offline.LoadStackFile(config)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "sluice-preview-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	var pk platform.Packager = platform.PlaceholderPackager{Dir: tmp}
+	if !noBuild {
+		pk = &fallbackPackager{root: root, build: &platform.BuildPackager{ModuleRoot: root}, placeholder: platform.PlaceholderPackager{Dir: tmp}, stderr: stderr}
+	}
+	if samOut != "" {
+		cfg, err := platform.LoadConfigMap(offline.Project, stack, values)
+		if err != nil {
+			return err
+		}
+		b, err := sam.Template(cfg, sam.Options{})
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(samOut, b, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", samOut)
+		return nil
+	}
+	res, err := offline.Run(stack, values, platform.Options{Packager: pk})
+	if err != nil {
+		return err
+	}
+	doc := offline.NewDocument(res)
+	switch {
+	case diff != "":
+		b, err := os.ReadFile(diff)
+		if err != nil {
+			return err
+		}
+		var base offline.Document
+		if err := json.Unmarshal(b, &base); err != nil {
+			return fmt.Errorf("%s: %w", diff, err)
+		}
+		return offline.RenderDiff(stdout, stack, offline.Diff(base, doc))
+	case asJSON:
+		return offline.RenderJSON(stdout, doc)
+	}
+	return offline.Render(stdout, doc)
+}
+
+// moduleRoot finds the directory holding go.mod from the working directory
+// up.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
