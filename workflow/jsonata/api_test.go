@@ -150,6 +150,12 @@ func TestStatesVariable(t *testing.T) {
 		{expr: `$length($uuid())`, want: `36`},
 		{expr: `$random(7) = $random(7)`, want: `true`},
 		{expr: `$number('2')`, want: `2`},
+		{expr: `$string($parse('{"b":1,"a":{"d":1,"c":2}}'))`, want: `"{\"b\":1,\"a\":{\"d\":1,\"c\":2}}"`},
+		{expr: `$keys($parse('{"b":1,"a":2}'))`, want: `["b","a"]`},
+		{expr: `$parse('{')`, wantCode: "D3137"},
+		{expr: `$parse('1 2')`, wantCode: "D3137"},
+		{expr: `$hash($string({"id": 1, "name": "x"}), "MD5")`, want: `"2d67deb6550cbabe2eb3cf3eb03d3525"`},
+		{expr: `$hash("x", "CRC32")`, wantCode: "D3137"},
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	mrand "math/rand/v2"
+	"reflect"
 	"sort"
 	"time"
 )
@@ -55,6 +56,34 @@ type evaluator struct {
 	callEnv  *frame
 	callName string
 	random   *mrand.Rand // from WithRandom; nil: the global source
+	// order records the key order of objects built during this evaluation
+	// (Go maps have none); see keysOf.
+	order map[uintptr]orderedKeys
+}
+
+type orderedKeys struct {
+	m    map[string]any // keeps the map alive, so its address is not reused
+	keys []string
+}
+
+// setOrder records the key order of an object built during evaluation.
+func (ev *evaluator) setOrder(m map[string]any, keys []string) {
+	if ev.order == nil {
+		ev.order = make(map[uintptr]orderedKeys)
+	}
+	ev.order[reflect.ValueOf(m).Pointer()] = orderedKeys{m: m, keys: keys}
+}
+
+// keysOf enumerates an object's keys in jsonata-js order: insertion order
+// for objects built by the expression, sorted for objects from the input
+// (whose order encoding/json did not keep).
+func (ev *evaluator) keysOf(m map[string]any) []string {
+	if ev != nil && ev.order != nil {
+		if o, ok := ev.order[reflect.ValueOf(m).Pointer()]; ok && len(o.keys) == len(m) {
+			return o.keys
+		}
+	}
+	return sortedKeys(m)
 }
 
 func (ev *evaluator) rng() interface {
@@ -207,7 +236,7 @@ func (ev *evaluator) evalNode(n *node, input any, env *frame) (any, error) {
 		}
 		return Undefined, nil
 	case nWildcard:
-		return wildcard(input), nil
+		return ev.wildcard(input), nil
 	case nParent:
 		if anc, ok := env.lookup(ancestorsKey); ok {
 			if a, _ := anc.([]any); len(a) > 0 {
@@ -216,7 +245,7 @@ func (ev *evaluator) evalNode(n *node, input any, env *frame) (any, error) {
 		}
 		return Undefined, nil
 	case nDescendant:
-		return descendants(input), nil
+		return ev.descendants(input), nil
 	case nPath:
 		return ev.path(n, input, env)
 	case nBinary:
@@ -373,7 +402,7 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
-func wildcard(input any) any {
+func (ev *evaluator) wildcard(input any) any {
 	res := &sequence{}
 	if s, ok := input.(*sequence); ok && s.outerWrapper && len(s.items) > 0 {
 		input = s.items[0]
@@ -387,7 +416,7 @@ func wildcard(input any) any {
 	}
 	switch x := input.(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(x) {
+		for _, k := range ev.keysOf(x) {
 			add(x[k])
 		}
 	default:
@@ -411,10 +440,10 @@ func flatten(a []any, out []any) []any {
 	return out
 }
 
-func descendants(input any) any {
+func (ev *evaluator) descendants(input any) any {
 	res := &sequence{}
 	if !isUndef(input) {
-		recurseDescendants(input, res)
+		ev.recurseDescendants(input, res)
 	}
 	if len(res.items) == 1 {
 		return res.items[0]
@@ -422,17 +451,17 @@ func descendants(input any) any {
 	return res
 }
 
-func recurseDescendants(v any, res *sequence) {
+func (ev *evaluator) recurseDescendants(v any, res *sequence) {
 	if a, ok := asArray(v); ok {
 		for _, e := range a {
-			recurseDescendants(e, res)
+			ev.recurseDescendants(e, res)
 		}
 		return
 	}
 	res.push(v)
 	if m, ok := v.(map[string]any); ok {
-		for _, k := range sortedKeys(m) {
-			recurseDescendants(m[k], res)
+		for _, k := range ev.keysOf(m) {
+			ev.recurseDescendants(m[k], res)
 		}
 	}
 }
@@ -878,6 +907,15 @@ func (ev *evaluator) group(g *node, input any, env *frame) (any, error) {
 		if !isUndef(v) {
 			result[key] = v
 		}
+	}
+	if len(result) > 1 {
+		keys := make([]string, 0, len(result))
+		for _, k := range order {
+			if _, ok := result[k]; ok {
+				keys = append(keys, k)
+			}
+		}
+		ev.setOrder(result, keys)
 	}
 	return result, nil
 }

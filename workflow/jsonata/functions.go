@@ -9,8 +9,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"math"
 	mrand "math/rand/v2"
 	"sort"
@@ -116,7 +118,7 @@ func init() {
 		if b, ok := arg(a, 1).(bool); ok && b {
 			indent = "  "
 		}
-		return stringify(v, true, indent), nil
+		return stringifyOrdered(v, true, indent, c.ev.keysOf), nil
 	})
 	def("substring", "s-nn?:s", func(c *call, a []any) (any, error) {
 		if isUndef(a[0]) {
@@ -503,18 +505,21 @@ func init() {
 			return Undefined, nil
 		}
 		out := map[string]any{}
-		for _, k := range sortedKeys(m) {
+		var keys []string
+		for _, k := range c.ev.keysOf(m) {
 			r, err := c.ev.callFn(arg(a, 1), c.pos, c.input, m[k], k, m)
 			if err != nil {
 				return nil, err
 			}
 			if truthy(r) {
 				out[k] = m[k]
+				keys = append(keys, k)
 			}
 		}
 		if len(out) == 0 {
 			return Undefined, nil
 		}
+		c.ev.setOrder(out, keys)
 		return out, nil
 	})
 	def("each", "o-f:a", func(c *call, a []any) (any, error) {
@@ -523,7 +528,7 @@ func init() {
 			return Undefined, nil
 		}
 		out := seqOf(nil)
-		for _, k := range sortedKeys(m) {
+		for _, k := range c.ev.keysOf(m) {
 			r, err := c.ev.callFn(a[1], c.pos, c.input, m[k], k, m)
 			if err != nil {
 				return nil, err
@@ -564,7 +569,7 @@ func init() {
 		out := seqOf(nil)
 		seen := map[string]bool{}
 		add := func(m map[string]any) {
-			for _, k := range sortedKeys(m) {
+			for _, k := range c.ev.keysOf(m) {
 				if !seen[k] {
 					seen[k] = true
 					out.push(k)
@@ -595,7 +600,7 @@ func init() {
 				return
 			}
 			if m, ok := v.(map[string]any); ok {
-				for _, k := range sortedKeys(m) {
+				for _, k := range c.ev.keysOf(m) {
 					out.push(map[string]any{k: m[k]})
 				}
 				return
@@ -613,11 +618,17 @@ func init() {
 			return Undefined, nil
 		}
 		out := map[string]any{}
+		var keys []string
 		for _, v := range mustItems(a[0]) {
-			for k, e := range v.(map[string]any) {
-				out[k] = e
+			m := v.(map[string]any)
+			for _, k := range c.ev.keysOf(m) {
+				if _, exists := out[k]; !exists {
+					keys = append(keys, k)
+				}
+				out[k] = m[k]
 			}
 		}
+		c.ev.setOrder(out, keys)
 		return out, nil
 	})
 	def("reverse", "a:a", func(c *call, a []any) (any, error) {
@@ -665,7 +676,7 @@ func init() {
 		}
 		return typeName(a[0]), nil
 	})
-	def("clone", "(oa)-:o", func(c *call, a []any) (any, error) { return deepClone(a[0]), nil })
+	def("clone", "(oa)-:o", func(c *call, a []any) (any, error) { return c.ev.deepClone(a[0]), nil })
 	def("error", "s?:x", func(c *call, a []any) (any, error) {
 		m := "$error() function evaluated"
 		if s, ok := arg(a, 0).(string); ok {
@@ -787,8 +798,13 @@ func init() {
 		}
 		dec := json.NewDecoder(strings.NewReader(str(a[0])))
 		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil || dec.More() {
+		v, err := c.ev.decodeOrdered(dec)
+		if err == nil {
+			if _, extra := dec.Token(); extra != io.EOF {
+				err = errors.New("trailing data")
+			}
+		}
+		if err != nil {
 			return nil, c.err("D3137", "message", "Unable to parse the JSON string: "+str(a[0]))
 		}
 		return v, nil
@@ -796,6 +812,58 @@ func init() {
 
 	defDateTime()
 	defFormat()
+}
+
+// decodeOrdered decodes one JSON value, recording the key order of its
+// objects so that $string and $keys reproduce it.
+func (ev *evaluator) decodeOrdered(dec *json.Decoder) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			m := map[string]any{}
+			var keys []string
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				k, _ := kt.(string)
+				v, err := ev.decodeOrdered(dec)
+				if err != nil {
+					return nil, err
+				}
+				if _, dup := m[k]; !dup {
+					keys = append(keys, k)
+				}
+				m[k] = v
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, err
+			}
+			ev.setOrder(m, keys)
+			return m, nil
+		case '[':
+			arr := []any{}
+			for dec.More() {
+				v, err := ev.decodeOrdered(dec)
+				if err != nil {
+					return nil, err
+				}
+				arr = append(arr, v)
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, err
+			}
+			return arr, nil
+		}
+		return nil, errors.New("unexpected delimiter")
+	}
+	return tok, nil
 }
 
 func extreme(v any, sign float64) any {

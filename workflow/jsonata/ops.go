@@ -137,14 +137,14 @@ func (ev *evaluator) binary(n *node, input any, env *frame) (any, error) {
 	case "&":
 		var b strings.Builder
 		if !isUndef(lhs) {
-			s, err := toString(lhs, n.pos)
+			s, err := ev.toString(lhs, n.pos)
 			if err != nil {
 				return nil, err
 			}
 			b.WriteString(s)
 		}
 		if !isUndef(rhs) {
-			s, err := toString(rhs, n.pos)
+			s, err := ev.toString(rhs, n.pos)
 			if err != nil {
 				return nil, err
 			}
@@ -229,7 +229,7 @@ func isInteger(v any) bool {
 }
 
 // toString is $string's conversion (without prettify) used by '&'.
-func toString(v any, pos int) (string, error) {
+func (ev *evaluator) toString(v any, pos int) (string, error) {
 	switch x := v.(type) {
 	case string:
 		return x, nil
@@ -244,7 +244,7 @@ func toString(v any, pos int) (string, error) {
 		}
 		return formatJSNumber(precision15(f)), nil
 	}
-	return stringify(v, true, ""), nil
+	return stringifyOrdered(v, true, "", ev.keysOf), nil
 }
 
 func (ev *evaluator) call(n *node, input any, env *frame, applyTo *any) (any, error) {
@@ -466,7 +466,7 @@ func (ev *evaluator) transform(f *Function, args []any, pos int) (any, error) {
 	if len(args) == 0 || isUndef(args[0]) {
 		return Undefined, nil
 	}
-	obj := deepClone(args[0])
+	obj := ev.deepClone(args[0])
 	matches, err := ev.eval(n.lhs, obj, f.env)
 	if err != nil {
 		return nil, err
@@ -486,9 +486,14 @@ func (ev *evaluator) transform(f *Function, args []any, pos int) (any, error) {
 			if !ok {
 				return nil, evalErr("T2011", n.update.pos, "value", upd)
 			}
-			for k, v := range um {
-				mm[k] = v
+			keys := ev.keysOf(mm)
+			for _, k := range ev.keysOf(um) {
+				if _, exists := mm[k]; !exists {
+					keys = append(keys, k)
+				}
+				mm[k] = um[k]
 			}
+			ev.setOrder(mm, keys)
 		}
 		if n.del != nil {
 			del, err := ev.eval(n.del, mm, f.env)
@@ -496,6 +501,7 @@ func (ev *evaluator) transform(f *Function, args []any, pos int) (any, error) {
 				return nil, err
 			}
 			if !isUndef(del) {
+				before := ev.keysOf(mm)
 				ds, _ := itemsOf(del)
 				for _, d := range ds {
 					s, ok := d.(string)
@@ -504,30 +510,39 @@ func (ev *evaluator) transform(f *Function, args []any, pos int) (any, error) {
 					}
 					delete(mm, s)
 				}
+				kept := []string{}
+				for _, k := range before {
+					if _, ok := mm[k]; ok {
+						kept = append(kept, k)
+					}
+				}
+				ev.setOrder(mm, kept)
 			}
 		}
 	}
 	return obj, nil
 }
 
-func deepClone(v any) any {
+func (ev *evaluator) deepClone(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = deepClone(e)
+		keys := ev.keysOf(x)
+		for _, k := range keys {
+			out[k] = ev.deepClone(x[k])
 		}
+		ev.setOrder(out, append([]string(nil), keys...))
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = deepClone(e)
+			out[i] = ev.deepClone(e)
 		}
 		return out
 	case *sequence:
-		return deepClone(x.items)
+		return ev.deepClone(x.items)
 	case *consArray:
-		return deepClone(x.items)
+		return ev.deepClone(x.items)
 	}
 	return v
 }

@@ -3,7 +3,6 @@ package jsonata
 import (
 	"encoding/json"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -315,12 +314,26 @@ func precision15(f float64) float64 {
 // sorted, since Go maps carry no order). With round15, numbers are first
 // rounded to 15 significant digits ($string). indent "" means compact.
 func stringify(v any, round15 bool, indent string) string {
+	return stringifyOrdered(v, round15, indent, sortedKeys)
+}
+
+// stringifyOrdered is stringify with object keys enumerated by keys.
+func stringifyOrdered(v any, round15 bool, indent string, keys func(map[string]any) []string) string {
 	var b strings.Builder
-	writeJSON(&b, v, round15, indent, "")
+	w := jsonWriter{b: &b, round15: round15, indent: indent, keys: keys}
+	w.write(v, "")
 	return b.String()
 }
 
-func writeJSON(b *strings.Builder, v any, round15 bool, indent, cur string) bool {
+type jsonWriter struct {
+	b       *strings.Builder
+	round15 bool
+	indent  string
+	keys    func(map[string]any) []string
+}
+
+func (w *jsonWriter) write(v any, cur string) bool {
+	b, round15, indent := w.b, w.round15, w.indent
 	switch x := v.(type) {
 	case UndefinedType, *Function:
 		return false
@@ -345,11 +358,7 @@ func writeJSON(b *strings.Builder, v any, round15 bool, indent, cur string) bool
 			b.WriteString(formatJSNumber(f))
 		}
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := w.keys(x)
 		b.WriteByte('{')
 		inner := cur + indent
 		first := true
@@ -371,7 +380,7 @@ func writeJSON(b *strings.Builder, v any, round15 bool, indent, cur string) bool
 			if indent != "" {
 				b.WriteByte(' ')
 			}
-			writeJSON(b, val, round15, indent, inner)
+			w.write(val, inner)
 		}
 		if indent != "" && !first {
 			b.WriteByte('\n')
@@ -379,7 +388,7 @@ func writeJSON(b *strings.Builder, v any, round15 bool, indent, cur string) bool
 		}
 		b.WriteByte('}')
 	case tuple:
-		return writeJSON(b, map[string]any(x), round15, indent, cur)
+		return w.write(map[string]any(x), cur)
 	default:
 		if f, ok := number(v); ok {
 			if round15 {
@@ -403,7 +412,7 @@ func writeJSON(b *strings.Builder, v any, round15 bool, indent, cur string) bool
 					b.WriteByte('\n')
 					b.WriteString(inner)
 				}
-				if !writeJSON(b, e, round15, indent, inner) {
+				if !w.write(e, inner) {
 					b.WriteString("null")
 				}
 			}
