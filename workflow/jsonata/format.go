@@ -226,7 +226,6 @@ func analysePicture(c *call, sub string, f *decimalFormat) (*pictureInfo, error)
 	grp, _ := utf8.DecodeRuneInString(f.grouping)
 	opt, _ := utf8.DecodeRuneInString(f.digit)
 	expSep, _ := utf8.DecodeRuneInString(f.exponent)
-	isActive := func(r rune) bool { return isDigit(r) || r == dec || r == grp || r == opt || r == expSep }
 	rs := []rune(sub)
 	isMant := func(r rune) bool { return isDigit(r) || r == opt || r == dec || r == grp }
 	p := &pictureInfo{}
@@ -264,7 +263,6 @@ func analysePicture(c *call, sub string, f *decimalFormat) (*pictureInfo, error)
 	if end < 0 {
 		end = last + 1
 	}
-	_ = isActive
 	p.prefix = string(rs[:first])
 	p.suffix = string(rs[end:])
 	for _, part := range []string{p.prefix, p.suffix} {
@@ -291,7 +289,6 @@ func analysePicture(c *call, sub string, f *decimalFormat) (*pictureInfo, error)
 		}
 	}
 	// integer part
-	digitsSeen := 0
 	pos := 0
 	var seps []int
 	for i := len(intRunes) - 1; i >= 0; i-- {
@@ -299,7 +296,6 @@ func analysePicture(c *call, sub string, f *decimalFormat) (*pictureInfo, error)
 		switch {
 		case isDigit(r):
 			p.minInt++
-			digitsSeen++
 			pos++
 		case r == opt:
 			pos++
@@ -307,7 +303,6 @@ func analysePicture(c *call, sub string, f *decimalFormat) (*pictureInfo, error)
 			seps = append(seps, pos)
 		}
 	}
-	_ = digitsSeen
 	p.intGroups = seps
 	if len(seps) > 0 {
 		regular := seps[0]
@@ -582,7 +577,9 @@ func digitValue(r rune) rune {
 }
 
 // digitZeros are the zero digits of common Unicode decimal digit families.
-var digitZeros = []rune{0x660, 0x6F0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xE50, 0xED0, 0xF20, 0x1040, 0xFF10, 0x245F + 1 - 1}
+var digitZeros = []rune{0x660, 0x6F0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xE50, 0xED0, 0xF20, 0x1040, 0xFF10,
+	0x245F, // so that circled digits ①..⑨ work with zero-digit U+245F, as in jsonata's docs
+}
 
 func parseInteger(c *call, s, picture string) (any, error) {
 	primary := picture

@@ -1,9 +1,5 @@
 package jsonata
 
-import (
-	"strings"
-)
-
 type nodeKind int
 
 const (
@@ -832,9 +828,6 @@ func literalValue(n *node) any {
 	}
 	return n.val
 }
-
-// unused guard so strings stays imported if helpers change
-var _ = strings.TrimSpace
 
 func leadingStep(n *node) *node {
 	if n.kind == nPath && len(n.args) > 0 {

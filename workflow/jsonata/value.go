@@ -423,8 +423,7 @@ func (w *jsonWriter) write(v any, cur string) bool {
 			b.WriteByte(']')
 			return true
 		}
-		if r, ok := v.(*regexValue); ok {
-			_ = r
+		if _, ok := v.(*regexValue); ok {
 			b.WriteString("{}")
 			return true
 		}
