@@ -72,8 +72,6 @@ type sequence struct {
 	tupleStream   bool
 }
 
-func newSeq(items ...any) *sequence { return &sequence{items: items} }
-
 func (s *sequence) push(v any) { s.items = append(s.items, v) }
 
 // tuple is one member of a tuple stream (paths using @ or # bindings).
@@ -137,8 +135,6 @@ func isNumber(v any) bool {
 func isString(v any) bool { _, ok := v.(string); return ok }
 
 func isFunction(v any) bool { _, ok := v.(*Function); return ok }
-
-func isObject(v any) bool { _, ok := v.(map[string]any); return ok }
 
 // typeName is $type's answer.
 func typeName(v any) string {
