@@ -196,11 +196,16 @@ func (h *Handler) load(ctx context.Context, chunk contract.Chunk) (contract.Load
 	if w.concurrency <= 0 {
 		w.concurrency = DefaultConcurrency
 	}
-	r := &reader{dec: json.NewDecoder(obj.Body), ttl: target.TTL, chunk: chunk, order: order}
+	r := &reader{ctx: ctx, dec: json.NewDecoder(obj.Body), ttl: target.TTL, chunk: chunk, order: order}
 	c, err := w.write(ctx, r.next)
 	out.Written, out.Stale = c.written, c.stale
 	if err != nil {
 		return out, err
+	}
+	if !r.eof {
+		// Stopped before the end of the chunk: the records never read
+		// are unwritten too (at least one, if the count is unknown).
+		c.unwritten += max(chunk.Records-r.n, 1)
 	}
 	if c.unwritten > 0 {
 		return out, &fnerr.LoadIncomplete{Written: c.written, Unwritten: c.unwritten, Err: w.lastError()}
@@ -268,18 +273,26 @@ func Order(lastModified time.Time, versionID, etag string) string {
 // reader turns the chunk's JSON Lines into records, completing each with
 // the attributes the loader owns.
 type reader struct {
+	ctx   context.Context
 	dec   *json.Decoder
 	ttl   *TTL
 	chunk contract.Chunk
 	order string
-	n     int64
+	n     int64 // records returned
+	eof   bool  // the end of the chunk was reached
 }
 
 func (r *reader) next() (*record, error) {
 	var raw json.RawMessage
 	if err := r.dec.Decode(&raw); err != nil {
 		if err == io.EOF {
+			r.eof = true
 			return nil, io.EOF
+		}
+		if r.ctx.Err() != nil {
+			// The body read failed because the invocation is ending:
+			// the rest of the chunk is unwritten, not malformed.
+			return nil, r.ctx.Err()
 		}
 		return nil, &fnerr.Internal{Msg: fmt.Sprintf("load: s3://%s/%s record %d: %v", r.chunk.Bucket, r.chunk.Key, r.n+1, err)}
 	}

@@ -3,8 +3,10 @@ package load
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -273,5 +275,43 @@ func TestHandleErrors(t *testing.T) {
 				t.Errorf("error %v has type %q, want %q", err, got, tt.wantType)
 			}
 		})
+	}
+}
+
+// cancellingDB cancels the invocation's context after its first batch
+// write, as the Lambda runtime does at the hard deadline.
+type cancellingDB struct {
+	DB
+	cancel context.CancelFunc
+	once   sync.Once
+}
+
+func (c *cancellingDB) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	out, err := c.DB.BatchWriteItem(ctx, in, opts...)
+	c.once.Do(c.cancel)
+	return out, err
+}
+
+func TestHandleCancelledAccountsForEveryRecord(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.h.Config.Concurrency = 2
+	c := e.stage(t, "orders", "incoming/orders/big.csv", orderRecords("NEW", 2000))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	e.h.DB = &cancellingDB{DB: e.db, cancel: cancel}
+	out, err := e.h.Handle(ctx, c)
+	var li *fnerr.LoadIncomplete
+	if !errors.As(err, &li) {
+		t.Fatalf("error %v, want LoadIncomplete", err)
+	}
+	if li.Written+li.Unwritten+out.Stale != 2000 || li.Written != out.Written {
+		t.Errorf("written %d + unwritten %d + stale %d != 2000 records (output %+v)", li.Written, li.Unwritten, out.Stale, out)
+	}
+	if li.Unwritten == 0 || li.Written == 0 {
+		t.Errorf("written %d, unwritten %d: want some of each", li.Written, li.Unwritten)
+	}
+	if n := e.count(t, "items"); int64(n) != li.Written {
+		t.Errorf("table holds %d items, LoadIncomplete says %d written", n, li.Written)
 	}
 }

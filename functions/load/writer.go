@@ -97,13 +97,15 @@ read:
 	wg.Wait()
 	w.unwritten.Add(pending)
 	c := counts{w.written.Load(), w.stale.Load(), w.unwritten.Load()}
-	if readErr != nil {
+	if readErr != nil && !errors.Is(readErr, context.Canceled) && !errors.Is(readErr, context.DeadlineExceeded) {
 		return c, readErr
 	}
-	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+	// A failure of the context itself (the Lambda deadline) is not a hard
+	// error: what it left undone is counted as unwritten.
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 		return c, err
 	}
-	return c, ctx.Err()
+	return c, nil
 }
 
 // worker batches the records of one channel, at most MaxBatchItems and
@@ -114,15 +116,21 @@ func (w *writer) worker(ctx context.Context, fail context.CancelCauseFunc, in <-
 		batch []*record
 		index = map[recordKey]int{}
 		size  int
+		// dups counts records replaced by a later one with the same key
+		// in this batch; they share the batch's fate.
+		dups int64
 	)
 	flush := func() {
 		if len(batch) == 0 {
 			return
 		}
 		if err := w.writeBatch(ctx, batch); err != nil {
+			w.unwritten.Add(dups)
 			fail(err)
+		} else {
+			w.written.Add(dups)
 		}
-		batch, size = batch[:0:0], 0
+		batch, size, dups = batch[:0:0], 0, 0
 		clear(index)
 	}
 	for r := range in {
@@ -131,9 +139,7 @@ func (w *writer) worker(ctx context.Context, fail context.CancelCauseFunc, in <-
 			continue
 		}
 		if i, ok := index[r.key()]; ok {
-			// The earlier record is superseded; it counts as written
-			// once the batch is.
-			w.written.Add(1)
+			dups++
 			size += r.size - batch[i].size
 			batch[i] = r
 			continue
@@ -146,7 +152,7 @@ func (w *writer) worker(ctx context.Context, fail context.CancelCauseFunc, in <-
 		size += r.size
 	}
 	if ctx.Err() != nil {
-		w.unwritten.Add(int64(len(batch)))
+		w.unwritten.Add(int64(len(batch)) + dups)
 		return
 	}
 	flush()
@@ -155,8 +161,17 @@ func (w *writer) worker(ctx context.Context, fail context.CancelCauseFunc, in <-
 // writeBatch writes one batch of distinct keys: it reads the source order
 // of the existing items, skips those a newer source wrote (stale), writes
 // new items and re-runs of the same source with BatchWriteItem, and replaces
-// items of an older source with a conditional PutItem.
+// items of an older source with a conditional PutItem. Every record of the
+// batch ends up counted exactly once, also when it returns a hard error
+// (the records not attempted count as unwritten).
 func (w *writer) writeBatch(ctx context.Context, batch []*record) error {
+	var c counts
+	defer func() {
+		c.unwritten = int64(len(batch)) - c.written - c.stale
+		w.written.Add(c.written)
+		w.stale.Add(c.stale)
+		w.unwritten.Add(c.unwritten)
+	}()
 	orders, unread, err := w.readOrders(ctx, batch)
 	if err != nil {
 		return err
@@ -165,7 +180,6 @@ func (w *writer) writeBatch(ctx context.Context, batch []*record) error {
 	for _, r := range batch {
 		k := r.key()
 		if unread[k] {
-			w.unwritten.Add(1)
 			continue
 		}
 		o, exists := orders[k]
@@ -173,17 +187,25 @@ func (w *writer) writeBatch(ctx context.Context, batch []*record) error {
 		case !exists || o == w.order:
 			direct = append(direct, r)
 		case o > w.order:
-			w.stale.Add(1)
+			c.stale++
 		default:
 			conditional = append(conditional, r)
 		}
 	}
-	if err := w.batchWrite(ctx, direct); err != nil {
+	n, err := w.batchWrite(ctx, direct)
+	c.written += n
+	if err != nil {
 		return err
 	}
-	for i, r := range conditional {
-		if err := w.conditionalPut(ctx, r); err != nil {
-			w.unwritten.Add(int64(len(conditional) - i - 1))
+	for _, r := range conditional {
+		written, stale, err := w.conditionalPut(ctx, r)
+		if written {
+			c.written++
+		}
+		if stale {
+			c.stale++
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -242,13 +264,14 @@ func (w *writer) readOrders(ctx context.Context, batch []*record) (map[recordKey
 }
 
 // batchWrite puts recs with BatchWriteItem, retrying UnprocessedItems and
-// transient errors with backoff until the deadline; what remains then is
-// counted as unwritten.
-func (w *writer) batchWrite(ctx context.Context, recs []*record) error {
+// transient errors with backoff until the deadline, and returns how many it
+// wrote (the rest are unwritten).
+func (w *writer) batchWrite(ctx context.Context, recs []*record) (int64, error) {
 	reqs := make([]types.WriteRequest, len(recs))
 	for i, r := range recs {
 		reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: r.item}}
 	}
+	var written int64
 	for attempt := 0; len(reqs) > 0; attempt++ {
 		if attempt > 0 && !w.pause(ctx, attempt) {
 			break
@@ -258,22 +281,21 @@ func (w *writer) batchWrite(ctx context.Context, recs []*record) error {
 		})
 		if err != nil {
 			if hard := w.classify("BatchWriteItem", err); hard != nil {
-				w.unwritten.Add(int64(len(reqs)))
-				return hard
+				return written, hard
 			}
 			continue
 		}
 		left := out.UnprocessedItems[w.table]
-		w.written.Add(int64(len(reqs) - len(left)))
+		written += int64(len(reqs) - len(left))
 		reqs = left
 	}
-	w.unwritten.Add(int64(len(reqs)))
-	return nil
+	return written, nil
 }
 
 // conditionalPut replaces an item unless the table holds a newer source's
-// version of it, which makes the record stale.
-func (w *writer) conditionalPut(ctx context.Context, r *record) error {
+// version of it, which makes the record stale. Neither written nor stale
+// means unwritten.
+func (w *writer) conditionalPut(ctx context.Context, r *record) (written, stale bool, err error) {
 	in := &dynamodb.PutItemInput{
 		TableName:                 aws.String(w.table),
 		Item:                      r.item,
@@ -283,22 +305,18 @@ func (w *writer) conditionalPut(ctx context.Context, r *record) error {
 	}
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 && !w.pause(ctx, attempt) {
-			w.unwritten.Add(1)
-			return nil
+			return false, false, nil
 		}
 		_, err := w.db.PutItem(ctx, in)
 		if err == nil {
-			w.written.Add(1)
-			return nil
+			return true, false, nil
 		}
 		var ccf *types.ConditionalCheckFailedException
 		if errors.As(err, &ccf) {
-			w.stale.Add(1)
-			return nil
+			return false, true, nil
 		}
 		if hard := w.classify("PutItem", err); hard != nil {
-			w.unwritten.Add(1)
-			return hard
+			return false, false, hard
 		}
 	}
 }
