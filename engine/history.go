@@ -48,11 +48,21 @@ const (
 )
 
 // Event is one history event, shaped as in GetExecutionHistory's JSON.
+// At most one details field is set, matching Type (none for the events AWS
+// records without details, such as LambdaFunctionStarted or
+// ParallelStateStarted).
 type Event struct {
-	Timestamp       time.Time `json:"timestamp"`
-	Type            EventType `json:"type"`
-	ID              int64     `json:"id"`
-	PreviousEventID int64     `json:"previousEventId"`
+	// Timestamp is when the event was recorded, on the engine's clock.
+	Timestamp time.Time `json:"timestamp"`
+	// Type is the event type.
+	Type EventType `json:"type"`
+	// ID numbers the events of an execution from 1.
+	ID int64 `json:"id"`
+	// PreviousEventID is the id of the event before this one in the same
+	// thread of execution (branch, iteration); 0 for ExecutionStarted.
+	PreviousEventID int64 `json:"previousEventId"`
+
+	// The details fields are named as in GetExecutionHistory.
 
 	ExecutionStartedEventDetails    *ExecutionStartedDetails `json:"executionStartedEventDetails,omitempty"`
 	ExecutionSucceededEventDetails  *OutputDetails           `json:"executionSucceededEventDetails,omitempty"`
