@@ -216,9 +216,21 @@ func TestCancellation(t *testing.T) {
 
 func TestDeepRecursion(t *testing.T) {
 	t.Parallel()
-	_, err := evalString(`($f := function($n){$f($n+1)}; $f(0))`, nil, nil)
-	if diff := cmp.Diff("U1001", errorCode(err)); diff != "" {
-		t.Fatalf("(-want +got):\n%s", diff)
+	runEvalCases(t, []evalCase{
+		{name: "tail recursion runs as a loop", expr: `($f := function($n, $acc){ $n = 0 ? $acc : $f($n - 1, $acc + 1) }; $f(20000, 0))`, want: `20000`},
+		{name: "mutual tail recursion", expr: `($even := function($n){ $n = 0 ? true : $odd($n - 1) }; $odd := function($n){ $n = 0 ? false : $even($n - 1) }; $even(5001))`, want: `false`},
+		{name: "deep non-tail recursion", expr: `($f := function($n){ $n = 0 ? 0 : 1 + $f($n - 1) }; $f(5000))`, want: `5000`},
+		{name: "runaway non-tail recursion", expr: `($f := function($n){ 1 + $f($n + 1) }; $f(0))`, wantCode: "U1001"},
+	})
+}
+
+func TestInfiniteTailLoopStopsAtDeadline(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := MustCompile(`($f := function($n){ $f($n + 1) }; $f(0))`).Eval(ctx, nil, nil)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want an error wrapping context.DeadlineExceeded", err)
 	}
 }
 

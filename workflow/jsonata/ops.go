@@ -374,22 +374,7 @@ func (ev *evaluator) apply(proc any, args []any, input any, pos int) (any, error
 	var err error
 	switch {
 	case f.lambda != nil:
-		if f.sig != nil {
-			name := ev.callName
-			ev.callName = ""
-			if args, err = f.sig.validate(name, args, input, pos); err != nil {
-				return nil, err
-			}
-		}
-		fr := &frame{parent: f.env, vars: make(map[string]any, len(f.lambda.params))}
-		for i, p := range f.lambda.params {
-			if i < len(args) {
-				fr.vars[p] = args[i]
-			} else {
-				fr.vars[p] = Undefined
-			}
-		}
-		res, err = ev.eval(f.lambda.body, f.input, fr)
+		res, err = ev.applyLambda(f, args, input, pos)
 	case f.native != nil:
 		if f.sig != nil {
 			if args, err = f.sig.validate(f.name, args, input, pos); err != nil {
@@ -445,6 +430,96 @@ func (ev *evaluator) apply(proc any, args []any, input any, pos int) (any, error
 		return nil, err
 	}
 	return res, nil
+}
+
+// tailCall is a call in tail position of a lambda body, returned by
+// evalTail so that applyLambda can run it in a loop instead of recursing
+// (jsonata-js has no practical recursion limit; tail-recursive loops must
+// not hit ours).
+type tailCall struct {
+	f    *Function
+	args []any
+	name string
+}
+
+// applyLambda runs a lambda, iterating over calls in tail position.
+func (ev *evaluator) applyLambda(f *Function, args []any, input any, pos int) (any, error) {
+	name := ev.callName
+	ev.callName = ""
+	for {
+		if f.sig != nil {
+			var err error
+			if args, err = f.sig.validate(name, args, input, pos); err != nil {
+				return nil, err
+			}
+		}
+		fr := &frame{parent: f.env, vars: make(map[string]any, len(f.lambda.params))}
+		for i, p := range f.lambda.params {
+			if i < len(args) {
+				fr.vars[p] = args[i]
+			} else {
+				fr.vars[p] = Undefined
+			}
+		}
+		res, tc, err := ev.evalTail(f.lambda.body, f.input, fr)
+		if err != nil || tc == nil {
+			return res, err
+		}
+		if err := ev.tick(pos); err != nil {
+			return nil, err
+		}
+		f, args, name = tc.f, tc.args, tc.name
+		input = f.input
+	}
+}
+
+// evalTail evaluates a lambda body like eval, except that a call to a
+// lambda in tail position (the body itself, a branch of a condition, the
+// last expression of a block) is returned instead of being made.
+func (ev *evaluator) evalTail(n *node, input any, env *frame) (any, *tailCall, error) {
+	plain := len(n.predicate) == 0 && n.group == nil && !n.keepArray
+	switch {
+	case plain && n.kind == nCondition:
+		c, err := ev.eval(n.cond, input, env)
+		if err != nil {
+			return nil, nil, err
+		}
+		if truthy(c) {
+			return ev.evalTail(n.then, input, env)
+		}
+		if n.els != nil {
+			return ev.evalTail(n.els, input, env)
+		}
+		return Undefined, nil, nil
+	case plain && n.kind == nBlock && len(n.args) > 0:
+		child := &frame{parent: env}
+		for _, e := range n.args[:len(n.args)-1] {
+			if _, err := ev.eval(e, input, child); err != nil {
+				return nil, nil, err
+			}
+		}
+		return ev.evalTail(n.args[len(n.args)-1], input, child)
+	case plain && n.kind == nCall:
+		proc, err := ev.eval(n.lhs, input, env)
+		if err != nil {
+			return nil, nil, err
+		}
+		if f, ok := proc.(*Function); ok && f.lambda != nil {
+			args := make([]any, len(n.args))
+			for i, a := range n.args {
+				if args[i], err = ev.eval(a, input, env); err != nil {
+					return nil, nil, err
+				}
+			}
+			name := ""
+			if n.lhs.kind == nVariable {
+				name = n.lhs.str
+			}
+			return nil, &tailCall{f: f, args: args, name: name}, nil
+		}
+	}
+	v, err := ev.eval(n, input, env)
+	return v, nil, err
 }
 
 // callFn calls a function argument of a higher-order built-in, passing only
