@@ -170,3 +170,25 @@ func TestStackFilesDifferSensibly(t *testing.T) {
 		t.Errorf("regions dev %q prod %q", dev.Region, prod.Region)
 	}
 }
+
+func TestDeployDocListsEveryKey(t *testing.T) {
+	b, err := os.ReadFile("../docs/deploy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "<!-- config:begin -->\n", "<!-- config:end -->"
+	doc := string(b)
+	i, j := strings.Index(doc, begin), strings.Index(doc, end)
+	if i < 0 || j < i {
+		t.Fatalf("docs/deploy.md lacks the %q ... %q block", begin, end)
+	}
+	if got, want := doc[i+len(begin):j], ConfigTable(); got != want {
+		if golden.Updating() {
+			if err := os.WriteFile("../docs/deploy.md", []byte(doc[:i+len(begin)]+want+doc[j:]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Errorf("docs/deploy.md config table is stale; run go test ./platform -update (-doc +Keys):\n%s", cmp.Diff(got, want))
+	}
+}

@@ -49,3 +49,18 @@ func yamlScalar(k Key) (string, error) {
 	}
 	return "", fmt.Errorf("platform: key %s has type %q", k.Name, k.Type)
 }
+
+// ConfigTable renders Keys as a Markdown table (key, type, default,
+// meaning) for docs/deploy.md, which a test keeps in step.
+func ConfigTable() string {
+	var b strings.Builder
+	b.WriteString("| Key | Type | Default | Meaning |\n|---|---|---|---|\n")
+	for _, k := range Keys {
+		def := "`" + k.Default + "`"
+		if k.Default == "" {
+			def = "(empty)"
+		}
+		fmt.Fprintf(&b, "| `sluice:%s` | %s | %s | %s |\n", k.Name, k.Type, def, strings.ReplaceAll(k.Description, "|", "\\|"))
+	}
+	return b.String()
+}
