@@ -57,7 +57,18 @@ func Document(b []byte, opts ...Option) (*asl.StateMachine, Issues, error) {
 		opts = append(opts, WithDefinitionSize(len(b)))
 	}
 	opts = append(opts, WithMaxIssues(0))
-	all := append(r.issues, Machine(m, opts...)...)
+	// A field the raw pass dropped is absent for Machine, which may then
+	// report it missing at the same path: one issue per path is enough.
+	reported := map[string]bool{}
+	for _, is := range r.issues {
+		reported[is.Path] = true
+	}
+	all := r.issues
+	for _, is := range Machine(m, opts...) {
+		if !reported[is.Path] {
+			all = append(all, is)
+		}
+	}
 	return m, finish(all, cfg.maxIssues), nil
 }
 
@@ -164,6 +175,43 @@ func fieldsOf(t reflect.Type) map[string]bool {
 	return out
 }
 
+// nullOK holds the fields where JSON null is a value: JSON payloads
+// (json.RawMessage) and the InputPath/OutputPath/ResultPath family (*asl.Path).
+// Elsewhere encoding/json would quietly decode null as "absent", while Step
+// Functions rejects it.
+var nullOK = func() map[string]bool {
+	out := map[string]bool{}
+	raw, path := reflect.TypeFor[json.RawMessage](), reflect.TypeFor[*asl.Path]()
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if f.Anonymous {
+				walk(f.Type)
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.Type == raw || f.Type == path {
+				out[name] = true
+			}
+		}
+	}
+	for _, v := range []any{asl.Task{}, asl.Pass{}, asl.Choice{}, asl.Wait{}, asl.Succeed{}, asl.Fail{},
+		asl.Parallel{}, asl.Map{}, asl.Retrier{}, asl.Catcher{}, asl.ChoiceRule{}} {
+		walk(reflect.TypeOf(v))
+	}
+	return out
+}()
+
+// badNull reports a null member where null is not a value.
+func (r *rawChecker) badNull(path, state string, m member) bool {
+	if m.val != nil || nullOK[m.key] {
+		return false
+	}
+	r.errorf(path+"."+m.key, state, CodeSchemaError, "%s cannot be null", m.key)
+	return true
+}
+
 // stateFields maps each state type to the fields it takes; anyStateField is
 // their union.
 var stateFields, anyStateField = func() (map[asl.StateType]map[string]bool, map[string]bool) {
@@ -218,6 +266,10 @@ func (r *rawChecker) graph(prefix string, o object, known map[string]bool) objec
 			r.errorf(prefix+m.key, "", CodeSchemaError, "unknown field %q", m.key)
 			continue
 		}
+		if m.val == nil {
+			r.errorf(prefix+m.key, "", CodeSchemaError, "%s cannot be null", m.key)
+			continue
+		}
 		if m.key == "States" {
 			if states, ok := m.val.(object); ok {
 				m.val = r.states(prefix+"States.", states)
@@ -259,6 +311,9 @@ func (r *rawChecker) state(path, name string, st object) object {
 			continue
 		default:
 			r.errorf(fp, name, CodeSchemaError, "unknown field %q in a %s state", m.key, ts)
+			continue
+		}
+		if r.badNull(path, name, m) {
 			continue
 		}
 		switch m.key {
@@ -323,6 +378,9 @@ func (r *rawChecker) known(path, state string, o object, fields map[string]bool,
 			r.errorf(path+"."+m.key, state, CodeSchemaError, "unknown field %q in a %s", m.key, what)
 			continue
 		}
+		if r.badNull(path, state, m) {
+			continue
+		}
 		out = append(out, m)
 	}
 	return out
@@ -337,6 +395,8 @@ func (r *rawChecker) rule(path, state string, o object) object {
 		case asl.IsOperator(m.key):
 		case !ruleFields[m.key]:
 			r.errorf(path+"."+m.key, state, CodeSchemaError, "unknown field %q in a Choice rule (not a comparison operator)", m.key)
+			continue
+		case r.badNull(path, state, m):
 			continue
 		case m.key == "And" || m.key == "Or":
 			m.val = r.elements(path+"."+m.key, state, m.val, func(p string, o object) object { return r.rule(p, state, o) })
