@@ -203,6 +203,9 @@ func (h *Handler) enrich(ctx context.Context, chunk contract.Chunk) (contract.Ch
 			break
 		}
 		if err != nil {
+			if ctx.Err() != nil {
+				return contract.Chunk{}, &fnerr.Retryable{Op: "s3 GetObject", Err: fmt.Errorf("s3://%s/%s: %w", chunk.Bucket, chunk.Key, err)}
+			}
 			return contract.Chunk{}, &fnerr.Internal{Msg: fmt.Sprintf("enrich: s3://%s/%s: %v", chunk.Bucket, chunk.Key, err)}
 		}
 		v := rec.Values

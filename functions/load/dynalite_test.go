@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -99,8 +100,11 @@ func startDynalite(t *testing.T) *dynamodb.Client {
 	})
 }
 
-func createTable(t *testing.T, db *dynamodb.Client, name string) {
+// createTable creates a table named after name and the test, unique in
+// the shared server even under -count, and returns its name.
+func createTable(t *testing.T, db *dynamodb.Client, name string) string {
 	t.Helper()
+	name = fmt.Sprintf("%s-%d", name, tableSeq.Add(1))
 	_, err := db.CreateTable(t.Context(), &dynamodb.CreateTableInput{
 		TableName: aws.String(name),
 		AttributeDefinitions: []types.AttributeDefinition{
@@ -116,7 +120,10 @@ func createTable(t *testing.T, db *dynamodb.Client, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return name
 }
+
+var tableSeq atomic.Int64
 
 func countTable(t *testing.T, db *dynamodb.Client, table string) int64 {
 	t.Helper()
@@ -179,7 +186,7 @@ func TestDynaliteLoads100000ItemsDespiteUnprocessedItems(t *testing.T) {
 		t.Skip("-short")
 	}
 	real := startDynalite(t)
-	createTable(t, real, "items-100k")
+	table := createTable(t, real, "items-100k")
 
 	// A versioned in-process S3 holding the source file and one chunk of
 	// 100,000 records.
@@ -201,7 +208,7 @@ func TestDynaliteLoads100000ItemsDespiteUnprocessedItems(t *testing.T) {
 	flaky := &flakyDB{Client: real, rnd: rand.New(rand.NewPCG(1, 2))}
 	h := &load.Handler{
 		S3: srv.client, DB: flaky,
-		Targets: load.StaticTargets{"readings": {Table: "items-100k"}},
+		Targets: load.StaticTargets{"readings": {Table: table}},
 		Config:  load.Config{Concurrency: 8, Backoff: load.Backoff{Base: 2 * time.Millisecond, Cap: 50 * time.Millisecond}},
 	}
 	start := time.Now()
@@ -217,7 +224,7 @@ func TestDynaliteLoads100000ItemsDespiteUnprocessedItems(t *testing.T) {
 	if flaky.unprocessed == 0 {
 		t.Error("no UnprocessedItems were injected")
 	}
-	if c := countTable(t, real, "items-100k"); c != n {
+	if c := countTable(t, real, table); c != n {
 		t.Errorf("table holds %d items, want %d", c, n)
 	}
 }
@@ -226,7 +233,7 @@ func TestDynaliteConditionalWrites(t *testing.T) {
 	// The version check against a real DynamoDB protocol implementation:
 	// the condition expression and the consistent BatchGetItem projection.
 	db := startDynalite(t)
-	createTable(t, db, "items-versions")
+	table := createTable(t, db, "items-versions")
 	srv := newS3Server(t)
 	stage := func(status string) contract.Chunk {
 		src := contract.Object{Bucket: "pipeline", Key: "incoming/orders/a.csv"}
@@ -241,7 +248,7 @@ func TestDynaliteConditionalWrites(t *testing.T) {
 		return c
 	}
 	v1, v2 := stage("NEW"), stage("SHIPPED")
-	h := &load.Handler{S3: srv.client, DB: db, Targets: load.StaticTargets{"orders": {Table: "items-versions"}}}
+	h := &load.Handler{S3: srv.client, DB: db, Targets: load.StaticTargets{"orders": {Table: table}}}
 	steps := []struct {
 		name  string
 		chunk contract.Chunk
@@ -262,7 +269,7 @@ func TestDynaliteConditionalWrites(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", s.name, diff)
 		}
 	}
-	out, err := db.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String("items-versions"), Key: map[string]types.AttributeValue{
+	out, err := db.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
 		"pk": &types.AttributeValueMemberS{Value: "ORDER#5"}, "sk": &types.AttributeValueMemberS{Value: "ORDER"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -270,7 +277,7 @@ func TestDynaliteConditionalWrites(t *testing.T) {
 	if s, _ := out.Item["status"].(*types.AttributeValueMemberS); s == nil || s.Value != "SHIPPED" {
 		t.Errorf("status = %v, want SHIPPED", out.Item["status"])
 	}
-	if c := countTable(t, db, "items-versions"); c != 60 {
+	if c := countTable(t, db, table); c != 60 {
 		t.Errorf("table holds %d items, want 60", c)
 	}
 }
