@@ -306,7 +306,7 @@ func (s *Scanner) Next() (Row, error) {
 		row.Problems = append(row.Problems, s.problem(rec, err))
 		return row, nil
 	}
-	pk, sk := staged[dataset.AttrPK].(string), staged[dataset.AttrSK].(string)
+	pk, sk := dataset.Text(staged[dataset.AttrPK]), dataset.Text(staged[dataset.AttrSK])
 	if s.keys.seen(pk, sk) {
 		row.Problems = append(row.Problems, Problem{Line: rec.Line, Row: rec.Row, Field: dataset.AttrPK, Value: dataset.Excerpt(pk+" / "+sk, 64), Code: CodeDuplicateKey, Reason: "an earlier row of the file has the same key"})
 		return row, nil
