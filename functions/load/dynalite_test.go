@@ -1,9 +1,11 @@
 package load_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -70,24 +72,36 @@ func startDynalite(t *testing.T) *dynamodb.Client {
 		cmd := exec.Command("node", filepath.Join(dir, "cli.js"), "--host", "127.0.0.1", "--port", fmt.Sprint(port),
 			"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
 		cmd.Stderr = os.Stderr
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			dynalite.err = err
+			return
+		}
 		if err := cmd.Start(); err != nil {
 			dynalite.err = err
 			return
 		}
 		dynalite.cmd = cmd
 		dynalite.endpoint = fmt.Sprintf("http://127.0.0.1:%d", port)
-		// Wait until it accepts connections (it takes about 0.3s).
-		for i := 0; ; i++ {
-			c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-			if err == nil {
-				c.Close()
-				return
+		// Wait for its "listening" line: a connection alone could reach
+		// another process that took the port after we released it. The
+		// line comes after about 0.3s; EOF means it exited.
+		ready := make(chan error, 1)
+		go func() {
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				if strings.Contains(sc.Text(), "listening") {
+					ready <- nil
+					io.Copy(io.Discard, stdout)
+					return
+				}
 			}
-			if i == 300 {
-				dynalite.err = fmt.Errorf("dynalite did not start: %v", err)
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
+			ready <- fmt.Errorf("dynalite exited before listening on port %d", port)
+		}()
+		select {
+		case dynalite.err = <-ready:
+		case <-time.After(30 * time.Second):
+			dynalite.err = fmt.Errorf("dynalite did not start listening on port %d", port)
 		}
 	})
 	if dynalite.err != nil {
