@@ -204,6 +204,8 @@ func (t *thread) readObject(r *readerSpec, bucket, key string) ([]any, error) {
 // parseItems decodes an object's content by InputType.
 func parseItems(r *readerSpec, body []byte) ([]any, error) {
 	switch r.inputType {
+	case "PARQUET":
+		return nil, readerFailed("the local engine cannot read PARQUET objects")
 	case "CSV":
 		return parseCSV(r, bytes.NewReader(body))
 	case "JSONL":
