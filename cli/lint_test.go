@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/sluicehq/sluice/internal/golden"
 )
 
 // validateTestdata is the validator's testdata, shared with these tests.
@@ -128,4 +129,18 @@ func TestLintStdin(t *testing.T) {
 	if ExitCode(code) != ExitFailure || !strings.Contains(out, "-: States.A.End: NextAndEnd: ") {
 		t.Errorf("got %d:\n%s", code, out)
 	}
+}
+
+// TestLintGolden keeps the whole text output for the validator's testdata
+// under review: messages may change, but only on purpose (-update).
+func TestLintGolden(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(validateTestdata + "*.asl.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata: %v", err)
+	}
+	_, out, _ := runCLI(t, "", append([]string{"lint"}, files...)...)
+	golden.Check(t, "testdata/lint/testdata.golden", []byte(out))
+	_, out, _ = runCLI(t, "", append([]string{"lint", "--json"}, files...)...)
+	golden.Check(t, "testdata/lint/testdata.json.golden", []byte(out))
 }
