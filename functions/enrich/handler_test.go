@@ -52,7 +52,7 @@ type env struct {
 	h   *Handler
 }
 
-func newEnv(t *testing.T, set *dataset.Set) *env {
+func newEnv(t testing.TB, set *dataset.Set) *env {
 	t.Helper()
 	mdb := minidyn.NewClient()
 	if err := minidyn.AddTable(t.Context(), mdb, "reference", "pk", "sk"); err != nil {
@@ -78,7 +78,7 @@ func newEnv(t *testing.T, set *dataset.Set) *env {
 	return e
 }
 
-func (e *env) stage(t *testing.T, ds string, index int, lines ...string) contract.Chunk {
+func (e *env) stage(t testing.TB, ds string, index int, lines ...string) contract.Chunk {
 	t.Helper()
 	src := contract.Object{Bucket: bucket, Key: "incoming/" + ds + "/f.csv"}
 	src.VersionID = e.s3.Put(bucket, src.Key, []byte("raw"))

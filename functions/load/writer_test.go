@@ -50,11 +50,13 @@ func maxRand(n int64) int64 { return n - 1 }
 
 const testTable = "items"
 
-func newDB(t *testing.T) *minidyn.Client {
-	t.Helper()
+func newDB(t *testing.T) *minidyn.Client { return newBenchDB(t) }
+
+func newBenchDB(tb testing.TB) *minidyn.Client {
+	tb.Helper()
 	db := minidyn.NewClient()
-	if err := minidyn.AddTable(t.Context(), db, testTable, AttrPK, AttrSK); err != nil {
-		t.Fatal(err)
+	if err := minidyn.AddTable(tb.Context(), db, testTable, AttrPK, AttrSK); err != nil {
+		tb.Fatal(err)
 	}
 	return db
 }

@@ -1,0 +1,26 @@
+package enrich
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/sluicehq/sluice/dataset"
+)
+
+// BenchmarkHandleOrders enriches a chunk of 1,000 orders over 50 customers
+// (cached after the first chunk): metadata, lookup, calculated total and
+// JSON Lines output.
+func BenchmarkHandleOrders(b *testing.B) {
+	e := newEnv(b, dataset.Builtin())
+	var lines []string
+	for i := range 1000 {
+		lines = append(lines, order(fmt.Sprint(i), fmt.Sprintf("C%d", i%50), "3", "19.99", i+2))
+	}
+	c := e.stage(b, "orders", 0, lines...)
+	for b.Loop() {
+		if _, err := e.h.Handle(b.Context(), c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*1000), "ns/record")
+}
