@@ -519,10 +519,9 @@ func (ev *evaluator) path(n *node, input any, env *frame) (any, error) {
 		switch r := result.(type) {
 		case *sequence:
 			r.keepSingleton = true
-		case []any:
-			result = &sequence{items: r, keepSingleton: true}
 		case *consArray:
-			result = &sequence{items: r.items, keepSingleton: true}
+			// jsonata-js wraps the constructed array itself in the sequence
+			result = &sequence{items: []any{r}, keepSingleton: true}
 		}
 	}
 	if n.group != nil {
@@ -616,7 +615,7 @@ func frameFromTuple(env *frame, t tuple) *frame {
 
 func (ev *evaluator) tupleStep(step *node, input []any, tuples []tuple, env *frame) ([]tuple, error) {
 	if step.kind == nSort {
-		var result []tuple
+		result := []tuple{}
 		if tuples != nil {
 			items := make([]any, len(tuples))
 			for i, t := range tuples {
@@ -670,8 +669,6 @@ func (ev *evaluator) tupleStep(step *node, input []any, tuples []tuple, env *fra
 			if len(anc) > 0 {
 				newAnc = anc[: len(anc)-1 : len(anc)-1]
 			}
-		case step.focus != "":
-			newAnc = anc
 		default:
 			newAnc = append(anc[:len(anc):len(anc)], tb["@"])
 		}
@@ -714,7 +711,7 @@ func (ev *evaluator) stages(stages []*node, ts []tuple, env *frame) ([]tuple, er
 			if err != nil {
 				return nil, err
 			}
-			ts = ts[:0:0]
+			ts = []tuple{}
 			if s, ok := out.(*sequence); ok {
 				for _, t := range s.items {
 					ts = append(ts, t.(tuple))

@@ -99,11 +99,17 @@ func Compile(expr string) (*Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	if first := leadingStep(out); first != nil && first.kind == nParent {
-		// nothing encloses the expression, so % has no parent to refer to
-		return nil, p.err("S0217", first.pos, "token", "%")
+	if markParentPaths(out) {
+		// every % must be derivable from a field step before it
+		levels, at := seekParent(out)
+		if at != nil || levels > 0 {
+			pos := 0
+			if at != nil {
+				pos = at.pos
+			}
+			return nil, p.err("S0217", pos, "token", "%")
+		}
 	}
-	markParentPaths(out)
 	return &Expr{src: expr, root: out}, nil
 }
 
@@ -597,10 +603,17 @@ func (p *parser) process(n *node) (*node, error) {
 			if err != nil {
 				return nil, err
 			}
-			if res.kind != nPath {
+			// As in jsonata-js, '#' makes a lone expression a one-step path
+			// (its predicates becoming stages); '@' leaves it alone, so the
+			// binding only takes effect once it becomes a path step.
+			step := res
+			if res.kind == nPath {
+				step = res.args[len(res.args)-1]
+			} else if n.str == "#" {
+				step.stages = append(step.stages, step.predicate...)
+				step.predicate = nil
 				res = &node{kind: nPath, pos: res.pos, args: []*node{res}}
 			}
-			step := res.args[len(res.args)-1]
 			if n.str == "@" {
 				if len(step.stages) > 0 || len(step.predicate) > 0 {
 					return nil, p.err("S0215", n.pos)
@@ -626,6 +639,16 @@ func (p *parser) process(n *node) (*node, error) {
 		}
 		return n, nil
 	case nFilter:
+		if n.str == "[]" {
+			base := n.lhs
+			for base.kind == nFilter {
+				base = base.lhs
+			}
+			if base.kind == nBinary && base.str == "#" {
+				// jsonata-js marks the '#' node, which drops the mark
+				return p.process(n.lhs)
+			}
+		}
 		res, err := p.process(n.lhs)
 		if err != nil {
 			return nil, err
@@ -829,11 +852,130 @@ func literalValue(n *node) any {
 	return n.val
 }
 
-func leadingStep(n *node) *node {
-	if n.kind == nPath && len(n.args) > 0 {
-		return n.args[0]
+// seekParent reports how many ancestor levels n asks of the context it is
+// evaluated in (via %), resolving them against the field steps of enclosing
+// paths as jsonata-js does. A % that follows a step whose parent cannot be
+// known (a function call, a constructor, $, a literal) is returned as bad.
+func seekParent(n *node) (levels int, bad *node) {
+	if n == nil {
+		return 0, nil
 	}
-	return n
+	switch n.kind {
+	case nParent:
+		return 1, nil
+	case nLambda:
+		return 0, nil
+	case nPath:
+		return seekPath(n)
+	}
+	max := 0
+	visit := func(c *node) {
+		if bad != nil || c == nil {
+			return
+		}
+		l, b := seekParent(c)
+		if b != nil {
+			bad = b
+		}
+		if l > max {
+			max = l
+		}
+	}
+	for _, c := range []*node{n.lhs, n.rhs, n.group, n.cond, n.then, n.els, n.update, n.del} {
+		visit(c)
+	}
+	for _, c := range n.args {
+		visit(c)
+	}
+	for _, pr := range n.pairs {
+		visit(pr[0])
+		visit(pr[1])
+	}
+	for _, c := range n.predicate {
+		visit(c)
+	}
+	for _, t := range n.terms {
+		visit(t.expr)
+	}
+	return max, bad
+}
+
+// fieldLike reports whether a path step selects values out of its context
+// (a field name or wildcard, or a block ending in such a path), so that the
+// context is the parent of what it yields.
+func fieldLike(st *node) bool {
+	switch st.kind {
+	case nName, nWildcard, nDescendant:
+		return true
+	case nBlock:
+		if len(st.args) == 0 {
+			return false
+		}
+		last := st.args[len(st.args)-1]
+		return last.kind == nPath && fieldLike(last.args[len(last.args)-1])
+	}
+	return false
+}
+
+func seekPath(n *node) (int, *node) {
+	pending := 0
+	steps := n.args
+	// resolve walks back from the step before pos, consuming one level per
+	// field step and adding one per % step.
+	resolve := func(pos, levels int, at *node) *node {
+		for j := pos - 1; j >= 0 && levels > 0; j-- {
+			switch {
+			case fieldLike(steps[j]):
+				levels--
+			case steps[j].kind == nParent:
+				levels++
+			default:
+				return at
+			}
+		}
+		if levels > pending {
+			pending = levels
+		}
+		return nil
+	}
+	for i, st := range steps {
+		own := &node{kind: st.kind}
+		*own = *st
+		own.stages = nil
+		l, bad := seekParent(own)
+		if bad != nil {
+			return 0, bad
+		}
+		if l > 0 {
+			at := st
+			if bad := resolve(i, l, at); bad != nil {
+				return 0, bad
+			}
+		}
+		for _, sg := range st.stages {
+			l, bad := seekParent(sg.lhs)
+			if bad != nil {
+				return 0, bad
+			}
+			if l > 0 {
+				if bad := resolve(i+1, l, sg); bad != nil {
+					return 0, bad
+				}
+			}
+		}
+	}
+	if n.group != nil {
+		l, bad := seekParent(n.group)
+		if bad != nil {
+			return 0, bad
+		}
+		if l > 0 {
+			if bad := resolve(len(steps), l, n.group); bad != nil {
+				return 0, bad
+			}
+		}
+	}
+	return pending, nil
 }
 
 // markParentPaths switches paths that use the parent operator % (in a step,
