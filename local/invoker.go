@@ -29,13 +29,13 @@ import (
 //
 // It is safe for concurrent use.
 type Invoker struct {
-	functions map[string]*FunctionSpec
-	s3        *s3.Client
-	ddbURL    string
-	http      *http.Client
-	outbox    *Outbox
-	faults    *Faults
-	observe   func(TaskEvent)
+	lambda  *engine.Lambda
+	s3      *s3.Client
+	ddbURL  string
+	http    *http.Client
+	outbox  *Outbox
+	faults  *Faults
+	observe func(TaskEvent)
 }
 
 // TaskEvent reports one task attempt to an observer (the timeline).
@@ -67,10 +67,10 @@ type InvokerConfig struct {
 
 // NewInvoker returns an Invoker.
 func NewInvoker(c InvokerConfig) *Invoker {
-	inv := &Invoker{functions: map[string]*FunctionSpec{}, s3: c.S3, ddbURL: strings.TrimRight(c.DynamoDBEndpoint, "/"),
+	inv := &Invoker{lambda: &engine.Lambda{Functions: map[string]engine.Function{}, Region: Region, Account: Account}, s3: c.S3, ddbURL: strings.TrimRight(c.DynamoDBEndpoint, "/"),
 		http: &http.Client{Timeout: 60 * time.Second}, outbox: c.Outbox, faults: c.Faults, observe: c.Observe}
 	for _, f := range c.Functions {
-		inv.functions[f.Name] = f
+		inv.lambda.Functions[engine.FunctionName(f.Name)] = f.engineFunction()
 	}
 	return inv
 }
@@ -89,16 +89,8 @@ func (inv *Invoker) Invoke(ctx context.Context, req engine.TaskRequest) (out any
 	}
 	res := req.Resource
 	switch {
-	case res == "arn:aws:states:::lambda:invoke":
-		in, _ := req.Input.(map[string]any)
-		name, _ := in["FunctionName"].(string)
-		payload, err := inv.callFunction(ctx, name, in["Payload"])
-		if err != nil {
-			return nil, err
-		}
-		return lambdaEnvelope(payload, newID()), nil
-	case strings.Contains(res, ":lambda:") && strings.Contains(res, ":function:"):
-		return inv.callFunction(ctx, res, req.Input)
+	case res == engine.LambdaInvoke || strings.Contains(res, ":lambda:") && strings.Contains(res, ":function:"):
+		return inv.lambda.Invoke(ctx, req)
 	case strings.HasPrefix(res, "arn:aws:states:::dynamodb:"):
 		return inv.dynamodb(ctx, strings.TrimPrefix(res, "arn:aws:states:::dynamodb:"), req.Input)
 	case strings.HasPrefix(res, "arn:aws:states:::aws-sdk:s3:"):
@@ -116,31 +108,6 @@ func (inv *Invoker) Invoke(ctx context.Context, req engine.TaskRequest) (out any
 		return map[string]any{"Entries": []any{map[string]any{"EventId": newID()}}, "FailedEntryCount": json.Number("0")}, nil
 	}
 	return nil, &engine.TaskError{Name: "States.Runtime", Cause: fmt.Sprintf("the local runtime does not implement the resource %q", res)}
-}
-
-func (inv *Invoker) callFunction(ctx context.Context, nameOrARN string, payload any) (any, error) {
-	f := inv.functions[functionName(nameOrARN)]
-	if f == nil {
-		return nil, &engine.TaskError{Name: "Lambda.ResourceNotFoundException", Cause: fmt.Sprintf("Function not found: %s", nameOrARN)}
-	}
-	in, err := json.Marshal(payload)
-	if err != nil {
-		return nil, err
-	}
-	out, err := f.invoke(ctx, newID(), in)
-	if err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(out))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, &engine.LambdaError{ErrorType: "Runtime.InvalidResponse", ErrorMessage: err.Error()}
-	}
-	return v, nil
 }
 
 // dynamodb sends the task input as a DynamoDB API request: the Step

@@ -1,12 +1,12 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -89,38 +89,24 @@ func (f *FunctionSpec) invoke(ctx context.Context, requestID string, payload []b
 	return out, nil
 }
 
-// lambdaEnvelope is the result of arn:aws:states:::lambda:invoke, as Step
-// Functions returns it.
-func lambdaEnvelope(payload any, requestID string) map[string]any {
-	return map[string]any{
-		"ExecutedVersion": "$LATEST",
-		"Payload":         payload,
-		"SdkHttpMetadata": map[string]any{
-			"AllHttpHeaders": map[string]any{
-				"X-Amz-Executed-Version": []any{"$LATEST"},
-				"x-amzn-RequestId":       []any{requestID},
-				"Content-Type":           []any{"application/json"},
-			},
-			"HttpHeaders": map[string]any{
-				"X-Amz-Executed-Version": "$LATEST",
-				"x-amzn-RequestId":       requestID,
-				"Content-Type":           "application/json",
-			},
-			"HttpStatusCode": json.Number("200"),
-		},
-		"SdkResponseMetadata": map[string]any{"RequestId": requestID},
-		"StatusCode":          json.Number("200"),
+// engineFunction adapts a FunctionSpec to the engine's Lambda invoker,
+// which builds the lambda:invoke envelope and resolves function names.
+func (f *FunctionSpec) engineFunction() engine.Function {
+	return func(ctx context.Context, payload any) (any, error) {
+		in, err := json.Marshal(payload)
+		if err != nil {
+			return nil, err
+		}
+		out, err := f.invoke(ctx, newID(), in)
+		if err != nil || len(out) == 0 {
+			return nil, err
+		}
+		dec := json.NewDecoder(bytes.NewReader(out))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, &engine.LambdaError{ErrorType: "Runtime.InvalidResponse", ErrorMessage: err.Error()}
+		}
+		return v, nil
 	}
-}
-
-// functionName returns the function name of an ARN, name or partial ARN,
-// without a version or alias qualifier.
-func functionName(s string) string {
-	if i := strings.Index(s, ":function:"); i >= 0 {
-		s = s[i+len(":function:"):]
-	}
-	if i := strings.IndexByte(s, ':'); i >= 0 {
-		s = s[:i]
-	}
-	return s
 }

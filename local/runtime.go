@@ -193,7 +193,7 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 		if f.ARN == "" {
 			f.ARN, _ = res.Resolve(workflow.KindFunction, f.Name)
 		}
-		f.Name = functionName(f.ARN)
+		f.Name = engine.FunctionName(f.ARN)
 	}
 	r.outbox = NewOutbox(filepath.Join(dir, "outbox.jsonl"))
 	r.invoker = NewInvoker(InvokerConfig{Functions: fns, S3: r.S3, DynamoDBEndpoint: ddbURL, Outbox: r.outbox, Faults: cfg.Faults, Observe: cfg.Observe})
