@@ -114,19 +114,26 @@ func prefixesOf(d *dataset.Dataset) datasetPrefixes {
 }
 
 // FunctionPolicy returns what function fn may do for the datasets: the
-// exact S3 prefixes it reads and writes, the tables it uses and the stack
-// key. ${bucket}, ${key} and ${table:<logical>} stand for the ARNs.
+// exact S3 prefixes it reads and writes, the table actions it calls and the
+// stack key. ${bucket}, ${key} and ${table:<logical>} stand for the ARNs.
+// The actions are those of the functions' client interfaces:
 //
-//   - validate reads incoming files and writes its reports (quarantine
-//     copies are made by the state machine);
+//   - validate reads incoming files (GetObject) and writes its reports
+//     (quarantine copies are made by the state machine);
 //   - transform reads incoming files and writes staging chunks and the
 //     manifest;
-//   - enrich reads and writes staging chunks and reads the reference table;
-//   - load reads staging chunks and the source object (its version check)
-//     and writes the datasets' target tables.
+//   - enrich reads and writes staging chunks and reads (BatchGetItem) the
+//     tables of the datasets its lookups name;
+//   - load reads staging chunks and the source object's metadata
+//     (HeadObject needs s3:GetObject) and writes (BatchWriteItem, and
+//     PutItem for its conditional writes) the datasets' target tables.
 func FunctionPolicy(fn string, ds []*dataset.Dataset) (policy.Document, error) {
 	var read, write []string
 	tables := map[string][]string{}
+	byName := map[string]*dataset.Dataset{}
+	for _, d := range ds {
+		byName[d.Name] = d
+	}
 	obj := func(prefix string) string { return "${bucket}/" + prefix + "*" }
 	for _, d := range ds {
 		p := prefixesOf(d)
@@ -140,12 +147,16 @@ func FunctionPolicy(fn string, ds []*dataset.Dataset) (policy.Document, error) {
 		case pipeline.FunctionEnrich:
 			read = append(read, obj(p.staging))
 			write = append(write, obj(p.staging))
-			if d.Enrichment.Enabled() && len(d.Enrichment.Lookups) > 0 {
-				tables[string(dataset.TableReference)] = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+			for _, l := range d.Enrichment.Lookups {
+				ref, ok := byName[l.From]
+				if !ok {
+					return policy.Document{}, fmt.Errorf("platform: dataset %s looks up unknown dataset %q", d.Name, l.From)
+				}
+				tables[string(ref.TargetTable())] = []string{"dynamodb:BatchGetItem"}
 			}
 		case pipeline.FunctionLoad:
 			read = append(read, obj(p.staging), obj(p.incoming))
-			tables[string(d.TargetTable())] = []string{"dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:GetItem"}
+			tables[string(d.TargetTable())] = []string{"dynamodb:BatchWriteItem", "dynamodb:PutItem"}
 		default:
 			return policy.Document{}, fmt.Errorf("platform: unknown function %q", fn)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/enrich"
 	"github.com/sluicehq/sluice/functions/load"
 	"github.com/sluicehq/sluice/functions/transform"
 	"github.com/sluicehq/sluice/functions/validate"
@@ -434,9 +435,6 @@ const (
 // symbolic references (RefBucket, RefTable+"items"), named by the
 // functions' own constants (functions/<fn>.Env*). Program resolves them to
 // outputs, the SAM export to intrinsics.
-//
-// ADAPTER: functions/cmd/enrich had not landed when this was written; its
-// reference-table variable is assumed to be load's SLUICE_TABLE_REFERENCE.
 func FunctionEnv(fn string) map[string]string {
 	switch fn {
 	case pipeline.FunctionValidate:
@@ -444,7 +442,10 @@ func FunctionEnv(fn string) map[string]string {
 	case pipeline.FunctionTransform:
 		return map[string]string{transform.EnvStagingBucket: RefBucket}
 	case pipeline.FunctionEnrich:
-		return map[string]string{load.EnvTableReference: RefTable + string(dataset.TableReference)}
+		return map[string]string{
+			enrich.EnvTableItems:     RefTable + string(dataset.TableItems),
+			enrich.EnvTableReference: RefTable + string(dataset.TableReference),
+		}
 	case pipeline.FunctionLoad:
 		return map[string]string{
 			load.EnvTableItems:     RefTable + string(dataset.TableItems),
