@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -17,8 +18,9 @@ import (
 
 // cmdTransform validates a local file against its dataset and, when it is
 // accepted, writes the JSON Lines the transform function would stage (the
-// concatenation of its chunks). It runs the functions' own code
-// (validate.Check and transform.Run) on the file directly, streaming.
+// concatenation of its chunks). It runs the functions' own code on the file
+// directly, in one streaming pass: transform.Run, whose rows also feed a
+// validate.Recorder, the validator's report builder.
 func (c *cli) cmdTransform(args []string) error {
 	fs := c.flags("transform", "--dataset NAME FILE [-o OUT]\n\n"+
 		"Validates FILE and prints the staged JSON Lines records. On rejection prints the\n"+
@@ -56,46 +58,63 @@ func (c *cli) cmdTransform(args []string) error {
 	}
 	src := contract.Object{Bucket: "local", Key: filepath.ToSlash(path), Size: st.Size()}
 
-	rep, err := validate.Check(f, src, ds, validate.Config{})
-	if err != nil {
-		return fail(ExitUsage, fmt.Sprintf("read %s: %v", path, err))
+	// One pass: the records go to a temporary file while the validation
+	// report is built from the same rows; they are only released when the
+	// report accepts the file.
+	tmpDir := os.TempDir()
+	if *outPath != "" {
+		tmpDir = filepath.Dir(*outPath)
 	}
+	tmp, err := os.CreateTemp(tmpDir, ".sluice-transform-*.jsonl")
+	if err != nil {
+		return usagef("%v", err)
+	}
+	defer func() {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}()
+	staged := bufio.NewWriterSize(tmp, 256<<10)
+	rec := validate.NewRecorder(src, ds, validate.Config{})
+	var stats transform.Stats
+	if !rec.Done() {
+		stats, err = transform.Run(f, src.Key, ds, transform.Config{ChunkRecords: *chunk, Observe: rec.Row}, func(_ int, data []byte, _ int64) error {
+			_, err := staged.Write(data)
+			return err
+		})
+		var rej *transform.RejectedError
+		switch {
+		case errors.As(err, &rej) && rej.Problem != nil:
+			rec.Reject(*rej.Problem)
+		case errors.As(err, &rej):
+			// The row-error policy: Finish says so in the report.
+		case err != nil:
+			return fail(ExitUsage, fmt.Sprintf("%s: %v", path, err))
+		}
+	}
+	rep := rec.Finish(false, stats.KeysLimited)
 	if rep.Rejected() || rep.BadRows > 0 {
 		writeReport(c.stderr, path, rep)
 	}
 	if rep.Rejected() {
 		return fail(ExitFailure, "")
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return fail(ExitUsage, err.Error())
+	if err := staged.Flush(); err != nil {
+		return fail(ExitFailure, err.Error())
 	}
-
-	var out io.Writer = c.stdout
-	var file *os.File
 	if *outPath != "" {
-		if file, err = os.Create(*outPath); err != nil {
-			return usagef("%v", err)
+		if err := tmp.Close(); err != nil {
+			return fail(ExitFailure, err.Error())
 		}
-		out = file
-	}
-	stats, err := transform.Run(f, src.Key, ds, transform.Config{ChunkRecords: *chunk}, func(_ int, data []byte, _ int64) error {
-		_, err := out.Write(data)
-		return err
-	})
-	if file != nil {
-		if cerr := file.Close(); err == nil {
-			err = cerr
+		if err := os.Rename(tmp.Name(), *outPath); err != nil {
+			return fail(ExitFailure, err.Error())
 		}
-		if err != nil {
-			os.Remove(*outPath) // no partial output
+	} else {
+		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+			return fail(ExitFailure, err.Error())
 		}
-	}
-	if err != nil {
-		var rej *transform.RejectedError
-		if errors.As(err, &rej) {
-			return fail(ExitFailure, fmt.Sprintf("%s: rejected: %s", path, rej.Reason))
+		if _, err := io.Copy(c.stdout, tmp); err != nil {
+			return fail(ExitFailure, err.Error())
 		}
-		return fail(ExitFailure, fmt.Sprintf("%s: %v", path, err))
 	}
 	fmt.Fprintf(c.stderr, "%s: %d records staged (%d rows, %d filtered, %d rejected) for dataset %s\n",
 		path, stats.Records, stats.Rows, stats.Filtered, stats.Rejected, ds.Name)

@@ -26,6 +26,10 @@ type Config struct {
 	// StagingBucket is where chunks and the manifest are written.
 	// Default: the source object's bucket.
 	StagingBucket string
+	// Observe, when set, sees every scanned row (good, filtered or bad)
+	// before it is staged: a caller can build the validation report in the
+	// same pass (validate.Recorder.Row). Not read from the environment.
+	Observe func(validate.Row)
 }
 
 // Defaults of Config.
@@ -61,6 +65,8 @@ type Stats struct {
 	Chunks int
 	// Chunk holds the record count of each chunk.
 	Chunk []int64
+	// KeysLimited says the duplicate-key check reached its cap.
+	KeysLimited bool
 }
 
 // RejectedError reports that the file breaks its dataset's row-error
@@ -114,6 +120,9 @@ func Run(r io.Reader, name string, ds *dataset.Dataset, cfg Config, sink Sink) (
 		if err != nil {
 			return st, rejected(err, st)
 		}
+		if cfg.Observe != nil {
+			cfg.Observe(row)
+		}
 		st.Rows++
 		switch {
 		case row.Bad():
@@ -135,6 +144,7 @@ func Run(r io.Reader, name string, ds *dataset.Dataset, cfg Config, sink Sink) (
 			inChunk = 0
 		}
 	}
+	st.KeysLimited = sc.KeysLimited()
 	if inChunk > 0 || st.Chunks == 0 {
 		if err := flush(); err != nil {
 			return st, err

@@ -81,57 +81,69 @@ func (r *Report) reject(p Problem) {
 	r.Errors = append(r.Errors, p)
 }
 
-// Check validates a whole file (content r, object name used for the
-// suffix and gzip checks) and returns its report. The error is non-nil only
-// when the stream could not be read (a *ReadError): a bad file is a report
-// with Status "rejected".
-func Check(r io.Reader, src contract.Object, ds *dataset.Dataset, cfg Config) (*Report, error) {
+// Recorder builds a Report from the rows of one file as they are scanned.
+// Check uses it; so can a single-pass caller that validates while it
+// transforms (sluice transform). Not safe for concurrent use.
+type Recorder struct {
+	rep  *Report
+	max  int
+	stop bool // the report can no longer change its verdict
+	done bool
+}
+
+// NewRecorder starts the report of src. When the object's size is already
+// out of the dataset's bounds the report is rejected at once (Done).
+func NewRecorder(src contract.Object, ds *dataset.Dataset, cfg Config) *Recorder {
 	cfg = cfg.withDefaults()
-	rep := &Report{Dataset: ds.Name, Source: src, Format: string(ds.Format.Kind), Status: StatusAccepted, Policy: ds.Policy(), Errors: []Problem{}}
+	r := &Recorder{
+		rep: &Report{Dataset: ds.Name, Source: src, Format: string(ds.Format.Kind), Status: StatusAccepted, Policy: ds.Policy(), Errors: []Problem{}},
+		max: cfg.MaxReportErrors,
+	}
 	if p, ok := sizeProblem(src.Size, ds); ok {
-		rep.reject(p)
-		return rep, nil
+		r.Reject(p)
 	}
-	sc, err := NewScanner(r, src.Key, ds, cfg)
-	if err != nil {
-		var fe *FileError
-		if errors.As(err, &fe) {
-			rep.reject(fe.Problem)
-			return rep, nil
+	return r
+}
+
+// Done reports whether reading further cannot change the report: the file
+// is rejected and, under RejectFile, the error list is full.
+func (r *Recorder) Done() bool { return r.done || r.stop }
+
+// Row records one scanned row.
+func (r *Recorder) Row(row Row) {
+	rep := r.rep
+	rep.Rows++
+	switch {
+	case row.Bad():
+		rep.BadRows++
+		for _, p := range row.Problems {
+			rep.add(p, r.max)
 		}
-		return nil, err
+		if rep.Policy.Mode == dataset.RejectFile && len(rep.Errors) >= r.max {
+			r.stop = true
+		}
+	case row.Filtered:
+		rep.Filtered++
 	}
-	for !rep.Partial {
-		row, err := sc.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var fe *FileError
-			if errors.As(err, &fe) {
-				rep.DuplicateCheckLimited = sc.KeysLimited()
-				rep.reject(fe.Problem)
-				return rep, nil
-			}
-			return nil, err
-		}
-		rep.Rows++
-		switch {
-		case row.Bad():
-			rep.BadRows++
-			for _, p := range row.Problems {
-				rep.add(p, cfg.MaxReportErrors)
-			}
-			if rep.Policy.Mode == dataset.RejectFile && len(rep.Errors) >= cfg.MaxReportErrors {
-				// Nothing more to learn: the file is rejected and the list
-				// is full. Stop instead of reading the rest.
-				rep.Partial = true
-			}
-		case row.Filtered:
-			rep.Filtered++
-		}
+}
+
+// Reject records a file-level problem: the file is rejected.
+func (r *Recorder) Reject(p Problem) {
+	r.rep.reject(p)
+	r.done = true
+}
+
+// Finish applies the end-of-file rules (no rows, the row-error policy) and
+// returns the report. partial says reading stopped before the end (after
+// Done); keysLimited that the duplicate-key check reached its cap.
+func (r *Recorder) Finish(partial, keysLimited bool) *Report {
+	rep := r.rep
+	rep.Partial = partial
+	rep.DuplicateCheckLimited = keysLimited
+	if r.done {
+		return rep
 	}
-	rep.DuplicateCheckLimited = sc.KeysLimited()
+	r.done = true
 	switch {
 	case rep.Rows == 0:
 		rep.reject(Problem{Code: CodeNoRows, Reason: "the file has no data rows"})
@@ -140,7 +152,44 @@ func Check(r io.Reader, src contract.Object, ds *dataset.Dataset, cfg Config) (*
 		rep.Reason = policyReason(rep)
 		rep.CountsByCode[CodeTooManyBad]++
 	}
-	return rep, nil
+	return rep
+}
+
+// Check validates a whole file (content r, object name used for the
+// suffix and gzip checks) and returns its report. The error is non-nil only
+// when the stream could not be read (a *ReadError): a bad file is a report
+// with Status "rejected". Under RejectFile it stops reading once the report
+// is full (Report.Partial).
+func Check(r io.Reader, src contract.Object, ds *dataset.Dataset, cfg Config) (*Report, error) {
+	rec := NewRecorder(src, ds, cfg)
+	if rec.Done() {
+		return rec.Finish(false, false), nil
+	}
+	sc, err := NewScanner(r, src.Key, ds, cfg)
+	if err != nil {
+		var fe *FileError
+		if errors.As(err, &fe) {
+			rec.Reject(fe.Problem)
+			return rec.Finish(false, false), nil
+		}
+		return nil, err
+	}
+	for !rec.Done() {
+		row, err := sc.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var fe *FileError
+			if errors.As(err, &fe) {
+				rec.Reject(fe.Problem)
+				break
+			}
+			return nil, err
+		}
+		rec.Row(row)
+	}
+	return rec.Finish(rec.stop, sc.KeysLimited()), nil
 }
 
 func policyReason(rep *Report) string {
