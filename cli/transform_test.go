@@ -111,3 +111,16 @@ func TestTransformCommandToleratedBadRows(t *testing.T) {
 		}
 	}
 }
+
+func TestTransformCommandRejectedLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.jsonl")
+	var stdout, stderr bytes.Buffer
+	if code := Run([]string{"transform", "--dataset", "orders", "-o", out, "../examples/orders/orders_bad.csv"}, nil, &stdout, &stderr); code != int(ExitFailure) {
+		t.Fatalf("exit %d, want %d", code, ExitFailure)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 0 {
+		t.Errorf("left %d files in the output folder (%s ...)", len(entries), entries[0].Name())
+	}
+}
