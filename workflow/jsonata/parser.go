@@ -917,13 +917,25 @@ func fieldLike(st *node) bool {
 	return false
 }
 
+// seekPath also switches the paths that must track ancestors (those with
+// % steps or whose steps serve as the parent of a %) to tuple evaluation.
 func seekPath(n *node) (int, *node) {
 	pending := 0
 	steps := n.args
+	used := false
+	defer func() {
+		if used {
+			n.tuple = true
+			for _, s := range steps {
+				s.tuple = true
+			}
+		}
+	}()
 	// resolve walks back from the step before pos, consuming one level per
 	// field step and adding one per % step.
 	resolve := func(pos, levels int, at *node) *node {
 		for j := pos - 1; j >= 0 && levels > 0; j-- {
+			used = true
 			switch {
 			case fieldLike(steps[j]):
 				levels--
@@ -939,6 +951,9 @@ func seekPath(n *node) (int, *node) {
 		return nil
 	}
 	for i, st := range steps {
+		if st.kind == nParent {
+			used = true
+		}
 		own := &node{kind: st.kind}
 		*own = *st
 		own.stages = nil
@@ -978,9 +993,7 @@ func seekPath(n *node) (int, *node) {
 	return pending, nil
 }
 
-// markParentPaths switches paths that use the parent operator % (in a step,
-// a predicate or a nested expression) to tuple evaluation, which tracks the
-// ancestors of every context value. It reports whether n contains %.
+// markParentPaths reports whether n contains the parent operator %.
 func markParentPaths(n *node) bool {
 	if n == nil {
 		return false
@@ -1017,12 +1030,6 @@ func markParentPaths(n *node) bool {
 	for _, t := range n.terms {
 		if markParentPaths(t.expr) {
 			found = true
-		}
-	}
-	if found && n.kind == nPath {
-		n.tuple = true
-		for _, s := range n.args {
-			s.tuple = true
 		}
 	}
 	return found
