@@ -154,9 +154,11 @@ const (
 	CodeVariableMaybeUnassigned = "VariableMaybeUnassigned"
 
 	// CodeExpressUnsupportedIntegration: a .sync or .waitForTaskToken
-	// integration in an Express machine.
+	// integration in an Express machine, or in the processor of a
+	// DISTRIBUTED Map whose ExecutionType is EXPRESS.
 	CodeExpressUnsupportedIntegration = "ExpressUnsupportedIntegration"
-	// CodeExpressActivity: an activity task in an Express machine.
+	// CodeExpressActivity: an activity task in an Express machine or Express
+	// child execution.
 	CodeExpressActivity = "ExpressActivity"
 	// CodeExpressDistributedMap (warning): a DISTRIBUTED Map in an Express
 	// machine.

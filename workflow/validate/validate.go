@@ -83,6 +83,7 @@ type graphInfo struct {
 	byName   map[string]*stateInfo
 	parent   *stateInfo // the Parallel or Map state; nil for the machine
 	isolated bool       // a Distributed Map processor: no outer variables
+	express  bool       // runs as an Express execution (machine or child)
 }
 
 // stateInfo is one state with what the later passes need.
@@ -139,7 +140,7 @@ func (c *checker) machine(m *asl.StateMachine) {
 	if m.Version != "" && m.Version != "1.0" {
 		c.errorf("Version", "", CodeInvalidEnum, "Version must be \"1.0\", got %q", m.Version)
 	}
-	c.graph(&graphInfo{startAt: m.StartAt}, m.States, lang)
+	c.graph(&graphInfo{startAt: m.StartAt, express: c.cfg.express}, m.States, lang)
 	c.resolve()
 	c.variables()
 	size := c.cfg.size
@@ -326,12 +327,16 @@ func (c *checker) task(si *stateInfo, s *asl.Task) {
 // Lambda retrier.
 func (c *checker) resource(si *stateInfo, s *asl.Task) {
 	r := s.Resource
-	if c.cfg.express {
+	if si.graph.express {
+		what := "Express machines"
+		if si.graph.isolated {
+			what = "the Express child executions of a DISTRIBUTED Map (ExecutionType EXPRESS)"
+		}
 		if strings.HasPrefix(r, "arn:") && (strings.Contains(r, ".sync") || strings.Contains(r, ".waitForTaskToken")) {
-			c.errorf(si.path+".Resource", si.name, CodeExpressUnsupportedIntegration, "Express machines support only request-response integrations, not %q", r)
+			c.errorf(si.path+".Resource", si.name, CodeExpressUnsupportedIntegration, "%s support only request-response integrations, not %q", what, r)
 		}
 		if isActivity(r) {
-			c.errorf(si.path+".Resource", si.name, CodeExpressActivity, "Express machines cannot run activities")
+			c.errorf(si.path+".Resource", si.name, CodeExpressActivity, "%s cannot run activities", what)
 		}
 	}
 	if !isLambda(r) {
@@ -470,12 +475,19 @@ func (c *checker) parallel(si *stateInfo, s *asl.Parallel) {
 }
 
 // subgraph walks a branch or processor.
+// A Distributed Map runs its processor as child executions of their own type
+// (isolated: they see no outer variables); other graphs run in the
+// execution of their parent.
 func (c *checker) subgraph(si *stateInfo, prefix string, g *asl.Graph, isolated bool) {
 	lang := si.lang
 	if g.QueryLanguage != "" {
 		lang = c.stateLang(&stateInfo{name: si.name, path: strings.TrimSuffix(prefix, ".")}, g.QueryLanguage, si.lang)
 	}
-	c.graph(&graphInfo{prefix: prefix, startAt: g.StartAt, parent: si, isolated: isolated}, g.States, lang)
+	express := si.graph.express
+	if isolated {
+		express = g.ProcessorConfig != nil && g.ProcessorConfig.ExecutionType == "EXPRESS"
+	}
+	c.graph(&graphInfo{prefix: prefix, startAt: g.StartAt, parent: si, isolated: isolated, express: express}, g.States, lang)
 }
 
 func (c *checker) mapState(si *stateInfo, s *asl.Map) {
