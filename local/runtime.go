@@ -389,7 +389,7 @@ func (r *Runtime) Execute(ctx context.Context, ev contract.FileEvent) (*FileResu
 	}
 	fr := &FileResult{Key: ev.Key, Dataset: ev.Dataset, VersionID: ev.VersionID, Execution: name, Duration: time.Since(start), Output: res.Output, Result: &res}
 	hist := filepath.Join(r.dir, "executions", name+".history.json")
-	if hb, err := json.MarshalIndent(map[string]any{"events": res.History}, "", "  "); err == nil {
+	if hb, err := json.MarshalIndent(res.History, "", "  "); err == nil {
 		if err := os.WriteFile(hist, hb, 0o644); err == nil {
 			fr.History = hist
 		}
