@@ -105,11 +105,16 @@ type Config struct {
 // single list behind LoadConfig, Pulumi.yaml and docs/deploy.md; a test
 // keeps the three in step.
 type Key struct {
-	Name        string
-	Type        string // string, integer or boolean
-	Default     string
+	// Name is the key without the project namespace ("memoryMb").
+	Name string
+	// Type is the Pulumi config type: string, integer or boolean.
+	Type string
+	// Default is the value an unset key takes, as written in Pulumi.yaml.
+	Default string
+	// Description says what the key means.
 	Description string
-	set         func(c *Config, v string) error
+
+	set func(c *Config, v string) error
 }
 
 var logRetentions = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}

@@ -49,6 +49,32 @@ type BuildPackager struct {
 	done map[string]Package
 }
 
+// Prebuild builds the functions that have a main package concurrently and
+// keeps the results for Package; failures are left for Package to report.
+func (b *BuildPackager) Prebuild(fns ...string) {
+	var wg sync.WaitGroup
+	for _, fn := range fns {
+		if _, err := os.Stat(filepath.Join(b.ModuleRoot, build.CmdDir, fn, "main.go")); err != nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, err := b.build(fn)
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			if b.done == nil {
+				b.done = map[string]Package{}
+			}
+			b.done[fn] = p
+		}()
+	}
+	wg.Wait()
+}
+
 // Package builds fn, or returns the earlier result.
 func (b *BuildPackager) Package(fn string) (Package, error) {
 	b.mu.Lock()
@@ -56,6 +82,18 @@ func (b *BuildPackager) Package(fn string) (Package, error) {
 	if p, ok := b.done[fn]; ok {
 		return p, nil
 	}
+	p, err := b.build(fn)
+	if err != nil {
+		return Package{}, err
+	}
+	if b.done == nil {
+		b.done = map[string]Package{}
+	}
+	b.done[fn] = p
+	return p, nil
+}
+
+func (b *BuildPackager) build(fn string) (Package, error) {
 	out := b.OutDir
 	if out == "" {
 		out = build.DefaultDir(b.ModuleRoot)
@@ -64,12 +102,7 @@ func (b *BuildPackager) Package(fn string) (Package, error) {
 	if err != nil {
 		return Package{}, err
 	}
-	if b.done == nil {
-		b.done = map[string]Package{}
-	}
-	p := Package{ZipPath: zip, SourceCodeHash: hash}
-	b.done[fn] = p
-	return p, nil
+	return Package{ZipPath: zip, SourceCodeHash: hash}, nil
 }
 
 // PlaceholderPackager returns an empty zip for every function without

@@ -60,14 +60,22 @@ type Options struct {
 
 // Stack is what Deploy created: the components and the stack outputs.
 type Stack struct {
-	Security      *security.Security
-	Alerts        *monitoring.Alerts
-	Storage       *storage.Storage
-	Data          *data.Data
-	Compute       *compute.Compute
+	// Security holds the KMS key and the optional network.
+	Security *security.Security
+	// Alerts is the alarm topic.
+	Alerts *monitoring.Alerts
+	// Storage is the pipeline bucket.
+	Storage *storage.Storage
+	// Data is the tables.
+	Data *data.Data
+	// Compute is the functions.
+	Compute *compute.Compute
+	// Orchestration is the state machine.
 	Orchestration *orchestration.Orchestration
-	Events        *events.Events
-	Monitoring    *monitoring.Monitoring
+	// Events is the rules and the dead-letter queue.
+	Events *events.Events
+	// Monitoring is the alarms and the dashboard.
+	Monitoring *monitoring.Monitoring
 	// Outputs are the stack outputs, by name.
 	Outputs map[string]pulumi.Output
 }
@@ -142,6 +150,14 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 	}
 	account, part, reg := identity.AccountId, partition.Partition, region.Name
 
+	if cfg.VPC {
+		for _, d := range ds {
+			if len(d.Enrichment.HTTP) > 0 {
+				return nil, fmt.Errorf("config %s:vpc: dataset %s calls HTTP enrichment (%s), which functions in private subnets without a NAT gateway cannot reach",
+					cfg.Project, d.Name, d.Enrichment.HTTP[0].URL)
+			}
+		}
+	}
 	secArgs := &security.Args{AccountID: account, Partition: part, Region: reg, DeletionWindowDays: cfg.KeyDeletionWindowDays}
 	if cfg.VPC {
 		state := "available"

@@ -30,6 +30,7 @@ type fallbackPackager struct {
 	stderr      io.Writer
 }
 
+// Package builds fn, or writes a placeholder when it has no main package.
 func (p *fallbackPackager) Package(fn string) (platform.Package, error) {
 	if _, err := os.Stat(filepath.Join(p.root, "functions", "cmd", fn, "main.go")); err != nil {
 		fmt.Fprintf(p.stderr, "preview: functions/cmd/%s not found: using a placeholder zip\n", fn)
@@ -84,7 +85,11 @@ func preview(stack, config string, asJSON bool, diff, samOut string, noBuild boo
 	defer os.RemoveAll(tmp)
 	var pk platform.Packager = platform.PlaceholderPackager{Dir: tmp}
 	if !noBuild {
-		pk = &fallbackPackager{root: root, build: &platform.BuildPackager{ModuleRoot: root}, placeholder: platform.PlaceholderPackager{Dir: tmp}, stderr: stderr}
+		bp := &platform.BuildPackager{ModuleRoot: root}
+		if samOut == "" {
+			bp.Prebuild(platform.FunctionNames...)
+		}
+		pk = &fallbackPackager{root: root, build: bp, placeholder: platform.PlaceholderPackager{Dir: tmp}, stderr: stderr}
 	}
 	if samOut != "" {
 		cfg, err := platform.LoadConfigMap(offline.Project, stack, values)

@@ -84,6 +84,7 @@ func (p *Principal) UnmarshalJSON(b []byte) error {
 // stringList decodes a string or an array of strings.
 type stringList []string
 
+// UnmarshalJSON accepts a string or an array of strings.
 func (l *stringList) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err == nil {

@@ -81,8 +81,10 @@ type raw struct {
 	Properties map[string]any
 }
 
+// AWSCloudFormationType returns the resource type.
 func (r raw) AWSCloudFormationType() string { return r.Type }
 
+// MarshalJSON writes the resource as Type and Properties.
 func (r raw) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]any{"Type": r.Type, "Properties": r.Properties})
 }
