@@ -273,14 +273,16 @@ func TestExecutionID(t *testing.T) {
 }
 
 // geoSet is a dataset set whose "shops" dataset calls an HTTP service.
-func geoSet(t *testing.T, url string, required bool, retries, concurrency int) *dataset.Set {
+// Timeout is long except where a timeout is the point, so that a slow,
+// loaded machine does not make a call time out.
+func geoSet(t *testing.T, url string, required bool, retries, concurrency int, timeout time.Duration) *dataset.Set {
 	t.Helper()
 	d := &dataset.Dataset{
 		Name: "shops", Prefix: "incoming/shops/", Format: dataset.Format{Kind: dataset.CSV},
 		Fields: []dataset.Field{{Name: "shop_id", Type: dataset.String, Required: true}, {Name: "postcode", Type: dataset.String}},
 		Key:    dataset.Key{Partition: "SHOP#{shop_id}"},
 		Enrichment: dataset.Enrichment{HTTP: []dataset.HTTPEnrichment{{
-			Name: "geo", URL: url + "/geo/{postcode}", Timeout: 200 * time.Millisecond, Retries: retries,
+			Name: "geo", URL: url + "/geo/{postcode}", Timeout: timeout, Retries: retries,
 			Concurrency: concurrency, Copy: map[string]string{"lat": "lat", "region": "region"},
 			Required: required, MissingFlag: "geo_missing",
 		}}},
@@ -357,7 +359,11 @@ func TestHTTPEnrichment(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, geoSet(t, srv.URL, tt.required, tt.retries, 4))
+			timeout := time.Minute
+			if tt.postcode == "SLOW" {
+				timeout = 50 * time.Millisecond
+			}
+			e := newEnv(t, geoSet(t, srv.URL, tt.required, tt.retries, 4, timeout))
 			got, err := e.h.Handle(t.Context(), e.stage(t, "shops", 0, shop("1", tt.postcode)))
 			if name := fnerr.NameOf(err); name != tt.wantType {
 				t.Fatalf("error %v has type %q, want %q", err, name, tt.wantType)
@@ -380,7 +386,7 @@ func TestHTTPEnrichment(t *testing.T) {
 
 	t.Run("concurrency limit", func(t *testing.T) {
 		// Not parallel: the in-flight gauge must see only these calls.
-		e := newEnv(t, geoSet(t, srv.URL, false, 0, 3))
+		e := newEnv(t, geoSet(t, srv.URL, false, 0, 3, time.Minute))
 		var lines []string
 		for i := range 60 {
 			lines = append(lines, shop(fmt.Sprint(i), "OK"))
