@@ -133,14 +133,24 @@ func startEmulator(t *testing.T, rie, bootstrap string, env []string) *emulator 
 	if err := e.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	exited := make(chan struct{})
+	go func() { e.cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		e.cmd.Process.Kill()
-		e.cmd.Wait()
+		<-exited
 		if t.Failed() {
 			t.Logf("emulator output:\n%s", e.log.String())
 		}
 	})
+	// Ready when its port accepts connections while it still runs (an
+	// emulator that could not bind exits; the port may then belong to
+	// someone else).
 	for i := 0; ; i++ {
+		select {
+		case <-exited:
+			t.Fatalf("emulator exited: %s", e.log.String())
+		default:
+		}
 		c, err := net.Dial("tcp", rieAddr)
 		if err == nil {
 			c.Close()
