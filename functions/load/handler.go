@@ -214,12 +214,16 @@ func (h *Handler) load(ctx context.Context, chunk contract.Chunk) (contract.Load
 }
 
 // deadline is the Lambda deadline minus the margin, or RetryWindow from now
-// when ctx has none.
+// when ctx has none. The margin never takes more than a quarter of the time
+// left, so that a function with a short timeout still gets to write.
 func (h *Handler) deadline(ctx context.Context, clock Clock) time.Time {
 	if d, ok := ctx.Deadline(); ok {
 		margin := h.Config.DeadlineMargin
 		if margin <= 0 {
 			margin = DefaultDeadlineMargin
+		}
+		if left := d.Sub(clock.Now()); margin > left/4 {
+			margin = max(left/4, 0)
 		}
 		return d.Add(-margin)
 	}

@@ -315,3 +315,36 @@ func TestHandleCancelledAccountsForEveryRecord(t *testing.T) {
 		t.Errorf("table holds %d items, LoadIncomplete says %d written", n, li.Written)
 	}
 }
+
+func TestDeadline(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	clock := &fakeClock{t: now}
+	tests := []struct {
+		name   string
+		cfg    Config
+		ctxDur time.Duration // 0: no deadline
+		want   time.Duration // from now
+	}{
+		{name: "lambda 15m, default margin", ctxDur: 15 * time.Minute, want: 15*time.Minute - DefaultDeadlineMargin},
+		{name: "configured margin", cfg: Config{DeadlineMargin: 30 * time.Second}, ctxDur: 5 * time.Minute, want: 4*time.Minute + 30*time.Second},
+		{name: "short timeout keeps three quarters", ctxDur: 8 * time.Second, want: 6 * time.Second},
+		{name: "no deadline", want: DefaultRetryWindow},
+		{name: "no deadline, window", cfg: Config{RetryWindow: time.Second}, want: time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			if tt.ctxDur > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithDeadline(ctx, now.Add(tt.ctxDur))
+				defer cancel()
+			}
+			h := &Handler{Config: tt.cfg}
+			if got := h.deadline(ctx, clock).Sub(now); got != tt.want {
+				t.Errorf("deadline = now + %v, want now + %v", got, tt.want)
+			}
+		})
+	}
+}
