@@ -71,12 +71,12 @@ func fnFormatNumber(c *call, a []any) (any, error) {
 			negPrefix = f.minus
 		}
 	}
-	if math.IsInf(value, 0) {
-		return negPrefix + f.infinity, nil
-	}
 	p, err := analysePicture(c, sub, &f)
 	if err != nil {
 		return nil, err
+	}
+	if math.IsInf(value, 0) {
+		return negPrefix + p.prefix + f.infinity + p.suffix, nil
 	}
 	v := math.Abs(value)
 	if p.percent {
@@ -86,18 +86,17 @@ func fnFormatNumber(c *call, a []any) (any, error) {
 	}
 	exp := 0
 	if p.expDigits > 0 && v != 0 {
-		// scale so that the integer part has minInt digits (at least one)
-		want := p.minInt
-		if want == 0 {
-			want = 1
-		}
-		for v >= math.Pow(10, float64(want)) {
-			v /= 10
-			exp++
-		}
-		for v < math.Pow(10, float64(want-1)) {
+		// scale as jsonata-js does: the mantissa may equal 10^minInt, so an
+		// exact power of ten keeps one digit more (100 with 0.#e0 is 10e1)
+		maxM := math.Pow(10, float64(p.minInt))
+		minM := math.Pow(10, float64(p.minInt-1))
+		for v < minM {
 			v *= 10
 			exp--
+		}
+		for v > maxM {
+			v /= 10
+			exp++
 		}
 	}
 	v = roundHalfEven(v, p.maxFrac)
@@ -450,7 +449,12 @@ func formatInteger(c *call, value float64, picture string) (any, error) {
 		primary, modifier = picture[:i], picture[i+1:]
 	}
 	ordinal := strings.HasPrefix(modifier, "o")
-	n := int(math.Floor(value))
+	fl := math.Floor(value)
+	if math.IsInf(fl, 0) || math.IsNaN(fl) || math.Abs(fl) >= 1e21 {
+		// jsonata-js formats JavaScript's string form of such numbers
+		return formatJSNumber(fl), nil
+	}
+	n := int(fl)
 	neg := n < 0
 	if neg {
 		n = -n

@@ -14,6 +14,7 @@ import (
 	"hash"
 	"io"
 	"math"
+	"math/big"
 	mrand "math/rand/v2"
 	"sort"
 	"strconv"
@@ -310,7 +311,12 @@ func init() {
 		if radix < 2 || radix > 36 {
 			return nil, c.err("D3100", "value", radix)
 		}
-		return strconv.FormatInt(int64(roundHalfEven(num(a[0]), 0)), radix), nil
+		v := roundHalfEven(num(a[0]), 0)
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return formatJSNumber(v), nil
+		}
+		bi, _ := big.NewFloat(v).Int(nil)
+		return bi.Text(radix), nil
 	})
 	// btoa/atob work on Latin-1 code units
 	def("base64encode", "s-:s", strFn(func(s string) string {

@@ -74,10 +74,10 @@ func (ev *evaluator) binary(n *node, input any, env *frame) (any, error) {
 		if err := checkFinite(rhs, n.pos); err != nil {
 			return nil, err
 		}
-		if !isUndef(lhs) && !isNumber(lhs) {
+		if !isUndef(lhs) && !isNumeric(lhs) {
 			return nil, evalErr("T2001", n.pos, "token", n.str, "value", lhs)
 		}
-		if !isUndef(rhs) && !isNumber(rhs) {
+		if !isUndef(rhs) && !isNumeric(rhs) {
 			return nil, evalErr("T2002", n.pos, "token", n.str, "value", rhs)
 		}
 		if isUndef(lhs) || isUndef(rhs) {
@@ -221,6 +221,13 @@ func checkFinite(v any, pos int) error {
 		return evalErr("D1001", pos, "value", f)
 	}
 	return nil
+}
+
+// isNumeric is jsonata-js's isNumeric: a number that is not NaN (0 % 0
+// yields NaN, which arithmetic then rejects).
+func isNumeric(v any) bool {
+	f, ok := number(v)
+	return ok && !math.IsNaN(f)
 }
 
 func isInteger(v any) bool {
