@@ -65,6 +65,8 @@ const (
 	CodeInvalidEnum = "InvalidEnum"
 	// CodeMissingResource: a Task (or ItemReader) has no Resource.
 	CodeMissingResource = "MissingResource"
+	// CodeInvalidResource: a Resource that is not an ARN.
+	CodeInvalidResource = "InvalidResource"
 	// CodeHeartbeatNotBelowTimeout: HeartbeatSeconds is not less than
 	// TimeoutSeconds.
 	CodeHeartbeatNotBelowTimeout = "HeartbeatNotBelowTimeout"

@@ -299,6 +299,8 @@ func (c *checker) task(si *stateInfo, s *asl.Task) {
 	p := si.path
 	if s.Resource == "" {
 		c.errorf(p+".Resource", si.name, CodeMissingResource, "a Task state needs a Resource")
+	} else if !isARN(s.Resource) {
+		c.errorf(p+".Resource", si.name, CodeInvalidResource, "%q is not an ARN (arn:aws:states:::service:api, a Lambda function or an activity ARN)", s.Resource)
 	}
 	c.io(si, s.InputPath, s.OutputPath, s.ResultPath)
 	c.jsonPathTemplate(si, "Parameters", s.Parameters)
@@ -371,6 +373,13 @@ func isLambda(r string) bool {
 	}
 	parts := strings.SplitN(r, ":", 4)
 	return len(parts) == 4 && parts[0] == "arn" && strings.HasPrefix(parts[1], "aws") && parts[2] == "lambda"
+}
+
+// isARN reports whether r has the shape arn:<partition>:<service>:...
+// (any AWS partition: aws, aws-cn, aws-us-gov).
+func isARN(r string) bool {
+	parts := strings.SplitN(r, ":", 6)
+	return len(parts) == 6 && parts[0] == "arn" && strings.HasPrefix(parts[1], "aws") && parts[2] != ""
 }
 
 func isActivity(r string) bool {
@@ -585,6 +594,9 @@ func (c *checker) mapState(si *stateInfo, s *asl.Map) {
 		}
 	}
 	if w := s.ResultWriter; w != nil {
+		if w.Resource != "" && !isARN(w.Resource) {
+			c.errorf(p+".ResultWriter.Resource", si.name, CodeInvalidResource, "%q is not an ARN such as arn:aws:states:::s3:putObject", w.Resource)
+		}
 		c.template(si, "ResultWriter.Parameters", w.Parameters, asl.JSONPath)
 		c.template(si, "ResultWriter.Arguments", w.Arguments, asl.JSONata)
 		if wc := w.WriterConfig; wc != nil {
@@ -599,6 +611,8 @@ func (c *checker) mapState(si *stateInfo, s *asl.Map) {
 func (c *checker) itemReader(si *stateInfo, r *asl.ItemReader) {
 	if r.Resource == "" {
 		c.errorf(si.path+".ItemReader.Resource", si.name, CodeMissingResource, "an ItemReader needs a Resource")
+	} else if !isARN(r.Resource) {
+		c.errorf(si.path+".ItemReader.Resource", si.name, CodeInvalidResource, "%q is not an ARN such as arn:aws:states:::s3:getObject", r.Resource)
 	}
 	c.template(si, "ItemReader.Parameters", r.Parameters, asl.JSONPath)
 	c.template(si, "ItemReader.Arguments", r.Arguments, asl.JSONata)

@@ -196,6 +196,8 @@ func TestCodes(t *testing.T) {
 		{"timeout zero", doc("A", `"A":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","TimeoutSeconds":0,"End":true}`), nil, validate.CodeValueOutOfRange, "States.A.TimeoutSeconds"},
 		{"heartbeat not below timeout", doc("A", `"A":{`+sqsTask+`,"HeartbeatSeconds":30,"End":true}`), nil, validate.CodeHeartbeatNotBelowTimeout, "States.A.HeartbeatSeconds"},
 		{"task without resource", doc("A", `"A":{"Type":"Task","TimeoutSeconds":3,"End":true}`), nil, validate.CodeMissingResource, "States.A.Resource"},
+		{"resource not an ARN", doc("A", `"A":{"Type":"Task","Resource":"my-function","TimeoutSeconds":3,"End":true}`), nil, validate.CodeInvalidResource, "States.A.Resource"},
+		{"resource in another partition", doc("A", `"A":{"Type":"Task","Resource":"arn:aws-cn:states:::sqs:sendMessage","TimeoutSeconds":3,"End":true}`), nil, "", ""},
 		{"fail Error and ErrorPath", doc("A", `"A":{"Type":"Fail","Error":"E","ErrorPath":"$.e"}`), nil, validate.CodeMutuallyExclusiveFields, "States.A.ErrorPath"},
 		{"parallel without branches", doc("A", `"A":{"Type":"Parallel","Branches":[],"End":true}`), nil, validate.CodeParallelWithoutBranches, "States.A.Branches"},
 		{"map without processor", doc("A", `"A":{"Type":"Map","End":true}`), nil, validate.CodeMapProcessor, "States.A"},
