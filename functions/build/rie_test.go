@@ -261,6 +261,16 @@ func TestFunctionsUnderEmulator(t *testing.T) {
 					c.check(t, got)
 				}
 			}
+			if fn == "load" {
+				// S3 unreachable: the SDK's retries fail, the handler
+				// reports Retryable so the workflow retries the state.
+				env := append(svc.env(), "AWS_ENDPOINT_URL_S3=http://"+freePort(t), "AWS_MAX_ATTEMPTS=2")
+				down := startEmulator(t, rie, bin, env)
+				got := down.invoke(t, cases["load"][0].event)
+				if got["errorType"] != "Retryable" {
+					t.Errorf("S3 unreachable: errorType %v, want Retryable (response %v)", got["errorType"], got)
+				}
+			}
 		})
 	}
 }
