@@ -282,3 +282,13 @@ func TestWithRandom(t *testing.T) {
 		t.Errorf("same seed, different results (-first +second):\n%s", diff)
 	}
 }
+
+func TestUnicodeCaseMapping(t *testing.T) {
+	t.Parallel()
+	// expected values from jsonata-js 2.2.2 (JavaScript's full case mapping)
+	runEvalCases(t, []evalCase{
+		{expr: `$uppercase("straße ǆ ﬁ")`, want: `"STRASSE Ǆ FI"`},
+		{expr: `$lowercase("İSTANBUL ΣΑΣ")`, want: `"i̇stanbul σας"`},
+		{expr: `$uppercase("abc")`, want: `"ABC"`},
+	})
+}

@@ -20,6 +20,9 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 )
 
 // call is what a built-in receives besides its arguments.
@@ -173,8 +176,8 @@ func init() {
 		}
 		return s, nil
 	})
-	def("lowercase", "s-:s", strFn(strings.ToLower))
-	def("uppercase", "s-:s", strFn(strings.ToUpper))
+	def("lowercase", "s-:s", strFn(toLower))
+	def("uppercase", "s-:s", strFn(toUpper))
 	def("length", "s-:n", func(c *call, a []any) (any, error) {
 		if isUndef(a[0]) {
 			return Undefined, nil
@@ -885,6 +888,23 @@ func extreme(v any, sign float64) any {
 		}
 	}
 	return best
+}
+
+// toUpper and toLower use full Unicode case mapping like JavaScript's
+// toUpperCase/toLowerCase ("ß" → "SS", final sigma); a Caser is not safe
+// for concurrent use, so one is made per call for non-ASCII strings.
+func toUpper(s string) string {
+	if isASCII(s) {
+		return strings.ToUpper(s)
+	}
+	return cases.Upper(language.Und).String(s)
+}
+
+func toLower(s string) string {
+	if isASCII(s) {
+		return strings.ToLower(s)
+	}
+	return cases.Lower(language.Und).String(s)
 }
 
 func strFn(f func(string) string) func(c *call, a []any) (any, error) {
