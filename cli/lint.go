@@ -20,8 +20,10 @@ type lintResult struct {
 	Code     string `json:"code"`
 	Severity string `json:"severity"`
 	Message  string `json:"message"`
-	Line     int    `json:"line,omitempty"`
-	Col      int    `json:"col,omitempty"`
+	// Line and Col locate the issue's field (or, for an absent field, the
+	// enclosing value) in the file, 1-based.
+	Line int `json:"line,omitempty"`
+	Col  int `json:"col,omitempty"`
 }
 
 // codeSyntaxError is the code of malformed JSON in --json output.
@@ -74,9 +76,14 @@ func (c *cli) cmdLint(args []string) error {
 		if issues.HasErrors() {
 			invalid = true
 		}
+		offsets := validate.NewOffsets(b)
 		for _, is := range issues {
-			results = append(results, lintResult{File: file, Path: is.Path, State: is.State, Code: is.Code,
-				Severity: is.Severity.String(), Message: is.Msg})
+			r := lintResult{File: file, Path: is.Path, State: is.State, Code: is.Code,
+				Severity: is.Severity.String(), Message: is.Msg}
+			if off, ok := offsets.Offset(is.Path); ok {
+				r.Line, r.Col = asl.LineCol(b, int64(off))
+			}
+			results = append(results, r)
 			if !*asJSON {
 				fmt.Fprintf(c.stdout, "%s: %s\n", file, is)
 			}

@@ -103,7 +103,7 @@ func TestLintJSON(t *testing.T) {
 		got[i].Message = ""
 	}
 	want := []lintResult{
-		{File: validateTestdata + "negative-wait.asl.json", Path: "States.Pause.Seconds", State: "Pause", Code: "NegativeWait", Severity: "error"},
+		{File: validateTestdata + "negative-wait.asl.json", Path: "States.Pause.Seconds", State: "Pause", Code: "NegativeWait", Severity: "error", Line: 4, Col: 42},
 		{File: validateTestdata + "syntax-error.asl.json", Code: "SyntaxError", Severity: "error", Line: 5, Col: 3},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
