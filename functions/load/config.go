@@ -14,6 +14,7 @@ const (
 	EnvTableReference    = "SLUICE_TABLE_REFERENCE"
 	EnvConcurrency       = "SLUICE_LOAD_CONCURRENCY"
 	EnvDeadlineMargin    = "SLUICE_LOAD_DEADLINE_MARGIN"
+	EnvStrict            = "SLUICE_LOAD_STRICT"
 	EnvDatasets          = "SLUICE_DATASETS"
 	EnvReferenceDatasets = "SLUICE_REFERENCE_DATASETS"
 )
@@ -37,6 +38,13 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		ReferenceTable:    getenv(EnvTableReference),
 		Datasets:          splitList(getenv(EnvDatasets)),
 		ReferenceDatasets: splitList(getenv(EnvReferenceDatasets)),
+	}
+	switch v := getenv(EnvStrict); v {
+	case "", "false":
+	case "true":
+		c.Strict = true
+	default:
+		return c, fmt.Errorf("%s=%q: want true or false", EnvStrict, v)
 	}
 	if len(c.Datasets) == 0 {
 		c.Datasets = append([]string(nil), BuiltinDatasets...)

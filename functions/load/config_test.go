@@ -19,12 +19,13 @@ func TestParseConfig(t *testing.T) {
 		{
 			name: "all",
 			env: map[string]string{EnvTableItems: "i", EnvTableReference: "r", EnvConcurrency: "4", EnvDeadlineMargin: "3s",
-				EnvDatasets: "orders, customers,,readings", EnvReferenceDatasets: "customers"},
+				EnvDatasets: "orders, customers,,readings", EnvReferenceDatasets: "customers", EnvStrict: "true"},
 			want: Config{ItemsTable: "i", ReferenceTable: "r", Concurrency: 4, DeadlineMargin: 3 * time.Second,
-				Datasets: []string{"orders", "customers", "readings"}, ReferenceDatasets: []string{"customers"}},
+				Datasets: []string{"orders", "customers", "readings"}, ReferenceDatasets: []string{"customers"}, Strict: true},
 		},
 		{name: "bad concurrency", env: map[string]string{EnvConcurrency: "0"}, wantErr: true},
 		{name: "bad margin", env: map[string]string{EnvDeadlineMargin: "soon"}, wantErr: true},
+		{name: "bad strict", env: map[string]string{EnvStrict: "yes"}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -245,7 +245,14 @@ func TestDynaliteLoads100000ItemsDespiteUnprocessedItems(t *testing.T) {
 
 func TestDynaliteConditionalWrites(t *testing.T) {
 	// The version check against a real DynamoDB protocol implementation:
-	// the condition expression and the consistent BatchGetItem projection.
+	// the condition expression and the consistent BatchGetItem projection,
+	// in both write modes.
+	for _, strict := range []bool{false, true} {
+		t.Run(fmt.Sprintf("strict=%v", strict), func(t *testing.T) { testDynaliteVersions(t, strict) })
+	}
+}
+
+func testDynaliteVersions(t *testing.T, strict bool) {
 	db := startDynalite(t)
 	table := createTable(t, db, "items-versions")
 	srv := newS3Server(t)
@@ -262,7 +269,7 @@ func TestDynaliteConditionalWrites(t *testing.T) {
 		return c
 	}
 	v1, v2 := stage("NEW"), stage("SHIPPED")
-	h := &load.Handler{S3: srv.client, DB: db, Targets: load.StaticTargets{"orders": {Table: table}}}
+	h := &load.Handler{S3: srv.client, DB: db, Targets: load.StaticTargets{"orders": {Table: table}}, Config: load.Config{Strict: strict}}
 	steps := []struct {
 		name  string
 		chunk contract.Chunk

@@ -50,6 +50,11 @@ type Config struct {
 	RetryWindow time.Duration
 	// Backoff shapes the delays between retries. Default: see Backoff.
 	Backoff Backoff
+	// Strict writes every item with a conditional PutItem instead of the
+	// read-then-BatchWriteItem path (SLUICE_LOAD_STRICT=true). It closes
+	// the race window described in docs/functions.md at the cost of one
+	// request per item. Default: false.
+	Strict bool
 }
 
 // Defaults of Config.
@@ -192,6 +197,7 @@ func (h *Handler) load(ctx context.Context, chunk contract.Chunk) (contract.Load
 		backoff:     h.Config.Backoff,
 		rnd:         h.Rand,
 		concurrency: h.Config.Concurrency,
+		strict:      h.Config.Strict,
 	}
 	if w.concurrency <= 0 {
 		w.concurrency = DefaultConcurrency

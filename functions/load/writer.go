@@ -42,6 +42,9 @@ type writer struct {
 	backoff     Backoff
 	rnd         func(int64) int64
 	concurrency int
+	// strict writes every record with a conditional PutItem (no read, no
+	// batch): no race window, one request per item.
+	strict bool
 
 	written, stale, unwritten atomic.Int64
 
@@ -172,6 +175,21 @@ func (w *writer) writeBatch(ctx context.Context, batch []*record) error {
 		w.stale.Add(c.stale)
 		w.unwritten.Add(c.unwritten)
 	}()
+	if w.strict {
+		for _, r := range batch {
+			written, stale, err := w.conditionalPut(ctx, r)
+			if written {
+				c.written++
+			}
+			if stale {
+				c.stale++
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	orders, unread, err := w.readOrders(ctx, batch)
 	if err != nil {
 		return err

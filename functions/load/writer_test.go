@@ -214,32 +214,35 @@ func TestWriterVersions(t *testing.T) {
 		{name: "table item without order", existing: "-", order: "o2", want: counts{written: 1}, wantValue: "new"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			db := newDB(t)
-			if tt.existing != "" {
-				old := rec("P#1", "#", tt.existing, map[string]types.AttributeValue{"v": &types.AttributeValueMemberS{Value: "old"}})
-				if tt.existing == "-" {
-					delete(old.item, AttrSourceOrder)
+		for _, strict := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/strict=%v", tt.name, strict), func(t *testing.T) {
+				t.Parallel()
+				db := newDB(t)
+				if tt.existing != "" {
+					old := rec("P#1", "#", tt.existing, map[string]types.AttributeValue{"v": &types.AttributeValueMemberS{Value: "old"}})
+					if tt.existing == "-" {
+						delete(old.item, AttrSourceOrder)
+					}
+					if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(testTable), Item: old.item}); err != nil {
+						t.Fatal(err)
+					}
 				}
-				if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(testTable), Item: old.item}); err != nil {
+				w := newWriter(db, newFakeClock(), tt.order)
+				w.strict = strict
+				r := rec("P#1", "#", tt.order, map[string]types.AttributeValue{"v": &types.AttributeValueMemberS{Value: "new"}})
+				got, err := w.write(t.Context(), source([]*record{r}))
+				if err != nil {
 					t.Fatal(err)
 				}
-			}
-			w := newWriter(db, newFakeClock(), tt.order)
-			r := rec("P#1", "#", tt.order, map[string]types.AttributeValue{"v": &types.AttributeValueMemberS{Value: "new"}})
-			got, err := w.write(t.Context(), source([]*record{r}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(counts{})); diff != "" {
-				t.Errorf("counts (-want +got):\n%s", diff)
-			}
-			v, _ := stringAttr(getItem(t, db, "P#1", "#"), "v")
-			if v != tt.wantValue {
-				t.Errorf("item v = %q, want %q", v, tt.wantValue)
-			}
-		})
+				if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(counts{})); diff != "" {
+					t.Errorf("counts (-want +got):\n%s", diff)
+				}
+				v, _ := stringAttr(getItem(t, db, "P#1", "#"), "v")
+				if v != tt.wantValue {
+					t.Errorf("item v = %q, want %q", v, tt.wantValue)
+				}
+			})
+		}
 	}
 }
 
