@@ -20,5 +20,6 @@
 // in a batch; items of an older version are replaced with a PutItem whose
 // condition refuses to overwrite a newer order, which closes the race with a
 // concurrent newer load. docs/functions.md explains the design and its one
-// remaining window.
+// remaining window, which Config.Strict closes (a conditional PutItem per
+// item).
 package load
