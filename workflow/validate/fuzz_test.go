@@ -12,7 +12,7 @@ import (
 
 // FuzzASLUnmarshal: decoding never panics; whatever decodes encodes, decodes
 // again and encodes to identical bytes; validation never panics, on the
-// decoded machine or on the raw document.
+// decoded machine or on the raw document; issue offsets stay in the document.
 func FuzzASLUnmarshal(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
 	more, _ := filepath.Glob(filepath.Join("..", "graph", "testdata", "*.json"))
@@ -29,7 +29,13 @@ func FuzzASLUnmarshal(f *testing.F) {
 		if len(b) > 64<<10 {
 			t.Skip()
 		}
-		_, _, _ = validate.Document(b)
+		_, issues, _ := validate.Document(b)
+		offsets := validate.NewOffsets(b)
+		for _, is := range issues {
+			if off, ok := offsets.Offset(is.Path); ok && (off < 0 || off > len(b)) {
+				t.Fatalf("offset %d of %q outside the document", off, is.Path)
+			}
+		}
 		m, err := asl.Unmarshal(b)
 		if err != nil {
 			return
