@@ -489,7 +489,7 @@ func init() {
 			return Undefined, nil
 		}
 		f := asFunction(a[1])
-		if f.arity() < 2 {
+		if f == nil || f.arity() < 2 {
 			return nil, c.err("D3050")
 		}
 		items := mustItems(a[0])

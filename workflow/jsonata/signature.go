@@ -124,7 +124,8 @@ func symbol(v any) byte {
 func (p *sigParam) accepts(v any) bool {
 	sym := symbol(v)
 	if sym == 'm' {
-		return true
+		// undefined fits any parameter except a lone function one
+		return p.types != "f"
 	}
 	if p.types == "a" {
 		return true // a lone array parameter wraps any other value
