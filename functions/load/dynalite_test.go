@@ -195,54 +195,6 @@ func (f *flakyDB) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteIte
 	return out, nil
 }
 
-func TestDynaliteLoads100000ItemsDespiteUnprocessedItems(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short")
-	}
-	real := startDynalite(t)
-	table := createTable(t, real, "items-100k")
-
-	// A versioned in-process S3 holding the source file and one chunk of
-	// 100,000 records.
-	srv := newS3Server(t)
-	const n = 100_000
-	var b strings.Builder
-	for i := range n {
-		rec := map[string]any{"pk": fmt.Sprintf("READING#%06d", i), "sk": "TS#2026-11-01T00:00:00.000Z",
-			"device_id": fmt.Sprintf("d%d", i%97), "temperature": json.Number(fmt.Sprintf("%d.%d", i%40, i%10)), "_line": i + 1}
-		line, _ := json.Marshal(rec)
-		b.Write(line)
-		b.WriteByte('\n')
-	}
-	src := contract.Object{Bucket: "pipeline", Key: "incoming/readings/big.jsonl"}
-	src.VersionID = srv.put(t, src.Bucket, src.Key, "raw")
-	chunk := contract.Chunk{Dataset: "readings", Bucket: "pipeline", Key: contract.ChunkKey("readings", src, "transformed", 0), Records: n, Source: src}
-	srv.put(t, chunk.Bucket, chunk.Key, b.String())
-
-	flaky := &flakyDB{Client: real, rnd: rand.New(rand.NewPCG(1, 2))}
-	h := &load.Handler{
-		S3: srv.client, DB: flaky,
-		Targets: load.StaticTargets{"readings": {Table: table}},
-		Config:  load.Config{Concurrency: 8, Backoff: load.Backoff{Base: 2 * time.Millisecond, Cap: 50 * time.Millisecond}},
-	}
-	start := time.Now()
-	got, err := h.Handle(t.Context(), chunk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("loaded %d items in %v; %d write requests were returned unprocessed and retried", got.Written, time.Since(start), flaky.unprocessed)
-	want := contract.LoadOutput{Dataset: "readings", Key: chunk.Key, Written: n}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("output (-want +got):\n%s", diff)
-	}
-	if flaky.unprocessed == 0 {
-		t.Error("no UnprocessedItems were injected")
-	}
-	if c := countTable(t, real, table); c != n {
-		t.Errorf("table holds %d items, want %d", c, n)
-	}
-}
-
 func TestDynaliteConditionalWrites(t *testing.T) {
 	// The version check against a real DynamoDB protocol implementation:
 	// the condition expression and the consistent BatchGetItem projection,
@@ -300,6 +252,54 @@ func testDynaliteVersions(t *testing.T, strict bool) {
 	}
 	if c := countTable(t, db, table); c != 60 {
 		t.Errorf("table holds %d items, want 60", c)
+	}
+}
+
+func TestDynaliteLoads100000ItemsDespiteUnprocessedItems(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	real := startDynalite(t)
+	table := createTable(t, real, "items-100k")
+
+	// A versioned in-process S3 holding the source file and one chunk of
+	// 100,000 records.
+	srv := newS3Server(t)
+	const n = 100_000
+	var b strings.Builder
+	for i := range n {
+		rec := map[string]any{"pk": fmt.Sprintf("READING#%06d", i), "sk": "TS#2026-11-01T00:00:00.000Z",
+			"device_id": fmt.Sprintf("d%d", i%97), "temperature": json.Number(fmt.Sprintf("%d.%d", i%40, i%10)), "_line": i + 1}
+		line, _ := json.Marshal(rec)
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	src := contract.Object{Bucket: "pipeline", Key: "incoming/readings/big.jsonl"}
+	src.VersionID = srv.put(t, src.Bucket, src.Key, "raw")
+	chunk := contract.Chunk{Dataset: "readings", Bucket: "pipeline", Key: contract.ChunkKey("readings", src, "transformed", 0), Records: n, Source: src}
+	srv.put(t, chunk.Bucket, chunk.Key, b.String())
+
+	flaky := &flakyDB{Client: real, rnd: rand.New(rand.NewPCG(1, 2))}
+	h := &load.Handler{
+		S3: srv.client, DB: flaky,
+		Targets: load.StaticTargets{"readings": {Table: table}},
+		Config:  load.Config{Concurrency: 8, Backoff: load.Backoff{Base: 2 * time.Millisecond, Cap: 50 * time.Millisecond}},
+	}
+	start := time.Now()
+	got, err := h.Handle(t.Context(), chunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("loaded %d items in %v; %d write requests were returned unprocessed and retried", got.Written, time.Since(start), flaky.unprocessed)
+	want := contract.LoadOutput{Dataset: "readings", Key: chunk.Key, Written: n}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("output (-want +got):\n%s", diff)
+	}
+	if flaky.unprocessed == 0 {
+		t.Error("no UnprocessedItems were injected")
+	}
+	if c := countTable(t, real, table); c != n {
+		t.Errorf("table holds %d items, want %d", c, n)
 	}
 }
 
