@@ -41,7 +41,7 @@ func fromMillis(c *call, ms float64, picture, tz any) (any, error) {
 	if math.IsNaN(ms) || math.IsInf(ms, 0) {
 		return Undefined, nil
 	}
-	t := time.UnixMilli(int64(math.Floor(ms))).UTC()
+	t := time.UnixMilli(int64(math.Trunc(ms))).UTC() // JavaScript's Date truncates
 	pic, hasPic := picture.(string)
 	tzs, hasTZ := tz.(string)
 	if !hasPic && !hasTZ {

@@ -591,6 +591,19 @@ func parseInteger(c *call, s, picture string) (any, error) {
 		primary = picture[:i]
 	}
 	switch primary {
+	case "w", "W", "Ww", "i", "I", "a", "A":
+	default:
+		hasDigit := false
+		for _, r := range primary {
+			if isUnicodeDigit(r) {
+				hasDigit = true
+			}
+		}
+		if !hasDigit {
+			return nil, c.err("D3130", "value", primary)
+		}
+	}
+	switch primary {
 	case "w", "W", "Ww":
 		v, ok := wordsToNumber(strings.ToLower(s))
 		if !ok {

@@ -129,38 +129,45 @@ func init() {
 			return Undefined, nil
 		}
 		rs := []rune(str(a[0]))
-		n := len(rs)
-		start := int(num(a[1]))
+		n := float64(len(rs))
+		start := num(a[1])
 		if n+start < 0 {
 			start = 0
 		}
-		if start < 0 {
-			start += n
-		}
-		if start > n {
-			start = n
-		}
+		end := n
 		if l := arg(a, 2); !isUndef(l) {
 			ln := num(l)
 			if ln <= 0 {
 				return "", nil
 			}
-			end := start + int(ln)
-			if end > n {
-				end = n
+			if start >= 0 {
+				end = start + ln
+			} else {
+				end = n + start + ln
 			}
-			if end < start {
-				return "", nil
-			}
-			return string(rs[start:end]), nil
 		}
-		return string(rs[start:]), nil
+		// JavaScript's slice: truncate, negative counts from the end, clamp
+		clamp := func(x float64) int {
+			x = math.Trunc(x)
+			if x < 0 {
+				x += n
+			}
+			return int(math.Max(0, math.Min(n, x)))
+		}
+		s, e := clamp(start), clamp(end)
+		if e <= s {
+			return "", nil
+		}
+		return string(rs[s:e]), nil
 	})
 	def("substringBefore", "s-s:s", func(c *call, a []any) (any, error) {
 		if isUndef(a[0]) {
 			return Undefined, nil
 		}
 		s, chars := str(a[0]), str(a[1])
+		if isUndef(a[1]) {
+			return s, nil
+		}
 		if i := strings.Index(s, chars); i >= 0 {
 			return s[:i], nil
 		}
@@ -192,7 +199,11 @@ func init() {
 			return Undefined, nil
 		}
 		s := str(a[0])
-		width := int(num(a[1]))
+		wf := num(a[1])
+		if math.Abs(wf) > maxStringLen {
+			return nil, c.err("U1010")
+		}
+		width := int(wf)
 		ch := " "
 		if p, ok := arg(a, 2).(string); ok && p != "" {
 			ch = p
@@ -219,6 +230,9 @@ func init() {
 			return Undefined, nil
 		}
 		s := str(a[0])
+		if isUndef(a[1]) {
+			return Undefined, nil
+		}
 		if r, ok := a[1].(*regexValue); ok {
 			return r.re.MatchString(s), nil
 		}
@@ -309,10 +323,11 @@ func init() {
 		}
 		radix := 10
 		if r := arg(a, 1); !isUndef(r) {
-			radix = int(num(r))
-		}
-		if radix < 2 || radix > 36 {
-			return nil, c.err("D3100", "value", radix)
+			rf := roundHalfEven(num(r), 0)
+			if rf < 2 || rf > 36 {
+				return nil, c.err("D3100", "value", rf)
+			}
+			radix = int(rf)
 		}
 		v := roundHalfEven(num(a[0]), 0)
 		if math.IsInf(v, 0) || math.IsNaN(v) {
@@ -333,10 +348,18 @@ func init() {
 		if isUndef(a[0]) {
 			return Undefined, nil
 		}
-		b, err := base64.StdEncoding.DecodeString(str(a[0]))
-		if err != nil {
-			b, _ = base64.RawStdEncoding.DecodeString(strings.TrimRight(str(a[0]), "="))
+		// lenient like Node's decoder: characters outside the alphabet are
+		// skipped, padding is optional
+		clean := strings.Map(func(r rune) rune {
+			if r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '+' || r == '/' {
+				return r
+			}
+			return -1
+		}, str(a[0]))
+		if len(clean)%4 == 1 {
+			clean = clean[:len(clean)-1]
 		}
+		b, _ := base64.RawStdEncoding.DecodeString(clean)
 		rs := make([]rune, len(b))
 		for i, c := range b {
 			rs[i] = rune(c)
@@ -387,6 +410,9 @@ func init() {
 		if isUndef(a[0]) {
 			return Undefined, nil
 		}
+		if isUndef(a[1]) {
+			return nil, c.err("D3061", "value", a[0], "exp", Undefined)
+		}
 		r := math.Pow(num(a[0]), num(a[1]))
 		if math.IsInf(r, 0) || math.IsNaN(r) {
 			return nil, c.err("D3061", "value", a[0], "exp", a[1])
@@ -397,7 +423,11 @@ func init() {
 		if isUndef(a[0]) {
 			return Undefined, nil
 		}
-		return roundHalfEven(num(a[0]), int(num(arg(a, 1)))), nil
+		p := num(arg(a, 1))
+		if p != math.Trunc(p) || math.Abs(p) > 400 {
+			return math.NaN(), nil // jsonata-js yields NaN (null in JSON)
+		}
+		return roundHalfEven(num(a[0]), int(p)), nil
 	})
 	def("random", "n?:n", func(c *call, a []any) (any, error) {
 		if s := arg(a, 0); !isUndef(s) {
@@ -688,7 +718,7 @@ func init() {
 	def("clone", "(oa)-:o", func(c *call, a []any) (any, error) { return c.ev.deepClone(a[0]), nil })
 	def("error", "s?:x", func(c *call, a []any) (any, error) {
 		m := "$error() function evaluated"
-		if s, ok := arg(a, 0).(string); ok {
+		if s, ok := arg(a, 0).(string); ok && s != "" {
 			m = s
 		}
 		return nil, c.err("D3137", "message", m)
@@ -696,7 +726,7 @@ func init() {
 	def("assert", "bs?:x", func(c *call, a []any) (any, error) {
 		if b, _ := a[0].(bool); !b {
 			m := "$assert() statement failed"
-			if s, ok := arg(a, 1).(string); ok {
+			if s, ok := arg(a, 1).(string); ok && s != "" {
 				m = s
 			}
 			return nil, c.err("D3141", "message", m)
@@ -1241,7 +1271,8 @@ func fnSort(c *call, a []any) (any, error) {
 			return false
 		}
 		// the comparator answers "should a come after b", i.e. a > b
-		r, e := c.ev.callFn(cmpFn, c.pos, c.input, items[j], items[i])
+		// the comparator always gets both values, whatever its arity
+		r, e := c.ev.apply(cmpFn, []any{items[j], items[i]}, c.input, c.pos)
 		if e != nil {
 			err = e
 			return false

@@ -425,7 +425,7 @@ func (ev *evaluator) apply(proc any, args []any, input any, pos int) (any, error
 		}
 		s, ok := args[0].(string)
 		if !ok {
-			return nil, evalErr("T0410", pos, "index", 1, "token", "")
+			return Undefined, nil // jsonata-js would match String(value); we do not
 		}
 		res = f.regex.matcher(s, 0)
 	case f.transform != nil:

@@ -380,6 +380,15 @@ func parseWithPicture(c *call, s, pic string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	hasDatePart := false
+	for _, comp := range comps {
+		if comp.spec != 0 && strings.IndexByte("YMDdHhmsf", comp.spec) >= 0 {
+			hasDatePart = true
+		}
+	}
+	if !hasDatePart {
+		return Undefined, nil
+	}
 	vals := map[byte]int{}
 	pm := -1
 	off := 0
