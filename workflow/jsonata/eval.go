@@ -57,6 +57,7 @@ type evaluator struct {
 	callEnv  *frame
 	callName string
 	random   *mrand.Rand // from WithRandom; nil: the global source
+	root     any         // the input, $$
 	// order records the key order of objects built during this evaluation
 	// (Go maps have none); see keysOf.
 	order map[uintptr]orderedKeys
@@ -148,8 +149,8 @@ func (e *Expr) Eval(ctx context.Context, input any, vars map[string]any) (result
 	if arr, ok := input.([]any); ok {
 		input = &sequence{items: []any{arr}, outerWrapper: true}
 	}
-	callerVars := &frame{vars: vars, parent: builtinFrame}
-	top := &frame{vars: map[string]any{"$": input}, parent: callerVars}
+	ev.root = input
+	top := &frame{parent: &frame{vars: vars, parent: builtinFrame}}
 	defer func() {
 		if r := recover(); r != nil {
 			if ee, ok := r.(*EvalError); ok {
@@ -234,6 +235,9 @@ func (ev *evaluator) evalNode(n *node, input any, env *frame) (any, error) {
 		}
 		if v, ok := env.lookup(n.str); ok {
 			return v, nil
+		}
+		if n.str == "$" {
+			return ev.root, nil
 		}
 		return Undefined, nil
 	case nWildcard:
@@ -517,10 +521,13 @@ func (ev *evaluator) path(n *node, input any, env *frame) (any, error) {
 	}
 	if n.keepSingleton {
 		switch r := result.(type) {
+		case UndefinedType, []any:
 		case *sequence:
 			r.keepSingleton = true
 		case *consArray:
 			// jsonata-js wraps the constructed array itself in the sequence
+			result = &sequence{items: []any{r}, keepSingleton: true}
+		default:
 			result = &sequence{items: []any{r}, keepSingleton: true}
 		}
 	}
@@ -551,6 +558,23 @@ func (ev *evaluator) step(step *node, items []any, env *frame, last bool) (any, 
 		}
 		return res, nil
 	}
+	if len(items) == 1 {
+		// common case: one context item and a non-array result need no
+		// sequence
+		res, err := ev.eval(step, items[0], env)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range step.stages {
+			if res, err = ev.filter(st.lhs, res, env); err != nil {
+				return nil, err
+			}
+		}
+		if _, isArr := asArray(res); !isArr {
+			return res, nil
+		}
+		return ev.flattenStep([]any{res}, last), nil
+	}
 	results := make([]any, 0, len(items))
 	for _, item := range items {
 		res, err := ev.eval(step, item, env)
@@ -566,10 +590,17 @@ func (ev *evaluator) step(step *node, items []any, env *frame, last bool) (any, 
 			results = append(results, res)
 		}
 	}
+	return ev.flattenStep(results, last), nil
+}
+
+// flattenStep joins the results of a step into one sequence, flattening
+// arrays one level (but not arrays built by a constructor step); a last
+// step's single array result is kept as it is.
+func (ev *evaluator) flattenStep(results []any, last bool) any {
 	if last && len(results) == 1 {
 		switch r := results[0].(type) {
 		case []any, *consArray:
-			return r, nil
+			return r
 		}
 	}
 	out := &sequence{items: make([]any, 0, len(results))}
@@ -583,7 +614,7 @@ func (ev *evaluator) step(step *node, items []any, env *frame, last bool) (any, 
 			out.push(r)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // ancestorsKey binds, in a tuple and in the frame made from it, the chain
