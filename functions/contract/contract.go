@@ -98,6 +98,9 @@ type Chunk struct {
 	// Source is the original file, for metadata and the loader's version
 	// check.
 	Source Object `json:"source"`
+	// ExecutionID is the workflow execution that staged the chunk (from
+	// TransformInput.ExecutionID), written on items as _execution.
+	ExecutionID string `json:"executionId,omitempty"`
 }
 
 // EnrichOutput is the Enricher's result: a new chunk with enriched records.

@@ -103,7 +103,8 @@ func WithExecutionID(ctx context.Context, id string) context.Context {
 }
 
 // ExecutionID returns the execution id of ctx: the one set by
-// WithExecutionID, else the Lambda request id, else "".
+// WithExecutionID, else the Lambda request id, else "". It is used when
+// the chunk does not carry its execution (contract.Chunk.ExecutionID).
 func ExecutionID(ctx context.Context) string {
 	if id, ok := ctx.Value(executionKey{}).(string); ok {
 		return id
@@ -173,7 +174,10 @@ func (h *Handler) enrich(ctx context.Context, chunk contract.Chunk) (contract.Ch
 	meta := map[string]any{
 		AttrSourceKey:  chunk.Source.Key,
 		AttrIngestedAt: h.now().UTC().Format(dataset.TimestampLayout),
-		AttrExecution:  ExecutionID(ctx),
+		AttrExecution:  chunk.ExecutionID,
+	}
+	if meta[AttrExecution] == "" {
+		meta[AttrExecution] = ExecutionID(ctx)
 	}
 	if chunk.Source.VersionID != "" {
 		meta[AttrSourceVersion] = chunk.Source.VersionID

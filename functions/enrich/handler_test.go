@@ -120,7 +120,10 @@ func TestHandleOrders(t *testing.T) {
 		order("2", "C2", "1", "0.10", 3), // unknown customer: kept, flagged
 		order("3", "C1", "7", "1.5", 4),
 	)
-	ctx := WithExecutionID(t.Context(), "arn:aws:states:us-east-1:1:execution:sluice:run-1")
+	// The execution comes with the chunk (staged by transform); the context's
+	// id is only a fallback and must not win.
+	in.ExecutionID = "arn:aws:states:us-east-1:1:execution:sluice:run-1"
+	ctx := WithExecutionID(t.Context(), "fallback-not-used")
 	got, err := e.h.Handle(ctx, in)
 	if err != nil {
 		t.Fatal(err)

@@ -83,6 +83,9 @@ func (h *Handler) transform(ctx context.Context, in contract.TransformInput) (co
 		return out, err
 	}
 	chunks := Chunks(ds.Name, src, bucket, st.Chunk)
+	for i := range chunks {
+		chunks[i].ExecutionID = in.ExecutionID
+	}
 	manifest, err := json.Marshal(chunks)
 	if err != nil {
 		return out, err
