@@ -253,20 +253,15 @@ func stateDoc(s asl.State, renames map[string]string) any {
 		}
 	}
 	if renames != nil {
-		v["Next"] = rename(v["Next"], renames)
-		v["Default"] = rename(v["Default"], renames)
+		renameField(v, "Next", renames)
+		renameField(v, "Default", renames)
 		for _, k := range []string{"Catch", "Choices"} {
 			if arr, ok := v[k].([]any); ok {
 				for _, e := range arr {
 					if em, ok := e.(map[string]any); ok {
-						em["Next"] = rename(em["Next"], renames)
+						renameField(em, "Next", renames)
 					}
 				}
-			}
-		}
-		for k, x := range v {
-			if x == nil {
-				delete(v, k)
 			}
 		}
 	}
@@ -285,6 +280,13 @@ func stateNames(v any) any {
 	}
 	sort.Slice(names, func(i, j int) bool { return names[i].(string) < names[j].(string) })
 	return names
+}
+
+// renameField renames the transition target in field k of m, if present.
+func renameField(m map[string]any, k string, renames map[string]string) {
+	if v, ok := m[k]; ok {
+		m[k] = rename(v, renames)
+	}
 }
 
 func rename(v any, renames map[string]string) any {
@@ -440,6 +442,12 @@ func labelFields(fs []Field, base, head asl.State) []Field {
 	for i := range fs {
 		var kind string
 		var idx int
+		if n, _ := fmt.Sscanf(fs[i].Path, "Choices[%d]", &idx); n == 1 && strings.Contains(fs[i].Path, "].") {
+			if l := ruleLabel(head, idx); l != "" {
+				fs[i].Label = l + " " + fs[i].Path[strings.Index(fs[i].Path, "].")+2:]
+			}
+			continue
+		}
 		if n, _ := fmt.Sscanf(fs[i].Path, "Retry[%d]", &idx); n == 1 {
 			kind = "Retry"
 		} else if n, _ := fmt.Sscanf(fs[i].Path, "Catch[%d]", &idx); n == 1 {
@@ -455,6 +463,24 @@ func labelFields(fs []Field, base, head asl.State) []Field {
 		}
 	}
 	return fs
+}
+
+// ruleLabel names Choice rule i by its number, variable and target:
+// "Choice rule 2 ($.transform.chunkCount → LoadChunks)".
+func ruleLabel(s asl.State, i int) string {
+	c, ok := s.(*asl.Choice)
+	if !ok || i >= len(c.Choices) {
+		return ""
+	}
+	r := c.Choices[i]
+	what := r.Variable
+	if what == "" && len(r.Condition) > 0 {
+		what = string(r.Condition)
+	}
+	if what == "" {
+		return fmt.Sprintf("Choice rule %d (→ %s)", i+1, r.Next)
+	}
+	return fmt.Sprintf("Choice rule %d (%s → %s)", i+1, what, r.Next)
 }
 
 func errorNames(s asl.State, kind string, i int) string {

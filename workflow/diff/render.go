@@ -117,10 +117,7 @@ func sentence(f Field, md bool) string {
 	if f.Label != "" {
 		name = f.Label
 	}
-	var idx int
-	if k, _ := fmt.Sscanf(f.Path, "Choices[%d]", &idx); k == 1 && strings.Contains(f.Path, "].") {
-		name = fmt.Sprintf("Choice rule %d %s", idx+1, f.Path[strings.Index(f.Path, "].")+2:])
-	}
+
 	last := f.Path
 	if i := strings.LastIndexAny(last, ".]"); i >= 0 && i+1 < len(last) {
 		last = strings.TrimPrefix(last[i+1:], ".")
