@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Change is one difference between two preview documents.
@@ -136,11 +137,9 @@ func flatten(v map[string]any) map[string]string {
 					return
 				}
 			}
-			b, _ := json.Marshal(x)
-			out[prefix] = string(b)
+			out[prefix] = jsonText(x)
 		default:
-			b, _ := json.Marshal(x)
-			out[prefix] = string(b)
+			out[prefix] = jsonText(x)
 		}
 	}
 	walk("", v)
@@ -171,4 +170,15 @@ func RenderDiff(w io.Writer, stack string, changes []Change) error {
 	}
 	_, err := fmt.Fprintln(w, "```")
 	return err
+}
+
+// jsonText encodes v without HTML escaping (">=" stays readable).
+func jsonText(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }

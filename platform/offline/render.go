@@ -123,11 +123,7 @@ func compact(v any) string {
 	if s, ok := v.(string); ok {
 		return s
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
+	return jsonText(v)
 }
 
 // Render writes the readable table: one line per resource (type, name,

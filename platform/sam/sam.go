@@ -315,27 +315,45 @@ func Build(cfg platform.Config, opts Options) (*cloudformation.Template, error) 
 		t.Resources[FunctionID(fn)] = f
 	}
 
-	// State machine: compiled with ${...} placeholders that
-	// DefinitionSubstitutions resolve.
-	subs := map[string]string{}
+	// State machine: compiled against sentinel ARNs (well-formed, so the
+	// workflow validator accepts them), which the definition then names
+	// through DefinitionSubstitutions and the role policy through Fn::Sub.
+	const acct, region = "000000000000", "us-east-1"
+	type sentinel struct {
+		arn, name string // in the compiled machine
+		subArn    string // definition substitution key of the ARN
+		subName   string // definition substitution key of the name
+		valArn    string // substitution value of the ARN
+		valName   string // substitution value of the name
+		policyArn string // the ARN in Fn::Sub syntax, for the role policy
+		kind      workflow.ResourceKind
+	}
+	var sentinels []sentinel
 	resolver := workflow.ResolverFunc(func(kind workflow.ResourceKind, name string) (string, error) {
+		var st sentinel
 		switch kind {
 		case workflow.KindFunction:
-			key := FunctionID(name) + "Arn"
-			subs[key] = cloudformation.GetAtt(FunctionID(name), "Arn")
-			return "${" + key + "}", nil
+			id := FunctionID(name)
+			st = sentinel{arn: "arn:aws:lambda:" + region + ":" + acct + ":function:sluicesam-" + id, subArn: id + "Arn",
+				valArn: cloudformation.GetAtt(id, "Arn"), policyArn: "${" + id + ".Arn}"}
 		case workflow.KindTable:
-			key := TableID(name)
-			subs[key] = cloudformation.Ref(key)
-			return "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${" + key + "}", nil
+			id := TableID(name)
+			st = sentinel{arn: "arn:aws:dynamodb:" + region + ":" + acct + ":table/sluicesam-" + id, name: "sluicesam-" + id,
+				subArn: id + "Arn", subName: id, valArn: cloudformation.GetAtt(id, "Arn"), valName: cloudformation.Ref(id),
+				policyArn: fmt.Sprintf(subTableArn, id)}
 		case workflow.KindBucket:
-			subs[IDBucket] = cloudformation.Ref(IDBucket)
-			return subBucketArn, nil
+			st = sentinel{arn: "arn:aws:s3:::sluicesam-databucket", name: "sluicesam-databucket",
+				subArn: IDBucket + "Arn", subName: IDBucket, valArn: cloudformation.GetAtt(IDBucket, "Arn"), valName: cloudformation.Ref(IDBucket),
+				policyArn: subBucketArn}
 		case workflow.KindTopic:
-			subs[IDTopic] = cloudformation.Ref(IDTopic)
-			return "${" + IDTopic + "}", nil
+			st = sentinel{arn: "arn:aws:sns:" + region + ":" + acct + ":sluicesam-" + IDTopic, subArn: IDTopic,
+				valArn: cloudformation.Ref(IDTopic), policyArn: "${" + IDTopic + "}"}
+		default:
+			return "", fmt.Errorf("sam: no %s called %q", kind, name)
 		}
-		return "", fmt.Errorf("sam: no %s called %q", kind, name)
+		st.kind = kind
+		sentinels = append(sentinels, st)
+		return st.arn, nil
 	})
 	compiled, err := pipeline.Build(resolver, pipeOpts)
 	if err != nil {
@@ -345,18 +363,31 @@ func Build(cfg platform.Config, opts Options) (*cloudformation.Template, error) 
 	if err != nil {
 		return nil, err
 	}
+	text := string(asl)
+	subs := map[string]string{}
+	var policyPairs []string
+	for _, st := range sentinels {
+		if strings.Contains(text, st.arn) {
+			text = strings.ReplaceAll(text, st.arn, "${"+st.subArn+"}")
+			subs[st.subArn] = st.valArn
+		}
+		if st.name != "" && strings.Contains(text, st.name) {
+			text = strings.ReplaceAll(text, st.name, "${"+st.subName+"}")
+			subs[st.subName] = st.valName
+		}
+		policyPairs = append(policyPairs, st.arn, st.policyArn)
+	}
 	var definition map[string]any
-	if err := json.Unmarshal(asl, &definition); err != nil {
+	if err := json.Unmarshal([]byte(text), &definition); err != nil {
 		return nil, err
 	}
 	machineName := fmt.Sprintf("%s-%s-pipeline", cfg.Project, cfg.Stack)
 	self := "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:" + machineName
 	machinePolicy := orchestration.Policy(compiled, self, "${"+IDKey+".Arn}", cfg.StateMachineLogLevel != "OFF")
-	// In the policy, function ARNs are written for Fn::Sub (${Id.Arn}).
-	fnArn := regexp.MustCompile(`\$\{([A-Za-z0-9]+Function)Arn\}`)
-	for i, s := range machinePolicy.Statement {
-		for j, r := range s.Resource {
-			machinePolicy.Statement[i].Resource[j] = fnArn.ReplaceAllString(r, "${$1.Arn}")
+	toSub := strings.NewReplacer(policyPairs...)
+	for i, st := range machinePolicy.Statement {
+		for j, r := range st.Resource {
+			machinePolicy.Statement[i].Resource[j] = toSub.Replace(r)
 		}
 	}
 	mp, err := policyValue(machinePolicy, nil)
