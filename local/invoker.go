@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -238,6 +239,13 @@ func (inv *Invoker) s3Call(ctx context.Context, action string, input any) (any, 
 // and put.
 func (inv *Invoker) copyVersion(ctx context.Context, src, bucket, key string) (any, error) {
 	path, version, _ := strings.Cut(src, "?versionId=")
+	// CopySource is URL-encoded, as S3 requires.
+	if p, err := url.PathUnescape(path); err == nil {
+		path = p
+	}
+	if v, err := url.QueryUnescape(version); err == nil {
+		version = v
+	}
 	srcBucket, srcKey, ok := strings.Cut(strings.TrimPrefix(path, "/"), "/")
 	if !ok {
 		return nil, &engine.TaskError{Name: "S3.InvalidArgumentException", Cause: "CopySource must be bucket/key: " + src}

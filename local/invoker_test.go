@@ -141,6 +141,14 @@ func TestInvokerIntegrations(t *testing.T) {
 		Input: map[string]any{"Bucket": "data", "Key": "quarantine/a.csv", "CopySource": "data/incoming/a.csv"}}); err != nil {
 		t.Fatal(err)
 	}
+	spaced, err := inv.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("data"), Key: aws.String("incoming/a b+c.csv"), Body: strings.NewReader("y")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inv.Invoke(ctx, engine.TaskRequest{State: "Quarantine", Resource: "arn:aws:states:::aws-sdk:s3:copyObject",
+		Input: map[string]any{"Bucket": "data", "Key": "quarantine/a b+c.csv", "CopySource": "data/incoming/a%20b%2Bc.csv?versionId=" + aws.ToString(spaced.VersionId)}}); err != nil {
+		t.Fatalf("URL-encoded versioned CopySource: %v", err)
+	}
 	_, err = inv.Invoke(ctx, engine.TaskRequest{State: "Quarantine", Resource: "arn:aws:states:::aws-sdk:s3:copyObject",
 		Input: map[string]any{"Bucket": "data", "Key": "q/b", "CopySource": "data/nope"}})
 	if !errors.As(err, &te) || !strings.HasPrefix(te.Name, "S3.") {
