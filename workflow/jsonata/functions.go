@@ -691,7 +691,7 @@ func init() {
 	})
 	def("distinct", "x:x", func(c *call, a []any) (any, error) {
 		arr, ok := asArray(a[0])
-		if !ok {
+		if !ok || len(arr) <= 1 {
 			return a[0], nil
 		}
 		out := []any{}

@@ -645,8 +645,15 @@ func (p *parser) process(n *node) (*node, error) {
 				base = base.lhs
 			}
 			if base.kind == nBinary && base.str == "#" {
-				// jsonata-js marks the '#' node, which drops the mark
-				return p.process(n.lhs)
+				// jsonata-js marks the path made by '#' itself: the mark
+				// holds for that path alone and is lost when the path is
+				// merged into an enclosing one
+				res, err := p.process(n.lhs)
+				if err != nil {
+					return nil, err
+				}
+				res.keepArray = true
+				return res, nil
 			}
 		}
 		res, err := p.process(n.lhs)
