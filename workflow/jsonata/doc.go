@@ -11,9 +11,14 @@
 //
 // Values at run time are what encoding/json decodes with UseNumber: nil,
 // bool, json.Number, string, []any and map[string]any. [Undefined] stands
-// for "no result". Objects carry no key order (Go maps), so functions that
-// enumerate keys ($keys, $each, $string, *) use sorted order where
-// jsonata-js would use insertion order.
+// for "no result". Objects built by an expression keep jsonata-js's key
+// order for $string, $keys, $each and *; objects from the input arrive as Go
+// maps without an order and are enumerated with sorted keys. Results may
+// share maps and slices with the input and variables.
+//
+// Evaluation follows jsonata-js 2.x closely, including its error codes and
+// texts; docs/jsonata.md lists the measured coverage and what differs
+// (RE2 regular expressions, input key order, recursion limits).
 //
 // A compiled [Expr] is immutable and safe for concurrent use; variables are
 // passed per call to [Expr.Eval]:
