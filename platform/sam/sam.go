@@ -326,7 +326,6 @@ func Build(cfg platform.Config, opts Options) (*cloudformation.Template, error) 
 		valArn    string // substitution value of the ARN
 		valName   string // substitution value of the name
 		policyArn string // the ARN in Fn::Sub syntax, for the role policy
-		kind      workflow.ResourceKind
 	}
 	var sentinels []sentinel
 	resolver := workflow.ResolverFunc(func(kind workflow.ResourceKind, name string) (string, error) {
@@ -351,7 +350,6 @@ func Build(cfg platform.Config, opts Options) (*cloudformation.Template, error) 
 		default:
 			return "", fmt.Errorf("sam: no %s called %q", kind, name)
 		}
-		st.kind = kind
 		sentinels = append(sentinels, st)
 		return st.arn, nil
 	})
