@@ -3,10 +3,9 @@ package engine
 import (
 	"encoding/json"
 	"slices"
-	"unicode/utf8"
-)
 
-const hexDigits = "0123456789abcdef"
+	"github.com/sluicehq/sluice/internal/jsonenc"
+)
 
 // appendJSON appends the compact JSON of a canonical value, byte for byte
 // what encoding/json produces with SetEscapeHTML(false) (sorted object keys,
@@ -30,7 +29,7 @@ func appendJSON(b []byte, v any) ([]byte, bool) {
 		}
 		return append(b, t...), true
 	case string:
-		return appendString(b, t), true
+		return jsonenc.AppendString(b, t), true
 	case []any:
 		b = append(b, '[')
 		for i, e := range t {
@@ -54,7 +53,7 @@ func appendJSON(b []byte, v any) ([]byte, bool) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, k)
+			b = jsonenc.AppendString(b, k)
 			b = append(b, ':')
 			var ok bool
 			if b, ok = appendJSON(b, t[k]); !ok {
@@ -64,59 +63,6 @@ func appendJSON(b []byte, v any) ([]byte, bool) {
 		return append(b, '}'), true
 	}
 	return b, false
-}
-
-// appendString quotes s as encoding/json does without HTML escaping.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // validNumber reports whether s is a JSON number literal.
