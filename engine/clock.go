@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/sluicehq/sluice/internal/ctxtime"
 )
 
 // Clock is the engine's source of time. Implementations must be safe for
@@ -26,17 +28,7 @@ func (RealClock) Now() time.Time { return time.Now() }
 
 // Sleep waits on a timer.
 func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return ctxtime.Sleep(ctx, d)
 }
 
 // WithTimeout is context.WithTimeout.

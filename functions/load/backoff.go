@@ -4,6 +4,8 @@ import (
 	"context"
 	"math/rand/v2"
 	"time"
+
+	"github.com/sluicehq/sluice/internal/ctxtime"
 )
 
 // Backoff is capped exponential backoff with full jitter: before retry n
@@ -65,15 +67,5 @@ func (SystemClock) Now() time.Time { return time.Now() }
 
 // Sleep waits for d or until ctx is done.
 func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return ctxtime.Sleep(ctx, d)
 }
