@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/sluicehq/sluice/internal/jsonvalue"
 )
 
 // JavaNumber renders a JSON number the way Step Functions (Jackson on the
@@ -65,44 +67,12 @@ func javaDouble(f float64) string {
 // as "{k=v, k2=v2}" (keys sorted), the way Java's collections print.
 func Stringify(v any) string {
 	var b strings.Builder
-	stringify(&b, v)
+	jsonvalue.WriteJava(&b, v, JavaNumber, unknown)
 	return b.String()
 }
 
-func stringify(b *strings.Builder, v any) {
-	switch v := v.(type) {
-	case nil:
-		b.WriteString("null")
-	case bool:
-		b.WriteString(strconv.FormatBool(v))
-	case string:
-		b.WriteString(v)
-	case json.Number:
-		b.WriteString(JavaNumber(v))
-	case []any:
-		b.WriteByte('[')
-		for i, e := range v {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			stringify(b, e)
-		}
-		b.WriteByte(']')
-	case map[string]any:
-		b.WriteByte('{')
-		for i, k := range sortedKeys(v) {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(k)
-			b.WriteByte('=')
-			stringify(b, v[k])
-		}
-		b.WriteByte('}')
-	default:
-		b.WriteString("?")
-	}
-}
+// unknown is what Stringify writes for a value that is not JSON.
+func unknown(any) string { return "?" }
 
 func sortedKeys(m map[string]any) []string {
 	keys := make([]string, 0, len(m))
@@ -201,55 +171,22 @@ func writeJSONString(b *strings.Builder, s string) {
 // Long, BigInteger) never equals a decimal (Double), so 1 and 1.0 differ;
 // objects compare regardless of key order.
 func javaEqual(a, b any) bool {
-	switch a := a.(type) {
-	case nil:
-		return b == nil
-	case bool:
-		bb, ok := b.(bool)
-		return ok && a == bb
-	case string:
-		bs, ok := b.(string)
-		return ok && a == bs
-	case json.Number:
-		bn, ok := b.(json.Number)
-		if !ok {
-			return false
-		}
-		ai, bi := !strings.ContainsAny(string(a), ".eE"), !strings.ContainsAny(string(bn), ".eE")
-		if ai != bi {
-			return false
-		}
-		if ai {
-			x, ok1 := new(big.Int).SetString(string(a), 10)
-			y, ok2 := new(big.Int).SetString(string(bn), 10)
-			return ok1 && ok2 && x.Cmp(y) == 0
-		}
-		x, err1 := strconv.ParseFloat(string(a), 64)
-		y, err2 := strconv.ParseFloat(string(bn), 64)
-		return err1 == nil && err2 == nil && x == y
-	case []any:
-		bl, ok := b.([]any)
-		if !ok || len(a) != len(bl) {
-			return false
-		}
-		for i := range a {
-			if !javaEqual(a[i], bl[i]) {
-				return false
-			}
-		}
-		return true
-	case map[string]any:
-		bm, ok := b.(map[string]any)
-		if !ok || len(a) != len(bm) {
-			return false
-		}
-		for k, v := range a {
-			w, ok := bm[k]
-			if !ok || !javaEqual(v, w) {
-				return false
-			}
-		}
-		return true
+	return jsonvalue.Equal(a, b, javaNumbersEqual)
+}
+
+// javaNumbersEqual compares two numbers as Java's equals compares the
+// Integer, Long, BigInteger or Double that Jackson makes of them.
+func javaNumbersEqual(a, b json.Number) bool {
+	ai, bi := !strings.ContainsAny(string(a), ".eE"), !strings.ContainsAny(string(b), ".eE")
+	if ai != bi {
+		return false
 	}
-	return false
+	if ai {
+		x, ok1 := new(big.Int).SetString(string(a), 10)
+		y, ok2 := new(big.Int).SetString(string(b), 10)
+		return ok1 && ok2 && x.Cmp(y) == 0
+	}
+	x, err1 := strconv.ParseFloat(string(a), 64)
+	y, err2 := strconv.ParseFloat(string(b), 64)
+	return err1 == nil && err2 == nil && x == y
 }

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/sluicehq/sluice/internal/jsonvalue"
 )
 
 // Get evaluates the path against doc. The root of the path ("$", "$$" or
@@ -69,46 +71,11 @@ func javaType(v any) string {
 }
 
 // javaString renders a value as Java's toString does for the objects
-// Jackson decodes JSON into: {a=1, b=[x, y]}.
+// Jackson decodes JSON into: {a=1, b=[x, y]}, numbers as written.
 func javaString(v any) string {
 	var b strings.Builder
-	writeJava(&b, v)
+	jsonvalue.WriteJava(&b, v, nil, nil)
 	return b.String()
-}
-
-func writeJava(b *strings.Builder, v any) {
-	switch v := v.(type) {
-	case nil:
-		b.WriteString("null")
-	case bool:
-		b.WriteString(strconv.FormatBool(v))
-	case string:
-		b.WriteString(v)
-	case json.Number:
-		b.WriteString(string(v))
-	case []any:
-		b.WriteByte('[')
-		for i, e := range v {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeJava(b, e)
-		}
-		b.WriteByte(']')
-	case map[string]any:
-		b.WriteByte('{')
-		for i, k := range sortedKeys(v) {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(k)
-			b.WriteByte('=')
-			writeJava(b, v[k])
-		}
-		b.WriteByte('}')
-	default:
-		fmt.Fprint(b, v)
-	}
 }
 
 func (p *Path) getDefinite(doc any) (any, error) {

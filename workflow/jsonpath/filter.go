@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/sluicehq/sluice/internal/jsonvalue"
 )
 
 // Predicate is the parsed expression of a filter segment [?(...)].
@@ -299,47 +301,13 @@ func (o *regexOperand) value(any, any) (any, bool) { return o.src, true }
 // Equal reports whether two JSON values are equal: numbers by value, objects
 // regardless of key order, arrays element by element.
 func Equal(a, b any) bool {
-	switch a := a.(type) {
-	case nil:
-		return b == nil
-	case bool:
-		bb, ok := b.(bool)
-		return ok && a == bb
-	case string:
-		bs, ok := b.(string)
-		return ok && a == bs
-	case json.Number:
-		bn, ok := b.(json.Number)
-		if !ok {
-			return false
-		}
-		c, ok := compareNumbers(a, bn)
-		return ok && c == 0
-	case []any:
-		bl, ok := b.([]any)
-		if !ok || len(a) != len(bl) {
-			return false
-		}
-		for i := range a {
-			if !Equal(a[i], bl[i]) {
-				return false
-			}
-		}
-		return true
-	case map[string]any:
-		bm, ok := b.(map[string]any)
-		if !ok || len(a) != len(bm) {
-			return false
-		}
-		for k, v := range a {
-			w, ok := bm[k]
-			if !ok || !Equal(v, w) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
+	return jsonvalue.Equal(a, b, numbersEqual)
+}
+
+// numbersEqual reports whether two JSON numbers have the same exact value.
+func numbersEqual(a, b json.Number) bool {
+	c, ok := compareNumbers(a, b)
+	return ok && c == 0
 }
 
 // compare orders two numbers or two strings.
