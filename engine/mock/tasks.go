@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/sluicehq/sluice/engine"
+	"github.com/sluicehq/sluice/internal/jsonvalue"
 )
 
 // Entry is one canned task result.
@@ -122,6 +123,13 @@ func (t *Tasks) Invoke(_ context.Context, req engine.TaskRequest) (any, error) {
 // Match compares want and got by JSON value; a want string "<...>" matches
 // anything.
 func Match(want, got any) bool {
+	return jsonvalue.EqualFunc(want, got, matchLeaf)
+}
+
+// matchLeaf compares a want value that is neither object nor array: a
+// "<...>" placeholder matches anything, numbers compare as float64, other
+// values by ==.
+func matchLeaf(want, got any) bool {
 	switch w := want.(type) {
 	case string:
 		if strings.HasPrefix(w, "<") && strings.HasSuffix(w, ">") {
@@ -129,29 +137,6 @@ func Match(want, got any) bool {
 		}
 		g, ok := got.(string)
 		return ok && g == w
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok || len(g) != len(w) {
-			return false
-		}
-		for k, v := range w {
-			gv, ok := g[k]
-			if !ok || !Match(v, gv) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			return false
-		}
-		for i := range w {
-			if !Match(w[i], g[i]) {
-				return false
-			}
-		}
-		return true
 	case json.Number:
 		g, ok := got.(json.Number)
 		if !ok {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluicehq/sluice/internal/jsonvalue"
 	"github.com/sluicehq/sluice/workflow/intrinsic"
 	"github.com/sluicehq/sluice/workflow/jsonpath"
 )
@@ -281,8 +282,11 @@ var placeholder = regexp.MustCompile(`<[^<>]+>`)
 // <placeholder> matches any string of that shape, and the recorded
 // "RandomNumberGenerated" stands for any number.
 func matches(want, got any) bool {
-	switch w := want.(type) {
-	case string:
+	return jsonvalue.EqualFunc(want, got, func(want, got any) bool {
+		w, ok := want.(string)
+		if !ok {
+			return jsonpath.Equal(want, got)
+		}
 		if w == "RandomNumberGenerated" {
 			_, ok := got.(json.Number)
 			return ok
@@ -299,31 +303,7 @@ func matches(want, got any) bool {
 			return regexp.MustCompile(`^(?s)` + strings.Join(parts, ".*") + `$`).MatchString(g)
 		}
 		return w == g
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok || len(g) != len(w) {
-			return false
-		}
-		for k, v := range w {
-			gv, ok := g[k]
-			if !ok || !matches(v, gv) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			return false
-		}
-		for i := range w {
-			if !matches(w[i], g[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	return jsonpath.Equal(want, got)
+	})
 }
 
 // TestConformancePass runs every corpus case that is a single JSONPath Pass
