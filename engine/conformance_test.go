@@ -15,45 +15,9 @@ import (
 
 	"github.com/sluicehq/sluice/engine"
 	"github.com/sluicehq/sluice/engine/mock"
+	"github.com/sluicehq/sluice/internal/corpus"
 	"github.com/sluicehq/sluice/workflow/asl"
 )
-
-// conformanceCase is one case of the ASL conformance corpus.
-type conformanceCase struct {
-	Name       string          `json:"name"`
-	Definition json.RawMessage `json:"definition"`
-	Input      json.RawMessage `json:"input"`
-	Expect     struct {
-		Status string          `json:"status"`
-		Output json.RawMessage `json:"output"`
-		Error  json.RawMessage `json:"error"`
-		Cause  json.RawMessage `json:"cause"`
-	} `json:"expect"`
-	Tasks json.RawMessage `json:"tasks"`
-	Tags  []string        `json:"tags"`
-	Meta  struct {
-		ExecutionType string `json:"execution_type"`
-	} `json:"meta"`
-	Ignore      []string `json:"ignore"`
-	JSONStrings []string `json:"json_strings"`
-}
-
-// conformanceDir returns the corpus folder: $SLUICE_CONFORMANCE, or
-// ../shared/conformance/asl relative to the repository root.
-func conformanceDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("SLUICE_CONFORMANCE")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "conformance", "asl")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "cases")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("conformance corpus not found at %s (set SLUICE_CONFORMANCE): %v", dir, err)
-		}
-		t.Skipf("conformance corpus not found at %s (set SLUICE_CONFORMANCE)", dir)
-	}
-	return dir
-}
 
 type baseline struct {
 	Passed int `json:"passed"`
@@ -63,12 +27,11 @@ type baseline struct {
 const baselineFile = "testdata/conformance-baseline.json"
 
 func TestConformance(t *testing.T) {
-	dir := conformanceDir(t)
-	files, err := filepath.Glob(filepath.Join(dir, "cases", "*", "*.json"))
+	dir := corpus.Dir(t)
+	files, err := corpus.Files(dir)
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no cases under %s: %v", dir, err)
 	}
-	sort.Strings(files)
 	type outcome struct {
 		file   string
 		tags   []string
@@ -162,12 +125,8 @@ func TestConformance(t *testing.T) {
 
 // runCase runs one case and returns its tags and "" or the failure reason.
 func runCase(file string) (tags []string, reason string) {
-	raw, err := os.ReadFile(file)
+	c, err := corpus.Read(file)
 	if err != nil {
-		return nil, err.Error()
-	}
-	var c conformanceCase
-	if err := json.Unmarshal(raw, &c); err != nil {
 		return nil, "bad case: " + err.Error()
 	}
 	defer func() {

@@ -4,48 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
+	"github.com/sluicehq/sluice/internal/corpus"
 	"github.com/sluicehq/sluice/internal/jsonvalue"
 	"github.com/sluicehq/sluice/workflow/intrinsic"
 	"github.com/sluicehq/sluice/workflow/jsonpath"
 )
-
-// corpusDir returns the ASL conformance corpus: $SLUICE_CONFORMANCE or
-// ../../../shared/conformance/asl. Missing, it fails under CI=true and
-// skips otherwise.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("SLUICE_CONFORMANCE")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "conformance", "asl")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "cases")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("conformance corpus missing at %s (set SLUICE_CONFORMANCE): %v", dir, err)
-		}
-		t.Skipf("conformance corpus missing at %s: %v", dir, err)
-	}
-	return dir
-}
-
-type corpusCase struct {
-	Name       string          `json:"name"`
-	Definition json.RawMessage `json:"definition"`
-	Input      json.RawMessage `json:"input"`
-	Expect     struct {
-		Status string          `json:"status"`
-		Output json.RawMessage `json:"output"`
-		Error  *string         `json:"error"`
-		Cause  string          `json:"cause"`
-	} `json:"expect"`
-	Ignore []string `json:"ignore"`
-}
 
 func decode(t *testing.T, raw []byte) any {
 	t.Helper()
@@ -311,27 +279,21 @@ func matches(want, got any) bool {
 // ResultPath, OutputPath): the best check of this package and of jsonpath
 // against what AWS recorded.
 func TestConformancePass(t *testing.T) {
-	dir := corpusDir(t)
-	files, err := filepath.Glob(filepath.Join(dir, "cases", "*", "*.json"))
+	files, err := corpus.Files(corpus.Dir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sort.Strings(files)
 	total, passed, totalIntrinsic, passedIntrinsic := 0, 0, 0, 0
 	for _, f := range files {
-		raw, err := os.ReadFile(f)
+		c, err := corpus.Read(f)
 		if err != nil {
 			t.Fatal(err)
-		}
-		var c corpusCase
-		if err := json.Unmarshal(raw, &c); err != nil {
-			t.Fatalf("%s: %v", f, err)
 		}
 		pc, ok := singlePass(decode(t, c.Definition))
 		if !ok {
 			continue
 		}
-		if c.Expect.Status != "SUCCEEDED" && (c.Expect.Error == nil || *c.Expect.Error != "States.Runtime") {
+		if c.Expect.Status != "SUCCEEDED" && c.Expect.ErrorName() != "States.Runtime" {
 			continue // limits and the like are the engine's business
 		}
 		total++
@@ -349,11 +311,11 @@ func TestConformancePass(t *testing.T) {
 			got, err := runPass(t, pc, decode(t, c.Input))
 			if c.Expect.Status != "SUCCEEDED" {
 				if err == nil {
-					t.Fatalf("succeeded with %v; want failure %v", got, *c.Expect.Error)
+					t.Fatalf("succeeded with %v; want failure %v", got, c.Expect.ErrorName())
 				}
 				var nf *jsonpath.NotFoundError
-				if errors.As(err, &nf) && strings.Contains(c.Expect.Cause, "Invalid path") && !strings.HasSuffix(c.Expect.Cause, nf.Cause()) {
-					t.Fatalf("cause %q does not end with %q", c.Expect.Cause, nf.Cause())
+				if errors.As(err, &nf) && strings.Contains(c.Expect.CauseText(), "Invalid path") && !strings.HasSuffix(c.Expect.CauseText(), nf.Cause()) {
+					t.Fatalf("cause %q does not end with %q", c.Expect.CauseText(), nf.Cause())
 				}
 				pass()
 				return

@@ -1,0 +1,136 @@
+package corpus
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+)
+
+// Env names the environment variable that overrides the corpus folder.
+const Env = "SLUICE_CONFORMANCE"
+
+// Dir returns the corpus folder: $SLUICE_CONFORMANCE, else
+// ../shared/conformance/asl relative to the repository root (the folder of
+// go.mod above the working directory). Where that folder has no cases/,
+// the test fails when CI=true and is skipped otherwise.
+func Dir(tb testing.TB) string {
+	tb.Helper()
+	dir := os.Getenv(Env)
+	if dir == "" {
+		root, err := moduleRoot()
+		if err != nil {
+			tb.Fatalf("conformance corpus: %v", err)
+		}
+		dir = filepath.Join(root, "..", "shared", "conformance", "asl")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cases")); err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("conformance corpus not found at %s (set %s): %v", dir, Env, err)
+		}
+		tb.Skipf("conformance corpus not found at %s (set %s): %v", dir, Env, err)
+	}
+	return dir
+}
+
+// moduleRoot returns the nearest folder at or above the working directory
+// that holds a go.mod.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Files returns the case files of the corpus in dir (cases/*/*.json),
+// sorted.
+func Files(dir string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "cases", "*", "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// Case is one recorded execution. JSON values stay raw so that each test
+// decodes them as it needs (the engine's way is json.Decoder.UseNumber).
+type Case struct {
+	// Name names the case.
+	Name string `json:"name"`
+	// Definition is the state machine's ASL.
+	Definition json.RawMessage `json:"definition"`
+	// Input is the execution input.
+	Input json.RawMessage `json:"input"`
+	// Expect is what Step Functions recorded.
+	Expect Expect `json:"expect"`
+	// Tasks holds canned task results, in engine/mock.ParseTasks's format.
+	Tasks json.RawMessage `json:"tasks"`
+	// Tags group cases for the reports.
+	Tags []string `json:"tags"`
+	// Meta describes the recording.
+	Meta struct {
+		// ExecutionType is "STANDARD" or "EXPRESS".
+		ExecutionType string `json:"execution_type"`
+	} `json:"meta"`
+	// Ignore lists JSON Pointers (into Expect) to fields that vary from run
+	// to run; they must be present but are not compared.
+	Ignore []string `json:"ignore"`
+	// JSONStrings lists JSON Pointers to strings holding JSON, compared as
+	// the values they encode.
+	JSONStrings []string `json:"json_strings"`
+}
+
+// Expect is the recorded outcome of a case.
+type Expect struct {
+	// Status is the execution status: "SUCCEEDED", "FAILED", ….
+	Status string `json:"status"`
+	// Output is the execution output of a success.
+	Output json.RawMessage `json:"output"`
+	// Error is the error name of a failure (a JSON string or null).
+	Error json.RawMessage `json:"error"`
+	// Cause is the cause of a failure (a JSON string or null).
+	Cause json.RawMessage `json:"cause"`
+}
+
+// ErrorName returns Error as a string: "" when it is absent, null or not a
+// string.
+func (e Expect) ErrorName() string { return rawString(e.Error) }
+
+// CauseText returns Cause as a string: "" when it is absent, null or not a
+// string.
+func (e Expect) CauseText() string { return rawString(e.Cause) }
+
+func rawString(raw json.RawMessage) string {
+	var s string
+	if len(raw) == 0 || json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// Read reads the case in file.
+func Read(file string) (*Case, error) {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var c Case
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return &c, nil
+}
