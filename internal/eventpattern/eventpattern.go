@@ -72,6 +72,19 @@ func escapeWildcard(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `*`, `\*`).Replace(s)
 }
 
+// Marshal encodes a pattern as EventBridge stores it: compact JSON, keys
+// sorted, with ">=" and "<=" left as they are (encoding/json would escape
+// them as \u003e, which is valid but unreadable in a preview diff).
+func Marshal(pattern map[string]any) (string, error) {
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(pattern); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(buf.String(), "\n"), nil
+}
+
 // S3ObjectCreated returns the EventBridge event S3 sends for a new object,
 // in AWS's shape (version 0, detail-type "Object Created").
 func S3ObjectCreated(id, account, region, time, bucket, key, versionID, etag string, size int64) map[string]any {

@@ -2,6 +2,7 @@ package eventpattern
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/sluicehq/sluice/dataset"
@@ -105,4 +106,19 @@ func FuzzMatch(f *testing.F) {
 		}
 		_, _ = Match(p, e) // must not panic
 	})
+}
+
+func TestMarshalKeepsOperatorsReadable(t *testing.T) {
+	d := &dataset.Dataset{Name: "orders", Prefix: "incoming/orders/", Format: dataset.Format{Kind: dataset.CSV}, MaxSize: 10}
+	got, err := Marshal(ForDataset("data", d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(got, `[">=",1,"<=",10]`) || strings.Contains(got, `\u003e`) {
+		t.Errorf("pattern %s", got)
+	}
+	var back map[string]any
+	if err := json.Unmarshal([]byte(got), &back); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
 }

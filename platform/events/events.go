@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/internal/eventpattern"
 	"github.com/sluicehq/sluice/platform/naming"
 	"github.com/sluicehq/sluice/platform/policy"
 )
@@ -179,8 +180,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	for _, d := range args.Datasets {
 		rn := naming.Child(name, d.Name)
 		pattern := args.BucketName.ToStringOutput().ApplyT(func(bucket string) (string, error) {
-			b, err := json.Marshal(d.Pattern(bucket))
-			return string(b), err
+			return eventpattern.Marshal(d.Pattern(bucket))
 		}).(pulumi.StringOutput)
 		rule, err := cloudwatch.NewEventRule(ctx, rn, &cloudwatch.EventRuleArgs{
 			Description:  pulumi.Sprintf("Sluice %s: start the pipeline for %s files", ctx.Stack(), d.Name),
