@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sluicehq/sluice/internal/jsonvalue"
 	"github.com/sluicehq/sluice/workflow/asl"
 	"github.com/sluicehq/sluice/workflow/intrinsic"
 	"github.com/sluicehq/sluice/workflow/jsonpath"
@@ -109,7 +110,7 @@ func jsonataOf(v any, field string) (tmpl, error) {
 		return compileJSONataString(t, field)
 	case map[string]any:
 		o := &objTmpl{}
-		for _, k := range sortedKeys(t) {
+		for _, k := range jsonvalue.SortedKeys(t) {
 			sub, err := jsonataOf(t[k], field+"/"+k)
 			if err != nil {
 				return nil, err

@@ -3,9 +3,9 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 
+	"github.com/sluicehq/sluice/internal/jsonvalue"
 	"github.com/sluicehq/sluice/workflow/jsonpath"
 )
 
@@ -91,7 +91,7 @@ func compilePayload(raw json.RawMessage) (tmpl, error) {
 func payloadOf(v any) (tmpl, error) {
 	switch t := v.(type) {
 	case map[string]any:
-		keys := sortedKeys(t)
+		keys := jsonvalue.SortedKeys(t)
 		o := &objTmpl{}
 		for _, k := range keys {
 			val := t[k]
@@ -139,15 +139,6 @@ func dynamicValue(s, field string) (tmpl, error) {
 		return nil, err
 	}
 	return &pathTmpl{path: p, field: field}, nil
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func isNotFound(err error) bool {

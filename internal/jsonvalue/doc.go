@@ -11,4 +11,6 @@
 //     decodes JSON into ({k=v, k2=v2}, [a, b]), which Step Functions shows in
 //     States.Format and in JSONPath error messages; the two differ only in
 //     how numbers print.
+//   - SortedKeys gives an object's keys in the order the engine, jsonpath,
+//     intrinsic and validate all walk objects in, so output is deterministic.
 package jsonvalue

@@ -3,7 +3,6 @@ package jsonvalue
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -96,7 +95,7 @@ func WriteJava(b *strings.Builder, v any, number func(json.Number) string, other
 		b.WriteByte(']')
 	case map[string]any:
 		b.WriteByte('{')
-		for i, k := range slices.Sorted(maps.Keys(v)) {
+		for i, k := range SortedKeys(v) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
@@ -112,4 +111,16 @@ func WriteJava(b *strings.Builder, v any, number func(json.Number) string, other
 			b.WriteString(other(v))
 		}
 	}
+}
+
+// SortedKeys returns the keys of the object m in ascending byte order, the
+// order in which Sluice walks and prints objects so that results and
+// messages are deterministic.
+func SortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -102,3 +102,14 @@ func TestWriteJava(t *testing.T) {
 		})
 	}
 }
+
+func TestSortedKeys(t *testing.T) {
+	t.Parallel()
+	got := jsonvalue.SortedKeys(map[string]any{"b": 1, "a": 2, "B": 3, "": 4, "aa": 5})
+	if diff := cmp.Diff([]string{"", "B", "a", "aa", "b"}, got); diff != "" {
+		t.Errorf("SortedKeys (-want +got):\n%s", diff)
+	}
+	if got := jsonvalue.SortedKeys(nil); len(got) != 0 {
+		t.Errorf("SortedKeys(nil) = %v, want empty", got)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"math"
 	"math/big"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -74,15 +73,6 @@ func Stringify(v any) string {
 // unknown is what Stringify writes for a value that is not JSON.
 func unknown(any) string { return "?" }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // CompactJSON serializes a value the way States.JsonToString does: no
 // white space, numbers as JavaNumber, object keys sorted, and no HTML
 // escaping.
@@ -113,7 +103,7 @@ func compact(b *strings.Builder, v any) {
 		b.WriteByte(']')
 	case map[string]any:
 		b.WriteByte('{')
-		for i, k := range sortedKeys(v) {
+		for i, k := range jsonvalue.SortedKeys(v) {
 			if i > 0 {
 				b.WriteByte(',')
 			}

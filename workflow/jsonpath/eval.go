@@ -3,7 +3,6 @@ package jsonpath
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -146,7 +145,7 @@ func (p *Path) descend(node, root any, i int, out *[]any) {
 	step(node, root, s, func(v any) { p.collect(v, root, i+1, out) })
 	switch n := node.(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(n) {
+		for _, k := range jsonvalue.SortedKeys(n) {
 			switch c := n[k].(type) {
 			case map[string]any, []any:
 				p.descend(c, root, i, out)
@@ -160,15 +159,6 @@ func (p *Path) descend(node, root any, i int, out *[]any) {
 			}
 		}
 	}
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // step emits every value segment s selects directly from node.
@@ -200,7 +190,7 @@ func step(node, root any, s *Segment, emit func(any)) {
 	case Wildcard:
 		switch n := node.(type) {
 		case map[string]any:
-			for _, k := range sortedKeys(n) {
+			for _, k := range jsonvalue.SortedKeys(n) {
 				emit(n[k])
 			}
 		case []any:

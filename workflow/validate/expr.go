@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/sluicehq/sluice/internal/jsonvalue"
 	"github.com/sluicehq/sluice/workflow/asl"
 )
 
@@ -161,20 +161,11 @@ func decode(raw json.RawMessage) (any, bool) {
 	return v, true
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // walkTemplate checks a JSONPath payload template.
 func (c *checker) walkTemplate(si *stateInfo, p string, v any) {
 	switch v := v.(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(v) {
+		for _, k := range jsonvalue.SortedKeys(v) {
 			kp := p + "." + k
 			if strings.HasSuffix(k, ".$") {
 				s, ok := v[k].(string)
@@ -198,7 +189,7 @@ func (c *checker) walkTemplate(si *stateInfo, p string, v any) {
 func (c *checker) walkJSONata(si *stateInfo, p string, v any) {
 	switch v := v.(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(v) {
+		for _, k := range jsonvalue.SortedKeys(v) {
 			c.walkJSONata(si, p+"."+k, v[k])
 		}
 	case []any:
@@ -263,7 +254,7 @@ func (c *checker) assign(si *stateInfo, p string, raw json.RawMessage) []string 
 		return nil
 	}
 	var names []string
-	for _, k := range sortedKeys(obj) {
+	for _, k := range jsonvalue.SortedKeys(obj) {
 		kp := p + "." + k
 		name := k
 		if si.lang != asl.JSONata {
