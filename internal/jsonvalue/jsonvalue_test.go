@@ -7,19 +7,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sluicehq/sluice/internal/jsontest"
 	"github.com/sluicehq/sluice/internal/jsonvalue"
 )
-
-func decode(t *testing.T, s string) any {
-	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("decode %q: %v", s, err)
-	}
-	return v
-}
 
 func sameText(a, b json.Number) bool { return a == b }
 
@@ -47,7 +37,7 @@ func TestEqual(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := jsonvalue.Equal(decode(t, tt.a), decode(t, tt.b), sameText); got != tt.want {
+			if got := jsonvalue.Equal(jsontest.Decode(t, tt.a), jsontest.Decode(t, tt.b), sameText); got != tt.want {
 				t.Errorf("Equal(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.want)
 			}
 		})
@@ -64,13 +54,13 @@ func TestEqualFunc(t *testing.T) {
 		leaves = append(leaves, a.(string)+"~"+b.(string))
 		return a == "*" || a == b
 	}
-	if !jsonvalue.EqualFunc(decode(t, `{"a":["*","x"]}`), decode(t, `{"a":["y","x"]}`), anything) {
+	if !jsonvalue.EqualFunc(jsontest.Decode(t, `{"a":["*","x"]}`), jsontest.Decode(t, `{"a":["y","x"]}`), anything) {
 		t.Error("EqualFunc with a wildcard leaf = false, want true")
 	}
 	if diff := cmp.Diff([]string{"*~y", "x~x"}, leaves); diff != "" {
 		t.Errorf("leaf calls (-want +got):\n%s", diff)
 	}
-	if jsonvalue.EqualFunc(decode(t, `["*"]`), decode(t, `{"0":"x"}`), anything) {
+	if jsonvalue.EqualFunc(jsontest.Decode(t, `["*"]`), jsontest.Decode(t, `{"0":"x"}`), anything) {
 		t.Error("EqualFunc of an array and an object = true, want false")
 	}
 }
@@ -85,9 +75,9 @@ func TestWriteJava(t *testing.T) {
 		other  func(any) string
 		want   string
 	}{
-		{"scalars", decode(t, `[null,true,"s",1]`), nil, nil, "[null, true, s, 1]"},
-		{"nested sorted", decode(t, `{"b":{"d":[],"c":{}},"a":[1,[2]]}`), nil, nil, "{a=[1, [2]], b={c={}, d=[]}}"},
-		{"number rule", decode(t, `{"n":[1,2]}`), double, nil, "{n=[1.0, 2.0]}"},
+		{"scalars", jsontest.Decode(t, `[null,true,"s",1]`), nil, nil, "[null, true, s, 1]"},
+		{"nested sorted", jsontest.Decode(t, `{"b":{"d":[],"c":{}},"a":[1,[2]]}`), nil, nil, "{a=[1, [2]], b={c={}, d=[]}}"},
+		{"number rule", jsontest.Decode(t, `{"n":[1,2]}`), double, nil, "{n=[1.0, 2.0]}"},
 		{"other default", []any{int64(7)}, nil, nil, "[7]"},
 		{"other rule", []any{int64(7)}, nil, func(any) string { return "?" }, "[?]"},
 	}

@@ -1,7 +1,6 @@
 package intrinsic_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"path/filepath"
@@ -10,23 +9,19 @@ import (
 	"testing"
 
 	"github.com/sluicehq/sluice/internal/corpus"
+	"github.com/sluicehq/sluice/internal/jsontest"
 	"github.com/sluicehq/sluice/internal/jsonvalue"
 	"github.com/sluicehq/sluice/workflow/intrinsic"
 	"github.com/sluicehq/sluice/workflow/jsonpath"
 )
 
+// decode decodes a raw corpus value; absent is nil.
 func decode(t *testing.T, raw []byte) any {
 	t.Helper()
 	if len(raw) == 0 {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	return v
+	return jsontest.Decode(t, string(raw))
 }
 
 // passCase is a machine of one JSONPath Pass state.

@@ -13,20 +13,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sluicehq/sluice/internal/jsontest"
 	"github.com/sluicehq/sluice/workflow/intrinsic"
 	"github.com/sluicehq/sluice/workflow/jsonpath"
 )
-
-func jsonValue(t testing.TB, s string) any {
-	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("decode %q: %v", s, err)
-	}
-	return v
-}
 
 // testEnv resolves $ against Input, $$ against Context and $name against
 // Vars.
@@ -254,11 +244,11 @@ const input = `{
 
 func TestEval(t *testing.T) {
 	t.Parallel()
-	in := jsonValue(t, input)
+	in := jsontest.Decode(t, input)
 	env := testEnv{
 		Input:   in,
-		Context: jsonValue(t, `{"StateMachine": {"Name": "my-machine-name"}, "Map": {"Item": {"Index": 2}}}`),
-		Vars:    map[string]any{"v": jsonValue(t, `{"name": "var", "list": [5, 6]}`)},
+		Context: jsontest.Decode(t, `{"StateMachine": {"Name": "my-machine-name"}, "Map": {"Item": {"Index": 2}}}`),
+		Vars:    map[string]any{"v": jsontest.Decode(t, `{"name": "var", "list": [5, 6]}`)},
 	}
 	tests := []struct {
 		expr string
@@ -335,7 +325,7 @@ func TestEval(t *testing.T) {
 			if tt.want == "" {
 				return // only checks that it succeeds
 			}
-			want := jsonValue(t, tt.want)
+			want := jsontest.Decode(t, tt.want)
 			if !jsonpath.Equal(want, got) {
 				t.Errorf("got %s, want %s", intrinsic.CompactJSON(got), intrinsic.CompactJSON(want))
 			}
@@ -345,7 +335,7 @@ func TestEval(t *testing.T) {
 
 func TestEvalErrors(t *testing.T) {
 	t.Parallel()
-	env := testEnv{Input: jsonValue(t, input)}
+	env := testEnv{Input: jsontest.Decode(t, input)}
 	tests := []string{
 		"States.Format('{} {}', 1)",
 		"States.Format('{}', 1, 2)",
@@ -407,7 +397,7 @@ func TestEvalPathErrorPassesThrough(t *testing.T) {
 
 func TestEvalDoesNotModifyInput(t *testing.T) {
 	t.Parallel()
-	in := jsonValue(t, input)
+	in := jsontest.Decode(t, input)
 	before := intrinsic.CompactJSON(in)
 	for _, expr := range []string{"States.JsonMerge($.obj, $.obj2, false)", "States.ArrayUnique($.dup)", "States.ArrayPartition($.arr, 2)", "States.Array($.obj)"} {
 		if _, err := intrinsic.MustParse(expr).Eval(testEnv{Input: in}); err != nil {
@@ -505,9 +495,9 @@ func FuzzIntrinsicParse(f *testing.F) {
 		}
 	}
 	env := testEnv{
-		Input:   jsonValue(f, input),
-		Context: jsonValue(f, `{"Execution": {"Name": "a-b"}}`),
-		Vars:    map[string]any{"v": jsonValue(f, `[1, "2", {"a": null}]`)},
+		Input:   jsontest.Decode(f, input),
+		Context: jsontest.Decode(f, `{"Execution": {"Name": "a-b"}}`),
+		Vars:    map[string]any{"v": jsontest.Decode(f, `[1, "2", {"a": null}]`)},
 	}
 	f.Fuzz(func(t *testing.T, expr string) {
 		if len(expr) > 256 {
@@ -544,8 +534,8 @@ func BenchmarkParse(b *testing.B) {
 
 func BenchmarkEval(b *testing.B) {
 	env := testEnv{
-		Input:   jsonValue(b, input),
-		Context: jsonValue(b, `{"StateMachine": {"Name": "my-machine-name"}}`),
+		Input:   jsontest.Decode(b, input),
+		Context: jsontest.Decode(b, `{"StateMachine": {"Name": "my-machine-name"}}`),
 	}
 	for _, expr := range []string{
 		"States.Format('Hello {}, you have {} items', $.s, $.n)",

@@ -13,20 +13,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sluicehq/sluice/internal/jsontest"
 	"github.com/sluicehq/sluice/workflow/jsonpath"
 )
-
-// doc decodes JSON the way the engine does (UseNumber).
-func doc(t testing.TB, s string) any {
-	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("decode %q: %v", s, err)
-	}
-	return v
-}
 
 // lines reads the non-empty lines of a testdata file.
 func lines(t testing.TB, name string) []string {
@@ -232,7 +221,7 @@ const store = `{
 
 func TestGet(t *testing.T) {
 	t.Parallel()
-	d := doc(t, store)
+	d := jsontest.Decode(t, store)
 	tests := []struct {
 		expr string
 		want string // JSON
@@ -283,7 +272,7 @@ func TestGet(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Get: %v", err)
 			}
-			if diff := cmp.Diff(doc(t, tt.want), got); diff != "" {
+			if diff := cmp.Diff(jsontest.Decode(t, tt.want), got); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
 		})
@@ -292,7 +281,7 @@ func TestGet(t *testing.T) {
 
 func TestGetNotFound(t *testing.T) {
 	t.Parallel()
-	d := doc(t, store)
+	d := jsontest.Decode(t, store)
 	tests := []struct {
 		expr  string
 		msg   string
@@ -328,7 +317,7 @@ func TestGetNotFound(t *testing.T) {
 
 func TestGetRootsAreTheDocument(t *testing.T) {
 	t.Parallel()
-	v := doc(t, `{"x": [1, 2]}`)
+	v := jsontest.Decode(t, `{"x": [1, 2]}`)
 	for _, expr := range []string{"$.x[1]", "$$.x[1]", "$var.x[1]"} {
 		got, err := jsonpath.MustParse(expr).Get(v)
 		if err != nil {
@@ -362,13 +351,13 @@ func TestSet(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			in := doc(t, tt.doc)
+			in := jsontest.Decode(t, tt.doc)
 			before := fmt.Sprint(in)
-			got, err := jsonpath.MustParse(tt.expr).Set(in, doc(t, tt.val))
+			got, err := jsonpath.MustParse(tt.expr).Set(in, jsontest.Decode(t, tt.val))
 			if err != nil {
 				t.Fatalf("Set: %v", err)
 			}
-			if diff := cmp.Diff(doc(t, tt.want), got); diff != "" {
+			if diff := cmp.Diff(jsontest.Decode(t, tt.want), got); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
 			if after := fmt.Sprint(in); after != before {
@@ -397,7 +386,7 @@ func TestSetErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := jsonpath.MustParse(tt.expr).Set(doc(t, tt.doc), json.Number("1"))
+			_, err := jsonpath.MustParse(tt.expr).Set(jsontest.Decode(t, tt.doc), json.Number("1"))
 			var se *jsonpath.SetError
 			if !errors.As(err, &se) {
 				t.Fatalf("Set error = %v, want *SetError", err)
@@ -448,7 +437,7 @@ func TestEqual(t *testing.T) {
 		{`12345678901234567890`, `1.234567890123456789e19`, true},
 	}
 	for _, tt := range tests {
-		if got := jsonpath.Equal(doc(t, tt.a), doc(t, tt.b)); got != tt.want {
+		if got := jsonpath.Equal(jsontest.Decode(t, tt.a), jsontest.Decode(t, tt.b)); got != tt.want {
 			t.Errorf("Equal(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
 	}
@@ -464,7 +453,7 @@ func FuzzJSONPathParse(f *testing.F) {
 	for _, s := range lines(f, "invalid.txt") {
 		f.Add(s)
 	}
-	d := doc(f, store)
+	d := jsontest.Decode(f, store)
 	f.Fuzz(func(t *testing.T, expr string) {
 		if len(expr) > 256 {
 			return
@@ -520,7 +509,7 @@ func BenchmarkParse(b *testing.B) {
 }
 
 func BenchmarkGet(b *testing.B) {
-	d := doc(b, store)
+	d := jsontest.Decode(b, store)
 	for _, expr := range []string{"$.store.bicycle.color", "$..price", "$.store.book[?(@.price < 10)].title"} {
 		p := jsonpath.MustParse(expr)
 		b.Run(expr, func(b *testing.B) {
@@ -534,7 +523,7 @@ func BenchmarkGet(b *testing.B) {
 }
 
 func BenchmarkSet(b *testing.B) {
-	d := doc(b, store)
+	d := jsontest.Decode(b, store)
 	p := jsonpath.MustParse("$.store.bicycle.result")
 	for b.Loop() {
 		if _, err := p.Set(d, "x"); err != nil {
