@@ -108,7 +108,7 @@ func (w *watcher) scan(ctx context.Context) {
 				continue
 			}
 			w.seen[path] = info.ModTime()
-			res := runFile(ctx, w.rt, ds, path)
+			res := runFile(ctx, w.rt, ds, path, nil)
 			printFile(w.c.stdout, res)
 			if res.Status == local.Failed {
 				w.failed = true

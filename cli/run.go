@@ -106,7 +106,7 @@ func (c *cli) cmdRun(args []string) error {
 	var results []*local.FileResult
 	for i, file := range fs.Args() {
 		prog.start(file)
-		res := runFile(ctx, rt, datasets[i], file)
+		res := runFile(ctx, rt, datasets[i], file, prog)
 		prog.done()
 		results = append(results, res)
 		if !*asJSON {
@@ -163,9 +163,9 @@ func datasetOf(rt *local.Runtime, flagValue, file string) (string, error) {
 
 // runFile uploads, routes and executes one file; every outcome, including
 // an upload or routing failure, is a FileResult.
-func runFile(ctx context.Context, rt *local.Runtime, ds, file string) *local.FileResult {
+func runFile(ctx context.Context, rt *local.Runtime, ds, file string, prog *progress) *local.FileResult {
 	key := filepath.Base(file)
-	ev, reused, err := rt.Upload(ctx, ds, file)
+	ev, reused, err := rt.UploadProgress(ctx, ds, file, prog.upload)
 	if err != nil {
 		return &local.FileResult{Key: key, Dataset: ds, Status: local.Failed, Error: "Sluice.UploadFailed", Cause: err.Error()}
 	}
@@ -342,26 +342,49 @@ func printSummary(w io.Writer, results []*local.FileResult, stateDir string) {
 	fmt.Fprintf(w, "report: sluice report%s\n", flag)
 }
 
-// progress shows the running state on a terminal; elsewhere it is silent.
+// progress shows, on a terminal only, the bytes uploaded, then the running
+// state with the records staged and loaded so far; elsewhere it is silent.
+// A nil *progress is silent too.
 type progress struct {
 	w       io.Writer
 	on      bool
 	mu      sync.Mutex
 	file    string
 	started time.Time
+	shown   time.Time
+	records int64 // staged by transform
+	loaded  int64 // written by the loads so far
+	chunks  int   // load attempts that succeeded
 	last    string
 }
 
 func newProgress(w io.Writer, on bool) *progress { return &progress{w: w, on: on} }
 
 func (p *progress) start(file string) {
+	if p == nil {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.file, p.started = file, time.Now()
+	p.file, p.started, p.records, p.loaded, p.chunks = file, time.Now(), 0, 0, 0
+}
+
+// upload reports bytes sent, at most ten times a second.
+func (p *progress) upload(done, total int64) {
+	if p == nil || !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if done < total && time.Since(p.shown) < 100*time.Millisecond {
+		return
+	}
+	p.shown = time.Now()
+	p.show(fmt.Sprintf("uploading %s of %s", bytesText(done), bytesText(total)))
 }
 
 func (p *progress) observe(e local.TaskEvent) {
-	if !p.on {
+	if p == nil || !p.on {
 		return
 	}
 	p.mu.Lock()
@@ -372,13 +395,30 @@ func (p *progress) observe(e local.TaskEvent) {
 		if len(status) > 60 {
 			status = status[:60] + "…"
 		}
+	} else if out, ok := e.Output.(map[string]any); ok {
+		switch {
+		case out["written"] != nil:
+			p.loaded += number(out["written"])
+			p.chunks++
+		case out["chunkCount"] != nil:
+			p.records = number(out["records"])
+		}
 	}
-	p.last = fmt.Sprintf("\r\033[K%s: %s %s (%s elapsed)", filepath.Base(p.file), e.State, status, time.Since(p.started).Round(100*time.Millisecond))
+	text := e.State + " " + status
+	if p.records > 0 {
+		text += fmt.Sprintf(" · %d/%d records loaded (%d chunk(s))", p.loaded, p.records, p.chunks)
+	}
+	p.show(text)
+}
+
+// show replaces the progress line; the caller holds the lock.
+func (p *progress) show(text string) {
+	p.last = fmt.Sprintf("\r\033[K%s: %s (%s)", filepath.Base(p.file), text, time.Since(p.started).Round(100*time.Millisecond))
 	fmt.Fprint(p.w, p.last)
 }
 
 func (p *progress) done() {
-	if !p.on {
+	if p == nil || !p.on {
 		return
 	}
 	p.mu.Lock()
@@ -387,6 +427,29 @@ func (p *progress) done() {
 		fmt.Fprint(p.w, "\r\033[K")
 		p.last = ""
 	}
+}
+
+func number(v any) int64 {
+	switch n := v.(type) {
+	case json.Number:
+		i, _ := n.Int64()
+		return i
+	case float64:
+		return int64(n)
+	}
+	return 0
+}
+
+func bytesText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
 }
 
 // isTerminal reports whether w is a character device.

@@ -303,6 +303,12 @@ type FileResult struct {
 // the existing version is returned (reused = true), as S3 would deliver the
 // same object version again on a duplicate event.
 func (r *Runtime) Upload(ctx context.Context, ds, file string) (ev contract.FileEvent, reused bool, err error) {
+	return r.UploadProgress(ctx, ds, file, nil)
+}
+
+// UploadProgress is Upload reporting the bytes sent so far to progress
+// (which may be nil) as the body streams.
+func (r *Runtime) UploadProgress(ctx context.Context, ds, file string, progress func(done, total int64)) (ev contract.FileEvent, reused bool, err error) {
 	d, err := r.cfg.Datasets.Lookup(ds)
 	if err != nil {
 		return ev, false, err
@@ -334,7 +340,11 @@ func (r *Runtime) Upload(ctx context.Context, ds, file string) (ev contract.File
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return ev, false, err
 	}
-	out, err := r.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(r.Bucket), Key: aws.String(key), Body: f, ContentLength: aws.Int64(st.Size())})
+	var body io.Reader = f
+	if progress != nil {
+		body = &countingReader{r: f, total: st.Size(), progress: progress}
+	}
+	out, err := r.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(r.Bucket), Key: aws.String(key), Body: body, ContentLength: aws.Int64(st.Size())})
 	if err != nil {
 		return ev, false, fmt.Errorf("upload %s: %w", file, err)
 	}
@@ -485,3 +495,18 @@ func (e *engineStore) PutObject(ctx context.Context, bucket, key string, body []
 
 // Datasets returns the runtime's dataset set.
 func (r *Runtime) Datasets() *dataset.Set { return r.cfg.Datasets }
+
+// countingReader reports the bytes read through it.
+type countingReader struct {
+	r        io.Reader
+	done     int64
+	total    int64
+	progress func(done, total int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.done += int64(n)
+	c.progress(c.done, c.total)
+	return n, err
+}
