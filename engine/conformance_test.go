@@ -16,6 +16,7 @@ import (
 	"github.com/sluicehq/sluice/engine"
 	"github.com/sluicehq/sluice/engine/mock"
 	"github.com/sluicehq/sluice/internal/corpus"
+	"github.com/sluicehq/sluice/internal/jsonvalue"
 	"github.com/sluicehq/sluice/workflow/asl"
 )
 
@@ -326,19 +327,7 @@ func diffJSON(at string, want, got any) string {
 		if !ok {
 			return fmt.Sprintf("%s: want %s, got %s", at, short(want), short(got))
 		}
-		keys := map[string]bool{}
-		for k := range w {
-			keys[k] = true
-		}
-		for k := range g {
-			keys[k] = true
-		}
-		sorted := make([]string, 0, len(keys))
-		for k := range keys {
-			sorted = append(sorted, k)
-		}
-		sort.Strings(sorted)
-		for _, k := range sorted {
+		for _, k := range jsonvalue.UnionKeys(w, g) {
 			wv, wok := w[k]
 			gv, gok := g[k]
 			switch {

@@ -12,5 +12,7 @@
 //     States.Format and in JSONPath error messages; the two differ only in
 //     how numbers print.
 //   - SortedKeys gives an object's keys in the order the engine, jsonpath,
-//     intrinsic and validate all walk objects in, so output is deterministic.
+//     intrinsic and validate all walk objects in, so output is deterministic;
+//     UnionKeys the same for the fields of two objects (workflow/diff and the
+//     engine's conformance report).
 package jsonvalue

@@ -124,3 +124,19 @@ func SortedKeys(m map[string]any) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// UnionKeys returns the keys found in a, b or both, in ascending byte
+// order: the fields a diff of two objects visits.
+func UnionKeys(a, b map[string]any) []string {
+	keys := make([]string, 0, max(len(a), len(b)))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}

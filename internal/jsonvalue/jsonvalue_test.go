@@ -103,3 +103,14 @@ func TestSortedKeys(t *testing.T) {
 		t.Errorf("SortedKeys(nil) = %v, want empty", got)
 	}
 }
+
+func TestUnionKeys(t *testing.T) {
+	t.Parallel()
+	got := jsonvalue.UnionKeys(map[string]any{"b": 1, "a": 2}, map[string]any{"c": 3, "a": 4})
+	if diff := cmp.Diff([]string{"a", "b", "c"}, got); diff != "" {
+		t.Errorf("UnionKeys (-want +got):\n%s", diff)
+	}
+	if got := jsonvalue.UnionKeys(nil, nil); len(got) != 0 {
+		t.Errorf("UnionKeys(nil, nil) = %v, want empty", got)
+	}
+}

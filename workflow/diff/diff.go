@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sluicehq/sluice/internal/jsonvalue"
 	"github.com/sluicehq/sluice/workflow/asl"
 )
 
@@ -373,19 +374,7 @@ func fieldDiff(a, b any, path string) []Field {
 		if !ok {
 			break
 		}
-		keys := map[string]bool{}
-		for k := range x {
-			keys[k] = true
-		}
-		for k := range y {
-			keys[k] = true
-		}
-		sorted := make([]string, 0, len(keys))
-		for k := range keys {
-			sorted = append(sorted, k)
-		}
-		sort.Strings(sorted)
-		for _, k := range sorted {
+		for _, k := range jsonvalue.UnionKeys(x, y) {
 			p := k
 			if path != "" {
 				p = path + "." + k
