@@ -355,6 +355,26 @@ func (ev *evalEnv) finishJSONata(output, assign tmpl, def any) (any, error) {
 	return out, nil
 }
 
+// finishNoResult ends a state that produces no result (Choice, Wait): in
+// JSONata, Output and Assign as finishJSONata; in JSONPath, Assign and
+// OutputPath both on the effective input eff, with the variables set only
+// once OutputPath succeeded.
+func (ev *evalEnv) finishNoResult(output, assign tmpl, input, eff any) (any, error) {
+	if ev.n.jsonata {
+		return ev.finishJSONata(output, assign, input)
+	}
+	vars, err := ev.evalAssign(assign, eff)
+	if err != nil {
+		return nil, err
+	}
+	out, err := ev.applyPath(ev.n.outputPath, eff, "OutputPath")
+	if err != nil {
+		return nil, err
+	}
+	ev.setVars(vars)
+	return out, nil
+}
+
 func (t *thread) runPass(ev *evalEnv, input any) (any, string, error) {
 	n := ev.n
 	if n.jsonata {
@@ -428,20 +448,8 @@ func (t *thread) runChoice(ev *evalEnv, input any) (any, string, error) {
 	if next == "" {
 		return nil, "", plainErrf(asl.StatesNoChoiceMatched, "No Matches!")
 	}
-	if n.jsonata {
-		out, err := ev.finishJSONata(output, assign, input)
-		return out, next, err
-	}
-	vars, err := ev.evalAssign(assign, eff)
-	if err != nil {
-		return nil, "", err
-	}
-	out, err := ev.applyPath(n.outputPath, eff, "OutputPath")
-	if err != nil {
-		return nil, "", err
-	}
-	ev.setVars(vars)
-	return out, next, nil
+	out, err := ev.finishNoResult(output, assign, input, eff)
+	return out, next, err
 }
 
 func plainErrf(name asl.ErrorName, format string, args ...any) *StateError {
@@ -526,20 +534,8 @@ func (t *thread) runWait(ev *evalEnv, input any) (any, string, error) {
 			return nil, "", err
 		}
 	}
-	if n.jsonata {
-		out, err := ev.finishJSONata(n.output, n.assign, input)
-		return out, n.transition(), err
-	}
-	vars, err := ev.evalAssign(n.assign, eff)
-	if err != nil {
-		return nil, "", err
-	}
-	out, err := ev.applyPath(n.outputPath, eff, "OutputPath")
-	if err != nil {
-		return nil, "", err
-	}
-	ev.setVars(vars)
-	return out, n.transition(), nil
+	out, err := ev.finishNoResult(n.output, n.assign, input, eff)
+	return out, n.transition(), err
 }
 
 // compactScalar prints a value the way AWS quotes it in Wait errors: strings
