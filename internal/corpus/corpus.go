@@ -2,12 +2,13 @@ package corpus
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"testing"
+
+	"github.com/sluicehq/sluice/internal/modroot"
 )
 
 // Env names the environment variable that overrides the corpus folder.
@@ -21,7 +22,7 @@ func Dir(tb testing.TB) string {
 	tb.Helper()
 	dir := os.Getenv(Env)
 	if dir == "" {
-		root, err := moduleRoot()
+		root, err := modroot.Dir()
 		if err != nil {
 			tb.Fatalf("conformance corpus: %v", err)
 		}
@@ -34,25 +35,6 @@ func Dir(tb testing.TB) string {
 		tb.Skipf("conformance corpus not found at %s (set %s): %v", dir, Env, err)
 	}
 	return dir
-}
-
-// moduleRoot returns the nearest folder at or above the working directory
-// that holds a go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // Files returns the case files of the corpus in dir (cases/*/*.json),
