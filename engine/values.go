@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"strings"
+
+	"github.com/sluicehq/sluice/internal/jsonenc"
 )
 
 // decodeJSON decodes b the way every run-time value is held: UseNumber.
@@ -30,16 +31,11 @@ func DecodeJSON(b []byte) (any, error) { return decodeJSON(b) }
 // compact encodes v as compact JSON without HTML escaping, as AWS prints
 // payloads.
 func compact(v any) string {
-	if b, ok := appendJSON(make([]byte, 0, 64), v); ok {
-		return string(b)
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := jsonenc.Marshal(v)
+	if err != nil {
 		return fmt.Sprintf("%v", v)
 	}
-	return strings.TrimSuffix(buf.String(), "\n")
+	return string(b)
 }
 
 // normalize converts any Go value an Invoker returns into the canonical

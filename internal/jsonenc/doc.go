@@ -1,5 +1,7 @@
-// Package jsonenc appends JSON text without reflection, byte for byte what
-// encoding/json produces with SetEscapeHTML(false). The engine (its
-// canonical state data) and functions/records (JSON Lines) both write
-// strings through it, so the two agree on every escape.
+// Package jsonenc writes compact JSON without reflection, byte for byte what
+// encoding/json produces with SetEscapeHTML(false): sorted object keys, the
+// same string escapes. AppendString serves the engine and functions/records
+// (JSON Lines); AppendValue and Marshal are the engine's canonical encoding
+// of state data, which workflow/diff and the builder share so that every
+// payload Sluice prints reads the same.
 package jsonenc

@@ -1,17 +1,18 @@
-package engine
+package jsonenc
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
-
-	"github.com/sluicehq/sluice/internal/jsonenc"
 )
 
-// appendJSON appends the compact JSON of a canonical value, byte for byte
-// what encoding/json produces with SetEscapeHTML(false) (sorted object keys,
-// the same string escapes). It reports false for a value that is not
-// canonical, leaving the caller to fall back to encoding/json.
-func appendJSON(b []byte, v any) ([]byte, bool) {
+// AppendValue appends the compact JSON of a canonical value (nil, bool,
+// string, json.Number, []any and map[string]any of those), byte for byte
+// what encoding/json produces with SetEscapeHTML(false): sorted object keys,
+// the same string escapes, an empty json.Number as 0. It reports false for
+// a value that is not canonical (another type, or a json.Number that is not
+// a JSON number), leaving the caller to fall back to encoding/json.
+func AppendValue(b []byte, v any) ([]byte, bool) {
 	switch t := v.(type) {
 	case nil:
 		return append(b, "null"...), true
@@ -29,7 +30,7 @@ func appendJSON(b []byte, v any) ([]byte, bool) {
 		}
 		return append(b, t...), true
 	case string:
-		return jsonenc.AppendString(b, t), true
+		return AppendString(b, t), true
 	case []any:
 		b = append(b, '[')
 		for i, e := range t {
@@ -37,7 +38,7 @@ func appendJSON(b []byte, v any) ([]byte, bool) {
 				b = append(b, ',')
 			}
 			var ok bool
-			if b, ok = appendJSON(b, e); !ok {
+			if b, ok = AppendValue(b, e); !ok {
 				return b, false
 			}
 		}
@@ -53,10 +54,10 @@ func appendJSON(b []byte, v any) ([]byte, bool) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = jsonenc.AppendString(b, k)
+			b = AppendString(b, k)
 			b = append(b, ':')
 			var ok bool
-			if b, ok = appendJSON(b, t[k]); !ok {
+			if b, ok = AppendValue(b, t[k]); !ok {
 				return b, false
 			}
 		}
@@ -101,4 +102,20 @@ func validNumber(s string) bool {
 		}
 	}
 	return i == len(s)
+}
+
+// Marshal returns the compact JSON of v with sorted object keys and no HTML
+// escaping, without a trailing newline: AppendValue for a canonical value,
+// else encoding/json with SetEscapeHTML(false), whose error it returns.
+func Marshal(v any) ([]byte, error) {
+	if b, ok := AppendValue(make([]byte, 0, 64), v); ok {
+		return b, nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

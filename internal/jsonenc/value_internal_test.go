@@ -1,0 +1,113 @@
+package jsonenc
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func stdCompact(v any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+// FuzzAppendValue checks the fast encoder against encoding/json on every
+// document that decodes (with UseNumber, as the engine holds values).
+func FuzzAppendValue(f *testing.F) {
+	for _, s := range []string{`{"b":[1,2.5e3,"x\u2028"],"a":null,"<":">&"}`, `"\u0001\t\"\\"`, `[true,false,{}]`, "\"\xff\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		if len(doc) > 4096 {
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader(doc))
+		dec.UseNumber()
+		var v any
+		if dec.Decode(&v) != nil {
+			return
+		}
+		got, ok := AppendValue(nil, v)
+		if !ok {
+			t.Fatalf("canonical value rejected: %s", doc)
+		}
+		if want := stdCompact(v); string(got) != want {
+			t.Fatalf("AppendValue = %s, encoding/json = %s", got, want)
+		}
+	})
+}
+
+func TestAppendValue(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		v      any
+		want   string
+		wantOK bool
+	}{
+		{"nested", map[string]any{"b": []any{json.Number("1"), "x<"}, "a": nil, "c": true}, `{"a":null,"b":[1,"x<"],"c":true}`, true},
+		{"empty number", json.Number(""), `0`, true},
+		{"bad number", json.Number("1x"), ``, false},
+		{"other type", int64(1), ``, false},
+		{"other type inside", []any{int64(1)}, ``, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, ok := AppendValue(nil, tt.v)
+			if ok != tt.wantOK {
+				t.Fatalf("AppendValue ok = %v, want %v", ok, tt.wantOK)
+			}
+			if ok {
+				if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+					t.Errorf("AppendValue (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+func TestMarshal(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		v       any
+		want    string
+		wantErr bool
+	}{
+		{"canonical", map[string]any{"k": "<&>"}, `{"k":"<&>"}`, false},
+		{"fallback", map[string]any{"n": int64(3), "s": []string{"a<"}}, `{"n":3,"s":["a<"]}`, false},
+		{"bad number", json.Number("1x"), ``, true},
+		{"unsupported", func() {}, ``, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := Marshal(tt.v)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Marshal error = %v, want error %v", err, tt.wantErr)
+			}
+			if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+				t.Errorf("Marshal (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func FuzzValidNumber(f *testing.F) {
+	for _, s := range []string{"0", "-1.5e+10", "01", "1.", ".5", "1e", "-", "12"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := json.Valid([]byte(s)) && strings.TrimSpace(s) == s && len(s) > 0 && (s[0] == '-' || (s[0] >= '0' && s[0] <= '9'))
+		if got := validNumber(s); got != want {
+			t.Fatalf("validNumber(%q) = %v, json.Valid says %v", s, got, want)
+		}
+	})
+}
