@@ -1,9 +1,9 @@
 package workflow
 
 import (
-	"bytes"
 	"encoding/json"
 
+	"github.com/sluicehq/sluice/internal/jsonenc"
 	"github.com/sluicehq/sluice/workflow/asl"
 )
 
@@ -52,14 +52,12 @@ func (c *compiler) encode(path, state string, v any) json.RawMessage {
 		}
 		return r
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := jsonenc.Marshal(v)
+	if err != nil {
 		c.add(Issue{Path: path, State: state, Code: CodeBadJSON, Msg: err.Error()})
 		return nil
 	}
-	return json.RawMessage(bytes.TrimRight(buf.Bytes(), "\n"))
+	return json.RawMessage(b)
 }
 
 // assign encodes an Assign map (nil or empty gives nil).

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sluicehq/sluice/internal/jsonenc"
 	"github.com/sluicehq/sluice/internal/jsonvalue"
 	"github.com/sluicehq/sluice/workflow/asl"
 )
@@ -356,12 +357,11 @@ func similarity(a, b map[string]bool) float64 {
 	return float64(inter) / float64(len(a)+len(b)-inter)
 }
 
+// compact prints a value as compact JSON, as the engine prints payloads
+// ("" for a value that does not encode).
 func compact(v any) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-	return strings.TrimRight(buf.String(), "\n")
+	b, _ := jsonenc.Marshal(v)
+	return string(b)
 }
 
 // fieldDiff lists the differing leaves of two JSON values. Arrays of
