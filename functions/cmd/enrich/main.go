@@ -1,24 +1,23 @@
 package main
 
 import (
-	"context"
 	"log"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/awsenv"
 	"github.com/sluicehq/sluice/functions/enrich"
 )
 
 func main() {
-	aws, err := config.LoadDefaultConfig(context.Background())
+	aws, err := awsenv.Load()
 	cfg, err2 := enrich.ParseConfig(os.Getenv)
 	if err != nil || err2 != nil {
 		log.Fatalf("enrich: configuration: %v %v", err, err2)
 	}
-	h := &enrich.Handler{S3: s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }), DB: dynamodb.NewFromConfig(aws), Datasets: dataset.Builtin(), Config: cfg}
+	h := &enrich.Handler{S3: s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }), DB: enrich.BatchGetItemFunc(dynamodb.NewFromConfig(aws).BatchGetItem), Datasets: dataset.Builtin(), Config: cfg}
 	lambda.StartHandlerFunc(h.Handle)
 }

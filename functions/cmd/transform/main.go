@@ -2,19 +2,18 @@
 package main
 
 import (
-	"context"
 	"log"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/awsenv"
 	"github.com/sluicehq/sluice/functions/transform"
 )
 
 func main() {
-	aws, err := config.LoadDefaultConfig(context.Background())
+	aws, err := awsenv.Load()
 	cfg, err2 := transform.ParseConfig(os.Getenv)
 	if err != nil || err2 != nil {
 		log.Fatalf("transform: configuration: %v %v", err, err2)
