@@ -111,3 +111,25 @@ func FuzzValidNumber(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendString(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"", "plain", "tab\tnew\nline", "quote\"back\\", "\x00\x1f\b\f\r", "é\u2028\u2029", "bad\xffutf8", "<html>&"} {
+		got := string(AppendString([]byte("x"), s))
+		if diff := cmp.Diff("x"+stdCompact(s), got); diff != "" {
+			t.Errorf("AppendString(%q) (-want +got):\n%s", s, diff)
+		}
+	}
+}
+
+// FuzzAppendString checks AppendString against encoding/json.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"a\u2028b", "\x01\t\"\\", "\xff\xfe", "<>&"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := string(AppendString(nil, s)), stdCompact(s); got != want {
+			t.Fatalf("AppendString(%q) = %s, encoding/json = %s", s, got, want)
+		}
+	})
+}
