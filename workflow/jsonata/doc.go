@@ -1,9 +1,11 @@
-// Package jsonata implements JSONata 2.x as AWS Step Functions evaluates it
-// for states with "QueryLanguage": "JSONata".
+// Package jsonata implements JSONata as AWS Step Functions evaluates it for
+// states with "QueryLanguage": "JSONata": the JSONata 2.0.6 specification
+// (so no "?:" or "??" operators), without $eval, plus the Step Functions
+// functions.
 //
 // It is our own lexer, Pratt parser (every node keeps its byte position)
 // and tree-walking evaluator with JSONata's sequence semantics, plus the
-// jsonata-js 2.x built-in function library and the functions Step
+// jsonata-js 2.0.6 built-in function library and the functions Step
 // Functions adds ($partition, $range, $hash, $random with a seed, $uuid,
 // $parse). Errors carry the jsonata-js codes and message wording (T2001,
 // D3030, T1006, ...), which Step Functions copies into the cause of

@@ -51,10 +51,8 @@ type evaluator struct {
 	steps int
 	depth int
 	now   time.Time
-	// callEnv and callName describe the call being made by call(): the
-	// frame $eval evaluates in, and the variable a lambda was called
-	// through (named in its signature errors). apply consumes them.
-	callEnv  *frame
+	// callName is the variable a lambda is being called through by call()
+	// (named in its signature errors); applyLambda consumes it.
 	callName string
 	random   *mrand.Rand // from WithRandom; nil: the global source
 	root     any         // the input, $$
@@ -322,24 +320,6 @@ func (ev *evaluator) evalNode(n *node, input any, env *frame) (any, error) {
 			return ev.eval(n.els, input, env)
 		}
 		return Undefined, nil
-	case nCoalesce:
-		v, err := ev.eval(n.lhs, input, env)
-		if err != nil {
-			return nil, err
-		}
-		if !isUndef(v) {
-			return v, nil
-		}
-		return ev.eval(n.rhs, input, env)
-	case nElvis:
-		v, err := ev.eval(n.lhs, input, env)
-		if err != nil {
-			return nil, err
-		}
-		if truthy(v) {
-			return v, nil
-		}
-		return ev.eval(n.rhs, input, env)
 	case nCall:
 		return ev.call(n, input, env, nil)
 	case nPartial:

@@ -31,7 +31,6 @@ type call struct {
 	input any
 	pos   int
 	name  string
-	env   *frame // the frame of the call site
 }
 
 func (c *call) err(code string, kv ...any) error { return evalErr(code, c.pos, kv...) }
@@ -733,28 +732,8 @@ func init() {
 		}
 		return Undefined, nil
 	})
-	def("eval", "sx?:x", func(c *call, a []any) (any, error) {
-		if isUndef(a[0]) {
-			return Undefined, nil
-		}
-		e, err := Compile(str(a[0]))
-		if err != nil {
-			return nil, c.err("D3120", "value", err.(*Error).Msg)
-		}
-		in := c.input
-		if v := arg(a, 1); !isUndef(v) {
-			in = v
-		}
-		r, err := c.ev.eval(e.root, in, &frame{parent: c.env})
-		if err != nil {
-			m := err.Error()
-			if ee, ok := err.(*EvalError); ok {
-				m = ee.Msg
-			}
-			return nil, c.err("D3121", "value", m)
-		}
-		return r, nil
-	})
+	// $eval is not available in Step Functions ("use $parse instead"):
+	// calling it fails with T1006 as for any unknown function.
 
 	// Step Functions additions
 	def("partition", "an:a", func(c *call, a []any) (any, error) {

@@ -33,7 +33,9 @@ type token struct {
 // operators lists the single-byte and double-byte operator symbols.
 var singleOps = ".[]{}(),@#;:?+-*/%|=<>^&!~"
 
-var doubleOps = []string{"..", ":=", "!=", ">=", "<=", "**", "~>", "?:", "??"}
+// Step Functions implements JSONata 2.0.6, which has no "?:" and "??"
+// operators (added in jsonata 2.1): "a ?? b" is a syntax error there.
+var doubleOps = []string{"..", ":=", "!=", ">=", "<=", "**", "~>"}
 
 type lexer struct {
 	src  string

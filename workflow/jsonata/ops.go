@@ -181,7 +181,7 @@ func (ev *evaluator) binary(n *node, input any, env *frame) (any, error) {
 			return Undefined, nil
 		}
 		size := b - a + 1
-		if size > 1e7 {
+		if size > 1e7 { // jsonata's limit; its message says 1e6
 			return nil, evalErr("D2014", n.pos, "value", size)
 		}
 		out := make([]any, 0, int(size))
@@ -278,7 +278,6 @@ func (ev *evaluator) call(n *node, input any, env *frame, applyTo *any) (any, er
 		}
 		return nil, evalErr("T1006", n.pos)
 	}
-	ev.callEnv = env
 	ev.callName = ""
 	if n.lhs.kind == nVariable {
 		ev.callName = n.lhs.str
@@ -388,12 +387,7 @@ func (ev *evaluator) apply(proc any, args []any, input any, pos int) (any, error
 				return nil, err
 			}
 		}
-		env := ev.callEnv
-		ev.callEnv = nil
-		if env == nil {
-			env = builtinFrame
-		}
-		res, err = f.native.fn(&call{ev: ev, input: input, pos: pos, name: f.name, env: env}, args)
+		res, err = f.native.fn(&call{ev: ev, input: input, pos: pos, name: f.name}, args)
 	case f.partialOf != nil:
 		full := make([]any, len(f.partialArgs))
 		j := 0

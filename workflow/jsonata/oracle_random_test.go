@@ -7,7 +7,7 @@ const randomDoc = `{"a":[{"b":1,"c":"x","d":[1,2]},{"b":2,"c":"y","d":[3]},{"b":
 
 // TestOracleRandom holds randomly generated expressions (paths, operators,
 // built-ins, lambdas, constructors, bindings and sorting mixed together)
-// whose results or error codes jsonata-js 2.2.2 produced for randomDoc.
+// whose results or error codes jsonata-js 2.0.6 produced for randomDoc.
 // Expressions whose jsonata-js result depends on object key order or on
 // the order in which it evaluates object/array members concurrently were
 // left out.

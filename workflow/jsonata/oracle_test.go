@@ -121,7 +121,7 @@ func errorCode(err error) string {
 }
 
 // TestOracle holds expressions whose expected results were produced by
-// jsonata-js 2.2.2 (the implementation Step Functions follows) and checked
+// jsonata-js 2.0.6 (the version Step Functions implements) and checked
 // against this package.
 func TestOracle(t *testing.T) {
 	t.Parallel()
@@ -145,7 +145,7 @@ func TestOracle(t *testing.T) {
 		{expr: `0.1+0.2`, input: ``, want: `0.30000000000000004`},
 		{expr: `$string(1e21)`, input: ``, want: `"1e+21"`},
 		{expr: `$string(1e-7)`, input: ``, want: `"1e-7"`},
-		{expr: `$string(123456789012345678)`, input: ``, want: `"123456789012345680"`},
+		{expr: `$string(123456789012345678)`, input: ``, want: `"123456789012346000"`},
 		{expr: `{"a": 1, "b": [1,2], "c": $x}`, input: ``, want: `{"a":1,"b":[1,2]}`},
 		{expr: `[1, [2,3], a]`, input: `{"a":[4,5]}`, want: `[1,[2,3],4,5]`},
 		{expr: `a.[b,c]`, input: `{"a":[{"b":1,"c":2},{"b":3,"c":4}]}`, want: `[[1,2],[3,4]]`},
@@ -223,7 +223,6 @@ func TestOracle(t *testing.T) {
 		{expr: `$single([1,2,3])`, input: ``, wantCode: "D3138"},
 		{expr: `$error("boom")`, input: ``, wantCode: "D3137"},
 		{expr: `$assert(false, "bad")`, input: ``, wantCode: "D3141"},
-		{expr: `$eval("1+2")`, input: ``, want: `3`},
 		{expr: `$fromMillis(1510067557121)`, input: ``, want: `"2017-11-07T15:12:37.121Z"`},
 		{expr: `$toMillis("2017-11-07T15:12:37.121Z")`, input: ``, want: `1510067557121`},
 		{expr: `$clone({"a":1})`, input: ``, want: `{"a":1}`},
@@ -262,8 +261,8 @@ func TestOracle(t *testing.T) {
 		{expr: "`a b`", input: `{"a b":1}`, want: `1`},
 		{expr: `/* c */ 1`, input: ``, want: `1`},
 		{expr: `"\u00e9\n"`, input: ``, want: `"é\n"`},
-		{expr: `$x ?? 3`, input: ``, want: `3`},
-		{expr: `0 ?: 3`, input: ``, want: `3`},
+		{expr: `$x ?? 3`, input: ``, wantCode: "S0211"},
+		{expr: `0 ?: 3`, input: ``, wantCode: "S0211"},
 		{expr: `1 +`, input: ``, wantCode: "S0207"},
 		{expr: `(1`, input: ``, wantCode: "S0203"},
 		{expr: `[1,2`, input: ``, wantCode: "S0203"},
@@ -408,8 +407,6 @@ func TestOracle(t *testing.T) {
 		{expr: `$assert(1=1, "x")`, input: ``, want: `undefined`},
 		{expr: `$assert("a", "x")`, input: ``, wantCode: "T0410"},
 		{expr: `$error()`, input: ``, wantCode: "D3137"},
-		{expr: `$eval("[1,2")`, input: ``, wantCode: "D3120"},
-		{expr: `$eval("a", {"a": 5})`, input: ``, want: `5`},
 		{expr: `$decodeUrlComponent("a%20b") & $decodeUrl("a%20b%2F")`, input: ``, want: `"a ba b%2F"`},
 		{expr: `$decodeUrlComponent("%E0%A4%A")`, input: ``, wantCode: "D3140"},
 		{expr: `$base64encode("é")`, input: ``, want: `"6Q=="`},
@@ -440,7 +437,6 @@ func TestOracle(t *testing.T) {
 		{expr: `a#$i.b`, input: `{"a":[{"b":1},{"b":2}]}`, want: `[1,2]`},
 		{expr: `a[b>0]#$i.{"i":$i}`, input: `{"a":[{"b":0},{"b":1},{"b":2}]}`, want: `[{"i":0},{"i":1}]`},
 		{expr: `a@$o.b@$p.{"o": $o.n, "p": $p}`, input: `{"a":[{"n":1,"b":[10,20]},{"n":2,"b":[30]}]}`, want: `undefined`},
-		{expr: `Account.Order@$o.Product@$p{$o.id: $sum($p.price)}`, input: `{"Account":{"Order":[{"id":"a","Product":[{"price":1},{"price":2}]},{"id":"b","Product":[{"price":5}]}]}}`, want: `{}`},
 		{expr: `a^(b).c`, input: `{"a":[{"b":2,"c":"x"},{"b":1,"c":"y"}]}`, want: `["y","x"]`},
 		{expr: `a^(b, >c)`, input: `{"a":[{"b":1,"c":1},{"b":1,"c":2},{"b":0,"c":5}]}`, want: `[{"b":0,"c":5},{"b":1,"c":2},{"b":1,"c":1}]`},
 		{expr: `a^(x)`, input: `{"a":[{"b":1},{"x":2}]}`, want: `[{"x":2},{"b":1}]`},
@@ -490,9 +486,9 @@ func TestOracle(t *testing.T) {
 		{expr: `true ? 1 : 2`, input: ``, want: `1`},
 		{expr: `[] ? 1 : 2`, input: ``, want: `2`},
 		{expr: `$x ? 1 : 2`, input: ``, want: `2`},
-		{expr: `a ?: "default"`, input: `{"a":""}`, want: `"default"`},
-		{expr: `a ?? "default"`, input: `{"a":""}`, want: `""`},
-		{expr: `a ?? "default"`, input: ``, want: `"default"`},
+		{expr: `a ?: "default"`, input: `{"a":""}`, wantCode: "S0211"},
+		{expr: `a ?? "default"`, input: `{"a":""}`, wantCode: "S0211"},
+		{expr: `a ?? "default"`, input: ``, wantCode: "S0211"},
 		{expr: `1 = 1 and 2 = 2 or false`, input: ``, want: `true`},
 		{expr: `"x" and 1`, input: ``, want: `true`},
 		{expr: `and`, input: `{"and":1}`, want: `1`},
@@ -622,9 +618,6 @@ func TestOracle(t *testing.T) {
 		{expr: `$contains('a/b', /a\/b/)`, input: ``, want: `true`},
 		{expr: `$contains('a-b', /a[\-]b/)`, input: ``, want: `true`},
 		{expr: `$replace('2024-01-05', /(\d+)-(\d+)-(\d+)/, '$3/$2/$1')`, input: ``, want: `"05/01/2024"`},
-		{expr: `($x := 5; $eval('$x + 1'))`, input: ``, want: `6`},
-		{expr: `$eval('$$.a', {'a': 2})`, input: ``, want: `undefined`},
-		{expr: `$eval('a')`, input: `{"a":3}`, want: `3`},
 		{expr: `($f := function($x)<n-:n>{$x * 2}; 5.$f())`, input: ``, wantCode: "S0213"},
 		{expr: `($f := function($x)<n-:n>{$x * 2}; $f(3))`, input: ``, want: `6`},
 		{expr: `($f := function($a)<a<n>:n>{$sum($a)}; $f(3))`, input: ``, want: `3`},

@@ -29,8 +29,6 @@ const (
 	nPlaceholder
 	nFilter // predicate stage
 	nIndex  // #$i stage
-	nCoalesce
-	nElvis
 )
 
 type sortTerm struct {
@@ -190,7 +188,7 @@ func bindingPower(t *token) int {
 		return 50
 	case "*", "/", "%":
 		return 60
-	case "=", "<", ">", "!=", "<=", ">=", "^", "~>", "?:", "??", "in":
+	case "=", "<", ">", "!=", "<=", ">=", "^", "~>", "in":
 		return 40
 	case ":=":
 		return 10
@@ -261,8 +259,6 @@ func (p *parser) nud(t *token) (*node, error) {
 		return &node{kind: nDescendant, pos: t.pos}, nil
 	case "%":
 		return &node{kind: nParent, pos: t.pos}, nil
-	case "?":
-		return &node{kind: nPlaceholder, pos: t.pos}, nil
 	case "(":
 		n := &node{kind: nBlock, pos: t.pos}
 		for !p.isOp(")") {
@@ -467,7 +463,7 @@ func (p *parser) led(t *token, left *node) (*node, error) {
 			return nil, p.err("S0214", rhs.pos, "token", op)
 		}
 		return &node{kind: nBinary, pos: t.pos, str: op, lhs: left, rhs: rhs}, nil
-	case ".", "+", "-", "*", "/", "%", "=", "<", ">", "!=", "<=", ">=", "&", "and", "or", "in", "~>", "?:", "??":
+	case ".", "+", "-", "*", "/", "%", "=", "<", ">", "!=", "<=", ">=", "&", "and", "or", "in", "~>":
 		rhs, err := p.expression(bindingPower(t))
 		if err != nil {
 			return nil, err
@@ -475,10 +471,6 @@ func (p *parser) led(t *token, left *node) (*node, error) {
 		switch op {
 		case "~>":
 			return &node{kind: nApply, pos: t.pos, lhs: left, rhs: rhs}, nil
-		case "??":
-			return &node{kind: nCoalesce, pos: t.pos, lhs: left, rhs: rhs}, nil
-		case "?:":
-			return &node{kind: nElvis, pos: t.pos, lhs: left, rhs: rhs}, nil
 		}
 		return &node{kind: nBinary, pos: t.pos, str: op, lhs: left, rhs: rhs}, nil
 	}
@@ -717,7 +709,7 @@ func (p *parser) process(n *node) (*node, error) {
 			return &node{kind: nNumber, pos: n.pos, num: -n.lhs.num}, nil
 		}
 		return n, nil
-	case nApply, nCoalesce, nElvis:
+	case nApply:
 		if n.lhs, err = p.process(n.lhs); err != nil {
 			return nil, err
 		}

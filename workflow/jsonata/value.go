@@ -294,9 +294,10 @@ func formatJSNumber(f float64) string {
 	return b.String()
 }
 
-// precision15 rounds f to 15 significant digits, as $string does.
+// precision15 rounds f to 15 significant digits, as $string does in
+// jsonata 2.0.6 (the version Step Functions runs; 2.1 exempts integers).
 func precision15(f float64) float64 {
-	if f == math.Trunc(f) || math.IsInf(f, 0) || math.IsNaN(f) {
+	if f == 0 || math.IsInf(f, 0) || math.IsNaN(f) {
 		return f
 	}
 	r, err := strconv.ParseFloat(strconv.FormatFloat(f, 'e', 14, 64), 64)
