@@ -81,6 +81,9 @@ func TestCompileErrors(t *testing.T) {
 		{expr: "a{b:1}{c:2}", wantCode: "S0210", wantPos: 6},
 		{expr: "1..2", wantCode: "S0201", wantPos: 1},
 		{expr: "%.a", wantCode: "S0217", wantPos: 0},
+		// Step Functions runs JSONata 2.0.6, which predates ?: and ??
+		{expr: "a ?? 1", wantCode: "S0211", wantPos: 3},
+		{expr: "a ?: 1", wantCode: "S0211", wantPos: 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
@@ -111,6 +114,8 @@ func TestEvalErrorWording(t *testing.T) {
 		{expr: `$number("x")`, want: `D3030: Unable to cast value to a number: "x"`},
 		{expr: `sum([1])`, want: `T1005: Attempted to invoke a non-function. Did you mean $sum?`},
 		{expr: `$error("boom")`, want: `D3137: boom`},
+		// $eval is not available in Step Functions
+		{expr: `$eval("1 + 1")`, want: `T1006: Attempted to invoke a non-function`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
