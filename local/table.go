@@ -9,25 +9,25 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-
-	"github.com/truora/minidyn/server"
 )
 
-// TableStore is an in-process DynamoDB: minidyn's server answers the
-// DynamoDB JSON protocol, and every write that succeeded is appended to a
-// journal that is replayed when the store is opened again, so loaded items
-// survive between runs. Only the part of a BatchWriteItem that was applied
-// is journalled (never the UnprocessedItems).
+// TableStore is an in-process DynamoDB: minidyn's servers answer the
+// DynamoDB JSON protocol, each table spread over shards by partition key
+// (see shards: minidyn alone slows quadratically with a table's size), and
+// every write that succeeded is appended to a journal that is replayed when
+// the store is opened again, so loaded items survive between runs. Only the
+// part of a BatchWriteItem that was applied is journalled (never the
+// UnprocessedItems).
 //
 // Known limits inherited from minidyn: no TTL expiry, no streams, and
-// UpdateExpression REMOVE is ignored. The whole table is held in memory.
+// UpdateExpression REMOVE is ignored; transactions are refused (use an
+// external endpoint). The whole table is held in memory.
 type TableStore struct {
-	dyn     *server.Server
+	dyn     *shards
 	mu      sync.Mutex
 	journal *os.File
 	w       *bufio.Writer
@@ -60,7 +60,7 @@ var writeOps = map[string]bool{
 // OpenTableStore opens (or creates) a table store journalled under dir.
 // An empty dir keeps everything in memory.
 func OpenTableStore(dir string, faults TableFaults) (*TableStore, error) {
-	t := &TableStore{dyn: server.NewServer(), faults: faults, rng: rand.New(rand.NewPCG(faults.Seed, faults.Seed^0x5eed))}
+	t := &TableStore{dyn: newShards(defaultShards), faults: faults, rng: rand.New(rand.NewPCG(faults.Seed, faults.Seed^0x5eed))}
 	if dir == "" {
 		return t, nil
 	}
@@ -99,13 +99,9 @@ func OpenTableStore(dir string, faults TableFaults) (*TableStore, error) {
 	return t, nil
 }
 
-// call runs one operation against minidyn.
+// call runs one operation against the sharded minidyn servers.
 func (t *TableStore) call(op string, body []byte) (int, []byte) {
-	req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
-	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
-	rec := httptest.NewRecorder()
-	t.dyn.ServeHTTP(rec, req)
-	return rec.Code, rec.Body.Bytes()
+	return t.dyn.dispatch(op, body)
 }
 
 // ServeHTTP answers the DynamoDB JSON protocol.

@@ -108,3 +108,60 @@ func TestTableStoreThrottle(t *testing.T) {
 		t.Fatalf("want ProvisionedThroughputExceededException, got %v", err)
 	}
 }
+
+// TestTableStoreShardsAreInvisible checks that a table spread over shards
+// behaves as one: paged scans see every item once, counts add up, batch
+// reads and writes and keyed calls reach the right shard.
+func TestTableStoreShardsAreInvisible(t *testing.T) {
+	ctx := context.Background()
+	c, closeFn := openTable(t, "", TableFaults{})
+	defer closeFn()
+	createItems(t, c)
+	const n = 250
+	for i := 0; i < n; i += 25 {
+		var reqs []types.WriteRequest
+		for j := i; j < i+25; j++ {
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
+				"pk": &types.AttributeValueMemberS{Value: fmt.Sprintf("K#%03d", j)}}}})
+		}
+		out, err := c.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{"items": reqs}})
+		if err != nil || len(out.UnprocessedItems) != 0 {
+			t.Fatalf("batch %d: %v %v", i, err, out.UnprocessedItems)
+		}
+	}
+	seen := map[string]int{}
+	p := dynamodb.NewScanPaginator(c, &dynamodb.ScanInput{TableName: aws.String("items"), Limit: aws.Int32(7)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			seen[it["pk"].(*types.AttributeValueMemberS).Value]++
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("paged scan saw %d distinct items, want %d", len(seen), n)
+	}
+	for k, v := range seen {
+		if v != 1 {
+			t.Errorf("%s seen %d times", k, v)
+		}
+	}
+	cnt, err := c.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("items"), Select: types.SelectCount})
+	if err != nil || cnt.Count != n {
+		t.Errorf("count = %d (%v), want %d", cnt.Count, err, n)
+	}
+	var keys []map[string]types.AttributeValue
+	for _, k := range []string{"K#000", "K#123", "K#249", "K#999"} {
+		keys = append(keys, map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: k}})
+	}
+	got, err := c.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{"items": {Keys: keys}}})
+	if err != nil || len(got.Responses["items"]) != 3 {
+		t.Errorf("batch get: %d items (%v), want 3", len(got.Responses["items"]), err)
+	}
+	item, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("items"), Key: keys[1]})
+	if err != nil || item.Item == nil {
+		t.Errorf("get K#123: %v %v", item, err)
+	}
+}
