@@ -260,7 +260,7 @@ func TestRunRejected(t *testing.T) {
 	}
 	f := files[0]
 	gotSummary := fileJSON{Key: f.Key, Dataset: f.Dataset, Status: f.Status, RecordsIn: f.RecordsIn, RecordsLoaded: f.RecordsLoaded, RecordsRejected: f.RecordsRejected}
-	wantSummary := fileJSON{Key: "incoming/orders/orders_bad.csv", Dataset: "orders", Status: "REJECTED"}
+	wantSummary := fileJSON{Key: "incoming/orders/orders_bad.csv", Dataset: "orders", Status: "REJECTED", RecordsIn: 12, RecordsRejected: 10}
 	if diff := cmp.Diff(wantSummary, gotSummary); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}

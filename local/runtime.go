@@ -405,6 +405,13 @@ func (r *Runtime) Execute(ctx context.Context, ev contract.FileEvent) (*FileResu
 		}
 	}
 	summarize(fr, &res)
+	if fr.Status == Rejected && fr.Report != "" && fr.RecordsIn == 0 {
+		// The rejected path's output names the report but carries no
+		// counts; the report has them.
+		if rep, err := r.readJSON(ctx, fr.Report); err == nil {
+			fr.RecordsIn, fr.RecordsRejected = num(rep["rows"]), num(rep["badRows"])
+		}
+	}
 	if rb, err := json.MarshalIndent(map[string]any{"result": fr, "machine": r.compiled.Machine, "output": res.Output}, "", "  "); err == nil {
 		_ = os.WriteFile(filepath.Join(r.dir, "executions", name+".result.json"), rb, 0o644)
 	}
