@@ -2,13 +2,13 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/sluicehq/sluice/internal/modroot"
 	"github.com/sluicehq/sluice/platform"
 	"github.com/sluicehq/sluice/platform/offline"
 	"github.com/sluicehq/sluice/platform/sam"
@@ -67,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func preview(stack, config string, asJSON bool, diff, samOut string, noBuild bool, stdout, stderr io.Writer) error {
-	root, err := moduleRoot()
+	root, err := modroot.Dir()
 	if err != nil {
 		return err
 	}
@@ -126,23 +126,4 @@ func preview(stack, config string, asJSON bool, diff, samOut string, noBuild boo
 		return offline.RenderJSON(stdout, doc)
 	}
 	return offline.Render(stdout, doc)
-}
-
-// moduleRoot finds the directory holding go.mod from the working directory
-// up.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
