@@ -38,7 +38,7 @@ func functions(d Deps, now func() time.Time) ([]*FunctionSpec, error) {
 	v := &validate.Handler{S3: d.S3, Datasets: d.Datasets, Config: vcfg}
 	t := &transform.Handler{S3: d.S3, Datasets: d.Datasets, Config: tcfg}
 	e := &enrich.Handler{S3: d.S3, DB: d.DynamoDB, Datasets: d.Datasets, Config: ecfg, Now: now}
-	l := &load.Handler{S3: d.S3, DB: d.DynamoDB, Targets: loadset.Targets{Set: d.Datasets, ItemsTable: items, ReferenceTable: ref}, Config: lcfg}
+	l := &load.Handler{S3: d.S3, DB: d.DynamoDB, Targets: loadset.Targets{Set: d.Datasets, ItemsTable: items, ReferenceTable: ref}, Config: lcfg, Now: now}
 	const timeout = 15 * time.Minute
 	return []*FunctionSpec{
 		{Name: pipeline.FunctionValidate, Fn: Handler(v.Handle), Timeout: timeout},

@@ -143,6 +143,9 @@ type Handler struct {
 	// Rand returns a uniform integer in [0, max) for jitter. Default:
 	// math/rand/v2.
 	Rand func(max int64) int64
+	// Now stamps _ingested_at on records the enricher did not stamp.
+	// Default: the Clock's time.
+	Now func() time.Time
 
 	mu     sync.Mutex
 	orders map[contract.Object]string
@@ -202,7 +205,12 @@ func (h *Handler) load(ctx context.Context, chunk contract.Chunk) (contract.Load
 	if w.concurrency <= 0 {
 		w.concurrency = DefaultConcurrency
 	}
-	r := &reader{ctx: ctx, dec: json.NewDecoder(obj.Body), ttl: target.TTL, chunk: chunk, order: order}
+	now := clock.Now
+	if h.Now != nil {
+		now = h.Now
+	}
+	r := &reader{ctx: ctx, dec: json.NewDecoder(obj.Body), ttl: target.TTL, chunk: chunk, order: order,
+		ingested: now().UTC().Format(TimestampLayout)}
 	c, err := w.write(ctx, r.next)
 	out.Written, out.Stale = c.written, c.stale
 	if err != nil {
@@ -288,8 +296,10 @@ type reader struct {
 	ttl   *TTL
 	chunk contract.Chunk
 	order string
-	n     int64 // records returned
-	eof   bool  // the end of the chunk was reached
+	// ingested is the _ingested_at of records that lack one.
+	ingested string
+	n        int64 // records returned
+	eof      bool  // the end of the chunk was reached
 }
 
 func (r *reader) next() (*record, error) {
@@ -325,7 +335,7 @@ func (r *reader) next() (*record, error) {
 }
 
 // complete sets the version attribute and, when the enricher did not run,
-// the source attributes; it adds the TTL attribute if the transformer did
+// the source, ingest-time and execution attributes; it adds the TTL attribute if the transformer did
 // not.
 func (r *reader) complete(item map[string]types.AttributeValue) {
 	item[AttrSourceOrder] = &types.AttributeValueMemberS{Value: r.order}
@@ -334,6 +344,12 @@ func (r *reader) complete(item map[string]types.AttributeValue) {
 	}
 	if _, ok := item[AttrSourceVersion]; !ok && r.chunk.Source.VersionID != "" {
 		item[AttrSourceVersion] = &types.AttributeValueMemberS{Value: r.chunk.Source.VersionID}
+	}
+	if _, ok := item[AttrIngestedAt]; !ok && r.ingested != "" {
+		item[AttrIngestedAt] = &types.AttributeValueMemberS{Value: r.ingested}
+	}
+	if _, ok := item[AttrExecution]; !ok && r.chunk.ExecutionID != "" {
+		item[AttrExecution] = &types.AttributeValueMemberS{Value: r.chunk.ExecutionID}
 	}
 	if t := r.ttl; t != nil {
 		if _, ok := item[t.Attribute]; !ok {

@@ -35,7 +35,15 @@ const (
 	// record; the loader adds them when the enricher did not.
 	AttrSourceKey     = "_source_key"
 	AttrSourceVersion = "_source_version"
+	// AttrIngestedAt and AttrExecution say when and by which execution the
+	// record was loaded; the loader adds them when the enricher did not.
+	AttrIngestedAt = "_ingested_at"
+	AttrExecution  = "_execution"
 )
+
+// TimestampLayout is how _ingested_at is written (dataset.TimestampLayout,
+// the loader does not import package dataset, see docs/functions.md).
+const TimestampLayout = "2006-01-02T15:04:05.000Z"
 
 // errNotObject reports a JSON Lines value that is not an object.
 var errNotObject = errors.New("record is not a JSON object")

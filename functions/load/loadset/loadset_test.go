@@ -74,3 +74,9 @@ func TestBuiltinListsMatchTheBuiltinSet(t *testing.T) {
 		t.Errorf("Env (-want +got):\n%s", diff)
 	}
 }
+
+func TestTimestampLayoutMatchesDataset(t *testing.T) {
+	if load.TimestampLayout != dataset.TimestampLayout {
+		t.Errorf("load.TimestampLayout %q != dataset.TimestampLayout %q", load.TimestampLayout, dataset.TimestampLayout)
+	}
+}
