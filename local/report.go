@@ -164,8 +164,12 @@ func pathSVG(steps []Step, status Status) template.HTML {
 		y := 5 + i*(h+gap)
 		fill := "#e6f4ea"
 		stroke := "#1e8e3e"
+		rejected := status == Rejected && contains(s.Errors, "ValidationFailed")
 		if s.Retries > 0 {
 			fill, stroke = "#fef7e0", "#f9ab00"
+		}
+		if rejected {
+			fill, stroke = "#fce8e6", "#d93025"
 		}
 		if i == len(steps)-1 && status == Failed {
 			fill, stroke = "#fce8e6", "#d93025"
@@ -179,7 +183,10 @@ func pathSVG(steps []Step, status Status) template.HTML {
 		if s.Records >= 0 {
 			detail += fmt.Sprintf(" · %d records", s.Records)
 		}
-		if s.Retries > 0 {
+		switch {
+		case rejected:
+			detail += " · rejected the file (ValidationFailed)"
+		case s.Retries > 0:
 			detail += fmt.Sprintf(" · %d failed attempt(s)", s.Retries)
 		}
 		fmt.Fprintf(&b, `<text x="24" y="%d" font-family="sans-serif" font-size="14" font-weight="bold">%s</text>`, y+18, label)
@@ -231,3 +238,12 @@ pre{background:#f8f9fa;padding:.8rem;overflow:auto;font-size:.8rem;white-space:p
 <details><summary>State machine (Mermaid source; renders on GitHub and mermaid.live)</summary><pre>{{.Mermaid}}</pre></details>
 </body></html>
 `))
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
