@@ -227,7 +227,7 @@ func printFile(w io.Writer, r *local.FileResult) {
 	}
 	fmt.Fprintln(w)
 	if r.Result != nil {
-		for _, s := range local.Timeline(r.Result.History) {
+		for _, s := range local.TimelineAt(r.Result.History, r.WallTimes) {
 			line := fmt.Sprintf("  %-16s %-8s %9s", s.State, s.Type, s.Duration.Round(time.Millisecond))
 			if s.Entries > 1 {
 				line += fmt.Sprintf("  ×%d", s.Entries)

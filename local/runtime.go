@@ -293,6 +293,9 @@ type FileResult struct {
 	Duration        time.Duration  `json:"-"`
 	Output          any            `json:"-"`
 	Result          *engine.Result `json:"-"`
+	// WallTimes maps history event ids to the wall-clock time they were
+	// recorded, when the execution ran on virtual time (--fast).
+	WallTimes map[int64]time.Time `json:"-"`
 	// Reused reports that the object was unchanged since the last upload,
 	// so its existing version's event was delivered again.
 	Reused bool `json:"reused,omitempty"`
@@ -382,8 +385,15 @@ func (r *Runtime) Execute(ctx context.Context, ev contract.FileEvent) (*FileResu
 		engine.WithStateMachineName(prefix + "-pipeline"),
 		engine.WithAccount(Region, Account),
 	}
+	var wallMu sync.Mutex
+	wall := map[int64]time.Time{}
 	if r.cfg.Fast {
-		opts = append(opts, engine.WithClock(engine.NewVirtualClock(time.Now())))
+		opts = append(opts, engine.WithClock(engine.NewVirtualClock(time.Now())),
+			engine.WithObserver(func(e engine.Event) {
+				wallMu.Lock()
+				wall[e.ID] = time.Now()
+				wallMu.Unlock()
+			}))
 	}
 	eng, err := engine.New(r.compiled.Machine, opts...)
 	if err != nil {
@@ -398,6 +408,9 @@ func (r *Runtime) Execute(ctx context.Context, ev contract.FileEvent) (*FileResu
 		return nil, err
 	}
 	fr := &FileResult{Key: ev.Key, Dataset: ev.Dataset, VersionID: ev.VersionID, Execution: name, Duration: time.Since(start), Output: res.Output, Result: &res}
+	if len(wall) > 0 {
+		fr.WallTimes = wall
+	}
 	hist := filepath.Join(r.dir, "executions", name+".history.json")
 	if hb, err := json.MarshalIndent(res.History, "", "  "); err == nil {
 		if err := os.WriteFile(hist, hb, 0o644); err == nil {

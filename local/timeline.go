@@ -32,10 +32,20 @@ type Step struct {
 // Events are attributed to states through their previous-event links, so
 // concurrent Map iterations are counted correctly.
 func Timeline(h engine.History) []Step {
+	return TimelineAt(h, nil)
+}
+
+// TimelineAt is Timeline with event times from at (by event id) where it
+// has them: under --fast the history carries virtual time, and the wall
+// clock times recorded as the events happened show where time really went.
+func TimelineAt(h engine.History, at map[int64]time.Time) []Step {
 	stateOf := map[int64]string{}
 	steps := map[string]*Step{}
 	var order []string
 	for _, e := range h {
+		if t, ok := at[e.ID]; ok {
+			e.Timestamp = t
+		}
 		state := stateOf[e.PreviousEventID]
 		if d := e.StateEnteredEventDetails; d != nil {
 			state = d.Name
