@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -173,7 +174,7 @@ func runFile(ctx context.Context, rt *local.Runtime, ds, file string, prog *prog
 	if err != nil {
 		return &local.FileResult{Key: ev.Key, Dataset: ds, Status: local.Failed, Error: "Sluice.RoutingFailed", Cause: err.Error()}
 	}
-	if !contains(routed, ds) {
+	if !slices.Contains(routed, ds) {
 		d, _ := rt.Datasets().Lookup(ds)
 		return &local.FileResult{Key: ev.Key, Dataset: ds, VersionID: ev.VersionID, Status: local.Failed, Error: "Sluice.NotRouted",
 			Cause: fmt.Sprintf("no EventBridge rule of dataset %s matches s3://%s/%s (%d bytes): it accepts keys under %s ending in %s, %s",
@@ -195,15 +196,6 @@ func sizeRange(min, max int64) string {
 		return fmt.Sprintf("at least %d bytes", min)
 	}
 	return fmt.Sprintf("%d to %d bytes", min, max)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func relPath(p string) string {
@@ -398,10 +390,10 @@ func (p *progress) observe(e local.TaskEvent) {
 	} else if out, ok := e.Output.(map[string]any); ok {
 		switch {
 		case out["written"] != nil:
-			p.loaded += number(out["written"])
+			p.loaded += local.Count(out["written"])
 			p.chunks++
 		case out["chunkCount"] != nil:
-			p.records = number(out["records"])
+			p.records = local.Count(out["records"])
 		}
 	}
 	text := e.State + " " + status
@@ -427,17 +419,6 @@ func (p *progress) done() {
 		fmt.Fprint(p.w, "\r\033[K")
 		p.last = ""
 	}
-}
-
-func number(v any) int64 {
-	switch n := v.(type) {
-	case json.Number:
-		i, _ := n.Int64()
-		return i
-	case float64:
-		return int64(n)
-	}
-	return 0
 }
 
 func bytesText(n int64) string {

@@ -1,10 +1,10 @@
 package local
 
 import (
-	"context"
 	"time"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/engine"
 	"github.com/sluicehq/sluice/functions/enrich"
 	"github.com/sluicehq/sluice/functions/load"
 	"github.com/sluicehq/sluice/functions/load/loadset"
@@ -15,14 +15,15 @@ import (
 
 // Functions builds the real Sluice handlers over the runtime's clients,
 // configured as the Lambda functions are from their environment (the
-// Pulumi program sets the same values). The enricher stamps _ingested_at
-// from the wall clock and _execution with the execution ARN.
+// Pulumi program sets the same values). The enricher (or the loader, for
+// datasets without enrichment) stamps _ingested_at from the wall clock and
+// _execution with the execution ARN the chunk carries.
 func Functions(d Deps) ([]*FunctionSpec, error) {
 	return functions(d, nil)
 }
 
-// FunctionsAt is Functions with the enricher's ingest clock (_ingested_at)
-// set to now, for reproducible items in tests and demos:
+// FunctionsAt is Functions with the ingest clock (_ingested_at) of the
+// enricher and the loader set to now, for reproducible items in tests and demos:
 // Config{Functions: FunctionsAt(func() time.Time { return t0 })}.
 func FunctionsAt(now func() time.Time) func(d Deps) ([]*FunctionSpec, error) {
 	return func(d Deps) ([]*FunctionSpec, error) { return functions(d, now) }
@@ -41,31 +42,9 @@ func functions(d Deps, now func() time.Time) ([]*FunctionSpec, error) {
 	l := &load.Handler{S3: d.S3, DB: d.DynamoDB, Targets: loadset.Targets{Set: d.Datasets, ItemsTable: items, ReferenceTable: ref}, Config: lcfg, Now: now}
 	const timeout = 15 * time.Minute
 	return []*FunctionSpec{
-		{Name: pipeline.FunctionValidate, Fn: Handler(v.Handle), Timeout: timeout},
-		{Name: pipeline.FunctionTransform, Fn: Handler(t.Handle), Timeout: timeout},
-		{Name: pipeline.FunctionEnrich, Fn: withExecution(Handler(e.Handle)), Timeout: timeout},
-		{Name: pipeline.FunctionLoad, Fn: Handler(l.Handle), Timeout: timeout},
+		{Name: pipeline.FunctionValidate, Fn: engine.Handler(v.Handle), Timeout: timeout},
+		{Name: pipeline.FunctionTransform, Fn: engine.Handler(t.Handle), Timeout: timeout},
+		{Name: pipeline.FunctionEnrich, Fn: engine.Handler(e.Handle), Timeout: timeout},
+		{Name: pipeline.FunctionLoad, Fn: engine.Handler(l.Handle), Timeout: timeout},
 	}, nil
-}
-
-type executionARNKey struct{}
-
-// withExecutionARN returns ctx carrying the ARN of the execution a task
-// attempt belongs to (the Invoker sets it).
-func withExecutionARN(ctx context.Context, arn string) context.Context {
-	if arn == "" {
-		return ctx
-	}
-	return context.WithValue(ctx, executionARNKey{}, arn)
-}
-
-// withExecution hands the execution ARN of ctx to the enricher, which
-// writes it as _execution (on AWS, without it, the Lambda request id).
-func withExecution(f Function) Function {
-	return func(ctx context.Context, payload []byte) ([]byte, error) {
-		if arn, ok := ctx.Value(executionARNKey{}).(string); ok {
-			ctx = enrich.WithExecutionID(ctx, arn)
-		}
-		return f(ctx, payload)
-	}
 }

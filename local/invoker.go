@@ -71,7 +71,7 @@ func NewInvoker(c InvokerConfig) *Invoker {
 	inv := &Invoker{lambda: &engine.Lambda{Functions: map[string]engine.Function{}, Region: Region, Account: Account}, s3: c.S3, ddbURL: strings.TrimRight(c.DynamoDBEndpoint, "/"),
 		http: &http.Client{Timeout: 60 * time.Second}, outbox: c.Outbox, faults: c.Faults, observe: c.Observe}
 	for _, f := range c.Functions {
-		inv.lambda.Functions[engine.FunctionName(f.Name)] = f.engineFunction()
+		inv.lambda.Functions[engine.FunctionName(f.Name)] = f.invoke
 	}
 	return inv
 }
@@ -84,7 +84,6 @@ func (inv *Invoker) Invoke(ctx context.Context, req engine.TaskRequest) (out any
 			inv.observe(TaskEvent{State: req.State, Resource: req.Resource, Attempt: req.Attempt, Start: start, Duration: time.Since(start), Err: err, Output: out})
 		}
 	}()
-	ctx = withExecutionARN(ctx, req.ExecutionARN)
 	if f := inv.faults.take(req.State, req.Attempt); f != nil {
 		return nil, f
 	}
@@ -325,5 +324,3 @@ func newID() string {
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
-
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

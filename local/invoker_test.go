@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -53,13 +54,13 @@ func testInvoker(t *testing.T) (*Invoker, *Outbox) {
 	inv := NewInvoker(InvokerConfig{
 		S3: c, DynamoDBEndpoint: ddb.URL, Outbox: out, Faults: faults,
 		Functions: []*FunctionSpec{
-			{Name: "greet", ARN: "arn:aws:lambda:us-east-1:000000000000:function:greet", Fn: Handler(func(ctx context.Context, in echoIn) (echoOut, error) {
+			{Name: "greet", ARN: "arn:aws:lambda:us-east-1:000000000000:function:greet", Fn: engine.Handler(func(ctx context.Context, in echoIn) (echoOut, error) {
 				if in.Name == "" {
 					return echoOut{}, &fnerr.ValidationFailed{Reason: "no name"}
 				}
 				return echoOut{Greeting: "hello " + in.Name}, nil
 			})},
-			{Name: "slow", Timeout: 20 * time.Millisecond, Fn: Handler(func(ctx context.Context, in echoIn) (echoOut, error) {
+			{Name: "slow", Timeout: 20 * time.Millisecond, Fn: engine.Handler(func(ctx context.Context, in echoIn) (echoOut, error) {
 				<-ctx.Done()
 				return echoOut{}, ctx.Err()
 			})},
@@ -163,6 +164,6 @@ func TestInvokerIntegrations(t *testing.T) {
 }
 
 func compact(v any) string {
-	b, _ := jsonMarshal(v)
+	b, _ := json.Marshal(v)
 	return string(b)
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -164,7 +165,7 @@ func pathSVG(steps []Step, status Status) template.HTML {
 		y := 5 + i*(h+gap)
 		fill := "#e6f4ea"
 		stroke := "#1e8e3e"
-		rejected := status == Rejected && contains(s.Errors, "ValidationFailed")
+		rejected := status == Rejected && slices.Contains(s.Errors, "ValidationFailed")
 		if s.Retries > 0 {
 			fill, stroke = "#fef7e0", "#f9ab00"
 		}
@@ -238,12 +239,3 @@ pre{background:#f8f9fa;padding:.8rem;overflow:auto;font-size:.8rem;white-space:p
 <details><summary>State machine (Mermaid source; renders on GitHub and mermaid.live)</summary><pre>{{.Mermaid}}</pre></details>
 </body></html>
 `))
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}

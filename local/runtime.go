@@ -422,7 +422,7 @@ func (r *Runtime) Execute(ctx context.Context, ev contract.FileEvent) (*FileResu
 		// The rejected path's output names the report but carries no
 		// counts; the report has them.
 		if rep, err := r.readJSON(ctx, fr.Report); err == nil {
-			fr.RecordsIn, fr.RecordsRejected = num(rep["rows"]), num(rep["badRows"])
+			fr.RecordsIn, fr.RecordsRejected = Count(rep["rows"]), Count(rep["badRows"])
 		}
 	}
 	if rb, err := json.MarshalIndent(map[string]any{"result": fr, "machine": r.compiled.Machine, "output": res.Output}, "", "  "); err == nil {
@@ -444,9 +444,9 @@ func summarize(fr *FileResult, res *engine.Result) {
 	default:
 		fr.Status, fr.Error, fr.Cause = Failed, "Sluice.UnknownOutcome", fmt.Sprintf("execution output has status %q", s)
 	}
-	fr.RecordsIn = num(out["records"])
-	fr.RecordsLoaded = num(out["loaded"])
-	fr.RecordsRejected = num(out["rejected"])
+	fr.RecordsIn = Count(out["records"])
+	fr.RecordsLoaded = Count(out["loaded"])
+	fr.RecordsRejected = Count(out["rejected"])
 	if reason, ok := out["reason"].(string); ok {
 		// A rejection's reason is the ValidationFailed message, which names
 		// the report as "(report s3://bucket/key)".
@@ -462,7 +462,9 @@ func summarize(fr *FileResult, res *engine.Result) {
 
 var reportRe = regexp.MustCompile(`\(report s3://[^/]+/([^)]+)\)`)
 
-func num(v any) int64 {
+// Count reads a count from a decoded JSON value (a json.Number or a Go
+// number); anything else counts 0.
+func Count(v any) int64 {
 	switch n := v.(type) {
 	case json.Number:
 		i, err := n.Int64()

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/sluicehq/sluice/engine"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/fnerr"
 )
@@ -44,7 +45,7 @@ func fakeFunctions(chunk int) func(d Deps) ([]*FunctionSpec, error) {
 			}
 			return ls, sc.Err()
 		}
-		validate := Handler(func(ctx context.Context, ev contract.FileEvent) (contract.ValidateOutput, error) {
+		validate := engine.Handler(func(ctx context.Context, ev contract.FileEvent) (contract.ValidateOutput, error) {
 			ls, err := lines(ctx, ev.Bucket, ev.Key, ev.VersionID)
 			if err != nil {
 				return contract.ValidateOutput{}, err
@@ -58,7 +59,7 @@ func fakeFunctions(chunk int) func(d Deps) ([]*FunctionSpec, error) {
 			}
 			return contract.ValidateOutput{Dataset: ev.Dataset, Source: ev.Source(), Format: "csv", Rows: int64(len(ls)) - 1}, nil
 		})
-		transform := Handler(func(ctx context.Context, in contract.TransformInput) (contract.TransformOutput, error) {
+		transform := engine.Handler(func(ctx context.Context, in contract.TransformInput) (contract.TransformOutput, error) {
 			ls, err := lines(ctx, in.Source.Bucket, in.Source.Key, in.Source.VersionID)
 			if err != nil {
 				return contract.TransformOutput{}, err
@@ -90,7 +91,7 @@ func fakeFunctions(chunk int) func(d Deps) ([]*FunctionSpec, error) {
 			}
 			return out, nil
 		})
-		load := Handler(func(ctx context.Context, c contract.Chunk) (contract.LoadOutput, error) {
+		load := engine.Handler(func(ctx context.Context, c contract.Chunk) (contract.LoadOutput, error) {
 			ls, err := lines(ctx, c.Bucket, c.Key, "")
 			if err != nil {
 				return contract.LoadOutput{}, err
@@ -108,7 +109,7 @@ func fakeFunctions(chunk int) func(d Deps) ([]*FunctionSpec, error) {
 			}
 			return contract.LoadOutput{Dataset: c.Dataset, Key: c.Key, Written: int64(len(ls))}, nil
 		})
-		enrich := Handler(func(ctx context.Context, c contract.Chunk) (contract.Chunk, error) { return c, nil })
+		enrich := engine.Handler(func(ctx context.Context, c contract.Chunk) (contract.Chunk, error) { return c, nil })
 		return []*FunctionSpec{{Name: "validate", Fn: validate}, {Name: "transform", Fn: transform}, {Name: "load", Fn: load}, {Name: "enrich", Fn: enrich}}, nil
 	}
 }

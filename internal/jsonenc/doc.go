@@ -3,5 +3,7 @@
 // same string escapes. AppendString serves the engine and functions/records
 // (JSON Lines); AppendValue and Marshal are the engine's canonical encoding
 // of state data, which workflow/diff and the builder share so that every
-// payload Sluice prints reads the same.
+// payload Sluice prints reads the same. AppendStringMinimal writes strings
+// the way Jackson and JSON.stringify do, for the intrinsic functions and
+// JSONata.
 package jsonenc

@@ -59,3 +59,41 @@ func AppendString(b []byte, s string) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// AppendStringMinimal appends s as a JSON string escaping only what JSON
+// requires: the quote, the backslash and control characters (\b \f \n \r
+// \t, else \u00XX). Invalid UTF-8 becomes U+FFFD and U+2028/U+2029 stay as
+// they are. That is how Jackson (behind Step Functions' intrinsic
+// functions, upperHex true) and JavaScript's JSON.stringify (behind
+// JSONata, upperHex false) write strings; AppendString writes
+// encoding/json's form instead.
+func AppendStringMinimal(b []byte, s string, upperHex bool) []byte {
+	digits := hex
+	if upperHex {
+		digits = "0123456789ABCDEF"
+	}
+	b = append(b, '"')
+	for _, r := range s {
+		switch r {
+		case '"', '\\':
+			b = append(b, '\\', byte(r))
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
+		default:
+			if r < 0x20 {
+				b = append(b, '\\', 'u', '0', '0', digits[r>>4], digits[r&0xf])
+			} else {
+				b = utf8.AppendRune(b, r)
+			}
+		}
+	}
+	return append(b, '"')
+}

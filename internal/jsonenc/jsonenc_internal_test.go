@@ -133,3 +133,23 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendStringMinimal(t *testing.T) {
+	tests := []struct {
+		in    string
+		upper bool
+		want  string
+	}{
+		{"plain <&>", false, `"plain <&>"`},
+		{"q\"b\\n\n\t\x01", false, `"q\"b\\n\n\t\u0001"`},
+		{"\x1f", true, `"\u001F"`},
+		{"\x1f", false, `"\u001f"`},
+		{"ls\u2028", false, "\"ls\u2028\""},
+		{"bad\xff", false, "\"bad\ufffd\""},
+	}
+	for _, tt := range tests {
+		if got := string(AppendStringMinimal(nil, tt.in, tt.upper)); got != tt.want {
+			t.Errorf("AppendStringMinimal(%q, %v) = %s, want %s", tt.in, tt.upper, got, tt.want)
+		}
+	}
+}

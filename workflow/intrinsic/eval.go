@@ -1,16 +1,11 @@
 package intrinsic
 
 import (
-	"crypto/md5"
 	"crypto/rand"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"math"
 	"math/big"
 	mrand "math/rand/v2"
@@ -18,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/sluicehq/sluice/internal/hashalg"
 	"github.com/sluicehq/sluice/workflow/jsonpath"
 )
 
@@ -416,19 +412,8 @@ func hashOf(args []any) (any, error) {
 	if n := utf8.RuneCountInString(data); n > MaxStringInput {
 		return nil, failf("States.Hash: the input is %d characters long; the limit is %d", n, MaxStringInput)
 	}
-	var h hash.Hash
-	switch alg {
-	case "MD5":
-		h = md5.New()
-	case "SHA-1":
-		h = sha1.New()
-	case "SHA-256":
-		h = sha256.New()
-	case "SHA-384":
-		h = sha512.New384()
-	case "SHA-512":
-		h = sha512.New()
-	default:
+	h, ok := hashalg.New(alg)
+	if !ok {
 		return nil, failf("States.Hash: the algorithm %q is not supported; use one of %s", alg, strings.Join(HashAlgorithms, ", "))
 	}
 	h.Write([]byte(data))

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sluicehq/sluice/internal/jsonenc"
 	"github.com/sluicehq/sluice/internal/jsonvalue"
 )
 
@@ -122,40 +123,6 @@ func compact(b *strings.Builder, v any) {
 	}
 }
 
-// writeJSONString writes s as a JSON string, escaping only what JSON
-// requires (Jackson does not escape <, > or &).
-func writeJSONString(b *strings.Builder, s string) {
-	const hex = "0123456789ABCDEF" // Jackson writes upper-case hex digits
-	b.WriteByte('"')
-	for _, r := range s {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\f':
-			b.WriteString(`\f`)
-		default:
-			if r < 0x20 {
-				b.WriteString(`\u00`)
-				b.WriteByte(hex[r>>4])
-				b.WriteByte(hex[r&0xf])
-			} else {
-				b.WriteRune(r)
-			}
-		}
-	}
-	b.WriteByte('"')
-}
-
 // javaEqual is equality as Java's equals sees the values Jackson decodes
 // JSON into (ArrayContains and ArrayUnique use it): an integer (Integer,
 // Long, BigInteger) never equals a decimal (Double), so 1 and 1.0 differ;
@@ -179,4 +146,10 @@ func javaNumbersEqual(a, b json.Number) bool {
 	x, err1 := strconv.ParseFloat(string(a), 64)
 	y, err2 := strconv.ParseFloat(string(b), 64)
 	return err1 == nil && err2 == nil && x == y
+}
+
+// writeJSONString writes s as a JSON string the way Jackson does.
+func writeJSONString(b *strings.Builder, s string) {
+	var buf [64]byte
+	b.Write(jsonenc.AppendStringMinimal(buf[:0], s, true))
 }

@@ -1,5 +1,7 @@
 package intrinsic
 
+import "github.com/sluicehq/sluice/internal/hashalg"
+
 // Type is the type a function expects of an argument.
 type Type int
 
@@ -104,4 +106,4 @@ var Functions = map[string]Func{
 }
 
 // HashAlgorithms are the algorithm names States.Hash accepts.
-var HashAlgorithms = []string{"MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512"}
+var HashAlgorithms = hashalg.Names

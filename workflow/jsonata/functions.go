@@ -1,17 +1,12 @@
 package jsonata
 
 import (
-	"crypto/md5"
 	"crypto/rand"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"math"
 	"math/big"
@@ -23,6 +18,8 @@ import (
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/language"
+
+	"github.com/sluicehq/sluice/internal/hashalg"
 )
 
 // call is what a built-in receives besides its arguments.
@@ -778,19 +775,8 @@ func init() {
 		if s, ok := arg(a, 1).(string); ok {
 			alg = s
 		}
-		var h hash.Hash
-		switch alg {
-		case "MD5":
-			h = md5.New()
-		case "SHA-1":
-			h = sha1.New()
-		case "SHA-256":
-			h = sha256.New()
-		case "SHA-384":
-			h = sha512.New384()
-		case "SHA-512":
-			h = sha512.New()
-		default:
+		h, ok := hashalg.New(alg)
+		if !ok {
 			return nil, c.err("D3137", "message", fmt.Sprintf("Unsupported hash algorithm: %s", alg))
 		}
 		h.Write([]byte(str(a[0])))

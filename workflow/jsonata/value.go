@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/sluicehq/sluice/internal/jsonenc"
 )
 
 // UndefinedType is the type of [Undefined].
@@ -429,37 +431,6 @@ func (w *jsonWriter) write(v any, cur string) bool {
 	return true
 }
 
-func writeJSONString(b *strings.Builder, s string) {
-	b.WriteByte('"')
-	for _, r := range s {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\f':
-			b.WriteString(`\f`)
-		default:
-			if r < 0x20 {
-				b.WriteString(`\u00`)
-				b.WriteByte("0123456789abcdef"[r>>4])
-				b.WriteByte("0123456789abcdef"[r&0xf])
-			} else {
-				b.WriteRune(r)
-			}
-		}
-	}
-	b.WriteByte('"')
-}
-
 // export converts an internal value to the shared run-time representation
 // (nil, bool, json.Number, string, []any, map[string]any). Functions stay
 // *Function at the top level; nested ones are dropped from objects and
@@ -554,4 +525,10 @@ func exportNested(v any) (any, error) {
 		return out, nil
 	}
 	return nil, nil
+}
+
+// writeJSONString writes s as a JSON string the way JSON.stringify does.
+func writeJSONString(b *strings.Builder, s string) {
+	var buf [64]byte
+	b.Write(jsonenc.AppendStringMinimal(buf[:0], s, false))
 }
