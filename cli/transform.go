@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -61,9 +62,14 @@ func (c *cli) cmdTransform(args []string) error {
 	// One pass: the records go to a temporary file while the validation
 	// report is built from the same rows; they are only released when the
 	// report accepts the file.
-	tmpDir := os.TempDir()
+	// The staged file is renamed over -o only when -o is a regular file
+	// or does not exist yet; anything else (/dev/null, a FIFO) is written
+	// through, so a rename never replaces a device node.
+	tmpDir, rename := os.TempDir(), false
 	if *outPath != "" {
-		tmpDir = filepath.Dir(*outPath)
+		if st, err := os.Stat(*outPath); errors.Is(err, iofs.ErrNotExist) || err == nil && st.Mode().IsRegular() {
+			tmpDir, rename = filepath.Dir(*outPath), true
+		}
 	}
 	tmp, err := os.CreateTemp(tmpDir, ".sluice-transform-*.jsonl")
 	if err != nil {
@@ -101,24 +107,43 @@ func (c *cli) cmdTransform(args []string) error {
 	if err := staged.Flush(); err != nil {
 		return fail(ExitFailure, err.Error())
 	}
-	if *outPath != "" {
+	switch {
+	case rename:
 		if err := tmp.Close(); err != nil {
 			return fail(ExitFailure, err.Error())
 		}
 		if err := os.Rename(tmp.Name(), *outPath); err != nil {
 			return fail(ExitFailure, err.Error())
 		}
-	} else {
-		if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+	case *outPath != "":
+		out, err := os.OpenFile(*outPath, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
 			return fail(ExitFailure, err.Error())
 		}
-		if _, err := io.Copy(c.stdout, tmp); err != nil {
+		err = copyStaged(out, tmp)
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fail(ExitFailure, fmt.Sprintf("%s: %v", *outPath, err))
+		}
+	default:
+		if err := copyStaged(c.stdout, tmp); err != nil {
 			return fail(ExitFailure, err.Error())
 		}
 	}
 	fmt.Fprintf(c.stderr, "%s: %d records staged (%d rows, %d filtered, %d rejected) for dataset %s\n",
 		path, stats.Records, stats.Rows, stats.Filtered, stats.Rejected, ds.Name)
 	return nil
+}
+
+// copyStaged copies the staged records from the start of tmp to w.
+func copyStaged(w io.Writer, tmp *os.File) error {
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	_, err := io.Copy(w, tmp)
+	return err
 }
 
 // writeReport renders a validation report for people: a summary naming the

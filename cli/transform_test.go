@@ -2,9 +2,12 @@ package cli
 
 import (
 	"bytes"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -122,5 +125,38 @@ func TestTransformCommandRejectedLeavesNothing(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 0 {
 		t.Errorf("left %d files in the output folder (%s ...)", len(entries), entries[0].Name())
+	}
+}
+
+// TestTransformCommandOutputDevice writes through a FIFO: -o must never
+// rename the staged file over something that is not a regular file (that
+// once replaced /dev/null with a regular file, as root).
+func TestTransformCommandOutputDevice(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "out.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no FIFOs here: %v", err)
+	}
+	r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var stdout, stderr bytes.Buffer
+	if code := Run([]string{"transform", "--dataset", "orders", "-o", fifo, "../examples/orders/orders.csv"}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	st, err := os.Lstat(fifo)
+	if err != nil || st.Mode()&fs.ModeNamedPipe == 0 {
+		t.Fatalf("-o replaced the FIFO: %v %v", st.Mode(), err)
+	}
+	want, _ := os.ReadFile("../functions/transform/testdata/orders.jsonl")
+	// The records fit the pipe's buffer; with the writer gone, reading
+	// drains them and then ends.
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, want) {
+		t.Errorf("the FIFO received %d bytes, want %d", len(b), len(want))
 	}
 }
