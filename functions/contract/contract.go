@@ -126,6 +126,15 @@ const (
 	ResultsPrefix    = "results/"
 )
 
+// InternalPrefixes returns the prefixes of everything the pipeline writes
+// in the bucket itself: staged chunks and manifests, validation reports,
+// quarantined copies and the Distributed Map's results. The bucket sends
+// EventBridge the events of all its objects, so the rule reporting files
+// no dataset accepts ignores these keys.
+func InternalPrefixes() []string {
+	return []string{StagingPrefix, ReportsPrefix, QuarantinePrefix, ResultsPrefix}
+}
+
 // RunID returns a stable identifier of one version of one object, used to
 // name everything derived from it so that a re-run overwrites rather than
 // duplicates.

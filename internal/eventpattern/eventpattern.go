@@ -1,45 +1,129 @@
-// Package eventpattern builds the EventBridge event pattern of a dataset's
-// rule and matches events against EventBridge patterns. The platform deploys
-// the patterns ForDataset returns and the local runtime routes S3 events
-// with Match over the very same patterns, so local routing cannot drift from
-// what AWS will do.
+// Package eventpattern builds the EventBridge event patterns of Sluice's
+// rules and matches events against EventBridge patterns. The platform
+// deploys the patterns ForDataset and Unrouted return and the local runtime
+// routes S3 events with Match over the very same patterns, so local routing
+// cannot drift from what AWS will do.
 //
 // Match implements the EventBridge content filters Sluice patterns use and
 // the common others: exact values, prefix, suffix, equals-ignore-case,
-// wildcard, anything-but (values, prefix, suffix, wildcard), numeric ranges
-// and exists. See
+// wildcard, anything-but (values, prefix, suffix, wildcard, a list of
+// wildcards), numeric ranges, exists and $or. See
 // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html
+// and the operator table at
+// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
 package eventpattern
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/sluicehq/sluice/dataset"
 )
+
+// MaxPatternLen is the default EventBridge quota on the size of a rule's
+// event pattern, in characters (adjustable to 4096 by a quota increase;
+// see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html).
+// The platform refuses to deploy a longer pattern rather than let PutRule
+// fail.
+const MaxPatternLen = 2048
 
 // ForDataset returns the pattern of d's rule: S3 "Object Created" events
 // from bucket whose key starts with d's prefix and ends with one of its
 // suffixes, and whose size is within d's bounds.
 func ForDataset(bucket string, d *dataset.Dataset) map[string]any {
-	var keys []any
-	for _, s := range suffixes(d) {
-		keys = append(keys, map[string]any{"wildcard": escapeWildcard(d.Prefix) + "*" + escapeWildcard(s)})
-	}
-	object := map[string]any{"key": keys}
-	min := d.MinSize
-	if min < 1 {
-		min = 1
-	}
+	min, max := sizeBounds(d)
 	size := []any{">=", min}
-	if d.MaxSize > 0 {
-		size = append(size, "<=", d.MaxSize)
+	if max > 0 {
+		size = append(size, "<=", max)
 	}
-	object["size"] = []any{map[string]any{"numeric": size}}
+	return objectCreated(bucket, map[string]any{
+		"key":  keyWildcards(d),
+		"size": []any{map[string]any{"numeric": size}},
+	})
+}
+
+// Unrouted returns the pattern of the bucket's unrouted rule: every S3
+// "Object Created" event from bucket that the rule of no dataset in
+// datasets matches (ForDataset), except events of the objects the pipeline
+// writes itself, whose keys start with one of internalPrefixes (the bucket
+// sends EventBridge the events of all its objects). Within the bucket's
+// "Object Created" events, an event whose key is not internal matches
+// exactly one of the datasets' patterns and this one.
+//
+// An EventBridge pattern cannot combine two matchers of one field with
+// AND, and has no NOT, so the complement is a "$or" of branches that each
+// keep every condition on a field in a single matcher:
+//
+//   - the key matches none of the accepted wildcards (every dataset's
+//     "<prefix>*<suffix>" and "<internal prefix>*"): "anything-but" with a
+//     list of wildcards;
+//   - per dataset, the key matches one of its wildcards and the size is
+//     outside its bounds: the same key wildcards as its rule and two
+//     numeric matchers ("<" min, ">" max), which a field's array ORs.
+//
+// What the pattern rests on, from the EventBridge documentation: "$or"
+// and "anything-but" with a wildcard are event-bus operators, and the only
+// ones that may stand above a leaf
+// (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html);
+// numeric ranges and anything-but lists
+// (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html).
+// "$or" semantics (an array of two or more sub-patterns at any level,
+// ANDed with the fields beside it) are spelled out by Event Ruler, the
+// matcher EventBridge runs (https://github.com/aws/event-ruler, README).
+// Limits: the pattern must fit MaxPatternLen; numeric matching covers
+// values between -5.0e9 and +5.0e9 only (Event Ruler; older EventBridge
+// pages say 1.0e9), so an object larger than that may match neither this
+// rule nor a dataset's on AWS. The documentation pages found show
+// "anything-but" with one wildcard; the list form follows the other
+// anything-but lists and Event Ruler, and should be checked with
+// TestEventPattern (aws events test-event-pattern) against a real account.
+//
+// Unrouted fails when there are no datasets, or when a dataset prefix and
+// an internal prefix overlap (the pipeline's own writes would then be
+// taken for incoming files).
+func Unrouted(bucket string, datasets []*dataset.Dataset, internalPrefixes []string) (map[string]any, error) {
+	if len(datasets) == 0 {
+		return nil, errors.New("eventpattern: no datasets")
+	}
+	var exclude []any
+	for _, d := range datasets {
+		for _, p := range internalPrefixes {
+			if p == "" || strings.HasPrefix(d.Prefix, p) || strings.HasPrefix(p, d.Prefix) {
+				return nil, fmt.Errorf("eventpattern: dataset %s prefix %q overlaps the pipeline's internal prefix %q", d.Name, d.Prefix, p)
+			}
+		}
+		for _, w := range keyWildcards(d) {
+			exclude = append(exclude, w.(map[string]any)["wildcard"])
+		}
+	}
+	for _, p := range internalPrefixes {
+		exclude = append(exclude, escapeWildcard(p)+"*")
+	}
+	branches := []any{map[string]any{
+		"key": []any{map[string]any{"anything-but": map[string]any{"wildcard": exclude}}},
+	}}
+	for _, d := range datasets {
+		min, max := sizeBounds(d)
+		size := []any{map[string]any{"numeric": []any{"<", min}}}
+		if max > 0 {
+			size = append(size, map[string]any{"numeric": []any{">", max}})
+		}
+		branches = append(branches, map[string]any{"key": keyWildcards(d), "size": size})
+	}
+	return objectCreated(bucket, map[string]any{"$or": branches}), nil
+}
+
+// objectCreated wraps the object conditions of a pattern into one for the
+// bucket's S3 "Object Created" events.
+func objectCreated(bucket string, object map[string]any) map[string]any {
 	return map[string]any{
 		"source":      []any{"aws.s3"},
 		"detail-type": []any{"Object Created"},
@@ -48,6 +132,26 @@ func ForDataset(bucket string, d *dataset.Dataset) map[string]any {
 			"object": object,
 		},
 	}
+}
+
+// keyWildcards returns the key matchers of d's rule: one wildcard
+// "<prefix>*<suffix>" per suffix.
+func keyWildcards(d *dataset.Dataset) []any {
+	var keys []any
+	for _, s := range suffixes(d) {
+		keys = append(keys, map[string]any{"wildcard": escapeWildcard(d.Prefix) + "*" + escapeWildcard(s)})
+	}
+	return keys
+}
+
+// sizeBounds returns d's accepted sizes: min at least 1 (an empty file is
+// never accepted) and max, 0 for no bound.
+func sizeBounds(d *dataset.Dataset) (min, max int64) {
+	min = d.MinSize
+	if min < 1 {
+		min = 1
+	}
+	return min, d.MaxSize
 }
 
 // suffixes lists d's suffixes in lower and upper case (EventBridge wildcards
@@ -115,8 +219,20 @@ func S3ObjectCreated(id, account, region, time, bucket, key, versionID, etag str
 // Match reports whether event matches pattern. Both are decoded JSON
 // (map[string]any); numbers may be float64, int64 or json.Number. A
 // malformed pattern is an error.
+//
+// A "$or" key holds an array of two or more sub-patterns, matched against
+// the same level of the event; it matches when one of them does, and is
+// ANDed with the other fields beside it (Event Ruler's "$or" primitive,
+// https://github.com/aws/event-ruler#the-or-primitive).
 func Match(pattern, event map[string]any) (bool, error) {
 	for field, want := range pattern {
+		if field == "$or" {
+			ok, err := matchOr(want, event)
+			if err != nil || !ok {
+				return false, err
+			}
+			continue
+		}
 		got, present := event[field]
 		switch w := want.(type) {
 		case map[string]any:
@@ -147,8 +263,52 @@ func Match(pattern, event map[string]any) (bool, error) {
 	return true, nil
 }
 
+// orBranches returns the sub-patterns of a "$or".
+func orBranches(want any) ([]map[string]any, error) {
+	arr, ok := want.([]any)
+	if !ok || len(arr) < 2 {
+		return nil, errors.New(`"$or" takes an array of at least two patterns`)
+	}
+	out := make([]map[string]any, len(arr))
+	for i, b := range arr {
+		m, ok := b.(map[string]any)
+		if !ok || len(m) == 0 {
+			return nil, fmt.Errorf(`"$or" pattern %d is not a non-empty object`, i)
+		}
+		out[i] = m
+	}
+	return out, nil
+}
+
+func matchOr(want any, event map[string]any) (bool, error) {
+	branches, err := orBranches(want)
+	if err != nil {
+		return false, err
+	}
+	for i, b := range branches {
+		ok, err := Match(b, event)
+		if err != nil {
+			return false, fmt.Errorf(`"$or" pattern %d: %w`, i, err)
+		}
+		if ok {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 func allAbsentOK(p map[string]any) bool {
-	for _, v := range p {
+	for field, v := range p {
+		if field == "$or" {
+			branches, err := orBranches(v)
+			if err != nil {
+				return false
+			}
+			if !slices.ContainsFunc(branches, allAbsentOK) {
+				return false
+			}
+			continue
+		}
 		switch w := v.(type) {
 		case map[string]any:
 			if !allAbsentOK(w) {
@@ -232,7 +392,11 @@ func matchOne(cond, v any, present bool) (bool, error) {
 			if !ok {
 				return false, fmt.Errorf("wildcard takes a string")
 			}
-			return isStr && wildcard(want).MatchString(s), nil
+			re, err := wildcard(want)
+			if err != nil {
+				return false, err
+			}
+			return isStr && re.MatchString(s), nil
 		case "numeric":
 			return numeric(arg, v)
 		case "anything-but":
@@ -267,6 +431,20 @@ func anythingBut(arg, v any) (bool, error) {
 		}
 		return true, nil
 	case map[string]any:
+		// {"anything-but": {"wildcard": [w1, w2, ...]}}: none of the
+		// wildcards matches.
+		if list, ok := a["wildcard"].([]any); ok && len(a) == 1 {
+			if len(list) == 0 {
+				return false, errors.New("anything-but: empty wildcard list")
+			}
+			for _, w := range list {
+				ok, err := matchOne(map[string]any{"wildcard": w}, v, true)
+				if err != nil || ok {
+					return false, err
+				}
+			}
+			return true, nil
+		}
 		ok, err := matchOne(a, v, true)
 		return !ok, err
 	default:
@@ -274,22 +452,47 @@ func anythingBut(arg, v any) (bool, error) {
 	}
 }
 
-func wildcard(p string) *regexp.Regexp {
+// compiled caches compiled wildcards, up to maxCompiled of them: rules
+// hold few, and the local runtime matches every event against all.
+var (
+	compiled    sync.Map // string -> *regexp.Regexp
+	nCompiled   atomic.Int64
+	maxCompiled = int64(1024)
+)
+
+// wildcard compiles an EventBridge wildcard: '*' matches any run of
+// characters, "\\*" and "\\\\" a literal star and backslash. Two stars in a
+// row, and a backslash before anything else, are invalid patterns, as in
+// EventBridge.
+func wildcard(p string) (*regexp.Regexp, error) {
+	if re, ok := compiled.Load(p); ok {
+		return re.(*regexp.Regexp), nil
+	}
 	var b strings.Builder
 	b.WriteString("^")
 	for i := 0; i < len(p); i++ {
 		switch {
-		case p[i] == '\\' && i+1 < len(p):
+		case p[i] == '\\':
+			if i+1 == len(p) || p[i+1] != '*' && p[i+1] != '\\' {
+				return nil, fmt.Errorf("wildcard %q: a backslash escapes only '*' or '\\'", p)
+			}
 			i++
-			b.WriteString(regexp.QuoteMeta(string(p[i])))
+			b.WriteString(regexp.QuoteMeta(p[i : i+1]))
 		case p[i] == '*':
+			if i+1 < len(p) && p[i+1] == '*' {
+				return nil, fmt.Errorf("wildcard %q: consecutive '*'", p)
+			}
 			b.WriteString("(?s:.*)")
 		default:
-			b.WriteString(regexp.QuoteMeta(string(p[i])))
+			b.WriteString(regexp.QuoteMeta(p[i : i+1]))
 		}
 	}
 	b.WriteString("$")
-	return regexp.MustCompile(b.String())
+	re, err := regexp.Compile(b.String())
+	if err == nil && nCompiled.Add(1) <= maxCompiled {
+		compiled.Store(p, re)
+	}
+	return re, err
 }
 
 func numeric(arg, v any) (bool, error) {

@@ -40,6 +40,16 @@ func TestMatch(t *testing.T) {
 		{"anything-but prefix", `{"detail":{"object":{"key":[{"anything-but":{"prefix":"incoming/"}}]}}}`, false},
 		{"array value", `{"detail":{"tags":["y"]}}`, true},
 		{"missing field", `{"region":["us-east-1"]}`, false},
+		{"anything-but wildcard list", `{"detail":{"object":{"key":[{"anything-but":{"wildcard":["incoming/readings/*","*.json"]}}]}}}`, true},
+		{"anything-but wildcard list miss", `{"detail":{"object":{"key":[{"anything-but":{"wildcard":["incoming/readings/*","incoming/orders/*.CSV"]}}]}}}`, false},
+		{"anything-but wildcard", `{"detail":{"object":{"key":[{"anything-but":{"wildcard":"*/2024/*"}}]}}}`, false},
+		{"$or first", `{"detail":{"object":{"$or":[{"key":[{"prefix":"incoming/orders/"}]},{"size":[{"numeric":["<",1]}]}]}}}`, true},
+		{"$or second", `{"detail":{"object":{"$or":[{"key":[{"prefix":"incoming/readings/"}]},{"size":[{"numeric":[">",100]}]}]}}}`, true},
+		{"$or none", `{"detail":{"object":{"$or":[{"key":[{"prefix":"incoming/readings/"}]},{"size":[{"numeric":[">",200]}]}]}}}`, false},
+		{"$or branch is an AND", `{"detail":{"object":{"$or":[{"key":[{"prefix":"incoming/orders/"}],"size":[{"numeric":[">",200]}]},{"size":[0]}]}}}`, false},
+		{"$or ANDed with its siblings", `{"source":["aws.ec2"],"$or":[{"source":["aws.s3"]},{"detail-type":["Object Created"]}]}`, false},
+		{"$or at the top", `{"$or":[{"source":["aws.ec2"]},{"detail":{"bucket":{"name":["data"]}}}]}`, true},
+		{"$or of absent fields", `{"detail":{"missing":{"$or":[{"a":[{"exists":false}]},{"b":["x"]}]}}}`, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,8 +62,18 @@ func TestMatch(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Match(decode(t, `{"source":[{"nope":1}]}`), decode(t, event)); err == nil {
-		t.Error("unknown filter: want an error")
+	for _, bad := range []string{
+		`{"source":[{"nope":1}]}`,
+		`{"$or":[{"source":["aws.s3"]}]}`,
+		`{"$or":{"source":["aws.s3"]}}`,
+		`{"$or":[{"source":["aws.s3"]},"x"]}`,
+		`{"detail":{"object":{"key":[{"wildcard":"incoming/**.CSV"}]}}}`,
+		`{"detail":{"object":{"key":[{"wildcard":"incoming\\x"}]}}}`,
+		`{"detail":{"object":{"key":[{"anything-but":{"wildcard":[]}}]}}}`,
+	} {
+		if _, err := Match(decode(t, bad), decode(t, event)); err == nil {
+			t.Errorf("%s: want an error", bad)
+		}
 	}
 }
 
