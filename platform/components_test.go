@@ -21,6 +21,8 @@ import (
 // rather than panicking or registering anything, for nil and invalid Args.
 func TestComponentsRejectBadArgs(t *testing.T) {
 	key := pulumi.String("arn:aws:kms:us-east-1:000000000000:key/k")
+	pattern := func(string) map[string]any { return map[string]any{"source": []any{"aws.s3"}} }
+	unrouted := func(string) (map[string]any, error) { return map[string]any{"source": []any{"aws.s3"}}, nil }
 	tests := []struct {
 		name string
 		make func(ctx *pulumi.Context) error
@@ -67,13 +69,28 @@ func TestComponentsRejectBadArgs(t *testing.T) {
 				KeyArn: key, AccountID: "1", MaxEventAgeSeconds: 60, DLQRetentionDays: 1})
 			return err
 		}, "no Pattern"},
+		{"events no unrouted pattern", func(ctx *pulumi.Context) error {
+			_, err := events.New(ctx, "e", &events.Args{Datasets: []events.Dataset{{Name: "x", Pattern: pattern}}, BucketName: pulumi.String("b"), StateMachineArn: pulumi.String("m"),
+				KeyArn: key, AccountID: "1", MaxEventAgeSeconds: 60, DLQRetentionDays: 1})
+			return err
+		}, "UnroutedPattern is required"},
+		{"events reserved name", func(ctx *pulumi.Context) error {
+			_, err := events.New(ctx, "e", &events.Args{Datasets: []events.Dataset{{Name: "unrouted-queue", Pattern: pattern}}, UnroutedPattern: unrouted,
+				BucketName: pulumi.String("b"), StateMachineArn: pulumi.String("m"), KeyArn: key, AccountID: "1", MaxEventAgeSeconds: 60, DLQRetentionDays: 1})
+			return err
+		}, "reserved"},
 		{"alerts nil", func(ctx *pulumi.Context) error { _, err := monitoring.NewAlerts(ctx, "a", nil); return err }, "nil AlertsArgs"},
 		{"monitoring nil", func(ctx *pulumi.Context) error { _, err := monitoring.New(ctx, "m", nil); return err }, "nil Args"},
 		{"monitoring percent", func(ctx *pulumi.Context) error {
-			_, err := monitoring.New(ctx, "m", &monitoring.Args{TopicArn: key, StateMachineArn: key, DLQName: key, Region: "r", DurationPercent: 0,
+			_, err := monitoring.New(ctx, "m", &monitoring.Args{TopicArn: key, StateMachineArn: key, DLQName: key, UnroutedQueue: key, Region: "r", DurationPercent: 0,
 				Functions: map[string]monitoring.Function{"f": {Name: pulumi.String("f"), TimeoutSeconds: 1}}})
 			return err
 		}, "duration percent"},
+		{"monitoring no unrouted queue", func(ctx *pulumi.Context) error {
+			_, err := monitoring.New(ctx, "m", &monitoring.Args{TopicArn: key, StateMachineArn: key, DLQName: key, Region: "r", DurationPercent: 50,
+				Functions: map[string]monitoring.Function{"f": {Name: pulumi.String("f"), TimeoutSeconds: 1}}})
+			return err
+		}, "UnroutedQueue"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

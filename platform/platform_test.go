@@ -14,6 +14,7 @@ import (
 
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/internal/eventpattern"
 	"github.com/sluicehq/sluice/platform"
 	"github.com/sluicehq/sluice/platform/naming"
 	"github.com/sluicehq/sluice/platform/offline"
@@ -143,13 +144,14 @@ func TestResourceInventory(t *testing.T) {
 				"aws:lambda/function:Function":                           4,
 				"aws:iam/role:Role":                                      6, // four functions, the machine, EventBridge
 				"aws:sfn/stateMachine:StateMachine":                      1,
-				"aws:cloudwatch/eventRule:EventRule":                     len(dataset.Builtin().All()),
-				"aws:cloudwatch/eventTarget:EventTarget":                 len(dataset.Builtin().All()),
-				"aws:sqs/queue:Queue":                                    1,
+				"aws:cloudwatch/eventRule:EventRule":                     len(dataset.Builtin().All()) + 1, // and the unrouted rule
+				"aws:cloudwatch/eventTarget:EventTarget":                 len(dataset.Builtin().All()) + 1,
+				"aws:sqs/queue:Queue":                                    2, // dead letters, unrouted files
+				"aws:sqs/queuePolicy:QueuePolicy":                        2,
 				"aws:sns/topic:Topic":                                    1,
 				"aws:cloudwatch/logGroup:LogGroup":                       5,
 				"aws:cloudwatch/dashboard:Dashboard":                     1,
-				"aws:cloudwatch/metricAlarm:MetricAlarm":                 3 + 4*3 + 1 + 3*2,
+				"aws:cloudwatch/metricAlarm:MetricAlarm":                 3 + 4*3 + 1 + 1 + 3*2,
 			}
 			if stack == "prod" {
 				want["aws:appautoscaling/target:Target"] = 6
@@ -460,10 +462,14 @@ func TestEncryptionAndPublicAccess(t *testing.T) {
 					t.Errorf("%s: SSE %v", tb.Name, tb.Inputs["serverSideEncryption"])
 				}
 			}
-			q := one(t, r, "aws:sqs/queue:Queue", "events-dlq")
+			for _, q := range byType(r, "aws:sqs/queue:Queue") {
+				if str(q.Inputs, "kmsMasterKeyId") != keyArn {
+					t.Errorf("queue %s: not encrypted with the key (%v)", q.Name, q.Inputs["kmsMasterKeyId"])
+				}
+			}
 			topic := one(t, r, "aws:sns/topic:Topic", "alerts-topic")
-			if str(q.Inputs, "kmsMasterKeyId") != keyArn || str(topic.Inputs, "kmsMasterKeyId") != keyArn {
-				t.Errorf("queue %v topic %v not encrypted with the key", q.Inputs["kmsMasterKeyId"], topic.Inputs["kmsMasterKeyId"])
+			if str(topic.Inputs, "kmsMasterKeyId") != keyArn {
+				t.Errorf("topic not encrypted with the key (%v)", topic.Inputs["kmsMasterKeyId"])
 			}
 		})
 	}
@@ -704,8 +710,70 @@ func TestRulesTargetsAndDLQ(t *testing.T) {
 			}
 			qp := one(t, r, "aws:sqs/queuePolicy:QueuePolicy", "events-dlq-policy")
 			qd := parsePolicy(t, qp.Name, str(qp.Inputs, "policy"))
-			if n := len(qd.Statement[0].Condition["ArnEquals"]["aws:SourceArn"]); n != len(ds) {
-				t.Errorf("DLQ policy allows %d rules, want %d", n, len(ds))
+			if n := len(qd.Statement[0].Condition["ArnEquals"]["aws:SourceArn"]); n != len(ds)+1 {
+				t.Errorf("DLQ policy allows %d rules, want %d (the datasets' and the unrouted rule)", n, len(ds)+1)
+			}
+		})
+	}
+}
+
+// TestUnroutedRuleAndQueue checks the rule catching the files no dataset
+// accepts: its pattern is eventpattern.Unrouted for the deployed bucket,
+// its target the encrypted unrouted queue (the whole event, no role), only
+// it may send there, and an alarm and a dashboard widget watch the queue.
+func TestUnroutedRuleAndQueue(t *testing.T) {
+	ds := dataset.Builtin().All()
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			r := deploy(t, stack)
+			bucket := r.Outputs["bucketName"].(string)
+			rule := one(t, r, "aws:cloudwatch/eventRule:EventRule", "events-unrouted")
+			want, err := eventpattern.Unrouted(bucket, ds, contract.InternalPrefixes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantJSON, err := eventpattern.Marshal(want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := str(rule.Inputs, "eventPattern"); got != wantJSON {
+				t.Errorf("unrouted pattern\n got %s\nwant %s", got, wantJSON)
+			}
+			queue := one(t, r, "aws:sqs/queue:Queue", "events-unrouted-queue")
+			if r.Outputs["unroutedQueueUrl"] != queue.Outputs["url"] {
+				t.Errorf("output unroutedQueueUrl %v, queue %v", r.Outputs["unroutedQueueUrl"], queue.Outputs["url"])
+			}
+			if str(queue.Inputs, "kmsMasterKeyId") != r.Outputs["kmsKeyArn"] || queue.Inputs["messageRetentionSeconds"] != float64(14*86400) {
+				t.Errorf("unrouted queue %v", queue.Inputs)
+			}
+			tgt := one(t, r, "aws:cloudwatch/eventTarget:EventTarget", "events-unrouted-target")
+			dlq := one(t, r, "aws:sqs/queue:Queue", "events-dlq")
+			if str(tgt.Inputs, "rule") != rule.Outputs["name"] || str(tgt.Inputs, "arn") != queue.Outputs["arn"] ||
+				str(tgt.Inputs, "roleArn") != "" || tgt.Inputs["inputTransformer"] != nil || tgt.Inputs["input"] != nil ||
+				str(tgt.Inputs, "deadLetterConfig", "arn") != dlq.Outputs["arn"] {
+				t.Errorf("unrouted target %v", tgt.Inputs)
+			}
+			qp := one(t, r, "aws:sqs/queuePolicy:QueuePolicy", "events-unrouted-policy")
+			if str(qp.Inputs, "queueUrl") != queue.Outputs["url"] {
+				t.Errorf("policy on queue %v", qp.Inputs["queueUrl"])
+			}
+			doc := parsePolicy(t, qp.Name, str(qp.Inputs, "policy"))
+			st := doc.Statement[0]
+			if len(doc.Statement) != 1 || st.Effect != "Allow" || st.Principal == nil || !cmp.Equal(st.Principal.Service, []string{"events.amazonaws.com"}) ||
+				!cmp.Equal(st.Action, []string{"sqs:SendMessage"}) || !cmp.Equal(st.Resource, []string{queue.Outputs["arn"].(string)}) ||
+				!cmp.Equal(st.Condition, map[string]map[string][]string{"ArnEquals": {"aws:SourceArn": {rule.Outputs["arn"].(string)}}}) {
+				t.Errorf("unrouted queue policy %+v", doc)
+			}
+			alarm := one(t, r, "aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-unrouted-files")
+			if str(alarm.Inputs, "namespace") != "AWS/SQS" || str(alarm.Inputs, "metricName") != "ApproximateNumberOfMessagesVisible" ||
+				str(alarm.Inputs, "dimensions", "QueueName") != queue.Outputs["name"] || alarm.Inputs["threshold"] != float64(0) ||
+				str(alarm.Inputs, "comparisonOperator") != "GreaterThanThreshold" {
+				t.Errorf("unrouted alarm %v", alarm.Inputs)
+			}
+			dash := str(one(t, r, "aws:cloudwatch/dashboard:Dashboard", "monitoring-dashboard").Inputs, "dashboardBody")
+			if !strings.Contains(dash, `"AWS/SQS","ApproximateNumberOfMessagesVisible","QueueName","`+queue.Outputs["name"].(string)+`"`) ||
+				!strings.Contains(dash, alarm.Outputs["arn"].(string)) {
+				t.Errorf("dashboard shows neither the unrouted queue nor its alarm: %s", dash)
 			}
 		})
 	}
@@ -728,7 +796,7 @@ func TestAlarmsAndDashboard(t *testing.T) {
 			}
 			want := map[string]int{
 				"ExecutionsFailed": 1, "ExecutionsTimedOut": 1, "ExecutionThrottled": 1,
-				"Errors": 4, "Throttles": 4, "Duration": 4, "ApproximateNumberOfMessagesVisible": 1,
+				"Errors": 4, "Throttles": 4, "Duration": 4, "ApproximateNumberOfMessagesVisible": 2,
 				"ReadThrottleEvents": 3, "WriteThrottleEvents": 3,
 			}
 			if diff := cmp.Diff(want, metrics); diff != "" {
@@ -760,7 +828,7 @@ func TestAlarmsAndDashboard(t *testing.T) {
 
 func TestOutputs(t *testing.T) {
 	r := deploy(t, "dev")
-	for _, k := range []string{"bucketName", "tableNames", "functionNames", "stateMachineArn", "dashboardUrl", "dlqUrl", "alarmTopicArn", "kmsKeyArn"} {
+	for _, k := range []string{"bucketName", "tableNames", "functionNames", "stateMachineArn", "dashboardUrl", "dlqUrl", "unroutedQueueUrl", "alarmTopicArn", "kmsKeyArn"} {
 		if v, ok := r.Outputs[k]; !ok || v == "" || v == nil {
 			t.Errorf("output %s = %v", k, v)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/enrich"
 	"github.com/sluicehq/sluice/functions/load"
 	"github.com/sluicehq/sluice/functions/transform"
@@ -327,7 +328,10 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		})
 	}
 	ev, err := events.New(ctx, ComponentEvents, &events.Args{
-		Datasets:           evDatasets,
+		Datasets: evDatasets,
+		UnroutedPattern: func(bucket string) (map[string]any, error) {
+			return eventpattern.Unrouted(bucket, ds, contract.InternalPrefixes())
+		},
 		BucketName:         store.BucketName,
 		StateMachineArn:    orch.Arn,
 		KeyArn:             sec.KeyArn,
@@ -354,6 +358,7 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		StateMachineArn: orch.Arn,
 		Functions:       monFns,
 		DLQName:         ev.DLQName,
+		UnroutedQueue:   ev.UnroutedQueueName,
 		Tables:          monTables,
 		DurationPercent: cfg.DurationAlarmPercent,
 		Region:          reg,
@@ -373,14 +378,15 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 	return &Stack{
 		Security: sec, Alerts: alerts, Storage: store, Data: db, Compute: fnc, Orchestration: orch, Events: ev, Monitoring: mon,
 		Outputs: map[string]pulumi.Output{
-			"bucketName":      store.BucketName,
-			"tableNames":      tableNames.ToStringMapOutput(),
-			"functionNames":   functionNames.ToStringMapOutput(),
-			"stateMachineArn": orch.Arn,
-			"dashboardUrl":    mon.DashboardURL,
-			"dlqUrl":          ev.DLQUrl,
-			"alarmTopicArn":   alerts.TopicArn,
-			"kmsKeyArn":       sec.KeyArn,
+			"bucketName":       store.BucketName,
+			"tableNames":       tableNames.ToStringMapOutput(),
+			"functionNames":    functionNames.ToStringMapOutput(),
+			"stateMachineArn":  orch.Arn,
+			"dashboardUrl":     mon.DashboardURL,
+			"dlqUrl":           ev.DLQUrl,
+			"unroutedQueueUrl": ev.UnroutedQueueURL,
+			"alarmTopicArn":    alerts.TopicArn,
+			"kmsKeyArn":        sec.KeyArn,
 		},
 	}, nil
 }

@@ -21,6 +21,15 @@ import (
 // Type is the component's Pulumi type token.
 const Type = "sluice:events:Events"
 
+// Unrouted is the logical name of the unrouted rule and the prefix of its
+// queue's; no dataset may be called so, or start with "unrouted-".
+const Unrouted = "unrouted"
+
+// UnroutedRetentionSeconds is how long the unrouted queue keeps a message:
+// 14 days, the most SQS allows, so that the files to look at stay listed
+// long after the alarm.
+const UnroutedRetentionSeconds = 14 * 86400
+
 // Dataset is what a rule needs to know of a dataset.
 type Dataset struct {
 	// Name is the dataset name, written into the FileEvent.
@@ -35,11 +44,17 @@ type Dataset struct {
 type Args struct {
 	// Datasets get one rule each; at least one, unique names.
 	Datasets []Dataset
+	// UnroutedPattern returns the pattern of the unrouted rule for the
+	// bucket: the bucket's "Object Created" events no dataset's rule
+	// matches, except the pipeline's own objects (internal/eventpattern.
+	// Unrouted, which the local runtime routes with too). Its rule sends
+	// them, whole, to the unrouted queue. Required.
+	UnroutedPattern func(bucket string) (map[string]any, error)
 	// BucketName is the pipeline bucket. Required.
 	BucketName pulumi.StringInput
 	// StateMachineArn is the target. Required.
 	StateMachineArn pulumi.StringInput
-	// KeyArn encrypts the dead-letter queue. Required.
+	// KeyArn encrypts the dead-letter and unrouted queues. Required.
 	KeyArn pulumi.StringInput
 	// AccountID scopes the role's trust. Required.
 	AccountID string
@@ -50,7 +65,8 @@ type Args struct {
 	DLQRetentionDays int
 }
 
-// Events is the rules, their role and the dead-letter queue.
+// Events is the rules, their role, the dead-letter queue and the unrouted
+// rule and queue.
 type Events struct {
 	pulumi.ResourceState
 
@@ -58,6 +74,13 @@ type Events struct {
 	DLQUrl  pulumi.StringOutput `pulumi:"dlqUrl"`
 	DLQArn  pulumi.StringOutput `pulumi:"dlqArn"`
 	DLQName pulumi.StringOutput `pulumi:"dlqName"`
+	// UnroutedQueueURL, UnroutedQueueArn and UnroutedQueueName identify
+	// the queue that receives the events of files no dataset accepts.
+	UnroutedQueueURL  pulumi.StringOutput `pulumi:"unroutedQueueUrl"`
+	UnroutedQueueArn  pulumi.StringOutput `pulumi:"unroutedQueueArn"`
+	UnroutedQueueName pulumi.StringOutput `pulumi:"unroutedQueueName"`
+	// UnroutedRuleName is the unrouted rule's name.
+	UnroutedRuleName pulumi.StringOutput `pulumi:"unroutedRuleName"`
 	// RoleArn is the role EventBridge starts executions with.
 	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
 	// RuleNames maps dataset names to rule names.
@@ -83,6 +106,12 @@ func (a *Args) validate() error {
 		if d.Pattern == nil {
 			return fmt.Errorf("events: dataset %s has no Pattern", d.Name)
 		}
+		if d.Name == Unrouted || strings.HasPrefix(d.Name, Unrouted+"-") {
+			return fmt.Errorf("events: dataset name %q is reserved for the unrouted rule", d.Name)
+		}
+	}
+	if a.UnroutedPattern == nil {
+		return errors.New("events: UnroutedPattern is required")
 	}
 	if a.MaxEventAgeSeconds < 60 || a.MaxEventAgeSeconds > 86400 || a.RetryAttempts < 0 || a.RetryAttempts > 185 {
 		return fmt.Errorf("events: retry policy age %d s attempts %d out of range", a.MaxEventAgeSeconds, a.RetryAttempts)
@@ -217,6 +246,14 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		ruleArns = append(ruleArns, rule.Arn)
 	}
 
+	// The unrouted rule: every other "Object Created" event of the bucket
+	// goes, whole, to a queue an alarm watches.
+	un, err := newUnrouted(ctx, name, args, dlq.Arn, parent)
+	if err != nil {
+		return nil, err
+	}
+	ruleArns = append(ruleArns, un.rule.Arn)
+
 	refs := map[string]pulumi.StringInput{"queue": dlq.Arn}
 	var sources []string
 	for i, a := range ruleArns {
@@ -238,13 +275,87 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 
 	comp.DLQUrl, comp.DLQArn, comp.DLQName, comp.RoleArn = dlq.Url, dlq.Arn, dlq.Name, role.Arn
+	comp.UnroutedQueueURL, comp.UnroutedQueueArn, comp.UnroutedQueueName = un.queue.Url, un.queue.Arn, un.queue.Name
+	comp.UnroutedRuleName = un.rule.Name
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"dlqUrl":  comp.DLQUrl,
-		"dlqArn":  comp.DLQArn,
-		"dlqName": comp.DLQName,
-		"roleArn": comp.RoleArn,
+		"dlqUrl":            comp.DLQUrl,
+		"dlqArn":            comp.DLQArn,
+		"dlqName":           comp.DLQName,
+		"roleArn":           comp.RoleArn,
+		"unroutedQueueUrl":  comp.UnroutedQueueURL,
+		"unroutedQueueArn":  comp.UnroutedQueueArn,
+		"unroutedQueueName": comp.UnroutedQueueName,
+		"unroutedRuleName":  comp.UnroutedRuleName,
 	}); err != nil {
 		return nil, err
 	}
 	return comp, nil
+}
+
+// unrouted is the unrouted rule and its queue.
+type unrouted struct {
+	rule  *cloudwatch.EventRule
+	queue *sqs.Queue
+}
+
+// newUnrouted creates the unrouted rule, its KMS-encrypted queue and the
+// queue's policy, which lets only that rule send. The target needs no role
+// (SQS targets are authorized by the queue policy) and no input
+// transformer: the message is the S3 event itself, bucket, key, version
+// and size included. Events it cannot deliver go to the dead-letter queue.
+func newUnrouted(ctx *pulumi.Context, name string, args *Args, dlqArn pulumi.StringOutput, parent pulumi.ResourceOption) (*unrouted, error) {
+	rn := naming.Child(name, Unrouted)
+	queue, err := sqs.NewQueue(ctx, naming.Child(rn, "queue"), &sqs.QueueArgs{
+		KmsMasterKeyId:               args.KeyArn,
+		KmsDataKeyReusePeriodSeconds: pulumi.Int(300),
+		MessageRetentionSeconds:      pulumi.Int(UnroutedRetentionSeconds),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	pattern := args.BucketName.ToStringOutput().ApplyT(func(bucket string) (string, error) {
+		p, err := args.UnroutedPattern(bucket)
+		if err != nil {
+			return "", fmt.Errorf("events: unrouted pattern: %w", err)
+		}
+		s, err := eventpattern.Marshal(p)
+		if err != nil {
+			return "", err
+		}
+		if len(s) > eventpattern.MaxPatternLen {
+			return "", fmt.Errorf("events: the unrouted pattern has %d characters, over EventBridge's default quota of %d", len(s), eventpattern.MaxPatternLen)
+		}
+		return s, nil
+	}).(pulumi.StringOutput)
+	rule, err := cloudwatch.NewEventRule(ctx, rn, &cloudwatch.EventRuleArgs{
+		Description:  pulumi.Sprintf("Sluice %s: files no dataset accepts (wrong prefix, suffix or size)", ctx.Stack()),
+		EventPattern: pattern,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sqs.NewQueuePolicy(ctx, naming.Child(rn, "policy"), &sqs.QueuePolicyArgs{
+		QueueUrl: queue.Url,
+		Policy: policy.Render(policy.Document{Statement: []policy.Statement{{
+			Sid:       "UnroutedRuleSends",
+			Principal: &policy.Principal{Service: []string{"events.amazonaws.com"}},
+			Action:    []string{"sqs:SendMessage"},
+			Resource:  []string{"${queue}"},
+			Condition: map[string]map[string][]string{"ArnEquals": {"aws:SourceArn": {"${rule}"}}},
+		}}}, map[string]pulumi.StringInput{"queue": queue.Arn, "rule": rule.Arn}),
+	}, parent); err != nil {
+		return nil, err
+	}
+	if _, err := cloudwatch.NewEventTarget(ctx, naming.Child(rn, "target"), &cloudwatch.EventTargetArgs{
+		Rule: rule.Name,
+		Arn:  queue.Arn,
+		RetryPolicy: cloudwatch.EventTargetRetryPolicyArgs{
+			MaximumEventAgeInSeconds: pulumi.Int(args.MaxEventAgeSeconds),
+			MaximumRetryAttempts:     pulumi.Int(args.RetryAttempts),
+		},
+		DeadLetterConfig: cloudwatch.EventTargetDeadLetterConfigArgs{Arn: dlqArn},
+	}, parent); err != nil {
+		return nil, err
+	}
+	return &unrouted{rule: rule, queue: queue}, nil
 }

@@ -44,14 +44,17 @@ type DashboardInput struct {
 	Region       string
 	StateMachine string
 	DLQ          string
-	Functions    []string
-	Tables       []string
-	Alarms       []string
+	// UnroutedQueue is the queue of files no dataset accepts.
+	UnroutedQueue string
+	Functions     []string
+	Tables        []string
+	Alarms        []string
 }
 
 // BuildDashboard lays the pipeline's widgets out on the 24-column grid:
 // alarms, executions, then per-function invocations, errors and duration,
-// the dead-letter queue and the tables' consumption and throttles.
+// the dead-letter queue and the tables' consumption and throttles, then the
+// files no dataset accepts (the unrouted queue).
 func BuildDashboard(in DashboardInput) Dashboard {
 	var ws []Widget
 	y := 0
@@ -90,5 +93,13 @@ func BuildDashboard(in DashboardInput) Dashboard {
 		add(metric("Table capacity consumed", "Sum", cons, 8, 8))
 		add(metric("Table throttles", "Sum", thr, 16, 8))
 	}
+	y += 6
+	unrouted := func(name string, o MetricOptions) Metric {
+		return Metric{"AWS/SQS", name, "QueueName", in.UnroutedQueue, o}
+	}
+	add(metric("Files no dataset accepts (unrouted queue)", "Maximum", []Metric{
+		unrouted("ApproximateNumberOfMessagesVisible", MetricOptions{Stat: "Maximum", Label: "waiting"}),
+		unrouted("NumberOfMessagesSent", MetricOptions{Stat: "Sum", Label: "arrived"}),
+	}, 0, 8))
 	return Dashboard{Widgets: ws}
 }

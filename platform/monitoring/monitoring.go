@@ -36,6 +36,9 @@ type Args struct {
 	Functions map[string]Function
 	// DLQName is the dead-letter queue's name. Required.
 	DLQName pulumi.StringInput
+	// UnroutedQueue is the name of the queue of files no dataset accepts
+	// (the unrouted rule's target). Required.
+	UnroutedQueue pulumi.StringInput
 	// Tables maps logical names to table names.
 	Tables map[string]pulumi.StringInput
 	// DurationPercent is the duration alarm threshold in percent of the
@@ -60,8 +63,8 @@ func (a *Args) validate() error {
 	if a == nil {
 		return errors.New("monitoring: nil Args")
 	}
-	if a.TopicArn == nil || a.StateMachineArn == nil || a.DLQName == nil || a.Region == "" {
-		return errors.New("monitoring: TopicArn, StateMachineArn, DLQName and Region are required")
+	if a.TopicArn == nil || a.StateMachineArn == nil || a.DLQName == nil || a.UnroutedQueue == nil || a.Region == "" {
+		return errors.New("monitoring: TopicArn, StateMachineArn, DLQName, UnroutedQueue and Region are required")
 	}
 	if len(a.Functions) == 0 {
 		return errors.New("monitoring: no functions")
@@ -128,6 +131,9 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	alarms = append(alarms, alarm{suffix: "dlq-messages", description: "Sluice: events could not start the pipeline (dead-letter queue not empty)",
 		namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: "QueueName", value: args.DLQName,
 		threshold: 0, comparison: "GreaterThanThreshold"})
+	alarms = append(alarms, alarm{suffix: "unrouted-files", description: "Sluice: files no dataset accepts (wrong prefix, suffix or size) are waiting in the unrouted queue",
+		namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: "QueueName", value: args.UnroutedQueue,
+		threshold: 0, comparison: "GreaterThanThreshold"})
 	tableNames := slices.Sorted(maps.Keys(args.Tables))
 	for _, t := range tableNames {
 		for _, m := range []string{"ReadThrottleEvents", "WriteThrottleEvents"} {
@@ -163,7 +169,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 
 	// The dashboard body needs every name resolved.
-	inputs := []interface{}{args.StateMachineArn, args.DLQName}
+	inputs := []interface{}{args.StateMachineArn, args.DLQName, args.UnroutedQueue}
 	for _, n := range fnNames {
 		inputs = append(inputs, args.Functions[n].Name)
 	}
@@ -182,12 +188,13 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		}
 		nf, nt := len(fnNames), len(tableNames)
 		d := BuildDashboard(DashboardInput{
-			Region:       args.Region,
-			StateMachine: s[0],
-			DLQ:          s[1],
-			Functions:    s[2 : 2+nf],
-			Tables:       s[2+nf : 2+nf+nt],
-			Alarms:       s[2+nf+nt:],
+			Region:        args.Region,
+			StateMachine:  s[0],
+			DLQ:           s[1],
+			UnroutedQueue: s[2],
+			Functions:     s[3 : 3+nf],
+			Tables:        s[3+nf : 3+nf+nt],
+			Alarms:        s[3+nf+nt:],
 		})
 		b, err := json.Marshal(d)
 		return string(b), err
