@@ -174,11 +174,15 @@ func runFile(ctx context.Context, rt *local.Runtime, ds, file string, prog *prog
 	if err != nil {
 		return &local.FileResult{Key: ev.Key, Dataset: ds, Status: local.Failed, Error: "Sluice.RoutingFailed", Cause: err.Error()}
 	}
-	if !slices.Contains(routed, ds) {
+	if !slices.Contains(routed.Datasets, ds) {
 		d, _ := rt.Datasets().Lookup(ds)
+		matched := fmt.Sprintf("the rule of %s", strings.Join(routed.Datasets, ", "))
+		if routed.Unrouted {
+			matched = "the unrouted rule (deployed, it puts the event in the unrouted queue and raises the unrouted-files alarm)"
+		}
 		return &local.FileResult{Key: ev.Key, Dataset: ds, VersionID: ev.VersionID, Status: local.Failed, Error: "Sluice.NotRouted",
-			Cause: fmt.Sprintf("no EventBridge rule of dataset %s matches s3://%s/%s (%d bytes): it accepts keys under %s ending in %s, %s",
-				ds, ev.Bucket, ev.Key, ev.Size, d.Prefix, strings.Join(d.FileSuffixes(), " or "), sizeRange(d.MinSize, d.MaxSize))}
+			Cause: fmt.Sprintf("s3://%s/%s (%d bytes) matches %s, not dataset %s's: it accepts keys under %s ending in %s, %s",
+				ev.Bucket, ev.Key, ev.Size, matched, ds, d.Prefix, strings.Join(d.FileSuffixes(), " or "), sizeRange(d.MinSize, d.MaxSize))}
 	}
 	res, err := rt.Execute(ctx, ev)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -129,6 +130,55 @@ func statuses(files []fileJSON) []string {
 		s = append(s, f.Status)
 	}
 	return s
+}
+
+// TestRunNotRouted runs files under the orders dataset that its rule does
+// not accept: each ends FAILED Sluice.NotRouted (exit 1) because the
+// deployed unrouted rule matches it, and the cause names the file, its size
+// and what the dataset accepts.
+func TestRunNotRouted(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	notes := filepath.Join(dir, "notes.txt")
+	empty := filepath.Join(dir, "empty.csv")
+	if err := os.WriteFile(notes, []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		file, key string
+		size      int
+	}{
+		{notes, "incoming/orders/notes.txt", 6},
+		{empty, "incoming/orders/empty.csv", 0},
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.file), func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := runCLI(t, "", "run", "--json", "--state-dir", t.TempDir(), "--dataset", "orders", tt.file)
+			if ExitCode(code) != ExitFailure {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, ExitFailure, stderr)
+			}
+			var doc struct{ Files []local.FileResult }
+			if err := json.Unmarshal([]byte(stdout), &doc); err != nil || len(doc.Files) != 1 {
+				t.Fatalf("output %s: %v", stdout, err)
+			}
+			f := doc.Files[0]
+			if f.Status != local.Failed || f.Error != "Sluice.NotRouted" || f.Key != tt.key {
+				t.Errorf("result %+v", f)
+			}
+			for _, want := range []string{
+				fmt.Sprintf("/%s (%d bytes) matches the unrouted rule", tt.key, tt.size),
+				"not dataset orders's: it accepts keys under incoming/orders/ ending in .csv or .csv.gz, 1 to 4294967296 bytes",
+			} {
+				if !strings.Contains(f.Cause, want) {
+					t.Errorf("cause %q\ndoes not contain %q", f.Cause, want)
+				}
+			}
+		})
+	}
 }
 
 func TestRunExitCodes(t *testing.T) {

@@ -77,7 +77,7 @@ func runFile(t *testing.T, rt *local.Runtime, ds, file string) *local.FileResult
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{ds}, routed); diff != "" {
+	if diff := cmp.Diff(local.Routing{Datasets: []string{ds}}, routed); diff != "" {
 		t.Fatalf("%s routed to (-want +got):\n%s", ev.Key, diff)
 	}
 	res, err := rt.Execute(ctx, ev)

@@ -99,6 +99,7 @@ type Runtime struct {
 	invoker  *Invoker
 	outbox   *Outbox
 	patterns map[string]map[string]any
+	unrouted map[string]any
 	mu       sync.Mutex
 }
 
@@ -197,14 +198,22 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 	}
 	r.outbox = NewOutbox(filepath.Join(dir, "outbox.jsonl"))
 	r.invoker = NewInvoker(InvokerConfig{Functions: fns, S3: r.S3, DynamoDBEndpoint: ddbURL, Outbox: r.outbox, Faults: cfg.Faults, Observe: cfg.Observe})
-	r.patterns = map[string]map[string]any{}
-	for _, d := range cfg.Datasets.All() {
-		// Round-trip through JSON: the matcher sees what EventBridge sees.
-		b, _ := json.Marshal(eventpattern.ForDataset(r.Bucket, d))
+	// Round-trip through JSON: the matcher sees what EventBridge sees.
+	asDeployed := func(pattern map[string]any) map[string]any {
+		b, _ := json.Marshal(pattern)
 		var p map[string]any
 		_ = json.Unmarshal(b, &p)
-		r.patterns[d.Name] = p
+		return p
 	}
+	r.patterns = map[string]map[string]any{}
+	for _, d := range cfg.Datasets.All() {
+		r.patterns[d.Name] = asDeployed(eventpattern.ForDataset(r.Bucket, d))
+	}
+	un, err := eventpattern.Unrouted(r.Bucket, cfg.Datasets.All(), contract.InternalPrefixes())
+	if err != nil {
+		return nil, err
+	}
+	r.unrouted = asDeployed(un)
 	ok = true
 	return r, nil
 }
@@ -355,21 +364,54 @@ func (r *Runtime) UploadProgress(ctx context.Context, ds, file string, progress 
 	return ev, false, nil
 }
 
-// Route returns the datasets whose EventBridge rule matches an S3 "Object
-// Created" event for ev, as deployed.
-func (r *Runtime) Route(ev contract.FileEvent) ([]string, error) {
+// Routing is which of the deployed EventBridge rules an S3 "Object
+// Created" event matches.
+type Routing struct {
+	// Datasets are the datasets whose rule matches (at most one: dataset
+	// prefixes do not overlap).
+	Datasets []string
+	// Unrouted reports that the unrouted rule matches: no dataset accepts
+	// the object, and the deployed platform puts its event in the
+	// unrouted queue, which raises the unrouted-files alarm.
+	Unrouted bool
+}
+
+// Route returns the rules an S3 "Object Created" event for ev matches, as
+// deployed: the datasets' rules and the unrouted rule. Every object matches
+// exactly one of them, except those the pipeline writes itself (under
+// contract.InternalPrefixes), which match none; Route reports any other
+// outcome as an error.
+func (r *Runtime) Route(ev contract.FileEvent) (Routing, error) {
 	b, _ := json.Marshal(eventpattern.S3ObjectCreated(newID(), Account, Region, time.Now().UTC().Format(time.RFC3339), ev.Bucket, ev.Key, ev.VersionID, ev.ETag, ev.Size))
 	var event map[string]any
 	_ = json.Unmarshal(b, &event)
-	var out []string
+	var out Routing
 	for _, d := range r.cfg.Datasets.All() {
 		ok, err := eventpattern.Match(r.patterns[d.Name], event)
 		if err != nil {
-			return nil, fmt.Errorf("rule of dataset %s: %w", d.Name, err)
+			return Routing{}, fmt.Errorf("rule of dataset %s: %w", d.Name, err)
 		}
 		if ok {
-			out = append(out, d.Name)
+			out.Datasets = append(out.Datasets, d.Name)
 		}
+	}
+	ok, err := eventpattern.Match(r.unrouted, event)
+	if err != nil {
+		return Routing{}, fmt.Errorf("unrouted rule: %w", err)
+	}
+	out.Unrouted = ok
+	internal := false
+	for _, p := range contract.InternalPrefixes() {
+		internal = internal || strings.HasPrefix(ev.Key, p)
+	}
+	matched := len(out.Datasets)
+	if out.Unrouted {
+		matched++
+	}
+	switch {
+	case internal && matched > 0, !internal && matched != 1:
+		return out, fmt.Errorf("s3://%s/%s (%d bytes) matches %d rules (datasets %v, unrouted %v): every object must match exactly one, the pipeline's own none",
+			ev.Bucket, ev.Key, ev.Size, matched, out.Datasets, out.Unrouted)
 	}
 	return out, nil
 }

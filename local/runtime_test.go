@@ -145,8 +145,8 @@ func submit(t *testing.T, r *Runtime, file string) *FileResult {
 		t.Fatal(err)
 	}
 	routed, err := r.Route(ev)
-	if err != nil || len(routed) != 1 || routed[0] != "orders" {
-		t.Fatalf("route %s: %v %v", ev.Key, routed, err)
+	if err != nil || len(routed.Datasets) != 1 || routed.Datasets[0] != "orders" || routed.Unrouted {
+		t.Fatalf("route %s: %+v %v", ev.Key, routed, err)
 	}
 	res, err := r.Execute(ctx, ev)
 	if err != nil {
