@@ -2,7 +2,6 @@ package local
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,24 +14,20 @@ import (
 	"sync"
 )
 
-// TableStore is an in-process DynamoDB: minidyn's servers answer the
-// DynamoDB JSON protocol, each table spread over shards by partition key
-// (see shards: minidyn alone slows quadratically with a table's size), and
-// every write that succeeded is appended to a journal that is replayed when
-// the store is opened again, so loaded items survive between runs. Only the
-// part of a BatchWriteItem that was applied is journalled (never the
-// UnprocessedItems).
+// TableStore is an in-process DynamoDB: it answers the DynamoDB JSON
+// protocol from a dynStore (items on disk in Pebble, semantics from
+// minidyn; see dynStore), with fault injection in front. The tables live
+// under the state directory and survive between runs, and memory stays
+// bounded however many items are loaded.
 //
 // Known limits inherited from minidyn: no TTL expiry, no streams, and
-// UpdateExpression REMOVE is ignored; transactions are refused (use an
-// external endpoint). The whole table is held in memory.
+// UpdateExpression REMOVE is ignored; transactions and index queries are
+// refused (use an external endpoint).
 type TableStore struct {
-	dyn     *shards
-	mu      sync.Mutex
-	journal *os.File
-	w       *bufio.Writer
-	faults  TableFaults
-	rng     *rand.Rand
+	dyn    *dynStore
+	mu     sync.Mutex
+	faults TableFaults
+	rng    *rand.Rand
 }
 
 // TableFaults injects DynamoDB faults, for tests and demos.
@@ -47,59 +42,80 @@ type TableFaults struct {
 	Seed uint64
 }
 
-type tableEntry struct {
-	Op   string          `json:"op"`
-	Body json.RawMessage `json:"body"`
-}
-
 var writeOps = map[string]bool{
 	"CreateTable": true, "UpdateTable": true, "DeleteTable": true, "PutItem": true,
 	"DeleteItem": true, "UpdateItem": true, "BatchWriteItem": true, "TransactWriteItems": true,
 }
 
-// OpenTableStore opens (or creates) a table store journalled under dir.
-// An empty dir keeps everything in memory.
+// legacyJournal is where state directories written before the Pebble
+// store kept their tables: a JSON Lines journal of applied write requests.
+// OpenTableStore imports it once and renames it with importedSuffix.
+const (
+	legacyJournal  = "journal.jsonl"
+	importedSuffix = ".imported"
+)
+
+// OpenTableStore opens (or creates) a table store under dir. An empty dir
+// keeps everything in memory.
 func OpenTableStore(dir string, faults TableFaults) (*TableStore, error) {
-	t := &TableStore{dyn: newShards(defaultShards), faults: faults, rng: rand.New(rand.NewPCG(faults.Seed, faults.Seed^0x5eed))}
-	if dir == "" {
-		return t, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("local dynamodb: %w", err)
-	}
-	jpath := filepath.Join(dir, "journal.jsonl")
-	if f, err := os.Open(jpath); err == nil {
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
-		line := 0
-		for sc.Scan() {
-			line++
-			var e tableEntry
-			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-				f.Close()
-				return nil, fmt.Errorf("local dynamodb: %s line %d: %w", jpath, line, err)
-			}
-			if code, body := t.call(e.Op, e.Body); code != http.StatusOK {
-				f.Close()
-				return nil, fmt.Errorf("local dynamodb: %s line %d: replaying %s: %s", jpath, line, e.Op, body)
-			}
+	t := &TableStore{faults: faults, rng: rand.New(rand.NewPCG(faults.Seed, faults.Seed^0x5eed))}
+	dbDir := ""
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("local dynamodb: %w", err)
 		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("local dynamodb: %s: %w", jpath, err)
+		dbDir = filepath.Join(dir, "pebble")
+	}
+	var err error
+	if t.dyn, err = openDynStore(dbDir); err != nil {
+		return nil, fmt.Errorf("local dynamodb: %s: %w", dbDir, err)
+	}
+	if dir != "" {
+		if err := t.importJournal(filepath.Join(dir, legacyJournal)); err != nil {
+			t.dyn.Close()
+			return nil, err
 		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("local dynamodb: %w", err)
 	}
-	f, err := os.OpenFile(jpath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("local dynamodb: %w", err)
-	}
-	t.journal, t.w = f, bufio.NewWriterSize(f, 1<<20)
 	return t, nil
 }
 
-// call runs one operation against the sharded minidyn servers.
+// importJournal replays a legacy journal into the store, then renames it
+// so it is never replayed twice.
+func (t *TableStore) importJournal(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("local dynamodb: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
+	line := 0
+	for sc.Scan() {
+		line++
+		var e struct {
+			Op   string          `json:"op"`
+			Body json.RawMessage `json:"body"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			return fmt.Errorf("local dynamodb: %s line %d: %w", path, line, err)
+		}
+		if code, body := t.dyn.dispatch(e.Op, e.Body); code != http.StatusOK {
+			return fmt.Errorf("local dynamodb: %s line %d: replaying %s: %s", path, line, e.Op, body)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("local dynamodb: %s: %w", path, err)
+	}
+	if err := t.dyn.db.Flush(); err != nil {
+		return fmt.Errorf("local dynamodb: %w", err)
+	}
+	return os.Rename(path, path+importedSuffix)
+}
+
+// call runs one operation against the store.
 func (t *TableStore) call(op string, body []byte) (int, []byte) {
 	return t.dyn.dispatch(op, body)
 }
@@ -115,6 +131,10 @@ func (t *TableStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := target[strings.LastIndexByte(target, '.')+1:]
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.dyn == nil {
+		writeAWSError(w, "InternalServerError", "local dynamodb: the table store is closed")
+		return
+	}
 	if writeOps[op] && op != "CreateTable" && t.faults.ThrottleRate > 0 && t.rng.Float64() < t.faults.ThrottleRate {
 		writeAWSError(w, "ProvisionedThroughputExceededException", "injected throttle (sluice --inject)")
 		return
@@ -130,12 +150,6 @@ func (t *TableStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code, out := t.call(op, body)
-	if code == http.StatusOK && writeOps[op] {
-		if err := t.record(op, body); err != nil {
-			writeAWSError(w, "InternalServerError", err.Error())
-			return
-		}
-	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.WriteHeader(code)
 	_, _ = w.Write(out)
@@ -170,54 +184,31 @@ func (t *TableStore) batchWithUnprocessed(w http.ResponseWriter, body []byte) {
 			_, _ = w.Write(out)
 			return
 		}
-		if err := t.record("BatchWriteItem", sub); err != nil {
-			writeAWSError(w, "InternalServerError", err.Error())
-			return
-		}
 	}
 	resp, _ := json.Marshal(map[string]any{"UnprocessedItems": unprocessed})
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	_, _ = w.Write(resp)
 }
 
-func (t *TableStore) record(op string, body []byte) error {
-	if t.journal == nil {
-		return nil
-	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, body); err != nil {
-		return err
-	}
-	line, err := json.Marshal(tableEntry{Op: op, Body: compact.Bytes()})
-	if err != nil {
-		return err
-	}
-	_, err = t.w.Write(append(line, '\n'))
-	return err
-}
-
-// Flush writes buffered journal entries to disk.
+// Flush writes the store's memtable to disk.
 func (t *TableStore) Flush() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.w == nil {
+	if t.dyn == nil {
 		return nil
 	}
-	return t.w.Flush()
+	return t.dyn.db.Flush()
 }
 
-// Close flushes and closes the journal.
+// Close closes the store; later calls answer an error.
 func (t *TableStore) Close() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.journal == nil {
+	if t.dyn == nil {
 		return nil
 	}
-	err := t.w.Flush()
-	if cerr := t.journal.Close(); err == nil {
-		err = cerr
-	}
-	t.journal = nil
+	err := t.dyn.Close()
+	t.dyn = nil
 	return err
 }
 

@@ -1,0 +1,992 @@
+package local
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/truora/minidyn/server"
+)
+
+// dynStore is the embedded DynamoDB behind TableStore. Items live on disk
+// in a Pebble database (an LSM tree, so memory stays bounded by its cache
+// and memtables however large a table grows: a million-row load must not
+// hold a million items in memory), while DynamoDB's semantics come from
+// minidyn: every request runs against a scratch minidyn server that holds
+// the table definitions and, for the length of one request, only the items
+// that request touches. A conditional PutItem loads the one stored item,
+// lets minidyn evaluate the condition and apply the write, then stores
+// what minidyn holds afterwards; a filtered Scan loads one page and lets
+// minidyn filter and project it. The expression languages (conditions,
+// updates, projections, filters) are therefore minidyn's, unchanged, and
+// the storage is Pebble's.
+//
+// Why these two: minidyn is the in-process DynamoDB the local runtime
+// already trusts for semantics, but it keeps every item in memory and
+// re-sorts its keys on each insert (a table of n items costs O(n²) to
+// fill). Pebble (CockroachDB's storage engine) is pure Go, well kept, and
+// writes a million small items in seconds with a fixed memory budget;
+// go.etcd.io/bbolt was the lighter choice but reads through mmap, so its
+// resident memory grows with the file.
+//
+// The store is not safe for concurrent use; TableStore serialises calls.
+type dynStore struct {
+	db      *pebble.DB
+	scratch *server.Server
+	tables  map[string]*dynTable
+}
+
+// dynTable is what the store keeps of a table: its key schema, and the
+// requests that defined it, replayed into the scratch server on open.
+type dynTable struct {
+	Name    string            `json:"name"`
+	Hash    string            `json:"hash"`
+	Range   string            `json:"range,omitempty"`
+	Create  json.RawMessage   `json:"create"`
+	Updates []json.RawMessage `json:"updates,omitempty"`
+}
+
+// Key space: metaPrefix+table holds a dynTable; itemPrefix+esc(table)+
+// term+enc(hash)[+enc(range)] holds an item as compact DynamoDB JSON.
+const (
+	metaPrefix = 'm'
+	itemPrefix = 'i'
+)
+
+var (
+	syncWrite   = pebble.Sync
+	noSyncWrite = pebble.NoSync
+)
+
+// Memory budget of the store: the block cache and the memtables bound its
+// resident memory, whatever the size of the tables.
+const (
+	dynCacheBytes    = 16 << 20
+	dynMemTableBytes = 8 << 20
+)
+
+// openDynStore opens the store in dir; an empty dir keeps it in memory.
+func openDynStore(dir string) (*dynStore, error) {
+	cache := pebble.NewCache(dynCacheBytes)
+	defer cache.Unref()
+	opts := &pebble.Options{
+		Cache:                       cache,
+		MemTableSize:                dynMemTableBytes,
+		MemTableStopWritesThreshold: 4,
+		Logger:                      quietLogger{},
+	}
+	if dir == "" {
+		opts.FS = vfs.NewMem()
+		dir = "mem"
+	}
+	db, err := pebble.Open(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	s := &dynStore{db: db, scratch: server.NewServer(), tables: map[string]*dynTable{}}
+	if err := s.loadTables(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// quietLogger keeps Pebble's informational chatter off the user's
+// terminal; errors still surface through the calls that fail.
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any)  {}
+func (quietLogger) Errorf(string, ...any) {}
+func (quietLogger) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf("local dynamodb: pebble: "+format, args...))
+}
+
+func (s *dynStore) loadTables() error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{metaPrefix}, UpperBound: []byte{metaPrefix + 1}})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		var t dynTable
+		if err := json.Unmarshal(it.Value(), &t); err != nil {
+			return fmt.Errorf("table %q: %w", it.Key()[1:], err)
+		}
+		for i, body := range append([]json.RawMessage{t.Create}, t.Updates...) {
+			op := "CreateTable"
+			if i > 0 {
+				op = "UpdateTable"
+			}
+			if code, out := s.call(op, body); code != http.StatusOK {
+				return fmt.Errorf("table %s: replaying %s: %s", t.Name, op, out)
+			}
+		}
+		s.tables[t.Name] = &t
+	}
+	return it.Error()
+}
+
+// Close closes the database.
+func (s *dynStore) Close() error {
+	return s.db.Close()
+}
+
+// call runs one request on the scratch server.
+func (s *dynStore) call(op string, body []byte) (int, []byte) {
+	req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
+	rec := httptest.NewRecorder()
+	s.scratch.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.Bytes()
+}
+
+// callJSON marshals v and runs it on the scratch server.
+func (s *dynStore) callJSON(op string, v any) (int, []byte) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return awsError("InternalServerError", err.Error())
+	}
+	return s.call(op, b)
+}
+
+func awsError(typ, msg string) (int, []byte) {
+	b, _ := json.Marshal(map[string]string{"__type": "com.amazonaws.dynamodb.v20120810#" + typ, "message": msg})
+	return http.StatusBadRequest, b
+}
+
+func internalError(err error) (int, []byte) {
+	b, _ := json.Marshal(map[string]string{"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError", "message": "local dynamodb: " + err.Error()})
+	return http.StatusInternalServerError, b
+}
+
+// dispatch answers one DynamoDB request.
+func (s *dynStore) dispatch(op string, body []byte) (int, []byte) {
+	var req map[string]json.RawMessage
+	if err := json.Unmarshal(body, &req); err != nil {
+		return awsError("SerializationException", err.Error())
+	}
+	var table string
+	_ = json.Unmarshal(req["TableName"], &table)
+	switch op {
+	case "CreateTable":
+		return s.createTable(table, body)
+	case "UpdateTable":
+		return s.updateTable(table, body)
+	case "DeleteTable":
+		return s.deleteTable(table, body)
+	case "DescribeTable", "ListTables":
+		return s.call(op, body)
+	case "PutItem":
+		return s.single(op, body, table, req["Item"])
+	case "GetItem", "UpdateItem", "DeleteItem":
+		return s.single(op, body, table, req["Key"])
+	case "BatchWriteItem":
+		return s.batchWrite(body, req)
+	case "BatchGetItem":
+		return s.batchGet(body, req)
+	case "Scan":
+		return s.scan(table, req)
+	case "Query":
+		return s.query(table, body, req)
+	case "TransactWriteItems", "TransactGetItems":
+		return awsError("ValidationException", "the embedded local table does not support transactions; use --dynamodb-endpoint")
+	}
+	return awsError("UnknownOperationException", "unsupported operation "+op)
+}
+
+func (s *dynStore) createTable(name string, body []byte) (int, []byte) {
+	code, out := s.call("CreateTable", body)
+	if code != http.StatusOK {
+		return code, out
+	}
+	var in struct {
+		KeySchema []struct{ AttributeName, KeyType string }
+	}
+	_ = json.Unmarshal(body, &in)
+	t := &dynTable{Name: name, Create: append(json.RawMessage(nil), body...)}
+	for _, k := range in.KeySchema {
+		if k.KeyType == "HASH" {
+			t.Hash = k.AttributeName
+		} else {
+			t.Range = k.AttributeName
+		}
+	}
+	if err := s.saveTable(t); err != nil {
+		return internalError(err)
+	}
+	s.tables[name] = t
+	return code, out
+}
+
+func (s *dynStore) updateTable(name string, body []byte) (int, []byte) {
+	code, out := s.call("UpdateTable", body)
+	if code != http.StatusOK {
+		return code, out
+	}
+	if t := s.tables[name]; t != nil {
+		t.Updates = append(t.Updates, append(json.RawMessage(nil), body...))
+		if err := s.saveTable(t); err != nil {
+			return internalError(err)
+		}
+	}
+	return code, out
+}
+
+func (s *dynStore) deleteTable(name string, body []byte) (int, []byte) {
+	code, out := s.call("DeleteTable", body)
+	if code != http.StatusOK {
+		return code, out
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	lo, hi := tableBounds(name)
+	_ = b.DeleteRange(lo, hi, nil)
+	_ = b.Delete(metaKey(name), nil)
+	if err := b.Commit(syncWrite); err != nil {
+		return internalError(err)
+	}
+	delete(s.tables, name)
+	return code, out
+}
+
+func (s *dynStore) saveTable(t *dynTable) error {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	return s.db.Set(metaKey(t.Name), b, syncWrite)
+}
+
+func metaKey(table string) []byte {
+	return append([]byte{metaPrefix}, table...)
+}
+
+// Key encoding. Each component is escaped (0x00 becomes 0x00 0xff) and
+// terminated by 0x00 0x01, so no encoded component is a prefix of another
+// and a partition's items are contiguous.
+func appendEscaped(dst []byte, b []byte) []byte {
+	for _, c := range b {
+		if c == 0 {
+			dst = append(dst, 0, 0xff)
+		} else {
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, 0, 1)
+}
+
+// tableBounds returns the key range of a table's items.
+func tableBounds(table string) (lo, hi []byte) {
+	lo = appendEscaped([]byte{itemPrefix}, []byte(table))
+	hi = append(append([]byte(nil), lo[:len(lo)-1]...), 2)
+	return lo, hi
+}
+
+// prefixEnd returns the least key greater than every key starting with p.
+func prefixEnd(p []byte) []byte {
+	end := append([]byte(nil), p...)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// keyAttr is one key attribute as it comes on the wire.
+type keyAttr struct {
+	S *string `json:"S"`
+	N *string `json:"N"`
+	B []byte  `json:"B"`
+}
+
+// appendValue appends the encoding of a key attribute: its type, then its
+// canonical bytes (numbers as exact rationals, so 1, 1.0 and 10E-1 are one
+// key, as in DynamoDB).
+func appendValue(dst []byte, raw json.RawMessage) ([]byte, error) {
+	var v keyAttr
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, err
+	}
+	switch {
+	case v.S != nil:
+		return appendEscaped(append(dst, 'S'), []byte(*v.S)), nil
+	case v.N != nil:
+		r, ok := new(big.Rat).SetString(*v.N)
+		if !ok {
+			return nil, fmt.Errorf("%q is not a number", *v.N)
+		}
+		return appendEscaped(append(dst, 'N'), []byte(r.RatString())), nil
+	case v.B != nil:
+		return appendEscaped(append(dst, 'B'), v.B), nil
+	}
+	return nil, errors.New("a key attribute must be of type S, N or B")
+}
+
+// key returns the storage key of an item (or key) of t, and the key
+// attributes alone as DynamoDB JSON.
+func (t *dynTable) key(raw json.RawMessage) ([]byte, map[string]json.RawMessage, error) {
+	var item map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &item); err != nil {
+		return nil, nil, err
+	}
+	return t.keyOf(item)
+}
+
+func (t *dynTable) keyOf(item map[string]json.RawMessage) ([]byte, map[string]json.RawMessage, error) {
+	k, _ := tableBounds(t.Name)
+	attrs := map[string]json.RawMessage{}
+	for _, name := range []string{t.Hash, t.Range} {
+		if name == "" {
+			continue
+		}
+		v, ok := item[name]
+		if !ok {
+			return nil, nil, fmt.Errorf("missing key attribute %s", name)
+		}
+		var err error
+		if k, err = appendValue(k, v); err != nil {
+			return nil, nil, fmt.Errorf("key attribute %s: %w", name, err)
+		}
+		attrs[name] = v
+	}
+	return k, attrs, nil
+}
+
+// partition returns the key prefix of the items whose hash key is v.
+func (t *dynTable) partition(v json.RawMessage) ([]byte, error) {
+	k, _ := tableBounds(t.Name)
+	return appendValue(k, v)
+}
+
+// get returns the stored item at k, or nil.
+func (s *dynStore) get(k []byte) (json.RawMessage, error) {
+	v, closer, err := s.db.Get(k)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer closer.Close()
+	return append(json.RawMessage(nil), v...), nil
+}
+
+// load puts items into the scratch table (in batches of 25) and returns
+// their keys, for unload.
+func (s *dynStore) load(t *dynTable, items []json.RawMessage) ([]map[string]json.RawMessage, error) {
+	var keys []map[string]json.RawMessage
+	for i := 0; i < len(items); i += 25 {
+		var reqs []any
+		for _, it := range items[i:min(i+25, len(items))] {
+			_, k, err := t.key(it)
+			if err != nil {
+				return keys, err
+			}
+			keys = append(keys, k)
+			reqs = append(reqs, map[string]any{"PutRequest": map[string]any{"Item": it}})
+		}
+		if code, out := s.callJSON("BatchWriteItem", map[string]any{"RequestItems": map[string]any{t.Name: reqs}}); code != http.StatusOK {
+			return keys, fmt.Errorf("loading %s: %s", t.Name, out)
+		}
+	}
+	return keys, nil
+}
+
+// unload empties the scratch table of the given keys.
+func (s *dynStore) unload(table string, keys []map[string]json.RawMessage) error {
+	for i := 0; i < len(keys); i += 25 {
+		var reqs []any
+		for _, k := range keys[i:min(i+25, len(keys))] {
+			reqs = append(reqs, map[string]any{"DeleteRequest": map[string]any{"Key": k}})
+		}
+		if code, out := s.callJSON("BatchWriteItem", map[string]any{"RequestItems": map[string]any{table: reqs}}); code != http.StatusOK {
+			return fmt.Errorf("unloading %s: %s", table, out)
+		}
+	}
+	return nil
+}
+
+// single runs a one-item request: the stored item is loaded into the
+// scratch table, minidyn answers, and for writes what it holds afterwards
+// is stored.
+func (s *dynStore) single(op string, body []byte, table string, rawKey json.RawMessage) (int, []byte) {
+	t := s.tables[table]
+	if t == nil {
+		return s.call(op, body) // minidyn words the missing-table error
+	}
+	k, attrs, err := t.key(rawKey)
+	if err != nil {
+		return s.call(op, body) // and the malformed-key one
+	}
+	old, err := s.get(k)
+	if err != nil {
+		return internalError(err)
+	}
+	var keys []map[string]json.RawMessage
+	if old != nil {
+		if keys, err = s.load(t, []json.RawMessage{old}); err != nil {
+			return internalError(err)
+		}
+	}
+	code, out := s.call(op, body)
+	if code == http.StatusOK && op != "GetItem" {
+		code2, cur := s.callJSON("GetItem", map[string]any{"TableName": table, "Key": attrs, "ConsistentRead": true})
+		var got struct{ Item json.RawMessage }
+		if code2 != http.StatusOK || json.Unmarshal(cur, &got) != nil {
+			return internalError(fmt.Errorf("reading back %s: %s", op, cur))
+		}
+		if len(got.Item) > 0 && string(got.Item) != "null" {
+			err = s.db.Set(k, compactJSON(got.Item), noSyncWrite)
+			keys = []map[string]json.RawMessage{attrs}
+		} else if old != nil {
+			err = s.db.Delete(k, noSyncWrite)
+		}
+		if err != nil {
+			return internalError(err)
+		}
+	}
+	if err := s.unload(table, keys); err != nil {
+		return internalError(err)
+	}
+	return code, out
+}
+
+func compactJSON(b []byte) []byte {
+	var buf bytes.Buffer
+	if json.Compact(&buf, b) != nil {
+		return append([]byte(nil), b...)
+	}
+	return buf.Bytes()
+}
+
+// writeRequest is one entry of a BatchWriteItem.
+type writeRequest struct {
+	PutRequest *struct {
+		Item json.RawMessage
+	} `json:",omitempty"`
+	DeleteRequest *struct {
+		Key json.RawMessage
+	} `json:",omitempty"`
+}
+
+// batchWrite lets minidyn validate the whole batch (and apply it to the
+// scratch table), then applies it to the store in one Pebble batch.
+func (s *dynStore) batchWrite(body []byte, req map[string]json.RawMessage) (int, []byte) {
+	code, out := s.call("BatchWriteItem", body)
+	if code != http.StatusOK {
+		return code, out
+	}
+	var items map[string][]writeRequest
+	if err := json.Unmarshal(req["RequestItems"], &items); err != nil {
+		return internalError(err)
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	for table, reqs := range items {
+		t := s.tables[table]
+		if t == nil {
+			return internalError(fmt.Errorf("table %s vanished", table))
+		}
+		var put []map[string]json.RawMessage
+		for _, r := range reqs {
+			switch {
+			case r.PutRequest != nil:
+				k, attrs, err := t.key(r.PutRequest.Item)
+				if err != nil {
+					return internalError(err)
+				}
+				_ = b.Set(k, compactJSON(r.PutRequest.Item), nil)
+				put = append(put, attrs)
+			case r.DeleteRequest != nil:
+				k, _, err := t.key(r.DeleteRequest.Key)
+				if err != nil {
+					return internalError(err)
+				}
+				_ = b.Delete(k, nil)
+			}
+		}
+		if err := s.unload(table, put); err != nil {
+			return internalError(err)
+		}
+	}
+	if err := b.Commit(noSyncWrite); err != nil {
+		return internalError(err)
+	}
+	return code, out
+}
+
+// batchGet loads the requested items that exist into the scratch table and
+// lets minidyn answer (projections included).
+func (s *dynStore) batchGet(body []byte, req map[string]json.RawMessage) (int, []byte) {
+	var items map[string]struct {
+		Keys []json.RawMessage
+	}
+	if err := json.Unmarshal(req["RequestItems"], &items); err != nil {
+		return s.call("BatchGetItem", body)
+	}
+	loaded := map[string][]map[string]json.RawMessage{}
+	defer func() {
+		for table, keys := range loaded {
+			_ = s.unload(table, keys)
+		}
+	}()
+	for table, spec := range items {
+		t := s.tables[table]
+		if t == nil {
+			continue
+		}
+		var found []json.RawMessage
+		for _, raw := range spec.Keys {
+			k, _, err := t.key(raw)
+			if err != nil {
+				continue // minidyn reports it
+			}
+			it, err := s.get(k)
+			if err != nil {
+				return internalError(err)
+			}
+			if it != nil {
+				found = append(found, it)
+			}
+		}
+		keys, err := s.load(t, found)
+		loaded[table] = keys
+		if err != nil {
+			return internalError(err)
+		}
+	}
+	return s.call("BatchGetItem", body)
+}
+
+// scanPage bounds a Scan page without Limit, as DynamoDB's 1 MB page does.
+const (
+	scanPage      = 1000
+	scanPageBytes = 1 << 20
+)
+
+// scan reads one page from the store in key order. A page that needs
+// minidyn (a filter, a projection) is loaded into the scratch table and
+// scanned there; Limit counts items read before filtering, as in DynamoDB.
+func (s *dynStore) scan(table string, req map[string]json.RawMessage) (int, []byte) {
+	t := s.tables[table]
+	if t == nil {
+		b, _ := json.Marshal(req)
+		return s.call("Scan", b)
+	}
+	if _, ok := req["IndexName"]; ok {
+		return awsError("ValidationException", "the embedded local table scans base tables only; use --dynamodb-endpoint for index scans")
+	}
+	limit := scanPage
+	if l, ok := req["Limit"]; ok {
+		if err := json.Unmarshal(l, &limit); err != nil || limit < 1 {
+			return awsError("ValidationException", "Limit must be a positive integer")
+		}
+	}
+	var segment, total int
+	if raw, ok := req["TotalSegments"]; ok {
+		_ = json.Unmarshal(raw, &total)
+		_ = json.Unmarshal(req["Segment"], &segment)
+		if total < 1 || segment < 0 || segment >= total {
+			return awsError("ValidationException", "Segment must be at least 0 and less than TotalSegments")
+		}
+	}
+	lo, hi := tableBounds(table)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return internalError(err)
+	}
+	defer it.Close()
+	valid := it.First()
+	if raw, ok := req["ExclusiveStartKey"]; ok {
+		k, _, err := t.key(raw)
+		if err != nil {
+			return awsError("ValidationException", "ExclusiveStartKey: "+err.Error())
+		}
+		valid = it.SeekGE(k)
+		if valid && bytes.Equal(it.Key(), k) {
+			valid = it.Next()
+		}
+	}
+	var page []json.RawMessage
+	size := 0
+	for ; valid && len(page) < limit && size < scanPageBytes; valid = it.Next() {
+		if total > 0 {
+			h := fnv.New32a()
+			h.Write(it.Key())
+			if int(h.Sum32()%uint32(total)) != segment {
+				continue
+			}
+		}
+		v := append(json.RawMessage(nil), it.Value()...)
+		page = append(page, v)
+		size += len(v)
+	}
+	if err := it.Error(); err != nil {
+		return internalError(err)
+	}
+	var last map[string]json.RawMessage
+	if valid && len(page) > 0 {
+		if _, last, err = t.key(page[len(page)-1]); err != nil {
+			return internalError(err)
+		}
+	}
+	items, count := page, len(page)
+	if needsScratch(req) {
+		keys, err := s.load(t, page)
+		defer s.unload(table, keys)
+		if err != nil {
+			return internalError(err)
+		}
+		sub := map[string]json.RawMessage{}
+		for k, v := range req {
+			switch k {
+			case "Limit", "ExclusiveStartKey", "Segment", "TotalSegments":
+			default:
+				sub[k] = v
+			}
+		}
+		code, out := s.callJSON("Scan", sub)
+		if code != http.StatusOK {
+			return code, out
+		}
+		var resp struct {
+			Items []json.RawMessage
+			Count int
+		}
+		if err := json.Unmarshal(out, &resp); err != nil {
+			return internalError(err)
+		}
+		items, count = resp.Items, resp.Count
+	}
+	return pageResult(items, count, len(page), last, req)
+}
+
+// needsScratch tells whether a Scan asks for more than whole items.
+func needsScratch(req map[string]json.RawMessage) bool {
+	for _, k := range []string{"FilterExpression", "ProjectionExpression", "ScanFilter", "AttributesToGet"} {
+		if _, ok := req[k]; ok {
+			return true
+		}
+	}
+	var sel string
+	_ = json.Unmarshal(req["Select"], &sel)
+	return sel != "" && sel != "ALL_ATTRIBUTES" && sel != "COUNT"
+}
+
+func pageResult(items []json.RawMessage, count, scanned int, last map[string]json.RawMessage, req map[string]json.RawMessage) (int, []byte) {
+	out := map[string]any{"Count": count, "ScannedCount": scanned}
+	var sel string
+	_ = json.Unmarshal(req["Select"], &sel)
+	if sel != "COUNT" {
+		if items == nil {
+			items = []json.RawMessage{}
+		}
+		out["Items"] = items
+	}
+	if last != nil {
+		out["LastEvaluatedKey"] = last
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return internalError(err)
+	}
+	return http.StatusOK, b
+}
+
+// keyEquality finds "name = :value" terms of a key condition.
+var keyEquality = regexp.MustCompile(`^\(?\s*(#?[A-Za-z0-9_.\-]+)\s*=\s*(:[A-Za-z0-9_]+)\s*\)?$`)
+
+var andSplit = regexp.MustCompile(`(?i)\s+AND\s+`)
+
+// query answers a Query on a base table. The partition the key condition
+// names is loaded into the scratch table and minidyn selects the items the
+// key condition matches; the store orders them by sort key itself (minidyn
+// compares numbers as strings, so 11 would sort before 3), then pages them
+// (ExclusiveStartKey, Limit) and lets minidyn apply any filter and
+// projection one item at a time, so Limit counts items read before the
+// filter, as in DynamoDB. Index queries need the whole table and are left
+// to an external endpoint.
+func (s *dynStore) query(table string, body []byte, req map[string]json.RawMessage) (int, []byte) {
+	t := s.tables[table]
+	if t == nil {
+		return s.call("Query", body)
+	}
+	if _, ok := req["IndexName"]; ok {
+		return awsError("ValidationException", "the embedded local table queries base tables only; use --dynamodb-endpoint for index queries")
+	}
+	var in queryInput
+	if err := json.Unmarshal(body, &in); err != nil {
+		return awsError("ValidationException", err.Error())
+	}
+	hash, err := in.hashValue(t)
+	if err != nil {
+		return awsError("ValidationException", err.Error())
+	}
+	limit := -1
+	if in.Limit != nil {
+		if limit = *in.Limit; limit < 1 {
+			return awsError("ValidationException", "Limit must be a positive integer")
+		}
+	}
+	matched, code, out := s.keyMatches(t, hash, &in)
+	if code != http.StatusOK {
+		return code, out
+	}
+	if err := sortByRange(t, matched, in.ScanIndexForward == nil || *in.ScanIndexForward); err != nil {
+		return internalError(err)
+	}
+	if in.ExclusiveStartKey != nil {
+		start, _, err := t.key(in.ExclusiveStartKey)
+		if err != nil {
+			return awsError("ValidationException", "ExclusiveStartKey: "+err.Error())
+		}
+		for i, it := range matched {
+			if k, _, _ := t.key(it); bytes.Equal(k, start) {
+				matched = matched[i+1:]
+				break
+			}
+		}
+	}
+	page, more := matched, false
+	if limit > 0 && len(page) > limit {
+		page, more = page[:limit], true
+	}
+	var last map[string]json.RawMessage
+	if more {
+		if _, last, err = t.key(page[len(page)-1]); err != nil {
+			return internalError(err)
+		}
+	}
+	items, count := page, len(page)
+	if in.FilterExpression != "" || in.ProjectionExpression != "" || len(in.QueryFilter) > 0 || len(in.AttributesToGet) > 0 {
+		if items, err = s.filterItems(t, page, req, in.FilterExpression+" "+in.ProjectionExpression); err != nil {
+			return internalError(err)
+		}
+		count = len(items)
+	}
+	if in.Select == "COUNT" {
+		items = nil
+	}
+	return pageResult(items, count, len(page), last, req)
+}
+
+// queryInput is the part of a Query request the store reads itself.
+type queryInput struct {
+	KeyConditionExpression    string
+	FilterExpression          string
+	ProjectionExpression      string
+	ExpressionAttributeNames  map[string]string
+	ExpressionAttributeValues map[string]json.RawMessage
+	KeyConditions             map[string]json.RawMessage
+	QueryFilter               map[string]json.RawMessage
+	AttributesToGet           []string
+	Limit                     *int
+	ScanIndexForward          *bool
+	ExclusiveStartKey         json.RawMessage
+	Select                    string
+}
+
+// placeholders finds the #name and :value placeholders an expression uses.
+var placeholders = regexp.MustCompile(`[#:][A-Za-z0-9_]+`)
+
+// used keeps the names and values that exprs refer to: DynamoDB (and
+// minidyn) refuse a request that defines placeholders it does not use.
+func (in *queryInput) used(exprs string) (map[string]string, map[string]json.RawMessage) {
+	names, values := map[string]string{}, map[string]json.RawMessage{}
+	for _, p := range placeholders.FindAllString(exprs, -1) {
+		if v, ok := in.ExpressionAttributeNames[p]; ok {
+			names[p] = v
+		}
+		if v, ok := in.ExpressionAttributeValues[p]; ok {
+			values[p] = v
+		}
+	}
+	return names, values
+}
+
+// keyMatches returns the items of hash's partition that the key condition
+// matches, in no particular order.
+func (s *dynStore) keyMatches(t *dynTable, hash json.RawMessage, in *queryInput) ([]json.RawMessage, int, []byte) {
+	lo, err := t.partition(hash)
+	if err != nil {
+		c, b := awsError("ValidationException", "Query key condition: "+err.Error())
+		return nil, c, b
+	}
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
+	if err != nil {
+		c, b := internalError(err)
+		return nil, c, b
+	}
+	var part []json.RawMessage
+	for it.First(); it.Valid(); it.Next() {
+		part = append(part, append(json.RawMessage(nil), it.Value()...))
+	}
+	err = it.Error()
+	it.Close()
+	if err != nil {
+		c, b := internalError(err)
+		return nil, c, b
+	}
+	keys, err := s.load(t, part)
+	defer s.unload(t.Name, keys)
+	if err != nil {
+		c, b := internalError(err)
+		return nil, c, b
+	}
+	sub := map[string]any{"TableName": t.Name}
+	if in.KeyConditionExpression != "" {
+		names, values := in.used(in.KeyConditionExpression)
+		sub["KeyConditionExpression"] = in.KeyConditionExpression
+		if len(names) > 0 {
+			sub["ExpressionAttributeNames"] = names
+		}
+		if len(values) > 0 {
+			sub["ExpressionAttributeValues"] = values
+		}
+	} else {
+		sub["KeyConditions"] = in.KeyConditions
+	}
+	code, out := s.callJSON("Query", sub)
+	if code != http.StatusOK {
+		return nil, code, out
+	}
+	var resp struct{ Items []json.RawMessage }
+	if err := json.Unmarshal(out, &resp); err != nil {
+		c, b := internalError(err)
+		return nil, c, b
+	}
+	return resp.Items, http.StatusOK, nil
+}
+
+// sortByRange orders items by their sort key as DynamoDB does: numbers by
+// value, strings and binaries by their bytes.
+func sortByRange(t *dynTable, items []json.RawMessage, ascending bool) error {
+	if t.Range == "" {
+		return nil
+	}
+	type keyed struct {
+		item json.RawMessage
+		v    keyAttr
+		num  *big.Rat
+	}
+	ks := make([]keyed, len(items))
+	for i, it := range items {
+		var attrs map[string]json.RawMessage
+		if err := json.Unmarshal(it, &attrs); err != nil {
+			return err
+		}
+		ks[i].item = it
+		if err := json.Unmarshal(attrs[t.Range], &ks[i].v); err != nil {
+			return err
+		}
+		if ks[i].v.N != nil {
+			ks[i].num, _ = new(big.Rat).SetString(*ks[i].v.N)
+		}
+	}
+	compare := func(a, b keyed) int {
+		switch {
+		case a.num != nil && b.num != nil:
+			return a.num.Cmp(b.num)
+		case a.v.S != nil && b.v.S != nil:
+			return strings.Compare(*a.v.S, *b.v.S)
+		}
+		return bytes.Compare(a.v.B, b.v.B)
+	}
+	sort.SliceStable(ks, func(i, j int) bool {
+		if ascending {
+			return compare(ks[i], ks[j]) < 0
+		}
+		return compare(ks[i], ks[j]) > 0
+	})
+	for i := range ks {
+		items[i] = ks[i].item
+	}
+	return nil
+}
+
+// filterItems applies a request's filter and projection to items, one at a
+// time in the scratch table, keeping their order.
+func (s *dynStore) filterItems(t *dynTable, items []json.RawMessage, req map[string]json.RawMessage, exprs string) ([]json.RawMessage, error) {
+	var in queryInput
+	b, _ := json.Marshal(req)
+	if err := json.Unmarshal(b, &in); err != nil {
+		return nil, err
+	}
+	names, values := in.used(exprs)
+	sub := map[string]any{"TableName": t.Name}
+	for _, f := range []string{"FilterExpression", "ProjectionExpression", "QueryFilter", "AttributesToGet", "ConditionalOperator"} {
+		if v, ok := req[f]; ok {
+			field := f
+			if f == "QueryFilter" {
+				field = "ScanFilter"
+			}
+			sub[field] = v
+		}
+	}
+	if len(names) > 0 {
+		sub["ExpressionAttributeNames"] = names
+	}
+	if len(values) > 0 {
+		sub["ExpressionAttributeValues"] = values
+	}
+	out := []json.RawMessage{}
+	for _, it := range items {
+		keys, err := s.load(t, []json.RawMessage{it})
+		if err != nil {
+			return nil, err
+		}
+		code, resp := s.callJSON("Scan", sub)
+		if err := s.unload(t.Name, keys); err != nil {
+			return nil, err
+		}
+		if code != http.StatusOK {
+			return nil, fmt.Errorf("%s", resp)
+		}
+		var page struct{ Items []json.RawMessage }
+		if err := json.Unmarshal(resp, &page); err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+	}
+	return out, nil
+}
+
+// hashValue finds the partition key value a Query names, in a
+// KeyConditionExpression or the legacy KeyConditions.
+func (in *queryInput) hashValue(t *dynTable) (json.RawMessage, error) {
+	if raw, ok := in.KeyConditions[t.Hash]; ok {
+		var c struct {
+			ComparisonOperator string
+			AttributeValueList []json.RawMessage
+		}
+		if json.Unmarshal(raw, &c) == nil && c.ComparisonOperator == "EQ" && len(c.AttributeValueList) == 1 {
+			return c.AttributeValueList[0], nil
+		}
+	}
+	for _, term := range andSplit.Split(strings.TrimSpace(in.KeyConditionExpression), -1) {
+		m := keyEquality.FindStringSubmatch(strings.TrimSpace(term))
+		if m == nil {
+			continue
+		}
+		name := m[1]
+		if strings.HasPrefix(name, "#") {
+			name = in.ExpressionAttributeNames[name]
+		}
+		if v, ok := in.ExpressionAttributeValues[m[2]]; ok && name == t.Hash {
+			return v, nil
+		}
+	}
+	return nil, fmt.Errorf("Query condition missed key schema element: %s", t.Hash)
+}
