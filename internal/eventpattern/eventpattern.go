@@ -82,9 +82,10 @@ func ForDataset(bucket string, d *dataset.Dataset) map[string]any {
 // values between -5.0e9 and +5.0e9 only (Event Ruler; older EventBridge
 // pages say 1.0e9), so an object larger than that may match neither this
 // rule nor a dataset's on AWS. The documentation pages found show
-// "anything-but" with one wildcard; the list form is assumed from the other
-// anything-but lists, and should be checked with TestEventPattern (aws
-// events test-event-pattern) against a real account.
+// "anything-but" with one wildcard; the list form is the one AWS CDK's
+// Match.anythingButWildcard emits for several wildcards, but it was not
+// tried against an account from here: check it once with TestEventPattern
+// (aws events test-event-pattern).
 //
 // Unrouted fails when there are no datasets, or when a dataset prefix and
 // an internal prefix overlap (the pipeline's own writes would then be
