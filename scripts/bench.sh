@@ -31,17 +31,22 @@ awk -v p="$peak" 'BEGIN { exit !(p < 64) }' || { echo "transform: peak heap ${pe
 # reports wall time, CPU time, peak RSS and items/s, and checks the table
 # holds exactly SLUICE_BENCH_ROWS orders. The same file also goes through
 # `sluice transform` and Miller (`mlr --icsv --ojsonl cat`), the throughput
-# peer of the transform step. No budget is enforced yet: it reports.
+# peer of the transform step. Budgets: the run must end LOADED with every
+# order in the table, and the embedded run's peak RSS must stay under
+# SLUICE_BENCH_RSS_MB (the embedded DynamoDB keeps items on disk, so memory
+# does not grow with the file); the script fails otherwise.
 #
 #   SLUICE_BENCH_ROWS=1000000      rows of the generated file
 #   SLUICE_BENCH_DDB=embedded      embedded | dynalite | both (dynalite needs
 #                                  SLUICE_DYNALITE, see scripts/setup.d)
 #   SLUICE_BENCH_RUN_TIMEOUT=3600  seconds before a sluice run is stopped
 #                                  and reported as unfinished
+#   SLUICE_BENCH_RSS_MB=256        peak RSS budget of the embedded run
 #
 # Needs /usr/bin/time (Debian `time`) and mlr (Debian `miller`).
 bench_local() {
 	local rows=${SLUICE_BENCH_ROWS:-1000000} ddb=${SLUICE_BENCH_DDB:-embedded} limit=${SLUICE_BENCH_RUN_TIMEOUT:-3600}
+	local budget=${SLUICE_BENCH_RSS_MB:-256} failed=0
 	section "local pipeline: sluice run --fast on $rows orders (DynamoDB: $ddb)"
 	if [ ! -x /usr/bin/time ]; then echo "needs /usr/bin/time: apt-get install -y time"; return 1; fi
 	local tmp
@@ -113,6 +118,7 @@ bench_local() {
 			--dataset orders "$tmp/orders.csv" >"$tmp/run.json" 2>"$tmp/run.err" || rc=$?
 		if [ "$rc" = 124 ]; then
 			echo "sluice run ($t): did not finish within ${limit}s (SLUICE_BENCH_RUN_TIMEOUT); see docs/local.md for where the time goes"
+			failed=1
 		else
 			local status loaded
 			status=$(sed -n 's/.*"status": "\([A-Z]*\)".*/\1/p' "$tmp/run.json" | head -n 1)
@@ -122,13 +128,27 @@ bench_local() {
 			local n
 			n=$("$tmp/sluice" table scan --state-dir "$state" "${flags[@]}" --dataset orders | wc -l)
 			echo "  table scan: $n orders"
-			[ "$status" = LOADED ] && [ "$n" = "$rows" ] || echo "  MISMATCH: want LOADED and $rows orders"
+			if [ "$status" != LOADED ] || [ "$n" != "$rows" ]; then
+				echo "  MISMATCH: want LOADED and $rows orders"
+				failed=1
+			fi
+			local rss
+			rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$tmp/run.time")
+			if [ "$t" = embedded ]; then
+				if [ "$rss" -lt "$budget" ]; then
+					echo "  peak RSS ${rss} MB (budget ${budget} MB)"
+				else
+					echo "  peak RSS ${rss} MB is not below the budget of ${budget} MB (SLUICE_BENCH_RSS_MB)"
+					failed=1
+				fi
+			fi
 		fi
 		if [ -n "$dpid" ]; then
 			echo "  dynalite peak RSS: $(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$dpid/status" 2>/dev/null)"
 			kill "$dpid"; wait "$dpid" 2>/dev/null || true
 		fi
 	done
+	return "$failed"
 }
 bench_local
 # --- end of local pipeline -------------------------------------------------
