@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -60,6 +61,7 @@ func (c *cli) cmdRun(args []string) error {
 		"or else the one dataset whose suffixes the file name has.")
 	ds := fs.String("dataset", "", "the dataset of every file (default: inferred per file)")
 	asJSON := fs.Bool("json", false, "print a machine-readable summary")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	var rf runtimeFlags
 	rf.register(fs, true)
 	if err := parse(fs, args); err != nil {
@@ -68,6 +70,13 @@ func (c *cli) cmdRun(args []string) error {
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return usagef("want at least one file")
+	}
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return usagef("--cpuprofile: %v", err)
+		}
+		defer stopProfile()
 	}
 	cfg, err := rf.config()
 	if err != nil {
@@ -190,6 +199,23 @@ func runFile(ctx context.Context, rt *local.Runtime, ds, file string, prog *prog
 	}
 	res.Reused = reused
 	return res
+}
+
+// startCPUProfile profiles the process into path until the returned
+// function is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func sizeRange(min, max int64) string {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -554,4 +555,23 @@ func historyStates(t *testing.T, path string) (map[string]bool, map[string]int) 
 		t.Fatalf("history %s: no states entered", path)
 	}
 	return entered, counts
+}
+
+// TestRunCPUProfile checks --cpuprofile writes a profile pprof can read
+// (a gzip stream with at least a header).
+func TestRunCPUProfile(t *testing.T) {
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "cpu.out")
+	var stdout, stderr bytes.Buffer
+	code := Run([]string{"run", "--fast", "--json", "--state-dir", filepath.Join(dir, "state"), "--cpuprofile", prof, "../examples/readings/readings.jsonl"}, nil, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	b, err := os.ReadFile(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Errorf("--cpuprofile wrote %d bytes that are not a gzipped profile", len(b))
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/truora/minidyn/server"
 )
@@ -84,6 +85,11 @@ func openDynStore(dir string) (*dynStore, error) {
 		MemTableSize:                dynMemTableBytes,
 		MemTableStopWritesThreshold: 4,
 		Logger:                      quietLogger{},
+	}
+	// Bloom filters make the loader's reads of keys not yet written (the
+	// older-version guard of every batch) cheap.
+	for i := range opts.Levels {
+		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	if dir == "" {
 		opts.FS = vfs.NewMem()
@@ -474,10 +480,10 @@ func compactJSON(b []byte) []byte {
 // writeRequest is one entry of a BatchWriteItem.
 type writeRequest struct {
 	PutRequest *struct {
-		Item json.RawMessage
+		Item map[string]json.RawMessage
 	} `json:",omitempty"`
 	DeleteRequest *struct {
-		Key json.RawMessage
+		Key map[string]json.RawMessage
 	} `json:",omitempty"`
 }
 
@@ -503,14 +509,18 @@ func (s *dynStore) batchWrite(body []byte, req map[string]json.RawMessage) (int,
 		for _, r := range reqs {
 			switch {
 			case r.PutRequest != nil:
-				k, attrs, err := t.key(r.PutRequest.Item)
+				k, attrs, err := t.keyOf(r.PutRequest.Item)
 				if err != nil {
 					return internalError(err)
 				}
-				_ = b.Set(k, compactJSON(r.PutRequest.Item), nil)
+				item, err := json.Marshal(r.PutRequest.Item) // compact, keys sorted
+				if err != nil {
+					return internalError(err)
+				}
+				_ = b.Set(k, item, nil)
 				put = append(put, attrs)
 			case r.DeleteRequest != nil:
-				k, _, err := t.key(r.DeleteRequest.Key)
+				k, _, err := t.keyOf(r.DeleteRequest.Key)
 				if err != nil {
 					return internalError(err)
 				}
