@@ -32,6 +32,11 @@ func NewJSON(r io.Reader, lim Limits) *JSONReader {
 
 func (j *JSONReader) fail(err error) error {
 	var fe *FormatError
+	if j.win.readErr != nil && !errors.As(err, &fe) {
+		// The stream failed (S3, the network): not the file's fault.
+		j.err = err
+		return err
+	}
 	if !errors.As(err, &fe) {
 		off := j.dec.InputOffset()
 		var se *json.SyntaxError
@@ -76,6 +81,12 @@ func (j *JSONReader) Next() (Record, error) {
 			return Record{}, j.fail(err)
 		}
 		if _, err := j.dec.Token(); !errors.Is(err, io.EOF) {
+			var fe *FormatError
+			if errors.As(err, &fe) || j.win.readErr != nil {
+				// Reading on failed (a corrupt gzip trailer, invalid
+				// UTF-8, the stream): that is the problem, not data.
+				return Record{}, j.fail(err)
+			}
 			return Record{}, j.fail(&FormatError{Line: j.win.lineAt(j.dec.InputOffset()), Code: CodeJSONSyntax, Msg: "data after the end of the array"})
 		}
 		j.done = true
@@ -83,8 +94,15 @@ func (j *JSONReader) Next() (Record, error) {
 	}
 	start := j.dec.InputOffset()
 	j.win.setMark(start)
+	elem := j.elementStart(start)
 	var raw json.RawMessage
 	if err := j.dec.Decode(&raw); err != nil {
+		var fe *FormatError
+		if errors.As(err, &fe) && fe.Code == CodeTooLarge && elem >= 0 {
+			// Name the line where the element starts, not where the
+			// previous one ended.
+			fe.Line = j.win.lineAt(elem)
+		}
 		return Record{}, j.fail(err)
 	}
 	j.row++
@@ -99,10 +117,35 @@ func (j *JSONReader) Next() (Record, error) {
 	return Record{Line: line, Row: j.row, Values: rec}, nil
 }
 
+// elementStart returns the offset of the next element's first byte after
+// the separator (white space and a comma) that follows offset start, when
+// the decoder has it buffered; -1 otherwise.
+func (j *JSONReader) elementStart(start int64) int64 {
+	r := j.dec.Buffered()
+	var buf [256]byte
+	off := start
+	for {
+		n, _ := r.Read(buf[:])
+		if n == 0 {
+			return -1
+		}
+		for _, c := range buf[:n] {
+			switch c {
+			case ' ', '\t', '\r', '\n', ',':
+				off++
+			default:
+				return off
+			}
+		}
+	}
+}
+
 // decodeObject decodes one record object, checking its depth first so that
-// a hostile nesting never reaches the decoder.
+// a hostile nesting never reaches the decoder, and refusing a property
+// given twice (encoding/json would keep the last value silently).
 func decodeObject(raw []byte, maxDepth int) (map[string]any, *RowError) {
-	if d := depth(raw); d > maxDepth {
+	d, members := scan(raw)
+	if d > maxDepth {
 		return nil, &RowError{Code: CodeJSONDepth, Msg: fmt.Sprintf("nested deeper than %d levels", maxDepth), Excerpt: excerpt(string(raw))}
 	}
 	raw = bytes.TrimSpace(raw)
@@ -118,12 +161,43 @@ func decodeObject(raw []byte, maxDepth int) (map[string]any, *RowError) {
 	if dec.More() {
 		return nil, &RowError{Code: CodeJSONSyntax, Msg: "invalid JSON: data after the object", Excerpt: excerpt(string(raw))}
 	}
+	if members != len(m) {
+		name := duplicateName(raw)
+		return nil, &RowError{Code: CodeDuplicateName, Column: name, Msg: fmt.Sprintf("property %q appears more than once: which value is meant cannot be told", name), Excerpt: excerpt(string(raw))}
+	}
 	return m, nil
 }
 
-// depth returns the deepest nesting of arrays and objects in a JSON text,
-// ignoring brackets inside strings.
-func depth(b []byte) int {
+// duplicateName returns the first property name of a valid JSON object
+// that appears twice.
+func duplicateName(raw []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil {
+		return ""
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		name, _ := tok.(string)
+		if seen[name] {
+			return name
+		}
+		seen[name] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return ""
+		}
+	}
+	return ""
+}
+
+// scan returns the deepest nesting of arrays and objects in a JSON text and
+// the number of members of the outermost object (colons at depth 1),
+// ignoring brackets and colons inside strings.
+func scan(b []byte) (maxDepth, members int) {
 	d, maxD := 0, 0
 	in, esc := false, false
 	for _, c := range b {
@@ -144,9 +218,11 @@ func depth(b []byte) int {
 			maxD = max(maxD, d)
 		case c == '}' || c == ']':
 			d--
+		case c == ':' && d == 1:
+			members++
 		}
 	}
-	return maxD
+	return maxD, members
 }
 
 // JSONLReader reads JSON Lines: one object per line; blank lines are

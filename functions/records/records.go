@@ -40,6 +40,7 @@ const (
 	CodeJSONSyntax        = "json_syntax"
 	CodeJSONDepth         = "json_too_deep"
 	CodeNotObject         = "not_an_object"
+	CodeDuplicateName     = "duplicate_name"
 	CodeXMLSyntax         = "xml_syntax"
 	CodeXMLDTD            = "xml_dtd"
 	CodeXMLDepth          = "xml_too_deep"
@@ -74,6 +75,8 @@ type RowError struct {
 	Msg string
 	// Excerpt is the start of the offending text, if any.
 	Excerpt string
+	// Column is the input column (JSON property) concerned, if one is.
+	Column string
 }
 
 func (e *RowError) Error() string {

@@ -234,3 +234,93 @@ func TestWriter(t *testing.T) {
 		t.Errorf("(-want +got):\n%s records %d bytes %d", diff, w.Records(), w.Bytes())
 	}
 }
+
+func TestDuplicateProperty(t *testing.T) {
+	jsonl := "{\"a\":\"x\"}\n{\"a\":\"1\",\"b\":{\"a\":2},\"a\":\"2\"}\n{\"a\":\"z\",\"b\":{\"c\":1,\"c\":2}}\n"
+	got := readAll(t, NewJSONL(strings.NewReader(jsonl), Limits{}), 10)
+	want := []row{{1, 1, vals("a", "x"), ""}, {2, 2, nil, CodeDuplicateName}, {3, 3, map[string]any{"a": "z", "b": map[string]any{"c": json.Number("2")}}, ""}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("JSON Lines (-want +got):\n%s", diff)
+	}
+	_, err := NewJSON(strings.NewReader(`[{"k":"1","k":"1"}]`), Limits{}).Next()
+	var re *RowError
+	if !errors.As(err, &re) || re.Code != CodeDuplicateName || re.Column != "k" || !strings.Contains(re.Msg, `"k"`) {
+		t.Errorf("JSON array: got %#v, want a duplicate_name row error naming k", err)
+	}
+}
+
+// TestJSONTooLargeNamesItsLine: an oversized element is reported at the
+// line it starts on, not at the end of the element before it.
+func TestJSONTooLargeNamesItsLine(t *testing.T) {
+	in := "[\n{\"a\":1},\n\n  {\"a\":\"" + strings.Repeat("x", 200<<10) + "\"}\n]\n"
+	got := readAll(t, NewJSON(strings.NewReader(in), Limits{MaxRecordBytes: 1024}), 10)
+	want := []row{{2, 1, map[string]any{"a": json.Number("1")}, ""}, {4, 0, nil, "!" + CodeTooLarge}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestXMLDirectiveLine: a DOCTYPE over many lines is reported where it
+// starts.
+func TestXMLDirectiveLine(t *testing.T) {
+	in := "<?xml version=\"1.0\"?>\n<!DOCTYPE r [\n <!ENTITY a \"a\">\n <!ENTITY b \"&a;&a;\">\n]>\n<r><product><sku>&b;</sku></product></r>\n"
+	got := readAll(t, NewXML(strings.NewReader(in), "product", Limits{}), 10)
+	if diff := cmp.Diff([]row{{2, 0, nil, "!" + CodeXMLDTD}}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// failingReader returns its data, then err.
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if len(f.data) == 0 {
+		return 0, f.err
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
+}
+
+// TestStreamErrorIsNotASyntaxError: when the stream fails mid-file (S3, the
+// network), the JSON and XML readers return that error, not a syntax
+// problem of the file: the caller retries instead of rejecting a good file.
+func TestStreamErrorIsNotASyntaxError(t *testing.T) {
+	reset := errors.New("connection reset by peer")
+	readers := map[string]Reader{
+		"json":  NewJSON(&failingReader{data: []byte(`[{"a":1},{"a":`), err: reset}, Limits{}),
+		"jsonl": NewJSONL(&failingReader{data: []byte("{\"a\":1}\n{\"a\""), err: reset}, Limits{}),
+		"xml":   NewXML(&failingReader{data: []byte("<r><product><a>1</a></product><product><a>"), err: reset}, "product", Limits{}),
+		"csv":   NewCSV(&failingReader{data: []byte("a\n1\n2"), err: reset}, CSVOptions{}),
+	}
+	for name, r := range readers {
+		var err error
+		for i := 0; i < 10 && err == nil; i++ {
+			_, err = r.Next()
+		}
+		var fe *FormatError
+		if !errors.Is(err, reset) || errors.As(err, &fe) {
+			t.Errorf("%s: got %T %v, want the stream's error", name, err, err)
+		}
+	}
+}
+
+// TestJSONCorruptGzipAfterArray: a gzip stream that fails after the
+// closing bracket is reported as a gzip problem, not as data after the
+// array.
+func TestJSONCorruptGzipAfterArray(t *testing.T) {
+	z := gz(t, []byte("[{\"a\":1}]\n"))
+	for name, in := range map[string][]byte{"truncated trailer": z[:len(z)-4], "trailing garbage": append(append([]byte{}, z...), "garbage"...)} {
+		zr, err := NewGzip(bytes.NewReader(in), GzipGuard{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := readAll(t, NewJSON(zr, Limits{}), 10)
+		if len(got) != 2 || got[1].Code != "!"+CodeGzip {
+			t.Errorf("%s: got %+v, want the record then a gzip format error", name, got)
+		}
+	}
+}

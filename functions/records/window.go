@@ -1,6 +1,7 @@
 package records
 
 import (
+	"errors"
 	"fmt"
 	"io"
 )
@@ -19,6 +20,10 @@ type window struct {
 	mark     int64   // offset of the last mark
 	newlines []int64 // offsets of newlines not yet counted
 	line     int64   // newlines before the last lineAt offset
+	// readErr is the first error of the underlying stream other than
+	// io.EOF and a *FormatError (invalid UTF-8, gzip): a failure to read,
+	// not a problem of the file.
+	readErr error
 }
 
 func (w *window) Read(p []byte) (int, error) {
@@ -29,6 +34,10 @@ func (w *window) Read(p []byte) (int, error) {
 		p = p[:max]
 	}
 	n, err := w.r.Read(p)
+	var fe *FormatError
+	if err != nil && err != io.EOF && !errors.As(err, &fe) && w.readErr == nil {
+		w.readErr = err
+	}
 	for i := 0; i < n; i++ {
 		if p[i] == '\n' {
 			w.newlines = append(w.newlines, w.read+int64(i))

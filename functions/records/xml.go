@@ -42,6 +42,11 @@ func NewXML(r io.Reader, element string, lim Limits) *XMLReader {
 
 func (x *XMLReader) fail(err error) error {
 	var fe *FormatError
+	if x.win.readErr != nil && !errors.As(err, &fe) {
+		// The stream failed (S3, the network): not the file's fault.
+		x.err = err
+		return err
+	}
 	line, _ := x.dec.InputPos()
 	if errors.As(err, &fe) {
 		if fe.Line == 0 {
@@ -60,12 +65,14 @@ func (x *XMLReader) fail(err error) error {
 
 // token returns the next token, rejecting directives.
 func (x *XMLReader) token() (xml.Token, error) {
+	// White space is a token of its own, so a directive starts where the
+	// previous token ended.
+	line, _ := x.dec.InputPos()
 	tok, err := x.dec.Token()
 	if err != nil {
 		return nil, err
 	}
 	if d, ok := tok.(xml.Directive); ok {
-		line, _ := x.dec.InputPos()
 		return nil, &FormatError{Line: int64(line), Code: CodeXMLDTD, Msg: fmt.Sprintf("XML declarations such as <!%s …> are not accepted (no DTDs or entities)", firstWord(string(d)))}
 	}
 	return tok, nil

@@ -306,3 +306,69 @@ func TestKeySetBounded(t *testing.T) {
 		t.Errorf("table grew to %d slots for 100 keys", len(k.slots))
 	}
 }
+
+// TestDuplicatePropertyReported: a JSON record giving a property twice is
+// a bad row whose problem names the property.
+func TestDuplicatePropertyReported(t *testing.T) {
+	body := []byte(`{"device_id":"d","ts":"2026-01-01T00:00:00Z","temperature":1}` + "\n" +
+		`{"device_id":"d","ts":"2026-01-01T00:01:00Z","temperature":1,"temperature":150}` + "\n")
+	rep, err := Check(bytes.NewReader(body), contract.Object{Bucket: bucket, Key: "incoming/readings/r.jsonl"}, mustDataset(t, "readings"), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Problem{{Line: 2, Row: 2, Column: "temperature", Code: records.CodeDuplicateName,
+		Reason: `property "temperature" appears more than once: which value is meant cannot be told`}}
+	for i := range rep.Errors {
+		if !strings.HasPrefix(rep.Errors[i].Value, `{"device_id":"d","ts":"2026-01-01T00:01:00Z"`) {
+			t.Errorf("problem %d: value %q is not an excerpt of the row", i, rep.Errors[i].Value)
+		}
+		rep.Errors[i].Value = ""
+	}
+	if diff := cmp.Diff(want, rep.Errors); diff != "" || !rep.Rejected() {
+		t.Errorf("status %s, problems (-want +got):\n%s", rep.Status, diff)
+	}
+}
+
+// TestStreamFailureIsNotARejection: a read failure in the middle of the
+// object is a *ReadError (the handler's Retryable), for every format,
+// never a rejection of the file.
+func TestStreamFailureIsNotARejection(t *testing.T) {
+	reset := errors.New("connection reset by peer")
+	for ds, prefix := range map[string]string{
+		"catalog":   "<catalog><product><sku>A</sku><name>n</name><price>1.00</price></product><product><sku>",
+		"readings":  `{"device_id":"d","ts":"2026-01-01T00:00:00Z","temperature":1}` + "\n" + `{"device_id":"d","ts":`,
+		"customers": "customer_id,name,segment\nC1,Ann,VIP\nC2,B",
+	} {
+		d := mustDataset(t, ds)
+		key := "incoming/" + ds + "/f" + d.FileSuffixes()[0]
+		_, err := Check(&failingBody{data: []byte(prefix), err: reset}, contract.Object{Bucket: bucket, Key: key}, d, Config{})
+		var re *ReadError
+		if !errors.As(err, &re) || !errors.Is(err, reset) {
+			t.Errorf("%s: got %v, want a ReadError carrying the stream's error", ds, err)
+		}
+	}
+}
+
+// failingBody returns its data, then err.
+type failingBody struct {
+	data []byte
+	err  error
+}
+
+func (f *failingBody) Read(p []byte) (int, error) {
+	if len(f.data) == 0 {
+		return 0, f.err
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
+}
+
+func mustDataset(t *testing.T, name string) *dataset.Dataset {
+	t.Helper()
+	d, err := dataset.Builtin().Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}

@@ -279,7 +279,7 @@ func (s *Scanner) Next() (Row, error) {
 		s.err = io.EOF
 		return Row{}, io.EOF
 	case errors.As(err, &re):
-		return Row{Line: re.Line, Row: re.Row, Problems: []Problem{{Line: re.Line, Row: re.Row, Value: re.Excerpt, Code: re.Code, Reason: re.Msg}}}, nil
+		return Row{Line: re.Line, Row: re.Row, Problems: []Problem{{Line: re.Line, Row: re.Row, Column: re.Column, Value: re.Excerpt, Code: re.Code, Reason: re.Msg}}}, nil
 	case err != nil:
 		s.err = s.classify(err)
 		return Row{}, s.err
