@@ -223,7 +223,9 @@ func (d *Dataset) Stage(rec map[string]any, line int64) (map[string]any, error) 
 // record and stores the results: Decimal as json.Number (with Scale places
 // when set), Int as json.Number, String and Bool as themselves. A field
 // whose expression fails (an input is missing) is left absent and its error
-// returned in the list; the others are still computed.
+// returned in the list; the others are still computed. A number a DynamoDB
+// table cannot store (NumberLimit) is left absent too, its error a
+// FieldError with Code CodeNumberLimit.
 func (d *Dataset) Calculate(rec map[string]any) []error {
 	if err := d.mustCompiled(); err != nil {
 		return []error{err}
@@ -236,25 +238,35 @@ func (d *Dataset) Calculate(rec map[string]any) []error {
 			errs = append(errs, fmt.Errorf("calculated field %s: %s", cf.Name, oneLine(err)))
 			continue
 		}
+		var num string
 		switch v := out.(type) {
 		case Number:
 			if cf.Type == Int {
-				rec[cf.Name] = json.Number(v.Format(0))
+				num = v.Format(0)
 			} else if cf.Scale > 0 {
-				rec[cf.Name] = json.Number(v.Format(cf.Scale))
+				num = v.Format(cf.Scale)
 			} else {
-				rec[cf.Name] = json.Number(v.String())
+				num = v.String()
 			}
 		case int:
 			if cf.Type == Decimal && cf.Scale > 0 {
-				rec[cf.Name] = json.Number(NumberFromInt(int64(v)).Format(cf.Scale))
+				num = NumberFromInt(int64(v)).Format(cf.Scale)
 			} else {
-				rec[cf.Name] = json.Number(strconv.Itoa(v))
+				num = strconv.Itoa(v)
 			}
 		case nil:
 			delete(rec, cf.Name)
 		default:
 			rec[cf.Name] = v
+		}
+		if num != "" {
+			if why := NumberLimit(num); why != "" {
+				// Left absent: the table could not store it.
+				delete(rec, cf.Name)
+				errs = append(errs, FieldError{Field: cf.Name, Value: Excerpt(num, 64), Code: CodeNumberLimit, Reason: why})
+				continue
+			}
+			rec[cf.Name] = json.Number(num)
 		}
 	}
 	return errs

@@ -34,6 +34,13 @@ const (
 	CodeKey = "key"
 	// CodeFilter: a filter expression failed to evaluate.
 	CodeFilter = "filter"
+	// CodeControl: the value holds a control character (U+0000 to
+	// U+001F but tab, line feed and carriage return, or U+007F): a NUL in
+	// a name is damage, not data.
+	CodeControl = "control_character"
+	// CodeNumberLimit: the number is beyond what a DynamoDB number holds
+	// (38 significant digits, magnitude from 1E-130 to below 1E+126).
+	CodeNumberLimit = "number_limit"
 )
 
 // FieldError is one problem with one value of one record.
@@ -134,6 +141,9 @@ func (f *Field) convert(v any, c Case) (any, *FieldError) {
 	if !utf8.ValidString(s) {
 		return nil, fieldErr(f, strings.ToValidUTF8(s, "\uFFFD"), CodeType, "value is not valid UTF-8")
 	}
+	if i := strings.IndexFunc(s, isControl); i >= 0 {
+		return nil, fieldErr(f, strconv.QuoteToASCII(s), CodeControl, "holds the control character %U at byte %d", rune(s[i]), i+1)
+	}
 	switch f.Type {
 	case String:
 		if f.re != nil && !f.re.MatchString(s) {
@@ -179,6 +189,9 @@ func (f *Field) convert(v any, c Case) (any, *FieldError) {
 		}
 		if fe := f.checkBounds(canon, s); fe != nil {
 			return nil, fe
+		}
+		if why := NumberLimit(canon); why != "" {
+			return nil, fieldErr(f, s, CodeNumberLimit, "%s", why)
 		}
 		return json.Number(canon), nil
 	case Bool:
@@ -234,6 +247,49 @@ func sameShape(layout, value string) bool {
 }
 
 func isObject(v any) bool { _, ok := v.(map[string]any); return ok }
+
+// isControl reports the control characters a value must not hold: C0
+// controls other than tab, line feed and carriage return (which CSV quoted
+// fields and JSON strings carry legitimately), and DEL.
+func isControl(r rune) bool {
+	return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7F
+}
+
+// DynamoDB's number limits: 38 significant digits, a magnitude from
+// 1E-130 up to (not including) 1E+126.
+const (
+	maxNumberDigits   = 38
+	maxNumberExponent = 125
+	minNumberExponent = -130
+)
+
+// NumberLimit says why a decimal in canonical form (canonicalDecimal, as
+// Normalize writes it) cannot be stored as a DynamoDB number, or returns
+// "" when it can. Normalize refuses such a decimal field (CodeNumberLimit);
+// Calculate refuses such a calculated value.
+func NumberLimit(canon string) string {
+	digits := strings.TrimPrefix(canon, "-")
+	intPart, frac, _ := strings.Cut(digits, ".")
+	all := strings.TrimLeft(intPart+frac, "0")
+	if all == "" {
+		return "" // zero
+	}
+	// The exponent of the first significant digit: 10^exp <= |x| < 10^(exp+1).
+	exp := len(strings.TrimLeft(intPart, "0")) - 1
+	if strings.Trim(intPart, "0") == "" {
+		exp = -(len(frac) - len(strings.TrimLeft(frac, "0"))) - 1
+	}
+	sig := len(strings.TrimRight(all, "0"))
+	switch {
+	case sig > maxNumberDigits:
+		return fmt.Sprintf("%d significant digits: a DynamoDB number holds at most %d", sig, maxNumberDigits)
+	case exp > maxNumberExponent:
+		return fmt.Sprintf("magnitude 1E+%d: a DynamoDB number is below 1E+%d", exp, maxNumberExponent+1)
+	case exp < minNumberExponent:
+		return fmt.Sprintf("magnitude 1E%d: a DynamoDB number is at least 1E%d", exp, minNumberExponent)
+	}
+	return ""
+}
 
 // The layouts normalised values are written in.
 const (

@@ -265,7 +265,16 @@ func (h *Handler) enrichBlock(ctx context.Context, ds *dataset.Dataset, block []
 		for _, rec := range block {
 			// A calculated field whose inputs are missing is left
 			// absent; the others are still computed (dataset.Calculate).
-			_ = ds.Calculate(rec)
+			// A value no DynamoDB number holds fails the chunk, naming
+			// the record: leaving it out would load an incomplete item
+			// without a word, writing it would fail in the loader.
+			for _, err := range ds.Calculate(rec) {
+				var fe dataset.FieldError
+				if errors.As(err, &fe) && fe.Code == dataset.CodeNumberLimit {
+					return &fnerr.Internal{Msg: fmt.Sprintf("enrich: %v line %v: calculated field %s (value %s): %s",
+						rec[AttrSourceKey], rec[AttrLine], fe.Field, fe.Value, fe.Reason)}
+				}
+			}
 		}
 	}
 	return nil

@@ -407,3 +407,21 @@ func TestHTTPEnrichment(t *testing.T) {
 		}
 	})
 }
+
+// TestCalculatedBeyondNumberLimit: a calculated value no DynamoDB number
+// holds fails the chunk with an error naming the file, line and field.
+func TestCalculatedBeyondNumberLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dataset.Builtin())
+	c := e.stage(t, "orders", 0, order("1", "C1", "2", "1.50", 2), order("2", "C1", "9223372036854775807", "999999999999999999999999999999.99", 3))
+	_, err := e.h.Handle(t.Context(), c)
+	var in *fnerr.Internal
+	if !errors.As(err, &in) {
+		t.Fatalf("err = %v, want Internal", err)
+	}
+	for _, want := range []string{"incoming/orders/f.csv line 3", "calculated field total", "significant digits"} {
+		if !strings.Contains(in.Msg, want) {
+			t.Errorf("message %q lacks %q", in.Msg, want)
+		}
+	}
+}

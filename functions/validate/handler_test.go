@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -371,4 +372,26 @@ func mustDataset(t *testing.T, name string) *dataset.Dataset {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// TestDamagedValuesAreBadRows: a control character in a text value and a
+// decimal DynamoDB cannot store are bad rows naming line, field and code,
+// not items that load with damage (or fail in the loader).
+func TestDamagedValuesAreBadRows(t *testing.T) {
+	body := "order_id,customer_id,order_date,sku,quantity,unit_price,currency,status\n" +
+		"A1,C1,2026-01-01,SKU-1,1,1.00,EUR,NEW\n" +
+		"A2,C1,2026-01-01,SK\x00U,1,1.00,EUR,NEW\n" +
+		"A3,C1,2026-01-01,SKU-3,1,1" + strings.Repeat("0", 300) + ".00,EUR,NEW\n"
+	rep, err := Check(strings.NewReader(body), contract.Object{Bucket: bucket, Key: "incoming/orders/o.csv"}, mustDataset(t, "orders"), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range rep.Errors {
+		got = append(got, fmt.Sprintf("line %d row %d %s %s", p.Line, p.Row, p.Field, p.Code))
+	}
+	want := []string{"line 3 row 2 sku control_character", "line 4 row 3 unit_price number_limit"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
 }
