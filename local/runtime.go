@@ -59,6 +59,10 @@ type Config struct {
 	Faults *Faults
 	// Fast runs Wait states and retry intervals on a virtual clock.
 	Fast bool
+	// Now, when set with Fast, is where each execution's virtual clock
+	// starts: the executions' times ($$.State.EnteredTime, and so the
+	// ledger's startedAt and claim lease) come from it. Default: time.Now.
+	Now func() time.Time
 	// Functions builds the in-process Lambda functions from the runtime's
 	// clients. Default: the real Sluice handlers (Functions).
 	Functions func(d Deps) ([]*FunctionSpec, error)
@@ -430,7 +434,11 @@ func (r *Runtime) Execute(ctx context.Context, ev contract.FileEvent) (*FileResu
 	var wallMu sync.Mutex
 	wall := map[int64]time.Time{}
 	if r.cfg.Fast {
-		opts = append(opts, engine.WithClock(engine.NewVirtualClock(time.Now())),
+		now := time.Now
+		if r.cfg.Now != nil {
+			now = r.cfg.Now
+		}
+		opts = append(opts, engine.WithClock(engine.NewVirtualClock(now())),
 			engine.WithObserver(func(e engine.Event) {
 				wallMu.Lock()
 				wall[e.ID] = time.Now()

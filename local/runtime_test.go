@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -265,5 +266,38 @@ func TestReportOfRejectedFile(t *testing.T) {
 	}
 	if err := r.Report(context.Background(), "no-such-execution", &html); err == nil {
 		t.Error("unknown execution: want an error")
+	}
+}
+
+// TestAbandonedClaimIsReclaimedAfterItsLease: a run that fails while the
+// ledger is unreachable cannot record FAILED, so its claim stays RUNNING.
+// Another run of the same version is a duplicate while that execution
+// could still be going, and claims the file once the lease (the execution
+// timeout) has passed: the file is never stuck.
+func TestAbandonedClaimIsReclaimedAfterItsLease(t *testing.T) {
+	state := t.TempDir()
+	faults, _ := ParseFaults([]string{"task:Load=Internal", "task:RecordFailed=DynamoDB.InternalServerError"})
+	r, err := Open(context.Background(), Config{StateDir: state, Functions: fakeFunctions(10), Fast: true, Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := writeCSV(t, t.TempDir(), "x.csv", 3)
+	if res := submit(t, r, file); res.Status != Failed || !strings.HasPrefix(res.Cause, "Load failed: ") {
+		t.Fatalf("first run: %s %s %q, want FAILED naming Load", res.Status, res.Error, res.Cause)
+	}
+	r.Close()
+	later := time.Now().Add(31 * time.Minute) // the dev stack's execution timeout is 30 minutes
+	for _, tt := range []struct {
+		now  func() time.Time
+		want Status
+	}{{nil, Duplicate}, {func() time.Time { return later }, Loaded}} {
+		r, err := Open(context.Background(), Config{StateDir: state, Functions: fakeFunctions(10), Fast: true, Now: tt.now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := submit(t, r, file); res.Status != tt.want {
+			t.Errorf("re-run (clock set: %v): %s %s %s, want %s", tt.now != nil, res.Status, res.Error, res.Cause, tt.want)
+		}
+		r.Close()
 	}
 }

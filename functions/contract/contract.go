@@ -53,8 +53,10 @@ type ValidateOutput struct {
 	Rows    int64 `json:"rows"`
 	BadRows int64 `json:"badRows"`
 	// Report is the key of the validation report, written whenever there
-	// were bad rows (and always on rejection).
-	Report string `json:"report,omitempty"`
+	// were bad rows (and always on rejection); "" when there is none. It
+	// is always present: the workflow copies it into the execution output
+	// and the ledger, and a JSONPath to a missing field fails the state.
+	Report string `json:"report"`
 }
 
 // TransformInput is what the Transformer receives.

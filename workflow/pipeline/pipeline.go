@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/sluicehq/sluice/functions/contract"
@@ -84,7 +85,13 @@ const (
 	pathSummary    = "$.summary"
 	pathError      = "$.error" // {Error, Cause} of a caught error
 	pathRejection  = "$.rejection"
+	pathLease      = "$.lease" // {now, until} of the claim
 )
+
+// varFailedState is the variable the catchers leading to the failure path
+// set to the name of the state whose error they caught, so that the
+// notification, the ledger and the execution's cause name it.
+const varFailedState = "failedState"
 
 // ledgerKey is the ledger item key of the file version.
 func ledgerKey() workflow.Params {
@@ -129,7 +136,11 @@ func definition(o Options) workflow.Chainable {
 		Errors:          []asl.ErrorName{ErrDynamoThroughput, ErrDynamoLimit, ErrDynamoThrottling, ErrDynamoInternal},
 		IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 20, Jitter: workflow.JitterFull,
 	}
-	toError := workflow.CatchProps{ResultPath: pathError}
+	// toError catches any error of state into the failure path, naming
+	// the state.
+	toError := func(state string) workflow.CatchProps {
+		return workflow.CatchProps{ResultPath: pathError, Assign: map[string]any{varFailedState: state}}
+	}
 	// sdk is the TaskProps of the service integration tasks.
 	sdk := workflow.TaskProps{ResultPath: workflow.Null, TimeoutSeconds: 30}
 	lambda := func(name, fn string, p workflow.TaskProps) *workflow.Task {
@@ -140,16 +151,17 @@ func definition(o Options) workflow.Chainable {
 	// Failed path: announce, record, fail so the executions-failed alarm
 	// fires. Each step goes on when its own call fails.
 	failed := workflow.NewFail("Failed", workflow.FailProps{
-		Comment:   "the file failed; the cause is the original error's",
+		Comment:   "the file failed; the cause names the failed state and carries its error's cause",
 		Error:     ErrFileFailed,
-		CausePath: pathError + ".Cause",
+		CausePath: "States.Format('{} failed: {}', $" + varFailedState + ", " + pathError + ".Cause)",
 	})
 	recordFailed := workflow.DynamoUpdateItem("RecordFailed", TableLedger, workflow.Params{
 		"Key":                      ledgerKey(),
-		"UpdateExpression":         "SET #status = :status, #error = :error, #cause = :cause, #finishedAt = :now",
-		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#error": "error", "#cause": "cause", "#finishedAt": "finishedAt"},
+		"UpdateExpression":         "SET #status = :status, #state = :state, #error = :error, #cause = :cause, #finishedAt = :now",
+		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#state": "failedState", "#error": "error", "#cause": "cause", "#finishedAt": "finishedAt"},
 		"ExpressionAttributeValues": workflow.Params{
 			":status": workflow.Params{"S": StatusFailed},
+			":state":  workflow.Params{"S.$": "$" + varFailedState},
 			":error":  workflow.Params{"S.$": pathError + ".Error"},
 			":cause":  workflow.Params{"S.$": pathError + ".Cause"},
 			":now":    workflow.Params{"S.$": "$$.State.EnteredTime"},
@@ -161,7 +173,7 @@ func definition(o Options) workflow.Chainable {
 	notifyFailed := workflow.SNSPublish("NotifyFailed", TopicAlerts, workflow.Params{
 		"Subject": "Sluice: file failed",
 		"Message": with(fileFields(StatusFailed),
-			"error.$", pathError+".Error", "cause.$", pathError+".Cause", "execution.$", "$$.Execution.Id"),
+			"state.$", "$"+varFailedState, "error.$", pathError+".Error", "cause.$", pathError+".Cause", "execution.$", "$$.Execution.Id"),
 	}, sdk).
 		AddCatch(recordFailed, workflow.CatchProps{ResultPath: "$.notifyError"})
 	notifyFailed.Next(recordFailed)
@@ -231,10 +243,10 @@ func definition(o Options) workflow.Chainable {
 	loaded := workflow.NewSucceed("Loaded", workflow.SucceedProps{OutputPath: pathSummary})
 	record := workflow.DynamoUpdateItem("Record", TableLedger, workflow.Params{
 		"Key":              ledgerKey(),
-		"UpdateExpression": "SET #status = :status, #records = :records, #loaded = :loaded, #rejected = :rejected, #filtered = :filtered, #chunks = :chunks, #finishedAt = :now",
+		"UpdateExpression": "SET #status = :status, #records = :records, #loaded = :loaded, #rejected = :rejected, #filtered = :filtered, #chunks = :chunks, #report = :report, #finishedAt = :now",
 		"ExpressionAttributeNames": workflow.Params{
 			"#status": "status", "#records": "records", "#loaded": "loaded", "#rejected": "rejected",
-			"#filtered": "filtered", "#chunks": "chunks", "#finishedAt": "finishedAt",
+			"#filtered": "filtered", "#chunks": "chunks", "#report": "report", "#finishedAt": "finishedAt",
 		},
 		"ExpressionAttributeValues": workflow.Params{
 			":status":   workflow.Params{"S": StatusLoaded},
@@ -243,18 +255,22 @@ func definition(o Options) workflow.Chainable {
 			":rejected": workflow.Params{"N.$": "States.JsonToString(" + pathSummary + ".rejected)"},
 			":filtered": workflow.Params{"N.$": "States.JsonToString(" + pathSummary + ".filtered)"},
 			":chunks":   workflow.Params{"N.$": "States.JsonToString(" + pathSummary + ".chunks)"},
+			":report":   workflow.Params{"S.$": pathSummary + ".report"},
 			":now":      workflow.Params{"S.$": "$$.State.EnteredTime"},
 		},
 	}, sdk).
 		AddRetry(dynamoRetry).
-		AddCatch(notifyFailed, toError)
+		AddCatch(notifyFailed, toError("Record"))
 	record.Next(loaded)
 
 	summary := func(name, comment string, kv ...any) *workflow.Pass {
 		p := with(fileFields(StatusLoaded),
 			"records.$", pathTransform+".records",
 			"rejected.$", pathTransform+".rejected",
-			"filtered.$", pathTransform+".filtered")
+			"filtered.$", pathTransform+".filtered",
+			// The validation report lists the bad rows the policy
+			// tolerated ("" when there were none).
+			"report.$", pathValidation+".report")
 		p = with(p, kv...)
 		s := workflow.NewPass(name, workflow.PassProps{Comment: comment, Parameters: p, ResultPath: pathSummary})
 		s.Next(record)
@@ -272,11 +288,11 @@ func definition(o Options) workflow.Chainable {
 	// Inline path: Enrich (if declared) then Load on the first chunk.
 	load := lambda("Load", FunctionLoad, workflow.TaskProps{InputPath: pathFirst, ResultPath: pathLoad}).
 		AddRetry(lambdaRetry(errLoadIncomplete)).
-		AddCatch(notifyFailed, toError)
+		AddCatch(notifyFailed, toError("Load"))
 	load.Next(oneChunk)
 	enrich := lambda("Enrich", FunctionEnrich, workflow.TaskProps{InputPath: pathFirst, ResultPath: pathFirst}).
 		AddRetry(lambdaRetry()).
-		AddCatch(notifyFailed, toError)
+		AddCatch(notifyFailed, toError("Enrich"))
 	enrich.Next(load)
 
 	// Distributed path: one child execution per chunk of the manifest.
@@ -310,7 +326,7 @@ func definition(o Options) workflow.Chainable {
 			Prefix: strings.TrimSuffix(contract.ResultsPrefix, "/"),
 		},
 	}).ItemProcessor(chunkRoute).
-		AddCatch(notifyFailed, toError)
+		AddCatch(notifyFailed, toError("LoadChunks"))
 	loadChunks.Next(manyChunks)
 
 	route := workflow.NewChoice("Route", workflow.ChoiceProps{Comment: "route on the staged data"}).
@@ -322,7 +338,7 @@ func definition(o Options) workflow.Chainable {
 	validate := lambda("Validate", FunctionValidate, workflow.TaskProps{ResultPath: pathValidation}).
 		AddRetry(lambdaRetry()).
 		AddCatch(parseRejection, workflow.CatchProps{Errors: []asl.ErrorName{errValidationFailed}, ResultPath: pathError}).
-		AddCatch(notifyFailed, toError)
+		AddCatch(notifyFailed, toError("Validate"))
 	transform := lambda("Transform", FunctionTransform, workflow.TaskProps{
 		Parameters: workflow.Params{
 			"dataset.$":     pathValidation + ".dataset",
@@ -333,7 +349,7 @@ func definition(o Options) workflow.Chainable {
 	}).
 		AddRetry(lambdaRetry()).
 		AddCatch(parseRejection, workflow.CatchProps{Errors: []asl.ErrorName{errValidationFailed}, ResultPath: pathError}).
-		AddCatch(notifyFailed, toError)
+		AddCatch(notifyFailed, toError("Transform"))
 
 	duplicate := workflow.NewSucceed("Duplicate", workflow.SucceedProps{Comment: "this version of the file was already claimed"})
 	markDuplicate := workflow.NewPass("MarkDuplicate", workflow.PassProps{Parameters: fileFields(StatusDuplicate)})
@@ -348,16 +364,29 @@ func definition(o Options) workflow.Chainable {
 			"versionId", workflow.Params{"S.$": "$.versionId"},
 			"execution", workflow.Params{"S.$": "$$.Execution.Id"},
 			"startedAt", workflow.Params{"S.$": "$$.State.EnteredTime"},
+			"leaseUntil", workflow.Params{"S.$": pathLease + ".until"},
 		),
 		// A FAILED run may be claimed again (a re-run after an outage); a
-		// RUNNING, LOADED or REJECTED one is a duplicate.
-		"ConditionExpression":       "attribute_not_exists(pk) OR #status = :failed",
-		"ExpressionAttributeNames":  workflow.Params{"#status": "status"},
-		"ExpressionAttributeValues": workflow.Params{":failed": workflow.Params{"S": StatusFailed}},
-	}, workflow.TaskProps{Comment: "one execution per file version, except after a failure", ResultPath: workflow.Null, TimeoutSeconds: 30}).
+		// LOADED or REJECTED one is a duplicate, and so is a RUNNING one
+		// until its lease ends: by then its execution has timed out, or
+		// failed without recording it (the ledger was unreachable), and
+		// nothing else would ever let the file run again.
+		"ConditionExpression":       "attribute_not_exists(pk) OR #status = :failed OR (#status = :running AND #leaseUntil < :now)",
+		"ExpressionAttributeNames":  workflow.Params{"#status": "status", "#leaseUntil": "leaseUntil"},
+		"ExpressionAttributeValues": workflow.Params{":failed": workflow.Params{"S": StatusFailed}, ":running": workflow.Params{"S": StatusRunning}, ":now": workflow.Params{"S.$": pathLease + ".now"}},
+	}, workflow.TaskProps{Comment: "one execution per file version, except after a failure or an abandoned run", ResultPath: workflow.Null, TimeoutSeconds: 30}).
 		AddRetry(dynamoRetry).
 		AddCatch(markDuplicate, workflow.CatchProps{Errors: []asl.ErrorName{ErrConditionalFailed}, ResultPath: pathError}).
-		AddCatch(notifyFailed, toError)
+		AddCatch(notifyFailed, toError("Claim"))
+	lease := workflow.NewPass("Lease", workflow.PassProps{
+		Comment: "the claim's lease: the execution timeout from now (ISO 8601 UTC, which orders as text); " +
+			"no execution of this machine outlives it",
+		QueryLanguage: asl.JSONata,
+		Output: workflow.Expr(fmt.Sprintf(`$merge([$states.input, {"lease": (`+
+			`$t := $toMillis($states.context.State.EnteredTime); `+
+			`{"now": $fromMillis($t), "until": $fromMillis($t + %d)})}])`, int64(o.ExecutionTimeoutSeconds)*1000)),
+	})
+	lease.Next(claim)
 	claim.Next(validate).Next(transform).Next(route)
 
 	noVersion := workflow.NewPass("NoVersion", workflow.PassProps{
@@ -365,8 +394,8 @@ func definition(o Options) workflow.Chainable {
 		Result:     "null",
 		ResultPath: "$.versionId",
 	})
-	noVersion.Next(claim)
+	noVersion.Next(lease)
 	return workflow.NewChoice("Versioned", workflow.ChoiceProps{}).
 		When(workflow.Not(workflow.IsPresent("$.versionId")), noVersion).
-		Otherwise(claim)
+		Otherwise(lease)
 }

@@ -194,7 +194,7 @@ func TestContractPaths(t *testing.T) {
 		// (Inside the Map, $.chunk and $.enrich are the ItemSelector's.)
 		for _, m := range regexp.MustCompile(`(?:^|[^$])\$\.([a-zA-Z]+)`).FindAllStringSubmatch(string(b), -1) {
 			switch m[1] {
-			case "validation", "transform", "load", "chunks", "summary", "error", "rejection",
+			case "validation", "transform", "load", "chunks", "summary", "error", "rejection", "lease",
 				"notifyError", "recordError", "quarantineError", "chunk", "enrich":
 				continue
 			}
@@ -305,5 +305,44 @@ func TestUnresolved(t *testing.T) {
 	}
 	if !slices.Contains(is.Codes(), workflow.CodeUnresolvedResource) {
 		t.Errorf("codes = %v", is.Codes())
+	}
+}
+
+// TestFailuresNameTheirState checks that every catcher leading to the
+// failure path assigns failedState the name of its own state, and that the
+// notification, the ledger and the Fail state's cause use it: an alarm
+// must say where the file failed.
+func TestFailuresNameTheirState(t *testing.T) {
+	for _, stack := range stacks {
+		c := synthetic(t, stack)
+		catchers := 0
+		forEachState(c.Machine.States, func(name string, st asl.State) {
+			h, ok := st.(asl.Handler)
+			if !ok {
+				return
+			}
+			for _, k := range h.Handling().Catch {
+				if k.Next != "NotifyFailed" {
+					continue
+				}
+				catchers++
+				var assign map[string]string
+				if err := json.Unmarshal(k.Assign, &assign); err != nil || assign[varFailedState] != name {
+					t.Errorf("%s: %s: catcher to NotifyFailed assigns %s, want %s = %q", stack, name, k.Assign, varFailedState, name)
+				}
+			}
+		})
+		if catchers != 7 {
+			t.Errorf("%s: %d catchers lead to NotifyFailed, want 7 (Claim, Validate, Transform, Enrich, Load, LoadChunks, Record)", stack, catchers)
+		}
+		b, err := c.ASL()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{`"state.$": "$failedState"`, `"S.$": "$failedState"`, `"CausePath": "States.Format('{} failed: {}', $failedState, $.error.Cause)"`} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("%s: the machine lacks %s", stack, want)
+			}
+		}
 	}
 }
