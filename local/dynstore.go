@@ -13,15 +13,17 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/cockroachdb/pebble/v2"
-	"github.com/cockroachdb/pebble/v2/bloom"
-	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/syndtr/goleveldb/leveldb/filter"
+	"github.com/syndtr/goleveldb/leveldb/opt"
+	"github.com/syndtr/goleveldb/leveldb/storage"
+	"github.com/syndtr/goleveldb/leveldb/util"
 	"github.com/truora/minidyn/server"
 )
 
 // dynStore is the embedded DynamoDB behind TableStore. Items live on disk
-// in a Pebble database (an LSM tree, so memory stays bounded by its cache
-// and memtables however large a table grows: a million-row load must not
+// in a LevelDB database (an LSM tree, so memory stays bounded by its cache
+// and write buffer however large a table grows: a million-row load must not
 // hold a million items in memory), while DynamoDB's semantics come from
 // minidyn: every request runs against a scratch minidyn server that holds
 // the table definitions and, for the length of one request, only the items
@@ -30,19 +32,22 @@ import (
 // what minidyn holds afterwards; a filtered Scan loads one page and lets
 // minidyn filter and project it. The expression languages (conditions,
 // updates, projections, filters) are therefore minidyn's, unchanged, and
-// the storage is Pebble's.
+// the storage is LevelDB's.
 //
 // Why these two: minidyn is the in-process DynamoDB the local runtime
 // already trusts for semantics, but it keeps every item in memory and
 // re-sorts its keys on each insert (a table of n items costs O(n²) to
-// fill). Pebble (CockroachDB's storage engine) is pure Go, well kept, and
-// writes a million small items in seconds with a fixed memory budget;
-// go.etcd.io/bbolt was the lighter choice but reads through mmap, so its
-// resident memory grows with the file.
+// fill). github.com/syndtr/goleveldb is the pure-Go LevelDB (no cgo, one
+// small dependency), stable for years and widely used, and holds a fixed
+// memory budget. CockroachDB's Pebble was tried first and works as well,
+// but it and its dependencies cost about 70 s of CPU to compile, which
+// more than doubled the first `go run ./cmd/sluice` on a fresh clone;
+// go.etcd.io/bbolt reads through mmap, so its resident memory grows with
+// the file.
 //
 // The store is not safe for concurrent use; TableStore serialises calls.
 type dynStore struct {
-	db      *pebble.DB
+	db      *leveldb.DB
 	scratch *server.Server
 	tables  map[string]*dynTable
 }
@@ -58,44 +63,50 @@ type dynTable struct {
 }
 
 // Key space: metaPrefix+table holds a dynTable; itemPrefix+esc(table)+
-// term+enc(hash)[+enc(range)] holds an item as compact DynamoDB JSON.
+// term+enc(hash)[+enc(range)] holds an item as compact DynamoDB JSON;
+// notePrefix+name holds the store's own notes (such as when a legacy
+// journal was imported).
 const (
 	metaPrefix = 'm'
 	itemPrefix = 'i'
+	notePrefix = 'n'
 )
 
-var (
-	syncWrite   = pebble.Sync
-	noSyncWrite = pebble.NoSync
-)
+// note records a fact about the store durably: the write is synced, and
+// with it every write before it.
+func (s *dynStore) note(name, value string) error {
+	return s.db.Put(append([]byte{notePrefix}, name...), []byte(value), syncWrite)
+}
 
-// Memory budget of the store: the block cache and the memtables bound its
-// resident memory, whatever the size of the tables.
+// syncWrite makes table definitions durable at once; items are written
+// without fsync (the journal still reaches the OS at once, so a crash of
+// sluice loses nothing; only a crash of the machine could).
+var syncWrite = &opt.WriteOptions{Sync: true}
+
+// Memory budget of the store: the block cache and the write buffer bound
+// its resident memory, whatever the size of the tables.
 const (
-	dynCacheBytes    = 16 << 20
-	dynMemTableBytes = 8 << 20
+	dynCacheBytes       = 16 << 20
+	dynWriteBufferBytes = 8 << 20
 )
 
 // openDynStore opens the store in dir; an empty dir keeps it in memory.
 func openDynStore(dir string) (*dynStore, error) {
-	cache := pebble.NewCache(dynCacheBytes)
-	defer cache.Unref()
-	opts := &pebble.Options{
-		Cache:                       cache,
-		MemTableSize:                dynMemTableBytes,
-		MemTableStopWritesThreshold: 4,
-		Logger:                      quietLogger{},
+	o := &opt.Options{
+		BlockCacheCapacity:     dynCacheBytes,
+		WriteBuffer:            dynWriteBufferBytes,
+		OpenFilesCacheCapacity: 64,
+		// Bloom filters make the loader's reads of keys not yet written
+		// (the older-version guard of every batch) cheap.
+		Filter: filter.NewBloomFilter(10),
 	}
-	// Bloom filters make the loader's reads of keys not yet written (the
-	// older-version guard of every batch) cheap.
-	for i := range opts.Levels {
-		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
-	}
+	var db *leveldb.DB
+	var err error
 	if dir == "" {
-		opts.FS = vfs.NewMem()
-		dir = "mem"
+		db, err = leveldb.Open(storage.NewMemStorage(), o)
+	} else {
+		db, err = leveldb.OpenFile(dir, o)
 	}
-	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -107,23 +118,10 @@ func openDynStore(dir string) (*dynStore, error) {
 	return s, nil
 }
 
-// quietLogger keeps Pebble's informational chatter off the user's
-// terminal; errors still surface through the calls that fail.
-type quietLogger struct{}
-
-func (quietLogger) Infof(string, ...any)  {}
-func (quietLogger) Errorf(string, ...any) {}
-func (quietLogger) Fatalf(format string, args ...any) {
-	panic(fmt.Sprintf("local dynamodb: pebble: "+format, args...))
-}
-
 func (s *dynStore) loadTables() error {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{metaPrefix}, UpperBound: []byte{metaPrefix + 1}})
-	if err != nil {
-		return err
-	}
-	defer it.Close()
-	for it.First(); it.Valid(); it.Next() {
+	it := s.db.NewIterator(&util.Range{Start: []byte{metaPrefix}, Limit: []byte{metaPrefix + 1}}, nil)
+	defer it.Release()
+	for it.Next() {
 		var t dynTable
 		if err := json.Unmarshal(it.Value(), &t); err != nil {
 			return fmt.Errorf("table %q: %w", it.Key()[1:], err)
@@ -253,12 +251,18 @@ func (s *dynStore) deleteTable(name string, body []byte) (int, []byte) {
 	if code != http.StatusOK {
 		return code, out
 	}
-	b := s.db.NewBatch()
-	defer b.Close()
+	var b leveldb.Batch
 	lo, hi := tableBounds(name)
-	_ = b.DeleteRange(lo, hi, nil)
-	_ = b.Delete(metaKey(name), nil)
-	if err := b.Commit(syncWrite); err != nil {
+	it := s.db.NewIterator(&util.Range{Start: lo, Limit: hi}, nil)
+	for it.Next() {
+		b.Delete(append([]byte(nil), it.Key()...))
+	}
+	it.Release()
+	if err := it.Error(); err != nil {
+		return internalError(err)
+	}
+	b.Delete(metaKey(name))
+	if err := s.db.Write(&b, syncWrite); err != nil {
 		return internalError(err)
 	}
 	delete(s.tables, name)
@@ -270,7 +274,7 @@ func (s *dynStore) saveTable(t *dynTable) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Set(metaKey(t.Name), b, syncWrite)
+	return s.db.Put(metaKey(t.Name), b, syncWrite)
 }
 
 func metaKey(table string) []byte {
@@ -378,15 +382,11 @@ func (t *dynTable) partition(v json.RawMessage) ([]byte, error) {
 
 // get returns the stored item at k, or nil.
 func (s *dynStore) get(k []byte) (json.RawMessage, error) {
-	v, closer, err := s.db.Get(k)
-	if errors.Is(err, pebble.ErrNotFound) {
+	v, err := s.db.Get(k, nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	defer closer.Close()
-	return append(json.RawMessage(nil), v...), nil
+	return v, err
 }
 
 // load puts items into the scratch table (in batches of 25) and returns
@@ -454,10 +454,10 @@ func (s *dynStore) single(op string, body []byte, table string, rawKey json.RawM
 			return internalError(fmt.Errorf("reading back %s: %s", op, cur))
 		}
 		if len(got.Item) > 0 && string(got.Item) != "null" {
-			err = s.db.Set(k, compactJSON(got.Item), noSyncWrite)
+			err = s.db.Put(k, compactJSON(got.Item), nil)
 			keys = []map[string]json.RawMessage{attrs}
 		} else if old != nil {
-			err = s.db.Delete(k, noSyncWrite)
+			err = s.db.Delete(k, nil)
 		}
 		if err != nil {
 			return internalError(err)
@@ -488,7 +488,7 @@ type writeRequest struct {
 }
 
 // batchWrite lets minidyn validate the whole batch (and apply it to the
-// scratch table), then applies it to the store in one Pebble batch.
+// scratch table), then applies it to the store in one LevelDB batch.
 func (s *dynStore) batchWrite(body []byte, req map[string]json.RawMessage) (int, []byte) {
 	code, out := s.call("BatchWriteItem", body)
 	if code != http.StatusOK {
@@ -498,8 +498,7 @@ func (s *dynStore) batchWrite(body []byte, req map[string]json.RawMessage) (int,
 	if err := json.Unmarshal(req["RequestItems"], &items); err != nil {
 		return internalError(err)
 	}
-	b := s.db.NewBatch()
-	defer b.Close()
+	var b leveldb.Batch
 	for table, reqs := range items {
 		t := s.tables[table]
 		if t == nil {
@@ -517,21 +516,21 @@ func (s *dynStore) batchWrite(body []byte, req map[string]json.RawMessage) (int,
 				if err != nil {
 					return internalError(err)
 				}
-				_ = b.Set(k, item, nil)
+				b.Put(k, item)
 				put = append(put, attrs)
 			case r.DeleteRequest != nil:
 				k, _, err := t.keyOf(r.DeleteRequest.Key)
 				if err != nil {
 					return internalError(err)
 				}
-				_ = b.Delete(k, nil)
+				b.Delete(k)
 			}
 		}
 		if err := s.unload(table, put); err != nil {
 			return internalError(err)
 		}
 	}
-	if err := b.Commit(noSyncWrite); err != nil {
+	if err := s.db.Write(&b, nil); err != nil {
 		return internalError(err)
 	}
 	return code, out
@@ -613,18 +612,15 @@ func (s *dynStore) scan(table string, req map[string]json.RawMessage) (int, []by
 		}
 	}
 	lo, hi := tableBounds(table)
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
-	if err != nil {
-		return internalError(err)
-	}
-	defer it.Close()
+	it := s.db.NewIterator(&util.Range{Start: lo, Limit: hi}, nil)
+	defer it.Release()
 	valid := it.First()
 	if raw, ok := req["ExclusiveStartKey"]; ok {
 		k, _, err := t.key(raw)
 		if err != nil {
 			return awsError("ValidationException", "ExclusiveStartKey: "+err.Error())
 		}
-		valid = it.SeekGE(k)
+		valid = it.Seek(k)
 		if valid && bytes.Equal(it.Key(), k) {
 			valid = it.Next()
 		}
@@ -648,6 +644,7 @@ func (s *dynStore) scan(table string, req map[string]json.RawMessage) (int, []by
 	}
 	var last map[string]json.RawMessage
 	if valid && len(page) > 0 {
+		var err error
 		if _, last, err = t.key(page[len(page)-1]); err != nil {
 			return internalError(err)
 		}
@@ -834,17 +831,13 @@ func (s *dynStore) keyMatches(t *dynTable, hash json.RawMessage, in *queryInput)
 		c, b := awsError("ValidationException", "Query key condition: "+err.Error())
 		return nil, c, b
 	}
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: prefixEnd(lo)})
-	if err != nil {
-		c, b := internalError(err)
-		return nil, c, b
-	}
+	it := s.db.NewIterator(util.BytesPrefix(lo), nil)
 	var part []json.RawMessage
-	for it.First(); it.Valid(); it.Next() {
+	for it.Next() {
 		part = append(part, append(json.RawMessage(nil), it.Value()...))
 	}
 	err = it.Error()
-	it.Close()
+	it.Release()
 	if err != nil {
 		c, b := internalError(err)
 		return nil, c, b

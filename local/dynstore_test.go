@@ -310,7 +310,7 @@ func mustAttr(typ, v string) json.RawMessage {
 
 // BenchmarkTableStoreLoad writes b.N items of an orders-like shape through
 // BatchWriteItem and reports the heap in use afterwards: it stays flat
-// however many items the table holds (Pebble keeps them on disk).
+// however many items the table holds (LevelDB keeps them on disk).
 func BenchmarkTableStoreLoad(b *testing.B) {
 	ctx := context.Background()
 	ts, err := OpenTableStore(b.TempDir(), TableFaults{})

@@ -15,7 +15,7 @@ import (
 )
 
 // TableStore is an in-process DynamoDB: it answers the DynamoDB JSON
-// protocol from a dynStore (items on disk in Pebble, semantics from
+// protocol from a dynStore (items on disk in LevelDB, semantics from
 // minidyn; see dynStore), with fault injection in front. The tables live
 // under the state directory and survive between runs, and memory stays
 // bounded however many items are loaded.
@@ -47,7 +47,7 @@ var writeOps = map[string]bool{
 	"DeleteItem": true, "UpdateItem": true, "BatchWriteItem": true, "TransactWriteItems": true,
 }
 
-// legacyJournal is where state directories written before the Pebble
+// legacyJournal is where state directories written before the LevelDB
 // store kept their tables: a JSON Lines journal of applied write requests.
 // OpenTableStore imports it once and renames it with importedSuffix.
 const (
@@ -64,7 +64,7 @@ func OpenTableStore(dir string, faults TableFaults) (*TableStore, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("local dynamodb: %w", err)
 		}
-		dbDir = filepath.Join(dir, "pebble")
+		dbDir = filepath.Join(dir, "leveldb")
 	}
 	var err error
 	if t.dyn, err = openDynStore(dbDir); err != nil {
@@ -109,7 +109,7 @@ func (t *TableStore) importJournal(path string) error {
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("local dynamodb: %s: %w", path, err)
 	}
-	if err := t.dyn.db.Flush(); err != nil {
+	if err := t.dyn.note("imported "+legacyJournal, fmt.Sprintf("%d requests", line)); err != nil {
 		return fmt.Errorf("local dynamodb: %w", err)
 	}
 	return os.Rename(path, path+importedSuffix)
@@ -188,16 +188,6 @@ func (t *TableStore) batchWithUnprocessed(w http.ResponseWriter, body []byte) {
 	resp, _ := json.Marshal(map[string]any{"UnprocessedItems": unprocessed})
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	_, _ = w.Write(resp)
-}
-
-// Flush writes the store's memtable to disk.
-func (t *TableStore) Flush() error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.dyn == nil {
-		return nil
-	}
-	return t.dyn.db.Flush()
 }
 
 // Close closes the store; later calls answer an error.
