@@ -29,6 +29,8 @@ func (c *cli) cmdReport(args []string) error {
 	if err != nil {
 		return err
 	}
+	// Reading only: works beside a running sluice dev or run.
+	cfg.ReadOnly = true
 	ctx := context.Background()
 	rt, err := local.Open(ctx, cfg)
 	if err != nil {

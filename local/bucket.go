@@ -37,6 +37,9 @@ type ObjectStore struct {
 	seq     uint64
 	buckets map[string]*fsBucket
 	onPut   func(ObjectEvent)
+	// readOnly stores keep changes (bucket creation) in memory only and
+	// refuse object writes: they read a directory another process owns.
+	readOnly bool
 }
 
 // ObjectEvent describes an object written to the store.
@@ -83,40 +86,82 @@ var (
 
 // OpenObjectStore opens (or creates) a store under dir, replaying its journal.
 func OpenObjectStore(dir string, now func() time.Time) (*ObjectStore, error) {
+	return openObjectStore(dir, now, false)
+}
+
+// OpenObjectStoreReadOnly opens the store under dir for reading, beside a
+// process that may be writing it: the journal is replayed as it stands (a
+// last line still being written is left out), bucket changes stay in
+// memory and object writes are refused.
+func OpenObjectStoreReadOnly(dir string, now func() time.Time) (*ObjectStore, error) {
+	return openObjectStore(dir, now, true)
+}
+
+func openObjectStore(dir string, now func() time.Time, readOnly bool) (*ObjectStore, error) {
 	if now == nil {
 		now = time.Now
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "blobs"), 0o755); err != nil {
-		return nil, fmt.Errorf("local s3: %w", err)
+	if !readOnly {
+		if err := os.MkdirAll(filepath.Join(dir, "blobs"), 0o755); err != nil {
+			return nil, fmt.Errorf("local s3: %w", err)
+		}
 	}
-	s := &ObjectStore{dir: dir, now: now, buckets: map[string]*fsBucket{}}
+	s := &ObjectStore{dir: dir, now: now, buckets: map[string]*fsBucket{}, readOnly: readOnly}
 	jpath := filepath.Join(dir, "journal.jsonl")
-	if f, err := os.Open(jpath); err == nil {
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
-		line := 0
-		for sc.Scan() {
-			line++
-			var e journalEntry
-			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-				f.Close()
-				return nil, fmt.Errorf("local s3: %s line %d: %w", jpath, line, err)
-			}
-			s.apply(e)
-		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("local s3: %s: %w", jpath, err)
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
+	valid, err := s.replay(jpath)
+	if err != nil {
+		return nil, err
+	}
+	if readOnly {
+		return s, nil
+	}
+	f, err := os.OpenFile(jpath, os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
 		return nil, fmt.Errorf("local s3: %w", err)
 	}
-	f, err := os.OpenFile(jpath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
+	// A line cut short by a crash is dropped, so the journal stays whole.
+	if err := f.Truncate(valid); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("local s3: %w", err)
+	}
+	if _, err := f.Seek(valid, io.SeekStart); err != nil {
+		f.Close()
 		return nil, fmt.Errorf("local s3: %w", err)
 	}
 	s.journal, s.w = f, bufio.NewWriter(f)
 	return s, nil
+}
+
+// replay applies the journal at path and returns the length of its
+// complete lines. A last line without its newline was being written (by a
+// process still running, or one that crashed) and is ignored; any other
+// line that does not parse is an error naming it.
+func (s *ObjectStore) replay(path string) (int64, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("local s3: %w", err)
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 64*1024)
+	var valid int64
+	for line := 1; ; line++ {
+		b, err := r.ReadBytes('\n')
+		if err == io.EOF {
+			return valid, nil // b, if any, is a torn last line
+		}
+		if err != nil {
+			return 0, fmt.Errorf("local s3: %s: %w", path, err)
+		}
+		var e journalEntry
+		if err := json.Unmarshal(b, &e); err != nil {
+			return 0, fmt.Errorf("local s3: %s line %d: %w", path, line, err)
+		}
+		s.apply(e)
+		valid += int64(len(b))
+	}
 }
 
 // OnPut registers fn to be called after every successful object write
@@ -197,6 +242,10 @@ func (s *ObjectStore) apply(e journalEntry) {
 
 // record applies and journals an entry; the caller holds the lock.
 func (s *ObjectStore) record(e journalEntry) error {
+	if s.readOnly {
+		s.apply(e)
+		return nil
+	}
 	if s.journal == nil {
 		return errors.New("local s3: store is closed")
 	}
@@ -498,6 +547,9 @@ func (s *ObjectStore) commitPut(bucketName, key string, meta map[string]string, 
 
 // writeBlob streams r into the blob store, returning its SHA-256 and MD5.
 func (s *ObjectStore) writeBlob(r io.Reader) (sum, md5sum string, n int64, err error) {
+	if s.readOnly {
+		return "", "", 0, errors.New("local s3: the store is open read-only")
+	}
 	tmp, err := os.CreateTemp(filepath.Join(s.dir, "blobs"), "incoming-*")
 	if err != nil {
 		return "", "", 0, err

@@ -91,7 +91,9 @@ const (
 )
 
 // openDynStore opens the store in dir; an empty dir keeps it in memory.
-func openDynStore(dir string) (*dynStore, error) {
+// A tolerant store drops a torn last journal record instead of failing
+// (a snapshot copied while another process was writing may end in one).
+func openDynStore(dir string, tolerant bool) (*dynStore, error) {
 	o := &opt.Options{
 		BlockCacheCapacity:     dynCacheBytes,
 		WriteBuffer:            dynWriteBufferBytes,
@@ -99,6 +101,9 @@ func openDynStore(dir string) (*dynStore, error) {
 		// Bloom filters make the loader's reads of keys not yet written
 		// (the older-version guard of every batch) cheap.
 		Filter: filter.NewBloomFilter(10),
+	}
+	if tolerant {
+		o.Strict = opt.NoStrict
 	}
 	var db *leveldb.DB
 	var err error

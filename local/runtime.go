@@ -30,6 +30,9 @@ import (
 	"github.com/sluicehq/sluice/workflow/pipeline"
 )
 
+// errReadOnly is what a read-only runtime answers to a change.
+var errReadOnly = errors.New("local: the runtime was opened read-only")
+
 // Account and region of the local ARNs.
 const (
 	Account = "000000000000"
@@ -41,9 +44,18 @@ const DefaultStateDir = ".sluice"
 
 // Config configures Open.
 type Config struct {
-	// StateDir holds the local S3 objects, DynamoDB journal, outbox and
-	// execution records. Default: DefaultStateDir.
+	// StateDir holds the local S3 objects, DynamoDB tables, outbox and
+	// execution records. Default: DefaultStateDir. One process at a time
+	// runs pipelines on a state directory (a second gets a
+	// *StateDirBusyError naming the first); ReadOnly runtimes may open it
+	// beside that one.
 	StateDir string
+	// ReadOnly opens the state directory for reading (sluice table scan,
+	// report): it takes no lock, so it works while another process runs
+	// pipelines on the directory, and reads the tables from a private
+	// snapshot and the bucket as its journal stands. Executing a file on a
+	// read-only runtime fails.
+	ReadOnly bool
 	// Stack selects the pipeline options (pipeline.StackOptions).
 	// Default: "dev".
 	Stack string
@@ -104,6 +116,7 @@ type Runtime struct {
 	outbox   *Outbox
 	patterns map[string]map[string]any
 	unrouted map[string]any
+	lock     *stateLock
 	mu       sync.Mutex
 }
 
@@ -136,9 +149,18 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 			r.Close()
 		}
 	}()
+	if !cfg.ReadOnly {
+		if r.lock, err = lockStateDir(dir); err != nil {
+			return nil, err
+		}
+	}
 	s3URL := cfg.S3Endpoint
 	if s3URL == "" {
-		if r.objects, err = OpenObjectStore(filepath.Join(dir, "s3"), nil); err != nil {
+		open := OpenObjectStore
+		if cfg.ReadOnly {
+			open = OpenObjectStoreReadOnly
+		}
+		if r.objects, err = open(filepath.Join(dir, "s3"), nil); err != nil {
 			return nil, err
 		}
 		srv, err := ServeS3(r.objects)
@@ -154,7 +176,12 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 		if cfg.Faults != nil {
 			tf = cfg.Faults.Table
 		}
-		if r.tables, err = OpenTableStore(filepath.Join(dir, "dynamodb"), tf); err != nil {
+		if cfg.ReadOnly {
+			r.tables, err = OpenTableSnapshot(filepath.Join(dir, "dynamodb"))
+		} else {
+			r.tables, err = OpenTableStore(filepath.Join(dir, "dynamodb"), tf)
+		}
+		if err != nil {
 			return nil, err
 		}
 		srv, err := ServeDynamoDB(r.tables)
@@ -275,6 +302,7 @@ func (r *Runtime) Close() error {
 	if r.tables != nil {
 		errs = append(errs, r.tables.Close())
 	}
+	errs = append(errs, r.lock.release())
 	return errors.Join(errs...)
 }
 
@@ -325,6 +353,9 @@ func (r *Runtime) Upload(ctx context.Context, ds, file string) (ev contract.File
 // UploadProgress is Upload reporting the bytes sent so far to progress
 // (which may be nil) as the body streams.
 func (r *Runtime) UploadProgress(ctx context.Context, ds, file string, progress func(done, total int64)) (ev contract.FileEvent, reused bool, err error) {
+	if r.cfg.ReadOnly {
+		return ev, false, errReadOnly
+	}
 	d, err := r.cfg.Datasets.Lookup(ds)
 	if err != nil {
 		return ev, false, err
@@ -423,6 +454,9 @@ func (r *Runtime) Route(ev contract.FileEvent) (Routing, error) {
 // Execute runs the pipeline for one file event and records its history
 // under the state directory.
 func (r *Runtime) Execute(ctx context.Context, ev contract.FileEvent) (*FileResult, error) {
+	if r.cfg.ReadOnly {
+		return nil, errReadOnly
+	}
 	name := fmt.Sprintf("%s-%s", time.Now().UTC().Format("20060102T150405.000000"), contract.RunID(ev.Source())[:8])
 	opts := []engine.Option{
 		engine.WithInvoker(r.invoker),

@@ -24,10 +24,11 @@ import (
 // UpdateExpression REMOVE is ignored; transactions and index queries are
 // refused (use an external endpoint).
 type TableStore struct {
-	dyn    *dynStore
-	mu     sync.Mutex
-	faults TableFaults
-	rng    *rand.Rand
+	dyn      *dynStore
+	snapshot string // the private copy a snapshot store reads, removed on Close
+	mu       sync.Mutex
+	faults   TableFaults
+	rng      *rand.Rand
 }
 
 // TableFaults injects DynamoDB faults, for tests and demos.
@@ -67,11 +68,11 @@ func OpenTableStore(dir string, faults TableFaults) (*TableStore, error) {
 		dbDir = filepath.Join(dir, "leveldb")
 	}
 	var err error
-	if t.dyn, err = openDynStore(dbDir); err != nil {
+	if t.dyn, err = openDynStore(dbDir, false); err != nil {
 		return nil, fmt.Errorf("local dynamodb: %s: %w", dbDir, err)
 	}
 	if dir != "" {
-		if err := t.importJournal(filepath.Join(dir, legacyJournal)); err != nil {
+		if err := t.importJournal(filepath.Join(dir, legacyJournal), true); err != nil {
 			t.dyn.Close()
 			return nil, err
 		}
@@ -79,9 +80,9 @@ func OpenTableStore(dir string, faults TableFaults) (*TableStore, error) {
 	return t, nil
 }
 
-// importJournal replays a legacy journal into the store, then renames it
-// so it is never replayed twice.
-func (t *TableStore) importJournal(path string) error {
+// importJournal replays a legacy journal into the store, then (if rename)
+// renames it so it is never replayed twice.
+func (t *TableStore) importJournal(path string, rename bool) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -109,10 +110,108 @@ func (t *TableStore) importJournal(path string) error {
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("local dynamodb: %s: %w", path, err)
 	}
+	if !rename {
+		return nil
+	}
 	if err := t.dyn.note("imported "+legacyJournal, fmt.Sprintf("%d requests", line)); err != nil {
 		return fmt.Errorf("local dynamodb: %w", err)
 	}
 	return os.Rename(path, path+importedSuffix)
+}
+
+// snapshotPrefix names the private copies OpenTableSnapshot makes.
+const snapshotPrefix = ".snapshot-"
+
+// OpenTableSnapshot opens a private copy of the tables under dir for
+// reading, so that it works beside a process that has them open (the
+// database's own lock admits one process): the immutable table files are
+// hard-linked, the manifest and write-ahead log copied, and the copy is
+// removed on Close. Writes to the copy are allowed and lost. A directory
+// with no tables yet gives an empty store.
+func OpenTableSnapshot(dir string) (*TableStore, error) {
+	t := &TableStore{rng: rand.New(rand.NewPCG(0, 0x5eed))}
+	src := filepath.Join(dir, "leveldb")
+	if _, err := os.Stat(filepath.Join(src, "CURRENT")); errors.Is(err, os.ErrNotExist) {
+		var err error
+		if t.dyn, err = openDynStore("", false); err != nil {
+			return nil, fmt.Errorf("local dynamodb: %w", err)
+		}
+		return t, t.importJournal(filepath.Join(dir, legacyJournal), false)
+	}
+	var lastErr error
+	for attempt := 0; attempt < 10; attempt++ {
+		snap, err := os.MkdirTemp(dir, snapshotPrefix)
+		if err != nil {
+			return nil, fmt.Errorf("local dynamodb: %w", err)
+		}
+		if lastErr = copyLevelDB(src, snap); lastErr == nil {
+			if t.dyn, lastErr = openDynStore(snap, true); lastErr == nil {
+				t.snapshot = snap
+				return t, nil
+			}
+		}
+		os.RemoveAll(snap)
+		// A file vanished under the copy (the writer compacted): again.
+	}
+	return nil, fmt.Errorf("local dynamodb: snapshot of %s: %w", src, lastErr)
+}
+
+// copyLevelDB copies the database in src to dst: table files (which
+// LevelDB never changes once written) are hard-linked where possible, the
+// rest copied. Files the writer creates meanwhile are picked up by a second
+// pass; one it deletes meanwhile fails the copy with a not-exist error, and
+// the caller tries again.
+func copyLevelDB(src, dst string) error {
+	done := map[string]bool{}
+	pass := func() error {
+		entries, err := os.ReadDir(src)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			name := e.Name()
+			switch {
+			case done[name] || name == "LOCK" || strings.HasPrefix(name, "LOG") || e.IsDir():
+				continue
+			case strings.HasSuffix(name, ".ldb") || strings.HasSuffix(name, ".sst"):
+				if err := os.Link(filepath.Join(src, name), filepath.Join(dst, name)); err != nil {
+					if errors.Is(err, os.ErrNotExist) {
+						return err
+					}
+					if err := copyFile(filepath.Join(src, name), filepath.Join(dst, name)); err != nil {
+						return err
+					}
+				}
+			default: // CURRENT, MANIFEST-*, *.log: still being written
+				if err := copyFile(filepath.Join(src, name), filepath.Join(dst, name)); err != nil {
+					return err
+				}
+			}
+			done[name] = true
+		}
+		return nil
+	}
+	if err := pass(); err != nil {
+		return err
+	}
+	return pass()
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // call runs one operation against the store.
@@ -199,6 +298,11 @@ func (t *TableStore) Close() error {
 	}
 	err := t.dyn.Close()
 	t.dyn = nil
+	if t.snapshot != "" {
+		if rerr := os.RemoveAll(t.snapshot); err == nil {
+			err = rerr
+		}
+	}
 	return err
 }
 
