@@ -66,11 +66,7 @@ func TestDynStoreItemSemantics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := ServeDynamoDB(ts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := NewDynamoDBClient(srv.URL)
+	c, closeFn := serveTable(t, ts)
 	createEvents(t, c)
 	tbl := aws.String("events")
 	var reqs []types.WriteRequest
@@ -110,12 +106,9 @@ func TestDynStoreItemSemantics(t *testing.T) {
 	if n := scratchItems(t, ts, "events"); n != 0 {
 		t.Errorf("the scratch table holds %d items after the writes, want 0", n)
 	}
-	srv.Close()
-	if err := ts.Close(); err != nil {
-		t.Fatal(err)
-	}
+	closeFn()
 
-	c, closeFn := openTable(t, dir, TableFaults{})
+	c, closeFn = openTable(t, dir, TableFaults{})
 	defer closeFn()
 	got, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: tbl, Key: map[string]types.AttributeValue{"device": str("d0"), "seq": num("2")}})
 	if err != nil {
@@ -317,13 +310,8 @@ func BenchmarkTableStoreLoad(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer ts.Close()
-	srv, err := ServeDynamoDB(ts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	c := NewDynamoDBClient(srv.URL)
+	c, closeFn := serveTable(b, ts)
+	defer closeFn()
 	_, err = c.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName:            aws.String("items"),
 		BillingMode:          types.BillingModePayPerRequest,

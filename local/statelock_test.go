@@ -10,7 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -76,12 +75,8 @@ func TestTableSnapshotBesideWriter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := ServeDynamoDB(ts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { srv.Close(); ts.Close() }()
-	c := NewDynamoDBClient(srv.URL)
+	c, closeFn := serveTable(t, ts)
+	defer closeFn()
 	createItems(t, c)
 
 	const batches = 400 // 10,000 items of ~1 KB: several write-buffer flushes
@@ -144,7 +139,7 @@ func TestTableSnapshotBesideWriter(t *testing.T) {
 	}
 }
 
-// countItems counts a store's items through its own HTTP face.
+// countItems counts the items of a snapshot store's table "items".
 func countItems(t *testing.T, ts *TableStore) int {
 	t.Helper()
 	srv, err := ServeDynamoDB(ts)
@@ -152,16 +147,7 @@ func countItems(t *testing.T, ts *TableStore) int {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	n := 0
-	p := dynamodb.NewScanPaginator(NewDynamoDBClient(srv.URL), &dynamodb.ScanInput{TableName: aws.String("items"), Select: types.SelectCount})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		n += int(page.Count)
-	}
-	return n
+	return count(t, NewDynamoDBClient(srv.URL))
 }
 
 // TestObjectJournalTornLine: a journal whose last line was cut short (a

@@ -17,6 +17,14 @@ func openTable(t *testing.T, dir string, f TableFaults) (*dynamodb.Client, func(
 	if err != nil {
 		t.Fatal(err)
 	}
+	c, closeFn := serveTable(t, ts)
+	return c, closeFn
+}
+
+// serveTable serves ts and returns a client of it; closeFn stops the
+// server and closes ts.
+func serveTable(t testing.TB, ts *TableStore) (c *dynamodb.Client, closeFn func()) {
+	t.Helper()
 	srv, err := ServeDynamoDB(ts)
 	if err != nil {
 		t.Fatal(err)
