@@ -145,6 +145,24 @@ func RunID(o Object) string {
 	return hex.EncodeToString(h[:8])
 }
 
+// NullVersion is the version id S3 gives an object of a bucket that was
+// never versioned. The pipeline's NoVersion state uses it when an event
+// carries no version, so the ledger key of such an object ends in "#null".
+const NullVersion = "null"
+
+// LedgerKey returns the ledger item key (attribute "pk") of an object
+// version, as the pipeline's Claim state writes it with
+// States.Format('FILE#{}/{}#{}', $.bucket, $.key, $.versionId):
+// "FILE#<bucket>/<key>#<versionId>", NullVersion for an empty version. A
+// test in workflow/pipeline evaluates the machine's expression against it.
+func LedgerKey(o Object) string {
+	v := o.VersionID
+	if v == "" {
+		v = NullVersion
+	}
+	return "FILE#" + o.Bucket + "/" + o.Key + "#" + v
+}
+
 // StagingDir returns the staging folder of a source object version.
 func StagingDir(dataset string, o Object) string {
 	return StagingPrefix + dataset + "/" + RunID(o) + "/"

@@ -25,3 +25,19 @@ func TestKeysAreStableAndConfined(t *testing.T) {
 		t.Errorf("quarantine key %q not sanitised", q)
 	}
 }
+
+func TestLedgerKey(t *testing.T) {
+	tests := []struct {
+		o    Object
+		want string
+	}{
+		{Object{Bucket: "b", Key: "incoming/orders/a.csv", VersionID: "v1"}, "FILE#b/incoming/orders/a.csv#v1"},
+		{Object{Bucket: "b", Key: "a#b/c.csv", VersionID: "null"}, "FILE#b/a#b/c.csv#null"},
+		{Object{Bucket: "b", Key: "x.csv"}, "FILE#b/x.csv#null"},
+	}
+	for _, tt := range tests {
+		if got := LedgerKey(tt.o); got != tt.want {
+			t.Errorf("LedgerKey(%+v) = %q, want %q", tt.o, got, tt.want)
+		}
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"github.com/sluicehq/sluice/internal/golden"
 	"github.com/sluicehq/sluice/workflow"
 	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/intrinsic"
+	"github.com/sluicehq/sluice/workflow/jsonpath"
 	"github.com/sluicehq/sluice/workflow/validate"
 )
 
@@ -342,6 +344,69 @@ func TestFailuresNameTheirState(t *testing.T) {
 		for _, want := range []string{`"state.$": "$failedState"`, `"S.$": "$failedState"`, `"CausePath": "States.Format('{} failed: {}', $failedState, $.error.Cause)"`} {
 			if !strings.Contains(string(b), want) {
 				t.Errorf("%s: the machine lacks %s", stack, want)
+			}
+		}
+	}
+}
+
+// inputEnv resolves "$..." paths against an execution input.
+type inputEnv struct{ input any }
+
+func (e inputEnv) Resolve(p *jsonpath.Path) (any, error) { return p.Get(e.input) }
+
+// TestLedgerKeyIsContractLedgerKey evaluates every ledger item key the
+// machine writes or updates ({"pk": {"S.$": ...}}) against execution
+// inputs and expects contract.LedgerKey, which the reconciler reads the
+// ledger with. The unversioned case goes through the NoVersion state,
+// which sets versionId to contract.NullVersion before any ledger state.
+func TestLedgerKeyIsContractLedgerKey(t *testing.T) {
+	b, err := synthetic(t, "dev").ASL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var exprs []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if pk, ok := x["pk"].(map[string]any); ok {
+				if s, ok := pk["S.$"].(string); ok {
+					exprs = append(exprs, s)
+				}
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(doc)
+	if len(exprs) < 4 {
+		t.Fatalf("found %d ledger keys, want Claim, Record, RecordRejected and RecordFailed", len(exprs))
+	}
+	for _, o := range []contract.Object{
+		{Bucket: "data", Key: "incoming/orders/a b#c.csv", VersionID: "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"},
+		{Bucket: "data", Key: "incoming/readings/r.jsonl", VersionID: contract.NullVersion},
+	} {
+		input := map[string]any{"bucket": o.Bucket, "key": o.Key, "versionId": o.VersionID}
+		for _, e := range exprs {
+			call, err := intrinsic.Parse(e)
+			if err != nil {
+				t.Fatalf("%s: %v", e, err)
+			}
+			got, err := call.Eval(inputEnv{input})
+			if err != nil {
+				t.Fatalf("%s: %v", e, err)
+			}
+			if want := contract.LedgerKey(o); got != want {
+				t.Errorf("%s on %+v = %v, want %q", e, o, got, want)
 			}
 		}
 	}
