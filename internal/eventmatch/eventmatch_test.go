@@ -82,6 +82,8 @@ func FuzzMatch(f *testing.F) {
 	f.Add(`{"a":[{"prefix":"x"}]}`, `{"a":"xy"}`)
 	f.Add(`{"a":{"b":[{"numeric":[">",1]}]}}`, `{"a":{"b":2}}`)
 	f.Add(`{"a":[{"wildcard":"*\\**"}]}`, `{"a":"q*"}`)
+	f.Add(`{"a":[{"prefix":"x"}],"b":[{"nope":1}]}`, `{"a":"y"}`)
+	f.Add(`{"$or":[{"a":[{"anything-but":{"wildcard":["x*"]}}]},{"b":[{"numeric":["<",1,"~",2]}]}]}`, `{"a":"x"}`)
 	f.Fuzz(func(t *testing.T, pattern, event string) {
 		if len(pattern) > 4096 || len(event) > 4096 {
 			return
@@ -90,7 +92,10 @@ func FuzzMatch(f *testing.F) {
 		if json.Unmarshal([]byte(pattern), &p) != nil || json.Unmarshal([]byte(event), &e) != nil {
 			return
 		}
-		_, _ = Match(p, e) // must not panic
+		_, err := Match(p, e) // must not panic
+		if verr := Validate(p); verr == nil && err != nil {
+			t.Errorf("Validate accepted %s, yet Match failed on %s: %v", pattern, event, err)
+		}
 	})
 }
 
@@ -129,5 +134,38 @@ func TestS3ObjectCreatedMatchesItsOwnShape(t *testing.T) {
 	ok, err := Match(decode(t, pattern), decode(t, string(b)))
 	if err != nil || !ok {
 		t.Errorf("Match = %v, %v; want true", ok, err)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, good := range []string{
+		`{"source":["aws.s3"],"detail":{"object":{"key":[{"wildcard":"incoming/*.csv"},{"prefix":{"equals-ignore-case":"in/"}}],"size":[{"numeric":[">=",1,"<=",10]}]}}}`,
+		`{"$or":[{"a":[{"exists":false}]},{"b":[{"anything-but":{"wildcard":["x*","*.y"]}}]}],"c":[{"anything-but":["q",1]},{"anything-but":{"suffix":".z"}}]}`,
+	} {
+		if err := Validate(decode(t, good)); err != nil {
+			t.Errorf("%s: %v", good, err)
+		}
+	}
+	// Each is wrong in a field Match need not reach for the event
+	// {"a":"y"}, which the field "a" already fails to match.
+	for _, bad := range []string{
+		`{"a":[{"prefix":"x"}],"b":[{"nope":1}]}`,
+		`{"a":[{"prefix":"x"}],"b":[{"numeric":[">",1,"~",2]}]}`,
+		`{"a":[{"prefix":"x"}],"b":[{"numeric":[">","one"]}]}`,
+		`{"a":[{"prefix":"x"}],"b":[{"wildcard":"**"}]}`,
+		`{"a":[{"prefix":"x"}],"b":[{"anything-but":{"wildcard":[]}}]}`,
+		`{"a":[{"prefix":"x"}],"b":[{"anything-but":{"wildcard":[1]}}]}`,
+		`{"a":[{"prefix":"x"}],"b":[{"exists":"yes"}]}`,
+		`{"a":[{"prefix":"x"}],"b":[{"prefix":1}]}`,
+		`{"a":[{"prefix":"x"}],"b":[{"equals-ignore-case":1}]}`,
+		`{"a":[{"prefix":"x"}],"b":[{"prefix":"p","suffix":"s"}]}`,
+		`{"a":[{"prefix":"x"}],"b":"scalar"}`,
+		`{"a":[{"prefix":"x"}],"$or":[{"b":["1"]}]}`,
+		`{"a":[{"prefix":"x"}],"$or":[{"b":["1"]},{"c":[{"nope":1}]}]}`,
+		`{"a":[{"prefix":"x"}],"d":{"e":[{"nope":1}]}}`,
+	} {
+		if err := Validate(decode(t, bad)); err == nil {
+			t.Errorf("%s: Validate accepted it", bad)
+		}
 	}
 }
