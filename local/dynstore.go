@@ -351,13 +351,25 @@ func (s *dynStore) single(op string, body []byte, table string, rawKey json.RawM
 	code, out := s.call(op, body)
 	if code == http.StatusOK && op != "GetItem" {
 		code2, cur := s.callJSON("GetItem", map[string]any{"TableName": table, "Key": attrs, "ConsistentRead": true})
-		var got struct{ Item json.RawMessage }
+		var got struct{ Item map[string]json.RawMessage }
 		if code2 != http.StatusOK || json.Unmarshal(cur, &got) != nil {
 			return internalError(fmt.Errorf("reading back %s: %s", op, cur))
 		}
-		if len(got.Item) > 0 && string(got.Item) != "null" {
-			err = s.db.Put(k, compactJSON(got.Item), nil)
+		if got.Item != nil {
 			keys = []map[string]json.RawMessage{attrs}
+			// The item as written (a put, or an update's result) must be
+			// one DynamoDB would store.
+			if msg := checkItem(got.Item); msg != "" {
+				if err := s.unload(table, keys); err != nil {
+					return internalError(err)
+				}
+				return awsError("ValidationException", msg)
+			}
+			item, merr := json.Marshal(got.Item)
+			if merr != nil {
+				return internalError(merr)
+			}
+			err = s.db.Put(k, item, nil)
 		} else if old != nil {
 			err = s.db.Delete(k, nil)
 		}
@@ -369,14 +381,6 @@ func (s *dynStore) single(op string, body []byte, table string, rawKey json.RawM
 		return internalError(err)
 	}
 	return code, out
-}
-
-func compactJSON(b []byte) []byte {
-	var buf bytes.Buffer
-	if json.Compact(&buf, b) != nil {
-		return append([]byte(nil), b...)
-	}
-	return buf.Bytes()
 }
 
 // writeRequest is one entry of a BatchWriteItem.
@@ -392,13 +396,23 @@ type writeRequest struct {
 // batchWrite lets minidyn validate the whole batch (and apply it to the
 // scratch table), then applies it to the store in one LevelDB batch.
 func (s *dynStore) batchWrite(body []byte, req map[string]json.RawMessage) (int, []byte) {
+	var items map[string][]writeRequest
+	if err := json.Unmarshal(req["RequestItems"], &items); err != nil {
+		return s.call("BatchWriteItem", body) // minidyn words the shape error
+	}
+	for _, reqs := range items {
+		for _, r := range reqs {
+			if r.PutRequest == nil {
+				continue
+			}
+			if msg := checkItem(r.PutRequest.Item); msg != "" {
+				return awsError("ValidationException", msg)
+			}
+		}
+	}
 	code, out := s.call("BatchWriteItem", body)
 	if code != http.StatusOK {
 		return code, out
-	}
-	var items map[string][]writeRequest
-	if err := json.Unmarshal(req["RequestItems"], &items); err != nil {
-		return internalError(err)
 	}
 	var b leveldb.Batch
 	for table, reqs := range items {

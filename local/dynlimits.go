@@ -1,0 +1,183 @@
+package local
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// DynamoDB's limits that minidyn does not enforce, checked by the embedded
+// store on every item it is asked to write, so that what loads locally
+// would load on AWS: an item of at most 400 KB, and numbers of at most 38
+// significant digits with a magnitude from 1E-130 to below 1E+126.
+const (
+	maxItemBytes     = 400 * 1024
+	maxNumberDigits  = 38
+	minNumberExp10   = -130 // smallest magnitude: 1E-130
+	maxNumberExp10   = 125  // largest: 9.99…E+125
+	limitsValidation = "One or more parameter values were invalid: "
+)
+
+// checkItem returns the ValidationException message for an item DynamoDB
+// would refuse, or "".
+func checkItem(item map[string]json.RawMessage) string {
+	size := 0
+	for name, raw := range item {
+		n, err := attrSize(raw)
+		if err != nil {
+			return limitsValidation + "attribute " + name + ": " + err.Error()
+		}
+		size += len(name) + n
+	}
+	if size > maxItemBytes {
+		return fmt.Sprintf("Item size has exceeded the maximum allowed size (%d bytes, the limit is %d)", size, maxItemBytes)
+	}
+	return ""
+}
+
+// attrSize is an attribute value's size as DynamoDB counts it
+// (approximately for numbers: one byte per two significant digits plus
+// one), checking its numbers on the way.
+func attrSize(raw json.RawMessage) (int, error) {
+	var v map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return 0, err
+	}
+	for typ, val := range v {
+		switch typ {
+		case "S":
+			var s string
+			if err := json.Unmarshal(val, &s); err != nil {
+				return 0, err
+			}
+			return len(s), nil
+		case "N":
+			var s string
+			if err := json.Unmarshal(val, &s); err != nil {
+				return 0, err
+			}
+			return numberSize(s)
+		case "B":
+			var s string
+			if err := json.Unmarshal(val, &s); err != nil {
+				return 0, err
+			}
+			return base64.StdEncoding.DecodedLen(len(s)), nil
+		case "BOOL", "NULL":
+			return 1, nil
+		case "SS", "NS", "BS":
+			var ss []string
+			if err := json.Unmarshal(val, &ss); err != nil {
+				return 0, err
+			}
+			total := 0
+			for _, s := range ss {
+				switch typ {
+				case "NS":
+					n, err := numberSize(s)
+					if err != nil {
+						return 0, err
+					}
+					total += n
+				case "BS":
+					total += base64.StdEncoding.DecodedLen(len(s))
+				default:
+					total += len(s)
+				}
+			}
+			return total, nil
+		case "L":
+			var l []json.RawMessage
+			if err := json.Unmarshal(val, &l); err != nil {
+				return 0, err
+			}
+			total := 3
+			for _, e := range l {
+				n, err := attrSize(e)
+				if err != nil {
+					return 0, err
+				}
+				total += n + 1
+			}
+			return total, nil
+		case "M":
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(val, &m); err != nil {
+				return 0, err
+			}
+			total := 3
+			for k, e := range m {
+				n, err := attrSize(e)
+				if err != nil {
+					return 0, err
+				}
+				total += len(k) + n + 1
+			}
+			return total, nil
+		}
+	}
+	return 0, nil // minidyn words malformed values
+}
+
+// numberSize checks a DynamoDB number against its precision and range and
+// returns its approximate stored size.
+func numberSize(s string) (int, error) {
+	digits, exp, err := decimalParts(s)
+	if err != nil {
+		return 0, err
+	}
+	if len(digits) == 0 { // zero
+		return 1, nil
+	}
+	if len(digits) > maxNumberDigits {
+		return 0, errors.New("Attempting to store more than 38 significant digits in a Number")
+	}
+	// The magnitude's decimal exponent: the first significant digit's place.
+	mag := exp + len(digits) - 1
+	if mag > maxNumberExp10 {
+		return 0, errors.New("Number overflow. Attempting to store a number with magnitude larger than supported range")
+	}
+	if mag < minNumberExp10 {
+		return 0, errors.New("Number underflow. Attempting to store a number with magnitude smaller than supported range")
+	}
+	return 1 + (len(digits)+1)/2, nil
+}
+
+// decimalParts splits a decimal string into its significant digits (no
+// leading or trailing zeros) and the power of ten of the last one:
+// "-12.50E3" is ("125", 1). Zero has no digits.
+func decimalParts(s string) (digits string, exp int, err error) {
+	bad := func() (string, int, error) { return "", 0, fmt.Errorf("%q is not a number", s) }
+	t := strings.TrimLeft(s, "+-")
+	if len(s)-len(t) > 1 || t == "" || !utf8.ValidString(t) {
+		return bad()
+	}
+	mant, e := t, 0
+	if i := strings.IndexAny(t, "eE"); i >= 0 {
+		mant = t[:i]
+		var err error
+		if e, err = strconv.Atoi(t[i+1:]); err != nil || e > 1<<20 || e < -(1<<20) {
+			return bad()
+		}
+	}
+	intPart, frac := mant, ""
+	if i := strings.IndexByte(mant, '.'); i >= 0 {
+		intPart, frac = mant[:i], mant[i+1:]
+	}
+	if intPart == "" && frac == "" || strings.Trim(intPart+frac, "0123456789") != "" {
+		return bad()
+	}
+	all := intPart + frac
+	e -= len(frac)
+	trimmed := strings.TrimRight(all, "0")
+	e += len(all) - len(trimmed)
+	trimmed = strings.TrimLeft(trimmed, "0")
+	if trimmed == "" {
+		return "", 0, nil
+	}
+	return trimmed, e, nil
+}
