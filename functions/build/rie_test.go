@@ -23,8 +23,11 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	minidyn "github.com/truora/minidyn/server"
 
+	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/build"
 	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/reconcile"
+	"github.com/sluicehq/sluice/internal/eventpattern"
 )
 
 // serve serves h on a free 127.0.0.1 port until the test ends and returns
@@ -57,6 +60,8 @@ type services struct {
 	s3URL, dynamoURL string
 	s3               *s3.Client
 	db               *dynamodb.Client
+	// rules are the builtin datasets' rule patterns for the reconciler.
+	rules string
 }
 
 func startServices(t *testing.T) *services {
@@ -68,6 +73,23 @@ func startServices(t *testing.T) *services {
 	creds := credentials.NewStaticCredentialsProvider("test", "test", "")
 	s.s3 = s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(s.s3URL), UsePathStyle: true, Credentials: creds})
 	s.db = dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(s.dynamoURL), Credentials: creds})
+	rules := reconcile.Rules{}
+	for _, d := range dataset.Builtin().All() {
+		b, err := json.Marshal(eventpattern.ForDataset("pipeline", d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p map[string]any
+		if err := json.Unmarshal(b, &p); err != nil {
+			t.Fatal(err)
+		}
+		rules[d.Name] = p
+	}
+	enc, err := rules.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.rules = enc
 	if _, err := s.s3.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("pipeline")}); err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +109,14 @@ func startServices(t *testing.T) *services {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := s.db.CreateTable(t.Context(), &dynamodb.CreateTableInput{
+		TableName:            aws.String("ledger"),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	}); err != nil {
+		t.Fatal(err)
 	}
 	return s
 }
@@ -113,6 +143,10 @@ func (s *services) env() []string {
 		"SLUICE_TABLE_REFERENCE=reference",
 		"SLUICE_DATASETS=orders,customers,readings,catalog",
 		"SLUICE_REFERENCE_DATASETS=customers",
+		"SLUICE_BUCKET=pipeline",
+		"SLUICE_TABLE_LEDGER=ledger",
+		"SLUICE_RECONCILE_RULES=" + s.rules,
+		"SLUICE_RECONCILE_GRACE=0s",
 	}
 }
 
@@ -302,6 +336,22 @@ func invocations(t *testing.T, svc *services) map[string][]invocation {
 	unknownEnrich := transformed
 	unknownEnrich.Dataset = "no-such-dataset"
 	return map[string][]invocation{
+		"reconcile": {
+			// The bucket is not versioned, the grace period zero: the
+			// incoming order file, which no execution claimed, is
+			// unaccounted; the staged chunks are the pipeline's own.
+			{name: "scheduled event", event: map[string]any{"id": "e1", "detail-type": "Scheduled Event", "source": "aws.events", "time": "2026-11-26T10:00:00Z"},
+				check: func(t *testing.T, out map[string]any) {
+					files, _ := out["unaccounted"].([]any)
+					if out["complete"] != true || out["checked"] != 1.0 || len(files) != 1 {
+						t.Fatalf("reconcile output %v, want one file checked and unaccounted", out)
+					}
+					f := files[0].(map[string]any)
+					if f["key"] != src.Key || f["versionId"] != "null" || f["dataset"] != "orders" || f["reason"] != "NoExecution" {
+						t.Errorf("unaccounted %v", f)
+					}
+				}},
+		},
 		"enrich": {
 			{name: "chunk", event: transformed, check: func(t *testing.T, out map[string]any) {
 				want := contract.ChunkKey("orders", src, "enriched", 0)

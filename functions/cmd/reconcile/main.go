@@ -1,0 +1,27 @@
+package main
+
+import (
+	"log"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/sluicehq/sluice/functions/awsenv"
+	"github.com/sluicehq/sluice/functions/reconcile"
+)
+
+func main() {
+	aws, err := awsenv.Load()
+	cfg, err2 := reconcile.ParseConfig(os.Getenv)
+	if err != nil || err2 != nil {
+		log.Fatalf("reconcile: configuration: %v %v", err, err2)
+	}
+	pathStyle := func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }
+	h := &reconcile.Handler{S3: s3.NewFromConfig(aws, pathStyle), Ledger: dynamodb.NewFromConfig(aws), Config: cfg, Log: os.Stdout}
+	if cfg.Redrive {
+		h.Starter = sfn.NewFromConfig(aws)
+	}
+	lambda.StartHandlerFunc(h.Handle)
+}

@@ -1,0 +1,136 @@
+package reconcile
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// ordersRule is written as Encode writes it: keys sorted, "<" and ">"
+// unescaped.
+const ordersRule = `{"orders":{"detail":{"object":{"key":[{"wildcard":"incoming/orders/*.csv"}],"size":[{"numeric":[">=",1,"<=",10]}]}},"source":["aws.s3"]}}`
+
+func TestParseConfig(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{EnvBucket: "b", EnvTableLedger: "l", EnvRules: ordersRule}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	rules := Rules{"orders": {"source": []any{"aws.s3"}, "detail": map[string]any{"object": map[string]any{
+		"key":  []any{map[string]any{"wildcard": "incoming/orders/*.csv"}},
+		"size": []any{map[string]any{"numeric": []any{">=", 1.0, "<=", 10.0}}},
+	}}}}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    Config
+		wantErr string
+	}{
+		{name: "defaults", env: base, want: Config{Bucket: "b", LedgerTable: "l", Rules: rules, Grace: 15 * time.Minute,
+			Lookback: 7 * 24 * time.Hour, MaxRedrives: 100, DeadlineMargin: 10 * time.Second}},
+		{name: "all", env: with(EnvGrace, "0s", EnvLookback, "48h", EnvRedrive, "true", EnvStateMachine, "arn:m",
+			EnvMaxRedrives, "7", EnvDeadlineMargin, "3s"),
+			want: Config{Bucket: "b", LedgerTable: "l", Rules: rules, Grace: 0, Lookback: 48 * time.Hour, Redrive: true,
+				StateMachineARN: "arn:m", MaxRedrives: 7, DeadlineMargin: 3 * time.Second}},
+		{name: "no bucket", env: with(EnvBucket, ""), wantErr: EnvBucket},
+		{name: "no rules", env: with(EnvRules, ""), wantErr: EnvRules},
+		{name: "rules not an object", env: with(EnvRules, `["x"]`), wantErr: EnvRules},
+		{name: "rules trailing data", env: with(EnvRules, ordersRule+` {}`), wantErr: "trailing"},
+		{name: "malformed pattern", env: with(EnvRules, `{"orders":{"source":[{"nope":1}]}}`), wantErr: "orders"},
+		{name: "null pattern", env: with(EnvRules, `{"orders":null}`), wantErr: "orders"},
+		{name: "bad grace", env: with(EnvGrace, "soon"), wantErr: EnvGrace},
+		{name: "negative lookback", env: with(EnvLookback, "-1h"), wantErr: EnvLookback},
+		{name: "lookback within grace", env: with(EnvGrace, "2h", EnvLookback, "1h"), wantErr: "lookback"},
+		{name: "bad redrive", env: with(EnvRedrive, "yes"), wantErr: EnvRedrive},
+		{name: "redrive without machine", env: with(EnvRedrive, "true"), wantErr: EnvStateMachine},
+		{name: "bad max redrives", env: with(EnvMaxRedrives, "0"), wantErr: EnvMaxRedrives},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ParseConfig(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one mentioning %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("config (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRulesEncodeRoundTrips(t *testing.T) {
+	t.Parallel()
+	r, err := ParseRules(ordersRule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := r.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s != ordersRule {
+		t.Errorf("Encode\n got %s\nwant %s", s, ordersRule)
+	}
+}
+
+func TestRulesMatch(t *testing.T) {
+	t.Parallel()
+	r, err := ParseRules(`{"b":{"detail":{"object":{"key":[{"prefix":"in/"}]}}},"a":{"detail":{"object":{"key":[{"suffix":".csv"}]}}}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string][]string{"in/x.csv": {"a", "b"}, "in/x.txt": {"b"}, "x.csv": {"a"}, "x.txt": nil} {
+		got, err := r.Match(S3Event(File{Bucket: "bk", Key: key, Size: 1}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cmp.Equal(want, got) {
+			t.Errorf("%s: %v, want %v", key, got, want)
+		}
+	}
+}
+
+// FuzzParseRules: no input panics, and whatever parses encodes to text
+// that parses to the same rules.
+func FuzzParseRules(f *testing.F) {
+	f.Add(ordersRule)
+	f.Add(`{"a":{"$or":[{"x":["1"]},{"y":[{"exists":false}]}]}}`)
+	f.Add(`{"a":{"k":[{"anything-but":{"wildcard":["*.x","y/*"]}}]}}`)
+	f.Add(`{}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		if len(s) > 4096 {
+			return
+		}
+		r, err := ParseRules(s)
+		if err != nil {
+			return
+		}
+		enc, err := r.Encode()
+		if err != nil {
+			t.Fatalf("Encode: %v", err)
+		}
+		back, err := ParseRules(enc)
+		if err != nil {
+			t.Fatalf("re-parse of %s: %v", enc, err)
+		}
+		if !cmp.Equal(r, back) {
+			t.Errorf("round trip changed the rules:\n%v\n%v", r, back)
+		}
+	})
+}

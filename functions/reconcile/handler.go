@@ -1,0 +1,689 @@
+package reconcile
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/sluicehq/sluice/functions/awsapi"
+	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/fnerr"
+	"github.com/sluicehq/sluice/internal/ctxtime"
+	"github.com/sluicehq/sluice/internal/eventmatch"
+)
+
+// VersionLister lists object versions; *s3.Client satisfies it.
+type VersionLister interface {
+	ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, opts ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
+}
+
+// ItemBatchGetter reads ledger items; *dynamodb.Client satisfies it.
+type ItemBatchGetter interface {
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+}
+
+// ExecutionStarter starts the pipeline; *sfn.Client satisfies it, and the
+// local runtime runs the execution in process.
+type ExecutionStarter interface {
+	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
+}
+
+// Request is the scheduled event that invokes the function. Only its id and
+// time are read, to tie the log lines to the invocation; any input works.
+type Request struct {
+	ID   string `json:"id,omitempty"`
+	Time string `json:"time,omitempty"`
+}
+
+// Reason says why an unaccounted file may have been missed.
+type Reason string
+
+// The reasons, from the most specific.
+const (
+	// ReasonBeyondNumericRange: the object is larger than
+	// eventmatch.MaxNumeric bytes, so EventBridge's numeric matching
+	// matches neither a dataset's rule nor the unrouted rule on its size.
+	ReasonBeyondNumericRange Reason = "SizeBeyondEventBridgeRange"
+	// ReasonNoExecution: one dataset's rule matches the object, yet no
+	// execution claimed it: the rule was disabled or edited, the event was
+	// throttled past the retry policy or dead-lettered, or the execution
+	// failed before its Claim state.
+	ReasonNoExecution Reason = "NoExecution"
+	// ReasonNoRule: no dataset's rule matches the object; the unrouted
+	// rule should have put its event in the unrouted queue. Never redriven.
+	ReasonNoRule Reason = "NoDatasetRule"
+	// ReasonSeveralRules: more than one dataset's rule matches (their
+	// prefixes overlap, which the platform refuses). Never redriven.
+	ReasonSeveralRules Reason = "SeveralDatasetRules"
+)
+
+// Redrive is what a run did about an unaccounted file.
+type Redrive string
+
+// The redrive outcomes; empty when redrive is off or the file has no
+// dataset.
+const (
+	// RedriveStarted: the run started an execution for the file.
+	RedriveStarted Redrive = "started"
+	// RedriveAlreadyStarted: an execution of the same name exists (an
+	// earlier run started it): it is running, or it ended without a ledger
+	// item (see its history).
+	RedriveAlreadyStarted Redrive = "already-started"
+	// RedriveDeferred: the run had started MaxRedrives executions, or its
+	// deadline came; a later run starts it.
+	RedriveDeferred Redrive = "deferred"
+	// RedriveFailed: StartExecution failed (Detail says how).
+	RedriveFailed Redrive = "failed"
+)
+
+// File is one unaccounted file version.
+type File struct {
+	Bucket       string    `json:"bucket"`
+	Key          string    `json:"key"`
+	VersionID    string    `json:"versionId"`
+	Size         int64     `json:"size"`
+	ETag         string    `json:"etag,omitempty"`
+	LastModified time.Time `json:"lastModified"`
+	// AgeSeconds is how long before the run the version was written.
+	AgeSeconds int64 `json:"ageSeconds"`
+	// Dataset is the dataset whose rule matches the object ("" for none).
+	Dataset string `json:"dataset,omitempty"`
+	// Reason and Detail say why it may have been missed.
+	Reason Reason `json:"reason"`
+	Detail string `json:"detail"`
+	// Redrive and Execution say what the run did about it.
+	Redrive   Redrive `json:"redrive,omitempty"`
+	Execution string  `json:"execution,omitempty"`
+}
+
+// Report is the outcome of a run, and the function's output.
+type Report struct {
+	Bucket string `json:"bucket"`
+	// Now is the run's reference time; Grace and Lookback (in seconds)
+	// bound the LastModified of the versions checked.
+	Now             time.Time `json:"now"`
+	GraceSeconds    int64     `json:"graceSeconds"`
+	LookbackSeconds int64     `json:"lookbackSeconds"`
+	// Listed counts the current object versions listed outside the
+	// pipeline's own prefixes; Recent those within the grace period and
+	// Old those before the lookback window, which were not checked.
+	Listed int `json:"listed"`
+	Recent int `json:"recent"`
+	Old    int `json:"old"`
+	// Checked counts the versions looked up in the ledger; Accounted those
+	// it holds an item for.
+	Checked   int `json:"checked"`
+	Accounted int `json:"accounted"`
+	// Unaccounted lists the others, in listing order.
+	Unaccounted []File `json:"unaccounted"`
+	// Redriven counts the executions started.
+	Redriven int `json:"redriven"`
+	// Complete reports that every listed version was checked. When the
+	// deadline came first, NotChecked names the prefixes (and the key the
+	// listing had reached) left, and Unchecked counts listed versions in
+	// the window that were not looked up.
+	Complete   bool     `json:"complete"`
+	NotChecked []string `json:"notChecked,omitempty"`
+	Unchecked  int      `json:"unchecked,omitempty"`
+}
+
+// Handler reconciles the bucket with the ledger. Set the exported fields
+// before the first call; a Handler is then safe for concurrent use.
+type Handler struct {
+	// S3 lists the bucket.
+	S3 VersionLister
+	// Ledger reads the ledger.
+	Ledger ItemBatchGetter
+	// Starter starts executions; required with Config.Redrive.
+	Starter ExecutionStarter
+	// Config is the deployment configuration.
+	Config Config
+	// Log receives one JSON line per unaccounted file, a summary line and
+	// the embedded metric format document (stdout on Lambda). Default:
+	// discarded.
+	Log io.Writer
+	// Now is the run's clock: its reference time and deadline checks.
+	// Default: time.Now.
+	Now func() time.Time
+	// Sleep waits between retries of unprocessed ledger keys. Default: a
+	// timer honouring ctx.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Rand returns a uniform integer in [0, max) for jitter. Default:
+	// math/rand/v2.
+	Rand func(max int64) int64
+}
+
+// batchKeys is the most keys a BatchGetItem request may carry.
+const batchKeys = 100
+
+// ledgerAttempts bounds the BatchGetItem attempts for one batch.
+const ledgerAttempts = 8
+
+// Handle runs Reconcile and returns its errors through fnerr.Surface.
+func (h *Handler) Handle(ctx context.Context, req Request) (*Report, error) {
+	rep, err := h.Reconcile(ctx, req)
+	return rep, fnerr.Surface(err)
+}
+
+// Reconcile runs once: it lists the bucket, looks the versions in the
+// window up in the ledger, reports and (with Config.Redrive) starts the
+// unaccounted ones, and writes the log lines and the metrics to Log. The
+// report is returned with any error, covering what was done before it.
+func (h *Handler) Reconcile(ctx context.Context, req Request) (*Report, error) {
+	cfg, err := h.Config.withDefaults()
+	if err != nil {
+		return nil, &fnerr.ConfigError{Msg: err.Error()}
+	}
+	if h.S3 == nil || h.Ledger == nil || (cfg.Redrive && h.Starter == nil) {
+		return nil, &fnerr.ConfigError{Msg: "reconcile: Handler needs S3, Ledger and, to redrive, Starter"}
+	}
+	r := &run{h: h, cfg: cfg, req: req, log: slog.New(slog.NewJSONHandler(h.log(), nil))}
+	r.now = r.clock()
+	r.rep = &Report{Bucket: cfg.Bucket, Now: r.now, GraceSeconds: int64(cfg.Grace / time.Second), LookbackSeconds: int64(cfg.Lookback / time.Second), Unaccounted: []File{}}
+	if d, ok := ctx.Deadline(); ok {
+		margin := min(cfg.DeadlineMargin, d.Sub(r.now)/4)
+		r.stopAt = d.Add(-margin)
+	}
+	err = r.scan(ctx)
+	if err == nil {
+		err = r.flush(ctx)
+	}
+	r.rep.Unchecked += len(r.pending)
+	r.rep.Complete = err == nil && !r.stopped && r.rep.Unchecked == 0
+	r.summarize(err)
+	return r.rep, err
+}
+
+func (h *Handler) log() io.Writer {
+	if h.Log == nil {
+		return io.Discard
+	}
+	return h.Log
+}
+
+// run is the state of one Reconcile call.
+type run struct {
+	h       *Handler
+	cfg     Config
+	req     Request
+	log     *slog.Logger
+	now     time.Time
+	stopAt  time.Time // zero: no deadline
+	stopped bool
+	rep     *Report
+	pending []s3types.ObjectVersion
+}
+
+func (r *run) clock() time.Time {
+	if r.h.Now != nil {
+		return r.h.Now()
+	}
+	return time.Now()
+}
+
+// expired reports whether the deadline has come, and remembers it.
+func (r *run) expired(ctx context.Context) bool {
+	if r.stopped {
+		return true
+	}
+	if ctx.Err() != nil || (!r.stopAt.IsZero() && !r.clock().Before(r.stopAt)) {
+		r.stopped = true
+	}
+	return r.stopped
+}
+
+// scan lists the top level of the bucket, then each top-level prefix that
+// is not the pipeline's own. A server that ignores the delimiter returns
+// every key from the first listing and no prefixes, which comes to the
+// same.
+func (r *run) scan(ctx context.Context) error {
+	prefixes, err := r.list(ctx, "", "/")
+	if err != nil || r.stopped {
+		r.notChecked(prefixes)
+		return err
+	}
+	slices.Sort(prefixes)
+	for i, p := range prefixes {
+		if internal(p) {
+			continue
+		}
+		if _, err := r.list(ctx, p, ""); err != nil || r.stopped {
+			r.notChecked(prefixes[i+1:])
+			return err
+		}
+	}
+	return nil
+}
+
+// notChecked records the prefixes a stopped run left.
+func (r *run) notChecked(prefixes []string) {
+	for _, p := range prefixes {
+		if !internal(p) {
+			r.rep.NotChecked = append(r.rep.NotChecked, p)
+		}
+	}
+}
+
+// list lists the current versions under prefix page by page, considering
+// each, and returns the common prefixes (with a delimiter).
+func (r *run) list(ctx context.Context, prefix, delimiter string) ([]string, error) {
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(r.cfg.Bucket), Prefix: aws.String(prefix)}
+	if delimiter != "" {
+		in.Delimiter = aws.String(delimiter)
+	}
+	if r.cfg.PageSize > 0 {
+		in.MaxKeys = aws.Int32(r.cfg.PageSize)
+	}
+	var prefixes []string
+	for {
+		if r.expired(ctx) {
+			r.stoppedIn(prefix, in.KeyMarker)
+			return prefixes, nil
+		}
+		out, err := r.h.S3.ListObjectVersions(ctx, in)
+		if err != nil {
+			if ctx.Err() != nil {
+				r.stopped = true
+				r.stoppedIn(prefix, in.KeyMarker)
+				return prefixes, nil
+			}
+			return prefixes, s3Error(r.cfg.Bucket, prefix, err)
+		}
+		for _, cp := range out.CommonPrefixes {
+			prefixes = append(prefixes, aws.ToString(cp.Prefix))
+		}
+		for _, v := range out.Versions {
+			if err := r.consider(ctx, v); err != nil {
+				return prefixes, err
+			}
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			return prefixes, nil
+		}
+		if out.NextKeyMarker == nil && out.NextVersionIdMarker == nil {
+			return prefixes, &fnerr.Internal{Msg: fmt.Sprintf("reconcile: s3://%s/%s: truncated listing without a marker", r.cfg.Bucket, prefix)}
+		}
+		in.KeyMarker, in.VersionIdMarker = out.NextKeyMarker, out.NextVersionIdMarker
+	}
+}
+
+// stoppedIn records where a listing stopped.
+func (r *run) stoppedIn(prefix string, marker *string) {
+	where := prefix
+	if where == "" {
+		where = "(top level)"
+	}
+	if m := aws.ToString(marker); m != "" {
+		where += " after key " + m
+	}
+	r.rep.NotChecked = append(r.rep.NotChecked, where)
+}
+
+// internal reports whether key is one of the pipeline's own objects.
+func internal(key string) bool {
+	for _, p := range contract.InternalPrefixes() {
+		if strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// consider counts a listed version and queues it for the ledger when it is
+// current, not the pipeline's own and within the window.
+func (r *run) consider(ctx context.Context, v s3types.ObjectVersion) error {
+	if !aws.ToBool(v.IsLatest) || internal(aws.ToString(v.Key)) {
+		return nil
+	}
+	r.rep.Listed++
+	age := r.now.Sub(aws.ToTime(v.LastModified))
+	switch {
+	case age < r.cfg.Grace:
+		r.rep.Recent++
+		return nil
+	case age > r.cfg.Lookback:
+		r.rep.Old++
+		return nil
+	}
+	r.pending = append(r.pending, v)
+	if len(r.pending) < batchKeys {
+		return nil
+	}
+	return r.flush(ctx)
+}
+
+// object returns the contract object of a listed version.
+func (r *run) object(v s3types.ObjectVersion) contract.Object {
+	return contract.Object{Bucket: r.cfg.Bucket, Key: aws.ToString(v.Key), VersionID: aws.ToString(v.VersionId), Size: aws.ToInt64(v.Size)}
+}
+
+// flush looks the pending versions up in the ledger and reports those it
+// holds no item for.
+func (r *run) flush(ctx context.Context) error {
+	if len(r.pending) == 0 || r.expired(ctx) {
+		return nil
+	}
+	batch := r.pending
+	r.pending = nil
+	found, unresolved, err := r.lookup(ctx, batch)
+	if err != nil {
+		r.pending = batch
+		return err
+	}
+	for _, v := range batch {
+		pk := contract.LedgerKey(r.object(v))
+		switch {
+		case unresolved[pk]:
+			r.rep.Unchecked++
+		case found[pk]:
+			r.rep.Checked++
+			r.rep.Accounted++
+		default:
+			r.rep.Checked++
+			r.unaccounted(ctx, v)
+		}
+	}
+	return nil
+}
+
+// lookup reads the ledger items of the versions' keys (projecting the key
+// only), retrying unprocessed keys and failed requests with full-jitter
+// backoff until ledgerAttempts or the deadline. Keys still unread then are
+// returned as unresolved, unless the last request failed, which fails the
+// run (*fnerr.Retryable); a missing or forbidden table fails it at once.
+func (r *run) lookup(ctx context.Context, batch []s3types.ObjectVersion) (found, unresolved map[string]bool, err error) {
+	found, unresolved = map[string]bool{}, map[string]bool{}
+	keys := make([]map[string]ddbtypes.AttributeValue, 0, len(batch))
+	for _, v := range batch {
+		keys = append(keys, map[string]ddbtypes.AttributeValue{"pk": &ddbtypes.AttributeValueMemberS{Value: contract.LedgerKey(r.object(v))}})
+	}
+	table := r.cfg.LedgerTable
+	for attempt := 1; ; attempt++ {
+		out, err := r.h.Ledger.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]ddbtypes.KeysAndAttributes{
+			table: {Keys: keys, ProjectionExpression: aws.String("pk"), ConsistentRead: aws.Bool(true)},
+		}})
+		if err != nil {
+			if final := ledgerError(table, err); final != nil {
+				return nil, nil, final
+			}
+		} else {
+			for _, item := range out.Responses[table] {
+				if pk, ok := item["pk"].(*ddbtypes.AttributeValueMemberS); ok {
+					found[pk.Value] = true
+				}
+			}
+			keys = out.UnprocessedKeys[table].Keys
+			if len(keys) == 0 {
+				return found, unresolved, nil
+			}
+		}
+		if attempt == ledgerAttempts || r.expired(ctx) || r.sleep(ctx, backoff(attempt, r.h.Rand)) != nil {
+			if err != nil && !r.expired(ctx) {
+				return nil, nil, &fnerr.Retryable{Op: "dynamodb BatchGetItem " + table, Err: err}
+			}
+			for _, k := range keys {
+				if pk, ok := k["pk"].(*ddbtypes.AttributeValueMemberS); ok {
+					unresolved[pk.Value] = true
+				}
+			}
+			return found, unresolved, nil
+		}
+	}
+}
+
+func (r *run) sleep(ctx context.Context, d time.Duration) error {
+	if r.h.Sleep != nil {
+		return r.h.Sleep(ctx, d)
+	}
+	return ctxtime.Sleep(ctx, d)
+}
+
+// backoff returns the delay before retry n: uniform in
+// [0, min(2s, 50ms·2^(n-1))] (full jitter).
+func backoff(n int, rnd func(int64) int64) time.Duration {
+	if rnd == nil {
+		rnd = rand.Int64N
+	}
+	limit := 2 * time.Second
+	if n < 6 {
+		limit = min(limit, 50*time.Millisecond<<(n-1))
+	}
+	return time.Duration(rnd(int64(limit) + 1))
+}
+
+// unaccounted classifies, reports and (with Redrive) starts one version.
+func (r *run) unaccounted(ctx context.Context, v s3types.ObjectVersion) {
+	o := r.object(v)
+	lm := aws.ToTime(v.LastModified)
+	f := File{
+		Bucket: o.Bucket, Key: o.Key, VersionID: o.VersionID, Size: o.Size, ETag: strings.Trim(aws.ToString(v.ETag), `"`),
+		LastModified: lm.UTC(), AgeSeconds: int64(r.now.Sub(lm) / time.Second),
+	}
+	datasets, err := r.cfg.Rules.Match(S3Event(f))
+	switch {
+	case err != nil:
+		// The patterns were checked with the configuration; a failure
+		// here is reported with the file rather than ending the run.
+		f.Reason, f.Detail = ReasonNoRule, "the rules could not be matched: "+err.Error()
+	case len(datasets) > 1:
+		f.Reason = ReasonSeveralRules
+		f.Detail = fmt.Sprintf("the rules of datasets %s all match it; no file may belong to two datasets, so it is not started", strings.Join(datasets, ", "))
+	case float64(f.Size) > eventmatch.MaxNumeric:
+		f.Reason = ReasonBeyondNumericRange
+		f.Detail = fmt.Sprintf("%d bytes is beyond EventBridge's numeric matching range (%.0g), so neither a dataset's rule nor the unrouted rule matched its size", f.Size, eventmatch.MaxNumeric)
+		if len(datasets) == 1 {
+			f.Dataset = datasets[0]
+			f.Detail += "; the rule of dataset " + f.Dataset + " accepts it otherwise"
+		}
+	case len(datasets) == 1:
+		f.Dataset, f.Reason = datasets[0], ReasonNoExecution
+		f.Detail = "the rule of dataset " + f.Dataset + " matches it but no execution claimed it: the rule was disabled or edited, the event was throttled past the retry policy or dead-lettered, or the execution failed before its Claim state"
+	default:
+		f.Reason = ReasonNoRule
+		f.Detail = "no dataset's rule matches it (prefix, suffix or size); its event should be in the unrouted queue. Move or delete it once dealt with"
+	}
+	if r.cfg.Redrive && f.Dataset != "" {
+		r.redrive(ctx, &f)
+	}
+	attrs := []any{
+		slog.String("bucket", f.Bucket), slog.String("key", f.Key), slog.String("versionId", f.VersionID),
+		slog.Int64("size", f.Size), slog.Time("lastModified", f.LastModified), slog.Int64("ageSeconds", f.AgeSeconds),
+		slog.String("dataset", f.Dataset), slog.String("reason", string(f.Reason)), slog.String("detail", f.Detail),
+	}
+	if f.Redrive != "" {
+		attrs = append(attrs, slog.String("redrive", string(f.Redrive)), slog.String("execution", f.Execution))
+	}
+	if r.req.ID != "" {
+		attrs = append(attrs, slog.String("invocation", r.req.ID))
+	}
+	r.log.Warn("unaccounted file", attrs...)
+	r.rep.Unaccounted = append(r.rep.Unaccounted, f)
+}
+
+// redrive starts the execution the dataset's rule would have started.
+func (r *run) redrive(ctx context.Context, f *File) {
+	if r.rep.Redriven >= r.cfg.MaxRedrives || r.expired(ctx) {
+		f.Redrive = RedriveDeferred
+		return
+	}
+	o := contract.Object{Bucket: f.Bucket, Key: f.Key, VersionID: f.VersionID, Size: f.Size}
+	input, err := json.Marshal(FileEventFor(f.Dataset, *f))
+	if err != nil {
+		f.Redrive, f.Detail = RedriveFailed, f.Detail+"; "+err.Error()
+		return
+	}
+	name := ExecutionName(o)
+	out, err := r.h.Starter.StartExecution(ctx, &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(r.cfg.StateMachineARN), Name: aws.String(name), Input: aws.String(string(input)),
+	})
+	var exists *sfntypes.ExecutionAlreadyExists
+	switch {
+	case err == nil:
+		f.Redrive, f.Execution = RedriveStarted, aws.ToString(out.ExecutionArn)
+		r.rep.Redriven++
+	case errors.As(err, &exists):
+		f.Redrive, f.Execution = RedriveAlreadyStarted, name
+	default:
+		f.Redrive, f.Detail = RedriveFailed, f.Detail+"; StartExecution: "+err.Error()
+	}
+}
+
+// ExecutionName returns the name of the execution a redrive starts for an
+// object version: "reconcile-" and its contract.RunID. Step Functions
+// refuses a second execution of one name (ExecutionAlreadyExists), so no
+// two runs start one file version twice.
+func ExecutionName(o contract.Object) string {
+	return "reconcile-" + contract.RunID(o)
+}
+
+// FileEventFor returns the execution input the dataset's rule gives f: the
+// contract.FileEvent its input transformer builds from the S3 event
+// (platform/events.InputTransformer). The event's etag carries no quotes,
+// its time is the object's LastModified to the second, and an object of a
+// never-versioned bucket has no version id (the NoVersion state then uses
+// "null", as for such an event).
+func FileEventFor(dataset string, f File) contract.FileEvent {
+	v := f.VersionID
+	if v == contract.NullVersion {
+		v = ""
+	}
+	return contract.FileEvent{
+		Dataset: dataset, Bucket: f.Bucket, Key: f.Key, VersionID: v, Size: f.Size,
+		ETag: f.ETag, EventTime: f.LastModified.UTC().Format(time.RFC3339),
+	}
+}
+
+// S3Event returns the S3 "Object Created" event of f in the shape
+// EventBridge matches rules against (decoded JSON).
+func S3Event(f File) map[string]any {
+	v := f.VersionID
+	if v == contract.NullVersion {
+		v = ""
+	}
+	e := eventmatch.S3ObjectCreated("reconcile", "000000000000", "us-east-1", f.LastModified.UTC().Format(time.RFC3339), f.Bucket, f.Key, v, f.ETag, f.Size)
+	b, _ := json.Marshal(e)
+	var out map[string]any
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// summarize logs the run's summary and its metrics.
+func (r *run) summarize(err error) {
+	rep := r.rep
+	attrs := []any{
+		slog.String("bucket", rep.Bucket), slog.Int("listed", rep.Listed), slog.Int("recent", rep.Recent), slog.Int("old", rep.Old),
+		slog.Int("checked", rep.Checked), slog.Int("accounted", rep.Accounted), slog.Int("unaccounted", len(rep.Unaccounted)),
+		slog.Int("redriven", rep.Redriven), slog.Bool("complete", rep.Complete),
+	}
+	if len(rep.NotChecked) > 0 || rep.Unchecked > 0 {
+		attrs = append(attrs, slog.Any("notChecked", rep.NotChecked), slog.Int("unchecked", rep.Unchecked))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	if r.req.ID != "" {
+		attrs = append(attrs, slog.String("invocation", r.req.ID))
+	}
+	level := slog.LevelInfo
+	if !rep.Complete {
+		level = slog.LevelWarn
+	}
+	r.log.Log(context.Background(), level, "reconciled", attrs...)
+	if doc := Metrics(rep, r.clock()); doc != nil {
+		b, _ := json.Marshal(doc)
+		_, _ = fmt.Fprintf(r.h.log(), "%s\n", b)
+	}
+}
+
+// Names of the CloudWatch metrics a run emits, in MetricNamespace with the
+// dimension DimensionBucket.
+const (
+	MetricNamespace   = "Sluice"
+	DimensionBucket   = "Bucket"
+	MetricUnaccounted = "UnaccountedFiles"
+	MetricChecked     = "CheckedFiles"
+	MetricRedriven    = "RedrivenFiles"
+	MetricIncomplete  = "ReconcileIncomplete"
+)
+
+// Metrics returns the run's CloudWatch embedded metric format document
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html),
+// stamped at. UnaccountedFiles is left out when a run that stopped early
+// found none: the alarm on it treats missing data as "keep the state", so
+// only a complete run clears it.
+func Metrics(rep *Report, at time.Time) map[string]any {
+	values := map[string]int{
+		MetricChecked:    rep.Checked,
+		MetricRedriven:   rep.Redriven,
+		MetricIncomplete: 0,
+	}
+	if !rep.Complete {
+		values[MetricIncomplete] = 1
+	}
+	if rep.Complete || len(rep.Unaccounted) > 0 {
+		values[MetricUnaccounted] = len(rep.Unaccounted)
+	}
+	var names []string
+	for n := range values {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	metrics := make([]map[string]string, 0, len(names))
+	doc := map[string]any{DimensionBucket: rep.Bucket}
+	for _, n := range names {
+		metrics = append(metrics, map[string]string{"Name": n, "Unit": "Count"})
+		doc[n] = values[n]
+	}
+	doc["_aws"] = map[string]any{
+		"Timestamp": at.UnixMilli(),
+		"CloudWatchMetrics": []any{map[string]any{
+			"Namespace":  MetricNamespace,
+			"Dimensions": [][]string{{DimensionBucket}},
+			"Metrics":    metrics,
+		}},
+	}
+	return doc
+}
+
+// s3Error classifies a listing failure.
+func s3Error(bucket, prefix string, err error) error {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "NoSuchBucket", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "PermanentRedirect":
+			return &fnerr.ConfigError{Msg: fmt.Sprintf("reconcile: list s3://%s/%s: %v", bucket, prefix, err)}
+		}
+	}
+	return awsapi.Classify(fmt.Sprintf("s3 ListObjectVersions s3://%s/%s", bucket, prefix), err)
+}
+
+// ledgerError returns the final error a failed ledger read is (a missing
+// or forbidden table, a malformed request), or nil for one worth retrying.
+func ledgerError(table string, err error) error {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "ResourceNotFoundException", "AccessDeniedException", "UnrecognizedClientException":
+			return &fnerr.ConfigError{Msg: fmt.Sprintf("reconcile: ledger table %s: %v", table, err)}
+		case "ValidationException":
+			return &fnerr.Internal{Msg: fmt.Sprintf("reconcile: dynamodb BatchGetItem %s: %v", table, err)}
+		}
+	}
+	return nil
+}
