@@ -80,6 +80,7 @@ func commands() map[string]command {
 		"table":     {"inspect the local table (table scan)", (*cli).cmdTable},
 		"report":    {"write an HTML report of a local execution", (*cli).cmdReport},
 		"dev":       {"watch incoming/<dataset>/ and run files as they arrive", (*cli).cmdDev},
+		"reconcile": {"report (and --redrive) files no execution claimed", (*cli).cmdReconcile},
 		"diff":      {"semantic diff of two state machines", (*cli).cmdDiff},
 	}
 }

@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/sluicehq/sluice/functions/reconcile"
+	"github.com/sluicehq/sluice/local"
+)
+
+// cmdReconcile runs the deployed reconciler's logic against the local
+// bucket and ledger: every file version no execution claimed is printed
+// with the reason it may have been missed, and with --redrive the files a
+// dataset's rule matches are run through the pipeline.
+//
+// Exit codes: 0 when no file is left unaccounted (none found, or every one
+// found was redriven and ended LOADED, REJECTED or DUPLICATE), 1 otherwise.
+func (c *cli) cmdReconcile(args []string) error {
+	fs := c.flags("reconcile", "[--redrive] [--grace D] [--lookback D] [--json] [--state-dir DIR]\n\n"+
+		"Lists the local bucket and prints every file version the ledger holds no run of (an upload whose\n"+
+		"event was lost); --redrive runs those a dataset's rule matches. Exit 1 while any is left.")
+	redrive := fs.Bool("redrive", false, "run the pipeline for unaccounted files a dataset's rule matches")
+	grace := fs.Duration("grace", 0, "leave files modified less than this long ago unchecked")
+	lookback := fs.Duration("lookback", reconcile.DefaultLookback, "leave out files modified more than this long ago")
+	asJSON := fs.Bool("json", false, "print the report (and the redriven files' results) as JSON")
+	var rf runtimeFlags
+	rf.register(fs, false)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return usagef("want no arguments")
+	}
+	if *grace < 0 || *lookback <= *grace {
+		return usagef("--lookback (%v) must exceed --grace (%v)", *lookback, *grace)
+	}
+	cfg, err := rf.config()
+	if err != nil {
+		return err
+	}
+	// Writing: a redrive runs the pipeline, and holding the state
+	// directory means no other process's execution is in flight.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rt, err := local.Open(ctx, cfg)
+	if err != nil {
+		return fail(ExitFailure, err.Error())
+	}
+	defer rt.Close()
+	res, err := rt.Reconcile(ctx, local.ReconcileOptions{Redrive: *redrive, Grace: *grace, Lookback: *lookback})
+	if err != nil {
+		return fail(ExitFailure, err.Error())
+	}
+	if *asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(map[string]any{"report": res.Report, "executions": nonNil(res.Executions)}); err != nil {
+			return err
+		}
+	} else {
+		printReconcile(c.stdout, rt, res)
+	}
+	if left := unresolved(res); left > 0 {
+		return fail(ExitFailure, "")
+	}
+	return nil
+}
+
+func nonNil(rs []*local.FileResult) []*local.FileResult {
+	if rs == nil {
+		return []*local.FileResult{}
+	}
+	return rs
+}
+
+// unresolved counts the unaccounted files a redrive did not settle.
+func unresolved(res *local.ReconcileResult) int {
+	settled := map[string]bool{}
+	for _, r := range res.Executions {
+		if r.Status != local.Failed {
+			settled[r.Key+"\x00"+r.VersionID] = true
+		}
+	}
+	n := 0
+	for _, f := range res.Report.Unaccounted {
+		if f.Redrive != reconcile.RedriveStarted || !settled[f.Key+"\x00"+f.VersionID] {
+			n++
+		}
+	}
+	if !res.Report.Complete {
+		n++
+	}
+	return n
+}
+
+// printReconcile prints the report: a summary line, then each unaccounted
+// file with its reason and, when redriven, the execution's timeline.
+func printReconcile(w io.Writer, rt *local.Runtime, res *local.ReconcileResult) {
+	rep := res.Report
+	fmt.Fprintf(w, "sluice reconcile: state %s, bucket %s: %d file(s) listed, %d checked against the ledger, %d unaccounted\n",
+		relPath(rt.StateDir()), rep.Bucket, rep.Listed, rep.Checked, len(rep.Unaccounted))
+	if rep.Recent > 0 || rep.Old > 0 {
+		fmt.Fprintf(w, "  not checked: %d modified within the grace period, %d before the lookback window\n", rep.Recent, rep.Old)
+	}
+	byKey := map[string]*local.FileResult{}
+	for _, r := range res.Executions {
+		byKey[r.Key+"\x00"+r.VersionID] = r
+	}
+	for _, f := range rep.Unaccounted {
+		fmt.Fprintf(w, "\n%s (version %s, %d bytes, written %s ago)\n", f.Key, f.VersionID, f.Size, (time.Duration(f.AgeSeconds) * time.Second).String())
+		fmt.Fprintf(w, "  %s: %s\n", f.Reason, f.Detail)
+		switch f.Redrive {
+		case "":
+			if f.Dataset == "" {
+				fmt.Fprintln(w, "  → reported only: no dataset's rule matches it")
+			} else {
+				fmt.Fprintln(w, "  → not run: sluice reconcile --redrive runs it as dataset "+f.Dataset)
+			}
+		case reconcile.RedriveStarted:
+			fmt.Fprintf(w, "  → redriven as dataset %s:", f.Dataset)
+			if r := byKey[f.Key+"\x00"+f.VersionID]; r != nil {
+				printFile(w, r)
+			} else {
+				fmt.Fprintln(w)
+			}
+		default:
+			fmt.Fprintf(w, "  → redrive %s\n", f.Redrive)
+		}
+	}
+	if !rep.Complete {
+		fmt.Fprintf(w, "\nincomplete: not checked %s (%d listed file(s) not looked up)\n", strings.Join(rep.NotChecked, ", "), rep.Unchecked)
+	}
+	if len(rep.Unaccounted) == 0 && rep.Complete {
+		fmt.Fprintln(w, "every file is accounted for")
+	}
+}

@@ -1,0 +1,97 @@
+package local
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sluicehq/sluice/functions/reconcile"
+)
+
+// TestReconcileFindsAndRedrivesALostEvent uploads a file without routing
+// its event (as if EventBridge lost it), then reconciles: the file is
+// reported, redrive runs it to LOADED with the real handlers, and a second
+// reconcile finds nothing left.
+func TestReconcileFindsAndRedrivesALostEvent(t *testing.T) {
+	ctx := context.Background()
+	r, err := Open(ctx, Config{StateDir: t.TempDir(), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ev, _, err := r.Upload(ctx, "customers", filepath.Join("..", "examples", "customers", "customers.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := r.Reconcile(ctx, ReconcileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := got.Report
+	if !rep.Complete || rep.Checked != 1 || len(rep.Unaccounted) != 1 || len(got.Executions) != 0 {
+		t.Fatalf("report: complete %v, checked %d, unaccounted %+v, executions %d", rep.Complete, rep.Checked, rep.Unaccounted, len(got.Executions))
+	}
+	f := rep.Unaccounted[0]
+	if f.Key != ev.Key || f.VersionID != ev.VersionID || f.Size != ev.Size || f.Dataset != "customers" || f.Reason != reconcile.ReasonNoExecution || f.Redrive != "" {
+		t.Errorf("unaccounted %+v, want %s version %s of customers, not redriven", f, ev.Key, ev.VersionID)
+	}
+
+	got, err = r.Reconcile(ctx, ReconcileOptions{Redrive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Executions) != 1 || got.Executions[0].Status != Loaded || got.Executions[0].RecordsLoaded != 8 {
+		t.Fatalf("redrive: %d executions, first %+v", len(got.Executions), got.Executions)
+	}
+	if f := got.Report.Unaccounted[0]; f.Redrive != reconcile.RedriveStarted || !strings.HasSuffix(f.Execution, ":"+got.Executions[0].Execution) {
+		t.Errorf("redrive outcome %s %s", f.Redrive, f.Execution)
+	}
+	if items, err := r.Items(ctx, "customers"); err != nil || len(items) != 8 {
+		t.Errorf("customers table: %d items, %v; want 8", len(items), err)
+	}
+
+	got, err = r.Reconcile(ctx, ReconcileOptions{Redrive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := got.Report; !rep.Complete || rep.Checked != 1 || rep.Accounted != 1 || len(rep.Unaccounted) != 0 || len(got.Executions) != 0 {
+		t.Errorf("after redrive: complete %v, checked %d, accounted %d, unaccounted %+v, executions %d",
+			rep.Complete, rep.Checked, rep.Accounted, rep.Unaccounted, len(got.Executions))
+	}
+}
+
+// TestReconcileNeverRedrivesUnroutedFiles: files no dataset's rule matches
+// are reported, never run.
+func TestReconcileNeverRedrivesUnroutedFiles(t *testing.T) {
+	ctx := context.Background()
+	r, err := Open(ctx, Config{StateDir: t.TempDir(), Functions: fakeFunctions(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, key := range []string{"README.md", "incoming/orders/notes.txt", "incoming/nobody/a.csv", "staging/orders/x/part-00000.jsonl"} {
+		if _, err := r.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(r.Bucket), Key: aws.String(key), Body: strings.NewReader("x\n")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := r.Reconcile(ctx, ReconcileOptions{Redrive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, f := range got.Report.Unaccounted {
+		keys = append(keys, f.Key)
+		if f.Reason != reconcile.ReasonNoRule || f.Dataset != "" || f.Redrive != "" {
+			t.Errorf("%s: reason %s dataset %q redrive %q", f.Key, f.Reason, f.Dataset, f.Redrive)
+		}
+	}
+	want := "README.md incoming/nobody/a.csv incoming/orders/notes.txt"
+	if strings.Join(keys, " ") != want || len(got.Executions) != 0 {
+		t.Errorf("unaccounted %v, executions %d; want %s and none", keys, len(got.Executions), want)
+	}
+}
