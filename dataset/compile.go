@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/expr-lang/expr/ast"
 )
 
 // Issue codes of Compile. They are stable: tests match on them.
@@ -270,6 +272,7 @@ func (d *Dataset) Compile() error {
 		return is
 	}
 	d.c = c
+	c.allowance = d.itemAllowance()
 	return nil
 }
 
@@ -455,8 +458,15 @@ func (d *Dataset) compileEnrichment(c *compiled, env map[string]any, add func(pa
 			c.types[h.MissingFlag] = Bool
 		}
 	}
+	// The record's own names: its fields, then the calculated fields that
+	// read nothing else.
+	own := map[string]bool{}
+	for _, f := range d.Fields {
+		own[f.Name] = true
+	}
 	for i := range d.Enrichment.Calculated {
 		cf := &d.Enrichment.Calculated[i]
+		cf.rowOnly = false
 		p := fmt.Sprintf("Enrichment.Calculated[%s]", cf.Name)
 		var want reflect.Type
 		switch cf.Type {
@@ -481,8 +491,57 @@ func (d *Dataset) compileEnrichment(c *compiled, env map[string]any, add func(pa
 			add(p+".Expr", CodeBadExpr, "expression is of type %s, not %s", got, cf.Type)
 		}
 		c.calcs = append(c.calcs, prog)
+		var vars []string
+		if prog != nil {
+			var all bool
+			vars, all = exprVars(prog.Node(), env)
+			if all {
+				vars = nil
+			} else {
+				cf.rowOnly = true
+				for _, v := range vars {
+					cf.rowOnly = cf.rowOnly && own[v]
+				}
+			}
+			if cf.rowOnly {
+				own[cf.Name] = true
+			}
+		}
+		c.calcVars = append(c.calcVars, vars)
 		added(p+".Name", cf.Name, sampleValue(cf.Type))
 		c.types[cf.Name] = cf.Type
+	}
+}
+
+// exprVars returns the variables of env the expression tree names, in
+// the order first named. An identifier env does not hold (a function, a
+// let variable) is not a variable. all reports $env, which reaches every
+// variable.
+func exprVars(root ast.Node, env map[string]any) (vars []string, all bool) {
+	v := &identVisitor{env: env, seen: map[string]bool{}}
+	ast.Walk(&root, v)
+	return v.vars, v.all
+}
+
+type identVisitor struct {
+	env  map[string]any
+	seen map[string]bool
+	vars []string
+	all  bool
+}
+
+func (v *identVisitor) Visit(n *ast.Node) {
+	id, ok := (*n).(*ast.IdentifierNode)
+	if !ok {
+		return
+	}
+	if id.Value == "$env" {
+		v.all = true
+		return
+	}
+	if _, isVar := v.env[id.Value]; isVar && !v.seen[id.Value] {
+		v.seen[id.Value] = true
+		v.vars = append(v.vars, id.Value)
 	}
 }
 

@@ -66,10 +66,16 @@ type compiled struct {
 	pk, sk   *Template
 	filters  []*vm.Program
 	calcs    []*vm.Program
+	// calcVars lists, per calculated field, the variables its expression
+	// reads (nil: all of them).
+	calcVars [][]string
 	suffixes []string
 	// types is the type of every name an expression can see (fields,
 	// enrichment results); absent for untyped HTTP results.
 	types map[string]Type
+	// allowance is the room items keep for what enrichment and loading
+	// add (ItemAllowance).
+	allowance ItemAllowance
 }
 
 // Kind is a file encoding.
@@ -327,7 +333,18 @@ type Calculated struct {
 	Scale int
 	// Expr is the expression, such as "quantity * unit_price".
 	Expr string
+
+	// rowOnly: Expr reads the record's own fields (and row-only calculated
+	// fields) only, no lookup, HTTP result or flag.
+	rowOnly bool
 }
+
+// RowOnly reports whether the field's expression reads nothing but the
+// record's own fields and calculated fields that do the same: no lookup,
+// HTTP result or missing flag. The validator computes such a field to check
+// it (CalculateRow); the enricher computes every calculated field. Set by
+// Compile.
+func (c *Calculated) RowOnly() bool { return c.rowOnly }
 
 // HTTPEnrichment calls an external service per record and copies fields
 // from its JSON response.

@@ -26,6 +26,9 @@ const (
 	AttrSourceVersion = "_source_version"
 	AttrIngestedAt    = "_ingested_at"
 	AttrExecution     = "_execution"
+	// AttrSourceOrder is the version order of the source object, added by
+	// the loader to every item (functions/load.AttrSourceOrder).
+	AttrSourceOrder = "_source_order"
 )
 
 func (d *Dataset) mustCompiled() error {
@@ -139,6 +142,19 @@ func (d *Dataset) HasSuffix(name string) bool {
 	return false
 }
 
+// exprEnvOf builds the expression environment of a normalised record
+// holding only the variables names (nil: every one, exprEnv).
+func (d *Dataset) exprEnvOf(rec map[string]any, names []string) map[string]any {
+	if names == nil {
+		return d.exprEnv(rec)
+	}
+	env := make(map[string]any, len(names))
+	for _, name := range names {
+		env[name] = exprValue(d.c.types[name], rec[name])
+	}
+	return env
+}
+
 // exprEnv builds the expression environment of a normalised record.
 func (d *Dataset) exprEnv(rec map[string]any) map[string]any {
 	env := make(map[string]any, len(rec))
@@ -227,12 +243,28 @@ func (d *Dataset) Stage(rec map[string]any, line int64) (map[string]any, error) 
 // table cannot store (NumberLimit) is left absent too, its error a
 // FieldError with Code CodeNumberLimit.
 func (d *Dataset) Calculate(rec map[string]any) []error {
+	return d.calculate(rec, false)
+}
+
+// CalculateRow is Calculate restricted to the calculated fields that read
+// only the record itself (Calculated.RowOnly), which a staged record holds
+// all the inputs of: the validator uses it to refuse, as a bad row, a value
+// the enricher could not write. It stores the results in rec like
+// Calculate.
+func (d *Dataset) CalculateRow(rec map[string]any) []error {
+	return d.calculate(rec, true)
+}
+
+func (d *Dataset) calculate(rec map[string]any, rowOnly bool) []error {
 	if err := d.mustCompiled(); err != nil {
 		return []error{err}
 	}
 	var errs []error
 	for i, cf := range d.Enrichment.Calculated {
-		env := d.exprEnv(rec)
+		if rowOnly && !cf.rowOnly {
+			continue
+		}
+		env := d.exprEnvOf(rec, d.c.calcVars[i])
 		out, err := expr.Run(d.c.calcs[i], env)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("calculated field %s: %s", cf.Name, oneLine(err)))
