@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -112,6 +113,33 @@ func TestTransformCommandToleratedBadRows(t *testing.T) {
 		if !strings.Contains(stderr.String(), s) {
 			t.Errorf("stderr lacks %q:\n%s", s, stderr.String())
 		}
+	}
+}
+
+// TestTransformCommandCalculatedOverflow: an order whose total (computed
+// from the row alone) no DynamoDB number holds is a bad row of the
+// report, as the validator says, and is not staged.
+func TestTransformCommandCalculatedOverflow(t *testing.T) {
+	dir := t.TempDir()
+	lines := []string{"order_id,customer_id,order_date,sku,quantity,unit_price,currency,status"}
+	for i := 1; i <= 30; i++ {
+		qty, price := "2", "1.50"
+		if i == 7 {
+			qty, price = "9223372036854775807", strings.Repeat("9", 30)+".99"
+		}
+		lines = append(lines, fmt.Sprintf("ORD-%d,C1,2026-01-05,SKU-1,%s,%s,EUR,NEW", i, qty, price))
+	}
+	path := filepath.Join(dir, "o.csv")
+	os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	var stdout, stderr bytes.Buffer
+	if code := Run([]string{"transform", "--dataset", "orders", path}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if n := strings.Count(stdout.String(), "\n"); n != 29 || strings.Contains(stdout.String(), "ORD-7") {
+		t.Errorf("%d records staged, want 29 without ORD-7", n)
+	}
+	if want := "line 8, row 7, field total: calculated as quantity * unit_price: 51 significant digits"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
 	}
 }
 

@@ -642,25 +642,195 @@ func TestLosslessHostile(t *testing.T) {
 	}
 }
 
+// memos is a JSON Lines dataset of the harness whose text has no
+// MaxLength, so that a valid row can make an item over DynamoDB's 400 KB
+// (the built-in datasets cap their strings). Its total reads the row
+// alone; converted needs a rate looked up in rates. It tolerates 10% bad
+// rows.
+func memos() *dataset.Dataset {
+	return &dataset.Dataset{
+		Name:     "memos",
+		Prefix:   "incoming/memos/",
+		Suffixes: []string{".jsonl"},
+		MinSize:  1,
+		Format:   dataset.Format{Kind: dataset.JSONL},
+		Fields: []dataset.Field{
+			{Name: "memo_id", Type: dataset.String, Required: true, Pattern: `[A-Za-z0-9_-]+`, MaxLength: 64},
+			{Name: "currency", Type: dataset.String, Required: true, Pattern: `[A-Z]{3}`},
+			{Name: "text", Type: dataset.String},
+			{Name: "qty", Type: dataset.Int},
+			{Name: "price", Type: dataset.Decimal},
+		},
+		Key: dataset.Key{Partition: "MEMO#{memo_id}", Sort: "MEMO"},
+		Enrichment: dataset.Enrichment{
+			Lookups: []dataset.Lookup{{From: "rates", On: "currency", Copy: map[string]string{"rate": "rate"}, MissingFlag: "rate_missing"}},
+			Calculated: []dataset.Calculated{
+				{Name: "total", Type: dataset.Decimal, Scale: 2, Expr: "qty * price"},
+				{Name: "converted", Type: dataset.Decimal, Scale: 2, Expr: "qty * rate"},
+			},
+		},
+		RowErrors: dataset.RowErrors{Mode: dataset.SkipBadRows, MaxErrorRate: 0.10},
+	}
+}
+
+// rates is the reference data memos look their rate up in.
+func rates() *dataset.Dataset {
+	return &dataset.Dataset{
+		Name:     "rates",
+		Prefix:   "incoming/rates/",
+		Suffixes: []string{".jsonl"},
+		MinSize:  1,
+		Format:   dataset.Format{Kind: dataset.JSONL},
+		Fields: []dataset.Field{
+			{Name: "currency", Type: dataset.String, Required: true, Pattern: `[A-Z]{3}`},
+			{Name: "rate", Type: dataset.Decimal, Required: true},
+		},
+		Key:       dataset.Key{Partition: "RATE#{currency}", Sort: "RATE"},
+		Reference: true,
+	}
+}
+
+// hugeRate is the rate of XXX: a valid decimal whose product with a large
+// quantity has more digits than a DynamoDB number holds.
+var hugeRate = strings.Repeat("9", 30) + ".99"
+
+// loadRates loads the reference rates (needed by memos).
+func (h *harness) loadRates() {
+	h.t.Helper()
+	c := fileCase{name: "reference-rates", dataset: "rates", file: "rates.jsonl",
+		body: []byte(`{"currency":"EUR","rate":"1.10"}` + "\n" + `{"currency":"XXX","rate":"` + hugeRate + `"}` + "\n"),
+		items: []wantItem{{pk: "RATE#EUR", sk: "RATE", attrs: map[string]string{"rate": "1.10"}},
+			{pk: "RATE#XXX", sk: "RATE", attrs: map[string]string{"rate": hugeRate}}}}
+	if res := h.runCase(c); res.Status != "LOADED" {
+		h.t.Fatalf("reference rates: %s %s %s", res.Status, res.Error, res.Cause)
+	}
+}
+
+// memoRows returns n valid memos of a file tagged tag (one per line, from
+// line 1) and their items.
+func memoRows(tag string, n int) ([]map[string]any, []wantItem) {
+	var recs []map[string]any
+	var items []wantItem
+	for i := 1; i <= n; i++ {
+		id := fmt.Sprintf("%s-%d", tag, i)
+		recs = append(recs, map[string]any{"memo_id": id, "currency": "EUR", "text": "memo " + strconv.Itoa(i), "qty": 2, "price": json.Number("1.25")})
+		items = append(items, wantItem{pk: "MEMO#" + id, sk: "MEMO", attrs: map[string]string{"text": jsonText("memo " + strconv.Itoa(i)),
+			"total": "2.50", "rate": "1.10", "converted": "2.20", "rate_missing": "false"}})
+	}
+	return recs, items
+}
+
+func jsonLines(recs []map[string]any) []byte {
+	var b bytes.Buffer
+	for _, r := range recs {
+		line, err := json.Marshal(r)
+		if err != nil {
+			panic(err)
+		}
+		b.Write(append(line, '\n'))
+	}
+	return b.Bytes()
+}
+
+// memoText returns the text that makes memo rec, staged on line line,
+// take exactly size bytes as an item before what enrichment and loading
+// add: each attribute's name plus its value, strings in UTF-8 bytes,
+// numbers as their text plus one (docs/datasets.md, "Item size").
+func memoText(rec map[string]any, line, size int) string {
+	id := rec["memo_id"].(string)
+	fixed := len("pk") + len("MEMO#"+id) + len("sk") + len("MEMO") + len("_line") + len(strconv.Itoa(line)) + 1 +
+		len("memo_id") + len(id) + len("currency") + len(rec["currency"].(string)) + len("text")
+	return strings.Repeat("ü", 500) + strings.Repeat("m", size-fixed-1000)
+}
+
+// TestLosslessItemTooLarge: a row valid by its dataset's schema whose
+// item (with the room kept for the attributes enrichment and loading add)
+// is over DynamoDB's 400 KB is a bad row of the report, naming its line,
+// row and largest field: the file ends REJECTED or LOADED without it, per
+// the policy, never FAILED at Load. A row exactly at the limit loads.
+func TestLosslessItemTooLarge(t *testing.T) {
+	h := openHarness(t, 0)
+	h.loadRates()
+	ds, err := h.rt.Datasets().Lookup("memos")
+	if err != nil {
+		t.Fatal(err)
+	}
+	limit := dataset.MaxItemBytes - ds.ItemAllowance().Bytes
+	tests := []struct {
+		name string
+		rows int
+		over int // bytes row 3 takes beyond the limit (0: exactly at it)
+	}{
+		{"too-large-tolerated", 30, 1},
+		{"too-large-rejects", 5, 1},
+		{"far-too-large", 30, 200 << 10},
+		{"at-the-limit", 5, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h.t = t
+			tag := "memo-" + tt.name
+			recs, items := memoRows(tag, tt.rows)
+			// Row 3: no quantity or price (so no total), a long text.
+			big := recs[2]
+			delete(big, "qty")
+			delete(big, "price")
+			big["text"] = memoText(big, 3, limit+tt.over)
+			items[2].attrs = map[string]string{"text": jsonText(big["text"]), "rate": "1.10"}
+			c := fileCase{name: tag, dataset: "memos", file: tag + ".jsonl", body: jsonLines(recs), items: items}
+			if tt.over > 0 {
+				c.items = append(items[:2:2], items[3:]...)
+				c.notLoaded = []wantItem{items[2]}
+				c.bad = []badRow{{line: 3, row: 3, field: "text", code: "item_too_large"}}
+			}
+			if res := runHostile(h, c); res.Status == local.Failed {
+				t.Errorf("FAILED in %s: %s", failingState(h.rt, res), excerpt(res.Cause, 300))
+			}
+		})
+	}
+}
+
 // TestLosslessCalculatedOverflow: every input of an order is valid, but
-// its total (quantity x unit_price) has more digits than a DynamoDB number
-// holds. The enricher must fail the file visibly, naming the state, rather
-// than load an order without its total (or fail in DynamoDB's hands).
+// its total (quantity x unit_price, computed from the row alone) has more
+// digits than a DynamoDB number holds. The validator computes it and
+// reports the row (number_limit, naming the field): the file ends REJECTED
+// or LOADED without the row, per the policy.
 func TestLosslessCalculatedOverflow(t *testing.T) {
 	h := openHarness(t, 0)
 	h.loadCustomers()
 	k := kits[0]
-	c := fileCase{name: "ord-total-overflow", dataset: "orders", file: "ord-total-overflow.csv", allow: []local.Status{local.Failed}}
-	rows, _ := k.rows(c.name, 5)
-	rec, _ := k.valid(c.name, 3)
-	rec["quantity"], rec["unit_price"] = "9223372036854775807", strings.Repeat("9", 30)+".99"
-	rows[2] = k.encode(rec)
-	c.body = k.file(rows, "\n")
+	for _, n := range []int{5, 30} {
+		t.Run(strconv.Itoa(n)+"-rows", func(t *testing.T) {
+			h.t = t
+			c := fileCase{name: fmt.Sprintf("ord-total-overflow-%d", n), dataset: "orders"}
+			c.file = c.name + ".csv"
+			withBad(k, &c, n, 3, func(rec map[string]any) string {
+				rec["quantity"], rec["unit_price"] = "9223372036854775807", strings.Repeat("9", 30)+".99"
+				return ""
+			}, "total", "number_limit")
+			if res := runHostile(h, c); res.Status == local.Failed {
+				t.Errorf("FAILED in %s: %s", failingState(h.rt, res), excerpt(res.Cause, 300))
+			}
+		})
+	}
+}
+
+// TestLosslessLookupCalculatedOverflow: a calculated field that needs
+// reference data (converted = qty x the rate looked up) cannot be judged
+// by the validator. When it overflows, the enricher fails the file
+// visibly, naming the state, the line and the field, rather than load a
+// memo without it (or fail in DynamoDB's hands).
+func TestLosslessLookupCalculatedOverflow(t *testing.T) {
+	h := openHarness(t, 0)
+	h.loadRates()
+	recs, _ := memoRows("memo-converted-overflow", 5)
+	recs[2]["currency"], recs[2]["qty"] = "XXX", int64(9223372036854775807)
+	c := fileCase{name: "memo-converted-overflow", dataset: "memos", file: "memo-converted-overflow.jsonl", body: jsonLines(recs), allow: []local.Status{local.Failed}}
 	res := runHostile(h, c)
 	if got := failingState(h.rt, res); got != "Enrich" {
 		t.Errorf("failed in %q, want Enrich", got)
 	}
-	if !strings.Contains(res.Cause, "line 4") || !strings.Contains(res.Cause, "total") {
+	if !strings.Contains(res.Cause, "line 3") || !strings.Contains(res.Cause, "converted") {
 		t.Errorf("the cause names neither the line nor the field: %s", res.Cause)
 	}
 }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/validate"
 )
 
 func TestGzipGivesSameRecords(t *testing.T) {
@@ -71,5 +73,34 @@ func TestJSONArrayDataset(t *testing.T) {
 	}
 	if !strings.Contains(string(got), `"_line":2,`) {
 		t.Errorf("first element should be on line 2:\n%s", got)
+	}
+}
+
+// TestItemTooLargeNotStaged: a row valid by its schema whose item would be
+// over DynamoDB's 400 KB is a bad row for the transformer as for the
+// validator (one Scanner): observed with its problem, not staged.
+func TestItemTooLargeNotStaged(t *testing.T) {
+	d := &dataset.Dataset{Name: "notes", Prefix: "incoming/notes/", Format: dataset.Format{Kind: dataset.JSONL},
+		Fields: []dataset.Field{{Name: "id", Type: dataset.String, Required: true}, {Name: "text", Type: dataset.String}},
+		Key:    dataset.Key{Partition: "NOTE#{id}"}, RowErrors: dataset.RowErrors{Mode: dataset.SkipBadRows}}
+	if err := d.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"id":"a","text":"short"}` + "\n" + `{"id":"b","text":"` + strings.Repeat("x", 400<<10) + `"}` + "\n" + `{"id":"c"}` + "\n"
+	var codes []string
+	var out bytes.Buffer
+	st, err := Run(strings.NewReader(body), "n.jsonl", d, Config{Observe: func(r validate.Row) {
+		for _, p := range r.Problems {
+			codes = append(codes, fmt.Sprintf("line %d row %d %s %s", p.Line, p.Row, p.Field, p.Code))
+		}
+	}}, func(_ int, data []byte, _ int64) error { out.Write(data); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"line 2 row 2 text " + validate.CodeItemTooLarge}, codes); diff != "" {
+		t.Errorf("observed problems (-want +got):\n%s", diff)
+	}
+	if st.Records != 2 || st.Rejected != 1 || strings.Contains(out.String(), `"NOTE#b"`) {
+		t.Errorf("stats %+v; staged %d bytes", st, out.Len())
 	}
 }

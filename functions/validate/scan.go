@@ -58,6 +58,10 @@ const (
 	CodeNoRows         = "no_rows"
 	CodeTooManyBad     = "too_many_bad_rows"
 	CodeRead           = "read_error"
+	// CodeItemTooLarge: the row's item, with the room kept for what
+	// enrichment and loading add (dataset.ItemAllowance), would exceed
+	// DynamoDB's 400 KB (dataset.MaxItemBytes).
+	CodeItemTooLarge = "item_too_large"
 )
 
 // Problem is one finding, located by line and row (0 when the problem
@@ -128,6 +132,10 @@ type Scanner struct {
 	keys    *keySet
 	started bool
 	err     error
+	// room is the dataset's item allowance in bytes; calcs its row-only
+	// calculated fields.
+	room  int
+	calcs []*dataset.Calculated
 }
 
 // NewScanner returns a scanner of the object named name (for the suffix
@@ -184,7 +192,13 @@ func NewScanner(r io.Reader, name string, ds *dataset.Dataset, cfg Config) (*Sca
 	if err != nil {
 		return nil, fileErr(err)
 	}
-	return &Scanner{ds: ds, rd: rd, keys: newKeySet(cfg.MaxKeys)}, nil
+	sc := &Scanner{ds: ds, rd: rd, keys: newKeySet(cfg.MaxKeys), room: ds.ItemAllowance().Bytes}
+	for i := range ds.Enrichment.Calculated {
+		if cf := &ds.Enrichment.Calculated[i]; cf.RowOnly() {
+			sc.calcs = append(sc.calcs, cf)
+		}
+	}
+	return sc, nil
 }
 
 // readErrReader remembers the error of the underlying stream, to tell a
@@ -306,6 +320,12 @@ func (s *Scanner) Next() (Row, error) {
 		row.Problems = append(row.Problems, s.problem(rec, err))
 		return row, nil
 	}
+	if ps := s.checkItem(rec, staged); len(ps) > 0 {
+		// Before the duplicate check: a row that is not loaded does
+		// not make a later row with its key a duplicate.
+		row.Problems = append(row.Problems, ps...)
+		return row, nil
+	}
 	pk, sk := dataset.Text(staged[dataset.AttrPK]), dataset.Text(staged[dataset.AttrSK])
 	if s.keys.seen(pk, sk) {
 		row.Problems = append(row.Problems, Problem{Line: rec.Line, Row: rec.Row, Field: dataset.AttrPK, Value: dataset.Excerpt(pk+" / "+sk, 64), Code: CodeDuplicateKey, Reason: "an earlier row of the file has the same key"})
@@ -313,6 +333,51 @@ func (s *Scanner) Next() (Row, error) {
 	}
 	row.Record = staged
 	return row, nil
+}
+
+// checkItem finds what DynamoDB would refuse in the item a staged record
+// becomes, which no field check sees: a row-only calculated number beyond
+// DynamoDB's limits (the enricher could not write it), and an item over
+// dataset.MaxItemBytes once the attributes added after validation take
+// their room. The calculated values count towards the item's size; they
+// are removed again, the enricher computes them.
+func (s *Scanner) checkItem(rec records.Record, staged map[string]any) []Problem {
+	var ps []Problem
+	if len(s.calcs) > 0 {
+		for _, err := range s.ds.CalculateRow(staged) {
+			var fe dataset.FieldError
+			if errors.As(err, &fe) && fe.Code == dataset.CodeNumberLimit {
+				ps = append(ps, Problem{Line: rec.Line, Row: rec.Row, Field: fe.Field, Value: fe.Value, Code: fe.Code,
+					Reason: fmt.Sprintf("calculated as %s: %s", s.calcExpr(fe.Field), fe.Reason)})
+			}
+		}
+		defer func() {
+			for _, cf := range s.calcs {
+				delete(staged, cf.Name)
+			}
+		}()
+	}
+	size, largest := dataset.ItemSize(staged)
+	if size+s.room <= dataset.MaxItemBytes {
+		return ps
+	}
+	v := staged[largest]
+	p := Problem{Line: rec.Line, Row: rec.Row, Field: largest, Value: dataset.Excerpt(dataset.Text(v), 64), Code: CodeItemTooLarge,
+		Reason: fmt.Sprintf("the item would take %d bytes (%d of the row, %d kept for the attributes enrichment and loading add), more than DynamoDB's %d; the largest field, %s, takes %d",
+			size+s.room, size, s.room, dataset.MaxItemBytes, largest, len(largest)+dataset.AttrSize(v))}
+	if f, ok := s.ds.Field(largest); ok {
+		p.Column = f.Column
+	}
+	return append(ps, p)
+}
+
+func (s *Scanner) calcExpr(name string) string {
+	for _, cf := range s.calcs {
+		if cf.Name == name {
+			return cf.Expr
+		}
+	}
+	return "an expression"
 }
 
 func (s *Scanner) problem(rec records.Record, err error) Problem {
