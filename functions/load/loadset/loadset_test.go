@@ -1,6 +1,7 @@
 package loadset
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -78,5 +79,35 @@ func TestBuiltinListsMatchTheBuiltinSet(t *testing.T) {
 func TestTimestampLayoutMatchesDataset(t *testing.T) {
 	if load.TimestampLayout != dataset.TimestampLayout {
 		t.Errorf("load.TimestampLayout %q != dataset.TimestampLayout %q", load.TimestampLayout, dataset.TimestampLayout)
+	}
+}
+
+// TestItemAllowanceMatchesLoader: the validator keeps room in every item
+// for the attributes the loader adds (dataset.ItemAllowance), under the
+// loader's names and limit, and for its version order at its longest.
+func TestItemAllowanceMatchesLoader(t *testing.T) {
+	names := [][2]string{
+		{load.AttrSourceOrder, dataset.AttrSourceOrder}, {load.AttrSourceKey, dataset.AttrSourceKey},
+		{load.AttrSourceVersion, dataset.AttrSourceVersion}, {load.AttrIngestedAt, dataset.AttrIngestedAt},
+		{load.AttrExecution, dataset.AttrExecution}, {load.AttrPK, dataset.AttrPK}, {load.AttrSK, dataset.AttrSK},
+	}
+	for _, n := range names {
+		if n[0] != n[1] {
+			t.Errorf("load writes %q, dataset allows for %q", n[0], n[1])
+		}
+	}
+	if load.MaxItemBytes != dataset.MaxItemBytes {
+		t.Errorf("load.MaxItemBytes %d != dataset.MaxItemBytes %d", load.MaxItemBytes, dataset.MaxItemBytes)
+	}
+	longest := strings.Repeat("v", dataset.MaxVersionIDBytes)
+	at := time.Date(2026, 12, 31, 23, 59, 59, 999999999, time.FixedZone("x", 3600))
+	var room int
+	for _, p := range dataset.Builtin().All()[0].ItemAllowance().Parts {
+		if p.Attr == dataset.AttrSourceOrder {
+			room = p.Bytes
+		}
+	}
+	if got := len(load.AttrSourceOrder) + len(load.Order(at, longest, "")); got != room {
+		t.Errorf("the longest _source_order takes %d bytes, the allowance keeps %d", got, room)
 	}
 }
