@@ -267,7 +267,10 @@ func (h *Handler) enrichBlock(ctx context.Context, ds *dataset.Dataset, block []
 			// absent; the others are still computed (dataset.Calculate).
 			// A value no DynamoDB number holds fails the chunk, naming
 			// the record: leaving it out would load an incomplete item
-			// without a word, writing it would fail in the loader.
+			// without a word, writing it would fail in the loader. (A
+			// field computed from the row alone was checked by the
+			// validator already; this is for those that need a lookup
+			// or an HTTP result.)
 			for _, err := range ds.Calculate(rec) {
 				var fe dataset.FieldError
 				if errors.As(err, &fe) && fe.Code == dataset.CodeNumberLimit {

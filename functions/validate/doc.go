@@ -13,7 +13,10 @@
 // (gzip magic, a CSV that is really JSON or XML...), invalid UTF-8, the CSV
 // header (required columns present), ragged rows, JSON nesting depth, XML
 // DTDs and entities, the gzip decompression ratio, each field's type and
-// constraints, filter and key errors, and duplicate keys within the file.
+// constraints, filter and key errors, what DynamoDB would refuse in the
+// item (a calculated field computed from the row alone beyond its number
+// limits; an item over 400 KB with the room kept for what enrichment and
+// loading add, dataset.ItemAllowance), and duplicate keys within the file.
 //
 // Duplicate keys are found with bounded memory: each row's (pk, sk) is
 // hashed to 64 bits (hash/maphash) into an open-addressing table that grows
