@@ -57,7 +57,8 @@ type Config struct {
 	TTLAttribute string
 
 	// MemoryMB, TimeoutSeconds, ReservedConcurrency: Lambda settings of
-	// every function (ReservedConcurrency -1: unreserved).
+	// every function (ReservedConcurrency -1: unreserved); the reconciler
+	// has its own timeout, ReconcileTimeoutSeconds.
 	MemoryMB, TimeoutSeconds, ReservedConcurrency int
 	// FunctionLogLevel is the Lambda application log level.
 	FunctionLogLevel string
@@ -89,6 +90,19 @@ type Config struct {
 	// DurationAlarmPercent: the duration alarm fires when the maximum
 	// duration exceeds this share of the timeout.
 	DurationAlarmPercent int
+
+	// ReconcileSchedule is the EventBridge schedule expression of the
+	// reconciler (ParseSchedule checks it).
+	ReconcileSchedule string
+	// ReconcileGraceMinutes: the reconciler leaves files modified less than
+	// this long ago for a later run; ReconcileLookbackDays: it leaves out
+	// files modified longer ago than this.
+	ReconcileGraceMinutes, ReconcileLookbackDays int
+	// ReconcileRedrive lets the reconciler start the pipeline for the
+	// files it finds unaccounted (and grants it states:StartExecution).
+	ReconcileRedrive bool
+	// ReconcileTimeoutSeconds is the reconciler's Lambda timeout.
+	ReconcileTimeoutSeconds int
 
 	// KeyDeletionWindowDays is the KMS key's deletion window.
 	KeyDeletionWindowDays int
@@ -190,9 +204,9 @@ var Keys = []Key{
 	stringKey("ttlAttribute", "expires_at", "TTL attribute of tables whose datasets declare none.", checkAttr, func(c *Config) *string { return &c.TTLAttribute }),
 	// compute
 	intKey("memoryMb", "512", "Memory of every function in MB.", 128, 10240, func(c *Config) *int { return &c.MemoryMB }),
-	intKey("timeoutSeconds", "120", "Timeout of every function in seconds.", 1, 900, func(c *Config) *int { return &c.TimeoutSeconds }),
-	intKey("reservedConcurrency", "-1", "Reserved concurrency of every function; -1 leaves it unreserved.", -1, 10000, func(c *Config) *int { return &c.ReservedConcurrency }),
-	enumKey("functionLogLevel", "INFO", "Application log level of the functions (JSON logs).", []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}, func(c *Config) *string { return &c.FunctionLogLevel }),
+	intKey("timeoutSeconds", "120", "Timeout of every pipeline function in seconds (the reconciler has reconcileTimeoutSeconds).", 1, 900, func(c *Config) *int { return &c.TimeoutSeconds }),
+	intKey("reservedConcurrency", "-1", "Reserved concurrency of every pipeline function; -1 leaves it unreserved (the reconciler reserves 1: one run at a time).", -1, 10000, func(c *Config) *int { return &c.ReservedConcurrency }),
+	enumKey("functionLogLevel", "INFO", "Application log level of the functions (JSON logs). The reconciler's is never above INFO: its metrics are INFO log lines.", []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}, func(c *Config) *string { return &c.FunctionLogLevel }),
 	{Name: "logRetentionDays", Type: "integer", Default: "14", Description: "Retention of every log group in days (a CloudWatch Logs retention value).", set: func(c *Config, v string) error {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil {
@@ -225,6 +239,12 @@ var Keys = []Key{
 	stringKey("alarmEmail", "", "E-mail address subscribed to the alarm topic; empty for none.", checkEmail, func(c *Config) *string { return &c.AlarmEmail }),
 	boolKey("alarmActions", "true", "Send alarm state changes to the alarm topic.", func(c *Config) *bool { return &c.AlarmActions }),
 	intKey("durationAlarmPercent", "80", "Duration alarm threshold in percent of the function timeout.", 10, 100, func(c *Config) *int { return &c.DurationAlarmPercent }),
+	// reconciler
+	stringKey("reconcileSchedule", "rate(1 hour)", "When the reconciler looks for files no execution claimed: an EventBridge schedule expression, rate(value unit) or cron(six fields).", checkSchedule, func(c *Config) *string { return &c.ReconcileSchedule }),
+	intKey("reconcileGraceMinutes", "15", "The reconciler leaves files modified less than this many minutes ago for a later run (their execution may still be starting).", 1, 1440, func(c *Config) *int { return &c.ReconcileGraceMinutes }),
+	intKey("reconcileLookbackDays", "7", "The reconciler checks files modified within this many days (it lists the whole bucket, but reads the ledger for these only).", 1, 90, func(c *Config) *int { return &c.ReconcileLookbackDays }),
+	boolKey("reconcileRedrive", "false", "The reconciler starts the pipeline for unaccounted files a dataset's rule matches (otherwise it reports and alarms only).", func(c *Config) *bool { return &c.ReconcileRedrive }),
+	intKey("reconcileTimeoutSeconds", "300", "Timeout of the reconciler in seconds; it stops listing shortly before.", 30, 900, func(c *Config) *int { return &c.ReconcileTimeoutSeconds }),
 	// security
 	intKey("keyDeletionWindowDays", "30", "Deletion window of the KMS key in days.", 7, 30, func(c *Config) *int { return &c.KeyDeletionWindowDays }),
 	boolKey("vpc", "false", "Run the functions in private subnets of a VPC with endpoints.", func(c *Config) *bool { return &c.VPC }),
@@ -237,6 +257,11 @@ func checkAttr(v string) error {
 		return fmt.Errorf("%q is not a DynamoDB attribute name", v)
 	}
 	return nil
+}
+
+func checkSchedule(v string) error {
+	_, err := ParseSchedule(v)
+	return err
 }
 
 func checkEmail(v string) error {
@@ -343,6 +368,10 @@ func (c Config) validate() error {
 	}
 	if c.ReservedConcurrency == 0 {
 		errs = append(errs, fmt.Errorf("config %s: 0 would stop every function; use -1 for unreserved", key("reservedConcurrency")))
+	}
+	if c.ReconcileLookbackDays*24*60 <= c.ReconcileGraceMinutes {
+		errs = append(errs, fmt.Errorf("config %s: %d days must exceed %s (%d minutes)",
+			key("reconcileLookbackDays"), c.ReconcileLookbackDays, key("reconcileGraceMinutes"), c.ReconcileGraceMinutes))
 	}
 	if c.StateMachineType == "EXPRESS" {
 		errs = append(errs, fmt.Errorf("config %s: EXPRESS is not supported: the pipeline runs a Distributed Map, which only STANDARD workflows can; set %s to EXPRESS for cheap chunk executions instead",

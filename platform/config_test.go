@@ -95,6 +95,8 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"express refused", map[string]string{"sluice:stateMachineType": "EXPRESS"}, []string{"sluice:stateMachineType", "Distributed Map"}},
 		{"zero concurrency", map[string]string{"sluice:reservedConcurrency": "0"}, []string{"sluice:reservedConcurrency"}},
 		{"max below min", map[string]string{"sluice:capacityMode": "provisioned", "sluice:readCapacity": "20", "sluice:maxReadCapacity": "10"}, []string{"sluice:maxReadCapacity"}},
+		{"bad schedule", map[string]string{"sluice:reconcileSchedule": "rate(1 hours)"}, []string{"sluice:reconcileSchedule", "singular"}},
+		{"lookback within grace", map[string]string{"sluice:reconcileGraceMinutes": "1440", "sluice:reconcileLookbackDays": "1"}, []string{"sluice:reconcileLookbackDays", "sluice:reconcileGraceMinutes"}},
 		{"unknown key", map[string]string{"sluice:memoryMB": "512"}, []string{"sluice:memoryMB: unknown key"}},
 		{"several at once", map[string]string{"sluice:memoryMb": "x", "sluice:vpc": "y"}, []string{"sluice:memoryMb", "sluice:vpc"}},
 	}
@@ -146,6 +148,7 @@ func TestStackFilesDifferSensibly(t *testing.T) {
 		{"alarmActions", false, true},
 		{"stateMachineLogLevel", "ALL", "ERROR"},
 		{"includeExecutionData", true, false},
+		{"reconcileRedrive", true, false},
 	}
 	got := map[string][2]any{
 		"capacityMode":         {dev.CapacityMode, prod.CapacityMode},
@@ -154,6 +157,7 @@ func TestStackFilesDifferSensibly(t *testing.T) {
 		"alarmActions":         {dev.AlarmActions, prod.AlarmActions},
 		"stateMachineLogLevel": {dev.StateMachineLogLevel, prod.StateMachineLogLevel},
 		"includeExecutionData": {dev.IncludeExecutionData, prod.IncludeExecutionData},
+		"reconcileRedrive":     {dev.ReconcileRedrive, prod.ReconcileRedrive},
 	}
 	for _, c := range checks {
 		if g := got[c.what]; g[0] != c.dev || g[1] != c.prod {
