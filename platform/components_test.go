@@ -13,6 +13,7 @@ import (
 	"github.com/sluicehq/sluice/platform/offline"
 	"github.com/sluicehq/sluice/platform/orchestration"
 	"github.com/sluicehq/sluice/platform/policy"
+	"github.com/sluicehq/sluice/platform/reconciler"
 	"github.com/sluicehq/sluice/platform/security"
 	"github.com/sluicehq/sluice/platform/storage"
 )
@@ -79,6 +80,17 @@ func TestComponentsRejectBadArgs(t *testing.T) {
 				BucketName: pulumi.String("b"), StateMachineArn: pulumi.String("m"), KeyArn: key, AccountID: "1", MaxEventAgeSeconds: 60, DLQRetentionDays: 1})
 			return err
 		}, "reserved"},
+		{"reconciler nil", func(ctx *pulumi.Context) error { _, err := reconciler.New(ctx, "r", nil); return err }, "nil Args"},
+		{"reconciler schedule", func(ctx *pulumi.Context) error {
+			_, err := reconciler.New(ctx, "r", &reconciler.Args{Function: compute.Function{Name: "reconcile"}, Schedule: "hourly"})
+			return err
+		}, "schedule"},
+		{"reconciler no package", func(ctx *pulumi.Context) error {
+			_, err := reconciler.New(ctx, "r", &reconciler.Args{Function: compute.Function{Name: "reconcile"}, Schedule: "rate(1 hour)",
+				MaxEventAgeSeconds: 60, DLQRetentionDays: 1,
+				Settings: compute.Args{KeyArn: key, MemoryMB: 128, TimeoutSeconds: 1, ReservedConcurrency: 1, LogRetentionDays: 1}})
+			return err
+		}, "no package"},
 		{"alerts nil", func(ctx *pulumi.Context) error { _, err := monitoring.NewAlerts(ctx, "a", nil); return err }, "nil AlertsArgs"},
 		{"monitoring nil", func(ctx *pulumi.Context) error { _, err := monitoring.New(ctx, "m", nil); return err }, "nil Args"},
 		{"monitoring percent", func(ctx *pulumi.Context) error {
@@ -86,6 +98,21 @@ func TestComponentsRejectBadArgs(t *testing.T) {
 				Functions: map[string]monitoring.Function{"f": {Name: pulumi.String("f"), TimeoutSeconds: 1}}})
 			return err
 		}, "duration percent"},
+		{"monitoring reconciler without bucket", func(ctx *pulumi.Context) error {
+			_, err := monitoring.New(ctx, "m", &monitoring.Args{TopicArn: key, StateMachineArn: key, DLQName: key, UnroutedQueue: key, Region: "r", DurationPercent: 50,
+				Functions: map[string]monitoring.Function{"f": {Name: pulumi.String("f"), TimeoutSeconds: 1}}, Reconciler: &monitoring.Reconciler{FunctionName: key, DLQName: key}})
+			return err
+		}, "Reconciler needs the bucket"},
+		{"monitoring reconciler interval", func(ctx *pulumi.Context) error {
+			_, err := monitoring.New(ctx, "m", &monitoring.Args{TopicArn: key, StateMachineArn: key, DLQName: key, UnroutedQueue: key, Region: "r", DurationPercent: 50,
+				Functions:  map[string]monitoring.Function{"f": {Name: pulumi.String("f"), TimeoutSeconds: 1}},
+				Reconciler: &monitoring.Reconciler{Bucket: key, FunctionName: key, DLQName: key, IntervalSeconds: 90}})
+			return err
+		}, "whole minutes"},
+		{"reconciler retention", func(ctx *pulumi.Context) error {
+			_, err := reconciler.New(ctx, "r", &reconciler.Args{Function: compute.Function{Name: "reconcile"}, Schedule: "rate(1 hour)", MaxEventAgeSeconds: 60, DLQRetentionDays: 15})
+			return err
+		}, "retention"},
 		{"monitoring no unrouted queue", func(ctx *pulumi.Context) error {
 			_, err := monitoring.New(ctx, "m", &monitoring.Args{TopicArn: key, StateMachineArn: key, DLQName: key, Region: "r", DurationPercent: 50,
 				Functions: map[string]monitoring.Function{"f": {Name: pulumi.String("f"), TimeoutSeconds: 1}}})

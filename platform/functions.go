@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/build"
 	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/reconcile"
+	"github.com/sluicehq/sluice/internal/eventpattern"
 	"github.com/sluicehq/sluice/platform/policy"
 	"github.com/sluicehq/sluice/workflow/pipeline"
 )
@@ -17,12 +20,17 @@ import (
 // FunctionNames are the pipeline's functions, by their logical names.
 var FunctionNames = []string{pipeline.FunctionValidate, pipeline.FunctionTransform, pipeline.FunctionEnrich, pipeline.FunctionLoad}
 
+// FunctionReconcile is the reconciler's logical name: a function of its
+// own component (platform/reconciler), not one of the pipeline's.
+const FunctionReconcile = "reconcile"
+
 // functionDescriptions say what each function does.
 var functionDescriptions = map[string]string{
 	pipeline.FunctionValidate:  "Sluice: check a file against its dataset's schema",
 	pipeline.FunctionTransform: "Sluice: stage a file's records as JSON Lines chunks",
 	pipeline.FunctionEnrich:    "Sluice: enrich one staged chunk",
 	pipeline.FunctionLoad:      "Sluice: write one chunk to the dataset's table",
+	FunctionReconcile:          "Sluice: find (and redrive) files no execution claimed",
 }
 
 // Package is one built function.
@@ -215,4 +223,68 @@ func titleCase(s string) string {
 		return s
 	}
 	return string(s[0]-'a'+'A') + s[1:]
+}
+
+// ReconcilePolicy returns what the reconciler may do: list the bucket's
+// object versions outside the pipeline's own prefixes, read the ledger,
+// decrypt with the stack key (the ledger's), and with redrive start the
+// state machine. ${bucket}, ${table:ledger}, ${key} and ${machine} stand
+// for the ARNs.
+//
+// The listing is scoped with the s3:prefix and s3:delimiter condition keys
+// of s3:ListBucketVersions: the top level only with the delimiter "/"
+// (prefix ""), which returns top-level keys and prefixes, not the keys
+// below; and any prefix holding a "/" but none of the pipeline's own
+// (StringNotLike is safe here: the StringLike beside it requires the key).
+func ReconcilePolicy(redrive bool) policy.Document {
+	var internal []string
+	for _, p := range contract.InternalPrefixes() {
+		internal = append(internal, p+"*")
+	}
+	list := []string{"s3:ListBucketVersions"}
+	doc := policy.Document{Statement: []policy.Statement{
+		{Sid: "ListTopLevel", Effect: "Allow", Action: list, Resource: []string{"${bucket}"},
+			Condition: map[string]map[string][]string{"StringEquals": {"s3:prefix": {""}, "s3:delimiter": {"/"}}}},
+		{Sid: "ListOutsideInternalPrefixes", Effect: "Allow", Action: list, Resource: []string{"${bucket}"},
+			Condition: map[string]map[string][]string{"StringLike": {"s3:prefix": {"*/*"}}, "StringNotLike": {"s3:prefix": internal}}},
+		policy.Allow("ReadLedger", []string{"dynamodb:BatchGetItem"}, []string{"${table:" + pipeline.TableLedger + "}"}),
+	}}
+	if redrive {
+		doc.Statement = append(doc.Statement, policy.Allow("StartPipeline", []string{"states:StartExecution"}, []string{"${machine}"}))
+	}
+	doc.Statement = append(doc.Statement, policy.Allow("UseStackKey", []string{"kms:Decrypt"}, []string{"${key}"}))
+	return doc
+}
+
+// ReconcileRules returns the reconciler's SLUICE_RECONCILE_RULES for the
+// bucket: every dataset's rule pattern (eventpattern.ForDataset), as the
+// events component deploys it.
+func ReconcileRules(bucket string, ds []*dataset.Dataset) (string, error) {
+	rules := reconcile.Rules{}
+	for _, d := range ds {
+		text, err := eventpattern.Marshal(eventpattern.ForDataset(bucket, d))
+		if err != nil {
+			return "", err
+		}
+		var p map[string]any
+		if err := json.Unmarshal([]byte(text), &p); err != nil {
+			return "", err
+		}
+		rules[d.Name] = p
+	}
+	return rules.Encode()
+}
+
+// LambdaEnvironmentLimit is the most a function's environment variables
+// may hold together, names and values: 4 KB
+// (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+const LambdaEnvironmentLimit = 4096
+
+// environmentSize is what Lambda counts of an environment.
+func environmentSize(env map[string]string) int {
+	n := 0
+	for k, v := range env {
+		n += len(k) + len(v)
+	}
+	return n
 }

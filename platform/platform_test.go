@@ -2,6 +2,7 @@ package platform_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,11 +10,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/reconcile"
 	"github.com/sluicehq/sluice/internal/eventpattern"
 	"github.com/sluicehq/sluice/platform"
 	"github.com/sluicehq/sluice/platform/naming"
@@ -57,7 +60,7 @@ func packager(t *testing.T) *testPackager {
 			build:       &platform.BuildPackager{ModuleRoot: "..", OutDir: filepath.Join(dir, "lambda")},
 			placeholder: platform.PlaceholderPackager{Dir: filepath.Join(dir, "placeholder")},
 		}
-		pkg.build.Prebuild(platform.FunctionNames...)
+		pkg.build.Prebuild(append(slices.Clone(platform.FunctionNames), platform.FunctionReconcile)...)
 	})
 	return pkg
 }
@@ -132,7 +135,8 @@ func TestResourceInventory(t *testing.T) {
 				"sluice:security:Security":                               1,
 				"sluice:storage:Storage":                                 1,
 				"sluice:data:Data":                                       1,
-				"sluice:compute:Compute":                                 1,
+				"sluice:compute:Compute":                                 2, // the pipeline's functions, the reconciler's
+				"sluice:reconciler:Reconciler":                           1,
 				"sluice:orchestration:Orchestration":                     1,
 				"sluice:events:Events":                                   1,
 				"sluice:monitoring:Alerts":                               1,
@@ -141,17 +145,18 @@ func TestResourceInventory(t *testing.T) {
 				"aws:s3/bucketV2:BucketV2":                               1,
 				"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
 				"aws:dynamodb/table:Table":                               3,
-				"aws:lambda/function:Function":                           4,
-				"aws:iam/role:Role":                                      6, // four functions, the machine, EventBridge
+				"aws:lambda/function:Function":                           5,
+				"aws:lambda/permission:Permission":                       1, // the schedule invokes the reconciler
+				"aws:iam/role:Role":                                      7, // five functions, the machine, EventBridge
 				"aws:sfn/stateMachine:StateMachine":                      1,
-				"aws:cloudwatch/eventRule:EventRule":                     len(dataset.Builtin().All()) + 1, // and the unrouted rule
-				"aws:cloudwatch/eventTarget:EventTarget":                 len(dataset.Builtin().All()) + 1,
-				"aws:sqs/queue:Queue":                                    2, // dead letters, unrouted files
-				"aws:sqs/queuePolicy:QueuePolicy":                        2,
+				"aws:cloudwatch/eventRule:EventRule":                     len(dataset.Builtin().All()) + 2, // and the unrouted rule and the schedule
+				"aws:cloudwatch/eventTarget:EventTarget":                 len(dataset.Builtin().All()) + 2,
+				"aws:sqs/queue:Queue":                                    3, // dead letters, unrouted files, the schedule's dead letters
+				"aws:sqs/queuePolicy:QueuePolicy":                        3,
 				"aws:sns/topic:Topic":                                    1,
-				"aws:cloudwatch/logGroup:LogGroup":                       5,
+				"aws:cloudwatch/logGroup:LogGroup":                       6,
 				"aws:cloudwatch/dashboard:Dashboard":                     1,
-				"aws:cloudwatch/metricAlarm:MetricAlarm":                 3 + 4*3 + 1 + 1 + 3*2,
+				"aws:cloudwatch/metricAlarm:MetricAlarm":                 3 + 5*3 + 1 + 1 + 3 + 3*2, // the reconciler: unaccounted files, its DLQ, not running
 			}
 			if stack == "prod" {
 				want["aws:appautoscaling/target:Target"] = 6
@@ -224,9 +229,19 @@ func TestParentsNamesAndTags(t *testing.T) {
 				if tags[naming.TagProject] != "sluice" || tags[naming.TagStack] != stack {
 					t.Errorf("%s %s: provider default tags %v", res.Type, res.Name, tags)
 				}
-				wantComponent := map[string]string{"alerts": "monitoring"}[parent.Name]
+				// The component tag names the top-level component, the
+				// one a nested component (the reconciler's compute) sits in.
+				top := parent
+				for {
+					up, ok := urns[top.Parent]
+					if !ok || !strings.HasPrefix(up.Type, "sluice:") {
+						break
+					}
+					top = up
+				}
+				wantComponent := map[string]string{"alerts": "monitoring"}[top.Name]
 				if wantComponent == "" {
-					wantComponent = parent.Name
+					wantComponent = top.Name
 				}
 				if tags[naming.TagComponent] != wantComponent {
 					t.Errorf("%s %s: component tag %v, want %s", res.Type, res.Name, tags[naming.TagComponent], wantComponent)
@@ -796,7 +811,7 @@ func TestAlarmsAndDashboard(t *testing.T) {
 			}
 			want := map[string]int{
 				"ExecutionsFailed": 1, "ExecutionsTimedOut": 1, "ExecutionThrottled": 1,
-				"Errors": 4, "Throttles": 4, "Duration": 4, "ApproximateNumberOfMessagesVisible": 2,
+				"Errors": 5, "Throttles": 5, "Duration": 5, "ApproximateNumberOfMessagesVisible": 3, "UnaccountedFiles": 1, "Invocations": 1,
 				"ReadThrottleEvents": 3, "WriteThrottleEvents": 3,
 			}
 			if diff := cmp.Diff(want, metrics); diff != "" {
@@ -866,5 +881,198 @@ func TestZipsAreReproducible(t *testing.T) {
 	f := one(t, deploy(t, "dev"), "aws:lambda/function:Function", "compute-"+fn)
 	if str(f.Inputs, "sourceCodeHash") != a.SourceCodeHash {
 		t.Errorf("deployed hash %s, built %s", str(f.Inputs, "sourceCodeHash"), a.SourceCodeHash)
+	}
+}
+
+// TestReconciler checks the reconciler as deployed: its function's
+// settings and environment (the rules are the datasets' deployed rule
+// patterns), a role that may list the bucket only outside the pipeline's
+// own prefixes, read the ledger only and start the machine only with
+// redrive (on in dev, off in prod), the schedule rule from the
+// configuration invoking it through a permission naming that rule only,
+// and the alarm and dashboard widget on UnaccountedFiles.
+func TestReconciler(t *testing.T) {
+	ds := dataset.Builtin().All()
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			r := deploy(t, stack)
+			cfg := r.Config
+			bucket := r.Outputs["bucketName"].(string)
+			machine := r.Outputs["stateMachineArn"].(string)
+			fn := one(t, r, "aws:lambda/function:Function", "reconcile-compute-reconcile")
+			in := fn.Inputs
+			name := str(in, "name")
+			if name != "sluice-"+stack+"-reconcile" || r.Outputs["functionNames"].(map[string]any)["reconcile"] != name {
+				t.Errorf("function name %q, outputs %v", name, r.Outputs["functionNames"])
+			}
+			wantLevel := map[string]string{"dev": "DEBUG", "prod": "INFO"}[stack]
+			if in["timeout"] != float64(cfg.ReconcileTimeoutSeconds) || in["reservedConcurrentExecutions"] != 1.0 || in["architectures"].([]any)[0] != "arm64" ||
+				str(in, "loggingConfig", "applicationLogLevel") != wantLevel || str(in, "loggingConfig", "logGroup") != "/aws/lambda/"+name ||
+				(get(in, "vpcConfig") != nil) != cfg.VPC {
+				t.Errorf("function settings %v", in)
+			}
+			lg := one(t, r, "aws:cloudwatch/logGroup:LogGroup", "reconcile-compute-reconcile-logs")
+			if str(lg.Inputs, "name") != "/aws/lambda/"+name || lg.Inputs["retentionInDays"] != float64(cfg.LogRetentionDays) || str(lg.Inputs, "kmsKeyId") != r.Outputs["kmsKeyArn"] {
+				t.Errorf("log group %v", lg.Inputs)
+			}
+
+			env, _ := get(in, "environment", "variables").(map[string]any)
+			tables := r.Outputs["tableNames"].(map[string]any)
+			wantEnv := map[string]any{
+				"SLUICE_BUCKET":             bucket,
+				"SLUICE_TABLE_LEDGER":       tables["ledger"],
+				"SLUICE_RECONCILE_GRACE":    fmt.Sprintf("%dm", cfg.ReconcileGraceMinutes),
+				"SLUICE_RECONCILE_LOOKBACK": fmt.Sprintf("%dh", 24*cfg.ReconcileLookbackDays),
+				"SLUICE_RECONCILE_REDRIVE":  fmt.Sprint(cfg.ReconcileRedrive),
+			}
+			if cfg.ReconcileRedrive {
+				wantEnv["SLUICE_STATE_MACHINE_ARN"] = machine
+			}
+			rules, _ := env["SLUICE_RECONCILE_RULES"].(string)
+			delete(env, "SLUICE_RECONCILE_RULES")
+			if diff := cmp.Diff(wantEnv, env); diff != "" {
+				t.Errorf("environment (-want +got):\n%s", diff)
+			}
+			var gotRules map[string]any
+			if err := json.Unmarshal([]byte(rules), &gotRules); err != nil {
+				t.Fatalf("rules %q: %v", rules, err)
+			}
+			wantRules := map[string]any{}
+			for _, d := range ds {
+				var p any
+				if err := json.Unmarshal([]byte(str(one(t, r, "aws:cloudwatch/eventRule:EventRule", "events-"+d.Name).Inputs, "eventPattern")), &p); err != nil {
+					t.Fatal(err)
+				}
+				wantRules[d.Name] = p
+			}
+			if diff := cmp.Diff(wantRules, gotRules); diff != "" {
+				t.Errorf("rules are not the deployed patterns (-want +got):\n%s", diff)
+			}
+
+			rp := one(t, r, "aws:iam/rolePolicy:RolePolicy", "reconcile-compute-reconcile-policy")
+			got := map[string]policy.Statement{}
+			for _, s := range parsePolicy(t, rp.Name, str(rp.Inputs, "policy")).Statement {
+				got[s.Sid] = s
+			}
+			bucketArn := "arn:aws:s3:::" + bucket
+			ledgerArn := one(t, r, "aws:dynamodb/table:Table", "data-ledger").Outputs["arn"].(string)
+			want := map[string]policy.Statement{
+				"ListTopLevel": {Sid: "ListTopLevel", Effect: "Allow", Action: []string{"s3:ListBucketVersions"}, Resource: []string{bucketArn},
+					Condition: map[string]map[string][]string{"StringEquals": {"s3:prefix": {""}, "s3:delimiter": {"/"}}}},
+				"ListOutsideInternalPrefixes": {Sid: "ListOutsideInternalPrefixes", Effect: "Allow", Action: []string{"s3:ListBucketVersions"}, Resource: []string{bucketArn},
+					Condition: map[string]map[string][]string{"StringLike": {"s3:prefix": {"*/*"}}, "StringNotLike": {"s3:prefix": {"staging/*", "reports/*", "quarantine/*", "results/*"}}}},
+				"ReadLedger":  {Sid: "ReadLedger", Effect: "Allow", Action: []string{"dynamodb:BatchGetItem"}, Resource: []string{ledgerArn}},
+				"UseStackKey": {Sid: "UseStackKey", Effect: "Allow", Action: []string{"kms:Decrypt"}, Resource: []string{r.Outputs["kmsKeyArn"].(string)}},
+				"WriteOwnLogs": {Sid: "WriteOwnLogs", Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+					Resource: []string{lg.Outputs["arn"].(string) + ":*"}},
+				"Tracing": {Sid: "Tracing", Effect: "Allow", Action: []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, Resource: []string{"*"}},
+			}
+			if cfg.ReconcileRedrive {
+				want["StartPipeline"] = policy.Statement{Sid: "StartPipeline", Effect: "Allow", Action: []string{"states:StartExecution"}, Resource: []string{machine}}
+			}
+			if cfg.VPC {
+				want["VpcNetworkInterfaces"] = got["VpcNetworkInterfaces"]
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("role policy (-want +got):\n%s", diff)
+			}
+
+			rule := one(t, r, "aws:cloudwatch/eventRule:EventRule", "reconcile-schedule")
+			if str(rule.Inputs, "scheduleExpression") != cfg.ReconcileSchedule || rule.Inputs["eventPattern"] != nil {
+				t.Errorf("schedule rule %v", rule.Inputs)
+			}
+			dlq := one(t, r, "aws:sqs/queue:Queue", "reconcile-dlq")
+			tgt := one(t, r, "aws:cloudwatch/eventTarget:EventTarget", "reconcile-schedule-target")
+			if str(tgt.Inputs, "rule") != rule.Outputs["name"] || str(tgt.Inputs, "arn") != fn.Outputs["arn"] || str(tgt.Inputs, "roleArn") != "" ||
+				str(tgt.Inputs, "deadLetterConfig", "arn") != dlq.Outputs["arn"] ||
+				get(tgt.Inputs, "retryPolicy", "maximumRetryAttempts") != float64(cfg.EventRetryAttempts) ||
+				get(tgt.Inputs, "retryPolicy", "maximumEventAgeInSeconds") != float64(cfg.EventMaxAgeSeconds) {
+				t.Errorf("schedule target %v", tgt.Inputs)
+			}
+			if str(dlq.Inputs, "kmsMasterKeyId") != r.Outputs["kmsKeyArn"] || dlq.Inputs["messageRetentionSeconds"] != float64(cfg.DLQRetentionDays*86400) {
+				t.Errorf("schedule DLQ %v", dlq.Inputs)
+			}
+			qp := one(t, r, "aws:sqs/queuePolicy:QueuePolicy", "reconcile-dlq-policy")
+			if qd := parsePolicy(t, qp.Name, str(qp.Inputs, "policy")); len(qd.Statement) != 1 ||
+				!cmp.Equal(qd.Statement[0].Condition, map[string]map[string][]string{"ArnEquals": {"aws:SourceArn": {rule.Outputs["arn"].(string)}}}) ||
+				!cmp.Equal(qd.Statement[0].Resource, []string{dlq.Outputs["arn"].(string)}) {
+				t.Errorf("schedule DLQ policy %+v", qd)
+			}
+			dlqAlarm := one(t, r, "aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-reconcile-dlq-messages")
+			if str(dlqAlarm.Inputs, "dimensions", "QueueName") != dlq.Outputs["name"] {
+				t.Errorf("schedule DLQ alarm %v", dlqAlarm.Inputs)
+			}
+			// rate(1 hour): two hours without an invocation.
+			idle := one(t, r, "aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-reconcile-not-running")
+			if str(idle.Inputs, "namespace") != "AWS/Lambda" || str(idle.Inputs, "metricName") != "Invocations" || str(idle.Inputs, "dimensions", "FunctionName") != name ||
+				idle.Inputs["period"] != 3600.0 || idle.Inputs["evaluationPeriods"] != 2.0 || idle.Inputs["threshold"] != 1.0 ||
+				str(idle.Inputs, "comparisonOperator") != "LessThanThreshold" || str(idle.Inputs, "treatMissingData") != "breaching" {
+				t.Errorf("not-running alarm %v", idle.Inputs)
+			}
+			perm := one(t, r, "aws:lambda/permission:Permission", "reconcile-invoke")
+			if str(perm.Inputs, "action") != "lambda:InvokeFunction" || str(perm.Inputs, "principal") != "events.amazonaws.com" ||
+				str(perm.Inputs, "sourceArn") != rule.Outputs["arn"] || str(perm.Inputs, "function") != name {
+				t.Errorf("invoke permission %v", perm.Inputs)
+			}
+
+			alarm := one(t, r, "aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-unaccounted-files")
+			if str(alarm.Inputs, "namespace") != "Sluice" || str(alarm.Inputs, "metricName") != "UnaccountedFiles" ||
+				str(alarm.Inputs, "dimensions", "Bucket") != bucket || alarm.Inputs["threshold"] != 0.0 ||
+				str(alarm.Inputs, "comparisonOperator") != "GreaterThanThreshold" || str(alarm.Inputs, "treatMissingData") != "ignore" ||
+				!cmp.Equal(alarm.Inputs["alarmActions"], []any{r.Outputs["alarmTopicArn"]}) {
+				t.Errorf("unaccounted-files alarm %v", alarm.Inputs)
+			}
+			for _, suffix := range []string{"errors", "throttles", "duration"} {
+				a := one(t, r, "aws:cloudwatch/metricAlarm:MetricAlarm", "monitoring-reconcile-"+suffix)
+				if str(a.Inputs, "dimensions", "FunctionName") != name {
+					t.Errorf("%s alarm on %v", suffix, a.Inputs["dimensions"])
+				}
+			}
+			dash := str(one(t, r, "aws:cloudwatch/dashboard:Dashboard", "monitoring-dashboard").Inputs, "dashboardBody")
+			if !strings.Contains(dash, `["Sluice","UnaccountedFiles","Bucket","`+bucket+`"`) || !strings.Contains(dash, alarm.Outputs["arn"].(string)) {
+				t.Errorf("dashboard shows neither the reconciler's metric nor its alarm")
+			}
+		})
+	}
+}
+
+// TestReconcilerInputIsTheRulesInput: the input a redrive starts the
+// machine with (reconcile.FileEventFor) is the one the dataset's rule
+// target builds from the same object's S3 event with its input transformer.
+func TestReconcilerInputIsTheRulesInput(t *testing.T) {
+	r := deploy(t, "dev")
+	bucket := r.Outputs["bucketName"].(string)
+	f := reconcile.File{Bucket: bucket, Key: "incoming/orders/a \"b\".csv", VersionID: "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY", Size: 1234,
+		ETag: "d41d8cd98f00b204e9800998ecf8427e", LastModified: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	ev := reconcile.S3Event(f)
+	tgt := one(t, r, "aws:cloudwatch/eventTarget:EventTarget", "events-orders-target")
+	paths, _ := get(tgt.Inputs, "inputTransformer", "inputPaths").(map[string]any)
+	tmpl := str(tgt.Inputs, "inputTransformer", "inputTemplate")
+	for k, p := range paths {
+		// Resolve "$.a.b" in the event and write the value as EventBridge
+		// does for a placeholder outside quotes: JSON.
+		var v any = ev
+		for _, part := range strings.Split(strings.TrimPrefix(p.(string), "$."), ".") {
+			v = v.(map[string]any)[part]
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl = strings.ReplaceAll(tmpl, "<"+k+">", string(b))
+	}
+	var fromRule, fromReconciler any
+	if err := json.Unmarshal([]byte(tmpl), &fromRule); err != nil {
+		t.Fatalf("%s: %v", tmpl, err)
+	}
+	b, err := json.Marshal(reconcile.FileEventFor("orders", f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &fromReconciler); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(fromRule, fromReconciler); diff != "" {
+		t.Errorf("execution input (-rule +reconciler):\n%s", diff)
 	}
 }

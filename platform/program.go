@@ -23,6 +23,7 @@ import (
 	"github.com/sluicehq/sluice/platform/monitoring"
 	"github.com/sluicehq/sluice/platform/naming"
 	"github.com/sluicehq/sluice/platform/orchestration"
+	"github.com/sluicehq/sluice/platform/reconciler"
 	"github.com/sluicehq/sluice/platform/security"
 	"github.com/sluicehq/sluice/platform/storage"
 	"github.com/sluicehq/sluice/workflow"
@@ -39,6 +40,7 @@ const (
 	ComponentCompute       = "compute"
 	ComponentOrchestration = "pipeline"
 	ComponentEvents        = "events"
+	ComponentReconcile     = "reconcile"
 	ComponentMonitoring    = "monitoring"
 )
 
@@ -75,6 +77,8 @@ type Stack struct {
 	Orchestration *orchestration.Orchestration
 	// Events is the rules and the dead-letter queue.
 	Events *events.Events
+	// Reconciler is the reconcile function and its schedule.
+	Reconciler *reconciler.Reconciler
 	// Monitoring is the alarms and the dashboard.
 	Monitoring *monitoring.Monitoring
 	// Outputs are the stack outputs, by name.
@@ -344,10 +348,28 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		return nil, err
 	}
 
+	recOpt, err := provider(ComponentReconcile)
+	if err != nil {
+		return nil, err
+	}
+	recPkg, err := opts.Packager.Package(FunctionReconcile)
+	if err != nil {
+		return nil, fmt.Errorf("platform: package %s: %w", FunctionReconcile, err)
+	}
+	rec, err := reconciler.New(ctx, ComponentReconcile, reconcilerArgs(cfg, recPkg, ds, reconcilerInputs{
+		bucketName: store.BucketName, bucketArn: store.BucketArn,
+		ledgerName: db.Names[pipeline.TableLedger], ledgerArn: db.Arns[pipeline.TableLedger],
+		keyArn: sec.KeyArn, machineArn: orch.Arn, network: compArgs.Network,
+	}), recOpt)
+	if err != nil {
+		return nil, err
+	}
+
 	monFns := map[string]monitoring.Function{}
 	for fn, name := range fnc.Names {
 		monFns[fn] = monitoring.Function{Name: name, TimeoutSeconds: cfg.TimeoutSeconds}
 	}
+	monFns[FunctionReconcile] = monitoring.Function{Name: rec.FunctionName, TimeoutSeconds: cfg.ReconcileTimeoutSeconds}
 	monTables := map[string]pulumi.StringInput{}
 	for t, n := range db.Names {
 		monTables[t] = n
@@ -359,6 +381,10 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		Functions:       monFns,
 		DLQName:         ev.DLQName,
 		UnroutedQueue:   ev.UnroutedQueueName,
+		Reconciler: &monitoring.Reconciler{
+			Bucket: store.BucketName, FunctionName: rec.FunctionName, DLQName: rec.DLQName,
+			IntervalSeconds: notRunningInterval(cfg.ReconcileSchedule),
+		},
 		Tables:          monTables,
 		DurationPercent: cfg.DurationAlarmPercent,
 		Region:          reg,
@@ -375,8 +401,9 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 	for fn, n := range fnc.Names {
 		functionNames[fn] = n
 	}
+	functionNames[FunctionReconcile] = rec.FunctionName
 	return &Stack{
-		Security: sec, Alerts: alerts, Storage: store, Data: db, Compute: fnc, Orchestration: orch, Events: ev, Monitoring: mon,
+		Security: sec, Alerts: alerts, Storage: store, Data: db, Compute: fnc, Orchestration: orch, Events: ev, Reconciler: rec, Monitoring: mon,
 		Outputs: map[string]pulumi.Output{
 			"bucketName":       store.BucketName,
 			"tableNames":       tableNames.ToStringMapOutput(),

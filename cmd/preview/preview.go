@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/sluicehq/sluice/internal/modroot"
 	"github.com/sluicehq/sluice/platform"
@@ -87,7 +88,7 @@ func preview(stack, config string, asJSON bool, diff, samOut string, noBuild boo
 	if !noBuild {
 		bp := &platform.BuildPackager{ModuleRoot: root}
 		if samOut == "" {
-			bp.Prebuild(platform.FunctionNames...)
+			bp.Prebuild(append(slices.Clone(platform.FunctionNames), platform.FunctionReconcile)...)
 		}
 		pk = &fallbackPackager{root: root, build: bp, placeholder: platform.PlaceholderPackager{Dir: tmp}, stderr: stderr}
 	}

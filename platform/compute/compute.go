@@ -87,7 +87,9 @@ type Compute struct {
 	Functions map[string]*lambda.Function
 }
 
-func (a *Args) validate() error {
+// Validate reports what New would refuse in a, before anything is
+// registered.
+func (a *Args) Validate() error {
 	if a == nil {
 		return errors.New("compute: nil Args")
 	}
@@ -125,7 +127,7 @@ func (a *Args) validate() error {
 
 // New creates the Compute component.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Compute, error) {
-	if err := args.validate(); err != nil {
+	if err := args.Validate(); err != nil {
 		return nil, err
 	}
 	comp := &Compute{

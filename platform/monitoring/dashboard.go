@@ -1,5 +1,7 @@
 package monitoring
 
+import "github.com/sluicehq/sluice/functions/reconcile"
+
 // Dashboard is a CloudWatch dashboard body.
 type Dashboard struct {
 	Widgets []Widget `json:"widgets"`
@@ -46,15 +48,19 @@ type DashboardInput struct {
 	DLQ          string
 	// UnroutedQueue is the queue of files no dataset accepts.
 	UnroutedQueue string
-	Functions     []string
-	Tables        []string
-	Alarms        []string
+	// ReconcileBucket is the dimension of the reconciler's metrics; empty
+	// for no reconciler widget.
+	ReconcileBucket string
+	Functions       []string
+	Tables          []string
+	Alarms          []string
 }
 
 // BuildDashboard lays the pipeline's widgets out on the 24-column grid:
 // alarms, executions, then per-function invocations, errors and duration,
 // the dead-letter queue and the tables' consumption and throttles, then the
-// files no dataset accepts (the unrouted queue).
+// files no dataset accepts (the unrouted queue) and the files no execution
+// claimed (the reconciler's metrics).
 func BuildDashboard(in DashboardInput) Dashboard {
 	var ws []Widget
 	y := 0
@@ -101,5 +107,15 @@ func BuildDashboard(in DashboardInput) Dashboard {
 		unrouted("ApproximateNumberOfMessagesVisible", MetricOptions{Stat: "Maximum", Label: "waiting"}),
 		unrouted("NumberOfMessagesSent", MetricOptions{Stat: "Sum", Label: "arrived"}),
 	}, 0, 8))
+	if in.ReconcileBucket != "" {
+		rec := func(name string, o MetricOptions) Metric {
+			return Metric{reconcile.MetricNamespace, name, reconcile.DimensionBucket, in.ReconcileBucket, o}
+		}
+		add(metric("Files no execution claimed (reconciler)", "Maximum", []Metric{
+			rec(reconcile.MetricUnaccounted, MetricOptions{Stat: "Maximum", Label: "unaccounted"}),
+			rec(reconcile.MetricRedriven, MetricOptions{Stat: "Sum", Label: "redriven"}),
+			rec(reconcile.MetricIncomplete, MetricOptions{Stat: "Maximum", Label: "run stopped early"}),
+		}, 8, 8))
+	}
 	return Dashboard{Widgets: ws}
 }

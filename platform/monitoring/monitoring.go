@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/sluicehq/sluice/functions/reconcile"
 	"github.com/sluicehq/sluice/platform/naming"
 )
 
@@ -41,11 +42,31 @@ type Args struct {
 	UnroutedQueue pulumi.StringInput
 	// Tables maps logical names to table names.
 	Tables map[string]pulumi.StringInput
+	// Reconciler, when set, adds the alarm on files no execution claimed
+	// and its dashboard widget.
+	Reconciler *Reconciler
 	// DurationPercent is the duration alarm threshold in percent of the
 	// timeout (1..100).
 	DurationPercent int
 	// Region is where the dashboard's metrics live. Required.
 	Region string
+}
+
+// Reconciler is what the reconciler's alarms and widget watch: its metrics
+// (functions/reconcile: namespace Sluice, dimension Bucket), its schedule's
+// dead-letter queue and its invocations.
+type Reconciler struct {
+	// Bucket is the pipeline bucket, the metrics' dimension. Required.
+	Bucket pulumi.StringInput
+	// FunctionName is the reconcile function's name. Required.
+	FunctionName pulumi.StringInput
+	// DLQName is the schedule's dead-letter queue. Required.
+	DLQName pulumi.StringInput
+	// IntervalSeconds is the schedule's interval, for the alarm that the
+	// function was not invoked for two intervals (a disabled or deleted
+	// rule); 0 (a cron schedule, or more than 12 hours, beyond CloudWatch's
+	// one-day evaluation range) leaves that alarm out.
+	IntervalSeconds int
 }
 
 // Monitoring is the alarms and the dashboard.
@@ -74,6 +95,9 @@ func (a *Args) validate() error {
 			return fmt.Errorf("monitoring: function %s needs a name and a timeout", n)
 		}
 	}
+	if r := a.Reconciler; r != nil && (r.Bucket == nil || r.FunctionName == nil || r.DLQName == nil || r.IntervalSeconds < 0 || r.IntervalSeconds%60 != 0 || r.IntervalSeconds > 43200) {
+		return errors.New("monitoring: Reconciler needs the bucket, the function, the dead-letter queue and an interval of whole minutes up to 12 hours (or 0)")
+	}
 	if a.DurationPercent < 1 || a.DurationPercent > 100 {
 		return fmt.Errorf("monitoring: duration percent %d outside 1..100", a.DurationPercent)
 	}
@@ -88,6 +112,10 @@ type alarm struct {
 	value                   pulumi.StringInput
 	threshold               float64
 	comparison              string
+	// missing is how missing data counts. Default: notBreaching.
+	missing string
+	// period (seconds) and evaluations. Default: 300 and 1.
+	period, evaluations int
 }
 
 // New creates the Monitoring component.
@@ -134,6 +162,26 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	alarms = append(alarms, alarm{suffix: "unrouted-files", description: "Sluice: files no dataset accepts (wrong prefix, suffix or size) are waiting in the unrouted queue",
 		namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: "QueueName", value: args.UnroutedQueue,
 		threshold: 0, comparison: "GreaterThanThreshold"})
+	if args.Reconciler != nil {
+		// A run emits the metric once per schedule period; "ignore" keeps
+		// the state between runs, so the alarm stays on until a complete
+		// run finds nothing (an incomplete one that found nothing emits
+		// no value).
+		alarms = append(alarms, alarm{suffix: "unaccounted-files", description: "Sluice: files arrived that no execution claimed (the reconciler's log lists them)",
+			namespace: reconcile.MetricNamespace, metric: reconcile.MetricUnaccounted, stat: "Maximum", dimension: reconcile.DimensionBucket, value: args.Reconciler.Bucket,
+			threshold: 0, comparison: "GreaterThanThreshold", missing: "ignore"})
+		alarms = append(alarms, alarm{suffix: "reconcile-dlq-messages", description: "Sluice: the reconciler's schedule could not invoke it (its dead-letter queue is not empty)",
+			namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: "QueueName", value: args.Reconciler.DLQName,
+			threshold: 0, comparison: "GreaterThanThreshold"})
+		if iv := args.Reconciler.IntervalSeconds; iv > 0 {
+			// Two whole intervals without an invocation: the schedule rule
+			// was disabled or deleted. Missing data (no invocation at all)
+			// breaches.
+			alarms = append(alarms, alarm{suffix: "reconcile-not-running", description: fmt.Sprintf("Sluice: the reconciler was not invoked for two of its %d s intervals (its schedule rule disabled or deleted?)", iv),
+				namespace: "AWS/Lambda", metric: "Invocations", stat: "Sum", dimension: "FunctionName", value: args.Reconciler.FunctionName,
+				threshold: 1, comparison: "LessThanThreshold", missing: "breaching", period: iv, evaluations: 2})
+		}
+	}
 	tableNames := slices.Sorted(maps.Keys(args.Tables))
 	for _, t := range tableNames {
 		for _, m := range []string{"ReadThrottleEvents", "WriteThrottleEvents"} {
@@ -152,11 +200,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			MetricName:         pulumi.String(a.metric),
 			Statistic:          pulumi.String(a.stat),
 			Dimensions:         pulumi.StringMap{a.dimension: a.value},
-			Period:             pulumi.Int(300),
-			EvaluationPeriods:  pulumi.Int(1),
+			Period:             pulumi.Int(orDefault(a.period, 300)),
+			EvaluationPeriods:  pulumi.Int(orDefault(a.evaluations, 1)),
 			Threshold:          pulumi.Float64(a.threshold),
 			ComparisonOperator: pulumi.String(a.comparison),
-			TreatMissingData:   pulumi.String("notBreaching"),
+			TreatMissingData:   pulumi.String(missingData(a.missing)),
 			ActionsEnabled:     pulumi.Bool(args.ActionsEnabled),
 			AlarmActions:       pulumi.Array{args.TopicArn},
 			OkActions:          pulumi.Array{args.TopicArn},
@@ -169,7 +217,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 
 	// The dashboard body needs every name resolved.
-	inputs := []interface{}{args.StateMachineArn, args.DLQName, args.UnroutedQueue}
+	var reconcileBucket pulumi.StringInput = pulumi.String("")
+	if args.Reconciler != nil {
+		reconcileBucket = args.Reconciler.Bucket
+	}
+	inputs := []interface{}{args.StateMachineArn, args.DLQName, args.UnroutedQueue, reconcileBucket}
 	for _, n := range fnNames {
 		inputs = append(inputs, args.Functions[n].Name)
 	}
@@ -188,13 +240,14 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		}
 		nf, nt := len(fnNames), len(tableNames)
 		d := BuildDashboard(DashboardInput{
-			Region:        args.Region,
-			StateMachine:  s[0],
-			DLQ:           s[1],
-			UnroutedQueue: s[2],
-			Functions:     s[3 : 3+nf],
-			Tables:        s[3+nf : 3+nf+nt],
-			Alarms:        s[3+nf+nt:],
+			Region:          args.Region,
+			StateMachine:    s[0],
+			DLQ:             s[1],
+			UnroutedQueue:   s[2],
+			ReconcileBucket: s[3],
+			Functions:       s[4 : 4+nf],
+			Tables:          s[4+nf : 4+nf+nt],
+			Alarms:          s[4+nf+nt:],
 		})
 		b, err := json.Marshal(d)
 		return string(b), err
@@ -218,6 +271,20 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	return comp, nil
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func missingData(m string) string {
+	if m == "" {
+		return "notBreaching"
+	}
+	return m
 }
 
 func kebab(s string) string {

@@ -1,0 +1,163 @@
+package reconciler
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/sluicehq/sluice/platform/compute"
+	"github.com/sluicehq/sluice/platform/naming"
+	"github.com/sluicehq/sluice/platform/policy"
+)
+
+// Type is the component's Pulumi type token.
+const Type = "sluice:reconciler:Reconciler"
+
+// Args configures the Reconciler component.
+type Args struct {
+	// Function is the reconcile function: package, environment and policy.
+	// Required.
+	Function compute.Function
+	// Settings are the function's Compute settings (Functions is ignored):
+	// key, memory, timeout, concurrency, log retention and level, network.
+	Settings compute.Args
+	// Schedule is the rule's EventBridge schedule expression, rate(...) or
+	// cron(...), already checked (platform.ParseSchedule). Required.
+	Schedule string
+	// MaxEventAgeSeconds (60..86400) and RetryAttempts (0..185) are the
+	// schedule target's retry policy.
+	MaxEventAgeSeconds, RetryAttempts int
+	// DLQRetentionDays (1..14) keeps the invocations EventBridge could not
+	// deliver in the component's dead-letter queue (KMS-encrypted with
+	// Settings.KeyArn).
+	DLQRetentionDays int
+}
+
+// Reconciler is the function and its schedule.
+type Reconciler struct {
+	pulumi.ResourceState
+
+	// FunctionArn and FunctionName identify the function.
+	FunctionArn  pulumi.StringOutput `pulumi:"functionArn"`
+	FunctionName pulumi.StringOutput `pulumi:"functionName"`
+	// RuleArn and RuleName identify the schedule rule.
+	RuleArn  pulumi.StringOutput `pulumi:"ruleArn"`
+	RuleName pulumi.StringOutput `pulumi:"ruleName"`
+	// DLQName and DLQArn identify the dead-letter queue of invocations
+	// EventBridge could not deliver.
+	DLQName pulumi.StringOutput `pulumi:"dlqName"`
+	DLQArn  pulumi.StringOutput `pulumi:"dlqArn"`
+}
+
+func (a *Args) validate() error {
+	if a == nil {
+		return errors.New("reconciler: nil Args")
+	}
+	if a.Function.Name == "" {
+		return errors.New("reconciler: the function has no name")
+	}
+	if !strings.HasPrefix(a.Schedule, "rate(") && !strings.HasPrefix(a.Schedule, "cron(") {
+		return fmt.Errorf("reconciler: schedule %q is not a rate() or cron() expression", a.Schedule)
+	}
+	if a.MaxEventAgeSeconds < 60 || a.MaxEventAgeSeconds > 86400 || a.RetryAttempts < 0 || a.RetryAttempts > 185 {
+		return fmt.Errorf("reconciler: retry policy age %d s attempts %d out of range", a.MaxEventAgeSeconds, a.RetryAttempts)
+	}
+	if a.DLQRetentionDays < 1 || a.DLQRetentionDays > 14 {
+		return fmt.Errorf("reconciler: DLQ retention %d days outside 1..14", a.DLQRetentionDays)
+	}
+	settings := a.Settings
+	settings.Functions = []compute.Function{a.Function}
+	if err := settings.Validate(); err != nil {
+		return fmt.Errorf("reconciler: %w", err)
+	}
+	return nil
+}
+
+// New creates the Reconciler component.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Reconciler, error) {
+	if err := args.validate(); err != nil {
+		return nil, err
+	}
+	settings := args.Settings
+	settings.Functions = []compute.Function{args.Function}
+	comp := &Reconciler{}
+	if err := ctx.RegisterComponentResource(Type, name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+	fns, err := compute.New(ctx, naming.Child(name, "compute"), &settings, parent)
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: %w", err)
+	}
+	fn := fns.Functions[args.Function.Name]
+	rule, err := cloudwatch.NewEventRule(ctx, naming.Child(name, "schedule"), &cloudwatch.EventRuleArgs{
+		Description:        pulumi.Sprintf("Sluice %s: look for files no execution claimed", ctx.Stack()),
+		ScheduleExpression: pulumi.String(args.Schedule),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	// Only this rule may invoke the function.
+	perm, err := lambda.NewPermission(ctx, naming.Child(name, "invoke"), &lambda.PermissionArgs{
+		Action:    pulumi.String("lambda:InvokeFunction"),
+		Function:  fn.Name,
+		Principal: pulumi.String("events.amazonaws.com"),
+		SourceArn: rule.Arn,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	// Invocations EventBridge cannot deliver (the permission gone, Lambda
+	// throttling past the retry policy) go to a queue only this rule may
+	// send to, which the monitoring component alarms on.
+	dlq, err := sqs.NewQueue(ctx, naming.Child(name, "dlq"), &sqs.QueueArgs{
+		KmsMasterKeyId:               args.Settings.KeyArn,
+		KmsDataKeyReusePeriodSeconds: pulumi.Int(300),
+		MessageRetentionSeconds:      pulumi.Int(args.DLQRetentionDays * 86400),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sqs.NewQueuePolicy(ctx, naming.Child(name, "dlq", "policy"), &sqs.QueuePolicyArgs{
+		QueueUrl: dlq.Url,
+		Policy: policy.Render(policy.Document{Statement: []policy.Statement{{
+			Sid:       "ScheduleDeadLetters",
+			Principal: &policy.Principal{Service: []string{"events.amazonaws.com"}},
+			Action:    []string{"sqs:SendMessage"},
+			Resource:  []string{"${queue}"},
+			Condition: map[string]map[string][]string{"ArnEquals": {"aws:SourceArn": {"${rule}"}}},
+		}}}, map[string]pulumi.StringInput{"queue": dlq.Arn, "rule": rule.Arn}),
+	}, parent); err != nil {
+		return nil, err
+	}
+	if _, err := cloudwatch.NewEventTarget(ctx, naming.Child(name, "schedule", "target"), &cloudwatch.EventTargetArgs{
+		Rule: rule.Name,
+		Arn:  fn.Arn,
+		RetryPolicy: cloudwatch.EventTargetRetryPolicyArgs{
+			MaximumEventAgeInSeconds: pulumi.Int(args.MaxEventAgeSeconds),
+			MaximumRetryAttempts:     pulumi.Int(args.RetryAttempts),
+		},
+		DeadLetterConfig: cloudwatch.EventTargetDeadLetterConfigArgs{Arn: dlq.Arn},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{perm})); err != nil {
+		return nil, err
+	}
+	comp.FunctionArn, comp.FunctionName = fn.Arn, fn.Name
+	comp.RuleArn, comp.RuleName = rule.Arn, rule.Name
+	comp.DLQName, comp.DLQArn = dlq.Name, dlq.Arn
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"dlqName":      comp.DLQName,
+		"dlqArn":       comp.DLQArn,
+		"functionArn":  comp.FunctionArn,
+		"functionName": comp.FunctionName,
+		"ruleArn":      comp.RuleArn,
+		"ruleName":     comp.RuleName,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}
