@@ -1,7 +1,8 @@
 // Package platform is the Pulumi program of Sluice: Program deploys one
 // stack of the pipeline (bucket, tables, functions, state machine, rules,
-// alarms, key and network) as one ComponentResource per concern, from a
-// validated Config read once in main (LoadConfig).
+// the reconciler and its schedule, alarms, key and network) as one
+// ComponentResource per concern, from a validated Config read once in main
+// (LoadConfig).
 //
 // The components live in platform/<concern>; platform/naming and
 // platform/policy hold the naming, tagging and IAM document helpers they

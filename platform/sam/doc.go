@@ -7,5 +7,6 @@
 // topic, with the same least-privilege policies the Pulumi program
 // deploys. It is an alternative deployment path and a review aid; the
 // Pulumi program (platform.Program) remains the source of truth, and the
-// template leaves out the alarms, the dashboard and the VPC.
+// template leaves out the unrouted rule, the reconciler (its function and
+// schedule), the alarms, the dashboard and the VPC.
 package sam
