@@ -44,10 +44,13 @@ type ExecutionStarter interface {
 	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
 }
 
-// Request is the scheduled event that invokes the function. Only its id and
-// time are read, to tie the log lines to the invocation; any input works.
+// Request is the scheduled event that invokes the function; any input
+// works. Its id, when present, is logged with every line ("invocation") to
+// tie them to the event.
 type Request struct {
-	ID   string `json:"id,omitempty"`
+	// ID is the EventBridge event id.
+	ID string `json:"id,omitempty"`
+	// Time is the event's time, as EventBridge writes it; informational.
 	Time string `json:"time,omitempty"`
 }
 
@@ -94,11 +97,15 @@ const (
 
 // File is one unaccounted file version.
 type File struct {
-	Bucket       string    `json:"bucket"`
-	Key          string    `json:"key"`
-	VersionID    string    `json:"versionId"`
-	Size         int64     `json:"size"`
-	ETag         string    `json:"etag,omitempty"`
+	// Bucket, Key and VersionID name the object version ("null" for an
+	// object of a never-versioned bucket).
+	Bucket    string `json:"bucket"`
+	Key       string `json:"key"`
+	VersionID string `json:"versionId"`
+	// Size is in bytes; ETag as S3 lists it, without quotes.
+	Size int64  `json:"size"`
+	ETag string `json:"etag,omitempty"`
+	// LastModified is when the version was written (UTC).
 	LastModified time.Time `json:"lastModified"`
 	// AgeSeconds is how long before the run the version was written.
 	AgeSeconds int64 `json:"ageSeconds"`
