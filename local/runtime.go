@@ -286,6 +286,16 @@ func (r *Runtime) ensureResources(ctx context.Context) error {
 		if _, err := r.DynamoDB.CreateTable(ctx, in); err != nil {
 			return fmt.Errorf("create table %s: %w", name, err)
 		}
+		// An external server (dynalite, DynamoDB Local, DynamoDB) may
+		// answer ResourceNotFoundException until the table is ACTIVE.
+		if r.cfg.DynamoDBEndpoint != "" {
+			w := dynamodb.NewTableExistsWaiter(r.DynamoDB, func(o *dynamodb.TableExistsWaiterOptions) {
+				o.MinDelay, o.MaxDelay = 20*time.Millisecond, 2*time.Second
+			})
+			if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 2*time.Minute); err != nil {
+				return fmt.Errorf("table %s did not become ACTIVE: %w", name, err)
+			}
+		}
 	}
 	return nil
 }

@@ -134,6 +134,14 @@ func createTable(t *testing.T, db *dynamodb.Client, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// dynalite answers ResourceNotFoundException until the table is
+	// ACTIVE, even with --createTableMs 0 (seen in CI).
+	w := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 500*time.Millisecond
+	})
+	if err := w.Wait(t.Context(), &dynamodb.DescribeTableInput{TableName: aws.String(name)}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
 	return name
 }
 
