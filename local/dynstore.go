@@ -355,6 +355,14 @@ func (s *dynStore) single(op string, body []byte, table string, rawKey json.RawM
 		if code2 != http.StatusOK || json.Unmarshal(cur, &got) != nil {
 			return internalError(fmt.Errorf("reading back %s: %s", op, cur))
 		}
+		if got.Item != nil && op == "UpdateItem" {
+			if out, err = s.fixRemove(body, got.Item, out); err != nil {
+				if uerr := s.unload(table, []map[string]json.RawMessage{attrs}); uerr != nil {
+					return internalError(uerr)
+				}
+				return awsError("ValidationException", err.Error())
+			}
+		}
 		if got.Item != nil {
 			keys = []map[string]json.RawMessage{attrs}
 			// The item as written (a put, or an update's result) must be
@@ -381,6 +389,40 @@ func (s *dynStore) single(op string, body []byte, table string, rawKey json.RawM
 		return internalError(err)
 	}
 	return code, out
+}
+
+// fixRemove applies an UpdateItem's REMOVE clause, which minidyn ignores,
+// to item (the result to store) and to the response's Attributes when they
+// show new values, and returns the response.
+func (s *dynStore) fixRemove(body []byte, item map[string]json.RawMessage, out []byte) ([]byte, error) {
+	var req map[string]json.RawMessage
+	if err := json.Unmarshal(body, &req); err != nil {
+		return out, nil
+	}
+	changed, err := applyRemove(req, item)
+	if err != nil || !changed {
+		return out, err
+	}
+	var rv string
+	_ = json.Unmarshal(req["ReturnValues"], &rv)
+	if rv != "ALL_NEW" && rv != "UPDATED_NEW" {
+		return out, nil
+	}
+	var resp map[string]json.RawMessage
+	if err := json.Unmarshal(out, &resp); err != nil {
+		return out, nil
+	}
+	var attrs map[string]json.RawMessage
+	if err := json.Unmarshal(resp["Attributes"], &attrs); err != nil || attrs == nil {
+		return out, nil
+	}
+	if rv == "ALL_NEW" {
+		attrs = item
+	} else if _, err := applyRemove(req, attrs); err != nil {
+		return out, err
+	}
+	resp["Attributes"], _ = json.Marshal(attrs)
+	return json.Marshal(resp)
 }
 
 // writeRequest is one entry of a BatchWriteItem.

@@ -20,9 +20,11 @@ import (
 // under the state directory and survive between runs, and memory stays
 // bounded however many items are loaded.
 //
-// Known limits inherited from minidyn: no TTL expiry, no streams, and
-// UpdateExpression REMOVE is ignored; transactions and index queries are
-// refused (use an external endpoint).
+// Known limits inherited from minidyn: no TTL expiry and no streams;
+// transactions and index queries are refused (use an external endpoint).
+// Where minidyn departs from DynamoDB in ways a pipeline meets, the store
+// corrects it: Query order, DynamoDB's number and item-size limits, and
+// REMOVE of a top-level attribute (see dynremove.go).
 type TableStore struct {
 	dyn      *dynStore
 	snapshot string // the private copy a snapshot store reads, removed on Close
