@@ -39,86 +39,74 @@ func checkItem(item map[string]json.RawMessage) string {
 	return ""
 }
 
+// attrValue is a DynamoDB attribute value, decoded in one pass.
+type attrValue struct {
+	S, N, B    *string
+	BOOL, NULL *bool
+	SS, NS, BS []string
+	L          []json.RawMessage
+	M          map[string]json.RawMessage
+}
+
 // attrSize is an attribute value's size as DynamoDB counts it
 // (approximately for numbers: one byte per two significant digits plus
 // one), checking its numbers on the way.
 func attrSize(raw json.RawMessage) (int, error) {
-	var v map[string]json.RawMessage
+	var v attrValue
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return 0, err
 	}
-	for typ, val := range v {
-		switch typ {
-		case "S":
-			var s string
-			if err := json.Unmarshal(val, &s); err != nil {
-				return 0, err
-			}
-			return len(s), nil
-		case "N":
-			var s string
-			if err := json.Unmarshal(val, &s); err != nil {
-				return 0, err
-			}
-			return numberSize(s)
-		case "B":
-			var s string
-			if err := json.Unmarshal(val, &s); err != nil {
-				return 0, err
-			}
-			return base64.StdEncoding.DecodedLen(len(s)), nil
-		case "BOOL", "NULL":
-			return 1, nil
-		case "SS", "NS", "BS":
-			var ss []string
-			if err := json.Unmarshal(val, &ss); err != nil {
-				return 0, err
-			}
-			total := 0
-			for _, s := range ss {
-				switch typ {
-				case "NS":
-					n, err := numberSize(s)
-					if err != nil {
-						return 0, err
-					}
-					total += n
-				case "BS":
-					total += base64.StdEncoding.DecodedLen(len(s))
-				default:
-					total += len(s)
-				}
-			}
-			return total, nil
-		case "L":
-			var l []json.RawMessage
-			if err := json.Unmarshal(val, &l); err != nil {
-				return 0, err
-			}
-			total := 3
-			for _, e := range l {
-				n, err := attrSize(e)
-				if err != nil {
-					return 0, err
-				}
-				total += n + 1
-			}
-			return total, nil
-		case "M":
-			var m map[string]json.RawMessage
-			if err := json.Unmarshal(val, &m); err != nil {
-				return 0, err
-			}
-			total := 3
-			for k, e := range m {
-				n, err := attrSize(e)
-				if err != nil {
-					return 0, err
-				}
-				total += len(k) + n + 1
-			}
-			return total, nil
+	switch {
+	case v.S != nil:
+		return len(*v.S), nil
+	case v.N != nil:
+		return numberSize(*v.N)
+	case v.B != nil:
+		return base64.StdEncoding.DecodedLen(len(*v.B)), nil
+	case v.BOOL != nil, v.NULL != nil:
+		return 1, nil
+	case v.SS != nil:
+		total := 0
+		for _, s := range v.SS {
+			total += len(s)
 		}
+		return total, nil
+	case v.NS != nil:
+		total := 0
+		for _, s := range v.NS {
+			n, err := numberSize(s)
+			if err != nil {
+				return 0, err
+			}
+			total += n
+		}
+		return total, nil
+	case v.BS != nil:
+		total := 0
+		for _, s := range v.BS {
+			total += base64.StdEncoding.DecodedLen(len(s))
+		}
+		return total, nil
+	case v.L != nil:
+		total := 3
+		for _, e := range v.L {
+			n, err := attrSize(e)
+			if err != nil {
+				return 0, err
+			}
+			total += n + 1
+		}
+		return total, nil
+	case v.M != nil:
+		total := 3
+		for k, e := range v.M {
+			n, err := attrSize(e)
+			if err != nil {
+				return 0, err
+			}
+			total += len(k) + n + 1
+		}
+		return total, nil
 	}
 	return 0, nil // minidyn words malformed values
 }
