@@ -117,10 +117,10 @@ func TestTableStoreThrottle(t *testing.T) {
 	}
 }
 
-// TestTableStoreShardsAreInvisible checks that a table spread over shards
-// behaves as one: paged scans see every item once, counts add up, batch
-// reads and writes and keyed calls reach the right shard.
-func TestTableStoreShardsAreInvisible(t *testing.T) {
+// TestTableStorePagingAndBatches checks the store's own paging and batch
+// handling: paged scans see every item once, counts add up, and batch
+// reads, batch writes and keyed calls find the items on disk.
+func TestTableStorePagingAndBatches(t *testing.T) {
 	ctx := context.Background()
 	c, closeFn := openTable(t, "", TableFaults{})
 	defer closeFn()
