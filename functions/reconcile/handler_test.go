@@ -492,6 +492,11 @@ func TestStopsBeforeTheDeadline(t *testing.T) {
 			// The run's clock starts budget before the margin, and
 			// each listing request takes a minute of it.
 			clock := deadline.Add(-DefaultDeadlineMargin - tt.budget)
+			// The deadline is real, so the run's clock is today while the
+			// scenario's objects are dated around now: the lookback
+			// window moves with the gap, leaving ancient.csv outside it
+			// and the rest inside, as in the other tests.
+			e.h.Config.Lookback = clock.Sub(now) + DefaultLookback
 			lister := &pagedS3{VersionLister: e.s3, onCall: func() { clock = clock.Add(time.Minute) }}
 			e.h.S3, e.h.Config.PageSize = lister, 2
 			e.h.Now = func() time.Time { return clock }
