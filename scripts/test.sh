@@ -47,7 +47,7 @@ step "go vet"
 go vet ./...
 
 step "go test"
-go test -count=1 ./... 2>&1 | tee "$SLUICE_CACHE/go-test.log"
+go test -count=1 -timeout 25m ./... 2>&1 | tee "$SLUICE_CACHE/go-test.log"
 
 step "go test -race (engine)"
 if [ -d engine ]; then go test -count=1 -race ./engine/...; fi
