@@ -705,7 +705,8 @@ func (s *ObjectStore) DeleteMultiVersions(bucketName string, objects ...gofakes3
 	return res, nil
 }
 
-// ListBucketVersions lists every version, newest first within a key.
+// ListBucketVersions lists every version, newest first within a key;
+// with a delimiter, the keys below it come back as common prefixes.
 func (s *ObjectStore) ListBucketVersions(bucketName string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -725,8 +726,19 @@ func (s *ObjectStore) ListBucketVersions(bucketName string, prefix *gofakes3.Pre
 		max = 1000
 	}
 	var n int64
+	seenPrefix := map[string]bool{}
 	for _, k := range b.sortedKeys() {
-		if !prefix.Match(k, nil) || (page.HasKeyMarker && k < page.KeyMarker) {
+		var m gofakes3.PrefixMatch
+		if !prefix.Match(k, &m) || (page.HasKeyMarker && k < page.KeyMarker) {
+			continue
+		}
+		if m.CommonPrefix {
+			// With a delimiter, keys below it roll up into one common
+			// prefix, as S3 lists them (the reconciler's top-level scan).
+			if !seenPrefix[m.MatchedPart] {
+				seenPrefix[m.MatchedPart] = true
+				res.CommonPrefixes = append(res.CommonPrefixes, m.AsCommonPrefix())
+			}
 			continue
 		}
 		vs := b.objects[k]

@@ -36,10 +36,16 @@ func functions(d Deps, now func() time.Time) ([]*FunctionSpec, error) {
 	ecfg := enrich.Config{ItemsTable: items, ReferenceTable: ref}
 	names, refNames := loadset.Config(d.Datasets)
 	lcfg := load.Config{ItemsTable: items, ReferenceTable: ref, Datasets: names, ReferenceDatasets: refNames}
-	v := &validate.Handler{S3: d.S3, Datasets: d.Datasets, Config: vcfg}
-	t := &transform.Handler{S3: d.S3, Datasets: d.Datasets, Config: tcfg}
-	e := &enrich.Handler{S3: d.S3, DB: d.DynamoDB, Datasets: d.Datasets, Config: ecfg, Now: now}
-	l := &load.Handler{S3: d.S3, DB: d.DynamoDB, Targets: loadset.Targets{Set: d.Datasets, ItemsTable: items, ReferenceTable: ref}, Config: lcfg, Now: now}
+	// Each function has clients of its own, as each Lambda function has
+	// its own role: with call recording on, their calls are its.
+	vS3, _ := d.clients(pipeline.FunctionValidate)
+	tS3, _ := d.clients(pipeline.FunctionTransform)
+	eS3, eDB := d.clients(pipeline.FunctionEnrich)
+	lS3, lDB := d.clients(pipeline.FunctionLoad)
+	v := &validate.Handler{S3: vS3, Datasets: d.Datasets, Config: vcfg}
+	t := &transform.Handler{S3: tS3, Datasets: d.Datasets, Config: tcfg}
+	e := &enrich.Handler{S3: eS3, DB: eDB, Datasets: d.Datasets, Config: ecfg, Now: now}
+	l := &load.Handler{S3: lS3, DB: lDB, Targets: loadset.Targets{Set: d.Datasets, ItemsTable: items, ReferenceTable: ref}, Config: lcfg, Now: now}
 	const timeout = 15 * time.Minute
 	return []*FunctionSpec{
 		{Name: pipeline.FunctionValidate, Fn: engine.Handler(v.Handle), Timeout: timeout},

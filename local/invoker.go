@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	"github.com/sluicehq/sluice/engine"
+	"github.com/sluicehq/sluice/functions/awsapi"
 )
 
 // Invoker runs the Task states of the pipeline locally: Lambda functions
@@ -37,6 +38,7 @@ type Invoker struct {
 	outbox  *Outbox
 	faults  *Faults
 	observe func(TaskEvent)
+	calls   *awsapi.CallLog
 }
 
 // TaskEvent reports one task attempt to an observer (the timeline).
@@ -64,12 +66,17 @@ type InvokerConfig struct {
 	Faults *Faults
 	// Observe, when set, is called after every task attempt.
 	Observe func(TaskEvent)
+	// Calls, when set, records the calls the state machine's role makes
+	// for the tasks that are not SDK calls here (Lambda invokes, the
+	// DynamoDB, SNS and EventBridge integrations) as awsapi.StateMachine;
+	// give S3 a client recording as awsapi.StateMachine too.
+	Calls *awsapi.CallLog
 }
 
 // NewInvoker returns an Invoker.
 func NewInvoker(c InvokerConfig) *Invoker {
 	inv := &Invoker{lambda: &engine.Lambda{Functions: map[string]engine.Function{}, Region: Region, Account: Account}, s3: c.S3, ddbURL: strings.TrimRight(c.DynamoDBEndpoint, "/"),
-		http: &http.Client{Timeout: 60 * time.Second}, outbox: c.Outbox, faults: c.Faults, observe: c.Observe}
+		http: &http.Client{Timeout: 60 * time.Second}, outbox: c.Outbox, faults: c.Faults, observe: c.Observe, calls: c.Calls}
 	for _, f := range c.Functions {
 		inv.lambda.Functions[engine.FunctionName(f.Name)] = f.invoke
 	}
@@ -84,6 +91,7 @@ func (inv *Invoker) Invoke(ctx context.Context, req engine.TaskRequest) (out any
 			inv.observe(TaskEvent{State: req.State, Resource: req.Resource, Attempt: req.Attempt, Start: start, Duration: time.Since(start), Err: err, Output: out})
 		}
 	}()
+	inv.record(req)
 	if f := inv.faults.take(req.State, req.Attempt); f != nil {
 		return nil, f
 	}
@@ -108,6 +116,55 @@ func (inv *Invoker) Invoke(ctx context.Context, req engine.TaskRequest) (out any
 		return map[string]any{"Entries": []any{map[string]any{"EventId": newID()}}, "FailedEntryCount": json.Number("0")}, nil
 	}
 	return nil, &engine.TaskError{Name: "States.Runtime", Cause: fmt.Sprintf("the local runtime does not implement the resource %q", res)}
+}
+
+// record adds the IAM call a task makes as the state machine's role, for
+// the integrations that are not SDK calls here; Step Functions makes it
+// whatever the outcome, so it is recorded before a fault is injected.
+func (inv *Invoker) record(req engine.TaskRequest) {
+	if inv.calls == nil {
+		return
+	}
+	in, _ := req.Input.(map[string]any)
+	str := func(k string) string { s, _ := in[k].(string); return s }
+	res := req.Resource
+	add := func(op, action, resource string) {
+		inv.calls.Add(awsapi.Call{Principal: awsapi.StateMachine, Operation: op, Action: action, Resource: resource})
+	}
+	switch {
+	case res == engine.LambdaInvoke:
+		add("Lambda.Invoke", "lambda:InvokeFunction", inv.functionARN(str("FunctionName")))
+	case strings.Contains(res, ":lambda:") && strings.Contains(res, ":function:"):
+		add("Lambda.Invoke", "lambda:InvokeFunction", res)
+	case strings.HasPrefix(res, "arn:aws:states:::dynamodb:"):
+		action := strings.TrimPrefix(res, "arn:aws:states:::dynamodb:")
+		action = strings.ToUpper(action[:1]) + action[1:]
+		add("DynamoDB."+action, "dynamodb:"+action, inv.calls.TableARN(str("TableName")))
+	case res == "arn:aws:states:::sns:publish":
+		add("SNS.Publish", "sns:Publish", str("TopicArn"))
+	case res == "arn:aws:states:::events:putEvents":
+		entries, _ := in["Entries"].([]any)
+		for _, e := range entries {
+			m, _ := e.(map[string]any)
+			bus, _ := m["EventBusName"].(string)
+			if bus == "" {
+				bus = "default"
+			}
+			if !strings.HasPrefix(bus, "arn:") {
+				bus = fmt.Sprintf("arn:aws:events:%s:%s:event-bus/%s", inv.calls.Region, inv.calls.Account, bus)
+			}
+			add("EventBridge.PutEvents", "events:PutEvents", bus)
+		}
+	}
+}
+
+// functionARN returns the ARN of a function named by name or ARN.
+func (inv *Invoker) functionARN(ref string) string {
+	if strings.HasPrefix(ref, "arn:") {
+		// A qualified ARN (alias or version) is authorised on itself.
+		return ref
+	}
+	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", inv.calls.Region, inv.calls.Account, ref)
 }
 
 // dynamodb sends the task input as a DynamoDB API request: the Step

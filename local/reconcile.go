@@ -13,6 +13,10 @@ import (
 	"github.com/sluicehq/sluice/functions/reconcile"
 )
 
+// FunctionReconcile is the reconciler's logical function name, the
+// principal of its calls.
+const FunctionReconcile = "reconcile"
+
 // ReconcileOptions configures Runtime.Reconcile.
 type ReconcileOptions struct {
 	// Redrive runs the pipeline, here and now, for every unaccounted file
@@ -50,13 +54,17 @@ func (r *Runtime) Reconcile(ctx context.Context, o ReconcileOptions) (*Reconcile
 		rules[name] = p
 	}
 	res := &ReconcileResult{}
+	s3c, ddb := r.S3, r.DynamoDB
+	if r.cfg.Calls != nil {
+		s3c, ddb = r.clientsFor(FunctionReconcile)
+	}
 	h := &reconcile.Handler{
-		S3:     r.S3,
-		Ledger: r.DynamoDB,
+		S3:     s3c,
+		Ledger: ddb,
 		Config: reconcile.Config{
 			Bucket: r.Bucket, LedgerTable: r.Tables["ledger"], Rules: rules,
 			Grace: o.Grace, Lookback: o.Lookback, Redrive: o.Redrive,
-			StateMachineARN: fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s-pipeline", Region, Account, prefix),
+			StateMachineARN: r.StateMachineARN(),
 		},
 	}
 	if o.Redrive {
@@ -77,6 +85,9 @@ type starter struct {
 // StartExecution runs the pipeline on the execution input (a
 // contract.FileEvent) to its end.
 func (s *starter) StartExecution(ctx context.Context, in *sfn.StartExecutionInput, _ ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error) {
+	// Not an SDK client: record the call as the deployed client's
+	// middleware would.
+	s.r.cfg.Calls.Add(s.r.cfg.Calls.Map(FunctionReconcile, in)...)
 	var ev contract.FileEvent
 	if err := json.Unmarshal([]byte(aws.ToString(in.Input)), &ev); err != nil {
 		return nil, fmt.Errorf("local: execution input: %w", err)

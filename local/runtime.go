@@ -23,6 +23,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/engine"
+	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/internal/eventpattern"
 	"github.com/sluicehq/sluice/workflow"
@@ -84,6 +85,14 @@ type Config struct {
 	// (0 keeps the function's default); small values exercise the
 	// Distributed Map path on small files.
 	ChunkRecords int
+	// Calls, when set, records every AWS call the pipeline makes, by
+	// principal: each function gets S3 and DynamoDB clients of its own
+	// whose calls are recorded as that function (Deps.For), and the
+	// state machine's task integrations, Distributed Map reads and writes
+	// and child executions are recorded as awsapi.StateMachine. The
+	// runtime's own calls (creating the bucket and tables, uploading a
+	// file) are not: on AWS they are the deployment's and the user's.
+	Calls *awsapi.CallLog
 }
 
 // Deps are what the in-process functions are built from.
@@ -98,6 +107,18 @@ type Deps struct {
 	Bucket string
 	// ChunkRecords is Config.ChunkRecords.
 	ChunkRecords int
+	// For returns the clients a function (by logical name) uses: S3 and
+	// DynamoDB, unless Config.Calls is set, when each principal gets
+	// clients of its own that record its calls. Nil means S3 and DynamoDB.
+	For func(principal string) (*s3.Client, *dynamodb.Client)
+}
+
+// clients returns the clients of principal (see For).
+func (d Deps) clients(principal string) (*s3.Client, *dynamodb.Client) {
+	if d.For == nil {
+		return d.S3, d.DynamoDB
+	}
+	return d.For(principal)
 }
 
 // Runtime is the whole pipeline on one machine.
@@ -116,6 +137,8 @@ type Runtime struct {
 	outbox   *Outbox
 	patterns map[string]map[string]any
 	unrouted map[string]any
+	// s3URL and ddbURL are the endpoints, for per-principal clients.
+	s3URL, ddbURL string
 	lock     *stateLock
 	mu       sync.Mutex
 }
@@ -192,6 +215,7 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 		ddbURL = srv.URL
 	}
 	r.S3, r.DynamoDB = NewS3Client(s3URL), NewDynamoDBClient(ddbURL)
+	r.s3URL, r.ddbURL = s3URL, ddbURL
 
 	res := workflow.SyntheticResolver(Account, Region, prefix)
 	opts, err := pipeline.StackOptions(cfg.Stack)
@@ -217,7 +241,11 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err := r.ensureResources(ctx); err != nil {
 		return nil, err
 	}
-	fns, err := cfg.Functions(Deps{S3: r.S3, DynamoDB: r.DynamoDB, Datasets: cfg.Datasets, Tables: r.Tables, Bucket: r.Bucket, ChunkRecords: cfg.ChunkRecords})
+	deps := Deps{S3: r.S3, DynamoDB: r.DynamoDB, Datasets: cfg.Datasets, Tables: r.Tables, Bucket: r.Bucket, ChunkRecords: cfg.ChunkRecords}
+	if cfg.Calls != nil {
+		deps.For = r.clientsFor
+	}
+	fns, err := cfg.Functions(deps)
 	if err != nil {
 		return nil, fmt.Errorf("functions: %w", err)
 	}
@@ -228,7 +256,8 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 		f.Name = engine.FunctionName(f.ARN)
 	}
 	r.outbox = NewOutbox(filepath.Join(dir, "outbox.jsonl"))
-	r.invoker = NewInvoker(InvokerConfig{Functions: fns, S3: r.S3, DynamoDBEndpoint: ddbURL, Outbox: r.outbox, Faults: cfg.Faults, Observe: cfg.Observe})
+	smS3, _ := deps.clients(awsapi.StateMachine)
+	r.invoker = NewInvoker(InvokerConfig{Functions: fns, S3: smS3, DynamoDBEndpoint: ddbURL, Outbox: r.outbox, Faults: cfg.Faults, Observe: cfg.Observe, Calls: cfg.Calls})
 	// Round-trip through JSON: the matcher sees what EventBridge sees.
 	asDeployed := func(pattern map[string]any) map[string]any {
 		b, _ := json.Marshal(pattern)
@@ -247,6 +276,19 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 	r.unrouted = asDeployed(un)
 	ok = true
 	return r, nil
+}
+
+// clientsFor returns new S3 and DynamoDB clients whose calls Config.Calls
+// records as principal.
+func (r *Runtime) clientsFor(principal string) (*s3.Client, *dynamodb.Client) {
+	rec := r.cfg.Calls.Record(principal)
+	return NewS3Client(r.s3URL, func(o *s3.Options) { o.APIOptions = append(o.APIOptions, rec) }),
+		NewDynamoDBClient(r.ddbURL, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, rec) })
+}
+
+// StateMachineARN is the local ARN of the pipeline state machine.
+func (r *Runtime) StateMachineARN() string {
+	return fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s-pipeline", Region, Account, prefix)
 }
 
 // Machine returns the compiled pipeline the runtime executes.
@@ -470,7 +512,7 @@ func (r *Runtime) Execute(ctx context.Context, ev contract.FileEvent) (*FileResu
 	name := fmt.Sprintf("%s-%s", time.Now().UTC().Format("20060102T150405.000000"), contract.RunID(ev.Source())[:8])
 	opts := []engine.Option{
 		engine.WithInvoker(r.invoker),
-		engine.WithObjectStore(&engineStore{s3: r.S3}),
+		engine.WithObjectStore(&engineStore{s3: r.invoker.s3}),
 		engine.WithExecutionName(name),
 		engine.WithStateMachineName(prefix + "-pipeline"),
 		engine.WithAccount(Region, Account),
@@ -511,6 +553,7 @@ func (r *Runtime) Execute(ctx context.Context, ev contract.FileEvent) (*FileResu
 			fr.History = hist
 		}
 	}
+	r.recordMapRuns(res.History)
 	summarize(fr, &res)
 	if fr.Status == Rejected && fr.Report != "" && fr.RecordsIn == 0 {
 		// The rejected path's output names the report but carries no
@@ -523,6 +566,28 @@ func (r *Runtime) Execute(ctx context.Context, ev contract.FileEvent) (*FileResu
 		_ = os.WriteFile(filepath.Join(r.dir, "executions", name+".result.json"), rb, 0o644)
 	}
 	return fr, nil
+}
+
+// recordMapRuns records, as the state machine's role, what Step Functions
+// does for each Distributed Map run in history: start the child
+// executions (states:StartExecution on the machine itself) and follow them
+// (states:DescribeExecution on the run's executions,
+// arn:...:execution:<machine>/<map run>:<child>).
+func (r *Runtime) recordMapRuns(history engine.History) {
+	if r.cfg.Calls == nil {
+		return
+	}
+	for _, e := range history {
+		if e.Type != engine.MapRunStarted || e.MapRunStartedEventDetails == nil {
+			continue
+		}
+		run := e.MapRunStartedEventDetails.MapRunARN
+		exec := strings.Replace(run, ":mapRun:", ":execution:", 1) + ":" + newID()
+		r.cfg.Calls.Add(
+			awsapi.Call{Principal: awsapi.StateMachine, Operation: "StepFunctions.MapRun", Action: "states:StartExecution", Resource: r.StateMachineARN()},
+			awsapi.Call{Principal: awsapi.StateMachine, Operation: "StepFunctions.MapRun", Action: "states:DescribeExecution", Resource: exec},
+		)
+	}
 }
 
 // summarize fills the status and counts from the execution output.

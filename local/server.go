@@ -64,8 +64,9 @@ func ServeS3(store *ObjectStore) (*Server, error) {
 var staticCreds = credentials.NewStaticCredentialsProvider("local", "local", "")
 
 // NewS3Client returns a real aws-sdk-go-v2 S3 client for an S3-compatible
-// endpoint (path-style addressing, dummy credentials).
-func NewS3Client(endpoint string) *s3.Client {
+// endpoint (path-style addressing, dummy credentials); optFns adjust its
+// options (the call recorder's API option, for one).
+func NewS3Client(endpoint string, optFns ...func(*s3.Options)) *s3.Client {
 	return s3.New(s3.Options{
 		Region:       Region,
 		BaseEndpoint: aws.String(endpoint),
@@ -78,15 +79,15 @@ func NewS3Client(endpoint string) *s3.Client {
 		// so the payload is not hashed; the local server does not check
 		// signatures.
 		APIOptions: []func(*middleware.Stack) error{v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware},
-	})
+	}, optFns...)
 }
 
 // NewDynamoDBClient returns a real aws-sdk-go-v2 DynamoDB client for a
-// DynamoDB-compatible endpoint.
-func NewDynamoDBClient(endpoint string) *dynamodb.Client {
+// DynamoDB-compatible endpoint; optFns adjust its options.
+func NewDynamoDBClient(endpoint string, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
 		Region:       Region,
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  staticCreds,
-	})
+	}, optFns...)
 }

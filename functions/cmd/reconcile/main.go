@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/awsenv"
 	"github.com/sluicehq/sluice/functions/reconcile"
 )
@@ -17,6 +18,10 @@ func main() {
 	cfg, err2 := reconcile.ParseConfig(os.Getenv)
 	if err != nil || err2 != nil {
 		log.Fatalf("reconcile: configuration: %v %v", err, err2)
+	}
+	// Off on AWS; a local or emulator run names a file to prove IAM with.
+	if _, err := awsapi.RecordFromEnv(&aws, "reconcile", os.Getenv); err != nil {
+		log.Fatalf("reconcile: %v", err)
 	}
 	pathStyle := func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }
 	h := &reconcile.Handler{S3: s3.NewFromConfig(aws, pathStyle), Ledger: dynamodb.NewFromConfig(aws), Config: cfg, Log: os.Stdout}

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/awsenv"
 	"github.com/sluicehq/sluice/functions/validate"
 )
@@ -17,6 +18,10 @@ func main() {
 	cfg, err2 := validate.ParseConfig(os.Getenv)
 	if err != nil || err2 != nil {
 		log.Fatalf("validate: configuration: %v %v", err, err2)
+	}
+	// Off on AWS; a local or emulator run names a file to prove IAM with.
+	if _, err := awsapi.RecordFromEnv(&aws, "validate", os.Getenv); err != nil {
+		log.Fatalf("validate: %v", err)
 	}
 	h := &validate.Handler{S3: s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }), Datasets: dataset.Builtin(), Config: cfg}
 	lambda.StartHandlerFunc(h.Handle)

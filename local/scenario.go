@@ -1,0 +1,242 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/sluicehq/sluice/engine"
+	"github.com/sluicehq/sluice/functions/awsapi"
+)
+
+// ScenarioConfig configures RunScenario.
+type ScenarioConfig struct {
+	// StateDir is a fresh state directory for the runs (it is written).
+	StateDir string
+	// Stack selects the pipeline options ("dev", "prod").
+	Stack string
+	// Examples is the examples/ folder: <dataset>/<file> for every
+	// dataset, and orders/orders_bad.csv.
+	Examples string
+	// Calls receives every call. Required.
+	Calls *awsapi.CallLog
+	// Log, when set, receives one line per file run.
+	Log func(format string, args ...any)
+}
+
+// ScenarioResult is what RunScenario ran.
+type ScenarioResult struct {
+	// Files are every file run, in order.
+	Files []*FileResult
+	// Reconciled is the redriving reconcile run's report.
+	Reconciled *ReconcileResult
+}
+
+// RunScenario runs every path of the pipeline whose AWS calls a
+// deployment must allow, recording them into c.Calls: every example file
+// of every dataset (reference data first) on the inline path, a rejected
+// file (orders_bad.csv), the same file again (DUPLICATE), a file on the
+// Distributed Map path (one chunk per few records), a file whose Load
+// keeps failing until the execution ends FAILED, and a file uploaded
+// without its event, which a reconcile run reports and, with redrive,
+// runs. It fails when a path did not end as it should, so the calls it
+// returns are known to cover them.
+func RunScenario(ctx context.Context, c ScenarioConfig) (*ScenarioResult, error) {
+	if c.Calls == nil {
+		return nil, errors.New("scenario: Calls is required")
+	}
+	logf := c.Log
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	res := &ScenarioResult{}
+	tmp := filepath.Join(c.StateDir, "scenario-files")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return nil, err
+	}
+	// copyAs writes the content of an example under another name, so it
+	// is a new file (a new key) rather than a duplicate.
+	copyAs := func(src, name string) (string, error) {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			return "", err
+		}
+		p := filepath.Join(tmp, name)
+		return p, os.WriteFile(p, b, 0o644)
+	}
+	run := func(rt *Runtime, ds, file string, want Status, label string) (*FileResult, error) {
+		ev, _, err := rt.Upload(ctx, ds, file)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: %w", label, err)
+		}
+		routed, err := rt.Route(ev)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: %w", label, err)
+		}
+		if !slices.Contains(routed.Datasets, ds) {
+			return nil, fmt.Errorf("scenario %s: s3://%s/%s is not routed to dataset %s", label, ev.Bucket, ev.Key, ds)
+		}
+		fr, err := rt.Execute(ctx, ev)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: %w", label, err)
+		}
+		logf("%-28s %-40s %s", label, ev.Key, fr.Status)
+		res.Files = append(res.Files, fr)
+		if fr.Status != want {
+			return fr, fmt.Errorf("scenario %s: %s ended %s (%s: %s), want %s", label, ev.Key, fr.Status, fr.Error, fr.Cause, want)
+		}
+		return fr, nil
+	}
+	open := func(chunk int, faults *Faults) (*Runtime, error) {
+		return Open(ctx, Config{StateDir: c.StateDir, Stack: c.Stack, Fast: true, Calls: c.Calls, ChunkRecords: chunk, Faults: faults})
+	}
+
+	// 1. Inline: every dataset's examples, reference data first; a
+	// rejected file; the same file again.
+	rt, err := open(0, nil)
+	if err != nil {
+		return nil, err
+	}
+	inline := []struct{ ds, file string }{
+		{"customers", "customers/customers.csv"},
+		{"catalog", "catalog/catalog.xml"},
+		{"orders", "orders/orders.csv"},
+		{"readings", "readings/readings.jsonl"},
+	}
+	steps := func() error {
+		for _, f := range inline {
+			if _, err := run(rt, f.ds, filepath.Join(c.Examples, f.file), Loaded, "inline "+f.ds); err != nil {
+				return err
+			}
+		}
+		if _, err := run(rt, "orders", filepath.Join(c.Examples, "orders", "orders_bad.csv"), Rejected, "rejected"); err != nil {
+			return err
+		}
+		if _, err := run(rt, "orders", filepath.Join(c.Examples, "orders", "orders.csv"), Duplicate, "duplicate"); err != nil {
+			return err
+		}
+		return nil
+	}
+	err = steps()
+	if cerr := rt.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return res, err
+	}
+
+	// 2. The Distributed Map path: a few records per chunk.
+	if rt, err = open(4, nil); err != nil {
+		return res, err
+	}
+	err = func() error {
+		f, err := copyAs(filepath.Join(c.Examples, "orders", "orders.csv"), "orders-chunked.csv")
+		if err != nil {
+			return err
+		}
+		fr, err := run(rt, "orders", f, Loaded, "distributed map")
+		if err != nil {
+			return err
+		}
+		if !hasEvent(fr, engine.MapRunStarted) {
+			return fmt.Errorf("scenario distributed map: %s ran no Distributed Map", fr.Key)
+		}
+		return nil
+	}()
+	if cerr := rt.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return res, err
+	}
+
+	// 3. A failed file: Load fails on every attempt.
+	faults, err := ParseFaults([]string{"task:Load=Lambda.ServiceException"})
+	if err != nil {
+		return res, err
+	}
+	if rt, err = open(0, faults); err != nil {
+		return res, err
+	}
+	err = func() error {
+		f, err := copyAs(filepath.Join(c.Examples, "customers", "customers.csv"), "customers-failed.csv")
+		if err != nil {
+			return err
+		}
+		_, err = run(rt, "customers", f, Failed, "failed")
+		return err
+	}()
+	if cerr := rt.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return res, err
+	}
+
+	// 4. A file whose event was lost: reconcile reports it, then
+	// redrives it.
+	if rt, err = open(0, nil); err != nil {
+		return res, err
+	}
+	err = func() error {
+		f, err := copyAs(filepath.Join(c.Examples, "readings", "readings.jsonl"), "readings-lost.jsonl")
+		if err != nil {
+			return err
+		}
+		ev, _, err := rt.Upload(ctx, "readings", f)
+		if err != nil {
+			return err
+		}
+		report, err := rt.Reconcile(ctx, ReconcileOptions{})
+		if err != nil {
+			return fmt.Errorf("scenario reconcile: %w", err)
+		}
+		if report.Report == nil || !reports(report, ev.Key) {
+			return fmt.Errorf("scenario reconcile: %s not reported", ev.Key)
+		}
+		redriven, err := rt.Reconcile(ctx, ReconcileOptions{Redrive: true})
+		if err != nil {
+			return fmt.Errorf("scenario redrive: %w", err)
+		}
+		res.Reconciled = redriven
+		for _, fr := range redriven.Executions {
+			logf("%-28s %-40s %s", "reconcile --redrive", fr.Key, fr.Status)
+			res.Files = append(res.Files, fr)
+		}
+		if len(redriven.Executions) != 1 || redriven.Executions[0].Status != Loaded {
+			return fmt.Errorf("scenario redrive: want %s redriven and LOADED, got %d executions", ev.Key, len(redriven.Executions))
+		}
+		return nil
+	}()
+	if cerr := rt.Close(); err == nil {
+		err = cerr
+	}
+	return res, err
+}
+
+// hasEvent reports whether the execution's history holds an event of type t.
+func hasEvent(fr *FileResult, t engine.EventType) bool {
+	if fr.Result == nil {
+		return false
+	}
+	for _, e := range fr.Result.History {
+		if e.Type == t {
+			return true
+		}
+	}
+	return false
+}
+
+// reports tells whether a reconcile run reported key.
+func reports(r *ReconcileResult, key string) bool {
+	for _, f := range r.Report.Unaccounted {
+		if strings.EqualFold(f.Key, key) {
+			return true
+		}
+	}
+	return false
+}
