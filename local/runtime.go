@@ -139,8 +139,8 @@ type Runtime struct {
 	unrouted map[string]any
 	// s3URL and ddbURL are the endpoints, for per-principal clients.
 	s3URL, ddbURL string
-	lock     *stateLock
-	mu       sync.Mutex
+	lock          *stateLock
+	mu            sync.Mutex
 }
 
 // Open starts the local services, creates the bucket (versioned) and tables
