@@ -288,8 +288,11 @@ func (r *Runtime) clientsFor(principal string) (*s3.Client, *dynamodb.Client) {
 
 // StateMachineARN is the local ARN of the pipeline state machine.
 func (r *Runtime) StateMachineARN() string {
-	return fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s-pipeline", Region, Account, prefix)
+	return localMachineARN
 }
+
+// localMachineARN is the ARN the local executions run under.
+var localMachineARN = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s-pipeline", Region, Account, prefix)
 
 // Machine returns the compiled pipeline the runtime executes.
 func (r *Runtime) Machine() *asl.StateMachine { return r.compiled.Machine }

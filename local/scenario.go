@@ -9,8 +9,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/engine"
 	"github.com/sluicehq/sluice/functions/awsapi"
+	"github.com/sluicehq/sluice/workflow"
+	"github.com/sluicehq/sluice/workflow/pipeline"
 )
 
 // ScenarioConfig configures RunScenario.
@@ -26,6 +29,9 @@ type ScenarioConfig struct {
 	Calls *awsapi.CallLog
 	// Log, when set, receives one line per file run.
 	Log func(format string, args ...any)
+	// Redrive runs the reconciler with redrive, as a stack with
+	// sluice:reconcileRedrive deploys it; otherwise it only reports.
+	Redrive bool
 }
 
 // ScenarioResult is what RunScenario ran.
@@ -42,7 +48,7 @@ type ScenarioResult struct {
 // file (orders_bad.csv), the same file again (DUPLICATE), a file on the
 // Distributed Map path (one chunk per few records), a file whose Load
 // keeps failing until the execution ends FAILED, and a file uploaded
-// without its event, which a reconcile run reports and, with redrive,
+// without its event, which a reconcile run reports and, with c.Redrive,
 // runs. It fails when a path did not end as it should, so the calls it
 // returns are known to cover them.
 func RunScenario(ctx context.Context, c ScenarioConfig) (*ScenarioResult, error) {
@@ -198,6 +204,10 @@ func RunScenario(ctx context.Context, c ScenarioConfig) (*ScenarioResult, error)
 		if report.Report == nil || !reports(report, ev.Key) {
 			return fmt.Errorf("scenario reconcile: %s not reported", ev.Key)
 		}
+		if !c.Redrive {
+			logf("%-28s %-40s %s", "reconcile", ev.Key, "reported")
+			return nil
+		}
 		redriven, err := rt.Reconcile(ctx, ReconcileOptions{Redrive: true})
 		if err != nil {
 			return fmt.Errorf("scenario redrive: %w", err)
@@ -239,4 +249,48 @@ func reports(r *ReconcileResult, key string) bool {
 		}
 	}
 	return false
+}
+
+// Names are the local runtime's resource names, by logical name: what
+// the calls it records name.
+type Names struct {
+	// Region and Account of the local ARNs.
+	Region, Account string
+	// Bucket is the pipeline bucket.
+	Bucket string
+	// Tables and Functions map logical names to physical ones.
+	Tables, Functions map[string]string
+	// StateMachine and Topic are ARNs.
+	StateMachine, Topic string
+}
+
+// ResourceNames returns the names Open gives the pipeline's resources.
+func ResourceNames() (Names, error) {
+	res := workflow.SyntheticResolver(Account, Region, prefix)
+	n := Names{Region: Region, Account: Account, Tables: map[string]string{}, Functions: map[string]string{}}
+	last := func(arn, sep string) string { return arn[strings.LastIndex(arn, sep)+1:] }
+	b, err := res.Resolve(workflow.KindBucket, pipeline.BucketData)
+	if err != nil {
+		return n, err
+	}
+	n.Bucket = last(b, ":")
+	for _, t := range []string{pipeline.TableLedger, string(dataset.TableItems), string(dataset.TableReference)} {
+		arn, err := res.Resolve(workflow.KindTable, t)
+		if err != nil {
+			return n, err
+		}
+		n.Tables[t] = last(arn, "/")
+	}
+	for _, f := range []string{pipeline.FunctionValidate, pipeline.FunctionTransform, pipeline.FunctionEnrich, pipeline.FunctionLoad, FunctionReconcile} {
+		arn, err := res.Resolve(workflow.KindFunction, f)
+		if err != nil {
+			return n, err
+		}
+		n.Functions[f] = last(arn, ":")
+	}
+	if n.Topic, err = res.Resolve(workflow.KindTopic, pipeline.TopicAlerts); err != nil {
+		return n, err
+	}
+	n.StateMachine = localMachineARN
+	return n, nil
 }

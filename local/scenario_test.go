@@ -17,7 +17,7 @@ func TestScenarioRecordsEveryPrincipal(t *testing.T) {
 		t.Skip("runs the whole pipeline several times")
 	}
 	calls := awsapi.NewCallLog(Region, Account)
-	_, err := RunScenario(context.Background(), ScenarioConfig{StateDir: t.TempDir(), Stack: "dev", Examples: filepath.Join("..", "examples"), Calls: calls, Log: t.Logf})
+	_, err := RunScenario(context.Background(), ScenarioConfig{StateDir: t.TempDir(), Stack: "dev", Examples: filepath.Join("..", "examples"), Calls: calls, Log: t.Logf, Redrive: true})
 	if err != nil {
 		t.Fatal(err)
 	}

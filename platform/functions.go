@@ -155,21 +155,30 @@ func prefixesOf(d *dataset.Dataset) datasetPrefixes {
 }
 
 // FunctionPolicy returns what function fn may do for the datasets: the
-// exact S3 prefixes it reads and writes, the table actions it calls and the
-// stack key. ${bucket}, ${key} and ${table:<logical>} stand for the ARNs.
-// The actions are those of the functions' client interfaces:
+// exact S3 prefixes it reads and writes, with the exact read action, the
+// table actions it calls and the stack key. ${bucket}, ${key} and
+// ${table:<logical>} stand for the ARNs. The actions are the calls each
+// handler makes, which the IAM proof (go run ./cmd/preview --iam,
+// docs/iam.md) records and checks against this policy:
 //
-//   - validate reads incoming files (GetObject) and writes its reports
+//   - validate and transform read the incoming file version
+//     (GetObject with a version id: s3:GetObjectVersion); validate writes
+//     its reports, transform the staging chunks and the manifest
 //     (quarantine copies are made by the state machine);
-//   - transform reads incoming files and writes staging chunks and the
-//     manifest;
-//   - enrich reads and writes staging chunks and reads (BatchGetItem) the
-//     tables of the datasets its lookups name;
-//   - load reads staging chunks and the source object's metadata
-//     (HeadObject needs s3:GetObject) and writes (BatchWriteItem, and
-//     PutItem for its conditional writes) the datasets' target tables.
+//   - enrich reads and writes staging chunks (s3:GetObject, no version)
+//     and reads (BatchGetItem) the tables of the datasets its lookups name;
+//   - load reads staging chunks (s3:GetObject) and the source version's
+//     metadata (HeadObject with a version id: s3:GetObjectVersion), reads
+//     the target items it may replace (BatchGetItem, for the ordering of
+//     newer source versions) and writes them (BatchWriteItem, and PutItem
+//     for its conditional writes) in the datasets' target tables.
+//
+// Every function decrypts with the stack key (S3 SSE-KMS reads, DynamoDB
+// tables under the key); those that write objects also generate data keys
+// (S3 SSE-KMS writes). Writes are single PutObject calls: no multipart
+// upload, so no s3:AbortMultipartUpload.
 func FunctionPolicy(fn string, ds []*dataset.Dataset) (policy.Document, error) {
-	var read, write []string
+	var readLatest, readVersion, write []string
 	tables := map[string][]string{}
 	byName := map[string]*dataset.Dataset{}
 	for _, d := range ds {
@@ -180,13 +189,13 @@ func FunctionPolicy(fn string, ds []*dataset.Dataset) (policy.Document, error) {
 		p := prefixesOf(d)
 		switch fn {
 		case pipeline.FunctionValidate:
-			read = append(read, obj(p.incoming))
+			readVersion = append(readVersion, obj(p.incoming))
 			write = append(write, obj(p.reports))
 		case pipeline.FunctionTransform:
-			read = append(read, obj(p.incoming))
+			readVersion = append(readVersion, obj(p.incoming))
 			write = append(write, obj(p.staging))
 		case pipeline.FunctionEnrich:
-			read = append(read, obj(p.staging))
+			readLatest = append(readLatest, obj(p.staging))
 			write = append(write, obj(p.staging))
 			for _, l := range d.Enrichment.Lookups {
 				ref, ok := byName[l.From]
@@ -196,25 +205,33 @@ func FunctionPolicy(fn string, ds []*dataset.Dataset) (policy.Document, error) {
 				tables[string(ref.TargetTable())] = []string{"dynamodb:BatchGetItem"}
 			}
 		case pipeline.FunctionLoad:
-			read = append(read, obj(p.staging), obj(p.incoming))
-			tables[string(d.TargetTable())] = []string{"dynamodb:BatchWriteItem", "dynamodb:PutItem"}
+			readLatest = append(readLatest, obj(p.staging))
+			readVersion = append(readVersion, obj(p.incoming))
+			tables[string(d.TargetTable())] = []string{"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem"}
 		default:
 			return policy.Document{}, fmt.Errorf("platform: unknown function %q", fn)
 		}
 	}
 	doc := policy.Document{}
-	if len(read) > 0 {
-		doc.Statement = append(doc.Statement, policy.Allow("ReadObjects", []string{"s3:GetObject", "s3:GetObjectVersion"}, read))
+	if len(readLatest) > 0 {
+		doc.Statement = append(doc.Statement, policy.Allow("ReadObjects", []string{"s3:GetObject"}, readLatest))
+	}
+	if len(readVersion) > 0 {
+		doc.Statement = append(doc.Statement, policy.Allow("ReadObjectVersions", []string{"s3:GetObjectVersion"}, readVersion))
 	}
 	if len(write) > 0 {
-		doc.Statement = append(doc.Statement, policy.Allow("WriteObjects", []string{"s3:PutObject", "s3:AbortMultipartUpload"}, write))
+		doc.Statement = append(doc.Statement, policy.Allow("WriteObjects", []string{"s3:PutObject"}, write))
 	}
 	for _, t := range []string{string(dataset.TableItems), string(dataset.TableReference)} {
 		if acts, ok := tables[t]; ok {
 			doc.Statement = append(doc.Statement, policy.Allow("Table"+titleCase(t), acts, []string{"${table:" + t + "}"}))
 		}
 	}
-	doc.Statement = append(doc.Statement, policy.Allow("UseStackKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, []string{"${key}"}))
+	keyActs := []string{"kms:Decrypt"}
+	if len(write) > 0 {
+		keyActs = append(keyActs, "kms:GenerateDataKey")
+	}
+	doc.Statement = append(doc.Statement, policy.Allow("UseStackKey", keyActs, []string{"${key}"}))
 	return doc, nil
 }
 

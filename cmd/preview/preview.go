@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/modroot"
 	"github.com/sluicehq/sluice/platform"
+	"github.com/sluicehq/sluice/platform/iamproof"
 	"github.com/sluicehq/sluice/platform/offline"
 	"github.com/sluicehq/sluice/platform/sam"
 )
@@ -49,8 +51,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	diff := fs.String("diff", "", "print the changes against an earlier --json output")
 	samOut := fs.String("sam", "", "write the pipeline as an AWS SAM template to this file")
 	noBuild := fs.Bool("no-build", false, "do not build the functions (placeholder zips and hashes)")
+	iam := fs.Bool("iam", false, "prove the stack's IAM allows every AWS call of a full local run (docs/iam.md); exit 1 on a denied call or an unexplained grant")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: preview [--stack NAME] [--config FILE] [--json | --diff BASE.json | --sam FILE] [--no-build]")
+		fmt.Fprintln(stderr, "usage: preview [--stack NAME] [--config FILE] [--json | --diff BASE.json | --sam FILE | --iam [--json]] [--no-build]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -59,6 +62,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "preview: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
+	}
+	if *iam {
+		if *diff != "" || *samOut != "" {
+			fmt.Fprintln(stderr, "preview: --iam takes no --diff or --sam")
+			return exitUsage
+		}
+		return proveIAM(*stack, *config, *asJSON, stdout, stderr)
 	}
 	if err := preview(*stack, *config, *asJSON, *diff, *samOut, *noBuild, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "preview: %v\n", err)
@@ -127,4 +137,56 @@ func preview(stack, config string, asJSON bool, diff, samOut string, noBuild boo
 		return offline.RenderJSON(stdout, doc)
 	}
 	return offline.Render(stdout, doc)
+}
+
+// proveIAM runs the program under mocks for stack (functions are not
+// built: the proof reads policies, not code), records a full local run
+// and proves its calls against the stack's IAM (platform/iamproof).
+func proveIAM(stack, config string, asJSON bool, stdout, stderr io.Writer) int {
+	root, err := modroot.Dir()
+	if err != nil {
+		fmt.Fprintf(stderr, "preview: %v\n", err)
+		return exitFailure
+	}
+	if config == "" {
+		config = filepath.Join(root, "Pulumi."+stack+".yaml")
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "preview --iam: %v\n", err)
+		return exitFailure
+	}
+	sim, err := iamproof.FindSimulator(root)
+	if err != nil {
+		return fail(err)
+	}
+	values, err := offline.LoadStackFile(config)
+	if err != nil {
+		return fail(err)
+	}
+	tmp, err := os.MkdirTemp("", "sluice-preview-")
+	if err != nil {
+		return fail(err)
+	}
+	defer os.RemoveAll(tmp)
+	res, err := offline.Run(stack, values, platform.Options{Packager: platform.PlaceholderPackager{Dir: tmp}})
+	if err != nil {
+		return fail(err)
+	}
+	rep, err := iamproof.Check(context.Background(), root, res, sim, nil)
+	if err != nil {
+		return fail(err)
+	}
+	if asJSON {
+		err = iamproof.RenderJSON(stdout, rep)
+	} else {
+		err = iamproof.Render(stdout, rep)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if f := rep.Failures(); len(f) > 0 {
+		fmt.Fprintf(stderr, "preview --iam: stack %s: %d failure(s); the first: %s\n", stack, len(f), f[0])
+		return exitFailure
+	}
+	return exitOK
 }
