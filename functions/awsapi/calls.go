@@ -131,8 +131,9 @@ func (l *CallLog) WriteJSONLines(w io.Writer) error {
 // client makes as principal. Attach it to a client's options
 // (s3.NewFromConfig(cfg, func(o *s3.Options) { o.APIOptions =
 // append(o.APIOptions, log.Record("load")) })) or to aws.Config.APIOptions.
-// The call is recorded when it is made, whether or not it succeeds, as AWS
-// would authorise it before anything else. A nil log records nothing.
+// The call is recorded once the SDK has validated its input (a call that
+// fails validation never reaches AWS), whether or not it then succeeds, as
+// AWS authorises it before anything else. A nil log records nothing.
 func (l *CallLog) Record(principal string) func(*middleware.Stack) error {
 	return func(st *middleware.Stack) error {
 		if l == nil {
