@@ -120,7 +120,17 @@ func TestRemovingAGrantFails(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.principal+" "+tt.action, func(t *testing.T) {
-			rep, err := Prove(context.Background(), s.d.WithoutAction(tt.principal, tt.action), s.calls, sim)
+			// Only this principal's calls, and no catalogue check: the
+			// full proof runs in TestEveryCallAllowed.
+			var calls []awsapi.Call
+			for _, c := range s.calls {
+				if c.Principal == tt.principal {
+					calls = append(calls, c)
+				}
+			}
+			d := s.d.WithoutAction(tt.principal, tt.action)
+			d.Documents = nil
+			rep, err := Prove(context.Background(), d, calls, sim)
 			if err != nil {
 				t.Fatal(err)
 			}
