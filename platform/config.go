@@ -26,6 +26,10 @@ type Config struct {
 	// Region is aws:region, passed to the explicit AWS provider. Empty: the
 	// provider's own default (AWS_REGION).
 	Region string
+	// AWS is the rest of the stack's aws:* configuration (profile,
+	// assumeRole, allowedAccountIds, endpoints, skip flags, ...), passed to
+	// every explicit provider (ProviderArgs).
+	AWS AWSConfig `json:"-"`
 
 	// IncomingIADays, IncomingGlacierDays: incoming files move to
 	// STANDARD_IA, then GLACIER, after this many days.
@@ -317,6 +321,11 @@ func LoadConfig(project, stack string, get Getter) (Config, error) {
 	if r, ok := get("aws:region"); ok {
 		c.Region = r
 	}
+	aws, err := loadAWS(get)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.AWS = aws
 	if err := c.validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -338,6 +347,9 @@ func LoadConfigMap(project, stack string, m map[string]string) (Config, error) {
 		if !slices.ContainsFunc(Keys, func(k Key) bool { return k.Name == name }) {
 			errs = append(errs, fmt.Errorf("config %s: unknown key", full))
 		}
+	}
+	for _, k := range unknownAWSKeys(m) {
+		errs = append(errs, fmt.Errorf("config %s: not an AWS provider key of pulumi-aws v6 the program passes on (known: %s)", k, strings.Join(AWSKeys(), ", ")))
 	}
 	c, err := LoadConfig(project, stack, func(k string) (string, bool) { v, ok := m[k]; return v, ok })
 	if err != nil {

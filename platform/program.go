@@ -125,9 +125,9 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		if p, ok := providers[component]; ok {
 			return pulumi.Providers(p), nil
 		}
-		args := &aws.ProviderArgs{DefaultTags: aws.ProviderDefaultTagsArgs{Tags: naming.Tags(cfg.Project, cfg.Stack, component)}}
-		if cfg.Region != "" {
-			args.Region = pulumi.String(cfg.Region)
+		args, err := ProviderArgs(cfg, naming.Tags(cfg.Project, cfg.Stack, component))
+		if err != nil {
+			return nil, err
 		}
 		p, err := aws.NewProvider(ctx, "aws-"+component, args)
 		if err != nil {
