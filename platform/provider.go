@@ -62,10 +62,12 @@ var awsKeys = map[string]awsKey{
 	"sharedConfigFiles":              {"list", func(a *aws.ProviderArgs, v any) { a.SharedConfigFiles = v.(pulumi.StringArrayInput) }},
 	"sharedCredentialsFiles":         {"list", func(a *aws.ProviderArgs, v any) { a.SharedCredentialsFiles = v.(pulumi.StringArrayInput) }},
 	"assumeRole":                     {"assumeRole", func(a *aws.ProviderArgs, v any) { a.AssumeRole = v.(aws.ProviderAssumeRolePtrInput) }},
-	"assumeRoleWithWebIdentity":      {"assumeRoleWithWebIdentity", func(a *aws.ProviderArgs, v any) { a.AssumeRoleWithWebIdentity = v.(aws.ProviderAssumeRoleWithWebIdentityPtrInput) }},
-	"endpoints":                      {"endpoints", func(a *aws.ProviderArgs, v any) { a.Endpoints = v.(aws.ProviderEndpointArrayInput) }},
-	"ignoreTags":                     {"ignoreTags", func(a *aws.ProviderArgs, v any) { a.IgnoreTags = v.(aws.ProviderIgnoreTagsPtrInput) }},
-	"defaultTags":                    {"defaultTags", nil},
+	"assumeRoleWithWebIdentity": {"assumeRoleWithWebIdentity", func(a *aws.ProviderArgs, v any) {
+		a.AssumeRoleWithWebIdentity = v.(aws.ProviderAssumeRoleWithWebIdentityPtrInput)
+	}},
+	"endpoints":   {"endpoints", func(a *aws.ProviderArgs, v any) { a.Endpoints = v.(aws.ProviderEndpointArrayInput) }},
+	"ignoreTags":  {"ignoreTags", func(a *aws.ProviderArgs, v any) { a.IgnoreTags = v.(aws.ProviderIgnoreTagsPtrInput) }},
+	"defaultTags": {"defaultTags", nil},
 }
 
 // AWSKeys returns the aws:* keys (without the namespace) the explicit
