@@ -10,6 +10,7 @@ import (
 
 	"github.com/awslabs/goformation/v7"
 
+	"github.com/sluicehq/sluice/platform/iamproof"
 	"github.com/sluicehq/sluice/platform/offline"
 )
 
@@ -193,5 +194,49 @@ func TestUsageAndErrors(t *testing.T) {
 				t.Errorf("exit %d stderr %q, want %d and %q", code, errb.String(), tt.code, tt.want)
 			}
 		})
+	}
+}
+
+// TestIAMJSONContract runs `preview --stack dev --iam --json` as a user
+// does: exit 0, every call decided by iam-simulate, all six principals,
+// and unused grants each with a reason.
+func TestIAMJSONContract(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iamproof.FindSimulator(root); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%v (CI=true: a missing tool is a failure)", err)
+		}
+		t.Skip(err)
+	}
+	var doc struct {
+		Calls []struct {
+			Principal, Action, Resource, Decision string
+		} `json:"calls"`
+		Unused []struct {
+			Principal, Action, Reason string
+		} `json:"unused"`
+	}
+	if err := json.Unmarshal([]byte(runOK(t, "--stack", "dev", "--iam", "--json")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	principals := map[string]bool{}
+	for _, c := range doc.Calls {
+		principals[c.Principal] = true
+		if c.Decision != "Allowed" || c.Action == "" || !strings.HasPrefix(c.Resource, "arn:aws:") {
+			t.Errorf("call %+v", c)
+		}
+	}
+	for _, p := range []string{"validate", "transform", "enrich", "load", "reconcile", "state-machine"} {
+		if !principals[p] {
+			t.Errorf("no call of %s", p)
+		}
+	}
+	for _, u := range doc.Unused {
+		if u.Reason == "" {
+			t.Errorf("unexplained grant %+v", u)
+		}
 	}
 }
