@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -24,6 +25,7 @@ import (
 	minidyn "github.com/truora/minidyn/server"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/build"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/reconcile"
@@ -271,7 +273,10 @@ func TestFunctionsUnderEmulator(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("built in %v", time.Since(built))
-			em := startEmulator(t, rie, bin, svc.env())
+			// The real binary records its AWS calls (main attaches
+			// awsapi.RecordFromEnv): checked below.
+			record := filepath.Join(out, fn+".calls.jsonl")
+			em := startEmulator(t, rie, bin, append(svc.env(), awsapi.EnvRecordCalls+"="+record))
 			calls, ok := cases[fn]
 			if !ok {
 				// Another engineer's function: an event for a dataset that
@@ -294,6 +299,9 @@ func TestFunctionsUnderEmulator(t *testing.T) {
 				case c.check != nil:
 					c.check(t, got)
 				}
+			}
+			if ok {
+				checkRecorded(t, fn, record)
 			}
 			if fn == "load" {
 				// S3 unreachable: the SDK's retries fail, the handler
@@ -385,5 +393,29 @@ func invocations(t *testing.T, svc *services) map[string][]invocation {
 			{name: "unknown dataset", event: unknown, wantErrorType: "ConfigError"},
 			{name: "missing chunk", event: missing, wantErrorType: "Internal"},
 		},
+	}
+}
+
+// checkRecorded reads the calls a function's binary recorded and checks
+// that there are some, each as that function and mapped to an IAM action.
+func checkRecorded(t *testing.T, fn, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%s recorded no call: %v", fn, err)
+	}
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var c awsapi.Call
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if c.Principal != fn || c.Action == "" || c.Unmapped != "" || !strings.HasPrefix(c.Resource, "arn:aws:") {
+			t.Errorf("%s recorded %+v", fn, c)
+		}
+		n++
+	}
+	if n == 0 {
+		t.Errorf("%s recorded no call", fn)
 	}
 }
