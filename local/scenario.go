@@ -16,6 +16,10 @@ import (
 	"github.com/sluicehq/sluice/workflow/pipeline"
 )
 
+// EventsPrincipal names the role the dataset rules' targets start
+// executions with (the events component's).
+const EventsPrincipal = "events"
+
 // ScenarioConfig configures RunScenario.
 type ScenarioConfig struct {
 	// StateDir is a fresh state directory for the runs (it is written).
@@ -86,6 +90,8 @@ func RunScenario(ctx context.Context, c ScenarioConfig) (*ScenarioResult, error)
 		if !slices.Contains(routed.Datasets, ds) {
 			return nil, fmt.Errorf("scenario %s: s3://%s/%s is not routed to dataset %s", label, ev.Bucket, ev.Key, ds)
 		}
+		// The dataset's rule starts the execution with its target's role.
+		c.Calls.Add(awsapi.Call{Principal: EventsPrincipal, Operation: "EventBridge.Target", Action: "states:StartExecution", Resource: rt.StateMachineARN()})
 		fr, err := rt.Execute(ctx, ev)
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s: %w", label, err)

@@ -198,7 +198,7 @@ func TestUsageAndErrors(t *testing.T) {
 }
 
 // TestIAMJSONContract runs `preview --stack dev --iam --json` as a user
-// does: exit 0, every call decided by iam-simulate, all six principals,
+// does: exit 0, every call decided by iam-simulate, all seven principals,
 // and unused grants each with a reason.
 func TestIAMJSONContract(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
@@ -229,7 +229,7 @@ func TestIAMJSONContract(t *testing.T) {
 			t.Errorf("call %+v", c)
 		}
 	}
-	for _, p := range []string{"validate", "transform", "enrich", "load", "reconcile", "state-machine"} {
+	for _, p := range []string{"validate", "transform", "enrich", "load", "reconcile", "state-machine", "events"} {
 		if !principals[p] {
 			t.Errorf("no call of %s", p)
 		}

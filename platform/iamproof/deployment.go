@@ -203,6 +203,21 @@ func Load(res *offline.Result, local LocalNames) (*Deployment, error) {
 			d.Logging = true
 		}
 	}
+	// The dataset rules' targets start the machine with the events role.
+	for _, r := range byType("aws:cloudwatch/eventTarget:EventTarget") {
+		if str(r.Inputs, "arn") != machineARN || str(r.Inputs, "roleArn") == "" {
+			continue
+		}
+		p := roles[str(r.Inputs, "roleArn")]
+		if p == nil {
+			return nil, fmt.Errorf("iamproof: event target %s has role %q, which is not deployed", r.Name, str(r.Inputs, "roleArn"))
+		}
+		if q, ok := d.Principals[Events]; ok && q != p {
+			return nil, fmt.Errorf("iamproof: event targets start the machine with two roles (%s, %s)", q.RoleARN, p.RoleARN)
+		}
+		p.Name = Events
+		d.Principals[Events] = p
+	}
 	if len(d.Principals) == 0 {
 		return nil, fmt.Errorf("iamproof: the stack outputs name no function or state machine")
 	}
@@ -317,7 +332,9 @@ func (d *Deployment) WithoutAction(principal, action string) *Deployment {
 				out.Statement = append(out.Statement, s)
 			}
 		}
-		p.Policies[name] = out
+		if len(out.Statement) > 0 {
+			p.Policies[name] = out
+		}
 	}
 	c.Principals[principal] = &p
 	return &c

@@ -94,7 +94,7 @@ func TestEveryCallAllowed(t *testing.T) {
 			for _, c := range rep.Calls {
 				seen[c.Principal]++
 			}
-			for _, p := range []string{"validate", "transform", "enrich", "load", "reconcile", StateMachine} {
+			for _, p := range []string{"validate", "transform", "enrich", "load", "reconcile", StateMachine, Events} {
 				if seen[p] == 0 {
 					t.Errorf("no call of principal %s was decided", p)
 				}
@@ -117,6 +117,7 @@ func TestRemovingAGrantFails(t *testing.T) {
 		{StateMachine, "lambda:InvokeFunction"},
 		{StateMachine, "sns:Publish"},
 		{StateMachine, "kms:GenerateDataKey"},
+		{Events, "states:StartExecution"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.principal+" "+tt.action, func(t *testing.T) {

@@ -16,6 +16,10 @@ import (
 // StateMachine is the state machine's principal name (awsapi.StateMachine).
 const StateMachine = awsapi.StateMachine
 
+// Events is the principal name of the role the dataset rules' targets
+// start executions with (local.EventsPrincipal).
+const Events = "events"
+
 // Decision values. Allowed comes from iam-simulate; the others are the
 // proof's own for calls it could not send.
 const (
