@@ -87,7 +87,9 @@ type starter struct {
 func (s *starter) StartExecution(ctx context.Context, in *sfn.StartExecutionInput, _ ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error) {
 	// Not an SDK client: record the call as the deployed client's
 	// middleware would.
-	s.r.cfg.Calls.Add(s.r.cfg.Calls.Map(FunctionReconcile, in)...)
+	if s.r.cfg.Calls != nil {
+		s.r.cfg.Calls.Add(s.r.cfg.Calls.Map(FunctionReconcile, in)...)
+	}
 	var ev contract.FileEvent
 	if err := json.Unmarshal([]byte(aws.ToString(in.Input)), &ev); err != nil {
 		return nil, fmt.Errorf("local: execution input: %w", err)
