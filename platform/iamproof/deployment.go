@@ -79,10 +79,12 @@ type LocalNames struct {
 }
 
 // Load reads a deployment from an offline run (platform/offline): the
-// functions' and the state machine's roles and policies, found through
-// the stack outputs, the resource policies and the encryption of each
-// store. principals maps each principal name to its function's logical
-// name ("" for the state machine).
+// roles and inline policies of the functions (by their logical names in
+// the functionNames output), of the state machine and of the rule targets
+// that start it, the resource policies, and the encryption of each store;
+// local names the local runtime's resources, to translate recorded calls.
+// A role with managed or embedded policies is refused (the proof would
+// not read them).
 func Load(res *offline.Result, local LocalNames) (*Deployment, error) {
 	out := res.Outputs
 	region := res.Config.Region
