@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/contract"
@@ -23,14 +23,22 @@ import (
 // directly, in one streaming pass: transform.Run, whose rows also feed a
 // validate.Recorder, the validator's report builder.
 func (c *cli) cmdTransform(args []string) error {
-	fs := c.flags("transform", "--dataset NAME FILE [-o OUT]\n\n"+
+	fs := c.flags("transform", "--dataset NAME [-o OUT] [--cpuprofile FILE] FILE\n\n"+
 		"Validates FILE and prints the staged JSON Lines records. On rejection prints the\n"+
 		"validation report to stderr and exits 1.")
 	name := fs.String("dataset", "", "the dataset of the file (required)")
 	outPath := fs.String("o", "", "write the records to this file instead of stdout")
 	chunk := fs.Int("chunk-records", 0, "records per chunk (0: the transformer's default); the output is the same")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the transform to this file (go tool pprof)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return usagef("--cpuprofile: %v", err)
+		}
+		defer stopProfile()
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
@@ -79,11 +87,16 @@ func (c *cli) cmdTransform(args []string) error {
 		tmp.Close()
 		os.Remove(tmp.Name())
 	}()
-	staged := bufio.NewWriterSize(tmp, 256<<10)
+	// The chunks are written on a second goroutine while the next one is
+	// built: the write system calls overlap the transform. Chunks of at
+	// most about 1 MiB keep the memory this takes small.
+	staged := newAsyncWriter(tmp, 2)
+	defer staged.Close()
 	rec := validate.NewRecorder(src, ds, validate.Config{})
 	var stats transform.Stats
 	if !rec.Done() {
-		stats, err = transform.Run(f, src.Key, ds, transform.Config{ChunkRecords: *chunk, Observe: rec.Row}, func(_ int, data []byte, _ int64) error {
+		cfg := transform.Config{ChunkRecords: *chunk, ChunkBytes: 1 << 20, Observe: rec.Row}
+		stats, err = transform.Run(f, src.Key, ds, cfg, func(_ int, data []byte, _ int64) error {
 			_, err := staged.Write(data)
 			return err
 		})
@@ -104,7 +117,7 @@ func (c *cli) cmdTransform(args []string) error {
 	if rep.Rejected() {
 		return fail(ExitFailure, "")
 	}
-	if err := staged.Flush(); err != nil {
+	if err := staged.Close(); err != nil {
 		return fail(ExitFailure, err.Error())
 	}
 	switch {
@@ -135,6 +148,66 @@ func (c *cli) cmdTransform(args []string) error {
 	fmt.Fprintf(c.stderr, "%s: %d records staged (%d rows, %d filtered, %d rejected) for dataset %s\n",
 		path, stats.Records, stats.Rows, stats.Filtered, stats.Rejected, ds.Name)
 	return nil
+}
+
+// asyncWriter writes to w on its own goroutine: Write copies p into one of
+// depth+1 reused buffers and returns while an earlier one is written. The
+// first error of w is returned by a later Write and by Close.
+type asyncWriter struct {
+	full chan []byte
+	free chan []byte
+	done chan struct{}
+	mu   sync.Mutex
+	err  error
+	shut bool
+}
+
+func newAsyncWriter(w io.Writer, depth int) *asyncWriter {
+	a := &asyncWriter{full: make(chan []byte, depth), free: make(chan []byte, depth+1), done: make(chan struct{})}
+	for range depth + 1 {
+		a.free <- nil
+	}
+	go func() {
+		defer close(a.done)
+		for b := range a.full {
+			if a.error() == nil {
+				if _, err := w.Write(b); err != nil {
+					a.mu.Lock()
+					a.err = err
+					a.mu.Unlock()
+				}
+			}
+			a.free <- b[:0]
+		}
+	}()
+	return a
+}
+
+func (a *asyncWriter) error() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.err
+}
+
+// Write queues a copy of p.
+func (a *asyncWriter) Write(p []byte) (int, error) {
+	if err := a.error(); err != nil {
+		return 0, err
+	}
+	b := append(<-a.free, p...)
+	a.full <- b
+	return len(p), nil
+}
+
+// Close waits for the queued writes and returns the first error. It may be
+// called again.
+func (a *asyncWriter) Close() error {
+	if !a.shut {
+		a.shut = true
+		close(a.full)
+		<-a.done
+	}
+	return a.error()
 }
 
 // copyStaged copies the staged records from the start of tmp to w.

@@ -26,6 +26,10 @@ type CSVOptions struct {
 // delimiter and quote): quoted fields may hold delimiters, doubled quotes
 // and newlines; lines end in LF or CRLF; a leading UTF-8 BOM is skipped;
 // blank lines are skipped. Every row must have as many fields as the header.
+//
+// It works on bytes: a line that lies whole in the read buffer is parsed in
+// place, and a row's field values are copied once into one buffer reused
+// for every row, so NextFields allocates nothing per row.
 type CSVReader struct {
 	br      *bufio.Reader
 	opt     CSVOptions
@@ -34,9 +38,12 @@ type CSVReader struct {
 	line    int64 // lines consumed
 	row     int64
 	started bool
-	err     error // sticky fatal error
-	fields  []string
-	buf     []byte
+	err     error    // sticky fatal error
+	buf     []byte   // a line longer than the read buffer, assembled
+	first   []byte   // the first line of a record spanning lines (for excerpts)
+	rec     []byte   // the current record's field values, back to back
+	ends    []int    // end offset in rec of each field
+	fields  [][]byte // the current record's fields (slices of rec)
 }
 
 // NewCSV returns a reader of r. The header, if any, is read by the first
@@ -69,7 +76,7 @@ func (c *CSVReader) start() error {
 		c.header = c.opt.Columns
 		return nil
 	}
-	line, fields, err := c.readRecord()
+	line, err := c.readRecord()
 	if err != nil {
 		var re *RowError
 		if errors.As(err, &re) {
@@ -79,8 +86,8 @@ func (c *CSVReader) start() error {
 		return err
 	}
 	seen := map[string]bool{}
-	for i, f := range fields {
-		f = strings.TrimSpace(f)
+	for i, fb := range c.fieldBytes() {
+		f := strings.TrimSpace(string(fb))
 		if f == "" || seen[f] {
 			c.err = &FormatError{Line: line, Code: CodeHeader, Msg: fmt.Sprintf("header: column %d is empty or repeated (%q)", i+1, f)}
 			return c.err
@@ -93,42 +100,78 @@ func (c *CSVReader) start() error {
 
 // Next returns the next row as a Record keyed by the header.
 func (c *CSVReader) Next() (Record, error) {
-	if err := c.start(); err != nil {
+	line, row, fields, err := c.NextFields()
+	if err != nil {
 		return Record{}, err
 	}
-	if c.err != nil {
-		return Record{}, c.err
+	// One string for the whole row; the values are substrings of it.
+	all := string(c.rec)
+	vals := make(map[string]any, len(fields))
+	from := 0
+	for i, end := range c.ends {
+		vals[c.header[i]] = all[from:end]
+		from = end
 	}
-	line, fields, err := c.readRecord()
+	return Record{Line: line, Row: row, Values: vals}, nil
+}
+
+// NextFields reads the next row like Next but returns its values as bytes,
+// fields[i] being the value of column i of Header. fields and its slices
+// are valid only until the next call. The errors are Next's.
+func (c *CSVReader) NextFields() (line, row int64, fields [][]byte, err error) {
+	if err := c.start(); err != nil {
+		return 0, 0, nil, err
+	}
+	if c.err != nil {
+		return 0, 0, nil, c.err
+	}
+	line, err = c.readRecord()
 	if err != nil {
 		var re *RowError
 		if errors.As(err, &re) {
 			c.row++
 			re.Row = c.row
-			return Record{}, re
+			return 0, 0, nil, re
 		}
 		c.err = err
-		return Record{}, err
+		return 0, 0, nil, err
 	}
 	c.row++
+	fields = c.fieldBytes()
 	if len(fields) != len(c.header) {
-		return Record{}, &RowError{Line: line, Row: c.row, Code: CodeRagged,
+		return 0, 0, nil, &RowError{Line: line, Row: c.row, Code: CodeRagged,
 			Msg:     fmt.Sprintf("row has %d fields, the header has %d", len(fields), len(c.header)),
-			Excerpt: excerpt(strings.Join(fields, string(c.opt.Delimiter)))}
+			Excerpt: excerpt(string(bytes.Join(fields, []byte{c.opt.Delimiter})))}
 	}
-	vals := make(map[string]any, len(fields))
-	for i, f := range fields {
-		vals[c.header[i]] = f
+	return line, c.row, fields, nil
+}
+
+// fieldBytes returns the fields of the record readRecord last read.
+func (c *CSVReader) fieldBytes() [][]byte {
+	c.fields = c.fields[:0]
+	from := 0
+	for _, end := range c.ends {
+		c.fields = append(c.fields, c.rec[from:end:end])
+		from = end
 	}
-	return Record{Line: line, Row: c.row, Values: vals}, nil
+	return c.fields
 }
 
 // readLine returns the next physical line without its line ending, or
-// io.EOF.
+// io.EOF. The line is valid until the next read: it may lie in the read
+// buffer itself.
 func (c *CSVReader) readLine() ([]byte, error) {
+	chunk, err := c.br.ReadSlice('\n')
+	if err == nil {
+		// The common case: the whole line is in the read buffer.
+		if len(chunk) > c.lim.MaxRecordBytes {
+			return nil, &FormatError{Line: c.line + 1, Code: CodeTooLarge, Msg: fmt.Sprintf("record longer than %d bytes", c.lim.MaxRecordBytes)}
+		}
+		c.line++
+		return bytes.TrimSuffix(chunk[:len(chunk)-1], []byte{'\r'}), nil
+	}
 	c.buf = c.buf[:0]
 	for {
-		chunk, err := c.br.ReadSlice('\n')
 		if len(c.buf)+len(chunk) > c.lim.MaxRecordBytes {
 			return nil, &FormatError{Line: c.line + 1, Code: CodeTooLarge, Msg: fmt.Sprintf("record longer than %d bytes", c.lim.MaxRecordBytes)}
 		}
@@ -139,6 +182,7 @@ func (c *CSVReader) readLine() ([]byte, error) {
 			b := c.buf[:len(c.buf)-1]
 			return bytes.TrimSuffix(b, []byte{'\r'}), nil
 		case errors.Is(err, bufio.ErrBufferFull):
+			chunk, err = c.br.ReadSlice('\n')
 			continue
 		case errors.Is(err, io.EOF):
 			if len(c.buf) == 0 {
@@ -152,17 +196,17 @@ func (c *CSVReader) readLine() ([]byte, error) {
 	}
 }
 
-// readRecord parses one record, which may span lines inside quotes. It
-// skips blank lines. A quoting mistake is a *RowError (the rest of the
-// physical line is dropped); an unterminated quote at the end of input is a
-// *FormatError.
-func (c *CSVReader) readRecord() (int64, []string, error) {
+// readRecord parses one record, which may span lines inside quotes, into
+// rec and ends. It skips blank lines. A quoting mistake is a *RowError (the
+// rest of the physical line is dropped); an unterminated quote at the end
+// of input is a *FormatError.
+func (c *CSVReader) readRecord() (int64, error) {
 	var line []byte
 	var err error
 	for {
 		line, err = c.readLine()
 		if err != nil {
-			return 0, nil, err
+			return 0, err
 		}
 		if c.line == 1 {
 			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
@@ -172,85 +216,86 @@ func (c *CSVReader) readRecord() (int64, []string, error) {
 		}
 	}
 	start := c.line
-	c.fields = c.fields[:0]
+	c.rec, c.ends = c.rec[:0], c.ends[:0]
 	d, q := c.opt.Delimiter, c.opt.Quote
-	// One string per physical line; fields are substrings of it unless a
-	// quoted field has doubled quotes or spans lines.
-	ls := string(line)
-	orig := ls
-	var field []byte
+	ls := line
+	orig := line // the first physical line, for excerpts (copied to first when more lines are read)
 	total := len(ls)
 	rowErr := func(msg string) error {
-		return &RowError{Line: start, Code: CodeQuote, Msg: msg, Excerpt: excerpt(orig)}
+		return &RowError{Line: start, Code: CodeQuote, Msg: msg, Excerpt: excerpt(string(orig))}
 	}
 	for {
-		if len(c.fields) >= c.lim.MaxColumns {
-			return 0, nil, &FormatError{Line: start, Code: CodeTooLarge, Msg: fmt.Sprintf("more than %d columns", c.lim.MaxColumns)}
+		if len(c.ends) >= c.lim.MaxColumns {
+			return 0, &FormatError{Line: start, Code: CodeTooLarge, Msg: fmt.Sprintf("more than %d columns", c.lim.MaxColumns)}
 		}
 		if len(ls) == 0 || ls[0] != q {
 			// Unquoted field.
-			i := strings.IndexByte(ls, d)
+			i := bytes.IndexByte(ls, d)
 			f := ls
 			if i >= 0 {
 				f = ls[:i]
 			}
-			if strings.IndexByte(f, q) >= 0 {
-				return 0, nil, rowErr(fmt.Sprintf("quote %q inside an unquoted field", q))
+			if bytes.IndexByte(f, q) >= 0 {
+				return 0, rowErr(fmt.Sprintf("quote %q inside an unquoted field", q))
 			}
-			c.fields = append(c.fields, f)
+			c.rec = append(c.rec, f...)
+			c.ends = append(c.ends, len(c.rec))
 			if i < 0 {
-				return start, c.fields, nil
+				return start, nil
 			}
 			ls = ls[i+1:]
 			continue
 		}
 		// Quoted field.
 		ls = ls[1:]
-		var value string
-		if i := strings.IndexByte(ls, q); i >= 0 && (i+1 == len(ls) || ls[i+1] != q) {
+		if i := bytes.IndexByte(ls, q); i >= 0 && (i+1 == len(ls) || ls[i+1] != q) {
 			// The common case: closed on this line, no doubled quote.
-			value, ls = ls[:i], ls[i+1:]
+			c.rec = append(c.rec, ls[:i]...)
+			ls = ls[i+1:]
 		} else {
-			field = field[:0]
 			for {
-				i := strings.IndexByte(ls, q)
+				i := bytes.IndexByte(ls, q)
 				if i < 0 {
-					// The field continues on the next line.
-					field = append(field, ls...)
-					field = append(field, '\n')
+					// The field continues on the next line, which may
+					// overwrite the read buffer this line lies in.
+					c.rec = append(c.rec, ls...)
+					c.rec = append(c.rec, '\n')
+					if len(c.first) == 0 || &orig[0] != &c.first[0] {
+						c.first = append(c.first[:0], orig...)
+						orig = c.first
+					}
 					next, err := c.readLine()
 					if errors.Is(err, io.EOF) {
-						return 0, nil, &FormatError{Line: start, Code: CodeUnterminatedQuote, Msg: "quoted field not closed before the end of the file"}
+						return 0, &FormatError{Line: start, Code: CodeUnterminatedQuote, Msg: "quoted field not closed before the end of the file"}
 					}
 					if err != nil {
-						return 0, nil, err
+						return 0, err
 					}
 					total += len(next) + 1
 					if total > c.lim.MaxRecordBytes {
-						return 0, nil, &FormatError{Line: start, Code: CodeTooLarge, Msg: fmt.Sprintf("record longer than %d bytes", c.lim.MaxRecordBytes)}
+						return 0, &FormatError{Line: start, Code: CodeTooLarge, Msg: fmt.Sprintf("record longer than %d bytes", c.lim.MaxRecordBytes)}
 					}
-					ls = string(next)
+					ls = next
 					continue
 				}
-				field = append(field, ls[:i]...)
+				c.rec = append(c.rec, ls[:i]...)
 				ls = ls[i+1:]
 				if len(ls) > 0 && ls[0] == q {
-					field = append(field, q)
+					c.rec = append(c.rec, q)
 					ls = ls[1:]
 					continue
 				}
 				break
 			}
-			value = string(field)
 		}
-		c.fields = append(c.fields, value)
+		c.ends = append(c.ends, len(c.rec))
 		switch {
 		case len(ls) == 0:
-			return start, c.fields, nil
+			return start, nil
 		case ls[0] == d:
 			ls = ls[1:]
 		default:
-			return 0, nil, rowErr(fmt.Sprintf("unexpected %q after a closing quote", ls[0]))
+			return 0, rowErr(fmt.Sprintf("unexpected %q after a closing quote", ls[0]))
 		}
 	}
 }

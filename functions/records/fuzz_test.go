@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -214,6 +215,86 @@ func FuzzWriter(f *testing.F) {
 		enc.Encode(rec)
 		if got.String() != want.String() {
 			t.Fatalf("writer %q, encoding/json %q", got.String(), want.String())
+		}
+	})
+}
+
+// FuzzCSVDifferential: the byte-level CSV reader (Next and NextFields) and
+// the string-based reader it replaced (csv_oracle_test.go) give the same
+// header, records and errors for any input, limits and dialect.
+func FuzzCSVDifferential(f *testing.F) {
+	for _, s := range []string{"a,b\n1,2\n", "\uFEFFa,b\r\n\"x\ny\",\"q\"\"\"\n", "a\n\"", "a,b\n1\n", "a;b\n'1;2';3",
+		"a,b\n\"1\"x,2\n3,4\n", "a,b\n1,\"2\n\n3\"\n\n\n5,6", "a,a\n1,2\n", "a,b\r\n\r\n1,2\r\n"} {
+		f.Add([]byte(s), false, uint16(0))
+	}
+	seedExamples(f, "*/*.csv", func(b []byte) { f.Add(b, false, uint16(0)) })
+	f.Fuzz(func(t *testing.T, in []byte, semicolon bool, limit uint16) {
+		if len(in) > fuzzMax {
+			return
+		}
+		opt := CSVOptions{Limits: Limits{MaxRecordBytes: int(limit % 64), MaxColumns: int(limit / 64 % 8)}}
+		if semicolon {
+			opt.Delimiter, opt.Quote = ';', '\''
+		}
+		type result struct {
+			Header    []string
+			HeaderErr string
+			Records   []Record
+			Errs      []string
+		}
+		describe := func(err error) string {
+			var re *RowError
+			var fe *FormatError
+			switch {
+			case errors.As(err, &re):
+				return fmt.Sprintf("row %+v", *re)
+			case errors.As(err, &fe):
+				return fmt.Sprintf("format %+v", *fe)
+			}
+			return fmt.Sprint(err)
+		}
+		run := func(next func() (Record, error), header func() ([]string, error)) result {
+			var res result
+			for i := 0; i < len(in)+10; i++ {
+				rec, err := next()
+				if err == nil {
+					res.Records = append(res.Records, rec)
+					continue
+				}
+				res.Errs = append(res.Errs, describe(err))
+				var re *RowError
+				if !errors.As(err, &re) {
+					break
+				}
+			}
+			h, err := header()
+			res.Header = h
+			if err != nil {
+				res.HeaderErr = describe(err)
+			}
+			return res
+		}
+		old := newOracleCSV(bytes.NewReader(in), opt)
+		want := run(old.Next, old.Header)
+		cur := NewCSV(bytes.NewReader(in), opt)
+		got := run(cur.Next, cur.Header)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("Next differs from the old reader (-old +new):\n%s", diff)
+		}
+		byFields := NewCSV(bytes.NewReader(in), opt)
+		got = run(func() (Record, error) {
+			line, row, fields, err := byFields.NextFields()
+			if err != nil {
+				return Record{}, err
+			}
+			vals := map[string]any{}
+			for i, v := range fields {
+				vals[byFields.header[i]] = string(v)
+			}
+			return Record{Line: line, Row: row, Values: vals}, nil
+		}, byFields.Header)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("NextFields differs from the old reader (-old +new):\n%s", diff)
 		}
 	})
 }

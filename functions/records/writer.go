@@ -37,19 +37,10 @@ func (w *Writer) Write(rec map[string]any) error {
 		}
 		slices.Sort(w.keys)
 	}
-	b := append(w.buf[:0], '{')
-	for i, k := range w.keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonenc.AppendString(b, k)
-		b = append(b, ':')
-		var err error
-		if b, err = appendValue(b, rec[k]); err != nil {
-			return err
-		}
+	b, err := appendRecord(w.buf[:0], w.keys, rec)
+	if err != nil {
+		return err
 	}
-	b = append(b, '}', '\n')
 	w.buf = b
 	n, err := w.bw.Write(b)
 	w.bytes += int64(n)
@@ -97,6 +88,33 @@ func appendValue(b []byte, v any) ([]byte, error) {
 		return b, err
 	}
 	return append(b, m...), nil
+}
+
+// AppendRecord appends rec to dst as one JSON line, exactly as Write
+// writes it.
+func AppendRecord(dst []byte, rec map[string]any) ([]byte, error) {
+	keys := make([]string, 0, len(rec))
+	for k := range rec {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return appendRecord(dst, keys, rec)
+}
+
+func appendRecord(b []byte, keys []string, rec map[string]any) ([]byte, error) {
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonenc.AppendString(b, k)
+		b = append(b, ':')
+		var err error
+		if b, err = appendValue(b, rec[k]); err != nil {
+			return b, err
+		}
+	}
+	return append(b, '}', '\n'), nil
 }
 
 // Records returns the number of records written.

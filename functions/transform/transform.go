@@ -1,14 +1,12 @@
 package transform
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/contract"
-	"github.com/sluicehq/sluice/functions/records"
 	"github.com/sluicehq/sluice/functions/validate"
 )
 
@@ -94,30 +92,30 @@ func Run(r io.Reader, name string, ds *dataset.Dataset, cfg Config, sink Sink) (
 	if err != nil {
 		return st, rejected(err, st)
 	}
-	var buf bytes.Buffer
-	w := records.NewWriter(&buf)
-	var flushed int64
+	// The chunk's JSON Lines, appended row by row (Scanner.AppendNext).
+	var buf []byte
+	var inChunk int64
 	flush := func() error {
-		if err := w.Flush(); err != nil {
+		if err := sink(st.Chunks, buf, inChunk); err != nil {
 			return err
 		}
-		n := w.Records() - flushed
-		flushed = w.Records()
-		if err := sink(st.Chunks, buf.Bytes(), n); err != nil {
-			return err
-		}
-		st.Chunk = append(st.Chunk, n)
+		st.Chunk = append(st.Chunk, inChunk)
 		st.Chunks++
-		buf.Reset()
+		buf, inChunk = buf[:0], 0
 		return nil
 	}
-	var inChunk int64
 	for {
-		row, err := sc.Next()
+		var row validate.Row
+		buf, row, err = sc.AppendNext(buf)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
+			var re *validate.ReadError
+			var fe *validate.FileError
+			if !errors.As(err, &re) && !errors.As(err, &fe) {
+				return st, fmt.Errorf("transform: line %d: %w", row.Line, err)
+			}
 			return st, rejected(err, st)
 		}
 		if cfg.Observe != nil {
@@ -132,16 +130,12 @@ func Run(r io.Reader, name string, ds *dataset.Dataset, cfg Config, sink Sink) (
 			st.Filtered++
 			continue
 		}
-		if err := w.Write(row.Record); err != nil {
-			return st, fmt.Errorf("transform: line %d: %w", row.Line, err)
-		}
 		st.Records++
 		inChunk++
-		if inChunk >= int64(cfg.ChunkRecords) || buf.Len() >= cfg.ChunkBytes {
+		if inChunk >= int64(cfg.ChunkRecords) || len(buf) >= cfg.ChunkBytes {
 			if err := flush(); err != nil {
 				return st, err
 			}
-			inChunk = 0
 		}
 	}
 	st.KeysLimited = sc.KeysLimited()

@@ -1,0 +1,819 @@
+package dataset
+
+import (
+	"bytes"
+	"regexp/syntax"
+	"slices"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
+
+	"github.com/sluicehq/sluice/internal/jsonenc"
+)
+
+// RowPlan stages rows of delimited text (the fields of a CSV row, by
+// column index) straight into JSON Lines, without the maps of Normalize,
+// Stage and the records writer. It is the fast path of the validator and
+// the transformer, and it never decides anything on its own: Stage either
+// writes exactly the bytes Normalize → Keep → Stage → CalculateRow
+// (the row-only check) → records.Writer would give for a good row, or
+// says it cannot tell (ok false) and the caller runs that general path on
+// the row. Bad rows, rows with defaults, filters, non-ASCII text to trim or
+// change case, and values beyond the fast conversions all go the general
+// way, so every rejection is reported by the one definition of a bad row.
+//
+// The row-only calculated fields are not computed when their value bounds
+// are proven from the row's own digits (a product of an integer of a
+// digits and a decimal of b digits has at most a+b+1): the validator
+// computes them only to refuse a value DynamoDB could not store, and a
+// proven bound says it can.
+//
+// A RowPlan is not safe for concurrent use: it reuses its buffers.
+type RowPlan struct {
+	d      *Dataset
+	fields []planField
+	out    []outAttr // output attributes, in the writer's (sorted) order
+	pk, sk []keyPart
+	calcs  []calcPlan
+	room   int // ItemAllowance bytes
+
+	val  []byte // normalised values of the current row, back to back
+	at   []span // per field: where its value is in val (start -1: absent)
+	key  []byte // pk then sk of the current row
+	skAt int
+}
+
+type span struct{ start, end int }
+
+type fieldKind uint8
+
+const (
+	kindGeneric fieldKind = iota // Field.convert on a string
+	kindString
+	kindEnum
+	kindInt
+	kindDecimal
+	kindDate
+	kindBool
+)
+
+type planField struct {
+	f         *Field
+	col       int // index of the field's column in the row; -1: not in the header
+	kind      fieldKind
+	cs        Case
+	class     *[128]bool // a Pattern of the form [class]+ (ASCII), else nil
+	dates     []dateLayout
+	enumASCII bool
+	number    bool // written as a JSON number
+	drop      bool
+	hasDef    bool
+}
+
+// dateLayout is a layout made of 2006, 01 and 02 and literal separators.
+type dateLayout struct {
+	n                int // length
+	year, month, day int // offsets
+	seps             []int
+	layout           string
+}
+
+type outKind uint8
+
+const (
+	outField outKind = iota
+	outPK
+	outSK
+	outLine
+)
+
+type outAttr struct {
+	name  []byte // `"name":`
+	kind  outKind
+	field int
+}
+
+type keyPart struct {
+	lit   string
+	field int // -1 for a literal
+}
+
+type calcPlan struct {
+	name  string
+	bound func(p *RowPlan) (b numBound, ok bool)
+	cf    *Calculated
+}
+
+// numBound bounds the decimal digits of a value: every nonzero digit lies
+// at a power of ten from 10^lo to 10^hi.
+type numBound struct{ hi, lo int }
+
+// RowPlan returns the fast-path plan of a compiled CSV dataset for rows
+// whose columns are header, or nil when the dataset needs what the plan
+// does not do (filters, TTL, another format).
+func (d *Dataset) RowPlan(header []string) *RowPlan {
+	if d.c == nil || d.Format.Kind != CSV || len(d.c.filters) > 0 || d.TTL != nil {
+		return nil
+	}
+	colIdx := make(map[string]int, len(header))
+	for i, h := range header {
+		colIdx[h] = i
+	}
+	p := &RowPlan{d: d, room: d.c.allowance.Bytes}
+	byName := map[string]int{}
+	for i := range d.Fields {
+		f := &d.Fields[i]
+		pf := planField{f: f, col: -1, cs: d.c.caseOf[f.Name], drop: d.c.drop[f.Name]}
+		if c, ok := colIdx[f.Column]; ok {
+			pf.col = c
+		}
+		_, pf.hasDef = d.c.defaults[f.Name]
+		switch f.Type {
+		case String:
+			pf.kind = kindString
+			pf.class = charClass(f.Pattern)
+		case Enum:
+			pf.kind, pf.enumASCII = kindEnum, true
+			for _, v := range f.Values {
+				pf.enumASCII = pf.enumASCII && isASCII(v)
+			}
+			if !pf.enumASCII {
+				pf.kind = kindGeneric
+			}
+			pf.class = charClass(f.Pattern)
+		case Int:
+			pf.kind, pf.number = kindInt, true
+		case Decimal:
+			pf.kind, pf.number = kindDecimal, true
+		case Bool:
+			pf.kind = kindBool
+		case Date:
+			pf.kind = kindDate
+			for _, l := range f.layouts() {
+				dl, ok := parseDateLayout(l)
+				if !ok {
+					pf.kind, pf.dates = kindGeneric, nil
+					break
+				}
+				pf.dates = append(pf.dates, dl)
+			}
+		default:
+			pf.kind = kindGeneric
+		}
+		byName[f.Name] = i
+		p.fields = append(p.fields, pf)
+	}
+	// Key templates.
+	tmpl := func(t *Template) ([]keyPart, bool) {
+		var parts []keyPart
+		for _, pt := range t.parts {
+			if pt.field == "" {
+				parts = append(parts, keyPart{lit: pt.lit, field: -1})
+				continue
+			}
+			i, ok := byName[pt.field]
+			if !ok {
+				return nil, false
+			}
+			parts = append(parts, keyPart{field: i})
+		}
+		return parts, true
+	}
+	var ok1, ok2 bool
+	p.pk, ok1 = tmpl(d.c.pk)
+	p.sk, ok2 = tmpl(d.c.sk)
+	if !ok1 || !ok2 {
+		return nil
+	}
+	// Output attributes in the writer's order: sorted names.
+	type named struct {
+		name string
+		a    outAttr
+	}
+	var attrs []named
+	for i, pf := range p.fields {
+		if !pf.drop {
+			attrs = append(attrs, named{pf.f.Name, outAttr{kind: outField, field: i}})
+		}
+	}
+	attrs = append(attrs, named{AttrPK, outAttr{kind: outPK}}, named{AttrSK, outAttr{kind: outSK}}, named{AttrLine, outAttr{kind: outLine}})
+	slices.SortFunc(attrs, func(a, b named) int { return bytes.Compare([]byte(a.name), []byte(b.name)) })
+	for _, a := range attrs {
+		a.a.name = append(jsonenc.AppendString(nil, a.name), ':')
+		p.out = append(p.out, a.a)
+	}
+	// Row-only calculated fields: a bound per field, or nil.
+	for i := range d.Enrichment.Calculated {
+		cf := &d.Enrichment.Calculated[i]
+		if !cf.RowOnly() {
+			continue
+		}
+		cp := calcPlan{name: cf.Name, cf: cf}
+		if tree, err := parser.Parse(cf.Expr); err == nil {
+			cp.bound = boundOf(tree.Node, byName, p.fields)
+		}
+		p.calcs = append(p.calcs, cp)
+	}
+	p.at = make([]span, len(p.fields))
+	return p
+}
+
+// charClass returns the ASCII table of a pattern of the form [class]+,
+// or nil.
+func charClass(pattern string) *[128]bool {
+	if pattern == "" {
+		return nil
+	}
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	re = re.Simplify()
+	if re.Op != syntax.OpPlus || len(re.Sub) != 1 || re.Sub[0].Op != syntax.OpCharClass {
+		return nil
+	}
+	var t [128]bool
+	rs := re.Sub[0].Rune
+	for i := 0; i+1 < len(rs); i += 2 {
+		for r := rs[i]; r <= rs[i+1] && r < 128; r++ {
+			t[r] = true
+		}
+	}
+	return &t
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// parseDateLayout reads a layout of the tokens 2006, 01 and 02 (each once)
+// and separators that are not letters or digits.
+func parseDateLayout(l string) (dateLayout, bool) {
+	dl := dateLayout{n: len(l), year: -1, month: -1, day: -1, layout: l}
+	for i := 0; i < len(l); {
+		switch {
+		case len(l)-i >= 4 && l[i:i+4] == "2006" && dl.year < 0:
+			dl.year = i
+			i += 4
+		case len(l)-i >= 2 && l[i:i+2] == "01" && dl.month < 0:
+			dl.month = i
+			i += 2
+		case len(l)-i >= 2 && l[i:i+2] == "02" && dl.day < 0:
+			dl.day = i
+			i += 2
+		case l[i] == '-' || l[i] == '/' || l[i] == '.' || l[i] == ' ':
+			dl.seps = append(dl.seps, i)
+			i++
+		default:
+			return dateLayout{}, false
+		}
+	}
+	return dl, dl.year >= 0 && dl.month >= 0 && dl.day >= 0
+}
+
+func digits(b []byte) (int, bool) {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// parse reads value in the layout; ok false when it does not fit exactly.
+func (dl *dateLayout) parse(v []byte) (y, m, d int, ok bool) {
+	if len(v) != dl.n {
+		return 0, 0, 0, false
+	}
+	for _, s := range dl.seps {
+		if v[s] != dl.layout[s] {
+			return 0, 0, 0, false
+		}
+	}
+	y, ok1 := digits(v[dl.year : dl.year+4])
+	m, ok2 := digits(v[dl.month : dl.month+2])
+	d, ok3 := digits(v[dl.day : dl.day+2])
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(m, y) {
+		return 0, 0, 0, false
+	}
+	return y, m, d, true
+}
+
+func daysIn(m, y int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// boundOf compiles a bound of an expression of +, -, * over int and
+// decimal fields and integer literals; nil when it has anything else.
+func boundOf(n ast.Node, byName map[string]int, fields []planField) func(p *RowPlan) (numBound, bool) {
+	switch n := n.(type) {
+	case *ast.IdentifierNode:
+		i, ok := byName[n.Value]
+		if !ok || fields[i].kind != kindInt && fields[i].kind != kindDecimal {
+			return nil
+		}
+		return func(p *RowPlan) (numBound, bool) {
+			sp := p.at[i]
+			if sp.start < 0 {
+				return numBound{}, false
+			}
+			return decimalBound(p.val[sp.start:sp.end]), true
+		}
+	case *ast.IntegerNode:
+		b := decimalBound([]byte(strconv.Itoa(n.Value)))
+		return func(*RowPlan) (numBound, bool) { return b, true }
+	case *ast.UnaryNode:
+		if n.Operator != "-" && n.Operator != "+" {
+			return nil
+		}
+		return boundOf(n.Node, byName, fields)
+	case *ast.BinaryNode:
+		l, r := boundOf(n.Left, byName, fields), boundOf(n.Right, byName, fields)
+		if l == nil || r == nil {
+			return nil
+		}
+		var comb func(a, b numBound) numBound
+		switch n.Operator {
+		case "+", "-":
+			comb = func(a, b numBound) numBound { return numBound{hi: max(a.hi, b.hi) + 1, lo: min(a.lo, b.lo)} }
+		case "*":
+			comb = func(a, b numBound) numBound { return numBound{hi: a.hi + b.hi + 1, lo: a.lo + b.lo} }
+		default:
+			return nil
+		}
+		return func(p *RowPlan) (numBound, bool) {
+			a, ok := l(p)
+			if !ok {
+				return numBound{}, false
+			}
+			b, ok := r(p)
+			if !ok {
+				return numBound{}, false
+			}
+			return comb(a, b), true
+		}
+	}
+	return nil
+}
+
+// decimalBound bounds a canonical int or decimal (optional '-', digits,
+// optional fraction).
+func decimalBound(v []byte) numBound {
+	if len(v) > 0 && v[0] == '-' {
+		v = v[1:]
+	}
+	intPart, frac, _ := bytes.Cut(v, []byte{'.'})
+	return numBound{hi: max(len(intPart)-1, 0), lo: -len(frac)}
+}
+
+// Stage appends the staged JSON line of a row (fields by column index,
+// line its line in the file) to dst. ok false means the plan cannot tell
+// (the row may be bad, or needs the general path): dst is then returned
+// unchanged and the caller must stage the row the general way. On success
+// Key returns the row's pk and sk.
+func (p *RowPlan) Stage(dst []byte, fields [][]byte, line int64) ([]byte, bool) {
+	p.val = p.val[:0]
+	size := 0 // the item's size as DynamoDB counts it (ItemSize)
+	for i := range p.fields {
+		pf := &p.fields[i]
+		p.at[i] = span{-1, -1}
+		var v []byte
+		if pf.col >= 0 && pf.col < len(fields) {
+			v = fields[pf.col]
+		}
+		if p.d.Transforms.Trim {
+			var ok bool
+			if v, ok = trimASCII(v); !ok {
+				return dst, false
+			}
+		}
+		if len(v) == 0 {
+			if pf.f.Required || pf.hasDef {
+				return dst, false
+			}
+			continue
+		}
+		start := len(p.val)
+		if !p.convert(pf, v) {
+			p.val = p.val[:start]
+			return dst, false
+		}
+		p.at[i] = span{start, len(p.val)}
+		if !pf.drop {
+			size += len(pf.f.Name) + len(p.val) - start
+			if pf.number {
+				size++
+			}
+			if pf.kind == kindBool {
+				size += 1 - (len(p.val) - start)
+			}
+		}
+	}
+	// Keys.
+	p.key = p.key[:0]
+	if !p.render(p.pk) {
+		return dst, false
+	}
+	p.skAt = len(p.key)
+	if !p.render(p.sk) {
+		return dst, false
+	}
+	lineDigits := 1
+	for n := line; n >= 10; n /= 10 {
+		lineDigits++
+	}
+	size += len(AttrPK) + p.skAt + len(AttrSK) + len(p.key) - p.skAt + len(AttrLine) + lineDigits + 1
+	// Row-only calculated fields: proven within DynamoDB's number limits,
+	// and their largest size counted.
+	for i := range p.calcs {
+		c := &p.calcs[i]
+		if c.bound == nil {
+			return dst, false
+		}
+		b, present := c.bound(p)
+		if !present {
+			continue // an input is missing: the expression fails, no number
+		}
+		hi, lo := b.hi+1, b.lo // room for rounding up
+		switch {
+		case c.cf.Type == Int:
+			lo = max(lo, 0)
+		case c.cf.Scale > 0:
+			lo = max(lo, -c.cf.Scale)
+		}
+		if hi-lo+1 > maxNumberDigits || hi > maxNumberExponent || lo < minNumberExponent {
+			return dst, false
+		}
+		// '-', the integer digits, '.', the places, and the number's 1.
+		size += len(c.name) + 1 + max(hi, 0) + 1 + 1 + max(-lo, c.cf.Scale, 0) + 1
+	}
+	if size+p.room > MaxItemBytes {
+		return dst, false
+	}
+	// The JSON line.
+	dst = append(dst, '{')
+	first := true
+	for _, a := range p.out {
+		if a.kind == outField && p.at[a.field].start < 0 {
+			continue // an absent optional field: the record has no such key
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, a.name...)
+		switch a.kind {
+		case outPK:
+			dst = appendJSONString(dst, p.key[:p.skAt])
+		case outSK:
+			dst = appendJSONString(dst, p.key[p.skAt:])
+		case outLine:
+			dst = strconv.AppendInt(dst, line, 10)
+		case outField:
+			sp := p.at[a.field]
+			v := p.val[sp.start:sp.end]
+			if pf := &p.fields[a.field]; pf.number || pf.kind == kindBool {
+				dst = append(dst, v...)
+			} else {
+				dst = appendJSONString(dst, v)
+			}
+		}
+	}
+	return append(dst, '}', '\n'), true
+}
+
+// Key returns the pk and sk of the row Stage last staged; valid until the
+// next call.
+func (p *RowPlan) Key() (pk, sk []byte) { return p.key[:p.skAt], p.key[p.skAt:] }
+
+func (p *RowPlan) render(parts []keyPart) bool {
+	for _, pt := range parts {
+		if pt.field < 0 {
+			p.key = append(p.key, pt.lit...)
+			continue
+		}
+		sp := p.at[pt.field]
+		if sp.start < 0 {
+			return false
+		}
+		p.key = append(p.key, p.val[sp.start:sp.end]...)
+	}
+	return true
+}
+
+// appendJSONString appends v as a JSON string; v is valid UTF-8.
+func appendJSONString(dst, v []byte) []byte {
+	for _, c := range v {
+		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return jsonenc.AppendString(dst, string(v))
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, v...)
+	return append(dst, '"')
+}
+
+// trimASCII trims ASCII white space; ok false when v starts or ends with
+// Unicode white space, which strings.TrimSpace would also trim.
+func trimASCII(v []byte) ([]byte, bool) {
+	for len(v) > 0 && asciiSpace(v[0]) {
+		v = v[1:]
+	}
+	for len(v) > 0 && asciiSpace(v[len(v)-1]) {
+		v = v[:len(v)-1]
+	}
+	if len(v) > 0 && v[0] >= utf8.RuneSelf {
+		if r, _ := utf8.DecodeRune(v); unicode.IsSpace(r) {
+			return v, false
+		}
+	}
+	if len(v) > 0 && v[len(v)-1] >= utf8.RuneSelf {
+		if r, _ := utf8.DecodeLastRune(v); unicode.IsSpace(r) {
+			return v, false
+		}
+	}
+	return v, true
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// convert appends the normalised value of v (present, non-empty) to
+// p.val; false when the fast conversion cannot tell.
+func (p *RowPlan) convert(pf *planField, v []byte) bool {
+	ascii := true
+	for _, c := range v {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7F {
+			return false // a control character: the general path reports it
+		}
+		if c >= utf8.RuneSelf {
+			ascii = false
+		}
+	}
+	if !ascii && !utf8.Valid(v) {
+		return false
+	}
+	f := pf.f
+	switch pf.kind {
+	case kindString:
+		if !ascii && (pf.cs == Upper || pf.cs == Lower) {
+			return false
+		}
+		if f.re != nil {
+			if pf.class != nil && ascii {
+				for _, c := range v {
+					if !pf.class[c] {
+						return false
+					}
+				}
+			} else if !f.re.Match(v) {
+				return false
+			}
+		}
+		start := len(p.val)
+		p.val = append(p.val, v...)
+		switch pf.cs {
+		case Upper:
+			asciiUpper(p.val[start:])
+		case Lower:
+			asciiLower(p.val[start:])
+		}
+		if f.MaxLength > 0 && (len(v) > f.MaxLength && (ascii || utf8.RuneCount(v) > f.MaxLength)) {
+			return false
+		}
+		return true
+	case kindEnum:
+		if !ascii {
+			return false
+		}
+		if f.re != nil {
+			if pf.class != nil {
+				for _, c := range v {
+					if !pf.class[c] {
+						return false
+					}
+				}
+			} else if !f.re.Match(v) {
+				return false
+			}
+		}
+		for _, e := range f.Values {
+			if string(v) == e || f.CaseInsensitive && asciiEqualFold(v, e) {
+				p.val = append(p.val, e...)
+				return true
+			}
+		}
+		return false
+	case kindInt:
+		return p.convertInt(f, v)
+	case kindDecimal:
+		return p.convertDecimal(f, v)
+	case kindDate:
+		for i := range pf.dates {
+			dl := &pf.dates[i]
+			if len(v) != dl.n {
+				continue
+			}
+			y, m, d, ok := dl.parse(v)
+			if !ok {
+				continue // time.Parse fails on it too: the next layout
+			}
+			p.val = appendPad(p.val, y, 4)
+			p.val = append(p.val, '-')
+			p.val = appendPad(p.val, m, 2)
+			p.val = append(p.val, '-')
+			p.val = appendPad(p.val, d, 2)
+			return true
+		}
+		return false
+	case kindBool:
+		if len(v) > 5 || !ascii {
+			return false
+		}
+		var low [5]byte
+		n := copy(low[:], v)
+		asciiLower(low[:n])
+		switch string(low[:n]) {
+		case "true", "yes", "1", "y", "t":
+			p.val = append(p.val, "true"...)
+			return true
+		case "false", "no", "0", "n", "f":
+			p.val = append(p.val, "false"...)
+			return true
+		}
+		return false
+	}
+	// kindGeneric: Field.convert, and the value's text form.
+	nv, fe := f.convert(string(v), pf.cs)
+	if fe != nil {
+		return false
+	}
+	switch x := nv.(type) {
+	case string:
+		p.val = append(p.val, x...)
+		return !pf.number
+	}
+	return false
+}
+
+func appendPad(b []byte, n, width int) []byte {
+	var tmp [8]byte
+	s := strconv.AppendInt(tmp[:0], int64(n), 10)
+	for i := len(s); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, s...)
+}
+
+func asciiUpper(b []byte) {
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+}
+
+func asciiLower(b []byte) {
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c - 'A' + 'a'
+		}
+	}
+}
+
+func asciiEqualFold(v []byte, e string) bool {
+	if len(v) != len(e) {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		a, b := v[i], e[i]
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
+}
+
+// convertInt is Field.convert of an Int: strconv.ParseInt's syntax (an
+// optional sign, decimal digits), up to 18 digits.
+func (p *RowPlan) convertInt(f *Field, v []byte) bool {
+	neg := false
+	d := v
+	if len(d) > 0 && (d[0] == '+' || d[0] == '-') {
+		neg, d = d[0] == '-', d[1:]
+	}
+	if len(d) == 0 || len(d) > 18 {
+		return false
+	}
+	n, ok := digits(d)
+	if !ok {
+		return false
+	}
+	if neg {
+		n = -n
+	}
+	start := len(p.val)
+	p.val = strconv.AppendInt(p.val, int64(n), 10)
+	return p.inBounds(f, p.val[start:])
+}
+
+// convertDecimal is Field.convert of a Decimal: canonicalDecimal with the
+// field's Scale, the bounds and DynamoDB's number limits.
+func (p *RowPlan) convertDecimal(f *Field, v []byte) bool {
+	neg := false
+	body := v
+	if len(body) > 0 && (body[0] == '+' || body[0] == '-') {
+		neg, body = body[0] == '-', body[1:]
+	}
+	intPart, frac, _ := bytes.Cut(body, []byte{'.'})
+	if len(intPart) == 0 && len(frac) == 0 || !allDigitsBytes(intPart) || !allDigitsBytes(frac) {
+		return false
+	}
+	for len(intPart) > 0 && intPart[0] == '0' {
+		intPart = intPart[1:]
+	}
+	if f.Scale > 0 && len(frac) > f.Scale {
+		return false
+	}
+	start := len(p.val)
+	if neg {
+		p.val = append(p.val, '-')
+	}
+	digitsStart := len(p.val)
+	if len(intPart) == 0 {
+		p.val = append(p.val, '0')
+	} else {
+		p.val = append(p.val, intPart...)
+	}
+	if len(frac) > 0 || f.Scale > 0 {
+		p.val = append(p.val, '.')
+		p.val = append(p.val, frac...)
+		for i := len(frac); i < f.Scale; i++ {
+			p.val = append(p.val, '0')
+		}
+	}
+	if neg {
+		zero := true
+		for _, c := range p.val[digitsStart:] {
+			if c != '0' && c != '.' {
+				zero = false
+				break
+			}
+		}
+		if zero {
+			p.val = append(p.val[:start], p.val[digitsStart:]...)
+		}
+	}
+	canon := p.val[start:]
+	if !p.inBounds(f, canon) {
+		return false
+	}
+	// Up to 38 characters holds at most 38 digits, at powers from 10^-37
+	// to 10^37: within DynamoDB's limits.
+	return len(canon) <= maxNumberDigits || NumberLimit(string(canon)) == ""
+}
+
+func allDigitsBytes(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *RowPlan) inBounds(f *Field, canon []byte) bool {
+	if f.min != nil && cmpCanonical(string(canon), f.min.canon) < 0 {
+		return false
+	}
+	if f.max != nil && cmpCanonical(string(canon), f.max.canon) > 0 {
+		return false
+	}
+	return true
+}

@@ -1,0 +1,165 @@
+package validate
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sluicehq/sluice/dataset"
+)
+
+// kindsDataset declares a CSV dataset with every field type, optional
+// fields, defaults, case, a drop, a non-ASCII enum and a row-only
+// calculated field, to drive the fast path (dataset.RowPlan) through each
+// of its conversions.
+func kindsDataset(t testing.TB) *dataset.Dataset {
+	t.Helper()
+	ds := &dataset.Dataset{
+		Name:     "kinds",
+		Prefix:   "incoming/kinds/",
+		Suffixes: []string{".csv"},
+		Format:   dataset.Format{Kind: dataset.CSV},
+		Fields: []dataset.Field{
+			{Name: "id", Type: dataset.String, Required: true, Pattern: `[a-z0-9]+`, MaxLength: 6},
+			{Name: "label", Type: dataset.String, MaxLength: 4},
+			{Name: "code", Type: dataset.String, Pattern: `[A-Z]{2}\d`},
+			{Name: "flag", Type: dataset.Bool},
+			{Name: "at", Type: dataset.Timestamp},
+			{Name: "day", Type: dataset.Date, Layouts: []string{"2006-01-02", "02.01.2006", "Jan 2 2006"}},
+			{Name: "n", Type: dataset.Int, Min: "-5", Max: "1000000"},
+			{Name: "d", Type: dataset.Decimal, Min: "-1.5", Max: "99999999999999999999999999999999999999"},
+			{Name: "p", Type: dataset.Decimal, Scale: 3},
+			{Name: "e", Type: dataset.Enum, Values: []string{"Ünï", "x"}, CaseInsensitive: true},
+			{Name: "f", Type: dataset.Enum, Values: []string{"on", "OFF"}, CaseInsensitive: true, Pattern: `[a-zA-Z]+`},
+			{Name: "g", Type: dataset.String},
+		},
+		Key:        dataset.Key{Partition: "K#{id}", Sort: "{{x}}"},
+		Transforms: dataset.Transforms{Trim: true, Case: map[string]dataset.Case{"label": dataset.Upper}, Drop: []string{"code"}, Defaults: map[string]string{"g": "dflt"}},
+		Enrichment: dataset.Enrichment{Calculated: []dataset.Calculated{
+			{Name: "total", Type: dataset.Decimal, Scale: 2, Expr: "n * d + p"},
+			{Name: "twice", Type: dataset.Int, Expr: "n * 2"},
+		}},
+		RowErrors: dataset.RowErrors{Mode: dataset.SkipBadRows},
+	}
+	if err := ds.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
+// scanAll runs AppendNext to the end and returns the output and the rows
+// (or the file-level error).
+func scanAll(t testing.TB, content []byte, ds *dataset.Dataset, noPlan bool) (string, []Row, string) {
+	sc, err := NewScanner(bytes.NewReader(content), "f.csv", ds, Config{})
+	if err != nil {
+		return "", nil, fmt.Sprint(err)
+	}
+	sc.noPlan = noPlan
+	var out []byte
+	var rows []Row
+	for i := 0; i < len(content)+10; i++ {
+		var row Row
+		out, row, err = sc.AppendNext(out)
+		if errors.Is(err, io.EOF) {
+			return string(out), rows, ""
+		}
+		if err != nil {
+			return string(out), rows, fmt.Sprint(err)
+		}
+		rows = append(rows, row)
+	}
+	t.Fatalf("scanner did not stop")
+	return "", nil, ""
+}
+
+const kindsHeader = "id,label,code,flag,at,day,n,d,p,e,f,g\n"
+
+// FuzzFastPath: the fast path (dataset.RowPlan) and the general path give
+// the same staged bytes, the same rows and the same problems for any CSV
+// content, for the orders dataset and one with every field type.
+func FuzzFastPath(f *testing.F) {
+	if b, err := os.ReadFile(filepath.Join("..", "..", "examples", "orders", "orders.csv")); err == nil {
+		f.Add(false, b)
+	}
+	if b, err := os.ReadFile(filepath.Join("..", "..", "examples", "orders", "orders_bad.csv")); err == nil {
+		f.Add(false, b)
+	}
+	const ordersHeader = "order_id,customer_id,order_date,sku,quantity,unit_price,currency,status\n"
+	for _, body := range []string{
+		"A1,C1,2026-02-28,S,3,19.99,usd,New\nA2,C1,29/02/2024,S,+0003,-0.00,EUR,shipped\n",
+		"A3,C1,29/02/2026,S,3,1.999,USD,NEW\nA3,C1,2026-01-01,S,3,1,USD,NEW\n A4 ,\"C1\",2026-01-01,\" S\t\",1,.5,GBP,CANCELLED\n",
+		"A5,C1,2026-13-01,S,0,5.,XXX,NEW\nA6,C1,2026-01-01,S,99999999999999999999,1e3,USD,NEW\n",
+		"A7,C1,2026-01-01,S,9223372036854775807,99999999999999999999999999999999999999,USD,NEW\n",
+		"A8,C1,2026-01-01,Ü\u00a0,1,1,USD,NEW\nA9,C\x01,2026-01-01,S,1,1,USD,NEW\n",
+	} {
+		f.Add(false, []byte(ordersHeader+body))
+	}
+	for _, body := range []string{
+		"abc,lo,AB1,yes,2026-01-02T03:04:05Z,2026-01-02,5,1.25,0.5,ünï,ON,\n",
+		"b,,,F,,02.01.2026,,,,X,off,given\nc,toolong,ab1,maybe,x,Jan 2 2026,-6,-2,1.2345,y,On,\n",
+		"d,é,AB1,1,,2026-02-29,1000000,99999999999999999999999999999999999999,1,x,oN,\"q\"\"\"\n",
+		"e,ab,AB1,TRUE,,31.12.2026,-0,00.10,-0,X,OFF,\n",
+	} {
+		f.Add(true, []byte(kindsHeader+body))
+	}
+	orders, _ := dataset.Builtin().Lookup("orders")
+	kinds := kindsDataset(f)
+	f.Fuzz(func(t *testing.T, useKinds bool, content []byte) {
+		if len(content) > 8192 {
+			return
+		}
+		ds := orders
+		if useKinds {
+			ds = kinds
+		}
+		wantOut, wantRows, wantErr := scanAll(t, content, ds, true)
+		gotOut, gotRows, gotErr := scanAll(t, content, ds, false)
+		if diff := cmp.Diff(wantErr, gotErr); diff != "" {
+			t.Fatalf("file error (-general +fast):\n%s", diff)
+		}
+		if diff := cmp.Diff(wantRows, gotRows); diff != "" {
+			t.Fatalf("rows (-general +fast):\n%s", diff)
+		}
+		if diff := cmp.Diff(strings.Split(wantOut, "\n"), strings.Split(gotOut, "\n")); diff != "" {
+			t.Fatalf("staged records (-general +fast):\n%s", diff)
+		}
+	})
+}
+
+// TestFastPathTakesCleanRows checks that clean rows do take the fast path
+// (a differential test alone would pass with a plan that never says yes).
+func TestFastPathTakesCleanRows(t *testing.T) {
+	orders, _ := dataset.Builtin().Lookup("orders")
+	tests := []struct {
+		name string
+		ds   *dataset.Dataset
+		csv  string
+	}{
+		{"orders", orders, "order_id,customer_id,order_date,sku,quantity,unit_price,currency,status\nA1, C1 ,06/01/2026,S-1,3,19.9,usd,New\n"},
+		{"kinds", kindsDataset(t), kindsHeader + "abc,lo,AB1,yes,2026-01-02T03:04:05Z,2026-01-02,5,1.25,0.5,ünï,ON,x\nb,,,F,,02.01.2026,,,,X,off,y\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc, err := NewScanner(strings.NewReader(tt.csv), "f.csv", tt.ds, Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sc.begin(); err != nil || sc.plan == nil {
+				t.Fatalf("no plan (%v)", err)
+			}
+			line, _, fields, err := sc.csv.NextFields()
+			for ; err == nil; line, _, fields, err = sc.csv.NextFields() {
+				if _, ok := sc.plan.Stage(nil, fields, line); !ok {
+					t.Errorf("line %d: the fast path did not take a clean row", line)
+				}
+			}
+		})
+	}
+}
