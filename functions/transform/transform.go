@@ -92,6 +92,7 @@ func Run(r io.Reader, name string, ds *dataset.Dataset, cfg Config, sink Sink) (
 	if err != nil {
 		return st, rejected(err, st)
 	}
+	defer sc.Close()
 	// The chunk's JSON Lines, appended row by row (Scanner.AppendNext).
 	var buf []byte
 	var inChunk int64

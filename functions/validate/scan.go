@@ -142,6 +142,8 @@ type Scanner struct {
 	header []string
 	plan   *dataset.RowPlan
 	noPlan bool
+	pipe   *pipeline
+	fields [][]byte
 }
 
 // NewScanner returns a scanner of the object named name (for the suffix
@@ -316,7 +318,8 @@ func (s *Scanner) begin() error {
 // record is appended to dst as one JSON line (the bytes records.Writer
 // writes) instead of being returned: Row.Record is always nil. Rows of a
 // CSV file are staged by dataset.RowPlan without building maps when it can
-// tell; the others go through the same code as Next.
+// tell, on every core (see pipeline.go: call Close when done); the others
+// go through the same code as Next.
 func (s *Scanner) AppendNext(dst []byte) ([]byte, Row, error) {
 	if s.err != nil {
 		return dst, Row{}, s.err
@@ -324,30 +327,13 @@ func (s *Scanner) AppendNext(dst []byte) ([]byte, Row, error) {
 	if err := s.begin(); err != nil {
 		return dst, Row{}, err
 	}
-	var row Row
-	var err error
-	if s.plan == nil {
-		row, err = s.row(s.rd.Next())
-	} else {
-		line, n, fields, ferr := s.csv.NextFields()
-		if ferr == nil {
-			if out, ok := s.plan.Stage(dst, fields, line); ok {
-				pk, sk := s.plan.Key()
-				if !s.keys.seenBytes(pk, sk) {
-					return out, Row{Line: line, Row: n}, nil
-				}
-				return dst, Row{Line: line, Row: n, Problems: []Problem{s.duplicate(line, n, string(pk), string(sk))}}, nil
-			}
-			// The general path decides.
-			vals := make(map[string]any, len(fields))
-			for i, f := range fields {
-				vals[s.header[i]] = string(f)
-			}
-			row, err = s.row(records.Record{Line: line, Row: n, Values: vals}, nil)
-		} else {
-			row, err = s.row(records.Record{}, ferr)
+	if s.plan != nil {
+		if s.pipe == nil {
+			s.startPipeline()
 		}
+		return s.appendPiped(dst)
 	}
+	row, err := s.row(s.rd.Next())
 	if err != nil || row.Record == nil {
 		return dst, row, err
 	}

@@ -1,0 +1,215 @@
+package validate
+
+import (
+	"hash/maphash"
+	"runtime"
+
+	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/records"
+)
+
+// The fast path of AppendNext runs on every core: one goroutine reads the
+// CSV rows into batches, workers stage the batches (each with its own
+// dataset.RowPlan), and AppendNext hands the rows out in file order,
+// checking duplicate keys and running the general path on the rows the
+// plan could not tell about. Memory stays bounded: at most pipeBatches
+// batches of at most batchRows rows (or about batchBytes of values) exist.
+const (
+	batchRows   = 256
+	batchBytes  = 32 << 10
+	pipeBatches = 6
+)
+
+// batch is a run of consecutive rows of the file.
+type batch struct {
+	rows []batchRow
+	rec  []byte // field values, back to back
+	ends []int  // end of each field in rec
+	out  []byte // staged JSON lines of the rows the plan took
+	keys []byte // their pk and sk
+	done chan struct{}
+}
+
+type batchRow struct {
+	line, row int64
+	field     int   // index in ends of the row's first field
+	n         int   // its number of fields
+	err       error // a *records.RowError, or the reader's final error
+	ok        bool  // staged by the plan: out[outStart:outEnd]
+	outStart  int
+	outEnd    int
+	pk, sk    [2]int // the key in keys
+	hash      uint64
+}
+
+func (b *batch) fields(r *batchRow, dst [][]byte) [][]byte {
+	dst = dst[:0]
+	from := 0
+	if r.field > 0 {
+		from = b.ends[r.field-1]
+	}
+	for _, end := range b.ends[r.field : r.field+r.n] {
+		dst = append(dst, b.rec[from:end:end])
+		from = end
+	}
+	return dst
+}
+
+// pipeline is the running fast path of a Scanner.
+type pipeline struct {
+	ordered chan *batch // batches in file order, to AppendNext
+	free    chan *batch
+	quit    chan struct{}
+	cur     *batch
+	next    int // next row of cur
+}
+
+// startPipeline starts the reader and the workers.
+func (s *Scanner) startPipeline() {
+	p := &pipeline{ordered: make(chan *batch, pipeBatches), free: make(chan *batch, pipeBatches), quit: make(chan struct{})}
+	for range pipeBatches {
+		p.free <- &batch{}
+	}
+	work := make(chan *batch, pipeBatches)
+	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
+	for range workers {
+		plan := s.ds.RowPlan(s.header)
+		go stageBatches(plan, s.keys.seed, work)
+	}
+	go readBatches(s.csv, p, work)
+	s.pipe = p
+}
+
+// readBatches reads the rows into batches until the end or an error.
+func readBatches(c *records.CSVReader, p *pipeline, work chan<- *batch) {
+	defer close(work)
+	defer close(p.ordered)
+	for {
+		var b *batch
+		select {
+		case b = <-p.free:
+		case <-p.quit:
+			return
+		}
+		b.rows, b.rec, b.ends, b.out, b.keys = b.rows[:0], b.rec[:0], b.ends[:0], b.out[:0], b.keys[:0]
+		b.done = make(chan struct{})
+		last := false
+		for len(b.rows) < batchRows && len(b.rec) < batchBytes {
+			line, row, fields, err := c.NextFields()
+			if err != nil {
+				b.rows = append(b.rows, batchRow{err: err})
+				if _, ok := err.(*records.RowError); ok {
+					continue
+				}
+				last = true
+				break
+			}
+			r := batchRow{line: line, row: row, field: len(b.ends), n: len(fields)}
+			for _, f := range fields {
+				b.rec = append(b.rec, f...)
+				b.ends = append(b.ends, len(b.rec))
+			}
+			b.rows = append(b.rows, r)
+		}
+		select {
+		case work <- b:
+		case <-p.quit:
+			return
+		}
+		select {
+		case p.ordered <- b:
+		case <-p.quit:
+			return
+		}
+		if last {
+			return
+		}
+	}
+}
+
+// stageBatches stages the rows of each batch it receives.
+func stageBatches(plan *dataset.RowPlan, seed maphash.Seed, work <-chan *batch) {
+	var fields [][]byte
+	var h maphash.Hash
+	h.SetSeed(seed)
+	for b := range work {
+		for i := range b.rows {
+			r := &b.rows[i]
+			if r.err != nil {
+				continue
+			}
+			fields = b.fields(r, fields)
+			start := len(b.out)
+			var ok bool
+			if b.out, ok = plan.Stage(b.out, fields, r.line); !ok {
+				continue
+			}
+			pk, sk := plan.Key()
+			r.ok, r.outStart, r.outEnd = true, start, len(b.out)
+			r.pk = [2]int{len(b.keys), len(b.keys) + len(pk)}
+			b.keys = append(b.keys, pk...)
+			r.sk = [2]int{len(b.keys), len(b.keys) + len(sk)}
+			b.keys = append(b.keys, sk...)
+			h.Reset()
+			h.Write(pk)
+			h.WriteByte(0)
+			h.Write(sk)
+			r.hash = h.Sum64()
+		}
+		close(b.done)
+	}
+}
+
+// appendPiped is AppendNext on the pipeline.
+func (s *Scanner) appendPiped(dst []byte) ([]byte, Row, error) {
+	p := s.pipe
+	for p.cur == nil || p.next == len(p.cur.rows) {
+		if p.cur != nil {
+			p.free <- p.cur
+			p.cur = nil
+		}
+		b, ok := <-p.ordered
+		if !ok {
+			// The reader stopped after its final error, handed out.
+			return dst, Row{}, s.err
+		}
+		<-b.done
+		p.cur, p.next = b, 0
+	}
+	b := p.cur
+	r := &b.rows[p.next]
+	p.next++
+	if r.err != nil {
+		row, err := s.row(records.Record{}, r.err)
+		return dst, row, err
+	}
+	if r.ok {
+		if !s.keys.add(r.hash) {
+			return append(dst, b.out[r.outStart:r.outEnd]...), Row{Line: r.line, Row: r.row}, nil
+		}
+		pk, sk := string(b.keys[r.pk[0]:r.pk[1]]), string(b.keys[r.sk[0]:r.sk[1]])
+		return dst, Row{Line: r.line, Row: r.row, Problems: []Problem{s.duplicate(r.line, r.row, pk, sk)}}, nil
+	}
+	// The general path decides.
+	s.fields = b.fields(r, s.fields)
+	vals := make(map[string]any, len(s.fields))
+	for i, f := range s.fields {
+		vals[s.header[i]] = string(f)
+	}
+	row, err := s.row(records.Record{Line: r.line, Row: r.row, Values: vals}, nil)
+	if err != nil || row.Record == nil {
+		return dst, row, err
+	}
+	dst, err = records.AppendRecord(dst, row.Record)
+	row.Record = nil
+	return dst, row, err
+}
+
+// Close stops the goroutines AppendNext may have started; call it when
+// the scanner is no longer read. It does not close the underlying reader.
+func (s *Scanner) Close() {
+	if s.pipe != nil {
+		close(s.pipe.quit)
+		s.pipe = nil
+	}
+}
