@@ -128,9 +128,10 @@ type ratBound struct {
 }
 
 // cmpCanonical compares two decimals in canonicalDecimal form (scale 0 or
-// not) without allocating: -1, 0 or +1.
-func cmpCanonical(a, b string) int {
-	an, bn := strings.HasPrefix(a, "-"), strings.HasPrefix(b, "-")
+// not) without allocating: -1, 0 or +1. Either may be text or bytes (the
+// fast path compares its byte values with the declared bounds).
+func cmpCanonical[A, B ~string | ~[]byte](a A, b B) int {
+	an, bn := len(a) > 0 && a[0] == '-', len(b) > 0 && b[0] == '-'
 	switch {
 	case an && !bn:
 		return -1
@@ -142,25 +143,41 @@ func cmpCanonical(a, b string) int {
 	return cmpMagnitude(a, b)
 }
 
-func cmpMagnitude(a, b string) int {
-	ai, af, _ := strings.Cut(a, ".")
-	bi, bf, _ := strings.Cut(b, ".")
-	if len(ai) != len(bi) {
-		if len(ai) < len(bi) {
+// cutDot returns the length of the integer part of a canonical decimal.
+func cutDot[T ~string | ~[]byte](s T) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' {
+			return i
+		}
+	}
+	return len(s)
+}
+
+func cmpMagnitude[A, B ~string | ~[]byte](a A, b B) int {
+	ad, bd := cutDot(a), cutDot(b)
+	if ad != bd {
+		if ad < bd {
 			return -1
 		}
 		return 1
 	}
-	if c := strings.Compare(ai, bi); c != 0 {
-		return c
+	for i := 0; i < ad; i++ {
+		if a[i] != b[i] {
+			if a[i] < b[i] {
+				return -1
+			}
+			return 1
+		}
 	}
-	for i := 0; i < max(len(af), len(bf)); i++ {
+	af := a[min(ad+1, len(a)):]
+	bfrac := b[min(bd+1, len(b)):]
+	for i := 0; i < max(len(af), len(bfrac)); i++ {
 		x, y := byte('0'), byte('0')
 		if i < len(af) {
 			x = af[i]
 		}
-		if i < len(bf) {
-			y = bf[i]
+		if i < len(bfrac) {
+			y = bfrac[i]
 		}
 		if x != y {
 			if x < y {

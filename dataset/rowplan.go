@@ -809,10 +809,10 @@ func allDigitsBytes(b []byte) bool {
 }
 
 func (p *RowPlan) inBounds(f *Field, canon []byte) bool {
-	if f.min != nil && cmpCanonical(string(canon), f.min.canon) < 0 {
+	if f.min != nil && cmpCanonical(canon, f.min.canon) < 0 {
 		return false
 	}
-	if f.max != nil && cmpCanonical(string(canon), f.max.canon) > 0 {
+	if f.max != nil && cmpCanonical(canon, f.max.canon) > 0 {
 		return false
 	}
 	return true

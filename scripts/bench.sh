@@ -1,154 +1,193 @@
 #!/usr/bin/env bash
-# Benchmarks that check resource budgets (not run by scripts/test.sh: they
-# take minutes). Each section prints its measurement and fails the script
-# when a budget is exceeded. Append a section per concern.
+# Sluice side by side with its peers, on this machine, in the same run.
 #
-#   ./scripts/bench.sh                              # default sizes
-#   SLUICE_BENCH_BYTES=1073741824 ./scripts/bench.sh  # transform on 1 GiB
+#   ./scripts/bench.sh            # full sizes (100 MB transform, 1,000,000-row run)
+#   ./scripts/bench.sh --quick    # small sizes, fewer repetitions (a few minutes)
+#
+# It builds sluice once, generates its inputs into a temporary directory,
+# and runs each comparison as interleaved repetitions (peer, sluice, peer,
+# sluice, ... alternating which goes first) so that both see the same load;
+# it reports medians and the median of the per-repetition ratios (the
+# machines are shared: ratios measured side by side are the figures to
+# compare, absolute times are not). It prints a markdown table and writes
+# bench/results.json (git-ignored: results belong to a machine; the README
+# keeps one table with the machine noted). It asserts nothing about timings
+# beyond marking each target met or not; the exit status is non-zero only
+# when a comparison could not run or a run's output was wrong.
+#
+# Comparisons:
+#   transform  sluice transform --dataset orders FILE -o OUT  vs  mlr --icsv --ojsonl cat FILE > OUT
+#              on a generated orders CSV (SLUICE_BENCH_MB, default 100; --quick 20);
+#              targets: >= 8x Miller's MB/s, peak RSS <= 64 MB; the output is
+#              checked to hold one JSON line per row.
+#   run        sluice run --fast --dataset orders FILE (embedded DynamoDB, the
+#              Distributed Map path) vs Miller on the same file (SLUICE_BENCH_ROWS,
+#              default 1,000,000; --quick 100,000); targets: >= 0.25x Miller's
+#              throughput, peak RSS <= 256 MB, every order in the table.
+#
+# Environment: SLUICE_BENCH_REPS (repetitions, default 5; --quick 3),
+# SLUICE_BENCH_RUN_REPS (default 1), SLUICE_BENCH_SKIP (space-separated
+# comparisons to skip). Needs /usr/bin/time (Debian time) and Miller (Debian
+# miller): installed with apt-get when missing and allowed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 
-section() { printf '\n=== %s\n' "$*"; }
+quick=0
+for a in "$@"; do
+	case $a in
+	--quick) quick=1 ;;
+	-h | --help) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//; /^set -e/d'; exit 0 ;;
+	*) echo "bench.sh: unknown argument $a (want --quick)" >&2; exit 2 ;;
+	esac
+done
+if [ "$quick" = 1 ]; then
+	mb=${SLUICE_BENCH_MB:-20} rows=${SLUICE_BENCH_ROWS:-100000} reps=${SLUICE_BENCH_REPS:-3}
+else
+	mb=${SLUICE_BENCH_MB:-100} rows=${SLUICE_BENCH_ROWS:-1000000} reps=${SLUICE_BENCH_REPS:-5}
+fi
+run_reps=${SLUICE_BENCH_RUN_REPS:-1}
+skip=" ${SLUICE_BENCH_SKIP:-} "
 
-# --- transform: peak heap of a large CSV through the transformer -----------
-# SLUICE_BENCH_BYTES sets the generated input size (default here 256 MiB;
-# 1073741824 for the 1 GiB check). Target: peak heap < 64 MB at any size.
-section "transform: ${SLUICE_BENCH_BYTES:=268435456} bytes of orders CSV"
-out=$(SLUICE_BENCH_BYTES=$SLUICE_BENCH_BYTES go test -run='^$' -bench='^BenchmarkTransformLarge$' -benchtime=1x -timeout=60m ./functions/transform)
-echo "$out" | grep -E '^Benchmark'
-peak=$(echo "$out" | grep -oE '[0-9.]+ peak-heap-MB' | cut -d' ' -f1)
-echo "transform peak heap: ${peak} MB (limit 64 MB)"
-awk -v p="$peak" 'BEGIN { exit !(p < 64) }' || { echo "transform: peak heap ${peak} MB is not below 64 MB"; exit 1; }
+# --- setup -----------------------------------------------------------------
+need_apt=()
+[ -x /usr/bin/time ] || need_apt+=(time)
+command -v mlr >/dev/null || need_apt+=(miller)
+if [ ${#need_apt[@]} -gt 0 ]; then
+	sudo=""
+	[ "$(id -u)" = 0 ] || sudo="sudo -n"
+	echo "installing ${need_apt[*]} with apt-get" >&2
+	$sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null ||
+		{ echo "bench.sh: could not install ${need_apt[*]} (apt-get install -y ${need_apt[*]})" >&2; exit 1; }
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/sluice" ./cmd/sluice
+machine="$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)"
+load_start=$(cut -d' ' -f1 /proc/loadavg)
+mlr_version=$(mlr --version | head -n 1)
+echo "machine: $machine; load average $load_start; $mlr_version; $(go version | cut -d' ' -f3)"
 
-# --- local pipeline: sluice run on a large orders file (issue #5) ----------
-# Owner: the local runtime (local/, cli/run.go). Runnable by hand; not part of
-# scripts/test.sh. It generates SLUICE_BENCH_ROWS (default 1,000,000) valid
-# order rows (unique order ids, customers C001-C008 of examples/customers)
-# into a temp dir, loads the customers, then runs
-#   sluice run --fast --json --dataset orders FILE
-# (default chunk size: the Distributed Map path) under /usr/bin/time -v and
-# reports wall time, CPU time, peak RSS and items/s, and checks the table
-# holds exactly SLUICE_BENCH_ROWS orders. The same file also goes through
-# `sluice transform` and Miller (`mlr --icsv --ojsonl cat`), the throughput
-# peer of the transform step. Budgets: the run must end LOADED with every
-# order in the table, and the embedded run's peak RSS must stay under
-# SLUICE_BENCH_RSS_MB (the embedded DynamoDB keeps items on disk, so memory
-# does not grow with the file); the script fails otherwise.
-#
-#   SLUICE_BENCH_ROWS=1000000      rows of the generated file
-#   SLUICE_BENCH_DDB=embedded      embedded | dynalite | both (dynalite needs
-#                                  SLUICE_DYNALITE, see scripts/setup.d)
-#   SLUICE_BENCH_RUN_TIMEOUT=3600  seconds before a sluice run is stopped
-#                                  and reported as unfinished
-#   SLUICE_BENCH_RSS_MB=256        peak RSS budget of the embedded run
-#
-# Needs /usr/bin/time (Debian `time`) and mlr (Debian `miller`).
-bench_local() {
-	local rows=${SLUICE_BENCH_ROWS:-1000000} ddb=${SLUICE_BENCH_DDB:-embedded} limit=${SLUICE_BENCH_RUN_TIMEOUT:-3600}
-	local budget=${SLUICE_BENCH_RSS_MB:-256} failed=0
-	section "local pipeline: sluice run --fast on $rows orders (DynamoDB: $ddb)"
-	if [ ! -x /usr/bin/time ]; then echo "needs /usr/bin/time: apt-get install -y time"; return 1; fi
-	local tmp
-	tmp=$(mktemp -d)
-	# shellcheck disable=SC2064
-	trap "rm -rf '$tmp'" RETURN
-	echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-	go build -o "$tmp/sluice" ./cmd/sluice
-	awk -v n="$rows" 'BEGIN {
+# gen_orders N FILE: N valid order rows (unique ids, customers C001-C008 of
+# examples/customers).
+gen_orders() {
+	awk -v n="$1" 'BEGIN {
 		print "order_id,customer_id,order_date,sku,quantity,unit_price,currency,status"
 		split("USD EUR GBP", cur, " "); split("NEW SHIPPED CANCELLED", st, " ")
 		for (i = 1; i <= n; i++)
 			printf "ORD-%08d,C%03d,2026-%02d-%02d,SKU-%04d,%d,%d.%02d,%s,%s\n", i, 1 + i % 8, 1 + i % 12, 1 + i % 28, i % 1000, 1 + i % 20, i % 200, i % 100, cur[1 + i % 3], st[1 + i % 3]
-	}' >"$tmp/orders.csv"
-	local mb
-	mb=$(awk -v b="$(stat -c %s "$tmp/orders.csv")" 'BEGIN { printf "%.1f", b / 1048576 }')
-	echo "input: $rows rows, $mb MiB"
-
-	# report NAME TIMEFILE ITEMS: one line from /usr/bin/time -v output.
-	report() {
-		local wall cpu rss
-		wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$2")
-		cpu=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { print u + s }' "$2")
-		rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$2")
-		printf '%-34s wall %8.1f s  cpu %8.1f s  peak RSS %6s MB' "$1" "$wall" "$cpu" "$rss"
-		# Per wall second and per CPU second: on a shared machine the wall
-		# clock mostly measures the other processes.
-		if [ -n "${3:-}" ]; then awk -v n="$3" -v w="$wall" -v c="$cpu" 'BEGIN { printf "  %7.0f items/s (%7.0f per CPU-s)", (w > 0 ? n / w : 0), (c > 0 ? n / c : 0) }'; fi
-		if [ -n "${4:-}" ]; then awk -v b="$4" -v w="$wall" -v c="$cpu" 'BEGIN { printf "  %5.1f MiB/s (%5.1f per CPU-s)", (w > 0 ? b / 1048576 / w : 0), (c > 0 ? b / 1048576 / c : 0) }'; fi
-		echo
-	}
-
-	local bytes
-	bytes=$(stat -c %s "$tmp/orders.csv")
-	if command -v mlr >/dev/null; then
-		/usr/bin/time -v -o "$tmp/mlr.time" mlr --icsv --ojsonl cat "$tmp/orders.csv" >/dev/null
-		report "mlr --icsv --ojsonl cat" "$tmp/mlr.time" "$rows" "$bytes"
-	else
-		echo "mlr not found (apt-get install -y miller): Miller not measured"
-	fi
-	if /usr/bin/time -v -o "$tmp/transform.time" "$tmp/sluice" transform --dataset orders "$tmp/orders.csv" -o /dev/null 2>"$tmp/transform.err"; then
-		report "sluice transform --dataset orders" "$tmp/transform.time" "$rows" "$bytes"
-	else
-		echo "sluice transform failed: $(tail -n 3 "$tmp/transform.err")"
-	fi
-
-	local targets=()
-	case $ddb in
-	embedded) targets=(embedded) ;;
-	dynalite) targets=(dynalite) ;;
-	both) targets=(embedded dynalite) ;;
-	*) echo "SLUICE_BENCH_DDB=$ddb: want embedded, dynalite or both"; return 1 ;;
-	esac
-	local t
-	for t in "${targets[@]}"; do
-		local state="$tmp/state-$t" flags=() dpid=""
-		if [ "$t" = dynalite ]; then
-			if [ -z "${SLUICE_DYNALITE:-}" ]; then echo "dynalite: SLUICE_DYNALITE is not set (source scripts/setup.d/20-dynalite.sh)"; continue; fi
-			local port
-			port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close() })')
-			node "$SLUICE_DYNALITE/cli.js" --host 127.0.0.1 --port "$port" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0 >/dev/null &
-			dpid=$!
-			for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-			flags=(--dynamodb-endpoint "http://127.0.0.1:$port")
-		fi
-		"$tmp/sluice" run --state-dir "$state" "${flags[@]}" --dataset customers examples/customers/customers.csv >/dev/null
-		local rc=0
-		timeout "$limit" /usr/bin/time -v -o "$tmp/run.time" "$tmp/sluice" run --fast --json --state-dir "$state" "${flags[@]}" \
-			--dataset orders "$tmp/orders.csv" >"$tmp/run.json" 2>"$tmp/run.err" || rc=$?
-		if [ "$rc" = 124 ]; then
-			echo "sluice run ($t): did not finish within ${limit}s (SLUICE_BENCH_RUN_TIMEOUT); see docs/local.md for where the time goes"
-			failed=1
-		else
-			local status loaded
-			status=$(sed -n 's/.*"status": "\([A-Z]*\)".*/\1/p' "$tmp/run.json" | head -n 1)
-			loaded=$(sed -n 's/.*"records_loaded": \([0-9]*\).*/\1/p' "$tmp/run.json" | head -n 1)
-			report "sluice run --fast ($t)" "$tmp/run.time" "${loaded:-0}"
-			echo "  status $status, $loaded of $rows records loaded (exit $rc)"
-			local n
-			n=$("$tmp/sluice" table scan --state-dir "$state" "${flags[@]}" --dataset orders | wc -l)
-			echo "  table scan: $n orders"
-			if [ "$status" != LOADED ] || [ "$n" != "$rows" ]; then
-				echo "  MISMATCH: want LOADED and $rows orders"
-				failed=1
-			fi
-			local rss
-			rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$tmp/run.time")
-			if [ "$t" = embedded ]; then
-				if [ "$rss" -lt "$budget" ]; then
-					echo "  peak RSS ${rss} MB (budget ${budget} MB)"
-				else
-					echo "  peak RSS ${rss} MB is not below the budget of ${budget} MB (SLUICE_BENCH_RSS_MB)"
-					failed=1
-				fi
-			fi
-		fi
-		if [ -n "$dpid" ]; then
-			echo "  dynalite peak RSS: $(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$dpid/status" 2>/dev/null)"
-			kill "$dpid"; wait "$dpid" 2>/dev/null || true
-		fi
-	done
-	return "$failed"
+	}' >"$2"
 }
-bench_local
-# --- end of local pipeline -------------------------------------------------
+
+# timed NAME OUTFILE CMD...: runs CMD under /usr/bin/time, stdout to OUTFILE,
+# appends "NAME wall cpu rss_mb" to $tmp/samples.
+timed() {
+	local name=$1 out=$2
+	shift 2
+	/usr/bin/time -f '%e %U %S %M' -o "$tmp/t" "$@" >"$out" 2>"$tmp/err" || {
+		echo "bench.sh: $name failed: $(tail -n 3 "$tmp/err")" >&2
+		return 1
+	}
+	awk -v n="$name" '{ printf "%s %s %.2f %.0f\n", n, $1, $2 + $3, $4 / 1024 }' "$tmp/t" >>"$tmp/samples"
+}
+
+# median NAME FIELD: the median of a field (2 wall, 3 cpu, 4 rss) of NAME's samples.
+median() {
+	awk -v n="$1" -v f="$2" '$1 == n { print $f }' "$tmp/samples" | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# maxof NAME FIELD
+maxof() { awk -v n="$1" -v f="$2" '$1 == n && $f > m { m = $f } END { print m + 0 }' "$tmp/samples"; }
+# ratio_median A B: the median over repetitions of wall(A) / wall(B) (pairs in order).
+ratio_median() {
+	awk -v a="$1" -v b="$2" '$1 == a { wa[++na] = $2 } $1 == b { wb[++nb] = $2 } END { for (i = 1; i <= na && i <= nb; i++) if (wb[i] > 0) print wa[i] / wb[i] }' "$tmp/samples" |
+		sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+rows_md=()
+json_items=()
+failed=0
+# result NAME PEER_MEASURE SLUICE_MEASURE RATIO TARGET MET RSS RSS_TARGET RSS_MET NOTE
+result() {
+	rows_md+=("| $1 | $2 | $3 | **$4×** (target $5) $6 | $7 MB (target ≤ $8) $9 | ${10} |")
+	json_items+=("$(printf '{"name":"%s","peer":"%s","sluice":"%s","ratio":%s,"ratio_target":"%s","ratio_met":%s,"peak_rss_mb":%s,"rss_target_mb":%s,"rss_met":%s,"note":"%s"}' \
+		"$1" "$2" "$3" "$4" "$5" "$([ "$6" = ✅ ] && echo true || echo false)" "$7" "$8" "$([ "$9" = ✅ ] && echo true || echo false)" "${10}")")
+}
+mark() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == ">=" ? v >= t : v <= t); print (ok ? "✅" : "❌") }'; }
+
+# --- transform vs Miller ----------------------------------------------------
+if [[ $skip != *" transform "* ]]; then
+	n=$((mb * 1000000 / 58)) # an order row is about 58 bytes
+	gen_orders "$n" "$tmp/orders.csv"
+	bytes=$(stat -c %s "$tmp/orders.csv")
+	echo
+	echo "transform: $n rows, $((bytes / 1000000)) MB of orders CSV, $reps interleaved repetitions"
+	for i in $(seq "$reps"); do
+		if [ $((i % 2)) = 1 ]; then
+			timed mlr "$tmp/mlr.out" mlr --icsv --ojsonl cat "$tmp/orders.csv"
+			timed transform /dev/null "$tmp/sluice" transform --dataset orders "$tmp/orders.csv" -o "$tmp/sluice.out"
+		else
+			timed transform /dev/null "$tmp/sluice" transform --dataset orders "$tmp/orders.csv" -o "$tmp/sluice.out"
+			timed mlr "$tmp/mlr.out" mlr --icsv --ojsonl cat "$tmp/orders.csv"
+		fi
+		printf '  rep %d: mlr %ss, sluice transform %ss\n' "$i" "$(tail -n 2 "$tmp/samples" | awk '$1 == "mlr" { print $2 }')" "$(tail -n 2 "$tmp/samples" | awk '$1 == "transform" { print $2 }')"
+	done
+	lines=$(wc -l <"$tmp/sluice.out")
+	if [ "$lines" != "$n" ]; then
+		echo "bench.sh: sluice transform wrote $lines lines for $n rows" >&2
+		failed=1
+	fi
+	mw=$(median mlr 2) sw=$(median transform 2)
+	mmbs=$(awk -v b="$bytes" -v w="$mw" 'BEGIN { printf "%.1f", b / 1e6 / w }')
+	smbs=$(awk -v b="$bytes" -v w="$sw" 'BEGIN { printf "%.1f", b / 1e6 / w }')
+	ratio=$(awk -v r="$(ratio_median mlr transform)" 'BEGIN { printf "%.1f", r }')
+	rss=$(maxof transform 4)
+	result "transform, $((bytes / 1000000)) MB orders CSV" "$mmbs MB/s (CPU $(median mlr 3) s, $(median mlr 4) MB)" "$smbs MB/s (CPU $(median transform 3) s)" \
+		"$ratio" "≥ 8" "$(mark "$ratio" ">=" 8)" "$rss" 64 "$(mark "$rss" "<=" 64)" "median of $reps; ratio = median of per-repetition wall-time ratios"
+fi
+
+# --- sluice run end to end vs Miller -----------------------------------------
+if [[ $skip != *" run "* ]]; then
+	gen_orders "$rows" "$tmp/run.csv"
+	bytes=$(stat -c %s "$tmp/run.csv")
+	echo
+	echo "run: $rows rows, $((bytes / 1000000)) MB, embedded DynamoDB, $run_reps repetition(s)"
+	for i in $(seq "$run_reps"); do
+		state="$tmp/state-$i"
+		"$tmp/sluice" run --state-dir "$state" --dataset customers examples/customers/customers.csv >/dev/null
+		timed mlr-run "$tmp/mlr.out" mlr --icsv --ojsonl cat "$tmp/run.csv"
+		timed run "$tmp/run.json" "$tmp/sluice" run --fast --json --state-dir "$state" --dataset orders "$tmp/run.csv"
+		status=$(sed -n 's/.*"status": "\([A-Z]*\)".*/\1/p' "$tmp/run.json" | head -n 1)
+		count=$("$tmp/sluice" table scan --state-dir "$state" --dataset orders | wc -l)
+		printf '  rep %d: mlr %ss, sluice run %ss: %s, %s orders in the table\n' "$i" "$(awk '$1 == "mlr-run" { w = $2 } END { print w }' "$tmp/samples")" "$(awk '$1 == "run" { w = $2 } END { print w }' "$tmp/samples")" "$status" "$count"
+		if [ "$status" != LOADED ] || [ "$count" != "$rows" ]; then
+			echo "bench.sh: sluice run: want LOADED and $rows orders" >&2
+			failed=1
+		fi
+		rm -rf "$state"
+	done
+	mw=$(median mlr-run 2) sw=$(median run 2)
+	ratio=$(awk -v r="$(ratio_median mlr-run run)" 'BEGIN { printf "%.2f", r }')
+	rss=$(maxof run 4)
+	result "sluice run, $rows orders (embedded)" "$(awk -v n="$rows" -v w="$mw" 'BEGIN { printf "%.0f rows/s", n / w }')" \
+		"$(awk -v n="$rows" -v w="$sw" -v c="$(median run 3)" 'BEGIN { printf "%.0f rows/s (CPU %s s)", n / w, c }')" \
+		"$ratio" "≥ 0.25" "$(mark "$ratio" ">=" 0.25)" "$rss" 256 "$(mark "$rss" "<=" 256)" "validate, transform, enrich, load vs convert only"
+fi
+
+# --- report ------------------------------------------------------------------
+load_end=$(cut -d' ' -f1 /proc/loadavg)
+echo
+echo "Measured $(date -u +%Y-%m-%d) on $machine, load average $load_start → $load_end; $mlr_version."
+echo
+echo "| comparison | peer (Miller) | sluice | ratio | sluice peak RSS | note |"
+echo "|---|---|---|---|---|---|"
+printf '%s\n' "${rows_md[@]}"
+mkdir -p bench
+{
+	printf '{"date":"%s","machine":"%s","load_average":[%s,%s],"miller":"%s","quick":%s,"results":[' \
+		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$machine" "$load_start" "$load_end" "$mlr_version" "$([ "$quick" = 1 ] && echo true || echo false)"
+	(IFS=,; printf '%s' "${json_items[*]}")
+	printf ']}\n'
+} >bench/results.json
+echo
+echo "wrote bench/results.json"
+exit "$failed"

@@ -291,7 +291,7 @@ func TestFixturesRoundTrip(t *testing.T) {
 }
 
 func TestKeySetBounded(t *testing.T) {
-	k := newKeySet(100)
+	k := newKeySet(100, 0)
 	for i := 0; i < 100; i++ {
 		if k.seen("A", string(rune('a'+i))) {
 			t.Fatalf("fresh key %d reported as seen", i)

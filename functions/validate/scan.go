@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"io/fs"
 	"strings"
 
 	"github.com/sluicehq/sluice/dataset"
@@ -200,13 +201,29 @@ func NewScanner(r io.Reader, name string, ds *dataset.Dataset, cfg Config) (*Sca
 	if err != nil {
 		return nil, fileErr(err)
 	}
-	sc := &Scanner{ds: ds, rd: rd, keys: newKeySet(cfg.MaxKeys), room: ds.ItemAllowance().Bytes}
+	// A file of known size gets its duplicate-key set at the size its
+	// rows need at once (at least 16 bytes a row), not by doubling.
+	sc := &Scanner{ds: ds, rd: rd, keys: newKeySet(cfg.MaxKeys, int(min(sizeOf(r)/16, int64(cfg.MaxKeys)))), room: ds.ItemAllowance().Bytes}
 	for i := range ds.Enrichment.Calculated {
 		if cf := &ds.Enrichment.Calculated[i]; cf.RowOnly() {
 			sc.calcs = append(sc.calcs, cf)
 		}
 	}
 	return sc, nil
+}
+
+// sizeOf returns the size of r when it can tell (a file, an in-memory
+// reader), else 0.
+func sizeOf(r io.Reader) int64 {
+	switch r := r.(type) {
+	case interface{ Size() int64 }:
+		return r.Size()
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if fi, err := r.Stat(); err == nil && fi.Mode().IsRegular() {
+			return fi.Size()
+		}
+	}
+	return 0
 }
 
 // readErrReader remembers the error of the underlying stream, to tell a
@@ -495,9 +512,9 @@ type keySet struct {
 	full  bool
 }
 
-func newKeySet(max int) *keySet {
+func newKeySet(max, expect int) *keySet {
 	n := 16
-	for n < 1024 && n < 2*max {
+	for n < 1024 && n < 2*max || n < 2*expect {
 		n *= 2
 	}
 	return &keySet{seed: maphash.MakeSeed(), tags: make([]uint8, n), slots: make([]uint64, n), max: max}
