@@ -27,3 +27,36 @@ func BenchmarkCalculate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRowPlanStage stages one orders row on the fast path: the work
+// per row of the transformer, without reading and the duplicate check.
+func BenchmarkRowPlanStage(b *testing.B) {
+	o, _ := Builtin().Lookup("orders")
+	p := o.RowPlan([]string{"order_id", "customer_id", "order_date", "sku", "quantity", "unit_price", "currency", "status"})
+	row := [][]byte{[]byte("ORD-00000001"), []byte("C002"), []byte("05/01/2026"), []byte("SKU-0001"), []byte("3"), []byte("19.9"), []byte("usd"), []byte("Shipped")}
+	var dst []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		var ok bool
+		if dst, ok = p.Stage(dst[:0], row, 2); !ok {
+			b.Fatal("the plan did not take the row")
+		}
+	}
+}
+
+// BenchmarkDecimal is the decimal work of a row: canonical form, bounds,
+// and the exact product of a calculated field.
+func BenchmarkDecimal(b *testing.B) {
+	q := NumberFromInt(3)
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := canonicalDecimal("19.9", 2)
+		if err != nil || cmpCanonical(c, "0") < 0 {
+			b.Fatal(c, err)
+		}
+		p, _ := ParseNumber(c)
+		if decMul(q, p).Format(2) != "59.70" {
+			b.Fatal("product")
+		}
+	}
+}

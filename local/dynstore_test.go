@@ -356,3 +356,15 @@ func sameNumber(a, b string) bool {
 	y, oky := new(big.Rat).SetString(b)
 	return okx && oky && x.Cmp(y) == 0
 }
+
+// BenchmarkKeyOf encodes the storage key of an item (string pk, sk).
+func BenchmarkKeyOf(b *testing.B) {
+	tbl := &dynTable{Name: "items", Hash: "pk", Range: "sk"}
+	item := map[string]json.RawMessage{"pk": json.RawMessage(`{"S":"ORDER#ORD-00000001"}`), "sk": json.RawMessage(`{"S":"ORDER"}`), "quantity": json.RawMessage(`{"N":"3"}`)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := tbl.keyOf(item); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
