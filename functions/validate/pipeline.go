@@ -175,6 +175,7 @@ func (s *Scanner) appendPiped(dst []byte) ([]byte, Row, error) {
 		}
 		<-b.done
 		p.cur, p.next = b, 0
+		s.keys.warm(b.rows)
 	}
 	b := p.cur
 	r := &b.rows[p.next]
@@ -212,4 +213,19 @@ func (s *Scanner) Close() {
 		close(s.pipe.quit)
 		s.pipe = nil
 	}
+}
+
+// warm loads the slots of the batch's keys before they are looked up one
+// by one: independent loads overlap their cache misses, where the lookups
+// in file order would wait for each in turn.
+func (k *keySet) warm(rows []batchRow) {
+	mask := uint64(len(k.slots) - 1)
+	var sum uint64
+	for i := range rows {
+		if r := &rows[i]; r.ok {
+			j := r.hash & mask
+			sum += uint64(k.tags[j]) + k.slots[j]
+		}
+	}
+	k.warmed += sum
 }

@@ -510,6 +510,8 @@ type keySet struct {
 	n     int
 	max   int
 	full  bool
+	// warmed keeps the loads of warm from being optimised away.
+	warmed uint64
 }
 
 func newKeySet(max, expect int) *keySet {
