@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -384,5 +385,77 @@ func TestBackoffFullJitter(t *testing.T) {
 		if d := b.Delay(n, nil); d < 0 || d > b.Cap {
 			t.Fatalf("Delay(%d) = %v outside [0, %v]", n, d, b.Cap)
 		}
+	}
+}
+
+// countingDB counts the BatchWriteItem calls that reach the table.
+type countingDB struct {
+	*minidyn.Client
+	calls atomic.Int64
+}
+
+func (c *countingDB) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	c.calls.Add(1)
+	return c.Client.BatchWriteItem(ctx, in, opts...)
+}
+
+// TestWriterBatchWriteCalls counts BatchWriteItem calls (deterministic,
+// unlike timings) against the minimum ⌈n/25⌉: without throttling at most
+// 2% more (the workers' last, partial batches); with 20% of the puts left
+// unprocessed once, nothing lost. Each batch's unprocessed puts are retried
+// as their own request, so that case costs up to twice the minimum
+// (issue 13's target is 1.5×: merging retries into the next batch needs
+// care with a key's order, not done yet).
+func TestWriterBatchWriteCalls(t *testing.T) {
+	const n = 10000
+	minimum := (n + 24) / 25
+	tests := []struct {
+		name     string
+		refuse   func(i int) bool // left unprocessed on its first attempt
+		maxCalls int
+	}{
+		{"no throttling", func(int) bool { return false }, minimum * 102 / 100},
+		{"20% unprocessed once", func(i int) bool { return i%5 == 0 }, 2 * minimum},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db := &countingDB{Client: newDB(t)}
+			var mu sync.Mutex
+			refused := map[string]bool{}
+			minidyn.EmulateUnprocessedItems(db.Client, testTable, func(_ int, raw map[string]types.AttributeValue) bool {
+				if _, isPut := raw["v"]; !isPut {
+					return false
+				}
+				pk, _ := stringAttr(raw, AttrPK)
+				var i int
+				fmt.Sscanf(pk, "P#%d", &i)
+				mu.Lock()
+				defer mu.Unlock()
+				if tt.refuse(i) && !refused[pk] {
+					refused[pk] = true
+					return true
+				}
+				return false
+			})
+			clock := newFakeClock()
+			w := newWriter(db, clock, "o1")
+			got, err := w.write(t.Context(), source(manyRecords(n, "o1")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(counts{written: n}, got, cmp.AllowUnexported(counts{})); diff != "" {
+				t.Errorf("counts (-want +got):\n%s", diff)
+			}
+			minidyn.ClearUnprocessedItems(db.Client)
+			if c := countItems(t, db.Client); c != n {
+				t.Errorf("table holds %d items, want %d", c, n)
+			}
+			calls := int(db.calls.Load())
+			t.Logf("%d BatchWriteItem calls for %d items: %.3f × the minimum %d", calls, n, float64(calls)/float64(minimum), minimum)
+			if calls > tt.maxCalls {
+				t.Errorf("%d BatchWriteItem calls, want at most %d (minimum %d)", calls, tt.maxCalls, minimum)
+			}
+		})
 	}
 }
