@@ -25,8 +25,10 @@ type Config struct {
 	// Default: the source object's bucket.
 	StagingBucket string
 	// Observe, when set, sees every scanned row (good, filtered or bad)
-	// before it is staged: a caller can build the validation report in the
-	// same pass (validate.Recorder.Row). Not read from the environment.
+	// as it is staged: a caller can build the validation report in the
+	// same pass (validate.Recorder.Row). Row.Record is nil: the record
+	// is staged as its JSON line (validate.Scanner.AppendNext). Not read
+	// from the environment.
 	Observe func(validate.Row)
 }
 
