@@ -85,8 +85,8 @@ func (c *cli) cmdRun(args []string) error {
 	for _, f := range fs.Args() {
 		if st, err := os.Stat(f); err != nil {
 			return usagef("%v", err)
-		} else if st.IsDir() {
-			return usagef("%s is a directory", f)
+		} else if !st.Mode().IsRegular() {
+			return usagef("%v", &local.NotRegularError{Path: f, Mode: st.Mode()})
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

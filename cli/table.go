@@ -1,13 +1,15 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 
 	"github.com/sluicehq/sluice/local"
 )
 
 // cmdTable inspects the local tables: `sluice table scan --dataset NAME`
-// prints a dataset's loaded items as JSON Lines, sorted by key.
+// prints a dataset's loaded items as JSON Lines, sorted by key, streamed
+// with memory independent of the table size.
 func (c *cli) cmdTable(args []string) error {
 	if len(args) == 0 || args[0] != "scan" {
 		return usagef("usage: sluice table scan --dataset NAME [--state-dir DIR]")
@@ -38,9 +40,16 @@ func (c *cli) cmdTable(args []string) error {
 	if _, err := rt.Datasets().Lookup(*ds); err != nil {
 		return usagef("%v", err)
 	}
-	items, err := rt.Items(ctx, *ds)
-	if err != nil {
+	// Streamed in key order, one page at a time: memory does not grow
+	// with the table.
+	w := bufio.NewWriterSize(c.stdout, 64<<10)
+	if err := rt.ScanItems(ctx, *ds, func(item map[string]any) error {
+		return local.WriteJSONLine(w, item)
+	}); err != nil {
 		return fail(ExitFailure, err.Error())
 	}
-	return local.WriteJSONLines(c.stdout, items)
+	if err := w.Flush(); err != nil {
+		return fail(ExitFailure, err.Error())
+	}
+	return nil
 }

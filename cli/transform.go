@@ -16,6 +16,7 @@ import (
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/transform"
 	"github.com/sluicehq/sluice/functions/validate"
+	"github.com/sluicehq/sluice/local"
 )
 
 // cmdTransform validates a local file against its dataset and, when it is
@@ -54,18 +55,11 @@ func (c *cli) cmdTransform(args []string) error {
 	if err != nil {
 		return usagef("%v (one of %s)", err, strings.Join(set.Names(), ", "))
 	}
-	f, err := os.Open(path)
+	f, st, err := local.OpenInput(path)
 	if err != nil {
 		return usagef("%v", err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return usagef("%v", err)
-	}
-	if st.IsDir() {
-		return usagef("%s is a directory", path)
-	}
 	src := contract.Object{Bucket: "local", Key: filepath.ToSlash(path), Size: st.Size()}
 
 	// One pass: the records go to a temporary file while the validation

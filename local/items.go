@@ -4,63 +4,157 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"io"
+	"os"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/syndtr/goleveldb/leveldb/opt"
 )
 
 // Items returns the loaded items of a dataset, from its table, as plain JSON
 // values (numbers as json.Number), sorted by pk then sk. An item belongs to
-// the dataset when its source key lies under the dataset's prefix.
+// the dataset when its source key lies under the dataset's prefix. It holds
+// every item in memory: for tests and small tables; ScanItems streams.
 func (r *Runtime) Items(ctx context.Context, name string) ([]map[string]any, error) {
+	var out []map[string]any
+	err := r.ScanItems(ctx, name, func(item map[string]any) error {
+		out = append(out, item)
+		return nil
+	})
+	return out, err
+}
+
+// ScanItems calls fn with each loaded item of a dataset (see Items), in key
+// order (pk, then sk, as byte strings), with memory independent of the
+// size of the table: one Scan page at a time.
+//
+// The embedded table store answers Scan in key order already. An external
+// endpoint (DynamoDB, dynalite) answers in hash order, so its items are
+// first spilled, page by page, into a scratch LevelDB database in a
+// temporary directory (an on-disk sort with the store's fixed memory
+// budget; it needs disk space about the size of the items), then read back
+// in key order. An error from fn stops the scan and is returned.
+func (r *Runtime) ScanItems(ctx context.Context, name string, fn func(item map[string]any) error) error {
 	d, err := r.cfg.Datasets.Lookup(name)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	table := r.Tables[string(d.TargetTable())]
-	var out []map[string]any
+	if r.cfg.DynamoDBEndpoint == "" {
+		return r.scanTable(ctx, table, d.Prefix, fn)
+	}
+	return sortedScan(func(emit func(map[string]any) error) error {
+		return r.scanTable(ctx, table, d.Prefix, emit)
+	}, fn)
+}
+
+// scanTable calls fn with the items of table whose source key lies under
+// prefix, in the order the Scan pages return them.
+func (r *Runtime) scanTable(ctx context.Context, table, prefix string, fn func(map[string]any) error) error {
 	p := dynamodb.NewScanPaginator(r.DynamoDB, &dynamodb.ScanInput{TableName: aws.String(table)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("scan %s: %w", table, err)
+			return fmt.Errorf("scan %s: %w", table, err)
 		}
 		for _, raw := range page.Items {
 			var item map[string]any
 			if err := attributevalue.UnmarshalMapWithOptions(raw, &item, func(o *attributevalue.DecoderOptions) { o.UseNumber = true }); err != nil {
-				return nil, err
+				return fmt.Errorf("scan %s: %w", table, err)
 			}
 			jsonNumbers(item)
-			if src, _ := item[dataset.AttrSourceKey].(string); src != "" && !strings.HasPrefix(src, d.Prefix) {
+			if src, _ := item[dataset.AttrSourceKey].(string); src != "" && !strings.HasPrefix(src, prefix) {
 				continue
 			}
-			out = append(out, item)
+			if err := fn(item); err != nil {
+				return err
+			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := fmt.Sprint(out[i][dataset.AttrPK]), fmt.Sprint(out[j][dataset.AttrPK])
-		if a != b {
-			return a < b
-		}
-		return fmt.Sprint(out[i][dataset.AttrSK]) < fmt.Sprint(out[j][dataset.AttrSK])
-	})
-	return out, nil
+	return nil
 }
 
-// WriteJSONLines writes items one JSON object per line.
-func WriteJSONLines(w interface{ Write([]byte) (int, error) }, items []map[string]any) error {
-	for _, it := range items {
-		b, err := json.Marshal(it)
+// sortedScan sorts the items scan emits by (pk, sk) through a scratch
+// LevelDB database on disk, then calls fn with each in that order.
+func sortedScan(scan func(emit func(map[string]any) error) error, fn func(map[string]any) error) (err error) {
+	dir, err := os.MkdirTemp("", "sluice-scan-")
+	if err != nil {
+		return fmt.Errorf("sort items: %w", err)
+	}
+	defer func() {
+		if rerr := os.RemoveAll(dir); err == nil && rerr != nil {
+			err = fmt.Errorf("sort items: %w", rerr)
+		}
+	}()
+	db, err := leveldb.OpenFile(dir, &opt.Options{
+		BlockCacheCapacity: dynCacheBytes,
+		WriteBuffer:        dynWriteBufferBytes,
+		NoSync:             true,
+	})
+	if err != nil {
+		return fmt.Errorf("sort items: %w", err)
+	}
+	defer db.Close()
+	err = scan(func(item map[string]any) error {
+		v, err := json.Marshal(item)
 		if err != nil {
 			return err
 		}
-		if _, err := w.Write(append(b, '\n')); err != nil {
+		if err := db.Put(itemSortKey(item), v, nil); err != nil {
+			return fmt.Errorf("sort items: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	it := db.NewIterator(nil, nil)
+	defer it.Release()
+	for it.Next() {
+		dec := json.NewDecoder(strings.NewReader(string(it.Value())))
+		dec.UseNumber()
+		var item map[string]any
+		if err := dec.Decode(&item); err != nil {
+			return fmt.Errorf("sort items: %w", err)
+		}
+		if err := fn(item); err != nil {
 			return err
 		}
+	}
+	return it.Error()
+}
+
+// itemSortKey orders items by pk, then sk, each compared as bytes (the
+// order of the embedded store's keys): the components are escaped and
+// terminated as in the store's own key encoding.
+func itemSortKey(item map[string]any) []byte {
+	k := appendEscaped(nil, []byte(fmt.Sprint(item[dataset.AttrPK])))
+	return appendEscaped(k, []byte(fmt.Sprint(item[dataset.AttrSK])))
+}
+
+// WriteJSONLines writes items one JSON object per line.
+func WriteJSONLines(w io.Writer, items []map[string]any) error {
+	for _, it := range items {
+		if err := WriteJSONLine(w, it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteJSONLine writes one item as a line of JSON (keys sorted).
+func WriteJSONLine(w io.Writer, item map[string]any) error {
+	b, err := json.Marshal(item)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(append(b, '\n')); err != nil {
+		return err
 	}
 	return nil
 }

@@ -415,18 +415,11 @@ func (r *Runtime) UploadProgress(ctx context.Context, ds, file string, progress 
 	if err != nil {
 		return ev, false, err
 	}
-	f, err := os.Open(file)
+	f, st, err := OpenInput(file)
 	if err != nil {
 		return ev, false, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return ev, false, err
-	}
-	if st.IsDir() {
-		return ev, false, fmt.Errorf("%s is a directory", file)
-	}
 	h := md5.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return ev, false, err

@@ -23,7 +23,9 @@
 #   run        sluice run --fast --dataset orders FILE (embedded DynamoDB, the
 #              Distributed Map path) vs Miller on the same file (SLUICE_BENCH_ROWS,
 #              default 1,000,000; --quick 100,000); targets: >= 0.25x Miller's
-#              throughput, peak RSS <= 256 MB, every order in the table.
+#              throughput, peak RSS <= 256 MB, every order in the table;
+#              then `sluice table scan` of those orders: key order and peak RSS
+#              below SLUICE_BENCH_SCAN_RSS_MB (default 100).
 #
 # Environment: SLUICE_BENCH_REPS (repetitions, default 5; --quick 3),
 # SLUICE_BENCH_RUN_REPS (default 1), SLUICE_BENCH_SKIP (space-separated
@@ -157,7 +159,14 @@ if [[ $skip != *" run "* ]]; then
 		timed mlr-run "$tmp/mlr.out" mlr --icsv --ojsonl cat "$tmp/run.csv"
 		timed run "$tmp/run.json" "$tmp/sluice" run --fast --json --state-dir "$state" --dataset orders "$tmp/run.csv"
 		status=$(sed -n 's/.*"status": "\([A-Z]*\)".*/\1/p' "$tmp/run.json" | head -n 1)
-		count=$("$tmp/sluice" table scan --state-dir "$state" --dataset orders | wc -l)
+		# table scan streams in key order: its peak RSS stays under
+		# SLUICE_BENCH_SCAN_RSS_MB (default 100) however many items.
+		timed scan "$tmp/scan.jsonl" "$tmp/sluice" table scan --state-dir "$state" --dataset orders
+		count=$(wc -l <"$tmp/scan.jsonl")
+		if ! LC_ALL=C sort -c "$tmp/scan.jsonl" 2>/dev/null; then
+			echo "bench.sh: table scan: items not in key order" >&2
+			failed=1
+		fi
 		printf '  rep %d: mlr %ss, sluice run %ss: %s, %s orders in the table\n' "$i" "$(awk '$1 == "mlr-run" { w = $2 } END { print w }' "$tmp/samples")" "$(awk '$1 == "run" { w = $2 } END { print w }' "$tmp/samples")" "$status" "$count"
 		if [ "$status" != LOADED ] || [ "$count" != "$rows" ]; then
 			echo "bench.sh: sluice run: want LOADED and $rows orders" >&2
@@ -171,6 +180,12 @@ if [[ $skip != *" run "* ]]; then
 	result "sluice run, $rows orders (embedded)" "$(awk -v n="$rows" -v w="$mw" 'BEGIN { printf "%.0f rows/s", n / w }')" \
 		"$(awk -v n="$rows" -v w="$sw" -v c="$(median run 3)" 'BEGIN { printf "%.0f rows/s (CPU %s s)", n / w, c }')" \
 		"$ratio" "≥ 0.25" "$(mark "$ratio" ">=" 0.25)" "$rss" 256 "$(mark "$rss" "<=" 256)" "validate, transform, enrich, load vs convert only"
+	scan_rss=$(maxof scan 4) scan_budget=${SLUICE_BENCH_SCAN_RSS_MB:-100}
+	echo "  table scan of $rows items: median $(median scan 2) s, peak RSS $scan_rss MB (budget $scan_budget MB)"
+	if ! awk -v r="$scan_rss" -v b="$scan_budget" 'BEGIN { exit !(r < b) }'; then
+		echo "bench.sh: table scan peak RSS $scan_rss MB is not below $scan_budget MB" >&2
+		failed=1
+	fi
 fi
 
 # --- report ------------------------------------------------------------------
