@@ -37,9 +37,15 @@ func (RealClock) WithTimeout(ctx context.Context, d time.Duration) (context.Cont
 }
 
 // VirtualClock is simulated time: Sleep returns at once and moves the clock
-// forward, so Wait states and retry intervals cost nothing. Timeouts never
-// fire on their own (tasks take no virtual time). The zero value starts at
-// the zero time; use NewVirtualClock to pick a start. Safe for concurrent use.
+// forward, so Wait states and retry intervals cost nothing. The work of a
+// task is not simulated, so its timers are not either: WithTimeout counts
+// real time, and a task that hangs still fails with States.Timeout or
+// States.HeartbeatTimeout after its TimeoutSeconds or HeartbeatSeconds (the
+// virtual clock is shared by an execution's branches, so a Wait skipped in
+// one must not shorten a task's timeout in another). An execution's own
+// TimeoutSeconds is kept on virtual time (see Engine.Run). The zero value
+// starts at the zero time; use NewVirtualClock to pick a start. Safe for
+// concurrent use.
 type VirtualClock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -75,8 +81,8 @@ func (c *VirtualClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// WithTimeout returns a cancellable ctx without a deadline: virtual time only
-// moves through Sleep.
-func (c *VirtualClock) WithTimeout(ctx context.Context, _ time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithCancel(ctx)
+// WithTimeout is context.WithTimeout: a timeout bounds work, which takes
+// real time even when waits do not.
+func (c *VirtualClock) WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, d)
 }

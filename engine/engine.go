@@ -167,7 +167,12 @@ func (e *Engine) Run(ctx context.Context, input any) (Result, error) {
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	x.ctx = runCtx
-	if e.timeout > 0 {
+	// The execution's TimeoutSeconds: on a virtual clock it is kept in
+	// virtual time by x.sleep and x.timedOut alone, as the time the
+	// execution would take on AWS is mostly the waits the clock skips
+	// (a long local load must not time out on wall time it would not
+	// take there).
+	if _, virtual := x.clock.(*VirtualClock); e.timeout > 0 && !virtual {
 		var stop context.CancelFunc
 		x.ctx, stop = x.clock.WithTimeout(runCtx, e.timeout)
 		defer stop()

@@ -478,15 +478,26 @@ func TestTaskTimeouts(t *testing.T) {
 		{"heartbeat", `"TimeoutSeconds":30,"HeartbeatSeconds":1`, block, outcome{Status: engine.StatusSucceeded, Output: mustJSON(t, `{"Error":"States.HeartbeatTimeout"}`)}},
 		{"heartbeat kept", `"HeartbeatSeconds":5`, beating, outcome{Status: engine.StatusSucceeded, Output: "done"}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"r",` + tt.field + `,"Catch":[{"ErrorEquals":["States.Timeout","States.HeartbeatTimeout"],"Next":"C"}],"End":true},"C":{"Type":"Pass","End":true}}}`
-			got := outcomeOf(run(t, def, `{}`, engine.WithInvoker(tt.inv), engine.WithClock(engine.RealClock{})))
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("result (-want +got):\n%s", diff)
-			}
-		})
+	// A virtual clock (sluice run --fast) skips waits, not the work of a
+	// task: a hanging task times out on it too.
+	clocks := []struct {
+		name  string
+		clock func() engine.Clock
+	}{
+		{"real", func() engine.Clock { return engine.RealClock{} }},
+		{"virtual", func() engine.Clock { return engine.NewVirtualClock(epoch) }},
+	}
+	for _, c := range clocks {
+		for _, tt := range tests {
+			t.Run(c.name+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"r",` + tt.field + `,"Catch":[{"ErrorEquals":["States.Timeout","States.HeartbeatTimeout"],"Next":"C"}],"End":true},"C":{"Type":"Pass","End":true}}}`
+				got := outcomeOf(run(t, def, `{}`, engine.WithInvoker(tt.inv), engine.WithClock(c.clock())))
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("result (-want +got):\n%s", diff)
+				}
+			})
+		}
 	}
 }
 
