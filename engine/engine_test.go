@@ -564,6 +564,20 @@ func TestEvaluationFailedEvent(t *testing.T) {
 	}
 }
 
+// TestJSONataBudget runs an expression that would produce 10^8 values: it
+// fails the state with States.QueryEvaluationError, as a failing JSONata
+// expression does on AWS, instead of exhausting memory.
+func TestJSONataBudget(t *testing.T) {
+	t.Parallel()
+	res := run(t, `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":{"x":"{% [1..10000].([1..10000]) %}"},"End":true}}}`, `{}`)
+	got := outcomeOf(res)
+	want := outcome{Status: engine.StatusFailed, Error: "States.QueryEvaluationError",
+		Cause: "An error occurred while executing the state 'A' (entered at the event id #2). The JSONata expression '[1..10000].([1..10000])' specified for the field 'Output/x' threw an error during evaluation. U1011: The expression produced more than 5000000 values: it exceeds the evaluation budget of this implementation"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("result (-want +got):\n%s", diff)
+	}
+}
+
 func TestResources(t *testing.T) {
 	t.Parallel()
 	answer := func(s string) engine.Invoker {

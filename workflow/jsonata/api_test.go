@@ -255,11 +255,60 @@ func TestResourceLimits(t *testing.T) {
 	t.Parallel()
 	runEvalCases(t, []evalCase{
 		{name: "string doubling", expr: `($f := function($s, $n){$n = 0 ? $length($s) : $f($s & $s, $n - 1)}; $f("ab", 40))`, wantCode: "U1010"},
-		{name: "array doubling", expr: `($f := function($a, $n){$n = 0 ? $count($a) : $f($append($a, $a), $n - 1)}; $f([1], 40))`, wantCode: "U1010"},
+		// The doubling arrays exhaust the value budget (U1011, 2^24 values
+		// produced in all) before one of them reaches the 1e7 of U1010.
+		{name: "array doubling", expr: `($f := function($a, $n){$n = 0 ? $count($a) : $f($append($a, $a), $n - 1)}; $f([1], 40))`, wantCode: "U1011"},
 		{name: "huge pad", expr: `$pad("x", 1e12)`, wantCode: "U1010"},
 		{name: "huge range", expr: `[1..1e8]`, wantCode: "D2014"},
 		{name: "within limits", expr: `($f := function($s, $n){$n = 0 ? $length($s) : $f($s & $s, $n - 1)}; $f("ab", 10))`, want: `2048`},
 	})
+}
+
+// TestBudget checks the total evaluation budget: values produced across
+// the whole evaluation, however they are split, and wall time, each
+// failing with its *EvalError code; a budget passed with WithBudget
+// replaces the default.
+func TestBudget(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		expr     string
+		budget   *Budget
+		want     string // JSON, when no error
+		wantCode string
+	}{
+		{name: "nested ranges", expr: `[1..10000].([1..10000])`, wantCode: "U1011"},
+		{name: "nested ranges counted", expr: `$count([1..10000].([1..10000]))`, wantCode: "U1011"},
+		{name: "many small arrays", expr: `$count([1..100000].[$, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $, $])`, wantCode: "U1011"},
+		{name: "objects", expr: `$count([1..100000].{"a": $, "b": [1..200]})`, wantCode: "U1011"},
+		{name: "strings", expr: `$count([1..1000].$pad("", 10000))`, budget: &Budget{Values: 100000}, wantCode: "U1011"},
+		{name: "within the default", expr: `$count([1..1000].([1..1000]))`, want: `1000000`},
+		{name: "a smaller budget", expr: `$count([1..1000].([1..1000]))`, budget: &Budget{Values: 5000}, wantCode: "U1011"},
+		{name: "time", expr: `($f := function($n){ $f($n + 1) }; $f(0))`, budget: &Budget{Time: 50 * time.Millisecond}, wantCode: "U1012"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			if tt.budget != nil {
+				ctx = WithBudget(ctx, *tt.budget)
+			}
+			v, err := MustCompile(tt.expr).Eval(ctx, nil, nil)
+			if tt.wantCode != "" {
+				var ee *EvalError
+				if !errors.As(err, &ee) || ee.Code != tt.wantCode {
+					t.Fatalf("got %v, %v; want an *EvalError %s", v, err, tt.wantCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(wantValue(t, tt.want), canonical(t, v)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
 }
 
 func TestRegexUnsupported(t *testing.T) {

@@ -137,6 +137,8 @@ var messages = map[string]string{
 	"D3140": "Malformed URL passed to ${{{functionName}}}(): {{value}}",
 	"D3141": "{{{message}}}",
 	"U1010": "The result exceeds the size limits of this implementation",
+	"U1011": "The expression produced more than {{value}} values: it exceeds the evaluation budget of this implementation",
+	"U1012": "The expression ran longer than {{{value}}}: it exceeds the evaluation budget of this implementation",
 	"U1001": "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.",
 }
 

@@ -50,6 +50,11 @@ type evaluator struct {
 	ctx   context.Context
 	steps int
 	depth int
+	// budget bounds the evaluation; produced counts the values charged
+	// against it, and deadline is when its time runs out (zero: never).
+	budget   Budget
+	produced int64
+	deadline time.Time
 	now   time.Time
 	// callName is the variable a lambda is being called through by call()
 	// (named in its signature errors); applyLambda consumes it.
@@ -135,7 +140,10 @@ func (e *Expr) Eval(ctx context.Context, input any, vars map[string]any) (result
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ev := &evaluator{ctx: ctx}
+	ev := &evaluator{ctx: ctx, budget: budgetOf(ctx)}
+	if ev.budget.Time > 0 {
+		ev.deadline = time.Now().Add(ev.budget.Time)
+	}
 	if r, ok := ctx.Value(randKey{}).(*mrand.Rand); ok {
 		ev.random = r
 	}
@@ -171,6 +179,9 @@ func (ev *evaluator) tick(pos int) error {
 		if err := ev.ctx.Err(); err != nil {
 			return fmt.Errorf("jsonata: evaluation stopped: %w", err)
 		}
+		if err := ev.overTime(pos); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -188,13 +199,27 @@ func (ev *evaluator) eval(n *node, input any, env *frame) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	switch n.kind {
+	case nArray, nObject, nPath, nBinary, nWildcard, nDescendant:
+		// These build new values; the others pass values through (or,
+		// as calls, are charged in apply).
+		if err := ev.charge(res, n.pos); err != nil {
+			return nil, err
+		}
+	}
 	for _, p := range n.predicate {
 		if res, err = ev.filter(p.lhs, res, env); err != nil {
+			return nil, err
+		}
+		if err := ev.charge(res, p.lhs.pos); err != nil {
 			return nil, err
 		}
 	}
 	if n.kind != nPath && n.group != nil {
 		if res, err = ev.group(n.group, res, env); err != nil {
+			return nil, err
+		}
+		if err := ev.charge(res, n.group.pos); err != nil {
 			return nil, err
 		}
 	}

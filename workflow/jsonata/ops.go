@@ -387,7 +387,9 @@ func (ev *evaluator) apply(proc any, args []any, input any, pos int) (any, error
 				return nil, err
 			}
 		}
-		res, err = f.native.fn(&call{ev: ev, input: input, pos: pos, name: f.name}, args)
+		if res, err = f.native.fn(&call{ev: ev, input: input, pos: pos, name: f.name}, args); err == nil {
+			err = ev.charge(res, pos)
+		}
 	case f.partialOf != nil:
 		full := make([]any, len(f.partialArgs))
 		j := 0
