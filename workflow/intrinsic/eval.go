@@ -344,6 +344,9 @@ func format(c *Call, args []any) (any, error) {
 				return nil, failf("States.Format: the template has more placeholders than the %d argument(s) given", len(rest))
 			}
 			b.WriteString(Stringify(rest[used]))
+			if b.Len() > MaxFormatResult {
+				return nil, failf("States.Format: the result would be longer than %d bytes, the largest payload of a state", MaxFormatResult)
+			}
 			used++
 			i++
 		default:

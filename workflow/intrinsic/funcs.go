@@ -81,6 +81,12 @@ const (
 	// MaxStringInput is the longest input (in characters) of
 	// States.Base64Encode, States.Base64Decode and States.Hash.
 	MaxStringInput = 10000
+	// MaxFormatResult bounds the string States.Format builds: a result
+	// longer than the 262,144-byte payload quota of a state could not be
+	// passed on anyway, and many placeholders for one large input value
+	// would otherwise multiply it without bound. (AWS documents no such
+	// limit of its own; this one fails earlier than the state would.)
+	MaxFormatResult = 262144
 )
 
 // Functions lists every intrinsic function by full name. It is read-only.

@@ -368,6 +368,12 @@ func TestEvalErrors(t *testing.T) {
 		"States.MathRandom(5, 1)",
 		"States.StringSplit($.n, ',')",
 	}
+	// Nested Formats double a 3.9 KB value ten times: past MaxFormatResult.
+	big := "States.ArrayRange(1, 1000, 1)"
+	for range intrinsic.MaxNesting - 1 {
+		big = "States.Format('{}{}', " + big + ", " + big + ")"
+	}
+	tests = append(tests, big)
 	for _, expr := range tests {
 		t.Run(expr, func(t *testing.T) {
 			t.Parallel()
