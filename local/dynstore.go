@@ -80,25 +80,33 @@ func (s *dynStore) note(name, value string) error {
 var syncWrite = &opt.WriteOptions{Sync: true}
 
 // Memory budget of the store: the block cache and the write buffer bound
-// its resident memory, whatever the size of the tables.
+// its resident memory, whatever the size of the tables. A snapshot (see
+// OpenTableSnapshot) is read through once by a scan, so a large cache
+// would only hold blocks it never reads again.
 const (
-	dynCacheBytes       = 16 << 20
-	dynWriteBufferBytes = 8 << 20
+	dynCacheBytes         = 16 << 20
+	dynSnapshotCacheBytes = 2 << 20
+	dynWriteBufferBytes   = 8 << 20
 )
 
 // openDynStore opens the store in dir; an empty dir keeps it in memory.
-// A tolerant store drops a torn last journal record instead of failing
-// (a snapshot copied while another process was writing may end in one).
-func openDynStore(dir string, tolerant bool) (*dynStore, error) {
+// A snapshot store drops a torn last journal record instead of failing
+// (a snapshot copied while another process was writing may end in one)
+// and keeps a smaller block cache.
+func openDynStore(dir string, snapshot bool) (*dynStore, error) {
+	cache := dynCacheBytes
+	if snapshot {
+		cache = dynSnapshotCacheBytes
+	}
 	o := &opt.Options{
-		BlockCacheCapacity:     dynCacheBytes,
+		BlockCacheCapacity:     cache,
 		WriteBuffer:            dynWriteBufferBytes,
 		OpenFilesCacheCapacity: 64,
 		// Bloom filters make the loader's reads of keys not yet written
 		// (the older-version guard of every batch) cheap.
 		Filter: filter.NewBloomFilter(10),
 	}
-	if tolerant {
+	if snapshot {
 		o.Strict = opt.NoStrict
 	}
 	var db *leveldb.DB

@@ -92,7 +92,7 @@ func sortedScan(scan func(emit func(map[string]any) error) error, fn func(map[st
 		}
 	}()
 	db, err := leveldb.OpenFile(dir, &opt.Options{
-		BlockCacheCapacity: dynCacheBytes,
+		BlockCacheCapacity: dynSnapshotCacheBytes, // read through once
 		WriteBuffer:        dynWriteBufferBytes,
 		NoSync:             true,
 	})
