@@ -114,7 +114,8 @@ func (c *cli) run(args []string) ExitCode {
 		return ExitOK
 	}
 	if msg := err.Error(); msg != "" {
-		fmt.Fprintf(c.stderr, "sluice %s: %s\n", args[0], msg)
+		// Errors name files; their names are not printed raw.
+		fmt.Fprintf(c.stderr, "sluice %s: %s\n", sanitize(args[0]), sanitize(msg))
 	}
 	var coder Coder
 	if errors.As(err, &coder) {

@@ -81,7 +81,7 @@ func (w *watcher) run(ctx context.Context, once bool) error {
 		case <-ctx.Done():
 			return nil
 		case err := <-fw.Errors:
-			fmt.Fprintf(w.c.stderr, "sluice dev: watch: %v\n", err)
+			fmt.Fprintf(w.c.stderr, "sluice dev: watch: %s\n", sanitize(err.Error()))
 		case <-fw.Events:
 			// A change; the next tick runs files that have settled.
 		case <-tick.C:

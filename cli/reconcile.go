@@ -114,8 +114,8 @@ func printReconcile(w io.Writer, rt *local.Runtime, res *local.ReconcileResult) 
 		byKey[r.Key+"\x00"+r.VersionID] = r
 	}
 	for _, f := range rep.Unaccounted {
-		fmt.Fprintf(w, "\n%s (version %s, %d bytes, written %s ago)\n", f.Key, f.VersionID, f.Size, (time.Duration(f.AgeSeconds) * time.Second).String())
-		fmt.Fprintf(w, "  %s: %s\n", f.Reason, f.Detail)
+		fmt.Fprintf(w, "\n%s (version %s, %d bytes, written %s ago)\n", quoteName(f.Key), f.VersionID, f.Size, (time.Duration(f.AgeSeconds) * time.Second).String())
+		fmt.Fprintf(w, "  %s: %s\n", f.Reason, sanitize(f.Detail))
 		switch f.Redrive {
 		case "":
 			if f.Dataset == "" {
@@ -131,7 +131,7 @@ func printReconcile(w io.Writer, rt *local.Runtime, res *local.ReconcileResult) 
 				fmt.Fprintln(w)
 			}
 		default:
-			fmt.Fprintf(w, "  → redrive %s\n", f.Redrive)
+			fmt.Fprintf(w, "  → redrive %s\n", sanitize(string(f.Redrive)))
 		}
 	}
 	if !rep.Complete {

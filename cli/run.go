@@ -239,7 +239,7 @@ func relPath(p string) string {
 
 // printFile prints one file's timeline and outcome.
 func printFile(w io.Writer, r *local.FileResult) {
-	fmt.Fprintf(w, "\n%s", r.Key)
+	fmt.Fprintf(w, "\n%s", quoteName(r.Key))
 	if r.VersionID != "" {
 		fmt.Fprintf(w, " (version %s", r.VersionID)
 		if r.Reused {
@@ -276,15 +276,15 @@ func printFile(w io.Writer, r *local.FileResult) {
 		if i := strings.LastIndex(reason, " (report s3://"); i > 0 {
 			reason = reason[:i]
 		}
-		fmt.Fprintf(w, "  → REJECTED: %s\n", reason)
+		fmt.Fprintf(w, "  → REJECTED: %s\n", sanitize(reason))
 		if r.Report != "" {
-			fmt.Fprintf(w, "    report: %s (in the local bucket; sluice report shows it)\n", r.Report)
+			fmt.Fprintf(w, "    report: %s (in the local bucket; sluice report shows it)\n", quoteName(r.Report))
 		}
 	default:
-		fmt.Fprintf(w, "  → FAILED: %s: %s\n", r.Error, r.Cause)
+		fmt.Fprintf(w, "  → FAILED: %s: %s\n", sanitize(r.Error), sanitize(r.Cause))
 	}
 	if r.History != "" {
-		fmt.Fprintf(w, "    history: %s\n", relPath(r.History))
+		fmt.Fprintf(w, "    history: %s\n", quoteName(relPath(r.History)))
 	}
 }
 
@@ -295,7 +295,7 @@ func printProblems(ctx context.Context, w io.Writer, rt *local.Runtime, r *local
 	}
 	rep, err := rt.ReadReport(ctx, r.Report)
 	if err != nil {
-		fmt.Fprintf(w, "    (report unreadable: %v)\n", err)
+		fmt.Fprintf(w, "    (report unreadable: %s)\n", sanitize(err.Error()))
 		return
 	}
 	probs, _ := rep["errors"].([]any)
@@ -306,7 +306,7 @@ func printProblems(ctx context.Context, w io.Writer, rt *local.Runtime, r *local
 			break
 		}
 		m, _ := p.(map[string]any)
-		fmt.Fprintf(w, "    %s\n", describeProblem(r.Key, m))
+		fmt.Fprintf(w, "    %s\n", sanitize(describeProblem(quoteName(r.Key), m)))
 	}
 	if n, ok := rep["errorsOmitted"]; ok {
 		fmt.Fprintf(w, "    (%v more problems not listed in the report)\n", n)
@@ -435,7 +435,7 @@ func (p *progress) observe(e local.TaskEvent) {
 
 // show replaces the progress line; the caller holds the lock.
 func (p *progress) show(text string) {
-	p.last = fmt.Sprintf("\r\033[K%s: %s (%s)", filepath.Base(p.file), text, time.Since(p.started).Round(100*time.Millisecond))
+	p.last = fmt.Sprintf("\r\033[K%s: %s (%s)", quoteName(filepath.Base(p.file)), text, time.Since(p.started).Round(100*time.Millisecond))
 	fmt.Fprint(p.w, p.last)
 }
 
