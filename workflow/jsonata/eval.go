@@ -55,7 +55,7 @@ type evaluator struct {
 	budget   Budget
 	produced int64
 	deadline time.Time
-	now   time.Time
+	now      time.Time
 	// callName is the variable a lambda is being called through by call()
 	// (named in its signature errors); applyLambda consumes it.
 	callName string
