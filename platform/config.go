@@ -34,9 +34,10 @@ type Config struct {
 	// IncomingIADays, IncomingGlacierDays: incoming files move to
 	// STANDARD_IA, then GLACIER, after this many days.
 	IncomingIADays, IncomingGlacierDays int
-	// StagingExpireDays, ResultsExpireDays, ReportsExpireDays: objects under
-	// staging/, results/ and reports/ expire after this many days.
-	StagingExpireDays, ResultsExpireDays, ReportsExpireDays int
+	// StagingExpireDays, ResultsExpireDays, ReportsExpireDays,
+	// QuarantineExpireDays: objects under staging/, results/, reports/ and
+	// quarantine/ expire after this many days.
+	StagingExpireDays, ResultsExpireDays, ReportsExpireDays, QuarantineExpireDays int
 	// NoncurrentExpireDays: noncurrent object versions expire after this
 	// many days.
 	NoncurrentExpireDays int
@@ -193,6 +194,7 @@ var Keys = []Key{
 	intKey("stagingExpireDays", "7", "Days after which staged chunks under staging/ expire.", 1, 3650, func(c *Config) *int { return &c.StagingExpireDays }),
 	intKey("resultsExpireDays", "30", "Days after which objects under results/ expire.", 1, 3650, func(c *Config) *int { return &c.ResultsExpireDays }),
 	intKey("reportsExpireDays", "90", "Days after which validation reports under reports/ expire.", 1, 36500, func(c *Config) *int { return &c.ReportsExpireDays }),
+	intKey("quarantineExpireDays", "90", "Days after which the copies of rejected files under quarantine/ expire.", 1, 36500, func(c *Config) *int { return &c.QuarantineExpireDays }),
 	intKey("noncurrentExpireDays", "30", "Days after which noncurrent object versions expire.", 1, 36500, func(c *Config) *int { return &c.NoncurrentExpireDays }),
 	boolKey("forceDestroy", "false", "Let `pulumi destroy` delete a non-empty bucket.", func(c *Config) *bool { return &c.ForceDestroy }),
 	// data

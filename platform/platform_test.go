@@ -490,6 +490,57 @@ func TestEncryptionAndPublicAccess(t *testing.T) {
 	}
 }
 
+// TestTLSOnly checks that every queue, topic and bucket policy of the
+// stack refuses requests without TLS: a Deny for every principal and every
+// action of the service on exactly the policy's resource, conditioned on
+// aws:SecureTransport false; and that every queue and topic has a policy.
+func TestTLSOnly(t *testing.T) {
+	t.Parallel()
+	for _, stack := range []string{"dev", "prod"} {
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			r := deploy(t, stack)
+			type target struct{ typ, ref, service, arn string }
+			var targets []target
+			for _, q := range byType(r, "aws:sqs/queue:Queue") {
+				targets = append(targets, target{"aws:sqs/queuePolicy:QueuePolicy", "queueUrl", "sqs", q.Outputs["url"].(string)})
+			}
+			for _, tp := range byType(r, "aws:sns/topic:Topic") {
+				targets = append(targets, target{"aws:sns/topicPolicy:TopicPolicy", "arn", "sns", tp.Outputs["arn"].(string)})
+			}
+			for _, b := range byType(r, "aws:s3/bucketV2:BucketV2") {
+				targets = append(targets, target{"aws:s3/bucketPolicy:BucketPolicy", "bucket", "s3", b.ID})
+			}
+			if len(targets) < 5 {
+				t.Fatalf("found %d queues, topics and buckets, want at least 5", len(targets))
+			}
+			for _, tg := range targets {
+				var found bool
+				for _, p := range byType(r, tg.typ) {
+					if str(p.Inputs, tg.ref) != tg.arn {
+						continue
+					}
+					found = true
+					doc := parsePolicy(t, p.Name, str(p.Inputs, "policy"))
+					ok := false
+					for _, st := range doc.Statement {
+						if st.Effect == "Deny" && st.Principal != nil && st.Principal.Any && cmp.Equal(st.Action, []string{tg.service + ":*"}) &&
+							cmp.Equal(st.Condition, map[string]map[string][]string{"Bool": {"aws:SecureTransport": {"false"}}}) && len(st.Resource) > 0 {
+							ok = true
+						}
+					}
+					if !ok {
+						t.Errorf("%s (%s): no Deny of %s:* without TLS: %+v", p.Name, tg.arn, tg.service, doc)
+					}
+				}
+				if !found {
+					t.Errorf("%s has no %s", tg.arn, tg.typ)
+				}
+			}
+		})
+	}
+}
+
 func TestLifecycle(t *testing.T) {
 	r := deploy(t, "prod")
 	lc := one(t, r, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "storage-lifecycle")
@@ -506,10 +557,13 @@ func TestLifecycle(t *testing.T) {
 	if got := []any{get(tr[0].(map[string]any), "storageClass"), get(tr[1].(map[string]any), "storageClass"), get(tr[1].(map[string]any), "days")}; !cmp.Equal(got, []any{"STANDARD_IA", "GLACIER", float64(r.Config.IncomingGlacierDays)}) {
 		t.Errorf("transitions %v", got)
 	}
-	for _, id := range []string{"expire-staging", "expire-results", "expire-reports"} {
+	for _, id := range []string{"expire-staging", "expire-results", "expire-reports", "expire-quarantine"} {
 		if rules[id] == nil || get(rules[id], "expiration", "days") == nil {
 			t.Errorf("rule %s missing or without expiration", id)
 		}
+	}
+	if q := rules["expire-quarantine"]; str(q, "filter", "prefix") != "quarantine/" || get(q, "expiration", "days") != float64(r.Config.QuarantineExpireDays) {
+		t.Errorf("quarantine rule %v, want quarantine/ expiring after quarantineExpireDays (%d)", q, r.Config.QuarantineExpireDays)
 	}
 	if get(rules["noncurrent-versions"], "noncurrentVersionExpiration", "noncurrentDays") != float64(r.Config.NoncurrentExpireDays) {
 		t.Errorf("noncurrent rule %v", rules["noncurrent-versions"])
@@ -774,7 +828,7 @@ func TestUnroutedRuleAndQueue(t *testing.T) {
 			}
 			doc := parsePolicy(t, qp.Name, str(qp.Inputs, "policy"))
 			st := doc.Statement[0]
-			if len(doc.Statement) != 1 || st.Effect != "Allow" || st.Principal == nil || !cmp.Equal(st.Principal.Service, []string{"events.amazonaws.com"}) ||
+			if len(doc.Statement) != 2 || st.Effect != "Allow" || st.Principal == nil || !cmp.Equal(st.Principal.Service, []string{"events.amazonaws.com"}) ||
 				!cmp.Equal(st.Action, []string{"sqs:SendMessage"}) || !cmp.Equal(st.Resource, []string{queue.Outputs["arn"].(string)}) ||
 				!cmp.Equal(st.Condition, map[string]map[string][]string{"ArnEquals": {"aws:SourceArn": {rule.Outputs["arn"].(string)}}}) {
 				t.Errorf("unrouted queue policy %+v", doc)
@@ -993,7 +1047,7 @@ func TestReconciler(t *testing.T) {
 				t.Errorf("schedule DLQ %v", dlq.Inputs)
 			}
 			qp := one(t, r, "aws:sqs/queuePolicy:QueuePolicy", "reconcile-dlq-policy")
-			if qd := parsePolicy(t, qp.Name, str(qp.Inputs, "policy")); len(qd.Statement) != 1 ||
+			if qd := parsePolicy(t, qp.Name, str(qp.Inputs, "policy")); len(qd.Statement) != 2 ||
 				!cmp.Equal(qd.Statement[0].Condition, map[string]map[string][]string{"ArnEquals": {"aws:SourceArn": {rule.Outputs["arn"].(string)}}}) ||
 				!cmp.Equal(qd.Statement[0].Resource, []string{dlq.Outputs["arn"].(string)}) {
 				t.Errorf("schedule DLQ policy %+v", qd)

@@ -186,7 +186,7 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	alerts, err := monitoring.NewAlerts(ctx, ComponentAlerts, &monitoring.AlertsArgs{KeyArn: sec.KeyArn, Email: cfg.AlarmEmail}, alertsOpt)
+	alerts, err := monitoring.NewAlerts(ctx, ComponentAlerts, &monitoring.AlertsArgs{KeyArn: sec.KeyArn, Email: cfg.AlarmEmail, AccountID: account}, alertsOpt)
 	if err != nil {
 		return nil, err
 	}
@@ -207,6 +207,7 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		StagingExpireDays:    cfg.StagingExpireDays,
 		ResultsExpireDays:    cfg.ResultsExpireDays,
 		ReportsExpireDays:    cfg.ReportsExpireDays,
+		QuarantineExpireDays: cfg.QuarantineExpireDays,
 		NoncurrentExpireDays: cfg.NoncurrentExpireDays,
 		ForceDestroy:         cfg.ForceDestroy,
 	}, storageOpt)

@@ -269,7 +269,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			Action:    []string{"sqs:SendMessage"},
 			Resource:  []string{"${queue}"},
 			Condition: map[string]map[string][]string{"ArnEquals": {"aws:SourceArn": sources}},
-		}}}, refs),
+		}, policy.DenyInsecureTransport("DenyInsecureTransport", []string{"sqs:*"}, []string{"${queue}"})}}, refs),
 	}, parent); err != nil {
 		return nil, err
 	}
@@ -342,7 +342,7 @@ func newUnrouted(ctx *pulumi.Context, name string, args *Args, dlqArn pulumi.Str
 			Action:    []string{"sqs:SendMessage"},
 			Resource:  []string{"${queue}"},
 			Condition: map[string]map[string][]string{"ArnEquals": {"aws:SourceArn": {"${rule}"}}},
-		}}}, map[string]pulumi.StringInput{"queue": queue.Arn, "rule": rule.Arn}),
+		}, policy.DenyInsecureTransport("DenyInsecureTransport", []string{"sqs:*"}, []string{"${queue}"})}}, map[string]pulumi.StringInput{"queue": queue.Arn, "rule": rule.Arn}),
 	}, parent); err != nil {
 		return nil, err
 	}

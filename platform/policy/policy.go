@@ -104,6 +104,20 @@ func Allow(sid string, actions, resources []string) Statement {
 	return Statement{Sid: sid, Effect: "Allow", Action: actions, Resource: resources}
 }
 
+// DenyInsecureTransport returns the resource-policy statement that refuses
+// every request without TLS (aws:SecureTransport false) to the resources,
+// for the given actions ("sqs:*", "sns:*", "s3:*").
+func DenyInsecureTransport(sid string, actions, resources []string) Statement {
+	return Statement{
+		Sid:       sid,
+		Effect:    "Deny",
+		Principal: &Principal{Any: true},
+		Action:    actions,
+		Resource:  resources,
+		Condition: map[string]map[string][]string{"Bool": {"aws:SecureTransport": {"false"}}},
+	}
+}
+
 // AssumeRole returns the trust policy letting the given services assume a
 // role. Conditions, when given, are added to the statement (such as
 // aws:SourceAccount against the confused deputy problem).

@@ -131,7 +131,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			Action:    []string{"sqs:SendMessage"},
 			Resource:  []string{"${queue}"},
 			Condition: map[string]map[string][]string{"ArnEquals": {"aws:SourceArn": {"${rule}"}}},
-		}}}, map[string]pulumi.StringInput{"queue": dlq.Arn, "rule": rule.Arn}),
+		}, policy.DenyInsecureTransport("DenyInsecureTransport", []string{"sqs:*"}, []string{"${queue}"})}}, map[string]pulumi.StringInput{"queue": dlq.Arn, "rule": rule.Arn}),
 	}, parent); err != nil {
 		return nil, err
 	}

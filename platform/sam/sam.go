@@ -205,7 +205,7 @@ func Build(cfg platform.Config, opts Options) (*cloudformation.Template, error) 
 	for _, e := range []struct {
 		prefix string
 		days   int
-	}{{"staging/", cfg.StagingExpireDays}, {"results/", cfg.ResultsExpireDays}, {"reports/", cfg.ReportsExpireDays}} {
+	}{{"staging/", cfg.StagingExpireDays}, {"results/", cfg.ResultsExpireDays}, {"reports/", cfg.ReportsExpireDays}, {"quarantine/", cfg.QuarantineExpireDays}} {
 		rules = append(rules, map[string]any{"Id": "expire-" + strings.TrimSuffix(e.prefix, "/"), "Status": "Enabled", "Prefix": e.prefix, "ExpirationInDays": e.days})
 	}
 	rules = append(rules, map[string]any{

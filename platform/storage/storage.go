@@ -25,9 +25,10 @@ type Args struct {
 	IncomingPrefixes []string
 	// IADays and GlacierDays are the transitions of incoming files.
 	IADays, GlacierDays int
-	// StagingExpireDays, ResultsExpireDays and ReportsExpireDays expire
-	// what the pipeline writes.
-	StagingExpireDays, ResultsExpireDays, ReportsExpireDays int
+	// StagingExpireDays, ResultsExpireDays, ReportsExpireDays and
+	// QuarantineExpireDays expire what the pipeline writes (quarantine/
+	// holds copies of rejected files, which the incoming originals outlive).
+	StagingExpireDays, ResultsExpireDays, ReportsExpireDays, QuarantineExpireDays int
 	// NoncurrentExpireDays expires overwritten and deleted versions.
 	NoncurrentExpireDays int
 	// ForceDestroy lets the bucket be destroyed while holding objects.
@@ -61,7 +62,7 @@ func (a *Args) validate() error {
 	for _, d := range []struct {
 		name string
 		v    int
-	}{{"IADays", a.IADays}, {"StagingExpireDays", a.StagingExpireDays}, {"ResultsExpireDays", a.ResultsExpireDays}, {"ReportsExpireDays", a.ReportsExpireDays}, {"NoncurrentExpireDays", a.NoncurrentExpireDays}} {
+	}{{"IADays", a.IADays}, {"StagingExpireDays", a.StagingExpireDays}, {"ResultsExpireDays", a.ResultsExpireDays}, {"ReportsExpireDays", a.ReportsExpireDays}, {"QuarantineExpireDays", a.QuarantineExpireDays}, {"NoncurrentExpireDays", a.NoncurrentExpireDays}} {
 		if d.v < 1 {
 			return fmt.Errorf("storage: %s %d must be positive", d.name, d.v)
 		}
@@ -74,14 +75,9 @@ func (a *Args) validate() error {
 
 // TLSOnlyPolicy denies every request to the bucket that does not use TLS.
 func TLSOnlyPolicy() policy.Document {
-	return policy.Document{Statement: []policy.Statement{{
-		Sid:       "DenyInsecureTransport",
-		Effect:    "Deny",
-		Principal: &policy.Principal{Any: true},
-		Action:    []string{"s3:*"},
-		Resource:  []string{"${bucket}", "${bucket}/*"},
-		Condition: map[string]map[string][]string{"Bool": {"aws:SecureTransport": {"false"}}},
-	}}}
+	return policy.Document{Statement: []policy.Statement{
+		policy.DenyInsecureTransport("DenyInsecureTransport", []string{"s3:*"}, []string{"${bucket}", "${bucket}/*"}),
+	}}
 }
 
 // New creates the Storage component.
@@ -183,7 +179,7 @@ func lifecycleRules(a *Args) s3.BucketLifecycleConfigurationV2RuleArray {
 	for _, e := range []struct {
 		prefix string
 		days   int
-	}{{contract.StagingPrefix, a.StagingExpireDays}, {contract.ResultsPrefix, a.ResultsExpireDays}, {contract.ReportsPrefix, a.ReportsExpireDays}} {
+	}{{contract.StagingPrefix, a.StagingExpireDays}, {contract.ResultsPrefix, a.ResultsExpireDays}, {contract.ReportsPrefix, a.ReportsExpireDays}, {contract.QuarantinePrefix, a.QuarantineExpireDays}} {
 		rules = append(rules, s3.BucketLifecycleConfigurationV2RuleArgs{
 			Id:         pulumi.String("expire-" + strings.TrimSuffix(e.prefix, "/")),
 			Status:     pulumi.String("Enabled"),
