@@ -22,6 +22,7 @@ import (
 	"github.com/sluicehq/sluice/platform/naming"
 	"github.com/sluicehq/sluice/platform/offline"
 	"github.com/sluicehq/sluice/platform/policy"
+	"github.com/sluicehq/sluice/platform/storage"
 	"github.com/sluicehq/sluice/workflow"
 	"github.com/sluicehq/sluice/workflow/pipeline"
 )
@@ -314,6 +315,70 @@ func TestIAMIsLeastPrivilege(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOnlyUploadersWriteIncoming checks that no pipeline role can write
+// under a dataset's incoming prefix: every role whose policy grants an S3
+// write on an object ARN that covers an incoming key carries the pipeline
+// role tag, and the bucket policy denies the incoming writes to exactly
+// the principals with that tag, on every dataset's prefix.
+func TestOnlyUploadersWriteIncoming(t *testing.T) {
+	t.Parallel()
+	r := deploy(t, "prod")
+	bucket := one(t, r, "aws:s3/bucketV2:BucketV2", "storage-bucket")
+	barn := bucket.Outputs["arn"].(string)
+	roles := map[string]offline.Resource{}
+	for _, role := range byType(r, "aws:iam/role:Role") {
+		roles[role.ID] = role
+		roles[role.Outputs["name"].(string)] = role
+	}
+	writers := 0
+	for _, rp := range byType(r, "aws:iam/rolePolicy:RolePolicy") {
+		for _, s := range parsePolicy(t, rp.Name, str(rp.Inputs, "policy")).Statement {
+			writes := slices.ContainsFunc(s.Action, func(a string) bool { return slices.Contains(storage.IncomingWriteActions, a) })
+			covers := slices.ContainsFunc(s.Resource, func(res string) bool {
+				return res == barn+"/*" || strings.HasPrefix(res, barn+"/incoming/")
+			})
+			if !writes || !covers {
+				continue
+			}
+			writers++
+			role, ok := roles[str(rp.Inputs, "role")]
+			if !ok {
+				t.Fatalf("%s: role %q not found", rp.Name, str(rp.Inputs, "role"))
+			}
+			if str(role.Inputs, "tags", naming.TagRole) != naming.RolePipeline {
+				t.Errorf("%s may write incoming files (%s on %v) and is not tagged %s=%s", role.Name, s.Sid, s.Resource, naming.TagRole, naming.RolePipeline)
+			}
+		}
+	}
+	if writers == 0 {
+		t.Fatal("no role policy covers incoming/ with a write: the check found nothing to check")
+	}
+	for _, role := range byType(r, "aws:iam/role:Role") {
+		d := parsePolicy(t, role.Name, str(role.Inputs, "assumeRolePolicy"))
+		svc := d.Statement[0].Principal.Service[0]
+		if tagged := str(role.Inputs, "tags", naming.TagRole) == naming.RolePipeline; tagged != (svc == "lambda.amazonaws.com" || svc == "states.amazonaws.com") {
+			t.Errorf("%s (assumed by %s): tagged as a pipeline role: %v", role.Name, svc, tagged)
+		}
+	}
+	bp := one(t, r, "aws:s3/bucketPolicy:BucketPolicy", "storage-policy")
+	var deny *policy.Statement
+	for _, s := range parsePolicy(t, bp.Name, str(bp.Inputs, "policy")).Statement {
+		if s.Sid == "OnlyUploadersWriteIncoming" {
+			deny = &s
+		}
+	}
+	if deny == nil || deny.Effect != "Deny" || deny.Principal == nil || !deny.Principal.Any ||
+		!cmp.Equal(deny.Action, storage.IncomingWriteActions) ||
+		!cmp.Equal(deny.Condition, map[string]map[string][]string{"StringEquals": {"aws:PrincipalTag/" + naming.TagRole: {naming.RolePipeline}}}) {
+		t.Fatalf("bucket policy has no Deny of incoming writes to pipeline roles: %+v", deny)
+	}
+	for _, d := range dataset.Builtin().All() {
+		if !slices.Contains(deny.Resource, barn+"/"+d.Prefix+"*") {
+			t.Errorf("the Deny does not cover %s: %v", d.Prefix, deny.Resource)
+		}
 	}
 }
 

@@ -185,6 +185,7 @@ func (c *Compute) function(ctx *pulumi.Context, name string, args *Args, f Funct
 	role, err := iam.NewRole(ctx, naming.Child(base, "role"), &iam.RoleArgs{
 		Description:      pulumi.Sprintf("Sluice %s function %s", ctx.Stack(), f.Name),
 		AssumeRolePolicy: policy.Render(policy.AssumeRole(nil, "lambda.amazonaws.com"), nil),
+		Tags:             naming.PipelineRoleTags(),
 	}, parent)
 	if err != nil {
 		return err

@@ -13,6 +13,20 @@ const (
 	TagComponent = "sluice:component"
 )
 
+// TagRole marks the pipeline's own IAM roles (the functions', the
+// reconciler's and the state machine's) with the value RolePipeline. The
+// bucket policy refuses writes under the datasets' incoming prefixes to
+// principals carrying it (aws:PrincipalTag): only uploaders write there.
+const (
+	TagRole      = "sluice:role"
+	RolePipeline = "pipeline"
+)
+
+// PipelineRoleTags are the tags of a pipeline role (see TagRole).
+func PipelineRoleTags() pulumi.StringMap {
+	return pulumi.StringMap{TagRole: pulumi.String(RolePipeline)}
+}
+
 // Tags returns the default tags of the resources of one component of a stack.
 func Tags(project, stack, component string) pulumi.StringMap {
 	m := pulumi.StringMap{}

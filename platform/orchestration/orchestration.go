@@ -267,6 +267,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		AssumeRolePolicy: policy.Render(policy.AssumeRole(map[string]map[string][]string{
 			"StringEquals": {"aws:SourceAccount": {args.AccountID}},
 		}, "states.amazonaws.com"), nil),
+		Tags: naming.PipelineRoleTags(),
 	}, parent)
 	if err != nil {
 		return nil, err

@@ -80,6 +80,38 @@ func TLSOnlyPolicy() policy.Document {
 	}}
 }
 
+// IncomingWriteActions are the object actions that change what lies under
+// an incoming prefix: only uploaders may call them there.
+var IncomingWriteActions = []string{
+	"s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion",
+	"s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging",
+	"s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:RestoreObject",
+}
+
+// BucketPolicy is the bucket's policy: TLSOnlyPolicy, plus a Deny of
+// IncomingWriteActions under the incoming prefixes to every principal
+// tagged as a pipeline role (naming.TagRole). The pipeline reads incoming
+// files and never writes them; its roles' own policies do not grant these
+// writes either (the state machine's object actions cover bucket/*, for
+// its quarantine copies and results), and the Deny holds whatever they
+// grant.
+func BucketPolicy(incomingPrefixes []string) policy.Document {
+	doc := TLSOnlyPolicy()
+	var res []string
+	for _, p := range incomingPrefixes {
+		res = append(res, "${bucket}/"+p+"*")
+	}
+	doc.Statement = append(doc.Statement, policy.Statement{
+		Sid:       "OnlyUploadersWriteIncoming",
+		Effect:    "Deny",
+		Principal: &policy.Principal{Any: true},
+		Action:    IncomingWriteActions,
+		Resource:  res,
+		Condition: map[string]map[string][]string{"StringEquals": {"aws:PrincipalTag/" + naming.TagRole: {naming.RolePipeline}}},
+	})
+	return doc
+}
+
 // New creates the Storage component.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Storage, error) {
 	if err := args.validate(); err != nil {
@@ -135,7 +167,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	if _, err := s3.NewBucketPolicy(ctx, naming.Child(name, "policy"), &s3.BucketPolicyArgs{
 		Bucket: bucket.ID(),
-		Policy: policy.Render(TLSOnlyPolicy(), map[string]pulumi.StringInput{"bucket": bucket.Arn}),
+		Policy: policy.Render(BucketPolicy(args.IncomingPrefixes), map[string]pulumi.StringInput{"bucket": bucket.Arn}),
 	}, parent, pulumi.DependsOn([]pulumi.Resource{pab, ownership})); err != nil {
 		return nil, err
 	}
