@@ -176,4 +176,37 @@ const (
 	// CodeTaskWithoutTimeout (warning): a Task without TimeoutSeconds or
 	// TimeoutSecondsPath can wait for as long as the execution lasts.
 	CodeTaskWithoutTimeout = "TaskWithoutTimeout"
+
+	// Data flow (see Types): what a state reads against what the states
+	// before it produce. Warnings, because Step Functions accepts such a
+	// definition and fails the state at run time; the workflow builder's
+	// Compile makes them errors.
+
+	// CodeUnknownPathField (warning): a path (a ".$" value, InputPath, a Choice
+	// Variable, a JSONata $states.input reference, ...) names a member that
+	// no state before it produces; the message lists the members that exist.
+	CodeUnknownPathField = "UnknownPathField"
+	// CodePathTypeMismatch (warning): a path steps into a value of the wrong kind: a
+	// member of a string, an index of an object, Map items that are not an
+	// array.
+	CodePathTypeMismatch = "PathTypeMismatch"
+	// CodeUnknownInputField (warning): a Parameters key that is not a field of the
+	// Go type the task's handler decodes its input into.
+	CodeUnknownInputField = "UnknownInputField"
+	// CodeMissingInputField (warning): Parameters that do not set a field the task's
+	// input type requires (one without omitempty).
+	CodeMissingInputField = "MissingInputField"
+
+	// Budgets: Step Functions' quotas, checked statically.
+
+	// CodePayloadTooLarge (warning): a state's input or output can exceed
+	// the 256 KiB payload quota, going by the declared types and bounds.
+	CodePayloadTooLarge = "PayloadTooLarge"
+	// CodeHistoryTooLong (warning): a path through the machine can emit
+	// more than 25,000 history events, the quota of a Standard execution.
+	CodeHistoryTooLong = "HistoryTooLong"
+	// CodeUnboundedLoop (warning): a loop (a transition back to an earlier
+	// state) with no declared bound on its iterations can emit any number
+	// of history events.
+	CodeUnboundedLoop = "UnboundedLoop"
 )

@@ -23,6 +23,7 @@ type config struct {
 	express   bool
 	size      int
 	maxIssues int
+	types     Types
 }
 
 // WithType validates for a machine of type "STANDARD" (the default) or
@@ -143,6 +144,10 @@ func (c *checker) machine(m *asl.StateMachine) {
 	c.graph(&graphInfo{startAt: m.StartAt, express: c.cfg.express}, m.States, lang)
 	c.resolve()
 	c.variables()
+	if !c.issues.HasErrors() {
+		f := c.dataFlow(m)
+		c.budgets(m, f)
+	}
 	size := c.cfg.size
 	if size == 0 {
 		if b, err := asl.MarshalCompact(m); err == nil {
