@@ -16,6 +16,12 @@ type ChoiceProps struct {
 	Output any
 	// Assign sets variables whatever rule matches. Default: none.
 	Assign map[string]any
+	// MaxIterations bounds how often a loop through this Choice (a rule
+	// leading back to an earlier state) runs, for the history budget
+	// (validate.CodeHistoryTooLong). It is not enforced at run time: the
+	// loop's own condition must keep it. Default: 0, unbounded (the loop
+	// is reported as validate.CodeUnboundedLoop).
+	MaxIterations int
 }
 
 // RuleProps are the optional fields of one Choice rule (WhenWith).
@@ -95,6 +101,9 @@ func (s *Choice) Afterwards() *Chain {
 func (s *Choice) EndStates() []Nextable { return nil }
 
 func (s *Choice) build(c *compiler, p string) asl.State {
+	if s.props.MaxIterations > 0 {
+		c.types.MaxIterations[s.name] = s.props.MaxIterations
+	}
 	if len(s.rules) == 0 {
 		c.add(Issue{Path: p + ".Choices", State: s.name, Code: CodeChoiceWithoutBranches, Msg: "a Choice needs at least one When"})
 	}

@@ -2,9 +2,12 @@ package workflow
 
 import (
 	"errors"
+	"reflect"
 	"sort"
 
 	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/shape"
+	"github.com/sluicehq/sluice/workflow/validate"
 )
 
 // Compiled is the result of Compile: the ASL model plus what it uses.
@@ -42,6 +45,7 @@ type compileConfig struct {
 	queryLanguage asl.QueryLanguage
 	machineType   string
 	validate      bool
+	input         reflect.Type
 }
 
 // WithResolver sets how logical resource names become ARNs. Without one,
@@ -66,6 +70,13 @@ func WithQueryLanguage(ql asl.QueryLanguage) CompileOption {
 // only). Default: STANDARD.
 func WithMachineType(t string) CompileOption { return func(c *compileConfig) { c.machineType = t } }
 
+// WithInput declares the Go type of the execution input: the paths the
+// first states read are checked against its json fields. Default: unknown
+// (not checked).
+func WithInput[T any]() CompileOption {
+	return func(c *compileConfig) { c.input = reflect.TypeFor[T]() }
+}
+
 // WithoutValidation skips validate.Machine (for tests of the builder's own
 // checks on machines that are deliberately incomplete).
 func WithoutValidation() CompileOption { return func(c *compileConfig) { c.validate = false } }
@@ -85,9 +96,18 @@ func Compile(start Chainable, opts ...CompileOption) (*Compiled, error) {
 		names:     map[string]State{},
 		owner:     map[State]string{},
 		resources: map[resourceKey]*Resource{},
+		types: validate.Types{
+			TaskInput:     map[string]*shape.Shape{},
+			TaskOutput:    map[string]*shape.Shape{},
+			MapItems:      map[string]*shape.Shape{},
+			MaxIterations: map[string]int{},
+		},
 	}
 	if start == nil || start.StartState() == nil {
 		return nil, Issues{{Code: CodeNilState, Msg: "Compile(nil)"}}
+	}
+	if cfg.input != nil {
+		c.types.Input = c.shapeOf("", "", "the execution input", cfg.input)
 	}
 	m := &asl.StateMachine{Comment: cfg.comment, QueryLanguage: cfg.queryLanguage}
 	if cfg.timeout > 0 {
@@ -137,6 +157,7 @@ type compiler struct {
 	names     map[string]State
 	owner     map[State]string // state -> graph path ("" for the machine)
 	resources map[resourceKey]*Resource
+	types     validate.Types // declared Go types, for the data-flow check
 }
 
 func (c *compiler) add(is Issue) { c.issues = append(c.issues, is) }

@@ -120,4 +120,7 @@ const (
 	CodeBadCondition = "BadCondition"
 	// CodeBadWait: a Wait state has no duration.
 	CodeBadWait = "BadWait"
+	// CodeBadType: a declared Go type (LambdaTask, WithInput,
+	// ItemReader.ItemType) has a malformed maxBytes or maxItems tag.
+	CodeBadType = "BadType"
 )

@@ -1,6 +1,10 @@
 package workflow
 
-import "github.com/sluicehq/sluice/workflow/asl"
+import (
+	"reflect"
+
+	"github.com/sluicehq/sluice/workflow/asl"
+)
 
 // MapProps are the optional fields of an inline Map state.
 type MapProps struct {
@@ -48,6 +52,10 @@ type ItemReader struct {
 	// ReaderConfig describes the object format (InputType JSON, JSONL, CSV,
 	// MANIFEST, PARQUET, MaxItems). Default: none (an S3 listing).
 	ReaderConfig *asl.ReaderConfig
+	// ItemType is the Go type of one item (reflect.TypeFor[T]()): the
+	// paths the ItemSelector reads from $$.Map.Item.Value are checked
+	// against it. Default: nil, unknown (not checked).
+	ItemType reflect.Type
 }
 
 // ResultWriter writes a Distributed Map's results to S3 instead of into the
@@ -182,6 +190,7 @@ func (s *Map) build(c *compiler, p string) asl.State {
 		c.resolve(p, s.name, KindStateMachine, Self, "states:StartExecution", "states:DescribeExecution", "states:StopExecution")
 		if r := s.props.ItemReader; r != nil {
 			out.ItemReader = s.itemReader(c, p+".ItemReader", r, jsonata)
+			c.declareItems(p, s.name, r.ItemType)
 		}
 		if w := s.props.ResultWriter; w != nil {
 			out.ResultWriter = s.resultWriter(c, p+".ResultWriter", w, jsonata)

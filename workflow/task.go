@@ -53,6 +53,9 @@ type Task struct {
 	function string
 	// sdk is a service integration (DynamoPutItem, S3CopyObject, ...).
 	sdk *integration
+	// in and out are the Go types the handler decodes its input into and
+	// returns (LambdaTask); nil when not declared.
+	in, out reflect.Type
 }
 
 func newTask(name string, props TaskProps) *Task {
@@ -78,6 +81,19 @@ func NewTask(name, resource string, props TaskProps) *Task {
 func NewLambda(name, function string, props TaskProps) *Task {
 	s := newTask(name, props)
 	s.function = function
+	return s
+}
+
+// LambdaTask is NewLambda for a function whose handler takes In and returns
+// Out: Compile checks the keys of the task's Parameters against In's json
+// fields, and every path that later states read from the result against
+// Out's (see "Typed data flow" in docs/workflow.md).
+//
+//	validate := workflow.LambdaTask[contract.FileEvent, contract.ValidateOutput](
+//		"Validate", "validate", workflow.TaskProps{ResultPath: "$.validation"})
+func LambdaTask[In, Out any](name, function string, props TaskProps) *Task {
+	s := NewLambda(name, function, props)
+	s.in, s.out = reflect.TypeFor[In](), reflect.TypeFor[Out]()
 	return s
 }
 
@@ -129,6 +145,7 @@ func (s *Task) build(c *compiler, p string) asl.State {
 		ErrorHandling:    s.handling.build(c, p, &s.stateBase),
 		Transition:       transition(&s.stateBase),
 	}
+	c.declare(p, s.name, s.in, s.out)
 	switch {
 	case s.function != "":
 		out.Resource = c.resolve(p+".Resource", s.name, KindFunction, s.function, "lambda:InvokeFunction")

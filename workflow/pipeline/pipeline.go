@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/sluicehq/sluice/functions/contract"
@@ -56,6 +57,7 @@ func Build(r workflow.Resolver, o Options) (*workflow.Compiled, error) {
 		return nil, err
 	}
 	return workflow.Compile(definition(o),
+		workflow.WithInput[contract.FileEvent](),
 		workflow.WithResolver(r),
 		workflow.WithComment("Sluice: validate, transform, enrich and load one file"),
 		workflow.WithTimeoutSeconds(o.ExecutionTimeoutSeconds),
@@ -116,6 +118,13 @@ func with(p workflow.Params, kv ...any) workflow.Params {
 	return p
 }
 
+// lambda is a Lambda task whose handler takes In and returns Out (the
+// functions/contract documents), with the stack's task timeout.
+func lambda[In, Out any](o Options, name, fn string, p workflow.TaskProps) *workflow.Task {
+	p.TimeoutSeconds = o.TaskTimeoutSeconds
+	return workflow.LambdaTask[In, Out](name, fn, p)
+}
+
 // definition returns the pipeline graph for o (already defaulted).
 func definition(o Options) workflow.Chainable {
 	lambdaRetry := func(extra ...asl.ErrorName) workflow.RetryProps {
@@ -143,10 +152,6 @@ func definition(o Options) workflow.Chainable {
 	}
 	// sdk is the TaskProps of the service integration tasks.
 	sdk := workflow.TaskProps{ResultPath: workflow.Null, TimeoutSeconds: 30}
-	lambda := func(name, fn string, p workflow.TaskProps) *workflow.Task {
-		p.TimeoutSeconds = o.TaskTimeoutSeconds
-		return workflow.NewLambda(name, fn, p)
-	}
 
 	// Failed path: announce, record, fail so the executions-failed alarm
 	// fires. Each step goes on when its own call fails.
@@ -286,19 +291,19 @@ func definition(o Options) workflow.Chainable {
 		"results.$", pathChunks+".ResultWriterDetails.Key")
 
 	// Inline path: Enrich (if declared) then Load on the first chunk.
-	load := lambda("Load", FunctionLoad, workflow.TaskProps{InputPath: pathFirst, ResultPath: pathLoad}).
+	load := lambda[contract.Chunk, contract.LoadOutput](o, "Load", FunctionLoad, workflow.TaskProps{InputPath: pathFirst, ResultPath: pathLoad}).
 		AddRetry(lambdaRetry(errLoadIncomplete)).
 		AddCatch(notifyFailed, toError("Load"))
 	load.Next(oneChunk)
-	enrich := lambda("Enrich", FunctionEnrich, workflow.TaskProps{InputPath: pathFirst, ResultPath: pathFirst}).
+	enrich := lambda[contract.Chunk, contract.EnrichOutput](o, "Enrich", FunctionEnrich, workflow.TaskProps{InputPath: pathFirst, ResultPath: pathFirst}).
 		AddRetry(lambdaRetry()).
 		AddCatch(notifyFailed, toError("Enrich"))
 	enrich.Next(load)
 
 	// Distributed path: one child execution per chunk of the manifest.
-	loadChunk := lambda("LoadChunk", FunctionLoad, workflow.TaskProps{InputPath: "$.chunk"}).
+	loadChunk := lambda[contract.Chunk, contract.LoadOutput](o, "LoadChunk", FunctionLoad, workflow.TaskProps{InputPath: "$.chunk"}).
 		AddRetry(lambdaRetry(errLoadIncomplete))
-	enrichChunk := lambda("EnrichChunk", FunctionEnrich, workflow.TaskProps{InputPath: "$.chunk", ResultPath: "$.chunk"}).
+	enrichChunk := lambda[contract.Chunk, contract.EnrichOutput](o, "EnrichChunk", FunctionEnrich, workflow.TaskProps{InputPath: "$.chunk", ResultPath: "$.chunk"}).
 		AddRetry(lambdaRetry())
 	enrichChunk.Next(loadChunk)
 	chunkRoute := workflow.NewChoice("ChunkRoute", workflow.ChoiceProps{}).
@@ -320,6 +325,7 @@ func definition(o Options) workflow.Chainable {
 			Bucket:       BucketData,
 			Parameters:   workflow.Params{"Key.$": pathTransform + ".manifest"},
 			ReaderConfig: &asl.ReaderConfig{InputType: "JSON"},
+			ItemType:     reflect.TypeFor[contract.Chunk](),
 		},
 		ResultWriter: &workflow.ResultWriter{
 			Bucket: BucketData,
@@ -335,11 +341,11 @@ func definition(o Options) workflow.Chainable {
 		When(workflow.BooleanEquals(pathTransform+".enrich", true), enrich).
 		Otherwise(load)
 
-	validate := lambda("Validate", FunctionValidate, workflow.TaskProps{ResultPath: pathValidation}).
+	validate := lambda[contract.FileEvent, contract.ValidateOutput](o, "Validate", FunctionValidate, workflow.TaskProps{ResultPath: pathValidation}).
 		AddRetry(lambdaRetry()).
 		AddCatch(parseRejection, workflow.CatchProps{Errors: []asl.ErrorName{errValidationFailed}, ResultPath: pathError}).
 		AddCatch(notifyFailed, toError("Validate"))
-	transform := lambda("Transform", FunctionTransform, workflow.TaskProps{
+	transform := lambda[contract.TransformInput, contract.TransformOutput](o, "Transform", FunctionTransform, workflow.TaskProps{
 		Parameters: workflow.Params{
 			"dataset.$":     pathValidation + ".dataset",
 			"source.$":      pathValidation + ".source",
