@@ -27,6 +27,13 @@ func FuzzJSONataCompile(f *testing.F) {
 			}
 			return
 		}
+		// The static views never panic and only name free variables.
+		for _, r := range e.Refs() {
+			if r.Var == "" || r.Pos < 0 || r.Pos > len(src) {
+				t.Fatalf("Refs(%q) gave %+v", src, r)
+			}
+		}
+		_ = e.Static()
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
 		_, err = e.Eval(ctx, input, map[string]any{"x": 1.0})

@@ -347,40 +347,46 @@ func (s *Shape) Depth() int {
 }
 
 // Suggest returns the candidate closest to name: one equal ignoring case,
-// else one at edit distance at most 2 (and less than half of name's
-// length), else "".
+// else one at edit distance at most 2 (a swap of two neighbouring letters
+// counts as one edit) and at most half of name's length, else "".
 func Suggest(name string, candidates []string) string {
 	best, bestD := "", 3
 	for _, c := range candidates {
 		if strings.EqualFold(c, name) {
 			return c
 		}
-		if d := distance(strings.ToLower(c), strings.ToLower(name)); d < bestD && 2*d < max(len(name), 2) {
+		if d := distance(strings.ToLower(c), strings.ToLower(name)); d < bestD && 2*d <= len(name) {
 			best, bestD = c, d
 		}
 	}
 	return best
 }
 
-// distance is the Levenshtein distance of a and b.
+// distance is the optimal string alignment distance of a and b:
+// Levenshtein's insertions, deletions and substitutions plus swaps of
+// adjacent bytes.
 func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }
 
 // String renders the shape compactly, for tests and debugging:
