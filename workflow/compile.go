@@ -20,6 +20,10 @@ type Compiled struct {
 	// Warnings are findings that do not make the machine invalid (from
 	// validate.Machine).
 	Warnings Issues
+	// Types are the shapes of the declared Go types (LambdaTask,
+	// WithInput, ItemReader.ItemType, MaxIterations), for validate's
+	// WithTypes and Payloads.
+	Types validate.Types
 }
 
 // ASL returns the canonical encoding of the machine (asl.Marshal).
@@ -137,7 +141,7 @@ func Compile(start Chainable, opts ...CompileOption) (*Compiled, error) {
 		return nil, errs
 	}
 	warnings.sort()
-	return &Compiled{Machine: m, Resources: c.resourceList(), Warnings: warnings}, nil
+	return &Compiled{Machine: m, Resources: c.resourceList(), Warnings: warnings, Types: c.types}, nil
 }
 
 // MustCompile is Compile that panics on error, for tests and package-level

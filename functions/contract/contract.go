@@ -8,6 +8,12 @@
 // all read them: one definition keeps the JSONPath in the workflow and the
 // json tags here from drifting apart, and a test in workflow/pipeline checks
 // every path it uses against these tags.
+//
+// The maxBytes tags bound the strings for the workflow's payload budget
+// (workflow/shape): S3 allows buckets of 63 bytes, keys and version IDs of
+// 1,024; dataset names are at most 63 (package dataset); execution ARNs
+// at most 2,048. The functions do not enforce them: they describe values
+// that S3 and Step Functions already bound.
 package contract
 
 import (
@@ -19,9 +25,9 @@ import (
 
 // Object points at one S3 object version.
 type Object struct {
-	Bucket    string `json:"bucket"`
-	Key       string `json:"key"`
-	VersionID string `json:"versionId,omitempty"`
+	Bucket    string `json:"bucket" maxBytes:"63"`
+	Key       string `json:"key" maxBytes:"1024"`
+	VersionID string `json:"versionId,omitempty" maxBytes:"1024"`
 	Size      int64  `json:"size,omitempty"`
 }
 
@@ -29,13 +35,13 @@ type Object struct {
 // transformer extracts from an S3 "Object Created" event, plus the dataset the
 // rule belongs to.
 type FileEvent struct {
-	Dataset   string `json:"dataset"`
-	Bucket    string `json:"bucket"`
-	Key       string `json:"key"`
-	VersionID string `json:"versionId,omitempty"`
+	Dataset   string `json:"dataset" maxBytes:"63"`
+	Bucket    string `json:"bucket" maxBytes:"63"`
+	Key       string `json:"key" maxBytes:"1024"`
+	VersionID string `json:"versionId,omitempty" maxBytes:"1024"`
 	Size      int64  `json:"size"`
-	ETag      string `json:"etag,omitempty"`
-	EventTime string `json:"eventTime,omitempty"`
+	ETag      string `json:"etag,omitempty" maxBytes:"64"`
+	EventTime string `json:"eventTime,omitempty" maxBytes:"64"`
 }
 
 // Source returns the event's object.
@@ -45,9 +51,9 @@ func (e FileEvent) Source() Object {
 
 // ValidateOutput is the Validator's result (the input is the FileEvent).
 type ValidateOutput struct {
-	Dataset string `json:"dataset"`
+	Dataset string `json:"dataset" maxBytes:"63"`
 	Source  Object `json:"source"`
-	Format  string `json:"format"`
+	Format  string `json:"format" maxBytes:"16"`
 	// Rows counts data rows read; BadRows those that failed validation but
 	// were tolerated by the dataset's row-error policy.
 	Rows    int64 `json:"rows"`
@@ -56,20 +62,20 @@ type ValidateOutput struct {
 	// were bad rows (and always on rejection); "" when there is none. It
 	// is always present: the workflow copies it into the execution output
 	// and the ledger, and a JSONPath to a missing field fails the state.
-	Report string `json:"report"`
+	Report string `json:"report" maxBytes:"1024"`
 }
 
 // TransformInput is what the Transformer receives.
 type TransformInput struct {
-	Dataset     string `json:"dataset"`
+	Dataset     string `json:"dataset" maxBytes:"63"`
 	Source      Object `json:"source"`
-	ExecutionID string `json:"executionId,omitempty"`
+	ExecutionID string `json:"executionId,omitempty" maxBytes:"2048"`
 }
 
 // TransformOutput is the Transformer's result: the staged JSON Lines, split
 // into chunks sized for the Distributed Map path.
 type TransformOutput struct {
-	Dataset string `json:"dataset"`
+	Dataset string `json:"dataset" maxBytes:"63"`
 	Source  Object `json:"source"`
 	// Records counts the staged records; Filtered those the dataset's
 	// filters dropped; Rejected those bad rows skipped under the row-error
@@ -81,7 +87,7 @@ type TransformOutput struct {
 	ChunkCount int `json:"chunkCount"`
 	// Manifest is the key of a JSON array of Chunk documents (the
 	// Distributed Map's ItemReader source).
-	Manifest string `json:"manifest"`
+	Manifest string `json:"manifest" maxBytes:"1024"`
 	// First is the first chunk, used directly by the inline path when
 	// ChunkCount is 1.
 	First Chunk `json:"first"`
@@ -92,9 +98,9 @@ type TransformOutput struct {
 // Chunk is one staged file of JSON Lines records: an element of the manifest
 // and the input of Enrich and Load.
 type Chunk struct {
-	Dataset string `json:"dataset"`
-	Bucket  string `json:"bucket"`
-	Key     string `json:"key"`
+	Dataset string `json:"dataset" maxBytes:"63"`
+	Bucket  string `json:"bucket" maxBytes:"63"`
+	Key     string `json:"key" maxBytes:"1024"`
 	Index   int    `json:"index"`
 	Records int64  `json:"records"`
 	// Source is the original file, for metadata and the loader's version
@@ -102,7 +108,7 @@ type Chunk struct {
 	Source Object `json:"source"`
 	// ExecutionID is the workflow execution that staged the chunk (from
 	// TransformInput.ExecutionID), written on items as _execution.
-	ExecutionID string `json:"executionId,omitempty"`
+	ExecutionID string `json:"executionId,omitempty" maxBytes:"2048"`
 }
 
 // EnrichOutput is the Enricher's result: a new chunk with enriched records.
@@ -110,8 +116,8 @@ type EnrichOutput = Chunk
 
 // LoadOutput is the Loader's result for one chunk.
 type LoadOutput struct {
-	Dataset string `json:"dataset"`
-	Key     string `json:"key"`
+	Dataset string `json:"dataset" maxBytes:"63"`
+	Key     string `json:"key" maxBytes:"1024"`
 	// Written counts items put; Stale those skipped because the table holds
 	// data from a newer version of the source file.
 	Written int64 `json:"written"`

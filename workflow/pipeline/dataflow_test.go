@@ -5,10 +5,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	fnenrich "github.com/sluicehq/sluice/functions/enrich"
+	fnload "github.com/sluicehq/sluice/functions/load"
+	fntransform "github.com/sluicehq/sluice/functions/transform"
+	fnvalidate "github.com/sluicehq/sluice/functions/validate"
 	"github.com/sluicehq/sluice/internal/modroot"
+	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/shape"
+	"github.com/sluicehq/sluice/workflow/validate"
 )
 
 // TestMisspeltPathIsACompileError edits pipeline.go as a user would (one
@@ -81,5 +89,97 @@ func TestMisspeltPathIsACompileError(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDeclaresEveryTask: every Lambda task declares its handler's types,
+// and the execution input is declared, so the data-flow check sees them.
+func TestDeclaresEveryTask(t *testing.T) {
+	t.Parallel()
+	for _, stack := range stacks {
+		c := synthetic(t, stack)
+		if c.Types.Input == nil || c.Types.Input.Name != "contract.FileEvent" {
+			t.Errorf("%s: execution input %v, want contract.FileEvent", stack, c.Types.Input)
+		}
+		lambdas := 0
+		var walk func(prefix string, states asl.States)
+		walk = func(prefix string, states asl.States) {
+			for _, ns := range states {
+				switch s := ns.State.(type) {
+				case *asl.Task:
+					if !strings.Contains(s.Resource, ":lambda:") {
+						continue
+					}
+					lambdas++
+					if c.Types.TaskInput[ns.Name] == nil || c.Types.TaskOutput[ns.Name] == nil {
+						t.Errorf("%s: Lambda task %s declares no Go types (use workflow.LambdaTask)", stack, ns.Name)
+					}
+				case *asl.Map:
+					walk(prefix, s.Processor().States)
+					if s.ItemReader != nil && c.Types.MapItems[ns.Name] == nil {
+						t.Errorf("%s: Map %s reads items of no declared type", stack, ns.Name)
+					}
+				}
+			}
+		}
+		walk("", c.Machine.States)
+		if lambdas != 6 {
+			t.Errorf("%s: found %d Lambda tasks, want 6 (Validate, Transform, Enrich, Load, EnrichChunk, LoadChunk)", stack, lambdas)
+		}
+	}
+}
+
+// TestPayloadBudget: from the contract types and their maxBytes tags,
+// every state outside the rejected path has a known payload bound, and
+// every known bound is within the 256 KiB quota. (The rejected path
+// carries the reason parsed out of the function's error message, which no
+// type bounds.)
+func TestPayloadBudget(t *testing.T) {
+	t.Parallel()
+	rejected := map[string]bool{"ParseRejection": true, "Quarantine": true, "NotifyRejected": true,
+		"RecordRejected": true, "RejectedResult": true, "Rejected": true}
+	for _, stack := range stacks {
+		c := synthetic(t, stack)
+		payloads := validate.Payloads(c.Machine, validate.WithType(Standard), validate.WithTypes(c.Types))
+		if len(payloads) < 25 {
+			t.Fatalf("%s: only %d states analysed", stack, len(payloads))
+		}
+		var largest validate.Payload
+		for _, p := range payloads {
+			switch {
+			case p.Bytes == shape.Unbounded && !rejected[p.State]:
+				t.Errorf("%s: %s has no payload bound; bound the new field with a maxBytes tag", stack, p.Path)
+			case p.Bytes > validate.MaxPayloadSize:
+				t.Errorf("%s: %s can hold %d bytes, over the quota (%s)", stack, p.Path, p.Bytes, p.Largest)
+			case p.Bytes > largest.Bytes:
+				largest = p
+			}
+		}
+		t.Logf("%s: largest bounded payload: %s %s, %d bytes (%s)", stack, largest.Path, largest.What, largest.Bytes, largest.Largest)
+	}
+}
+
+// TestDeclaredTypesAreTheHandlers: the types each task declares are the
+// ones its function's Handle method takes and returns.
+func TestDeclaredTypesAreTheHandlers(t *testing.T) {
+	t.Parallel()
+	handlers := map[string]reflect.Type{
+		"Validate":    reflect.TypeOf((*fnvalidate.Handler).Handle),
+		"Transform":   reflect.TypeOf((*fntransform.Handler).Handle),
+		"Enrich":      reflect.TypeOf((*fnenrich.Handler).Handle),
+		"EnrichChunk": reflect.TypeOf((*fnenrich.Handler).Handle),
+		"Load":        reflect.TypeOf((*fnload.Handler).Handle),
+		"LoadChunk":   reflect.TypeOf((*fnload.Handler).Handle),
+	}
+	c := synthetic(t, "dev")
+	for state, m := range handlers {
+		// func(*Handler, context.Context, In) (Out, error)
+		in, out := shape.MustOf(m.In(2)), shape.MustOf(m.Out(0))
+		if !shape.Equal(in, c.Types.TaskInput[state]) {
+			t.Errorf("%s declares input %v, its handler takes %v", state, c.Types.TaskInput[state].Describe(), in.Describe())
+		}
+		if !shape.Equal(out, c.Types.TaskOutput[state]) {
+			t.Errorf("%s declares output %v, its handler returns %v", state, c.Types.TaskOutput[state].Describe(), out.Describe())
+		}
 	}
 }

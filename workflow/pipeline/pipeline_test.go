@@ -53,6 +53,9 @@ func TestValidates(t *testing.T) {
 		if is := validate.Machine(c.Machine, validate.WithType(Standard)); len(is) > 0 {
 			t.Errorf("%s: validate.Machine:\n%v", stack, is)
 		}
+		if is := validate.Machine(c.Machine, validate.WithType(Standard), validate.WithTypes(c.Types)); len(is) > 0 {
+			t.Errorf("%s: validate.Machine with the declared types:\n%v", stack, is)
+		}
 	}
 }
 

@@ -20,6 +20,44 @@ const MaxHistoryEvents = 25000
 // Default retry attempts of a retrier without MaxAttempts.
 const defaultMaxAttempts = 3
 
+// Payload is the largest input or output a state can hold, as the
+// data-flow analysis bounds it from the declared types (see Types).
+type Payload struct {
+	// Path and State locate the state.
+	Path, State string
+	// Bytes bounds the larger of the state's input and output, in bytes of
+	// JSON; shape.Unbounded when some part of it has no known bound.
+	Bytes int64
+	// What says which it is: "input" or "output".
+	What string
+	// Largest names the member that makes most of it, with its bound.
+	Largest string
+}
+
+// Payloads returns the payload bound of every state the analysis reached,
+// sorted by Path, or nil when the machine has an Error-severity issue
+// (the analysis needs a valid machine).
+func Payloads(m *asl.StateMachine, opts ...Option) []Payload {
+	if m == nil {
+		return nil
+	}
+	c := &checker{cfg: newConfig(opts), names: map[string]*stateInfo{}, assigned: map[string]bool{}}
+	c.machine(m)
+	if c.shapes == nil {
+		return nil
+	}
+	out := make([]Payload, 0, len(c.shapes.sizes))
+	for p, s := range c.shapes.sizes {
+		pl := Payload{Path: p, State: s.name, Bytes: s.bytes, What: s.what}
+		if s.bytes != shape.Unbounded {
+			pl.Largest = largest(s.shape, "$")
+		}
+		out = append(out, pl)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
 // budgets checks the static payload and history budgets.
 func (c *checker) budgets(m *asl.StateMachine, f *flowAnalysis) {
 	c.payloadBudget(f)

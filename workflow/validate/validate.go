@@ -74,6 +74,7 @@ type checker struct {
 	graphs   []*graphInfo          // in walk order: a parent before its children
 	assigned map[string]bool       // variables assigned anywhere
 	topLang  asl.QueryLanguage
+	shapes   *flowAnalysis // the data-flow analysis, once the machine is valid
 }
 
 // graphInfo is a machine, a Parallel branch or a Map processor.
@@ -145,8 +146,8 @@ func (c *checker) machine(m *asl.StateMachine) {
 	c.resolve()
 	c.variables()
 	if !c.issues.HasErrors() {
-		f := c.dataFlow(m)
-		c.budgets(m, f)
+		c.shapes = c.dataFlow(m)
+		c.budgets(m, c.shapes)
 	}
 	size := c.cfg.size
 	if size == 0 {
