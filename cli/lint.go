@@ -8,7 +8,10 @@ import (
 	"os"
 	"strings"
 
+	"github.com/sluicehq/sluice/workflow"
 	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/pipeline"
+	"github.com/sluicehq/sluice/workflow/shape"
 	"github.com/sluicehq/sluice/workflow/validate"
 )
 
@@ -32,13 +35,22 @@ const codeSyntaxError = "SyntaxError"
 // cmdLint validates ASL files: exit 0 when all are valid (warnings allowed),
 // 1 when any is invalid, 2 when one cannot be read.
 func (c *cli) cmdLint(args []string) error {
-	fs := c.flags("lint", "[--json] [--express] FILE... (- reads standard input)")
+	fs := c.flags("lint", "[--json] [--express] [--budgets] FILE... (- reads standard input)\n"+
+		"       sluice lint [--json] [--budgets] --stack NAME   (the compiled pipeline, with its Go types)")
 	asJSON := fs.Bool("json", false, "print the issues as a JSON array")
 	express := fs.Bool("express", false, "validate for an Express state machine")
+	stack := fs.String("stack", "", "lint the pipeline compiled for this stack (dev or prod) instead of files")
+	budgets := fs.Bool("budgets", false, "also print the largest payload each state can hold")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	files := fs.Args()
+	if *stack != "" {
+		if len(files) > 0 {
+			return usagef("lint: --stack takes no files")
+		}
+		return c.lintStack(*stack, *asJSON, *budgets)
+	}
 	if len(files) == 0 {
 		fs.Usage()
 		return usagef("lint: no files given")
@@ -76,6 +88,11 @@ func (c *cli) cmdLint(args []string) error {
 		if issues.HasErrors() {
 			invalid = true
 		}
+		if *budgets && !*asJSON {
+			if m, err := asl.Unmarshal(b); err == nil {
+				c.printBudgets(file, validate.Payloads(m, opts...))
+			}
+		}
 		offsets := validate.NewOffsets(b)
 		for _, is := range issues {
 			r := lintResult{File: file, Path: is.Path, State: is.State, Code: is.Code,
@@ -104,6 +121,68 @@ func (c *cli) cmdLint(args []string) error {
 		return fail(ExitFailure, "")
 	}
 	return nil
+}
+
+// lintStack lints the pipeline compiled for stack: Compile runs the
+// validator with the Go types the pipeline declares, so the data-flow
+// check and the payload budget know what each task returns. A data-flow
+// finding is a compile error (exit 1).
+func (c *cli) lintStack(stack string, asJSON, budgets bool) error {
+	if stack != "dev" && stack != "prod" {
+		return usagef("unknown --stack %q (want dev or prod)", stack)
+	}
+	file := "pipeline:" + stack
+	results := []lintResult{}
+	compiled, err := pipeline.Synthetic(stack)
+	var issues workflow.Issues
+	if err != nil {
+		is, ok := workflow.AsIssues(err)
+		if !ok {
+			return fail(ExitFailure, err.Error())
+		}
+		issues = is
+	} else {
+		issues = compiled.Warnings
+	}
+	for _, is := range issues {
+		sev := validate.Error
+		if is.Warning {
+			sev = validate.Warning
+		}
+		results = append(results, lintResult{File: file, Path: is.Path, State: is.State, Code: is.Code, Severity: sev.String(), Message: is.Msg})
+		if !asJSON {
+			fmt.Fprintf(c.stdout, "%s: %s\n", file, is)
+		}
+	}
+	if asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(results); err != nil {
+			return err
+		}
+	} else if budgets && compiled != nil {
+		c.printBudgets(file, validate.Payloads(compiled.Machine, validate.WithType(pipeline.Standard), validate.WithTypes(compiled.Types)))
+	}
+	if err != nil {
+		return fail(ExitFailure, "")
+	}
+	return nil
+}
+
+// printBudgets prints the payload bound of each state.
+func (c *cli) printBudgets(file string, payloads []validate.Payload) {
+	for _, p := range payloads {
+		if p.Bytes == shape.Unbounded {
+			fmt.Fprintf(c.stdout, "%s: %s: payload: unbounded (some part of its %s has no declared bound)\n", file, p.Path, p.What)
+			continue
+		}
+		fmt.Fprintf(c.stdout, "%s: %s: payload: up to %d bytes (%.0f%% of 256 KiB), its %s", file, p.Path, p.Bytes, 100*float64(p.Bytes)/validate.MaxPayloadSize, p.What)
+		if p.Largest != "" {
+			fmt.Fprintf(c.stdout, "; largest part %s", p.Largest)
+		}
+		fmt.Fprintln(c.stdout)
+	}
 }
 
 // readInput reads a file, or standard input for "-".

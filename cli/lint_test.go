@@ -47,6 +47,15 @@ func TestLintExitCodes(t *testing.T) {
 		{"unreadable beats invalid", []string{"lint", validateTestdata + "unreachable.asl.json", "testdata/lint/no-such-file.json"}, ExitUsage,
 			[]string{"UnreachableState"}, "no-such-file.json"},
 		{"no files", []string{"lint"}, ExitUsage, nil, "no files"},
+		{"pipeline", []string{"lint", "--stack", "dev"}, ExitOK, nil, ""},
+		{"pipeline budgets", []string{"lint", "--stack", "prod", "--budgets"}, ExitOK,
+			[]string{"pipeline:prod: States.Failed: payload: up to 126968 bytes (48% of 256 KiB), its input\n",
+				"pipeline:prod: States.ParseRejection: payload: unbounded"}, ""},
+		{"file budgets", []string{"lint", "--budgets", "testdata/lint/loop.asl.json"}, ExitOK,
+			[]string{"loop.asl.json: States.Poll: warning: UnboundedLoop: the loop through Poll, Again",
+				"loop.asl.json: States.Poll: payload: up to 14 bytes (0% of 256 KiB), its input\n"}, ""},
+		{"stack and files", []string{"lint", "--stack", "dev", "x.json"}, ExitUsage, nil, "no files"},
+		{"unknown stack", []string{"lint", "--stack", "qa"}, ExitUsage, nil, "unknown --stack"},
 		{"bad flag", []string{"lint", "--nope", "x.json"}, ExitUsage, nil, "-nope"},
 	}
 	for _, tt := range tests {

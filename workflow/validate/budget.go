@@ -30,7 +30,8 @@ type Payload struct {
 	Bytes int64
 	// What says which it is: "input" or "output".
 	What string
-	// Largest names the member that makes most of it, with its bound.
+	// Largest names the member that makes most of it, with its bound; ""
+	// when no one member makes half of it.
 	Largest string
 }
 
@@ -81,8 +82,11 @@ func (c *checker) payloadBudget(f *flowAnalysis) {
 		if s.bytes == shape.Unbounded || s.bytes <= MaxPayloadSize {
 			continue
 		}
-		c.warnf(p, s.name, CodePayloadTooLarge, "the state's %s can be up to %d bytes, over the 256 KiB (%d bytes) payload quota; the largest part is %s",
-			s.what, s.bytes, MaxPayloadSize, largest(s.shape, "$"))
+		msg := fmt.Sprintf("the state's %s can be up to %d bytes, over the 256 KiB (%d bytes) payload quota", s.what, s.bytes, MaxPayloadSize)
+		if part := largest(s.shape, "$"); part != "" {
+			msg += "; the largest part is " + part
+		}
+		c.warnf(p, s.name, CodePayloadTooLarge, "%s", msg)
 	}
 }
 
@@ -99,6 +103,9 @@ func largest(s *shape.Shape, at string) string {
 				}
 			}
 			if best == "" || bestN*2 < total {
+				if at == "$" {
+					return "" // no one member makes half of it
+				}
 				return fmt.Sprintf("%s (up to %d bytes)", at, total)
 			}
 			at += "." + best
