@@ -210,7 +210,12 @@ func (f *flowAnalysis) state(prefix, name string, st asl.State, inherited asl.Qu
 	}
 	switch s := st.(type) {
 	case *asl.Task:
-		eff := sc.effective(p, s.InputPath, s.Parameters, s.Arguments, input)
+		// The effective input is checked; what the task does with it is
+		// its declared output.
+		sc.effective(p, s.InputPath, s.Parameters, s.Arguments, input)
+		// The dynamic timeouts read the state input (as the engine does).
+		sc.pathIn(p+".TimeoutSecondsPath", s.TimeoutSecondsPath, input)
+		sc.pathIn(p+".HeartbeatSecondsPath", s.HeartbeatSecondsPath, input)
 		if s.Parameters != nil && lang == asl.JSONPath {
 			sc.checkTaskInput(p+".Parameters", s.Parameters)
 		}
@@ -218,7 +223,6 @@ func (f *flowAnalysis) state(prefix, name string, st asl.State, inherited asl.Qu
 		if t := f.types.TaskOutput[name]; t != nil {
 			result = t
 		}
-		_ = eff
 		out := sc.finish(p, result, s.ResultSelector, s.ResultPath, s.OutputPath, s.Output, s.Assign, input)
 		edges = append(edges, sc.catches(p, s.Catch, input)...)
 		f.size(p, name, input, out)
@@ -318,6 +322,9 @@ func (f *flowAnalysis) execInput(ctx *shape.Shape) *shape.Shape {
 // returns its output.
 func (f *flowAnalysis) mapState(sc *scope, p string, s *asl.Map, input, ctx *shape.Shape) *shape.Shape {
 	eff := sc.effective(p, s.InputPath, nil, nil, input)
+	sc.pathIn(p+".MaxConcurrencyPath", s.MaxConcurrencyPath, eff)
+	sc.pathIn(p+".ToleratedFailureCountPath", s.ToleratedFailureCountPath, eff)
+	sc.pathIn(p+".ToleratedFailurePercentagePath", s.ToleratedFailurePercentagePath, eff)
 	item := shape.Any()
 	maxItems := shape.Unbounded
 	switch {

@@ -138,6 +138,13 @@ func TestDataFlow(t *testing.T) {
 			want:  []flowIssue{{"States.Use.Parameters.bad.$", validate.CodeUnknownPathField}},
 		},
 		{
+			name: "dynamic timeout read from the state input",
+			def: `{"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "` + lambdaARN + `",
+				"TimeoutSecondsPath": "$.timeout", "Retry": [{"ErrorEquals": ["States.ALL"]}], "End": true}}}`,
+			types: typed,
+			want:  []flowIssue{{"States.Work.TimeoutSecondsPath", validate.CodeUnknownPathField}},
+		},
+		{
 			name: "a member of a string",
 			def: `{"StartAt": "Use", "States": {
 				"Use": {"Type": "Pass", "Parameters": {"x.$": "$.bucket.name"}, "End": true}}}`,
