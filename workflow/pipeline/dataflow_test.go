@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -180,6 +181,53 @@ func TestDeclaredTypesAreTheHandlers(t *testing.T) {
 		}
 		if !shape.Equal(out, c.Types.TaskOutput[state]) {
 			t.Errorf("%s declares output %v, its handler returns %v", state, c.Types.TaskOutput[state].Describe(), out.Describe())
+		}
+	}
+}
+
+// TestEveryKindOfReadIsChecked misspells one read of each kind in the
+// compiled pipeline (a JSONPath in Parameters, an intrinsic argument, a
+// Choice Variable, the context object, a variable, a Map's ItemSelector,
+// a JSONata $states.input and $states.context read, a Fail CausePath) and
+// checks that the data-flow check names the field that reads it.
+func TestEveryKindOfReadIsChecked(t *testing.T) {
+	t.Parallel()
+	c := synthetic(t, "prod")
+	b, err := c.ASL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		old, new string
+		wantPath string
+	}{
+		{`"$.transform.records"`, `"$.transform.recrods"`, "States.NoRecords.Parameters.records.$"},
+		{`States.Format('FILE#{}/{}#{}', $.bucket, $.key, $.versionId)`, `States.Format('FILE#{}/{}#{}', $.bucket, $.kye, $.versionId)`, "States.Claim.Parameters.Item.pk.S.$"},
+		{`"$.transform.chunkCount"`, `"$.transform.chunks"`, "States.Route.Choices[0].Variable"},
+		{`"$$.Execution.Id"`, `"$$.Execution.ID"`, "States.Claim.Parameters.Item.execution.S.$"},
+		{`$failedState, $.error.Cause`, `$failedState, $.error.cause`, "States.Failed.CausePath"},
+		{`"$$.Map.Item.Value"`, `"$$.Map.Item.Values"`, "States.LoadChunks.ItemSelector.chunk.$"},
+		{`$states.input.dataset`, `$states.input.datset`, "States.ParseRejection.Output"},
+		{`$states.context.State.EnteredTime`, `$states.context.State.Entered`, "States.Lease.Output"},
+		{`"$.load.written"`, `"$.load.writen"`, "States.SummarizeChunk.Parameters.loaded.$"},
+		{`"$.rejection.quarantineKey"`, `"$.rejection.quarantine"`, "States.Quarantine.Parameters.Key.$"},
+	}
+	for _, tt := range tests {
+		if !strings.Contains(string(b), tt.old) {
+			t.Errorf("the machine has no %s; update the test", tt.old)
+			continue
+		}
+		m, err := asl.Unmarshal([]byte(strings.Replace(string(b), tt.old, tt.new, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, is := range validate.Machine(m, validate.WithType(Standard), validate.WithTypes(c.Types)) {
+			got = append(got, is.Path+" "+is.Code)
+		}
+		want := tt.wantPath + " " + validate.CodeUnknownPathField
+		if !slices.Contains(got, want) {
+			t.Errorf("%s → %s: want %s, got %v", tt.old, tt.new, want, got)
 		}
 	}
 }

@@ -107,7 +107,12 @@ func (f *flowAnalysis) context(exec, item *shape.Shape) *shape.Shape {
 	})
 	if item != nil {
 		ctx.Fields["Map"] = shape.Field{Shape: shape.NewObject(map[string]shape.Field{
-			"Item": {Shape: shape.OpenObject(map[string]shape.Field{"Index": num(false), "Value": {Shape: item}})},
+			// Key and Source appear for some Distributed Map readers.
+			"Item": {Shape: shape.NewObject(map[string]shape.Field{
+				"Index": num(false), "Value": {Shape: item},
+				"Key":    {Shape: shape.Scalar(shape.String, shape.Unbounded), Optional: true},
+				"Source": {Shape: shape.Scalar(shape.String, shape.Unbounded), Optional: true},
+			})},
 		})}
 	}
 	return ctx
