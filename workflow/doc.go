@@ -18,6 +18,15 @@
 // machine uses with the IAM actions it needs, so that the platform can grant
 // exactly those.
 //
+// Tasks can declare the Go types their handlers take and return
+// (LambdaTask[In, Out]), and the machine its execution input (WithInput);
+// Compile then checks every path a state reads against the shapes the
+// states before it produce (package shape, via validate.WithTypes) and
+// reports a path that selects nothing as an error naming the state, the
+// path and the fields that exist. It also bounds each state's payload
+// against 256 KiB and each path's history events against 25,000
+// (warnings; see ChoiceProps.MaxIterations for loops).
+//
 // Builder values are not safe for concurrent use. A Compiled value is not
 // modified by this package after Compile returns and may be shared.
 package workflow

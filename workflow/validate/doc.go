@@ -5,6 +5,14 @@
 // processor, States.ALL not last, BackoffRate below 1, variables read before
 // any state assigns them, features an Express machine cannot use).
 //
+// It also follows the data through the machine (a data-flow analysis over
+// the shapes of package shape): every path a state reads is checked against
+// what the states before it produce, and each state's payload and each
+// path's history events are bounded against Step Functions' quotas. What the
+// definition does not show (the execution input, what a task returns) is
+// unknown and unchecked unless WithTypes declares it; Payloads returns the
+// per-state bounds.
+//
 // Machine validates a decoded *asl.StateMachine, whether hand-written or
 // compiled by package workflow. Document validates raw bytes: it also reports
 // fields that the typed model cannot hold (a Next on a Fail state, a Parameters
