@@ -62,11 +62,37 @@ func Payloads(m *asl.StateMachine, opts ...Option) []Payload {
 // budgets checks the static payload and history budgets.
 func (c *checker) budgets(m *asl.StateMachine, f *flowAnalysis) {
 	c.payloadBudget(f)
-	if c.cfg.express {
-		return // Express executions have no history quota.
-	}
 	h := &history{c: c, items: f.items}
-	h.machine("", &asl.Graph{StartAt: m.StartAt, States: m.States})
+	c.history = h.machine("", &asl.Graph{StartAt: m.StartAt, States: m.States})
+}
+
+// HistoryBound is the most history events a path through an execution
+// can emit, as the history budget counts them.
+type HistoryBound struct {
+	// Events counts the events of the longest path; a lower bound when
+	// Unknown.
+	Events int64
+	// Unknown is set when some part could not be counted: a loop with no
+	// declared bound, an inline Map whose number of items is unknown.
+	Unknown bool
+	// Path lists the states of the longest path (loops and Maps
+	// annotated).
+	Path []string
+}
+
+// History returns the history bound of m's execution (its Distributed
+// Maps' child executions are counted on their own), and false when m has
+// an Error-severity issue.
+func History(m *asl.StateMachine, opts ...Option) (HistoryBound, bool) {
+	if m == nil {
+		return HistoryBound{}, false
+	}
+	c := &checker{cfg: newConfig(opts), names: map[string]*stateInfo{}, assigned: map[string]bool{}}
+	c.machine(m)
+	if c.shapes == nil {
+		return HistoryBound{}, false
+	}
+	return HistoryBound{Events: c.history.n, Unknown: c.history.unknown, Path: c.history.path}, true
 }
 
 // payloadBudget warns about each state whose input or output can exceed
@@ -144,11 +170,12 @@ func (a count) plus(b count) count {
 
 // machine checks the graph of an execution (the machine, or a Distributed
 // Map's child) against MaxHistoryEvents.
-func (h *history) machine(prefix string, g *asl.Graph) {
+func (h *history) machine(prefix string, g *asl.Graph) count {
 	total := h.graph(prefix, g)
 	const executionEvents = 2 // ExecutionStarted, ExecutionSucceeded/Failed
 	total.n += executionEvents
-	if total.n > MaxHistoryEvents {
+	// Express executions have no history quota.
+	if total.n > MaxHistoryEvents && !h.c.cfg.express {
 		where := "the execution"
 		if prefix != "" {
 			where = "each child execution of " + strings.TrimSuffix(prefix, ".")
@@ -156,6 +183,7 @@ func (h *history) machine(prefix string, g *asl.Graph) {
 		h.c.warnf(strings.TrimSuffix(prefix, "."), "", CodeHistoryTooLong, "%s can emit %d history events or more, over the %d quota, along %s",
 			where, total.n, MaxHistoryEvents, strings.Join(total.path, " → "))
 	}
+	return total
 }
 
 // graph returns the longest path's events through g.

@@ -75,6 +75,7 @@ type checker struct {
 	assigned map[string]bool       // variables assigned anywhere
 	topLang  asl.QueryLanguage
 	shapes   *flowAnalysis // the data-flow analysis, once the machine is valid
+	history  count         // the history budget's count of the execution
 }
 
 // graphInfo is a machine, a Parallel branch or a Map processor.
