@@ -90,7 +90,7 @@ func (c *cli) cmdLint(args []string) error {
 		}
 		if *budgets && !*asJSON {
 			if m, err := asl.Unmarshal(b); err == nil {
-				c.printBudgets(file, validate.Payloads(m, opts...))
+				c.printBudgets(file, m, opts...)
 			}
 		}
 		offsets := validate.NewOffsets(b)
@@ -162,7 +162,7 @@ func (c *cli) lintStack(stack string, asJSON, budgets bool) error {
 			return err
 		}
 	} else if budgets && compiled != nil {
-		c.printBudgets(file, validate.Payloads(compiled.Machine, validate.WithType(pipeline.Standard), validate.WithTypes(compiled.Types)))
+		c.printBudgets(file, compiled.Machine, validate.WithType(pipeline.Standard), validate.WithTypes(compiled.Types))
 	}
 	if err != nil {
 		return fail(ExitFailure, "")
@@ -170,9 +170,18 @@ func (c *cli) lintStack(stack string, asJSON, budgets bool) error {
 	return nil
 }
 
-// printBudgets prints the payload bound of each state.
-func (c *cli) printBudgets(file string, payloads []validate.Payload) {
-	for _, p := range payloads {
+// printBudgets prints the history bound of the execution and the payload
+// bound of each state.
+func (c *cli) printBudgets(file string, m *asl.StateMachine, opts ...validate.Option) {
+	if h, ok := validate.History(m, opts...); ok {
+		more := ""
+		if h.Unknown {
+			more = " or more (some part cannot be counted)"
+		}
+		fmt.Fprintf(c.stdout, "%s: history: up to %d events%s (%.0f%% of 25,000), along %s\n",
+			file, h.Events, more, 100*float64(h.Events)/validate.MaxHistoryEvents, strings.Join(h.Path, " → "))
+	}
+	for _, p := range validate.Payloads(m, opts...) {
 		if p.Bytes == shape.Unbounded {
 			fmt.Fprintf(c.stdout, "%s: %s: payload: unbounded (some part of its %s has no declared bound)\n", file, p.Path, p.What)
 			continue
