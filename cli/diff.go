@@ -178,7 +178,10 @@ func gitShow(rev, path string) ([]byte, error) {
 
 // compileAt compiles the pipeline of stack at git revision rev: it checks
 // the revision out in a detached worktree in a temporary directory, runs
-// `go run ./cmd/sluice asl --stack STACK` there, and removes the worktree.
+// `go run -trimpath ./cmd/sluice asl --stack STACK` there, and removes the
+// worktree. -trimpath keeps the temporary directory's name out of the
+// compiled packages, so the build cache serves every worktree: the first
+// diff builds the module, later ones take seconds.
 func compileAt(rev, stack string) (out []byte, err error) {
 	tmp, err := os.MkdirTemp("", "sluice-diff-")
 	if err != nil {
@@ -199,7 +202,7 @@ func compileAt(rev, stack string) (out []byte, err error) {
 		}
 	}()
 	stderr.Reset()
-	run := exec.Command("go", "run", "./cmd/sluice", "asl", "--stack", stack)
+	run := exec.Command("go", "run", "-trimpath", "./cmd/sluice", "asl", "--stack", stack)
 	run.Dir = wt
 	run.Stderr = &stderr
 	out, err = run.Output()
