@@ -188,8 +188,9 @@ func TestDeclaredTypesAreTheHandlers(t *testing.T) {
 // TestEveryKindOfReadIsChecked misspells one read of each kind in the
 // compiled pipeline (a JSONPath in Parameters, an intrinsic argument, a
 // Choice Variable, the context object, a variable, a Map's ItemSelector,
-// a JSONata $states.input and $states.context read, a Fail CausePath) and
-// checks that the data-flow check names the field that reads it.
+// a JSONata $states.input and $states.context read, a Fail CausePath, a
+// task's InputPath to a document of the wrong type) and checks that the
+// data-flow check names the field that reads it.
 func TestEveryKindOfReadIsChecked(t *testing.T) {
 	t.Parallel()
 	c := synthetic(t, "prod")
@@ -200,17 +201,19 @@ func TestEveryKindOfReadIsChecked(t *testing.T) {
 	tests := []struct {
 		old, new string
 		wantPath string
+		wantCode string // default UnknownPathField
 	}{
-		{`"$.transform.records"`, `"$.transform.recrods"`, "States.NoRecords.Parameters.records.$"},
-		{`States.Format('FILE#{}/{}#{}', $.bucket, $.key, $.versionId)`, `States.Format('FILE#{}/{}#{}', $.bucket, $.kye, $.versionId)`, "States.Claim.Parameters.Item.pk.S.$"},
-		{`"$.transform.chunkCount"`, `"$.transform.chunks"`, "States.Route.Choices[0].Variable"},
-		{`"$$.Execution.Id"`, `"$$.Execution.ID"`, "States.Claim.Parameters.Item.execution.S.$"},
-		{`$failedState, $.error.Cause`, `$failedState, $.error.cause`, "States.Failed.CausePath"},
-		{`"$$.Map.Item.Value"`, `"$$.Map.Item.Values"`, "States.LoadChunks.ItemSelector.chunk.$"},
-		{`$states.input.dataset`, `$states.input.datset`, "States.ParseRejection.Output"},
-		{`$states.context.State.EnteredTime`, `$states.context.State.Entered`, "States.Lease.Output"},
-		{`"$.load.written"`, `"$.load.writen"`, "States.SummarizeChunk.Parameters.loaded.$"},
-		{`"$.rejection.quarantineKey"`, `"$.rejection.quarantine"`, "States.Quarantine.Parameters.Key.$"},
+		{`"InputPath": "$.transform.first"`, `"InputPath": "$.transform"`, "States.Enrich.InputPath", validate.CodeMissingInputField},
+		{`"$.transform.records"`, `"$.transform.recrods"`, "States.NoRecords.Parameters.records.$", ""},
+		{`States.Format('FILE#{}/{}#{}', $.bucket, $.key, $.versionId)`, `States.Format('FILE#{}/{}#{}', $.bucket, $.kye, $.versionId)`, "States.Claim.Parameters.Item.pk.S.$", ""},
+		{`"$.transform.chunkCount"`, `"$.transform.chunks"`, "States.Route.Choices[0].Variable", ""},
+		{`"$$.Execution.Id"`, `"$$.Execution.ID"`, "States.Claim.Parameters.Item.execution.S.$", ""},
+		{`$failedState, $.error.Cause`, `$failedState, $.error.cause`, "States.Failed.CausePath", ""},
+		{`"$$.Map.Item.Value"`, `"$$.Map.Item.Values"`, "States.LoadChunks.ItemSelector.chunk.$", ""},
+		{`$states.input.dataset`, `$states.input.datset`, "States.ParseRejection.Output", ""},
+		{`$states.context.State.EnteredTime`, `$states.context.State.Entered`, "States.Lease.Output", ""},
+		{`"$.load.written"`, `"$.load.writen"`, "States.SummarizeChunk.Parameters.loaded.$", ""},
+		{`"$.rejection.quarantineKey"`, `"$.rejection.quarantine"`, "States.Quarantine.Parameters.Key.$", ""},
 	}
 	for _, tt := range tests {
 		if !strings.Contains(string(b), tt.old) {
@@ -225,7 +228,11 @@ func TestEveryKindOfReadIsChecked(t *testing.T) {
 		for _, is := range validate.Machine(m, validate.WithType(Standard), validate.WithTypes(c.Types)) {
 			got = append(got, is.Path+" "+is.Code)
 		}
-		want := tt.wantPath + " " + validate.CodeUnknownPathField
+		code := tt.wantCode
+		if code == "" {
+			code = validate.CodeUnknownPathField
+		}
+		want := tt.wantPath + " " + code
 		if !slices.Contains(got, want) {
 			t.Errorf("%s → %s: want %s, got %v", tt.old, tt.new, want, got)
 		}

@@ -193,8 +193,9 @@ const (
 	// CodeUnknownInputField (warning): a Parameters key that is not a field of the
 	// Go type the task's handler decodes its input into.
 	CodeUnknownInputField = "UnknownInputField"
-	// CodeMissingInputField (warning): Parameters that do not set a field the task's
-	// input type requires (one without omitempty).
+	// CodeMissingInputField (warning): Parameters that do not set a field
+	// the task's input type requires (one without omitempty), or, without
+	// Parameters, an input that lacks one.
 	CodeMissingInputField = "MissingInputField"
 
 	// Budgets: Step Functions' quotas, checked statically.

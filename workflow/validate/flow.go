@@ -3,6 +3,7 @@ package validate
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/sluicehq/sluice/internal/jsonvalue"
@@ -215,14 +216,17 @@ func (f *flowAnalysis) state(prefix, name string, st asl.State, inherited asl.Qu
 	}
 	switch s := st.(type) {
 	case *asl.Task:
-		// The effective input is checked; what the task does with it is
-		// its declared output.
-		sc.effective(p, s.InputPath, s.Parameters, s.Arguments, input)
+		// The effective input is checked against the handler's input
+		// type; what the task does with it is its declared output.
+		eff := sc.effective(p, s.InputPath, s.Parameters, s.Arguments, input)
 		// The dynamic timeouts read the state input (as the engine does).
 		sc.pathIn(p+".TimeoutSecondsPath", s.TimeoutSecondsPath, input)
 		sc.pathIn(p+".HeartbeatSecondsPath", s.HeartbeatSecondsPath, input)
-		if s.Parameters != nil && lang == asl.JSONPath {
+		switch {
+		case s.Parameters != nil && lang == asl.JSONPath:
 			sc.checkTaskInput(p+".Parameters", s.Parameters)
+		case s.Parameters == nil && s.Arguments == nil:
+			sc.checkPassedInput(p, s.InputPath != nil, eff)
 		}
 		result := shape.Any()
 		if t := f.types.TaskOutput[name]; t != nil {
@@ -769,19 +773,49 @@ func (sc *scope) checkKeys(p string, v any, want *shape.Shape) {
 			sc.checkKeys(p+"."+k, m[k], f.Shape)
 		}
 	}
+	var missing []string
 	for _, name := range want.Names() {
-		f := want.Fields[name]
-		if f.Optional {
-			continue
+		_, set := m[name]
+		_, setPath := m[name+".$"]
+		if !set && !setPath && !want.Fields[name].Optional {
+			missing = append(missing, strconv.Quote(name))
 		}
-		if _, ok := m[name]; ok {
-			continue
-		}
-		if _, ok := m[name+".$"]; ok {
-			continue
-		}
-		sc.f.c.warnf(p, sc.name, CodeMissingInputField, "%s needs field %q, which the Parameters do not set", want.Describe(), name)
 	}
+	if len(missing) > 0 {
+		sc.f.c.warnf(p, sc.name, CodeMissingInputField, "%s needs %s %s, which the Parameters do not set",
+			want.Describe(), plural(len(missing), "field", "fields"), strings.Join(missing, ", "))
+	}
+}
+
+// checkPassedInput checks that the input a task passes on unchanged (the
+// state input, or what InputPath selects) has every field its handler's
+// input type requires. Fields that may be present (optional, or in an open
+// object) are not reported.
+func (sc *scope) checkPassedInput(p string, inputPath bool, eff *shape.Shape) {
+	want := sc.f.types.TaskInput[sc.name]
+	if want == nil || !sc.f.report || want.Kind != shape.Object || eff.Kind != shape.Object || eff.Open {
+		return
+	}
+	if inputPath {
+		p += ".InputPath"
+	}
+	var missing []string
+	for _, name := range want.Names() {
+		if _, ok := eff.Fields[name]; !ok && !want.Fields[name].Optional {
+			missing = append(missing, strconv.Quote(name))
+		}
+	}
+	if len(missing) > 0 {
+		sc.f.c.warnf(p, sc.name, CodeMissingInputField, "%s needs %s %s, which the task's input (%s) does not have; it has: %s",
+			want.Describe(), plural(len(missing), "field", "fields"), strings.Join(missing, ", "), eff.Describe(), strings.Join(eff.Names(), ", "))
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // rule checks the paths of a Choice rule (IsPresent reads a path that may

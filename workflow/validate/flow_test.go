@@ -245,6 +245,15 @@ func TestTaskInput(t *testing.T) {
 	if diff := cmp.Diff(want, flowIssues(t, def, types)); diff != "" {
 		t.Errorf("issues (-want +got):\n%s", diff)
 	}
+	// Without Parameters, what InputPath selects must have the fields.
+	passed := `{"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "` + lambdaARN + `", "TimeoutSeconds": 5,
+		"Retry": [{"ErrorEquals": ["States.ALL"]}], "InputPath": "$.first", "End": true}}}`
+	typed := validate.Types{Input: shape.MustOf(reflect.TypeFor[result]()), TaskInput: types.TaskInput}
+	// $.first is a chunk {key, index}: the event's bucket is missing.
+	want = []flowIssue{{"States.Work.InputPath", validate.CodeMissingInputField}}
+	if diff := cmp.Diff(want, flowIssues(t, passed, typed)); diff != "" {
+		t.Errorf("InputPath to a chunk (-want +got):\n%s", diff)
+	}
 	m, _ := asl.Unmarshal([]byte(def))
 	for _, is := range validate.Machine(m, validate.WithTypes(types)) {
 		if is.Code == validate.CodeUnknownInputField && !strings.Contains(is.Msg, `did you mean "key"?`) {
