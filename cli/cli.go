@@ -82,6 +82,7 @@ func commands() map[string]command {
 		"dev":       {"watch incoming/<dataset>/ and run files as they arrive", (*cli).cmdDev},
 		"reconcile": {"report (and --redrive) files no execution claimed", (*cli).cmdReconcile},
 		"diff":      {"semantic diff of two state machines", (*cli).cmdDiff},
+		"events":    {"test an EventBridge event pattern against an event (test-pattern)", (*cli).cmdEvents},
 	}
 }
 

@@ -14,25 +14,45 @@ import (
 // Env names the environment variable that overrides the corpus folder.
 const Env = "SLUICE_CONFORMANCE"
 
+// EventsEnv names the environment variable that overrides the folder of
+// the EventBridge event-pattern corpus.
+const EventsEnv = "SLUICE_EVENTS_CONFORMANCE"
+
 // Dir returns the corpus folder: $SLUICE_CONFORMANCE, else
 // ../shared/conformance/asl relative to the repository root (the folder of
 // go.mod above the working directory). Where that folder has no cases/,
 // the test fails when CI=true and is skipped otherwise.
 func Dir(tb testing.TB) string {
 	tb.Helper()
-	dir := os.Getenv(Env)
+	return DirOf(tb, Env, "asl")
+}
+
+// EventsDir returns the event-pattern corpus folder: $SLUICE_EVENTS_CONFORMANCE,
+// else ../shared/conformance/events, found, failed or skipped as Dir.
+func EventsDir(tb testing.TB) string {
+	tb.Helper()
+	return DirOf(tb, EventsEnv, "events")
+}
+
+// DirOf returns the folder named by the environment variable env, else
+// ../shared/conformance/<name> relative to the repository root. Where that
+// folder has no cases/, the test fails when CI=true and is skipped
+// otherwise.
+func DirOf(tb testing.TB, env, name string) string {
+	tb.Helper()
+	dir := os.Getenv(env)
 	if dir == "" {
 		root, err := modroot.Dir()
 		if err != nil {
 			tb.Fatalf("conformance corpus: %v", err)
 		}
-		dir = filepath.Join(root, "..", "shared", "conformance", "asl")
+		dir = filepath.Join(root, "..", "shared", "conformance", name)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "cases")); err != nil {
 		if os.Getenv("CI") == "true" {
-			tb.Fatalf("conformance corpus not found at %s (set %s): %v", dir, Env, err)
+			tb.Fatalf("conformance corpus not found at %s (set %s): %v", dir, env, err)
 		}
-		tb.Skipf("conformance corpus not found at %s (set %s): %v", dir, Env, err)
+		tb.Skipf("conformance corpus not found at %s (set %s): %v", dir, env, err)
 	}
 	return dir
 }
