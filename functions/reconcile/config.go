@@ -226,9 +226,19 @@ func (r Rules) names() []string {
 
 // Match returns the datasets whose rule matches the event, sorted.
 func (r Rules) Match(event map[string]any) ([]string, error) {
+	return r.match(event, eventmatch.Match)
+}
+
+// MatchBeyondRange returns the datasets whose rule would match the event
+// if EventBridge compared numbers beyond ±eventmatch.MaxNumeric.
+func (r Rules) MatchBeyondRange(event map[string]any) ([]string, error) {
+	return r.match(event, eventmatch.MatchBeyondRange)
+}
+
+func (r Rules) match(event map[string]any, match func(pattern, event map[string]any) (bool, error)) ([]string, error) {
 	var out []string
 	for _, name := range r.names() {
-		ok, err := eventmatch.Match(r[name], event)
+		ok, err := match(r[name], event)
 		if err != nil {
 			return nil, fmt.Errorf("rule of dataset %s: %w", name, err)
 		}

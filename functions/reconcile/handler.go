@@ -494,8 +494,8 @@ func (r *run) unaccounted(ctx context.Context, v s3types.ObjectVersion) {
 	case float64(f.Size) > eventmatch.MaxNumeric:
 		f.Reason = ReasonBeyondNumericRange
 		f.Detail = fmt.Sprintf("%d bytes is beyond EventBridge's numeric matching range (%.0g), so neither a dataset's rule nor the unrouted rule matched its size", f.Size, eventmatch.MaxNumeric)
-		if len(datasets) == 1 {
-			f.Dataset = datasets[0]
+		if otherwise, _ := r.cfg.Rules.MatchBeyondRange(S3Event(f)); len(otherwise) == 1 {
+			f.Dataset = otherwise[0]
 			f.Detail += "; the rule of dataset " + f.Dataset + " accepts it otherwise"
 		}
 	case len(datasets) == 1:

@@ -40,21 +40,32 @@ func EventsDir(tb testing.TB) string {
 // otherwise.
 func DirOf(tb testing.TB, env, name string) string {
 	tb.Helper()
-	dir := os.Getenv(env)
-	if dir == "" {
-		root, err := modroot.Dir()
-		if err != nil {
-			tb.Fatalf("conformance corpus: %v", err)
-		}
-		dir = filepath.Join(root, "..", "shared", "conformance", name)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "cases")); err != nil {
+	dir, err := Find(env, name)
+	if err != nil {
 		if os.Getenv("CI") == "true" {
 			tb.Fatalf("conformance corpus not found at %s (set %s): %v", dir, env, err)
 		}
 		tb.Skipf("conformance corpus not found at %s (set %s): %v", dir, env, err)
 	}
 	return dir
+}
+
+// Find returns the folder named by the environment variable env, else
+// ../shared/conformance/<name> relative to the repository root, and an
+// error when it has no cases/ folder.
+func Find(env, name string) (string, error) {
+	dir := os.Getenv(env)
+	if dir == "" {
+		root, err := modroot.Dir()
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(root, "..", "shared", "conformance", name)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cases")); err != nil {
+		return dir, err
+	}
+	return dir, nil
 }
 
 // Files returns the case files of the corpus in dir (cases/*/*.json),

@@ -54,12 +54,13 @@ func (p *Pattern) checkComplexity() error {
 // nfaState is a position in a wildcard: after some of its tokens.
 type nfaState struct {
 	next map[byte][]int // literal transitions
-	star bool         // a '*' position: loops on every byte
-	eps  int          // the star position right after this one, or 0
+	star bool           // a '*' position: loops on every byte
+	eps  int            // the star position right after this one, or 0
 }
 
 // WildcardComplexity returns the complexity of the given wildcards on one
-// field, each its own filter, up to MaxWildcardComplexity+1.
+// field, each its own filter. The evaluation stops at the first value
+// above MaxWildcardComplexity and returns it.
 func WildcardComplexity(wildcards ...string) int {
 	var ms []*matcher
 	for i, w := range wildcards {

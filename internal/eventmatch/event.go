@@ -1,6 +1,7 @@
 package eventmatch
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -89,9 +90,12 @@ func (e *Event) flatten(v value, path string, arrays []arrayPos, n *int) {
 // Match reports whether the event matches the pattern. Within one
 // alternative, values taken from an array of objects must come from the
 // same element of it (Event Ruler's array consistency).
-func (p *Pattern) Match(e *Event) bool {
+func (p *Pattern) Match(e *Event) bool { return p.match(e, false) }
+
+// match matches; unlimited compares numbers over the whole float64 range.
+func (p *Pattern) match(e *Event, unlimited bool) bool {
 	for _, r := range p.rules {
-		if r.match(e) {
+		if r.match(e, unlimited) {
 			return true
 		}
 	}
@@ -108,7 +112,7 @@ func (p *Pattern) MatchText(event []byte) (bool, error) {
 	return p.Match(e), nil
 }
 
-func (r rule) match(e *Event) bool {
+func (r rule) match(e *Event, unlimited bool) bool {
 	// For each field, the leaves that match it; absent (nil with ok) when
 	// the field matches by its absence.
 	cands := make([][]*leaf, len(r.fields))
@@ -121,7 +125,7 @@ func (r rule) match(e *Event) bool {
 			continue // matched by absence: no constraint on arrays
 		}
 		for j := range leaves {
-			if f.matches(&leaves[j]) {
+			if f.matches(&leaves[j], unlimited) {
 				cands[i] = append(cands[i], &leaves[j])
 			}
 		}
@@ -174,9 +178,9 @@ func (f field) allowsAbsence() bool {
 	return false
 }
 
-func (f field) matches(l *leaf) bool {
+func (f field) matches(l *leaf, unlimited bool) bool {
 	for i := range f.matchers {
-		if f.matchers[i].matches(l) {
+		if f.matchers[i].matches(l, unlimited) {
 			return true
 		}
 	}
@@ -184,7 +188,7 @@ func (f field) matches(l *leaf) bool {
 }
 
 // matches reports whether a present value matches.
-func (m *matcher) matches(l *leaf) bool {
+func (m *matcher) matches(l *leaf, unlimited bool) bool {
 	isStr := l.kind == kindString
 	switch m.op {
 	case opExact:
@@ -214,6 +218,10 @@ func (m *matcher) matches(l *leaf) bool {
 	case opNumeric:
 		if !isNum(l) {
 			return false
+		}
+		if unlimited {
+			f, err := strconv.ParseFloat(l.text, 64)
+			return err == nil && m.inFloatRange(f)
 		}
 		k, ok := numKey(l.text)
 		if !ok {
@@ -292,6 +300,17 @@ func (m *matcher) matches(l *leaf) bool {
 		return true
 	}
 	return false
+}
+
+// inFloatRange compares with the bounds as written, over float64.
+func (m *matcher) inFloatRange(f float64) bool {
+	if m.hasLo && (f < m.loF || m.openLo && f == m.loF) {
+		return false
+	}
+	if m.hasHi && (f > m.hiF || m.openHi && f == m.hiF) {
+		return false
+	}
+	return true
 }
 
 func isNum(l *leaf) bool { return l.kind == kindNumber }

@@ -3,6 +3,7 @@ package eventmatch
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 )
 
 // MaxNumeric is the largest magnitude EventBridge numeric matching covers:
@@ -67,10 +68,56 @@ func Validate(pattern map[string]any) error {
 // CompileMap compiles a pattern held as decoded JSON; see Compile.
 func CompileMap(pattern map[string]any) (*Pattern, error) { return compileMap(pattern) }
 
+// MatchBeyondRange is Match with numbers compared over the whole float64
+// range, as if EventBridge's numeric matching were not limited to
+// ±MaxNumeric: it answers whether a rule would accept an event but for
+// that limit.
+func MatchBeyondRange(pattern, event map[string]any) (bool, error) {
+	p, err := compileMap(pattern)
+	if err != nil {
+		return false, err
+	}
+	b, err := json.Marshal(event)
+	if err != nil {
+		return false, fmt.Errorf("event: %w", err)
+	}
+	e, err := ParseEvent(b)
+	if err != nil {
+		return false, err
+	}
+	return p.match(e, true), nil
+}
+
+// compiled caches the patterns compileMap compiled, by text, up to
+// maxCompiled of them: the callers hold a few patterns and match every
+// event against all of them.
+var (
+	compiledMu sync.Mutex
+	compiled   = map[string]*Pattern{}
+)
+
+const maxCompiled = 256
+
 func compileMap(pattern map[string]any) (*Pattern, error) {
 	b, err := json.Marshal(pattern)
 	if err != nil {
 		return nil, fmt.Errorf("pattern: %w", err)
 	}
-	return Compile(b)
+	compiledMu.Lock()
+	p, ok := compiled[string(b)]
+	compiledMu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err = Compile(b)
+	if err != nil {
+		return nil, err
+	}
+	compiledMu.Lock()
+	if len(compiled) >= maxCompiled {
+		clear(compiled)
+	}
+	compiled[string(b)] = p
+	compiledMu.Unlock()
+	return p, nil
 }

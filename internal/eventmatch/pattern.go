@@ -76,6 +76,7 @@ type matcher struct {
 	hasKey                bool
 	key                   int64
 	lo, hi                int64
+	loF, hiF              float64 // the bounds as written, for MatchBeyondRange
 	hasLo, hasHi          bool
 	openLo, openHi        bool
 	ipLo, ipHi            netip.Addr // opCIDR, and opExact on an IP address
@@ -448,6 +449,7 @@ func numericRange(items []value) (matcher, error) {
 		}
 		return value{kind: kindArray, text: "]"} // the end of the array
 	}
+	var lastF float64
 	bound := func(opText string, v value) (int64, error) {
 		if v.kind != kindNumber {
 			if opText == "=" {
@@ -459,6 +461,7 @@ func numericRange(items []value) (matcher, error) {
 		if !ok {
 			return 0, refuse("Value must be between -5.0E9 and 5.0E9, inclusive")
 		}
+		lastF, _ = strconv.ParseFloat(v.text, 64)
 		return k, nil
 	}
 	first := at(0)
@@ -475,6 +478,7 @@ func numericRange(items []value) (matcher, error) {
 			return m, refuse(msgTooMany)
 		}
 		m.lo, m.hi, m.hasLo, m.hasHi = k, k, true, true
+		m.loF, m.hiF = lastF, lastF
 		return m, nil
 	case "<", "<=":
 		k, err := bound(first.text, at(1))
@@ -485,6 +489,7 @@ func numericRange(items []value) (matcher, error) {
 			return m, refuse(msgTooMany)
 		}
 		m.hi, m.hasHi, m.openHi = k, true, first.text == "<"
+		m.hiF = lastF
 		return m, nil
 	case ">", ">=":
 		k, err := bound(first.text, at(1))
@@ -492,6 +497,7 @@ func numericRange(items []value) (matcher, error) {
 			return m, err
 		}
 		m.lo, m.hasLo, m.openLo = k, true, first.text == ">"
+		m.loF = lastF
 		if len(items) == 2 {
 			return m, nil
 		}
@@ -513,6 +519,7 @@ func numericRange(items []value) (matcher, error) {
 			return m, refuse("Bottom must be less than top")
 		}
 		m.hi, m.hasHi, m.openHi = top, true, second.text == "<"
+		m.hiF = lastF
 		return m, nil
 	}
 	return m, refuse("Unrecognized numeric range operator: %s", first.text)

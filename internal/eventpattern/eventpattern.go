@@ -56,27 +56,30 @@ func ForDataset(bucket string, d *dataset.Dataset) map[string]any {
 //   - the key matches none of the accepted wildcards (every dataset's
 //     "<prefix>*<suffix>" and "<internal prefix>*"): "anything-but" with a
 //     list of wildcards;
-//   - per dataset, the key matches one of its wildcards and the size is
-//     outside its bounds: the same key wildcards as its rule and two
-//     numeric matchers ("<" min, ">" max), which a field's array ORs.
+//   - per dataset, the key starts with its prefix and the size is outside
+//     its bounds: a prefix and two numeric matchers ("<" min, ">" max),
+//     which a field's array ORs. A key under the prefix but with another
+//     suffix matches the first branch as well; that overlap is harmless,
+//     because it is one rule. No other dataset's rule can match a key
+//     under the prefix, because dataset prefixes never overlap
+//     (dataset.Set refuses it, and Unrouted checks it again).
 //
-// What the pattern rests on, from the EventBridge documentation: "$or"
-// and "anything-but" with a wildcard are event-bus operators, and the only
-// ones that may stand above a leaf
-// (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html);
-// numeric ranges and anything-but lists
-// (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html).
-// "$or" semantics (an array of two or more sub-patterns at any level,
-// ANDed with the fields beside it) are spelled out by Event Ruler, the
-// matcher EventBridge runs (https://github.com/aws/event-ruler, README).
-// Limits: the pattern must fit MaxPatternLen; numeric matching covers
-// values between -5.0e9 and +5.0e9 only (eventmatch.MaxNumeric), so an
-// object larger than that may match neither this rule nor a dataset's on
-// AWS. The documentation pages found show
-// "anything-but" with one wildcard; the list form is the one AWS CDK's
-// Match.anythingButWildcard emits for several wildcards, but it was not
-// tried against an account from here: check it once with TestEventPattern
-// (aws events test-event-pattern).
+// Why a prefix and not the dataset's own wildcards: EventBridge refuses a
+// pattern whose wildcards on one field are too complex ("Rule is too
+// complex"; see eventmatch.MaxWildcardComplexity), and it adds up the
+// wildcards of every "$or" branch on the key. With the dataset wildcards
+// repeated in the branches, the builtin datasets' unrouted pattern is
+// over that limit; with prefixes, only the anything-but list counts.
+//
+// What the pattern rests on: "$or", "anything-but" with a list of
+// wildcards, prefix and numeric ranges are recorded against AWS in the
+// conformance corpus (../shared/conformance/events: anything_but
+// content_anything_wildcard_list*, or/*, numeric/*), and the pattern is
+// checked by eventmatch.Validate, which agrees with AWS on every case of
+// that corpus. Limits: the pattern must fit MaxPatternLen; numeric
+// matching covers values between -5.0e9 and +5.0e9 only
+// (eventmatch.MaxNumeric), so an object larger than that may match
+// neither this rule nor a dataset's on AWS.
 //
 // Unrouted fails when there are no datasets, or when a dataset prefix and
 // an internal prefix overlap (the pipeline's own writes would then be
@@ -86,7 +89,12 @@ func Unrouted(bucket string, datasets []*dataset.Dataset, internalPrefixes []str
 		return nil, errors.New("eventpattern: no datasets")
 	}
 	var exclude []any
-	for _, d := range datasets {
+	for i, d := range datasets {
+		for _, o := range datasets[:i] {
+			if strings.HasPrefix(d.Prefix, o.Prefix) || strings.HasPrefix(o.Prefix, d.Prefix) {
+				return nil, fmt.Errorf("eventpattern: dataset %s prefix %q overlaps dataset %s's %q", d.Name, d.Prefix, o.Name, o.Prefix)
+			}
+		}
 		for _, p := range internalPrefixes {
 			if p == "" || strings.HasPrefix(d.Prefix, p) || strings.HasPrefix(p, d.Prefix) {
 				return nil, fmt.Errorf("eventpattern: dataset %s prefix %q overlaps the pipeline's internal prefix %q", d.Name, d.Prefix, p)
@@ -108,7 +116,7 @@ func Unrouted(bucket string, datasets []*dataset.Dataset, internalPrefixes []str
 		if max > 0 {
 			size = append(size, map[string]any{"numeric": []any{">", max}})
 		}
-		branches = append(branches, map[string]any{"key": keyWildcards(d), "size": size})
+		branches = append(branches, map[string]any{"key": []any{map[string]any{"prefix": d.Prefix}}, "size": size})
 	}
 	return objectCreated(bucket, map[string]any{"$or": branches}), nil
 }

@@ -3,35 +3,39 @@ package eventpattern
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/internal/corpus"
+	"github.com/sluicehq/sluice/internal/eventmatch"
 )
 
 const bucket = "sluice-data"
 
-// router holds the deployed patterns, as EventBridge sees them (JSON
-// round-tripped): one per builtin dataset and the unrouted one.
+// router holds the deployed patterns, compiled from the JSON text
+// EventBridge receives: one per builtin dataset and the unrouted one.
 type router struct {
 	datasets []*dataset.Dataset
-	accept   map[string]map[string]any
-	unrouted map[string]any
+	accept   map[string]*eventmatch.Pattern
+	unrouted *eventmatch.Pattern
 }
 
-func jsonRoundTrip(t testing.TB, v any) map[string]any {
+func compile(t testing.TB, p map[string]any) *eventmatch.Pattern {
 	t.Helper()
-	b, err := json.Marshal(v)
+	text, err := Marshal(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
+	c, err := eventmatch.Compile([]byte(text))
+	if err != nil {
+		t.Fatalf("EventBridge would refuse %s: %v", text, err)
 	}
-	return m
+	return c
 }
 
 func newRouter(t testing.TB) *router {
@@ -41,54 +45,82 @@ func newRouter(t testing.TB) *router {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &router{datasets: ds, accept: map[string]map[string]any{}, unrouted: jsonRoundTrip(t, un)}
+	r := &router{datasets: ds, accept: map[string]*eventmatch.Pattern{}, unrouted: compile(t, un)}
 	for _, d := range ds {
-		r.accept[d.Name] = jsonRoundTrip(t, ForDataset(bucket, d))
+		r.accept[d.Name] = compile(t, ForDataset(bucket, d))
 	}
 	return r
 }
 
-// route returns the rules an event for key and size matches: dataset
-// names, and "(unrouted)" for the unrouted rule.
-func (r *router) route(t testing.TB, eventBucket, key string, size int64) (event map[string]any, rules []string) {
+// s3Event returns the event S3 sends for key and size (as
+// S3ObjectCreated builds it), as JSON text.
+func s3Event(t testing.TB, eventBucket, key string, size int64) []byte {
 	t.Helper()
-	event = jsonRoundTrip(t, S3ObjectCreated("id", "000000000000", "us-east-1", "2026-01-01T00:00:00Z", eventBucket, key, "v1", "etag", size))
+	b, err := json.Marshal(S3ObjectCreated("id", "000000000000", "us-east-1", "2026-01-01T00:00:00Z", eventBucket, key, "v1", "etag", size))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// route returns the rules an event matches: dataset names, and
+// "(unrouted)" for the unrouted rule.
+func (r *router) route(t testing.TB, event []byte) (rules []string) {
+	t.Helper()
+	e, err := eventmatch.ParseEvent(event)
+	if err != nil {
+		t.Fatalf("event %s: %v", event, err)
+	}
 	for _, d := range r.datasets {
-		ok, err := Match(r.accept[d.Name], event)
-		if err != nil {
-			t.Fatalf("%s rule: %v", d.Name, err)
-		}
-		if ok {
+		if r.accept[d.Name].Match(e) {
 			rules = append(rules, d.Name)
 		}
 	}
-	ok, err := Match(r.unrouted, event)
-	if err != nil {
-		t.Fatalf("unrouted rule: %v", err)
-	}
-	if ok {
+	if r.unrouted.Match(e) {
 		rules = append(rules, "(unrouted)")
 	}
-	return event, rules
+	return rules
 }
 
 // checkPartition checks the routing property for one event: an object the
 // pipeline writes itself matches no rule; any other object of the bucket
-// matches exactly one (a dataset's or the unrouted rule).
-func (r *router) checkPartition(t testing.TB, key string, size int64) {
+// matches exactly one (a dataset's or the unrouted rule), unless it is
+// larger than EventBridge's numeric range, when it matches at most one
+// (the reconciler reports those). Events that are not "Object Created"
+// match no rule.
+func (r *router) checkPartition(t testing.TB, event []byte) {
 	t.Helper()
-	event, rules := r.route(t, bucket, key, size)
+	rules := r.route(t, event)
+	var ev struct {
+		DetailType string `json:"detail-type"`
+		Detail     struct {
+			Bucket struct{ Name string } `json:"bucket"`
+			Object struct {
+				Key  string  `json:"key"`
+				Size float64 `json:"size"`
+			} `json:"object"`
+		} `json:"detail"`
+	}
+	if err := json.Unmarshal(event, &ev); err != nil {
+		t.Fatal(err)
+	}
 	// The key as EventBridge delivers it (JSON replaces invalid UTF-8).
-	got := event["detail"].(map[string]any)["object"].(map[string]any)["key"].(string)
+	got, size := ev.Detail.Object.Key, ev.Detail.Object.Size
 	internal := false
 	for _, p := range contract.InternalPrefixes() {
 		internal = internal || strings.HasPrefix(got, p)
 	}
 	switch {
+	case ev.DetailType != "Object Created" || ev.Detail.Bucket.Name != bucket:
+		if len(rules) != 0 {
+			t.Errorf("%s event of %q in %q matched %v, want no rule", ev.DetailType, got, ev.Detail.Bucket.Name, rules)
+		}
 	case internal && len(rules) != 0:
-		t.Errorf("internal object %q (%d bytes) matched %v, want no rule", got, size, rules)
-	case !internal && len(rules) != 1:
-		t.Errorf("object %q (%d bytes) matched %v, want exactly one rule", got, size, rules)
+		t.Errorf("internal object %q (%.0f bytes) matched %v, want no rule", got, size, rules)
+	case !internal && size > eventmatch.MaxNumeric && len(rules) > 1:
+		t.Errorf("object %q (%.0f bytes) matched %v, want at most one rule", got, size, rules)
+	case !internal && size <= eventmatch.MaxNumeric && len(rules) != 1:
+		t.Errorf("object %q (%.0f bytes) matched %v, want exactly one rule", got, size, rules)
 	}
 }
 
@@ -109,6 +141,7 @@ func TestRoutingPartition(t *testing.T) {
 	for _, p := range contract.InternalPrefixes() {
 		prefixes = append(prefixes, p, p+"orders/")
 	}
+	sizes = append(sizes, int64(eventmatch.MaxNumeric), int64(eventmatch.MaxNumeric)+1)
 	names := []string{"", "a", "sub/dir/a", "a.b", "ü*"}
 	slices.Sort(sizes)
 	sizes = slices.Compact(sizes)
@@ -120,7 +153,7 @@ func TestRoutingPartition(t *testing.T) {
 					if size < 0 {
 						continue
 					}
-					r.checkPartition(t, p+name+s, size)
+					r.checkPartition(t, s3Event(t, bucket, p+name+s, size))
 					n++
 				}
 			}
@@ -149,7 +182,7 @@ func TestInternalObjectsMatchNoRule(t *testing.T) {
 				contract.ResultsPrefix + "0f3c/manifest.json",
 			} {
 				for _, size := range []int64{0, 10} {
-					if _, rules := r.route(t, bucket, key, size); len(rules) != 0 {
+					if rules := r.route(t, s3Event(t, bucket, key, size)); len(rules) != 0 {
 						t.Errorf("internal object %s (%d bytes) matched %v", key, size, rules)
 					}
 				}
@@ -181,7 +214,7 @@ func TestUnroutedExamples(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s/%s/%d", tt.bucket, tt.key, tt.size), func(t *testing.T) {
-			_, rules := r.route(t, tt.bucket, tt.key, tt.size)
+			rules := r.route(t, s3Event(t, tt.bucket, tt.key, tt.size))
 			if got := strings.Join(rules, ","); got != tt.want {
 				t.Errorf("matched %q, want %q", got, tt.want)
 			}
@@ -189,21 +222,111 @@ func TestUnroutedExamples(t *testing.T) {
 	}
 }
 
+// s3Shapes returns the S3 events of the conformance corpus
+// (cases/s3_events: real "Object Created", "Object Deleted", "Object ACL
+// Updated" and "Object Restore" events as AWS delivered them), plus the
+// event S3ObjectCreated builds. Without the corpus (outside CI) only the
+// latter.
+func s3Shapes(t testing.TB) []map[string]any {
+	t.Helper()
+	var shapes []map[string]any
+	var own map[string]any
+	_ = json.Unmarshal(s3Event(t, bucket, "k", 1), &own)
+	shapes = append(shapes, own)
+	dir, err := corpus.Find(corpus.EventsEnv, "events")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("event-pattern corpus not found at %s: %v", dir, err)
+		}
+		return shapes
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "cases", "s3_events", "*.json"))
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c struct {
+			Event map[string]any `json:"event"`
+		}
+		if err := json.Unmarshal(raw, &c); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if c.Event != nil {
+			shapes = append(shapes, c.Event)
+		}
+	}
+	if len(shapes) < 2 {
+		t.Fatalf("no S3 events under %s", dir)
+	}
+	return shapes
+}
+
+// reshape returns shape with the bucket, key and size of an object (the
+// size only where the shape has one).
+func reshape(t testing.TB, shape map[string]any, eventBucket, key string, size int64) []byte {
+	t.Helper()
+	b, _ := json.Marshal(shape)
+	var ev map[string]any
+	_ = json.Unmarshal(b, &ev)
+	detail, _ := ev["detail"].(map[string]any)
+	if detail == nil {
+		t.Fatalf("S3 event without detail: %s", b)
+	}
+	detail["bucket"] = map[string]any{"name": eventBucket}
+	obj, _ := detail["object"].(map[string]any)
+	if obj == nil {
+		obj = map[string]any{}
+		detail["object"] = obj
+	}
+	obj["key"] = key
+	if _, ok := obj["size"]; ok {
+		obj["size"] = size
+	}
+	ev["resources"] = []any{"arn:aws:s3:::" + eventBucket}
+	out, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestRoutingPartitionCorpusShapes checks the property over every S3 event
+// shape AWS delivered in the corpus: "Object Created" events route to
+// exactly one rule, the others to none.
+func TestRoutingPartitionCorpusShapes(t *testing.T) {
+	r := newRouter(t)
+	for i, shape := range s3Shapes(t) {
+		for _, key := range []string{"incoming/orders/a.csv", "incoming/orders/a.txt", "staging/orders/x.jsonl", "drop/a.csv"} {
+			for _, size := range []int64{0, 10, 5 << 30} {
+				t.Run(fmt.Sprintf("%d/%s/%d", i, key, size), func(t *testing.T) {
+					r.checkPartition(t, reshape(t, shape, bucket, key, size))
+				})
+			}
+		}
+	}
+}
+
+// FuzzRoutingPartition checks the partition over keys, sizes and the
+// corpus's S3 event shapes.
 func FuzzRoutingPartition(f *testing.F) {
-	f.Add("incoming/orders/a.csv", int64(10))
-	f.Add("incoming/orders/a.txt", int64(10))
-	f.Add("incoming/orders/a.csv", int64(0))
-	f.Add("incoming/readings/r.JSONL.GZ", int64(4<<30+1))
-	f.Add("staging/orders/x.jsonl", int64(3))
-	f.Add("", int64(1))
-	f.Add(`incoming/catalog/\*.xml`, int64(1))
+	shapes := s3Shapes(f)
+	for i := range shapes {
+		f.Add("incoming/orders/a.csv", int64(10), uint8(i))
+		f.Add("incoming/orders/a.txt", int64(10), uint8(i))
+	}
+	f.Add("incoming/orders/a.csv", int64(0), uint8(0))
+	f.Add("incoming/readings/r.JSONL.GZ", int64(4<<30+1), uint8(0))
+	f.Add("staging/orders/x.jsonl", int64(3), uint8(0))
+	f.Add("", int64(1), uint8(0))
+	f.Add(`incoming/catalog/\*.xml`, int64(1), uint8(1))
 	r := newRouter(f)
-	f.Fuzz(func(t *testing.T, key string, size int64) {
+	f.Fuzz(func(t *testing.T, key string, size int64, shape uint8) {
 		// S3 keys are at most 1024 bytes, sizes 0 to 5 TiB.
 		if len(key) > 1024 || size < 0 || size > 5<<40 {
 			return
 		}
-		r.checkPartition(t, key, size)
+		r.checkPartition(t, reshape(t, shapes[int(shape)%len(shapes)], bucket, key, size))
 	})
 }
 
