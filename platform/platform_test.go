@@ -17,6 +17,7 @@ import (
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/reconcile"
+	"github.com/sluicehq/sluice/internal/eventmatch"
 	"github.com/sluicehq/sluice/internal/eventpattern"
 	"github.com/sluicehq/sluice/platform"
 	"github.com/sluicehq/sluice/platform/naming"
@@ -846,6 +847,36 @@ func TestRulesTargetsAndDLQ(t *testing.T) {
 			qd := parsePolicy(t, qp.Name, str(qp.Inputs, "policy"))
 			if n := len(qd.Statement[0].Condition["ArnEquals"]["aws:SourceArn"]); n != len(ds)+1 {
 				t.Errorf("DLQ policy allows %d rules, want %d (the datasets' and the unrouted rule)", n, len(ds)+1)
+			}
+		})
+	}
+}
+
+// TestRulePatternsPassEventBridgeValidation checks, for every stack, that
+// every event pattern the program deploys (the datasets' rules and the
+// unrouted rule) is one EventBridge accepts: the same validator that
+// agrees with AWS on every case of the event-pattern conformance corpus
+// (eventmatch.Compile), and the pattern size quota.
+func TestRulePatternsPassEventBridgeValidation(t *testing.T) {
+	for _, stack := range stacks {
+		t.Run(stack, func(t *testing.T) {
+			r := deploy(t, stack)
+			n := 0
+			for _, res := range r.Resources {
+				if res.Type != "aws:cloudwatch/eventRule:EventRule" || res.Inputs["eventPattern"] == nil {
+					continue
+				}
+				n++
+				text := str(res.Inputs, "eventPattern")
+				if _, err := eventmatch.Compile([]byte(text)); err != nil {
+					t.Errorf("rule %s: EventBridge would refuse its pattern: %v\n%s", res.Name, err, text)
+				}
+				if len(text) > eventpattern.MaxPatternLen {
+					t.Errorf("rule %s: pattern of %d characters, over the quota of %d", res.Name, len(text), eventpattern.MaxPatternLen)
+				}
+			}
+			if want := len(dataset.Builtin().All()) + 1; n != want {
+				t.Errorf("%d rules with a pattern, want %d (one per dataset and the unrouted rule)", n, want)
 			}
 		})
 	}
