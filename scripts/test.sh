@@ -10,6 +10,8 @@
 # Environment:
 #   SLUICE_CACHE        where tools are installed (default: .cache in the repo)
 #   SLUICE_CONFORMANCE  the ASL conformance corpus (default: ../shared/conformance/asl)
+#   SLUICE_EVENTS_CONFORMANCE  the EventBridge event-pattern corpus
+#                       (default: ../shared/conformance/events)
 #   FUZZTIME            per fuzz target (default: 5s)
 #   CI=true             missing tools are failures, never skips
 set -euo pipefail
@@ -17,6 +19,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 export SLUICE_CACHE="${SLUICE_CACHE:-$ROOT/.cache}"
 export SLUICE_CONFORMANCE="${SLUICE_CONFORMANCE:-$(cd "$ROOT/.." && pwd)/shared/conformance/asl}"
+export SLUICE_EVENTS_CONFORMANCE="${SLUICE_EVENTS_CONFORMANCE:-$(cd "$ROOT/.." && pwd)/shared/conformance/events}"
 export FUZZTIME="${FUZZTIME:-5s}"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 mkdir -p "$SLUICE_CACHE"
