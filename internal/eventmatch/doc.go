@@ -5,14 +5,18 @@
 // deployed rules do without linking the dataset package and its expression
 // engine.
 //
-// Match implements the EventBridge content filters Sluice patterns use and
-// the common others: exact values, prefix, suffix, equals-ignore-case,
-// wildcard, anything-but (values, prefix, suffix, wildcard, a list of
-// wildcards), numeric ranges, exists and $or. See
-// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html
-// and the operator table at
+// Compile reads a pattern from its text as EventBridge does and refuses
+// what EventBridge refuses (*PatternError, with AWS's reason); ParseEvent
+// flattens an event; Pattern.Match matches. The whole pattern language is
+// implemented: exact values, prefix, suffix, equals-ignore-case, wildcard,
+// anything-but (values, prefix, suffix, wildcard, equals-ignore-case),
+// numeric, exists, cidr and $or, following Event Ruler
+// (https://github.com/aws/event-ruler), which EventBridge runs. The
+// conformance corpus of cases recorded on AWS (../shared/conformance/events)
+// agrees on every case; docs/routing.md says what is proven by recorded
+// cases and what rests on documentation only. See
 // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
 //
-// Match compares numbers over the whole float64 range; EventBridge does
-// not (see MaxNumeric).
+// Match and Validate take patterns and events as decoded JSON for the
+// callers that build them as maps; they go through Compile.
 package eventmatch

@@ -133,7 +133,20 @@ func (r rule) match(e *Event, unlimited bool) bool {
 			return false
 		}
 	}
+	// Candidates in no array constrain nothing; the search below only
+	// runs for values inside arrays of objects.
+	constrained := false
+	for i, c := range cands {
+		cands[i] = dedupe(c)
+		for _, l := range cands[i] {
+			constrained = constrained || len(l.arrays) > 0
+		}
+	}
+	if !constrained {
+		return true
+	}
 	chosen := make([]*leaf, 0, len(r.fields))
+	steps := 0
 	var pick func(i int) bool
 	pick = func(i int) bool {
 		if i == len(cands) {
@@ -143,6 +156,11 @@ func (r rule) match(e *Event, unlimited bool) bool {
 			return pick(i + 1)
 		}
 		for _, l := range cands[i] {
+			if steps++; steps > maxConsistencySteps {
+				// A hostile event: give up on array consistency
+				// rather than search on (documented in docs/routing.md).
+				return true
+			}
 			if consistentWithAll(l, chosen) {
 				chosen = append(chosen, l)
 				if pick(i + 1) {
@@ -154,6 +172,33 @@ func (r rule) match(e *Event, unlimited bool) bool {
 		return false
 	}
 	return pick(0)
+}
+
+// maxConsistencySteps bounds the search for array-consistent values.
+const maxConsistencySteps = 100000
+
+// dedupe keeps one candidate per distinct array position: candidates that
+// sit in the same array elements constrain the others alike.
+func dedupe(c []*leaf) []*leaf {
+	if len(c) < 2 {
+		return c
+	}
+	seen := map[string]bool{}
+	out := c[:0:0]
+	for _, l := range c {
+		var b strings.Builder
+		for _, a := range l.arrays {
+			b.WriteString(strconv.Itoa(a.array))
+			b.WriteByte(':')
+			b.WriteString(strconv.Itoa(a.index))
+			b.WriteByte(',')
+		}
+		if k := b.String(); !seen[k] {
+			seen[k] = true
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func consistentWithAll(l *leaf, chosen []*leaf) bool {
