@@ -1,7 +1,10 @@
 package eventmatch
 
 import (
+	"errors"
 	"fmt"
+	"math"
+	"math/big"
 	"net/netip"
 	"slices"
 	"sort"
@@ -389,9 +392,9 @@ func anythingBut(arg value) (matcher, error) {
 				m.strs = append(m.strs, it.text)
 			case kindNumber:
 				hasNum = true
-				k, ok := numKey(it.text)
-				if !ok {
-					return matcher{}, refuse("Value must be between -5.0E9 and 5.0E9, inclusive")
+				k, reason := numKeyReason(it.text)
+				if reason != "" {
+					return matcher{}, refuse("%s", reason)
 				}
 				m.keys = append(m.keys, k)
 			default:
@@ -457,9 +460,9 @@ func numericRange(items []value) (matcher, error) {
 			}
 			return 0, refuse("Value of %s must be numeric", opText)
 		}
-		k, ok := numKey(v.text)
-		if !ok {
-			return 0, refuse("Value must be between -5.0E9 and 5.0E9, inclusive")
+		k, reason := numKeyReason(v.text)
+		if reason != "" {
+			return 0, refuse("%s", reason)
 		}
 		lastF, _ = strconv.ParseFloat(v.text, 64)
 		return k, nil
@@ -539,17 +542,56 @@ func tokenText(v value) string {
 	return v.text
 }
 
-// numKey returns the number in EventBridge's comparable form: the range is
-// -5.0e9 to +5.0e9 and comparisons are precise to six decimal places
-// (Event Ruler's ComparableNumber). ok is false for text that is not a
-// number in that range.
+// numKey returns the number in EventBridge's comparable form: values from
+// -5.0e9 to +5.0e9 with at most six decimal places, scaled to an integer
+// exactly (Event Ruler's ComparableNumber, which reads the number's text
+// as a decimal). ok is false for any other number.
 func numKey(text string) (int64, bool) {
-	f, err := strconv.ParseFloat(text, 64)
-	if err != nil || f < -MaxNumeric || f > MaxNumeric {
-		return 0, false
-	}
-	return int64(1e6 * (MaxNumeric + f)), true
+	key, reason := numKeyReason(text)
+	return key, reason == ""
 }
+
+// numKeyReason is numKey with EventBridge's reason for refusing a number
+// in a numeric filter or an anything-but list.
+func numKeyReason(text string) (int64, string) {
+	const outOfRange, tooPrecise = "Value must be between -5.0E9 and 5.0E9, inclusive", "Only values upto 6 decimals are supported"
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, "Value of numeric must be a number"
+	}
+	switch {
+	case math.IsInf(f, 0) || math.Abs(f) > MaxNumeric:
+		return 0, outOfRange
+	case f != 0 && math.Abs(f) < 1e-6:
+		return 0, tooPrecise
+	}
+	// A large exponent would make the exact arithmetic below expensive;
+	// such text only ever spells zero or a number out of reach.
+	if i := strings.IndexAny(text, "eE"); i >= 0 {
+		if exp, err := strconv.Atoi(text[i+1:]); err != nil || exp > 40 || exp < -40 {
+			if f == 0 && strings.Trim(text[:i], "-+0.") == "" {
+				return maxKey, ""
+			}
+			return 0, outOfRange
+		}
+	}
+	r, ok := new(big.Rat).SetString(text)
+	if !ok {
+		return 0, "Value of numeric must be a number"
+	}
+	r.Mul(r, big.NewRat(1_000_000, 1))
+	if !r.IsInt() {
+		return 0, "Only values upto 6 decimals are supported"
+	}
+	n := r.Num()
+	if !n.IsInt64() || n.Int64() < -maxKey || n.Int64() > maxKey {
+		return 0, "Value must be between -5.0E9 and 5.0E9, inclusive"
+	}
+	return n.Int64() + maxKey, ""
+}
+
+// maxKey is MaxNumeric scaled by a million.
+const maxKey = int64(MaxNumeric) * 1_000_000
 
 // cidr compiles a "cidr" filter. As in EventBridge, the range starts at
 // the address written and ends at that address with every host bit set.
