@@ -50,7 +50,13 @@ func (f *runtimeFlags) config() (local.Config, error) {
 	if err != nil {
 		return local.Config{}, usagef("%v", err)
 	}
-	return local.Config{StateDir: f.stateDir, Stack: f.stack, S3Endpoint: f.s3, DynamoDBEndpoint: f.ddb, Faults: faults, Fast: f.fast, ChunkRecords: f.chunk}, nil
+	// The crash harness's hook (local.EnvCrash): not a flag, because no
+	// user should meet it.
+	crash, err := local.ParseCrash(os.Getenv(local.EnvCrash))
+	if err != nil {
+		return local.Config{}, usagef("%v", err)
+	}
+	return local.Config{StateDir: f.stateDir, Stack: f.stack, S3Endpoint: f.s3, DynamoDBEndpoint: f.ddb, Faults: faults, Fast: f.fast, ChunkRecords: f.chunk, Crash: crash}, nil
 }
 
 // cmdRun uploads files, routes their events and runs the pipeline on each,

@@ -39,6 +39,7 @@ type Invoker struct {
 	faults  *Faults
 	observe func(TaskEvent)
 	calls   *awsapi.CallLog
+	status  func(arn string) (string, bool)
 }
 
 // TaskEvent reports one task attempt to an observer (the timeline).
@@ -71,12 +72,16 @@ type InvokerConfig struct {
 	// DynamoDB, SNS and EventBridge integrations) as awsapi.StateMachine;
 	// give S3 a client recording as awsapi.StateMachine too.
 	Calls *awsapi.CallLog
+	// ExecutionStatus answers the sfn DescribeExecution SDK integration:
+	// the status of the execution with that ARN, false for one the
+	// runtime does not know. Default: every execution unknown.
+	ExecutionStatus func(arn string) (status string, ok bool)
 }
 
 // NewInvoker returns an Invoker.
 func NewInvoker(c InvokerConfig) *Invoker {
 	inv := &Invoker{lambda: &engine.Lambda{Functions: map[string]engine.Function{}, Region: Region, Account: Account}, s3: c.S3, ddbURL: strings.TrimRight(c.DynamoDBEndpoint, "/"),
-		http: &http.Client{Timeout: 60 * time.Second}, outbox: c.Outbox, faults: c.Faults, observe: c.Observe, calls: c.Calls}
+		http: &http.Client{Timeout: 60 * time.Second}, outbox: c.Outbox, faults: c.Faults, observe: c.Observe, calls: c.Calls, status: c.ExecutionStatus}
 	for _, f := range c.Functions {
 		inv.lambda.Functions[engine.FunctionName(f.Name)] = f.invoke
 	}
@@ -103,6 +108,8 @@ func (inv *Invoker) Invoke(ctx context.Context, req engine.TaskRequest) (out any
 		return inv.dynamodb(ctx, strings.TrimPrefix(res, "arn:aws:states:::dynamodb:"), req.Input)
 	case strings.HasPrefix(res, "arn:aws:states:::aws-sdk:s3:"):
 		return inv.s3Call(ctx, strings.TrimPrefix(res, "arn:aws:states:::aws-sdk:s3:"), req.Input)
+	case res == "arn:aws:states:::aws-sdk:sfn:describeExecution":
+		return inv.describeExecution(req.Input)
 	case res == "arn:aws:states:::sns:publish":
 		id := newID()
 		if err := inv.outbox.add("sns:publish", req.State, req.Input); err != nil {
@@ -173,6 +180,27 @@ func (inv *Invoker) functionARN(ref string) string {
 		return ref
 	}
 	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", inv.calls.Region, inv.calls.Account, ref)
+}
+
+// describeExecution answers the sfn DescribeExecution SDK integration
+// with the status the runtime knows, in the API's PascalCase shape; an
+// execution it does not know fails the task as Step Functions does.
+func (inv *Invoker) describeExecution(input any) (any, error) {
+	in, _ := input.(map[string]any)
+	arn, _ := in["ExecutionArn"].(string)
+	if arn == "" {
+		return nil, &engine.TaskError{Name: "Sfn.InvalidArnException", Cause: "DescribeExecution needs an ExecutionArn"}
+	}
+	status, ok := "", false
+	if inv.status != nil {
+		status, ok = inv.status(arn)
+	}
+	if !ok {
+		return nil, &engine.TaskError{Name: "Sfn.ExecutionDoesNotExistException", Cause: "Execution Does Not Exist: '" + arn + "'"}
+	}
+	name := arn[strings.LastIndexByte(arn, ':')+1:]
+	machine := strings.Replace(arn[:strings.LastIndexByte(arn, ':')], ":execution:", ":stateMachine:", 1)
+	return map[string]any{"ExecutionArn": arn, "Name": name, "StateMachineArn": machine, "Status": status}, nil
 }
 
 // dynamodb sends the task input as a DynamoDB API request: the Step

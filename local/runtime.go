@@ -93,6 +93,9 @@ type Config struct {
 	// runtime's own calls (creating the bucket and tables, uploading a
 	// file) are not: on AWS they are the deployment's and the user's.
 	Calls *awsapi.CallLog
+	// Crash, when set, kills the process with SIGKILL at that point: a
+	// test hook (EnvCrash) for the crash harness. Default: none.
+	Crash *CrashPoint
 }
 
 // Deps are what the in-process functions are built from.
@@ -141,6 +144,9 @@ type Runtime struct {
 	s3URL, ddbURL string
 	lock          *stateLock
 	mu            sync.Mutex
+	crash         *crasher
+	// running holds the ARNs of the executions this runtime is running.
+	running map[string]bool
 }
 
 // Open starts the local services, creates the bucket (versioned) and tables
@@ -165,7 +171,7 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "executions"), 0o755); err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
-	r := &Runtime{cfg: cfg, dir: dir}
+	r := &Runtime{cfg: cfg, dir: dir, crash: newCrasher(cfg.Crash), running: map[string]bool{}}
 	ok := false
 	defer func() {
 		if !ok {
@@ -206,6 +212,9 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if r.crash != nil {
+			r.tables.afterWrite = r.crash.wrote
 		}
 		srv, err := ServeDynamoDB(r.tables)
 		if err != nil {
@@ -257,7 +266,8 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 	}
 	r.outbox = NewOutbox(filepath.Join(dir, "outbox.jsonl"))
 	smS3, _ := deps.clients(awsapi.StateMachine)
-	r.invoker = NewInvoker(InvokerConfig{Functions: fns, S3: smS3, DynamoDBEndpoint: ddbURL, Outbox: r.outbox, Faults: cfg.Faults, Observe: cfg.Observe, Calls: cfg.Calls})
+	r.invoker = NewInvoker(InvokerConfig{Functions: fns, S3: smS3, DynamoDBEndpoint: ddbURL, Outbox: r.outbox, Faults: cfg.Faults, Observe: cfg.Observe, Calls: cfg.Calls,
+		ExecutionStatus: r.ExecutionStatus})
 	// Round-trip through JSON: the matcher sees what EventBridge sees.
 	asDeployed := func(pattern map[string]any) map[string]any {
 		b, _ := json.Marshal(pattern)
@@ -436,8 +446,13 @@ func (r *Runtime) UploadProgress(ctx context.Context, ds, file string, progress 
 		return ev, false, err
 	}
 	var body io.Reader = f
-	if progress != nil {
-		body = &countingReader{r: f, total: st.Size(), progress: progress}
+	if progress != nil || r.crash != nil {
+		body = &countingReader{r: f, total: st.Size(), progress: func(done, total int64) {
+			r.crash.uploaded(done)
+			if progress != nil {
+				progress(done, total)
+			}
+		}}
 	}
 	out, err := r.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(r.Bucket), Key: aws.String(key), Body: body, ContentLength: aws.Int64(st.Size())})
 	if err != nil {
@@ -502,15 +517,40 @@ func (r *Runtime) Route(ev contract.FileEvent) (Routing, error) {
 // Execute runs the pipeline for one file event and records its history
 // under the state directory.
 func (r *Runtime) Execute(ctx context.Context, ev contract.FileEvent) (*FileResult, error) {
+	return r.ExecuteNamed(ctx, ev, "")
+}
+
+// machineName is the local pipeline's state machine name.
+const machineName = prefix + "-pipeline"
+
+// executionARN returns the ARN of the local execution called name.
+func executionARN(name string) string {
+	return fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", Region, Account, machineName, name)
+}
+
+// ExecuteNamed is Execute with the execution's name (a redrive names its
+// executions); "" names it after the time and the file version.
+func (r *Runtime) ExecuteNamed(ctx context.Context, ev contract.FileEvent, name string) (*FileResult, error) {
 	if r.cfg.ReadOnly {
 		return nil, errReadOnly
 	}
-	name := fmt.Sprintf("%s-%s", time.Now().UTC().Format("20060102T150405.000000"), contract.RunID(ev.Source())[:8])
+	if name == "" {
+		name = fmt.Sprintf("%s-%s", time.Now().UTC().Format("20060102T150405.000000"), contract.RunID(ev.Source())[:8])
+	}
+	arn := executionARN(name)
+	r.mu.Lock()
+	r.running[arn] = true
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		delete(r.running, arn)
+		r.mu.Unlock()
+	}()
 	opts := []engine.Option{
 		engine.WithInvoker(r.invoker),
 		engine.WithObjectStore(&engineStore{s3: r.invoker.s3}),
 		engine.WithExecutionName(name),
-		engine.WithStateMachineName(prefix + "-pipeline"),
+		engine.WithStateMachineName(machineName),
 		engine.WithAccount(Region, Account),
 	}
 	var wallMu sync.Mutex
@@ -520,12 +560,17 @@ func (r *Runtime) Execute(ctx context.Context, ev contract.FileEvent) (*FileResu
 		if r.cfg.Now != nil {
 			now = r.cfg.Now
 		}
-		opts = append(opts, engine.WithClock(engine.NewVirtualClock(now())),
-			engine.WithObserver(func(e engine.Event) {
+		opts = append(opts, engine.WithClock(engine.NewVirtualClock(now())))
+	}
+	if r.cfg.Fast || r.crash != nil {
+		opts = append(opts, engine.WithObserver(func(e engine.Event) {
+			r.crash.observe(e)
+			if r.cfg.Fast {
 				wallMu.Lock()
 				wall[e.ID] = time.Now()
 				wallMu.Unlock()
-			}))
+			}
+		}))
 	}
 	eng, err := engine.New(r.compiled.Machine, opts...)
 	if err != nil {
@@ -584,6 +629,43 @@ func (r *Runtime) recordMapRuns(history engine.History) {
 			awsapi.Call{Principal: awsapi.StateMachine, Operation: "StepFunctions.MapRun", Action: "states:DescribeExecution", Resource: exec},
 		)
 	}
+}
+
+// ExecutionStatus returns what DescribeExecution would say of the local
+// execution with that ARN: RUNNING while this runtime runs it, SUCCEEDED
+// or FAILED once its result is recorded under the state directory, and
+// ABORTED for one that left no result: its process ended without
+// finishing it (killed, crashed), as the state directory's lock proves,
+// since this runtime holds it and so no other process is running. An ARN
+// of another machine is unknown (false).
+func (r *Runtime) ExecutionStatus(arn string) (string, bool) {
+	base := executionARN("")
+	name, ok := strings.CutPrefix(arn, base)
+	if !ok || name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
+		return "", false
+	}
+	r.mu.Lock()
+	running := r.running[arn]
+	r.mu.Unlock()
+	if running {
+		return "RUNNING", true
+	}
+	b, err := os.ReadFile(filepath.Join(r.dir, "executions", name+".result.json"))
+	if err != nil {
+		return "ABORTED", true
+	}
+	var rec struct {
+		Result struct {
+			Status Status `json:"status"`
+		} `json:"result"`
+	}
+	if json.Unmarshal(b, &rec) != nil {
+		return "ABORTED", true
+	}
+	if rec.Result.Status == Failed {
+		return "FAILED", true
+	}
+	return "SUCCEEDED", true
 }
 
 // summarize fills the status and counts from the execution output.

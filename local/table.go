@@ -31,6 +31,9 @@ type TableStore struct {
 	mu       sync.Mutex
 	faults   TableFaults
 	rng      *rand.Rand
+	// afterWrite, when set, sees every successful write request (the
+	// crash hook counts items with it).
+	afterWrite func(op string, body []byte)
 }
 
 // TableFaults injects DynamoDB faults, for tests and demos.
@@ -251,6 +254,9 @@ func (t *TableStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code, out := t.call(op, body)
+	if t.afterWrite != nil && code == http.StatusOK && writeOps[op] {
+		t.afterWrite(op, body)
+	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.WriteHeader(code)
 	_, _ = w.Write(out)

@@ -157,6 +157,24 @@ func StartExecution(name, machine string, params Params, props TaskProps) *Task 
 	}, props)
 }
 
+// DescribeExecution returns a Task that describes an execution of the state
+// machine with logical name machine (Self for the compiled machine itself)
+// through the AWS SDK integration
+// (arn:aws:states:::aws-sdk:sfn:describeExecution); params are
+// sfn.DescribeExecutionInput fields and must give ExecutionArn. The machine
+// is reported with states:DescribeExecution, which the platform grants on
+// that machine's executions only. The result is the API's output in
+// PascalCase (Status: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED,
+// PENDING_REDRIVE); an unknown execution fails the task with
+// Sfn.ExecutionDoesNotExistException.
+func DescribeExecution(name, machine string, params Params, props TaskProps) *Task {
+	return sdkTask(name, integration{
+		resource: "arn:aws:states:::aws-sdk:sfn:describeExecution", kind: KindStateMachine, name: machine,
+		actions: []string{"states:DescribeExecution"}, field: "", value: identity,
+		input: inputType[sfn.DescribeExecutionInput](), params: params,
+	}, props)
+}
+
 // payload checks the parameters, resolves the resource and returns the
 // Parameters (or Arguments) object.
 func (in *integration) payload(c *compiler, p, state string) []byte {
@@ -167,13 +185,13 @@ func (in *integration) payload(c *compiler, p, state string) []byte {
 	}
 	out := Params{}
 	for k, v := range in.params {
-		if !in.perEntry && (k == in.field || k == in.field+".$") {
+		if !in.perEntry && in.field != "" && (k == in.field || k == in.field+".$") {
 			c.add(Issue{Path: p + "." + k, State: state, Code: CodeReservedSDKField, Msg: fmt.Sprintf("%s is set from the resolved %s %q; do not pass it", in.field, in.kind, in.name)})
 			continue
 		}
 		out[k] = v
 	}
-	if arn != "" {
+	if arn != "" && in.field != "" {
 		val := in.value(arn)
 		if in.perEntry {
 			out["Entries"] = withEntryField(out["Entries"], in.field, val)

@@ -24,7 +24,25 @@ const (
 	StatusRejected  = "REJECTED"
 	StatusDuplicate = "DUPLICATE"
 	StatusFailed    = "FAILED"
+	// StatusTimedOut and StatusAborted are recorded by the reconciler when
+	// Step Functions reports that the execution owning a claim timed out
+	// or was stopped (platform's execution-status rule).
+	StatusTimedOut = "TIMED_OUT"
+	StatusAborted  = "ABORTED"
 )
+
+// ErrClaimUnresolved is the error of an execution that found its file
+// version claimed by another execution and could not learn whether that
+// one still runs: it leaves the claim alone and fails, so the alarm fires
+// and the reconciler looks again.
+const ErrClaimUnresolved asl.ErrorName = "Sluice.ClaimUnresolved"
+
+// ErrSfnNoExecution is the error DescribeExecution raises for an execution
+// Step Functions does not know (deleted after its retention period).
+const ErrSfnNoExecution asl.ErrorName = "Sfn.ExecutionDoesNotExistException"
+
+// ErrSfnThrottling is DescribeExecution's throttling error.
+const ErrSfnThrottling asl.ErrorName = "Sfn.ThrottlingException"
 
 // ErrFileFailed is the error of a failed execution (its Fail state), on
 // which the executions-failed alarm fires.
@@ -88,12 +106,19 @@ const (
 	pathError      = "$.error" // {Error, Cause} of a caught error
 	pathRejection  = "$.rejection"
 	pathLease      = "$.lease" // {now, until} of the claim
+	pathClaim      = "$.claim" // the ledger item of a claim held by another execution
+	pathOwner      = "$.owner" // {status} of that execution
 )
 
 // varFailedState is the variable the catchers leading to the failure path
 // set to the name of the state whose error they caught, so that the
 // notification, the ledger and the execution's cause name it.
 const varFailedState = "failedState"
+
+// ownedByMe is the condition of every ledger write after the claim: the
+// item is still this execution's, so an execution that lost its claim to
+// a takeover never overwrites the new owner's outcome.
+const ownedByMe = "#execution = :me"
 
 // ledgerKey is the ledger item key of the file version.
 func ledgerKey() workflow.Params {
@@ -154,7 +179,10 @@ func definition(o Options) workflow.Chainable {
 	sdk := workflow.TaskProps{ResultPath: workflow.Null, TimeoutSeconds: 30}
 
 	// Failed path: announce, record, fail so the executions-failed alarm
-	// fires. Each step goes on when its own call fails.
+	// fires. Each step goes on when its own call fails: the execution
+	// fails whatever happens, and when RecordFailed could not write, the
+	// execution-status rule (platform) records the outcome and the next
+	// event takes the claim over (DescribeOwner says FAILED).
 	failed := workflow.NewFail("Failed", workflow.FailProps{
 		Comment:   "the file failed; the cause names the failed state and carries its error's cause",
 		Error:     ErrFileFailed,
@@ -163,8 +191,10 @@ func definition(o Options) workflow.Chainable {
 	recordFailed := workflow.DynamoUpdateItem("RecordFailed", TableLedger, workflow.Params{
 		"Key":                      ledgerKey(),
 		"UpdateExpression":         "SET #status = :status, #state = :state, #error = :error, #cause = :cause, #finishedAt = :now",
-		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#state": "failedState", "#error": "error", "#cause": "cause", "#finishedAt": "finishedAt"},
+		"ConditionExpression":      ownedByMe,
+		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#state": "failedState", "#error": "error", "#cause": "cause", "#finishedAt": "finishedAt", "#execution": "execution"},
 		"ExpressionAttributeValues": workflow.Params{
+			":me":     workflow.Params{"S.$": "$$.Execution.Id"},
 			":status": workflow.Params{"S": StatusFailed},
 			":state":  workflow.Params{"S.$": "$" + varFailedState},
 			":error":  workflow.Params{"S.$": pathError + ".Error"},
@@ -183,7 +213,10 @@ func definition(o Options) workflow.Chainable {
 		AddCatch(recordFailed, workflow.CatchProps{ResultPath: "$.notifyError"})
 	notifyFailed.Next(recordFailed)
 
-	// Rejected path: quarantine a copy, announce, record, succeed.
+	// Rejected path: quarantine a copy, announce, record, succeed. A
+	// failure of any step fails the file (the failure path names the
+	// step), so REJECTED always means the copy, the notice and the ledger
+	// entry exist; a re-run claims the FAILED file again.
 	rejected := workflow.NewSucceed("Rejected", workflow.SucceedProps{OutputPath: pathRejection + ".output"})
 	rejectedResult := workflow.NewPass("RejectedResult", workflow.PassProps{
 		Parameters: with(fileFields(StatusRejected),
@@ -197,8 +230,10 @@ func definition(o Options) workflow.Chainable {
 	recordRejected := workflow.DynamoUpdateItem("RecordRejected", TableLedger, workflow.Params{
 		"Key":                      ledgerKey(),
 		"UpdateExpression":         "SET #status = :status, #error = :error, #reason = :reason, #report = :report, #quarantine = :quarantine, #finishedAt = :now",
-		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#error": "error", "#reason": "reason", "#report": "report", "#quarantine": "quarantine", "#finishedAt": "finishedAt"},
+		"ConditionExpression":      ownedByMe,
+		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#error": "error", "#reason": "reason", "#report": "report", "#quarantine": "quarantine", "#finishedAt": "finishedAt", "#execution": "execution"},
 		"ExpressionAttributeValues": workflow.Params{
+			":me":         workflow.Params{"S.$": "$$.Execution.Id"},
 			":status":     workflow.Params{"S": StatusRejected},
 			":error":      workflow.Params{"S.$": pathError + ".Error"},
 			":reason":     workflow.Params{"S.$": pathRejection + ".reason"},
@@ -208,7 +243,7 @@ func definition(o Options) workflow.Chainable {
 		},
 	}, sdk).
 		AddRetry(dynamoRetry).
-		AddCatch(rejectedResult, workflow.CatchProps{ResultPath: "$.recordError"})
+		AddCatch(notifyFailed, toError("RecordRejected"))
 	recordRejected.Next(rejectedResult)
 	notifyRejected := workflow.SNSPublish("NotifyRejected", TopicAlerts, workflow.Params{
 		"Subject": "Sluice: file rejected",
@@ -219,14 +254,14 @@ func definition(o Options) workflow.Chainable {
 			"quarantine.$", pathRejection+".quarantineKey",
 			"execution.$", "$$.Execution.Id"),
 	}, sdk).
-		AddCatch(recordRejected, workflow.CatchProps{ResultPath: "$.notifyError"})
+		AddCatch(notifyFailed, toError("NotifyRejected"))
 	notifyRejected.Next(recordRejected)
 	quarantine := workflow.S3CopyObject("Quarantine", BucketData, BucketData, workflow.Params{
 		"CopySource.$": pathRejection + ".copySource",
 		"Key.$":        pathRejection + ".quarantineKey",
 	}, sdk).
 		AddRetry(workflow.RetryProps{Errors: []asl.ErrorName{asl.StatesTimeout}, MaxAttempts: 2, Jitter: workflow.JitterFull}).
-		AddCatch(notifyRejected, workflow.CatchProps{ResultPath: "$.quarantineError"})
+		AddCatch(notifyFailed, toError("Quarantine"))
 	quarantine.Next(notifyRejected)
 	parseRejection := workflow.NewPass("ParseRejection", workflow.PassProps{
 		Comment: "the function's error payload ({errorType, errorMessage}) is a JSON string in Cause; " +
@@ -252,8 +287,11 @@ func definition(o Options) workflow.Chainable {
 		"ExpressionAttributeNames": workflow.Params{
 			"#status": "status", "#records": "records", "#loaded": "loaded", "#rejected": "rejected",
 			"#filtered": "filtered", "#chunks": "chunks", "#report": "report", "#finishedAt": "finishedAt",
+			"#execution": "execution",
 		},
+		"ConditionExpression": ownedByMe,
 		"ExpressionAttributeValues": workflow.Params{
+			":me":       workflow.Params{"S.$": "$$.Execution.Id"},
 			":status":   workflow.Params{"S": StatusLoaded},
 			":records":  workflow.Params{"N.$": "States.JsonToString(" + pathSummary + ".records)"},
 			":loaded":   workflow.Params{"N.$": "States.JsonToString(" + pathSummary + ".loaded)"},
@@ -360,29 +398,81 @@ func definition(o Options) workflow.Chainable {
 	duplicate := workflow.NewSucceed("Duplicate", workflow.SucceedProps{Comment: "this version of the file was already claimed"})
 	markDuplicate := workflow.NewPass("MarkDuplicate", workflow.PassProps{Parameters: fileFields(StatusDuplicate)})
 	markDuplicate.Next(duplicate)
+	claimUnresolved := workflow.NewFail("ClaimUnresolved", workflow.FailProps{
+		Comment:   "another execution holds the claim and whether it still runs is unknown: leave its claim alone, fail visibly",
+		Error:     ErrClaimUnresolved,
+		CausePath: "States.Format('the claim of {} is held by {}, which could not be described: {}', $.key, " + pathClaim + ".Item.execution.S, " + pathError + ".Cause)",
+	})
 
-	claim := workflow.DynamoPutItem("Claim", TableLedger, workflow.Params{
-		"Item": with(ledgerKey(),
-			"status", workflow.Params{"S": StatusRunning},
-			"dataset", workflow.Params{"S.$": "$.dataset"},
-			"bucket", workflow.Params{"S.$": "$.bucket"},
-			"key", workflow.Params{"S.$": "$.key"},
-			"versionId", workflow.Params{"S.$": "$.versionId"},
-			"execution", workflow.Params{"S.$": "$$.Execution.Id"},
-			"startedAt", workflow.Params{"S.$": "$$.State.EnteredTime"},
-			"leaseUntil", workflow.Params{"S.$": pathLease + ".until"},
-		),
-		// A FAILED run may be claimed again (a re-run after an outage); a
-		// LOADED or REJECTED one is a duplicate, and so is a RUNNING one
-		// until its lease ends: by then its execution has timed out, or
-		// failed without recording it (the ledger was unreachable), and
-		// nothing else would ever let the file run again.
-		"ConditionExpression":       "attribute_not_exists(pk) OR #status = :failed OR (#status = :running AND #leaseUntil < :now)",
-		"ExpressionAttributeNames":  workflow.Params{"#status": "status", "#leaseUntil": "leaseUntil"},
-		"ExpressionAttributeValues": workflow.Params{":failed": workflow.Params{"S": StatusFailed}, ":running": workflow.Params{"S": StatusRunning}, ":now": workflow.Params{"S.$": pathLease + ".now"}},
-	}, workflow.TaskProps{Comment: "one execution per file version, except after a failure or an abandoned run", ResultPath: workflow.Null, TimeoutSeconds: 30}).
+	// claimItem is the ledger item a claim writes: the file version, the
+	// execution that owns it (what DescribeOwner asks Step Functions about)
+	// and its lease.
+	claimItem := with(ledgerKey(),
+		"status", workflow.Params{"S": StatusRunning},
+		"dataset", workflow.Params{"S.$": "$.dataset"},
+		"bucket", workflow.Params{"S.$": "$.bucket"},
+		"key", workflow.Params{"S.$": "$.key"},
+		"versionId", workflow.Params{"S.$": "$.versionId"},
+		"execution", workflow.Params{"S.$": "$$.Execution.Id"},
+		"startedAt", workflow.Params{"S.$": "$$.State.EnteredTime"},
+		"leaseUntil", workflow.Params{"S.$": pathLease + ".until"},
+	)
+	// Taking over: the claim is RUNNING, its owner has ended without
+	// recording an outcome (killed, timed out, aborted, or failed while the
+	// ledger was unreachable). The condition names that owner, so of two
+	// executions taking over at once only one wins; the other is a
+	// duplicate of the winner, which runs.
+	takeOver := workflow.DynamoPutItem("TakeOver", TableLedger, workflow.Params{
+		"Item":                      claimItem,
+		"ConditionExpression":       "#status = :running AND #execution = :owner",
+		"ExpressionAttributeNames":  workflow.Params{"#status": "status", "#execution": "execution"},
+		"ExpressionAttributeValues": workflow.Params{":running": workflow.Params{"S": StatusRunning}, ":owner": workflow.Params{"S.$": pathClaim + ".Item.execution.S"}},
+	}, workflow.TaskProps{Comment: "claim the file version from an execution that ended without recording its outcome", ResultPath: workflow.Null, TimeoutSeconds: 30}).
 		AddRetry(dynamoRetry).
 		AddCatch(markDuplicate, workflow.CatchProps{Errors: []asl.ErrorName{ErrConditionalFailed}, ResultPath: pathError}).
+		AddCatch(notifyFailed, toError("TakeOver"))
+	ownerGone := workflow.NewChoice("OwnerGone", workflow.ChoiceProps{Comment: "a running (or redrivable) owner keeps the file; any other has ended without recording an outcome"}).
+		When(workflow.Or(
+			workflow.StringEquals(pathOwner+".status", "RUNNING"),
+			workflow.StringEquals(pathOwner+".status", "PENDING_REDRIVE"),
+		), markDuplicate).
+		Otherwise(takeOver)
+	describeOwner := workflow.DescribeExecution("DescribeOwner", workflow.Self, workflow.Params{
+		"ExecutionArn.$": pathClaim + ".Item.execution.S",
+	}, workflow.TaskProps{
+		Comment:        "is the execution holding the claim still running?",
+		ResultSelector: workflow.Params{"status.$": "$.Status"},
+		ResultPath:     pathOwner,
+		TimeoutSeconds: 30,
+	}).
+		AddRetry(workflow.RetryProps{Errors: []asl.ErrorName{ErrSfnThrottling, asl.StatesTimeout}, IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 20, Jitter: workflow.JitterFull}).
+		AddCatch(takeOver, workflow.CatchProps{Errors: []asl.ErrorName{ErrSfnNoExecution}, ResultPath: pathOwner, Comment: "Step Functions no longer knows the owner: it ended long ago"}).
+		AddCatch(claimUnresolved, workflow.CatchProps{ResultPath: pathError})
+	describeOwner.Next(ownerGone)
+	readClaim := workflow.DynamoGetItem("ReadClaim", TableLedger, workflow.Params{
+		"Key":                      ledgerKey(),
+		"ConsistentRead":           true,
+		"ProjectionExpression":     "#status, #execution",
+		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#execution": "execution"},
+	}, workflow.TaskProps{Comment: "who holds the claim, and is it finished?", ResultPath: pathClaim, TimeoutSeconds: 30}).
+		AddRetry(dynamoRetry).
+		AddCatch(claimUnresolved, workflow.CatchProps{ResultPath: pathError})
+
+	claim := workflow.DynamoPutItem("Claim", TableLedger, workflow.Params{
+		"Item": claimItem,
+		// A FAILED, TIMED_OUT or ABORTED run may be claimed again (a
+		// re-run, a redrive); a LOADED or REJECTED one is a duplicate. A
+		// RUNNING one is taken over once its owner is known to have ended
+		// (ReadClaim, DescribeOwner) or, failing that, once its lease ends.
+		"ConditionExpression":      "attribute_not_exists(pk) OR #status IN (:failed, :timedOut, :aborted) OR (#status = :running AND #leaseUntil < :now)",
+		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#leaseUntil": "leaseUntil"},
+		"ExpressionAttributeValues": workflow.Params{
+			":failed": workflow.Params{"S": StatusFailed}, ":timedOut": workflow.Params{"S": StatusTimedOut}, ":aborted": workflow.Params{"S": StatusAborted},
+			":running": workflow.Params{"S": StatusRunning}, ":now": workflow.Params{"S.$": pathLease + ".now"},
+		},
+	}, workflow.TaskProps{Comment: "one execution per file version at a time; an ended run's file may run again", ResultPath: workflow.Null, TimeoutSeconds: 30}).
+		AddRetry(dynamoRetry).
+		AddCatch(readClaim, workflow.CatchProps{Errors: []asl.ErrorName{ErrConditionalFailed}, ResultPath: pathError}).
 		AddCatch(notifyFailed, toError("Claim"))
 	lease := workflow.NewPass("Lease", workflow.PassProps{
 		Comment: "the claim's lease: the execution timeout from now (ISO 8601 UTC, which orders as text); " +
@@ -394,6 +484,14 @@ func definition(o Options) workflow.Chainable {
 	})
 	lease.Next(claim)
 	claim.Next(validate).Next(transform).Next(route)
+	takeOver.Next(validate)
+	readClaim.Next(workflow.NewChoice("ClaimHeld", workflow.ChoiceProps{Comment: "a RUNNING claim names its owner; a finished one makes this event a duplicate"}).
+		When(workflow.And(
+			workflow.IsPresent(pathClaim+".Item.execution.S"),
+			workflow.StringEquals(pathClaim+".Item.status.S", StatusRunning),
+		), describeOwner).
+		When(workflow.Not(workflow.IsPresent(pathClaim+".Item")), lease).
+		Otherwise(markDuplicate))
 
 	noVersion := workflow.NewPass("NoVersion", workflow.PassProps{
 		Comment:    `an unversioned bucket: S3 calls the only version "null"`,

@@ -80,7 +80,7 @@ func TestErrorNames(t *testing.T) {
 	c := synthetic(t, "prod")
 	known := func(n asl.ErrorName) bool {
 		s := string(n)
-		return fnTypes[n] || strings.HasPrefix(s, "States.") || strings.HasPrefix(s, "Lambda.") || strings.HasPrefix(s, "DynamoDB.")
+		return fnTypes[n] || strings.HasPrefix(s, "States.") || strings.HasPrefix(s, "Lambda.") || strings.HasPrefix(s, "DynamoDB.") || strings.HasPrefix(s, "Sfn.")
 	}
 	lambdaErrs := []asl.ErrorName{asl.LambdaServiceException, asl.LambdaAWSLambdaException, asl.LambdaSdkClientException, asl.LambdaTooManyRequestsException, errRetryable}
 	lambdas := 0
@@ -200,7 +200,8 @@ func TestContractPaths(t *testing.T) {
 		for _, m := range regexp.MustCompile(`(?:^|[^$])\$\.([a-zA-Z]+)`).FindAllStringSubmatch(string(b), -1) {
 			switch m[1] {
 			case "validation", "transform", "load", "chunks", "summary", "error", "rejection", "lease",
-				"notifyError", "recordError", "quarantineError", "chunk", "enrich":
+				"claim", "owner", "notifyError", "recordError", "chunk", "enrich",
+				"Status": // DescribeOwner's ResultSelector reads the DescribeExecution output
 				continue
 			}
 			if _, ok := jsonField(reflect.TypeFor[contract.FileEvent](), m[1]); !ok {
@@ -243,7 +244,7 @@ func TestResources(t *testing.T) {
 		got[string(r.Kind)+" "+r.Name+" "+r.ARN] = r.Actions
 	}
 	want := map[string][]string{
-		"dynamodb:table ledger arn:aws:dynamodb:us-east-1:000000000000:table/sluice-dev-ledger":         {"dynamodb:PutItem", "dynamodb:UpdateItem"},
+		"dynamodb:table ledger arn:aws:dynamodb:us-east-1:000000000000:table/sluice-dev-ledger":         {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
 		"lambda:function enrich arn:aws:lambda:us-east-1:000000000000:function:sluice-dev-enrich":       {"lambda:InvokeFunction"},
 		"lambda:function load arn:aws:lambda:us-east-1:000000000000:function:sluice-dev-load":           {"lambda:InvokeFunction"},
 		"lambda:function transform arn:aws:lambda:us-east-1:000000000000:function:sluice-dev-transform": {"lambda:InvokeFunction"},
@@ -337,8 +338,8 @@ func TestFailuresNameTheirState(t *testing.T) {
 				}
 			}
 		})
-		if catchers != 7 {
-			t.Errorf("%s: %d catchers lead to NotifyFailed, want 7 (Claim, Validate, Transform, Enrich, Load, LoadChunks, Record)", stack, catchers)
+		if catchers != 11 {
+			t.Errorf("%s: %d catchers lead to NotifyFailed, want 11 (Claim, TakeOver, Validate, Transform, Enrich, Load, LoadChunks, Record, Quarantine, NotifyRejected, RecordRejected)", stack, catchers)
 		}
 		b, err := c.ASL()
 		if err != nil {
