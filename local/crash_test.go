@@ -209,6 +209,7 @@ type crashCase struct {
 // TestCrashRerun kills `sluice run` at every point on a generated file of
 // every built-in dataset, runs it again and checks the table.
 func TestCrashRerun(t *testing.T) {
+	t.Parallel()
 	bin := sluiceBinary(t)
 	seed := losslessSeed(t)
 	rounds := 1
@@ -352,6 +353,7 @@ func checkCrashCases(t *testing.T, cr *crashRun, ds string, cases []*crashCase) 
 // scan` lists exactly every row. 200,000 rows with SLUICE_CRASH=long;
 // 3,000 otherwise, killed by the hook after a third of the items.
 func TestCrashLargeOrders(t *testing.T) {
+	t.Parallel()
 	bin := sluiceBinary(t)
 	rows := 3000
 	if longCrash() {
@@ -396,4 +398,125 @@ func TestCrashLargeOrders(t *testing.T) {
 		t.Errorf("keys run from %s to %s", got[0], got[rows-1])
 	}
 	t.Logf("killed with %d of %d items in the table; the re-run loaded all %d", len(before), rows, len(items))
+}
+
+// TestCrashExamples kills `sluice run` on the README's example files and
+// checks that after a plain re-run the tables equal those of an
+// uninterrupted run in another state directory (attributes the pipeline
+// stamps per run, such as _execution and _ingested_at, aside). The short
+// version kills each file at three points; SLUICE_CRASH=long at every
+// point of crashPoints.
+func TestCrashExamples(t *testing.T) {
+	t.Parallel()
+	bin := sluiceBinary(t)
+	type example struct {
+		file, dataset string
+		want          local.Status
+	}
+	examples := []example{
+		{"customers/customers.csv", "customers", local.Loaded},
+		{"orders/orders.csv", "orders", local.Loaded},
+		{"orders/orders_bad.csv", "orders", local.Rejected},
+		{"readings/readings.jsonl", "readings", local.Loaded},
+		{"catalog/catalog.xml", "catalog", local.Loaded},
+	}
+	points := []crashPoint{
+		{name: "validate", kill: "state:Validate"},
+		{name: "inline-load", kill: "items:1"},
+		{name: "map-chunk", kill: "state:LoadChunk@2", chunk: 2},
+	}
+	if longCrash() {
+		points = nil
+		for _, p := range crashPoints {
+			switch {
+			case p.kill == "", p.bad:
+			case strings.HasPrefix(p.kill, "items:"):
+				p.kill = "items:3"
+				points = append(points, p)
+			case strings.HasPrefix(p.kill, "state:LoadChunk@"):
+				p.kill, p.chunk = "state:LoadChunk@2", 2
+				points = append(points, p)
+			case p.chunk > 0:
+				p.chunk = 2
+				points = append(points, p)
+			default:
+				points = append(points, p)
+			}
+		}
+	}
+	ref := &crashRun{t: t, bin: bin, state: t.TempDir()}
+	for _, e := range examples {
+		if res, _ := ref.run(filepath.Join("..", "examples", e.file), e.dataset, 0, "", 0); res.Status != e.want {
+			t.Fatalf("%s: %s (%s), want %s", e.file, res.Status, res.Cause, e.want)
+		}
+	}
+	for _, p := range points {
+		t.Run(p.name, func(t *testing.T) {
+			cr := &crashRun{t: t, bin: bin, state: t.TempDir()}
+			for _, e := range examples {
+				file := filepath.Join("..", "examples", e.file)
+				kill := p.kill
+				if e.want == local.Rejected && (strings.HasPrefix(kill, "items:") || strings.Contains(kill, "Chunk") || kill == "state:Record") {
+					kill = "state:Quarantine" // a rejected file never loads
+				}
+				if _, killed := cr.run(file, e.dataset, p.chunk, kill, 0); !killed {
+					t.Errorf("%s: the run was not killed at %s", e.file, kill)
+				}
+				res, _ := cr.run(file, e.dataset, p.chunk, "", 0)
+				if res.Status != e.want {
+					t.Errorf("%s killed at %s: the re-run ended %s (%s %s), want %s", e.file, kill, res.Status, res.Error, excerpt(res.Cause, 300), e.want)
+				}
+				if e.want == local.Rejected && res.Report == "" {
+					t.Errorf("%s killed at %s: REJECTED without a report", e.file, kill)
+				}
+			}
+			for _, ds := range []string{"customers", "orders", "readings", "catalog"} {
+				want, got := stableItems(ref.scan(ds)), stableItems(cr.scan(ds))
+				if d := cmpItems(want, got); d != "" {
+					t.Errorf("dataset %s after the kills at %s differs from an uninterrupted run: %s", ds, p.name, d)
+				}
+			}
+		})
+	}
+}
+
+// stableItems returns the items as JSON texts without the attributes
+// that differ between two runs of one file (who wrote it and when), sorted.
+func stableItems(bySource map[string][]map[string]any) []string {
+	var out []string
+	for _, items := range bySource {
+		for _, it := range items {
+			cp := map[string]any{}
+			for k, v := range it {
+				switch k {
+				case "_execution", "_ingested_at", "_source_order", "_source_version":
+					continue
+				}
+				cp[k] = v
+			}
+			b, _ := json.Marshal(cp)
+			out = append(out, string(b))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// cmpItems describes how two sorted item lists differ ("" when equal).
+func cmpItems(want, got []string) string {
+	var missing, extra []string
+	for _, w := range want {
+		if _, ok := slices.BinarySearch(got, w); !ok {
+			missing = append(missing, excerpt(w, 200))
+		}
+	}
+	for _, g := range got {
+		if _, ok := slices.BinarySearch(want, g); !ok {
+			extra = append(extra, excerpt(g, 200))
+		}
+	}
+	if len(missing) == 0 && len(extra) == 0 && len(want) == len(got) {
+		return ""
+	}
+	return fmt.Sprintf("%d items, want %d; missing %s; unexpected %s", len(got), len(want), firstFew(missing), firstFew(extra))
 }
