@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/reconcile"
@@ -59,8 +62,9 @@ func (r *Runtime) Reconcile(ctx context.Context, o ReconcileOptions) (*Reconcile
 		s3c, ddb = r.clientsFor(FunctionReconcile)
 	}
 	h := &reconcile.Handler{
-		S3:     s3c,
-		Ledger: ddb,
+		S3:         s3c,
+		Ledger:     ddb,
+		Executions: describer{r},
 		Config: reconcile.Config{
 			Bucket: r.Bucket, LedgerTable: r.Tables["ledger"], Rules: rules,
 			Grace: o.Grace, Lookback: o.Lookback, Redrive: o.Redrive,
@@ -94,11 +98,35 @@ func (s *starter) StartExecution(ctx context.Context, in *sfn.StartExecutionInpu
 	if err := json.Unmarshal([]byte(aws.ToString(in.Input)), &ev); err != nil {
 		return nil, fmt.Errorf("local: execution input: %w", err)
 	}
-	fr, err := s.r.Execute(ctx, ev)
+	name := aws.ToString(in.Name)
+	if name != "" {
+		if _, err := os.Stat(filepath.Join(s.r.dir, "executions", name+".result.json")); err == nil {
+			return nil, &sfntypes.ExecutionAlreadyExists{Message: aws.String("Execution Already Exists: '" + executionARN(name) + "'")}
+		}
+	}
+	fr, err := s.r.ExecuteNamed(ctx, ev, name)
 	if err != nil {
 		return nil, err
 	}
 	*s.results = append(*s.results, fr)
-	arn := fmt.Sprintf("arn:aws:states:%s:%s:execution:%s-pipeline:%s", Region, Account, prefix, fr.Execution)
-	return &sfn.StartExecutionOutput{ExecutionArn: aws.String(arn)}, nil
+	return &sfn.StartExecutionOutput{ExecutionArn: aws.String(executionARN(fr.Execution))}, nil
+}
+
+// describer answers the reconciler's DescribeExecution from the runtime
+// (Runtime.ExecutionStatus): a RUNNING claim of the local ledger whose
+// execution is not running here was left by a process that ended.
+type describer struct{ r *Runtime }
+
+func (d describer) DescribeExecution(_ context.Context, in *sfn.DescribeExecutionInput, _ ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error) {
+	// Not an SDK client: record the call as the deployed client's
+	// middleware would.
+	if d.r.cfg.Calls != nil {
+		d.r.cfg.Calls.Add(d.r.cfg.Calls.Map(FunctionReconcile, in)...)
+	}
+	arn := aws.ToString(in.ExecutionArn)
+	st, ok := d.r.ExecutionStatus(arn)
+	if !ok {
+		return nil, &sfntypes.ExecutionDoesNotExist{Message: aws.String("Execution Does Not Exist: '" + arn + "'")}
+	}
+	return &sfn.DescribeExecutionOutput{ExecutionArn: in.ExecutionArn, Status: sfntypes.ExecutionStatus(st)}, nil
 }

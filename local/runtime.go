@@ -25,6 +25,7 @@ import (
 	"github.com/sluicehq/sluice/engine"
 	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/reconcile"
 	"github.com/sluicehq/sluice/internal/eventpattern"
 	"github.com/sluicehq/sluice/workflow"
 	"github.com/sluicehq/sluice/workflow/asl"
@@ -584,6 +585,9 @@ func (r *Runtime) ExecuteNamed(ctx context.Context, ev contract.FileEvent, name 
 	if err != nil {
 		return nil, err
 	}
+	if res.Status != engine.StatusSucceeded {
+		r.recordEnd(ctx, arn, b, &res)
+	}
 	fr := &FileResult{Key: ev.Key, Dataset: ev.Dataset, VersionID: ev.VersionID, Execution: name, Duration: time.Since(start), Output: res.Output, Result: &res}
 	if len(wall) > 0 {
 		fr.WallTimes = wall
@@ -629,6 +633,25 @@ func (r *Runtime) recordMapRuns(history engine.History) {
 			awsapi.Call{Principal: awsapi.StateMachine, Operation: "StepFunctions.MapRun", Action: "states:DescribeExecution", Resource: exec},
 		)
 	}
+}
+
+// recordEnd does what the deployed execution-status rule does with a
+// failed, timed-out or aborted execution: the reconciler's RecordEnd
+// writes the end on the execution's claim, if the claim is still its own
+// (the Failed path's RecordFailed may not have been able to). A failure to
+// record is left to the next run, which takes the claim over anyway.
+func (r *Runtime) recordEnd(ctx context.Context, arn string, input []byte, res *engine.Result) {
+	in := string(input)
+	// Deployed, the reconcile function makes this write (the rule's
+	// target), so its calls are recorded as that function's.
+	ddb := r.DynamoDB
+	if r.cfg.Calls != nil {
+		_, ddb = r.clientsFor(FunctionReconcile)
+	}
+	h := &reconcile.Handler{Recorder: ddb, Config: reconcile.Config{LedgerTable: r.Tables[pipeline.TableLedger]}}
+	_, _ = h.RecordEnd(context.WithoutCancel(ctx), reconcile.Request{DetailType: reconcile.DetailTypeExecutionStatus, Detail: &reconcile.ExecutionStatusChange{
+		ExecutionARN: arn, Status: string(res.Status), Input: &in, Error: &res.Error, Cause: &res.Cause, StopDate: time.Now().UnixMilli(),
+	}})
 }
 
 // ExecutionStatus returns what DescribeExecution would say of the local

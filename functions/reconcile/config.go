@@ -24,6 +24,7 @@ const (
 	EnvRedrive        = "SLUICE_RECONCILE_REDRIVE"
 	EnvStateMachine   = "SLUICE_STATE_MACHINE_ARN"
 	EnvMaxRedrives    = "SLUICE_RECONCILE_MAX_REDRIVES"
+	EnvMaxAttempts    = "SLUICE_RECONCILE_MAX_ATTEMPTS"
 	EnvDeadlineMargin = "SLUICE_RECONCILE_DEADLINE_MARGIN"
 )
 
@@ -37,6 +38,8 @@ const (
 	DefaultLookback = 7 * 24 * time.Hour
 	// DefaultMaxRedrives bounds the executions one run starts.
 	DefaultMaxRedrives = 100
+	// DefaultMaxAttempts bounds the redrives of one unfinished file.
+	DefaultMaxAttempts = 3
 	// DefaultDeadlineMargin is kept free before the Lambda deadline.
 	DefaultDeadlineMargin = 10 * time.Second
 )
@@ -72,6 +75,11 @@ type Config struct {
 	// (SLUICE_RECONCILE_MAX_REDRIVES); the others are started by later
 	// runs. Default: DefaultMaxRedrives.
 	MaxRedrives int
+	// MaxAttempts bounds the executions redrives start for one file
+	// version whose executions keep ending unfinished
+	// (SLUICE_RECONCILE_MAX_ATTEMPTS); then it is reported as
+	// RedriveExhausted. Default: DefaultMaxAttempts.
+	MaxAttempts int
 	// DeadlineMargin is kept free before the Lambda deadline to report
 	// instead of being killed (SLUICE_RECONCILE_DEADLINE_MARGIN); at most a
 	// quarter of the time left is kept. Default: DefaultDeadlineMargin.
@@ -125,6 +133,13 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		}
 		c.MaxRedrives = n
 	}
+	if v := getenv(EnvMaxAttempts); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a positive integer", EnvMaxAttempts, v))
+		}
+		c.MaxAttempts = n
+	}
 	if len(errs) > 0 {
 		return c, errors.Join(errs...)
 	}
@@ -138,6 +153,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxRedrives == 0 {
 		c.MaxRedrives = DefaultMaxRedrives
+	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = DefaultMaxAttempts
 	}
 	if c.DeadlineMargin == 0 {
 		c.DeadlineMargin = DefaultDeadlineMargin
@@ -158,8 +176,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Redrive && c.StateMachineARN == "" {
 		errs = append(errs, fmt.Errorf("reconcile: redrive needs the state machine (%s)", EnvStateMachine))
 	}
-	if c.MaxRedrives < 0 || c.DeadlineMargin < 0 || c.PageSize < 0 {
-		errs = append(errs, errors.New("reconcile: negative MaxRedrives, DeadlineMargin or PageSize"))
+	if c.MaxRedrives < 0 || c.MaxAttempts < 0 || c.DeadlineMargin < 0 || c.PageSize < 0 {
+		errs = append(errs, errors.New("reconcile: negative MaxRedrives, MaxAttempts, DeadlineMargin or PageSize"))
 	}
 	return c, errors.Join(errs...)
 }

@@ -36,11 +36,11 @@ func TestParseConfig(t *testing.T) {
 		wantErr string
 	}{
 		{name: "defaults", env: base, want: Config{Bucket: "b", LedgerTable: "l", Rules: rules, Grace: 15 * time.Minute,
-			Lookback: 7 * 24 * time.Hour, MaxRedrives: 100, DeadlineMargin: 10 * time.Second}},
+			Lookback: 7 * 24 * time.Hour, MaxRedrives: 100, MaxAttempts: 3, DeadlineMargin: 10 * time.Second}},
 		{name: "all", env: with(EnvGrace, "0s", EnvLookback, "48h", EnvRedrive, "true", EnvStateMachine, "arn:m",
-			EnvMaxRedrives, "7", EnvDeadlineMargin, "3s"),
+			EnvMaxRedrives, "7", EnvMaxAttempts, "2", EnvDeadlineMargin, "3s"),
 			want: Config{Bucket: "b", LedgerTable: "l", Rules: rules, Grace: 0, Lookback: 48 * time.Hour, Redrive: true,
-				StateMachineARN: "arn:m", MaxRedrives: 7, DeadlineMargin: 3 * time.Second}},
+				StateMachineARN: "arn:m", MaxRedrives: 7, MaxAttempts: 2, DeadlineMargin: 3 * time.Second}},
 		{name: "no bucket", env: with(EnvBucket, ""), wantErr: EnvBucket},
 		{name: "no rules", env: with(EnvRules, ""), wantErr: EnvRules},
 		{name: "rules not an object", env: with(EnvRules, `["x"]`), wantErr: EnvRules},
@@ -53,6 +53,7 @@ func TestParseConfig(t *testing.T) {
 		{name: "bad redrive", env: with(EnvRedrive, "yes"), wantErr: EnvRedrive},
 		{name: "redrive without machine", env: with(EnvRedrive, "true"), wantErr: EnvStateMachine},
 		{name: "bad max redrives", env: with(EnvMaxRedrives, "0"), wantErr: EnvMaxRedrives},
+		{name: "bad max attempts", env: with(EnvMaxAttempts, "x"), wantErr: EnvMaxAttempts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

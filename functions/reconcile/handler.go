@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,14 +45,32 @@ type ExecutionStarter interface {
 	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
 }
 
-// Request is the scheduled event that invokes the function; any input
-// works. Its id, when present, is logged with every line ("invocation") to
-// tie them to the event.
+// ExecutionDescriber tells whether an execution still runs; *sfn.Client
+// satisfies it, and the local runtime answers for its own executions.
+type ExecutionDescriber interface {
+	DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, opts ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
+}
+
+// ItemUpdater records an execution's end in the ledger; *dynamodb.Client
+// satisfies it.
+type ItemUpdater interface {
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+}
+
+// Request is the event that invokes the function: the schedule's (any
+// input works) or a "Step Functions Execution Status Change" event of the
+// pipeline (DetailType DetailTypeExecutionStatus), whose outcome the run
+// records (RecordEnd). Its id, when present, is logged with every line
+// ("invocation") to tie them to the event.
 type Request struct {
 	// ID is the EventBridge event id.
 	ID string `json:"id,omitempty"`
 	// Time is the event's time, as EventBridge writes it; informational.
 	Time string `json:"time,omitempty"`
+	// DetailType is the event's detail-type.
+	DetailType string `json:"detail-type,omitempty"`
+	// Detail is the event's detail; read for an execution status change.
+	Detail *ExecutionStatusChange `json:"detail,omitempty"`
 }
 
 // Reason says why an unaccounted file may have been missed.
@@ -74,6 +93,12 @@ const (
 	// ReasonSeveralRules: more than one dataset's rule matches (their
 	// prefixes overlap, which the platform refuses). Never redriven.
 	ReasonSeveralRules Reason = "SeveralDatasetRules"
+	// ReasonUnfinished: an execution claimed the file but ended without
+	// loading or rejecting it: the ledger says FAILED, TIMED_OUT or
+	// ABORTED, or RUNNING while Step Functions says the execution (Owner)
+	// no longer runs (killed, timed out, aborted, or failed while the
+	// ledger was unreachable).
+	ReasonUnfinished Reason = "UnfinishedExecution"
 )
 
 // Redrive is what a run did about an unaccounted file.
@@ -93,6 +118,10 @@ const (
 	RedriveDeferred Redrive = "deferred"
 	// RedriveFailed: StartExecution failed (Detail says how).
 	RedriveFailed Redrive = "failed"
+	// RedriveExhausted: Config.MaxAttempts executions started by redrives
+	// have ended without finishing the file; it is left to a person (the
+	// alarm stays on while it is reported).
+	RedriveExhausted Redrive = "exhausted"
 )
 
 // File is one unaccounted file version.
@@ -114,6 +143,10 @@ type File struct {
 	// Reason and Detail say why it may have been missed.
 	Reason Reason `json:"reason"`
 	Detail string `json:"detail"`
+	// Status and Owner are the ledger's status of an unfinished file and
+	// the execution that claimed it (ReasonUnfinished).
+	Status string `json:"status,omitempty"`
+	Owner  string `json:"owner,omitempty"`
 	// Redrive and Execution say what the run did about it.
 	Redrive   Redrive `json:"redrive,omitempty"`
 	Execution string  `json:"execution,omitempty"`
@@ -148,6 +181,9 @@ type Report struct {
 	Complete   bool     `json:"complete"`
 	NotChecked []string `json:"notChecked,omitempty"`
 	Unchecked  int      `json:"unchecked,omitempty"`
+	// Ended is what a run invoked by an execution status change event
+	// recorded (the other fields are then empty).
+	Ended *Ended `json:"ended,omitempty"`
 }
 
 // Handler reconciles the bucket with the ledger. Set the exported fields
@@ -159,6 +195,12 @@ type Handler struct {
 	Ledger ItemBatchGetter
 	// Starter starts executions; required with Config.Redrive.
 	Starter ExecutionStarter
+	// Executions tells whether the execution holding a RUNNING claim
+	// still runs. Without it, a RUNNING claim counts as accounted.
+	Executions ExecutionDescriber
+	// Recorder writes the outcome of an execution status change event
+	// (RecordEnd); required for those events.
+	Recorder ItemUpdater
 	// Config is the deployment configuration.
 	Config Config
 	// Log receives one JSON line per unaccounted file, a summary line and
@@ -184,6 +226,10 @@ const ledgerAttempts = 8
 
 // Handle runs Reconcile and returns its errors through fnerr.Surface.
 func (h *Handler) Handle(ctx context.Context, req Request) (*Report, error) {
+	if req.DetailType == DetailTypeExecutionStatus {
+		end, err := h.RecordEnd(ctx, req)
+		return &Report{Ended: end, Unaccounted: []File{}}, fnerr.Surface(err)
+	}
 	rep, err := h.Reconcile(ctx, req)
 	return rep, fnerr.Surface(err)
 }
@@ -395,18 +441,74 @@ func (r *run) flush(ctx context.Context) error {
 	}
 	for _, v := range batch {
 		pk := contract.LedgerKey(r.object(v))
+		c, ok := found[pk]
 		switch {
 		case unresolved[pk]:
 			r.rep.Unchecked++
-		case found[pk]:
+		case !ok:
 			r.rep.Checked++
-			r.rep.Accounted++
+			r.unaccounted(ctx, v, nil)
 		default:
-			r.rep.Checked++
-			r.unaccounted(ctx, v)
+			switch finished, err := r.finished(ctx, &c); {
+			case err != nil:
+				// Whether the owner runs is unknown: a later run looks
+				// again.
+				r.rep.Unchecked++
+				r.log.Warn("claim not checked", slog.String("key", aws.ToString(v.Key)), slog.String("execution", c.execution), slog.String("error", err.Error()))
+			case finished:
+				r.rep.Checked++
+				r.rep.Accounted++
+			default:
+				r.rep.Checked++
+				r.unaccounted(ctx, v, &c)
+			}
 		}
 	}
 	return nil
+}
+
+// claim is what the ledger says of a file version.
+type claim struct {
+	status, execution string
+	// ownerStatus is what Step Functions says of the execution of a
+	// RUNNING claim ("" when not asked, "NOT_FOUND" for one it does not
+	// know).
+	ownerStatus string
+}
+
+// Ledger statuses (workflow/pipeline's; the pipeline package is not
+// imported by the functions).
+const (
+	statusRunning  = "RUNNING"
+	statusLoaded   = "LOADED"
+	statusRejected = "REJECTED"
+)
+
+// finished reports whether the file of a ledger item is accounted for: it
+// ended LOADED or REJECTED, or its execution still runs. FAILED, TIMED_OUT
+// and ABORTED are not, nor is RUNNING when Step Functions says the owner
+// ended (with Executions set; without it RUNNING counts as in flight).
+func (r *run) finished(ctx context.Context, c *claim) (bool, error) {
+	switch c.status {
+	case statusLoaded, statusRejected, "":
+		return true, nil
+	case statusRunning:
+		if r.h.Executions == nil || c.execution == "" {
+			return true, nil
+		}
+		out, err := r.h.Executions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(c.execution)})
+		var missing *sfntypes.ExecutionDoesNotExist
+		switch {
+		case errors.As(err, &missing):
+			c.ownerStatus = "NOT_FOUND"
+			return false, nil
+		case err != nil:
+			return false, err
+		}
+		c.ownerStatus = string(out.Status)
+		return out.Status == sfntypes.ExecutionStatusRunning || out.Status == sfntypes.ExecutionStatusPendingRedrive, nil
+	}
+	return false, nil
 }
 
 // lookup reads the ledger items of the versions' keys (projecting the key
@@ -414,8 +516,8 @@ func (r *run) flush(ctx context.Context) error {
 // backoff until ledgerAttempts or the deadline. Keys still unread then are
 // returned as unresolved, unless the last request failed, which fails the
 // run (*fnerr.Retryable); a missing or forbidden table fails it at once.
-func (r *run) lookup(ctx context.Context, batch []s3types.ObjectVersion) (found, unresolved map[string]bool, err error) {
-	found, unresolved = map[string]bool{}, map[string]bool{}
+func (r *run) lookup(ctx context.Context, batch []s3types.ObjectVersion) (found map[string]claim, unresolved map[string]bool, err error) {
+	found, unresolved = map[string]claim{}, map[string]bool{}
 	keys := make([]map[string]ddbtypes.AttributeValue, 0, len(batch))
 	for _, v := range batch {
 		keys = append(keys, map[string]ddbtypes.AttributeValue{"pk": &ddbtypes.AttributeValueMemberS{Value: contract.LedgerKey(r.object(v))}})
@@ -423,7 +525,8 @@ func (r *run) lookup(ctx context.Context, batch []s3types.ObjectVersion) (found,
 	table := r.cfg.LedgerTable
 	for attempt := 1; ; attempt++ {
 		out, err := r.h.Ledger.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]ddbtypes.KeysAndAttributes{
-			table: {Keys: keys, ProjectionExpression: aws.String("pk"), ConsistentRead: aws.Bool(true)},
+			table: {Keys: keys, ProjectionExpression: aws.String("pk, #status, #execution"), ConsistentRead: aws.Bool(true),
+				ExpressionAttributeNames: map[string]string{"#status": "status", "#execution": "execution"}},
 		}})
 		if err != nil {
 			if final := ledgerError(table, err); final != nil {
@@ -432,7 +535,14 @@ func (r *run) lookup(ctx context.Context, batch []s3types.ObjectVersion) (found,
 		} else {
 			for _, item := range out.Responses[table] {
 				if pk, ok := item["pk"].(*ddbtypes.AttributeValueMemberS); ok {
-					found[pk.Value] = true
+					var c claim
+					if v, ok := item["status"].(*ddbtypes.AttributeValueMemberS); ok {
+						c.status = v.Value
+					}
+					if v, ok := item["execution"].(*ddbtypes.AttributeValueMemberS); ok {
+						c.execution = v.Value
+					}
+					found[pk.Value] = c
 				}
 			}
 			keys = out.UnprocessedKeys[table].Keys
@@ -474,8 +584,9 @@ func backoff(n int, rnd func(int64) int64) time.Duration {
 	return time.Duration(rnd(int64(limit) + 1))
 }
 
-// unaccounted classifies, reports and (with Redrive) starts one version.
-func (r *run) unaccounted(ctx context.Context, v s3types.ObjectVersion) {
+// unaccounted classifies, reports and (with Redrive) starts one version;
+// c is its ledger item when an execution claimed it but did not finish.
+func (r *run) unaccounted(ctx context.Context, v s3types.ObjectVersion, c *claim) {
 	o := r.object(v)
 	lm := aws.ToTime(v.LastModified)
 	f := File{
@@ -505,6 +616,13 @@ func (r *run) unaccounted(ctx context.Context, v s3types.ObjectVersion) {
 		f.Reason = ReasonNoRule
 		f.Detail = "no dataset's rule matches it (prefix, suffix or size); its event should be in the unrouted queue. Move or delete it once dealt with"
 	}
+	if c != nil && len(datasets) == 1 {
+		f.Dataset, f.Reason, f.Status, f.Owner = datasets[0], ReasonUnfinished, c.status, c.execution
+		f.Detail = fmt.Sprintf("execution %s claimed it and ended without loading or rejecting it: the ledger says %s", c.execution, c.status)
+		if c.ownerStatus != "" {
+			f.Detail += ", Step Functions says " + c.ownerStatus
+		}
+	}
 	if r.cfg.Redrive && f.Dataset != "" {
 		r.redrive(ctx, &f)
 	}
@@ -512,6 +630,9 @@ func (r *run) unaccounted(ctx context.Context, v s3types.ObjectVersion) {
 		slog.String("bucket", f.Bucket), slog.String("key", f.Key), slog.String("versionId", f.VersionID),
 		slog.Int64("size", f.Size), slog.Time("lastModified", f.LastModified), slog.Int64("ageSeconds", f.AgeSeconds),
 		slog.String("dataset", f.Dataset), slog.String("reason", string(f.Reason)), slog.String("detail", f.Detail),
+	}
+	if f.Owner != "" {
+		attrs = append(attrs, slog.String("status", f.Status), slog.String("owner", f.Owner))
 	}
 	if f.Redrive != "" {
 		attrs = append(attrs, slog.String("redrive", string(f.Redrive)), slog.String("execution", f.Execution))
@@ -536,6 +657,15 @@ func (r *run) redrive(ctx context.Context, f *File) {
 		return
 	}
 	name := ExecutionName(o)
+	if f.Owner != "" {
+		attempt := redriveAttempt(o, f.Owner) + 1
+		if attempt > r.cfg.MaxAttempts {
+			f.Redrive = RedriveExhausted
+			f.Detail += fmt.Sprintf("; %d redriven executions ended without finishing it, so it is not started again", r.cfg.MaxAttempts)
+			return
+		}
+		name = fmt.Sprintf("%s-%d", ExecutionName(o), attempt)
+	}
 	out, err := r.h.Starter.StartExecution(ctx, &sfn.StartExecutionInput{
 		StateMachineArn: aws.String(r.cfg.StateMachineARN), Name: aws.String(name), Input: aws.String(string(input)),
 	})
@@ -557,6 +687,29 @@ func (r *run) redrive(ctx context.Context, f *File) {
 // two runs start one file version twice.
 func ExecutionName(o contract.Object) string {
 	return "reconcile-" + contract.RunID(o)
+}
+
+// redriveAttempt returns which redrive of o the execution with ARN (or
+// name) owner was: k for ExecutionName(o)+"-k", 1 for ExecutionName(o)
+// itself (the redrive of a file no execution claimed), 0 for an execution
+// a redrive did not start. The next redrive is named after attempt+1, so a
+// second reconciler run that sees the same ledger item starts nothing new
+// (ExecutionAlreadyExists), and the attempts are bounded.
+func redriveAttempt(o contract.Object, owner string) int {
+	name := owner[strings.LastIndexByte(owner, ':')+1:]
+	base := ExecutionName(o)
+	if name == base {
+		return 1
+	}
+	rest, ok := strings.CutPrefix(name, base+"-")
+	if !ok {
+		return 0
+	}
+	n, err := strconv.Atoi(rest)
+	if err != nil || n < 1 {
+		return 0
+	}
+	return n
 }
 
 // FileEventFor returns the execution input the dataset's rule gives f: the
