@@ -269,12 +269,14 @@ func TestReportOfRejectedFile(t *testing.T) {
 	}
 }
 
-// TestAbandonedClaimIsReclaimedAfterItsLease: a run that fails while the
-// ledger is unreachable cannot record FAILED, so its claim stays RUNNING.
-// Another run of the same version is a duplicate while that execution
-// could still be going, and claims the file once the lease (the execution
-// timeout) has passed: the file is never stuck.
-func TestAbandonedClaimIsReclaimedAfterItsLease(t *testing.T) {
+// TestUnfinishedClaimIsTakenOver: a run that fails while the ledger is
+// unreachable cannot record FAILED itself; the runtime records the end as
+// the deployed execution-status rule does, and the next run of the same
+// version loads it at once. A RUNNING claim left by a process that died
+// (written here as a killed run leaves it) is taken over at once too, and
+// a RUNNING claim of an execution still running in this runtime makes the
+// event a duplicate.
+func TestUnfinishedClaimIsTakenOver(t *testing.T) {
 	state := t.TempDir()
 	faults, _ := ParseFaults([]string{"task:Load=Internal", "task:RecordFailed=DynamoDB.InternalServerError"})
 	r, err := Open(context.Background(), Config{StateDir: state, Functions: fakeFunctions(10), Fast: true, Faults: faults})
@@ -286,18 +288,93 @@ func TestAbandonedClaimIsReclaimedAfterItsLease(t *testing.T) {
 		t.Fatalf("first run: %s %s %q, want FAILED naming Load", res.Status, res.Error, res.Cause)
 	}
 	r.Close()
-	later := time.Now().Add(31 * time.Minute) // the dev stack's execution timeout is 30 minutes
-	for _, tt := range []struct {
-		now  func() time.Time
-		want Status
-	}{{nil, Duplicate}, {func() time.Time { return later }, Loaded}} {
-		r, err := Open(context.Background(), Config{StateDir: state, Functions: fakeFunctions(10), Fast: true, Now: tt.now})
-		if err != nil {
-			t.Fatal(err)
+	r, err = Open(context.Background(), Config{StateDir: state, Functions: fakeFunctions(10), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if res := submit(t, r, file); res.Status != Loaded {
+		t.Errorf("re-run after an unrecorded failure: %s %s %s, want LOADED", res.Status, res.Error, res.Cause)
+	}
+
+	// A killed run's claim: RUNNING, naming an execution no process runs.
+	other := writeCSV(t, t.TempDir(), "y.csv", 3)
+	ev, _, err := r.Upload(context.Background(), "orders", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := func(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
+	if _, err := r.DynamoDB.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(r.Tables["ledger"]), Item: map[string]ddbtypes.AttributeValue{
+		"pk": s(contract.LedgerKey(ev.Source())), "status": s("RUNNING"), "execution": s(executionARN("killed-long-ago")),
+		"leaseUntil": s(time.Now().Add(time.Hour).UTC().Format(time.RFC3339)),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if st, ok := r.ExecutionStatus(executionARN("killed-long-ago")); !ok || st != "ABORTED" {
+		t.Errorf("ExecutionStatus of a dead process's execution: %q %v, want ABORTED", st, ok)
+	}
+	res, err := r.Execute(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != Loaded {
+		t.Errorf("run over a killed run's claim: %s %s %s, want LOADED", res.Status, res.Error, res.Cause)
+	}
+	var took bool
+	for _, e := range res.Result.History {
+		took = took || e.StateEnteredEventDetails != nil && e.StateEnteredEventDetails.Name == "TakeOver"
+	}
+	if !took {
+		t.Error("the run did not go through TakeOver")
+	}
+}
+
+// TestRunningOwnerMakesADuplicate: while one execution of a version runs,
+// another event for it is a duplicate and writes nothing.
+func TestRunningOwnerMakesADuplicate(t *testing.T) {
+	release := make(chan struct{})
+	entered := make(chan struct{}, 1)
+	fns := func(d Deps) ([]*FunctionSpec, error) {
+		specs, err := fakeFunctions(10)(d)
+		for _, f := range specs {
+			if f.Name == "validate" {
+				orig := f.Fn
+				f.Fn = func(ctx context.Context, payload any) (any, error) {
+					select {
+					case entered <- struct{}{}:
+						<-release
+					default:
+					}
+					return orig(ctx, payload)
+				}
+			}
 		}
-		if res := submit(t, r, file); res.Status != tt.want {
-			t.Errorf("re-run (clock set: %v): %s %s %s, want %s", tt.now != nil, res.Status, res.Error, res.Cause, tt.want)
-		}
-		r.Close()
+		return specs, err
+	}
+	r, err := Open(context.Background(), Config{StateDir: t.TempDir(), Functions: fns, Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ev, _, err := r.Upload(context.Background(), "orders", writeCSV(t, t.TempDir(), "z.csv", 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan *FileResult)
+	go func() {
+		res, _ := r.Execute(context.Background(), ev)
+		first <- res
+	}()
+	<-entered
+	dup, err := r.Execute(context.Background(), ev)
+	close(release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dup.Status != Duplicate {
+		t.Errorf("a second event while the first execution runs: %s %s, want DUPLICATE", dup.Status, dup.Cause)
+	}
+	if res := <-first; res == nil || res.Status != Loaded {
+		t.Errorf("the first execution: %+v, want LOADED", res)
 	}
 }

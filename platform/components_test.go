@@ -87,10 +87,16 @@ func TestComponentsRejectBadArgs(t *testing.T) {
 		}, "schedule"},
 		{"reconciler no package", func(ctx *pulumi.Context) error {
 			_, err := reconciler.New(ctx, "r", &reconciler.Args{Function: compute.Function{Name: "reconcile"}, Schedule: "rate(1 hour)",
-				MaxEventAgeSeconds: 60, DLQRetentionDays: 1,
+				MaxEventAgeSeconds: 60, DLQRetentionDays: 1, StateMachineArn: key,
 				Settings: compute.Args{KeyArn: key, MemoryMB: 128, TimeoutSeconds: 1, ReservedConcurrency: 1, LogRetentionDays: 1}})
 			return err
 		}, "no package"},
+		{"reconciler no machine", func(ctx *pulumi.Context) error {
+			_, err := reconciler.New(ctx, "r", &reconciler.Args{Function: compute.Function{Name: "reconcile"}, Schedule: "rate(1 hour)",
+				MaxEventAgeSeconds: 60, DLQRetentionDays: 1,
+				Settings: compute.Args{KeyArn: key, MemoryMB: 128, TimeoutSeconds: 1, ReservedConcurrency: 1, LogRetentionDays: 1}})
+			return err
+		}, "StateMachineArn"},
 		{"alerts nil", func(ctx *pulumi.Context) error { _, err := monitoring.NewAlerts(ctx, "a", nil); return err }, "nil AlertsArgs"},
 		{"monitoring nil", func(ctx *pulumi.Context) error { _, err := monitoring.New(ctx, "m", nil); return err }, "nil Args"},
 		{"monitoring percent", func(ctx *pulumi.Context) error {
@@ -110,7 +116,7 @@ func TestComponentsRejectBadArgs(t *testing.T) {
 			return err
 		}, "whole minutes"},
 		{"reconciler retention", func(ctx *pulumi.Context) error {
-			_, err := reconciler.New(ctx, "r", &reconciler.Args{Function: compute.Function{Name: "reconcile"}, Schedule: "rate(1 hour)", MaxEventAgeSeconds: 60, DLQRetentionDays: 15})
+			_, err := reconciler.New(ctx, "r", &reconciler.Args{Function: compute.Function{Name: "reconcile"}, Schedule: "rate(1 hour)", MaxEventAgeSeconds: 60, DLQRetentionDays: 15, StateMachineArn: key})
 			return err
 		}, "retention"},
 		{"monitoring no unrouted queue", func(ctx *pulumi.Context) error {

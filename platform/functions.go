@@ -243,10 +243,11 @@ func titleCase(s string) string {
 }
 
 // ReconcilePolicy returns what the reconciler may do: list the bucket's
-// object versions outside the pipeline's own prefixes, read the ledger,
-// decrypt with the stack key (the ledger's), and with redrive start the
-// state machine. ${bucket}, ${table:ledger}, ${key} and ${machine} stand
-// for the ARNs.
+// object versions outside the pipeline's own prefixes, read the ledger and
+// record ended executions in it, describe the pipeline's executions, use
+// the stack key (the ledger's), and with redrive start the state machine.
+// ${bucket}, ${table:ledger}, ${key} and ${machine} stand for the ARNs,
+// ${executions} for the machine's executions ("arn:...:execution:NAME:*").
 //
 // The listing is scoped with the s3:prefix and s3:delimiter condition keys
 // of s3:ListBucketVersions: the top level only with the delimiter "/"
@@ -265,11 +266,17 @@ func ReconcilePolicy(redrive bool) policy.Document {
 		{Sid: "ListOutsideInternalPrefixes", Effect: "Allow", Action: list, Resource: []string{"${bucket}"},
 			Condition: map[string]map[string][]string{"StringLike": {"s3:prefix": {"*/*"}}, "StringNotLike": {"s3:prefix": internal}}},
 		policy.Allow("ReadLedger", []string{"dynamodb:BatchGetItem"}, []string{"${table:" + pipeline.TableLedger + "}"}),
+		// An execution status change event's end is written on the
+		// execution's own RUNNING claim (a conditional UpdateItem).
+		policy.Allow("RecordEndedExecutions", []string{"dynamodb:UpdateItem"}, []string{"${table:" + pipeline.TableLedger + "}"}),
+		// Is the execution holding a RUNNING claim still running? Only
+		// the pipeline's executions.
+		policy.Allow("DescribePipelineExecutions", []string{"states:DescribeExecution"}, []string{"${executions}"}),
 	}}
 	if redrive {
 		doc.Statement = append(doc.Statement, policy.Allow("StartPipeline", []string{"states:StartExecution"}, []string{"${machine}"}))
 	}
-	doc.Statement = append(doc.Statement, policy.Allow("UseStackKey", []string{"kms:Decrypt"}, []string{"${key}"}))
+	doc.Statement = append(doc.Statement, policy.Allow("UseStackKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, []string{"${key}"}))
 	return doc
 }
 

@@ -148,17 +148,17 @@ func TestResourceInventory(t *testing.T) {
 				"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
 				"aws:dynamodb/table:Table":                               3,
 				"aws:lambda/function:Function":                           5,
-				"aws:lambda/permission:Permission":                       1, // the schedule invokes the reconciler
+				"aws:lambda/permission:Permission":                       2, // the schedule and the execution-status rule invoke the reconciler
 				"aws:iam/role:Role":                                      7, // five functions, the machine, EventBridge
 				"aws:sfn/stateMachine:StateMachine":                      1,
-				"aws:cloudwatch/eventRule:EventRule":                     len(dataset.Builtin().All()) + 2, // and the unrouted rule and the schedule
-				"aws:cloudwatch/eventTarget:EventTarget":                 len(dataset.Builtin().All()) + 2,
+				"aws:cloudwatch/eventRule:EventRule":                     len(dataset.Builtin().All()) + 3, // and the unrouted rule, the schedule, the execution-status rule
+				"aws:cloudwatch/eventTarget:EventTarget":                 len(dataset.Builtin().All()) + 3,
 				"aws:sqs/queue:Queue":                                    3, // dead letters, unrouted files, the schedule's dead letters
 				"aws:sqs/queuePolicy:QueuePolicy":                        3,
 				"aws:sns/topic:Topic":                                    1,
 				"aws:cloudwatch/logGroup:LogGroup":                       6,
 				"aws:cloudwatch/dashboard:Dashboard":                     1,
-				"aws:cloudwatch/metricAlarm:MetricAlarm":                 3 + 5*3 + 1 + 1 + 3 + 3*2, // the reconciler: unaccounted files, its DLQ, not running
+				"aws:cloudwatch/metricAlarm:MetricAlarm":                 4 + 5*3 + 1 + 1 + 3 + 3*2, // the machine's 4; the reconciler: unaccounted files, its DLQ, not running
 			}
 			if stack == "prod" {
 				want["aws:appautoscaling/target:Target"] = 6
@@ -960,7 +960,7 @@ func TestAlarmsAndDashboard(t *testing.T) {
 				}
 			}
 			want := map[string]int{
-				"ExecutionsFailed": 1, "ExecutionsTimedOut": 1, "ExecutionThrottled": 1,
+				"ExecutionsFailed": 1, "ExecutionsTimedOut": 1, "ExecutionsAborted": 1, "ExecutionThrottled": 1,
 				"Errors": 5, "Throttles": 5, "Duration": 5, "ApproximateNumberOfMessagesVisible": 3, "UnaccountedFiles": 1, "Invocations": 1,
 				"ReadThrottleEvents": 3, "WriteThrottleEvents": 3,
 			}
@@ -1111,8 +1111,11 @@ func TestReconciler(t *testing.T) {
 					Condition: map[string]map[string][]string{"StringEquals": {"s3:prefix": {""}, "s3:delimiter": {"/"}}}},
 				"ListOutsideInternalPrefixes": {Sid: "ListOutsideInternalPrefixes", Effect: "Allow", Action: []string{"s3:ListBucketVersions"}, Resource: []string{bucketArn},
 					Condition: map[string]map[string][]string{"StringLike": {"s3:prefix": {"*/*"}}, "StringNotLike": {"s3:prefix": {"staging/*", "reports/*", "quarantine/*", "results/*"}}}},
-				"ReadLedger":  {Sid: "ReadLedger", Effect: "Allow", Action: []string{"dynamodb:BatchGetItem"}, Resource: []string{ledgerArn}},
-				"UseStackKey": {Sid: "UseStackKey", Effect: "Allow", Action: []string{"kms:Decrypt"}, Resource: []string{r.Outputs["kmsKeyArn"].(string)}},
+				"ReadLedger":            {Sid: "ReadLedger", Effect: "Allow", Action: []string{"dynamodb:BatchGetItem"}, Resource: []string{ledgerArn}},
+				"RecordEndedExecutions": {Sid: "RecordEndedExecutions", Effect: "Allow", Action: []string{"dynamodb:UpdateItem"}, Resource: []string{ledgerArn}},
+				"DescribePipelineExecutions": {Sid: "DescribePipelineExecutions", Effect: "Allow", Action: []string{"states:DescribeExecution"},
+					Resource: []string{strings.Replace(machine, ":stateMachine:", ":execution:", 1) + ":*"}},
+				"UseStackKey": {Sid: "UseStackKey", Effect: "Allow", Action: []string{"kms:Decrypt", "kms:GenerateDataKey"}, Resource: []string{r.Outputs["kmsKeyArn"].(string)}},
 				"WriteOwnLogs": {Sid: "WriteOwnLogs", Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 					Resource: []string{lg.Outputs["arn"].(string) + ":*"}},
 				"Tracing": {Sid: "Tracing", Effect: "Allow", Action: []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, Resource: []string{"*"}},
@@ -1142,9 +1145,28 @@ func TestReconciler(t *testing.T) {
 			if str(dlq.Inputs, "kmsMasterKeyId") != r.Outputs["kmsKeyArn"] || dlq.Inputs["messageRetentionSeconds"] != float64(cfg.DLQRetentionDays*86400) {
 				t.Errorf("schedule DLQ %v", dlq.Inputs)
 			}
+			statusRule := one(t, r, "aws:cloudwatch/eventRule:EventRule", "reconcile-execution-status")
+			var pattern map[string]any
+			if err := json.Unmarshal([]byte(str(statusRule.Inputs, "eventPattern")), &pattern); err != nil {
+				t.Fatal(err)
+			}
+			wantPattern := map[string]any{"source": []any{"aws.states"}, "detail-type": []any{"Step Functions Execution Status Change"},
+				"detail": map[string]any{"stateMachineArn": []any{machine}, "status": []any{"FAILED", "TIMED_OUT", "ABORTED"}}}
+			if diff := cmp.Diff(wantPattern, pattern); diff != "" {
+				t.Errorf("execution-status rule pattern (-want +got):\n%s", diff)
+			}
+			stgt := one(t, r, "aws:cloudwatch/eventTarget:EventTarget", "reconcile-execution-status-target")
+			if str(stgt.Inputs, "rule") != statusRule.Outputs["name"] || str(stgt.Inputs, "arn") != fn.Outputs["arn"] ||
+				str(stgt.Inputs, "deadLetterConfig", "arn") != dlq.Outputs["arn"] {
+				t.Errorf("execution-status target %v", stgt.Inputs)
+			}
+			sperm := one(t, r, "aws:lambda/permission:Permission", "reconcile-execution-status-invoke")
+			if str(sperm.Inputs, "sourceArn") != statusRule.Outputs["arn"] || str(sperm.Inputs, "principal") != "events.amazonaws.com" {
+				t.Errorf("execution-status permission %v", sperm.Inputs)
+			}
 			qp := one(t, r, "aws:sqs/queuePolicy:QueuePolicy", "reconcile-dlq-policy")
 			if qd := parsePolicy(t, qp.Name, str(qp.Inputs, "policy")); len(qd.Statement) != 2 ||
-				!cmp.Equal(qd.Statement[0].Condition, map[string]map[string][]string{"ArnEquals": {"aws:SourceArn": {rule.Outputs["arn"].(string)}}}) ||
+				!cmp.Equal(qd.Statement[0].Condition, map[string]map[string][]string{"ArnEquals": {"aws:SourceArn": {rule.Outputs["arn"].(string), statusRule.Outputs["arn"].(string)}}}) ||
 				!cmp.Equal(qd.Statement[0].Resource, []string{dlq.Outputs["arn"].(string)}) {
 				t.Errorf("schedule DLQ policy %+v", qd)
 			}

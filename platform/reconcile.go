@@ -3,6 +3,7 @@ package platform
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -50,6 +51,7 @@ func reconcilerArgs(cfg Config, pkg Package, ds []*dataset.Dataset, in reconcile
 		"table:" + pipeline.TableLedger: in.ledgerArn,
 		"key":                           in.keyArn,
 		"machine":                       in.machineArn,
+		"executions":                    ExecutionsArn(in.machineArn),
 	}
 	return &reconciler.Args{
 		Function: compute.Function{
@@ -74,10 +76,20 @@ func reconcilerArgs(cfg Config, pkg Package, ds []*dataset.Dataset, in reconcile
 			Network:             in.network,
 		},
 		Schedule:           cfg.ReconcileSchedule,
+		StateMachineArn:    in.machineArn,
 		MaxEventAgeSeconds: cfg.EventMaxAgeSeconds,
 		RetryAttempts:      cfg.EventRetryAttempts,
 		DLQRetentionDays:   cfg.DLQRetentionDays,
 	}
+}
+
+// ExecutionsArn returns the ARN pattern of a state machine's executions
+// ("arn:aws:states:REGION:ACCOUNT:execution:NAME:*"), the resource of
+// states:DescribeExecution.
+func ExecutionsArn(machineArn pulumi.StringInput) pulumi.StringOutput {
+	return machineArn.ToStringOutput().ApplyT(func(arn string) string {
+		return strings.Replace(arn, ":stateMachine:", ":execution:", 1) + ":*"
+	}).(pulumi.StringOutput)
 }
 
 // reconcileLogLevel is the reconciler's application log level: the

@@ -133,6 +133,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	for _, m := range []struct{ metric, what string }{
 		{"ExecutionsFailed", "executions failed"},
 		{"ExecutionsTimedOut", "executions timed out"},
+		{"ExecutionsAborted", "executions were aborted (stopped)"},
 		{"ExecutionThrottled", "executions were throttled"},
 	} {
 		alarms = append(alarms, alarm{

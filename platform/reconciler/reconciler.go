@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/sluicehq/sluice/functions/reconcile"
 	"github.com/sluicehq/sluice/platform/compute"
 	"github.com/sluicehq/sluice/platform/naming"
 	"github.com/sluicehq/sluice/platform/policy"
@@ -36,6 +38,11 @@ type Args struct {
 	// deliver in the component's dead-letter queue (KMS-encrypted with
 	// Settings.KeyArn).
 	DLQRetentionDays int
+	// StateMachineArn is the pipeline: a second rule sends its FAILED,
+	// TIMED_OUT and ABORTED execution status change events to the
+	// function, which records them in the ledger
+	// (functions/reconcile.Handler.RecordEnd). Required.
+	StateMachineArn pulumi.StringInput
 }
 
 // Reconciler is the function and its schedule.
@@ -48,6 +55,10 @@ type Reconciler struct {
 	// RuleArn and RuleName identify the schedule rule.
 	RuleArn  pulumi.StringOutput `pulumi:"ruleArn"`
 	RuleName pulumi.StringOutput `pulumi:"ruleName"`
+	// StatusRuleArn and StatusRuleName identify the rule on the
+	// pipeline's ended executions.
+	StatusRuleArn  pulumi.StringOutput `pulumi:"statusRuleArn"`
+	StatusRuleName pulumi.StringOutput `pulumi:"statusRuleName"`
 	// DLQName and DLQArn identify the dead-letter queue of invocations
 	// EventBridge could not deliver.
 	DLQName pulumi.StringOutput `pulumi:"dlqName"`
@@ -67,6 +78,9 @@ func (a *Args) validate() error {
 	if a.MaxEventAgeSeconds < 60 || a.MaxEventAgeSeconds > 86400 || a.RetryAttempts < 0 || a.RetryAttempts > 185 {
 		return fmt.Errorf("reconciler: retry policy age %d s attempts %d out of range", a.MaxEventAgeSeconds, a.RetryAttempts)
 	}
+	if a.StateMachineArn == nil {
+		return errors.New("reconciler: no StateMachineArn for the execution-status rule")
+	}
 	if a.DLQRetentionDays < 1 || a.DLQRetentionDays > 14 {
 		return fmt.Errorf("reconciler: DLQ retention %d days outside 1..14", a.DLQRetentionDays)
 	}
@@ -76,6 +90,23 @@ func (a *Args) validate() error {
 		return fmt.Errorf("reconciler: %w", err)
 	}
 	return nil
+}
+
+// ExecutionStatusPattern is the event pattern of the execution-status
+// rule: Step Functions' status change events of the machine's executions
+// that FAILED, TIMED_OUT or were ABORTED (reconcile.EndedStatuses).
+func ExecutionStatusPattern(machineArn pulumi.StringInput) pulumi.StringOutput {
+	return machineArn.ToStringOutput().ApplyT(func(arn string) (string, error) {
+		b, err := json.Marshal(map[string]any{
+			"source":      []string{"aws.states"},
+			"detail-type": []string{reconcile.DetailTypeExecutionStatus},
+			"detail": map[string]any{
+				"stateMachineArn": []string{arn},
+				"status":          reconcile.EndedStatuses,
+			},
+		})
+		return string(b), err
+	}).(pulumi.StringOutput)
 }
 
 // New creates the Reconciler component.
@@ -102,12 +133,30 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
-	// Only this rule may invoke the function.
+	// The pipeline's executions that end without recording their
+	// outcome: the function records it on their claim.
+	statusRule, err := cloudwatch.NewEventRule(ctx, naming.Child(name, "execution-status"), &cloudwatch.EventRuleArgs{
+		Description:  pulumi.Sprintf("Sluice %s: record executions of the pipeline that failed, timed out or were aborted", ctx.Stack()),
+		EventPattern: ExecutionStatusPattern(args.StateMachineArn),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	// Only these rules may invoke the function.
 	perm, err := lambda.NewPermission(ctx, naming.Child(name, "invoke"), &lambda.PermissionArgs{
 		Action:    pulumi.String("lambda:InvokeFunction"),
 		Function:  fn.Name,
 		Principal: pulumi.String("events.amazonaws.com"),
 		SourceArn: rule.Arn,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	statusPerm, err := lambda.NewPermission(ctx, naming.Child(name, "execution-status", "invoke"), &lambda.PermissionArgs{
+		Action:    pulumi.String("lambda:InvokeFunction"),
+		Function:  fn.Name,
+		Principal: pulumi.String("events.amazonaws.com"),
+		SourceArn: statusRule.Arn,
 	}, parent)
 	if err != nil {
 		return nil, err
@@ -130,8 +179,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			Principal: &policy.Principal{Service: []string{"events.amazonaws.com"}},
 			Action:    []string{"sqs:SendMessage"},
 			Resource:  []string{"${queue}"},
-			Condition: map[string]map[string][]string{"ArnEquals": {"aws:SourceArn": {"${rule}"}}},
-		}, policy.DenyInsecureTransport("DenyInsecureTransport", []string{"sqs:*"}, []string{"${queue}"})}}, map[string]pulumi.StringInput{"queue": dlq.Arn, "rule": rule.Arn}),
+			Condition: map[string]map[string][]string{"ArnEquals": {"aws:SourceArn": {"${rule}", "${statusRule}"}}},
+		}, policy.DenyInsecureTransport("DenyInsecureTransport", []string{"sqs:*"}, []string{"${queue}"})}}, map[string]pulumi.StringInput{"queue": dlq.Arn, "rule": rule.Arn, "statusRule": statusRule.Arn}),
 	}, parent); err != nil {
 		return nil, err
 	}
@@ -146,16 +195,30 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}, parent, pulumi.DependsOn([]pulumi.Resource{perm})); err != nil {
 		return nil, err
 	}
+	if _, err := cloudwatch.NewEventTarget(ctx, naming.Child(name, "execution-status", "target"), &cloudwatch.EventTargetArgs{
+		Rule: statusRule.Name,
+		Arn:  fn.Arn,
+		RetryPolicy: cloudwatch.EventTargetRetryPolicyArgs{
+			MaximumEventAgeInSeconds: pulumi.Int(args.MaxEventAgeSeconds),
+			MaximumRetryAttempts:     pulumi.Int(args.RetryAttempts),
+		},
+		DeadLetterConfig: cloudwatch.EventTargetDeadLetterConfigArgs{Arn: dlq.Arn},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{statusPerm})); err != nil {
+		return nil, err
+	}
 	comp.FunctionArn, comp.FunctionName = fn.Arn, fn.Name
 	comp.RuleArn, comp.RuleName = rule.Arn, rule.Name
+	comp.StatusRuleArn, comp.StatusRuleName = statusRule.Arn, statusRule.Name
 	comp.DLQName, comp.DLQArn = dlq.Name, dlq.Arn
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"dlqName":      comp.DLQName,
-		"dlqArn":       comp.DLQArn,
-		"functionArn":  comp.FunctionArn,
-		"functionName": comp.FunctionName,
-		"ruleArn":      comp.RuleArn,
-		"ruleName":     comp.RuleName,
+		"dlqName":        comp.DLQName,
+		"dlqArn":         comp.DLQArn,
+		"functionArn":    comp.FunctionArn,
+		"functionName":   comp.FunctionName,
+		"ruleArn":        comp.RuleArn,
+		"ruleName":       comp.RuleName,
+		"statusRuleArn":  comp.StatusRuleArn,
+		"statusRuleName": comp.StatusRuleName,
 	}); err != nil {
 		return nil, err
 	}

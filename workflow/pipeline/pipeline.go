@@ -31,12 +31,6 @@ const (
 	StatusAborted  = "ABORTED"
 )
 
-// ErrClaimUnresolved is the error of an execution that found its file
-// version claimed by another execution and could not learn whether that
-// one still runs: it leaves the claim alone and fails, so the alarm fires
-// and the reconciler looks again.
-const ErrClaimUnresolved asl.ErrorName = "Sluice.ClaimUnresolved"
-
 // ErrSfnNoExecution is the error DescribeExecution raises for an execution
 // Step Functions does not know (deleted after its retention period).
 const ErrSfnNoExecution asl.ErrorName = "Sfn.ExecutionDoesNotExistException"
@@ -175,6 +169,9 @@ func definition(o Options) workflow.Chainable {
 	toError := func(state string) workflow.CatchProps {
 		return workflow.CatchProps{ResultPath: pathError, Assign: map[string]any{varFailedState: state}}
 	}
+	// notifyRetry retries a notification once more: a second message is
+	// harmless, a lost one is not.
+	notifyRetry := workflow.RetryProps{Errors: []asl.ErrorName{asl.StatesTaskFailed, asl.StatesTimeout}, IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, Jitter: workflow.JitterFull}
 	// sdk is the TaskProps of the service integration tasks.
 	sdk := workflow.TaskProps{ResultPath: workflow.Null, TimeoutSeconds: 30}
 
@@ -189,9 +186,11 @@ func definition(o Options) workflow.Chainable {
 		CausePath: "States.Format('{} failed: {}', $" + varFailedState + ", " + pathError + ".Cause)",
 	})
 	recordFailed := workflow.DynamoUpdateItem("RecordFailed", TableLedger, workflow.Params{
-		"Key":                      ledgerKey(),
-		"UpdateExpression":         "SET #status = :status, #state = :state, #error = :error, #cause = :cause, #finishedAt = :now",
-		"ConditionExpression":      ownedByMe,
+		"Key":              ledgerKey(),
+		"UpdateExpression": "SET #status = :status, #state = :state, #error = :error, #cause = :cause, #finishedAt = :now",
+		// A failure before the claim (Claim itself) records FAILED on no
+		// item; a claim another execution holds is left alone.
+		"ConditionExpression":      "attribute_not_exists(pk) OR " + ownedByMe,
 		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#state": "failedState", "#error": "error", "#cause": "cause", "#finishedAt": "finishedAt", "#execution": "execution"},
 		"ExpressionAttributeValues": workflow.Params{
 			":me":     workflow.Params{"S.$": "$$.Execution.Id"},
@@ -210,6 +209,7 @@ func definition(o Options) workflow.Chainable {
 		"Message": with(fileFields(StatusFailed),
 			"state.$", "$"+varFailedState, "error.$", pathError+".Error", "cause.$", pathError+".Cause", "execution.$", "$$.Execution.Id"),
 	}, sdk).
+		AddRetry(notifyRetry).
 		AddCatch(recordFailed, workflow.CatchProps{ResultPath: "$.notifyError"})
 	notifyFailed.Next(recordFailed)
 
@@ -254,6 +254,7 @@ func definition(o Options) workflow.Chainable {
 			"quarantine.$", pathRejection+".quarantineKey",
 			"execution.$", "$$.Execution.Id"),
 	}, sdk).
+		AddRetry(notifyRetry).
 		AddCatch(notifyFailed, toError("NotifyRejected"))
 	notifyRejected.Next(recordRejected)
 	quarantine := workflow.S3CopyObject("Quarantine", BucketData, BucketData, workflow.Params{
@@ -398,11 +399,6 @@ func definition(o Options) workflow.Chainable {
 	duplicate := workflow.NewSucceed("Duplicate", workflow.SucceedProps{Comment: "this version of the file was already claimed"})
 	markDuplicate := workflow.NewPass("MarkDuplicate", workflow.PassProps{Parameters: fileFields(StatusDuplicate)})
 	markDuplicate.Next(duplicate)
-	claimUnresolved := workflow.NewFail("ClaimUnresolved", workflow.FailProps{
-		Comment:   "another execution holds the claim and whether it still runs is unknown: leave its claim alone, fail visibly",
-		Error:     ErrClaimUnresolved,
-		CausePath: "States.Format('the claim of {} is held by {}, which could not be described: {}', $.key, " + pathClaim + ".Item.execution.S, " + pathError + ".Cause)",
-	})
 
 	// claimItem is the ledger item a claim writes: the file version, the
 	// execution that owns it (what DescribeOwner asks Step Functions about)
@@ -447,7 +443,7 @@ func definition(o Options) workflow.Chainable {
 	}).
 		AddRetry(workflow.RetryProps{Errors: []asl.ErrorName{ErrSfnThrottling, asl.StatesTimeout}, IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 20, Jitter: workflow.JitterFull}).
 		AddCatch(takeOver, workflow.CatchProps{Errors: []asl.ErrorName{ErrSfnNoExecution}, ResultPath: pathOwner, Comment: "Step Functions no longer knows the owner: it ended long ago"}).
-		AddCatch(claimUnresolved, workflow.CatchProps{ResultPath: pathError})
+		AddCatch(notifyFailed, toError("DescribeOwner"))
 	describeOwner.Next(ownerGone)
 	readClaim := workflow.DynamoGetItem("ReadClaim", TableLedger, workflow.Params{
 		"Key":                      ledgerKey(),
@@ -456,7 +452,7 @@ func definition(o Options) workflow.Chainable {
 		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#execution": "execution"},
 	}, workflow.TaskProps{Comment: "who holds the claim, and is it finished?", ResultPath: pathClaim, TimeoutSeconds: 30}).
 		AddRetry(dynamoRetry).
-		AddCatch(claimUnresolved, workflow.CatchProps{ResultPath: pathError})
+		AddCatch(notifyFailed, toError("ReadClaim"))
 
 	claim := workflow.DynamoPutItem("Claim", TableLedger, workflow.Params{
 		"Item": claimItem,

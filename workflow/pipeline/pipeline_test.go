@@ -338,8 +338,8 @@ func TestFailuresNameTheirState(t *testing.T) {
 				}
 			}
 		})
-		if catchers != 11 {
-			t.Errorf("%s: %d catchers lead to NotifyFailed, want 11 (Claim, TakeOver, Validate, Transform, Enrich, Load, LoadChunks, Record, Quarantine, NotifyRejected, RecordRejected)", stack, catchers)
+		if catchers != 13 {
+			t.Errorf("%s: %d catchers lead to NotifyFailed, want 13 (Claim, ReadClaim, DescribeOwner, TakeOver, Validate, Transform, Enrich, Load, LoadChunks, Record, Quarantine, NotifyRejected, RecordRejected)", stack, catchers)
 		}
 		b, err := c.ASL()
 		if err != nil {

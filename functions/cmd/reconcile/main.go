@@ -24,9 +24,10 @@ func main() {
 		log.Fatalf("reconcile: %v", err)
 	}
 	pathStyle := func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }
-	h := &reconcile.Handler{S3: s3.NewFromConfig(aws, pathStyle), Ledger: dynamodb.NewFromConfig(aws), Config: cfg, Log: os.Stdout}
+	db, states := dynamodb.NewFromConfig(aws), sfn.NewFromConfig(aws)
+	h := &reconcile.Handler{S3: s3.NewFromConfig(aws, pathStyle), Ledger: db, Recorder: db, Executions: states, Config: cfg, Log: os.Stdout}
 	if cfg.Redrive {
-		h.Starter = sfn.NewFromConfig(aws)
+		h.Starter = states
 	}
 	lambda.StartHandlerFunc(h.Handle)
 }
