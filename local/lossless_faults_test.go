@@ -88,17 +88,17 @@ type scenario struct {
 // A Task state the compiled machine has and this table lacks fails the
 // sweep: a new state must get a fault scenario.
 var scenarios = map[string]scenario{
-	"Claim":          {dataset: "readings", rows: 5, path: local.Failed},
-	"ReadClaim":      {dataset: "readings", rows: 5, path: local.Failed, killedOwner: true},
-	"DescribeOwner":  {dataset: "catalog", rows: 5, path: local.Failed, killedOwner: true},
-	"TakeOver":       {dataset: "customers", rows: 5, path: local.Failed, killedOwner: true},
-	"Validate":       {dataset: "readings", rows: 5, path: local.Failed},
-	"Transform":      {dataset: "readings", rows: 5, path: local.Failed},
-	"Enrich":         {dataset: "orders", rows: 5, path: local.Failed},
-	"Load":           {dataset: "shipments", rows: 5, path: local.Failed},
-	"Record":         {dataset: "catalog", rows: 5, path: local.Failed},
-	"EnrichChunk":    {dataset: "orders", chunk: 2, rows: 5, path: local.Failed},
-	"LoadChunk":      {dataset: "readings", chunk: 2, rows: 5, path: local.Failed},
+	"Claim":         {dataset: "readings", rows: 5, path: local.Failed},
+	"ReadClaim":     {dataset: "readings", rows: 5, path: local.Failed, killedOwner: true},
+	"DescribeOwner": {dataset: "catalog", rows: 5, path: local.Failed, killedOwner: true},
+	"TakeOver":      {dataset: "customers", rows: 5, path: local.Failed, killedOwner: true},
+	"Validate":      {dataset: "readings", rows: 5, path: local.Failed},
+	"Transform":     {dataset: "readings", rows: 5, path: local.Failed},
+	"Enrich":        {dataset: "orders", rows: 5, path: local.Failed},
+	"Load":          {dataset: "shipments", rows: 5, path: local.Failed},
+	"Record":        {dataset: "catalog", rows: 5, path: local.Failed},
+	"EnrichChunk":   {dataset: "orders", chunk: 2, rows: 5, path: local.Failed},
+	"LoadChunk":     {dataset: "readings", chunk: 2, rows: 5, path: local.Failed},
 	// A failure on the rejected path fails the file: REJECTED means the
 	// copy, the notice and the ledger entry exist.
 	"Quarantine":     {dataset: "customers", rows: 4, bad: true, path: local.Failed},

@@ -133,9 +133,9 @@ func (h *Handler) RecordEnd(ctx context.Context, req Request) (*Ended, error) {
 			"#finishedAt": "finishedAt", "#execution": "execution"},
 		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{
 			":status": s(d.Status), ":running": s(statusRunning), ":execution": s(d.ExecutionARN),
-			":error":  s(str(d.Error, endError[d.Status])),
-			":cause":  s(str(d.Cause, "the execution ended "+d.Status+" without recording an outcome")),
-			":at":     s(at.Format(time.RFC3339Nano)),
+			":error": s(str(d.Error, endError[d.Status])),
+			":cause": s(str(d.Cause, "the execution ended "+d.Status+" without recording an outcome")),
+			":at":    s(at.Format(time.RFC3339Nano)),
 		},
 	})
 	var ccf *ddbtypes.ConditionalCheckFailedException
