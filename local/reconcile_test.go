@@ -7,8 +7,11 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/reconcile"
 )
 
@@ -93,5 +96,49 @@ func TestReconcileNeverRedrivesUnroutedFiles(t *testing.T) {
 	want := "README.md incoming/nobody/a.csv incoming/orders/notes.txt"
 	if strings.Join(keys, " ") != want || len(got.Executions) != 0 {
 		t.Errorf("unaccounted %v, executions %d; want %s and none", keys, len(got.Executions), want)
+	}
+}
+
+// TestReconcileRedrivesAKilledRun: a RUNNING claim whose execution no
+// process runs (what kill -9 leaves) is an UnfinishedExecution; redrive
+// loads the file under the name reconcile-<run id>-1, and a second run
+// finds it accounted for.
+func TestReconcileRedrivesAKilledRun(t *testing.T) {
+	ctx := context.Background()
+	r, err := Open(ctx, Config{StateDir: t.TempDir(), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ev, _, err := r.Upload(ctx, "customers", filepath.Join("..", "examples", "customers", "customers.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := func(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
+	if _, err := r.DynamoDB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(r.Tables["ledger"]), Item: map[string]ddbtypes.AttributeValue{
+		"pk": s(contract.LedgerKey(ev.Source())), "status": s("RUNNING"), "execution": s(executionARN("killed")),
+		"leaseUntil": s("2999-01-01T00:00:00Z"),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Reconcile(ctx, ReconcileOptions{Redrive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Report.Unaccounted) != 1 || len(got.Executions) != 1 {
+		t.Fatalf("unaccounted %+v, %d executions; want the killed run's file, redriven", got.Report.Unaccounted, len(got.Executions))
+	}
+	f, res := got.Report.Unaccounted[0], got.Executions[0]
+	wantName := reconcile.ExecutionName(ev.Source()) + "-1"
+	if f.Reason != reconcile.ReasonUnfinished || f.Status != "RUNNING" || f.Owner != executionARN("killed") || f.Redrive != reconcile.RedriveStarted ||
+		res.Execution != wantName || res.Status != Loaded {
+		t.Errorf("unaccounted %+v, execution %s %s; want UnfinishedExecution redriven as %s, LOADED", f, res.Execution, res.Status, wantName)
+	}
+	got, err = r.Reconcile(ctx, ReconcileOptions{Redrive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := got.Report; rep.Accounted != 1 || len(rep.Unaccounted) != 0 || len(got.Executions) != 0 {
+		t.Errorf("after redrive: accounted %d, unaccounted %+v, executions %d", rep.Accounted, rep.Unaccounted, len(got.Executions))
 	}
 }
