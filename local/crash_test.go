@@ -116,6 +116,8 @@ type crashRun struct {
 	t     *testing.T
 	bin   string
 	state string
+	// timeout bounds one process (a hang guard); 0 is runTimeout.
+	timeout time.Duration
 }
 
 // run runs `sluice run --json` on file; kill is the hook's spec ("" none),
@@ -141,13 +143,17 @@ func (c *crashRun) run(file, ds string, chunk int, kill string, after time.Durat
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	limit := c.timeout
+	if limit == 0 {
+		limit = runTimeout
+	}
 	var err error
 	select {
 	case err = <-done:
-	case <-time.After(runTimeout):
+	case <-time.After(limit):
 		_ = cmd.Process.Kill()
 		<-done
-		c.t.Fatalf("sluice %s: still running after %s (stuck)\n%s", strings.Join(args, " "), runTimeout, stderr.String())
+		c.t.Fatalf("sluice %s: still running after %s (stuck)\n%s", strings.Join(args, " "), limit, stderr.String())
 	}
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
@@ -356,10 +362,10 @@ func TestCrashLargeOrders(t *testing.T) {
 	t.Parallel()
 	bin := sluiceBinary(t)
 	rows := 3000
-	if longCrash() {
-		rows = 200_000
-	}
 	cr := &crashRun{t: t, bin: bin, state: t.TempDir()}
+	if longCrash() {
+		rows, cr.timeout = 200_000, 30*time.Minute
+	}
 	dir := t.TempDir()
 	if res, _ := cr.run(filepath.Join("..", "examples", "customers", "customers.csv"), "customers", 0, "", 0); res.Status != local.Loaded {
 		t.Fatalf("customers: %+v", res)
