@@ -62,6 +62,9 @@ func ParseCrash(spec string) (*CrashPoint, error) {
 	case "state":
 		name, nth, hasNth := strings.Cut(arg, "@")
 		c.State, c.Nth = name, 1
+		if name == "" {
+			return nil, fmt.Errorf("%s=%q: no state name", EnvCrash, spec)
+		}
 		if hasNth {
 			c.Nth, err = count(nth)
 		}
