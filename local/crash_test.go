@@ -462,8 +462,11 @@ func TestCrashExamples(t *testing.T) {
 			for _, e := range examples {
 				file := filepath.Join("..", "examples", e.file)
 				kill := p.kill
-				if e.want == local.Rejected && (strings.HasPrefix(kill, "items:") || strings.Contains(kill, "Chunk") || kill == "state:Record") {
-					kill = "state:Quarantine" // a rejected file never loads
+				switch {
+				case strings.HasPrefix(kill, "upload:"):
+					kill = "upload:64" // the smallest example has 200 bytes
+				case e.want == local.Rejected && !slices.Contains([]string{"state:Claim", "state:Validate", "state:Quarantine", "state:RecordRejected"}, kill):
+					kill = "state:Quarantine" // a rejected file never gets to Transform
 				}
 				if _, killed := cr.run(file, e.dataset, p.chunk, kill, 0); !killed {
 					t.Errorf("%s: the run was not killed at %s", e.file, kill)
