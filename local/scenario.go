@@ -8,10 +8,16 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/engine"
 	"github.com/sluicehq/sluice/functions/awsapi"
+	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/workflow"
 	"github.com/sluicehq/sluice/workflow/pipeline"
 )
@@ -203,27 +209,47 @@ func RunScenario(ctx context.Context, c ScenarioConfig) (*ScenarioResult, error)
 		if err != nil {
 			return err
 		}
+		// And a run killed after its claim: the claim is RUNNING and
+		// names an execution no process runs. The reconciler asks Step
+		// Functions about it; the next execution takes it over.
+		killedFile, err := copyAs(filepath.Join(c.Examples, "customers", "customers.csv"), "customers-killed.csv")
+		if err != nil {
+			return err
+		}
+		kev, _, err := rt.Upload(ctx, "customers", killedFile)
+		if err != nil {
+			return err
+		}
+		if err := rt.claimAsKilled(ctx, kev); err != nil {
+			return fmt.Errorf("scenario killed run: %w", err)
+		}
 		report, err := rt.Reconcile(ctx, ReconcileOptions{})
 		if err != nil {
 			return fmt.Errorf("scenario reconcile: %w", err)
 		}
-		if report.Report == nil || !reports(report, ev.Key) {
-			return fmt.Errorf("scenario reconcile: %s not reported", ev.Key)
+		if report.Report == nil || !reports(report, ev.Key) || !reports(report, kev.Key) {
+			return fmt.Errorf("scenario reconcile: %s or %s not reported", ev.Key, kev.Key)
 		}
 		if !c.Redrive {
 			logf("%-28s %-40s %s", "reconcile", ev.Key, "reported")
-			return nil
+			logf("%-28s %-40s %s", "reconcile", kev.Key, "reported")
+			_, err := run(rt, "customers", killedFile, Loaded, "killed run taken over")
+			return err
 		}
 		redriven, err := rt.Reconcile(ctx, ReconcileOptions{Redrive: true})
 		if err != nil {
 			return fmt.Errorf("scenario redrive: %w", err)
 		}
 		res.Reconciled = redriven
-		lost := false
+		lost, killed := false, false
 		for _, fr := range redriven.Executions {
 			logf("%-28s %-40s %s", "reconcile --redrive", fr.Key, fr.Status)
 			res.Files = append(res.Files, fr)
 			lost = lost || fr.Key == ev.Key && fr.Status == Loaded
+			killed = killed || fr.Key == kev.Key && fr.Status == Loaded
+		}
+		if !killed {
+			return fmt.Errorf("scenario redrive: the killed run's %s was not redriven and LOADED", kev.Key)
 		}
 		if !lost {
 			// Other files may be redriven too (an earlier run's unfinished
@@ -236,6 +262,20 @@ func RunScenario(ctx context.Context, c ScenarioConfig) (*ScenarioResult, error)
 		err = cerr
 	}
 	return res, err
+}
+
+// claimAsKilled writes the ledger item a run killed after its Claim
+// leaves: RUNNING, naming an execution no process runs, its lease not
+// over. It writes with the runtime's own client: the killed execution's
+// Claim call is not the scenario's to record.
+func (r *Runtime) claimAsKilled(ctx context.Context, ev contract.FileEvent) error {
+	s := func(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
+	_, err := r.DynamoDB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(r.Tables[pipeline.TableLedger]), Item: map[string]ddbtypes.AttributeValue{
+		"pk": s(contract.LedgerKey(ev.Source())), "status": s(pipeline.StatusRunning),
+		"execution":  s(executionARN("killed-" + contract.RunID(ev.Source()))),
+		"leaseUntil": s(time.Now().Add(time.Hour).UTC().Format(time.RFC3339)),
+	}})
+	return err
 }
 
 // hasEvent reports whether the execution's history holds an event of type t.

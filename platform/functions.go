@@ -276,7 +276,7 @@ func ReconcilePolicy(redrive bool) policy.Document {
 	if redrive {
 		doc.Statement = append(doc.Statement, policy.Allow("StartPipeline", []string{"states:StartExecution"}, []string{"${machine}"}))
 	}
-	doc.Statement = append(doc.Statement, policy.Allow("UseStackKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, []string{"${key}"}))
+	doc.Statement = append(doc.Statement, policy.Allow("UseStackKey", []string{"kms:Decrypt"}, []string{"${key}"}))
 	return doc
 }
 

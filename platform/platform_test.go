@@ -1115,7 +1115,7 @@ func TestReconciler(t *testing.T) {
 				"RecordEndedExecutions": {Sid: "RecordEndedExecutions", Effect: "Allow", Action: []string{"dynamodb:UpdateItem"}, Resource: []string{ledgerArn}},
 				"DescribePipelineExecutions": {Sid: "DescribePipelineExecutions", Effect: "Allow", Action: []string{"states:DescribeExecution"},
 					Resource: []string{strings.Replace(machine, ":stateMachine:", ":execution:", 1) + ":*"}},
-				"UseStackKey": {Sid: "UseStackKey", Effect: "Allow", Action: []string{"kms:Decrypt", "kms:GenerateDataKey"}, Resource: []string{r.Outputs["kmsKeyArn"].(string)}},
+				"UseStackKey": {Sid: "UseStackKey", Effect: "Allow", Action: []string{"kms:Decrypt"}, Resource: []string{r.Outputs["kmsKeyArn"].(string)}},
 				"WriteOwnLogs": {Sid: "WriteOwnLogs", Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 					Resource: []string{lg.Outputs["arn"].(string) + ":*"}},
 				"Tracing": {Sid: "Tracing", Effect: "Allow", Action: []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, Resource: []string{"*"}},
