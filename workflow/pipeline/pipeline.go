@@ -481,12 +481,11 @@ func definition(o Options) workflow.Chainable {
 	lease.Next(claim)
 	claim.Next(validate).Next(transform).Next(route)
 	takeOver.Next(validate)
-	readClaim.Next(workflow.NewChoice("ClaimHeld", workflow.ChoiceProps{Comment: "a RUNNING claim names its owner; a finished one makes this event a duplicate"}).
+	readClaim.Next(workflow.NewChoice("ClaimHeld", workflow.ChoiceProps{Comment: "a RUNNING claim names its owner; a finished one makes this event a duplicate (and so does a claim deleted since: TakeOver could not replace it)"}).
 		When(workflow.And(
 			workflow.IsPresent(pathClaim+".Item.execution.S"),
 			workflow.StringEquals(pathClaim+".Item.status.S", StatusRunning),
 		), describeOwner).
-		When(workflow.Not(workflow.IsPresent(pathClaim+".Item")), lease).
 		Otherwise(markDuplicate))
 
 	noVersion := workflow.NewPass("NoVersion", workflow.PassProps{
