@@ -97,6 +97,18 @@ func LambdaTask[In, Out any](name, function string, props TaskProps) *Task {
 	return s
 }
 
+// Returns declares Out as the Go type of t's result (before its
+// ResultSelector), for a task whose result this package cannot type by
+// itself: an SDK integration whose output the caller knows better than the
+// service's, such as a GetItem whose ProjectionExpression keeps two
+// attributes, or a literal Resource. Compile then checks later reads of the
+// result against Out's json fields and bounds its size with Out's maxBytes
+// tags, as for LambdaTask's Out. It returns t.
+func Returns[Out any](t *Task) *Task {
+	t.out = reflect.TypeFor[Out]()
+	return t
+}
+
 // Next sets the state after this one.
 func (s *Task) Next(next Chainable) *Chain { return s.flow.Next(next) }
 

@@ -212,6 +212,19 @@ func definition(o Options) workflow.Chainable {
 		AddRetry(notifyRetry).
 		AddCatch(recordFailed, workflow.CatchProps{ResultPath: "$.notifyError"})
 	notifyFailed.Next(recordFailed)
+	// A failure on the rejected path (Quarantine, NotifyRejected,
+	// RecordRejected) fails the file with the fields the failed path
+	// reads: the rejection, whose reason is parsed out of an error
+	// message, stays behind, so every state of the failed path keeps a
+	// payload bound and a typed $.error.
+	rejectionFailed := workflow.NewPass("RejectionFailed", workflow.PassProps{
+		Comment: "the rejected file could not be quarantined, announced or recorded: fail it",
+		Parameters: workflow.Params{
+			"dataset.$": "$.dataset", "bucket.$": "$.bucket", "key.$": "$.key", "versionId.$": "$.versionId",
+			"error.$": pathError,
+		},
+	})
+	rejectionFailed.Next(notifyFailed)
 
 	// Rejected path: quarantine a copy, announce, record, succeed. A
 	// failure of any step fails the file (the failure path names the
@@ -243,7 +256,7 @@ func definition(o Options) workflow.Chainable {
 		},
 	}, sdk).
 		AddRetry(dynamoRetry).
-		AddCatch(notifyFailed, toError("RecordRejected"))
+		AddCatch(rejectionFailed, toError("RecordRejected"))
 	recordRejected.Next(rejectedResult)
 	notifyRejected := workflow.SNSPublish("NotifyRejected", TopicAlerts, workflow.Params{
 		"Subject": "Sluice: file rejected",
@@ -255,14 +268,14 @@ func definition(o Options) workflow.Chainable {
 			"execution.$", "$$.Execution.Id"),
 	}, sdk).
 		AddRetry(notifyRetry).
-		AddCatch(notifyFailed, toError("NotifyRejected"))
+		AddCatch(rejectionFailed, toError("NotifyRejected"))
 	notifyRejected.Next(recordRejected)
 	quarantine := workflow.S3CopyObject("Quarantine", BucketData, BucketData, workflow.Params{
 		"CopySource.$": pathRejection + ".copySource",
 		"Key.$":        pathRejection + ".quarantineKey",
 	}, sdk).
 		AddRetry(workflow.RetryProps{Errors: []asl.ErrorName{asl.StatesTimeout}, MaxAttempts: 2, Jitter: workflow.JitterFull}).
-		AddCatch(notifyFailed, toError("Quarantine"))
+		AddCatch(rejectionFailed, toError("Quarantine"))
 	quarantine.Next(notifyRejected)
 	parseRejection := workflow.NewPass("ParseRejection", workflow.PassProps{
 		Comment: "the function's error payload ({errorType, errorMessage}) is a JSON string in Cause; " +
@@ -433,24 +446,24 @@ func definition(o Options) workflow.Chainable {
 			workflow.StringEquals(pathOwner+".status", "PENDING_REDRIVE"),
 		), markDuplicate).
 		Otherwise(takeOver)
-	describeOwner := workflow.DescribeExecution("DescribeOwner", workflow.Self, workflow.Params{
+	describeOwner := workflow.Returns[ownerStatus](workflow.DescribeExecution("DescribeOwner", workflow.Self, workflow.Params{
 		"ExecutionArn.$": pathClaim + ".Item.execution.S",
 	}, workflow.TaskProps{
 		Comment:        "is the execution holding the claim still running?",
 		ResultSelector: workflow.Params{"status.$": "$.Status"},
 		ResultPath:     pathOwner,
 		TimeoutSeconds: 30,
-	}).
+	})).
 		AddRetry(workflow.RetryProps{Errors: []asl.ErrorName{ErrSfnThrottling, asl.StatesTimeout}, IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 20, Jitter: workflow.JitterFull}).
 		AddCatch(takeOver, workflow.CatchProps{Errors: []asl.ErrorName{ErrSfnNoExecution}, ResultPath: pathOwner, Comment: "Step Functions no longer knows the owner: it ended long ago"}).
 		AddCatch(notifyFailed, toError("DescribeOwner"))
 	describeOwner.Next(ownerGone)
-	readClaim := workflow.DynamoGetItem("ReadClaim", TableLedger, workflow.Params{
+	readClaim := workflow.Returns[claimRead](workflow.DynamoGetItem("ReadClaim", TableLedger, workflow.Params{
 		"Key":                      ledgerKey(),
 		"ConsistentRead":           true,
 		"ProjectionExpression":     "#status, #execution",
 		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#execution": "execution"},
-	}, workflow.TaskProps{Comment: "who holds the claim, and is it finished?", ResultPath: pathClaim, TimeoutSeconds: 30}).
+	}, workflow.TaskProps{Comment: "who holds the claim, and is it finished?", ResultPath: pathClaim, TimeoutSeconds: 30})).
 		AddRetry(dynamoRetry).
 		AddCatch(notifyFailed, toError("ReadClaim"))
 
@@ -497,4 +510,27 @@ func definition(o Options) workflow.Chainable {
 	return workflow.NewChoice("Versioned", workflow.ChoiceProps{}).
 		When(workflow.Not(workflow.IsPresent("$.versionId")), noVersion).
 		Otherwise(lease)
+}
+
+// claimRead is what ReadClaim's GetItem returns: its ProjectionExpression
+// keeps the claim's status and owning execution, and Item is absent when
+// the claim was deleted since Claim failed.
+type claimRead struct {
+	Item *struct {
+		Status    ledgerString `json:"status"`
+		Execution ledgerString `json:"execution"`
+	} `json:"Item,omitempty"`
+}
+
+// ledgerString is a DynamoDB string attribute of the ledger: a status or an
+// execution ARN (at most 256 characters: the machine's ARN and an 80-character
+// execution name).
+type ledgerString struct {
+	S string `json:"S" maxBytes:"256"`
+}
+
+// ownerStatus is the part of DescribeExecution's output DescribeOwner
+// keeps: the owning execution's status (RUNNING, SUCCEEDED, ...).
+type ownerStatus struct {
+	Status string `json:"Status" maxBytes:"16"`
 }

@@ -40,8 +40,9 @@ type Types struct {
 // knows more.
 func WithTypes(t Types) Option { return func(c *config) { c.types = t } }
 
-// maxVisits is how often the analysis recomputes one state's input before
-// widening it to unknown (a loop that keeps changing what it carries).
+// maxVisits is how often one edge may change the input of the state it
+// leads to before the analysis widens that input to unknown (a loop that
+// keeps changing what it carries).
 const maxVisits = 8
 
 // maxDepth is the nesting depth past which a shape is widened to unknown.
@@ -165,8 +166,12 @@ func (f *flowAnalysis) graph(prefix string, g *asl.Graph, lang asl.QueryLanguage
 			if old != nil && shape.Equal(old, next) {
 				continue
 			}
-			visits[e.to]++
-			if visits[e.to] > maxVisits || next.Depth() > maxDepth {
+			// Visits are counted per edge, so a state many states lead to
+			// (the failure path's first state) is not widened for its
+			// fan-in; a loop still is, as it comes round the same edge.
+			edge := name + "\x00" + e.to
+			visits[edge]++
+			if visits[edge] > maxVisits || next.Depth() > maxDepth {
 				next = shape.Any()
 				if old != nil && old.IsUnknown() {
 					continue
