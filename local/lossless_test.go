@@ -552,7 +552,9 @@ func failingState(rt *local.Runtime, res *local.FileResult) string {
 		if d == nil {
 			continue
 		}
-		if d.Name == "NotifyFailed" || d.Name == "RecordFailed" || d.Name == "Failed" {
+		// The failure path starts at NotifyFailed, or at RejectionFailed
+		// for a failure on the rejected path.
+		if d.Name == "RejectionFailed" || d.Name == "NotifyFailed" || d.Name == "RecordFailed" || d.Name == "Failed" {
 			return last
 		}
 		if _, ok := top.Get(d.Name); ok {

@@ -875,8 +875,8 @@ func TestRulePatternsPassEventBridgeValidation(t *testing.T) {
 					t.Errorf("rule %s: pattern of %d characters, over the quota of %d", res.Name, len(text), eventpattern.MaxPatternLen)
 				}
 			}
-			if want := len(dataset.Builtin().All()) + 1; n != want {
-				t.Errorf("%d rules with a pattern, want %d (one per dataset and the unrouted rule)", n, want)
+			if want := len(dataset.Builtin().All()) + 2; n != want {
+				t.Errorf("%d rules with a pattern, want %d (one per dataset, the unrouted rule and the execution-status rule)", n, want)
 			}
 		})
 	}
