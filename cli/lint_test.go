@@ -49,9 +49,13 @@ func TestLintExitCodes(t *testing.T) {
 		{"no files", []string{"lint"}, ExitUsage, nil, "no files"},
 		{"pipeline", []string{"lint", "--stack", "dev"}, ExitOK, nil, ""},
 		{"pipeline budgets", []string{"lint", "--stack", "prod", "--budgets"}, ExitOK,
-			[]string{"pipeline:prod: States.Failed: payload: up to 126968 bytes (48% of 256 KiB), its input\n",
+			// The bounds move with the pipeline (workflow/pipeline's own
+			// tests check them): here, that each kind of line is printed.
+			[]string{"pipeline:prod: States.Failed: payload: up to ",
+				" of 256 KiB), its input\n",
 				"pipeline:prod: States.ParseRejection: payload: unbounded",
-				"pipeline:prod: history: up to 170 events (1% of 25,000), along Versioned → NoVersion → Lease → Claim → Validate → Transform → Route → Enrich → Load → SummarizeChunk → Record → NotifyFailed → RecordFailed → Failed\n"}, ""},
+				"pipeline:prod: history: up to ",
+				" of 25,000), along Versioned → ", " → Failed\n"}, ""},
 		{"file budgets", []string{"lint", "--budgets", "testdata/lint/loop.asl.json"}, ExitOK,
 			[]string{"loop.asl.json: States.Poll: warning: UnboundedLoop: the loop through Poll, Again",
 				"loop.asl.json: history: up to 6 events or more (some part cannot be counted) (0% of 25,000), along Start → (loop Poll, Again) → Done",
