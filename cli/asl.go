@@ -6,27 +6,40 @@ import (
 
 	"github.com/sluicehq/sluice/workflow/asl"
 	"github.com/sluicehq/sluice/workflow/pipeline"
+	"github.com/spf13/cobra"
 )
 
-// cmdASL prints the compiled pipeline ASL of a stack, with the synthetic
-// ARNs of pipeline.Synthetic (account 000000000000, us-east-1).
-func (c *cli) cmdASL(args []string) error {
-	fs := c.flags("asl", "[--stack dev|prod] [--compact] [--resources]\n\n"+
-		"Prints the compiled pipeline ASL of a stack (synthetic ARNs).")
-	stack := fs.String("stack", "dev", "stack whose options to compile with: dev or prod")
-	compact := fs.Bool("compact", false, "print the definition on one line, as sent to Step Functions")
-	resources := fs.Bool("resources", false, "print the resources the machine uses and their IAM actions (JSON) instead")
-	if err := parse(fs, args); err != nil {
-		return err
+// aslCommand prints the compiled pipeline ASL of a stack, with the
+// synthetic ARNs of pipeline.Synthetic (account 000000000000, us-east-1).
+func (c *cli) aslCommand() *cobra.Command {
+	var (
+		stack              string
+		compact, resources bool
+	)
+	cmd := &cobra.Command{
+		Use:         "asl [--stack dev|prod] [--compact] [--resources]",
+		Short:       "print the compiled pipeline ASL",
+		Long:        "Prints the compiled pipeline ASL of a stack (synthetic ARNs).",
+		Annotations: exits("the definition was printed", "the pipeline did not compile"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) != 0 {
+				return usagef("unexpected argument %q", args[0])
+			}
+			return c.cmdASL(stack, compact, resources)
+		},
 	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return usagef("unexpected argument %q", fs.Arg(0))
+	fs := cmd.Flags()
+	fs.StringVar(&stack, "stack", "dev", "stack whose options to compile with: dev or prod")
+	fs.BoolVar(&compact, "compact", false, "print the definition on one line, as sent to Step Functions")
+	fs.BoolVar(&resources, "resources", false, "print the resources the machine uses and their IAM actions (JSON) instead")
+	return cmd
+}
+
+func (c *cli) cmdASL(stack string, compact, resources bool) error {
+	if stack != "dev" && stack != "prod" {
+		return usagef("unknown --stack %q (want dev or prod)", stack)
 	}
-	if *stack != "dev" && *stack != "prod" {
-		return usagef("unknown --stack %q (want dev or prod)", *stack)
-	}
-	compiled, err := pipeline.Synthetic(*stack)
+	compiled, err := pipeline.Synthetic(stack)
 	if err != nil {
 		return fail(ExitFailure, err.Error())
 	}
@@ -35,13 +48,13 @@ func (c *cli) cmdASL(args []string) error {
 	}
 	var out []byte
 	switch {
-	case *resources:
+	case resources:
 		enc, err := json.MarshalIndent(compiled.Resources, "", "  ")
 		if err != nil {
 			return fail(ExitFailure, err.Error())
 		}
 		out = append(enc, '\n')
-	case *compact:
+	case compact:
 		out, err = asl.MarshalCompact(compiled.Machine)
 		out = append(out, '\n')
 	default:

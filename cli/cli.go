@@ -5,8 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
 	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // ExitCode is a process exit status.
@@ -20,8 +26,8 @@ const (
 	// ExitFailure: the command ran and found a failure (an invalid
 	// definition, a FAILED file, a rejected transform, a non-empty diff).
 	ExitFailure
-	// ExitUsage: bad flags, unreadable input, an invalid definition where a
-	// valid one is required.
+	// ExitUsage: bad flags, an unknown command or name, unreadable input,
+	// an invalid definition where a valid one is required.
 	ExitUsage
 )
 
@@ -60,100 +66,217 @@ type cli struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// prog is how the hints the CLI prints invoke sluice: "sluice" when it
+	// is installed on PATH, else "go run ./cmd/sluice" (see progName).
+	prog string
 }
 
-// command is one subcommand.
-type command struct {
-	summary string
-	run     func(c *cli, args []string) error
-}
-
-// commands is the table of subcommands. Each lives in its own file.
-func commands() map[string]command {
-	return map[string]command{
-		"asl":       {"print the compiled pipeline ASL", (*cli).cmdASL},
-		"lint":      {"validate ASL files", (*cli).cmdLint},
-		"graph":     {"draw the state machine (mermaid or dot)", (*cli).cmdGraph},
-		"exec":      {"run an ASL definition on the local engine", (*cli).cmdExec},
-		"transform": {"validate and transform a local file for a dataset", (*cli).cmdTransform},
-		"run":       {"run the whole pipeline locally on files", (*cli).cmdRun},
-		"table":     {"inspect the local table (table scan)", (*cli).cmdTable},
-		"report":    {"write an HTML report of a local execution", (*cli).cmdReport},
-		"dev":       {"watch incoming/<dataset>/ and run files as they arrive", (*cli).cmdDev},
-		"reconcile": {"report (and --redrive) files no execution claimed", (*cli).cmdReconcile},
-		"diff":      {"semantic diff of two state machines", (*cli).cmdDiff},
-		"events":    {"test an EventBridge event pattern against an event (test-pattern)", (*cli).cmdEvents},
+// commands returns the subcommands, in the order `sluice --help` lists
+// them. To add one, write `func (c *cli) fooCommand() *cobra.Command` in
+// foo.go and add it here; a command still parsing its own flags with the
+// standard flag package can be added as legacyCommand(name, summary,
+// (*cli).cmdFoo) until it is converted.
+func (c *cli) commands() []*cobra.Command {
+	return []*cobra.Command{
+		c.runCommand(),
+		c.devCommand(),
+		c.tableCommand(),
+		c.reportCommand(),
+		c.reconcileCommand(),
+		c.transformCommand(),
+		c.aslCommand(),
+		c.graphCommand(),
+		c.lintCommand(),
+		c.execCommand(),
+		c.diffCommand(),
+		c.eventsCommand(),
 	}
 }
 
 // Run runs the sluice command line and returns the process exit status.
+// Help and command output go to stdout; errors, usage errors and progress
+// go to stderr.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
-	return int(c.run(args))
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, prog: progName()}
+	return int(c.execute(args))
 }
 
-func (c *cli) run(args []string) ExitCode {
-	cmds := commands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		c.usage(cmds)
-		if len(args) == 0 {
-			return ExitUsage
-		}
-		return ExitOK
-	}
-	cmd, ok := cmds[args[0]]
-	if !ok {
-		fmt.Fprintf(c.stderr, "sluice: unknown command %q\n", args[0])
-		c.usage(cmds)
-		return ExitUsage
-	}
-	err := cmd.run(c, args[1:])
+func (c *cli) execute(args []string) ExitCode {
+	root := c.root()
+	root.SetArgs(args)
+	return c.executeRoot(root)
+}
+
+// executeRoot runs the command tree and turns its error into an exit code,
+// printing the error (and, for a usage error, where help is) to stderr.
+func (c *cli) executeRoot(root *cobra.Command) ExitCode {
+	cmd, err := root.ExecuteC()
 	if err == nil {
 		return ExitOK
 	}
-	if errors.Is(err, flag.ErrHelp) {
+	if errors.Is(err, flag.ErrHelp) || errors.Is(err, pflag.ErrHelp) {
 		return ExitOK
+	}
+	var coder Coder
+	code := ExitFailure
+	if errors.As(err, &coder) {
+		code = coder.ExitCode()
 	}
 	if msg := err.Error(); msg != "" {
 		// Errors name files; their names are not printed raw.
-		fmt.Fprintf(c.stderr, "sluice %s: %s\n", sanitize(args[0]), sanitize(msg))
+		fmt.Fprintf(c.stderr, "%s: %s\n", sanitize(cmd.CommandPath()), sanitize(msg))
 	}
-	var coder Coder
-	if errors.As(err, &coder) {
-		return coder.ExitCode()
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(c.stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
-	return ExitFailure
+	return code
 }
 
-func (c *cli) usage(cmds map[string]command) {
-	names := make([]string, 0, len(cmds))
-	for n := range cmds {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+// helpTemplate is cobra's default help followed by the command's exit
+// status, when it documents one (annotation "exit", set by exits).
+const helpTemplate = `{{with (or .Long .Short)}}{{. | trimTrailingWhitespaces}}
+
+{{end}}{{if or .Runnable .HasSubCommands}}{{.UsageString}}{{end}}{{with index .Annotations "exit"}}
+Exit status:
+{{.}}{{end}}`
+
+// exits documents a command's exit status for its help: what 0 and 1 mean
+// for it; 2 is always a usage error.
+func exits(ok, failure string) map[string]string {
 	var b strings.Builder
-	b.WriteString("usage: sluice <command> [flags] [args]\n\ncommands:\n")
-	for _, n := range names {
-		fmt.Fprintf(&b, "  %-10s %s\n", n, cmds[n].summary)
+	fmt.Fprintf(&b, "  %d  %s\n", ExitOK, ok)
+	if failure != "" {
+		fmt.Fprintf(&b, "  %d  %s\n", ExitFailure, failure)
 	}
-	b.WriteString("\nRun 'sluice <command> -h' for a command's flags.\n")
-	fmt.Fprint(c.stderr, b.String())
+	fmt.Fprintf(&b, "  %d  usage error: unknown command, flag or name, bad arguments, unreadable input\n", ExitUsage)
+	return map[string]string{"exit": b.String()}
 }
 
-// flags returns a FlagSet for a subcommand that writes its usage to stderr
-// and reports errors instead of exiting.
+// root builds the command tree.
+func (c *cli) root() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "sluice",
+		Short: "run, check and explain Sluice pipelines on one machine",
+		Long: "sluice runs the whole Sluice pipeline locally (embedded S3 and DynamoDB, the real\n" +
+			"functions, the compiled state machine on the local engine) and checks, draws and\n" +
+			"diffs state machines.",
+		Version:       version(),
+		Annotations:   exits("the command did what was asked", "the command ran and found a failure (see each command)"),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		// Runnable so that an unknown command reaches RunE, which exits 2
+		// with suggestions; cobra's own unknown-command error has no
+		// exit code.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				cmd.SetOut(c.stderr)
+				cmd.Help()
+				return fail(ExitUsage, "")
+			}
+			return unknownCommand(cmd, args[0])
+		},
+		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
+	}
+	root.SetIn(c.stdin)
+	root.SetOut(c.stdout)
+	root.SetErr(c.stderr)
+	root.SetHelpTemplate(helpTemplate)
+	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		if !cmd.HasParent() && cmd.Flags().NArg() > 0 {
+			// `sluice reprot --list`: the misspelt command, not the
+			// flag it does not know, is the mistake to report.
+			return unknownCommand(cmd, cmd.Flags().Arg(0))
+		}
+		return &UsageError{Msg: err.Error()}
+	})
+	root.AddCommand(c.commands()...)
+	for _, sub := range root.Commands() {
+		if sub.Annotations == nil {
+			sub.Annotations = exits("the command did what was asked", "the command ran and found a failure")
+		}
+	}
+	root.InitDefaultCompletionCmd()
+	if comp, _, err := root.Find([]string{"completion"}); err == nil && comp != root {
+		comp.Short = "print a shell completion script (bash, zsh, fish or powershell)"
+		for _, cmd := range append(comp.Commands(), comp) {
+			cmd.Annotations = exits("the script was printed", "")
+		}
+	}
+	return root
+}
+
+// group makes cmd a command that only holds subcommands: without one, or
+// with an unknown one, it is a usage error naming the valid ones.
+func group(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return usagef("want a subcommand: %s", strings.Join(subcommandNames(cmd), ", "))
+		}
+		return unknownCommand(cmd, args[0])
+	}
+	return cmd
+}
+
+// unknownCommand is the usage error for `parent NAME` when NAME is not a
+// subcommand: it suggests the nearest names and lists the valid ones.
+func unknownCommand(parent *cobra.Command, name string) error {
+	msg := fmt.Sprintf("unknown command %q", name)
+	parent.SuggestionsMinimumDistance = 2
+	if sugg := parent.SuggestionsFor(name); len(sugg) > 0 {
+		msg += fmt.Sprintf("; did you mean %s?", strings.Join(sugg, " or "))
+	}
+	return usagef("%s (commands: %s)", msg, strings.Join(subcommandNames(parent), ", "))
+}
+
+func subcommandNames(cmd *cobra.Command) []string {
+	var names []string
+	for _, s := range cmd.Commands() {
+		if s.IsAvailableCommand() {
+			names = append(names, s.Name())
+		}
+	}
+	return names
+}
+
+// legacyCommand adapts a command that parses its own arguments with the
+// standard flag package (c.flags and parse) to the command tree. Its
+// --help is its own flag set's usage, printed to stdout.
+func legacyCommand(name, summary string, run func(c *cli, args []string) error) func(c *cli) *cobra.Command {
+	return func(c *cli) *cobra.Command {
+		return &cobra.Command{
+			Use:                name,
+			Short:              summary,
+			DisableFlagParsing: true,
+			RunE: func(_ *cobra.Command, args []string) error {
+				return run(c, args)
+			},
+		}
+	}
+}
+
+// flags returns a standard-library FlagSet for a legacyCommand: its usage
+// (for -h/--help) goes to stdout, and errors are returned, not fatal.
 func (c *cli) flags(name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("sluice "+name, flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(c.stderr, "usage: sluice %s %s\n", name, usage)
-		fs.PrintDefaults()
+		fmt.Fprintf(c.stdout, "Usage:\n  sluice %s %s\n\nFlags:\n", name, usage)
+		fs.SetOutput(c.stdout)
+		fs.VisitAll(func(f *flag.Flag) {
+			fmt.Fprintf(c.stdout, "  --%s\t%s (default %q)\n", f.Name, f.Usage, f.DefValue)
+		})
+		fs.SetOutput(c.stderr)
 	}
 	return fs
 }
 
-// parse parses flags, turning a parse failure into a usage error. Flags may
-// follow positional arguments (sluice lint a.json --json).
+// parse parses a legacyCommand's flags, turning a parse failure into a
+// usage error. Flags may follow positional arguments (sluice lint a.json
+// --json).
 func parse(fs *flag.FlagSet, args []string) error {
 	var pos []string
 	for {
@@ -171,4 +294,64 @@ func parse(fs *flag.FlagSet, args []string) error {
 		args = args[1:]
 	}
 	return fs.Parse(append([]string{"--"}, pos...))
+}
+
+// version is the module version and VCS revision the binary was built
+// from, as the go command stamped them (go build and go install record the
+// revision when run in a git checkout; go run and go test do not).
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown version: built without module support)"
+	}
+	v := info.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, when string
+	modified := false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		v += ", revision " + rev
+		if when != "" {
+			v += " of " + when
+		}
+		if modified {
+			v += " with uncommitted changes"
+		}
+	} else {
+		v += ", no VCS revision recorded (built by go run or go test, or outside a git checkout)"
+	}
+	return v + ", " + info.GoVersion
+}
+
+// progName is how the hints sluice prints (`sluice table scan …`) should
+// invoke it so that they work when pasted: "sluice" when a sluice binary
+// is on PATH (the README's `go install ./cmd/sluice`), else "go run
+// ./cmd/sluice" when this process is a go run build, else the path it was
+// started by. Inside a test binary it is "sluice", so output is stable.
+func progName() string {
+	if _, err := exec.LookPath("sluice"); err == nil {
+		return "sluice"
+	}
+	exe, err := os.Executable()
+	if err != nil || strings.TrimSuffix(filepath.Base(exe), ".exe") != "sluice" {
+		return "sluice"
+	}
+	if strings.Contains(filepath.ToSlash(exe), "/go-build") {
+		return "go run ./cmd/sluice"
+	}
+	return os.Args[0]
 }

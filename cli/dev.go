@@ -11,20 +11,40 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 	"github.com/sluicehq/sluice/local"
+	"github.com/spf13/cobra"
 )
 
-// cmdDev watches a folder: a file dropped into incoming/<dataset>/ runs
-// through the pipeline once it has stopped growing.
-func (c *cli) cmdDev(args []string) error {
-	fs := c.flags("dev", "[--dir DIR] [flags]")
-	dir := fs.String("dir", ".", "folder holding incoming/<dataset>/ subfolders (created if missing)")
-	settle := fs.Duration("settle", 500*time.Millisecond, "how long a file must stop changing before it runs")
-	once := fs.Bool("once", false, "process the files already present, then exit")
-	var rf runtimeFlags
-	rf.register(fs, true)
-	if err := parse(fs, args); err != nil {
-		return err
+// devCommand watches a folder: a file dropped into incoming/<dataset>/
+// runs through the pipeline once it has stopped growing.
+func (c *cli) devCommand() *cobra.Command {
+	var (
+		dir    string
+		settle time.Duration
+		once   bool
+		rf     runtimeFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "dev [--dir DIR] [flags]",
+		Short: "watch incoming/<dataset>/ and run files as they arrive",
+		Long: "Watches DIR/incoming/<dataset>/ (created for every dataset) and runs each file dropped\n" +
+			"there through the pipeline once it has stopped changing for --settle. Ctrl-C stops.",
+		Annotations: exits("stopped by Ctrl-C (or, with --once, no file FAILED)", "with --once, a file FAILED"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) != 0 {
+				return usagef("unexpected argument %q", args[0])
+			}
+			return c.cmdDev(dir, settle, once, rf)
+		},
 	}
+	fs := cmd.Flags()
+	fs.StringVar(&dir, "dir", ".", "folder holding incoming/<dataset>/ subfolders (created if missing)")
+	fs.DurationVar(&settle, "settle", 500*time.Millisecond, "how long a file must stop changing before it runs")
+	fs.BoolVar(&once, "once", false, "process the files already present, then exit")
+	rf.register(fs, true)
+	return cmd
+}
+
+func (c *cli) cmdDev(dir string, settle time.Duration, once bool, rf runtimeFlags) error {
 	cfg, err := rf.config()
 	if err != nil {
 		return err
@@ -36,8 +56,8 @@ func (c *cli) cmdDev(args []string) error {
 		return fail(ExitFailure, err.Error())
 	}
 	defer rt.Close()
-	w := &watcher{c: c, rt: rt, root: filepath.Join(*dir, "incoming"), settle: *settle, seen: map[string]time.Time{}}
-	return w.run(ctx, *once)
+	w := &watcher{c: c, rt: rt, root: filepath.Join(dir, "incoming"), settle: settle, seen: map[string]time.Time{}}
+	return w.run(ctx, once)
 }
 
 type watcher struct {

@@ -12,46 +12,56 @@ import (
 
 	"github.com/sluicehq/sluice/workflow/asl"
 	"github.com/sluicehq/sluice/workflow/diff"
+	"github.com/spf13/cobra"
 )
 
-// cmdDiff prints a semantic, state-by-state diff of two state machines.
-// Each side is an ASL file, REV:PATH (PATH at git revision REV), or a bare
-// git revision: then the pipeline for --stack is compiled from that
-// revision's Go code (see compileAt), so the diff shows what the Go
+// diffCommand prints a semantic, state-by-state diff of two state
+// machines. Each side is an ASL file, REV:PATH (PATH at git revision REV),
+// or a bare git revision: then the pipeline for --stack is compiled from
+// that revision's Go code (see compileAt), so the diff shows what the Go
 // compiles to even when the committed golden ASL was not refreshed; a
 // golden file that differs from the compiled machine is reported as stale.
-func (c *cli) cmdDiff(args []string) error {
-	fs := c.flags("diff", "[--format text|markdown|json] [--stack NAME] BASE HEAD\n\n"+
-		"BASE and HEAD are ASL files, REV:PATH, or git revisions (then the pipeline for\n"+
-		"--stack is compiled at each revision, in a temporary git worktree, and a stale\n"+
-		"golden file is reported). Exit 0 when equal, 1 when different.")
-	format := fs.String("format", "text", "output format: text, markdown or json")
-	stack := fs.String("stack", "dev", "stack whose pipeline a bare git revision compiles")
-	if err := parse(fs, args); err != nil {
-		return err
+func (c *cli) diffCommand() *cobra.Command {
+	var format, stack string
+	cmd := &cobra.Command{
+		Use:   "diff [--format text|markdown|json] [--stack NAME] BASE HEAD",
+		Short: "semantic diff of two state machines",
+		Long: "BASE and HEAD are ASL files, REV:PATH, or git revisions (then the pipeline for\n" +
+			"--stack is compiled at each revision, in a temporary git worktree, and a stale\n" +
+			"golden file is reported).",
+		Example:     "  sluice diff main HEAD\n  sluice diff old.asl.json new.asl.json --format markdown",
+		Annotations: exits("the machines are equal", "they differ (the diff is printed)"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return usagef("want two arguments, BASE and HEAD")
+			}
+			if format != "text" && format != "markdown" && format != "json" {
+				return usagef("unknown --format %q (want text, markdown or json)", format)
+			}
+			if stack != "dev" && stack != "prod" {
+				return usagef("unknown --stack %q (want dev or prod)", stack)
+			}
+			return c.cmdDiff(args, format, stack)
+		},
 	}
-	if fs.NArg() != 2 {
-		fs.Usage()
-		return usagef("want two arguments, BASE and HEAD")
-	}
-	if *format != "text" && *format != "markdown" && *format != "json" {
-		return usagef("unknown --format %q (want text, markdown or json)", *format)
-	}
-	if *stack != "dev" && *stack != "prod" {
-		return usagef("unknown --stack %q (want dev or prod)", *stack)
-	}
-	sides := [2]string{fs.Arg(0), fs.Arg(1)}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text, markdown or json")
+	cmd.Flags().StringVar(&stack, "stack", "dev", "stack whose pipeline a bare git revision compiles")
+	return cmd
+}
+
+func (c *cli) cmdDiff(args []string, format, stack string) error {
+	sides := [2]string{args[0], args[1]}
 	// Fast path: two revisions between which no Go that shapes the
 	// machine changed compile to the same machine; compare BASE's golden
 	// file with itself rather than compiling twice.
 	if isRev(sides[0]) && isRev(sides[1]) && !goChanged(sides[0], sides[1]) {
-		sides[0] = sides[0] + ":" + goldenPath(*stack)
+		sides[0] = sides[0] + ":" + goldenPath(stack)
 		sides[1] = sides[0]
 	}
 	var machines [2]*asl.StateMachine
 	var notes []string
 	for i := range sides {
-		b, name, note, err := readSide(sides[i], *stack)
+		b, name, note, err := readSide(sides[i], stack)
 		if err != nil {
 			return fail(ExitUsage, err.Error())
 		}
@@ -70,7 +80,7 @@ func (c *cli) cmdDiff(args []string) error {
 	}
 	r := diff.Machines(machines[0], machines[1])
 	var err error
-	switch *format {
+	switch format {
 	case "markdown":
 		for _, n := range notes {
 			fmt.Fprintf(c.stdout, "> [!WARNING]\n> %s\n\n", n)

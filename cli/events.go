@@ -2,76 +2,82 @@ package cli
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/sluicehq/sluice/internal/eventmatch"
+	"github.com/spf13/cobra"
 )
 
 // EventsMain runs "sluice events <subcommand>" with args (the words after
-// "events") and the given streams, and returns the exit status. It holds
-// every piece of the command, so that any dispatcher can register it.
-//
-//	sluice events test-pattern --pattern FILE --event FILE
-//
-// is the local twin of "aws events test-event-pattern": it prints
-// {"result": true} or {"result": false} and exits 0, or prints AWS's error
-// and exits 1 when EventBridge would refuse the pattern
-// (InvalidEventPatternException) or the event (ValidationException).
-// Both files are read as text: numbers keep their written form and a
-// repeated name counts, as they do on AWS. "-" reads standard input.
+// "events") and the given streams, and returns the exit status: it is Run
+// with "events" prepended, for a dispatcher that registers the command
+// on its own.
 func EventsMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	usage := func() {
-		fmt.Fprint(stderr, "usage: sluice events test-pattern --pattern FILE --event FILE\n\n"+
-			"Match an event against an EventBridge event pattern, as aws events test-event-pattern does.\n")
+	return Run(append([]string{"events"}, args...), stdin, stdout, stderr)
+}
+
+// eventsCommand holds the EventBridge commands.
+func (c *cli) eventsCommand() *cobra.Command {
+	cmd := group(&cobra.Command{
+		Use:         "events",
+		Short:       "test an EventBridge event pattern against an event (test-pattern)",
+		Annotations: exits("the command did what was asked", "EventBridge would refuse the pattern or the event"),
+	})
+	cmd.AddCommand(c.eventsTestPatternCommand())
+	return cmd
+}
+
+// eventsTestPatternCommand is the local twin of "aws events
+// test-event-pattern": it prints {"result": true} or {"result": false} and
+// exits 0, or prints AWS's error and exits 1 when EventBridge would refuse
+// the pattern (InvalidEventPatternException) or the event
+// (ValidationException). Both files are read as text: numbers keep their
+// written form and a repeated name counts, as they do on AWS. "-" reads
+// standard input.
+func (c *cli) eventsTestPatternCommand() *cobra.Command {
+	var patternFile, eventFile string
+	cmd := &cobra.Command{
+		Use:   "test-pattern --pattern FILE --event FILE",
+		Short: "match an event against an EventBridge event pattern, as aws events test-event-pattern does",
+		Long: "Matches an event against an EventBridge event pattern, as aws events test-event-pattern\n" +
+			"does, and prints {\"result\": true} or {\"result\": false}. Both files are read as text,\n" +
+			"so 300.0 stays 300.0 and a repeated name counts; - reads standard input (for one of them).",
+		Example: "  sluice events test-pattern --pattern rule.json --event event.json",
+		Annotations: exits("the event was matched; the result is printed",
+			"EventBridge would refuse the pattern (InvalidEventPatternException) or the event (ValidationException)"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return c.cmdEventsTestPattern(args, patternFile, eventFile)
+		},
 	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage()
-		if len(args) == 0 {
-			return int(ExitUsage)
-		}
-		return int(ExitOK)
-	}
-	if args[0] != "test-pattern" {
-		fmt.Fprintf(stderr, "sluice events: unknown subcommand %q\n", args[0])
-		usage()
-		return int(ExitUsage)
-	}
-	fs := flag.NewFlagSet("sluice events test-pattern", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	patternFile := fs.String("pattern", "", "the event pattern `file` (JSON); - for standard input")
-	eventFile := fs.String("event", "", "the event `file` (JSON); - for standard input")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: sluice events test-pattern --pattern FILE --event FILE\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return int(ExitOK)
-		}
-		return int(ExitUsage)
-	}
-	if *patternFile == "" || *eventFile == "" || fs.NArg() != 0 || *patternFile == "-" && *eventFile == "-" {
-		fs.Usage()
-		return int(ExitUsage)
+	cmd.Flags().StringVar(&patternFile, "pattern", "", "the event pattern `file` (JSON); - for standard input")
+	cmd.Flags().StringVar(&eventFile, "event", "", "the event `file` (JSON); - for standard input")
+	return cmd
+}
+
+func (c *cli) cmdEventsTestPattern(args []string, patternFile, eventFile string) error {
+	switch {
+	case patternFile == "" || eventFile == "":
+		return usagef("want --pattern FILE and --event FILE")
+	case len(args) != 0:
+		return usagef("want no arguments, got %q", args)
+	case patternFile == "-" && eventFile == "-":
+		return usagef("only one of --pattern and --event can read standard input")
 	}
 	read := func(name string) ([]byte, error) {
 		if name == "-" {
-			return io.ReadAll(stdin)
+			return io.ReadAll(c.stdin)
 		}
 		return os.ReadFile(name)
 	}
-	pattern, err := read(*patternFile)
+	pattern, err := read(patternFile)
 	if err != nil {
-		fmt.Fprintf(stderr, "sluice events test-pattern: %v\n", err)
-		return int(ExitUsage)
+		return fail(ExitUsage, err.Error())
 	}
-	event, err := read(*eventFile)
+	event, err := read(eventFile)
 	if err != nil {
-		fmt.Fprintf(stderr, "sluice events test-pattern: %v\n", err)
-		return int(ExitUsage)
+		return fail(ExitUsage, err.Error())
 	}
 	result, err := TestEventPattern(pattern, event)
 	if err != nil {
@@ -79,16 +85,15 @@ func EventsMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		var ee *eventmatch.EventError
 		switch {
 		case errors.As(err, &pe):
-			fmt.Fprintf(stderr, "sluice events test-pattern: %s: %s: %v\n", *patternFile, pe.Code(), pe)
+			return fail(ExitFailure, fmt.Sprintf("%s: %s: %v", patternFile, pe.Code(), pe))
 		case errors.As(err, &ee):
-			fmt.Fprintf(stderr, "sluice events test-pattern: %s: %s: %v (%s)\n", *eventFile, ee.Code(), ee, ee.Reason)
+			return fail(ExitFailure, fmt.Sprintf("%s: %s: %v (%s)", eventFile, ee.Code(), ee, ee.Reason))
 		default:
-			fmt.Fprintf(stderr, "sluice events test-pattern: %v\n", err)
+			return fail(ExitFailure, err.Error())
 		}
-		return int(ExitFailure)
 	}
-	fmt.Fprintf(stdout, "{\"result\": %t}\n", result)
-	return int(ExitOK)
+	fmt.Fprintf(c.stdout, "{\"result\": %t}\n", result)
+	return nil
 }
 
 // TestEventPattern is TestEventPattern's logic: the pattern is compiled
@@ -108,12 +113,4 @@ func TestEventPattern(pattern, event []byte) (bool, error) {
 		return false, err
 	}
 	return p.Match(e), nil
-}
-
-// cmdEvents registers EventsMain in the dispatcher.
-func (c *cli) cmdEvents(args []string) error {
-	if code := EventsMain(args, c.stdin, c.stdout, c.stderr); code != int(ExitOK) {
-		return fail(ExitCode(code), "")
-	}
-	return nil
 }

@@ -41,8 +41,8 @@ func TestEventsTestPattern(t *testing.T) {
 		{"event on stdin", []string{"--pattern", pattern, "--event", "-"}, `{` + envelope + `,"detail":{"n":300}}`, 0, "{\"result\": true}\n", ""},
 		{"refused pattern", []string{"--pattern", bad, "--event", float}, "", 1, "", "InvalidEventPatternException: Event pattern is not valid. Reason: Bad numeric range operator: >"},
 		{"refused event", []string{"--pattern", pattern, "--event", bare}, "", 1, "", "ValidationException: Parameter Event is not valid."},
-		{"missing flag", []string{"--pattern", pattern}, "", 2, "", "usage:"},
-		{"both on stdin", []string{"--pattern", "-", "--event", "-"}, "", 2, "", "usage:"},
+		{"missing flag", []string{"--pattern", pattern}, "", 2, "", "want --pattern FILE and --event FILE"},
+		{"both on stdin", []string{"--pattern", "-", "--event", "-"}, "", 2, "", "only one of --pattern and --event can read standard input"},
 		{"unreadable", []string{"--pattern", filepath.Join(dir, "nope.json"), "--event", float}, "", 2, "", "no such file"},
 	}
 	for _, tt := range tests {
@@ -57,7 +57,7 @@ func TestEventsTestPattern(t *testing.T) {
 		})
 	}
 	var errb bytes.Buffer
-	if code := cli.Run([]string{"events", "nope"}, strings.NewReader(""), &bytes.Buffer{}, &errb); code != 2 || !strings.Contains(errb.String(), "unknown subcommand") {
+	if code := cli.Run([]string{"events", "nope"}, strings.NewReader(""), &bytes.Buffer{}, &errb); code != 2 || !strings.Contains(errb.String(), `unknown command "nope"`) {
 		t.Errorf("unknown subcommand: exit %d, %q", code, errb.String())
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/sluicehq/sluice/engine/mock"
 	"github.com/sluicehq/sluice/workflow/asl"
 	"github.com/sluicehq/sluice/workflow/validate"
+	"github.com/spf13/cobra"
 )
 
 // execResult is the one JSON object `sluice exec` prints.
@@ -23,38 +24,56 @@ type execResult struct {
 	Cause  *string `json:"cause"`
 }
 
-// cmdExec runs an ASL definition on the local engine. It exits 0 whenever the
-// execution ran (whatever its status) and 2 on a usage error, an unreadable
-// file or an invalid definition.
-func (c *cli) cmdExec(args []string) error {
-	fs := c.flags("exec", "--definition DEF.json [--input IN.json] [--mocks MOCKS.json | --mock-config FILE --test-case NAME] [--fast] [--history FILE]")
-	defFile := fs.String("definition", "", "ASL definition file (- reads standard input)")
-	inFile := fs.String("input", "", "execution input JSON file (- reads standard input); default {}")
-	mocksFile := fs.String("mocks", "", "canned Task results: {\"<Resource>\": [{\"state\", \"input\", \"return\"|\"throw\"}]}")
-	mockConfig := fs.String("mock-config", "", "AWS Step Functions Local MockConfigFile")
-	testCase := fs.String("test-case", "", "test case of --mock-config to use")
-	machine := fs.String("state-machine", "", "state machine of --mock-config (default: the only one, or the definition file's base name)")
-	fast := fs.Bool("fast", false, "virtual clock: Wait states and retry intervals take no time")
-	historyFile := fs.String("history", "", "write the execution history (GetExecutionHistory JSON) to this file")
-	name := fs.String("name", "", "execution name (default: a random UUID)")
-	express := fs.Bool("express", false, "run as an Express state machine (no Execution.RedriveCount in the context object)")
-	if err := parse(fs, args); err != nil {
-		return err
+// execOptions are the flags of `sluice exec`.
+type execOptions struct {
+	defFile, inFile, mocksFile, mockConfig, testCase, machine, historyFile, name string
+	fast, express                                                                bool
+}
+
+// execCommand runs an ASL definition on the local engine.
+func (c *cli) execCommand() *cobra.Command {
+	var o execOptions
+	cmd := &cobra.Command{
+		Use:   "exec --definition DEF.json [--input IN.json] [--mocks MOCKS.json | --mock-config FILE --test-case NAME] [--fast] [--history FILE]",
+		Short: "run an ASL definition on the local engine",
+		Long: "Runs a state machine definition on the local engine and prints one JSON object:\n" +
+			"{status, output, error, cause}. Task states call canned results from --mocks or an\n" +
+			"AWS Step Functions Local --mock-config.",
+		Annotations: exits("the execution ran, whatever its status (see status in the output)", ""),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return c.cmdExec(args, o)
+		},
 	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.defFile, "definition", "", "ASL definition file (- reads standard input)")
+	fs.StringVar(&o.inFile, "input", "", "execution input JSON file (- reads standard input); default {}")
+	fs.StringVar(&o.mocksFile, "mocks", "", "canned Task results: {\"<Resource>\": [{\"state\", \"input\", \"return\"|\"throw\"}]}")
+	fs.StringVar(&o.mockConfig, "mock-config", "", "AWS Step Functions Local MockConfigFile")
+	fs.StringVar(&o.testCase, "test-case", "", "test case of --mock-config to use")
+	fs.StringVar(&o.machine, "state-machine", "", "state machine of --mock-config (default: the only one, or the definition file's base name)")
+	fs.BoolVar(&o.fast, "fast", false, "virtual clock: Wait states and retry intervals take no time")
+	fs.StringVar(&o.historyFile, "history", "", "write the execution history (GetExecutionHistory JSON) to this file")
+	fs.StringVar(&o.name, "name", "", "execution name (default: a random UUID)")
+	fs.BoolVar(&o.express, "express", false, "run as an Express state machine (no Execution.RedriveCount in the context object)")
+	return cmd
+}
+
+// cmdExec exits 0 whenever the execution ran (whatever its status) and 2
+// on a usage error, an unreadable file or an invalid definition.
+func (c *cli) cmdExec(args []string, o execOptions) error {
 	switch {
-	case *defFile == "":
-		fs.Usage()
+	case o.defFile == "":
 		return usagef("--definition is required")
-	case len(fs.Args()) > 0:
-		return usagef("unexpected arguments %q", fs.Args())
-	case *mocksFile != "" && *mockConfig != "":
+	case len(args) > 0:
+		return usagef("unexpected arguments %q", args)
+	case o.mocksFile != "" && o.mockConfig != "":
 		return usagef("--mocks and --mock-config are exclusive")
-	case (*mockConfig == "") != (*testCase == ""):
+	case (o.mockConfig == "") != (o.testCase == ""):
 		return usagef("--mock-config and --test-case go together")
-	case *defFile == "-" && *inFile == "-":
+	case o.defFile == "-" && o.inFile == "-":
 		return usagef("only one of --definition and --input may read standard input")
 	}
-	src, err := c.readInput(*defFile)
+	src, err := c.readInput(o.defFile)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -63,74 +82,74 @@ func (c *cli) cmdExec(args []string) error {
 		var se *asl.SyntaxError
 		if errors.As(err, &se) {
 			line, col := syntaxPos(src, se)
-			return usagef("%s:%d:%d: invalid JSON: %v", *defFile, line, col, se.Err)
+			return usagef("%s:%d:%d: invalid JSON: %v", o.defFile, line, col, se.Err)
 		}
-		return usagef("%s: invalid definition: %v", *defFile, err)
+		return usagef("%s: invalid definition: %v", o.defFile, err)
 	}
 	var vopts []validate.Option
-	if *express {
+	if o.express {
 		vopts = append(vopts, validate.WithType("EXPRESS"))
 	}
 	if issues := validate.Machine(m, vopts...).Errors(); len(issues) > 0 {
-		return usagef("%s: invalid definition:\n%v", *defFile, issues)
+		return usagef("%s: invalid definition:\n%v", o.defFile, issues)
 	}
 	var input any = map[string]any{}
-	if *inFile != "" {
-		b, err := c.readInput(*inFile)
+	if o.inFile != "" {
+		b, err := c.readInput(o.inFile)
 		if err != nil {
 			return usagef("%v", err)
 		}
 		if input, err = engine.DecodeJSON(b); err != nil {
-			return usagef("%s: invalid JSON input: %v", *inFile, err)
+			return usagef("%s: invalid JSON input: %v", o.inFile, err)
 		}
 	}
 	opts := []engine.Option{}
 	switch {
-	case *mocksFile != "":
-		b, err := c.readInput(*mocksFile)
+	case o.mocksFile != "":
+		b, err := c.readInput(o.mocksFile)
 		if err != nil {
 			return usagef("%v", err)
 		}
 		inv, err := mock.ParseTasks(b)
 		if err != nil {
-			return usagef("%s: %v", *mocksFile, err)
+			return usagef("%s: %v", o.mocksFile, err)
 		}
 		opts = append(opts, engine.WithInvoker(inv))
-	case *mockConfig != "":
-		b, err := c.readInput(*mockConfig)
+	case o.mockConfig != "":
+		b, err := c.readInput(o.mockConfig)
 		if err != nil {
 			return usagef("%v", err)
 		}
 		cfg, err := mock.ParseConfig(b)
 		if err != nil {
-			return usagef("%s: %v", *mockConfig, err)
+			return usagef("%s: %v", o.mockConfig, err)
 		}
-		smName := *machine
+		smName := o.machine
 		if smName == "" && len(cfg.StateMachines) != 1 {
-			smName = strings.TrimSuffix(filepath.Base(*defFile), filepath.Ext(*defFile))
+			smName = strings.TrimSuffix(filepath.Base(o.defFile), filepath.Ext(o.defFile))
 			smName = strings.TrimSuffix(smName, ".asl")
 		}
-		inv, err := mock.NewConfig(cfg, smName, *testCase)
+		inv, err := mock.NewConfig(cfg, smName, o.testCase)
 		if err != nil {
-			return usagef("%s: %v", *mockConfig, err)
+			return usagef("%s: %v", o.mockConfig, err)
 		}
 		opts = append(opts, engine.WithInvoker(inv))
 		if smName != "" {
 			opts = append(opts, engine.WithStateMachineName(smName))
 		}
 	}
-	if *fast {
+	if o.fast {
 		opts = append(opts, engine.WithClock(engine.NewVirtualClock(engine.RealClock{}.Now())))
 	}
-	if *name != "" {
-		opts = append(opts, engine.WithExecutionName(*name))
+	if o.name != "" {
+		opts = append(opts, engine.WithExecutionName(o.name))
 	}
-	if *express {
+	if o.express {
 		opts = append(opts, engine.WithExpress())
 	}
 	eng, err := engine.New(m, opts...)
 	if err != nil {
-		return usagef("%s: invalid definition: %v", *defFile, err)
+		return usagef("%s: invalid definition: %v", o.defFile, err)
 	}
 	res, runErr := eng.Run(context.Background(), input)
 	if runErr != nil && res.Status == "" {
@@ -146,12 +165,12 @@ func (c *cli) cmdExec(args []string) error {
 			out.Cause = &res.Cause
 		}
 	}
-	if *historyFile != "" {
+	if o.historyFile != "" {
 		b, err := json.MarshalIndent(res.History, "", "  ")
 		if err != nil {
 			return fail(ExitFailure, fmt.Sprintf("history: %v", err))
 		}
-		if err := os.WriteFile(*historyFile, append(b, '\n'), 0o644); err != nil {
+		if err := os.WriteFile(o.historyFile, append(b, '\n'), 0o644); err != nil {
 			return fail(ExitFailure, fmt.Sprintf("history: %v", err))
 		}
 	}

@@ -6,39 +6,50 @@ import (
 
 	"github.com/sluicehq/sluice/workflow/asl"
 	"github.com/sluicehq/sluice/workflow/graph"
+	"github.com/spf13/cobra"
 )
 
-// cmdGraph draws a state machine: FILE, or without FILE the compiled
+// graphCommand draws a state machine: FILE, or without FILE the compiled
 // pipeline of a stack.
-func (c *cli) cmdGraph(args []string) error {
-	fs := c.flags("graph", "[--format mermaid|dot] [--stack NAME] [FILE] (- reads standard input)")
-	format := fs.String("format", "mermaid", "output format: mermaid or dot")
-	stack := fs.String("stack", "", "draw the compiled pipeline of this stack (when no FILE is given; default dev)")
-	if err := parse(fs, args); err != nil {
-		return err
+func (c *cli) graphCommand() *cobra.Command {
+	var format, stack string
+	cmd := &cobra.Command{
+		Use:         "graph [--format mermaid|dot] [--stack NAME] [FILE]",
+		Short:       "draw the state machine (mermaid or dot)",
+		Long:        "Draws the state machine in FILE (- reads standard input), or without FILE the compiled\npipeline of --stack, as Mermaid or Graphviz dot source.",
+		Annotations: exits("the graph was printed", ""),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return c.cmdGraph(args, format, stack)
+		},
 	}
-	if *format != "mermaid" && *format != "dot" {
-		return usagef("graph: unknown --format %q (want mermaid or dot)", *format)
+	cmd.Flags().StringVar(&format, "format", "mermaid", "output format: mermaid or dot")
+	cmd.Flags().StringVar(&stack, "stack", "", "draw the compiled pipeline of this stack (when no FILE is given; default dev)")
+	return cmd
+}
+
+func (c *cli) cmdGraph(args []string, format, stack string) error {
+	if format != "mermaid" && format != "dot" {
+		return usagef("graph: unknown --format %q (want mermaid or dot)", format)
 	}
 	var m *asl.StateMachine
-	switch fs.NArg() {
+	switch len(args) {
 	case 0:
 		var err error
-		if m, err = pipelineMachine(*stack); err != nil {
+		if m, err = pipelineMachine(stack); err != nil {
 			return err
 		}
 	case 1:
-		if *stack != "" {
+		if stack != "" {
 			return usagef("graph: --stack draws the pipeline; it cannot be used with FILE")
 		}
 		var err error
-		if m, err = c.readMachine(fs.Arg(0)); err != nil {
+		if m, err = c.readMachine(args[0]); err != nil {
 			return err
 		}
 	default:
-		return usagef("graph: one FILE at most, got %d", fs.NArg())
+		return usagef("graph: one FILE at most, got %d", len(args))
 	}
-	if *format == "dot" {
+	if format == "dot" {
 		fmt.Fprint(c.stdout, graph.Dot(m))
 	} else {
 		fmt.Fprint(c.stdout, graph.Mermaid(m))

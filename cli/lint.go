@@ -13,6 +13,7 @@ import (
 	"github.com/sluicehq/sluice/workflow/pipeline"
 	"github.com/sluicehq/sluice/workflow/shape"
 	"github.com/sluicehq/sluice/workflow/validate"
+	"github.com/spf13/cobra"
 )
 
 // lintResult is one line of `sluice lint --json`.
@@ -32,31 +33,43 @@ type lintResult struct {
 // codeSyntaxError is the code of malformed JSON in --json output.
 const codeSyntaxError = "SyntaxError"
 
-// cmdLint validates ASL files: exit 0 when all are valid (warnings allowed),
-// 1 when any is invalid, 2 when one cannot be read.
-func (c *cli) cmdLint(args []string) error {
-	fs := c.flags("lint", "[--json] [--express] [--budgets] FILE... (- reads standard input)\n"+
-		"       sluice lint [--json] [--budgets] --stack NAME   (the compiled pipeline, with its Go types)")
-	asJSON := fs.Bool("json", false, "print the issues as a JSON array")
-	express := fs.Bool("express", false, "validate for an Express state machine")
-	stack := fs.String("stack", "", "lint the pipeline compiled for this stack (dev or prod) instead of files")
-	budgets := fs.Bool("budgets", false, "also print the largest payload each state can hold")
-	if err := parse(fs, args); err != nil {
-		return err
+// lintCommand validates ASL files, or with --stack the compiled pipeline.
+func (c *cli) lintCommand() *cobra.Command {
+	var asJSON, express, budgets bool
+	var stack string
+	cmd := &cobra.Command{
+		Use:   "lint [--json] [--express] [--budgets] FILE... | lint [--json] [--budgets] --stack NAME",
+		Short: "validate ASL files",
+		Long: "Validates state machine definitions (- reads standard input), printing each issue with\n" +
+			"its file:line:col, state path and code. --stack NAME lints the pipeline compiled for\n" +
+			"that stack instead, with its Go types; --budgets also prints the largest payload each\n" +
+			"state can hold.",
+		Annotations: exits("every file is valid (warnings allowed)", "a file is invalid"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if stack != "" {
+				if len(args) > 0 {
+					return usagef("lint: --stack takes no files")
+				}
+				return c.lintStack(stack, asJSON, budgets)
+			}
+			return c.cmdLint(args, asJSON, express, budgets)
+		},
 	}
-	files := fs.Args()
-	if *stack != "" {
-		if len(files) > 0 {
-			return usagef("lint: --stack takes no files")
-		}
-		return c.lintStack(*stack, *asJSON, *budgets)
-	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the issues as a JSON array")
+	cmd.Flags().BoolVar(&express, "express", false, "validate for an Express state machine")
+	cmd.Flags().StringVar(&stack, "stack", "", "lint the pipeline compiled for this stack (dev or prod) instead of files")
+	cmd.Flags().BoolVar(&budgets, "budgets", false, "also print the largest payload each state can hold")
+	return cmd
+}
+
+// cmdLint exits 0 when all files are valid (warnings allowed), 1 when any
+// is invalid, 2 when one cannot be read.
+func (c *cli) cmdLint(files []string, asJSON, express, budgets bool) error {
 	if len(files) == 0 {
-		fs.Usage()
 		return usagef("lint: no files given")
 	}
 	var opts []validate.Option
-	if *express {
+	if express {
 		opts = append(opts, validate.WithType("EXPRESS"))
 	}
 	results := []lintResult{}
@@ -76,7 +89,7 @@ func (c *cli) cmdLint(args []string) error {
 			line, col := syntaxPos(b, se)
 			results = append(results, lintResult{File: file, Code: codeSyntaxError, Severity: validate.Error.String(),
 				Message: se.Err.Error(), Line: line, Col: col})
-			if !*asJSON {
+			if !asJSON {
 				c.printSyntaxError(file, b, se)
 			}
 			continue
@@ -88,7 +101,7 @@ func (c *cli) cmdLint(args []string) error {
 		if issues.HasErrors() {
 			invalid = true
 		}
-		if *budgets && !*asJSON {
+		if budgets && !asJSON {
 			if m, err := asl.Unmarshal(b); err == nil {
 				c.printBudgets(file, m, opts...)
 			}
@@ -101,12 +114,12 @@ func (c *cli) cmdLint(args []string) error {
 				r.Line, r.Col = asl.LineCol(b, int64(off))
 			}
 			results = append(results, r)
-			if !*asJSON {
+			if !asJSON {
 				fmt.Fprintf(c.stdout, "%s: %s\n", file, is)
 			}
 		}
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(c.stdout)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")

@@ -12,34 +12,45 @@ import (
 
 	"github.com/sluicehq/sluice/functions/reconcile"
 	"github.com/sluicehq/sluice/local"
+	"github.com/spf13/cobra"
 )
 
-// cmdReconcile runs the deployed reconciler's logic against the local
+// reconcileCommand runs the deployed reconciler's logic against the local
 // bucket and ledger: every file version no execution claimed is printed
 // with the reason it may have been missed, and with --redrive the files a
 // dataset's rule matches are run through the pipeline.
-//
-// Exit codes: 0 when no file is left unaccounted (none found, or every one
-// found was redriven and ended LOADED, REJECTED or DUPLICATE), 1 otherwise.
-func (c *cli) cmdReconcile(args []string) error {
-	fs := c.flags("reconcile", "[--redrive] [--grace D] [--lookback D] [--json] [--state-dir DIR]\n\n"+
-		"Lists the local bucket and prints every file version the ledger holds no run of (an upload whose\n"+
-		"event was lost); --redrive runs those a dataset's rule matches. Exit 1 while any is left.")
-	redrive := fs.Bool("redrive", false, "run the pipeline for unaccounted files a dataset's rule matches")
-	grace := fs.Duration("grace", 0, "leave files modified less than this long ago unchecked")
-	lookback := fs.Duration("lookback", reconcile.DefaultLookback, "leave out files modified more than this long ago")
-	asJSON := fs.Bool("json", false, "print the report (and the redriven files' results) as JSON")
-	var rf runtimeFlags
+func (c *cli) reconcileCommand() *cobra.Command {
+	var (
+		redrive, asJSON bool
+		grace, lookback time.Duration
+		rf              runtimeFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "reconcile [--redrive] [--grace D] [--lookback D] [--json] [--state-dir DIR]",
+		Short: "report (and --redrive) files no execution claimed",
+		Long: "Lists the local bucket and prints every file version the ledger holds no run of (an upload whose\n" +
+			"event was lost); --redrive runs those a dataset's rule matches.",
+		Annotations: exits("no file is left unaccounted (none found, or every one redriven ended LOADED, REJECTED or DUPLICATE)",
+			"a file is left unaccounted, or the check was incomplete"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) != 0 {
+				return usagef("want no arguments")
+			}
+			return c.cmdReconcile(redrive, asJSON, grace, lookback, rf)
+		},
+	}
+	fs := cmd.Flags()
+	fs.BoolVar(&redrive, "redrive", false, "run the pipeline for unaccounted files a dataset's rule matches")
+	fs.DurationVar(&grace, "grace", 0, "leave files modified less than this long ago unchecked")
+	fs.DurationVar(&lookback, "lookback", reconcile.DefaultLookback, "leave out files modified more than this long ago")
+	fs.BoolVar(&asJSON, "json", false, "print the report (and the redriven files' results) as JSON")
 	rf.register(fs, false)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return usagef("want no arguments")
-	}
-	if *grace < 0 || *lookback <= *grace {
-		return usagef("--lookback (%v) must exceed --grace (%v)", *lookback, *grace)
+	return cmd
+}
+
+func (c *cli) cmdReconcile(redrive, asJSON bool, grace, lookback time.Duration, rf runtimeFlags) error {
+	if grace < 0 || lookback <= grace {
+		return usagef("--lookback (%v) must exceed --grace (%v)", lookback, grace)
 	}
 	cfg, err := rf.config()
 	if err != nil {
@@ -54,18 +65,18 @@ func (c *cli) cmdReconcile(args []string) error {
 		return fail(ExitFailure, err.Error())
 	}
 	defer rt.Close()
-	res, err := rt.Reconcile(ctx, local.ReconcileOptions{Redrive: *redrive, Grace: *grace, Lookback: *lookback})
+	res, err := rt.Reconcile(ctx, local.ReconcileOptions{Redrive: redrive, Grace: grace, Lookback: lookback})
 	if err != nil {
 		return fail(ExitFailure, err.Error())
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(map[string]any{"report": res.Report, "executions": nonNil(res.Executions)}); err != nil {
 			return err
 		}
 	} else {
-		printReconcile(c.stdout, rt, res)
+		printReconcile(c.stdout, c.prog, rt, res)
 	}
 	if left := unresolved(res); left > 0 {
 		return fail(ExitFailure, "")
@@ -102,7 +113,7 @@ func unresolved(res *local.ReconcileResult) int {
 
 // printReconcile prints the report: a summary line, then each unaccounted
 // file with its reason and, when redriven, the execution's timeline.
-func printReconcile(w io.Writer, rt *local.Runtime, res *local.ReconcileResult) {
+func printReconcile(w io.Writer, prog string, rt *local.Runtime, res *local.ReconcileResult) {
 	rep := res.Report
 	fmt.Fprintf(w, "sluice reconcile: state %s, bucket %s: %d file(s) listed, %d checked against the ledger, %d unaccounted\n",
 		relPath(rt.StateDir()), rep.Bucket, rep.Listed, rep.Checked, len(rep.Unaccounted))
@@ -121,7 +132,7 @@ func printReconcile(w io.Writer, rt *local.Runtime, res *local.ReconcileResult) 
 			if f.Dataset == "" {
 				fmt.Fprintln(w, "  → reported only: no dataset's rule matches it")
 			} else {
-				fmt.Fprintln(w, "  → not run: sluice reconcile --redrive runs it as dataset "+f.Dataset)
+				fmt.Fprintf(w, "  → not run: %s reconcile --redrive runs it as dataset %s\n", prog, f.Dataset)
 			}
 		case reconcile.RedriveStarted:
 			fmt.Fprintf(w, "  → redriven as dataset %s:", f.Dataset)

@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"errors"
 	"html"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestReport renders the HTML report of a loaded, a rejected and a failed
@@ -112,8 +115,22 @@ func TestReportFiles(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("--list: exit %d: %s", code, stderr)
 	}
-	if got, want := strings.Fields(stdout), []string{second[0].Execution, first[0].Execution}; strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("--list = %q, want newest first %q", got, want)
+	// A header, then one execution a line, newest first: name, dataset,
+	// file, status, start date and time, duration.
+	var got [][]string
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) != 7 {
+			t.Fatalf("--list line %q: want 7 fields", line)
+		}
+		got = append(got, f[:4])
+	}
+	want := [][]string{
+		{second[0].Execution, "orders", "incoming/orders/orders_bad.csv", "REJECTED"},
+		{first[0].Execution, "readings", "incoming/readings/readings.jsonl", "LOADED"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("--list (-want +got):\n%s\n%s", diff, stdout)
 	}
 
 	code, stdout, stderr = runCLI(t, "", "report", "--state-dir", state)
@@ -143,8 +160,19 @@ func TestReportFiles(t *testing.T) {
 	if !regexp.MustCompile(`status loaded">LOADED<`).Match(b) || !strings.Contains(string(b), "readings.jsonl") {
 		t.Errorf("--execution %s: not the readings report", first[0].Execution)
 	}
-	if code, _, stderr := runCLI(t, "", "report", "--state-dir", state, "--execution", "nope", "-o", "-"); code != int(ExitFailure) || !strings.Contains(stderr, `execution "nope"`) {
-		t.Errorf("unknown execution: exit %d, stderr %q", code, stderr)
+	// An unknown execution is a usage error naming the known ones, and
+	// leaves no (empty) report file behind.
+	for _, args := range [][]string{{"-o", "-"}, {}} {
+		code, stdout, stderr := runCLI(t, "", append([]string{"report", "--state-dir", state, "--execution", "nope"}, args...)...)
+		if code != int(ExitUsage) || !strings.Contains(stderr, `no execution "nope"`) || !strings.Contains(stderr, first[0].Execution) || stdout != "" {
+			t.Errorf("unknown execution %v: exit %d, stdout %q, stderr %q; want %d naming %s", args, code, stdout, stderr, ExitUsage, first[0].Execution)
+		}
+		if strings.Contains(stderr, ".json") {
+			t.Errorf("unknown execution: stderr names an internal file: %q", stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(state, "executions", "nope.html")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("unknown execution left a report file behind (stat: %v)", err)
 	}
 	if code, _, _ := runCLI(t, "", "report", "--state-dir", state, "extra"); code != int(ExitUsage) {
 		t.Errorf("extra argument: exit %d, want %d", code, ExitUsage)

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,30 +15,27 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/local"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // stringList is a repeatable string flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
 // runtimeFlags are the flags every command that opens the local runtime
 // takes.
 type runtimeFlags struct {
 	stateDir, stack, s3, ddb string
-	inject                   stringList
+	inject                   []string
 	fast                     bool
 	chunk                    int
 }
 
-func (f *runtimeFlags) register(fs *flag.FlagSet, withFaults bool) {
+func (f *runtimeFlags) register(fs *pflag.FlagSet, withFaults bool) {
 	fs.StringVar(&f.stateDir, "state-dir", local.DefaultStateDir, "where local S3 objects, tables and execution records persist")
 	fs.StringVar(&f.stack, "stack", "dev", "pipeline options of this stack (dev or prod)")
 	fs.StringVar(&f.s3, "s3-endpoint", "", "use this S3-compatible endpoint instead of the embedded one")
 	fs.StringVar(&f.ddb, "dynamodb-endpoint", "", "use this DynamoDB-compatible endpoint (e.g. dynalite) instead of the embedded one")
 	if withFaults {
-		fs.Var(&f.inject, "inject", "inject a fault (repeatable): task:STATE[@ATTEMPTS]=ERROR, ddb:unprocessed=RATE, ddb:throttle=RATE, seed=N")
+		fs.StringArrayVar(&f.inject, "inject", nil, "inject a fault (repeatable): task:STATE[@ATTEMPTS]=ERROR, ddb:unprocessed=RATE, ddb:throttle=RATE, seed=N")
 		fs.BoolVar(&f.fast, "fast", false, "run Wait states and retry intervals on virtual time")
 		fs.IntVar(&f.chunk, "chunk-records", 0, "records per staged chunk (0: the transformer's default); small values force the Distributed Map path")
 	}
@@ -59,26 +55,41 @@ func (f *runtimeFlags) config() (local.Config, error) {
 	return local.Config{StateDir: f.stateDir, Stack: f.stack, S3Endpoint: f.s3, DynamoDBEndpoint: f.ddb, Faults: faults, Fast: f.fast, ChunkRecords: f.chunk, Crash: crash}, nil
 }
 
-// cmdRun uploads files, routes their events and runs the pipeline on each,
-// printing a timeline and a summary (or JSON).
-func (c *cli) cmdRun(args []string) error {
-	fs := c.flags("run", "[--dataset NAME] [flags] FILE...\n\n"+
-		"Without --dataset, each file's dataset is its folder's name (examples/orders/x.csv is orders)\n"+
-		"or else the one dataset whose suffixes the file name has.")
-	ds := fs.String("dataset", "", "the dataset of every file (default: inferred per file)")
-	asJSON := fs.Bool("json", false, "print a machine-readable summary")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
-	var rf runtimeFlags
-	rf.register(fs, true)
-	if err := parse(fs, args); err != nil {
-		return err
+// runCommand uploads files, routes their events and runs the pipeline on
+// each, printing a timeline and a summary (or JSON).
+func (c *cli) runCommand() *cobra.Command {
+	var (
+		ds, cpuProfile string
+		asJSON         bool
+		rf             runtimeFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "run [--dataset NAME] [flags] FILE...",
+		Short: "run the whole pipeline locally on files",
+		Long: "Uploads each FILE to the local bucket, routes its event as the deployed rules would and\n" +
+			"runs the state machine on it, printing each state's timeline and the outcome.\n\n" +
+			"Without --dataset, each file's dataset is its folder's name (examples/orders/x.csv is orders)\n" +
+			"or else the one dataset whose suffixes the file name has.",
+		Example:     "  sluice run examples/orders/orders.csv\n  sluice run --fast --inject task:Load@2=Lambda.ServiceException examples/readings/readings.jsonl",
+		Annotations: exits("every file ended LOADED, REJECTED or DUPLICATE", "a file FAILED (its error and cause are printed)"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return c.cmdRun(args, ds, asJSON, cpuProfile, rf)
+		},
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
+	fs := cmd.Flags()
+	fs.StringVar(&ds, "dataset", "", "the dataset of every file (default: inferred per file)")
+	fs.BoolVar(&asJSON, "json", false, "print a machine-readable summary")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
+	rf.register(fs, true)
+	return cmd
+}
+
+func (c *cli) cmdRun(args []string, ds string, asJSON bool, cpuProfile string, rf runtimeFlags) error {
+	if len(args) == 0 {
 		return usagef("want at least one file")
 	}
-	if *cpuProfile != "" {
-		stopProfile, err := startCPUProfile(*cpuProfile)
+	if cpuProfile != "" {
+		stopProfile, err := startCPUProfile(cpuProfile)
 		if err != nil {
 			return usagef("--cpuprofile: %v", err)
 		}
@@ -88,7 +99,7 @@ func (c *cli) cmdRun(args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, f := range fs.Args() {
+	for _, f := range args {
 		if st, err := os.Stat(f); err != nil {
 			return usagef("%v", err)
 		} else if !st.Mode().IsRegular() {
@@ -97,35 +108,35 @@ func (c *cli) cmdRun(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	prog := newProgress(c.stdout, !*asJSON && isTerminal(c.stdout))
+	prog := newProgress(c.stdout, !asJSON && isTerminal(c.stdout))
 	cfg.Observe = prog.observe
 	rt, err := local.Open(ctx, cfg)
 	if err != nil {
 		return fail(ExitFailure, err.Error())
 	}
 	defer rt.Close()
-	datasets := make([]string, fs.NArg())
-	for i, file := range fs.Args() {
-		name, err := datasetOf(rt, *ds, file)
+	datasets := make([]string, len(args))
+	for i, file := range args {
+		name, err := datasetOf(rt, ds, file)
 		if err != nil {
 			return err
 		}
 		datasets[i] = name
 	}
-	if !*asJSON {
+	if !asJSON {
 		where := "embedded S3 and DynamoDB"
 		if cfg.S3Endpoint != "" || cfg.DynamoDBEndpoint != "" {
 			where = "external endpoints"
 		}
-		fmt.Fprintf(c.stdout, "sluice run: %d file(s), state %s (%s)\n", fs.NArg(), relPath(rt.StateDir()), where)
+		fmt.Fprintf(c.stdout, "sluice run: %d file(s), state %s (%s)\n", len(args), relPath(rt.StateDir()), where)
 	}
 	var results []*local.FileResult
-	for i, file := range fs.Args() {
+	for i, file := range args {
 		prog.start(file)
 		res := runFile(ctx, rt, datasets[i], file, prog)
 		prog.done()
 		results = append(results, res)
-		if !*asJSON {
+		if !asJSON {
 			printFile(c.stdout, res)
 			printProblems(ctx, c.stdout, rt, res)
 		}
@@ -136,14 +147,14 @@ func (c *cli) cmdRun(args []string) error {
 			failed++
 		}
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(map[string]any{"files": results}); err != nil {
 			return err
 		}
 	} else {
-		printSummary(c.stdout, results, rf.stateDir)
+		printSummary(c.stdout, c.prog, results, rf.stateDir)
 	}
 	if failed > 0 {
 		return fail(ExitFailure, "")
@@ -344,7 +355,7 @@ func describeProblem(key string, m map[string]any) string {
 	return b.String()
 }
 
-func printSummary(w io.Writer, results []*local.FileResult, stateDir string) {
+func printSummary(w io.Writer, prog string, results []*local.FileResult, stateDir string) {
 	counts := map[local.Status]int{}
 	for _, r := range results {
 		counts[r.Status]++
@@ -364,10 +375,10 @@ func printSummary(w io.Writer, results []*local.FileResult, stateDir string) {
 	for _, r := range results {
 		if !seen[r.Dataset] {
 			seen[r.Dataset] = true
-			fmt.Fprintf(w, "items:  sluice table scan --dataset %s%s\n", r.Dataset, flag)
+			fmt.Fprintf(w, "items:  %s table scan --dataset %s%s\n", prog, r.Dataset, flag)
 		}
 	}
-	fmt.Fprintf(w, "report: sluice report%s\n", flag)
+	fmt.Fprintf(w, "report: %s report%s\n", prog, flag)
 }
 
 // progress shows, on a terminal only, the bytes uploaded, then the running

@@ -201,7 +201,7 @@ func TestRunExitCodes(t *testing.T) {
 		{"a directory", []string{"--dataset", "orders", example("orders", "")}, ExitUsage, "is a directory"},
 		{"unknown dataset", []string{"--dataset", "invoices", example("orders", "orders.csv")}, ExitUsage, "invoices"},
 		{"bad --inject", []string{"--dataset", "readings", "--inject", "task:Load", example("readings", "readings.jsonl")}, ExitUsage, "want KIND=VALUE"},
-		{"unknown flag", []string{"--datasets", "orders", example("orders", "orders.csv")}, ExitUsage, "flag provided but not defined"},
+		{"unknown flag", []string{"--datasets", "orders", example("orders", "orders.csv")}, ExitUsage, "unknown flag: --datasets"},
 		{"loaded", []string{"--dataset", "readings", example("readings", "readings.jsonl")}, ExitOK, ""},
 		{"rejected is not a failure", []string{"--dataset", "orders", example("orders", "orders_bad.csv")}, ExitOK, ""},
 		{"injected failure", []string{"--fast", "--inject", "task:Load=Lambda.ServiceException", "--dataset", "readings", example("readings", "readings.jsonl")}, ExitFailure, ""},

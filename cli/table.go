@@ -3,26 +3,45 @@ package cli
 import (
 	"bufio"
 	"context"
+	"strings"
 
 	"github.com/sluicehq/sluice/local"
+	"github.com/spf13/cobra"
 )
 
-// cmdTable inspects the local tables: `sluice table scan --dataset NAME`
-// prints a dataset's loaded items as JSON Lines, sorted by key, streamed
-// with memory independent of the table size.
-func (c *cli) cmdTable(args []string) error {
-	if len(args) == 0 || args[0] != "scan" {
-		return usagef("usage: sluice table scan --dataset NAME [--state-dir DIR]")
-	}
-	fs := c.flags("table scan", "--dataset NAME [--state-dir DIR]")
-	ds := fs.String("dataset", "", "the dataset whose items to print (required)")
+// tableCommand inspects the local tables.
+// Its subcommands share the runtime flags (--state-dir …), which may come
+// before or after the subcommand's name.
+func (c *cli) tableCommand() *cobra.Command {
 	var rf runtimeFlags
-	rf.register(fs, false)
-	if err := parse(fs, args[1:]); err != nil {
-		return err
+	cmd := group(&cobra.Command{
+		Use:         "table",
+		Short:       "inspect the local tables (table scan)",
+		Annotations: exits("the command did what was asked", "the local state could not be read"),
+	})
+	rf.register(cmd.PersistentFlags(), false)
+	cmd.AddCommand(c.tableScanCommand(&rf))
+	return cmd
+}
+
+// tableScanCommand prints a dataset's loaded items as JSON Lines, sorted by
+// key, streamed with memory independent of the table size.
+func (c *cli) tableScanCommand(rf *runtimeFlags) *cobra.Command {
+	var ds string
+	cmd := &cobra.Command{
+		Use:         "scan --dataset NAME [--state-dir DIR]",
+		Short:       "print a dataset's loaded items as JSON Lines, sorted by key",
+		Annotations: exits("the items were printed (none when the table is empty)", "the local state could not be read"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return c.cmdTableScan(args, ds, *rf)
+		},
 	}
-	if *ds == "" || fs.NArg() != 0 {
-		fs.Usage()
+	cmd.Flags().StringVar(&ds, "dataset", "", "the dataset whose items to print (required)")
+	return cmd
+}
+
+func (c *cli) cmdTableScan(args []string, ds string, rf runtimeFlags) error {
+	if ds == "" || len(args) != 0 {
 		return usagef("want --dataset and no arguments")
 	}
 	cfg, err := rf.config()
@@ -37,13 +56,13 @@ func (c *cli) cmdTable(args []string) error {
 		return fail(ExitFailure, err.Error())
 	}
 	defer rt.Close()
-	if _, err := rt.Datasets().Lookup(*ds); err != nil {
-		return usagef("%v", err)
+	if _, err := rt.Datasets().Lookup(ds); err != nil {
+		return usagef("%v (known: %s)", err, strings.Join(rt.Datasets().Names(), ", "))
 	}
 	// Streamed in key order, one page at a time: memory does not grow
 	// with the table.
 	w := bufio.NewWriterSize(c.stdout, 64<<10)
-	if err := rt.ScanItems(ctx, *ds, func(item map[string]any) error {
+	if err := rt.ScanItems(ctx, ds, func(item map[string]any) error {
 		return local.WriteJSONLine(w, item)
 	}); err != nil {
 		return fail(ExitFailure, err.Error())

@@ -129,10 +129,11 @@ func TestTableScanUsage(t *testing.T) {
 		wantCode   ExitCode
 		wantStderr string
 	}{
-		{"no subcommand", []string{"table"}, ExitUsage, "usage: sluice table scan"},
-		{"unknown subcommand", []string{"table", "drop"}, ExitUsage, "usage: sluice table scan"},
+		{"no subcommand", []string{"table"}, ExitUsage, "want a subcommand: scan"},
+		{"unknown subcommand", []string{"table", "drop"}, ExitUsage, "unknown command \"drop\""},
+		{"misspelt subcommand", []string{"table", "scna"}, ExitUsage, "did you mean scan?"},
 		{"no --dataset", []string{"table", "scan"}, ExitUsage, "want --dataset"},
-		{"unknown dataset", []string{"table", "scan", "--dataset", "invoices"}, ExitUsage, "invoices"},
+		{"unknown dataset", []string{"table", "scan", "--dataset", "invoices"}, ExitUsage, "(known: "},
 		{"extra argument", []string{"table", "scan", "--dataset", "orders", "x"}, ExitUsage, "want --dataset and no arguments"},
 		{"empty table", []string{"table", "scan", "--dataset", "orders"}, ExitOK, ""},
 	}

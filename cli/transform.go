@@ -17,41 +17,54 @@ import (
 	"github.com/sluicehq/sluice/functions/transform"
 	"github.com/sluicehq/sluice/functions/validate"
 	"github.com/sluicehq/sluice/local"
+	"github.com/spf13/cobra"
 )
 
-// cmdTransform validates a local file against its dataset and, when it is
-// accepted, writes the JSON Lines the transform function would stage (the
-// concatenation of its chunks). It runs the functions' own code on the file
-// directly, in one streaming pass: transform.Run, whose rows also feed a
-// validate.Recorder, the validator's report builder.
-func (c *cli) cmdTransform(args []string) error {
-	fs := c.flags("transform", "--dataset NAME [-o OUT] [--cpuprofile FILE] FILE\n\n"+
-		"Validates FILE and prints the staged JSON Lines records. On rejection prints the\n"+
-		"validation report to stderr and exits 1.")
-	name := fs.String("dataset", "", "the dataset of the file (required)")
-	outPath := fs.String("o", "", "write the records to this file instead of stdout")
-	chunk := fs.Int("chunk-records", 0, "records per chunk (0: the transformer's default); the output is the same")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the transform to this file (go tool pprof)")
-	if err := parse(fs, args); err != nil {
-		return err
+// transformCommand validates a local file against its dataset and, when it
+// is accepted, writes the JSON Lines the transform function would stage
+// (the concatenation of its chunks). It runs the functions' own code on the
+// file directly, in one streaming pass: transform.Run, whose rows also feed
+// a validate.Recorder, the validator's report builder.
+func (c *cli) transformCommand() *cobra.Command {
+	var (
+		name, outPath, cpuProfile string
+		chunk                     int
+	)
+	cmd := &cobra.Command{
+		Use:   "transform --dataset NAME [-o OUT] [--cpuprofile FILE] FILE",
+		Short: "validate and transform a local file for a dataset",
+		Long: "Validates FILE and prints the staged JSON Lines records. On rejection prints the\n" +
+			"validation report to stderr.",
+		Annotations: exits("the file was accepted and its records written", "the file was rejected (the report is on stderr)"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return c.cmdTransform(args, name, outPath, cpuProfile, chunk)
+		},
 	}
-	if *cpuProfile != "" {
-		stopProfile, err := startCPUProfile(*cpuProfile)
+	fs := cmd.Flags()
+	fs.StringVar(&name, "dataset", "", "the dataset of the file (required)")
+	fs.StringVarP(&outPath, "output", "o", "", "write the records to this file instead of stdout")
+	fs.IntVar(&chunk, "chunk-records", 0, "records per chunk (0: the transformer's default); the output is the same")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the transform to this file (go tool pprof)")
+	return cmd
+}
+
+func (c *cli) cmdTransform(args []string, name, outPath, cpuProfile string, chunk int) error {
+	if cpuProfile != "" {
+		stopProfile, err := startCPUProfile(cpuProfile)
 		if err != nil {
 			return usagef("--cpuprofile: %v", err)
 		}
 		defer stopProfile()
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
+	if len(args) != 1 {
 		return usagef("want exactly one FILE")
 	}
-	path := fs.Arg(0)
+	path := args[0]
 	set := dataset.Builtin()
-	if *name == "" {
+	if name == "" {
 		return usagef("--dataset is required (one of %s)", strings.Join(set.Names(), ", "))
 	}
-	ds, err := set.Lookup(*name)
+	ds, err := set.Lookup(name)
 	if err != nil {
 		return usagef("%v (one of %s)", err, strings.Join(set.Names(), ", "))
 	}
@@ -69,9 +82,9 @@ func (c *cli) cmdTransform(args []string) error {
 	// or does not exist yet; anything else (/dev/null, a FIFO) is written
 	// through, so a rename never replaces a device node.
 	tmpDir, rename := os.TempDir(), false
-	if *outPath != "" {
-		if st, err := os.Stat(*outPath); errors.Is(err, iofs.ErrNotExist) || err == nil && st.Mode().IsRegular() {
-			tmpDir, rename = filepath.Dir(*outPath), true
+	if outPath != "" {
+		if st, err := os.Stat(outPath); errors.Is(err, iofs.ErrNotExist) || err == nil && st.Mode().IsRegular() {
+			tmpDir, rename = filepath.Dir(outPath), true
 		}
 	}
 	tmp, err := os.CreateTemp(tmpDir, ".sluice-transform-*.jsonl")
@@ -95,7 +108,7 @@ func (c *cli) cmdTransform(args []string) error {
 	rec := validate.NewRecorder(src, ds, validate.Config{})
 	var stats transform.Stats
 	if !rec.Done() {
-		cfg := transform.Config{ChunkRecords: *chunk, ChunkBytes: 1 << 20, Observe: rec.Row}
+		cfg := transform.Config{ChunkRecords: chunk, ChunkBytes: 1 << 20, Observe: rec.Row}
 		stats, err = transform.Run(f, src.Key, ds, cfg, func(_ int, data []byte, _ int64) error {
 			_, err := staged.Write(data)
 			return err
@@ -125,11 +138,11 @@ func (c *cli) cmdTransform(args []string) error {
 		if err := tmp.Close(); err != nil {
 			return fail(ExitFailure, err.Error())
 		}
-		if err := os.Rename(tmp.Name(), *outPath); err != nil {
+		if err := os.Rename(tmp.Name(), outPath); err != nil {
 			return fail(ExitFailure, err.Error())
 		}
-	case *outPath != "":
-		out, err := os.OpenFile(*outPath, os.O_WRONLY|os.O_TRUNC, 0)
+	case outPath != "":
+		out, err := os.OpenFile(outPath, os.O_WRONLY|os.O_TRUNC, 0)
 		if err != nil {
 			return fail(ExitFailure, err.Error())
 		}
@@ -138,7 +151,7 @@ func (c *cli) cmdTransform(args []string) error {
 			err = cerr
 		}
 		if err != nil {
-			return fail(ExitFailure, fmt.Sprintf("%s: %v", *outPath, err))
+			return fail(ExitFailure, fmt.Sprintf("%s: %v", outPath, err))
 		}
 	default:
 		if err := copyStaged(c.stdout, tmp); err != nil {

@@ -607,7 +607,8 @@ func (r *Runtime) ExecuteNamed(ctx context.Context, ev contract.FileEvent, name 
 			fr.RecordsIn, fr.RecordsRejected = Count(rep["rows"]), Count(rep["badRows"])
 		}
 	}
-	if rb, err := json.MarshalIndent(map[string]any{"result": fr, "machine": r.compiled.Machine, "output": res.Output}, "", "  "); err == nil {
+	rec := executionRecord{Result: fr, Machine: r.compiled.Machine, Output: res.Output, Started: start.UTC(), Ended: start.Add(fr.Duration).UTC()}
+	if rb, err := json.MarshalIndent(rec, "", "  "); err == nil {
 		_ = os.WriteFile(filepath.Join(r.dir, "executions", name+".result.json"), rb, 0o644)
 	}
 	return fr, nil
