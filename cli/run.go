@@ -11,7 +11,6 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sluicehq/sluice/local"
@@ -108,7 +107,7 @@ func (c *cli) cmdRun(args []string, ds string, asJSON bool, cpuProfile string, r
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	prog := newProgress(c.stdout, !asJSON && isTerminal(c.stdout))
+	prog := newProgress(c.stderr, true)
 	cfg.Observe = prog.observe
 	rt, err := local.Open(ctx, cfg)
 	if err != nil {
@@ -379,113 +378,4 @@ func printSummary(w io.Writer, prog string, results []*local.FileResult, stateDi
 		}
 	}
 	fmt.Fprintf(w, "report: %s report%s\n", prog, flag)
-}
-
-// progress shows, on a terminal only, the bytes uploaded, then the running
-// state with the records staged and loaded so far; elsewhere it is silent.
-// A nil *progress is silent too.
-type progress struct {
-	w       io.Writer
-	on      bool
-	mu      sync.Mutex
-	file    string
-	started time.Time
-	shown   time.Time
-	records int64 // staged by transform
-	loaded  int64 // written by the loads so far
-	chunks  int   // load attempts that succeeded
-	last    string
-}
-
-func newProgress(w io.Writer, on bool) *progress { return &progress{w: w, on: on} }
-
-func (p *progress) start(file string) {
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.file, p.started, p.records, p.loaded, p.chunks = file, time.Now(), 0, 0, 0
-}
-
-// upload reports bytes sent, at most ten times a second.
-func (p *progress) upload(done, total int64) {
-	if p == nil || !p.on {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if done < total && time.Since(p.shown) < 100*time.Millisecond {
-		return
-	}
-	p.shown = time.Now()
-	p.show(fmt.Sprintf("uploading %s of %s", bytesText(done), bytesText(total)))
-}
-
-func (p *progress) observe(e local.TaskEvent) {
-	if p == nil || !p.on {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	status := "ok"
-	if e.Err != nil {
-		status = "failed: " + e.Err.Error()
-		if len(status) > 60 {
-			status = status[:60] + "…"
-		}
-	} else if out, ok := e.Output.(map[string]any); ok {
-		switch {
-		case out["written"] != nil:
-			p.loaded += local.Count(out["written"])
-			p.chunks++
-		case out["chunkCount"] != nil:
-			p.records = local.Count(out["records"])
-		}
-	}
-	text := e.State + " " + status
-	if p.records > 0 {
-		text += fmt.Sprintf(" · %d/%d records loaded (%d chunk(s))", p.loaded, p.records, p.chunks)
-	}
-	p.show(text)
-}
-
-// show replaces the progress line; the caller holds the lock.
-func (p *progress) show(text string) {
-	p.last = fmt.Sprintf("\r\033[K%s: %s (%s)", quoteName(filepath.Base(p.file)), text, time.Since(p.started).Round(100*time.Millisecond))
-	fmt.Fprint(p.w, p.last)
-}
-
-func (p *progress) done() {
-	if p == nil || !p.on {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.last != "" {
-		fmt.Fprint(p.w, "\r\033[K")
-		p.last = ""
-	}
-}
-
-func bytesText(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
-// isTerminal reports whether w is a character device.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
