@@ -33,6 +33,8 @@ func TestReport(t *testing.T) {
 				"dataset <b>readings</b>",
 				"<td>Validate</td>", "<td>Transform</td>", "<td>Load</td>", "<td>Record</td>", "<td>Loaded</td>",
 				"Not visited: ",
+				"<tr><th>started</th><th>ended</th><th>duration</th></tr>",
+				"<th>wall time</th><th>runs</th><th>each run min / median / max</th>",
 			},
 			wantNot: []string{"Validation report", "<td>Quarantine</td>"},
 		},
@@ -43,7 +45,7 @@ func TestReport(t *testing.T) {
 				"<title>sluice report: incoming/orders/orders_bad.csv</title>",
 				`<span class="status rejected">REJECTED</span>`,
 				"<td>Validate</td>", "<td>Quarantine</td>", "<td>NotifyRejected</td>", "<td>Rejected</td>",
-				"1: ValidationFailed",
+				"<td></td><td>ValidationFailed</td></tr>", // caught, not a failed attempt
 				"<h2>Validation report</h2>",
 				"10 of 12 rows failed validation",
 				"rows 12 · bad rows 10",
@@ -63,7 +65,8 @@ func TestReport(t *testing.T) {
 				`<span class="status failed">FAILED</span>`,
 				"<h2>Error</h2><p><b>Sluice.FileFailed</b></p>",
 				"<td>Load</td><td>Task</td>",
-				"3: Lambda.ServiceException, Lambda.ServiceException, Lambda.ServiceException",
+				// Three attempts: two retried, the third caught.
+				"<td>2: Lambda.ServiceException, Lambda.ServiceException</td><td>Lambda.ServiceException</td></tr>",
 				"<td>NotifyFailed</td>", "<td>Failed</td>",
 			},
 			wantCode: ExitFailure,

@@ -266,17 +266,7 @@ func printFile(w io.Writer, r *local.FileResult) {
 	fmt.Fprintln(w)
 	if r.Result != nil {
 		for _, s := range local.TimelineAt(r.Result.History, r.WallTimes) {
-			line := fmt.Sprintf("  %-16s %-8s %9s", s.State, s.Type, s.Duration.Round(time.Millisecond))
-			if s.Entries > 1 {
-				line += fmt.Sprintf("  ×%d", s.Entries)
-			}
-			if s.Records >= 0 {
-				line += fmt.Sprintf("  %d records", s.Records)
-			}
-			if s.Retries > 0 {
-				line += fmt.Sprintf("  %d failed attempt(s): %s", s.Retries, strings.Join(s.Errors, ", "))
-			}
-			fmt.Fprintln(w, strings.TrimRight(line, " "))
+			fmt.Fprintln(w, strings.TrimRight("  "+stepText(s), " "))
 		}
 	}
 	switch r.Status {
@@ -302,6 +292,30 @@ func printFile(w io.Writer, r *local.FileResult) {
 	if r.History != "" {
 		fmt.Fprintf(w, "    history: %s\n", quoteName(relPath(r.History)))
 	}
+}
+
+// stepText renders one state of a timeline: its wall time (overlapping
+// entries counted once), how often it ran with the spread of single
+// entries, records, retried attempts, and errors a Catcher handled.
+func stepText(s local.Step) string {
+	line := fmt.Sprintf("%-16s %-8s %9s", s.State, s.Type, s.Duration.Round(time.Millisecond))
+	if s.Entries > 1 {
+		line += fmt.Sprintf("  ×%d (each %s/%s/%s min/median/max)", s.Entries,
+			s.Min.Round(time.Millisecond), s.Median.Round(time.Millisecond), s.Max.Round(time.Millisecond))
+	}
+	if s.Records >= 0 {
+		line += fmt.Sprintf("  %d records", s.Records)
+	}
+	if s.Retries > 0 {
+		line += fmt.Sprintf("  %d failed attempt(s) retried: %s", s.Retries, strings.Join(s.Errors, ", "))
+	}
+	if len(s.Caught) > 0 {
+		line += "  → " + strings.Join(slices.Compact(slices.Clone(s.Caught)), ", ") + " (caught)"
+	}
+	if s.Failed != "" {
+		line += "  failed: " + s.Failed
+	}
+	return line
 }
 
 // printProblems prints the first problems of a file's validation report.

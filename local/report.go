@@ -51,6 +51,10 @@ type ReportData struct {
 	Problems   []map[string]any
 	Generated  string
 	OutputJSON string
+	// Started, Ended and Duration bound the execution (wall clock);
+	// zero when the record predates them.
+	Started, Ended string
+	Duration       time.Duration
 }
 
 // Report renders the HTML report of an execution ("" for the latest).
@@ -74,6 +78,8 @@ func (r *Runtime) Report(ctx context.Context, execution string, w io.Writer) err
 		Result  FileResult        `json:"result"`
 		Machine *asl.StateMachine `json:"machine"`
 		Output  any               `json:"output"`
+		Started time.Time         `json:"started"`
+		Ended   time.Time         `json:"ended"`
 	}
 	if err := json.Unmarshal(rb, &rec); err != nil {
 		return fmt.Errorf("execution %q: %w", execution, err)
@@ -85,6 +91,11 @@ func (r *Runtime) Report(ctx context.Context, execution string, w io.Writer) err
 		_ = json.Unmarshal(hb, &hist)
 	}
 	data := ReportData{Result: rec.Result, Steps: Timeline(hist.Events), Generated: time.Now().UTC().Format(time.RFC3339)}
+	if !rec.Started.IsZero() && !rec.Ended.IsZero() {
+		data.Started = rec.Started.Local().Format("2006-01-02 15:04:05.000 MST")
+		data.Ended = rec.Ended.Local().Format("2006-01-02 15:04:05.000 MST")
+		data.Duration = rec.Ended.Sub(rec.Started)
+	}
 	if ob, err := json.MarshalIndent(rec.Output, "", "  "); err == nil {
 		data.OutputJSON = string(ob)
 	}
@@ -165,7 +176,7 @@ func pathSVG(steps []Step, status Status) template.HTML {
 		y := 5 + i*(h+gap)
 		fill := "#e6f4ea"
 		stroke := "#1e8e3e"
-		rejected := status == Rejected && slices.Contains(s.Errors, "ValidationFailed")
+		rejected := status == Rejected && slices.Contains(s.Caught, "ValidationFailed")
 		if s.Retries > 0 {
 			fill, stroke = "#fef7e0", "#f9ab00"
 		}
@@ -179,7 +190,7 @@ func pathSVG(steps []Step, status Status) template.HTML {
 		label := template.HTMLEscapeString(s.State)
 		detail := template.HTMLEscapeString(fmt.Sprintf("%s · %s", s.Type, s.Duration.Round(time.Millisecond)))
 		if s.Entries > 1 {
-			detail += fmt.Sprintf(" · ×%d", s.Entries)
+			detail += fmt.Sprintf(" · ×%d, each %s–%s", s.Entries, s.Min.Round(time.Millisecond), s.Max.Round(time.Millisecond))
 		}
 		if s.Records >= 0 {
 			detail += fmt.Sprintf(" · %d records", s.Records)
@@ -188,7 +199,9 @@ func pathSVG(steps []Step, status Status) template.HTML {
 		case rejected:
 			detail += " · rejected the file (ValidationFailed)"
 		case s.Retries > 0:
-			detail += fmt.Sprintf(" · %d failed attempt(s)", s.Retries)
+			detail += fmt.Sprintf(" · %d failed attempt(s) retried", s.Retries)
+		case len(s.Caught) > 0:
+			detail += " · caught " + strings.Join(slices.Compact(slices.Clone(s.Caught)), ", ")
 		}
 		fmt.Fprintf(&b, `<text x="24" y="%d" font-family="sans-serif" font-size="14" font-weight="bold">%s</text>`, y+18, label)
 		fmt.Fprintf(&b, `<text x="24" y="%d" font-family="sans-serif" font-size="12" fill="#444">%s</text>`, y+36, detail)
@@ -217,6 +230,8 @@ pre{background:#f8f9fa;padding:.8rem;overflow:auto;font-size:.8rem;white-space:p
 </style></head><body>
 <h1>{{.Result.Key}} <span class="status {{lower .Result.Status}}">{{.Result.Status}}</span></h1>
 <div class="muted">dataset <b>{{.Result.Dataset}}</b>{{if .Result.VersionID}} · version {{.Result.VersionID}}{{end}} · execution {{.Result.Execution}} · report generated {{.Generated}}</div>
+{{if .Started}}<table id="execution"><tr><th>started</th><th>ended</th><th>duration</th></tr>
+<tr><td>{{.Started}}</td><td>{{.Ended}}</td><td class="num">{{ms .Duration}}</td></tr></table>{{end}}
 <table><tr><th>records in</th><th>loaded</th><th>rejected</th></tr>
 <tr><td class="num">{{.Result.RecordsIn}}</td><td class="num">{{.Result.RecordsLoaded}}</td><td class="num">{{.Result.RecordsRejected}}</td></tr></table>
 {{if .Result.Error}}<h2>Error</h2><p><b>{{.Result.Error}}</b></p><pre>{{.Result.Cause}}</pre>{{else if .Result.Cause}}<h2>Reason</h2><pre>{{.Result.Cause}}</pre>{{end}}
@@ -226,9 +241,10 @@ pre{background:#f8f9fa;padding:.8rem;overflow:auto;font-size:.8rem;white-space:p
 {{if .Unvisited}}<p class="muted">Not visited: {{range $i, $s := .Unvisited}}{{if $i}}, {{end}}{{$s}}{{end}}</p>{{end}}
 </div><div>
 <h2>States</h2>
-<table><tr><th>state</th><th>type</th><th>runs</th><th>duration</th><th>records</th><th>failed attempts</th></tr>
-{{range .Steps}}<tr><td>{{.State}}</td><td>{{.Type}}</td><td class="num">{{.Entries}}</td><td class="num">{{ms .Duration}}</td><td class="num">{{if ge .Records 0}}{{.Records}}{{end}}</td><td>{{if .Retries}}{{.Retries}}: {{range $i, $e := .Errors}}{{if $i}}, {{end}}{{$e}}{{end}}{{end}}</td></tr>
+<table id="states"><tr><th>state</th><th>type</th><th>wall time</th><th>runs</th><th>each run min / median / max</th><th>records</th><th>retried attempts</th><th>caught</th></tr>
+{{range .Steps}}<tr><td>{{.State}}</td><td>{{.Type}}</td><td class="num">{{ms .Duration}}</td><td class="num">{{.Entries}}</td><td class="num">{{if gt .Entries 1}}{{ms .Min}} / {{ms .Median}} / {{ms .Max}}{{end}}</td><td class="num">{{if ge .Records 0}}{{.Records}}{{end}}</td><td>{{if .Retries}}{{.Retries}}: {{range $i, $e := .Errors}}{{if $i}}, {{end}}{{$e}}{{end}}{{end}}</td><td>{{range $i, $e := .Caught}}{{if $i}}, {{end}}{{$e}}{{end}}{{if .Failed}} failed: {{.Failed}}{{end}}</td></tr>
 {{end}}</table>
+<p class="muted">Wall time counts overlapping runs (parallel Map iterations) once, so it is never more than the execution's duration.</p>
 </div></div>
 {{if .Rejection}}<h2>Validation report</h2>
 <p>{{.Rejection.status}}{{if .Rejection.reason}}: {{.Rejection.reason}}{{end}} · rows {{.Rejection.rows}} · bad rows {{.Rejection.badRows}}</p>

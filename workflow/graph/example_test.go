@@ -32,7 +32,7 @@ func ExampleMermaid() {
 	//   g_start --> s0
 	//   s1 --> g_end
 	//   s2 --> g_end
-	//   s0 -->|"$.n #62; 9"| s1
+	//   s0 -->|"$.n > 9"| s1
 	//   s0 -->|"default"| s2
 	//   s1 -.->|"States.ALL"| s2
 	//   classDef marker fill:#333,stroke:#333,color:#fff

@@ -53,7 +53,7 @@ func TestEscaping(t *testing.T) {
 	t.Parallel()
 	m := load(t, "pipeline.asl.json")
 	mm := graph.Mermaid(m)
-	if !strings.Contains(mm, `"Reject #34;bad#34; #60;file#62; #35;1"`) {
+	if !strings.Contains(mm, `"Reject #34;bad#34; #60;file> #35;1"`) {
 		t.Errorf("Mermaid label not escaped:\n%s", mm)
 	}
 	d := graph.Dot(m)
@@ -68,7 +68,7 @@ func TestFeatures(t *testing.T) {
 	mm := graph.Mermaid(m)
 	for _, want := range []string{
 		`-.->|"ValidationFailed, States.Timeout"|`, // catch: dashed, labelled
-		`-->|"$.size #62; 1000000"|`,               // choice rule
+		`-->|"$.size > 1000000"|`,                  // choice rule
 		`-->|"$.kind == #34;csv#34; and not ($.empty == true)"|`,
 		`-->|"default"|`,
 		`subgraph s2["Fanout (Parallel)"]`,

@@ -115,13 +115,16 @@ func mermaidNode(n *node) string {
 }
 
 // mq quotes a Mermaid label, replacing the characters that Mermaid would
-// read as syntax or HTML with numeric entity codes.
+// read as syntax or HTML with numeric entity codes. '>' stays itself: in a
+// quoted label it is plain text, and an entity code there shows literally
+// ("chunkCount #62; 1") wherever Mermaid renders labels as SVG text
+// (htmlLabels: false, mermaid-js/mermaid#7015).
 func mq(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
 	for _, r := range s {
 		switch r {
-		case '"', '#', '<', '>', '&', '`', '|', '\\', '%':
+		case '"', '#', '<', '&', '`', '|', '\\', '%':
 			fmt.Fprintf(&b, "#%d;", r)
 		case '\n', '\r', '\t':
 			b.WriteByte(' ')
