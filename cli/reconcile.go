@@ -125,7 +125,7 @@ func printReconcile(w io.Writer, prog string, rt *local.Runtime, res *local.Reco
 		byKey[r.Key+"\x00"+r.VersionID] = r
 	}
 	for _, f := range rep.Unaccounted {
-		fmt.Fprintf(w, "\n%s (version %s, %d bytes, written %s ago)\n", quoteName(f.Key), f.VersionID, f.Size, (time.Duration(f.AgeSeconds) * time.Second).String())
+		fmt.Fprintf(w, "\n%s (version %s, %s, written %s ago)\n", quoteName(f.Key), f.VersionID, bytesText(f.Size), (time.Duration(f.AgeSeconds) * time.Second).String())
 		fmt.Fprintf(w, "  %s: %s\n", f.Reason, sanitize(f.Detail))
 		switch f.Redrive {
 		case "":

@@ -206,8 +206,8 @@ func runFile(ctx context.Context, rt *local.Runtime, ds, file string, prog *prog
 			matched = "the unrouted rule (deployed, it puts the event in the unrouted queue and raises the unrouted-files alarm)"
 		}
 		return &local.FileResult{Key: ev.Key, Dataset: ds, VersionID: ev.VersionID, Status: local.Failed, Error: "Sluice.NotRouted",
-			Cause: fmt.Sprintf("s3://%s/%s (%d bytes) matches %s, not dataset %s's: it accepts keys under %s ending in %s, %s",
-				ev.Bucket, ev.Key, ev.Size, matched, ds, d.Prefix, strings.Join(d.FileSuffixes(), " or "), sizeRange(d.MinSize, d.MaxSize))}
+			Cause: fmt.Sprintf("s3://%s/%s (%s) matches %s, not dataset %s's: it accepts keys under %s ending in %s, %s",
+				ev.Bucket, ev.Key, bytesText(ev.Size), matched, ds, d.Prefix, strings.Join(d.FileSuffixes(), " or "), sizeRange(d.MinSize, d.MaxSize))}
 	}
 	res, err := rt.Execute(ctx, ev)
 	if err != nil {
@@ -239,9 +239,9 @@ func sizeRange(min, max int64) string {
 		min = 1
 	}
 	if max <= 0 {
-		return fmt.Sprintf("at least %d bytes", min)
+		return "at least " + bytesText(min)
 	}
-	return fmt.Sprintf("%d to %d bytes", min, max)
+	return bytesText(min) + " to " + bytesText(max)
 }
 
 func relPath(p string) string {

@@ -171,8 +171,8 @@ func TestRunNotRouted(t *testing.T) {
 				t.Errorf("result %+v", f)
 			}
 			for _, want := range []string{
-				fmt.Sprintf("/%s (%d bytes) matches the unrouted rule", tt.key, tt.size),
-				"not dataset orders's: it accepts keys under incoming/orders/ ending in .csv or .csv.gz, 1 to 4294967296 bytes",
+				fmt.Sprintf("/%s (%d B) matches the unrouted rule", tt.key, tt.size),
+				"not dataset orders's: it accepts keys under incoming/orders/ ending in .csv or .csv.gz, 1 B to 4.0 GiB",
 			} {
 				if !strings.Contains(f.Cause, want) {
 					t.Errorf("cause %q\ndoes not contain %q", f.Cause, want)
