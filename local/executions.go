@@ -20,6 +20,10 @@ type executionRecord struct {
 	// written before they existed have neither.
 	Started time.Time `json:"started,omitzero"`
 	Ended   time.Time `json:"ended,omitzero"`
+	// WallTimes are the wall-clock times of the history's events (by id)
+	// when it ran on virtual time (--fast), so the report's timings are
+	// real ones.
+	WallTimes map[int64]time.Time `json:"wallTimes,omitempty"`
 }
 
 // ExecutionInfo describes one recorded execution for a listing.

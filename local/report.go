@@ -42,10 +42,13 @@ func listExecutions(dir string) ([]string, error) {
 
 // ReportData is what the HTML report shows.
 type ReportData struct {
-	Result     FileResult
-	Steps      []Step
-	Unvisited  []string
-	Mermaid    string
+	Result    FileResult
+	Steps     []Step
+	Unvisited []string
+	Mermaid   string
+	// Graph is the state machine drawn as inline SVG, the path taken
+	// highlighted: it shows with no script and no network.
+	Graph      template.HTML
 	PathSVG    template.HTML
 	Rejection  map[string]any
 	Problems   []map[string]any
@@ -75,11 +78,12 @@ func (r *Runtime) Report(ctx context.Context, execution string, w io.Writer) err
 		return fmt.Errorf("execution %q: %w", execution, err)
 	}
 	var rec struct {
-		Result  FileResult        `json:"result"`
-		Machine *asl.StateMachine `json:"machine"`
-		Output  any               `json:"output"`
-		Started time.Time         `json:"started"`
-		Ended   time.Time         `json:"ended"`
+		Result    FileResult          `json:"result"`
+		Machine   *asl.StateMachine   `json:"machine"`
+		Output    any                 `json:"output"`
+		Started   time.Time           `json:"started"`
+		Ended     time.Time           `json:"ended"`
+		WallTimes map[int64]time.Time `json:"wallTimes"`
 	}
 	if err := json.Unmarshal(rb, &rec); err != nil {
 		return fmt.Errorf("execution %q: %w", execution, err)
@@ -90,7 +94,7 @@ func (r *Runtime) Report(ctx context.Context, execution string, w io.Writer) err
 	if hb, err := os.ReadFile(base + ".history.json"); err == nil {
 		_ = json.Unmarshal(hb, &hist)
 	}
-	data := ReportData{Result: rec.Result, Steps: Timeline(hist.Events), Generated: time.Now().UTC().Format(time.RFC3339)}
+	data := ReportData{Result: rec.Result, Steps: TimelineAt(hist.Events, rec.WallTimes), Generated: time.Now().UTC().Format(time.RFC3339)}
 	if !rec.Started.IsZero() && !rec.Ended.IsZero() {
 		data.Started = rec.Started.Local().Format("2006-01-02 15:04:05.000 MST")
 		data.Ended = rec.Ended.Local().Format("2006-01-02 15:04:05.000 MST")
@@ -105,6 +109,7 @@ func (r *Runtime) Report(ctx context.Context, execution string, w io.Writer) err
 	}
 	if rec.Machine != nil {
 		data.Mermaid = graph.MermaidWithPath(rec.Machine, visited)
+		data.Graph = template.HTML(graph.SVG(rec.Machine, visited))
 		for _, name := range allStates(rec.Machine.States) {
 			if !visited[name] {
 				data.Unvisited = append(data.Unvisited, name)
@@ -252,6 +257,9 @@ pre{background:#f8f9fa;padding:.8rem;overflow:auto;font-size:.8rem;white-space:p
 {{range .Problems}}<tr><td class="num">{{.line}}</td><td class="num">{{.row}}</td><td>{{.field}}</td><td>{{.value}}</td><td>{{.code}}</td><td>{{.reason}}</td></tr>
 {{end}}</table>{{end}}{{end}}
 <h2>Output</h2><pre>{{.OutputJSON}}</pre>
-<details><summary>State machine (Mermaid source; renders on GitHub and mermaid.live)</summary><pre>{{.Mermaid}}</pre></details>
+{{if .Graph}}<h2>State machine</h2>
+<p class="muted">The path taken is green; dashed arcs are Catch transitions. Hover an arc for its full label.</p>
+<div id="graph">{{.Graph}}</div>
+<details><summary>Mermaid source (renders on GitHub and mermaid.live)</summary><pre>{{.Mermaid}}</pre></details>{{end}}
 </body></html>
 `))

@@ -607,7 +607,7 @@ func (r *Runtime) ExecuteNamed(ctx context.Context, ev contract.FileEvent, name 
 			fr.RecordsIn, fr.RecordsRejected = Count(rep["rows"]), Count(rep["badRows"])
 		}
 	}
-	rec := executionRecord{Result: fr, Machine: r.compiled.Machine, Output: res.Output, Started: start.UTC(), Ended: start.Add(fr.Duration).UTC()}
+	rec := executionRecord{Result: fr, Machine: r.compiled.Machine, Output: res.Output, Started: start.UTC(), Ended: start.Add(fr.Duration).UTC(), WallTimes: fr.WallTimes}
 	if rb, err := json.MarshalIndent(rec, "", "  "); err == nil {
 		_ = os.WriteFile(filepath.Join(r.dir, "executions", name+".result.json"), rb, 0o644)
 	}

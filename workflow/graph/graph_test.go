@@ -1,6 +1,8 @@
 package graph_test
 
 import (
+	"encoding/xml"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +36,39 @@ func TestGolden(t *testing.T) {
 		if name == "pipeline" {
 			golden.Check(t, "testdata/"+name+".path.mmd", []byte(graph.MermaidWithPath(m, visited)))
 			golden.Check(t, "testdata/"+name+".path.dot", []byte(graph.DotWithPath(m, visited)))
+			golden.Check(t, "testdata/"+name+".path.svg", []byte(graph.SVG(m, visited)+"\n"))
+		}
+	}
+}
+
+// TestSVG: the drawing is well-formed XML with one box per state (nested
+// states included) and one arrow per transition, labels escaped.
+func TestSVG(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"pipeline", "jsonata", "names"} {
+		m := load(t, name+".asl.json")
+		svg := graph.SVG(m, nil)
+		dec := xml.NewDecoder(strings.NewReader(svg))
+		states, arrows := 0, 0
+		for {
+			tok, err := dec.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: not well-formed XML: %v", name, err)
+			}
+			if se, ok := tok.(xml.StartElement); ok {
+				switch {
+				case se.Name.Local == "g":
+					states++
+				case se.Name.Local == "line", se.Name.Local == "path" && len(se.Attr) > 0 && se.Attr[0].Name.Local == "d" && strings.HasPrefix(se.Attr[0].Value, "M") && strings.Contains(se.Attr[0].Value, "H"):
+					arrows++
+				}
+			}
+		}
+		if want := strings.Count(graph.Mermaid(m), "-->") + strings.Count(graph.Mermaid(m), "-.->"); states == 0 || arrows == 0 || arrows > want {
+			t.Errorf("%s: %d states, %d arrows (Mermaid has %d edges including start and end markers)", name, states, arrows, want)
 		}
 	}
 }
