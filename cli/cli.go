@@ -201,6 +201,7 @@ func (c *cli) root() *cobra.Command {
 	root.InitDefaultCompletionCmd()
 	if comp, _, err := root.Find([]string{"completion"}); err == nil && comp != root {
 		comp.Short = "print a shell completion script (bash, zsh, fish or powershell)"
+		group(comp)
 		for _, cmd := range append(comp.Commands(), comp) {
 			cmd.Annotations = exits("the script was printed", "")
 		}

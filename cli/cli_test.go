@@ -35,6 +35,8 @@ func TestCommandLine(t *testing.T) {
 		{"flags after arguments", []string{"lint", validateTestdata + "valid.asl.json", "--json"}, ExitOK, []string{"[]"}, nil},
 		{"completion bash", []string{"completion", "bash"}, ExitOK, []string{"# bash completion V2 for sluice", "__start_sluice"}, nil},
 		{"completion zsh", []string{"completion", "zsh"}, ExitOK, []string{"#compdef sluice"}, nil},
+		{"completion of an unknown shell", []string{"completion", "tcsh"}, ExitUsage, nil, []string{`unknown command "tcsh"`, "bash, fish, powershell, zsh"}},
+		{"unknown stack", []string{"run", "--stack", "staging", "x.csv"}, ExitUsage, nil, []string{`unknown stack "staging" (want dev or prod)`}},
 		{"completion fish", []string{"completion", "fish"}, ExitOK, []string{"complete -c sluice"}, nil},
 		{"completion of a subcommand", []string{"__complete", "ru"}, ExitOK, []string{"run\t"}, nil},
 		{"completion of a flag", []string{"__complete", "run", "--data"}, ExitOK, []string{"--dataset\t"}, nil},

@@ -16,7 +16,7 @@ func pipelineMachine(stack string) (*asl.StateMachine, error) {
 	}
 	c, err := pipeline.Synthetic(stack)
 	if err != nil {
-		return nil, usagef("graph: stack %q: %v", stack, err)
+		return nil, usagef("--stack: %v", err)
 	}
 	return c.Machine, nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/local"
+	"github.com/sluicehq/sluice/workflow/pipeline"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -41,6 +42,9 @@ func (f *runtimeFlags) register(fs *pflag.FlagSet, withFaults bool) {
 }
 
 func (f *runtimeFlags) config() (local.Config, error) {
+	if _, err := pipeline.StackOptions(f.stack); err != nil {
+		return local.Config{}, usagef("--stack: %v", err)
+	}
 	faults, err := local.ParseFaults(f.inject)
 	if err != nil {
 		return local.Config{}, usagef("%v", err)
