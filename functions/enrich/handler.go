@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/fnerr"
+	"github.com/sluicehq/sluice/functions/fnlog"
 	"github.com/sluicehq/sluice/functions/records"
 )
 
@@ -71,6 +73,9 @@ const blockSize = 100
 // Handler is then safe for concurrent use. It keeps the reference cache and
 // the HTTP concurrency limits across invocations.
 type Handler struct {
+	// Log receives the function's JSON log lines (fnlog.New). Default:
+	// none.
+	Log *slog.Logger
 	// S3 reads the chunk and writes the enriched chunk.
 	S3 ObjectReadWriter
 	// DB reads reference items.
@@ -127,8 +132,24 @@ const (
 
 // Handle enriches one chunk and returns the enriched chunk.
 func (h *Handler) Handle(ctx context.Context, chunk contract.Chunk) (contract.Chunk, error) {
+	log := fnlog.Or(h.Log).With(fnlog.File(chunk.ExecutionID, chunk.Dataset, chunk.Source)...).With(slog.Int("chunk", chunk.Index))
+	log.Debug("enriching", slog.String("chunkKey", chunk.Key), slog.Int64("records", chunk.Records))
 	out, err := h.enrich(ctx, chunk)
+	if err != nil {
+		fnlog.Failed(ctx, log, "enrich failed", err, expected(err))
+	} else {
+		log.Info("enriched", slog.Int64("records", out.Records))
+	}
 	return out, fnerr.Surface(err)
+}
+
+// expected reports whether err is an outcome the workflow handles (a
+// rejection, a retried transient failure): logged as WARN, not ERROR.
+func expected(err error) bool {
+	var vf *fnerr.ValidationFailed
+	var rt *fnerr.Retryable
+	var li *fnerr.LoadIncomplete
+	return errors.As(err, &vf) || errors.As(err, &rt) || errors.As(err, &li)
 }
 
 func (h *Handler) init() {

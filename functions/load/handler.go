@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/fnerr"
+	"github.com/sluicehq/sluice/functions/fnlog"
 )
 
 // ObjectReader is the part of the S3 API the loader uses; *s3.Client
@@ -129,6 +131,9 @@ func (c Config) Targets() StaticTargets {
 // the first call; a Handler is then safe for concurrent use and keeps a
 // small cache of source-object orders across invocations.
 type Handler struct {
+	// Log receives the function's JSON log lines (fnlog.New). Default:
+	// none.
+	Log *slog.Logger
 	// S3 reads the chunk and the source object's metadata.
 	S3 ObjectReader
 	// DB writes the items.
@@ -160,8 +165,24 @@ const maxCachedOrders = 256
 // Stale). If records remain unwritten at the deadline it returns
 // *fnerr.LoadIncomplete; other failures come back as the fnerr types.
 func (h *Handler) Handle(ctx context.Context, chunk contract.Chunk) (contract.LoadOutput, error) {
+	log := fnlog.Or(h.Log).With(fnlog.File(chunk.ExecutionID, chunk.Dataset, chunk.Source)...).With(slog.Int("chunk", chunk.Index))
+	log.Debug("loading", slog.String("chunkKey", chunk.Key), slog.Int64("records", chunk.Records))
 	out, err := h.load(ctx, chunk)
+	if err != nil {
+		fnlog.Failed(ctx, log, "load failed", err, expected(err))
+	} else {
+		log.Info("loaded", slog.Int64("written", out.Written), slog.Int64("stale", out.Stale))
+	}
 	return out, fnerr.Surface(err)
+}
+
+// expected reports whether err is an outcome the workflow handles (a
+// rejection, a retried transient failure): logged as WARN, not ERROR.
+func expected(err error) bool {
+	var vf *fnerr.ValidationFailed
+	var rt *fnerr.Retryable
+	var li *fnerr.LoadIncomplete
+	return errors.As(err, &vf) || errors.As(err, &rt) || errors.As(err, &li)
 }
 
 func (h *Handler) load(ctx context.Context, chunk contract.Chunk) (contract.LoadOutput, error) {

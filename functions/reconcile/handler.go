@@ -25,6 +25,7 @@ import (
 	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/fnerr"
+	"github.com/sluicehq/sluice/functions/fnlog"
 	"github.com/sluicehq/sluice/internal/ctxtime"
 	"github.com/sluicehq/sluice/internal/eventmatch"
 )
@@ -207,6 +208,9 @@ type Handler struct {
 	// the embedded metric format document (stdout on Lambda). Default:
 	// discarded.
 	Log io.Writer
+	// LogLevel drops log lines below it (the metric document is always
+	// written): fnlog.ParseLevel of AWS_LAMBDA_LOG_LEVEL. Default: INFO.
+	LogLevel slog.Level
 	// Now is the run's clock: its reference time and deadline checks.
 	// Default: time.Now.
 	Now func() time.Time
@@ -246,7 +250,7 @@ func (h *Handler) Reconcile(ctx context.Context, req Request) (*Report, error) {
 	if h.S3 == nil || h.Ledger == nil || (cfg.Redrive && h.Starter == nil) {
 		return nil, &fnerr.ConfigError{Msg: "reconcile: Handler needs S3, Ledger and, to redrive, Starter"}
 	}
-	r := &run{h: h, cfg: cfg, req: req, log: slog.New(slog.NewJSONHandler(h.log(), nil))}
+	r := &run{h: h, cfg: cfg, req: req, log: fnlog.New(h.log(), h.LogLevel, "reconcile")}
 	r.now = r.clock()
 	r.rep = &Report{Bucket: cfg.Bucket, Now: r.now, GraceSeconds: int64(cfg.Grace / time.Second), LookbackSeconds: int64(cfg.Lookback / time.Second), Unaccounted: []File{}}
 	if d, ok := ctx.Deadline(); ok {

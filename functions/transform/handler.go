@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -13,6 +14,7 @@ import (
 	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/fnerr"
+	"github.com/sluicehq/sluice/functions/fnlog"
 	"github.com/sluicehq/sluice/functions/validate"
 )
 
@@ -25,6 +27,9 @@ type Handler struct {
 	Datasets *dataset.Set
 	// Config tunes chunking and the shared validation limits.
 	Config Config
+	// Log receives the function's JSON log lines (fnlog.New). Default:
+	// none.
+	Log *slog.Logger
 }
 
 // Handle transforms the source object into staged chunks and a manifest.
@@ -32,8 +37,24 @@ type Handler struct {
 // policy; *fnerr.Retryable for transient S3 failures; *fnerr.ConfigError
 // for an unknown dataset.
 func (h *Handler) Handle(ctx context.Context, in contract.TransformInput) (contract.TransformOutput, error) {
+	log := fnlog.Or(h.Log).With(fnlog.File(in.ExecutionID, in.Dataset, in.Source)...)
+	log.Debug("transforming", slog.Int64("size", in.Source.Size))
 	out, err := h.transform(ctx, in)
+	if err != nil {
+		fnlog.Failed(ctx, log, "transform failed", err, expected(err))
+	} else {
+		log.Info("transformed", slog.Int64("records", out.Records), slog.Int64("filtered", out.Filtered),
+			slog.Int64("rejected", out.Rejected), slog.Int("chunks", out.ChunkCount))
+	}
 	return out, fnerr.Surface(err)
+}
+
+// expected reports whether err is an outcome the workflow handles (a
+// rejection, a retried transient failure): logged as WARN, not ERROR.
+func expected(err error) bool {
+	var vf *fnerr.ValidationFailed
+	var rt *fnerr.Retryable
+	return errors.As(err, &vf) || errors.As(err, &rt)
 }
 
 func (h *Handler) transform(ctx context.Context, in contract.TransformInput) (contract.TransformOutput, error) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -13,6 +14,7 @@ import (
 	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/fnerr"
+	"github.com/sluicehq/sluice/functions/fnlog"
 )
 
 // Handler is the validate function. Set the fields before the first call;
@@ -24,6 +26,9 @@ type Handler struct {
 	Datasets *dataset.Set
 	// Config tunes the checks.
 	Config Config
+	// Log receives the function's JSON log lines (fnlog.New). Default:
+	// none.
+	Log *slog.Logger
 }
 
 // Handle validates the object of a FileEvent. It returns the
@@ -32,8 +37,23 @@ type Handler struct {
 // transiently; *fnerr.ConfigError for an unknown dataset. A report is
 // written whenever there were bad rows.
 func (h *Handler) Handle(ctx context.Context, ev contract.FileEvent) (contract.ValidateOutput, error) {
+	log := fnlog.Or(h.Log).With(fnlog.File("", ev.Dataset, ev.Source())...)
+	log.Debug("validating", slog.Int64("size", ev.Size))
 	out, err := h.validate(ctx, ev)
+	if err != nil {
+		fnlog.Failed(ctx, log, "validate failed", err, expected(err))
+	} else {
+		log.Info("validated", slog.Int64("rows", out.Rows), slog.Int64("badRows", out.BadRows), slog.String("report", out.Report))
+	}
 	return out, fnerr.Surface(err)
+}
+
+// expected reports whether err is an outcome the workflow handles (a
+// rejection, a retried transient failure): logged as WARN, not ERROR.
+func expected(err error) bool {
+	var vf *fnerr.ValidationFailed
+	var rt *fnerr.Retryable
+	return errors.As(err, &vf) || errors.As(err, &rt)
 }
 
 func (h *Handler) validate(ctx context.Context, ev contract.FileEvent) (contract.ValidateOutput, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/awsenv"
 	"github.com/sluicehq/sluice/functions/enrich"
+	"github.com/sluicehq/sluice/functions/fnlog"
 )
 
 func main() {
@@ -23,6 +24,6 @@ func main() {
 	if _, err := awsapi.RecordFromEnv(&aws, "enrich", os.Getenv); err != nil {
 		log.Fatalf("enrich: %v", err)
 	}
-	h := &enrich.Handler{S3: s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }), DB: enrich.BatchGetItemFunc(dynamodb.NewFromConfig(aws).BatchGetItem), Datasets: dataset.Builtin(), Config: cfg}
+	h := &enrich.Handler{S3: s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }), DB: enrich.BatchGetItemFunc(dynamodb.NewFromConfig(aws).BatchGetItem), Datasets: dataset.Builtin(), Config: cfg, Log: fnlog.FromLambda(os.Getenv, os.Stdout, "enrich")}
 	lambda.StartHandlerFunc(h.Handle)
 }

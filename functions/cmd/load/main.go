@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/awsenv"
+	"github.com/sluicehq/sluice/functions/fnlog"
 	"github.com/sluicehq/sluice/functions/load"
 )
 
@@ -23,6 +24,6 @@ func main() {
 		log.Fatalf("load: %v", err)
 	}
 	pathStyle := func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }
-	h := &load.Handler{S3: s3.NewFromConfig(aws, pathStyle), DB: dynamodb.NewFromConfig(aws), Targets: cfg.Targets(), Config: cfg}
+	h := &load.Handler{S3: s3.NewFromConfig(aws, pathStyle), DB: dynamodb.NewFromConfig(aws), Targets: cfg.Targets(), Config: cfg, Log: fnlog.FromLambda(os.Getenv, os.Stdout, "load")}
 	lambda.StartHandlerFunc(h.Handle)
 }

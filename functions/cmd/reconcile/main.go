@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/awsenv"
+	"github.com/sluicehq/sluice/functions/fnlog"
 	"github.com/sluicehq/sluice/functions/reconcile"
 )
 
@@ -26,6 +27,7 @@ func main() {
 	pathStyle := func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }
 	db, states := dynamodb.NewFromConfig(aws), sfn.NewFromConfig(aws)
 	h := &reconcile.Handler{S3: s3.NewFromConfig(aws, pathStyle), Ledger: db, Recorder: db, Executions: states, Config: cfg, Log: os.Stdout}
+	h.LogLevel, _ = fnlog.ParseLevel(os.Getenv("AWS_LAMBDA_LOG_LEVEL"))
 	if cfg.Redrive {
 		h.Starter = states
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/awsenv"
+	"github.com/sluicehq/sluice/functions/fnlog"
 	"github.com/sluicehq/sluice/functions/transform"
 )
 
@@ -23,6 +24,6 @@ func main() {
 	if _, err := awsapi.RecordFromEnv(&aws, "transform", os.Getenv); err != nil {
 		log.Fatalf("transform: %v", err)
 	}
-	h := &transform.Handler{S3: s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }), Datasets: dataset.Builtin(), Config: cfg}
+	h := &transform.Handler{S3: s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }), Datasets: dataset.Builtin(), Config: cfg, Log: fnlog.FromLambda(os.Getenv, os.Stdout, "transform")}
 	lambda.StartHandlerFunc(h.Handle)
 }
