@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/build"
@@ -52,15 +56,76 @@ type BuildPackager struct {
 	ModuleRoot string
 	// OutDir receives the zips. Default: build.DefaultDir(ModuleRoot).
 	OutDir string
+	// Progress, when set, receives a line as each build starts and ends
+	// (its zip's size and the time it took) and, while any is running, a
+	// line every ProgressEvery naming them: a cold build of the five
+	// functions takes minutes on two cores, and the preview and `pulumi
+	// up` were silent for all of it.
+	Progress io.Writer
+	// ProgressEvery is the period of the "still building" lines.
+	// Default: 15 s.
+	ProgressEvery time.Duration
 
-	mu   sync.Mutex
-	done map[string]Package
+	mu      sync.Mutex
+	done    map[string]Package
+	pmu     sync.Mutex
+	running map[string]time.Time
+	builder func(fn string) (Package, error) // tests; default b.buildZip
+}
+
+// progressf writes a progress line, if anyone listens.
+func (b *BuildPackager) progressf(format string, args ...any) {
+	if b.Progress == nil {
+		return
+	}
+	b.pmu.Lock()
+	defer b.pmu.Unlock()
+	fmt.Fprintf(b.Progress, format+"\n", args...)
+}
+
+// watch prints "still building" lines until stop is closed.
+func (b *BuildPackager) watch(stop <-chan struct{}) {
+	every := b.ProgressEvery
+	if every <= 0 {
+		every = 15 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			b.pmu.Lock()
+			var names []string
+			var oldest time.Time
+			for fn, at := range b.running {
+				names = append(names, fn)
+				if oldest.IsZero() || at.Before(oldest) {
+					oldest = at
+				}
+			}
+			b.pmu.Unlock()
+			if len(names) > 0 {
+				slices.Sort(names)
+				b.progressf("still building %s (%s so far)", strings.Join(names, ", "), time.Since(oldest).Round(time.Second))
+			}
+		}
+	}
 }
 
 // Prebuild builds the functions that have a main package concurrently and
 // keeps the results for Package; failures are left for Package to report.
 func (b *BuildPackager) Prebuild(fns ...string) {
 	var wg sync.WaitGroup
+	if b.Progress != nil {
+		stop := make(chan struct{})
+		defer close(stop)
+		go b.watch(stop)
+		start := time.Now()
+		b.progressf("building %d functions for linux/arm64 (%s): a cold build takes a few minutes on two cores, a cached one seconds", len(fns), strings.Join(fns, ", "))
+		defer func() { b.progressf("built the functions in %s", time.Since(start).Round(time.Second)) }()
+	}
 	for _, fn := range fns {
 		if _, err := os.Stat(filepath.Join(b.ModuleRoot, build.CmdDir, fn, "main.go")); err != nil {
 			continue
@@ -101,7 +166,40 @@ func (b *BuildPackager) Package(fn string) (Package, error) {
 	return p, nil
 }
 
+// build builds fn, reporting its progress.
 func (b *BuildPackager) build(fn string) (Package, error) {
+	start := time.Now()
+	b.pmu.Lock()
+	if b.running == nil {
+		b.running = map[string]time.Time{}
+	}
+	b.running[fn] = start
+	b.pmu.Unlock()
+	b.progressf("building %s…", fn)
+	builder := b.builder
+	if builder == nil {
+		builder = b.buildZip
+	}
+	p, err := builder(fn)
+	b.pmu.Lock()
+	delete(b.running, fn)
+	b.pmu.Unlock()
+	took := time.Since(start).Round(100 * time.Millisecond)
+	switch {
+	case err != nil:
+		b.progressf("building %s failed after %s: %v", fn, took, err)
+	default:
+		size := ""
+		if st, serr := os.Stat(p.ZipPath); serr == nil {
+			size = fmt.Sprintf(", %.1f MiB", float64(st.Size())/(1<<20))
+		}
+		b.progressf("built %s in %s (%s%s)", fn, took, filepath.Base(p.ZipPath), size)
+	}
+	return p, err
+}
+
+// buildZip builds fn's zip with functions/build.
+func (b *BuildPackager) buildZip(fn string) (Package, error) {
 	out := b.OutDir
 	if out == "" {
 		out = build.DefaultDir(b.ModuleRoot)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
@@ -107,7 +108,8 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		opts.Datasets = dataset.Builtin()
 	}
 	if opts.Packager == nil {
-		opts.Packager = &BuildPackager{ModuleRoot: "."}
+		// Build progress on stderr, which `pulumi up` shows as it runs.
+		opts.Packager = &BuildPackager{ModuleRoot: ".", Progress: os.Stderr}
 	}
 	pipeOpts, err := PipelineOptions(cfg)
 	if err != nil {

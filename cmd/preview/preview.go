@@ -96,7 +96,7 @@ func preview(stack, config string, asJSON bool, diff, samOut string, noBuild boo
 	defer os.RemoveAll(tmp)
 	var pk platform.Packager = platform.PlaceholderPackager{Dir: tmp}
 	if !noBuild {
-		bp := &platform.BuildPackager{ModuleRoot: root}
+		bp := &platform.BuildPackager{ModuleRoot: root, Progress: stderr}
 		if samOut == "" {
 			bp.Prebuild(append(slices.Clone(platform.FunctionNames), platform.FunctionReconcile)...)
 		}
