@@ -212,7 +212,7 @@ var Keys = []Key{
 	intKey("memoryMb", "512", "Memory of every function in MB.", 128, 10240, func(c *Config) *int { return &c.MemoryMB }),
 	intKey("timeoutSeconds", "120", "Timeout of every pipeline function in seconds (the reconciler has reconcileTimeoutSeconds).", 1, 900, func(c *Config) *int { return &c.TimeoutSeconds }),
 	intKey("reservedConcurrency", "-1", "Reserved concurrency of every pipeline function; -1 leaves it unreserved (the reconciler reserves 1: one run at a time).", -1, 10000, func(c *Config) *int { return &c.ReservedConcurrency }),
-	enumKey("functionLogLevel", "INFO", "Application log level of the functions (JSON logs). The reconciler's is never above INFO: its metrics are INFO log lines.", []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}, func(c *Config) *string { return &c.FunctionLogLevel }),
+	enumKey("functionLogLevel", "INFO", "Application log level of the functions (JSON logs): Lambda passes it in AWS_LAMBDA_LOG_LEVEL and each function (functions/fnlog) writes slog lines from that level up, naming the dataset, the file and, where its input carries it, the execution. The reconciler's is never above INFO: its metrics are INFO log lines.", []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}, func(c *Config) *string { return &c.FunctionLogLevel }),
 	{Name: "logRetentionDays", Type: "integer", Default: "14", Description: "Retention of every log group in days (a CloudWatch Logs retention value).", set: func(c *Config, v string) error {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil {

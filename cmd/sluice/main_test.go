@@ -69,6 +69,15 @@ func TestBinary(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "did you mean run?") || stdout != "" {
 		t.Errorf("rn: exit %d, stdout %q, stderr %q; want 2 suggesting run", code, stdout, stderr)
 	}
+	// Not on PATH: the hints name the binary as it was started, so they
+	// work when pasted.
+	if _, err := exec.LookPath("sluice"); err != nil {
+		state := filepath.Join(t.TempDir(), "state")
+		code, stdout, stderr = run("run", "--state-dir", state, "../../examples/readings/readings.jsonl")
+		if want := "report: " + bin + " report --state-dir " + state; code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("run: exit %d, stdout %q, stderr %q; want the hint %q", code, stdout, stderr, want)
+		}
+	}
 	code, stdout, _ = run("completion", "bash")
 	if code != 0 || !strings.Contains(stdout, "__start_sluice") {
 		t.Errorf("completion bash: exit %d, stdout %.200q", code, stdout)
