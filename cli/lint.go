@@ -38,12 +38,13 @@ func (c *cli) lintCommand() *cobra.Command {
 	var asJSON, express, budgets bool
 	var stack string
 	cmd := &cobra.Command{
-		Use:   "lint [--json] [--express] [--budgets] FILE... | lint [--json] [--budgets] --stack NAME",
+		Use:   "lint [--json] [--express] [--budgets] FILE...",
 		Short: "validate ASL files",
 		Long: "Validates state machine definitions (- reads standard input), printing each issue with\n" +
 			"its file:line:col, state path and code. --stack NAME lints the pipeline compiled for\n" +
 			"that stack instead, with its Go types; --budgets also prints the largest payload each\n" +
 			"state can hold.",
+		Example:     "  sluice lint my.asl.json\n  sluice lint --stack dev --budgets",
 		Annotations: exits("every file is valid (warnings allowed)", "a file is invalid"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			if stack != "" {
@@ -77,7 +78,7 @@ func (c *cli) cmdLint(files []string, asJSON, express, budgets bool) error {
 	for _, file := range files {
 		b, err := c.readInput(file)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "sluice lint: %v\n", err)
+			fmt.Fprintf(c.stderr, "sluice lint: %s\n", sanitize(err.Error()))
 			unreadable = true
 			continue
 		}

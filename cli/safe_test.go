@@ -70,3 +70,29 @@ func TestRunQuotesHostileNames(t *testing.T) {
 		t.Errorf("exit %d, stderr %q: want a usage error naming the file escaped", code, stderr)
 	}
 }
+
+// TestCommandsEscapeHostileNames checks that the commands printing their
+// own errors or summaries (lint's unreadable file, transform's summary)
+// escape a file name's control characters, as the top-level error printer
+// does.
+func TestCommandsEscapeHostileNames(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	code, stdout, stderr := runCLI(t, "", "lint", filepath.Join(dir, "no\x1b[2Jsuch.asl.json"))
+	if code != int(ExitUsage) || strings.ContainsAny(stdout+stderr, "\x1b") || !strings.Contains(stderr, `no\x1b[2Jsuch.asl.json`) {
+		t.Errorf("lint: exit %d, stderr %q: want a usage error naming the file escaped", code, stderr)
+	}
+
+	name := filepath.Join(dir, "read\x1b[2Jings.jsonl")
+	b, err := os.ReadFile(example("readings", "readings.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, b, 0o644); err != nil {
+		t.Skipf("this file system refuses the name: %v", err)
+	}
+	code, _, stderr = runCLI(t, "", "transform", "--dataset", "readings", "-o", filepath.Join(dir, "out.jsonl"), name)
+	if code != int(ExitOK) || strings.ContainsAny(stderr, "\x1b") || !strings.Contains(stderr, `read\x1b[2Jings.jsonl`) {
+		t.Errorf("transform: exit %d, stderr %q: want the summary naming the file escaped", code, stderr)
+	}
+}

@@ -159,7 +159,7 @@ func (c *cli) cmdTransform(args []string, name, outPath, cpuProfile string, chun
 		}
 	}
 	fmt.Fprintf(c.stderr, "%s: %d records staged (%d rows, %d filtered, %d rejected) for dataset %s\n",
-		path, stats.Records, stats.Rows, stats.Filtered, stats.Rejected, ds.Name)
+		quoteName(path), stats.Records, stats.Rows, stats.Filtered, stats.Rejected, ds.Name)
 	return nil
 }
 
