@@ -65,203 +65,210 @@ func RunScenario(ctx context.Context, c ScenarioConfig) (*ScenarioResult, error)
 	if c.Calls == nil {
 		return nil, errors.New("scenario: Calls is required")
 	}
-	logf := c.Log
-	if logf == nil {
-		logf = func(string, ...any) {}
+	sc := &scenario{ctx: ctx, c: c, res: &ScenarioResult{}, tmp: filepath.Join(c.StateDir, "scenario-files"), logf: c.Log}
+	if sc.logf == nil {
+		sc.logf = func(string, ...any) {}
 	}
-	res := &ScenarioResult{}
-	tmp := filepath.Join(c.StateDir, "scenario-files")
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
+	if err := os.MkdirAll(sc.tmp, 0o755); err != nil {
 		return nil, err
 	}
-	// copyAs writes the content of an example under another name, so it
-	// is a new file (a new key) rather than a duplicate.
-	copyAs := func(src, name string) (string, error) {
-		b, err := os.ReadFile(src)
-		if err != nil {
-			return "", err
-		}
-		p := filepath.Join(tmp, name)
-		return p, os.WriteFile(p, b, 0o644)
-	}
-	run := func(rt *Runtime, ds, file string, want Status, label string) (*FileResult, error) {
-		ev, _, err := rt.Upload(ctx, ds, file)
-		if err != nil {
-			return nil, fmt.Errorf("scenario %s: %w", label, err)
-		}
-		routed, err := rt.Route(ev)
-		if err != nil {
-			return nil, fmt.Errorf("scenario %s: %w", label, err)
-		}
-		if !slices.Contains(routed.Datasets, ds) {
-			return nil, fmt.Errorf("scenario %s: s3://%s/%s is not routed to dataset %s", label, ev.Bucket, ev.Key, ds)
-		}
-		// The dataset's rule starts the execution with its target's role.
-		c.Calls.Add(awsapi.Call{Principal: EventsPrincipal, Operation: "EventBridge.Target", Action: "states:StartExecution", Resource: rt.StateMachineARN()})
-		fr, err := rt.Execute(ctx, ev)
-		if err != nil {
-			return nil, fmt.Errorf("scenario %s: %w", label, err)
-		}
-		logf("%-28s %-40s %s", label, ev.Key, fr.Status)
-		res.Files = append(res.Files, fr)
-		if fr.Status != want {
-			return fr, fmt.Errorf("scenario %s: %s ended %s (%s: %s), want %s", label, ev.Key, fr.Status, fr.Error, fr.Cause, want)
-		}
-		return fr, nil
-	}
-	open := func(chunk int, faults *Faults) (*Runtime, error) {
-		return Open(ctx, Config{StateDir: c.StateDir, Stack: c.Stack, Fast: true, Calls: c.Calls, ChunkRecords: chunk, Faults: faults})
-	}
-
-	// 1. Inline: every dataset's examples, reference data first; a
-	// rejected file; the same file again.
-	rt, err := open(0, nil)
+	faults, err := ParseFaults([]string{"task:Load=Lambda.ServiceException"})
 	if err != nil {
 		return nil, err
 	}
+	phases := []struct {
+		chunk  int
+		faults *Faults
+		run    func(*Runtime) error
+	}{
+		{0, nil, sc.inline},         // 1. every dataset's examples, a rejected file, a duplicate
+		{4, nil, sc.distributedMap}, // 2. a few records per chunk
+		{0, faults, sc.failed},      // 3. Load fails on every attempt
+		{0, nil, sc.lostAndKilled},  // 4. reconcile (and redrive) a lost event and a killed run
+	}
+	for _, ph := range phases {
+		if err := sc.phase(ph.chunk, ph.faults, ph.run); err != nil {
+			return sc.res, err
+		}
+	}
+	return sc.res, nil
+}
+
+// scenario is one RunScenario: its configuration, what it ran so far and
+// the folder of the files it makes.
+type scenario struct {
+	ctx  context.Context
+	c    ScenarioConfig
+	res  *ScenarioResult
+	tmp  string
+	logf func(string, ...any)
+}
+
+// phase opens a runtime on the scenario's state directory with chunk
+// records per chunk (0: the default) and faults, runs fn on it and closes
+// it.
+func (sc *scenario) phase(chunk int, faults *Faults, fn func(*Runtime) error) error {
+	rt, err := Open(sc.ctx, Config{StateDir: sc.c.StateDir, Stack: sc.c.Stack, Fast: true, Calls: sc.c.Calls, ChunkRecords: chunk, Faults: faults})
+	if err != nil {
+		return err
+	}
+	err = fn(rt)
+	if cerr := rt.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// example is the path of an example file (<dataset>/<file>).
+func (sc *scenario) example(name string) string { return filepath.Join(sc.c.Examples, name) }
+
+// copyAs writes the content of an example under another name, so it is a
+// new file (a new key) rather than a duplicate.
+func (sc *scenario) copyAs(example, name string) (string, error) {
+	b, err := os.ReadFile(sc.example(example))
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(sc.tmp, name)
+	return p, os.WriteFile(p, b, 0o644)
+}
+
+// run uploads file for dataset ds, routes its event as the rules do and
+// executes it, failing unless it ends want.
+func (sc *scenario) run(rt *Runtime, ds, file string, want Status, label string) (*FileResult, error) {
+	ev, _, err := rt.Upload(sc.ctx, ds, file)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", label, err)
+	}
+	routed, err := rt.Route(ev)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", label, err)
+	}
+	if !slices.Contains(routed.Datasets, ds) {
+		return nil, fmt.Errorf("scenario %s: s3://%s/%s is not routed to dataset %s", label, ev.Bucket, ev.Key, ds)
+	}
+	// The dataset's rule starts the execution with its target's role.
+	sc.c.Calls.Add(awsapi.Call{Principal: EventsPrincipal, Operation: "EventBridge.Target", Action: "states:StartExecution", Resource: rt.StateMachineARN()})
+	fr, err := rt.Execute(sc.ctx, ev)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", label, err)
+	}
+	sc.logf("%-28s %-40s %s", label, ev.Key, fr.Status)
+	sc.res.Files = append(sc.res.Files, fr)
+	if fr.Status != want {
+		return fr, fmt.Errorf("scenario %s: %s ended %s (%s: %s), want %s", label, ev.Key, fr.Status, fr.Error, fr.Cause, want)
+	}
+	return fr, nil
+}
+
+// inline runs every dataset's examples (reference data first) on the
+// inline path, a rejected file and the same file again (DUPLICATE).
+func (sc *scenario) inline(rt *Runtime) error {
 	inline := []struct{ ds, file string }{
 		{"customers", "customers/customers.csv"},
 		{"catalog", "catalog/catalog.xml"},
 		{"orders", "orders/orders.csv"},
 		{"readings", "readings/readings.jsonl"},
 	}
-	steps := func() error {
-		for _, f := range inline {
-			if _, err := run(rt, f.ds, filepath.Join(c.Examples, f.file), Loaded, "inline "+f.ds); err != nil {
-				return err
-			}
-		}
-		if _, err := run(rt, "orders", filepath.Join(c.Examples, "orders", "orders_bad.csv"), Rejected, "rejected"); err != nil {
+	for _, f := range inline {
+		if _, err := sc.run(rt, f.ds, sc.example(f.file), Loaded, "inline "+f.ds); err != nil {
 			return err
 		}
-		if _, err := run(rt, "orders", filepath.Join(c.Examples, "orders", "orders.csv"), Duplicate, "duplicate"); err != nil {
-			return err
-		}
-		return nil
 	}
-	err = steps()
-	if cerr := rt.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return res, err
-	}
-
-	// 2. The Distributed Map path: a few records per chunk.
-	if rt, err = open(4, nil); err != nil {
-		return res, err
-	}
-	err = func() error {
-		f, err := copyAs(filepath.Join(c.Examples, "orders", "orders.csv"), "orders-chunked.csv")
-		if err != nil {
-			return err
-		}
-		fr, err := run(rt, "orders", f, Loaded, "distributed map")
-		if err != nil {
-			return err
-		}
-		if !hasEvent(fr, engine.MapRunStarted) {
-			return fmt.Errorf("scenario distributed map: %s ran no Distributed Map", fr.Key)
-		}
-		return nil
-	}()
-	if cerr := rt.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return res, err
-	}
-
-	// 3. A failed file: Load fails on every attempt.
-	faults, err := ParseFaults([]string{"task:Load=Lambda.ServiceException"})
-	if err != nil {
-		return res, err
-	}
-	if rt, err = open(0, faults); err != nil {
-		return res, err
-	}
-	err = func() error {
-		f, err := copyAs(filepath.Join(c.Examples, "customers", "customers.csv"), "customers-failed.csv")
-		if err != nil {
-			return err
-		}
-		_, err = run(rt, "customers", f, Failed, "failed")
+	if _, err := sc.run(rt, "orders", sc.example("orders/orders_bad.csv"), Rejected, "rejected"); err != nil {
 		return err
-	}()
-	if cerr := rt.Close(); err == nil {
-		err = cerr
 	}
-	if err != nil {
-		return res, err
-	}
+	_, err := sc.run(rt, "orders", sc.example("orders/orders.csv"), Duplicate, "duplicate")
+	return err
+}
 
-	// 4. A file whose event was lost: reconcile reports it, then
-	// redrives it.
-	if rt, err = open(0, nil); err != nil {
-		return res, err
+// distributedMap runs a copy of the orders on the Distributed Map path.
+func (sc *scenario) distributedMap(rt *Runtime) error {
+	f, err := sc.copyAs("orders/orders.csv", "orders-chunked.csv")
+	if err != nil {
+		return err
 	}
-	err = func() error {
-		f, err := copyAs(filepath.Join(c.Examples, "readings", "readings.jsonl"), "readings-lost.jsonl")
-		if err != nil {
-			return err
-		}
-		ev, _, err := rt.Upload(ctx, "readings", f)
-		if err != nil {
-			return err
-		}
-		// And a run killed after its claim: the claim is RUNNING and
-		// names an execution no process runs. The reconciler asks Step
-		// Functions about it; the next execution takes it over.
-		killedFile, err := copyAs(filepath.Join(c.Examples, "customers", "customers.csv"), "customers-killed.csv")
-		if err != nil {
-			return err
-		}
-		kev, _, err := rt.Upload(ctx, "customers", killedFile)
-		if err != nil {
-			return err
-		}
-		if err := rt.claimAsKilled(ctx, kev); err != nil {
-			return fmt.Errorf("scenario killed run: %w", err)
-		}
-		report, err := rt.Reconcile(ctx, ReconcileOptions{})
-		if err != nil {
-			return fmt.Errorf("scenario reconcile: %w", err)
-		}
-		if report.Report == nil || !reports(report, ev.Key) || !reports(report, kev.Key) {
-			return fmt.Errorf("scenario reconcile: %s or %s not reported", ev.Key, kev.Key)
-		}
-		if !c.Redrive {
-			logf("%-28s %-40s %s", "reconcile", ev.Key, "reported")
-			logf("%-28s %-40s %s", "reconcile", kev.Key, "reported")
-			_, err := run(rt, "customers", killedFile, Loaded, "killed run taken over")
-			return err
-		}
-		redriven, err := rt.Reconcile(ctx, ReconcileOptions{Redrive: true})
-		if err != nil {
-			return fmt.Errorf("scenario redrive: %w", err)
-		}
-		res.Reconciled = redriven
-		lost, killed := false, false
-		for _, fr := range redriven.Executions {
-			logf("%-28s %-40s %s", "reconcile --redrive", fr.Key, fr.Status)
-			res.Files = append(res.Files, fr)
-			lost = lost || fr.Key == ev.Key && fr.Status == Loaded
-			killed = killed || fr.Key == kev.Key && fr.Status == Loaded
-		}
-		if !killed {
-			return fmt.Errorf("scenario redrive: the killed run's %s was not redriven and LOADED", kev.Key)
-		}
-		if !lost {
-			// Other files may be redriven too (an earlier run's unfinished
-			// claim); the lost one must be, and must load.
-			return fmt.Errorf("scenario redrive: %s was not redriven and LOADED (%d executions)", ev.Key, len(redriven.Executions))
-		}
-		return nil
-	}()
-	if cerr := rt.Close(); err == nil {
-		err = cerr
+	fr, err := sc.run(rt, "orders", f, Loaded, "distributed map")
+	if err != nil {
+		return err
 	}
-	return res, err
+	if !hasEvent(fr, engine.MapRunStarted) {
+		return fmt.Errorf("scenario distributed map: %s ran no Distributed Map", fr.Key)
+	}
+	return nil
+}
+
+// failed runs a copy of the customers whose Load fails on every attempt.
+func (sc *scenario) failed(rt *Runtime) error {
+	f, err := sc.copyAs("customers/customers.csv", "customers-failed.csv")
+	if err != nil {
+		return err
+	}
+	_, err = sc.run(rt, "customers", f, Failed, "failed")
+	return err
+}
+
+// lostAndKilled uploads a file without its event and leaves another
+// claimed by a killed run; a reconcile run must report both and, with
+// Redrive, run both to LOADED (without it, the killed run's file is run
+// again and taken over).
+func (sc *scenario) lostAndKilled(rt *Runtime) error {
+	f, err := sc.copyAs("readings/readings.jsonl", "readings-lost.jsonl")
+	if err != nil {
+		return err
+	}
+	ev, _, err := rt.Upload(sc.ctx, "readings", f)
+	if err != nil {
+		return err
+	}
+	// A run killed after its claim: the claim is RUNNING and names an
+	// execution no process runs. The reconciler asks Step Functions about
+	// it; the next execution takes it over.
+	killedFile, err := sc.copyAs("customers/customers.csv", "customers-killed.csv")
+	if err != nil {
+		return err
+	}
+	kev, _, err := rt.Upload(sc.ctx, "customers", killedFile)
+	if err != nil {
+		return err
+	}
+	if err := rt.claimAsKilled(sc.ctx, kev); err != nil {
+		return fmt.Errorf("scenario killed run: %w", err)
+	}
+	report, err := rt.Reconcile(sc.ctx, ReconcileOptions{})
+	if err != nil {
+		return fmt.Errorf("scenario reconcile: %w", err)
+	}
+	if report.Report == nil || !reports(report, ev.Key) || !reports(report, kev.Key) {
+		return fmt.Errorf("scenario reconcile: %s or %s not reported", ev.Key, kev.Key)
+	}
+	if !sc.c.Redrive {
+		sc.logf("%-28s %-40s %s", "reconcile", ev.Key, "reported")
+		sc.logf("%-28s %-40s %s", "reconcile", kev.Key, "reported")
+		_, err := sc.run(rt, "customers", killedFile, Loaded, "killed run taken over")
+		return err
+	}
+	redriven, err := rt.Reconcile(sc.ctx, ReconcileOptions{Redrive: true})
+	if err != nil {
+		return fmt.Errorf("scenario redrive: %w", err)
+	}
+	sc.res.Reconciled = redriven
+	lost, killed := false, false
+	for _, fr := range redriven.Executions {
+		sc.logf("%-28s %-40s %s", "reconcile --redrive", fr.Key, fr.Status)
+		sc.res.Files = append(sc.res.Files, fr)
+		lost = lost || fr.Key == ev.Key && fr.Status == Loaded
+		killed = killed || fr.Key == kev.Key && fr.Status == Loaded
+	}
+	if !killed {
+		return fmt.Errorf("scenario redrive: the killed run's %s was not redriven and LOADED", kev.Key)
+	}
+	if !lost {
+		// Other files may be redriven too (an earlier run's unfinished
+		// claim); the lost one must be, and must load.
+		return fmt.Errorf("scenario redrive: %s was not redriven and LOADED (%d executions)", ev.Key, len(redriven.Executions))
+	}
+	return nil
 }
 
 // claimAsKilled writes the ledger item a run killed after its Claim
