@@ -86,44 +86,74 @@ type LocalNames struct {
 // A role with managed or embedded policies is refused (the proof would
 // not read them).
 func Load(res *offline.Result, local LocalNames) (*Deployment, error) {
-	out := res.Outputs
 	region := res.Config.Region
 	if region == "" {
 		region = offline.Region
 	}
-	d := &Deployment{
+	l := &loader{res: res, out: res.Outputs, d: &Deployment{
 		Stack: res.Stack, Region: region, Account: offline.Account, Partition: offline.Partition,
 		Principals: map[string]*Principal{}, ResourcePolicies: map[string]policy.Document{},
 		EncryptedBuckets: map[string]bool{}, EncryptedTables: map[string]bool{}, EncryptedTopics: map[string]bool{},
+	}}
+	if err := l.documents(); err != nil {
+		return nil, err
 	}
-	str := func(m map[string]any, k string) string { s, _ := m[k].(string); return s }
-	byType := func(typ string) []offline.Resource {
-		var rs []offline.Resource
-		for _, r := range res.Resources {
-			if r.Type == typ {
-				rs = append(rs, r)
-			}
-		}
-		return rs
+	roles, err := l.roles()
+	if err != nil {
+		return nil, err
 	}
-	parse := func(r offline.Resource, prop string) (policy.Document, bool, error) {
-		s, ok := r.Inputs[prop].(string)
-		if !ok || s == "" {
-			return policy.Document{}, false, nil
-		}
-		doc, err := policy.Parse([]byte(s))
-		if err != nil {
-			return policy.Document{}, false, fmt.Errorf("%s %s: %w", r.Name, prop, err)
-		}
-		return doc, true, nil
+	if err := l.principals(roles); err != nil {
+		return nil, err
 	}
+	if err := l.resources(); err != nil {
+		return nil, err
+	}
+	l.names(local)
+	return l.d, nil
+}
 
-	// Every policy document, for the catalogue check.
-	for _, r := range res.Resources {
+// loader reads one Deployment out of an offline run (Load).
+type loader struct {
+	res *offline.Result
+	out map[string]any
+	d   *Deployment
+}
+
+// str is m[k] when it is a string, else "".
+func str(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+
+// byType returns the run's resources of a Pulumi type.
+func (l *loader) byType(typ string) []offline.Resource {
+	var rs []offline.Resource
+	for _, r := range l.res.Resources {
+		if r.Type == typ {
+			rs = append(rs, r)
+		}
+	}
+	return rs
+}
+
+// parse reads the policy document in r's input prop; false when it has
+// none.
+func parse(r offline.Resource, prop string) (policy.Document, bool, error) {
+	s, ok := r.Inputs[prop].(string)
+	if !ok || s == "" {
+		return policy.Document{}, false, nil
+	}
+	doc, err := policy.Parse([]byte(s))
+	if err != nil {
+		return policy.Document{}, false, fmt.Errorf("%s %s: %w", r.Name, prop, err)
+	}
+	return doc, true, nil
+}
+
+// documents collects every policy document, for the catalogue check.
+func (l *loader) documents() error {
+	for _, r := range l.res.Resources {
 		for _, prop := range []string{"policy", "assumeRolePolicy"} {
 			doc, ok, err := parse(r, prop)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if !ok || len(doc.Statement) == 0 {
 				continue
@@ -135,15 +165,19 @@ func Load(res *offline.Result, local LocalNames) (*Deployment, error) {
 			case r.Type == "aws:iam/rolePolicy:RolePolicy" || r.Type == "aws:iam/policy:Policy":
 				kind = "identity"
 			}
-			d.Documents = append(d.Documents, NamedDocument{Name: r.Name + " (" + prop + ")", Kind: kind, Document: doc})
+			l.d.Documents = append(l.d.Documents, NamedDocument{Name: r.Name + " (" + prop + ")", Kind: kind, Document: doc})
 		}
 	}
+	return nil
+}
 
-	// Roles: each role's inline policies; managed policies are not
-	// modelled, so a role with any is refused rather than half-checked.
+// roles returns every role with its inline policies, by role ARN; managed
+// policies are not modelled, so a role with any is refused rather than
+// half-checked.
+func (l *loader) roles() (map[string]*Principal, error) {
 	roles := map[string]*Principal{} // by role ARN
 	roleByID := map[string]*Principal{}
-	for _, r := range byType("aws:iam/role:Role") {
+	for _, r := range l.byType("aws:iam/role:Role") {
 		if len(asList(r.Inputs["managedPolicyArns"])) > 0 || len(asList(r.Inputs["inlinePolicies"])) > 0 {
 			return nil, fmt.Errorf("iamproof: role %s has managed or embedded inline policies, which the proof does not read", r.Name)
 		}
@@ -151,10 +185,10 @@ func Load(res *offline.Result, local LocalNames) (*Deployment, error) {
 		roles[p.RoleARN] = p
 		roleByID[r.ID] = p
 	}
-	for _, r := range byType("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
+	for _, r := range l.byType("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
 		return nil, fmt.Errorf("iamproof: %s attaches a managed policy, which the proof does not read", r.Name)
 	}
-	for _, r := range byType("aws:iam/rolePolicy:RolePolicy") {
+	for _, r := range l.byType("aws:iam/rolePolicy:RolePolicy") {
 		p := roleByID[str(r.Inputs, "role")]
 		if p == nil {
 			return nil, fmt.Errorf("iamproof: role policy %s names role %q, which is not deployed", r.Name, str(r.Inputs, "role"))
@@ -165,24 +199,29 @@ func Load(res *offline.Result, local LocalNames) (*Deployment, error) {
 		}
 		p.Policies[r.Name] = doc
 	}
+	return roles, nil
+}
 
-	// Principals: the functions (by their physical names in the
-	// functionNames output) and the state machine.
-	fnNames, _ := out["functionNames"].(map[string]any)
+// principals names the roles that make calls: the functions (by their
+// physical names in the functionNames output), the state machine and the
+// dataset rules' targets.
+func (l *loader) principals(roles map[string]*Principal) error {
+	d := l.d
 	physToLogical := map[string]string{}
+	fnNames, _ := l.out["functionNames"].(map[string]any)
 	for logical, phys := range fnNames {
 		if s, ok := phys.(string); ok {
 			physToLogical[s] = logical
 		}
 	}
-	for _, r := range byType("aws:lambda/function:Function") {
+	for _, r := range l.byType("aws:lambda/function:Function") {
 		logical, ok := physToLogical[str(r.Inputs, "name")]
 		if !ok {
 			continue
 		}
 		p := roles[str(r.Inputs, "role")]
 		if p == nil {
-			return nil, fmt.Errorf("iamproof: function %s has role %q, which is not deployed", logical, str(r.Inputs, "role"))
+			return fmt.Errorf("iamproof: function %s has role %q, which is not deployed", logical, str(r.Inputs, "role"))
 		}
 		p.Name = logical
 		d.Principals[logical] = p
@@ -190,14 +229,14 @@ func Load(res *offline.Result, local LocalNames) (*Deployment, error) {
 			d.VPC = true
 		}
 	}
-	machineARN := str(out, "stateMachineArn")
-	for _, r := range byType("aws:sfn/stateMachine:StateMachine") {
+	machineARN := str(l.out, "stateMachineArn")
+	for _, r := range l.byType("aws:sfn/stateMachine:StateMachine") {
 		if str(r.Outputs, "arn") != machineARN {
 			continue
 		}
 		p := roles[str(r.Inputs, "roleArn")]
 		if p == nil {
-			return nil, fmt.Errorf("iamproof: state machine has role %q, which is not deployed", str(r.Inputs, "roleArn"))
+			return fmt.Errorf("iamproof: state machine has role %q, which is not deployed", str(r.Inputs, "roleArn"))
 		}
 		p.Name = StateMachine
 		d.Principals[StateMachine] = p
@@ -206,44 +245,53 @@ func Load(res *offline.Result, local LocalNames) (*Deployment, error) {
 		}
 	}
 	// The dataset rules' targets start the machine with the events role.
-	for _, r := range byType("aws:cloudwatch/eventTarget:EventTarget") {
+	for _, r := range l.byType("aws:cloudwatch/eventTarget:EventTarget") {
 		if str(r.Inputs, "arn") != machineARN || str(r.Inputs, "roleArn") == "" {
 			continue
 		}
 		p := roles[str(r.Inputs, "roleArn")]
 		if p == nil {
-			return nil, fmt.Errorf("iamproof: event target %s has role %q, which is not deployed", r.Name, str(r.Inputs, "roleArn"))
+			return fmt.Errorf("iamproof: event target %s has role %q, which is not deployed", r.Name, str(r.Inputs, "roleArn"))
 		}
 		if q, ok := d.Principals[Events]; ok && q != p {
-			return nil, fmt.Errorf("iamproof: event targets start the machine with two roles (%s, %s)", q.RoleARN, p.RoleARN)
+			return fmt.Errorf("iamproof: event targets start the machine with two roles (%s, %s)", q.RoleARN, p.RoleARN)
 		}
 		p.Name = Events
 		d.Principals[Events] = p
 	}
 	if len(d.Principals) == 0 {
-		return nil, fmt.Errorf("iamproof: the stack outputs name no function or state machine")
+		return fmt.Errorf("iamproof: the stack outputs name no function or state machine")
 	}
+	return nil
+}
 
-	// Resource policies and encryption.
-	d.KeyARN = str(out, "kmsKeyArn")
-	for _, r := range byType("aws:kms/key:Key") {
-		if doc, ok, err := parse(r, "policy"); err != nil {
-			return nil, err
-		} else if ok {
-			d.ResourcePolicies[str(r.Outputs, "arn")] = doc
+// resources reads the resource policies (key, bucket, topic) and which
+// stores are encrypted with the key.
+func (l *loader) resources() error {
+	d := l.d
+	d.KeyARN = str(l.out, "kmsKeyArn")
+	// Each policy resource type, and the ARN of what its policy governs.
+	policies := []struct {
+		typ string
+		arn func(offline.Resource) string
+	}{
+		{"aws:kms/key:Key", func(r offline.Resource) string { return str(r.Outputs, "arn") }},
+		{"aws:s3/bucketPolicy:BucketPolicy", func(r offline.Resource) string { return "arn:aws:s3:::" + str(r.Inputs, "bucket") }},
+		{"aws:sns/topicPolicy:TopicPolicy", func(r offline.Resource) string { return str(r.Inputs, "arn") }},
+	}
+	for _, pt := range policies {
+		for _, r := range l.byType(pt.typ) {
+			doc, ok, err := parse(r, "policy")
+			if err != nil {
+				return err
+			}
+			if ok {
+				d.ResourcePolicies[pt.arn(r)] = doc
+			}
 		}
 	}
-	bucket := str(out, "bucketName")
-	for _, r := range byType("aws:s3/bucketPolicy:BucketPolicy") {
-		if doc, ok, err := parse(r, "policy"); err != nil {
-			return nil, err
-		} else if ok {
-			d.ResourcePolicies["arn:aws:s3:::"+str(r.Inputs, "bucket")] = doc
-		}
-	}
-	for _, r := range byType("aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2") {
-		rules := asList(r.Inputs["rules"])
-		for _, rule := range rules {
+	for _, r := range l.byType("aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2") {
+		for _, rule := range asList(r.Inputs["rules"]) {
 			m, _ := rule.(map[string]any)
 			def, _ := m["applyServerSideEncryptionByDefault"].(map[string]any)
 			if str(def, "sseAlgorithm") == "aws:kms" {
@@ -251,25 +299,23 @@ func Load(res *offline.Result, local LocalNames) (*Deployment, error) {
 			}
 		}
 	}
-	for _, r := range byType("aws:dynamodb/table:Table") {
+	for _, r := range l.byType("aws:dynamodb/table:Table") {
 		if sse, ok := r.Inputs["serverSideEncryption"].(map[string]any); ok && sse["enabled"] == true && str(sse, "kmsKeyArn") != "" {
 			d.EncryptedTables[str(r.Outputs, "arn")] = true
 		}
 	}
-	for _, r := range byType("aws:sns/topic:Topic") {
+	for _, r := range l.byType("aws:sns/topic:Topic") {
 		if str(r.Inputs, "kmsMasterKeyId") != "" {
 			d.EncryptedTopics[str(r.Outputs, "arn")] = true
 		}
 	}
-	for _, r := range byType("aws:sns/topicPolicy:TopicPolicy") {
-		if doc, ok, err := parse(r, "policy"); err != nil {
-			return nil, err
-		} else if ok {
-			d.ResourcePolicies[str(r.Inputs, "arn")] = doc
-		}
-	}
+	return nil
+}
 
-	// Local names → deployed names, through the logical names.
+// names maps the local runtime's names to the deployed ones, through the
+// logical names, longest first (Translate).
+func (l *loader) names(local LocalNames) {
+	d, out := l.d, l.out
 	add := func(from, to string) {
 		if from != "" && to != "" {
 			d.names = append(d.names, [2]string{from, to})
@@ -281,26 +327,26 @@ func Load(res *offline.Result, local LocalNames) (*Deployment, error) {
 	localARN := func(service, res string) string {
 		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, local.Region, local.Account, res)
 	}
-	add("arn:aws:s3:::"+local.Bucket, "arn:aws:s3:::"+bucket)
+	add("arn:aws:s3:::"+local.Bucket, "arn:aws:s3:::"+str(out, "bucketName"))
 	tables, _ := out["tableNames"].(map[string]any)
 	for logical, name := range local.Tables {
 		if t, ok := tables[logical].(string); ok {
 			add(localARN("dynamodb", "table/"+name), arn("dynamodb", "table/"+t))
 		}
 	}
+	fnNames, _ := out["functionNames"].(map[string]any)
 	for logical, name := range local.Functions {
 		if f, ok := fnNames[logical].(string); ok {
 			add(localARN("lambda", "function:"+name), arn("lambda", "function:"+f))
 		}
 	}
-	if local.StateMachine != "" && machineARN != "" {
+	if machineARN := str(out, "stateMachineArn"); local.StateMachine != "" && machineARN != "" {
 		add(local.StateMachine, machineARN)
 		add(strings.Replace(local.StateMachine, ":stateMachine:", ":execution:", 1), strings.Replace(machineARN, ":stateMachine:", ":execution:", 1))
 	}
 	add(local.Topic, str(out, "alarmTopicArn"))
 	add(localARN("events", "event-bus/"), arn("events", "event-bus/"))
 	sort.Slice(d.names, func(i, j int) bool { return len(d.names[i][0]) > len(d.names[j][0]) })
-	return d, nil
 }
 
 // Translate returns the deployed ARN of a local one: the bucket, tables,
