@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,6 +96,21 @@ type Config struct {
 	// DurationAlarmPercent: the duration alarm fires when the maximum
 	// duration exceeds this share of the timeout.
 	DurationAlarmPercent int
+
+	// AuditTrail turns on the audit trail (platform/audit): CloudTrail data
+	// events of the bucket and the tables, their metric filters and alarms.
+	AuditTrail bool
+	// AuditLogRetentionDays is the retention of the trail's log group.
+	AuditLogRetentionDays int
+	// AuditArchiveDays: the trail's log files in the audit bucket (and
+	// their noncurrent versions) expire after this many days.
+	AuditArchiveDays int
+	// AuditAccessDeniedThreshold: the access-denied alarm fires at this
+	// many denied calls on the bucket and tables in five minutes.
+	AuditAccessDeniedThreshold int
+	// AuditTrustedRoles are IAM role ARNs, besides the pipeline's own
+	// roles, whose access to the bucket and tables is expected (uploaders).
+	AuditTrustedRoles []string
 
 	// ReconcileSchedule is the EventBridge schedule expression of the
 	// reconciler (ParseSchedule checks it).
@@ -214,15 +230,7 @@ var Keys = []Key{
 	intKey("reservedConcurrency", "-1", "Reserved concurrency of every pipeline function; -1 leaves it unreserved (the reconciler reserves 1: one run at a time).", -1, 10000, func(c *Config) *int { return &c.ReservedConcurrency }),
 	enumKey("functionLogLevel", "INFO", "Application log level of the functions (JSON logs): Lambda passes it in AWS_LAMBDA_LOG_LEVEL and each function (functions/fnlog) writes slog lines from that level up, naming the dataset, the file and, where its input carries it, the execution. The reconciler's is never above INFO: its metrics are INFO log lines.", []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}, func(c *Config) *string { return &c.FunctionLogLevel }),
 	{Name: "logRetentionDays", Type: "integer", Default: "14", Description: "Retention of every log group in days (a CloudWatch Logs retention value).", set: func(c *Config, v string) error {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil {
-			return fmt.Errorf("%q is not an integer", v)
-		}
-		if !slices.Contains(logRetentions, n) {
-			return fmt.Errorf("%d is not a CloudWatch Logs retention (%v)", n, logRetentions)
-		}
-		c.LogRetentionDays = n
-		return nil
+		return setRetention(v, &c.LogRetentionDays)
 	}},
 	// orchestration
 	enumKey("stateMachineType", "STANDARD", "Step Functions workflow type. EXPRESS is refused: the pipeline runs a Distributed Map, which only STANDARD workflows can (see mapExecutionType).", []string{"STANDARD", "EXPRESS"}, func(c *Config) *string { return &c.StateMachineType }),
@@ -245,6 +253,21 @@ var Keys = []Key{
 	stringKey("alarmEmail", "", "E-mail address subscribed to the alarm topic; empty for none.", checkEmail, func(c *Config) *string { return &c.AlarmEmail }),
 	boolKey("alarmActions", "true", "Send alarm state changes to the alarm topic.", func(c *Config) *bool { return &c.AlarmActions }),
 	intKey("durationAlarmPercent", "80", "Duration alarm threshold in percent of the function timeout.", 10, 100, func(c *Config) *int { return &c.DurationAlarmPercent }),
+	// audit
+	boolKey("auditTrail", "false", "CloudTrail data events of the bucket and the tables, delivered to an audit bucket and a log group, with alarms on denied calls and on access by roles other than the pipeline's (and auditTrustedRoles). Data events are billed per event: see docs/security.md.", func(c *Config) *bool { return &c.AuditTrail }),
+	{Name: "auditLogRetentionDays", Type: "integer", Default: "90", Description: "Retention of the audit trail's log group in days (a CloudWatch Logs retention value).", set: func(c *Config, v string) error {
+		return setRetention(v, &c.AuditLogRetentionDays)
+	}},
+	intKey("auditArchiveDays", "365", "Days after which the audit trail's log files in the audit bucket (and their noncurrent versions) expire.", 1, 3650, func(c *Config) *int { return &c.AuditArchiveDays }),
+	intKey("auditAccessDeniedThreshold", "5", "The access-denied alarm fires at this many denied calls on the bucket and tables within five minutes.", 1, 100000, func(c *Config) *int { return &c.AuditAccessDeniedThreshold }),
+	{Name: "auditTrustedRoles", Type: "string", Default: "", Description: "Comma-separated IAM role ARNs, besides the pipeline's own roles, whose access to the bucket and tables is expected (the uploaders); access by any other principal raises the audit alarm.", set: func(c *Config, v string) error {
+		roles, err := parseRoleARNs(v)
+		if err != nil {
+			return err
+		}
+		c.AuditTrustedRoles = roles
+		return nil
+	}},
 	// reconciler
 	stringKey("reconcileSchedule", "rate(1 hour)", "When the reconciler looks for files no execution claimed: an EventBridge schedule expression, rate(value unit) or cron(six fields).", checkSchedule, func(c *Config) *string { return &c.ReconcileSchedule }),
 	intKey("reconcileGraceMinutes", "15", "The reconciler leaves files modified less than this many minutes ago for a later run (their execution may still be starting).", 1, 1440, func(c *Config) *int { return &c.ReconcileGraceMinutes }),
@@ -256,6 +279,43 @@ var Keys = []Key{
 	boolKey("vpc", "false", "Run the functions in private subnets of a VPC with endpoints.", func(c *Config) *bool { return &c.VPC }),
 	stringKey("vpcCidr", "10.42.0.0/16", "IPv4 range of the VPC (a /16 to /24 prefix).", checkCIDR, func(c *Config) *string { return &c.VPCCidr }),
 	intKey("azCount", "2", "Availability zones (one private subnet each) when vpc is on.", 1, 6, func(c *Config) *int { return &c.AZCount }),
+}
+
+// setRetention parses a CloudWatch Logs retention in days into field.
+func setRetention(v string, field *int) error {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return fmt.Errorf("%q is not an integer", v)
+	}
+	if !slices.Contains(logRetentions, n) {
+		return fmt.Errorf("%d is not a CloudWatch Logs retention (%v)", n, logRetentions)
+	}
+	*field = n
+	return nil
+}
+
+// roleARN is an IAM role ARN: partition, a 12-digit account, an optional
+// path and the name (IAM's allowed characters).
+var roleARN = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/([\x{21}-\x{7E}]*/)?[\w+=,.@-]{1,64}$`)
+
+// parseRoleARNs reads a comma-separated list of IAM role ARNs ("" for
+// none), refusing anything else and duplicates.
+func parseRoleARNs(v string) ([]string, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var out []string
+	for i, s := range strings.Split(v, ",") {
+		s = strings.TrimSpace(s)
+		if !roleARN.MatchString(s) {
+			return nil, fmt.Errorf("item %d %q is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)", i+1, s)
+		}
+		if slices.Contains(out, s) {
+			return nil, fmt.Errorf("item %d %q is listed twice", i+1, s)
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 func checkAttr(v string) error {

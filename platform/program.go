@@ -18,6 +18,7 @@ import (
 	"github.com/sluicehq/sluice/functions/transform"
 	"github.com/sluicehq/sluice/functions/validate"
 	"github.com/sluicehq/sluice/internal/eventpattern"
+	"github.com/sluicehq/sluice/platform/audit"
 	"github.com/sluicehq/sluice/platform/compute"
 	"github.com/sluicehq/sluice/platform/data"
 	"github.com/sluicehq/sluice/platform/events"
@@ -82,6 +83,8 @@ type Stack struct {
 	Reconciler *reconciler.Reconciler
 	// Monitoring is the alarms and the dashboard.
 	Monitoring *monitoring.Monitoring
+	// Audit is the audit trail; nil unless config auditTrail is on.
+	Audit *audit.Audit
 	// Outputs are the stack outputs, by name.
 	Outputs map[string]pulumi.Output
 }
@@ -368,6 +371,28 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		return nil, err
 	}
 
+	// Audit trail (config auditTrail; platform/audit.go): data events of
+	// the bucket and tables, alarms on denied calls and unexpected callers.
+	auditOpt, err := provider(ComponentAudit)
+	if err != nil {
+		return nil, err
+	}
+	pipelineRoles := map[string]pulumi.StringOutput{ComponentOrchestration: orch.RoleArn, FunctionReconcile: rec.RoleArn}
+	for fn, arn := range fnc.RoleArns {
+		pipelineRoles[fn] = arn
+	}
+	aud, err := deployAudit(ctx, cfg, auditInputs{
+		account: account, partition: part, region: reg,
+		bucketArn: store.BucketArn, tableArns: db.Arns, roleArns: pipelineRoles, topicArn: alerts.TopicArn,
+	}, auditOpt)
+	if err != nil {
+		return nil, err
+	}
+	var auditAlarms pulumi.StringArrayInput
+	if aud != nil {
+		auditAlarms = aud.AlarmArns
+	}
+
 	monFns := map[string]monitoring.Function{}
 	for fn, name := range fnc.Names {
 		monFns[fn] = monitoring.Function{Name: name, TimeoutSeconds: cfg.TimeoutSeconds}
@@ -391,6 +416,7 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		Tables:          monTables,
 		DurationPercent: cfg.DurationAlarmPercent,
 		Region:          reg,
+		OtherAlarms:     auditAlarms,
 	}, alertsOpt)
 	if err != nil {
 		return nil, err
@@ -405,8 +431,8 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		functionNames[fn] = n
 	}
 	functionNames[FunctionReconcile] = rec.FunctionName
-	return &Stack{
-		Security: sec, Alerts: alerts, Storage: store, Data: db, Compute: fnc, Orchestration: orch, Events: ev, Reconciler: rec, Monitoring: mon,
+	st := &Stack{
+		Security: sec, Alerts: alerts, Storage: store, Data: db, Compute: fnc, Orchestration: orch, Events: ev, Reconciler: rec, Monitoring: mon, Audit: aud,
 		Outputs: map[string]pulumi.Output{
 			"bucketName":       store.BucketName,
 			"tableNames":       tableNames.ToStringMapOutput(),
@@ -418,7 +444,13 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 			"alarmTopicArn":    alerts.TopicArn,
 			"kmsKeyArn":        sec.KeyArn,
 		},
-	}, nil
+	}
+	if aud != nil {
+		st.Outputs["auditTrailArn"] = aud.TrailArn
+		st.Outputs["auditBucketName"] = aud.BucketName
+		st.Outputs["auditLogGroupName"] = aud.LogGroupName
+	}
+	return st, nil
 }
 
 // PipelineOptions returns the state machine options of the stack: the

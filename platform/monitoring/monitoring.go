@@ -50,6 +50,10 @@ type Args struct {
 	DurationPercent int
 	// Region is where the dashboard's metrics live. Required.
 	Region string
+	// OtherAlarms are the ARNs of alarms other components create (the
+	// audit trail's), shown in the dashboard's alarm widget with these.
+	// Optional.
+	OtherAlarms pulumi.StringArrayInput
 }
 
 // Reconciler is what the reconciler's alarms and widget watch: its metrics
@@ -230,7 +234,17 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		inputs = append(inputs, args.Tables[t])
 	}
 	inputs = append(inputs, alarmArns...)
-	body := pulumi.All(inputs...).ApplyT(func(v []interface{}) (string, error) {
+	var others pulumi.StringArrayInput = pulumi.StringArray{}
+	if args.OtherAlarms != nil {
+		others = args.OtherAlarms
+	}
+	inputs = append(inputs, others)
+	body := pulumi.All(inputs...).ApplyT(func(all []interface{}) (string, error) {
+		v, last := all[:len(all)-1], all[len(all)-1]
+		otherArns, ok := last.([]string)
+		if !ok {
+			return "", fmt.Errorf("monitoring: other alarms are %T", last)
+		}
 		s := make([]string, len(v))
 		for i := range v {
 			str, ok := v[i].(string)
@@ -248,7 +262,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			ReconcileBucket: s[3],
 			Functions:       s[4 : 4+nf],
 			Tables:          s[4+nf : 4+nf+nt],
-			Alarms:          s[4+nf+nt:],
+			Alarms:          append(s[4+nf+nt:], otherArns...),
 		})
 		b, err := json.Marshal(d)
 		return string(b), err

@@ -218,6 +218,10 @@ func (m *Recorder) physical(typ, name string, in map[string]any) (string, map[st
 	case "aws:cloudwatch/metricAlarm:MetricAlarm":
 		n := auto("name")
 		return n, map[string]any{"name": n, "arn": arn("cloudwatch", "alarm:"+n)}
+	case "aws:cloudtrail/trail:Trail":
+		n := auto("name")
+		a := arn("cloudtrail", "trail/"+n)
+		return a, map[string]any{"name": n, "arn": a}
 	case "aws:cloudwatch/dashboard:Dashboard":
 		n := str(in, "dashboardName")
 		return n, map[string]any{"dashboardArn": "arn:aws:cloudwatch::" + acct + ":dashboard/" + n}

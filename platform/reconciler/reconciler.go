@@ -52,6 +52,8 @@ type Reconciler struct {
 	// FunctionArn and FunctionName identify the function.
 	FunctionArn  pulumi.StringOutput `pulumi:"functionArn"`
 	FunctionName pulumi.StringOutput `pulumi:"functionName"`
+	// RoleArn is the function's execution role.
+	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
 	// RuleArn and RuleName identify the schedule rule.
 	RuleArn  pulumi.StringOutput `pulumi:"ruleArn"`
 	RuleName pulumi.StringOutput `pulumi:"ruleName"`
@@ -206,7 +208,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}, parent, pulumi.DependsOn([]pulumi.Resource{statusPerm})); err != nil {
 		return nil, err
 	}
-	comp.FunctionArn, comp.FunctionName = fn.Arn, fn.Name
+	comp.FunctionArn, comp.FunctionName, comp.RoleArn = fn.Arn, fn.Name, fns.RoleArns[args.Function.Name]
 	comp.RuleArn, comp.RuleName = rule.Arn, rule.Name
 	comp.StatusRuleArn, comp.StatusRuleName = statusRule.Arn, statusRule.Name
 	comp.DLQName, comp.DLQArn = dlq.Name, dlq.Arn
@@ -215,6 +217,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		"dlqArn":         comp.DLQArn,
 		"functionArn":    comp.FunctionArn,
 		"functionName":   comp.FunctionName,
+		"roleArn":        comp.RoleArn,
 		"ruleArn":        comp.RuleArn,
 		"ruleName":       comp.RuleName,
 		"statusRuleArn":  comp.StatusRuleArn,
