@@ -97,6 +97,16 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"max below min", map[string]string{"sluice:capacityMode": "provisioned", "sluice:readCapacity": "20", "sluice:maxReadCapacity": "10"}, []string{"sluice:maxReadCapacity"}},
 		{"bad schedule", map[string]string{"sluice:reconcileSchedule": "rate(1 hours)"}, []string{"sluice:reconcileSchedule", "singular"}},
 		{"lookback within grace", map[string]string{"sluice:reconcileGraceMinutes": "1440", "sluice:reconcileLookbackDays": "1"}, []string{"sluice:reconcileLookbackDays", "sluice:reconcileGraceMinutes"}},
+		{"audit retention", map[string]string{"sluice:auditLogRetentionDays": "42"}, []string{"sluice:auditLogRetentionDays", "not a CloudWatch Logs retention"}},
+		{"audit archive zero", map[string]string{"sluice:auditArchiveDays": "0"}, []string{"sluice:auditArchiveDays", "out of range"}},
+		{"audit threshold zero", map[string]string{"sluice:auditAccessDeniedThreshold": "0"}, []string{"sluice:auditAccessDeniedThreshold", "out of range"}},
+		{"audit trail not a bool", map[string]string{"sluice:auditTrail": "prod"}, []string{"sluice:auditTrail", "not a boolean"}},
+		{"trusted role not an ARN", map[string]string{"sluice:auditTrustedRoles": "uploader"}, []string{"sluice:auditTrustedRoles", `item 1 "uploader" is not an IAM role ARN`}},
+		{"trusted user not a role", map[string]string{"sluice:auditTrustedRoles": "arn:aws:iam::123456789012:user/alice"}, []string{"sluice:auditTrustedRoles", "not an IAM role ARN"}},
+		{"trusted role short account", map[string]string{"sluice:auditTrustedRoles": "arn:aws:iam::1234:role/up"}, []string{"sluice:auditTrustedRoles", "not an IAM role ARN"}},
+		{"trusted role wildcard", map[string]string{"sluice:auditTrustedRoles": "arn:aws:iam::123456789012:role/up*"}, []string{"sluice:auditTrustedRoles", "not an IAM role ARN"}},
+		{"trusted role twice", map[string]string{"sluice:auditTrustedRoles": "arn:aws:iam::123456789012:role/up, arn:aws:iam::123456789012:role/up"}, []string{"sluice:auditTrustedRoles", "item 2", "listed twice"}},
+		{"trusted role empty item", map[string]string{"sluice:auditTrustedRoles": "arn:aws:iam::123456789012:role/up,"}, []string{"sluice:auditTrustedRoles", `item 2 ""`}},
 		{"unknown key", map[string]string{"sluice:memoryMB": "512"}, []string{"sluice:memoryMB: unknown key"}},
 		{"several at once", map[string]string{"sluice:memoryMb": "x", "sluice:vpc": "y"}, []string{"sluice:memoryMb", "sluice:vpc"}},
 	}
@@ -112,6 +122,22 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestAuditTrustedRolesParse(t *testing.T) {
+	c, err := LoadConfigMap("sluice", "prod", map[string]string{
+		"sluice:auditTrustedRoles": " arn:aws:iam::123456789012:role/uploader ,arn:aws-us-gov:iam::210987654321:role/team/ingest/batch-writer",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"arn:aws:iam::123456789012:role/uploader", "arn:aws-us-gov:iam::210987654321:role/team/ingest/batch-writer"}
+	if diff := cmp.Diff(want, c.AuditTrustedRoles); diff != "" {
+		t.Errorf("AuditTrustedRoles (-want +got):\n%s", diff)
+	}
+	if d := DefaultConfig("sluice", "dev"); d.AuditTrail || d.AuditTrustedRoles != nil {
+		t.Errorf("the audit trail is on by default (%v, %v): data events are billed per event", d.AuditTrail, d.AuditTrustedRoles)
 	}
 }
 
@@ -149,6 +175,7 @@ func TestStackFilesDifferSensibly(t *testing.T) {
 		{"stateMachineLogLevel", "ALL", "ERROR"},
 		{"includeExecutionData", true, false},
 		{"reconcileRedrive", true, false},
+		{"auditTrail", false, true},
 	}
 	got := map[string][2]any{
 		"capacityMode":         {dev.CapacityMode, prod.CapacityMode},
@@ -157,6 +184,7 @@ func TestStackFilesDifferSensibly(t *testing.T) {
 		"alarmActions":         {dev.AlarmActions, prod.AlarmActions},
 		"stateMachineLogLevel": {dev.StateMachineLogLevel, prod.StateMachineLogLevel},
 		"includeExecutionData": {dev.IncludeExecutionData, prod.IncludeExecutionData},
+		"auditTrail":           {dev.AuditTrail, prod.AuditTrail},
 		"reconcileRedrive":     {dev.ReconcileRedrive, prod.ReconcileRedrive},
 	}
 	for _, c := range checks {

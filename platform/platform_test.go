@@ -161,6 +161,17 @@ func TestResourceInventory(t *testing.T) {
 				"aws:cloudwatch/metricAlarm:MetricAlarm":                 4 + 5*3 + 1 + 1 + 3 + 3*2, // the machine's 4; the reconciler: unaccounted files, its DLQ, not running
 			}
 			if stack == "prod" {
+				// The audit trail (auditTrail): its key, bucket, log
+				// group, CloudTrail's delivery role and two alarms.
+				want["sluice:audit:Audit"] = 1
+				want["aws:cloudtrail/trail:Trail"] = 1
+				want["aws:cloudwatch/logMetricFilter:LogMetricFilter"] = 2
+				want["aws:kms/key:Key"]++
+				want["aws:s3/bucketV2:BucketV2"]++
+				want["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"]++
+				want["aws:iam/role:Role"]++
+				want["aws:cloudwatch/logGroup:LogGroup"]++
+				want["aws:cloudwatch/metricAlarm:MetricAlarm"] += 2
 				want["aws:appautoscaling/target:Target"] = 6
 				want["aws:appautoscaling/policy:Policy"] = 6
 				want["aws:ec2/vpc:Vpc"] = 1
@@ -168,6 +179,8 @@ func TestResourceInventory(t *testing.T) {
 				want["aws:ec2/vpcEndpoint:VpcEndpoint"] = 7
 				want["aws:sns/topicSubscription:TopicSubscription"] = 1
 			} else {
+				want["sluice:audit:Audit"] = 0
+				want["aws:cloudtrail/trail:Trail"] = 0
 				want["aws:appautoscaling/target:Target"] = 0
 				want["aws:ec2/vpc:Vpc"] = 0
 				want["aws:sns/topicSubscription:TopicSubscription"] = 0
@@ -963,6 +976,9 @@ func TestAlarmsAndDashboard(t *testing.T) {
 				"ExecutionsFailed": 1, "ExecutionsTimedOut": 1, "ExecutionsAborted": 1, "ExecutionThrottled": 1,
 				"Errors": 5, "Throttles": 5, "Duration": 5, "ApproximateNumberOfMessagesVisible": 3, "UnaccountedFiles": 1, "Invocations": 1,
 				"ReadThrottleEvents": 3, "WriteThrottleEvents": 3,
+			}
+			if r.Config.AuditTrail {
+				want["AccessDenied"], want["UnexpectedPrincipal"] = 1, 1
 			}
 			if diff := cmp.Diff(want, metrics); diff != "" {
 				t.Errorf("alarms per metric (-want +got):\n%s", diff)
