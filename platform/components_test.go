@@ -6,6 +6,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/sluicehq/sluice/platform/audit"
 	"github.com/sluicehq/sluice/platform/compute"
 	"github.com/sluicehq/sluice/platform/data"
 	"github.com/sluicehq/sluice/platform/events"
@@ -124,6 +125,29 @@ func TestComponentsRejectBadArgs(t *testing.T) {
 				Functions: map[string]monitoring.Function{"f": {Name: pulumi.String("f"), TimeoutSeconds: 1}}})
 			return err
 		}, "UnroutedQueue"},
+		{"audit nil", func(ctx *pulumi.Context) error { _, err := audit.New(ctx, "a", nil); return err }, "nil Args"},
+		{"audit no tables", func(ctx *pulumi.Context) error {
+			_, err := audit.New(ctx, "a", &audit.Args{AccountID: "1", Partition: "aws", Region: "r", BucketArn: key, TopicArn: key,
+				PipelineRoleArns: map[string]pulumi.StringInput{"f": key}, LogRetentionDays: 1, ArchiveDays: 1, AccessDeniedThreshold: 1, KeyDeletionWindowDays: 7})
+			return err
+		}, "no table"},
+		{"audit no roles", func(ctx *pulumi.Context) error {
+			_, err := audit.New(ctx, "a", &audit.Args{AccountID: "1", Partition: "aws", Region: "r", BucketArn: key, TopicArn: key,
+				TableArns: map[string]pulumi.StringInput{"t": key}, LogRetentionDays: 1, ArchiveDays: 1, AccessDeniedThreshold: 1, KeyDeletionWindowDays: 7})
+			return err
+		}, "no pipeline role"},
+		{"audit threshold", func(ctx *pulumi.Context) error {
+			_, err := audit.New(ctx, "a", &audit.Args{AccountID: "1", Partition: "aws", Region: "r", BucketArn: key, TopicArn: key,
+				TableArns: map[string]pulumi.StringInput{"t": key}, PipelineRoleArns: map[string]pulumi.StringInput{"f": key},
+				LogRetentionDays: 1, ArchiveDays: 1, KeyDeletionWindowDays: 7})
+			return err
+		}, "AccessDeniedThreshold 0 must be positive"},
+		{"audit key window", func(ctx *pulumi.Context) error {
+			_, err := audit.New(ctx, "a", &audit.Args{AccountID: "1", Partition: "aws", Region: "r", BucketArn: key, TopicArn: key,
+				TableArns: map[string]pulumi.StringInput{"t": key}, PipelineRoleArns: map[string]pulumi.StringInput{"f": key},
+				LogRetentionDays: 1, ArchiveDays: 1, AccessDeniedThreshold: 1, KeyDeletionWindowDays: 31})
+			return err
+		}, "KeyDeletionWindowDays"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
