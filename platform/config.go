@@ -260,7 +260,7 @@ var Keys = []Key{
 	}},
 	intKey("auditArchiveDays", "365", "Days after which the audit trail's log files in the audit bucket (and their noncurrent versions) expire.", 1, 3650, func(c *Config) *int { return &c.AuditArchiveDays }),
 	intKey("auditAccessDeniedThreshold", "5", "The access-denied alarm fires at this many denied calls on the bucket and tables within five minutes.", 1, 100000, func(c *Config) *int { return &c.AuditAccessDeniedThreshold }),
-	{Name: "auditTrustedRoles", Type: "string", Default: "", Description: "Comma-separated IAM role ARNs, besides the pipeline's own roles, whose access to the bucket and tables is expected (the uploaders); access by any other principal raises the audit alarm.", set: func(c *Config, v string) error {
+	{Name: "auditTrustedRoles", Type: "string", Default: "", Description: "Comma-separated IAM role ARNs, besides the pipeline's own roles, whose access to the bucket and tables is expected (the uploaders); arn:aws:iam::<account>:role/<path>/* stands for every role under a path. Access by any other principal raises the audit alarm.", set: func(c *Config, v string) error {
 		roles, err := parseRoleARNs(v)
 		if err != nil {
 			return err
@@ -294,12 +294,21 @@ func setRetention(v string, field *int) error {
 	return nil
 }
 
-// roleARN is an IAM role ARN: partition, a 12-digit account, an optional
-// path and the name (IAM's allowed characters).
-var roleARN = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/([\x{21}-\x{7E}]*/)?[\w+=,.@-]{1,64}$`)
+// rolePathChars are the characters of an IAM role path a filter pattern
+// can hold: IAM's (! to ~) but for '"', '*' and '\'.
+const rolePathChars = `[!#-)+-\[\]-~]`
 
-// parseRoleARNs reads a comma-separated list of IAM role ARNs ("" for
-// none), refusing anything else and duplicates.
+// roleARN is an IAM role ARN: partition, a 12-digit account, an optional
+// path and the name (IAM's allowed characters); rolePathARN stands for
+// every role under a path ("role/uploaders/*").
+var (
+	roleARN     = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/(` + rolePathChars + `*/)?[\w+=,.@-]{1,64}$`)
+	rolePathARN = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/` + rolePathChars + `+/\*$`)
+)
+
+// parseRoleARNs reads a comma-separated list of IAM role ARNs, or role
+// paths ending in "/*" ("" for none), refusing anything else and
+// duplicates.
 func parseRoleARNs(v string) ([]string, error) {
 	if strings.TrimSpace(v) == "" {
 		return nil, nil
@@ -307,8 +316,8 @@ func parseRoleARNs(v string) ([]string, error) {
 	var out []string
 	for i, s := range strings.Split(v, ",") {
 		s = strings.TrimSpace(s)
-		if !roleARN.MatchString(s) {
-			return nil, fmt.Errorf("item %d %q is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)", i+1, s)
+		if !roleARN.MatchString(s) && !rolePathARN.MatchString(s) {
+			return nil, fmt.Errorf("item %d %q is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>) or role path (arn:aws:iam::<12-digit account>:role/<path>/*)", i+1, s)
 		}
 		if slices.Contains(out, s) {
 			return nil, fmt.Errorf("item %d %q is listed twice", i+1, s)

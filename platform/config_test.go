@@ -105,6 +105,8 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"trusted user not a role", map[string]string{"sluice:auditTrustedRoles": "arn:aws:iam::123456789012:user/alice"}, []string{"sluice:auditTrustedRoles", "not an IAM role ARN"}},
 		{"trusted role short account", map[string]string{"sluice:auditTrustedRoles": "arn:aws:iam::1234:role/up"}, []string{"sluice:auditTrustedRoles", "not an IAM role ARN"}},
 		{"trusted role wildcard", map[string]string{"sluice:auditTrustedRoles": "arn:aws:iam::123456789012:role/up*"}, []string{"sluice:auditTrustedRoles", "not an IAM role ARN"}},
+		{"trusted every role", map[string]string{"sluice:auditTrustedRoles": "arn:aws:iam::123456789012:role/*"}, []string{"sluice:auditTrustedRoles", "not an IAM role ARN"}},
+		{"trusted path with a quote", map[string]string{"sluice:auditTrustedRoles": `arn:aws:iam::123456789012:role/a"b/up`}, []string{"sluice:auditTrustedRoles", "not an IAM role ARN"}},
 		{"trusted role twice", map[string]string{"sluice:auditTrustedRoles": "arn:aws:iam::123456789012:role/up, arn:aws:iam::123456789012:role/up"}, []string{"sluice:auditTrustedRoles", "item 2", "listed twice"}},
 		{"trusted role empty item", map[string]string{"sluice:auditTrustedRoles": "arn:aws:iam::123456789012:role/up,"}, []string{"sluice:auditTrustedRoles", `item 2 ""`}},
 		{"unknown key", map[string]string{"sluice:memoryMB": "512"}, []string{"sluice:memoryMB: unknown key"}},
@@ -127,12 +129,12 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 
 func TestAuditTrustedRolesParse(t *testing.T) {
 	c, err := LoadConfigMap("sluice", "prod", map[string]string{
-		"sluice:auditTrustedRoles": " arn:aws:iam::123456789012:role/uploader ,arn:aws-us-gov:iam::210987654321:role/team/ingest/batch-writer",
+		"sluice:auditTrustedRoles": " arn:aws:iam::123456789012:role/uploader ,arn:aws-us-gov:iam::210987654321:role/team/ingest/batch-writer,arn:aws:iam::123456789012:role/uploaders/*",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"arn:aws:iam::123456789012:role/uploader", "arn:aws-us-gov:iam::210987654321:role/team/ingest/batch-writer"}
+	want := []string{"arn:aws:iam::123456789012:role/uploader", "arn:aws-us-gov:iam::210987654321:role/team/ingest/batch-writer", "arn:aws:iam::123456789012:role/uploaders/*"}
 	if diff := cmp.Diff(want, c.AuditTrustedRoles); diff != "" {
 		t.Errorf("AuditTrustedRoles (-want +got):\n%s", diff)
 	}

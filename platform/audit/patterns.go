@@ -34,6 +34,9 @@ const (
 // IAM users, the root user, federated users and other roles' sessions all
 // match.
 //
+// A role ending in "/*" stands for every role under that path (the
+// pattern's wildcard); no other '*' is accepted.
+//
 // The pattern reads sessionIssuer.arn only under type AssumedRole, for
 // which CloudTrail always writes it, so it does not depend on how a
 // comparison with a missing field evaluates. Every group is parenthesized:
@@ -47,7 +50,7 @@ func UnexpectedPrincipalPattern(roles []string) (string, error) {
 	}
 	var issuers []string
 	for _, r := range roles {
-		if r == "" || strings.ContainsAny(r, "\"*\\ \t\n") {
+		if r == "" || strings.ContainsAny(r, "\"\\ \t\n") || strings.Contains(strings.TrimSuffix(r, "/*"), "*") {
 			return "", fmt.Errorf("audit: role ARN %q cannot stand in a filter pattern", r)
 		}
 		issuers = append(issuers, fmt.Sprintf("(%s != %q)", fieldIssuerARN, r))

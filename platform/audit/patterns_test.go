@@ -11,15 +11,16 @@ import (
 )
 
 // The roles the sample records (testdata/records.json) were made for: two
-// pipeline roles of account 111122223333 and an uploader of another
-// account. The records follow CloudTrail's record format (userIdentity,
-// eventSource, eventName, errorCode, resources, eventCategory Data).
+// pipeline roles of account 111122223333, an uploader of another account
+// and every role under that account's path uploaders/. The records follow
+// CloudTrail's record format (userIdentity, eventSource, eventName,
+// errorCode, resources, eventCategory Data).
 var (
 	samplePipelineRoles = []string{
 		"arn:aws:iam::111122223333:role/pipeline-role-5d6e7f8",
 		"arn:aws:iam::111122223333:role/compute-load-role-1a2b3c4",
 	}
-	sampleTrustedRole = "arn:aws:iam::444455556666:role/partner-uploader"
+	sampleTrustedRoles = []string{"arn:aws:iam::444455556666:role/partner-uploader", "arn:aws:iam::444455556666:role/uploaders/*"}
 )
 
 type sample struct {
@@ -47,7 +48,7 @@ func samples(t *testing.T) []sample {
 // where != on a missing field is true: CloudWatch Logs' documentation
 // leaves that case open, and the patterns must not depend on it.
 func TestPatternsOnCloudTrailRecords(t *testing.T) {
-	unexpected, err := UnexpectedPrincipalPattern(append(samplePipelineRoles, sampleTrustedRole))
+	unexpected, err := UnexpectedPrincipalPattern(append(samplePipelineRoles, sampleTrustedRoles...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,8 @@ func TestUnexpectedPrincipalPatternRefuses(t *testing.T) {
 	}{
 		{"none", nil, "no expected role"},
 		{"quote", []string{`arn:aws:iam::1:role/a"b`}, "cannot stand in a filter pattern"},
-		{"wildcard", []string{"arn:aws:iam::1:role/*"}, "cannot stand in a filter pattern"},
+		{"wildcard inside", []string{"arn:aws:iam::1:role/a*b"}, "cannot stand in a filter pattern"},
+		{"wildcard path inside", []string{"arn:aws:iam::1:role/a*/*"}, "cannot stand in a filter pattern"},
 		{"empty", []string{""}, "cannot stand in a filter pattern"},
 		{"too long", long, "over CloudWatch Logs' 1024; trust fewer roles (config auditTrustedRoles)"},
 	}
