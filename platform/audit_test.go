@@ -233,6 +233,9 @@ func TestAuditTrailWatchesTheStack(t *testing.T) {
 		if !strings.Contains(dash, `"`+a.Outputs["arn"].(string)+`"`) {
 			t.Errorf("%s is not on the dashboard", a.Name)
 		}
+		if !strings.Contains(dash, `["`+ns+`","`+f.metric+`",`) {
+			t.Errorf("the dashboard shows no %s %s metric", ns, f.metric)
+		}
 	}
 }
 
@@ -244,6 +247,9 @@ func TestAuditTrailOffInDevTrustsConfiguredRoles(t *testing.T) {
 	dev := deploy(t, "dev")
 	if n := len(byType(dev, "aws:cloudtrail/trail:Trail")) + len(byType(dev, audit.Type)); n != 0 || dev.Outputs["auditTrailArn"] != nil {
 		t.Errorf("dev deploys an audit trail (%d resources, output %v)", n, dev.Outputs["auditTrailArn"])
+	}
+	if dash := str(one(t, dev, "aws:cloudwatch/dashboard:Dashboard", "monitoring-dashboard").Inputs, "dashboardBody"); strings.Contains(dash, "audit") {
+		t.Errorf("dev's dashboard shows the audit trail it does not have")
 	}
 	cfg, err := offline.LoadStackFile("../Pulumi.dev.yaml")
 	if err != nil {

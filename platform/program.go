@@ -389,8 +389,9 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	var auditAlarms pulumi.StringArrayInput
+	var auditNamespace pulumi.StringInput
 	if aud != nil {
-		auditAlarms = aud.AlarmArns
+		auditAlarms, auditNamespace = aud.AlarmArns, aud.Namespace
 	}
 
 	monFns := map[string]monitoring.Function{}
@@ -417,6 +418,7 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		DurationPercent: cfg.DurationAlarmPercent,
 		Region:          reg,
 		OtherAlarms:     auditAlarms,
+		AuditNamespace:  auditNamespace,
 	}, alertsOpt)
 	if err != nil {
 		return nil, err

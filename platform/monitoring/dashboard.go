@@ -1,6 +1,9 @@
 package monitoring
 
-import "github.com/sluicehq/sluice/functions/reconcile"
+import (
+	"github.com/sluicehq/sluice/functions/reconcile"
+	"github.com/sluicehq/sluice/platform/audit"
+)
 
 // Dashboard is a CloudWatch dashboard body.
 type Dashboard struct {
@@ -51,9 +54,12 @@ type DashboardInput struct {
 	// ReconcileBucket is the dimension of the reconciler's metrics; empty
 	// for no reconciler widget.
 	ReconcileBucket string
-	Functions       []string
-	Tables          []string
-	Alarms          []string
+	// AuditNamespace is the namespace of the audit trail's metrics; empty
+	// for no audit widget.
+	AuditNamespace string
+	Functions      []string
+	Tables         []string
+	Alarms         []string
 }
 
 // BuildDashboard lays the pipeline's widgets out on the 24-column grid:
@@ -116,6 +122,15 @@ func BuildDashboard(in DashboardInput) Dashboard {
 			rec(reconcile.MetricRedriven, MetricOptions{Stat: "Sum", Label: "redriven"}),
 			rec(reconcile.MetricIncomplete, MetricOptions{Stat: "Maximum", Label: "run stopped early"}),
 		}, 8, 8))
+	}
+	if in.AuditNamespace != "" {
+		am := func(name, label string) Metric {
+			return Metric{in.AuditNamespace, name, MetricOptions{Stat: "Sum", Label: label}}
+		}
+		add(metric("Unusual access to the bucket and tables (audit trail)", "Sum", []Metric{
+			am(audit.MetricAccessDenied, "denied calls"),
+			am(audit.MetricUnexpectedPrincipal, "calls by other principals"),
+		}, 16, 8))
 	}
 	return Dashboard{Widgets: ws}
 }

@@ -54,6 +54,9 @@ type Args struct {
 	// audit trail's), shown in the dashboard's alarm widget with these.
 	// Optional.
 	OtherAlarms pulumi.StringArrayInput
+	// AuditNamespace, when set, is the namespace of the audit trail's
+	// metrics (platform/audit), shown in a dashboard widget.
+	AuditNamespace pulumi.StringInput
 }
 
 // Reconciler is what the reconciler's alarms and widget watch: its metrics
@@ -226,7 +229,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if args.Reconciler != nil {
 		reconcileBucket = args.Reconciler.Bucket
 	}
-	inputs := []interface{}{args.StateMachineArn, args.DLQName, args.UnroutedQueue, reconcileBucket}
+	var auditNamespace pulumi.StringInput = pulumi.String("")
+	if args.AuditNamespace != nil {
+		auditNamespace = args.AuditNamespace
+	}
+	inputs := []interface{}{args.StateMachineArn, args.DLQName, args.UnroutedQueue, reconcileBucket, auditNamespace}
 	for _, n := range fnNames {
 		inputs = append(inputs, args.Functions[n].Name)
 	}
@@ -260,9 +267,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			DLQ:             s[1],
 			UnroutedQueue:   s[2],
 			ReconcileBucket: s[3],
-			Functions:       s[4 : 4+nf],
-			Tables:          s[4+nf : 4+nf+nt],
-			Alarms:          append(s[4+nf+nt:], otherArns...),
+			AuditNamespace:  s[4],
+			Functions:       s[5 : 5+nf],
+			Tables:          s[5+nf : 5+nf+nt],
+			Alarms:          append(s[5+nf+nt:], otherArns...),
 		})
 		b, err := json.Marshal(d)
 		return string(b), err
