@@ -20,12 +20,9 @@ type auditInputs struct {
 	topicArn pulumi.StringInput
 }
 
-// deployAudit creates the audit trail of the stack when the configuration
-// turns it on (nil otherwise).
+// deployAudit creates the audit trail of the stack (config auditTrail)
+// with its settings from cfg.
 func deployAudit(ctx *pulumi.Context, cfg Config, in auditInputs, opt pulumi.ResourceOption) (*audit.Audit, error) {
-	if !cfg.AuditTrail {
-		return nil, nil
-	}
 	tables := map[string]pulumi.StringInput{}
 	for t, arn := range in.tableArns {
 		tables[t] = arn

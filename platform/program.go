@@ -373,24 +373,24 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 
 	// Audit trail (config auditTrail; platform/audit.go): data events of
 	// the bucket and tables, alarms on denied calls and unexpected callers.
-	auditOpt, err := provider(ComponentAudit)
-	if err != nil {
-		return nil, err
-	}
-	pipelineRoles := map[string]pulumi.StringOutput{ComponentOrchestration: orch.RoleArn, FunctionReconcile: rec.RoleArn}
-	for fn, arn := range fnc.RoleArns {
-		pipelineRoles[fn] = arn
-	}
-	aud, err := deployAudit(ctx, cfg, auditInputs{
-		account: account, partition: part, region: reg,
-		bucketArn: store.BucketArn, tableArns: db.Arns, roleArns: pipelineRoles, topicArn: alerts.TopicArn,
-	}, auditOpt)
-	if err != nil {
-		return nil, err
-	}
+	var aud *audit.Audit
 	var auditAlarms pulumi.StringArrayInput
 	var auditNamespace pulumi.StringInput
-	if aud != nil {
+	if cfg.AuditTrail {
+		auditOpt, err := provider(ComponentAudit)
+		if err != nil {
+			return nil, err
+		}
+		pipelineRoles := map[string]pulumi.StringOutput{ComponentOrchestration: orch.RoleArn, FunctionReconcile: rec.RoleArn}
+		for fn, arn := range fnc.RoleArns {
+			pipelineRoles[fn] = arn
+		}
+		if aud, err = deployAudit(ctx, cfg, auditInputs{
+			account: account, partition: part, region: reg,
+			bucketArn: store.BucketArn, tableArns: db.Arns, roleArns: pipelineRoles, topicArn: alerts.TopicArn,
+		}, auditOpt); err != nil {
+			return nil, err
+		}
 		auditAlarms, auditNamespace = aud.AlarmArns, aud.Namespace
 	}
 
