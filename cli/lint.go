@@ -148,7 +148,7 @@ func (c *cli) lintStack(stack string, asJSON, budgets bool) error {
 	file := "pipeline:" + stack
 	results := []lintResult{}
 	compiled, err := pipeline.Synthetic(stack)
-	var issues workflow.Issues
+	var issues validate.Issues
 	if err != nil {
 		is, ok := workflow.AsIssues(err)
 		if !ok {
@@ -159,11 +159,7 @@ func (c *cli) lintStack(stack string, asJSON, budgets bool) error {
 		issues = compiled.Warnings
 	}
 	for _, is := range issues {
-		sev := validate.Error
-		if is.Warning {
-			sev = validate.Warning
-		}
-		results = append(results, lintResult{File: file, Path: is.Path, State: is.State, Code: is.Code, Severity: sev.String(), Message: is.Msg})
+		results = append(results, lintResult{File: file, Path: is.Path, State: is.State, Code: is.Code, Severity: is.Severity.String(), Message: is.Msg})
 		if !asJSON {
 			fmt.Fprintf(c.stdout, "%s: %s\n", file, is)
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/validate"
 )
 
 // Chainable is anything that can be placed in a graph: a state or a Chain.
@@ -40,7 +41,7 @@ type stateBase struct {
 	// next is the state after this one, for states that have Next.
 	next State
 	// misuse records builder mistakes, reported by Compile.
-	misuse []Issue
+	misuse []validate.Issue
 }
 
 // Name returns the state's name.
@@ -52,7 +53,7 @@ func (b *stateBase) StartState() State { return b.self }
 func (b *stateBase) base() *stateBase { return b }
 
 func (b *stateBase) record(code, format string, args ...any) {
-	b.misuse = append(b.misuse, Issue{State: b.name, Code: code, Msg: fmt.Sprintf(format, args...)})
+	b.misuse = append(b.misuse, validate.Issue{State: b.name, Code: code, Msg: fmt.Sprintf(format, args...)})
 }
 
 // flow gives Next to the states that have it (Task, Pass, Wait, Parallel,

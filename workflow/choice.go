@@ -1,6 +1,9 @@
 package workflow
 
-import "github.com/sluicehq/sluice/workflow/asl"
+import (
+	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/validate"
+)
 
 // ChoiceProps are the optional fields of a Choice state.
 type ChoiceProps struct {
@@ -105,7 +108,7 @@ func (s *Choice) build(c *compiler, p string) asl.State {
 		c.types.MaxIterations[s.name] = s.props.MaxIterations
 	}
 	if len(s.rules) == 0 {
-		c.add(Issue{Path: p + ".Choices", State: s.name, Code: CodeChoiceWithoutBranches, Msg: "a Choice needs at least one When"})
+		c.add(validate.Issue{Path: p + ".Choices", State: s.name, Code: CodeChoiceWithoutBranches, Msg: "a Choice needs at least one When"})
 	}
 	out := &asl.Choice{
 		Common:     common(s.props.Comment, s.props.QueryLanguage),
@@ -122,7 +125,7 @@ func (s *Choice) build(c *compiler, p string) asl.State {
 			if msg == "" {
 				msg = "empty condition"
 			}
-			c.add(Issue{Path: rp, State: s.name, Code: CodeBadCondition, Msg: msg})
+			c.add(validate.Issue{Path: rp, State: s.name, Code: CodeBadCondition, Msg: msg})
 		}
 		ar := r.cond.rule
 		ar.Next = r.next.Name()

@@ -1,7 +1,6 @@
 package workflow
 
 import (
-	"errors"
 	"reflect"
 	"sort"
 
@@ -19,7 +18,7 @@ type Compiled struct {
 	Resources []Resource
 	// Warnings are findings that do not make the machine invalid (from
 	// validate.Machine).
-	Warnings Issues
+	Warnings validate.Issues
 	// Types are the shapes of the declared Go types (LambdaTask,
 	// WithInput, ItemReader.ItemType, MaxIterations), for validate's
 	// WithTypes and Payloads.
@@ -89,7 +88,7 @@ func WithoutValidation() CompileOption { return func(c *compileConfig) { c.valid
 // Parallel branches and Map processors and returns the state machine. Every
 // problem found (builder misuse, duplicate names across nested graphs,
 // unresolved resources, misspelt SDK parameters, validation errors) is
-// returned together as an Issues error; Compile never panics.
+// returned together as a *CompileError; Compile never panics.
 func Compile(start Chainable, opts ...CompileOption) (*Compiled, error) {
 	cfg := compileConfig{validate: true, machineType: "STANDARD"}
 	for _, o := range opts {
@@ -108,7 +107,7 @@ func Compile(start Chainable, opts ...CompileOption) (*Compiled, error) {
 		},
 	}
 	if start == nil || start.StartState() == nil {
-		return nil, Issues{{Code: CodeNilState, Msg: "Compile(nil)"}}
+		return nil, &CompileError{Issues: validate.Issues{{Code: CodeNilState, Msg: "Compile(nil)"}}}
 	}
 	if cfg.input != nil {
 		c.types.Input = c.shapeOf("", "", "the execution input", cfg.input)
@@ -118,29 +117,14 @@ func Compile(start Chainable, opts ...CompileOption) (*Compiled, error) {
 		m.TimeoutSeconds = ptr(int64(cfg.timeout))
 	}
 	m.StartAt, m.States = c.graph(start.StartState(), "", "")
-	var errs Issues
-	for _, is := range c.issues {
-		if !is.Warning {
-			errs = append(errs, is)
-		}
-	}
-	if len(errs) == 0 && cfg.validate {
+	if !c.issues.HasErrors() && cfg.validate {
 		c.validate(m)
 	}
-	var warnings Issues
-	errs = errs[:0]
-	for _, is := range c.issues {
-		if is.Warning {
-			warnings = append(warnings, is)
-		} else {
-			errs = append(errs, is)
-		}
+	c.issues.Sort()
+	if errs := c.issues.Errors(); len(errs) > 0 {
+		return nil, &CompileError{Issues: errs}
 	}
-	if len(errs) > 0 {
-		errs.sort()
-		return nil, errs
-	}
-	warnings.sort()
+	warnings := c.issues.Warnings()
 	return &Compiled{Machine: m, Resources: c.resourceList(), Warnings: warnings, Types: c.types}, nil
 }
 
@@ -157,14 +141,14 @@ func MustCompile(start Chainable, opts ...CompileOption) *Compiled {
 // compiler holds the state of one Compile call.
 type compiler struct {
 	cfg       compileConfig
-	issues    Issues
+	issues    validate.Issues
 	names     map[string]State
 	owner     map[State]string // state -> graph path ("" for the machine)
 	resources map[resourceKey]*Resource
 	types     validate.Types // declared Go types, for the data-flow check
 }
 
-func (c *compiler) add(is Issue) { c.issues = append(c.issues, is) }
+func (c *compiler) add(is validate.Issue) { c.issues = append(c.issues, is) }
 
 // graph compiles the graph starting at start, whose States object lives at
 // prefix ("" for the machine, "States.P.Branches[0]." for a branch). It
@@ -184,15 +168,15 @@ func (c *compiler) graph(start State, prefix, scope string) (string, asl.States)
 		b := s.base()
 		p := prefix + "States." + b.name
 		if owner, ok := c.owner[s]; ok {
-			c.add(Issue{Path: p, State: b.name, Code: CodeStateReused, Msg: "state is already part of " + graphName(owner) + "; a state belongs to exactly one graph"})
+			c.add(validate.Issue{Path: p, State: b.name, Code: CodeStateReused, Msg: "state is already part of " + graphName(owner) + "; a state belongs to exactly one graph"})
 			return
 		}
 		c.owner[s] = scope
 		if b.name == "" {
-			c.add(Issue{Path: p, Code: CodeEmptyName, Msg: "state has no name"})
+			c.add(validate.Issue{Path: p, Code: CodeEmptyName, Msg: "state has no name"})
 		}
 		if other, ok := c.names[b.name]; ok && other != s {
-			c.add(Issue{Path: p, State: b.name, Code: CodeDuplicateStateName, Msg: "two different states are called " + quote(b.name) + " (names are unique across the machine, nested graphs included)"})
+			c.add(validate.Issue{Path: p, State: b.name, Code: CodeDuplicateStateName, Msg: "two different states are called " + quote(b.name) + " (names are unique across the machine, nested graphs included)"})
 		}
 		c.names[b.name] = s
 		for _, m := range b.misuse {
@@ -267,11 +251,4 @@ func (c *compiler) resourceList() []Resource {
 		return out[i].Name < out[j].Name
 	})
 	return out
-}
-
-// AsIssues returns the Issues inside err, if any.
-func AsIssues(err error) (Issues, bool) {
-	var is Issues
-	ok := errors.As(err, &is)
-	return is, ok
 }

@@ -12,7 +12,7 @@
 // Misuse (a second Next on a state, chaining after a terminal state, a state
 // used in two graphs, two states with one name, a Choice without branches, a
 // misspelt SDK parameter) is recorded and reported, all together, by Compile
-// as an Issues error. Compile also resolves logical resource names (Lambda
+// as a *CompileError holding validate.Issues. Compile also resolves logical resource names (Lambda
 // functions, DynamoDB tables, S3 buckets, SNS topics, event buses, state
 // machines) to ARNs through a Resolver and reports every resource the
 // machine uses with the IAM actions it needs, so that the platform can grant

@@ -1,79 +1,42 @@
 package workflow
 
 import (
-	"sort"
+	"errors"
 	"strings"
+
+	"github.com/sluicehq/sluice/workflow/validate"
 )
 
-// Issue is one problem found by Compile: builder misuse, an unresolved
-// resource, a misspelt SDK parameter, or a finding of validate.Machine.
-type Issue struct {
-	// Path locates the field in the compiled document, such as
-	// "States.Fanout.Branches[0].States.Load.Parameters.TableNme"; empty
-	// when the problem is not tied to one field.
-	Path string
-	// State is the name of the state concerned, if any.
-	State string
-	// Code is a stable identifier: one of the Code* constants, or a
-	// validate code. Tests assert on Code, not Msg.
-	Code string
-	// Warning is true for findings that do not fail Compile.
-	Warning bool
-	// Msg explains the problem in words.
-	Msg string
+// CompileError is the error Compile returns: every problem found (builder
+// misuse, unresolved resources, misspelt SDK parameters and the findings of
+// validate.Machine) as validate.Issues, in the validator's order. Use
+// AsIssues to get at them.
+type CompileError struct {
+	// Issues are the problems, sorted by validate.Issues.Sort; all have
+	// Error severity.
+	Issues validate.Issues
 }
 
-// String formats the issue as "path: code: message" ("warning: " before the
-// code of a warning).
-func (i Issue) String() string {
-	var b strings.Builder
-	if i.Path != "" {
-		b.WriteString(i.Path)
-		b.WriteString(": ")
-	} else if i.State != "" {
-		b.WriteString("state ")
-		b.WriteString(`"` + i.State + `": `)
-	}
-	if i.Warning {
-		b.WriteString("warning: ")
-	}
-	b.WriteString(i.Code)
-	b.WriteString(": ")
-	b.WriteString(i.Msg)
-	return b.String()
-}
-
-// Issues is a list of problems. It implements error.
-type Issues []Issue
-
-// Error lists the issues, one per line, prefixed with "compile: ".
-func (is Issues) Error() string {
-	if len(is) == 0 {
+// Error lists the issues, one per line, each prefixed with "compile: ".
+func (e *CompileError) Error() string {
+	if len(e.Issues) == 0 {
 		return "compile: no issues"
 	}
-	lines := make([]string, len(is))
-	for i, x := range is {
+	lines := make([]string, len(e.Issues))
+	for i, x := range e.Issues {
 		lines[i] = x.String()
 	}
 	return "compile: " + strings.Join(lines, "\ncompile: ")
 }
 
-// Codes returns the issue codes in order (for tests).
-func (is Issues) Codes() []string {
-	out := make([]string, len(is))
-	for i, x := range is {
-		out[i] = x.Code
-	}
-	return out
-}
+// Unwrap returns the issues, so that errors.As finds a validate.Issues.
+func (e *CompileError) Unwrap() error { return e.Issues }
 
-func (is Issues) sort() {
-	sort.SliceStable(is, func(i, j int) bool {
-		if is[i].Path != is[j].Path {
-			return is[i].Path < is[j].Path
-		}
-		return is[i].State < is[j].State
-	})
+// AsIssues returns the issues inside err, if any.
+func AsIssues(err error) (validate.Issues, bool) {
+	var is validate.Issues
+	ok := errors.As(err, &is)
+	return is, ok
 }
 
 // Codes of the problems Compile finds itself.

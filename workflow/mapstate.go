@@ -4,6 +4,7 @@ import (
 	"reflect"
 
 	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/validate"
 )
 
 // MapProps are the optional fields of an inline Map state.
@@ -197,7 +198,7 @@ func (s *Map) build(c *compiler, p string) asl.State {
 		}
 	}
 	if s.processor == nil {
-		c.add(Issue{Path: p + ".ItemProcessor", State: s.name, Code: CodeNoItemProcessor, Msg: "a Map needs an ItemProcessor"})
+		c.add(validate.Issue{Path: p + ".ItemProcessor", State: s.name, Code: CodeNoItemProcessor, Msg: "a Map needs an ItemProcessor"})
 	} else {
 		prefix := p + ".ItemProcessor."
 		graph.StartAt, graph.States = c.graph(s.processor, prefix, prefix)

@@ -1,6 +1,9 @@
 package workflow
 
-import "github.com/sluicehq/sluice/workflow/asl"
+import (
+	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/validate"
+)
 
 // ParallelProps are the optional fields of a Parallel state.
 type ParallelProps struct {
@@ -79,7 +82,7 @@ func (s *Parallel) AddCatch(handler Chainable, p CatchProps) *Parallel {
 
 func (s *Parallel) build(c *compiler, p string) asl.State {
 	if len(s.branches) == 0 {
-		c.add(Issue{Path: p + ".Branches", State: s.name, Code: CodeNoBranches, Msg: "a Parallel needs at least one Branch"})
+		c.add(validate.Issue{Path: p + ".Branches", State: s.name, Code: CodeNoBranches, Msg: "a Parallel needs at least one Branch"})
 	}
 	out := &asl.Parallel{
 		Common:         common(s.props.Comment, s.props.QueryLanguage),

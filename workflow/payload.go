@@ -5,6 +5,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/jsonenc"
 	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/validate"
 )
 
 // Params is a JSON object template: Parameters, Arguments, ItemSelector,
@@ -47,14 +48,14 @@ func (c *compiler) encode(path, state string, v any) json.RawMessage {
 	}
 	if r, ok := v.(json.RawMessage); ok {
 		if !json.Valid(r) {
-			c.add(Issue{Path: path, State: state, Code: CodeBadJSON, Msg: "invalid JSON"})
+			c.add(validate.Issue{Path: path, State: state, Code: CodeBadJSON, Msg: "invalid JSON"})
 			return nil
 		}
 		return r
 	}
 	b, err := jsonenc.Marshal(v)
 	if err != nil {
-		c.add(Issue{Path: path, State: state, Code: CodeBadJSON, Msg: err.Error()})
+		c.add(validate.Issue{Path: path, State: state, Code: CodeBadJSON, Msg: err.Error()})
 		return nil
 	}
 	return json.RawMessage(b)

@@ -3,6 +3,8 @@ package workflow
 import (
 	"fmt"
 	"strings"
+
+	"github.com/sluicehq/sluice/workflow/validate"
 )
 
 // ResourceKind is the kind of AWS resource a logical name stands for.
@@ -110,7 +112,7 @@ func (c *compiler) resolve(p, state string, kind ResourceKind, name string, acti
 	arn := ""
 	if name != Self {
 		if c.cfg.resolver == nil {
-			c.add(Issue{Path: p, State: state, Code: CodeUnresolvedResource, Msg: fmt.Sprintf("no Resolver for %s %q (use WithResolver)", kind, name)})
+			c.add(validate.Issue{Path: p, State: state, Code: CodeUnresolvedResource, Msg: fmt.Sprintf("no Resolver for %s %q (use WithResolver)", kind, name)})
 			return ""
 		}
 		var err error
@@ -120,7 +122,7 @@ func (c *compiler) resolve(p, state string, kind ResourceKind, name string, acti
 			if err != nil {
 				msg += ": " + err.Error()
 			}
-			c.add(Issue{Path: p, State: state, Code: CodeUnresolvedResource, Msg: msg})
+			c.add(validate.Issue{Path: p, State: state, Code: CodeUnresolvedResource, Msg: msg})
 			return ""
 		}
 		if kind == KindBucket && !strings.HasPrefix(arn, "arn:") {

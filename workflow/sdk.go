@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/sluicehq/sluice/workflow/validate"
 )
 
 // integration is an AWS service integration of a Task state. Its parameters
@@ -186,7 +187,7 @@ func (in *integration) payload(c *compiler, p, state string) []byte {
 	out := Params{}
 	for k, v := range in.params {
 		if !in.perEntry && in.field != "" && (k == in.field || k == in.field+".$") {
-			c.add(Issue{Path: p + "." + k, State: state, Code: CodeReservedSDKField, Msg: fmt.Sprintf("%s is set from the resolved %s %q; do not pass it", in.field, in.kind, in.name)})
+			c.add(validate.Issue{Path: p + "." + k, State: state, Code: CodeReservedSDKField, Msg: fmt.Sprintf("%s is set from the resolved %s %q; do not pass it", in.field, in.kind, in.name)})
 			continue
 		}
 		out[k] = v
@@ -253,7 +254,7 @@ func checkFields(c *compiler, p, state string, t reflect.Type, v any) {
 	m, ok := v.(Params)
 	if !ok {
 		if v != nil {
-			c.add(Issue{Path: p, State: state, Code: CodeBadParameters, Msg: fmt.Sprintf("want an object for %s, got %T", t.Name(), v)})
+			c.add(validate.Issue{Path: p, State: state, Code: CodeBadParameters, Msg: fmt.Sprintf("want an object for %s, got %T", t.Name(), v)})
 		}
 		return
 	}
@@ -270,7 +271,7 @@ func checkFields(c *compiler, p, state string, t reflect.Type, v any) {
 			if s := suggest(t, name); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
-			c.add(Issue{Path: p + "." + k, State: state, Code: CodeUnknownSDKField, Msg: msg})
+			c.add(validate.Issue{Path: p + "." + k, State: state, Code: CodeUnknownSDKField, Msg: msg})
 			continue
 		}
 		if dynamic {

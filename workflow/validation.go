@@ -16,8 +16,10 @@ import (
 // selects nothing is a mistake the compiler catches.
 func (c *compiler) validate(m *asl.StateMachine) {
 	for _, is := range validate.Machine(m, validate.WithType(c.cfg.machineType), validate.WithTypes(c.types)) {
-		warning := is.Severity == validate.Warning && !dataFlowCodes[is.Code]
-		c.add(Issue{Path: is.Path, State: is.State, Code: is.Code, Warning: warning, Msg: is.Msg})
+		if dataFlowCodes[is.Code] {
+			is.Severity = validate.Error
+		}
+		c.add(is)
 	}
 }
 
@@ -50,7 +52,7 @@ func (c *compiler) declareItems(p, state string, t reflect.Type) {
 func (c *compiler) shapeOf(p, state, what string, t reflect.Type) *shape.Shape {
 	s, err := shape.Of(t)
 	if err != nil {
-		c.add(Issue{Path: p, State: state, Code: CodeBadType, Msg: what + ": " + err.Error()})
+		c.add(validate.Issue{Path: p, State: state, Code: CodeBadType, Msg: what + ": " + err.Error()})
 	}
 	return s
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/validate"
 )
 
 // WaitTime is how long a Wait state waits: make one with WaitSeconds,
@@ -74,7 +75,7 @@ func (s *Wait) StartState() State { return s }
 
 func (s *Wait) build(c *compiler, p string) asl.State {
 	if s.time == (WaitTime{}) {
-		c.add(Issue{Path: p, State: s.name, Code: CodeBadWait, Msg: "Wait needs a WaitTime (WaitSeconds, WaitUntil, ...)"})
+		c.add(validate.Issue{Path: p, State: s.name, Code: CodeBadWait, Msg: "Wait needs a WaitTime (WaitSeconds, WaitUntil, ...)"})
 	}
 	return &asl.Wait{
 		Common:        common(s.props.Comment, s.props.QueryLanguage),

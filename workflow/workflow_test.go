@@ -3,8 +3,10 @@ package workflow_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -436,7 +438,7 @@ func TestWarnings(t *testing.T) {
 	// A Lambda task without the Lambda retrier compiles, with a warning.
 	got := compileCase(t, "parallel", machines()["parallel"])
 	is := got.Warnings
-	if len(is) != 1 || is[0].Code != validate.CodeLambdaRetryMissing || !is[0].Warning {
+	if len(is) != 1 || is[0].Code != validate.CodeLambdaRetryMissing || is[0].Severity != validate.Warning {
 		t.Errorf("Warnings = %v, want one %s", is, validate.CodeLambdaRetryMissing)
 	}
 }
@@ -482,5 +484,33 @@ func TestWithoutValidation(t *testing.T) {
 	}
 	if _, err := workflow.Compile(build(), workflow.WithoutValidation()); err != nil {
 		t.Fatalf("WithoutValidation: %v", err)
+	}
+}
+
+func TestIssueOrder(t *testing.T) {
+	// Compile reports its findings in the validator's order: numbers in
+	// brackets compare as numbers (Branches[2] before Branches[10]), and the
+	// error text keeps the "compile: " prefix on every line.
+	p := workflow.NewParallel("Fanout", workflow.ParallelProps{})
+	var want []string
+	for i := range 11 {
+		name := fmt.Sprintf("Tell%d", i)
+		p.Branch(workflow.SNSPublish(name, "alerts", workflow.Params{"Mesage": "hi"}, workflow.TaskProps{TimeoutSeconds: 5}))
+		want = append(want, fmt.Sprintf("States.Fanout.Branches[%d].States.%s.Parameters.Mesage", i, name))
+	}
+	_, err := workflow.Compile(p, workflow.WithResolver(resolver))
+	is, ok := workflow.AsIssues(err)
+	if !ok {
+		t.Fatalf("error %T is not Issues: %v", err, err)
+	}
+	var got []string
+	for _, x := range is {
+		got = append(got, x.Path)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("issue paths (-want +got):\n%s", diff)
+	}
+	if lines := strings.Split(err.Error(), "\n"); len(lines) != len(want) || !strings.HasPrefix(lines[len(lines)-1], "compile: States.Fanout.Branches[10].") {
+		t.Errorf("error text:\n%v", err)
 	}
 }

@@ -31,7 +31,10 @@ func (s Severity) String() string {
 // MarshalText encodes the severity as its String form.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
-// Issue is one finding.
+// Issue is one finding. It is the one issue type of the workflow library:
+// validate.Machine and validate.Document return it, and workflow.Compile
+// reports builder misuse, unresolved resources and its own checks with it
+// (Code is then one of workflow's Code* constants).
 type Issue struct {
 	// Path locates the field in the document, such as
 	// "States.Fanout.Branches[0].States.Load.Retry[1].ErrorEquals". The
@@ -40,7 +43,8 @@ type Issue struct {
 	// State is the name of the innermost state the field belongs to, or ""
 	// for fields of the machine or of a graph.
 	State string `json:"state,omitempty"`
-	// Code is a stable identifier, one of the Code* constants.
+	// Code is a stable identifier: one of the Code* constants, or one of
+	// workflow's Code* constants for a finding of the builder.
 	Code string `json:"code"`
 	// Severity says whether the issue makes the definition invalid.
 	Severity Severity `json:"severity"`
@@ -121,10 +125,18 @@ func (is Issues) filter(s Severity) Issues {
 // single CodeTooManyIssues issue says how many were left out.
 const DefaultMaxIssues = 200
 
-// finish sorts the issues by path (numbers in brackets compare as numbers),
-// drops exact duplicates and applies the cap.
-func finish(is Issues, max int) Issues {
+// Sort orders the issues by Path the way Machine and Document return them:
+// numbers in brackets compare as numbers, so "Retry[2]" comes before
+// "Retry[10]"; issues at one path keep their relative order. The builder
+// (workflow.Compile) sorts its own findings with it, so the CLI prints every
+// list of issues in one order.
+func (is Issues) Sort() {
 	slices.SortStableFunc(is, func(a, b Issue) int { return comparePaths(a.Path, b.Path) })
+}
+
+// finish sorts the issues (Sort), drops exact duplicates and applies the cap.
+func finish(is Issues, max int) Issues {
+	is.Sort()
 	is = slices.CompactFunc(is, func(a, b Issue) bool { return a == b })
 	if max <= 0 || len(is) <= max {
 		return is
