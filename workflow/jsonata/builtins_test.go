@@ -17,8 +17,8 @@ func TestBuiltinsNeverPanic(t *testing.T) {
 		t.Skip("about 50,000 evaluations")
 	}
 	values := []string{"$u", "null", "0", "-1.5", "1e300", "''", "'a,b'", "[]", "[1,'x']", "{}", "{'k':[1]}", "$string", "function($a,$b){$a}", "/a/", "true"}
-	names := make([]string, 0, len(builtinFrame.vars))
-	for n := range builtinFrame.vars {
+	names := make([]string, 0, len(builtins().vars))
+	for n := range builtins().vars {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -51,5 +51,33 @@ func TestBuiltinsNeverPanic(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBuiltinTables checks the category tables: each function is in exactly
+// one table (a second entry would silently replace the first in the frame),
+// and every signature parses.
+func TestBuiltinTables(t *testing.T) {
+	t.Parallel()
+	where := map[string]int{}
+	for i, table := range builtinTables() {
+		if len(table) == 0 {
+			t.Errorf("table %d is empty", i)
+		}
+		for _, d := range table {
+			if j, dup := where[d.name]; dup {
+				t.Errorf("$%s is in tables %d and %d", d.name, j, i)
+			}
+			where[d.name] = i
+			if _, err := parseSignature(d.sig); err != nil {
+				t.Errorf("$%s: signature %q: %v", d.name, d.sig, err)
+			}
+			if d.fn == nil {
+				t.Errorf("$%s has no implementation", d.name)
+			}
+		}
+	}
+	if got := len(builtins().vars); got != len(where) {
+		t.Errorf("builtins() has %d functions, the tables %d", got, len(where))
 	}
 }

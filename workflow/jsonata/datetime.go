@@ -7,34 +7,50 @@ import (
 	"time"
 )
 
-func defDateTime() {
-	def("now", "s?s?:s", func(c *call, a []any) (any, error) {
-		ms := float64(c.ev.now.UnixMilli())
-		return fromMillis(c, ms, arg(a, 0), arg(a, 1))
-	})
-	def("millis", ":n", func(c *call, a []any) (any, error) {
-		return float64(c.ev.now.UnixMilli()), nil
-	})
-	def("fromMillis", "n-s?s?:s", func(c *call, a []any) (any, error) {
-		if isUndef(a[0]) {
-			return Undefined, nil
-		}
-		return fromMillis(c, num(a[0]), arg(a, 1), arg(a, 2))
-	})
-	def("toMillis", "s-s?:n", func(c *call, a []any) (any, error) {
-		if isUndef(a[0]) {
-			return Undefined, nil
-		}
-		s := str(a[0])
-		if pic, ok := arg(a, 1).(string); ok {
-			return parseWithPicture(c, s, pic)
-		}
-		t, ok := parseISO(s)
-		if !ok {
-			return nil, c.err("D3110", "value", s)
-		}
-		return float64(t.UnixMilli()), nil
-	})
+// dateTimeFunctions returns the date/time functions; the pictures of $fromMillis
+// and $toMillis are in picture.go..
+func dateTimeFunctions() []builtinDef {
+	return []builtinDef{
+		{"now", "s?s?:s", fnNow},
+		{"millis", ":n", fnMillis},
+		{"fromMillis", "n-s?s?:s", fnFromMillis},
+		{"toMillis", "s-s?:n", fnToMillis},
+	}
+}
+
+// fnNow is $now.
+func fnNow(c *call, a []any) (any, error) {
+	ms := float64(c.ev.now.UnixMilli())
+	return fromMillis(c, ms, arg(a, 0), arg(a, 1))
+}
+
+// fnMillis is $millis.
+func fnMillis(c *call, a []any) (any, error) {
+	return float64(c.ev.now.UnixMilli()), nil
+}
+
+// fnFromMillis is $fromMillis.
+func fnFromMillis(c *call, a []any) (any, error) {
+	if isUndef(a[0]) {
+		return Undefined, nil
+	}
+	return fromMillis(c, num(a[0]), arg(a, 1), arg(a, 2))
+}
+
+// fnToMillis is $toMillis.
+func fnToMillis(c *call, a []any) (any, error) {
+	if isUndef(a[0]) {
+		return Undefined, nil
+	}
+	s := str(a[0])
+	if pic, ok := arg(a, 1).(string); ok {
+		return parseWithPicture(c, s, pic)
+	}
+	t, ok := parseISO(s)
+	if !ok {
+		return nil, c.err("D3110", "value", s)
+	}
+	return float64(t.UnixMilli()), nil
 }
 
 func fromMillis(c *call, ms float64, picture, tz any) (any, error) {

@@ -156,7 +156,7 @@ func (e *Expr) Eval(ctx context.Context, input any, vars map[string]any) (result
 		input = &sequence{items: []any{arr}, outerWrapper: true}
 	}
 	ev.root = input
-	top := &frame{parent: &frame{vars: vars, parent: builtinFrame}}
+	top := &frame{parent: &frame{vars: vars, parent: builtins()}}
 	defer func() {
 		if r := recover(); r != nil {
 			if ee, ok := r.(*EvalError); ok {

@@ -7,20 +7,20 @@ import (
 	"unicode/utf8"
 )
 
-func defFormat() {
-	def("formatNumber", "n-so?:s", fnFormatNumber)
-	def("formatInteger", "n-s:s", func(c *call, a []any) (any, error) {
-		if isUndef(a[0]) {
-			return Undefined, nil
-		}
-		return formatInteger(c, num(a[0]), str(a[1]))
-	})
-	def("parseInteger", "s-s:n", func(c *call, a []any) (any, error) {
-		if isUndef(a[0]) {
-			return Undefined, nil
-		}
-		return parseInteger(c, str(a[0]), str(a[1]))
-	})
+// fnFormatInteger is $formatInteger.
+func fnFormatInteger(c *call, a []any) (any, error) {
+	if isUndef(a[0]) {
+		return Undefined, nil
+	}
+	return formatInteger(c, num(a[0]), str(a[1]))
+}
+
+// fnParseInteger is $parseInteger.
+func fnParseInteger(c *call, a []any) (any, error) {
+	if isUndef(a[0]) {
+		return Undefined, nil
+	}
+	return parseInteger(c, str(a[0]), str(a[1]))
 }
 
 // decimalFormat holds the properties of $formatNumber's third argument.

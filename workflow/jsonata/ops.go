@@ -272,7 +272,7 @@ func (ev *evaluator) call(n *node, input any, env *frame, applyTo *any) (any, er
 	}
 	if !isCallable(proc) {
 		if name, ok := bareName(n.lhs); ok {
-			if _, isBuiltin := builtinFrame.vars[name]; isBuiltin {
+			if _, isBuiltin := builtins().vars[name]; isBuiltin {
 				return nil, evalErr("T1005", n.pos, "token", name)
 			}
 		}
@@ -310,7 +310,7 @@ func (ev *evaluator) partial(n *node, input any, env *frame) (any, error) {
 	}
 	if !isCallable(proc) {
 		if name, ok := bareName(n.lhs); ok {
-			if _, isBuiltin := builtinFrame.vars[name]; isBuiltin {
+			if _, isBuiltin := builtins().vars[name]; isBuiltin {
 				return nil, evalErr("T1007", n.pos, "token", name)
 			}
 		}

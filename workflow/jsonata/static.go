@@ -33,7 +33,7 @@ func freeVar(n *node, bound map[string]bool) bool {
 	if n == nil || n.kind != nVariable || n.str == "" || n.str == "$" || bound[n.str] {
 		return false
 	}
-	_, builtin := builtinFrame.vars[n.str]
+	_, builtin := builtins().vars[n.str]
 	return !builtin
 }
 
@@ -252,7 +252,7 @@ func static(n *node, bound map[string]bool) Static {
 		if n.lhs == nil || n.lhs.kind != nVariable {
 			return Static{}
 		}
-		if _, builtin := builtinFrame.vars[n.lhs.str]; !builtin || bound[n.lhs.str] {
+		if _, builtin := builtins().vars[n.lhs.str]; !builtin || bound[n.lhs.str] {
 			return Static{}
 		}
 		switch name := n.lhs.str; {

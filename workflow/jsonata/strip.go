@@ -39,7 +39,7 @@ func collectVars(n *node, bound map[string]bool, out map[string]bool) {
 	switch n.kind {
 	case nVariable:
 		if n.str != "" && n.str != "$" && !bound[n.str] {
-			if _, builtin := builtinFrame.vars[n.str]; !builtin {
+			if _, builtin := builtins().vars[n.str]; !builtin {
 				out[n.str] = true
 			}
 		}
