@@ -68,37 +68,7 @@ func (ev *evaluator) binary(n *node, input any, env *frame) (any, error) {
 	}
 	switch n.str {
 	case "+", "-", "*", "/", "%":
-		if err := checkFinite(lhs, n.pos); err != nil {
-			return nil, err
-		}
-		if err := checkFinite(rhs, n.pos); err != nil {
-			return nil, err
-		}
-		if !isUndef(lhs) && !isNumeric(lhs) {
-			return nil, evalErr("T2001", n.pos, "token", n.str, "value", lhs)
-		}
-		if !isUndef(rhs) && !isNumeric(rhs) {
-			return nil, evalErr("T2002", n.pos, "token", n.str, "value", rhs)
-		}
-		if isUndef(lhs) || isUndef(rhs) {
-			return Undefined, nil
-		}
-		a, _ := number(lhs)
-		b, _ := number(rhs)
-		var r float64
-		switch n.str {
-		case "+":
-			r = a + b
-		case "-":
-			r = a - b
-		case "*":
-			r = a * b
-		case "/":
-			r = a / b
-		case "%":
-			r = math.Mod(a, b)
-		}
-		return r, nil
+		return arithmetic(n, lhs, rhs)
 	case "=", "!=":
 		if isUndef(lhs) || isUndef(rhs) {
 			return false, nil
@@ -109,51 +79,9 @@ func (ev *evaluator) binary(n *node, input any, env *frame) (any, error) {
 		}
 		return eq, nil
 	case "<", "<=", ">", ">=":
-		lc := isUndef(lhs) || isNumber(lhs) || isString(lhs)
-		rc := isUndef(rhs) || isNumber(rhs) || isString(rhs)
-		if !lc || !rc {
-			bad := lhs
-			if lc {
-				bad = rhs
-			}
-			return nil, evalErr("T2010", n.pos, "token", n.str, "value", bad)
-		}
-		if isUndef(lhs) || isUndef(rhs) {
-			return Undefined, nil
-		}
-		c, ok := compareValues(lhs, rhs)
-		if !ok {
-			return nil, evalErr("T2009", n.pos, "token", n.str, "value", lhs, "value2", rhs)
-		}
-		switch n.str {
-		case "<":
-			return c < 0, nil
-		case "<=":
-			return c <= 0, nil
-		case ">":
-			return c > 0, nil
-		}
-		return c >= 0, nil
+		return comparison(n, lhs, rhs)
 	case "&":
-		var b strings.Builder
-		if !isUndef(lhs) {
-			s, err := ev.toString(lhs, n.pos)
-			if err != nil {
-				return nil, err
-			}
-			b.WriteString(s)
-		}
-		if !isUndef(rhs) {
-			s, err := ev.toString(rhs, n.pos)
-			if err != nil {
-				return nil, err
-			}
-			b.WriteString(s)
-		}
-		if b.Len() > maxStringLen {
-			return nil, evalErr("U1010", n.pos)
-		}
-		return b.String(), nil
+		return ev.concat(n, lhs, rhs)
 	case "in":
 		if isUndef(lhs) || isUndef(rhs) {
 			return false, nil
@@ -166,31 +94,120 @@ func (ev *evaluator) binary(n *node, input any, env *frame) (any, error) {
 		}
 		return false, nil
 	case "..":
-		if !isUndef(lhs) && !isInteger(lhs) {
-			return nil, evalErr("T2003", n.pos, "value", lhs)
-		}
-		if !isUndef(rhs) && !isInteger(rhs) {
-			return nil, evalErr("T2004", n.pos, "value", rhs)
-		}
-		if isUndef(lhs) || isUndef(rhs) {
-			return Undefined, nil
-		}
-		a, _ := number(lhs)
-		b, _ := number(rhs)
-		if a > b {
-			return Undefined, nil
-		}
-		size := b - a + 1
-		if size > 1e7 { // jsonata's limit; its message says 1e6
-			return nil, evalErr("D2014", n.pos, "value", size)
-		}
-		out := make([]any, 0, int(size))
-		for i := a; i <= b; i++ {
-			out = append(out, i)
-		}
-		return out, nil
+		return rangeOf(n, lhs, rhs)
 	}
 	return nil, evalErr("S0204", n.pos, "token", n.str)
+}
+
+// arithmetic evaluates +, -, *, / and % on evaluated operands.
+func arithmetic(n *node, lhs, rhs any) (any, error) {
+	if err := checkFinite(lhs, n.pos); err != nil {
+		return nil, err
+	}
+	if err := checkFinite(rhs, n.pos); err != nil {
+		return nil, err
+	}
+	if !isUndef(lhs) && !isNumeric(lhs) {
+		return nil, evalErr("T2001", n.pos, "token", n.str, "value", lhs)
+	}
+	if !isUndef(rhs) && !isNumeric(rhs) {
+		return nil, evalErr("T2002", n.pos, "token", n.str, "value", rhs)
+	}
+	if isUndef(lhs) || isUndef(rhs) {
+		return Undefined, nil
+	}
+	a, _ := number(lhs)
+	b, _ := number(rhs)
+	var r float64
+	switch n.str {
+	case "+":
+		r = a + b
+	case "-":
+		r = a - b
+	case "*":
+		r = a * b
+	case "/":
+		r = a / b
+	case "%":
+		r = math.Mod(a, b)
+	}
+	return r, nil
+}
+
+// comparison evaluates <, <=, > and >= on evaluated operands: both numbers
+// or both strings.
+func comparison(n *node, lhs, rhs any) (any, error) {
+	lc := isUndef(lhs) || isNumber(lhs) || isString(lhs)
+	rc := isUndef(rhs) || isNumber(rhs) || isString(rhs)
+	if !lc || !rc {
+		bad := lhs
+		if lc {
+			bad = rhs
+		}
+		return nil, evalErr("T2010", n.pos, "token", n.str, "value", bad)
+	}
+	if isUndef(lhs) || isUndef(rhs) {
+		return Undefined, nil
+	}
+	c, ok := compareValues(lhs, rhs)
+	if !ok {
+		return nil, evalErr("T2009", n.pos, "token", n.str, "value", lhs, "value2", rhs)
+	}
+	switch n.str {
+	case "<":
+		return c < 0, nil
+	case "<=":
+		return c <= 0, nil
+	case ">":
+		return c > 0, nil
+	}
+	return c >= 0, nil
+}
+
+// concat evaluates & on evaluated operands: undefined is the empty string.
+func (ev *evaluator) concat(n *node, lhs, rhs any) (any, error) {
+	var b strings.Builder
+	for _, v := range [2]any{lhs, rhs} {
+		if isUndef(v) {
+			continue
+		}
+		s, err := ev.toString(v, n.pos)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(s)
+	}
+	if b.Len() > maxStringLen {
+		return nil, evalErr("U1010", n.pos)
+	}
+	return b.String(), nil
+}
+
+// rangeOf evaluates the range operator .. on evaluated operands.
+func rangeOf(n *node, lhs, rhs any) (any, error) {
+	if !isUndef(lhs) && !isInteger(lhs) {
+		return nil, evalErr("T2003", n.pos, "value", lhs)
+	}
+	if !isUndef(rhs) && !isInteger(rhs) {
+		return nil, evalErr("T2004", n.pos, "value", rhs)
+	}
+	if isUndef(lhs) || isUndef(rhs) {
+		return Undefined, nil
+	}
+	a, _ := number(lhs)
+	b, _ := number(rhs)
+	if a > b {
+		return Undefined, nil
+	}
+	size := b - a + 1
+	if size > 1e7 { // jsonata's limit; its message says 1e6
+		return nil, evalErr("D2014", n.pos, "value", size)
+	}
+	out := make([]any, 0, int(size))
+	for i := a; i <= b; i++ {
+		out = append(out, i)
+	}
+	return out, nil
 }
 
 // strictEqual is JavaScript's === on JSON values (objects and arrays by

@@ -570,139 +570,20 @@ func (p *parser) process(n *node) (*node, error) {
 	if n == nil {
 		return nil, nil
 	}
-	var err error
 	switch n.kind {
 	case nBinary:
-		switch n.str {
-		case ".":
-			return p.processPath(n)
-		case "{":
-			res, err := p.process(n.lhs)
-			if err != nil {
-				return nil, err
-			}
-			if res.group != nil {
-				return nil, p.err("S0210", n.pos)
-			}
-			g, err := p.processPairs(n.rhs)
-			if err != nil {
-				return nil, err
-			}
-			res.group = g
-			return res, nil
-		case "@", "#":
-			res, err := p.process(n.lhs)
-			if err != nil {
-				return nil, err
-			}
-			// As in jsonata-js, '#' makes a lone expression a one-step path
-			// (its predicates becoming stages); '@' leaves it alone, so the
-			// binding only takes effect once it becomes a path step.
-			step := res
-			if res.kind == nPath {
-				step = res.args[len(res.args)-1]
-			} else if n.str == "#" {
-				step.stages = append(step.stages, step.predicate...)
-				step.predicate = nil
-				res = &node{kind: nPath, pos: res.pos, args: []*node{res}}
-			}
-			if n.str == "@" {
-				if len(step.stages) > 0 || len(step.predicate) > 0 {
-					return nil, p.err("S0215", n.pos)
-				}
-				if step.kind == nSort {
-					return nil, p.err("S0216", n.pos)
-				}
-				step.focus = n.rhs.str
-			} else if len(step.stages) > 0 {
-				step.stages = append(step.stages, &node{kind: nIndex, pos: n.pos, str: n.rhs.str})
-			} else {
-				step.index = n.rhs.str
-			}
-			step.tuple = true
-			res.tuple = true
-			return res, nil
-		}
-		if n.lhs, err = p.process(n.lhs); err != nil {
-			return nil, err
-		}
-		if n.rhs, err = p.process(n.rhs); err != nil {
-			return nil, err
-		}
-		return n, nil
+		return p.processBinary(n)
 	case nFilter:
-		if n.str == "[]" {
-			base := n.lhs
-			for base.kind == nFilter {
-				base = base.lhs
-			}
-			if base.kind == nBinary && base.str == "#" {
-				// jsonata-js marks the path made by '#' itself: the mark
-				// holds for that path alone and is lost when the path is
-				// merged into an enclosing one
-				res, err := p.process(n.lhs)
-				if err != nil {
-					return nil, err
-				}
-				res.keepArray = true
-				return res, nil
-			}
-		}
-		res, err := p.process(n.lhs)
-		if err != nil {
-			return nil, err
-		}
-		step := res
-		inPath := res.kind == nPath
-		if inPath {
-			step = res.args[len(res.args)-1]
-		}
-		if n.str == "[]" {
-			step.keepArray = true
-			if inPath {
-				res.keepSingleton = true
-			}
-			return res, nil
-		}
-		if step.group != nil {
-			return nil, p.err("S0209", n.pos)
-		}
-		pred, err := p.process(n.rhs)
-		if err != nil {
-			return nil, err
-		}
-		f := &node{kind: nFilter, pos: n.pos, lhs: pred}
-		if inPath {
-			step.stages = append(step.stages, f)
-		} else {
-			step.predicate = append(step.predicate, f)
-		}
-		return res, nil
+		return p.processFilter(n)
 	case nSort:
-		res, err := p.process(n.lhs)
-		if err != nil {
-			return nil, err
-		}
-		if res.kind != nPath {
-			res = &node{kind: nPath, pos: res.pos, args: []*node{res}}
-		}
-		for i := range n.terms {
-			if n.terms[i].expr, err = p.process(n.terms[i].expr); err != nil {
-				return nil, err
-			}
-		}
-		res.args = append(res.args, &node{kind: nSort, pos: n.pos, terms: n.terms})
-		return res, nil
+		return p.processSort(n)
 	case nBind:
 		if n.lhs.kind != nVariable {
 			return nil, p.err("S0212", n.pos)
 		}
-		if n.rhs, err = p.process(n.rhs); err != nil {
-			return nil, err
-		}
-		return n, nil
+		return p.processChildren(n, &n.rhs)
 	case nNegate:
-		if n.lhs, err = p.process(n.lhs); err != nil {
+		if _, err := p.processChildren(n, &n.lhs); err != nil {
 			return nil, err
 		}
 		if n.lhs.kind == nNumber {
@@ -710,62 +591,25 @@ func (p *parser) process(n *node) (*node, error) {
 		}
 		return n, nil
 	case nApply:
-		if n.lhs, err = p.process(n.lhs); err != nil {
-			return nil, err
-		}
-		if n.rhs, err = p.process(n.rhs); err != nil {
-			return nil, err
-		}
-		return n, nil
+		return p.processChildren(n, &n.lhs, &n.rhs)
 	case nCondition:
-		if n.cond, err = p.process(n.cond); err != nil {
-			return nil, err
-		}
-		if n.then, err = p.process(n.then); err != nil {
-			return nil, err
-		}
-		if n.els, err = p.process(n.els); err != nil {
-			return nil, err
-		}
-		return n, nil
+		return p.processChildren(n, &n.cond, &n.then, &n.els)
 	case nBlock, nArray:
-		for i := range n.args {
-			if n.args[i], err = p.process(n.args[i]); err != nil {
-				return nil, err
-			}
-		}
-		return n, nil
+		return p.processChildren(n, argRefs(n.args)...)
 	case nObject:
 		return p.processPairs(n)
 	case nCall, nPartial:
-		if n.lhs, err = p.process(n.lhs); err != nil {
-			return nil, err
-		}
+		refs := []**node{&n.lhs}
 		for i := range n.args {
-			if n.args[i].kind == nPlaceholder {
-				continue
-			}
-			if n.args[i], err = p.process(n.args[i]); err != nil {
-				return nil, err
+			if n.args[i].kind != nPlaceholder {
+				refs = append(refs, &n.args[i])
 			}
 		}
-		return n, nil
+		return p.processChildren(n, refs...)
 	case nLambda:
-		if n.body, err = p.process(n.body); err != nil {
-			return nil, err
-		}
-		return n, nil
+		return p.processChildren(n, &n.body)
 	case nTransform:
-		if n.lhs, err = p.process(n.lhs); err != nil {
-			return nil, err
-		}
-		if n.update, err = p.process(n.update); err != nil {
-			return nil, err
-		}
-		if n.del, err = p.process(n.del); err != nil {
-			return nil, err
-		}
-		return n, nil
+		return p.processChildren(n, &n.lhs, &n.update, &n.del)
 	case nName:
 		return &node{kind: nPath, pos: n.pos, args: []*node{n}}, nil
 	case nParent:
@@ -774,6 +618,161 @@ func (p *parser) process(n *node) (*node, error) {
 		return nil, p.err("S0211", n.pos, "token", "?")
 	}
 	return n, nil
+}
+
+// processChildren processes the given children of n in place, in order, and
+// returns n, or the first error.
+func (p *parser) processChildren(n *node, children ...**node) (*node, error) {
+	for _, c := range children {
+		var err error
+		if *c, err = p.process(*c); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// argRefs returns a pointer to each element of args.
+func argRefs(args []*node) []**node {
+	refs := make([]**node, len(args))
+	for i := range args {
+		refs[i] = &args[i]
+	}
+	return refs
+}
+
+// processBinary processes a binary operator: a path step ("."), a group
+// by ("{"), a focus or index binding ("@", "#"), or any other operator,
+// whose operands are processed in turn.
+func (p *parser) processBinary(n *node) (*node, error) {
+	switch n.str {
+	case ".":
+		return p.processPath(n)
+	case "{":
+		res, err := p.process(n.lhs)
+		if err != nil {
+			return nil, err
+		}
+		if res.group != nil {
+			return nil, p.err("S0210", n.pos)
+		}
+		g, err := p.processPairs(n.rhs)
+		if err != nil {
+			return nil, err
+		}
+		res.group = g
+		return res, nil
+	case "@", "#":
+		return p.processBinding(n)
+	}
+	return p.processChildren(n, &n.lhs, &n.rhs)
+}
+
+// processBinding processes "expr@$v" (focus) and "expr#$i" (index).
+func (p *parser) processBinding(n *node) (*node, error) {
+	res, err := p.process(n.lhs)
+	if err != nil {
+		return nil, err
+	}
+	// As in jsonata-js, '#' makes a lone expression a one-step path
+	// (its predicates becoming stages); '@' leaves it alone, so the
+	// binding only takes effect once it becomes a path step.
+	step := res
+	if res.kind == nPath {
+		step = res.args[len(res.args)-1]
+	} else if n.str == "#" {
+		step.stages = append(step.stages, step.predicate...)
+		step.predicate = nil
+		res = &node{kind: nPath, pos: res.pos, args: []*node{res}}
+	}
+	if n.str == "@" {
+		if len(step.stages) > 0 || len(step.predicate) > 0 {
+			return nil, p.err("S0215", n.pos)
+		}
+		if step.kind == nSort {
+			return nil, p.err("S0216", n.pos)
+		}
+		step.focus = n.rhs.str
+	} else if len(step.stages) > 0 {
+		step.stages = append(step.stages, &node{kind: nIndex, pos: n.pos, str: n.rhs.str})
+	} else {
+		step.index = n.rhs.str
+	}
+	step.tuple = true
+	res.tuple = true
+	return res, nil
+}
+
+// processFilter processes "expr[]" (keep the array) and "expr[pred]": the
+// predicate becomes a stage of a path's last step, or a predicate of a lone
+// expression.
+func (p *parser) processFilter(n *node) (*node, error) {
+	if n.str == "[]" {
+		base := n.lhs
+		for base.kind == nFilter {
+			base = base.lhs
+		}
+		if base.kind == nBinary && base.str == "#" {
+			// jsonata-js marks the path made by '#' itself: the mark
+			// holds for that path alone and is lost when the path is
+			// merged into an enclosing one
+			res, err := p.process(n.lhs)
+			if err != nil {
+				return nil, err
+			}
+			res.keepArray = true
+			return res, nil
+		}
+	}
+	res, err := p.process(n.lhs)
+	if err != nil {
+		return nil, err
+	}
+	step := res
+	inPath := res.kind == nPath
+	if inPath {
+		step = res.args[len(res.args)-1]
+	}
+	if n.str == "[]" {
+		step.keepArray = true
+		if inPath {
+			res.keepSingleton = true
+		}
+		return res, nil
+	}
+	if step.group != nil {
+		return nil, p.err("S0209", n.pos)
+	}
+	pred, err := p.process(n.rhs)
+	if err != nil {
+		return nil, err
+	}
+	f := &node{kind: nFilter, pos: n.pos, lhs: pred}
+	if inPath {
+		step.stages = append(step.stages, f)
+	} else {
+		step.predicate = append(step.predicate, f)
+	}
+	return res, nil
+}
+
+// processSort processes "expr^(terms)": the sort becomes the last step of
+// a path.
+func (p *parser) processSort(n *node) (*node, error) {
+	res, err := p.process(n.lhs)
+	if err != nil {
+		return nil, err
+	}
+	if res.kind != nPath {
+		res = &node{kind: nPath, pos: res.pos, args: []*node{res}}
+	}
+	for i := range n.terms {
+		if n.terms[i].expr, err = p.process(n.terms[i].expr); err != nil {
+			return nil, err
+		}
+	}
+	res.args = append(res.args, &node{kind: nSort, pos: n.pos, terms: n.terms})
+	return res, nil
 }
 
 func (p *parser) processPairs(n *node) (*node, error) {

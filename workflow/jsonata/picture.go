@@ -389,116 +389,153 @@ func parseWithPicture(c *call, s, pic string) (any, error) {
 	if !hasDatePart {
 		return Undefined, nil
 	}
-	vals := map[byte]int{}
-	pm := -1
-	off := 0
-	pos := 0
+	r := &pictureReader{s: s, vals: map[byte]int{}, pm: -1}
 	for i, comp := range comps {
-		if comp.spec == 0 {
-			if !strings.HasPrefix(s[pos:], comp.literal) {
-				return Undefined, nil
-			}
-			pos += len(comp.literal)
-			continue
-		}
-		switch {
-		case comp.spec == 'P':
-			low := strings.ToLower(s[pos:])
-			if strings.HasPrefix(low, "am") {
-				pm = 0
-			} else if strings.HasPrefix(low, "pm") {
-				pm = 1
-			} else {
-				return Undefined, nil
-			}
-			pos += 2
-		case comp.spec == 'Z' || comp.spec == 'z':
-			rest := s[pos:]
-			if comp.spec == 'z' {
-				rest = strings.TrimPrefix(rest, "GMT")
-				pos += len(s[pos:]) - len(rest)
-			}
-			if strings.HasPrefix(rest, "Z") {
-				pos++
-				continue
-			}
-			j := 0
-			for j < len(rest) && (j == 0 && (rest[j] == '+' || rest[j] == '-') || rest[j] >= '0' && rest[j] <= '9' || rest[j] == ':') {
-				j++
-			}
-			o, ok := parseTZ(rest[:j])
-			if !ok {
-				return Undefined, nil
-			}
-			off = o
-			pos += j
-		case strings.HasPrefix(comp.pres, "N") || strings.HasPrefix(comp.pres, "n"):
-			names := monthNames
-			if comp.spec == 'F' {
-				names = dayNames
-			}
-			low := strings.ToLower(s[pos:])
-			found := false
-			for k, n := range names {
-				full := strings.ToLower(n)
-				short := full
-				if comp.maxWidth > 0 && comp.maxWidth < len(full) {
-					short = full[:comp.maxWidth]
-				}
-				if strings.HasPrefix(low, full) {
-					vals[comp.spec] = k + 1
-					pos += len(full)
-					found = true
-					break
-				}
-				if strings.HasPrefix(low, short) {
-					vals[comp.spec] = k + 1
-					pos += len(short)
-					found = true
-					break
-				}
-			}
-			if !found {
-				return Undefined, nil
-			}
-		default:
-			// digits: take the pattern width when the next component is
-			// adjacent, else as many digits as there are
-			j := pos
-			limit := len(s)
-			if i+1 < len(comps) && comps[i+1].spec != 0 {
-				w := 0
-				for _, r := range comp.pres {
-					if isUnicodeDigit(r) || r == '#' {
-						w++
-					}
-				}
-				if w > 0 {
-					limit = min(len(s), pos+w)
-				}
-			}
-			for j < limit && s[j] >= '0' && s[j] <= '9' {
-				j++
-			}
-			if j == pos {
-				return Undefined, nil
-			}
-			n, _ := strconv.Atoi(s[pos:j])
-			if comp.spec == 'f' {
-				for k := j - pos; k < 3; k++ {
-					n *= 10
-				}
-				for k := j - pos; k > 3; k-- {
-					n /= 10
-				}
-			}
-			vals[comp.spec] = n
-			pos = j
+		adjacent := i+1 < len(comps) && comps[i+1].spec != 0
+		if !r.read(comp, adjacent) {
+			return Undefined, nil
 		}
 	}
-	if pos != len(s) {
+	if r.pos != len(s) {
 		return Undefined, nil
 	}
+	ms := r.millis()
+	if math.IsNaN(ms) {
+		return Undefined, nil
+	}
+	return ms, nil
+}
+
+// pictureReader reads a timestamp component by component for
+// parseWithPicture.
+type pictureReader struct {
+	s    string
+	pos  int          // bytes of s read so far
+	vals map[byte]int // the numeric value read for each component
+	pm   int          // 1 after "pm", 0 after "am", -1 if neither was read
+	off  int          // the time-zone offset read, in seconds
+}
+
+// read reads one component at r.pos and reports whether it matched.
+// adjacent says the next component follows with no literal between.
+func (r *pictureReader) read(comp dtComponent, adjacent bool) bool {
+	switch {
+	case comp.spec == 0:
+		if !strings.HasPrefix(r.s[r.pos:], comp.literal) {
+			return false
+		}
+		r.pos += len(comp.literal)
+		return true
+	case comp.spec == 'P':
+		low := strings.ToLower(r.s[r.pos:])
+		if strings.HasPrefix(low, "am") {
+			r.pm = 0
+		} else if strings.HasPrefix(low, "pm") {
+			r.pm = 1
+		} else {
+			return false
+		}
+		r.pos += 2
+		return true
+	case comp.spec == 'Z' || comp.spec == 'z':
+		return r.readZone(comp.spec)
+	case strings.HasPrefix(comp.pres, "N") || strings.HasPrefix(comp.pres, "n"):
+		return r.readName(comp)
+	}
+	return r.readDigits(comp, adjacent)
+}
+
+// readZone reads a time-zone offset ("Z", "+01:00", "-0530"; after "GMT"
+// for z).
+func (r *pictureReader) readZone(spec byte) bool {
+	rest := r.s[r.pos:]
+	if spec == 'z' {
+		rest = strings.TrimPrefix(rest, "GMT")
+		r.pos += len(r.s[r.pos:]) - len(rest)
+	}
+	if strings.HasPrefix(rest, "Z") {
+		r.pos++
+		return true
+	}
+	j := 0
+	for j < len(rest) && (j == 0 && (rest[j] == '+' || rest[j] == '-') || rest[j] >= '0' && rest[j] <= '9' || rest[j] == ':') {
+		j++
+	}
+	o, ok := parseTZ(rest[:j])
+	if !ok {
+		return false
+	}
+	r.off = o
+	r.pos += j
+	return true
+}
+
+// readName reads a month or day name, in full or cut to the component's
+// maximum width.
+func (r *pictureReader) readName(comp dtComponent) bool {
+	names := monthNames
+	if comp.spec == 'F' {
+		names = dayNames
+	}
+	low := strings.ToLower(r.s[r.pos:])
+	for k, n := range names {
+		full := strings.ToLower(n)
+		short := full
+		if comp.maxWidth > 0 && comp.maxWidth < len(full) {
+			short = full[:comp.maxWidth]
+		}
+		for _, form := range [2]string{full, short} {
+			if strings.HasPrefix(low, form) {
+				r.vals[comp.spec] = k + 1
+				r.pos += len(form)
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// readDigits reads a number: the pattern's width when the next component
+// is adjacent, else as many digits as there are. Fractional seconds are
+// scaled to milliseconds.
+func (r *pictureReader) readDigits(comp dtComponent, adjacent bool) bool {
+	j := r.pos
+	limit := len(r.s)
+	if adjacent {
+		w := 0
+		for _, c := range comp.pres {
+			if isUnicodeDigit(c) || c == '#' {
+				w++
+			}
+		}
+		if w > 0 {
+			limit = min(len(r.s), r.pos+w)
+		}
+	}
+	for j < limit && r.s[j] >= '0' && r.s[j] <= '9' {
+		j++
+	}
+	if j == r.pos {
+		return false
+	}
+	n, _ := strconv.Atoi(r.s[r.pos:j])
+	if comp.spec == 'f' {
+		for k := j - r.pos; k < 3; k++ {
+			n *= 10
+		}
+		for k := j - r.pos; k > 3; k-- {
+			n /= 10
+		}
+	}
+	r.vals[comp.spec] = n
+	r.pos = j
+	return true
+}
+
+// millis is the time read, in milliseconds since the epoch; missing parts
+// default as in jsonata (this year, January, the 1st, midnight).
+func (r *pictureReader) millis() float64 {
+	vals := r.vals
 	year, hasY := vals['Y']
 	if !hasY {
 		year = time.Now().UTC().Year()
@@ -513,7 +550,7 @@ func parseWithPicture(c *call, s, pic string) (any, error) {
 	hour := vals['H']
 	if v, ok := vals['h']; ok {
 		hour = v % 12
-		if pm == 1 {
+		if r.pm == 1 {
 			hour += 12
 		}
 	}
@@ -521,9 +558,5 @@ func parseWithPicture(c *call, s, pic string) (any, error) {
 	if d, ok := vals['d']; ok {
 		t = time.Date(year, 1, 1, hour, vals['m'], vals['s'], vals['f']*1e6, time.UTC).AddDate(0, 0, d-1)
 	}
-	ms := float64(t.UnixMilli()) - float64(off)*1000
-	if math.IsNaN(ms) {
-		return Undefined, nil
-	}
-	return ms, nil
+	return float64(t.UnixMilli()) - float64(r.off)*1000
 }
