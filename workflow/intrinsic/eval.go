@@ -165,24 +165,7 @@ func apply(ctx Env, c *Call, args []any) (any, error) {
 		copy(out, args)
 		return out, nil
 	case "States.ArrayPartition":
-		arr := args[0].([]any)
-		size, err := toInt(c.Name, args[1].(json.Number))
-		if err != nil {
-			return nil, err
-		}
-		if size <= 0 {
-			return nil, failf("States.ArrayPartition: the chunk size must be a positive integer, but was %d", size)
-		}
-		out := []any{}
-		n := len(arr)
-		sz := int(min(size, int64(max(n, 1))))
-		for i := 0; i < n; i += sz {
-			end := min(i+sz, n)
-			chunk := make([]any, end-i)
-			copy(chunk, arr[i:end])
-			out = append(out, chunk)
-		}
-		return out, nil
+		return arrayPartition(c.Name, args)
 	case "States.ArrayContains":
 		for _, e := range args[0].([]any) {
 			if javaEqual(e, args[1]) {
@@ -191,122 +174,184 @@ func apply(ctx Env, c *Call, args []any) (any, error) {
 		}
 		return false, nil
 	case "States.ArrayRange":
-		var v [3]int64
-		for i := range v {
-			n, err := toInt(c.Name, args[i].(json.Number))
-			if err != nil {
-				return nil, err
-			}
-			v[i] = n
-		}
-		start, end, step := v[0], v[1], v[2]
-		if step == 0 {
-			return nil, failf("States.ArrayRange: the step must not be zero")
-		}
-		// Count in uint64: end-start may not fit in an int64.
-		var count uint64
-		switch {
-		case step > 0 && start <= end:
-			count = uint64(end-start)/uint64(step) + 1
-		case step < 0 && start >= end:
-			count = uint64(start-end)/(uint64(-(step+1))+1) + 1
-		}
-		if count > MaxArrayRange {
-			return nil, failf("States.ArrayRange: the array would have %d elements; the limit is %d", count, MaxArrayRange)
-		}
-		out := make([]any, 0, count)
-		for i := int64(0); i < int64(count); i++ {
-			out = append(out, num(start+i*step))
-		}
-		return out, nil
+		return arrayRange(c.Name, args)
 	case "States.ArrayGetItem":
-		arr := args[0].([]any)
-		idx, err := toInt(c.Name, args[1].(json.Number))
-		if err != nil {
-			return nil, err
-		}
-		if idx < 0 || idx >= int64(len(arr)) {
-			return nil, failf("States.ArrayGetItem: index %d is out of bounds for an array of length %d", idx, len(arr))
-		}
-		return arr[idx], nil
+		return arrayGetItem(c.Name, args)
 	case "States.ArrayLength":
 		return num(int64(len(args[0].([]any)))), nil
 	case "States.ArrayUnique":
-		out := []any{}
-		for _, e := range args[0].([]any) {
-			dup := false
-			for _, o := range out {
-				if javaEqual(e, o) {
-					dup = true
-					break
-				}
-			}
-			if !dup {
-				out = append(out, e)
-			}
-		}
-		return out, nil
+		return arrayUnique(args)
 	case "States.Base64Encode":
-		s := args[0].(string)
-		if n := utf8.RuneCountInString(s); n > MaxStringInput {
-			return nil, failf("States.Base64Encode: the input is %d characters long; the limit is %d", n, MaxStringInput)
-		}
-		return base64.StdEncoding.EncodeToString([]byte(s)), nil
+		return base64Encode(args)
 	case "States.Base64Decode":
-		s := args[0].(string)
-		if n := utf8.RuneCountInString(s); n > MaxStringInput {
-			return nil, failf("States.Base64Decode: the input is %d characters long; the limit is %d", n, MaxStringInput)
-		}
-		raw, err := base64.StdEncoding.DecodeString(s)
-		if err != nil {
-			raw, err = base64.RawStdEncoding.DecodeString(s)
-		}
-		if err != nil {
-			return nil, failf("States.Base64Decode: the input is not valid Base64: %s", s)
-		}
-		return string(raw), nil
+		return base64Decode(args)
 	case "States.Hash":
 		return hashOf(args)
 	case "States.JsonMerge":
-		if args[2].(bool) {
-			return nil, failf("States.JsonMerge: deep merging is not supported; the third argument must be false")
-		}
-		a, b := args[0].(map[string]any), args[1].(map[string]any)
-		out := make(map[string]any, len(a)+len(b))
-		for k, v := range a {
-			out[k] = v
-		}
-		for k, v := range b {
-			out[k] = v
-		}
-		return out, nil
+		return jsonMerge(args)
 	case "States.MathRandom":
 		return mathRandom(ctx, args)
 	case "States.MathAdd":
-		x, err := round(c.Name, args[0].(json.Number))
-		if err != nil {
-			return nil, err
-		}
-		y, err := round(c.Name, args[1].(json.Number))
-		if err != nil {
-			return nil, err
-		}
-		sum := x + y
-		if (x > 0 && y > 0 && sum < 0) || (x < 0 && y < 0 && sum >= 0) {
-			return nil, failf("States.MathAdd: the sum of %d and %d is out of range", x, y)
-		}
-		return num(sum), nil
+		return mathAdd(c.Name, args)
 	case "States.StringSplit":
-		s, delims := args[0].(string), args[1].(string)
-		out := []any{}
-		for _, f := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(delims, r) }) {
-			out = append(out, f)
-		}
-		return out, nil
+		return stringSplit(args)
 	case "States.UUID":
 		return uuid(ctx)
 	}
 	return nil, failf("unknown intrinsic function %s", c.Name)
+}
+
+// arrayPartition splits an array into chunks of a given size (the last may be shorter).
+func arrayPartition(name string, args []any) (any, error) {
+	arr := args[0].([]any)
+	size, err := toInt(name, args[1].(json.Number))
+	if err != nil {
+		return nil, err
+	}
+	if size <= 0 {
+		return nil, failf("States.ArrayPartition: the chunk size must be a positive integer, but was %d", size)
+	}
+	out := []any{}
+	n := len(arr)
+	sz := int(min(size, int64(max(n, 1))))
+	for i := 0; i < n; i += sz {
+		end := min(i+sz, n)
+		chunk := make([]any, end-i)
+		copy(chunk, arr[i:end])
+		out = append(out, chunk)
+	}
+	return out, nil
+}
+
+// arrayRange is the array of numbers from start to end (included) by step.
+func arrayRange(name string, args []any) (any, error) {
+	var v [3]int64
+	for i := range v {
+		n, err := toInt(name, args[i].(json.Number))
+		if err != nil {
+			return nil, err
+		}
+		v[i] = n
+	}
+	start, end, step := v[0], v[1], v[2]
+	if step == 0 {
+		return nil, failf("States.ArrayRange: the step must not be zero")
+	}
+	// Count in uint64: end-start may not fit in an int64.
+	var count uint64
+	switch {
+	case step > 0 && start <= end:
+		count = uint64(end-start)/uint64(step) + 1
+	case step < 0 && start >= end:
+		count = uint64(start-end)/(uint64(-(step+1))+1) + 1
+	}
+	if count > MaxArrayRange {
+		return nil, failf("States.ArrayRange: the array would have %d elements; the limit is %d", count, MaxArrayRange)
+	}
+	out := make([]any, 0, count)
+	for i := int64(0); i < int64(count); i++ {
+		out = append(out, num(start+i*step))
+	}
+	return out, nil
+}
+
+// arrayGetItem is the element at an index.
+func arrayGetItem(name string, args []any) (any, error) {
+	arr := args[0].([]any)
+	idx, err := toInt(name, args[1].(json.Number))
+	if err != nil {
+		return nil, err
+	}
+	if idx < 0 || idx >= int64(len(arr)) {
+		return nil, failf("States.ArrayGetItem: index %d is out of bounds for an array of length %d", idx, len(arr))
+	}
+	return arr[idx], nil
+}
+
+// arrayUnique drops the repeated elements of an array, keeping the first of each.
+func arrayUnique(args []any) (any, error) {
+	out := []any{}
+	for _, e := range args[0].([]any) {
+		dup := false
+		for _, o := range out {
+			if javaEqual(e, o) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// base64Encode encodes a string's UTF-8 bytes as Base64.
+func base64Encode(args []any) (any, error) {
+	s := args[0].(string)
+	if n := utf8.RuneCountInString(s); n > MaxStringInput {
+		return nil, failf("States.Base64Encode: the input is %d characters long; the limit is %d", n, MaxStringInput)
+	}
+	return base64.StdEncoding.EncodeToString([]byte(s)), nil
+}
+
+// base64Decode decodes Base64 (padded or not) to a string.
+func base64Decode(args []any) (any, error) {
+	s := args[0].(string)
+	if n := utf8.RuneCountInString(s); n > MaxStringInput {
+		return nil, failf("States.Base64Decode: the input is %d characters long; the limit is %d", n, MaxStringInput)
+	}
+	raw, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		raw, err = base64.RawStdEncoding.DecodeString(s)
+	}
+	if err != nil {
+		return nil, failf("States.Base64Decode: the input is not valid Base64: %s", s)
+	}
+	return string(raw), nil
+}
+
+// jsonMerge merges two objects shallowly: the second one's keys win.
+func jsonMerge(args []any) (any, error) {
+	if args[2].(bool) {
+		return nil, failf("States.JsonMerge: deep merging is not supported; the third argument must be false")
+	}
+	a, b := args[0].(map[string]any), args[1].(map[string]any)
+	out := make(map[string]any, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// mathAdd adds two integers (numbers are rounded), failing on overflow.
+func mathAdd(name string, args []any) (any, error) {
+	x, err := round(name, args[0].(json.Number))
+	if err != nil {
+		return nil, err
+	}
+	y, err := round(name, args[1].(json.Number))
+	if err != nil {
+		return nil, err
+	}
+	sum := x + y
+	if (x > 0 && y > 0 && sum < 0) || (x < 0 && y < 0 && sum >= 0) {
+		return nil, failf("States.MathAdd: the sum of %d and %d is out of range", x, y)
+	}
+	return num(sum), nil
+}
+
+// stringSplit splits a string at any of the delimiter characters, dropping empty fields.
+func stringSplit(args []any) (any, error) {
+	s, delims := args[0].(string), args[1].(string)
+	out := []any{}
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(delims, r) }) {
+		out = append(out, f)
+	}
+	return out, nil
 }
 
 // format implements States.Format: each {} in the template takes the next
