@@ -17,74 +17,106 @@ import (
 // green; transitions to a state that does not exist end at a red dashed
 // box. The same model as Mermaid and Dot, so the three agree.
 func SVG(m *asl.StateMachine, visited map[string]bool) string {
-	c := build(m, visited)
-	var rows []svgRow
-	var frames []svgFrame
-	var flatten func(v *view, depth int)
-	flatten = func(v *view, depth int) {
-		for _, it := range v.items {
-			n := it.node
-			if it.cluster != nil {
-				n = it.cluster
-			}
-			rows = append(rows, svgRow{n: n, depth: depth})
-			for _, br := range it.branches {
-				first := len(rows)
-				flatten(br, depth+1)
-				frames = append(frames, svgFrame{label: br.label, depth: depth + 1, first: first, last: len(rows) - 1})
-			}
-		}
-	}
-	flatten(c.root, 0)
-	for _, n := range c.missing {
-		rows = append(rows, svgRow{n: n, missing: true})
-	}
-	rowOf := map[string]int{}
-	for i, r := range rows {
-		if _, ok := rowOf[r.n.id]; !ok {
-			rowOf[r.n.id] = i
-		}
-	}
+	l := layOut(build(m, visited))
+	width := l.right + svgLabelW + l.lanes*svgLaneW + 20
+	height := l.rowY[len(l.rows)] + 10
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="state-machine" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="state machine">`, width, height, width, height)
+	b.WriteString(`<defs><marker id="sm-arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker></defs>`)
+	b.WriteString(`<style>.sm-box{stroke-width:1.5}.sm-name{font:13px sans-serif}.sm-type{font:10px sans-serif;fill:#5f6368}.sm-label{font:10px monospace;fill:#3c4043}.sm-frame{font:11px sans-serif;fill:#5f6368}</style>`)
+	l.drawFrames(&b)
+	l.drawStates(&b)
+	l.drawArrows(&b)
+	b.WriteString(`</svg>`)
+	return b.String()
+}
 
-	const (
-		top, left, rowH, boxH, boxW, indent = 24, 16, 44, 30, 250, 22
-		labelW, laneW                       = 300, 12
-	)
+// The geometry of the SVG drawing, in pixels.
+const (
+	svgTop, svgLeft, svgRowH, svgBoxH, svgBoxW, svgIndent = 24, 16, 44, 30, 250, 22
+	svgLabelW, svgLaneW                                   = 300, 12
+)
+
+// svgLayout places a chart: one row per state, frames around nested graphs,
+// straight arrows between consecutive rows and arcs in lanes on the right.
+type svgLayout struct {
+	c        *chart
+	rows     []svgRow
+	frames   []svgFrame
+	rowOf    map[string]int // node id -> its first row
+	rowY     []int          // the top of each row, and the bottom of the last
+	right    int            // where the lanes start, past the widest box
+	straight []arrow
+	arcs     []svgArc
+	lanes    int // the number of lanes the arcs take
+}
+
+// svgArc is a transition drawn as an arc in a lane.
+type svgArc struct {
+	a          arrow
+	from, to   int
+	lane, dept int // dept: the k-th arc leaving its state
+}
+
+func layOut(c *chart) *svgLayout {
+	l := &svgLayout{c: c, rowOf: map[string]int{}, right: svgLeft + svgBoxW + 6*svgIndent}
+	l.flatten(c.root, 0)
+	for _, n := range c.missing {
+		l.rows = append(l.rows, svgRow{n: n, missing: true})
+	}
+	for i, r := range l.rows {
+		if _, ok := l.rowOf[r.n.id]; !ok {
+			l.rowOf[r.n.id] = i
+		}
+	}
 	// A row is taller when more arcs leave it than its box has room for
 	// labels (one every 10 px).
-	leaving := make([]int, len(rows))
+	leaving := make([]int, len(l.rows))
 	for _, a := range c.edges {
-		if i, ok := rowOf[a.from]; ok {
+		if i, ok := l.rowOf[a.from]; ok {
 			leaving[i]++
 		}
 	}
-	rowY := make([]int, len(rows)+1)
-	rowY[0] = top
-	for i := range rows {
-		rowY[i+1] = rowY[i] + max(rowH, 10*leaving[i]+18)
+	l.rowY = make([]int, len(l.rows)+1)
+	l.rowY[0] = svgTop
+	for i := range l.rows {
+		l.rowY[i+1] = l.rowY[i] + max(svgRowH, 10*leaving[i]+18)
 	}
-	boxX := func(r svgRow) int { return left + r.depth*indent }
-	boxY := func(i int) int { return rowY[i] }
-	right := left + boxW + 6*indent // lanes start past the widest box
+	l.route()
+	return l
+}
 
-	// Lanes: each arc takes the leftmost lane free over its rows.
-	type arc struct {
-		a          arrow
-		from, to   int
-		lane, dept int // dept: the k-th arc leaving its state
+// flatten lists the states of v and of its nested graphs as rows, with a
+// frame around each nested graph.
+func (l *svgLayout) flatten(v *view, depth int) {
+	for _, it := range v.items {
+		n := it.node
+		if it.cluster != nil {
+			n = it.cluster
+		}
+		l.rows = append(l.rows, svgRow{n: n, depth: depth})
+		for _, br := range it.branches {
+			first := len(l.rows)
+			l.flatten(br, depth+1)
+			l.frames = append(l.frames, svgFrame{label: br.label, depth: depth + 1, first: first, last: len(l.rows) - 1})
+		}
 	}
-	var arcs []arc
-	var straight []arrow
+}
+
+// route draws a plain transition to the next row at the same depth as a
+// straight arrow, and gives every other one the leftmost lane free over
+// its rows.
+func (l *svgLayout) route() {
 	var lanes [][][2]int // per lane, the row spans its arcs take
 	departs := map[string]int{}
-	for _, a := range c.edges {
-		from, ok1 := rowOf[a.from]
-		to, ok2 := rowOf[a.to]
+	for _, a := range l.c.edges {
+		from, ok1 := l.rowOf[a.from]
+		to, ok2 := l.rowOf[a.to]
 		if !ok1 || !ok2 {
 			continue
 		}
-		if to == from+1 && !a.dashed && a.label == "" && rows[from].depth == rows[to].depth {
-			straight = append(straight, a)
+		if to == from+1 && !a.dashed && a.label == "" && l.rows[from].depth == l.rows[to].depth {
+			l.straight = append(l.straight, a)
 			continue
 		}
 		lo, hi := min(from, to), max(from, to)
@@ -105,25 +137,32 @@ func SVG(m *asl.StateMachine, visited map[string]bool) string {
 			lanes = append(lanes, nil)
 		}
 		lanes[lane] = append(lanes[lane], [2]int{lo, hi})
-		arcs = append(arcs, arc{a: a, from: from, to: to, lane: lane, dept: departs[a.from]})
+		l.arcs = append(l.arcs, svgArc{a: a, from: from, to: to, lane: lane, dept: departs[a.from]})
 		departs[a.from]++
 	}
+	l.lanes = len(lanes)
+}
 
-	width := right + labelW + len(lanes)*laneW + 20
-	height := rowY[len(rows)] + 10
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="state-machine" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="state machine">`, width, height, width, height)
-	b.WriteString(`<defs><marker id="sm-arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker></defs>`)
-	b.WriteString(`<style>.sm-box{stroke-width:1.5}.sm-name{font:13px sans-serif}.sm-type{font:10px sans-serif;fill:#5f6368}.sm-label{font:10px monospace;fill:#3c4043}.sm-frame{font:11px sans-serif;fill:#5f6368}</style>`)
-	for _, f := range frames {
-		x := left + f.depth*indent - 8
-		y := boxY(f.first) - 8
-		h := boxY(f.last) + boxH + 8 - y
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" rx="6" fill="none" stroke="#9aa0a6" stroke-dasharray="4 3"/>`, x, y, right-x-8, h)
-		fmt.Fprintf(&b, `<text class="sm-frame" x="%d" y="%d">%s</text>`, right-14, y+12, esc(f.label))
+func (l *svgLayout) boxX(r svgRow) int { return svgLeft + r.depth*svgIndent }
+
+func (l *svgLayout) boxY(i int) int { return l.rowY[i] }
+
+// drawFrames draws the dashed frame around each nested graph.
+func (l *svgLayout) drawFrames(b *strings.Builder) {
+	for _, f := range l.frames {
+		x := svgLeft + f.depth*svgIndent - 8
+		y := l.boxY(f.first) - 8
+		h := l.boxY(f.last) + svgBoxH + 8 - y
+		fmt.Fprintf(b, `<rect x="%d" y="%d" width="%d" height="%d" rx="6" fill="none" stroke="#9aa0a6" stroke-dasharray="4 3"/>`, x, y, l.right-x-8, h)
+		fmt.Fprintf(b, `<text class="sm-frame" x="%d" y="%d">%s</text>`, l.right-14, y+12, esc(f.label))
 	}
-	for i, r := range rows {
-		x, y := boxX(r), boxY(i)
+}
+
+// drawStates draws one box per row, coloured by kind and by whether the
+// state was visited or does not exist.
+func (l *svgLayout) drawStates(b *strings.Builder) {
+	for i, r := range l.rows {
+		x, y := l.boxX(r), l.boxY(i)
 		fill, stroke, dash, rx := "#fff", "#5f6368", "", 4
 		switch r.n.kind {
 		case asl.TypeChoice:
@@ -138,42 +177,44 @@ func SVG(m *asl.StateMachine, visited map[string]bool) string {
 		if r.missing {
 			fill, stroke, dash = "#fff", "#c62828", ` stroke-dasharray="4 3"`
 		}
-		if c.visited[r.n.name] && !r.missing {
+		if l.c.visited[r.n.name] && !r.missing {
 			fill, stroke = "#c8e6c9", "#1b5e20"
 		}
-		fmt.Fprintf(&b, `<g class="sm-state" data-state="%s"><rect class="sm-box" x="%d" y="%d" width="%d" height="%d" rx="%d" fill="%s" stroke="%s"%s/>`,
-			esc(r.n.name), x, y, boxW-r.depth*indent, boxH, rx, fill, stroke, dash)
-		fmt.Fprintf(&b, `<text class="sm-name" x="%d" y="%d">%s</text>`, x+8, y+19, esc(shorten(r.n.name, 26)))
+		fmt.Fprintf(b, `<g class="sm-state" data-state="%s"><rect class="sm-box" x="%d" y="%d" width="%d" height="%d" rx="%d" fill="%s" stroke="%s"%s/>`,
+			esc(r.n.name), x, y, svgBoxW-r.depth*svgIndent, svgBoxH, rx, fill, stroke, dash)
+		fmt.Fprintf(b, `<text class="sm-name" x="%d" y="%d">%s</text>`, x+8, y+19, esc(shorten(r.n.name, 26)))
 		kind := string(r.n.kind)
 		if r.missing {
 			kind = "no such state"
 		}
-		fmt.Fprintf(&b, `<text class="sm-type" x="%d" y="%d" text-anchor="end">%s</text></g>`, x+boxW-r.depth*indent-8, y+19, esc(kind))
+		fmt.Fprintf(b, `<text class="sm-type" x="%d" y="%d" text-anchor="end">%s</text></g>`, x+svgBoxW-r.depth*svgIndent-8, y+19, esc(kind))
 	}
-	for _, a := range straight {
-		from, to := rowOf[a.from], rowOf[a.to]
-		x := boxX(rows[from]) + 40
-		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#555" stroke-width="1.5" marker-end="url(#sm-arrow)"/>`, x, boxY(from)+boxH, x, boxY(to)-1)
+}
+
+// drawArrows draws the straight arrows, then the arcs with their labels.
+func (l *svgLayout) drawArrows(b *strings.Builder) {
+	for _, a := range l.straight {
+		from, to := l.rowOf[a.from], l.rowOf[a.to]
+		x := l.boxX(l.rows[from]) + 40
+		fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#555" stroke-width="1.5" marker-end="url(#sm-arrow)"/>`, x, l.boxY(from)+svgBoxH, x, l.boxY(to)-1)
 	}
-	for _, a := range arcs {
-		fromR, toR := rows[a.from], rows[a.to]
-		x1 := boxX(fromR) + boxW - fromR.depth*indent
-		y1 := boxY(a.from) + 9 + a.dept*10
-		x2 := boxX(toR) + boxW - toR.depth*indent
-		y2 := boxY(a.to) + boxH/2
-		lx := right + labelW + a.lane*laneW
+	for _, a := range l.arcs {
+		fromR, toR := l.rows[a.from], l.rows[a.to]
+		x1 := l.boxX(fromR) + svgBoxW - fromR.depth*svgIndent
+		y1 := l.boxY(a.from) + 9 + a.dept*10
+		x2 := l.boxX(toR) + svgBoxW - toR.depth*svgIndent
+		y2 := l.boxY(a.to) + svgBoxH/2
+		lx := l.right + svgLabelW + a.lane*svgLaneW
 		dash := ""
 		if a.a.dashed {
 			dash = ` stroke-dasharray="5 3"`
 		}
-		fmt.Fprintf(&b, `<path d="M%d,%d H%d V%d H%d" fill="none" stroke="#555" stroke-width="1.2"%s marker-end="url(#sm-arrow)"><title>%s → %s%s</title></path>`,
-			x1, y1, lx, y2, x2+1, dash, esc(nameOf(rows, a.from)), esc(nameOf(rows, a.to)), esc(labelSuffix(a.a.label)))
+		fmt.Fprintf(b, `<path d="M%d,%d H%d V%d H%d" fill="none" stroke="#555" stroke-width="1.2"%s marker-end="url(#sm-arrow)"><title>%s → %s%s</title></path>`,
+			x1, y1, lx, y2, x2+1, dash, esc(nameOf(l.rows, a.from)), esc(nameOf(l.rows, a.to)), esc(labelSuffix(a.a.label)))
 		if a.a.label != "" {
-			fmt.Fprintf(&b, `<text class="sm-label" x="%d" y="%d">%s</text>`, x1+6, y1-2, esc(shorten(a.a.label, 44)))
+			fmt.Fprintf(b, `<text class="sm-label" x="%d" y="%d">%s</text>`, x1+6, y1-2, esc(shorten(a.a.label, 44)))
 		}
 	}
-	b.WriteString(`</svg>`)
-	return b.String()
 }
 
 type svgRow struct {
