@@ -120,7 +120,7 @@ func Compile(start Chainable, opts ...CompileOption) (*Compiled, error) {
 	if !c.issues.HasErrors() && cfg.validate {
 		c.validate(m)
 	}
-	c.issues.Sort()
+	c.issues.Sort(m)
 	if errs := c.issues.Errors(); len(errs) > 0 {
 		return nil, &CompileError{Issues: errs}
 	}

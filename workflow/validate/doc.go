@@ -23,8 +23,9 @@
 //
 //	States.Fanout.Branches[0].States.Load.Retry[1].ErrorEquals
 //
-// and a stable Code (the Code* constants). Issues are sorted by Path and
-// capped. Warnings are findings that Step Functions accepts but that are
+// and a stable Code (the Code* constants). Issues come in the order of the
+// document (the machine's fields, then state by state as the document lists
+// them; see Issues.Sort) and are capped. Warnings are findings that Step Functions accepts but that are
 // probably wrong; only errors make Issues.Err non-nil.
 //
 // Positions inside expressions (a JSONPath or JSONata syntax error) are kept

@@ -42,7 +42,7 @@ func Document(b []byte, opts ...Option) (*asl.StateMachine, Issues, error) {
 	clean := r.machine(root)
 	cleaned, err := json.Marshal(clean)
 	if err != nil {
-		return nil, finish(r.issues, cfg.maxIssues), nil
+		return nil, finish(r.issues, nil, cfg.maxIssues), nil
 	}
 	m, err := asl.Unmarshal(cleaned)
 	if err != nil {
@@ -51,7 +51,7 @@ func Document(b []byte, opts ...Option) (*asl.StateMachine, Issues, error) {
 		if errors.As(err, &fe) {
 			is.Path, is.Msg = modelPath(fe.Path), fe.Msg
 		}
-		return nil, finish(append(r.issues, is), cfg.maxIssues), nil
+		return nil, finish(append(r.issues, is), nil, cfg.maxIssues), nil
 	}
 	if cfg.size == 0 {
 		opts = append(opts, WithDefinitionSize(len(b)))
@@ -69,7 +69,7 @@ func Document(b []byte, opts ...Option) (*asl.StateMachine, Issues, error) {
 			all = append(all, is)
 		}
 	}
-	return m, finish(all, cfg.maxIssues), nil
+	return m, finish(all, m, cfg.maxIssues), nil
 }
 
 // object is a JSON object with its members in document order, duplicates

@@ -110,8 +110,8 @@ func TestDataFlow(t *testing.T) {
 				"Use": {"Type": "Pass", "Parameters": {"n.$": "$.n", "c.$": "$.count"}, "End": true}}}`,
 			types: typed,
 			want: []flowIssue{
-				{"States.Use.Parameters.c.$", validate.CodeUnknownPathField},
 				{"States.Work.ResultSelector.x.$", validate.CodeUnknownPathField},
+				{"States.Use.Parameters.c.$", validate.CodeUnknownPathField},
 			},
 		},
 		{
@@ -168,8 +168,8 @@ func TestDataFlow(t *testing.T) {
 				"After": {"Type": "Pass", "Parameters": {"t.$": "$.out[0].t", "x.$": "$.out[0].b"}, "End": true}}}`,
 			types: typed,
 			want: []flowIssue{
-				{"States.After.Parameters.x.$", validate.CodeUnknownPathField},
 				{"States.M.ItemProcessor.States.P.Parameters.bad.$", validate.CodeUnknownPathField},
+				{"States.After.Parameters.x.$", validate.CodeUnknownPathField},
 			},
 		},
 		{
@@ -216,8 +216,8 @@ func TestDataFlow(t *testing.T) {
 				"Done": {"Type": "Pass", "Parameters": {"x.$": "$.r.firts"}, "End": true}}}`,
 			types: typed,
 			want: []flowIssue{
-				{"States.Done.Parameters.x.$", validate.CodeUnknownPathField},
 				{"States.Work", validate.CodeUnboundedLoop},
+				{"States.Done.Parameters.x.$", validate.CodeUnknownPathField},
 			},
 		},
 	}

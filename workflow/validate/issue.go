@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/sluicehq/sluice/workflow/asl"
 )
 
 // Severity says whether an Issue makes a definition invalid.
@@ -69,7 +71,8 @@ func (i Issue) String() string {
 	return b.String()
 }
 
-// Issues is a list of findings sorted by Path. It implements error; use Err
+// Issues is a list of findings in the order of the document (Sort). It
+// implements error; use Err
 // to get a nil error when it holds no errors.
 type Issues []Issue
 
@@ -125,18 +128,83 @@ func (is Issues) filter(s Severity) Issues {
 // single CodeTooManyIssues issue says how many were left out.
 const DefaultMaxIssues = 200
 
-// Sort orders the issues by Path the way Machine and Document return them:
-// numbers in brackets compare as numbers, so "Retry[2]" comes before
-// "Retry[10]"; issues at one path keep their relative order. The builder
-// (workflow.Compile) sorts its own findings with it, so the CLI prints every
-// list of issues in one order.
-func (is Issues) Sort() {
-	slices.SortStableFunc(is, func(a, b Issue) int { return comparePaths(a.Path, b.Path) })
+// Sort orders the issues the way Machine and Document return them, which
+// is the order of the document: first the issues of the machine's own
+// fields, then state by state in the order m defines them (the states of a
+// Parallel's branches or a Map's processor right after their state), and
+// within a state by path, numbers in brackets compared as numbers (so
+// "Retry[2]" comes before "Retry[10]"). Issues at one path keep their
+// relative order. With a nil m, issues are ordered by path alone.
+//
+// workflow.Compile sorts its own findings with it too, so that the builder,
+// the validator and the CLI print every list of issues in one order.
+func (is Issues) Sort(m *asl.StateMachine) {
+	order := stateOrder{}
+	if m != nil {
+		order.graph("", m.States, nil)
+	}
+	keys := make(map[string][]int, len(is))
+	for _, x := range is {
+		if _, ok := keys[x.Path]; !ok {
+			keys[x.Path] = order.key(x.Path)
+		}
+	}
+	slices.SortStableFunc(is, func(a, b Issue) int {
+		if c := slices.Compare(keys[a.Path], keys[b.Path]); c != 0 {
+			return c
+		}
+		return comparePaths(a.Path, b.Path)
+	})
 }
 
-// finish sorts the issues (Sort), drops exact duplicates and applies the cap.
-func finish(is Issues, max int) Issues {
-	is.Sort()
+// stateOrder maps the path of each state ("States.P",
+// "States.P.Branches[1].States.X") to its place in the document: the place
+// of the state that holds its graph, the graph's index there (a branch's
+// number; 0 for ItemProcessor, 1 for the legacy Iterator), then its index
+// in the graph. Comparing places as sequences orders states the way the
+// document lists them.
+type stateOrder map[string][]int
+
+func (o stateOrder) graph(prefix string, states asl.States, at []int) {
+	for i, ns := range states {
+		p := prefix + "States." + ns.Name
+		place := append(slices.Clip(at), i)
+		if _, dup := o[p]; !dup { // a duplicate name: the first one's place
+			o[p] = place
+		}
+		switch s := ns.State.(type) {
+		case *asl.Parallel:
+			for j := range s.Branches {
+				o.graph(fmt.Sprintf("%s.Branches[%d].", p, j), s.Branches[j].States, append(slices.Clip(place), j))
+			}
+		case *asl.Map:
+			if s.ItemProcessor != nil {
+				o.graph(p+".ItemProcessor.", s.ItemProcessor.States, append(slices.Clip(place), 0))
+			}
+			if s.Iterator != nil {
+				o.graph(p+".Iterator.", s.Iterator.States, append(slices.Clip(place), 1))
+			}
+		}
+	}
+}
+
+// key returns the place of the innermost state path is in, or nil for a
+// field of the machine itself.
+func (o stateOrder) key(path string) []int {
+	for i := len(path); i > 0; i-- {
+		if i == len(path) || path[i] == '.' || path[i] == '[' {
+			if k, ok := o[path[:i]]; ok {
+				return k
+			}
+		}
+	}
+	return nil
+}
+
+// finish sorts the issues (Sort), drops exact duplicates and applies the
+// cap.
+func finish(is Issues, m *asl.StateMachine, max int) Issues {
+	is.Sort(m)
 	is = slices.CompactFunc(is, func(a, b Issue) bool { return a == b })
 	if max <= 0 || len(is) <= max {
 		return is

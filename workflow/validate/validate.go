@@ -53,8 +53,8 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-// Machine validates a state machine and returns every issue found, sorted
-// by Path. It never panics on a well-typed model, however odd its content.
+// Machine validates a state machine and returns every issue found, in the
+// order of the document (see Issues.Sort). It never panics on a well-typed model, however odd its content.
 func Machine(m *asl.StateMachine, opts ...Option) Issues {
 	cfg := newConfig(opts)
 	if m == nil {
@@ -62,7 +62,7 @@ func Machine(m *asl.StateMachine, opts ...Option) Issues {
 	}
 	c := &checker{cfg: cfg, names: map[string]*stateInfo{}, assigned: map[string]bool{}}
 	c.machine(m)
-	return finish(c.issues, cfg.maxIssues)
+	return finish(c.issues, m, cfg.maxIssues)
 }
 
 // checker accumulates issues and the facts that need the whole machine:

@@ -334,6 +334,37 @@ func TestIssuesSortedAndCapped(t *testing.T) {
 	}
 }
 
+func TestIssuesInDocumentOrder(t *testing.T) {
+	// Issues come state by state as the document lists them (Zeta before
+	// Alpha), the states of a Parallel's branches right after it, and the
+	// machine's own fields first.
+	t.Parallel()
+	b := []byte(`{"StartAt":"Zeta","TimeoutSeconds":-1,"States":{
+		"Zeta":{"Type":"Pass","ResultPath":"bad","Next":"Fan"},
+		"Fan":{"Type":"Parallel","Next":"Alpha","Branches":[
+			{"StartAt":"Y","States":{"Y":{"Type":"Pass","ResultPath":"bad","End":true}}},
+			{"StartAt":"B","States":{"B":{"Type":"Pass","ResultPath":"bad","End":true}}}]},
+		"Alpha":{"Type":"Pass","ResultPath":"bad","End":true}}}`)
+	_, issues, err := validate.Document(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, is := range issues.Errors() {
+		got = append(got, is.Path)
+	}
+	want := []string{
+		"TimeoutSeconds",
+		"States.Zeta.ResultPath",
+		"States.Fan.Branches[0].States.Y.ResultPath",
+		"States.Fan.Branches[1].States.B.ResultPath",
+		"States.Alpha.ResultPath",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("issue paths (-want +got):\n%s", diff)
+	}
+}
+
 func TestRetryPathsSortNumerically(t *testing.T) {
 	t.Parallel()
 	var retry []string
