@@ -514,3 +514,36 @@ func TestIssueOrder(t *testing.T) {
 		t.Errorf("error text:\n%v", err)
 	}
 }
+
+func TestWaitFormsAndLiteralTask(t *testing.T) {
+	// The Wait forms the golden machines do not use, and a Task with a
+	// literal resource (an activity), compile to the ASL fields they name.
+	until := time.Date(2026, 12, 24, 18, 0, 0, 0, time.FixedZone("CET", 3600))
+	const activity = "arn:aws:states:us-east-1:000000000000:activity:approve"
+	start := workflow.NewWait("Delay", workflow.WaitSecondsPath("$.delay"), workflow.WaitProps{}).
+		Next(workflow.NewWait("Until", workflow.WaitUntil(until), workflow.WaitProps{})).
+		Next(workflow.NewTask("Approve", activity, workflow.TaskProps{TimeoutSeconds: 60}))
+	got, err := workflow.Compile(start, workflow.WithResolver(resolver))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := func(name string) asl.State {
+		s, ok := got.Machine.States.Get(name)
+		if !ok {
+			t.Fatalf("no state %s", name)
+		}
+		return s
+	}
+	if w := st("Delay").(*asl.Wait); w.SecondsPath != "$.delay" || w.Seconds != nil {
+		t.Errorf("Delay: SecondsPath = %q, Seconds = %v", w.SecondsPath, w.Seconds)
+	}
+	if w := st("Until").(*asl.Wait); w.Timestamp != "2026-12-24T17:00:00Z" {
+		t.Errorf("Until: Timestamp = %q, want the time in UTC", w.Timestamp)
+	}
+	if task := st("Approve").(*asl.Task); task.Resource != activity {
+		t.Errorf("Approve: Resource = %q", task.Resource)
+	}
+	if len(got.Resources) != 0 {
+		t.Errorf("Resources = %v, want none for a literal resource", got.Resources)
+	}
+}
