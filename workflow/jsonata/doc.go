@@ -9,7 +9,9 @@
 // Functions adds ($partition, $range, $hash, $random with a seed, $uuid,
 // $parse). Errors carry the jsonata-js codes and message wording (T2001,
 // D3030, T1006, ...), which Step Functions copies into the cause of
-// States.QueryEvaluationError.
+// States.QueryEvaluationError. The built-in functions are declared in one
+// table per category (fn_aggregation.go, fn_string.go, ... datetime.go),
+// gathered into the frame every evaluation starts from on first use.
 //
 // Values at run time are what encoding/json decodes with UseNumber: nil,
 // bool, json.Number, string, []any and map[string]any. [Undefined] stands
