@@ -16,12 +16,61 @@ import (
 	"github.com/sluicehq/sluice/internal/modroot"
 )
 
-// The forbidden arrows are the table between these markers in
-// architecture.md: the document is the single source of the rules.
+// The layers and the forbidden arrows are the tables between these markers
+// in architecture.md: the document is the single source of both.
 const (
+	layersBegin = "<!-- layers:begin -->"
+	layersEnd   = "<!-- layers:end -->"
 	arrowsBegin = "<!-- arrows:begin -->"
 	arrowsEnd   = "<!-- arrows:end -->"
 )
+
+// row is a row of a Markdown table: its cells and its line.
+type row struct {
+	cells []string
+	line  int
+}
+
+// tableRows returns the rows of the table between begin and end with
+// ncells cells each, the header and separator rows left out.
+func tableRows(doc []byte, begin, end string, ncells int) ([]row, error) {
+	var rows []row
+	in := false
+	sc := bufio.NewScanner(bytes.NewReader(doc))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == begin:
+			in = true
+			continue
+		case in && line == end:
+			if len(rows) == 0 {
+				return nil, fmt.Errorf("architecture.md:%d: no rows before %s", n, end)
+			}
+			return rows, nil
+		case !in || !strings.HasPrefix(line, "|") || strings.HasPrefix(line, "|---") || strings.HasPrefix(line, "| ---"):
+			continue
+		}
+		cells := strings.Split(strings.Trim(line, "|"), "|")
+		if len(cells) != ncells {
+			return nil, fmt.Errorf("architecture.md:%d: want %d cells, got %d", n, ncells, len(cells))
+		}
+		if !backticked.MatchString(cells[0] + cells[1]) {
+			continue // the header row
+		}
+		rows = append(rows, row{cells: cells, line: n})
+	}
+	return nil, fmt.Errorf("architecture.md: no %s ... %s table", begin, end)
+}
+
+// patterns returns the backticked package patterns of a cell.
+func patterns(cell string) []string {
+	var out []string
+	for _, m := range backticked.FindAllStringSubmatch(cell, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
 
 // rule is one row of architecture.md's table of forbidden arrows: no
 // package matching from may depend, directly or not, on a package matching
@@ -38,44 +87,59 @@ var backticked = regexp.MustCompile("`([^`]+)`")
 // "| from | never depends on | except | why |" whose first three cells hold
 // backticked package patterns.
 func parseRules(doc []byte) ([]rule, error) {
-	var rules []rule
-	in := false
-	sc := bufio.NewScanner(bytes.NewReader(doc))
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case line == arrowsBegin:
-			in = true
-			continue
-		case line == arrowsEnd:
-			if len(rules) == 0 {
-				return nil, fmt.Errorf("architecture.md:%d: no rules before %s", n, arrowsEnd)
-			}
-			return rules, nil
-		case !in || !strings.HasPrefix(line, "|") || strings.HasPrefix(line, "|---") || strings.HasPrefix(line, "| ---"):
-			continue
-		}
-		cells := strings.Split(strings.Trim(line, "|"), "|")
-		if len(cells) != 4 {
-			return nil, fmt.Errorf("architecture.md:%d: want 4 cells (from, never, except, why), got %d", n, len(cells))
-		}
-		patterns := func(cell string) []string {
-			var out []string
-			for _, m := range backticked.FindAllStringSubmatch(cell, -1) {
-				out = append(out, m[1])
-			}
-			return out
-		}
-		r := rule{from: patterns(cells[0]), never: patterns(cells[1]), except: patterns(cells[2]), line: n}
-		if len(r.from) == 0 && len(r.never) == 0 {
-			continue // the header row
-		}
-		if len(r.from) == 0 || len(r.never) == 0 || strings.TrimSpace(cells[3]) == "" {
-			return nil, fmt.Errorf("architecture.md:%d: a rule needs from and never patterns and a reason", n)
-		}
-		rules = append(rules, r)
+	rows, err := tableRows(doc, arrowsBegin, arrowsEnd, 4)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("architecture.md: no %s ... %s table", arrowsBegin, arrowsEnd)
+	rules := make([]rule, 0, len(rows))
+	for _, r := range rows {
+		ru := rule{from: patterns(r.cells[0]), never: patterns(r.cells[1]), except: patterns(r.cells[2]), line: r.line}
+		if len(ru.from) == 0 || len(ru.never) == 0 || strings.TrimSpace(r.cells[3]) == "" {
+			return nil, fmt.Errorf("architecture.md:%d: a rule needs from and never patterns and a reason", r.line)
+		}
+		rules = append(rules, ru)
+	}
+	return rules, nil
+}
+
+// layer is one row of architecture.md's table of layers.
+type layer struct {
+	name     string
+	packages []string // patterns
+	line     int
+}
+
+// parseLayers reads the table of layers: rows of
+// "| layer | packages | what it is |".
+func parseLayers(doc []byte) ([]layer, error) {
+	rows, err := tableRows(doc, layersBegin, layersEnd, 3)
+	if err != nil {
+		return nil, err
+	}
+	var layers []layer
+	for _, r := range rows {
+		l := layer{name: strings.TrimSpace(r.cells[0]), packages: patterns(r.cells[1]), line: r.line}
+		if len(l.packages) == 0 {
+			return nil, fmt.Errorf("architecture.md:%d: layer %s has no packages", r.line, l.name)
+		}
+		layers = append(layers, l)
+	}
+	return layers, nil
+}
+
+// unplaced returns the module's packages that no layer holds.
+func unplaced(g graph, layers []layer) []string {
+	var out []string
+	for p := range g.imports {
+		if g.rel(p) == "" {
+			continue
+		}
+		if !slices.ContainsFunc(layers, func(l layer) bool { return g.matchAny(l.packages, p) }) {
+			out = append(out, g.short(p))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // graph is an import graph: every package go list -deps prints, with its
@@ -270,6 +334,17 @@ func TestArchitecture(t *testing.T) {
 	if _, ok := g.imports[g.module+"/workflow/asl"]; !ok {
 		t.Fatalf("go list -deps printed no %s/workflow/asl: wrong module %q?", g.module, g.module)
 	}
+	doc, err := os.ReadFile("architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, err := parseLayers(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range unplaced(g, layers) {
+		t.Errorf("package %s is in no layer of architecture.md: place it there", p)
+	}
 	arrows, stale := check(g, rules)
 	for _, a := range arrows {
 		t.Error(a)
@@ -392,9 +467,9 @@ func TestArchitectureRulesParse(t *testing.T) {
 		name, doc, wantErr string
 	}{
 		{"no table", "# x\n", "no <!-- arrows:begin -->"},
-		{"three cells", arrowsBegin + "\n| `a` | `b` | c |\n" + arrowsEnd + "\n", "architecture.md:2: want 4 cells"},
+		{"three cells", arrowsBegin + "\n| `a` | `b` | c |\n" + arrowsEnd + "\n", "architecture.md:2: want 4 cells, got 3"},
 		{"no reason", arrowsBegin + "\n| `a` | `b` | | |\n" + arrowsEnd + "\n", "architecture.md:2: a rule needs"},
-		{"empty", arrowsBegin + "\n" + arrowsEnd + "\n", "architecture.md:2: no rules"},
+		{"empty", arrowsBegin + "\n" + arrowsEnd + "\n", "architecture.md:2: no rows"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := parseRules([]byte(tt.doc))
@@ -402,5 +477,26 @@ func TestArchitectureRulesParse(t *testing.T) {
 				t.Errorf("err = %v, want %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestUnplaced checks that a package no layer of architecture.md holds is
+// reported, over a synthetic graph.
+func TestUnplaced(t *testing.T) {
+	doc, err := os.ReadFile("architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, err := parseLayers(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const mod = "example.com/sluice"
+	g := graph{module: mod, imports: map[string][]string{
+		mod: nil, mod + "/workflow/asl": nil, mod + "/engine/mock": nil, mod + "/cmd/sluice": nil,
+		mod + "/pipeline": nil, mod + "/tools/gen": nil, "github.com/pulumi/pulumi/sdk/v3/go/pulumi": nil,
+	}}
+	if diff := cmp.Diff([]string{"pipeline", "tools/gen"}, unplaced(g, layers)); diff != "" {
+		t.Errorf("unplaced (-want +got):\n%s", diff)
 	}
 }
