@@ -10,14 +10,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// EventsMain runs "sluice events <subcommand>" with args (the words after
-// "events") and the given streams, and returns the exit status: it is Run
-// with "events" prepended, for a dispatcher that registers the command
-// on its own.
-func EventsMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return Run(append([]string{"events"}, args...), stdin, stdout, stderr)
-}
-
 // eventsCommand holds the EventBridge commands.
 func (c *cli) eventsCommand() *cobra.Command {
 	cmd := group(&cobra.Command{

@@ -62,19 +62,9 @@ type recordKey struct{ pk, sk string }
 
 func (r *record) key() recordKey { return recordKey{r.pk, r.sk} }
 
-// decodeItem reads one JSON object from dec and converts it to a DynamoDB
-// item: strings to S, numbers to N (exact: the JSON text is kept), booleans to
-// BOOL, null to NULL, arrays to L and objects to M. It returns io.EOF at the
-// end of the stream.
-func decodeItem(dec *json.Decoder) (map[string]types.AttributeValue, error) {
-	var raw json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
-		return nil, err
-	}
-	return parseItem(raw)
-}
-
-// parseItem converts one JSON object to an item.
+// parseItem converts one JSON object to a DynamoDB item: strings to S,
+// numbers to N (exact: the JSON text is kept), booleans to BOOL, null to
+// NULL, arrays to L and objects to M.
 func parseItem(raw []byte) (map[string]types.AttributeValue, error) {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()

@@ -533,16 +533,6 @@ func (k *keySet) seen(pk, sk string) bool {
 	return k.add(h.Sum64())
 }
 
-// seenBytes is seen of a key in bytes.
-func (k *keySet) seenBytes(pk, sk []byte) bool {
-	var h maphash.Hash
-	h.SetSeed(k.seed)
-	h.Write(pk)
-	h.WriteByte(0)
-	h.Write(sk)
-	return k.add(h.Sum64())
-}
-
 func tagOf(v uint64) uint8 { return uint8(v>>56) | 1 }
 
 func (k *keySet) add(v uint64) bool {
