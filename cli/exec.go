@@ -138,11 +138,12 @@ func (c *cli) cmdExec(args []string, o execOptions) error {
 			opts = append(opts, engine.WithStateMachineName(smName))
 		}
 	}
+	var ropts []engine.RunOption
 	if o.fast {
-		opts = append(opts, engine.WithClock(engine.NewVirtualClock(engine.RealClock{}.Now())))
+		ropts = append(ropts, engine.WithClock(engine.NewVirtualClock(engine.RealClock{}.Now())))
 	}
 	if o.name != "" {
-		opts = append(opts, engine.WithExecutionName(o.name))
+		ropts = append(ropts, engine.WithExecutionName(o.name))
 	}
 	if o.express {
 		opts = append(opts, engine.WithExpress())
@@ -151,7 +152,7 @@ func (c *cli) cmdExec(args []string, o execOptions) error {
 	if err != nil {
 		return usagef("%s: invalid definition: %v", o.defFile, err)
 	}
-	res, runErr := eng.Run(context.Background(), input)
+	res, runErr := eng.Run(context.Background(), input, ropts...)
 	if runErr != nil && res.Status == "" {
 		return usagef("%v", runErr)
 	}

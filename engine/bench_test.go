@@ -30,7 +30,6 @@ func chain(n int) string {
 
 func benchRun(b *testing.B, def string, input any, transitions int, opts ...engine.Option) {
 	b.Helper()
-	opts = append([]engine.Option{engine.WithClock(engine.NewVirtualClock(time.Unix(0, 0))), engine.WithExecutionName("bench")}, opts...)
 	eng, err := engine.New(mustMachine(b, def), opts...)
 	if err != nil {
 		b.Fatal(err)
@@ -39,7 +38,7 @@ func benchRun(b *testing.B, def string, input any, transitions int, opts ...engi
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		res, err := eng.Run(ctx, input)
+		res, err := eng.Run(ctx, input, engine.WithClock(engine.NewVirtualClock(time.Unix(0, 0))), engine.WithExecutionName("bench"))
 		if err != nil || res.Status != engine.StatusSucceeded {
 			b.Fatalf("%v %s %s", err, res.Error, res.Cause)
 		}

@@ -38,8 +38,7 @@ func TestCases(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts := []engine.Option{engine.WithExecutionName("case"), engine.WithMaxConcurrency(1),
-				engine.WithClock(engine.NewVirtualClock(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)))}
+			opts := []engine.Option{engine.WithMaxConcurrency(1)}
 			if b, err := os.ReadFile(base + ".mocks.json"); err == nil {
 				inv, err := mock.ParseTasks(b)
 				if err != nil {
@@ -51,7 +50,8 @@ func TestCases(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := eng.Run(context.Background(), mustJSON(t, string(in)))
+			res, err := eng.Run(context.Background(), mustJSON(t, string(in)), engine.WithExecutionName("case"),
+				engine.WithClock(engine.NewVirtualClock(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))))
 			if err != nil {
 				t.Fatal(err)
 			}

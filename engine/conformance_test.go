@@ -153,8 +153,6 @@ func runCase(file string) (tags []string, reason string) {
 	}
 	eng, err := engine.New(m, append(opts,
 		engine.WithInvoker(inv),
-		engine.WithClock(engine.NewVirtualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))),
-		engine.WithRandSeed(1),
 		engine.WithMaxConcurrency(maxConc()),
 	)...)
 	if err != nil {
@@ -168,7 +166,9 @@ func runCase(file string) (tags []string, reason string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	res, err := eng.Run(ctx, input)
+	res, err := eng.Run(ctx, input,
+		engine.WithClock(engine.NewVirtualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))),
+		engine.WithRandSeed(1))
 	if err != nil {
 		return c.Tags, "run: " + err.Error()
 	}

@@ -144,7 +144,7 @@ func TestDistributedMapResultWriter(t *testing.T) {
 func TestDistributedMapReaderFailure(t *testing.T) {
 	t.Parallel()
 	def := distributed(`{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"missing.json"}}`, "")
-	res := run(t, def, `{}`, engine.WithObjectStore(newMemStore(nil)), engine.WithClock(engine.NewVirtualClock(time.Unix(0, 0))))
+	res := runWith(t, def, `{}`, []engine.Option{engine.WithObjectStore(newMemStore(nil))}, engine.WithClock(engine.NewVirtualClock(time.Unix(0, 0))))
 	if res.Status != engine.StatusFailed || res.Error != "States.ItemReaderFailed" {
 		t.Errorf("got %s %s %s, want FAILED States.ItemReaderFailed", res.Status, res.Error, res.Cause)
 	}

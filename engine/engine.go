@@ -7,19 +7,27 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sluicehq/sluice/workflow/asl"
 )
 
-// Engine runs one state machine. It is immutable after New and safe for
-// concurrent use: each Run is an independent execution.
+// Engine runs one state machine. It is the machine planned once by New, with
+// the plan-time options; it is immutable afterwards and safe for concurrent
+// use: each Run is an independent execution with its own RunOptions.
 type Engine struct {
 	machine *asl.StateMachine
 	root    *graph
 	timeout time.Duration
 	opts    options
+	// runs counts the executions started on this plan.
+	runs atomic.Int64
 }
+
+// Runs reports how many executions Run has started on this Engine: a plan
+// shared by many inputs serves them all.
+func (e *Engine) Runs() int64 { return e.runs.Load() }
 
 // Status is an execution's final status.
 type Status string
@@ -64,9 +72,6 @@ func New(machine *asl.StateMachine, opts ...Option) (*Engine, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
 		opt(&o)
-	}
-	if o.clock == nil {
-		o.clock = RealClock{}
 	}
 	p := &planner{}
 	lang := effectiveLang(machine.QueryLanguage, "")
@@ -133,29 +138,38 @@ func (x *execution) random() float64 {
 }
 
 // Run executes the machine on input (a value as DecodeJSON returns it; other
-// Go values are converted through encoding/json). It returns an error only
-// when the execution could not start or ctx ended it; in the latter case the
-// Result has Status ABORTED (or TIMED_OUT on ctx deadline) and its history.
-func (e *Engine) Run(ctx context.Context, input any) (Result, error) {
+// Go values are converted through encoding/json), configured by opts. It
+// returns an error only when the execution could not start or ctx ended it;
+// in the latter case the Result has Status ABORTED (or TIMED_OUT on ctx
+// deadline) and its history.
+func (e *Engine) Run(ctx context.Context, input any, opts ...RunOption) (Result, error) {
 	in, err := normalize(input)
 	if err != nil {
 		return Result{}, fmt.Errorf("engine: input: %w", err)
 	}
-	name := e.opts.name
+	e.runs.Add(1)
+	var ro runOptions
+	for _, opt := range opts {
+		opt(&ro)
+	}
+	if ro.clock == nil {
+		ro.clock = RealClock{}
+	}
+	name := ro.name
 	if name == "" {
 		name = newUUID()
 	}
 	x := &execution{
 		eng:   e,
-		clock: e.opts.clock,
+		clock: ro.clock,
 		name:  name,
 		input: in,
-		rec:   &recorder{limit: e.opts.historyLimit, clock: e.opts.clock, observer: e.opts.observer},
+		rec:   &recorder{limit: e.opts.historyLimit, clock: ro.clock, observer: ro.observer},
 	}
 	x.smARN = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", e.opts.region, e.opts.account, e.opts.machineName)
 	x.arn = fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", e.opts.region, e.opts.account, e.opts.machineName, name)
-	seed := e.opts.randSeed
-	if !e.opts.hasSeed {
+	seed := ro.randSeed
+	if !ro.hasSeed {
 		seed = time.Now().UnixNano()
 	}
 	x.rnd = mrand.New(mrand.NewPCG(uint64(seed), 0x5eed))

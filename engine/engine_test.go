@@ -36,15 +36,22 @@ func mustJSON(t testing.TB, s string) any {
 	return v
 }
 
-// run runs def on input with a virtual clock.
+// run runs def, planned with opts, on input with a virtual clock.
 func run(t testing.TB, def, input string, opts ...engine.Option) engine.Result {
 	t.Helper()
-	opts = append([]engine.Option{engine.WithClock(engine.NewVirtualClock(epoch)), engine.WithRandSeed(7), engine.WithExecutionName("exec-1")}, opts...)
+	return runWith(t, def, input, opts)
+}
+
+// runWith is run with run options, applied after run's defaults (a virtual
+// clock at epoch, seed 7, name exec-1).
+func runWith(t testing.TB, def, input string, opts []engine.Option, ropts ...engine.RunOption) engine.Result {
+	t.Helper()
 	eng, err := engine.New(mustMachine(t, def), opts...)
 	if err != nil {
 		t.Fatalf("new: %v", err)
 	}
-	res, err := eng.Run(context.Background(), mustJSON(t, input))
+	ropts = append([]engine.RunOption{engine.WithClock(engine.NewVirtualClock(epoch)), engine.WithRandSeed(7), engine.WithExecutionName("exec-1")}, ropts...)
+	res, err := eng.Run(context.Background(), mustJSON(t, input), ropts...)
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -242,7 +249,7 @@ func TestRetry(t *testing.T) {
 			})
 			clock := engine.NewVirtualClock(epoch)
 			def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","Retry":[` + tt.retrier + `],"End":true}}}`
-			res := run(t, def, `{}`, inv, engine.WithClock(clock))
+			res := runWith(t, def, `{}`, []engine.Option{inv}, engine.WithClock(clock))
 			if res.Status != tt.wantStatus {
 				t.Errorf("status = %s (%s: %s), want %s", res.Status, res.Error, res.Cause, tt.wantStatus)
 			}
@@ -307,7 +314,7 @@ func TestHistory(t *testing.T) {
 	t.Parallel()
 	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"T"},"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}}}`
 	var observed []engine.EventType
-	res := run(t, def, `{"a":1}`, funcInvoker(func(engine.TaskRequest) (any, error) { return map[string]any{"ok": true}, nil }),
+	res := runWith(t, def, `{"a":1}`, []engine.Option{funcInvoker(func(engine.TaskRequest) (any, error) { return map[string]any{"ok": true}, nil })},
 		engine.WithObserver(func(e engine.Event) { observed = append(observed, e.Type) }))
 	if len(observed) != len(res.History) || observed[len(observed)-1] != engine.ExecutionSucceeded {
 		t.Errorf("observer saw %v", observed)
@@ -492,7 +499,7 @@ func TestTaskTimeouts(t *testing.T) {
 			t.Run(c.name+"/"+tt.name, func(t *testing.T) {
 				t.Parallel()
 				def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"r",` + tt.field + `,"Catch":[{"ErrorEquals":["States.Timeout","States.HeartbeatTimeout"],"Next":"C"}],"End":true},"C":{"Type":"Pass","End":true}}}`
-				got := outcomeOf(run(t, def, `{}`, engine.WithInvoker(tt.inv), engine.WithClock(c.clock())))
+				got := outcomeOf(runWith(t, def, `{}`, []engine.Option{engine.WithInvoker(tt.inv)}, engine.WithClock(c.clock())))
 				if diff := cmp.Diff(tt.want, got); diff != "" {
 					t.Errorf("result (-want +got):\n%s", diff)
 				}
@@ -537,9 +544,9 @@ func TestLambdaHandler(t *testing.T) {
 func TestRandSeedReproducible(t *testing.T) {
 	t.Parallel()
 	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"id.$":"States.UUID()","n.$":"States.MathRandom(1, 1000000)"},"End":true}}}`
-	a := run(t, def, `{}`, engine.WithRandSeed(42))
-	b := run(t, def, `{}`, engine.WithRandSeed(42))
-	c := run(t, def, `{}`, engine.WithRandSeed(43))
+	a := runWith(t, def, `{}`, nil, engine.WithRandSeed(42))
+	b := runWith(t, def, `{}`, nil, engine.WithRandSeed(42))
+	c := runWith(t, def, `{}`, nil, engine.WithRandSeed(43))
 	if diff := cmp.Diff(a.Output, b.Output); diff != "" {
 		t.Errorf("same seed, different output (-a +b):\n%s", diff)
 	}
@@ -634,5 +641,47 @@ func TestContextObjectOptions(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, res.Output); diff != "" {
 		t.Errorf("context object (-want +got):\n%s", diff)
+	}
+}
+
+// TestEngineSharedAcrossRuns: one plan serves concurrent executions, each
+// with its own run options (name, clock, observer).
+func TestEngineSharedAcrossRuns(t *testing.T) {
+	t.Parallel()
+	def := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"Next":"P"},"P":{"Type":"Pass","Parameters":{"name.$":"$$.Execution.Name","at.$":"$$.State.EnteredTime"},"End":true}}}`
+	eng, err := engine.New(mustMachine(t, def))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	results := make([]engine.Result, n)
+	observed := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			results[i], err = eng.Run(context.Background(), map[string]any{},
+				engine.WithExecutionName(fmt.Sprintf("run-%d", i)),
+				engine.WithClock(engine.NewVirtualClock(epoch.Add(time.Duration(i)*time.Hour))),
+				engine.WithObserver(func(engine.Event) { observed[i]++ }))
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, res := range results {
+		want := map[string]any{"name": fmt.Sprintf("run-%d", i), "at": epoch.Add(time.Duration(i)*time.Hour + time.Minute).Format("2006-01-02T15:04:05.000Z")}
+		if diff := cmp.Diff(want, res.Output); diff != "" {
+			t.Errorf("run %d output (-want +got):\n%s", i, diff)
+		}
+		if observed[i] != len(res.History) {
+			t.Errorf("run %d: observer saw %d events of %d", i, observed[i], len(res.History))
+		}
+	}
+	if got := eng.Runs(); got != n {
+		t.Errorf("Runs() = %d, want %d", got, n)
 	}
 }

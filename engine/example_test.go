@@ -43,12 +43,12 @@ func ExampleEngine_Run() {
 	}
 	eng, err := engine.New(m,
 		engine.WithInvoker(&engine.Lambda{Functions: map[string]engine.Function{"validate": validate}}),
-		engine.WithClock(engine.NewVirtualClock(time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))),
 	)
 	if err != nil {
 		panic(err)
 	}
-	res, err := eng.Run(context.Background(), map[string]any{"key": "incoming/orders/a.csv"})
+	res, err := eng.Run(context.Background(), map[string]any{"key": "incoming/orders/a.csv"},
+		engine.WithClock(engine.NewVirtualClock(time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))))
 	if err != nil {
 		panic(err)
 	}

@@ -32,14 +32,13 @@ func FuzzRun(f *testing.F) {
 			return
 		}
 		inv := engine.InvokerFunc(func(_ context.Context, req engine.TaskRequest) (any, error) { return req.Input, nil })
-		eng, err := engine.New(m, engine.WithInvoker(inv), engine.WithHistoryLimit(500),
-			engine.WithClock(engine.NewVirtualClock(time.Unix(0, 0))))
+		eng, err := engine.New(m, engine.WithInvoker(inv), engine.WithHistoryLimit(500))
 		if err != nil {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		res, err := eng.Run(ctx, in)
+		res, err := eng.Run(ctx, in, engine.WithClock(engine.NewVirtualClock(time.Unix(0, 0))))
 		if err == nil && res.Status == "" {
 			t.Fatal("execution ended without a status")
 		}

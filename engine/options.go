@@ -5,14 +5,19 @@ import (
 	"time"
 )
 
-// Option configures an Engine.
+// Option configures how New plans an Engine: what is the same for every
+// execution of the machine (its identity, its integrations, its limits).
+// The planned Engine never changes afterwards.
 type Option func(*options)
 
+// RunOption configures one execution: what differs from one Run to the next
+// (its name, its clock, who watches it, its random choices).
+type RunOption func(*runOptions)
+
+// options are the plan-time settings, fixed by New.
 type options struct {
 	invoker        Invoker
-	clock          Clock
 	store          ObjectStore
-	name           string
 	machineName    string
 	roleARN        string
 	region         string
@@ -21,14 +26,10 @@ type options struct {
 	historyLimit   int
 	payloadLimit   int
 	express        bool
-	observer       func(Event)
-	randSeed       int64
-	hasSeed        bool
 }
 
 func defaultOptions() options {
 	return options{
-		clock:        RealClock{},
 		machineName:  "StateMachine",
 		roleARN:      "arn:aws:iam::123456789012:role/sluice-local",
 		region:       "us-east-1",
@@ -36,6 +37,15 @@ func defaultOptions() options {
 		historyLimit: DefaultHistoryLimit,
 		payloadLimit: DefaultPayloadLimit,
 	}
+}
+
+// runOptions are the settings of one Run.
+type runOptions struct {
+	name     string
+	clock    Clock
+	observer func(Event)
+	randSeed int64
+	hasSeed  bool
 }
 
 // DefaultHistoryLimit is the number of history events after which AWS fails
@@ -50,18 +60,10 @@ const DefaultPayloadLimit = 256 * 1024
 // States.Runtime naming the resource.
 func WithInvoker(inv Invoker) Option { return func(o *options) { o.invoker = inv } }
 
-// WithClock sets the time source used for timestamps, Wait states, retry
-// intervals and timeouts. Default: RealClock.
-func WithClock(c Clock) Option { return func(o *options) { o.clock = c } }
-
 // WithObjectStore sets the object store read by a Distributed Map's
 // ItemReader and written by its ResultWriter. Default: none (such a Map fails
 // with States.ItemReaderFailed).
 func WithObjectStore(s ObjectStore) Option { return func(o *options) { o.store = s } }
-
-// WithExecutionName sets the execution name used in $$.Execution.Name and the
-// execution ARN. Default: a random UUID per Run.
-func WithExecutionName(name string) Option { return func(o *options) { o.name = name } }
 
 // WithStateMachineName sets the name used in $$.StateMachine.Name and the
 // ARNs. Default: "StateMachine".
@@ -102,18 +104,30 @@ func WithPayloadLimit(n int) Option {
 	}
 }
 
-// WithObserver calls fn with every history event as it is recorded, in id
-// order, for live progress. fn runs on the engine's goroutines and must not
-// block for long; calls are serialised. Default: none.
-func WithObserver(fn func(Event)) Option { return func(o *options) { o.observer = fn } }
-
 // WithExpress runs executions as an Express state machine would: the
 // context object has no Execution.RedriveCount. Default: Standard.
 func WithExpress() Option { return func(o *options) { o.express = true } }
 
-// WithRandSeed makes jitter and other random choices reproducible.
-// Default: seeded from the clock per Run.
-func WithRandSeed(seed int64) Option { return func(o *options) { o.randSeed, o.hasSeed = seed, true } }
+// WithExecutionName sets the execution name used in $$.Execution.Name and the
+// execution ARN. Default: a random UUID.
+func WithExecutionName(name string) RunOption { return func(o *runOptions) { o.name = name } }
+
+// WithClock sets the time source of the execution: timestamps, Wait states,
+// retry intervals and timeouts. A VirtualClock keeps the time it reached, so
+// give each Run its own. Default: RealClock.
+func WithClock(c Clock) RunOption { return func(o *runOptions) { o.clock = c } }
+
+// WithObserver calls fn with every history event of the execution as it is
+// recorded, in id order, for live progress. fn runs on the engine's
+// goroutines and must not block for long; calls are serialised. Default:
+// none.
+func WithObserver(fn func(Event)) RunOption { return func(o *runOptions) { o.observer = fn } }
+
+// WithRandSeed makes jitter and other random choices of the execution
+// reproducible. Default: seeded from the clock.
+func WithRandSeed(seed int64) RunOption {
+	return func(o *runOptions) { o.randSeed, o.hasSeed = seed, true }
+}
 
 // Invoker runs Task states. Implementations must be safe for concurrent use:
 // Map and Parallel invoke from many goroutines.

@@ -97,6 +97,10 @@ type Config struct {
 	// Crash, when set, kills the process with SIGKILL at that point: a
 	// test hook (EnvCrash) for the crash harness. Default: none.
 	Crash *CrashPoint
+
+	// planned, when set, is called each time the runtime plans the state
+	// machine (a test hook: the runtime plans once, in Open).
+	planned func()
 }
 
 // Deps are what the in-process functions are built from.
@@ -137,6 +141,8 @@ type Runtime struct {
 	Bucket   string
 	Tables   map[string]string
 	compiled *workflow.Compiled
+	// engine is the pipeline planned once, in Open; every file runs on it.
+	engine   *engine.Engine
 	invoker  *Invoker
 	outbox   *Outbox
 	patterns map[string]map[string]any
@@ -285,6 +291,17 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 		return nil, err
 	}
 	r.unrouted = asDeployed(un)
+	if r.engine, err = engine.New(r.compiled.Machine,
+		engine.WithInvoker(r.invoker),
+		engine.WithObjectStore(&engineStore{s3: r.invoker.s3}),
+		engine.WithStateMachineName(machineName),
+		engine.WithAccount(Region, Account),
+	); err != nil {
+		return nil, fmt.Errorf("plan pipeline: %w", err)
+	}
+	if cfg.planned != nil {
+		cfg.planned()
+	}
 	ok = true
 	return r, nil
 }
@@ -547,13 +564,7 @@ func (r *Runtime) ExecuteNamed(ctx context.Context, ev contract.FileEvent, name 
 		delete(r.running, arn)
 		r.mu.Unlock()
 	}()
-	opts := []engine.Option{
-		engine.WithInvoker(r.invoker),
-		engine.WithObjectStore(&engineStore{s3: r.invoker.s3}),
-		engine.WithExecutionName(name),
-		engine.WithStateMachineName(machineName),
-		engine.WithAccount(Region, Account),
-	}
+	opts := []engine.RunOption{engine.WithExecutionName(name)}
 	var wallMu sync.Mutex
 	wall := map[int64]time.Time{}
 	if r.cfg.Fast {
@@ -573,15 +584,11 @@ func (r *Runtime) ExecuteNamed(ctx context.Context, ev contract.FileEvent, name 
 			}
 		}))
 	}
-	eng, err := engine.New(r.compiled.Machine, opts...)
-	if err != nil {
-		return nil, err
-	}
 	var input any
 	b, _ := json.Marshal(ev)
 	_ = json.Unmarshal(b, &input)
 	start := time.Now()
-	res, err := eng.Run(ctx, input)
+	res, err := r.engine.Run(ctx, input, opts...)
 	if err != nil {
 		return nil, err
 	}

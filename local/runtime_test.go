@@ -378,3 +378,44 @@ func TestRunningOwnerMakesADuplicate(t *testing.T) {
 		t.Errorf("the first execution: %+v, want LOADED", res)
 	}
 }
+
+// TestRuntimePlansOnce: a runtime plans its stack's state machine once, in
+// Open, and runs every file on that plan; what differs per file (the
+// execution's name, its virtual clock) still differs.
+func TestRuntimePlansOnce(t *testing.T) {
+	plans := 0
+	start := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	clockStarts := []time.Time{start, start.Add(time.Hour)}
+	now := func() time.Time {
+		next := clockStarts[0]
+		clockStarts = clockStarts[1:]
+		return next
+	}
+	r, err := Open(context.Background(), Config{StateDir: t.TempDir(), Functions: fakeFunctions(2), Fast: true, Now: now,
+		planned: func() { plans++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	dir := t.TempDir()
+	a := submit(t, r, writeCSV(t, dir, "a.csv", 3))
+	b := submit(t, r, writeCSV(t, dir, "b.csv", 5))
+	if plans != 1 || r.engine.Runs() != 2 {
+		t.Errorf("planned the machine %d times and ran %d executions on the plan made in Open for two files, want 1 and 2", plans, r.engine.Runs())
+	}
+	for i, tt := range []struct {
+		res     *FileResult
+		records int64
+		started time.Time
+	}{{a, 3, start}, {b, 5, start.Add(time.Hour)}} {
+		if tt.res.Status != Loaded || tt.res.RecordsLoaded != tt.records {
+			t.Errorf("file %d: %s, %d records loaded; want LOADED, %d", i, tt.res.Status, tt.res.RecordsLoaded, tt.records)
+		}
+		if got := tt.res.Result.History[0].Timestamp; !got.Equal(tt.started) {
+			t.Errorf("file %d: execution started at %s on its clock, want %s", i, got, tt.started)
+		}
+	}
+	if a.Execution == b.Execution || a.Result.ExecutionARN == b.Result.ExecutionARN {
+		t.Errorf("both files ran as execution %s (%s)", a.Execution, a.Result.ExecutionARN)
+	}
+}

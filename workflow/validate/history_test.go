@@ -85,12 +85,12 @@ func TestHistoryMatchesTheEngine(t *testing.T) {
 				return map[string]any{"ok": true}, nil
 			}
 			eng, err := engine.New(m,
-				engine.WithInvoker(&engine.Lambda{Functions: map[string]engine.Function{"work": work}}),
-				engine.WithClock(engine.NewVirtualClock(time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC))))
+				engine.WithInvoker(&engine.Lambda{Functions: map[string]engine.Function{"work": work}}))
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := eng.Run(context.Background(), map[string]any{})
+			res, err := eng.Run(context.Background(), map[string]any{},
+				engine.WithClock(engine.NewVirtualClock(time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC))))
 			if err != nil {
 				t.Fatal(err)
 			}
