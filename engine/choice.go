@@ -303,3 +303,66 @@ func stringMatches(s, pattern string) bool {
 	}
 	return len(s) >= len(last) && strings.HasSuffix(s, last)
 }
+
+// runChoice runs a Choice state: the first rule that matches picks the
+// next state and may override Output and Assign; no match and no Default
+// fails with States.NoChoiceMatched.
+func (t *thread) runChoice(ev *evalEnv, input any) (any, string, error) {
+	n := ev.n
+	eff := input
+	var err error
+	if !n.jsonata {
+		if eff, err = ev.applyPath(n.inputPath, input, "InputPath"); err != nil {
+			return nil, "", err
+		}
+	}
+	var match *choiceRule
+	for _, c := range n.choices {
+		ok, err := c.eval(ev, eff)
+		if err != nil {
+			return nil, "", err
+		}
+		if ok {
+			match = c
+			break
+		}
+	}
+	next := n.defaultNext
+	output, assign := n.output, n.assign
+	if match != nil {
+		next = match.next
+		if n.jsonata {
+			if match.output != nil {
+				output = match.output
+			}
+			if match.assign != nil {
+				assign = match.assign
+			}
+		} else if match.assign != nil {
+			assign = match.assign
+		}
+	}
+	if next == "" {
+		return nil, "", plainErrf(asl.StatesNoChoiceMatched, "No Matches!")
+	}
+	out, err := ev.finishNoResult(output, assign, input, eff)
+	return out, next, err
+}
+
+// choice plans a Choice state.
+func (sp *statePlan) choice(s *asl.Choice) {
+	n := sp.n
+	sp.io(s.InputPath, s.OutputPath, nil)
+	n.defaultNext = s.Default
+	sp.payload("Assign", s.Assign, &n.assign)
+	sp.jsonataOnly("Output", s.Output, &n.output)
+	for i, r := range s.Choices {
+		sp.set(fmt.Sprintf("Choices[%d]", i), func() error {
+			c, e := planChoice(&r, n.jsonata, true)
+			if e == nil {
+				n.choices = append(n.choices, c)
+			}
+			return e
+		})
+	}
+}

@@ -73,9 +73,8 @@ func New(machine *asl.StateMachine, opts ...Option) (*Engine, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	p := &planner{}
 	lang := effectiveLang(machine.QueryLanguage, "")
-	root, err := p.planGraph(machine.StartAt, machine.States, lang, "")
+	root, err := planGraph(machine.StartAt, machine.States, lang, "")
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
@@ -148,36 +147,7 @@ func (e *Engine) Run(ctx context.Context, input any, opts ...RunOption) (Result,
 		return Result{}, fmt.Errorf("engine: input: %w", err)
 	}
 	e.runs.Add(1)
-	var ro runOptions
-	for _, opt := range opts {
-		opt(&ro)
-	}
-	if ro.clock == nil {
-		ro.clock = RealClock{}
-	}
-	name := ro.name
-	if name == "" {
-		name = newUUID()
-	}
-	x := &execution{
-		eng:   e,
-		clock: ro.clock,
-		name:  name,
-		input: in,
-		rec:   &recorder{limit: e.opts.historyLimit, clock: ro.clock, observer: ro.observer},
-	}
-	x.smARN = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", e.opts.region, e.opts.account, e.opts.machineName)
-	x.arn = fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", e.opts.region, e.opts.account, e.opts.machineName, name)
-	seed := ro.randSeed
-	if !ro.hasSeed {
-		seed = time.Now().UnixNano()
-	}
-	x.rnd = mrand.New(mrand.NewPCG(uint64(seed), 0x5eed))
-	x.startTime = x.clock.Now()
-	if e.timeout > 0 {
-		x.deadline = x.startTime.Add(e.timeout)
-	}
-
+	x := e.newExecution(in, opts)
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	x.ctx = runCtx
@@ -205,46 +175,84 @@ func (e *Engine) Run(ctx context.Context, input any, opts ...RunOption) (Result,
 		out, runErr = t.runGraph(e.root, in)
 	}
 	res.StopTime = x.clock.Now()
+	err = x.end(ctx, t.prev, &res, out, runErr)
+	res.History = x.rec.snapshot()
+	return res, err
+}
+
+// newExecution starts the state of one execution of input.
+func (e *Engine) newExecution(input any, opts []RunOption) *execution {
+	var ro runOptions
+	for _, opt := range opts {
+		opt(&ro)
+	}
+	if ro.clock == nil {
+		ro.clock = RealClock{}
+	}
+	name := ro.name
+	if name == "" {
+		name = newUUID()
+	}
+	x := &execution{
+		eng:   e,
+		clock: ro.clock,
+		name:  name,
+		input: input,
+		rec:   &recorder{limit: e.opts.historyLimit, clock: ro.clock, observer: ro.observer},
+	}
+	x.smARN = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", e.opts.region, e.opts.account, e.opts.machineName)
+	x.arn = fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", e.opts.region, e.opts.account, e.opts.machineName, name)
+	seed := ro.randSeed
+	if !ro.hasSeed {
+		seed = time.Now().UnixNano()
+	}
+	x.rnd = mrand.New(mrand.NewPCG(uint64(seed), 0x5eed))
+	x.startTime = x.clock.Now()
+	if e.timeout > 0 {
+		x.deadline = x.startTime.Add(e.timeout)
+	}
+	return x
+}
+
+// end records how the execution ended (after event prev) into res: its
+// status, output or error. It returns ctx's error when ctx aborted it.
+func (x *execution) end(ctx context.Context, prev int64, res *Result, out any, runErr error) error {
 	switch {
 	case runErr == nil:
-		if lim := e.opts.payloadLimit; lim > 0 && len(compact(out)) > lim {
+		if lim := x.eng.opts.payloadLimit; lim > 0 && len(compact(out)) > lim {
 			runErr = plainErr(asl.StatesDataLimitExceeded, "The execution output exceeds the maximum number of bytes service limit.")
 			break
 		}
 		res.Status, res.Output = StatusSucceeded, out
-		x.rec.add(t.prev, Event{Type: ExecutionSucceeded, ExecutionSucceededEventDetails: &OutputDetails{Output: compact(out)}})
+		x.rec.add(prev, Event{Type: ExecutionSucceeded, ExecutionSucceededEventDetails: &OutputDetails{Output: compact(out)}})
+		return nil
 	case ctx.Err() != nil:
 		res.Status = StatusAborted
-		x.rec.add(t.prev, Event{Type: ExecutionAborted, ExecutionAbortedEventDetails: &ErrorDetails{}})
-		res.History = x.rec.snapshot()
-		return res, ctx.Err()
+		x.rec.add(prev, Event{Type: ExecutionAborted, ExecutionAbortedEventDetails: &ErrorDetails{}})
+		return ctx.Err()
 	case x.ctx.Err() != nil || errors.Is(runErr, errExecutionTimedOut):
 		res.Status, res.Error = StatusTimedOut, string(asl.StatesTimeout)
 		res.Cause = "The execution timed out."
-		x.rec.add(t.prev, Event{Type: ExecutionTimedOut, ExecutionTimedOutEventDetails: &ErrorDetails{Error: &res.Error, Cause: &res.Cause}})
-		res.History = x.rec.snapshot()
-		return res, nil
+		x.rec.add(prev, Event{Type: ExecutionTimedOut, ExecutionTimedOutEventDetails: &ErrorDetails{Error: &res.Error, Cause: &res.Cause}})
+		return nil
 	}
-	if runErr != nil {
-		var se *StateError
-		if !errors.As(runErr, &se) {
-			se = plainErr(statesRuntime, runErr.Error())
-		}
-		res.Status = StatusFailed
-		res.Failure = se
-		d := &ErrorDetails{}
-		if !se.noName {
-			res.Error = string(se.Name)
-			d.Error = &res.Error
-		}
-		if !se.noCause {
-			res.Cause = se.Cause
-			d.Cause = &res.Cause
-		}
-		x.rec.add(t.prev, Event{Type: ExecutionFailed, ExecutionFailedEventDetails: d})
+	var se *StateError
+	if !errors.As(runErr, &se) {
+		se = plainErr(statesRuntime, runErr.Error())
 	}
-	res.History = x.rec.snapshot()
-	return res, nil
+	res.Status = StatusFailed
+	res.Failure = se
+	d := &ErrorDetails{}
+	if !se.noName {
+		res.Error = string(se.Name)
+		d.Error = &res.Error
+	}
+	if !se.noCause {
+		res.Cause = se.Cause
+		d.Cause = &res.Cause
+	}
+	x.rec.add(prev, Event{Type: ExecutionFailed, ExecutionFailedEventDetails: d})
+	return nil
 }
 
 // newUUID returns a random version 4 UUID.

@@ -105,3 +105,7 @@ func (e *LambdaError) cause() string {
 	b, _ := json.Marshal(e)
 	return string(b)
 }
+
+func plainErrf(name asl.ErrorName, format string, args ...any) *StateError {
+	return plainErr(name, fmt.Sprintf(format, args...))
+}

@@ -33,13 +33,25 @@ type mapSpec struct {
 	label        string
 }
 
-func (p *planner) planMap(s *asl.Map, isJSONata bool, lang asl.QueryLanguage) (*mapSpec, error) {
+// mapState plans a Map state (inline or distributed).
+func (sp *statePlan) mapState(s *asl.Map) {
+	n := sp.n
+	sp.io(s.InputPath, s.OutputPath, s.ResultPath)
+	sp.payload("ResultSelector", s.ResultSelector, &n.resultSelector)
+	sp.jsonataOnly("Output", s.Output, &n.output)
+	sp.payload("Assign", s.Assign, &n.assign)
+	sp.errorHandling(s.Retry, s.Catch)
+	sp.set("ItemProcessor", func() (e error) { n.mapState, e = planMap(s, n.jsonata, sp.lang); return })
+}
+
+// planMap plans what a Map state iterates and how.
+func planMap(s *asl.Map, isJSONata bool, lang asl.QueryLanguage) (*mapSpec, error) {
 	proc := s.Processor()
 	if proc == nil {
 		return nil, errors.New("missing ItemProcessor")
 	}
 	m := &mapSpec{distributed: s.Distributed(), label: s.Label}
-	g, err := p.planGraph(proc.StartAt, proc.States, effectiveLang(proc.QueryLanguage, lang), "")
+	g, err := planGraph(proc.StartAt, proc.States, effectiveLang(proc.QueryLanguage, lang), "")
 	if err != nil {
 		return nil, err
 	}
@@ -159,47 +171,13 @@ func (t *thread) mapAttempt(ev *evalEnv, input any) (any, error) {
 			return nil, err
 		}
 	}
-	maxConc, _, err := ev.numberOf(&m.maxConc, eff)
+	b, err := ev.mapBounds(m, eff)
 	if err != nil {
 		return nil, err
 	}
-	if maxConc < 0 {
-		return nil, runtimeErr(statesRuntime, "MaxConcurrency", "MaxConcurrency cannot be negative.")
-	}
-	tolCount, hasTolCount, err := ev.numberOf(&m.tolCount, eff)
+	items, err := t.mapInput(ev, m, eff)
 	if err != nil {
 		return nil, err
-	}
-	if tolCount < 0 {
-		return nil, runtimeErr(statesRuntime, "ToleratedFailureCount", "ToleratedFailureCount cannot be negative.")
-	}
-	tolPct, hasTolPct, err := ev.numberOf(&m.tolPct, eff)
-	if err != nil {
-		return nil, err
-	}
-	if tolPct < 0 || tolPct > 100 {
-		return nil, runtimeErr(statesRuntime, "ToleratedFailurePercentage", "ToleratedFailurePercentage must be between 0 and 100.")
-	}
-	var items []any
-	if m.reader != nil {
-		if items, err = t.readItems(ev, m.reader, eff); err != nil {
-			return nil, err
-		}
-	} else if items, err = ev.mapItems(m, eff); err != nil {
-		return nil, err
-	}
-	if m.batcher != nil {
-		// ItemSelector shapes each item; the batches are made of the results.
-		if m.itemSelector != nil {
-			for i, item := range items {
-				if items[i], err = t.selectItem(ev, m, i, item, eff); err != nil {
-					return nil, err
-				}
-			}
-		}
-		if items, err = t.batchItems(ev, m.batcher, items, eff); err != nil {
-			return nil, err
-		}
 	}
 	if _, err := t.event(Event{Type: MapStateStarted, MapStateStartedEventDetails: &MapStateStartedDetails{Length: len(items)}}); err != nil {
 		return nil, err
@@ -211,29 +189,23 @@ func (t *thread) mapAttempt(ev *evalEnv, input any) (any, error) {
 			return nil, err
 		}
 	}
-	limit := int(maxConc)
+	limit := int(b.maxConc)
 	if limit == 0 {
 		limit = t.x.eng.opts.maxConcurrency
 		if limit == 0 && !m.distributed {
 			limit = defaultInlineConcurrency
 		}
 	}
-	results, failures, firstErr := t.iterate(ev, m, items, eff, limit, hasTolCount || hasTolPct)
+	results, failures, firstErr := t.iterate(ev, m, items, eff, limit, b.tolerant())
 	if firstErr == nil {
 		if err := t.ctx.Err(); err != nil {
 			return nil, err
 		}
 	}
-	if firstErr != nil && (hasTolCount || hasTolPct) && failures > 0 {
-		exceeded := (hasTolCount && float64(failures) > tolCount) ||
-			(hasTolPct && float64(failures)*100/float64(len(items)) > tolPct)
-		if hasTolCount && hasTolPct {
-			exceeded = float64(failures) > tolCount && float64(failures)*100/float64(len(items)) > tolPct
-		}
-		if exceeded {
+	if firstErr != nil && b.tolerant() && failures > 0 {
+		firstErr = nil
+		if b.exceeded(failures, len(items)) {
 			firstErr = plainErr(asl.StatesExceedToleratedFailure, "The specified tolerated failure threshold was exceeded")
-		} else {
-			firstErr = nil
 		}
 	}
 	if firstErr != nil {
@@ -255,6 +227,79 @@ func (t *thread) mapAttempt(ev *evalEnv, input any) (any, error) {
 		return t.writeResults(ev, m.writer, results, eff)
 	}
 	return results, nil
+}
+
+// mapBounds are a Map's MaxConcurrency and tolerated failures, evaluated
+// for one attempt.
+type mapBounds struct {
+	maxConc                float64
+	tolCount, tolPct       float64
+	hasTolCount, hasTolPct bool
+}
+
+// mapBounds evaluates MaxConcurrency and ToleratedFailure{Count,Percentage}
+// (literal, path or JSONata) and checks their ranges.
+func (ev *evalEnv) mapBounds(m *mapSpec, eff any) (mapBounds, error) {
+	var b mapBounds
+	var err error
+	if b.maxConc, _, err = ev.numberOf(&m.maxConc, eff); err != nil {
+		return b, err
+	}
+	if b.maxConc < 0 {
+		return b, runtimeErr(statesRuntime, "MaxConcurrency", "MaxConcurrency cannot be negative.")
+	}
+	if b.tolCount, b.hasTolCount, err = ev.numberOf(&m.tolCount, eff); err != nil {
+		return b, err
+	}
+	if b.tolCount < 0 {
+		return b, runtimeErr(statesRuntime, "ToleratedFailureCount", "ToleratedFailureCount cannot be negative.")
+	}
+	if b.tolPct, b.hasTolPct, err = ev.numberOf(&m.tolPct, eff); err != nil {
+		return b, err
+	}
+	if b.tolPct < 0 || b.tolPct > 100 {
+		return b, runtimeErr(statesRuntime, "ToleratedFailurePercentage", "ToleratedFailurePercentage must be between 0 and 100.")
+	}
+	return b, nil
+}
+
+// tolerant reports whether the Map tolerates failed iterations at all.
+func (b mapBounds) tolerant() bool { return b.hasTolCount || b.hasTolPct }
+
+// exceeded reports whether failures of n items exceed the tolerance: with
+// both a count and a percentage, only exceeding both fails the Map.
+func (b mapBounds) exceeded(failures, n int) bool {
+	overCount := b.hasTolCount && float64(failures) > b.tolCount
+	overPct := b.hasTolPct && float64(failures)*100/float64(n) > b.tolPct
+	if b.hasTolCount && b.hasTolPct {
+		return overCount && overPct
+	}
+	return overCount || overPct
+}
+
+// mapInput reads the items (ItemReader, or ItemsPath/Items) and batches
+// them (ItemBatcher, after ItemSelector shaped each item).
+func (t *thread) mapInput(ev *evalEnv, m *mapSpec, eff any) ([]any, error) {
+	var items []any
+	var err error
+	if m.reader != nil {
+		if items, err = t.readItems(ev, m.reader, eff); err != nil {
+			return nil, err
+		}
+	} else if items, err = ev.mapItems(m, eff); err != nil {
+		return nil, err
+	}
+	if m.batcher == nil {
+		return items, nil
+	}
+	if m.itemSelector != nil {
+		for i, item := range items {
+			if items[i], err = t.selectItem(ev, m, i, item, eff); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return t.batchItems(ev, m.batcher, items, eff)
 }
 
 // mapItems selects the items array: ItemsPath (JSONPath) or Items

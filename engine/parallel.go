@@ -3,7 +3,10 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+
+	"github.com/sluicehq/sluice/workflow/asl"
 )
 
 // child returns a thread for a branch or iteration: its own cancellable
@@ -102,5 +105,24 @@ func (s semaphore) acquire(ctx context.Context) bool {
 func (s semaphore) release() {
 	if s != nil {
 		<-s
+	}
+}
+
+// parallel plans a Parallel state and its branches.
+func (sp *statePlan) parallel(s *asl.Parallel) {
+	n := sp.n
+	sp.io(s.InputPath, s.OutputPath, s.ResultPath)
+	sp.payload("Parameters", s.Parameters, &n.parameters)
+	sp.payload("ResultSelector", s.ResultSelector, &n.resultSelector)
+	sp.jsonataOnly("Arguments", s.Arguments, &n.arguments)
+	sp.jsonataOnly("Output", s.Output, &n.output)
+	sp.payload("Assign", s.Assign, &n.assign)
+	sp.errorHandling(s.Retry, s.Catch)
+	for i, b := range s.Branches {
+		sp.set(fmt.Sprintf("Branches[%d]", i), func() error {
+			g, e := planGraph(b.StartAt, b.States, effectiveLang(b.QueryLanguage, sp.lang), "")
+			n.branches = append(n.branches, g)
+			return e
+		})
 	}
 }

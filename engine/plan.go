@@ -3,7 +3,6 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/sluicehq/sluice/workflow/asl"
 	"github.com/sluicehq/sluice/workflow/jsonpath"
@@ -63,7 +62,6 @@ type node struct {
 	// Fail
 	failError, failCause         tmpl
 	failErrorPath, failCausePath tmpl
-	failErrorSet, failCauseSet   bool
 
 	// Task
 	resource  string
@@ -80,29 +78,8 @@ type node struct {
 	mapState *mapSpec
 }
 
-type retrier struct {
-	errors      []string
-	interval    float64
-	maxAttempts int
-	backoff     float64
-	maxDelay    float64
-	hasMaxDelay bool
-	jitter      bool
-}
-
-type catcher struct {
-	errors     []string
-	resultPath *ioPath
-	output     tmpl
-	assign     tmpl
-	next       string
-}
-
-// planner carries what planning needs across nested graphs.
-type planner struct{}
-
 // planGraph plans a graph whose states inherit lang.
-func (p *planner) planGraph(startAt string, states asl.States, lang asl.QueryLanguage, where string) (*graph, error) {
+func planGraph(startAt string, states asl.States, lang asl.QueryLanguage, where string) (*graph, error) {
 	g := &graph{startAt: startAt, states: make(map[string]*node, len(states))}
 	if len(states) == 0 {
 		return nil, fmt.Errorf("%sStates: no states", where)
@@ -111,7 +88,7 @@ func (p *planner) planGraph(startAt string, states asl.States, lang asl.QueryLan
 		if _, dup := g.states[ns.Name]; dup {
 			return nil, fmt.Errorf("%sStates.%s: duplicate state name", where, ns.Name)
 		}
-		n, err := p.planState(ns.Name, ns.State, lang, where+"States."+ns.Name+".")
+		n, err := planState(ns.Name, ns.State, lang, where+"States."+ns.Name+".")
 		if err != nil {
 			return nil, err
 		}
@@ -195,153 +172,90 @@ func fieldErr(where, field string, err error) error {
 	return fmt.Errorf("%s%s: %w", where, field, err)
 }
 
-func (p *planner) planState(name string, st asl.State, inherited asl.QueryLanguage, where string) (*node, error) {
+// statePlan plans the fields of one state into n, keeping the first error
+// (prefixed with where and the field's name).
+type statePlan struct {
+	n     *node
+	lang  asl.QueryLanguage // the state's effective query language
+	where string
+	err   error
+}
+
+// set runs fn to plan field unless an earlier field failed.
+func (sp *statePlan) set(field string, fn func() error) {
+	if sp.err == nil {
+		sp.err = fieldErr(sp.where, field, fn())
+	}
+}
+
+// io plans InputPath, OutputPath and ResultPath (res nil for the states
+// without one).
+func (sp *statePlan) io(in, out, res *asl.Path) {
+	n := sp.n
+	sp.set("InputPath", func() (e error) { n.inputPath, e = planIOPath(in, false); return })
+	sp.set("OutputPath", func() (e error) { n.outputPath, e = planIOPath(out, false); return })
+	sp.set("ResultPath", func() (e error) { n.resultPath, e = planIOPath(res, true); return })
+}
+
+// payload plans a payload template: a JSONata value in JSONata states, a
+// JSONPath payload template ("key.$" fields) otherwise.
+func (sp *statePlan) payload(field string, raw json.RawMessage, dst *tmpl) {
+	sp.set(field, func() (e error) {
+		if sp.n.jsonata {
+			*dst, e = compileJSONataValue(raw, field)
+		} else {
+			*dst, e = compilePayload(raw)
+		}
+		return
+	})
+}
+
+// jsonataOnly plans a field only JSONata states have (Arguments, Output).
+func (sp *statePlan) jsonataOnly(field string, raw json.RawMessage, dst *tmpl) {
+	sp.set(field, func() (e error) { *dst, e = compileJSONataValue(raw, field); return })
+}
+
+// errorHandling plans Retry and Catch.
+func (sp *statePlan) errorHandling(retry []asl.Retrier, catch []asl.Catcher) {
+	n := sp.n
+	sp.set("Retry", func() (e error) { n.retry, e = planRetry(retry); return })
+	sp.set("Catch", func() (e error) { n.catch, e = planCatch(catch, n.jsonata); return })
+}
+
+// planState plans one state; the fields of each kind are planned in that
+// kind's file (pass.go, task.go, choice.go, wait.go, terminal.go,
+// parallel.go, mapstate.go).
+func planState(name string, st asl.State, inherited asl.QueryLanguage, where string) (*node, error) {
 	lang := effectiveLang(st.Base().QueryLanguage, inherited)
 	n := &node{name: name, kind: st.Kind(), jsonata: lang == asl.JSONata}
 	if f, ok := st.(asl.Flower); ok {
 		n.next, n.end = f.Flow().Next, f.Flow().End
 	}
-	var err error
-	set := func(field string, fn func() error) {
-		if err == nil {
-			err = fieldErr(where, field, fn())
-		}
-	}
-	io := func(in, out, res *asl.Path) {
-		set("InputPath", func() (e error) { n.inputPath, e = planIOPath(in, false); return })
-		set("OutputPath", func() (e error) { n.outputPath, e = planIOPath(out, false); return })
-		set("ResultPath", func() (e error) { n.resultPath, e = planIOPath(res, true); return })
-	}
-	payload := func(field string, raw json.RawMessage, dst *tmpl) {
-		set(field, func() (e error) {
-			if n.jsonata {
-				*dst, e = compileJSONataValue(raw, field)
-			} else {
-				*dst, e = compilePayload(raw)
-			}
-			return
-		})
-	}
-	jsonataOnly := func(field string, raw json.RawMessage, dst *tmpl) {
-		set(field, func() (e error) { *dst, e = compileJSONataValue(raw, field); return })
-	}
+	sp := &statePlan{n: n, lang: lang, where: where}
 	switch s := st.(type) {
 	case *asl.Pass:
-		io(s.InputPath, s.OutputPath, s.ResultPath)
-		payload("Parameters", s.Parameters, &n.parameters)
-		if len(s.Result) > 0 {
-			set("Result", func() (e error) { n.result, e = decodeJSON(s.Result); n.hasResult = true; return })
-		}
-		payload("Assign", s.Assign, &n.assign)
-		jsonataOnly("Output", s.Output, &n.output)
+		sp.pass(s)
 	case *asl.Task:
-		io(s.InputPath, s.OutputPath, s.ResultPath)
-		n.resource = s.Resource
-		payload("Parameters", s.Parameters, &n.parameters)
-		payload("ResultSelector", s.ResultSelector, &n.resultSelector)
-		jsonataOnly("Arguments", s.Arguments, &n.arguments)
-		jsonataOnly("Output", s.Output, &n.output)
-		payload("Assign", s.Assign, &n.assign)
-		set("TimeoutSeconds", func() (e error) {
-			n.timeout, e = planIntField("TimeoutSeconds", s.TimeoutSeconds, s.TimeoutSecondsPath)
-			return
-		})
-		set("HeartbeatSeconds", func() (e error) {
-			n.heartbeat, e = planIntField("HeartbeatSeconds", s.HeartbeatSeconds, s.HeartbeatSecondsPath)
-			return
-		})
-		set("Retry", func() (e error) { n.retry, e = planRetry(s.Retry); return })
-		set("Catch", func() (e error) { n.catch, e = p.planCatch(s.Catch, n.jsonata); return })
+		sp.task(s)
 	case *asl.Choice:
-		io(s.InputPath, s.OutputPath, nil)
-		n.defaultNext = s.Default
-		payload("Assign", s.Assign, &n.assign)
-		jsonataOnly("Output", s.Output, &n.output)
-		for i, r := range s.Choices {
-			field := fmt.Sprintf("Choices[%d]", i)
-			set(field, func() error {
-				c, e := planChoice(&r, n.jsonata, true)
-				if e == nil {
-					n.choices = append(n.choices, c)
-				}
-				return e
-			})
-		}
+		sp.choice(s)
 	case *asl.Wait:
-		io(s.InputPath, s.OutputPath, nil)
-		payload("Assign", s.Assign, &n.assign)
-		jsonataOnly("Output", s.Output, &n.output)
-		set("Seconds", func() (e error) {
-			n.waitSeconds, e = planIntField("Seconds", s.Seconds, s.SecondsPath)
-			return
-		})
-		n.waitTimestamp = s.Timestamp
-		if n.jsonata && isJSONataString(s.Timestamp) {
-			set("Timestamp", func() (e error) { n.waitTsExpr, e = compileJSONataString(s.Timestamp, "Timestamp"); return })
-			n.waitTimestamp = ""
-		}
-		set("TimestampPath", func() (e error) { n.waitTsPath, e = parseOptPath(s.TimestampPath); return })
+		sp.wait(s)
 	case *asl.Succeed:
-		io(s.InputPath, s.OutputPath, nil)
-		jsonataOnly("Output", s.Output, &n.output)
+		sp.succeed(s)
 	case *asl.Fail:
-		n.failErrorSet = s.Error != "" || s.ErrorPath != ""
-		n.failCauseSet = s.Cause != "" || s.CausePath != ""
-		set("Error", func() (e error) { n.failError, e = planStringField(s.Error, "Error", n.jsonata); return })
-		set("Cause", func() (e error) { n.failCause, e = planStringField(s.Cause, "Cause", n.jsonata); return })
-		set("ErrorPath", func() (e error) { n.failErrorPath, e = planFailPath(s.ErrorPath, "ErrorPath"); return })
-		set("CausePath", func() (e error) { n.failCausePath, e = planFailPath(s.CausePath, "CausePath"); return })
+		sp.fail(s)
 	case *asl.Parallel:
-		io(s.InputPath, s.OutputPath, s.ResultPath)
-		payload("Parameters", s.Parameters, &n.parameters)
-		payload("ResultSelector", s.ResultSelector, &n.resultSelector)
-		jsonataOnly("Arguments", s.Arguments, &n.arguments)
-		jsonataOnly("Output", s.Output, &n.output)
-		payload("Assign", s.Assign, &n.assign)
-		set("Retry", func() (e error) { n.retry, e = planRetry(s.Retry); return })
-		set("Catch", func() (e error) { n.catch, e = p.planCatch(s.Catch, n.jsonata); return })
-		for i, b := range s.Branches {
-			field := fmt.Sprintf("Branches[%d]", i)
-			set(field, func() error {
-				g, e := p.planGraph(b.StartAt, b.States, effectiveLang(b.QueryLanguage, lang), "")
-				n.branches = append(n.branches, g)
-				return e
-			})
-		}
+		sp.parallel(s)
 	case *asl.Map:
-		io(s.InputPath, s.OutputPath, s.ResultPath)
-		payload("ResultSelector", s.ResultSelector, &n.resultSelector)
-		jsonataOnly("Output", s.Output, &n.output)
-		payload("Assign", s.Assign, &n.assign)
-		set("Retry", func() (e error) { n.retry, e = planRetry(s.Retry); return })
-		set("Catch", func() (e error) { n.catch, e = p.planCatch(s.Catch, n.jsonata); return })
-		set("ItemProcessor", func() (e error) { n.mapState, e = p.planMap(s, n.jsonata, lang); return })
+		sp.mapState(s)
 	default:
 		return nil, fmt.Errorf("%sType: unsupported state type %q", where, st.Kind())
 	}
-	if err != nil {
-		return nil, err
+	if sp.err != nil {
+		return nil, sp.err
 	}
 	return n, nil
-}
-
-func planFailPath(s, field string) (tmpl, error) {
-	if s == "" {
-		return nil, nil
-	}
-	return dynamicValue(s, field)
-}
-
-// planStringField plans a Fail state's Error or Cause: a literal string, or
-// in JSONata a "{% %}" expression.
-func planStringField(s, field string, isJSONata bool) (tmpl, error) {
-	if s == "" {
-		return nil, nil
-	}
-	if isJSONata && isJSONataString(s) {
-		return compileJSONataString(s, field)
-	}
-	return literal{s}, nil
 }
 
 func planIntField(name string, v *asl.IntOrExpr, path string) (intField, error) {
@@ -367,58 +281,6 @@ func planIntField(name string, v *asl.IntOrExpr, path string) (intField, error) 
 		f.path = jp
 	}
 	return f, nil
-}
-
-func planRetry(rs []asl.Retrier) ([]*retrier, error) {
-	var out []*retrier
-	for _, r := range rs {
-		pr := &retrier{interval: 1, maxAttempts: 3, backoff: 2}
-		for _, e := range r.ErrorEquals {
-			pr.errors = append(pr.errors, string(e))
-		}
-		if r.IntervalSeconds != nil {
-			pr.interval = float64(*r.IntervalSeconds)
-		}
-		if r.MaxAttempts != nil {
-			pr.maxAttempts = int(*r.MaxAttempts)
-		}
-		if r.BackoffRate != nil {
-			pr.backoff = *r.BackoffRate
-		}
-		if r.MaxDelaySeconds != nil {
-			pr.maxDelay, pr.hasMaxDelay = float64(*r.MaxDelaySeconds), true
-		}
-		pr.jitter = strings.EqualFold(r.JitterStrategy, "FULL")
-		out = append(out, pr)
-	}
-	return out, nil
-}
-
-func (p *planner) planCatch(cs []asl.Catcher, isJSONata bool) ([]*catcher, error) {
-	var out []*catcher
-	for i, c := range cs {
-		pc := &catcher{next: c.Next}
-		for _, e := range c.ErrorEquals {
-			pc.errors = append(pc.errors, string(e))
-		}
-		var err error
-		if pc.resultPath, err = planIOPath(c.ResultPath, true); err != nil {
-			return nil, fmt.Errorf("[%d].ResultPath: %w", i, err)
-		}
-		if pc.output, err = compileJSONataValue(c.Output, "Output"); err != nil {
-			return nil, fmt.Errorf("[%d].Output: %w", i, err)
-		}
-		if isJSONata {
-			pc.assign, err = compileJSONataValue(c.Assign, "Assign")
-		} else {
-			pc.assign, err = compilePayload(c.Assign)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("[%d].Assign: %w", i, err)
-		}
-		out = append(out, pc)
-	}
-	return out, nil
 }
 
 // inField prefixes err with the definition field it concerns.

@@ -18,51 +18,13 @@ func (t *thread) taskAttempt(ev *evalEnv, input any) (any, error) {
 		ev.taskToken = t.x.newToken()
 		ev.ctxObj = nil
 	}
-	eff, err := ev.effectiveInput(input)
+	req, timeout, heartbeat, err := ev.taskRequest(input)
 	if err != nil {
 		return nil, err
 	}
-	timeout, err := ev.intValueOf(&n.timeout, input)
-	if err != nil {
+	tgt := newTaskTarget(n.resource)
+	if err := t.taskStarted(tgt, req, timeout, heartbeat); err != nil {
 		return nil, err
-	}
-	heartbeat, err := ev.intValueOf(&n.heartbeat, input)
-	if err != nil {
-		return nil, err
-	}
-	req := TaskRequest{
-		Resource:     n.resource,
-		State:        n.name,
-		Input:        eff,
-		Attempt:      ev.retryCount,
-		ExecutionARN: t.x.arn,
-	}
-	if timeout != nil {
-		req.Timeout = time.Duration(*timeout) * time.Second
-	}
-	if heartbeat != nil {
-		req.Heartbeat = time.Duration(*heartbeat) * time.Second
-	}
-	req.TaskToken = ev.taskToken
-	lambdaARN := isLambdaFunctionARN(n.resource)
-	resType, res := splitResource(n.resource)
-	if lambdaARN {
-		d := &LambdaScheduledDetails{Resource: n.resource, Input: compact(eff), TimeoutInSeconds: timeout}
-		if _, err := t.event(Event{Type: LambdaFunctionScheduled, LambdaFunctionScheduledDetails: d}); err != nil {
-			return nil, err
-		}
-		if _, err := t.event(Event{Type: LambdaFunctionStarted}); err != nil {
-			return nil, err
-		}
-	} else {
-		d := &TaskScheduledDetails{ResourceType: resType, Resource: res, Region: t.x.eng.opts.region,
-			Parameters: compact(eff), TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat}
-		if _, err := t.event(Event{Type: TaskScheduled, TaskScheduledEventDetails: d}); err != nil {
-			return nil, err
-		}
-		if _, err := t.event(Event{Type: TaskStarted, TaskStartedEventDetails: &TaskResource{ResourceType: resType, Resource: res}}); err != nil {
-			return nil, err
-		}
 	}
 	result, ierr := t.invoke(req)
 	if ierr == nil {
@@ -70,48 +32,110 @@ func (t *thread) taskAttempt(ev *evalEnv, input any) (any, error) {
 	}
 	if lim := t.x.eng.opts.payloadLimit; ierr == nil && lim > 0 && len(compact(result)) > lim {
 		who := n.resource
-		if !lambdaARN {
-			who = resType
+		if !tgt.lambda {
+			who = tgt.resType
 		}
 		ierr = &TaskError{Name: string(asl.StatesDataLimitExceeded),
 			Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", who)}
 	}
 	if ierr != nil {
 		se := t.taskError(ierr, req)
-		if lambdaARN {
-			typ := LambdaFunctionFailed
-			if se.Name == asl.StatesTimeout {
-				typ = LambdaFunctionTimedOut
-			}
-			ev := Event{Type: typ, LambdaFunctionFailedDetails: se.details()}
-			if typ == LambdaFunctionTimedOut {
-				ev = Event{Type: typ, LambdaFunctionTimedOutDetails: se.details()}
-			}
-			_, _ = t.event(ev)
-		} else {
-			typ := TaskFailed
-			if se.Name == asl.StatesTimeout || se.Name == asl.StatesHeartbeatTimeout {
-				typ = TaskTimedOut
-			}
-			d := se.details()
-			td := &TaskErrorDetails{ResourceType: resType, Resource: res, Error: d.Error, Cause: d.Cause}
-			ev := Event{Type: typ, TaskFailedEventDetails: td}
-			if typ == TaskTimedOut {
-				ev = Event{Type: typ, TaskTimedOutEventDetails: td}
-			}
-			_, _ = t.event(ev)
-		}
+		t.taskFailed(tgt, se)
 		return nil, se
 	}
-	if lambdaARN {
+	if tgt.lambda {
 		_, err = t.event(Event{Type: LambdaFunctionSucceeded, LambdaFunctionSucceededDetails: &OutputDetails{Output: compact(result)}})
 	} else {
-		_, err = t.event(Event{Type: TaskSucceeded, TaskSucceededEventDetails: &TaskOutputDetails{ResourceType: resType, Resource: res, Output: compact(result)}})
+		_, err = t.event(Event{Type: TaskSucceeded, TaskSucceededEventDetails: &TaskOutputDetails{ResourceType: tgt.resType, Resource: tgt.res, Output: compact(result)}})
 	}
 	if err != nil {
 		return nil, err
 	}
 	return result, nil
+}
+
+// taskTarget is how a Task's resource shows in its history: a plain Lambda
+// function ARN records LambdaFunction* events, anything else Task* events
+// with the resource split into type and name.
+type taskTarget struct {
+	lambda       bool
+	resType, res string
+}
+
+func newTaskTarget(resource string) taskTarget {
+	resType, res := splitResource(resource)
+	return taskTarget{lambda: isLambdaFunctionARN(resource), resType: resType, res: res}
+}
+
+// taskRequest builds the request of one attempt from the state's effective
+// input, TimeoutSeconds and HeartbeatSeconds (nil when unset).
+func (ev *evalEnv) taskRequest(input any) (req TaskRequest, timeout, heartbeat *int64, err error) {
+	n := ev.n
+	eff, err := ev.effectiveInput(input)
+	if err != nil {
+		return req, nil, nil, err
+	}
+	if timeout, err = ev.intValueOf(&n.timeout, input); err != nil {
+		return req, nil, nil, err
+	}
+	if heartbeat, err = ev.intValueOf(&n.heartbeat, input); err != nil {
+		return req, nil, nil, err
+	}
+	req = TaskRequest{
+		Resource:     n.resource,
+		State:        n.name,
+		Input:        eff,
+		Attempt:      ev.retryCount,
+		TaskToken:    ev.taskToken,
+		ExecutionARN: ev.t.x.arn,
+	}
+	if timeout != nil {
+		req.Timeout = time.Duration(*timeout) * time.Second
+	}
+	if heartbeat != nil {
+		req.Heartbeat = time.Duration(*heartbeat) * time.Second
+	}
+	return req, timeout, heartbeat, nil
+}
+
+// taskStarted records the scheduled and started events of an attempt.
+func (t *thread) taskStarted(tgt taskTarget, req TaskRequest, timeout, heartbeat *int64) error {
+	var scheduled, started Event
+	if tgt.lambda {
+		scheduled = Event{Type: LambdaFunctionScheduled, LambdaFunctionScheduledDetails: &LambdaScheduledDetails{
+			Resource: req.Resource, Input: compact(req.Input), TimeoutInSeconds: timeout}}
+		started = Event{Type: LambdaFunctionStarted}
+	} else {
+		scheduled = Event{Type: TaskScheduled, TaskScheduledEventDetails: &TaskScheduledDetails{
+			ResourceType: tgt.resType, Resource: tgt.res, Region: t.x.eng.opts.region,
+			Parameters: compact(req.Input), TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat}}
+		started = Event{Type: TaskStarted, TaskStartedEventDetails: &TaskResource{ResourceType: tgt.resType, Resource: tgt.res}}
+	}
+	if _, err := t.event(scheduled); err != nil {
+		return err
+	}
+	_, err := t.event(started)
+	return err
+}
+
+// taskFailed records the failed or timed-out event of an attempt.
+func (t *thread) taskFailed(tgt taskTarget, se *StateError) {
+	var ev Event
+	switch {
+	case tgt.lambda && se.Name == asl.StatesTimeout:
+		ev = Event{Type: LambdaFunctionTimedOut, LambdaFunctionTimedOutDetails: se.details()}
+	case tgt.lambda:
+		ev = Event{Type: LambdaFunctionFailed, LambdaFunctionFailedDetails: se.details()}
+	default:
+		d := se.details()
+		td := &TaskErrorDetails{ResourceType: tgt.resType, Resource: tgt.res, Error: d.Error, Cause: d.Cause}
+		if se.Name == asl.StatesTimeout || se.Name == asl.StatesHeartbeatTimeout {
+			ev = Event{Type: TaskTimedOut, TaskTimedOutEventDetails: td}
+		} else {
+			ev = Event{Type: TaskFailed, TaskFailedEventDetails: td}
+		}
+	}
+	_, _ = t.event(ev)
 }
 
 func (se *StateError) details() *ErrorDetails {
@@ -301,4 +325,25 @@ func (ev *evalEnv) applyPathValue(p *jsonpath.Path, input any, field string) (an
 		return nil, err
 	}
 	return v, nil
+}
+
+// task plans a Task state.
+func (sp *statePlan) task(s *asl.Task) {
+	n := sp.n
+	sp.io(s.InputPath, s.OutputPath, s.ResultPath)
+	n.resource = s.Resource
+	sp.payload("Parameters", s.Parameters, &n.parameters)
+	sp.payload("ResultSelector", s.ResultSelector, &n.resultSelector)
+	sp.jsonataOnly("Arguments", s.Arguments, &n.arguments)
+	sp.jsonataOnly("Output", s.Output, &n.output)
+	sp.payload("Assign", s.Assign, &n.assign)
+	sp.set("TimeoutSeconds", func() (e error) {
+		n.timeout, e = planIntField("TimeoutSeconds", s.TimeoutSeconds, s.TimeoutSecondsPath)
+		return
+	})
+	sp.set("HeartbeatSeconds", func() (e error) {
+		n.heartbeat, e = planIntField("HeartbeatSeconds", s.HeartbeatSeconds, s.HeartbeatSecondsPath)
+		return
+	})
+	sp.errorHandling(s.Retry, s.Catch)
 }
