@@ -26,15 +26,15 @@ type execResult struct {
 
 // execOptions are the flags of `sluice exec`.
 type execOptions struct {
-	defFile, inFile, mocksFile, mockConfig, testCase, machine, historyFile, name string
-	fast, express                                                                bool
+	defFile, inFile, mocksFile, mockConfig, testCase, machine, historyFile, name, cpuProfile string
+	fast, express                                                                            bool
 }
 
 // execCommand runs an ASL definition on the local engine.
 func (c *cli) execCommand() *cobra.Command {
 	var o execOptions
 	cmd := &cobra.Command{
-		Use:   "exec --definition DEF.json [--input IN.json] [--mocks MOCKS.json | --mock-config FILE --test-case NAME] [--fast] [--history FILE]",
+		Use:   "exec --definition DEF.json [--input IN.json] [--mocks MOCKS.json | --mock-config FILE --test-case NAME] [--fast] [--history FILE] [--cpuprofile FILE]",
 		Short: "run an ASL definition on the local engine",
 		Long: "Runs a state machine definition on the local engine and prints one JSON object:\n" +
 			"{status, output, error, cause}. Task states call canned results from --mocks or an\n" +
@@ -55,6 +55,7 @@ func (c *cli) execCommand() *cobra.Command {
 	fs.StringVar(&o.historyFile, "history", "", "write the execution history (GetExecutionHistory JSON) to this file")
 	fs.StringVar(&o.name, "name", "", "execution name (default: a random UUID)")
 	fs.BoolVar(&o.express, "express", false, "run as an Express state machine (no Execution.RedriveCount in the context object)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole command to this file (go tool pprof)")
 	return cmd
 }
 
@@ -72,6 +73,13 @@ func (c *cli) cmdExec(args []string, o execOptions) error {
 		return usagef("--mock-config and --test-case go together")
 	case o.defFile == "-" && o.inFile == "-":
 		return usagef("only one of --definition and --input may read standard input")
+	}
+	if o.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return usagef("--cpuprofile: %v", err)
+		}
+		defer stopProfile()
 	}
 	src, err := c.readInput(o.defFile)
 	if err != nil {

@@ -2,7 +2,9 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -51,9 +53,45 @@ func BenchmarkTransition(b *testing.B) {
 	benchRun(b, `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Succeed"}}}`, map[string]any{"v": "x"}, 2)
 }
 
-// BenchmarkChain200 runs a 200-state chain of Pass states with Parameters.
+// BenchmarkChain200 runs a 200-state chain of Pass states with Parameters,
+// the chain scripts/bench.sh compares with aws-local-stepfunctions.
 func BenchmarkChain200(b *testing.B) {
 	benchRun(b, chain(200), map[string]any{"v": "x"}, 200)
+}
+
+// inlineMap returns the Map of Pass -> Choice -> Pass scripts/bench.sh
+// compares with aws-local-stepfunctions, and its input of n items.
+func inlineMap(n int) (def string, input any) {
+	items := make([]any, n)
+	for i := range items {
+		items[i] = map[string]any{"n": json.Number(strconv.Itoa(i))}
+	}
+	def = `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"P","States":{
+		"P":{"Type":"Pass","Parameters":{"n.$":"$.n"},"Next":"C"},
+		"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThanEquals":1000,"Next":"Big"}],"Default":"Small"},
+		"Big":{"Type":"Pass","Result":"big","End":true},
+		"Small":{"Type":"Pass","Result":"small","End":true}}},"End":true}}}`
+	return def, map[string]any{"items": items}
+}
+
+// BenchmarkInlineMap runs the 2,000-item inline Map of scripts/bench.sh
+// (one execution, planned once).
+func BenchmarkInlineMap(b *testing.B) {
+	def, input := inlineMap(2000)
+	benchRun(b, def, input, 3*2000+1)
+}
+
+// BenchmarkPlan plans the 2,000-item Map's machine: what a runtime that
+// plans per execution pays again each time.
+func BenchmarkPlan(b *testing.B) {
+	def, _ := inlineMap(2000)
+	m := mustMachine(b, def)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := engine.New(m); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // BenchmarkInlineMap10k runs a 10,000-item inline Map of Pass+Choice. Its

@@ -176,7 +176,7 @@ func (e *Engine) Run(ctx context.Context, input any, opts ...RunOption) (Result,
 	}
 	res.StopTime = x.clock.Now()
 	err = x.end(ctx, t.prev, &res, out, runErr)
-	res.History = x.rec.snapshot()
+	res.History = x.rec.close()
 	return res, err
 }
 

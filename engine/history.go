@@ -233,11 +233,15 @@ func (h *History) UnmarshalJSON(b []byte) error {
 // recorder appends events. Concurrent branches share one recorder; each keeps
 // its own previous-event id.
 type recorder struct {
-	mu       sync.Mutex
-	events   []*Event
+	mu sync.Mutex
+	// chunks hold the events by value: an allocation per chunk rather
+	// than per event, and no copying as the history grows.
+	chunks   [][]Event
+	n        int
 	limit    int
 	clock    Clock
 	over     bool
+	closed   bool
 	observer func(Event)
 }
 
@@ -248,26 +252,41 @@ func (r *recorder) add(prev int64, ev Event) (int64, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	final := ev.Type == ExecutionSucceeded || ev.Type == ExecutionFailed || ev.Type == ExecutionTimedOut || ev.Type == ExecutionAborted
-	if r.limit > 0 && !final && (r.over || len(r.events) >= r.limit-1) {
-		r.over = true
-		return int64(len(r.events)), false
+	if r.closed {
+		return int64(r.n), false
 	}
-	ev.ID = int64(len(r.events) + 1)
+	if r.limit > 0 && !final && (r.over || r.n >= r.limit-1) {
+		r.over = true
+		return int64(r.n), false
+	}
+	r.n++
+	ev.ID = int64(r.n)
 	ev.PreviousEventID = prev
 	ev.Timestamp = r.clock.Now()
-	r.events = append(r.events, &ev)
+	if len(r.chunks) == 0 || len(r.chunks[len(r.chunks)-1]) == cap(r.chunks[len(r.chunks)-1]) {
+		// Chunks grow with the history (8, 8, 16, 32 ... events) up
+		// to maxEventChunk: small executions stay small.
+		r.chunks = append(r.chunks, make([]Event, 0, min(max(r.n, 8), maxEventChunk)))
+	}
+	last := &r.chunks[len(r.chunks)-1]
+	*last = append(*last, ev)
 	if r.observer != nil {
 		r.observer(ev)
 	}
 	return ev.ID, true
 }
 
-func (r *recorder) snapshot() History {
+// maxEventChunk is the most events the recorder allocates at a time.
+const maxEventChunk = 256
+
+// close ends the history and returns it; later events are dropped.
+func (r *recorder) close() History {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make(History, len(r.events))
-	for i, e := range r.events {
-		out[i] = *e
+	r.closed = true
+	out := make(History, 0, r.n)
+	for _, c := range r.chunks {
+		out = append(out, c...)
 	}
 	return out
 }

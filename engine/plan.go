@@ -42,6 +42,9 @@ type node struct {
 	next    string
 	end     bool
 
+	// enteredType and exitedType are the history events of the state.
+	enteredType, exitedType EventType
+
 	inputPath, outputPath, resultPath *ioPath
 	parameters, resultSelector        tmpl
 	result                            any
@@ -227,7 +230,8 @@ func (sp *statePlan) errorHandling(retry []asl.Retrier, catch []asl.Catcher) {
 // parallel.go, mapstate.go).
 func planState(name string, st asl.State, inherited asl.QueryLanguage, where string) (*node, error) {
 	lang := effectiveLang(st.Base().QueryLanguage, inherited)
-	n := &node{name: name, kind: st.Kind(), jsonata: lang == asl.JSONata}
+	n := &node{name: name, kind: st.Kind(), jsonata: lang == asl.JSONata,
+		enteredType: EventType(string(st.Kind()) + "StateEntered"), exitedType: EventType(string(st.Kind()) + "StateExited")}
 	if f, ok := st.(asl.Flower); ok {
 		n.next, n.end = f.Flow().Next, f.Flow().End
 	}

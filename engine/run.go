@@ -34,6 +34,9 @@ func (t *thread) event(ev Event) (int64, error) {
 
 func (t *thread) runGraph(g *graph, input any) (any, error) {
 	cur := g.startAt
+	// inJSON is the state input as the previous state's exited event
+	// recorded it: the next entered event records the same text.
+	inJSON := ""
 	for {
 		if err := t.ctx.Err(); err != nil {
 			return nil, err
@@ -42,14 +45,14 @@ func (t *thread) runGraph(g *graph, input any) (any, error) {
 			return nil, errExecutionTimedOut
 		}
 		n := g.states[cur]
-		out, next, err := t.runState(n, input)
+		out, outJSON, next, err := t.runState(n, input, inJSON)
 		if err != nil {
 			return nil, err
 		}
 		if next == "" {
 			return out, nil
 		}
-		input, cur = out, next
+		input, inJSON, cur = out, outJSON, next
 	}
 }
 
@@ -210,18 +213,19 @@ func (ev *evalEnv) applyResultPath(p *ioPath, input, result any) (any, error) {
 	return out, nil
 }
 
-// runState runs one state and returns its output and the next state ("" at
-// the end of the graph).
-func (t *thread) runState(n *node, input any) (any, string, error) {
-	enteredType := EventType(string(n.kind) + "StateEntered")
+// runState runs one state on input (inJSON, when not empty, is input's
+// compact JSON) and returns its output, the output's compact JSON and the
+// next state ("" at the end of the graph).
+func (t *thread) runState(n *node, input any, inJSON string) (out any, outJSON, next string, err error) {
+	if inJSON == "" {
+		inJSON = compact(input)
+	}
 	ev := &evalEnv{t: t, n: n, input: input, enteredTime: t.x.clock.Now()}
-	id, err := t.event(Event{Type: enteredType, StateEnteredEventDetails: &StateEnteredDetails{Name: n.name, Input: compact(input)}})
+	id, err := t.event(Event{Type: n.enteredType, StateEnteredEventDetails: &StateEnteredDetails{Name: n.name, Input: inJSON}})
 	ev.enteredID = id
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
-	var out any
-	var next string
 	switch n.kind {
 	case asl.TypePass:
 		out, next, err = t.runPass(ev, input)
@@ -251,11 +255,11 @@ func (t *thread) runState(n *node, input any) (any, string, error) {
 				Error: string(se.Name), Cause: se.Cause, Location: se.Path, State: n.name,
 			}})
 		}
-		return nil, "", err
+		return nil, "", "", err
 	}
-	outJSON := compact(out)
+	outJSON = compact(out)
 	if lim := t.x.eng.opts.payloadLimit; lim > 0 && n.kind != asl.TypeChoice && len(outJSON) > lim {
-		return nil, "", ev.finish(plainErr(asl.StatesDataLimitExceeded,
+		return nil, "", "", ev.finish(plainErr(asl.StatesDataLimitExceeded,
 			fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", n.name)))
 	}
 	exited := &StateExitedDetails{Name: n.name, Output: outJSON}
@@ -266,10 +270,10 @@ func (t *thread) runState(n *node, input any) (any, string, error) {
 		}
 		exited.AssignedVariablesDetails = &PayloadDetails{}
 	}
-	if _, err := t.event(Event{Type: EventType(string(n.kind) + "StateExited"), StateExitedEventDetails: exited}); err != nil {
-		return nil, "", err
+	if _, err := t.event(Event{Type: n.exitedType, StateExitedEventDetails: exited}); err != nil {
+		return nil, "", "", err
 	}
-	return out, next, nil
+	return out, outJSON, next, nil
 }
 
 // finish turns err into a *StateError whose cause names the state as AWS

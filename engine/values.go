@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"sync"
 
 	"github.com/sluicehq/sluice/internal/jsonenc"
 )
@@ -28,9 +29,23 @@ func decodeJSON(b []byte) (any, error) {
 // nil, bool, json.Number, string, []any and map[string]any.
 func DecodeJSON(b []byte) (any, error) { return decodeJSON(b) }
 
+// compactBufs are the scratch buffers of compact: the string it returns is
+// its only allocation for a canonical value.
+var compactBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 // compact encodes v as compact JSON without HTML escaping, as AWS prints
 // payloads.
 func compact(v any) string {
+	bp := compactBufs.Get().(*[]byte)
+	b, ok := jsonenc.AppendValue((*bp)[:0], v)
+	if ok {
+		s := string(b)
+		if cap(b) <= 64<<10 {
+			*bp = b
+			compactBufs.Put(bp)
+		}
+		return s
+	}
 	b, err := jsonenc.Marshal(v)
 	if err != nil {
 		return fmt.Sprintf("%v", v)
