@@ -153,6 +153,10 @@ func (c *cli) cmdExec(args []string, o execOptions) error {
 	if o.name != "" {
 		ropts = append(ropts, engine.WithExecutionName(o.name))
 	}
+	if o.historyFile == "" {
+		// Nobody reads the history: keep only its count (the limit).
+		ropts = append(ropts, engine.WithoutHistory())
+	}
 	if o.express {
 		opts = append(opts, engine.WithExpress())
 	}

@@ -198,7 +198,7 @@ func (e *Engine) newExecution(input any, opts []RunOption) *execution {
 		clock: ro.clock,
 		name:  name,
 		input: input,
-		rec:   &recorder{limit: e.opts.historyLimit, clock: ro.clock, observer: ro.observer},
+		rec:   &recorder{limit: e.opts.historyLimit, clock: ro.clock, observer: ro.observer, discard: ro.noStore},
 	}
 	x.smARN = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", e.opts.region, e.opts.account, e.opts.machineName)
 	x.arn = fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", e.opts.region, e.opts.account, e.opts.machineName, name)

@@ -685,3 +685,39 @@ func TestEngineSharedAcrossRuns(t *testing.T) {
 		t.Errorf("Runs() = %d, want %d", got, n)
 	}
 }
+
+// TestWithoutHistory: an execution run without keeping its history ends
+// the same, its observer sees the same events, and the history limit still
+// counts them.
+func TestWithoutHistory(t *testing.T) {
+	t.Parallel()
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`
+	tests := []struct {
+		name   string
+		limit  int
+		status engine.Status
+	}{{"no limit", -1, engine.StatusSucceeded}, {"over the limit", 20, engine.StatusFailed}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var kept, discarded []engine.EventType
+			input := `{"items":[1,2,3,4,5,6,7,8]}`
+			want := runWith(t, def, input, []engine.Option{engine.WithHistoryLimit(tt.limit), engine.WithMaxConcurrency(1)},
+				engine.WithObserver(func(e engine.Event) { kept = append(kept, e.Type) }))
+			got := runWith(t, def, input, []engine.Option{engine.WithHistoryLimit(tt.limit), engine.WithMaxConcurrency(1)},
+				engine.WithObserver(func(e engine.Event) { discarded = append(discarded, e.Type) }), engine.WithoutHistory())
+			if got.Status != tt.status {
+				t.Errorf("status %s (%s), want %s", got.Status, got.Cause, tt.status)
+			}
+			if diff := cmp.Diff(outcomeOf(want), outcomeOf(got)); diff != "" {
+				t.Errorf("outcome (-with history +without):\n%s", diff)
+			}
+			if len(got.History) != 0 || len(want.History) != len(kept) {
+				t.Errorf("history: %d events kept without history (want 0), %d with (observer saw %d)", len(got.History), len(want.History), len(kept))
+			}
+			if diff := cmp.Diff(kept, discarded); diff != "" {
+				t.Errorf("observed events (-with history +without):\n%s", diff)
+			}
+		})
+	}
+}

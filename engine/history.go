@@ -243,6 +243,9 @@ type recorder struct {
 	over     bool
 	closed   bool
 	observer func(Event)
+	// discard drops the events once numbered and observed
+	// (WithoutHistory).
+	discard bool
 }
 
 // add appends ev after prev and returns its id. As on AWS, the last event
@@ -263,6 +266,12 @@ func (r *recorder) add(prev int64, ev Event) (int64, bool) {
 	ev.ID = int64(r.n)
 	ev.PreviousEventID = prev
 	ev.Timestamp = r.clock.Now()
+	if r.observer != nil {
+		r.observer(ev)
+	}
+	if r.discard {
+		return ev.ID, true
+	}
 	if len(r.chunks) == 0 || len(r.chunks[len(r.chunks)-1]) == cap(r.chunks[len(r.chunks)-1]) {
 		// Chunks grow with the history (8, 8, 16, 32 ... events) up
 		// to maxEventChunk: small executions stay small.
@@ -270,9 +279,6 @@ func (r *recorder) add(prev int64, ev Event) (int64, bool) {
 	}
 	last := &r.chunks[len(r.chunks)-1]
 	*last = append(*last, ev)
-	if r.observer != nil {
-		r.observer(ev)
-	}
 	return ev.ID, true
 }
 
@@ -284,6 +290,9 @@ func (r *recorder) close() History {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closed = true
+	if r.discard {
+		return nil
+	}
 	out := make(History, 0, r.n)
 	for _, c := range r.chunks {
 		out = append(out, c...)

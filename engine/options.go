@@ -46,6 +46,7 @@ type runOptions struct {
 	observer func(Event)
 	randSeed int64
 	hasSeed  bool
+	noStore  bool
 }
 
 // DefaultHistoryLimit is the number of history events after which AWS fails
@@ -122,6 +123,13 @@ func WithClock(c Clock) RunOption { return func(o *runOptions) { o.clock = c } }
 // goroutines and must not block for long; calls are serialised. Default:
 // none.
 func WithObserver(fn func(Event)) RunOption { return func(o *runOptions) { o.observer = fn } }
+
+// WithoutHistory runs the execution without keeping its history: Result's
+// History is empty. The events are still numbered, counted against the
+// history limit and given to the observer, so the execution behaves the
+// same; only their storage is saved (sluice exec without --history).
+// Default: the history is kept.
+func WithoutHistory() RunOption { return func(o *runOptions) { o.noStore = true } }
 
 // WithRandSeed makes jitter and other random choices of the execution
 // reproducible. Default: seeded from the clock.

@@ -26,8 +26,17 @@
 #              throughput, peak RSS <= 256 MB, every order in the table;
 #              then `sluice table scan` of those orders: key order and peak RSS
 #              below SLUICE_BENCH_SCAN_RSS_MB (default 100).
+#   engine     sluice exec vs aws-local-stepfunctions 3 (Node 22; run through
+#              scripts/npm/stepfunctions/run.cjs, which prints the output as
+#              JSON), whole process, same definition and input, on (a) a
+#              2,000-item inline Map of Pass -> Choice -> Pass and (b) a
+#              200-state chain of Pass states; target >= 20x each; the two
+#              outputs are checked to be equal. The peer is installed by
+#              scripts/setup.d/stepfunctions-peer.sh into $SLUICE_CACHE
+#              (default .cache), pinned by scripts/npm/stepfunctions.
 #
-# Environment: SLUICE_BENCH_REPS (repetitions, default 5; --quick 3),
+# Environment: SLUICE_BENCH_REPS (repetitions, default 5; --quick 3;
+# the engine comparison runs twice as many, each being short),
 # SLUICE_BENCH_RUN_REPS (default 1), SLUICE_BENCH_SKIP (space-separated
 # comparisons to skip). Needs /usr/bin/time (Debian time) and Miller (Debian
 # miller): installed with apt-get when missing and allowed.
@@ -109,10 +118,16 @@ rows_md=()
 json_items=()
 failed=0
 # result NAME PEER_MEASURE SLUICE_MEASURE RATIO TARGET MET RSS RSS_TARGET RSS_MET NOTE
+# (RSS_TARGET and RSS_MET "-" where there is no RSS target)
 result() {
-	rows_md+=("| $1 | $2 | $3 | **$4×** (target $5) $6 | $7 MB (target ≤ $8) $9 | ${10} |")
+	local rss_md="$7 MB (target ≤ $8) $9" rss_target=$8 rss_met
+	rss_met=$([ "$9" = ✅ ] && echo true || echo false)
+	if [ "$8" = - ]; then
+		rss_md="$7 MB" rss_target=null rss_met=null
+	fi
+	rows_md+=("| $1 | $2 | $3 | **$4×** (target $5) $6 | $rss_md | ${10} |")
 	json_items+=("$(printf '{"name":"%s","peer":"%s","sluice":"%s","ratio":%s,"ratio_target":"%s","ratio_met":%s,"peak_rss_mb":%s,"rss_target_mb":%s,"rss_met":%s,"note":"%s"}' \
-		"$1" "$2" "$3" "$4" "$5" "$([ "$6" = ✅ ] && echo true || echo false)" "$7" "$8" "$([ "$9" = ✅ ] && echo true || echo false)" "${10}")")
+		"$1" "$2" "$3" "$4" "$5" "$([ "$6" = ✅ ] && echo true || echo false)" "$7" "$rss_target" "$rss_met" "${10}")")
 }
 mark() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == ">=" ? v >= t : v <= t); print (ok ? "✅" : "❌") }'; }
 
@@ -188,12 +203,70 @@ if [[ $skip != *" run "* ]]; then
 	fi
 fi
 
+# --- engine vs aws-local-stepfunctions ---------------------------------------
+if [[ $skip != *" engine "* ]]; then
+	export SLUICE_CACHE="${SLUICE_CACHE:-$PWD/.cache}"
+	mkdir -p "$SLUICE_CACHE"
+	SLUICE_SETUP_BENCH=1 . scripts/setup.d/stepfunctions-peer.sh
+	if [ -z "${SLUICE_SFN_MODULES:-}" ]; then
+		echo "bench.sh: aws-local-stepfunctions is not installed (scripts/setup.d/stepfunctions-peer.sh)" >&2
+		failed=1
+	else
+		peer_version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$SLUICE_SFN_MODULES/aws-local-stepfunctions/package.json")
+		# The 2,000-item inline Map of Pass -> Choice -> Pass.
+		{
+			printf '{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"P","States":{'
+			printf '"P":{"Type":"Pass","Parameters":{"n.$":"$.n"},"Next":"C"},'
+			printf '"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThanEquals":1000,"Next":"Big"}],"Default":"Small"},'
+			printf '"Big":{"Type":"Pass","Result":"big","End":true},"Small":{"Type":"Pass","Result":"small","End":true}}},"End":true}}}\n'
+		} >"$tmp/map.asl.json"
+		awk 'BEGIN { printf "{\"items\":["; for (i = 0; i < 2000; i++) printf "%s{\"n\":%d}", (i ? "," : ""), i; print "]}" }' >"$tmp/map.input.json"
+		# The 200-state chain of Pass states.
+		awk 'BEGIN { printf "{\"StartAt\":\"S0\",\"States\":{"
+			for (i = 0; i < 200; i++) printf "%s\"S%d\":{\"Type\":\"Pass\",\"Parameters\":{\"i\":%d,\"v.$\":\"$.v\"},%s}", (i ? "," : ""), i, i, (i == 199 ? "\"End\":true" : "\"Next\":\"S" i + 1 "\"")
+			print "}}" }' >"$tmp/chain.asl.json"
+		echo '{"v":"x"}' >"$tmp/chain.input.json"
+		engine_reps=$((reps * 2))
+		for case in map chain; do
+			echo
+			echo "engine, $case: $engine_reps interleaved repetitions, sluice exec vs aws-local-stepfunctions $peer_version"
+			peer=(env NODE_PATH="$SLUICE_SFN_MODULES" "$SLUICE_NODE22" scripts/npm/stepfunctions/run.cjs "$tmp/$case.asl.json" "$tmp/$case.input.json")
+			ours=("$tmp/sluice" exec --definition "$tmp/$case.asl.json" --input "$tmp/$case.input.json")
+			for i in $(seq "$engine_reps"); do
+				if [ $((i % 2)) = 1 ]; then
+					timed "sfn-$case" "$tmp/sfn.out" "${peer[@]}"
+					timed "exec-$case" "$tmp/exec.out" "${ours[@]}"
+				else
+					timed "exec-$case" "$tmp/exec.out" "${ours[@]}"
+					timed "sfn-$case" "$tmp/sfn.out" "${peer[@]}"
+				fi
+			done
+			# Same output: sluice exec prints {"status", "output", ...}.
+			if ! env NODE_PATH="$SLUICE_SFN_MODULES" "$SLUICE_NODE22" -e '
+				const fs = require("node:fs"), util = require("node:util");
+				const ours = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+				const peer = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+				process.exit(ours.status === "SUCCEEDED" && util.isDeepStrictEqual(ours.output, peer) ? 0 : 1);' "$tmp/exec.out" "$tmp/sfn.out"; then
+				echo "bench.sh: engine $case: sluice exec and aws-local-stepfunctions disagree: $(head -c 200 "$tmp/exec.out") vs $(head -c 200 "$tmp/sfn.out")" >&2
+				failed=1
+			fi
+			ratio=$(awk -v r="$(ratio_median "sfn-$case" "exec-$case")" 'BEGIN { printf "%.1f", r }')
+			what="2,000-item inline Map (Pass → Choice → Pass)"
+			[ "$case" = chain ] && what="200-state chain of Pass"
+			printf '  median: aws-local-stepfunctions %ss, sluice exec %ss\n' "$(median "sfn-$case" 2)" "$(median "exec-$case" 2)"
+			result "engine, $what" "aws-local-stepfunctions $peer_version: $(median "sfn-$case" 2) s (CPU $(median "sfn-$case" 3) s, $(median "sfn-$case" 4) MB)" \
+				"$(median "exec-$case" 2) s (CPU $(median "exec-$case" 3) s)" "$ratio" "≥ 20" "$(mark "$ratio" ">=" 20)" \
+				"$(maxof "exec-$case" 4)" - - "whole process, median of $engine_reps; sluice exec validates and plans too"
+		done
+	fi
+fi
+
 # --- report ------------------------------------------------------------------
 load_end=$(cut -d' ' -f1 /proc/loadavg)
 echo
 echo "Measured $(date -u +%Y-%m-%d) on $machine, load average $load_start → $load_end; $mlr_version."
 echo
-echo "| comparison | peer (Miller) | sluice | ratio | sluice peak RSS | note |"
+echo "| comparison | peer | sluice | ratio | sluice peak RSS | note |"
 echo "|---|---|---|---|---|---|"
 printf '%s\n' "${rows_md[@]}"
 mkdir -p bench
