@@ -72,8 +72,8 @@ type stateSize struct {
 	shape *shape.Shape
 }
 
-// dataFlow runs the data-flow check over m: twice, the first time only to
-// learn what each variable can hold.
+// dataFlow runs the data-flow check over m: twice when m assigns variables,
+// the first time only to learn what each variable can hold.
 func (c *checker) dataFlow(m *asl.StateMachine) *flowAnalysis {
 	in := c.cfg.types.Input
 	if in == nil {
@@ -81,7 +81,9 @@ func (c *checker) dataFlow(m *asl.StateMachine) *flowAnalysis {
 	}
 	f := &flowAnalysis{c: c, types: c.cfg.types, vars: map[string]*shape.Shape{}, input: in}
 	g := &asl.Graph{StartAt: m.StartAt, States: m.States}
-	f.graph("", g, c.topLang, in, f.context(in, nil))
+	if len(c.assigned) > 0 {
+		f.graph("", g, c.topLang, in, f.context(in, nil))
+	}
 	f.report = true
 	f.sizes = map[string]stateSize{}
 	f.items = map[string]int64{}
