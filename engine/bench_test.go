@@ -32,6 +32,13 @@ func chain(n int) string {
 
 func benchRun(b *testing.B, def string, input any, transitions int, opts ...engine.Option) {
 	b.Helper()
+	benchRunWith(b, def, input, transitions, opts, nil)
+}
+
+// benchRunWith is benchRun with run options (after a virtual clock and
+// the name "bench").
+func benchRunWith(b *testing.B, def string, input any, transitions int, opts []engine.Option, ropts []engine.RunOption) {
+	b.Helper()
 	eng, err := engine.New(mustMachine(b, def), opts...)
 	if err != nil {
 		b.Fatal(err)
@@ -40,7 +47,7 @@ func benchRun(b *testing.B, def string, input any, transitions int, opts ...engi
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		res, err := eng.Run(ctx, input, engine.WithClock(engine.NewVirtualClock(time.Unix(0, 0))), engine.WithExecutionName("bench"))
+		res, err := eng.Run(ctx, input, append([]engine.RunOption{engine.WithClock(engine.NewVirtualClock(time.Unix(0, 0))), engine.WithExecutionName("bench")}, ropts...)...)
 		if err != nil || res.Status != engine.StatusSucceeded {
 			b.Fatalf("%v %s %s", err, res.Error, res.Cause)
 		}
@@ -79,6 +86,13 @@ func inlineMap(n int) (def string, input any) {
 func BenchmarkInlineMap(b *testing.B) {
 	def, input := inlineMap(2000)
 	benchRun(b, def, input, 3*2000+1)
+}
+
+// BenchmarkInlineMapNoHistory is BenchmarkInlineMap as sluice exec runs it
+// without --history: the events are counted, not kept.
+func BenchmarkInlineMapNoHistory(b *testing.B) {
+	def, input := inlineMap(2000)
+	benchRunWith(b, def, input, 3*2000+1, nil, []engine.RunOption{engine.WithoutHistory()})
 }
 
 // BenchmarkPlan plans the 2,000-item Map's machine: what a runtime that

@@ -346,50 +346,67 @@ func (t *thread) iterate(ev *evalEnv, m *mapSpec, items []any, eff any, limit in
 	ctx, cancel := context.WithCancel(t.ctx)
 	defer cancel()
 	results := make([]any, len(items))
-	sem := newSemaphore(limit)
 	var (
 		mu       sync.Mutex
+		next     int // the next item to start
 		firstErr error
 		failures int
 		wg       sync.WaitGroup
 	)
 	start := t.prev
 	last := start
-	for i, item := range items {
-		if !sem.acquire(ctx) {
-			break
+	// run runs item i and records how it ended.
+	run := func(i int) {
+		it := t.child(ctx, start)
+		if m.distributed {
+			it.scope = &scope{}
 		}
+		out, err := it.iteration(ev, m, i, items[i], eff)
+		mu.Lock()
+		defer mu.Unlock()
+		if it.prev > last {
+			last = it.prev
+		}
+		if err != nil {
+			if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+				return
+			}
+			failures++
+			if firstErr == nil {
+				firstErr = err
+			}
+			if se, ok := err.(*StateError); ok {
+				results[i] = se.errorOutput()
+			}
+			if !tolerant {
+				cancel()
+			}
+			return
+		}
+		results[i] = out
+	}
+	// limit workers take the items in order, each starting the next one
+	// as it finishes one: iterations start in index order, at most limit
+	// at a time, and a worker's stack grows once rather than once per
+	// item.
+	workers := len(items)
+	if limit > 0 && limit < workers {
+		workers = limit
+	}
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer sem.release()
-			it := t.child(ctx, start)
-			if m.distributed {
-				it.scope = &scope{}
-			}
-			out, err := it.iteration(ev, m, i, item, eff)
-			mu.Lock()
-			defer mu.Unlock()
-			if it.prev > last {
-				last = it.prev
-			}
-			if err != nil {
-				if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(items) || ctx.Err() != nil {
 					return
 				}
-				failures++
-				if firstErr == nil {
-					firstErr = err
-				}
-				if se, ok := err.(*StateError); ok {
-					results[i] = se.errorOutput()
-				}
-				if !tolerant {
-					cancel()
-				}
-				return
+				run(i)
 			}
-			results[i] = out
 		}()
 	}
 	wg.Wait()
