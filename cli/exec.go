@@ -94,7 +94,9 @@ func (c *cli) cmdExec(args []string, o execOptions) error {
 		}
 		return usagef("%s: invalid definition: %v", o.defFile, err)
 	}
-	var vopts []validate.Option
+	// Only errors stop an execution; the analyses that only warn are for
+	// sluice lint.
+	vopts := []validate.Option{validate.WithErrorsOnly()}
 	if o.express {
 		vopts = append(vopts, validate.WithType("EXPRESS"))
 	}

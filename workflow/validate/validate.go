@@ -20,10 +20,11 @@ const maxNameLength = 80
 type Option func(*config)
 
 type config struct {
-	express   bool
-	size      int
-	maxIssues int
-	types     Types
+	express    bool
+	size       int
+	maxIssues  int
+	types      Types
+	errorsOnly bool
 }
 
 // WithType validates for a machine of type "STANDARD" (the default) or
@@ -43,6 +44,15 @@ func WithDefinitionSize(n int) Option {
 // Default: DefaultMaxIssues.
 func WithMaxIssues(n int) Option {
 	return func(c *config) { c.maxIssues = n }
+}
+
+// WithErrorsOnly skips the analyses that can only warn (the data flow
+// through paths and payload templates, the payload and history budgets),
+// for a caller that acts on Errors alone, such as sluice exec before it
+// runs the machine: the errors are the same, the warnings fewer. Default:
+// every analysis runs.
+func WithErrorsOnly() Option {
+	return func(c *config) { c.errorsOnly = true }
 }
 
 func newConfig(opts []Option) config {
@@ -146,7 +156,7 @@ func (c *checker) machine(m *asl.StateMachine) {
 	c.graph(&graphInfo{startAt: m.StartAt, express: c.cfg.express}, m.States, lang)
 	c.resolve()
 	c.variables()
-	if !c.issues.HasErrors() {
+	if !c.issues.HasErrors() && !c.cfg.errorsOnly {
 		c.shapes = c.dataFlow(m)
 		c.budgets(m, c.shapes)
 	}

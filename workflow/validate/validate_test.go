@@ -388,3 +388,49 @@ func TestMachineNil(t *testing.T) {
 		t.Error(diff)
 	}
 }
+
+// TestErrorsOnly: WithErrorsOnly reports the same errors as a full
+// validation and none of the warnings only the data flow and the budgets
+// raise.
+func TestErrorsOnly(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("testdata/*.asl.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata: %v", err)
+	}
+	docs := map[string]string{
+		"path type mismatch":        doc("A", `"A":{"Type":"Pass","Result":"text","ResultPath":"$.items","Next":"M"},"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"B","States":{"B":{"Type":"Succeed"}}},"End":true}`),
+		"variable maybe unassigned": doc("A", `"A":{"Type":"Pass","Parameters":{"x.$":"$v"},"Next":"B"},"B":{"Type":"Pass","Assign":{"v":1},"End":true}`),
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs[f] = string(b)
+	}
+	flowOnly := map[string]bool{validate.CodePathTypeMismatch: true, validate.CodePayloadTooLarge: true, validate.CodeHistoryTooLong: true,
+		validate.CodeUnboundedLoop: true, validate.CodeUnknownInputField: true, validate.CodeMissingInputField: true}
+	sawFlowWarning := false
+	for name, d := range docs {
+		m, err := asl.Unmarshal([]byte(d))
+		if err != nil {
+			continue // a syntax or schema case: nothing to compare
+		}
+		full, errorsOnly := validate.Machine(m), validate.Machine(m, validate.WithErrorsOnly())
+		if diff := cmp.Diff(full.Errors(), errorsOnly.Errors()); diff != "" {
+			t.Errorf("%s: errors (-full +errors only):\n%s", name, diff)
+		}
+		for _, is := range full.Warnings() {
+			sawFlowWarning = sawFlowWarning || flowOnly[is.Code]
+		}
+		for _, is := range errorsOnly.Warnings() {
+			if flowOnly[is.Code] {
+				t.Errorf("%s: errors only still warns %s at %s", name, is.Code, is.Path)
+			}
+		}
+	}
+	if !sawFlowWarning {
+		t.Error("no case raised a data-flow warning in a full validation: the test checks nothing")
+	}
+}
