@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/sluicehq/sluice/local"
+	"github.com/sluicehq/sluice/local/integrations"
 )
 
 // progressMode says how progress is shown.
@@ -132,7 +133,7 @@ func (p *progress) upload(done, total int64) {
 }
 
 // observe takes a task attempt as it ends.
-func (p *progress) observe(e local.TaskEvent) {
+func (p *progress) observe(e integrations.TaskEvent) {
 	if p == nil || p.mode == progressOff {
 		return
 	}

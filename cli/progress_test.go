@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sluicehq/sluice/local"
+	"github.com/sluicehq/sluice/local/integrations"
 )
 
 // fakeProgress is a progress in mode at a fixed clock the test moves.
@@ -32,7 +32,7 @@ func TestProgressLine(t *testing.T) {
 	}
 	upload := func(done, total int64) func(p *progress) { return func(p *progress) { p.upload(done, total) } }
 	task := func(state string, out map[string]any, err error) func(p *progress) {
-		return func(p *progress) { p.observe(local.TaskEvent{State: state, Output: out, Err: err}) }
+		return func(p *progress) { p.observe(integrations.TaskEvent{State: state, Output: out, Err: err}) }
 	}
 	tests := []struct {
 		name  string
@@ -96,7 +96,7 @@ func TestProgressTicks(t *testing.T) {
 	t.Parallel()
 	p, out, clock := fakeProgress(progressBar, 80)
 	p.file, p.started = "orders.csv", *clock
-	p.observe(local.TaskEvent{State: "Validate"})
+	p.observe(integrations.TaskEvent{State: "Validate"})
 	for range 3 {
 		*clock = clock.Add(time.Second)
 		p.draw(true)
@@ -109,9 +109,9 @@ func TestProgressTicks(t *testing.T) {
 
 	lines, out, clock := fakeProgress(progressLines, 80)
 	lines.file, lines.started = "orders.csv", *clock
-	lines.observe(local.TaskEvent{State: "Transform", Output: map[string]any{"records": 300, "chunkCount": 3}})
+	lines.observe(integrations.TaskEvent{State: "Transform", Output: map[string]any{"records": 300, "chunkCount": 3}})
 	*clock = clock.Add(5 * time.Second)
-	lines.observe(local.TaskEvent{State: "Load", Output: map[string]any{"written": 100}})
+	lines.observe(integrations.TaskEvent{State: "Load", Output: map[string]any{"written": 100}})
 	lines.draw(true)
 	if diff := cmp.Diff("orders.csv: Load done · 1/3 chunks · 100/300 records · 20 records/s · ETA 10s · 5s\n", out.String()); diff != "" {
 		t.Errorf("plain lines (-want +got):\n%s", diff)
@@ -124,7 +124,7 @@ func TestProgressOff(t *testing.T) {
 	var nilProgress *progress
 	nilProgress.start("x")
 	nilProgress.upload(1, 2)
-	nilProgress.observe(local.TaskEvent{State: "Load"})
+	nilProgress.observe(integrations.TaskEvent{State: "Load"})
 	nilProgress.done()
 	var out bytes.Buffer
 	p := newProgress(&out, false)

@@ -427,42 +427,6 @@ func TestNewRejects(t *testing.T) {
 	}
 }
 
-func TestLambda(t *testing.T) {
-	t.Parallel()
-	type notReady struct{ error }
-	l := &engine.Lambda{
-		Functions: map[string]engine.Function{
-			"double": func(_ context.Context, p any) (any, error) {
-				n, _ := p.(map[string]any)["n"].(json.Number).Int64()
-				return map[string]any{"n": n * 2}, nil
-			},
-			"broken": func(context.Context, any) (any, error) { return nil, &notReady{errors.New("not ready")} },
-		},
-		Now: func() time.Time { return epoch },
-	}
-	def := `{"StartAt":"Env","States":{
-		"Env":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"double","Payload.$":"$"},"ResultSelector":{"p.$":"$.Payload","s.$":"$.StatusCode","v.$":"$.ExecutedVersion"},"Next":"Bare"},
-		"Bare":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:double","InputPath":"$.p","Next":"Broken"},
-		"Broken":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:broken","End":true}}}`
-	res := run(t, def, `{"n":2}`, engine.WithInvoker(l))
-	want := outcome{Status: engine.StatusFailed, Error: "notReady", Cause: `{"errorMessage":"not ready","errorType":"notReady"}`}
-	if diff := cmp.Diff(want, outcomeOf(res)); diff != "" {
-		t.Errorf("result (-want +got):\n%s", diff)
-	}
-	var outputs []string
-	for _, e := range res.History {
-		if d := e.TaskSucceededEventDetails; d != nil {
-			outputs = append(outputs, d.Output)
-		}
-		if d := e.LambdaFunctionSucceededDetails; d != nil {
-			outputs = append(outputs, d.Output)
-		}
-	}
-	if len(outputs) != 2 || !strings.Contains(outputs[0], `"StatusCode":200`) || !strings.Contains(outputs[0], `"Payload":{"n":4}`) || outputs[1] != `{"n":8}` {
-		t.Errorf("task outputs = %q", outputs)
-	}
-}
-
 func TestTaskTimeouts(t *testing.T) {
 	t.Parallel()
 	// A task that blocks until its context ends: only the engine's timers
@@ -508,39 +472,6 @@ func TestTaskTimeouts(t *testing.T) {
 	}
 }
 
-func TestLambdaHandler(t *testing.T) {
-	t.Parallel()
-	type in struct {
-		Key string `json:"key"`
-	}
-	type out struct {
-		Rows int `json:"rows"`
-	}
-	h := engine.Handler(func(_ context.Context, e in) (out, error) {
-		if e.Key == "" {
-			return out{}, errors.New("no key")
-		}
-		return out{Rows: len(e.Key)}, nil
-	})
-	l := &engine.Lambda{Functions: map[string]engine.Function{"count": h}}
-	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:count","End":true}}}`
-	tests := []struct {
-		input string
-		want  outcome
-	}{
-		{`{"key":"abc"}`, outcome{Status: engine.StatusSucceeded, Output: mustJSON(t, `{"rows":3}`)}},
-		{`{}`, outcome{Status: engine.StatusFailed, Error: "errorString", Cause: `{"errorMessage":"no key","errorType":"errorString"}`}},
-		{`{"key":1}`, outcome{Status: engine.StatusFailed, Error: "UnmarshalTypeError",
-			Cause: `{"errorMessage":"json: cannot unmarshal number into Go struct field in.key of type string","errorType":"UnmarshalTypeError"}`}},
-	}
-	for _, tt := range tests {
-		got := outcomeOf(run(t, def, tt.input, engine.WithInvoker(l)))
-		if diff := cmp.Diff(tt.want, got); diff != "" {
-			t.Errorf("input %s (-want +got):\n%s", tt.input, diff)
-		}
-	}
-}
-
 func TestRandSeedReproducible(t *testing.T) {
 	t.Parallel()
 	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"id.$":"States.UUID()","n.$":"States.MathRandom(1, 1000000)"},"End":true}}}`
@@ -582,41 +513,6 @@ func TestJSONataBudget(t *testing.T) {
 		Cause: "An error occurred while executing the state 'A' (entered at the event id #2). The JSONata expression '[1..10000].([1..10000])' specified for the field 'Output/x' threw an error during evaluation. U1011: The expression produced more than 5000000 values: it exceeds the evaluation budget of this implementation"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("result (-want +got):\n%s", diff)
-	}
-}
-
-func TestResources(t *testing.T) {
-	t.Parallel()
-	answer := func(s string) engine.Invoker {
-		return engine.InvokerFunc(func(context.Context, engine.TaskRequest) (any, error) { return s, nil })
-	}
-	r := engine.Resources{
-		"arn:aws:states:::dynamodb:putItem": answer("put"),
-		"arn:aws:states:::lambda:invoke":    answer("invoke"),
-		"arn:aws:lambda":                    answer("function"),
-	}
-	tests := []struct {
-		resource, want, wantErr string
-	}{
-		{"arn:aws:states:::dynamodb:putItem", "put", ""},
-		{"arn:aws:states:::lambda:invoke.waitForTaskToken", "invoke", ""},
-		{"arn:aws:lambda:eu-west-1:123456789012:function:f:live", "function", ""},
-		{"arn:aws:states:::sqs:sendMessage", "", "States.Runtime"},
-	}
-	for _, tt := range tests {
-		got, err := r.Invoke(context.Background(), engine.TaskRequest{Resource: tt.resource})
-		var te *engine.TaskError
-		switch {
-		case tt.wantErr != "":
-			if !errors.As(err, &te) || te.Name != tt.wantErr {
-				t.Errorf("%s: err = %v, want %s", tt.resource, err, tt.wantErr)
-			}
-		case err != nil || got != tt.want:
-			t.Errorf("%s: got %v, %v; want %s", tt.resource, got, err, tt.want)
-		}
-	}
-	if got := engine.FunctionName("arn:aws:lambda:eu-west-1:123456789012:function:load:live"); got != "load" {
-		t.Errorf("FunctionName = %q", got)
 	}
 }
 

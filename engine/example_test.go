@@ -42,7 +42,7 @@ func ExampleEngine_Run() {
 		return map[string]any{"rows": 3}, nil
 	}
 	eng, err := engine.New(m,
-		engine.WithInvoker(&engine.Lambda{Functions: map[string]engine.Function{"validate": validate}}),
+		engine.WithInvoker(engine.InvokerFunc(func(ctx context.Context, req engine.TaskRequest) (any, error) { return validate(ctx, req.Input) })),
 	)
 	if err != nil {
 		panic(err)

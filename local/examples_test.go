@@ -16,6 +16,8 @@ import (
 
 	"github.com/sluicehq/sluice/internal/golden"
 	"github.com/sluicehq/sluice/local"
+	"github.com/sluicehq/sluice/local/integrations"
+	"github.com/sluicehq/sluice/local/s3emu"
 )
 
 // pinnedTime is the clock of the test's S3 store and of the enricher:
@@ -37,13 +39,13 @@ var exampleFiles = []struct {
 
 // openPinned opens a runtime whose S3 endpoint is a local ObjectStore
 // behind gofakes3 with a fixed clock, so every object's LastModified, and
-// with it the loader's _source_order, is pinnedTime. It is local.ServeS3
+// with it the loader's _source_order, is pinnedTime. It is s3emu.Handler
 // but for the time source (gofakes3 stamps Last-Modified itself) and the
 // skew check that a fixed clock would fail. DynamoDB is the embedded one;
 // the functions are the real ones with the enricher's clock pinned too.
 func openPinned(t *testing.T, cfg local.Config) *local.Runtime {
 	t.Helper()
-	store, err := local.OpenObjectStore(filepath.Join(t.TempDir(), "s3"), func() time.Time { return pinnedTime })
+	store, err := s3emu.Open(filepath.Join(t.TempDir(), "s3"), func() time.Time { return pinnedTime })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +151,7 @@ func TestExamplesGolden(t *testing.T) {
 func TestExamplesDistributedMap(t *testing.T) {
 	var mu sync.Mutex
 	tasks := map[string]int{}
-	rt := openPinned(t, local.Config{ChunkRecords: 3, Observe: func(e local.TaskEvent) {
+	rt := openPinned(t, local.Config{ChunkRecords: 3, Observe: func(e integrations.TaskEvent) {
 		mu.Lock()
 		defer mu.Unlock()
 		if e.Err == nil {

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/sluicehq/sluice/engine"
+	"github.com/sluicehq/sluice/local/dynamo"
 )
 
 // Faults injects task failures for tests and demos (sluice run --inject).
@@ -14,8 +15,8 @@ import (
 type Faults struct {
 	mu    sync.Mutex
 	rules []faultRule
-	// Table holds the DynamoDB faults of the local table.
-	Table TableFaults
+	// Table holds the DynamoDB faults of the embedded table store.
+	Table dynamo.Faults
 }
 
 type faultRule struct {
@@ -99,8 +100,9 @@ func parseAttempts(s string) (map[int]bool, error) {
 	return set, nil
 }
 
-// take returns the injected error for this attempt, if any.
-func (f *Faults) take(state string, attempt int) error {
+// task returns the injected error for this attempt of the Task state,
+// if any (the invoker's fault hook).
+func (f *Faults) task(state string, attempt int) error {
 	if f == nil {
 		return nil
 	}

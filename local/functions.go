@@ -4,12 +4,12 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/dataset"
-	"github.com/sluicehq/sluice/engine"
 	"github.com/sluicehq/sluice/functions/enrich"
 	"github.com/sluicehq/sluice/functions/load"
 	"github.com/sluicehq/sluice/functions/load/loadset"
 	"github.com/sluicehq/sluice/functions/transform"
 	"github.com/sluicehq/sluice/functions/validate"
+	"github.com/sluicehq/sluice/local/integrations"
 	"github.com/sluicehq/sluice/workflow/pipeline"
 )
 
@@ -18,18 +18,18 @@ import (
 // Pulumi program sets the same values). The enricher (or the loader, for
 // datasets without enrichment) stamps _ingested_at from the wall clock and
 // _execution with the execution ARN the chunk carries.
-func Functions(d Deps) ([]*FunctionSpec, error) {
+func Functions(d Deps) ([]*integrations.FunctionSpec, error) {
 	return functions(d, nil)
 }
 
 // FunctionsAt is Functions with the ingest clock (_ingested_at) of the
 // enricher and the loader set to now, for reproducible items in tests and demos:
 // Config{Functions: FunctionsAt(func() time.Time { return t0 })}.
-func FunctionsAt(now func() time.Time) func(d Deps) ([]*FunctionSpec, error) {
-	return func(d Deps) ([]*FunctionSpec, error) { return functions(d, now) }
+func FunctionsAt(now func() time.Time) func(d Deps) ([]*integrations.FunctionSpec, error) {
+	return func(d Deps) ([]*integrations.FunctionSpec, error) { return functions(d, now) }
 }
 
-func functions(d Deps, now func() time.Time) ([]*FunctionSpec, error) {
+func functions(d Deps, now func() time.Time) ([]*integrations.FunctionSpec, error) {
 	items, ref := d.Tables[string(dataset.TableItems)], d.Tables[string(dataset.TableReference)]
 	vcfg := validate.Config{ReportBucket: d.Bucket}
 	tcfg := transform.Config{Validate: vcfg, StagingBucket: d.Bucket, ChunkRecords: d.ChunkRecords}
@@ -47,10 +47,10 @@ func functions(d Deps, now func() time.Time) ([]*FunctionSpec, error) {
 	e := &enrich.Handler{S3: eS3, DB: eDB, Datasets: d.Datasets, Config: ecfg, Now: now}
 	l := &load.Handler{S3: lS3, DB: lDB, Targets: loadset.Targets{Set: d.Datasets, ItemsTable: items, ReferenceTable: ref}, Config: lcfg, Now: now}
 	const timeout = 15 * time.Minute
-	return []*FunctionSpec{
-		{Name: pipeline.FunctionValidate, Fn: engine.Handler(v.Handle), Timeout: timeout},
-		{Name: pipeline.FunctionTransform, Fn: engine.Handler(t.Handle), Timeout: timeout},
-		{Name: pipeline.FunctionEnrich, Fn: engine.Handler(e.Handle), Timeout: timeout},
-		{Name: pipeline.FunctionLoad, Fn: engine.Handler(l.Handle), Timeout: timeout},
+	return []*integrations.FunctionSpec{
+		{Name: pipeline.FunctionValidate, Fn: integrations.Handler(v.Handle), Timeout: timeout},
+		{Name: pipeline.FunctionTransform, Fn: integrations.Handler(t.Handle), Timeout: timeout},
+		{Name: pipeline.FunctionEnrich, Fn: integrations.Handler(e.Handle), Timeout: timeout},
+		{Name: pipeline.FunctionLoad, Fn: integrations.Handler(l.Handle), Timeout: timeout},
 	}, nil
 }

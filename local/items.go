@@ -5,15 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/sluicehq/sluice/dataset"
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/opt"
+	"github.com/sluicehq/sluice/local/dynamo"
 )
 
 // Items returns the loaded items of a dataset, from its table, as plain JSON
@@ -48,7 +46,7 @@ func (r *Runtime) ScanItems(ctx context.Context, name string, fn func(item map[s
 	if r.cfg.DynamoDBEndpoint == "" {
 		return r.scanTable(ctx, table, d.Prefix, fn)
 	}
-	return sortedScan(func(emit func(map[string]any) error) error {
+	return dynamo.SortByKey(dataset.AttrPK, dataset.AttrSK, func(emit func(map[string]any) error) error {
 		return r.scanTable(ctx, table, d.Prefix, emit)
 	}, fn)
 }
@@ -77,64 +75,6 @@ func (r *Runtime) scanTable(ctx context.Context, table, prefix string, fn func(m
 		}
 	}
 	return nil
-}
-
-// sortedScan sorts the items scan emits by (pk, sk) through a scratch
-// LevelDB database on disk, then calls fn with each in that order.
-func sortedScan(scan func(emit func(map[string]any) error) error, fn func(map[string]any) error) (err error) {
-	dir, err := os.MkdirTemp("", "sluice-scan-")
-	if err != nil {
-		return fmt.Errorf("sort items: %w", err)
-	}
-	defer func() {
-		if rerr := os.RemoveAll(dir); err == nil && rerr != nil {
-			err = fmt.Errorf("sort items: %w", rerr)
-		}
-	}()
-	db, err := leveldb.OpenFile(dir, &opt.Options{
-		BlockCacheCapacity: dynSnapshotCacheBytes, // read through once
-		WriteBuffer:        dynWriteBufferBytes,
-		NoSync:             true,
-	})
-	if err != nil {
-		return fmt.Errorf("sort items: %w", err)
-	}
-	defer db.Close()
-	err = scan(func(item map[string]any) error {
-		v, err := json.Marshal(item)
-		if err != nil {
-			return err
-		}
-		if err := db.Put(itemSortKey(item), v, nil); err != nil {
-			return fmt.Errorf("sort items: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	it := db.NewIterator(nil, nil)
-	defer it.Release()
-	for it.Next() {
-		dec := json.NewDecoder(strings.NewReader(string(it.Value())))
-		dec.UseNumber()
-		var item map[string]any
-		if err := dec.Decode(&item); err != nil {
-			return fmt.Errorf("sort items: %w", err)
-		}
-		if err := fn(item); err != nil {
-			return err
-		}
-	}
-	return it.Error()
-}
-
-// itemSortKey orders items by pk, then sk, each compared as bytes (the
-// order of the embedded store's keys): the components are escaped and
-// terminated as in the store's own key encoding.
-func itemSortKey(item map[string]any) []byte {
-	k := appendEscaped(nil, []byte(fmt.Sprint(item[dataset.AttrPK])))
-	return appendEscaped(k, []byte(fmt.Sprint(item[dataset.AttrSK])))
 }
 
 // WriteJSONLines writes items one JSON object per line.

@@ -21,6 +21,7 @@ import (
 	"testing"
 
 	"github.com/sluicehq/sluice/local"
+	"github.com/sluicehq/sluice/local/integrations"
 	"github.com/sluicehq/sluice/workflow/asl"
 )
 
@@ -115,7 +116,7 @@ type attempts struct {
 	ran    map[string]int
 }
 
-func (a *attempts) observe(e local.TaskEvent) {
+func (a *attempts) observe(e integrations.TaskEvent) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.ran[e.State]++

@@ -48,6 +48,7 @@ import (
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/fnerr"
 	"github.com/sluicehq/sluice/local"
+	"github.com/sluicehq/sluice/local/integrations"
 )
 
 // bigSweep reports whether the larger sweep was asked for.
@@ -850,8 +851,8 @@ func (r *recorder) Helper() {}
 
 // broken returns the real functions with one of them made to misbehave
 // the way the harness must catch.
-func broken(kind string) func(d local.Deps) ([]*local.FunctionSpec, error) {
-	return func(d local.Deps) ([]*local.FunctionSpec, error) {
+func broken(kind string) func(d local.Deps) ([]*integrations.FunctionSpec, error) {
+	return func(d local.Deps) ([]*integrations.FunctionSpec, error) {
 		fns, err := local.Functions(d)
 		if err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"crypto/md5"
+	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -27,6 +28,9 @@ import (
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/reconcile"
 	"github.com/sluicehq/sluice/internal/eventpattern"
+	"github.com/sluicehq/sluice/local/dynamo"
+	"github.com/sluicehq/sluice/local/integrations"
+	"github.com/sluicehq/sluice/local/s3emu"
 	"github.com/sluicehq/sluice/workflow"
 	"github.com/sluicehq/sluice/workflow/asl"
 	"github.com/sluicehq/sluice/workflow/pipeline"
@@ -79,9 +83,9 @@ type Config struct {
 	Now func() time.Time
 	// Functions builds the in-process Lambda functions from the runtime's
 	// clients. Default: the real Sluice handlers (Functions).
-	Functions func(d Deps) ([]*FunctionSpec, error)
+	Functions func(d Deps) ([]*integrations.FunctionSpec, error)
 	// Observe, when set, receives every task attempt as it ends.
-	Observe func(TaskEvent)
+	Observe func(integrations.TaskEvent)
 	// ChunkRecords overrides the transformer's records per chunk file
 	// (0 keeps the function's default); small values exercise the
 	// Distributed Map path on small files.
@@ -133,8 +137,8 @@ func (d Deps) clients(principal string) (*s3.Client, *dynamodb.Client) {
 type Runtime struct {
 	cfg      Config
 	dir      string
-	objects  *ObjectStore
-	tables   *TableStore
+	objects  *s3emu.Store
+	tables   *dynamo.Store
 	servers  []*Server
 	S3       *s3.Client
 	DynamoDB *dynamodb.Client
@@ -143,8 +147,8 @@ type Runtime struct {
 	compiled *workflow.Compiled
 	// engine is the pipeline planned once, in Open; every file runs on it.
 	engine   *engine.Engine
-	invoker  *Invoker
-	outbox   *Outbox
+	invoker  *integrations.Invoker
+	outbox   *integrations.Outbox
 	patterns map[string]map[string]any
 	unrouted map[string]any
 	// s3URL and ddbURL are the endpoints, for per-principal clients.
@@ -159,18 +163,7 @@ type Runtime struct {
 // Open starts the local services, creates the bucket (versioned) and tables
 // if needed and compiles the pipeline with local ARNs.
 func Open(ctx context.Context, cfg Config) (*Runtime, error) {
-	if cfg.StateDir == "" {
-		cfg.StateDir = DefaultStateDir
-	}
-	if cfg.Stack == "" {
-		cfg.Stack = "dev"
-	}
-	if cfg.Datasets == nil {
-		cfg.Datasets = dataset.Builtin()
-	}
-	if cfg.Functions == nil {
-		cfg.Functions = Functions
-	}
+	cfg = cfg.withDefaults()
 	dir, err := filepath.Abs(cfg.StateDir)
 	if err != nil {
 		return nil, err
@@ -190,92 +183,184 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 			return nil, err
 		}
 	}
-	s3URL := cfg.S3Endpoint
-	if s3URL == "" {
-		open := OpenObjectStore
-		if cfg.ReadOnly {
-			open = OpenObjectStoreReadOnly
-		}
-		if r.objects, err = open(filepath.Join(dir, "s3"), nil); err != nil {
-			return nil, err
-		}
-		srv, err := ServeS3(r.objects)
-		if err != nil {
-			return nil, err
-		}
-		r.servers = append(r.servers, srv)
-		s3URL = srv.URL
-	}
-	ddbURL := cfg.DynamoDBEndpoint
-	if ddbURL == "" {
-		var tf TableFaults
-		if cfg.Faults != nil {
-			tf = cfg.Faults.Table
-		}
-		if cfg.ReadOnly {
-			r.tables, err = OpenTableSnapshot(filepath.Join(dir, "dynamodb"))
-		} else {
-			r.tables, err = OpenTableStore(filepath.Join(dir, "dynamodb"), tf)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if r.crash != nil {
-			r.tables.afterWrite = r.crash.wrote
-		}
-		srv, err := ServeDynamoDB(r.tables)
-		if err != nil {
-			return nil, err
-		}
-		r.servers = append(r.servers, srv)
-		ddbURL = srv.URL
-	}
-	r.S3, r.DynamoDB = NewS3Client(s3URL), NewDynamoDBClient(ddbURL)
-	r.s3URL, r.ddbURL = s3URL, ddbURL
-
-	res := workflow.SyntheticResolver(Account, Region, prefix)
-	opts, err := pipeline.StackOptions(cfg.Stack)
-	if err != nil {
+	if err := r.startS3(); err != nil {
 		return nil, err
 	}
+	if err := r.startDynamoDB(); err != nil {
+		return nil, err
+	}
+	r.S3, r.DynamoDB = NewS3Client(r.s3URL), NewDynamoDBClient(r.ddbURL)
+	res := workflow.SyntheticResolver(Account, Region, prefix)
+	if err := r.compile(res); err != nil {
+		return nil, err
+	}
+	if err := r.ensureResources(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.startInvoker(res); err != nil {
+		return nil, err
+	}
+	if err := r.loadRules(); err != nil {
+		return nil, err
+	}
+	if err := r.plan(); err != nil {
+		return nil, err
+	}
+	ok = true
+	return r, nil
+}
+
+// plan plans the pipeline once, with the runtime's integrations: every
+// file runs on that plan.
+func (r *Runtime) plan() error {
+	var err error
+	if r.engine, err = engine.New(r.compiled.Machine,
+		engine.WithInvoker(r.invoker),
+		engine.WithObjectStore(r.invoker.ObjectStore()),
+		engine.WithStateMachineName(machineName),
+		engine.WithAccount(Region, Account),
+	); err != nil {
+		return fmt.Errorf("plan pipeline: %w", err)
+	}
+	if r.cfg.planned != nil {
+		r.cfg.planned()
+	}
+	return nil
+}
+
+// withDefaults fills in the defaults the Config fields document.
+func (cfg Config) withDefaults() Config {
+	if cfg.StateDir == "" {
+		cfg.StateDir = DefaultStateDir
+	}
+	if cfg.Stack == "" {
+		cfg.Stack = "dev"
+	}
+	if cfg.Datasets == nil {
+		cfg.Datasets = dataset.Builtin()
+	}
+	if cfg.Functions == nil {
+		cfg.Functions = Functions
+	}
+	return cfg
+}
+
+// startS3 serves the embedded S3 from the state directory (unless
+// Config.S3Endpoint names another server) and sets r.s3URL.
+func (r *Runtime) startS3() error {
+	if r.cfg.S3Endpoint != "" {
+		r.s3URL = r.cfg.S3Endpoint
+		return nil
+	}
+	open := s3emu.Open
+	if r.cfg.ReadOnly {
+		open = s3emu.OpenReadOnly
+	}
+	var err error
+	if r.objects, err = open(filepath.Join(r.dir, "s3"), nil); err != nil {
+		return err
+	}
+	srv, err := serve(s3emu.Handler(r.objects))
+	if err != nil {
+		return fmt.Errorf("local s3: %w", err)
+	}
+	r.servers = append(r.servers, srv)
+	r.s3URL = srv.URL
+	return nil
+}
+
+// startDynamoDB serves the embedded DynamoDB from the state directory (a
+// private snapshot of it when read-only), with the configured table
+// faults, unless Config.DynamoDBEndpoint names another server, and sets
+// r.ddbURL.
+func (r *Runtime) startDynamoDB() error {
+	if r.cfg.DynamoDBEndpoint != "" {
+		r.ddbURL = r.cfg.DynamoDBEndpoint
+		return nil
+	}
+	var tf dynamo.Faults
+	if r.cfg.Faults != nil {
+		tf = r.cfg.Faults.Table
+	}
+	var err error
+	if r.cfg.ReadOnly {
+		r.tables, err = dynamo.OpenSnapshot(filepath.Join(r.dir, "dynamodb"))
+	} else {
+		r.tables, err = dynamo.Open(filepath.Join(r.dir, "dynamodb"), tf)
+	}
+	if err != nil {
+		return err
+	}
+	if r.crash != nil {
+		r.tables.OnWrite(r.crash.wrote)
+	}
+	srv, err := serve(r.tables)
+	if err != nil {
+		return fmt.Errorf("local dynamodb: %w", err)
+	}
+	r.servers = append(r.servers, srv)
+	r.ddbURL = srv.URL
+	return nil
+}
+
+// compile builds the stack's pipeline with the local ARNs res resolves,
+// and names the bucket and tables it uses.
+func (r *Runtime) compile(res workflow.Resolver) error {
+	opts, err := pipeline.StackOptions(r.cfg.Stack)
+	if err != nil {
+		return err
+	}
 	if r.compiled, err = pipeline.Build(res, opts); err != nil {
-		return nil, fmt.Errorf("compile pipeline: %w", err)
+		return fmt.Errorf("compile pipeline: %w", err)
 	}
 	bucketARN, err := res.Resolve(workflow.KindBucket, pipeline.BucketData)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.Bucket = bucketARN[strings.LastIndex(bucketARN, ":")+1:]
 	r.Tables = map[string]string{}
 	for _, logical := range []string{pipeline.TableLedger, string(dataset.TableItems), string(dataset.TableReference)} {
 		arn, err := res.Resolve(workflow.KindTable, logical)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		r.Tables[logical] = arn[strings.LastIndex(arn, "/")+1:]
 	}
-	if err := r.ensureResources(ctx); err != nil {
-		return nil, err
-	}
-	deps := Deps{S3: r.S3, DynamoDB: r.DynamoDB, Datasets: cfg.Datasets, Tables: r.Tables, Bucket: r.Bucket, ChunkRecords: cfg.ChunkRecords}
-	if cfg.Calls != nil {
+	return nil
+}
+
+// startInvoker builds the in-process functions over the runtime's clients,
+// at the ARNs res resolves, and the invoker the executions run their tasks
+// with.
+func (r *Runtime) startInvoker(res workflow.Resolver) error {
+	deps := Deps{S3: r.S3, DynamoDB: r.DynamoDB, Datasets: r.cfg.Datasets, Tables: r.Tables, Bucket: r.Bucket, ChunkRecords: r.cfg.ChunkRecords}
+	if r.cfg.Calls != nil {
 		deps.For = r.clientsFor
 	}
-	fns, err := cfg.Functions(deps)
+	fns, err := r.cfg.Functions(deps)
 	if err != nil {
-		return nil, fmt.Errorf("functions: %w", err)
+		return fmt.Errorf("functions: %w", err)
 	}
 	for _, f := range fns {
 		if f.ARN == "" {
 			f.ARN, _ = res.Resolve(workflow.KindFunction, f.Name)
 		}
-		f.Name = engine.FunctionName(f.ARN)
 	}
-	r.outbox = NewOutbox(filepath.Join(dir, "outbox.jsonl"))
+	r.outbox = integrations.NewOutbox(filepath.Join(r.dir, "outbox.jsonl"))
 	smS3, _ := deps.clients(awsapi.StateMachine)
-	r.invoker = NewInvoker(InvokerConfig{Functions: fns, S3: smS3, DynamoDBEndpoint: ddbURL, Outbox: r.outbox, Faults: cfg.Faults, Observe: cfg.Observe, Calls: cfg.Calls,
-		ExecutionStatus: r.ExecutionStatus})
-	// Round-trip through JSON: the matcher sees what EventBridge sees.
+	r.invoker = integrations.NewInvoker(integrations.InvokerConfig{
+		Region: Region, Account: Account,
+		Functions: fns, S3: smS3, DynamoDBEndpoint: r.ddbURL, Outbox: r.outbox,
+		Fault: r.cfg.Faults.task, Observe: r.cfg.Observe, Calls: r.cfg.Calls,
+		ExecutionStatus: r.ExecutionStatus,
+	})
+	return nil
+}
+
+// loadRules loads the EventBridge rules the platform deploys (one per
+// dataset, and the unrouted rule), as EventBridge sees them: round-tripped
+// through JSON.
+func (r *Runtime) loadRules() error {
 	asDeployed := func(pattern map[string]any) map[string]any {
 		b, _ := json.Marshal(pattern)
 		var p map[string]any
@@ -283,27 +368,15 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 		return p
 	}
 	r.patterns = map[string]map[string]any{}
-	for _, d := range cfg.Datasets.All() {
+	for _, d := range r.cfg.Datasets.All() {
 		r.patterns[d.Name] = asDeployed(eventpattern.ForDataset(r.Bucket, d))
 	}
-	un, err := eventpattern.Unrouted(r.Bucket, cfg.Datasets.All(), contract.InternalPrefixes())
+	un, err := eventpattern.Unrouted(r.Bucket, r.cfg.Datasets.All(), contract.InternalPrefixes())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.unrouted = asDeployed(un)
-	if r.engine, err = engine.New(r.compiled.Machine,
-		engine.WithInvoker(r.invoker),
-		engine.WithObjectStore(&engineStore{s3: r.invoker.s3}),
-		engine.WithStateMachineName(machineName),
-		engine.WithAccount(Region, Account),
-	); err != nil {
-		return nil, fmt.Errorf("plan pipeline: %w", err)
-	}
-	if cfg.planned != nil {
-		cfg.planned()
-	}
-	ok = true
-	return r, nil
+	return nil
 }
 
 // clientsFor returns new S3 and DynamoDB clients whose calls Config.Calls
@@ -326,7 +399,7 @@ var localMachineARN = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s-pipeline
 func (r *Runtime) Machine() *asl.StateMachine { return r.compiled.Machine }
 
 // Outbox returns the notifications and events published so far.
-func (r *Runtime) Outbox() *Outbox { return r.outbox }
+func (r *Runtime) Outbox() *integrations.Outbox { return r.outbox }
 
 // StateDir returns the absolute state directory.
 func (r *Runtime) StateDir() string { return r.dir }
@@ -751,38 +824,6 @@ func Count(v any) int64 {
 	return 0
 }
 
-// engineStore gives the engine's Distributed Map the local bucket.
-type engineStore struct{ s3 *s3.Client }
-
-func (e *engineStore) GetObject(ctx context.Context, bucket, key string) ([]byte, error) {
-	out, err := e.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err != nil {
-		return nil, err
-	}
-	defer out.Body.Close()
-	return io.ReadAll(out.Body)
-}
-
-func (e *engineStore) ListObjects(ctx context.Context, bucket, prefix string) ([]engine.ObjectInfo, error) {
-	var out []engine.ObjectInfo
-	p := s3.NewListObjectsV2Paginator(e.s3, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range page.Contents {
-			out = append(out, engine.ObjectInfo{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size), ETag: aws.ToString(o.ETag), LastModified: aws.ToTime(o.LastModified), StorageClass: string(o.StorageClass)})
-		}
-	}
-	return out, nil
-}
-
-func (e *engineStore) PutObject(ctx context.Context, bucket, key string, body []byte) error {
-	_, err := e.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(string(body))})
-	return err
-}
-
 // Datasets returns the runtime's dataset set.
 func (r *Runtime) Datasets() *dataset.Set { return r.cfg.Datasets }
 
@@ -799,4 +840,12 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	c.done += int64(n)
 	c.progress(c.done, c.total)
 	return n, err
+}
+
+// newID returns a random identifier in UUID form.
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

@@ -16,17 +16,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/sluicehq/sluice/engine"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/fnerr"
+	"github.com/sluicehq/sluice/local/integrations"
 )
 
 // fakeFunctions stand in for the real handlers so that this test pins the
 // runtime's wiring (upload, routing, engine, integrations, ledger) on its
 // own: validate rejects files whose name contains "bad", transform stages
 // one record per line in chunks of chunk records, load puts each record.
-func fakeFunctions(chunk int) func(d Deps) ([]*FunctionSpec, error) {
-	return func(d Deps) ([]*FunctionSpec, error) {
+func fakeFunctions(chunk int) func(d Deps) ([]*integrations.FunctionSpec, error) {
+	return func(d Deps) ([]*integrations.FunctionSpec, error) {
 		lines := func(ctx context.Context, bucket, key, version string) ([]string, error) {
 			in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
 			if version != "" {
@@ -46,7 +46,7 @@ func fakeFunctions(chunk int) func(d Deps) ([]*FunctionSpec, error) {
 			}
 			return ls, sc.Err()
 		}
-		validate := engine.Handler(func(ctx context.Context, ev contract.FileEvent) (contract.ValidateOutput, error) {
+		validate := integrations.Handler(func(ctx context.Context, ev contract.FileEvent) (contract.ValidateOutput, error) {
 			ls, err := lines(ctx, ev.Bucket, ev.Key, ev.VersionID)
 			if err != nil {
 				return contract.ValidateOutput{}, err
@@ -60,7 +60,7 @@ func fakeFunctions(chunk int) func(d Deps) ([]*FunctionSpec, error) {
 			}
 			return contract.ValidateOutput{Dataset: ev.Dataset, Source: ev.Source(), Format: "csv", Rows: int64(len(ls)) - 1}, nil
 		})
-		transform := engine.Handler(func(ctx context.Context, in contract.TransformInput) (contract.TransformOutput, error) {
+		transform := integrations.Handler(func(ctx context.Context, in contract.TransformInput) (contract.TransformOutput, error) {
 			ls, err := lines(ctx, in.Source.Bucket, in.Source.Key, in.Source.VersionID)
 			if err != nil {
 				return contract.TransformOutput{}, err
@@ -92,7 +92,7 @@ func fakeFunctions(chunk int) func(d Deps) ([]*FunctionSpec, error) {
 			}
 			return out, nil
 		})
-		load := engine.Handler(func(ctx context.Context, c contract.Chunk) (contract.LoadOutput, error) {
+		load := integrations.Handler(func(ctx context.Context, c contract.Chunk) (contract.LoadOutput, error) {
 			ls, err := lines(ctx, c.Bucket, c.Key, "")
 			if err != nil {
 				return contract.LoadOutput{}, err
@@ -110,8 +110,8 @@ func fakeFunctions(chunk int) func(d Deps) ([]*FunctionSpec, error) {
 			}
 			return contract.LoadOutput{Dataset: c.Dataset, Key: c.Key, Written: int64(len(ls))}, nil
 		})
-		enrich := engine.Handler(func(ctx context.Context, c contract.Chunk) (contract.Chunk, error) { return c, nil })
-		return []*FunctionSpec{{Name: "validate", Fn: validate}, {Name: "transform", Fn: transform}, {Name: "load", Fn: load}, {Name: "enrich", Fn: enrich}}, nil
+		enrich := integrations.Handler(func(ctx context.Context, c contract.Chunk) (contract.Chunk, error) { return c, nil })
+		return []*integrations.FunctionSpec{{Name: "validate", Fn: validate}, {Name: "transform", Fn: transform}, {Name: "load", Fn: load}, {Name: "enrich", Fn: enrich}}, nil
 	}
 }
 
@@ -334,7 +334,7 @@ func TestUnfinishedClaimIsTakenOver(t *testing.T) {
 func TestRunningOwnerMakesADuplicate(t *testing.T) {
 	release := make(chan struct{})
 	entered := make(chan struct{}, 1)
-	fns := func(d Deps) ([]*FunctionSpec, error) {
+	fns := func(d Deps) ([]*integrations.FunctionSpec, error) {
 		specs, err := fakeFunctions(10)(d)
 		for _, f := range specs {
 			if f.Name == "validate" {

@@ -2,7 +2,6 @@ package local
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
-	"github.com/johannesboyne/gofakes3"
 )
 
 // Region is the region every local client uses.
@@ -48,16 +46,6 @@ func (s *Server) Close() error {
 		return nil
 	}
 	return err
-}
-
-// ServeS3 serves store through gofakes3's S3 REST API on 127.0.0.1.
-func ServeS3(store *ObjectStore) (*Server, error) {
-	fake := gofakes3.New(store, gofakes3.WithIntegrityCheck(true), gofakes3.WithLogger(gofakes3.DiscardLog()))
-	srv, err := serve(fake.Server())
-	if err != nil {
-		return nil, fmt.Errorf("local s3: %w", err)
-	}
-	return srv, nil
 }
 
 // staticCreds are the dummy credentials every local client signs with.

@@ -85,7 +85,7 @@ func TestHistoryMatchesTheEngine(t *testing.T) {
 				return map[string]any{"ok": true}, nil
 			}
 			eng, err := engine.New(m,
-				engine.WithInvoker(&engine.Lambda{Functions: map[string]engine.Function{"work": work}}))
+				engine.WithInvoker(engine.InvokerFunc(func(ctx context.Context, req engine.TaskRequest) (any, error) { return work(ctx, req.Input) })))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package local
+package dynamo
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // SET, and ALL_NEW shows the result, as DynamoDB does.
 func TestUpdateItemRemove(t *testing.T) {
 	ctx := context.Background()
-	c, closeFn := openTable(t, "", TableFaults{})
+	c, closeFn := openTable(t, "", Faults{})
 	defer closeFn()
 	createItems(t, c)
 	key := map[string]types.AttributeValue{"pk": str("k")}

@@ -1,4 +1,4 @@
-package local
+package dynamo
 
 import (
 	"encoding/json"

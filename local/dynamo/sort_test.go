@@ -1,4 +1,4 @@
-package local
+package dynamo
 
 import (
 	"encoding/json"
@@ -11,11 +11,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestSortedScan checks the on-disk sort behind ScanItems on an external
-// endpoint: items emitted in any order come back ordered by pk, then sk, as
-// byte strings (the embedded store's order), including keys that are
-// prefixes of each other or hold NUL bytes, with numbers kept exact.
-func TestSortedScan(t *testing.T) {
+// TestSortByKey checks the on-disk sort behind the runtime's ScanItems on
+// an external endpoint: items emitted in any order come back ordered by
+// pk, then sk, as byte strings (the embedded store's order), including
+// keys that are prefixes of each other or hold NUL bytes, with numbers
+// kept exact.
+func TestSortByKey(t *testing.T) {
 	pks := []string{"", "a", "a\x00", "a\x00b", "a\x01", "ab", "b", "é", "ORD-1", "ORD-10", "ORD-2"}
 	var items []map[string]any
 	for i, pk := range pks {
@@ -34,7 +35,7 @@ func TestSortedScan(t *testing.T) {
 	rng.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
 
 	var got []map[string]any
-	err := sortedScan(func(emit func(map[string]any) error) error {
+	err := SortByKey("pk", "sk", func(emit func(map[string]any) error) error {
 		for _, it := range items {
 			if err := emit(it); err != nil {
 				return err
@@ -53,12 +54,12 @@ func TestSortedScan(t *testing.T) {
 	}
 }
 
-// TestSortedScanStops checks that an error from the callback ends the
+// TestSortByKeyStops checks that an error from the callback ends the
 // scan and comes back.
-func TestSortedScanStops(t *testing.T) {
+func TestSortByKeyStops(t *testing.T) {
 	stop := errors.New("stop")
 	calls := 0
-	err := sortedScan(func(emit func(map[string]any) error) error {
+	err := SortByKey("pk", "sk", func(emit func(map[string]any) error) error {
 		for i := range 5 {
 			if err := emit(map[string]any{"pk": fmt.Sprint(i), "sk": ""}); err != nil {
 				return err

@@ -1,4 +1,4 @@
-package local
+package dynamo
 
 import (
 	"bytes"
@@ -28,7 +28,7 @@ var andSplit = regexp.MustCompile(`(?i)\s+AND\s+`)
 // projection one item at a time, so Limit counts items read before the
 // filter, as in DynamoDB. Index queries need the whole table and are left
 // to an external endpoint.
-func (s *dynStore) query(table string, body []byte, req map[string]json.RawMessage) (int, []byte) {
+func (s *levelStore) query(table string, body []byte, req map[string]json.RawMessage) (int, []byte) {
 	t := s.tables[table]
 	if t == nil {
 		return s.call("Query", body)
@@ -128,7 +128,7 @@ func (in *queryInput) used(exprs string) (map[string]string, map[string]json.Raw
 
 // keyMatches returns the items of hash's partition that the key condition
 // matches, in no particular order.
-func (s *dynStore) keyMatches(t *dynTable, hash json.RawMessage, in *queryInput) ([]json.RawMessage, int, []byte) {
+func (s *levelStore) keyMatches(t *tableDef, hash json.RawMessage, in *queryInput) ([]json.RawMessage, int, []byte) {
 	lo, err := t.partition(hash)
 	if err != nil {
 		c, b := awsError("ValidationException", "Query key condition: "+err.Error())
@@ -178,7 +178,7 @@ func (s *dynStore) keyMatches(t *dynTable, hash json.RawMessage, in *queryInput)
 
 // sortByRange orders items by their sort key as DynamoDB does: numbers by
 // value, strings and binaries by their bytes.
-func sortByRange(t *dynTable, items []json.RawMessage, ascending bool) error {
+func sortByRange(t *tableDef, items []json.RawMessage, ascending bool) error {
 	if t.Range == "" {
 		return nil
 	}
@@ -224,7 +224,7 @@ func sortByRange(t *dynTable, items []json.RawMessage, ascending bool) error {
 
 // filterItems applies a request's filter and projection to items, one at a
 // time in the scratch table, keeping their order.
-func (s *dynStore) filterItems(t *dynTable, items []json.RawMessage, req map[string]json.RawMessage, exprs string) ([]json.RawMessage, error) {
+func (s *levelStore) filterItems(t *tableDef, items []json.RawMessage, req map[string]json.RawMessage, exprs string) ([]json.RawMessage, error) {
 	var in queryInput
 	b, _ := json.Marshal(req)
 	if err := json.Unmarshal(b, &in); err != nil {
@@ -271,7 +271,7 @@ func (s *dynStore) filterItems(t *dynTable, items []json.RawMessage, req map[str
 
 // hashValue finds the partition key value a Query names, in a
 // KeyConditionExpression or the legacy KeyConditions.
-func (in *queryInput) hashValue(t *dynTable) (json.RawMessage, error) {
+func (in *queryInput) hashValue(t *tableDef) (json.RawMessage, error) {
 	if raw, ok := in.KeyConditions[t.Hash]; ok {
 		var c struct {
 			ComparisonOperator string

@@ -1,17 +1,24 @@
-package local
+package integrations
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/sluicehq/sluice/engine"
 	"github.com/sluicehq/sluice/functions/fnerr"
+	"github.com/sluicehq/sluice/local/dynamo"
+	"github.com/sluicehq/sluice/local/s3emu"
 )
 
 type echoIn struct {
@@ -22,45 +29,56 @@ type echoOut struct {
 	Greeting string `json:"greeting"`
 }
 
+// testInvoker returns an Invoker over an embedded S3 (with a bucket
+// "data") and DynamoDB (with a table "items"), with a fault injected on the
+// first two attempts of the state Flaky.
 func testInvoker(t *testing.T) (*Invoker, *Outbox) {
 	t.Helper()
-	store, err := OpenObjectStore(t.TempDir(), nil)
+	store, err := s3emu.Open(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s3srv, err := ServeS3(store)
+	s3srv := httptest.NewServer(s3emu.Handler(store))
+	tables, err := dynamo.Open("", dynamo.Faults{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tables, err := OpenTableStore("", TableFaults{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ddb, err := ServeDynamoDB(tables)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s3srv.Close(); ddb.Close(); store.Close() })
-	c := NewS3Client(s3srv.URL)
+	ddb := httptest.NewServer(tables)
+	t.Cleanup(func() { s3srv.Close(); ddb.Close(); store.Close(); tables.Close() })
+	creds := credentials.NewStaticCredentialsProvider("local", "local", "")
+	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(s3srv.URL), UsePathStyle: true, Credentials: creds,
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired, ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+		APIOptions: []func(*middleware.Stack) error{v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware}})
 	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("data")}); err != nil {
 		t.Fatal(err)
 	}
-	createItems(t, NewDynamoDBClient(ddb.URL))
-	faults, err := ParseFaults([]string{"task:Flaky@0-1=Lambda.ServiceException"})
-	if err != nil {
+	db := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(ddb.URL), Credentials: creds})
+	if _, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String("items"),
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+	}); err != nil {
 		t.Fatal(err)
+	}
+	flaky := func(state string, attempt int) error {
+		if state == "Flaky" && attempt <= 1 {
+			return &engine.LambdaError{ErrorType: "Lambda.ServiceException", ErrorMessage: "injected"}
+		}
+		return nil
 	}
 	out := NewOutbox("")
 	inv := NewInvoker(InvokerConfig{
-		S3: c, DynamoDBEndpoint: ddb.URL, Outbox: out, Faults: faults,
+		Region: "us-east-1", Account: "000000000000",
+		S3: c, DynamoDBEndpoint: ddb.URL, Outbox: out, Fault: flaky,
 		Functions: []*FunctionSpec{
-			{Name: "greet", ARN: "arn:aws:lambda:us-east-1:000000000000:function:greet", Fn: engine.Handler(func(ctx context.Context, in echoIn) (echoOut, error) {
+			{Name: "greet", ARN: "arn:aws:lambda:us-east-1:000000000000:function:greet", Fn: Handler(func(ctx context.Context, in echoIn) (echoOut, error) {
 				if in.Name == "" {
 					return echoOut{}, &fnerr.ValidationFailed{Reason: "no name"}
 				}
 				return echoOut{Greeting: "hello " + in.Name}, nil
 			})},
-			{Name: "slow", Timeout: 20 * time.Millisecond, Fn: engine.Handler(func(ctx context.Context, in echoIn) (echoOut, error) {
+			{Name: "slow", Timeout: 20 * time.Millisecond, Fn: Handler(func(ctx context.Context, in echoIn) (echoOut, error) {
 				<-ctx.Done()
 				return echoOut{}, ctx.Err()
 			})},
@@ -111,11 +129,6 @@ func TestInvokerFaults(t *testing.T) {
 			t.Errorf("attempt %d: injected=%v, want %v (err %v)", attempt, got, wantErr, err)
 		}
 	}
-	for _, bad := range []string{"task:=X", "task:A@x=Y", "ddb:throttle=2", "what=1", "novalue"} {
-		if _, err := ParseFaults([]string{bad}); err == nil {
-			t.Errorf("ParseFaults(%q): want an error", bad)
-		}
-	}
 }
 
 func TestInvokerIntegrations(t *testing.T) {
@@ -161,9 +174,4 @@ func TestInvokerIntegrations(t *testing.T) {
 	if n := len(out.Entries()); n != 1 {
 		t.Errorf("outbox has %d entries, want 1", n)
 	}
-}
-
-func compact(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }

@@ -1,4 +1,4 @@
-package engine
+package integrations
 
 import (
 	"context"
@@ -9,40 +9,39 @@ import (
 	"reflect"
 	"strings"
 	"time"
+
+	"github.com/sluicehq/sluice/engine"
+	"github.com/sluicehq/sluice/internal/jsonenc"
 )
 
-// Resource ARNs of the integrations the engine knows by name.
-const (
-	// LambdaInvoke is the optimised Lambda integration; its result is the
-	// invoke envelope with the function's output under Payload.
-	LambdaInvoke = "arn:aws:states:::lambda:invoke"
-)
+// lambdaInvoke is the optimised Lambda integration; its result is the
+// invoke envelope with the function's output under Payload.
+const lambdaInvoke = "arn:aws:states:::lambda:invoke"
 
 // Function is an in-process Lambda handler: it gets the payload as the
 // engine holds JSON values and returns its result (any JSON-encodable
-// value). Return a *LambdaError to choose errorType; any other error is
-// reported with the Go type name of the error value as errorType, the way
-// aws-lambda-go does.
+// value). Return an *engine.LambdaError to choose errorType; any other
+// error is reported with the Go type name of the error value as errorType,
+// the way aws-lambda-go does.
 type Function func(ctx context.Context, payload any) (any, error)
 
-// Lambda is an Invoker that runs Functions in process, keyed by function
-// name. It serves plain function ARNs (the bare payload is the result) and
-// arn:aws:states:::lambda:invoke (the result is the invoke envelope: Payload,
-// StatusCode 200, ExecutedVersion "$LATEST", SdkHttpMetadata,
+// lambda runs Functions in process, keyed by function name. It serves
+// plain function ARNs (the bare payload is the result) and
+// arn:aws:states:::lambda:invoke (the result is the invoke envelope:
+// Payload, StatusCode 200, ExecutedVersion "$LATEST", SdkHttpMetadata,
 // SdkResponseMetadata). Safe for concurrent use if the Functions are.
-type Lambda struct {
-	// Functions maps a function name (the last part of its ARN) to its handler.
-	Functions map[string]Function
-	// Region and Account build the ARNs in error messages. Default:
-	// us-east-1 and 123456789012.
-	Region, Account string
-	// Now dates the envelope's Date header. Default: time.Now.
-	Now func() time.Time
+type lambda struct {
+	// functions maps a function name (the last part of its ARN) to its handler.
+	functions map[string]Function
+	// region and account build the ARNs in error messages.
+	region, account string
+	// now dates the envelope's Date header. Default: time.Now.
+	now func() time.Time
 }
 
-// FunctionName extracts the function name from a name, a partial ARN
+// functionName extracts the function name from a name, a partial ARN
 // ("123456789012:function:name") or a full ARN, dropping any qualifier.
-func FunctionName(ref string) string {
+func functionName(ref string) string {
 	if i := strings.Index(ref, ":function:"); i >= 0 {
 		ref = ref[i+len(":function:"):]
 	}
@@ -52,16 +51,16 @@ func FunctionName(ref string) string {
 	return ref
 }
 
-// Invoke runs the function named by the task.
-func (l *Lambda) Invoke(ctx context.Context, req TaskRequest) (any, error) {
+// invoke runs the function named by the task.
+func (l *lambda) invoke(ctx context.Context, req engine.TaskRequest) (any, error) {
 	resource := strings.TrimSuffix(strings.TrimSuffix(req.Resource, ".waitForTaskToken"), ".sync")
-	envelope := resource == LambdaInvoke
+	envelope := resource == lambdaInvoke
 	var ref string
 	payload := req.Input
 	if envelope {
 		in, ok := req.Input.(map[string]any)
 		if !ok {
-			return nil, &TaskError{Name: "States.Runtime", Cause: "lambda:invoke needs an object input with FunctionName and Payload"}
+			return nil, &engine.TaskError{Name: "States.Runtime", Cause: "lambda:invoke needs an object input with FunctionName and Payload"}
 		}
 		ref, _ = in["FunctionName"].(string)
 		if p, ok := in["Payload"]; ok {
@@ -72,43 +71,36 @@ func (l *Lambda) Invoke(ctx context.Context, req TaskRequest) (any, error) {
 	} else {
 		ref = req.Resource
 	}
-	name := FunctionName(ref)
-	fn, ok := l.Functions[name]
+	name := functionName(ref)
+	fn, ok := l.functions[name]
 	if !ok {
-		region, account := l.Region, l.Account
-		if region == "" {
-			region = "us-east-1"
-		}
-		if account == "" {
-			account = "123456789012"
-		}
-		return nil, &TaskError{Name: "Lambda.ResourceNotFoundException", Cause: fmt.Sprintf(
+		return nil, &engine.TaskError{Name: "Lambda.ResourceNotFoundException", Cause: fmt.Sprintf(
 			"Function not found: arn:aws:lambda:%s:%s:function:%s:$LATEST (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: %s; Proxy: null)",
-			region, account, name, newUUID())}
+			l.region, l.account, name, newID())}
 	}
 	out, err := fn(ctx, payload)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, err
 		}
-		var le *LambdaError
+		var le *engine.LambdaError
 		if !errors.As(err, &le) {
-			le = &LambdaError{ErrorMessage: err.Error(), ErrorType: errorTypeName(err)}
+			le = &engine.LambdaError{ErrorMessage: err.Error(), ErrorType: errorTypeName(err)}
 		}
 		return nil, le
 	}
 	out, err = normalize(out)
 	if err != nil {
-		return nil, &LambdaError{ErrorMessage: err.Error(), ErrorType: "Runtime.MarshalError"}
+		return nil, &engine.LambdaError{ErrorMessage: err.Error(), ErrorType: "Runtime.MarshalError"}
 	}
 	if !envelope {
 		return out, nil
 	}
 	now := time.Now
-	if l.Now != nil {
-		now = l.Now
+	if l.now != nil {
+		now = l.now
 	}
-	return lambdaEnvelope(out, newUUID(), now()), nil
+	return lambdaEnvelope(out, newID(), now()), nil
 }
 
 // errorTypeName is the Go type name of err without package or pointer, as
@@ -151,38 +143,11 @@ func lambdaEnvelope(payload any, requestID string, at time.Time) map[string]any 
 				"x-amzn-RequestId":               requestID,
 				"X-Amzn-Trace-Id":                trace,
 			},
-			"HttpStatusCode": intValue(200),
+			"HttpStatusCode": json.Number("200"),
 		},
 		"SdkResponseMetadata": map[string]any{"RequestId": requestID},
-		"StatusCode":          intValue(200),
+		"StatusCode":          json.Number("200"),
 	}
-}
-
-// Resources is an Invoker that dispatches on the Task's Resource: an exact
-// match first, then the resource without a .sync or .waitForTaskToken
-// suffix, then "*". Any plain Lambda function ARN also matches the key
-// "arn:aws:lambda". An unknown resource fails the task with States.Runtime.
-type Resources map[string]Invoker
-
-// Invoke dispatches req.
-func (r Resources) Invoke(ctx context.Context, req TaskRequest) (any, error) {
-	res := req.Resource
-	candidates := []string{res}
-	base := res
-	for _, suf := range []string{".waitForTaskToken", ".sync:2", ".sync"} {
-		base = strings.TrimSuffix(base, suf)
-	}
-	candidates = append(candidates, base)
-	if isLambdaFunctionARN(res) {
-		candidates = append(candidates, "arn:aws:lambda")
-	}
-	candidates = append(candidates, "*")
-	for _, c := range candidates {
-		if inv, ok := r[c]; ok {
-			return inv.Invoke(ctx, req)
-		}
-	}
-	return nil, &TaskError{Name: "States.Runtime", Cause: fmt.Sprintf("no invoker for resource %s", res)}
 }
 
 // Handler adapts a typed handler, of the shape given to lambda.Start, to a
@@ -197,8 +162,54 @@ func Handler[In, Out any](h func(context.Context, In) (Out, error)) Function {
 			err = json.Unmarshal(b, &in)
 		}
 		if err != nil {
-			return nil, &LambdaError{ErrorMessage: err.Error(), ErrorType: errorTypeName(err)}
+			return nil, &engine.LambdaError{ErrorMessage: err.Error(), ErrorType: errorTypeName(err)}
 		}
 		return h(ctx, in)
 	}
+}
+
+// normalize converts any Go value a Function returns into the engine's
+// value representation (nil, bool, json.Number, string, []any,
+// map[string]any), round-tripping through JSON only when needed.
+func normalize(v any) (any, error) {
+	if canonical(v) {
+		return v, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return engine.DecodeJSON(b)
+}
+
+func canonical(v any) bool {
+	switch t := v.(type) {
+	case nil, bool, json.Number, string:
+		return true
+	case []any:
+		for _, e := range t {
+			if !canonical(e) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		for _, e := range t {
+			if !canonical(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// compact encodes v as compact JSON without HTML escaping, as AWS prints
+// payloads.
+func compact(v any) string {
+	b, err := jsonenc.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%v", v)
+	}
+	return string(b)
 }

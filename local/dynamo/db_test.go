@@ -1,4 +1,4 @@
-package local
+package dynamo
 
 import (
 	"bytes"
@@ -44,7 +44,7 @@ func createEvents(t *testing.T, c *dynamodb.Client) {
 
 // scratchItems counts what the scratch minidyn server still holds: the
 // store must leave it empty after every request.
-func scratchItems(t *testing.T, ts *TableStore, table string) int {
+func scratchItems(t *testing.T, ts *Store, table string) int {
 	t.Helper()
 	code, out := ts.dyn.call("Scan", []byte(`{"TableName":"`+table+`"}`))
 	if code != http.StatusOK {
@@ -62,7 +62,7 @@ func scratchItems(t *testing.T, ts *TableStore, table string) int {
 func TestDynStoreItemSemantics(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	ts, err := OpenTableStore(dir, TableFaults{})
+	ts, err := Open(dir, Faults{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestDynStoreItemSemantics(t *testing.T) {
 	}
 	closeFn()
 
-	c, closeFn = openTable(t, dir, TableFaults{})
+	c, closeFn = openTable(t, dir, Faults{})
 	defer closeFn()
 	got, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: tbl, Key: map[string]types.AttributeValue{"device": str("d0"), "seq": num("2")}})
 	if err != nil {
@@ -215,7 +215,7 @@ func TestDynStoreItemSemantics(t *testing.T) {
 // embedded store cannot answer, which must name what is missing.
 func TestDynStoreRefusals(t *testing.T) {
 	ctx := context.Background()
-	c, closeFn := openTable(t, "", TableFaults{})
+	c, closeFn := openTable(t, "", Faults{})
 	defer closeFn()
 	createEvents(t, c)
 	for name, in := range map[string]*dynamodb.QueryInput{
@@ -252,7 +252,7 @@ func TestTableStoreImportsLegacyJournal(t *testing.T) {
 		t.Fatal(err)
 	}
 	for round := 1; round <= 2; round++ {
-		c, closeFn := openTable(t, dir, TableFaults{})
+		c, closeFn := openTable(t, dir, Faults{})
 		if got := count(t, c); got != 1 {
 			t.Errorf("open %d: %d items, want 1", round, got)
 		}
@@ -270,7 +270,7 @@ func FuzzKeyEncoding(f *testing.F) {
 	f.Add("a\x00", "a", "-0", "0")
 	f.Add("", "\x00\x01", "1e2", "100")
 	f.Fuzz(func(t *testing.T, s1, s2, n1, n2 string) {
-		tbl := &dynTable{Name: "t", Hash: "h", Range: "r"}
+		tbl := &tableDef{Name: "t", Hash: "h", Range: "r"}
 		enc := func(s, n string) []byte {
 			k, _, err := tbl.keyOf(map[string]json.RawMessage{"h": mustAttr("S", s), "r": mustAttr("N", n)})
 			if err != nil {
@@ -316,7 +316,7 @@ func mustAttr(typ, v string) json.RawMessage {
 // however many items the table holds (LevelDB keeps them on disk).
 func BenchmarkTableStoreLoad(b *testing.B) {
 	ctx := context.Background()
-	ts, err := OpenTableStore(b.TempDir(), TableFaults{})
+	ts, err := Open(b.TempDir(), Faults{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -359,7 +359,7 @@ func sameNumber(a, b string) bool {
 
 // BenchmarkKeyOf encodes the storage key of an item (string pk, sk).
 func BenchmarkKeyOf(b *testing.B) {
-	tbl := &dynTable{Name: "items", Hash: "pk", Range: "sk"}
+	tbl := &tableDef{Name: "items", Hash: "pk", Range: "sk"}
 	item := map[string]json.RawMessage{"pk": json.RawMessage(`{"S":"ORDER#ORD-00000001"}`), "sk": json.RawMessage(`{"S":"ORDER"}`), "quantity": json.RawMessage(`{"N":"3"}`)}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -1,4 +1,4 @@
-package local
+package integrations
 
 import (
 	"context"
@@ -12,15 +12,16 @@ import (
 )
 
 // FunctionSpec is a function the local runtime can invoke. Build Fn from a
-// typed handler with engine.Handler, which decodes the payload into the
+// typed handler with Handler, which decodes the payload into the
 // handler's input type as the Lambda runtime does.
 type FunctionSpec struct {
 	// Name is the function name (the last part of its ARN).
 	Name string
-	// ARN is the function ARN the compiled machine references.
+	// ARN is the function ARN the compiled machine references; when set,
+	// the function is known by the name it ends with.
 	ARN string
 	// Fn runs the function.
-	Fn engine.Function
+	Fn Function
 	// Timeout bounds one invocation, as the function's configured timeout.
 	// Default: 15 minutes.
 	Timeout time.Duration
@@ -28,8 +29,8 @@ type FunctionSpec struct {
 
 // invoke runs one invocation with a Lambda context and a deadline, and
 // turns a panic or a timeout into the error object the Lambda runtime
-// reports. Other errors are left to engine.Lambda, which names them by
-// their Go type as aws-lambda-go does.
+// reports. Other errors are left to the caller (lambda.invoke), which
+// names them by their Go type as aws-lambda-go does.
 func (f *FunctionSpec) invoke(ctx context.Context, payload any) (out any, err error) {
 	timeout := f.Timeout
 	if timeout <= 0 {

@@ -1,4 +1,4 @@
-package local
+package dynamo
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // ValidationException, through every write path, and nothing is stored.
 func TestDynStoreLimits(t *testing.T) {
 	ctx := context.Background()
-	c, closeFn := openTable(t, "", TableFaults{})
+	c, closeFn := openTable(t, "", Faults{})
 	defer closeFn()
 	createItems(t, c)
 	put := func(attrs map[string]types.AttributeValue) error {

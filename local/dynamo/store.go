@@ -1,4 +1,4 @@
-package local
+package dynamo
 
 import (
 	"bufio"
@@ -14,9 +14,9 @@ import (
 	"sync"
 )
 
-// TableStore is an in-process DynamoDB: it answers the DynamoDB JSON
-// protocol from a dynStore (items on disk in LevelDB, semantics from
-// minidyn; see dynStore), with fault injection in front. The tables live
+// Store is an in-process DynamoDB: it answers the DynamoDB JSON
+// protocol from a levelStore (items on disk in LevelDB, semantics from
+// minidyn; see levelStore), with fault injection in front. The tables live
 // under the state directory and survive between runs, and memory stays
 // bounded however many items are loaded.
 //
@@ -24,20 +24,20 @@ import (
 // transactions and index queries are refused (use an external endpoint).
 // Where minidyn departs from DynamoDB in ways a pipeline meets, the store
 // corrects it: Query order, DynamoDB's number and item-size limits, and
-// REMOVE of a top-level attribute (see dynremove.go).
-type TableStore struct {
-	dyn      *dynStore
+// REMOVE of a top-level attribute (see remove.go).
+type Store struct {
+	dyn      *levelStore
 	snapshot string // the private copy a snapshot store reads, removed on Close
 	mu       sync.Mutex
-	faults   TableFaults
+	faults   Faults
 	rng      *rand.Rand
 	// afterWrite, when set, sees every successful write request (the
 	// crash hook counts items with it).
 	afterWrite func(op string, body []byte)
 }
 
-// TableFaults injects DynamoDB faults, for tests and demos.
-type TableFaults struct {
+// Faults injects DynamoDB faults, for tests and demos.
+type Faults struct {
 	// UnprocessedRate is the probability that each item of a BatchWriteItem
 	// comes back in UnprocessedItems (as under throttling).
 	UnprocessedRate float64
@@ -55,16 +55,16 @@ var writeOps = map[string]bool{
 
 // legacyJournal is where state directories written before the LevelDB
 // store kept their tables: a JSON Lines journal of applied write requests.
-// OpenTableStore imports it once and renames it with importedSuffix.
+// Open imports it once and renames it with importedSuffix.
 const (
 	legacyJournal  = "journal.jsonl"
 	importedSuffix = ".imported"
 )
 
-// OpenTableStore opens (or creates) a table store under dir. An empty dir
+// Open opens (or creates) a table store under dir. An empty dir
 // keeps everything in memory.
-func OpenTableStore(dir string, faults TableFaults) (*TableStore, error) {
-	t := &TableStore{faults: faults, rng: rand.New(rand.NewPCG(faults.Seed, faults.Seed^0x5eed))}
+func Open(dir string, faults Faults) (*Store, error) {
+	t := &Store{faults: faults, rng: rand.New(rand.NewPCG(faults.Seed, faults.Seed^0x5eed))}
 	dbDir := ""
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -73,7 +73,7 @@ func OpenTableStore(dir string, faults TableFaults) (*TableStore, error) {
 		dbDir = filepath.Join(dir, "leveldb")
 	}
 	var err error
-	if t.dyn, err = openDynStore(dbDir, false); err != nil {
+	if t.dyn, err = openLevelStore(dbDir, false); err != nil {
 		return nil, fmt.Errorf("local dynamodb: %s: %w", dbDir, err)
 	}
 	if dir != "" {
@@ -87,7 +87,7 @@ func OpenTableStore(dir string, faults TableFaults) (*TableStore, error) {
 
 // importJournal replays a legacy journal into the store, then (if rename)
 // renames it so it is never replayed twice.
-func (t *TableStore) importJournal(path string, rename bool) error {
+func (t *Store) importJournal(path string, rename bool) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -124,21 +124,21 @@ func (t *TableStore) importJournal(path string, rename bool) error {
 	return os.Rename(path, path+importedSuffix)
 }
 
-// snapshotPrefix names the private copies OpenTableSnapshot makes.
+// snapshotPrefix names the private copies OpenSnapshot makes.
 const snapshotPrefix = ".snapshot-"
 
-// OpenTableSnapshot opens a private copy of the tables under dir for
+// OpenSnapshot opens a private copy of the tables under dir for
 // reading, so that it works beside a process that has them open (the
 // database's own lock admits one process): the immutable table files are
 // hard-linked, the manifest and write-ahead log copied, and the copy is
 // removed on Close. Writes to the copy are allowed and lost. A directory
 // with no tables yet gives an empty store.
-func OpenTableSnapshot(dir string) (*TableStore, error) {
-	t := &TableStore{rng: rand.New(rand.NewPCG(0, 0x5eed))}
+func OpenSnapshot(dir string) (*Store, error) {
+	t := &Store{rng: rand.New(rand.NewPCG(0, 0x5eed))}
 	src := filepath.Join(dir, "leveldb")
 	if _, err := os.Stat(filepath.Join(src, "CURRENT")); errors.Is(err, os.ErrNotExist) {
 		var err error
-		if t.dyn, err = openDynStore("", false); err != nil {
+		if t.dyn, err = openLevelStore("", false); err != nil {
 			return nil, fmt.Errorf("local dynamodb: %w", err)
 		}
 		return t, t.importJournal(filepath.Join(dir, legacyJournal), false)
@@ -150,7 +150,7 @@ func OpenTableSnapshot(dir string) (*TableStore, error) {
 			return nil, fmt.Errorf("local dynamodb: %w", err)
 		}
 		if lastErr = copyLevelDB(src, snap); lastErr == nil {
-			if t.dyn, lastErr = openDynStore(snap, true); lastErr == nil {
+			if t.dyn, lastErr = openLevelStore(snap, true); lastErr == nil {
 				t.snapshot = snap
 				return t, nil
 			}
@@ -220,12 +220,12 @@ func copyFile(src, dst string) error {
 }
 
 // call runs one operation against the store.
-func (t *TableStore) call(op string, body []byte) (int, []byte) {
+func (t *Store) call(op string, body []byte) (int, []byte) {
 	return t.dyn.dispatch(op, body)
 }
 
 // ServeHTTP answers the DynamoDB JSON protocol.
-func (t *TableStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (t *Store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -264,7 +264,7 @@ func (t *TableStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // batchWithUnprocessed applies a random part of a BatchWriteItem and
 // returns the rest as UnprocessedItems, as DynamoDB does under throttling.
-func (t *TableStore) batchWithUnprocessed(w http.ResponseWriter, body []byte) {
+func (t *Store) batchWithUnprocessed(w http.ResponseWriter, body []byte) {
 	var in struct {
 		RequestItems map[string][]json.RawMessage `json:"RequestItems"`
 	}
@@ -298,7 +298,7 @@ func (t *TableStore) batchWithUnprocessed(w http.ResponseWriter, body []byte) {
 }
 
 // Close closes the store; later calls answer an error.
-func (t *TableStore) Close() error {
+func (t *Store) Close() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.dyn == nil {
@@ -325,11 +325,12 @@ func writeAWSError(w http.ResponseWriter, typ, msg string) {
 	_, _ = w.Write(b)
 }
 
-// ServeDynamoDB serves t on a free 127.0.0.1 port.
-func ServeDynamoDB(t *TableStore) (*Server, error) {
-	srv, err := serve(t)
-	if err != nil {
-		return nil, fmt.Errorf("local dynamodb: %w", err)
-	}
-	return srv, nil
+// OnWrite registers fn to see every write request the store applied
+// successfully (the operation and its request body), before the answer
+// goes back; the crash harness counts written items with it. fn runs
+// under the store's lock.
+func (t *Store) OnWrite(fn func(op string, body []byte)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.afterWrite = fn
 }

@@ -1,4 +1,4 @@
-package local
+package dynamo
 
 import (
 	"encoding/json"
@@ -72,7 +72,7 @@ func appendValue(dst []byte, raw json.RawMessage) ([]byte, error) {
 
 // key returns the storage key of an item (or key) of t, and the key
 // attributes alone as DynamoDB JSON.
-func (t *dynTable) key(raw json.RawMessage) ([]byte, map[string]json.RawMessage, error) {
+func (t *tableDef) key(raw json.RawMessage) ([]byte, map[string]json.RawMessage, error) {
 	var item map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &item); err != nil {
 		return nil, nil, err
@@ -80,7 +80,7 @@ func (t *dynTable) key(raw json.RawMessage) ([]byte, map[string]json.RawMessage,
 	return t.keyOf(item)
 }
 
-func (t *dynTable) keyOf(item map[string]json.RawMessage) ([]byte, map[string]json.RawMessage, error) {
+func (t *tableDef) keyOf(item map[string]json.RawMessage) ([]byte, map[string]json.RawMessage, error) {
 	k, _ := tableBounds(t.Name)
 	attrs := map[string]json.RawMessage{}
 	for _, name := range []string{t.Hash, t.Range} {
@@ -101,7 +101,7 @@ func (t *dynTable) keyOf(item map[string]json.RawMessage) ([]byte, map[string]js
 }
 
 // partition returns the key prefix of the items whose hash key is v.
-func (t *dynTable) partition(v json.RawMessage) ([]byte, error) {
+func (t *tableDef) partition(v json.RawMessage) ([]byte, error) {
 	k, _ := tableBounds(t.Name)
 	return appendValue(k, v)
 }

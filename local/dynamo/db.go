@@ -1,4 +1,4 @@
-package local
+package dynamo
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 	"github.com/truora/minidyn/server"
 )
 
-// dynStore is the embedded DynamoDB behind TableStore. Items live on disk
+// levelStore is the embedded DynamoDB behind Store. Items live on disk
 // in a LevelDB database (an LSM tree, so memory stays bounded by its cache
 // and write buffer however large a table grows: a million-row load must not
 // hold a million items in memory), while DynamoDB's semantics come from
@@ -41,16 +41,16 @@ import (
 // go.etcd.io/bbolt reads through mmap, so its resident memory grows with
 // the file.
 //
-// The store is not safe for concurrent use; TableStore serialises calls.
-type dynStore struct {
+// The store is not safe for concurrent use; Store serialises calls.
+type levelStore struct {
 	db      *leveldb.DB
 	scratch *server.Server
-	tables  map[string]*dynTable
+	tables  map[string]*tableDef
 }
 
-// dynTable is what the store keeps of a table: its key schema, and the
+// tableDef is what the store keeps of a table: its key schema, and the
 // requests that defined it, replayed into the scratch server on open.
-type dynTable struct {
+type tableDef struct {
 	Name    string            `json:"name"`
 	Hash    string            `json:"hash"`
 	Range   string            `json:"range,omitempty"`
@@ -58,7 +58,7 @@ type dynTable struct {
 	Updates []json.RawMessage `json:"updates,omitempty"`
 }
 
-// Key space: metaPrefix+table holds a dynTable; itemPrefix+esc(table)+
+// Key space: metaPrefix+table holds a tableDef; itemPrefix+esc(table)+
 // term+enc(hash)[+enc(range)] holds an item as compact DynamoDB JSON;
 // notePrefix+name holds the store's own notes (such as when a legacy
 // journal was imported).
@@ -70,7 +70,7 @@ const (
 
 // note records a fact about the store durably: the write is synced, and
 // with it every write before it.
-func (s *dynStore) note(name, value string) error {
+func (s *levelStore) note(name, value string) error {
 	return s.db.Put(append([]byte{notePrefix}, name...), []byte(value), syncWrite)
 }
 
@@ -81,26 +81,26 @@ var syncWrite = &opt.WriteOptions{Sync: true}
 
 // Memory budget of the store: the block cache and the write buffer bound
 // its resident memory, whatever the size of the tables. A snapshot (see
-// OpenTableSnapshot) is read through once by a scan, so a large cache
+// OpenSnapshot) is read through once by a scan, so a large cache
 // would only hold blocks it never reads again.
 const (
-	dynCacheBytes         = 16 << 20
-	dynSnapshotCacheBytes = 2 << 20
-	dynWriteBufferBytes   = 8 << 20
+	cacheBytes         = 16 << 20
+	snapshotCacheBytes = 2 << 20
+	writeBufferBytes   = 8 << 20
 )
 
-// openDynStore opens the store in dir; an empty dir keeps it in memory.
+// openLevelStore opens the store in dir; an empty dir keeps it in memory.
 // A snapshot store drops a torn last journal record instead of failing
 // (a snapshot copied while another process was writing may end in one)
 // and keeps a smaller block cache.
-func openDynStore(dir string, snapshot bool) (*dynStore, error) {
-	cache := dynCacheBytes
+func openLevelStore(dir string, snapshot bool) (*levelStore, error) {
+	cache := cacheBytes
 	if snapshot {
-		cache = dynSnapshotCacheBytes
+		cache = snapshotCacheBytes
 	}
 	o := &opt.Options{
 		BlockCacheCapacity:     cache,
-		WriteBuffer:            dynWriteBufferBytes,
+		WriteBuffer:            writeBufferBytes,
 		OpenFilesCacheCapacity: 64,
 		// Bloom filters make the loader's reads of keys not yet written
 		// (the older-version guard of every batch) cheap.
@@ -119,7 +119,7 @@ func openDynStore(dir string, snapshot bool) (*dynStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &dynStore{db: db, scratch: server.NewServer(), tables: map[string]*dynTable{}}
+	s := &levelStore{db: db, scratch: server.NewServer(), tables: map[string]*tableDef{}}
 	if err := s.loadTables(); err != nil {
 		db.Close()
 		return nil, err
@@ -127,11 +127,11 @@ func openDynStore(dir string, snapshot bool) (*dynStore, error) {
 	return s, nil
 }
 
-func (s *dynStore) loadTables() error {
+func (s *levelStore) loadTables() error {
 	it := s.db.NewIterator(&util.Range{Start: []byte{metaPrefix}, Limit: []byte{metaPrefix + 1}}, nil)
 	defer it.Release()
 	for it.Next() {
-		var t dynTable
+		var t tableDef
 		if err := json.Unmarshal(it.Value(), &t); err != nil {
 			return fmt.Errorf("table %q: %w", it.Key()[1:], err)
 		}
@@ -150,12 +150,12 @@ func (s *dynStore) loadTables() error {
 }
 
 // Close closes the database.
-func (s *dynStore) Close() error {
+func (s *levelStore) Close() error {
 	return s.db.Close()
 }
 
 // call runs one request on the scratch server.
-func (s *dynStore) call(op string, body []byte) (int, []byte) {
+func (s *levelStore) call(op string, body []byte) (int, []byte) {
 	req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
 	rec := httptest.NewRecorder()
@@ -164,7 +164,7 @@ func (s *dynStore) call(op string, body []byte) (int, []byte) {
 }
 
 // callJSON marshals v and runs it on the scratch server.
-func (s *dynStore) callJSON(op string, v any) (int, []byte) {
+func (s *levelStore) callJSON(op string, v any) (int, []byte) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return awsError("InternalServerError", err.Error())
@@ -183,7 +183,7 @@ func internalError(err error) (int, []byte) {
 }
 
 // dispatch answers one DynamoDB request.
-func (s *dynStore) dispatch(op string, body []byte) (int, []byte) {
+func (s *levelStore) dispatch(op string, body []byte) (int, []byte) {
 	var req map[string]json.RawMessage
 	if err := json.Unmarshal(body, &req); err != nil {
 		return awsError("SerializationException", err.Error())
@@ -217,7 +217,7 @@ func (s *dynStore) dispatch(op string, body []byte) (int, []byte) {
 	return awsError("UnknownOperationException", "unsupported operation "+op)
 }
 
-func (s *dynStore) createTable(name string, body []byte) (int, []byte) {
+func (s *levelStore) createTable(name string, body []byte) (int, []byte) {
 	code, out := s.call("CreateTable", body)
 	if code != http.StatusOK {
 		return code, out
@@ -226,7 +226,7 @@ func (s *dynStore) createTable(name string, body []byte) (int, []byte) {
 		KeySchema []struct{ AttributeName, KeyType string }
 	}
 	_ = json.Unmarshal(body, &in)
-	t := &dynTable{Name: name, Create: append(json.RawMessage(nil), body...)}
+	t := &tableDef{Name: name, Create: append(json.RawMessage(nil), body...)}
 	for _, k := range in.KeySchema {
 		if k.KeyType == "HASH" {
 			t.Hash = k.AttributeName
@@ -241,7 +241,7 @@ func (s *dynStore) createTable(name string, body []byte) (int, []byte) {
 	return code, out
 }
 
-func (s *dynStore) updateTable(name string, body []byte) (int, []byte) {
+func (s *levelStore) updateTable(name string, body []byte) (int, []byte) {
 	code, out := s.call("UpdateTable", body)
 	if code != http.StatusOK {
 		return code, out
@@ -255,7 +255,7 @@ func (s *dynStore) updateTable(name string, body []byte) (int, []byte) {
 	return code, out
 }
 
-func (s *dynStore) deleteTable(name string, body []byte) (int, []byte) {
+func (s *levelStore) deleteTable(name string, body []byte) (int, []byte) {
 	code, out := s.call("DeleteTable", body)
 	if code != http.StatusOK {
 		return code, out
@@ -278,7 +278,7 @@ func (s *dynStore) deleteTable(name string, body []byte) (int, []byte) {
 	return code, out
 }
 
-func (s *dynStore) saveTable(t *dynTable) error {
+func (s *levelStore) saveTable(t *tableDef) error {
 	b, err := json.Marshal(t)
 	if err != nil {
 		return err
@@ -291,7 +291,7 @@ func metaKey(table string) []byte {
 }
 
 // get returns the stored item at k, or nil.
-func (s *dynStore) get(k []byte) (json.RawMessage, error) {
+func (s *levelStore) get(k []byte) (json.RawMessage, error) {
 	v, err := s.db.Get(k, nil)
 	if errors.Is(err, leveldb.ErrNotFound) {
 		return nil, nil
@@ -301,7 +301,7 @@ func (s *dynStore) get(k []byte) (json.RawMessage, error) {
 
 // load puts items into the scratch table (in batches of 25) and returns
 // their keys, for unload.
-func (s *dynStore) load(t *dynTable, items []json.RawMessage) ([]map[string]json.RawMessage, error) {
+func (s *levelStore) load(t *tableDef, items []json.RawMessage) ([]map[string]json.RawMessage, error) {
 	var keys []map[string]json.RawMessage
 	for i := 0; i < len(items); i += 25 {
 		var reqs []any
@@ -321,7 +321,7 @@ func (s *dynStore) load(t *dynTable, items []json.RawMessage) ([]map[string]json
 }
 
 // unload empties the scratch table of the given keys.
-func (s *dynStore) unload(table string, keys []map[string]json.RawMessage) error {
+func (s *levelStore) unload(table string, keys []map[string]json.RawMessage) error {
 	for i := 0; i < len(keys); i += 25 {
 		var reqs []any
 		for _, k := range keys[i:min(i+25, len(keys))] {
@@ -337,7 +337,7 @@ func (s *dynStore) unload(table string, keys []map[string]json.RawMessage) error
 // single runs a one-item request: the stored item is loaded into the
 // scratch table, minidyn answers, and for writes what it holds afterwards
 // is stored.
-func (s *dynStore) single(op string, body []byte, table string, rawKey json.RawMessage) (int, []byte) {
+func (s *levelStore) single(op string, body []byte, table string, rawKey json.RawMessage) (int, []byte) {
 	t := s.tables[table]
 	if t == nil {
 		return s.call(op, body) // minidyn words the missing-table error
@@ -402,7 +402,7 @@ func (s *dynStore) single(op string, body []byte, table string, rawKey json.RawM
 // fixRemove applies an UpdateItem's REMOVE clause, which minidyn ignores,
 // to item (the result to store) and to the response's Attributes when they
 // show new values, and returns the response.
-func (s *dynStore) fixRemove(body []byte, item map[string]json.RawMessage, out []byte) ([]byte, error) {
+func (s *levelStore) fixRemove(body []byte, item map[string]json.RawMessage, out []byte) ([]byte, error) {
 	var req map[string]json.RawMessage
 	if err := json.Unmarshal(body, &req); err != nil {
 		return out, nil
@@ -445,7 +445,7 @@ type writeRequest struct {
 
 // batchWrite lets minidyn validate the whole batch (and apply it to the
 // scratch table), then applies it to the store in one LevelDB batch.
-func (s *dynStore) batchWrite(body []byte, req map[string]json.RawMessage) (int, []byte) {
+func (s *levelStore) batchWrite(body []byte, req map[string]json.RawMessage) (int, []byte) {
 	var items map[string][]writeRequest
 	if err := json.Unmarshal(req["RequestItems"], &items); err != nil {
 		return s.call("BatchWriteItem", body) // minidyn words the shape error
@@ -504,7 +504,7 @@ func (s *dynStore) batchWrite(body []byte, req map[string]json.RawMessage) (int,
 
 // batchGet loads the requested items that exist into the scratch table and
 // lets minidyn answer (projections included).
-func (s *dynStore) batchGet(body []byte, req map[string]json.RawMessage) (int, []byte) {
+func (s *levelStore) batchGet(body []byte, req map[string]json.RawMessage) (int, []byte) {
 	var items map[string]struct {
 		Keys []json.RawMessage
 	}
@@ -554,7 +554,7 @@ const (
 // scan reads one page from the store in key order. A page that needs
 // minidyn (a filter, a projection) is loaded into the scratch table and
 // scanned there; Limit counts items read before filtering, as in DynamoDB.
-func (s *dynStore) scan(table string, req map[string]json.RawMessage) (int, []byte) {
+func (s *levelStore) scan(table string, req map[string]json.RawMessage) (int, []byte) {
 	t := s.tables[table]
 	if t == nil {
 		b, _ := json.Marshal(req)

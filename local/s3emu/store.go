@@ -1,4 +1,4 @@
-package local
+package s3emu
 
 import (
 	"bufio"
@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,14 +22,14 @@ import (
 	"github.com/johannesboyne/gofakes3"
 )
 
-// ObjectStore is a versioned, persistent gofakes3 backend: object bodies
+// Store is a versioned, persistent gofakes3 backend: object bodies
 // live on disk by SHA-256 (so memory stays bounded whatever the data size
 // and identical bodies are stored once), and an append-only journal records
 // every bucket and object change so that a later run sees the same buckets,
 // keys and version IDs.
 //
 // It is safe for concurrent use.
-type ObjectStore struct {
+type Store struct {
 	dir     string
 	now     func() time.Time
 	mu      sync.Mutex
@@ -36,20 +37,9 @@ type ObjectStore struct {
 	w       *bufio.Writer
 	seq     uint64
 	buckets map[string]*fsBucket
-	onPut   func(ObjectEvent)
 	// readOnly stores keep changes (bucket creation) in memory only and
 	// refuse object writes: they read a directory another process owns.
 	readOnly bool
-}
-
-// ObjectEvent describes an object written to the store.
-type ObjectEvent struct {
-	Bucket    string
-	Key       string
-	VersionID string
-	Size      int64
-	ETag      string
-	Time      time.Time
 }
 
 type fsBucket struct {
@@ -80,24 +70,24 @@ type journalEntry struct {
 }
 
 var (
-	_ gofakes3.Backend          = (*ObjectStore)(nil)
-	_ gofakes3.VersionedBackend = (*ObjectStore)(nil)
+	_ gofakes3.Backend          = (*Store)(nil)
+	_ gofakes3.VersionedBackend = (*Store)(nil)
 )
 
-// OpenObjectStore opens (or creates) a store under dir, replaying its journal.
-func OpenObjectStore(dir string, now func() time.Time) (*ObjectStore, error) {
-	return openObjectStore(dir, now, false)
+// Open opens (or creates) a store under dir, replaying its journal.
+func Open(dir string, now func() time.Time) (*Store, error) {
+	return open(dir, now, false)
 }
 
-// OpenObjectStoreReadOnly opens the store under dir for reading, beside a
+// OpenReadOnly opens the store under dir for reading, beside a
 // process that may be writing it: the journal is replayed as it stands (a
 // last line still being written is left out), bucket changes stay in
 // memory and object writes are refused.
-func OpenObjectStoreReadOnly(dir string, now func() time.Time) (*ObjectStore, error) {
-	return openObjectStore(dir, now, true)
+func OpenReadOnly(dir string, now func() time.Time) (*Store, error) {
+	return open(dir, now, true)
 }
 
-func openObjectStore(dir string, now func() time.Time, readOnly bool) (*ObjectStore, error) {
+func open(dir string, now func() time.Time, readOnly bool) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
@@ -106,7 +96,7 @@ func openObjectStore(dir string, now func() time.Time, readOnly bool) (*ObjectSt
 			return nil, fmt.Errorf("local s3: %w", err)
 		}
 	}
-	s := &ObjectStore{dir: dir, now: now, buckets: map[string]*fsBucket{}, readOnly: readOnly}
+	s := &Store{dir: dir, now: now, buckets: map[string]*fsBucket{}, readOnly: readOnly}
 	jpath := filepath.Join(dir, "journal.jsonl")
 	valid, err := s.replay(jpath)
 	if err != nil {
@@ -136,7 +126,7 @@ func openObjectStore(dir string, now func() time.Time, readOnly bool) (*ObjectSt
 // complete lines. A last line without its newline was being written (by a
 // process still running, or one that crashed) and is ignored; any other
 // line that does not parse is an error naming it.
-func (s *ObjectStore) replay(path string) (int64, error) {
+func (s *Store) replay(path string) (int64, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, nil
@@ -164,16 +154,8 @@ func (s *ObjectStore) replay(path string) (int64, error) {
 	}
 }
 
-// OnPut registers fn to be called after every successful object write
-// (PutObject and CopyObject), outside the store's lock.
-func (s *ObjectStore) OnPut(fn func(ObjectEvent)) {
-	s.mu.Lock()
-	s.onPut = fn
-	s.mu.Unlock()
-}
-
 // Close flushes the journal.
-func (s *ObjectStore) Close() error {
+func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.journal == nil {
@@ -189,7 +171,7 @@ func (s *ObjectStore) Close() error {
 
 // apply changes the in-memory index; the caller holds the lock (or is
 // replaying).
-func (s *ObjectStore) apply(e journalEntry) {
+func (s *Store) apply(e journalEntry) {
 	if e.Seq > s.seq {
 		s.seq = e.Seq
 	}
@@ -241,7 +223,7 @@ func (s *ObjectStore) apply(e journalEntry) {
 }
 
 // record applies and journals an entry; the caller holds the lock.
-func (s *ObjectStore) record(e journalEntry) error {
+func (s *Store) record(e journalEntry) error {
 	if s.readOnly {
 		s.apply(e)
 		return nil
@@ -263,12 +245,12 @@ func (s *ObjectStore) record(e journalEntry) error {
 	return nil
 }
 
-func (s *ObjectStore) nextVersion() string {
+func (s *Store) nextVersion() string {
 	s.seq++
 	return fmt.Sprintf("v%019d", s.seq)
 }
 
-func (s *ObjectStore) bucket(name string) (*fsBucket, error) {
+func (s *Store) bucket(name string) (*fsBucket, error) {
 	b := s.buckets[name]
 	if b == nil {
 		return nil, gofakes3.BucketNotFound(name)
@@ -297,7 +279,7 @@ func (b *fsBucket) latest(key string) *fsVersion {
 }
 
 // ListBuckets lists the buckets by name.
-func (s *ObjectStore) ListBuckets() ([]gofakes3.BucketInfo, error) {
+func (s *Store) ListBuckets() ([]gofakes3.BucketInfo, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]gofakes3.BucketInfo, 0, len(s.buckets))
@@ -309,7 +291,7 @@ func (s *ObjectStore) ListBuckets() ([]gofakes3.BucketInfo, error) {
 }
 
 // ListBucket lists the current objects under prefix.
-func (s *ObjectStore) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
+func (s *Store) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.bucket(name)
@@ -373,7 +355,7 @@ func (s *ObjectStore) ListBucket(name string, prefix *gofakes3.Prefix, page gofa
 }
 
 // CreateBucket creates a bucket.
-func (s *ObjectStore) CreateBucket(name string) error {
+func (s *Store) CreateBucket(name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.buckets[name]; ok {
@@ -383,7 +365,7 @@ func (s *ObjectStore) CreateBucket(name string) error {
 }
 
 // BucketExists reports whether the bucket exists.
-func (s *ObjectStore) BucketExists(name string) (bool, error) {
+func (s *Store) BucketExists(name string) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, ok := s.buckets[name]
@@ -391,7 +373,7 @@ func (s *ObjectStore) BucketExists(name string) (bool, error) {
 }
 
 // DeleteBucket deletes an empty bucket.
-func (s *ObjectStore) DeleteBucket(name string) error {
+func (s *Store) DeleteBucket(name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.bucket(name)
@@ -405,7 +387,7 @@ func (s *ObjectStore) DeleteBucket(name string) error {
 }
 
 // ForceDeleteBucket deletes a bucket and everything in it.
-func (s *ObjectStore) ForceDeleteBucket(name string) error {
+func (s *Store) ForceDeleteBucket(name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.bucket(name); err != nil {
@@ -414,7 +396,7 @@ func (s *ObjectStore) ForceDeleteBucket(name string) error {
 	return s.record(journalEntry{Op: "unbucket", Bucket: name, Time: s.now()})
 }
 
-func (s *ObjectStore) open(v *fsVersion, rng *gofakes3.ObjectRangeRequest, head bool) (*gofakes3.Object, error) {
+func (s *Store) open(v *fsVersion, rng *gofakes3.ObjectRangeRequest, head bool) (*gofakes3.Object, error) {
 	hash, _ := hex.DecodeString(v.MD5)
 	obj := &gofakes3.Object{Name: v.Key, Metadata: v.Meta, Size: v.Size, Hash: hash, VersionID: gofakes3.VersionID(v.VersionID)}
 	if obj.Metadata == nil {
@@ -448,21 +430,21 @@ func (s *ObjectStore) open(v *fsVersion, rng *gofakes3.ObjectRangeRequest, head 
 	return obj, nil
 }
 
-func (s *ObjectStore) blobPath(sum string) string {
+func (s *Store) blobPath(sum string) string {
 	return filepath.Join(s.dir, "blobs", sum[:2], sum)
 }
 
 // GetObject returns the current version of an object.
-func (s *ObjectStore) GetObject(bucketName, key string, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+func (s *Store) GetObject(bucketName, key string, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
 	return s.GetObjectVersion(bucketName, key, "", rng)
 }
 
 // HeadObject returns the current version's metadata.
-func (s *ObjectStore) HeadObject(bucketName, key string) (*gofakes3.Object, error) {
+func (s *Store) HeadObject(bucketName, key string) (*gofakes3.Object, error) {
 	return s.HeadObjectVersion(bucketName, key, "")
 }
 
-func (s *ObjectStore) find(bucketName, key string, version gofakes3.VersionID) (*fsVersion, error) {
+func (s *Store) find(bucketName, key string, version gofakes3.VersionID) (*fsVersion, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.bucket(bucketName)
@@ -488,7 +470,7 @@ func (s *ObjectStore) find(bucketName, key string, version gofakes3.VersionID) (
 }
 
 // PutObject stores a new version of an object, streaming the body to disk.
-func (s *ObjectStore) PutObject(bucketName, key string, meta map[string]string, input io.Reader, size int64, conditions *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
+func (s *Store) PutObject(bucketName, key string, meta map[string]string, input io.Reader, size int64, conditions *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
 	s.mu.Lock()
 	b, err := s.bucket(bucketName)
 	if err == nil && conditions != nil {
@@ -513,7 +495,7 @@ func (s *ObjectStore) PutObject(bucketName, key string, meta map[string]string, 
 	return s.commitPut(bucketName, key, meta, sum, md5sum, n)
 }
 
-func (s *ObjectStore) commitPut(bucketName, key string, meta map[string]string, sum, md5sum string, n int64) (gofakes3.PutObjectResult, error) {
+func (s *Store) commitPut(bucketName, key string, meta map[string]string, sum, md5sum string, n int64) (gofakes3.PutObjectResult, error) {
 	s.mu.Lock()
 	b, err := s.bucket(bucketName)
 	if err != nil {
@@ -530,23 +512,15 @@ func (s *ObjectStore) commitPut(bucketName, key string, meta map[string]string, 
 		v.VersionID = "null"
 	}
 	err = s.record(journalEntry{Op: "put", Bucket: bucketName, Time: now, Version: v, Seq: s.seq})
-	hook := s.onPut
 	s.mu.Unlock()
 	if err != nil {
 		return gofakes3.PutObjectResult{}, err
-	}
-	if hook != nil {
-		ev := ObjectEvent{Bucket: bucketName, Key: key, Size: n, ETag: md5sum, Time: now}
-		if vid != "" {
-			ev.VersionID = string(vid)
-		}
-		hook(ev)
 	}
 	return gofakes3.PutObjectResult{VersionID: vid}, nil
 }
 
 // writeBlob streams r into the blob store, returning its SHA-256 and MD5.
-func (s *ObjectStore) writeBlob(r io.Reader) (sum, md5sum string, n int64, err error) {
+func (s *Store) writeBlob(r io.Reader) (sum, md5sum string, n int64, err error) {
 	if s.readOnly {
 		return "", "", 0, errors.New("local s3: the store is open read-only")
 	}
@@ -578,7 +552,7 @@ func hexsum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
 
 // DeleteObject deletes the current version: with versioning on, by adding
 // a delete marker.
-func (s *ObjectStore) DeleteObject(bucketName, key string) (gofakes3.ObjectDeleteResult, error) {
+func (s *Store) DeleteObject(bucketName, key string) (gofakes3.ObjectDeleteResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.bucket(bucketName)
@@ -602,7 +576,7 @@ func (s *ObjectStore) DeleteObject(bucketName, key string) (gofakes3.ObjectDelet
 }
 
 // DeleteMulti deletes several objects.
-func (s *ObjectStore) DeleteMulti(bucketName string, keys ...string) (gofakes3.MultiDeleteResult, error) {
+func (s *Store) DeleteMulti(bucketName string, keys ...string) (gofakes3.MultiDeleteResult, error) {
 	var res gofakes3.MultiDeleteResult
 	for _, k := range keys {
 		if _, err := s.DeleteObject(bucketName, k); err != nil {
@@ -616,7 +590,7 @@ func (s *ObjectStore) DeleteMulti(bucketName string, keys ...string) (gofakes3.M
 
 // CopyObject copies the current version of an object to a new key without
 // rewriting its body.
-func (s *ObjectStore) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
+func (s *Store) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
 	v, err := s.find(srcBucket, srcKey, "")
 	if err != nil {
 		return gofakes3.CopyObjectResult{}, err
@@ -631,7 +605,7 @@ func (s *ObjectStore) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, me
 }
 
 // VersioningConfiguration reports the bucket's versioning status.
-func (s *ObjectStore) VersioningConfiguration(bucketName string) (gofakes3.VersioningConfiguration, error) {
+func (s *Store) VersioningConfiguration(bucketName string) (gofakes3.VersioningConfiguration, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.bucket(bucketName)
@@ -642,7 +616,7 @@ func (s *ObjectStore) VersioningConfiguration(bucketName string) (gofakes3.Versi
 }
 
 // SetVersioningConfiguration turns versioning on or suspends it.
-func (s *ObjectStore) SetVersioningConfiguration(bucketName string, v gofakes3.VersioningConfiguration) error {
+func (s *Store) SetVersioningConfiguration(bucketName string, v gofakes3.VersioningConfiguration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.bucket(bucketName); err != nil {
@@ -652,7 +626,7 @@ func (s *ObjectStore) SetVersioningConfiguration(bucketName string, v gofakes3.V
 }
 
 // GetObjectVersion returns one version of an object ("" for the current).
-func (s *ObjectStore) GetObjectVersion(bucketName, key string, version gofakes3.VersionID, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+func (s *Store) GetObjectVersion(bucketName, key string, version gofakes3.VersionID, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
 	v, err := s.find(bucketName, key, version)
 	if err != nil {
 		return nil, err
@@ -661,7 +635,7 @@ func (s *ObjectStore) GetObjectVersion(bucketName, key string, version gofakes3.
 }
 
 // HeadObjectVersion returns one version's metadata.
-func (s *ObjectStore) HeadObjectVersion(bucketName, key string, version gofakes3.VersionID) (*gofakes3.Object, error) {
+func (s *Store) HeadObjectVersion(bucketName, key string, version gofakes3.VersionID) (*gofakes3.Object, error) {
 	v, err := s.find(bucketName, key, version)
 	if err != nil {
 		return nil, err
@@ -670,7 +644,7 @@ func (s *ObjectStore) HeadObjectVersion(bucketName, key string, version gofakes3
 }
 
 // DeleteObjectVersion removes one version permanently.
-func (s *ObjectStore) DeleteObjectVersion(bucketName, key string, version gofakes3.VersionID) (gofakes3.ObjectDeleteResult, error) {
+func (s *Store) DeleteObjectVersion(bucketName, key string, version gofakes3.VersionID) (gofakes3.ObjectDeleteResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.bucket(bucketName)
@@ -687,7 +661,7 @@ func (s *ObjectStore) DeleteObjectVersion(bucketName, key string, version gofake
 }
 
 // DeleteMultiVersions removes several versions permanently.
-func (s *ObjectStore) DeleteMultiVersions(bucketName string, objects ...gofakes3.ObjectID) (gofakes3.MultiDeleteResult, error) {
+func (s *Store) DeleteMultiVersions(bucketName string, objects ...gofakes3.ObjectID) (gofakes3.MultiDeleteResult, error) {
 	var res gofakes3.MultiDeleteResult
 	for _, o := range objects {
 		var err error
@@ -707,7 +681,7 @@ func (s *ObjectStore) DeleteMultiVersions(bucketName string, objects ...gofakes3
 
 // ListBucketVersions lists every version, newest first within a key;
 // with a delimiter, the keys below it come back as common prefixes.
-func (s *ObjectStore) ListBucketVersions(bucketName string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
+func (s *Store) ListBucketVersions(bucketName string, prefix *gofakes3.Prefix, page *gofakes3.ListBucketVersionsPage) (*gofakes3.ListBucketVersionsResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.bucket(bucketName)
@@ -763,4 +737,11 @@ func (s *ObjectStore) ListBucketVersions(bucketName string, prefix *gofakes3.Pre
 		}
 	}
 	return res, nil
+}
+
+// Handler serves store through gofakes3's S3 REST API (path-style
+// addressing, integrity checks on), for an HTTP server on the loopback
+// interface.
+func Handler(store *Store) http.Handler {
+	return gofakes3.New(store, gofakes3.WithIntegrityCheck(true), gofakes3.WithLogger(gofakes3.DiscardLog())).Server()
 }

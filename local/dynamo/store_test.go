@@ -1,19 +1,21 @@
-package local
+package dynamo
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-func openTable(t *testing.T, dir string, f TableFaults) (*dynamodb.Client, func()) {
+func openTable(t *testing.T, dir string, f Faults) (*dynamodb.Client, func()) {
 	t.Helper()
-	ts, err := OpenTableStore(dir, f)
+	ts, err := Open(dir, f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,13 +25,20 @@ func openTable(t *testing.T, dir string, f TableFaults) (*dynamodb.Client, func(
 
 // serveTable serves ts and returns a client of it; closeFn stops the
 // server and closes ts.
-func serveTable(t testing.TB, ts *TableStore) (c *dynamodb.Client, closeFn func()) {
+func serveTable(t testing.TB, ts *Store) (c *dynamodb.Client, closeFn func()) {
 	t.Helper()
-	srv, err := ServeDynamoDB(ts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return NewDynamoDBClient(srv.URL), func() { srv.Close(); ts.Close() }
+	srv := httptest.NewServer(ts)
+	return newClient(srv.URL), func() { srv.Close(); ts.Close() }
+}
+
+// newClient is an SDK client for the server at endpoint, with the dummy
+// credentials the local runtime signs with.
+func newClient(endpoint string) *dynamodb.Client {
+	return dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
 }
 
 func createItems(t *testing.T, c *dynamodb.Client) {
@@ -62,7 +71,7 @@ func count(t *testing.T, c *dynamodb.Client) int {
 func TestTableStorePersistsAppliedWritesOnly(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	c, closeFn := openTable(t, dir, TableFaults{UnprocessedRate: 0.5, Seed: 7})
+	c, closeFn := openTable(t, dir, Faults{UnprocessedRate: 0.5, Seed: 7})
 	createItems(t, c)
 	var reqs []types.WriteRequest
 	for i := 0; i < 25; i++ {
@@ -97,7 +106,7 @@ func TestTableStorePersistsAppliedWritesOnly(t *testing.T) {
 	}
 	closeFn()
 
-	c, closeFn = openTable(t, dir, TableFaults{})
+	c, closeFn = openTable(t, dir, Faults{})
 	defer closeFn()
 	if got := count(t, c); got != applied+1 {
 		t.Errorf("after reopen: %d items, want %d (the unprocessed part must not be replayed)", got, applied+1)
@@ -105,7 +114,7 @@ func TestTableStorePersistsAppliedWritesOnly(t *testing.T) {
 }
 
 func TestTableStoreThrottle(t *testing.T) {
-	c, closeFn := openTable(t, "", TableFaults{ThrottleRate: 1})
+	c, closeFn := openTable(t, "", Faults{ThrottleRate: 1})
 	defer closeFn()
 	createItems(t, c)
 	_, err := c.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("items"),
@@ -122,7 +131,7 @@ func TestTableStoreThrottle(t *testing.T) {
 // reads, batch writes and keyed calls find the items on disk.
 func TestTableStorePagingAndBatches(t *testing.T) {
 	ctx := context.Background()
-	c, closeFn := openTable(t, "", TableFaults{})
+	c, closeFn := openTable(t, "", Faults{})
 	defer closeFn()
 	createItems(t, c)
 	const n = 250

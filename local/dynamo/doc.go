@@ -1,0 +1,13 @@
+// Package dynamo is the local runtime's DynamoDB: a Store answers the
+// DynamoDB JSON protocol (as an http.Handler, for a server on the loopback
+// interface), so the real aws-sdk-go-v2 client and every handler using it
+// talk to it over HTTP as they would to DynamoDB.
+//
+// Items live on disk in LevelDB, so memory stays bounded however large a
+// table grows; DynamoDB's semantics (conditions, updates, projections,
+// filters) come from minidyn, run on a scratch table that holds only the
+// items one request touches. Where minidyn departs from DynamoDB in ways a
+// pipeline meets, the store corrects it (Query order, number and item-size
+// limits, REMOVE of a top-level attribute), and it injects throttling and
+// UnprocessedItems on request (Faults).
+package dynamo
