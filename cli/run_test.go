@@ -547,7 +547,7 @@ func historyStates(t *testing.T, path string) (map[string]bool, map[string]int) 
 		t.Fatalf("history %s: %v", path, err)
 	}
 	entered, counts := map[string]bool{}, map[string]int{}
-	for _, s := range local.Timeline(h.Events) {
+	for _, s := range local.TimelineAt(h.Events, nil) {
 		entered[s.State] = true
 		counts[s.State] = s.Entries
 	}

@@ -28,7 +28,9 @@ type executionRecord struct {
 
 // ExecutionInfo describes one recorded execution for a listing.
 type ExecutionInfo struct {
-	Name    string
+	// Name is the execution's name.
+	Name string
+	// Key and Dataset are the file it ran on; Status how it ended.
 	Key     string
 	Dataset string
 	Status  Status

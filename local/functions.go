@@ -22,13 +22,6 @@ func Functions(d Deps) ([]*integrations.FunctionSpec, error) {
 	return functions(d, nil)
 }
 
-// FunctionsAt is Functions with the ingest clock (_ingested_at) of the
-// enricher and the loader set to now, for reproducible items in tests and demos:
-// Config{Functions: FunctionsAt(func() time.Time { return t0 })}.
-func FunctionsAt(now func() time.Time) func(d Deps) ([]*integrations.FunctionSpec, error) {
-	return func(d Deps) ([]*integrations.FunctionSpec, error) { return functions(d, now) }
-}
-
 func functions(d Deps, now func() time.Time) ([]*integrations.FunctionSpec, error) {
 	items, ref := d.Tables[string(dataset.TableItems)], d.Tables[string(dataset.TableReference)]
 	vcfg := validate.Config{ReportBucket: d.Bucket}

@@ -77,16 +77,6 @@ func (r *Runtime) scanTable(ctx context.Context, table, prefix string, fn func(m
 	return nil
 }
 
-// WriteJSONLines writes items one JSON object per line.
-func WriteJSONLines(w io.Writer, items []map[string]any) error {
-	for _, it := range items {
-		if err := WriteJSONLine(w, it); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // WriteJSONLine writes one item as a line of JSON (keys sorted).
 func WriteJSONLine(w io.Writer, item map[string]any) error {
 	b, err := json.Marshal(item)

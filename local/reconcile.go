@@ -16,9 +16,9 @@ import (
 	"github.com/sluicehq/sluice/functions/reconcile"
 )
 
-// FunctionReconcile is the reconciler's logical function name, the
+// functionReconcile is the reconciler's logical function name, the
 // principal of its calls.
-const FunctionReconcile = "reconcile"
+const functionReconcile = "reconcile"
 
 // ReconcileOptions configures Runtime.Reconcile.
 type ReconcileOptions struct {
@@ -59,7 +59,7 @@ func (r *Runtime) Reconcile(ctx context.Context, o ReconcileOptions) (*Reconcile
 	res := &ReconcileResult{}
 	s3c, ddb := r.S3, r.DynamoDB
 	if r.cfg.Calls != nil {
-		s3c, ddb = r.clientsFor(FunctionReconcile)
+		s3c, ddb = r.clientsFor(functionReconcile)
 	}
 	h := &reconcile.Handler{
 		S3:         s3c,
@@ -92,7 +92,7 @@ func (s *starter) StartExecution(ctx context.Context, in *sfn.StartExecutionInpu
 	// Not an SDK client: record the call as the deployed client's
 	// middleware would.
 	if s.r.cfg.Calls != nil {
-		s.r.cfg.Calls.Add(s.r.cfg.Calls.Map(FunctionReconcile, in)...)
+		s.r.cfg.Calls.Add(s.r.cfg.Calls.Map(functionReconcile, in)...)
 	}
 	var ev contract.FileEvent
 	if err := json.Unmarshal([]byte(aws.ToString(in.Input)), &ev); err != nil {
@@ -121,7 +121,7 @@ func (d describer) DescribeExecution(_ context.Context, in *sfn.DescribeExecutio
 	// Not an SDK client: record the call as the deployed client's
 	// middleware would.
 	if d.r.cfg.Calls != nil {
-		d.r.cfg.Calls.Add(d.r.cfg.Calls.Map(FunctionReconcile, in)...)
+		d.r.cfg.Calls.Add(d.r.cfg.Calls.Map(functionReconcile, in)...)
 	}
 	arn := aws.ToString(in.ExecutionArn)
 	st, ok := d.r.ExecutionStatus(arn)

@@ -40,8 +40,8 @@ func listExecutions(dir string) ([]string, error) {
 	return names, nil
 }
 
-// ReportData is what the HTML report shows.
-type ReportData struct {
+// reportData is what the HTML report shows.
+type reportData struct {
 	Result    FileResult
 	Steps     []Step
 	Unvisited []string
@@ -94,7 +94,7 @@ func (r *Runtime) Report(ctx context.Context, execution string, w io.Writer) err
 	if hb, err := os.ReadFile(base + ".history.json"); err == nil {
 		_ = json.Unmarshal(hb, &hist)
 	}
-	data := ReportData{Result: rec.Result, Steps: TimelineAt(hist.Events, rec.WallTimes), Generated: time.Now().UTC().Format(time.RFC3339)}
+	data := reportData{Result: rec.Result, Steps: TimelineAt(hist.Events, rec.WallTimes), Generated: time.Now().UTC().Format(time.RFC3339)}
 	if !rec.Started.IsZero() && !rec.Ended.IsZero() {
 		data.Started = rec.Started.Local().Format("2006-01-02 15:04:05.000 MST")
 		data.Ended = rec.Ended.Local().Format("2006-01-02 15:04:05.000 MST")

@@ -109,8 +109,10 @@ type Config struct {
 
 // Deps are what the in-process functions are built from.
 type Deps struct {
+	// S3 and DynamoDB are the runtime's clients (see For).
 	S3       *s3.Client
 	DynamoDB *dynamodb.Client
+	// Datasets is the runtime's dataset set.
 	Datasets *dataset.Set
 	// Tables maps the logical table names ("items", "reference",
 	// "ledger") to physical ones.
@@ -135,14 +137,19 @@ func (d Deps) clients(principal string) (*s3.Client, *dynamodb.Client) {
 
 // Runtime is the whole pipeline on one machine.
 type Runtime struct {
-	cfg      Config
-	dir      string
-	objects  *s3emu.Store
-	tables   *dynamo.Store
-	servers  []*Server
+	cfg     Config
+	dir     string
+	objects *s3emu.Store
+	tables  *dynamo.Store
+	servers []*server
+	// S3 and DynamoDB are clients of the runtime's services, with the
+	// runtime's own identity (their calls are not recorded).
 	S3       *s3.Client
 	DynamoDB *dynamodb.Client
-	Bucket   string
+	// Bucket is the pipeline bucket.
+	Bucket string
+	// Tables maps the logical table names ("items", "reference",
+	// "ledger") to physical ones.
 	Tables   map[string]string
 	compiled *workflow.Compiled
 	// engine is the pipeline planned once, in Open; every file runs on it.
@@ -189,7 +196,7 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err := r.startDynamoDB(); err != nil {
 		return nil, err
 	}
-	r.S3, r.DynamoDB = NewS3Client(r.s3URL), NewDynamoDBClient(r.ddbURL)
+	r.S3, r.DynamoDB = newS3Client(r.s3URL), newDynamoDBClient(r.ddbURL)
 	res := workflow.SyntheticResolver(Account, Region, prefix)
 	if err := r.compile(res); err != nil {
 		return nil, err
@@ -383,8 +390,8 @@ func (r *Runtime) loadRules() error {
 // records as principal.
 func (r *Runtime) clientsFor(principal string) (*s3.Client, *dynamodb.Client) {
 	rec := r.cfg.Calls.Record(principal)
-	return NewS3Client(r.s3URL, func(o *s3.Options) { o.APIOptions = append(o.APIOptions, rec) }),
-		NewDynamoDBClient(r.ddbURL, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, rec) })
+	return newS3Client(r.s3URL, func(o *s3.Options) { o.APIOptions = append(o.APIOptions, rec) }),
+		newDynamoDBClient(r.ddbURL, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, rec) })
 }
 
 // StateMachineARN is the local ARN of the pipeline state machine.
@@ -397,9 +404,6 @@ var localMachineARN = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s-pipeline
 
 // Machine returns the compiled pipeline the runtime executes.
 func (r *Runtime) Machine() *asl.StateMachine { return r.compiled.Machine }
-
-// Outbox returns the notifications and events published so far.
-func (r *Runtime) Outbox() *integrations.Outbox { return r.outbox }
 
 // StateDir returns the absolute state directory.
 func (r *Runtime) StateDir() string { return r.dir }
@@ -475,21 +479,29 @@ const (
 
 // FileResult is what happened to one file.
 type FileResult struct {
-	Key             string         `json:"key"`
-	Dataset         string         `json:"dataset"`
-	VersionID       string         `json:"versionId,omitempty"`
-	Status          Status         `json:"status"`
-	RecordsIn       int64          `json:"records_in"`
-	RecordsLoaded   int64          `json:"records_loaded"`
-	RecordsRejected int64          `json:"records_rejected"`
-	Report          string         `json:"report,omitempty"`
-	History         string         `json:"history,omitempty"`
-	Error           string         `json:"error,omitempty"`
-	Cause           string         `json:"cause,omitempty"`
-	Execution       string         `json:"execution,omitempty"`
-	Duration        time.Duration  `json:"-"`
-	Output          any            `json:"-"`
-	Result          *engine.Result `json:"-"`
+	// Key, Dataset and VersionID name the file's object version.
+	Key       string `json:"key"`
+	Dataset   string `json:"dataset"`
+	VersionID string `json:"versionId,omitempty"`
+	// Status is how the run ended; the counts are the execution's.
+	Status          Status `json:"status"`
+	RecordsIn       int64  `json:"records_in"`
+	RecordsLoaded   int64  `json:"records_loaded"`
+	RecordsRejected int64  `json:"records_rejected"`
+	// Report is the key of the validation report in the bucket, if any;
+	// History the path of the execution's history file.
+	Report  string `json:"report,omitempty"`
+	History string `json:"history,omitempty"`
+	// Error and Cause say why a run failed or was rejected.
+	Error string `json:"error,omitempty"`
+	Cause string `json:"cause,omitempty"`
+	// Execution is the execution's name.
+	Execution string `json:"execution,omitempty"`
+	// Duration is the execution's wall time; Output its output and Result
+	// the engine's whole result (history included).
+	Duration time.Duration  `json:"-"`
+	Output   any            `json:"-"`
+	Result   *engine.Result `json:"-"`
 	// WallTimes maps history event ids to the wall-clock time they were
 	// recorded, when the execution ran on virtual time (--fast).
 	WallTimes map[int64]time.Time `json:"-"`
@@ -727,7 +739,7 @@ func (r *Runtime) recordEnd(ctx context.Context, arn string, input []byte, res *
 	// target), so its calls are recorded as that function's.
 	ddb := r.DynamoDB
 	if r.cfg.Calls != nil {
-		_, ddb = r.clientsFor(FunctionReconcile)
+		_, ddb = r.clientsFor(functionReconcile)
 	}
 	h := &reconcile.Handler{Recorder: ddb, Config: reconcile.Config{LedgerTable: r.Tables[pipeline.TableLedger]}}
 	_, _ = h.RecordEnd(context.WithoutCancel(ctx), reconcile.Request{DetailType: reconcile.DetailTypeExecutionStatus, Detail: &reconcile.ExecutionStatusChange{

@@ -234,7 +234,7 @@ func TestTimelineCountsRetriesAndRecords(t *testing.T) {
 	defer r.Close()
 	res := submit(t, r, writeCSV(t, t.TempDir(), "five.csv", 5))
 	steps := map[string]Step{}
-	for _, s := range Timeline(res.Result.History) {
+	for _, s := range TimelineAt(res.Result.History, nil) {
 		steps[s.State] = s
 	}
 	if s := steps["Validate"]; s.Retries != 1 || s.Records != 5 || len(s.Errors) != 1 || s.Errors[0] != "Lambda.ServiceException" {

@@ -338,7 +338,7 @@ func ResourceNames() (Names, error) {
 		}
 		n.Tables[t] = last(arn, "/")
 	}
-	for _, f := range []string{pipeline.FunctionValidate, pipeline.FunctionTransform, pipeline.FunctionEnrich, pipeline.FunctionLoad, FunctionReconcile} {
+	for _, f := range []string{pipeline.FunctionValidate, pipeline.FunctionTransform, pipeline.FunctionEnrich, pipeline.FunctionLoad, functionReconcile} {
 		arn, err := res.Resolve(workflow.KindFunction, f)
 		if err != nil {
 			return n, err

@@ -36,7 +36,7 @@ func TestScenarioRecordsEveryPrincipal(t *testing.T) {
 		pipeline.FunctionTransform: {"s3:GetObjectVersion", "s3:PutObject"},
 		pipeline.FunctionEnrich:    {"s3:GetObject", "s3:PutObject", "dynamodb:BatchGetItem"},
 		pipeline.FunctionLoad:      {"s3:GetObject", "dynamodb:BatchWriteItem"},
-		FunctionReconcile:          {"s3:ListBucketVersions", "dynamodb:BatchGetItem", "states:StartExecution"},
+		functionReconcile:          {"s3:ListBucketVersions", "dynamodb:BatchGetItem", "states:StartExecution"},
 		awsapi.StateMachine:        {"lambda:InvokeFunction", "dynamodb:PutItem", "dynamodb:UpdateItem", "sns:Publish", "s3:GetObject", "s3:PutObject", "states:StartExecution"},
 	}
 	for p, acts := range want {

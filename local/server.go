@@ -17,8 +17,8 @@ import (
 // Region is the region every local client uses.
 const Region = "us-east-1"
 
-// Server is an HTTP server bound to a free port on 127.0.0.1.
-type Server struct {
+// server is an HTTP server bound to a free port on 127.0.0.1.
+type server struct {
 	// URL is the base URL, e.g. http://127.0.0.1:41234.
 	URL string
 	srv *http.Server
@@ -26,12 +26,12 @@ type Server struct {
 }
 
 // serve starts h on a free loopback port.
-func serve(h http.Handler) (*Server, error) {
+func serve(h http.Handler) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{URL: "http://" + ln.Addr().String(), ln: ln, srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
+	s := &server{URL: "http://" + ln.Addr().String(), ln: ln, srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
 }
@@ -40,7 +40,7 @@ func serve(h http.Handler) (*Server, error) {
 // Shutdown would wait up to 5 s for a connection the client dialled but
 // never used (net/http counts it active until then), and nothing is in
 // flight when the runtime closes.
-func (s *Server) Close() error {
+func (s *server) Close() error {
 	err := s.srv.Close()
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -51,10 +51,10 @@ func (s *Server) Close() error {
 // staticCreds are the dummy credentials every local client signs with.
 var staticCreds = credentials.NewStaticCredentialsProvider("local", "local", "")
 
-// NewS3Client returns a real aws-sdk-go-v2 S3 client for an S3-compatible
+// newS3Client returns a real aws-sdk-go-v2 S3 client for an S3-compatible
 // endpoint (path-style addressing, dummy credentials); optFns adjust its
 // options (the call recorder's API option, for one).
-func NewS3Client(endpoint string, optFns ...func(*s3.Options)) *s3.Client {
+func newS3Client(endpoint string, optFns ...func(*s3.Options)) *s3.Client {
 	return s3.New(s3.Options{
 		Region:       Region,
 		BaseEndpoint: aws.String(endpoint),
@@ -70,9 +70,9 @@ func NewS3Client(endpoint string, optFns ...func(*s3.Options)) *s3.Client {
 	}, optFns...)
 }
 
-// NewDynamoDBClient returns a real aws-sdk-go-v2 DynamoDB client for a
+// newDynamoDBClient returns a real aws-sdk-go-v2 DynamoDB client for a
 // DynamoDB-compatible endpoint; optFns adjust its options.
-func NewDynamoDBClient(endpoint string, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
+func newDynamoDBClient(endpoint string, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
 		Region:       Region,
 		BaseEndpoint: aws.String(endpoint),

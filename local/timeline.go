@@ -50,15 +50,11 @@ type entry struct {
 	failed     string // the error of the last attempt, while it failed
 }
 
-// Timeline folds an execution history into steps in order of first entry.
-// Events are attributed to state entries through their previous-event
-// links, so concurrent Map iterations are told apart.
-func Timeline(h engine.History) []Step {
-	return TimelineAt(h, nil)
-}
-
-// TimelineAt is Timeline with event times from at (by event id) where it
-// has them: under --fast the history carries virtual time, and the wall
+// TimelineAt folds an execution history into steps in order of first
+// entry. Events are attributed to state entries through their
+// previous-event links, so concurrent Map iterations are told apart. Event
+// times come from at (by event id) where it has them, else from the
+// history: under --fast the history carries virtual time, and the wall
 // clock times recorded as the events happened show where time really went.
 func TimelineAt(h engine.History, at map[int64]time.Time) []Step {
 	entryOf := map[int64]*entry{}

@@ -67,7 +67,7 @@ func TestTimelineParallelEntries(t *testing.T) {
 		{State: "LoadChunk", Type: "Task", Duration: 13 * time.Second, Entries: 3, Min: 3 * time.Second, Median: 4 * time.Second, Max: 10 * time.Second,
 			Retries: 1, Errors: []string{"Lambda.ServiceException"}, Records: 30},
 	}
-	got := Timeline(h)
+	got := TimelineAt(h, nil)
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Step{}, "Start")); diff != "" {
 		t.Errorf("timeline (-want +got):\n%s", diff)
 	}
@@ -89,7 +89,7 @@ func TestTimelineCaughtIsNotAFailedAttempt(t *testing.T) {
 		{State: "Load", Type: "Task", Duration: time.Second, Entries: 1, Min: time.Second, Median: time.Second, Max: time.Second,
 			Failed: "States.TaskFailed", Records: -1},
 	}
-	if diff := cmp.Diff(want, Timeline(h), cmpopts.IgnoreFields(Step{}, "Start")); diff != "" {
+	if diff := cmp.Diff(want, TimelineAt(h, nil), cmpopts.IgnoreFields(Step{}, "Start")); diff != "" {
 		t.Errorf("timeline (-want +got):\n%s", diff)
 	}
 }

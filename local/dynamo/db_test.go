@@ -55,11 +55,11 @@ func scratchItems(t *testing.T, ts *Store, table string) int {
 	return resp.Count
 }
 
-// TestDynStoreItemSemantics runs the writes a pipeline makes (conditional
+// TestStoreItemSemantics runs the writes a pipeline makes (conditional
 // puts, updates, deletes, batches) and reads them back after a reopen: the
 // expression semantics are minidyn's, the storage is on disk, and the
 // scratch table is left empty.
-func TestDynStoreItemSemantics(t *testing.T) {
+func TestStoreItemSemantics(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	ts, err := Open(dir, Faults{})
@@ -211,9 +211,9 @@ func TestDynStoreItemSemantics(t *testing.T) {
 	}
 }
 
-// TestDynStoreQueryNeedsThePartitionKey checks the errors of requests the
+// TestStoreQueryNeedsThePartitionKey checks the errors of requests the
 // embedded store cannot answer, which must name what is missing.
-func TestDynStoreRefusals(t *testing.T) {
+func TestStoreRefusals(t *testing.T) {
 	ctx := context.Background()
 	c, closeFn := openTable(t, "", Faults{})
 	defer closeFn()
@@ -235,10 +235,10 @@ func TestDynStoreRefusals(t *testing.T) {
 	}
 }
 
-// TestTableStoreImportsLegacyJournal opens a state directory written by the
+// TestStoreImportsLegacyJournal opens a state directory written by the
 // journal-based store: its tables are imported once, and the journal is
 // renamed so a second open does not replay it.
-func TestTableStoreImportsLegacyJournal(t *testing.T) {
+func TestStoreImportsLegacyJournal(t *testing.T) {
 	dir := t.TempDir()
 	var journal bytes.Buffer
 	for _, e := range []struct{ op, body string }{
@@ -311,10 +311,10 @@ func mustAttr(typ, v string) json.RawMessage {
 	return b
 }
 
-// BenchmarkTableStoreLoad writes b.N items of an orders-like shape through
+// BenchmarkStoreLoad writes b.N items of an orders-like shape through
 // BatchWriteItem and reports the heap in use afterwards: it stays flat
 // however many items the table holds (LevelDB keeps them on disk).
-func BenchmarkTableStoreLoad(b *testing.B) {
+func BenchmarkStoreLoad(b *testing.B) {
 	ctx := context.Background()
 	ts, err := Open(b.TempDir(), Faults{})
 	if err != nil {

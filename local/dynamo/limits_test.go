@@ -12,10 +12,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// TestDynStoreLimits: items DynamoDB would refuse (numbers beyond its
+// TestStoreLimits: items DynamoDB would refuse (numbers beyond its
 // precision or range, items over 400 KB) are refused with a
 // ValidationException, through every write path, and nothing is stored.
-func TestDynStoreLimits(t *testing.T) {
+func TestStoreLimits(t *testing.T) {
 	ctx := context.Background()
 	c, closeFn := openTable(t, "", Faults{})
 	defer closeFn()

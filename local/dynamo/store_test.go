@@ -68,7 +68,7 @@ func count(t *testing.T, c *dynamodb.Client) int {
 	return n
 }
 
-func TestTableStorePersistsAppliedWritesOnly(t *testing.T) {
+func TestStorePersistsAppliedWritesOnly(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	c, closeFn := openTable(t, dir, Faults{UnprocessedRate: 0.5, Seed: 7})
@@ -113,7 +113,7 @@ func TestTableStorePersistsAppliedWritesOnly(t *testing.T) {
 	}
 }
 
-func TestTableStoreThrottle(t *testing.T) {
+func TestStoreThrottle(t *testing.T) {
 	c, closeFn := openTable(t, "", Faults{ThrottleRate: 1})
 	defer closeFn()
 	createItems(t, c)
@@ -126,10 +126,10 @@ func TestTableStoreThrottle(t *testing.T) {
 	}
 }
 
-// TestTableStorePagingAndBatches checks the store's own paging and batch
+// TestStorePagingAndBatches checks the store's own paging and batch
 // handling: paged scans see every item once, counts add up, and batch
 // reads, batch writes and keyed calls find the items on disk.
-func TestTableStorePagingAndBatches(t *testing.T) {
+func TestStorePagingAndBatches(t *testing.T) {
 	ctx := context.Background()
 	c, closeFn := openTable(t, "", Faults{})
 	defer closeFn()

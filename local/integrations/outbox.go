@@ -17,10 +17,14 @@ type Outbox struct {
 
 // OutboxEntry is one publication.
 type OutboxEntry struct {
-	Time    time.Time `json:"time"`
-	Kind    string    `json:"kind"`
-	State   string    `json:"state"`
-	Message any       `json:"message"`
+	// Time is when it was published.
+	Time time.Time `json:"time"`
+	// Kind is "sns:publish" or "events:putEvents".
+	Kind string `json:"kind"`
+	// State is the Task state that published it.
+	State string `json:"state"`
+	// Message is the task's input: the publication's parameters.
+	Message any `json:"message"`
 }
 
 // NewOutbox returns an outbox appending to path ("" keeps entries in memory).
