@@ -28,7 +28,9 @@ import (
 // what minidyn holds afterwards; a filtered Scan loads one page and lets
 // minidyn filter and project it. The expression languages (conditions,
 // updates, projections, filters) are therefore minidyn's, unchanged, and
-// the storage is LevelDB's.
+// the storage is LevelDB's. A request that has no expression and only plain
+// values (a loader's BatchWriteItem, see batchWrite) skips the scratch
+// server: the store checks it itself and writes it in one LevelDB batch.
 //
 // Why these two: minidyn is the in-process DynamoDB the local runtime
 // already trusts for semantics, but it keeps every item in memory and
@@ -56,6 +58,8 @@ type tableDef struct {
 	Range   string            `json:"range,omitempty"`
 	Create  json.RawMessage   `json:"create"`
 	Updates []json.RawMessage `json:"updates,omitempty"`
+	// attrTypes caches the attribute types Create declares (keyType).
+	attrTypes map[string]string
 }
 
 // Key space: metaPrefix+table holds a tableDef; itemPrefix+esc(table)+
@@ -431,75 +435,6 @@ func (s *levelStore) fixRemove(body []byte, item map[string]json.RawMessage, out
 	}
 	resp["Attributes"], _ = json.Marshal(attrs)
 	return json.Marshal(resp)
-}
-
-// writeRequest is one entry of a BatchWriteItem.
-type writeRequest struct {
-	PutRequest *struct {
-		Item map[string]json.RawMessage
-	} `json:",omitempty"`
-	DeleteRequest *struct {
-		Key map[string]json.RawMessage
-	} `json:",omitempty"`
-}
-
-// batchWrite lets minidyn validate the whole batch (and apply it to the
-// scratch table), then applies it to the store in one LevelDB batch.
-func (s *levelStore) batchWrite(body []byte, req map[string]json.RawMessage) (int, []byte) {
-	var items map[string][]writeRequest
-	if err := json.Unmarshal(req["RequestItems"], &items); err != nil {
-		return s.call("BatchWriteItem", body) // minidyn words the shape error
-	}
-	for _, reqs := range items {
-		for _, r := range reqs {
-			if r.PutRequest == nil {
-				continue
-			}
-			if msg := checkItem(r.PutRequest.Item); msg != "" {
-				return awsError("ValidationException", msg)
-			}
-		}
-	}
-	code, out := s.call("BatchWriteItem", body)
-	if code != http.StatusOK {
-		return code, out
-	}
-	var b leveldb.Batch
-	for table, reqs := range items {
-		t := s.tables[table]
-		if t == nil {
-			return internalError(fmt.Errorf("table %s vanished", table))
-		}
-		var put []map[string]json.RawMessage
-		for _, r := range reqs {
-			switch {
-			case r.PutRequest != nil:
-				k, attrs, err := t.keyOf(r.PutRequest.Item)
-				if err != nil {
-					return internalError(err)
-				}
-				item, err := json.Marshal(r.PutRequest.Item) // compact, keys sorted
-				if err != nil {
-					return internalError(err)
-				}
-				b.Put(k, item)
-				put = append(put, attrs)
-			case r.DeleteRequest != nil:
-				k, _, err := t.keyOf(r.DeleteRequest.Key)
-				if err != nil {
-					return internalError(err)
-				}
-				b.Delete(k)
-			}
-		}
-		if err := s.unload(table, put); err != nil {
-			return internalError(err)
-		}
-	}
-	if err := s.db.Write(&b, nil); err != nil {
-		return internalError(err)
-	}
-	return code, out
 }
 
 // batchGet loads the requested items that exist into the scratch table and

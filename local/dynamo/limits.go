@@ -25,18 +25,28 @@ const (
 // checkItem returns the ValidationException message for an item DynamoDB
 // would refuse, or "".
 func checkItem(item map[string]json.RawMessage) string {
+	msg, _ := checkPut(item)
+	return msg
+}
+
+// checkPut is checkItem that also tells whether every attribute value of
+// the item is plain (see plainValue) and every name not empty: such an
+// item needs no further validation before it is stored.
+func checkPut(item map[string]json.RawMessage) (msg string, plain bool) {
+	w := sizer{plain: true}
 	size := 0
 	for name, raw := range item {
-		n, err := attrSize(raw)
+		n, err := w.size(raw)
 		if err != nil {
-			return limitsValidation + "attribute " + name + ": " + err.Error()
+			return limitsValidation + "attribute " + name + ": " + err.Error(), false
 		}
 		size += len(name) + n
+		w.plain = w.plain && name != ""
 	}
 	if size > maxItemBytes {
-		return fmt.Sprintf("Item size has exceeded the maximum allowed size (%d bytes, the limit is %d)", size, maxItemBytes)
+		return fmt.Sprintf("Item size has exceeded the maximum allowed size (%d bytes, the limit is %d)", size, maxItemBytes), false
 	}
-	return ""
+	return "", w.plain
 }
 
 // attrValue is a DynamoDB attribute value, decoded in one pass.
@@ -48,30 +58,45 @@ type attrValue struct {
 	M          map[string]json.RawMessage
 }
 
-// attrSize is an attribute value's size as DynamoDB counts it
-// (approximately for numbers: one byte per two significant digits plus
-// one), checking its numbers on the way.
-func attrSize(raw json.RawMessage) (int, error) {
+// sizer measures attribute values as DynamoDB counts their size and tells
+// whether they are all plain: exactly one type each, S, N (plainNumber),
+// BOOL, NULL (true), L or M of plain values. Binary values and sets are
+// not plain: their well-formedness (base64, no duplicate members) is left
+// to minidyn.
+type sizer struct{ plain bool }
+
+// size is an attribute value's size as DynamoDB counts it (approximately
+// for numbers: one byte per two significant digits plus one), checking its
+// numbers on the way.
+func (w *sizer) size(raw json.RawMessage) (int, error) {
 	var v attrValue
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return 0, err
 	}
+	w.plain = w.plain && v.types() == 1
 	switch {
 	case v.S != nil:
 		return len(*v.S), nil
 	case v.N != nil:
+		w.plain = w.plain && plainNumber(*v.N)
 		return numberSize(*v.N)
 	case v.B != nil:
+		w.plain = false
 		return base64.StdEncoding.DecodedLen(len(*v.B)), nil
-	case v.BOOL != nil, v.NULL != nil:
+	case v.BOOL != nil:
+		return 1, nil
+	case v.NULL != nil:
+		w.plain = w.plain && *v.NULL
 		return 1, nil
 	case v.SS != nil:
+		w.plain = false
 		total := 0
 		for _, s := range v.SS {
 			total += len(s)
 		}
 		return total, nil
 	case v.NS != nil:
+		w.plain = false
 		total := 0
 		for _, s := range v.NS {
 			n, err := numberSize(s)
@@ -82,6 +107,7 @@ func attrSize(raw json.RawMessage) (int, error) {
 		}
 		return total, nil
 	case v.BS != nil:
+		w.plain = false
 		total := 0
 		for _, s := range v.BS {
 			total += base64.StdEncoding.DecodedLen(len(s))
@@ -90,7 +116,7 @@ func attrSize(raw json.RawMessage) (int, error) {
 	case v.L != nil:
 		total := 3
 		for _, e := range v.L {
-			n, err := attrSize(e)
+			n, err := w.size(e)
 			if err != nil {
 				return 0, err
 			}
@@ -100,7 +126,7 @@ func attrSize(raw json.RawMessage) (int, error) {
 	case v.M != nil:
 		total := 3
 		for k, e := range v.M {
-			n, err := attrSize(e)
+			n, err := w.size(e)
 			if err != nil {
 				return 0, err
 			}
@@ -109,6 +135,54 @@ func attrSize(raw json.RawMessage) (int, error) {
 		return total, nil
 	}
 	return 0, nil // minidyn words malformed values
+}
+
+// types counts the data types set in v (DynamoDB wants exactly one).
+func (v *attrValue) types() int {
+	n := 0
+	for _, set := range [...]bool{v.S != nil, v.N != nil, v.B != nil, v.BOOL != nil, v.NULL != nil, v.SS != nil, v.NS != nil, v.BS != nil, v.L != nil, v.M != nil} {
+		if set {
+			n++
+		}
+	}
+	return n
+}
+
+// plainNumber tells a number in the plain decimal form JSON writes
+// ([-]digits[.digits][e[±]digits], no leading zeros), which every
+// DynamoDB implementation parses alike. Other forms DynamoDB may accept
+// ("+1", "01", ".5") are left to minidyn.
+func plainNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	if n := digits(); n == 0 || n > 1 && s[i-n] == '0' {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 // numberSize checks a DynamoDB number against its precision and range and
