@@ -188,6 +188,9 @@ func internalError(err error) (int, []byte) {
 
 // dispatch answers one DynamoDB request.
 func (s *levelStore) dispatch(op string, body []byte) (int, []byte) {
+	if op == "BatchWriteItem" {
+		return s.batchWrite(body) // decodes the body once, typed
+	}
 	var req map[string]json.RawMessage
 	if err := json.Unmarshal(body, &req); err != nil {
 		return awsError("SerializationException", err.Error())
@@ -207,8 +210,6 @@ func (s *levelStore) dispatch(op string, body []byte) (int, []byte) {
 		return s.single(op, body, table, req["Item"])
 	case "GetItem", "UpdateItem", "DeleteItem":
 		return s.single(op, body, table, req["Key"])
-	case "BatchWriteItem":
-		return s.batchWrite(body, req)
 	case "BatchGetItem":
 		return s.batchGet(body, req)
 	case "Scan":
@@ -437,9 +438,25 @@ func (s *levelStore) fixRemove(body []byte, item map[string]json.RawMessage, out
 	return json.Marshal(resp)
 }
 
-// batchGet loads the requested items that exist into the scratch table and
-// lets minidyn answer (projections included).
+// batchGet answers a BatchGetItem. A plain one (see batchGetDirect) is
+// read straight from the store; for any other the requested items that
+// exist are loaded into the scratch table and minidyn answers (projections
+// included).
 func (s *levelStore) batchGet(body []byte, req map[string]json.RawMessage) (int, []byte) {
+	var direct map[string]keysAndAttributes
+	if err := json.Unmarshal(req["RequestItems"], &direct); err == nil {
+		if out, ok, err := s.batchGetDirect(direct); err != nil {
+			return internalError(err)
+		} else if ok {
+			return http.StatusOK, out
+		}
+	}
+	return s.batchGetScratch(body, req)
+}
+
+// batchGetScratch loads the requested items that exist into the scratch
+// table and lets minidyn answer.
+func (s *levelStore) batchGetScratch(body []byte, req map[string]json.RawMessage) (int, []byte) {
 	var items map[string]struct {
 		Keys []json.RawMessage
 	}

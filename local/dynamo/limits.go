@@ -29,9 +29,30 @@ func checkItem(item map[string]json.RawMessage) string {
 	return msg
 }
 
+// checkValues is checkPut for an item whose values are decoded.
+func checkValues(item map[string]*attrValue) (msg string, plain bool) {
+	w := sizer{plain: true}
+	size := 0
+	for name, v := range item {
+		if v == nil {
+			return limitsValidation + "attribute " + name + ": null is not an attribute value", false
+		}
+		n, err := w.sizeOf(v)
+		if err != nil {
+			return limitsValidation + "attribute " + name + ": " + err.Error(), false
+		}
+		size += len(name) + n
+		w.plain = w.plain && name != ""
+	}
+	if size > maxItemBytes {
+		return fmt.Sprintf("Item size has exceeded the maximum allowed size (%d bytes, the limit is %d)", size, maxItemBytes), false
+	}
+	return "", w.plain
+}
+
 // checkPut is checkItem that also tells whether every attribute value of
-// the item is plain (see plainValue) and every name not empty: such an
-// item needs no further validation before it is stored.
+// the item is plain (see sizer) and every name not empty: such an item
+// needs no further validation before it is stored.
 func checkPut(item map[string]json.RawMessage) (msg string, plain bool) {
 	w := sizer{plain: true}
 	size := 0
@@ -73,6 +94,11 @@ func (w *sizer) size(raw json.RawMessage) (int, error) {
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return 0, err
 	}
+	return w.sizeOf(&v)
+}
+
+// sizeOf is size for a decoded value.
+func (w *sizer) sizeOf(v *attrValue) (int, error) {
 	w.plain = w.plain && v.types() == 1
 	switch {
 	case v.S != nil:
