@@ -63,9 +63,24 @@ type batchOp struct {
 // them. Any other request is validated by minidyn on the scratch table
 // first (batchWriteScratch), which words its errors.
 func (s *levelStore) batchWrite(body []byte) (int, []byte) {
-	var in batchWriteInput
-	if err := json.Unmarshal(body, &in); err == nil {
-		ops, plain, msg := s.checkBatch(in)
+	return s.batchWriteDecoded(body, decodeBatchWrite(body))
+}
+
+// decodeBatchWrite decodes a BatchWriteItem's body into typed values, or
+// returns nil if it does not decode so (minidyn then words the error).
+func decodeBatchWrite(body []byte) *batchWriteInput {
+	in := new(batchWriteInput)
+	if json.Unmarshal(body, in) != nil {
+		return nil
+	}
+	return in
+}
+
+// batchWriteDecoded is batchWrite with the body decoded (nil: it did not
+// decode).
+func (s *levelStore) batchWriteDecoded(body []byte, in *batchWriteInput) (int, []byte) {
+	if in != nil {
+		ops, plain, msg := s.checkBatch(*in)
 		if msg != "" {
 			return awsError("ValidationException", msg)
 		}

@@ -233,6 +233,12 @@ func (t *Store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	target := r.Header.Get("X-Amz-Target")
 	op := target[strings.LastIndexByte(target, '.')+1:]
+	// Decoding is most of a BatchWriteItem's cost, and needs no table:
+	// concurrent writers decode in parallel, outside the lock.
+	var batch *batchWriteInput
+	if op == "BatchWriteItem" {
+		batch = decodeBatchWrite(body)
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.dyn == nil {
@@ -253,7 +259,13 @@ func (t *Store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"TimeToLiveSpecification":{"Enabled":true}}`))
 		return
 	}
-	code, out := t.call(op, body)
+	var code int
+	var out []byte
+	if batch != nil {
+		code, out = t.dyn.batchWriteDecoded(body, batch)
+	} else {
+		code, out = t.call(op, body)
+	}
 	if t.afterWrite != nil && code == http.StatusOK && writeOps[op] {
 		t.afterWrite(op, body)
 	}
