@@ -255,23 +255,6 @@ func (t *tableDef) keyType(name string) string {
 	return t.attrTypes[name]
 }
 
-// plainKey is plainKeyOf for an item whose values are raw.
-func (t *tableDef) plainKey(item map[string]json.RawMessage) ([]byte, bool) {
-	attrs := make(map[string]*attrValue, 2)
-	for _, name := range [2]string{t.Hash, t.Range} {
-		raw, ok := item[name]
-		if name == "" || !ok {
-			continue
-		}
-		var v attrValue
-		if json.Unmarshal(raw, &v) != nil {
-			return nil, false
-		}
-		attrs[name] = &v
-	}
-	return t.plainKeyOf(attrs)
-}
-
 // plainKeyOf returns the storage key of an item (or key) whose key
 // attributes are plain: present, of the declared type, S (not empty) or N
 // (a plain number), and of that type alone; false otherwise.
@@ -363,7 +346,7 @@ const maxBatchGet = 100
 
 // keysAndAttributes is one table's part of a BatchGetItem.
 type keysAndAttributes struct {
-	Keys                     []map[string]json.RawMessage
+	Keys                     []map[string]*attrValue
 	ProjectionExpression     *string
 	ExpressionAttributeNames map[string]string
 	AttributesToGet          json.RawMessage
@@ -402,10 +385,10 @@ func (s *levelStore) batchGetDirect(items map[string]keysAndAttributes) ([]byte,
 			if len(key) != t.keyCount() {
 				return nil, false, nil
 			}
-			if msg, plain := checkPut(key); msg != "" || !plain {
+			if msg, plain := checkValues(key); msg != "" || !plain {
 				return nil, false, nil
 			}
-			k, ok := t.plainKey(key)
+			k, ok := t.plainKeyOf(key)
 			if !ok || seen[string(k)] {
 				return nil, false, nil
 			}
