@@ -61,6 +61,10 @@ type Config struct {
 	// TTLAttribute is the TTL attribute of tables no dataset declares a
 	// TTL for.
 	TTLAttribute string
+	// TableReplicaRegions are the regions, besides the stack's, that hold a
+	// replica of each data table (a DynamoDB global table, version
+	// 2019.11.21); empty for none. Which tables are global: Tables.
+	TableReplicaRegions []string
 
 	// MemoryMB, TimeoutSeconds, ReservedConcurrency: Lambda settings of
 	// every function (ReservedConcurrency -1: unreserved); the reconciler
@@ -142,7 +146,8 @@ type Config struct {
 type Key struct {
 	// Name is the key without the project namespace ("memoryMb").
 	Name string
-	// Type is the Pulumi config type: string, integer or boolean.
+	// Type is the Pulumi config type: string, integer, boolean or array
+	// (of strings; Default is then JSON, "[]").
 	Type string
 	// Default is the value an unset key takes, as written in Pulumi.yaml.
 	Default string
@@ -224,6 +229,14 @@ var Keys = []Key{
 	boolKey("tableStreams", "false", "DynamoDB streams (NEW_AND_OLD_IMAGES) on every table.", func(c *Config) *bool { return &c.Streams }),
 	boolKey("deletionProtection", "false", "Deletion protection on the tables.", func(c *Config) *bool { return &c.DeletionProtection }),
 	stringKey("ttlAttribute", "expires_at", "TTL attribute of tables whose datasets declare none.", checkAttr, func(c *Config) *string { return &c.TTLAttribute }),
+	{Name: "tableReplicaRegions", Type: "array", Default: "[]", Description: "Regions, besides the stack's, holding a replica of the data tables (items, reference; not the ledger): DynamoDB global tables version 2019.11.21, each replica encrypted with a KMS key of its region, with PITR as pointInTimeRecovery and the table's TTL. Needs tableStreams. Replication is billed per write in every region: see docs/deploy.md.", set: func(c *Config, v string) error {
+		regions, err := parseRegions(v)
+		if err != nil {
+			return err
+		}
+		c.TableReplicaRegions = regions
+		return nil
+	}},
 	// compute
 	intKey("memoryMb", "512", "Memory of every function in MB.", 128, 10240, func(c *Config) *int { return &c.MemoryMB }),
 	intKey("timeoutSeconds", "120", "Timeout of every pipeline function in seconds (the reconciler has reconcileTimeoutSeconds).", 1, 900, func(c *Config) *int { return &c.TimeoutSeconds }),
@@ -323,6 +336,35 @@ func parseRoleARNs(v string) ([]string, error) {
 			return nil, fmt.Errorf("item %d %q is listed twice", i+1, s)
 		}
 		out = append(out, s)
+	}
+	return out, nil
+}
+
+// regionName is the form of an AWS region name: a partition prefix, a
+// geography and a number ("eu-west-1", "us-gov-west-1", "ap-southeast-4").
+var regionName = regexp.MustCompile(`^[a-z]{2,4}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`)
+
+// parseRegions reads a list of region names as Pulumi passes an array
+// value to programs (JSON, `["eu-west-1"]`); "" is no list. Duplicates and
+// names not of a region's form are refused (whether the region exists and
+// is enabled for the account only AWS can say).
+func parseRegions(v string) ([]string, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var list []string
+	if err := json.Unmarshal([]byte(v), &list); err != nil {
+		return nil, fmt.Errorf("%q is not a list of region names (in the stack file: [eu-central-1, us-east-1])", v)
+	}
+	var out []string
+	for i, r := range list {
+		if !regionName.MatchString(r) {
+			return nil, fmt.Errorf("item %d %q is not an AWS region name (like eu-central-1)", i+1, r)
+		}
+		if slices.Contains(out, r) {
+			return nil, fmt.Errorf("item %d %q is listed twice (a global table has one replica per region)", i+1, r)
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }
@@ -447,6 +489,19 @@ func (c Config) validate() error {
 		}
 		if c.MaxWriteCapacity < c.WriteCapacity {
 			errs = append(errs, fmt.Errorf("config %s: %d is below %s %d", key("maxWriteCapacity"), c.MaxWriteCapacity, key("writeCapacity"), c.WriteCapacity))
+		}
+	}
+	if len(c.TableReplicaRegions) > 0 {
+		if !c.Streams {
+			errs = append(errs, fmt.Errorf("config %s: global tables need DynamoDB streams with new and old images; set %s to true",
+				key("tableReplicaRegions"), key("tableStreams")))
+		}
+		if c.Region == "" {
+			errs = append(errs, fmt.Errorf("config %s: set aws:region, so that the stack's region is known to differ from every replica region", key("tableReplicaRegions")))
+		}
+		if slices.Contains(c.TableReplicaRegions, c.Region) {
+			errs = append(errs, fmt.Errorf("config %s: %s is the stack's region (aws:region); a replica must be in another region",
+				key("tableReplicaRegions"), c.Region))
 		}
 	}
 	if c.ReservedConcurrency == 0 {

@@ -43,7 +43,7 @@ func TestProjectFileMatchesKeys(t *testing.T) {
 			t.Errorf("key %s not declared", k.Name)
 			continue
 		}
-		wantKind := map[string]string{"integer": "int", "boolean": "bool", "string": "string"}[k.Type]
+		wantKind := map[string]string{"integer": "int", "boolean": "bool", "string": "string", "array": "list"}[k.Type]
 		if got := kindOf(d.Default); got != wantKind {
 			t.Errorf("key %s: default %v is %s, want %s", k.Name, d.Default, got, wantKind)
 		}
@@ -61,6 +61,8 @@ func kindOf(v any) string {
 		return "bool"
 	case string:
 		return "string"
+	case []any:
+		return "list"
 	}
 	return "other"
 }

@@ -47,9 +47,13 @@ const (
 )
 
 // Tables the pipeline writes: the datasets' tables and the run ledger.
+// The datasets' tables are Global (replicated to config
+// tableReplicaRegions); the ledger is not: its claims are conditional
+// writes, which a global table resolves across regions by last writer wins
+// (docs/deploy.md).
 var Tables = []data.Table{
-	{Logical: string(dataset.TableItems), HashKey: "pk", RangeKey: "sk"},
-	{Logical: string(dataset.TableReference), HashKey: "pk", RangeKey: "sk"},
+	{Logical: string(dataset.TableItems), HashKey: "pk", RangeKey: "sk", Global: true},
+	{Logical: string(dataset.TableReference), HashKey: "pk", RangeKey: "sk", Global: true},
 	{Logical: pipeline.TableLedger, HashKey: "pk"},
 }
 
@@ -228,18 +232,24 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	replicas, err := TableReplicas(ctx, cfg, account, part)
+	if err != nil {
+		return nil, err
+	}
 	db, err := data.New(ctx, ComponentData, &data.Args{
-		Tables:              tables,
-		KeyArn:              sec.KeyArn,
-		CapacityMode:        cfg.CapacityMode,
-		ReadCapacity:        cfg.ReadCapacity,
-		WriteCapacity:       cfg.WriteCapacity,
-		MaxReadCapacity:     cfg.MaxReadCapacity,
-		MaxWriteCapacity:    cfg.MaxWriteCapacity,
-		TargetUtilization:   cfg.AutoscalingTarget,
-		PointInTimeRecovery: cfg.PointInTimeRecovery,
-		Streams:             cfg.Streams,
-		DeletionProtection:  cfg.DeletionProtection,
+		Tables:                tables,
+		KeyArn:                sec.KeyArn,
+		CapacityMode:          cfg.CapacityMode,
+		ReadCapacity:          cfg.ReadCapacity,
+		WriteCapacity:         cfg.WriteCapacity,
+		MaxReadCapacity:       cfg.MaxReadCapacity,
+		MaxWriteCapacity:      cfg.MaxWriteCapacity,
+		TargetUtilization:     cfg.AutoscalingTarget,
+		PointInTimeRecovery:   cfg.PointInTimeRecovery,
+		Streams:               cfg.Streams,
+		DeletionProtection:    cfg.DeletionProtection,
+		Replicas:              replicas,
+		KeyDeletionWindowDays: cfg.KeyDeletionWindowDays,
 	}, dataOpt)
 	if err != nil {
 		return nil, err

@@ -27,14 +27,18 @@ func ProjectFile(name, description string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(&b, "  %s:\n    type: %s\n    default: %s\n    description: %s", k.Name, k.Type, def, strings.TrimLeft(string(desc), " "))
+		fmt.Fprintf(&b, "  %s:\n    type: %s\n", k.Name, k.Type)
+		if k.Type == "array" {
+			b.WriteString("    items:\n      type: string\n")
+		}
+		fmt.Fprintf(&b, "    default: %s\n    description: %s", def, strings.TrimLeft(string(desc), " "))
 	}
 	return b.Bytes(), nil
 }
 
 func yamlScalar(k Key) (string, error) {
 	switch k.Type {
-	case "integer", "boolean":
+	case "integer", "boolean", "array":
 		return k.Default, nil
 	case "string":
 		b, err := yaml.Marshal(k.Default)
@@ -60,7 +64,11 @@ func ConfigTable() string {
 		if k.Default == "" {
 			def = "(empty)"
 		}
-		fmt.Fprintf(&b, "| `sluice:%s` | %s | %s | %s |\n", k.Name, k.Type, def, strings.ReplaceAll(k.Description, "|", "\\|"))
+		typ := k.Type
+		if typ == "array" {
+			typ = "array of strings"
+		}
+		fmt.Fprintf(&b, "| `sluice:%s` | %s | %s | %s |\n", k.Name, typ, def, strings.ReplaceAll(k.Description, "|", "\\|"))
 	}
 	return b.String()
 }

@@ -12,6 +12,11 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/sluicehq/sluice/platform/data"
+	"github.com/sluicehq/sluice/platform/naming"
+	"github.com/sluicehq/sluice/platform/policy"
+	"github.com/sluicehq/sluice/platform/security"
 )
 
 // AWSConfig is the stack's aws:* configuration: what Pulumi would give the
@@ -217,4 +222,35 @@ func unknownAWSKeys(m map[string]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TableReplicas returns the replica regions of the data tables
+// (config tableReplicaRegions), each with an explicit provider of that
+// region: the stack's aws:* configuration and default tags, as every
+// other provider of the stack, with the data component's tags and only the
+// region changed; and the policy of the region's replica key (account and
+// partition are the stack's). None without replica regions.
+func TableReplicas(ctx *pulumi.Context, cfg Config, account, partition string) ([]data.Replica, error) {
+	if len(cfg.TableReplicaRegions) == 0 {
+		return nil, nil
+	}
+	keyPolicy, err := policy.JSON(security.ReplicaKeyPolicy(account, partition))
+	if err != nil {
+		return nil, fmt.Errorf("platform: replica key policy: %w", err)
+	}
+	var out []data.Replica
+	for _, region := range cfg.TableReplicaRegions {
+		rc := cfg
+		rc.Region = region
+		args, err := ProviderArgs(rc, naming.Tags(cfg.Project, cfg.Stack, ComponentData))
+		if err != nil {
+			return nil, err
+		}
+		p, err := aws.NewProvider(ctx, "aws-"+ComponentData+"-"+region, args)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, data.Replica{Region: region, Provider: p, KeyPolicy: keyPolicy})
+	}
+	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/appautoscaling"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/sluicehq/sluice/platform/naming"
@@ -29,6 +30,23 @@ type Table struct {
 	HashKey, RangeKey string
 	// TTLAttribute is the expiry attribute; empty turns TTL off.
 	TTLAttribute string
+	// Global gives the table a replica in each region of Args.Replicas.
+	Global bool
+}
+
+// Replica is a region, other than the stack's, holding a replica of every
+// Global table: DynamoDB global tables version 2019.11.21, which the
+// table's replicas argument creates. DynamoDB replicates items, TTL
+// deletions and the TTL setting; each replica has its own KMS key and
+// point-in-time recovery.
+type Replica struct {
+	// Region is the region name ("eu-central-1").
+	Region string
+	// Provider is an AWS provider of Region: the replica's KMS key is
+	// created through it (a KMS key belongs to one region).
+	Provider pulumi.ProviderResource
+	// KeyPolicy is the replica key's policy document (JSON).
+	KeyPolicy string
 }
 
 // Args configures the Data component.
@@ -44,8 +62,14 @@ type Args struct {
 	// maximum; TargetUtilization the target in percent.
 	ReadCapacity, WriteCapacity, MaxReadCapacity, MaxWriteCapacity, TargetUtilization int
 	// PointInTimeRecovery, Streams and DeletionProtection apply to every
-	// table.
+	// table; PointInTimeRecovery to every replica too.
 	PointInTimeRecovery, Streams, DeletionProtection bool
+	// Replicas are the regions of the Global tables' replicas; they need
+	// Streams (global tables replicate from a NEW_AND_OLD_IMAGES stream).
+	Replicas []Replica
+	// KeyDeletionWindowDays is the deletion window of the replicas' KMS
+	// keys (7..30); used only with Replicas.
+	KeyDeletionWindowDays int
 }
 
 // Data is the set of tables.
@@ -57,6 +81,9 @@ type Data struct {
 	Arns  map[string]pulumi.StringOutput
 	// StreamArns maps logical names to stream ARNs (empty without streams).
 	StreamArns map[string]pulumi.StringOutput
+	// ReplicaKeyArns maps replica regions to the ARN of the KMS key of
+	// their replicas (empty without Replicas).
+	ReplicaKeyArns map[string]pulumi.StringOutput
 }
 
 func (a *Args) validate() error {
@@ -91,6 +118,25 @@ func (a *Args) validate() error {
 	default:
 		return fmt.Errorf("data: capacity mode %q is neither %q nor %q", a.CapacityMode, OnDemand, Provisioned)
 	}
+	if len(a.Replicas) == 0 {
+		return nil
+	}
+	if !a.Streams {
+		return errors.New("data: replicas need Streams (global tables replicate from a NEW_AND_OLD_IMAGES stream)")
+	}
+	if a.KeyDeletionWindowDays < 7 || a.KeyDeletionWindowDays > 30 {
+		return fmt.Errorf("data: KeyDeletionWindowDays %d is outside 7..30", a.KeyDeletionWindowDays)
+	}
+	regions := map[string]bool{}
+	for _, r := range a.Replicas {
+		if r.Region == "" || r.Provider == nil || r.KeyPolicy == "" {
+			return fmt.Errorf("data: replica %q needs a region, a provider and a key policy", r.Region)
+		}
+		if regions[r.Region] {
+			return fmt.Errorf("data: replica region %s listed twice", r.Region)
+		}
+		regions[r.Region] = true
+	}
 	return nil
 }
 
@@ -99,11 +145,15 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err := args.validate(); err != nil {
 		return nil, err
 	}
-	comp := &Data{Names: map[string]pulumi.StringOutput{}, Arns: map[string]pulumi.StringOutput{}, StreamArns: map[string]pulumi.StringOutput{}}
+	comp := &Data{Names: map[string]pulumi.StringOutput{}, Arns: map[string]pulumi.StringOutput{}, StreamArns: map[string]pulumi.StringOutput{}, ReplicaKeyArns: map[string]pulumi.StringOutput{}}
 	if err := ctx.RegisterComponentResource(Type, name, comp, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(comp)
+	replicas, err := replicaKeys(ctx, name, comp, args)
+	if err != nil {
+		return nil, err
+	}
 	tables := append([]Table(nil), args.Tables...)
 	sort.Slice(tables, func(i, j int) bool { return tables[i].Logical < tables[j].Logical })
 	for _, t := range tables {
@@ -125,6 +175,9 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		if args.Streams {
 			ta.StreamEnabled = pulumi.Bool(true)
 			ta.StreamViewType = pulumi.String("NEW_AND_OLD_IMAGES")
+		}
+		if t.Global && len(replicas) > 0 {
+			ta.Replicas = replicas
 		}
 		if args.CapacityMode == OnDemand {
 			ta.BillingMode = pulumi.String("PAY_PER_REQUEST")
@@ -157,10 +210,51 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		outs[k+"TableName"] = comp.Names[k]
 		outs[k+"TableArn"] = comp.Arns[k]
 	}
+	if len(comp.ReplicaKeyArns) > 0 {
+		keys := pulumi.StringMap{}
+		for r, arn := range comp.ReplicaKeyArns {
+			keys[r] = arn
+		}
+		outs["replicaKeyArns"] = keys
+	}
 	if err := ctx.RegisterResourceOutputs(comp, outs); err != nil {
 		return nil, err
 	}
 	return comp, nil
+}
+
+// replicaKeys creates the KMS key (and its alias, named as the stack's key
+// is) of each replica region through the region's provider, and returns
+// the replicas argument of the Global tables: one replica per region with
+// its key, point-in-time recovery as the table's and the table's tags.
+func replicaKeys(ctx *pulumi.Context, name string, comp *Data, args *Args) (dynamodb.TableReplicaTypeArray, error) {
+	var out dynamodb.TableReplicaTypeArray
+	for _, r := range args.Replicas {
+		opts := []pulumi.ResourceOption{pulumi.Parent(comp), pulumi.Provider(r.Provider)}
+		key, err := kms.NewKey(ctx, naming.Child(name, "key", r.Region), &kms.KeyArgs{
+			Description:          pulumi.Sprintf("Sluice %s/%s: replicas of the tables in %s", ctx.Project(), ctx.Stack(), r.Region),
+			EnableKeyRotation:    pulumi.Bool(true),
+			DeletionWindowInDays: pulumi.Int(args.KeyDeletionWindowDays),
+			Policy:               pulumi.String(r.KeyPolicy),
+		}, opts...)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := kms.NewAlias(ctx, naming.Child(name, "alias", r.Region), &kms.AliasArgs{
+			Name:        pulumi.String("alias/" + naming.Physical(ctx.Project(), ctx.Stack(), naming.Child(name, "replicas"), 250)),
+			TargetKeyId: key.KeyId,
+		}, opts...); err != nil {
+			return nil, err
+		}
+		comp.ReplicaKeyArns[r.Region] = key.Arn
+		out = append(out, dynamodb.TableReplicaTypeArgs{
+			RegionName:          pulumi.String(r.Region),
+			KmsKeyArn:           key.Arn,
+			PointInTimeRecovery: pulumi.Bool(args.PointInTimeRecovery),
+			PropagateTags:       pulumi.Bool(true),
+		})
+	}
+	return out, nil
 }
 
 func autoscale(ctx *pulumi.Context, tn string, table *dynamodb.Table, args *Args, parent pulumi.ResourceOption) error {

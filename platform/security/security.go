@@ -58,6 +58,24 @@ type Security struct {
 	SecurityGroupID pulumi.StringOutput      `pulumi:"securityGroupId"`
 }
 
+// ReplicaKeyPolicy returns the policy of the KMS key of the table replicas
+// in another region (platform/data): the account root administers it, as
+// the stack's key, which is what lets IAM policies grant its use and
+// DynamoDB create its grants for the replicas. Nothing else in that region
+// encrypts with it, so it has none of KeyPolicy's service statements.
+func ReplicaKeyPolicy(account, partition string) policy.Document {
+	return policy.Document{Statement: []policy.Statement{rootAdministers(account, partition)}}
+}
+
+func rootAdministers(account, partition string) policy.Statement {
+	return policy.Statement{
+		Sid:       "AccountRootAdministers",
+		Principal: &policy.Principal{AWS: []string{fmt.Sprintf("arn:%s:iam::%s:root", partition, account)}},
+		Action:    []string{"kms:*"},
+		Resource:  []string{"*"},
+	}
+}
+
 // KeyPolicy returns the key policy: the account root administers the key
 // (which is what lets IAM policies grant its use), CloudWatch Logs encrypts
 // this account's log groups, EventBridge writes to the encrypted
@@ -66,12 +84,7 @@ type Security struct {
 func KeyPolicy(account, partition, region string) policy.Document {
 	srcAccount := map[string][]string{"aws:SourceAccount": {account}}
 	return policy.Document{Statement: []policy.Statement{
-		{
-			Sid:       "AccountRootAdministers",
-			Principal: &policy.Principal{AWS: []string{fmt.Sprintf("arn:%s:iam::%s:root", partition, account)}},
-			Action:    []string{"kms:*"},
-			Resource:  []string{"*"},
-		},
+		rootAdministers(account, partition),
 		{
 			Sid:       "CloudWatchLogsEncrypt",
 			Principal: &policy.Principal{Service: []string{"logs." + region + ".amazonaws.com"}},
