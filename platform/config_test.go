@@ -67,6 +67,29 @@ func kindOf(v any) string {
 	return "other"
 }
 
+// TestTableReplicaRegions loads the regions as Pulumi passes an array value
+// (JSON), from a stack file's YAML list through ParseStackValues.
+func TestTableReplicaRegions(t *testing.T) {
+	m, err := ParseStackValues(map[string]any{
+		"aws:region":                 "eu-west-1",
+		"sluice:tableStreams":        true,
+		"sluice:tableReplicaRegions": []any{"eu-central-1", "us-gov-west-1", "ap-southeast-4"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConfigMap("sluice", "prod", m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"eu-central-1", "us-gov-west-1", "ap-southeast-4"}, c.TableReplicaRegions); diff != "" {
+		t.Errorf("regions (-want +got):\n%s", diff)
+	}
+	if d := DefaultConfig("sluice", "dev"); d.TableReplicaRegions != nil {
+		t.Errorf("default regions %v, want none", d.TableReplicaRegions)
+	}
+}
+
 func TestDefaultsAreValid(t *testing.T) {
 	c, err := LoadConfig("sluice", "dev", func(string) (string, bool) { return "", false })
 	if err != nil {
@@ -111,6 +134,13 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"trusted path with a quote", map[string]string{"sluice:auditTrustedRoles": `arn:aws:iam::123456789012:role/a"b/up`}, []string{"sluice:auditTrustedRoles", "not an IAM role ARN"}},
 		{"trusted role twice", map[string]string{"sluice:auditTrustedRoles": "arn:aws:iam::123456789012:role/up, arn:aws:iam::123456789012:role/up"}, []string{"sluice:auditTrustedRoles", "item 2", "listed twice"}},
 		{"trusted role empty item", map[string]string{"sluice:auditTrustedRoles": "arn:aws:iam::123456789012:role/up,"}, []string{"sluice:auditTrustedRoles", `item 2 ""`}},
+		{"replicas without streams", map[string]string{"aws:region": "eu-west-1", "sluice:tableReplicaRegions": `["eu-central-1"]`}, []string{"sluice:tableReplicaRegions", "set sluice:tableStreams to true"}},
+		{"replica in the stack's region", map[string]string{"aws:region": "eu-west-1", "sluice:tableStreams": "true", "sluice:tableReplicaRegions": `["eu-central-1","eu-west-1"]`}, []string{"sluice:tableReplicaRegions", "eu-west-1 is the stack's region"}},
+		{"replicas without a stack region", map[string]string{"sluice:tableStreams": "true", "sluice:tableReplicaRegions": `["eu-central-1"]`}, []string{"sluice:tableReplicaRegions", "set aws:region"}},
+		{"replica region misspelt", map[string]string{"aws:region": "eu-west-1", "sluice:tableStreams": "true", "sluice:tableReplicaRegions": `["eu-central-1","Frankfurt"]`}, []string{"sluice:tableReplicaRegions", `item 2 "Frankfurt" is not an AWS region name`}},
+		{"replica region zone", map[string]string{"aws:region": "eu-west-1", "sluice:tableStreams": "true", "sluice:tableReplicaRegions": `["eu-central-1a"]`}, []string{"sluice:tableReplicaRegions", "not an AWS region name"}},
+		{"replica region twice", map[string]string{"aws:region": "eu-west-1", "sluice:tableStreams": "true", "sluice:tableReplicaRegions": `["us-east-1","us-east-1"]`}, []string{"sluice:tableReplicaRegions", "item 2", "listed twice"}},
+		{"replica regions not a list", map[string]string{"aws:region": "eu-west-1", "sluice:tableStreams": "true", "sluice:tableReplicaRegions": "us-east-1"}, []string{"sluice:tableReplicaRegions", "not a list of region names"}},
 		{"unknown key", map[string]string{"sluice:memoryMB": "512"}, []string{"sluice:memoryMB: unknown key"}},
 		{"several at once", map[string]string{"sluice:memoryMb": "x", "sluice:vpc": "y"}, []string{"sluice:memoryMb", "sluice:vpc"}},
 	}

@@ -57,6 +57,10 @@ type Recorder struct {
 	mu        sync.Mutex
 	resources []Resource
 	calls     []string
+	// regions maps the URN of an AWS provider with a region of its own
+	// (a table replica's) to that region: ARNs of resources created
+	// through it name it.
+	regions map[string]string
 }
 
 var _ pulumi.MockResourceMonitor = (*Recorder)(nil)
@@ -116,7 +120,8 @@ func (m *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	if args.RegisterRPC != nil {
 		parent = args.RegisterRPC.GetParent()
 	}
-	id, extra := m.physical(args.TypeToken, args.Name, inputs)
+	reg := m.providerRegion(args.Provider)
+	id, extra := m.physical(args.TypeToken, args.Name, reg, inputs)
 	outputs := make(map[string]any, len(inputs)+len(extra))
 	for k, v := range inputs {
 		outputs[k] = v
@@ -126,6 +131,12 @@ func (m *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	}
 	urn := m.urn(parent, args.TypeToken, args.Name)
 	m.mu.Lock()
+	if r := str(inputs, "region"); args.TypeToken == "pulumi:providers:aws" && r != "" {
+		if m.regions == nil {
+			m.regions = map[string]string{}
+		}
+		m.regions[urn] = r
+	}
 	m.resources = append(m.resources, Resource{
 		URN: urn, Type: args.TypeToken, Name: args.Name, Parent: parent, Provider: args.Provider,
 		Custom: args.Custom, ID: id, Inputs: inputs, Outputs: outputs,
@@ -166,9 +177,24 @@ func str(m map[string]any, k string) string {
 	return s
 }
 
-// physical returns the mock ID and the computed outputs of a resource.
-func (m *Recorder) physical(typ, name string, in map[string]any) (string, map[string]any) {
-	acct, reg := Account, m.region()
+// providerRegion returns the region of the provider a resource is created
+// through (a provider reference is "URN::ID"): its own region, else the
+// run's.
+func (m *Recorder) providerRegion(ref string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if i := strings.LastIndex(ref, "::"); i >= 0 {
+		if r, ok := m.regions[ref[:i]]; ok {
+			return r
+		}
+	}
+	return m.region()
+}
+
+// physical returns the mock ID and the computed outputs of a resource
+// created in region reg.
+func (m *Recorder) physical(typ, name, reg string, in map[string]any) (string, map[string]any) {
+	acct := Account
 	auto := func(k string) string {
 		if s := str(in, k); s != "" {
 			return s
