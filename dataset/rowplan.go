@@ -634,15 +634,16 @@ func (p *RowPlan) convert(pf *planField, v []byte) bool {
 			if len(v) != dl.n {
 				continue
 			}
-			y, m, d, ok := dl.parse(v)
-			if !ok {
+			if _, _, _, ok := dl.parse(v); !ok {
 				continue // time.Parse fails on it too: the next layout
 			}
-			p.val = appendPad(p.val, y, 4)
+			// parse read exactly 4, 2 and 2 digits: they are the
+			// normalised value's digits (DateLayout), as they are.
+			p.val = append(p.val, v[dl.year:dl.year+4]...)
 			p.val = append(p.val, '-')
-			p.val = appendPad(p.val, m, 2)
+			p.val = append(p.val, v[dl.month:dl.month+2]...)
 			p.val = append(p.val, '-')
-			p.val = appendPad(p.val, d, 2)
+			p.val = append(p.val, v[dl.day:dl.day+2]...)
 			return true
 		}
 		return false
@@ -674,15 +675,6 @@ func (p *RowPlan) convert(pf *planField, v []byte) bool {
 		return !pf.number
 	}
 	return false
-}
-
-func appendPad(b []byte, n, width int) []byte {
-	var tmp [8]byte
-	s := strconv.AppendInt(tmp[:0], int64(n), 10)
-	for i := len(s); i < width; i++ {
-		b = append(b, '0')
-	}
-	return append(b, s...)
 }
 
 func asciiUpper(b []byte) {
@@ -735,11 +727,21 @@ func (p *RowPlan) convertInt(f *Field, v []byte) bool {
 	if !ok {
 		return false
 	}
-	if neg {
-		n = -n
-	}
 	start := len(p.val)
-	p.val = strconv.AppendInt(p.val, int64(n), 10)
+	switch {
+	case len(d) > 1 && d[0] == '0' || neg && n == 0:
+		// Leading zeros or -0: the number's own form.
+		if neg {
+			n = -n
+		}
+		p.val = strconv.AppendInt(p.val, int64(n), 10)
+	default:
+		// Without leading zeros the digits are the canonical form.
+		if neg {
+			p.val = append(p.val, '-')
+		}
+		p.val = append(p.val, d...)
+	}
 	return p.inBounds(f, p.val[start:])
 }
 

@@ -76,6 +76,7 @@ func (c *CSVReader) start() error {
 		c.header = c.opt.Columns
 		return nil
 	}
+	c.rec, c.ends = c.rec[:0], c.ends[:0]
 	line, err := c.readRecord()
 	if err != nil {
 		var re *RowError
@@ -125,6 +126,7 @@ func (c *CSVReader) NextFields() (line, row int64, fields [][]byte, err error) {
 	if c.err != nil {
 		return 0, 0, nil, c.err
 	}
+	c.rec, c.ends = c.rec[:0], c.ends[:0]
 	line, err = c.readRecord()
 	if err != nil {
 		var re *RowError
@@ -139,11 +141,55 @@ func (c *CSVReader) NextFields() (line, row int64, fields [][]byte, err error) {
 	c.row++
 	fields = c.fieldBytes()
 	if len(fields) != len(c.header) {
-		return 0, 0, nil, &RowError{Line: line, Row: c.row, Code: CodeRagged,
-			Msg:     fmt.Sprintf("row has %d fields, the header has %d", len(fields), len(c.header)),
-			Excerpt: excerpt(string(bytes.Join(fields, []byte{c.opt.Delimiter})))}
+		return 0, 0, nil, c.ragged(line, fields)
 	}
 	return line, c.row, fields, nil
+}
+
+func (c *CSVReader) ragged(line int64, fields [][]byte) *RowError {
+	return &RowError{Line: line, Row: c.row, Code: CodeRagged,
+		Msg:     fmt.Sprintf("row has %d fields, the header has %d", len(fields), len(c.header)),
+		Excerpt: excerpt(string(bytes.Join(fields, []byte{c.opt.Delimiter})))}
+}
+
+// AppendRow reads the next row like NextFields, but appends its values to
+// rec, back to back, and the end of each (an offset in rec) to ends,
+// instead of copying them into the reader's own buffer: a caller that
+// keeps many rows reads each straight where it keeps it. On an error rec
+// and ends come back as they were given.
+func (c *CSVReader) AppendRow(rec []byte, ends []int) (line, row int64, _ []byte, _ []int, err error) {
+	if err := c.start(); err != nil {
+		return 0, 0, rec, ends, err
+	}
+	if c.err != nil {
+		return 0, 0, rec, ends, c.err
+	}
+	ownRec, ownEnds := c.rec, c.ends
+	c.rec, c.ends = rec, ends
+	defer func() { c.rec, c.ends = ownRec, ownEnds }()
+	n0, e0 := len(rec), len(ends)
+	line, err = c.readRecord()
+	if err != nil {
+		var re *RowError
+		if errors.As(err, &re) {
+			c.row++
+			re.Row = c.row
+			return 0, 0, rec, ends, re
+		}
+		c.err = err
+		return 0, 0, rec, ends, err
+	}
+	c.row++
+	if n := len(c.ends) - e0; n != len(c.header) {
+		fields := make([][]byte, 0, n)
+		from := n0
+		for _, end := range c.ends[e0:] {
+			fields = append(fields, c.rec[from:end])
+			from = end
+		}
+		return 0, 0, rec, ends, c.ragged(line, fields)
+	}
+	return line, c.row, c.rec, c.ends, nil
 }
 
 // fieldBytes returns the fields of the record readRecord last read.
@@ -196,8 +242,8 @@ func (c *CSVReader) readLine() ([]byte, error) {
 	}
 }
 
-// readRecord parses one record, which may span lines inside quotes, into
-// rec and ends. It skips blank lines. A quoting mistake is a *RowError (the
+// readRecord parses one record, which may span lines inside quotes,
+// appending it to rec and ends (callers reset them). It skips blank lines. A quoting mistake is a *RowError (the
 // rest of the physical line is dropped); an unterminated quote at the end
 // of input is a *FormatError.
 func (c *CSVReader) readRecord() (int64, error) {
@@ -216,7 +262,7 @@ func (c *CSVReader) readRecord() (int64, error) {
 		}
 	}
 	start := c.line
-	c.rec, c.ends = c.rec[:0], c.ends[:0]
+	base := len(c.ends) // the record's first field (AppendRow appends)
 	d, q := c.opt.Delimiter, c.opt.Quote
 	ls := line
 	orig := line // the first physical line, for excerpts (copied to first when more lines are read)
@@ -225,7 +271,7 @@ func (c *CSVReader) readRecord() (int64, error) {
 		return &RowError{Line: start, Code: CodeQuote, Msg: msg, Excerpt: excerpt(string(orig))}
 	}
 	for {
-		if len(c.ends) >= c.lim.MaxColumns {
+		if len(c.ends)-base >= c.lim.MaxColumns {
 			return 0, &FormatError{Line: start, Code: CodeTooLarge, Msg: fmt.Sprintf("more than %d columns", c.lim.MaxColumns)}
 		}
 		if len(ls) == 0 || ls[0] != q {

@@ -219,9 +219,10 @@ func FuzzWriter(f *testing.F) {
 	})
 }
 
-// FuzzCSVDifferential: the byte-level CSV reader (Next and NextFields) and
-// the string-based reader it replaced (csv_oracle_test.go) give the same
-// header, records and errors for any input, limits and dialect.
+// FuzzCSVDifferential: the byte-level CSV reader (Next, NextFields and
+// AppendRow) and the string-based reader it replaced (csv_oracle_test.go)
+// give the same header, records and errors for any input, limits and
+// dialect.
 func FuzzCSVDifferential(f *testing.F) {
 	for _, s := range []string{"a,b\n1,2\n", "\uFEFFa,b\r\n\"x\ny\",\"q\"\"\"\n", "a\n\"", "a,b\n1\n", "a;b\n'1;2';3",
 		"a,b\n\"1\"x,2\n3,4\n", "a,b\n1,\"2\n\n3\"\n\n\n5,6", "a,a\n1,2\n", "a,b\r\n\r\n1,2\r\n"} {
@@ -295,6 +296,32 @@ func FuzzCSVDifferential(f *testing.F) {
 		}, byFields.Header)
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("NextFields differs from the old reader (-old +new):\n%s", diff)
+		}
+		// AppendRow into buffers that keep the earlier rows (starting
+		// with a stale byte): each row's values are read back from its
+		// own offsets, and an error leaves the buffers as they were.
+		byRow := NewCSV(bytes.NewReader(in), opt)
+		rec, ends := []byte{'x'}, []int{1}
+		got = run(func() (Record, error) {
+			first, n0 := len(ends), len(rec)
+			line, row, r, e, err := byRow.AppendRow(rec, ends)
+			if err != nil {
+				if len(r) != n0 || len(e) != first {
+					t.Fatalf("AppendRow error %v changed the buffers: %d→%d bytes, %d→%d ends", err, n0, len(r), first, len(e))
+				}
+				return Record{}, err
+			}
+			rec, ends = r, e
+			vals := map[string]any{}
+			from := ends[first-1]
+			for i, end := range ends[first:] {
+				vals[byRow.header[i]] = string(rec[from:end])
+				from = end
+			}
+			return Record{Line: line, Row: row, Values: vals}, nil
+		}, byRow.Header)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("AppendRow differs from the old reader (-old +new):\n%s", diff)
 		}
 	})
 }

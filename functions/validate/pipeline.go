@@ -95,7 +95,9 @@ func readBatches(c *records.CSVReader, p *pipeline, work chan<- *batch) {
 		b.done = make(chan struct{})
 		last := false
 		for len(b.rows) < batchRows && len(b.rec) < batchBytes {
-			line, row, fields, err := c.NextFields()
+			first := len(b.ends)
+			line, row, rec, ends, err := c.AppendRow(b.rec, b.ends)
+			b.rec, b.ends = rec, ends
 			if err != nil {
 				b.rows = append(b.rows, batchRow{err: err})
 				if _, ok := err.(*records.RowError); ok {
@@ -104,12 +106,7 @@ func readBatches(c *records.CSVReader, p *pipeline, work chan<- *batch) {
 				last = true
 				break
 			}
-			r := batchRow{line: line, row: row, field: len(b.ends), n: len(fields)}
-			for _, f := range fields {
-				b.rec = append(b.rec, f...)
-				b.ends = append(b.ends, len(b.rec))
-			}
-			b.rows = append(b.rows, r)
+			b.rows = append(b.rows, batchRow{line: line, row: row, field: first, n: len(b.ends) - first})
 		}
 		select {
 		case work <- b:
