@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bytes"
+	"encoding/binary"
 	"regexp/syntax"
 	"slices"
 	"strconv"
@@ -44,6 +45,9 @@ type RowPlan struct {
 	at   []span // per field: where its value is in val (start -1: absent)
 	key  []byte // pk then sk of the current row
 	skAt int
+	// plainKey: the literals of the key templates are plain and every
+	// field they name has plainOut.
+	plainKey bool
 }
 
 type span struct{ start, end int }
@@ -71,6 +75,9 @@ type planField struct {
 	number    bool // written as a JSON number
 	drop      bool
 	hasDef    bool
+	// plainOut: the normalised value of a plain input is plain too
+	// (PlainText), so it is written as a JSON string as it is.
+	plainOut bool
 }
 
 // dateLayout is a layout made of 2006, 01 and 02 and literal separators.
@@ -163,6 +170,15 @@ func (d *Dataset) RowPlan(header []string) *RowPlan {
 		default:
 			pf.kind = kindGeneric
 		}
+		switch pf.kind {
+		case kindString, kindInt, kindDecimal, kindDate, kindBool:
+			pf.plainOut = true
+		case kindEnum:
+			pf.plainOut = true
+			for _, v := range f.Values {
+				pf.plainOut = pf.plainOut && PlainText([]byte(v))
+			}
+		}
 		byName[f.Name] = i
 		p.fields = append(p.fields, pf)
 	}
@@ -187,6 +203,14 @@ func (d *Dataset) RowPlan(header []string) *RowPlan {
 	p.sk, ok2 = tmpl(d.c.sk)
 	if !ok1 || !ok2 {
 		return nil
+	}
+	p.plainKey = true
+	for _, pt := range append(slices.Clip(p.pk), p.sk...) {
+		if pt.field < 0 {
+			p.plainKey = p.plainKey && PlainText([]byte(pt.lit))
+		} else {
+			p.plainKey = p.plainKey && p.fields[pt.field].plainOut
+		}
 	}
 	// Output attributes in the writer's order: sorted names.
 	type named struct {
@@ -391,6 +415,14 @@ func decimalBound(v []byte) numBound {
 // unchanged and the caller must stage the row the general way. On success
 // Key returns the row's pk and sk.
 func (p *RowPlan) Stage(dst []byte, fields [][]byte, line int64) ([]byte, bool) {
+	return p.StagePlain(dst, fields, line, false)
+}
+
+// StagePlain is Stage for a caller that has checked the row's values with
+// PlainText: plain true says every byte of every field is plain, which
+// spares Stage its checks byte by byte (control characters, UTF-8, JSON
+// escapes). plain false is Stage.
+func (p *RowPlan) StagePlain(dst []byte, fields [][]byte, line int64, plain bool) ([]byte, bool) {
 	p.val = p.val[:0]
 	size := 0 // the item's size as DynamoDB counts it (ItemSize)
 	for i := range p.fields {
@@ -413,7 +445,7 @@ func (p *RowPlan) Stage(dst []byte, fields [][]byte, line int64) ([]byte, bool) 
 			continue
 		}
 		start := len(p.val)
-		if !p.convert(pf, v) {
+		if !p.convert(pf, v, plain) {
 			p.val = p.val[:start]
 			return dst, false
 		}
@@ -483,9 +515,9 @@ func (p *RowPlan) Stage(dst []byte, fields [][]byte, line int64) ([]byte, bool) 
 		dst = append(dst, a.name...)
 		switch a.kind {
 		case outPK:
-			dst = appendJSONString(dst, p.key[:p.skAt])
+			dst = appendJSONText(dst, p.key[:p.skAt], plain && p.plainKey)
 		case outSK:
-			dst = appendJSONString(dst, p.key[p.skAt:])
+			dst = appendJSONText(dst, p.key[p.skAt:], plain && p.plainKey)
 		case outLine:
 			dst = strconv.AppendInt(dst, line, 10)
 		case outField:
@@ -494,7 +526,7 @@ func (p *RowPlan) Stage(dst []byte, fields [][]byte, line int64) ([]byte, bool) 
 			if pf := &p.fields[a.field]; pf.number || pf.kind == kindBool {
 				dst = append(dst, v...)
 			} else {
-				dst = appendJSONString(dst, v)
+				dst = appendJSONText(dst, v, plain && pf.plainOut)
 			}
 		}
 	}
@@ -516,6 +548,47 @@ func (p *RowPlan) render(parts []keyPart) bool {
 			return false
 		}
 		p.key = append(p.key, p.val[sp.start:sp.end]...)
+	}
+	return true
+}
+
+// appendJSONText is appendJSONString of a value known to be PlainText
+// when plain is true.
+func appendJSONText(dst, v []byte, plain bool) []byte {
+	if !plain {
+		return appendJSONString(dst, v)
+	}
+	dst = append(dst, '"')
+	dst = append(dst, v...)
+	return append(dst, '"')
+}
+
+// PlainText reports whether every byte of b is printable ASCII other than
+// '"' and '\\' (0x20 to 0x7E): text that needs no UTF-8 check and that a
+// JSON string holds as it is. It tests eight bytes at a time.
+func PlainText(b []byte) bool {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for ; len(b) >= 8; b = b[8:] {
+		x := binary.LittleEndian.Uint64(b)
+		// A byte below 0x20, a byte of 0x7F or more, a '"', a '\\': the
+		// classic "has a byte less than n" and "has a zero byte" tests.
+		// A borrow or carry can only mark a byte after one that is
+		// already marked, so the word as a whole is tested exactly.
+		low := (x - 0x20*ones) &^ x
+		high := (x + ones) | x
+		q := x ^ ('"' * ones)
+		bs := x ^ ('\\' * ones)
+		if (low|high|(q-ones)&^q|(bs-ones)&^bs)&highs != 0 {
+			return false
+		}
+	}
+	for _, c := range b {
+		if c < 0x20 || c >= 0x7F || c == '"' || c == '\\' {
+			return false
+		}
 	}
 	return true
 }
@@ -559,19 +632,22 @@ func asciiSpace(c byte) bool {
 }
 
 // convert appends the normalised value of v (present, non-empty) to
-// p.val; false when the fast conversion cannot tell.
-func (p *RowPlan) convert(pf *planField, v []byte) bool {
+// p.val; false when the fast conversion cannot tell. plain says v is
+// PlainText.
+func (p *RowPlan) convert(pf *planField, v []byte, plain bool) bool {
 	ascii := true
-	for _, c := range v {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7F {
-			return false // a control character: the general path reports it
+	if !plain {
+		for _, c := range v {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7F {
+				return false // a control character: the general path reports it
+			}
+			if c >= utf8.RuneSelf {
+				ascii = false
+			}
 		}
-		if c >= utf8.RuneSelf {
-			ascii = false
+		if !ascii && !utf8.Valid(v) {
+			return false
 		}
-	}
-	if !ascii && !utf8.Valid(v) {
-		return false
 	}
 	f := pf.f
 	switch pf.kind {
