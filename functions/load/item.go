@@ -55,6 +55,24 @@ type record struct {
 	sk   string
 	item map[string]types.AttributeValue
 	size int
+	// replaced counts the earlier records of the chunk with the same key
+	// this one replaced in its worker's batch (the last one wins): they
+	// share its fate and are counted with it.
+	replaced int64
+	// tried says a request already carried this record.
+	tried bool
+}
+
+// weight is the number of records r stands for: itself and those it
+// replaced.
+func (r *record) weight() int64 { return 1 + r.replaced }
+
+func weightOf(recs []*record) int64 {
+	var n int64
+	for _, r := range recs {
+		n += r.weight()
+	}
+	return n
 }
 
 // recordKey identifies an item in the table.

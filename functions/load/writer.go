@@ -114,63 +114,123 @@ read:
 // worker batches the records of one channel, at most MaxBatchItems and
 // MaxBatchBytes per batch, with one entry per key (a later record replaces
 // an earlier one with the same key in the same batch).
+//
+// The puts a BatchWriteItem leaves unprocessed stay in the worker's batch
+// and go out with the next records instead of in a request of their own:
+// under throttling a request still carries up to 25 items. A key's order
+// holds because a worker sends one request at a time and a later record
+// of a carried key replaces it in the batch (never both in one request).
+// When a whole request makes no progress the worker backs off (capped
+// exponential, full jitter) before the next; at the end it retries what is
+// left until it is written or the deadline comes.
 func (w *writer) worker(ctx context.Context, fail context.CancelCauseFunc, in <-chan *record) {
 	var (
 		batch []*record
 		index = map[recordKey]int{}
 		size  int
-		// dups counts records replaced by a later one with the same key
-		// in this batch; they share the batch's fate.
-		dups int64
+		// stalls counts the consecutive batches that made no progress.
+		stalls int
 	)
-	flush := func() {
-		if len(batch) == 0 {
-			return
-		}
-		if err := w.writeBatch(ctx, batch); err != nil {
-			w.unwritten.Add(dups)
-			fail(err)
-		} else {
-			w.written.Add(dups)
-		}
-		batch, size, dups = batch[:0:0], 0, 0
+	add := func(r *record) {
+		index[r.key()] = len(batch)
+		batch = append(batch, r)
+		size += r.size
+	}
+	reset := func() {
+		batch, size = batch[:0:0], 0
 		clear(index)
+	}
+	// flush writes the batch. Unless final it returns as soon as the
+	// batch has room again, keeping the leftovers for the next records.
+	flush := func(final bool) {
+		for len(batch) > 0 {
+			if stalls > 0 && !w.pause(ctx, stalls) {
+				if ctx.Err() != nil {
+					w.unwritten.Add(weightOf(batch))
+					reset()
+					return
+				}
+				// No time for another retry: the records already
+				// tried are given up; the others get their attempt.
+				fresh := batch[:0:0]
+				for _, r := range batch {
+					if r.tried {
+						w.unwritten.Add(r.weight())
+					} else {
+						fresh = append(fresh, r)
+					}
+				}
+				reset()
+				for _, r := range fresh {
+					add(r)
+				}
+				stalls = 0
+				continue
+			}
+			for _, r := range batch {
+				r.tried = true
+			}
+			left, err := w.writeBatch(ctx, batch)
+			if err != nil {
+				fail(err)
+				reset()
+				return
+			}
+			if len(left) == len(batch) {
+				stalls++
+			} else {
+				stalls = 0
+			}
+			reset()
+			for _, r := range left {
+				add(r)
+			}
+			if !final && len(batch) < MaxBatchItems && size < MaxBatchBytes {
+				return
+			}
+		}
 	}
 	for r := range in {
 		if ctx.Err() != nil {
-			w.unwritten.Add(1)
+			w.unwritten.Add(r.weight())
 			continue
 		}
 		if i, ok := index[r.key()]; ok {
-			dups++
+			r.replaced += batch[i].weight()
 			size += r.size - batch[i].size
 			batch[i] = r
 			continue
 		}
 		if len(batch) == MaxBatchItems || size+r.size > MaxBatchBytes {
-			flush()
+			// r's key is not among the leftovers: they come from
+			// the batch, which does not hold it.
+			flush(false)
 		}
-		index[r.key()] = len(batch)
-		batch = append(batch, r)
-		size += r.size
+		add(r)
 	}
 	if ctx.Err() != nil {
-		w.unwritten.Add(int64(len(batch)) + dups)
+		w.unwritten.Add(weightOf(batch))
 		return
 	}
-	flush()
+	flush(true)
 }
 
-// writeBatch writes one batch of distinct keys: it reads the source order
-// of the existing items, skips those a newer source wrote (stale), writes
-// new items and re-runs of the same source with BatchWriteItem, and replaces
-// items of an older source with a conditional PutItem. Every record of the
-// batch ends up counted exactly once, also when it returns a hard error
-// (the records not attempted count as unwritten).
-func (w *writer) writeBatch(ctx context.Context, batch []*record) error {
+// writeBatch makes one attempt at a batch of distinct keys: it reads the
+// source order of the existing items, skips those a newer source wrote
+// (stale), writes new items and re-runs of the same source with one
+// BatchWriteItem, and replaces items of an older source with a conditional
+// PutItem. It returns the puts the BatchWriteItem left unprocessed (or all
+// of them after a transient error), which the caller retries; every other
+// record of the batch ends up counted exactly once, also when it returns a
+// hard error (the records not attempted, left ones included, count as
+// unwritten).
+func (w *writer) writeBatch(ctx context.Context, batch []*record) (left []*record, err error) {
 	var c counts
 	defer func() {
-		c.unwritten = int64(len(batch)) - c.written - c.stale
+		if err != nil {
+			left = nil
+		}
+		c.unwritten = weightOf(batch) - c.written - c.stale - weightOf(left)
 		w.written.Add(c.written)
 		w.stale.Add(c.stale)
 		w.unwritten.Add(c.unwritten)
@@ -179,20 +239,20 @@ func (w *writer) writeBatch(ctx context.Context, batch []*record) error {
 		for _, r := range batch {
 			written, stale, err := w.conditionalPut(ctx, r)
 			if written {
-				c.written++
+				c.written += r.weight()
 			}
 			if stale {
-				c.stale++
+				c.stale += r.weight()
 			}
 			if err != nil {
-				return err
+				return nil, err
 			}
 		}
-		return nil
+		return nil, nil
 	}
 	orders, unread, err := w.readOrders(ctx, batch)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var direct, conditional []*record
 	for _, r := range batch {
@@ -205,29 +265,29 @@ func (w *writer) writeBatch(ctx context.Context, batch []*record) error {
 		case !exists || o == w.order:
 			direct = append(direct, r)
 		case o > w.order:
-			c.stale++
+			c.stale += r.weight()
 		default:
 			conditional = append(conditional, r)
 		}
 	}
-	n, err := w.batchWrite(ctx, direct)
+	n, left, err := w.batchWrite(ctx, direct)
 	c.written += n
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, r := range conditional {
 		written, stale, err := w.conditionalPut(ctx, r)
 		if written {
-			c.written++
+			c.written += r.weight()
 		}
 		if stale {
-			c.stale++
+			c.stale += r.weight()
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return left, nil
 }
 
 // readOrders returns the source order of the batch's keys that exist in the
@@ -281,33 +341,51 @@ func (w *writer) readOrders(ctx context.Context, batch []*record) (map[recordKey
 	return orders, unread, nil
 }
 
-// batchWrite puts recs with BatchWriteItem, retrying UnprocessedItems and
-// transient errors with backoff until the deadline, and returns how many it
-// wrote (the rest are unwritten).
-func (w *writer) batchWrite(ctx context.Context, recs []*record) (int64, error) {
+// batchWrite puts recs with one BatchWriteItem and returns the weight it
+// wrote and the records it did not (UnprocessedItems, or all of them after
+// a transient error).
+func (w *writer) batchWrite(ctx context.Context, recs []*record) (int64, []*record, error) {
+	if len(recs) == 0 {
+		return 0, nil, nil
+	}
 	reqs := make([]types.WriteRequest, len(recs))
 	for i, r := range recs {
 		reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: r.item}}
 	}
-	var written int64
-	for attempt := 0; len(reqs) > 0; attempt++ {
-		if attempt > 0 && !w.pause(ctx, attempt) {
-			break
+	out, err := w.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
+		RequestItems: map[string][]types.WriteRequest{w.table: reqs},
+	})
+	if err != nil {
+		if hard := w.classify("BatchWriteItem", err); hard != nil {
+			return 0, nil, hard
 		}
-		out, err := w.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
-			RequestItems: map[string][]types.WriteRequest{w.table: reqs},
-		})
-		if err != nil {
-			if hard := w.classify("BatchWriteItem", err); hard != nil {
-				return written, hard
-			}
-			continue
-		}
-		left := out.UnprocessedItems[w.table]
-		written += int64(len(reqs) - len(left))
-		reqs = left
+		return 0, recs, nil
 	}
-	return written, nil
+	unprocessed := out.UnprocessedItems[w.table]
+	if len(unprocessed) == 0 {
+		return weightOf(recs), nil, nil
+	}
+	byKey := make(map[recordKey]*record, len(recs))
+	for _, r := range recs {
+		byKey[r.key()] = r
+	}
+	left := make([]*record, 0, len(unprocessed))
+	for _, u := range unprocessed {
+		var r *record
+		if u.PutRequest != nil {
+			pk, _ := stringAttr(u.PutRequest.Item, AttrPK)
+			sk, _ := stringAttr(u.PutRequest.Item, AttrSK)
+			r = byKey[recordKey{pk, sk}]
+		}
+		if r == nil {
+			// Not a put of this request: which were written cannot be
+			// told, so all are retried (a put of the same item again
+			// is harmless).
+			return 0, recs, nil
+		}
+		left = append(left, r)
+	}
+	return weightOf(recs) - weightOf(left), left, nil
 }
 
 // conditionalPut replaces an item unless the table holds a newer source's
