@@ -45,6 +45,7 @@ type RowPlan struct {
 	at   []span // per field: where its value is in val (start -1: absent)
 	key  []byte // pk then sk of the current row
 	skAt int
+	line []byte // the current row's line number, formatted
 	// plainKey: the literals of the key templates are plain and every
 	// field they name has plainOut.
 	plainKey bool
@@ -469,11 +470,8 @@ func (p *RowPlan) StagePlain(dst []byte, fields [][]byte, line int64, plain bool
 	if !p.render(p.sk) {
 		return dst, false
 	}
-	lineDigits := 1
-	for n := line; n >= 10; n /= 10 {
-		lineDigits++
-	}
-	size += len(AttrPK) + p.skAt + len(AttrSK) + len(p.key) - p.skAt + len(AttrLine) + lineDigits + 1
+	p.line = strconv.AppendInt(p.line[:0], line, 10)
+	size += len(AttrPK) + p.skAt + len(AttrSK) + len(p.key) - p.skAt + len(AttrLine) + len(p.line) + 1
 	// Row-only calculated fields: proven within DynamoDB's number limits,
 	// and their largest size counted.
 	for i := range p.calcs {
@@ -519,7 +517,7 @@ func (p *RowPlan) StagePlain(dst []byte, fields [][]byte, line int64, plain bool
 		case outSK:
 			dst = appendJSONText(dst, p.key[p.skAt:], plain && p.plainKey)
 		case outLine:
-			dst = strconv.AppendInt(dst, line, 10)
+			dst = append(dst, p.line...)
 		case outField:
 			sp := p.at[a.field]
 			v := p.val[sp.start:sp.end]
