@@ -34,6 +34,19 @@
 #              outputs are checked to be equal. The peer is installed by
 #              scripts/setup.d/stepfunctions-peer.sh into $SLUICE_CACHE
 #              (default .cache), pinned by scripts/npm/stepfunctions.
+#   load       the loader's BatchWriteItem calls against the minimum ⌈n/25⌉
+#              (TestWriterBatchWriteCalls; targets 1.02x, and 1.5x with 20%
+#              UnprocessedItems), and items/s into dynalite: load.Handler vs a
+#              plain 25-item BatchWriteItem loop (BenchmarkDynaliteLoad,
+#              SLUICE_BENCH_LOAD_ITEMS, default 20,000; --quick 5,000).
+#   coldstart  each function's zip (the linux/arm64 package) and its first
+#              invoke under the Lambda RIE (BenchmarkColdStart).
+#   transitions  the state transitions of real files through the local
+#              pipeline, from the compiled ASL and the history
+#              (TestPipelineTransitions asserts the shape).
+#
+# dynalite and the RIE are installed into $SLUICE_CACHE (default .cache) by
+# scripts/setup.d.
 #
 # Environment: SLUICE_BENCH_REPS (repetitions, default 5; --quick 3;
 # the engine comparison runs twice as many, each being short),
@@ -128,6 +141,11 @@ result() {
 	rows_md+=("| $1 | $2 | $3 | **$4×** (target $5) $6 | $rss_md | ${10} |")
 	json_items+=("$(printf '{"name":"%s","peer":"%s","sluice":"%s","ratio":%s,"ratio_target":"%s","ratio_met":%s,"peak_rss_mb":%s,"rss_target_mb":%s,"rss_met":%s,"note":"%s"}' \
 		"$1" "$2" "$3" "$4" "$5" "$([ "$6" = ✅ ] && echo true || echo false)" "$7" "$rss_target" "$rss_met" "${10}")")
+}
+# info NAME PEER SLUICE RATIO NOTE: a comparison without a target.
+info() {
+	rows_md+=("| $1 | $2 | $3 | **$4×** (no target) | | $5 |")
+	json_items+=("$(printf '{"name":"%s","peer":"%s","sluice":"%s","ratio":%s,"note":"%s"}' "$1" "$2" "$3" "$4" "$5")")
 }
 mark() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == ">=" ? v >= t : v <= t); print (ok ? "✅" : "❌") }'; }
 
@@ -261,6 +279,98 @@ if [[ $skip != *" engine "* ]]; then
 				"$(maxof "exec-$case" 4)" - - "whole process, median of $engine_reps; sluice exec validates and plans too"
 		done
 	fi
+fi
+
+# --- loader: BatchWriteItem calls, and items/s into dynalite ------------------
+if [[ $skip != *" load "* ]]; then
+	# The call counts are deterministic (an in-memory table counts them):
+	# TestWriterBatchWriteCalls logs them and asserts the targets.
+	go test -count=1 -run '^TestWriterBatchWriteCalls$' -v ./functions/load >"$tmp/calls.log" 2>&1 ||
+		{ echo "bench.sh: TestWriterBatchWriteCalls failed: $(grep -m 3 -E 'want|FAIL' "$tmp/calls.log")" >&2; failed=1; }
+	# "=== NAME  .../no_throttling" then "... 402 BatchWriteItem calls for 10000 items: 1.005 × the minimum 400"
+	calls_of() { awk -v t="$1" '$1 == "===" && $2 == "NAME" { name = $3 } /BatchWriteItem calls for/ && name ~ t { print $(NF - 4) }' "$tmp/calls.log"; }
+	calls_plain=$(calls_of '/no_throttling$')
+	calls_unproc=$(calls_of '/20%_unprocessed_once$')
+	echo
+	echo "loader: BatchWriteItem calls ${calls_plain:-?}× the minimum without throttling, ${calls_unproc:-?}× with 20% unprocessed"
+	rows_md+=("| loader BatchWriteItem calls, 10,000 items (\`TestWriterBatchWriteCalls\`) | ⌈n/25⌉ = 400 | ${calls_plain:-?}× the minimum; ${calls_unproc:-?}× with 20 % left unprocessed once, zero loss | targets ≤ 1.02× $(mark "${calls_plain:-9}" "<=" 1.02); ≤ 1.5× $(mark "${calls_unproc:-9}" "<=" 1.5) | | deterministic counts |")
+	json_items+=("$(printf '{"name":"loader-batchwriteitem-calls","ratio_plain":%s,"ratio_plain_target":1.02,"ratio_unprocessed":%s,"ratio_unprocessed_target":1.5}' "${calls_plain:-null}" "${calls_unproc:-null}")")
+
+	export SLUICE_CACHE="${SLUICE_CACHE:-$PWD/.cache}"
+	mkdir -p "$SLUICE_CACHE"
+	# shellcheck source=/dev/null
+	. scripts/setup.d/20-dynalite.sh
+	if [ -z "${SLUICE_DYNALITE:-}" ]; then
+		echo "bench.sh: dynalite is not installed (scripts/setup.d/20-dynalite.sh)" >&2
+		failed=1
+	else
+		go test -c -o "$tmp/load.test" ./functions/load
+		load_items=${SLUICE_BENCH_LOAD_ITEMS:-$([ "$quick" = 1 ] && echo 5000 || echo 20000)}
+		echo "loader vs a plain 25-item BatchWriteItem loop: $load_items items into dynalite, $reps interleaved repetitions"
+		for i in $(seq "$reps"); do
+			order="loader plain"
+			[ $((i % 2)) = 1 ] || order="plain loader"
+			for which in $order; do
+				# Each run starts its own dynalite on a free port and
+				# loads into a new table; items/s is the benchmark's.
+				SLUICE_BENCH_LOAD_ITEMS=$load_items "$tmp/load.test" -test.run '^$' -test.bench "^BenchmarkDynaliteLoad/$which\$" -test.benchtime 1x >"$tmp/load.out" 2>&1 ||
+					{ echo "bench.sh: load benchmark $which failed: $(tail -n 3 "$tmp/load.out")" >&2; failed=1; continue; }
+				awk -v n="load-$which" '{ for (f = 2; f <= NF; f++) if ($f == "items/s") print n, $(f - 1) }' "$tmp/load.out" >>"$tmp/samples"
+			done
+			printf '  rep %d: loader %s items/s, plain loop %s items/s\n' "$i" "$(awk '$1 == "load-loader" { v = $2 } END { print v }' "$tmp/samples")" "$(awk '$1 == "load-plain" { v = $2 } END { print v }' "$tmp/samples")"
+		done
+		ratio=$(awk -v r="$(ratio_median load-loader load-plain)" 'BEGIN { printf "%.2f", r }')
+		info "loader into dynalite, $load_items items" "$(median load-plain 2) items/s (plain 25-item BatchWriteItem loop)" "$(median load-loader 2) items/s (load.Handler)" "$ratio" \
+			"the loader reads each batch's versions (BatchGetItem) before writing it: two requests per batch"
+	fi
+fi
+
+# --- cold start and zip size per function (Lambda RIE) -----------------------
+if [[ $skip != *" coldstart "* ]]; then
+	export SLUICE_CACHE="${SLUICE_CACHE:-$PWD/.cache}"
+	mkdir -p "$SLUICE_CACHE"
+	# shellcheck source=/dev/null
+	. scripts/setup.d/20-rie.sh
+	if [ -z "${SLUICE_RIE:-}" ]; then
+		echo "bench.sh: the Lambda Runtime Interface Emulator is not installed (scripts/setup.d/20-rie.sh)" >&2
+		failed=1
+	elif go test -count=1 -run '^$' -bench '^BenchmarkColdStart$' -benchtime "${reps}x" ./functions/build >"$tmp/cold.log" 2>&1; then
+		echo
+		echo "cold start under the Lambda RIE (mean of $reps first invokes; zip: linux/arm64 package):"
+		# BenchmarkColdStart/load-2  3  125077650 ns/op  125.1 first-invoke-ms  3553534 zip-bytes
+		cold=$(awk '/^BenchmarkColdStart\// { fn = $1; sub(/^BenchmarkColdStart\//, "", fn); sub(/-[0-9]+$/, "", fn)
+			for (f = 2; f <= NF; f++) { if ($f == "first-invoke-ms") ms = $(f - 1); if ($f == "zip-bytes") z = $(f - 1) }
+			printf "%s %.1f %.0f\n", fn, z / 1048576, ms }' "$tmp/cold.log")
+		printf '%s\n' "$cold" | awk '{ printf "  %-10s zip %s MiB, first invoke %s ms\n", $1, $2, $3 }'
+		rows_md+=("| cold start: zip size and first invoke under the Lambda RIE (mean of $reps) | | $(printf '%s\n' "$cold" | awk '{ printf "%s%s %s MiB, %s ms", (NR > 1 ? "; " : ""), $1, $2, $3 }') | | | the zip is the deployed linux/arm64 package; the invoke runs the host build against in-process S3 and DynamoDB |")
+		json_items+=("$(printf '{"name":"coldstart","functions":[%s]}' "$(printf '%s\n' "$cold" | awk '{ printf "%s{\"function\":\"%s\",\"zip_mib\":%s,\"first_invoke_ms\":%s}", (NR > 1 ? "," : ""), $1, $2, $3 }')")")
+	else
+		echo "bench.sh: BenchmarkColdStart failed: $(tail -n 5 "$tmp/cold.log")" >&2
+		failed=1
+	fi
+fi
+
+# --- state transitions per file ---------------------------------------------
+if [[ $skip != *" transitions "* ]]; then
+	# Real files through the local pipeline, counted from the compiled
+	# machine and each execution's history (internal/transitions); the
+	# test asserts the shape: the same for 10 and 1,000 rows in one
+	# chunk, the parent constant and the children growing with chunks.
+	if go test -count=1 -run '^TestPipelineTransitions$' -v ./internal/transitions >"$tmp/transitions.log" 2>&1; then
+		shape="✅"
+	else
+		shape="❌"
+		failed=1
+		echo "bench.sh: TestPipelineTransitions failed: $(grep -m 3 -E 'want|FAIL' "$tmp/transitions.log")" >&2
+	fi
+	echo
+	echo "transitions per file (rows, chunks: parent + children):"
+	grep -o 'transitions rows=.*' "$tmp/transitions.log" | sed 's/^transitions /  /'
+	tv() { grep -o "transitions rows=$1 chunks=$2 .*" "$tmp/transitions.log" | head -n 1 | sed -n "s/.* $3=\([^ ]*\).*/\1/p"; }
+	per_chunk=$(awk -v c="$(tv 600 6 children)" 'BEGIN { printf "%d", c / 6 }')
+	rows_md+=("| state transitions per file (local runs, compiled ASL + history) | | one chunk: **$(tv 10 1 parent)** with 10 rows, **$(tv 1000 1 parent)** with 1,000; more chunks (Distributed Map): **$(tv 300 3 parent)** in the execution + **$per_chunk a chunk** in $(tv 300 3 child_type) child executions (3 chunks: $(tv 300 3 children), 6 chunks of 100 or 50 rows: $(tv 600 6 children), $(tv 300 6 children)) | constant for small files, grows with chunks not rows $shape | | Standard bills the execution's transitions; EXPRESS children are billed per request and duration |")
+	json_items+=("$(printf '{"name":"transitions","one_chunk_10_rows":%s,"one_chunk_1000_rows":%s,"chunked_parent":%s,"per_chunk_children":%s,"child_type":"%s","shape_met":%s}' \
+		"$(tv 10 1 parent)" "$(tv 1000 1 parent)" "$(tv 300 3 parent)" "$per_chunk" "$(tv 300 3 child_type)" "$([ "$shape" = ✅ ] && echo true || echo false)")")
 fi
 
 # --- report ------------------------------------------------------------------

@@ -27,7 +27,7 @@ import (
 // "Packaging".
 const zipBudget = 5 << 20
 
-func moduleRoot(t *testing.T) string {
+func moduleRoot(t testing.TB) string {
 	t.Helper()
 	root, err := build.ModuleRoot(".")
 	if err != nil {
@@ -36,7 +36,7 @@ func moduleRoot(t *testing.T) string {
 	return root
 }
 
-func functions(t *testing.T, root string) []string {
+func functions(t testing.TB, root string) []string {
 	t.Helper()
 	fns, err := build.Functions(root)
 	if err != nil {

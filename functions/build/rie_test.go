@@ -34,7 +34,7 @@ import (
 
 // serve serves h on a free 127.0.0.1 port until the test ends and returns
 // its base URL.
-func serve(t *testing.T, h http.Handler) string {
+func serve(t testing.TB, h http.Handler) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -46,7 +46,7 @@ func serve(t *testing.T, h http.Handler) string {
 	return "http://" + ln.Addr().String()
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -66,7 +66,7 @@ type services struct {
 	rules string
 }
 
-func startServices(t *testing.T) *services {
+func startServices(t testing.TB) *services {
 	t.Helper()
 	s := &services{
 		s3URL:     serve(t, gofakes3.New(s3mem.New(), gofakes3.WithTimeSkewLimit(0)).Server()),
@@ -123,7 +123,7 @@ func startServices(t *testing.T) *services {
 	return s
 }
 
-func (s *services) put(t *testing.T, key, body string) {
+func (s *services) put(t testing.TB, key, body string) {
 	t.Helper()
 	if _, err := s.s3.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("pipeline"), Key: aws.String(key), Body: strings.NewReader(body)}); err != nil {
 		t.Fatal(err)
@@ -159,7 +159,7 @@ type emulator struct {
 	log bytes.Buffer
 }
 
-func startEmulator(t *testing.T, rie, bootstrap string, env []string) *emulator {
+func startEmulator(t testing.TB, rie, bootstrap string, env []string) *emulator {
 	t.Helper()
 	api, rieAddr := freePort(t), freePort(t)
 	e := &emulator{url: "http://" + rieAddr + "/2015-03-31/functions/function/invocations"}
@@ -201,7 +201,7 @@ func startEmulator(t *testing.T, rie, bootstrap string, env []string) *emulator 
 
 // invoke posts one event and returns the decoded response body. Invokes
 // must not overlap: the emulator serves one at a time.
-func (e *emulator) invoke(t *testing.T, event any) map[string]any {
+func (e *emulator) invoke(t testing.TB, event any) map[string]any {
 	t.Helper()
 	body, err := json.Marshal(event)
 	if err != nil {
@@ -319,7 +319,7 @@ func TestFunctionsUnderEmulator(t *testing.T) {
 
 // invocations stages what the functions read and returns the events each
 // function of this package's owner is invoked with.
-func invocations(t *testing.T, svc *services) map[string][]invocation {
+func invocations(t testing.TB, svc *services) map[string][]invocation {
 	src := contract.Object{Bucket: "pipeline", Key: "incoming/orders/o.csv"}
 	svc.put(t, src.Key, "order_id,...\n")
 	chunk := contract.Chunk{Dataset: "orders", Bucket: "pipeline", Key: contract.ChunkKey("orders", src, "enriched", 0), Records: 2, Source: src}

@@ -52,7 +52,7 @@ func TestMain(m *testing.M) {
 // startDynalite returns a DynamoDB client of a dynalite server on a free
 // 127.0.0.1 port. It skips the test when SLUICE_DYNALITE is not set (fails
 // under CI=true).
-func startDynalite(t *testing.T) *dynamodb.Client {
+func startDynalite(t testing.TB) *dynamodb.Client {
 	t.Helper()
 	dir := os.Getenv("SLUICE_DYNALITE")
 	if dir == "" {
@@ -116,7 +116,7 @@ func startDynalite(t *testing.T) *dynamodb.Client {
 
 // createTable creates a table named after name and the test, unique in
 // the shared server even under -count, and returns its name.
-func createTable(t *testing.T, db *dynamodb.Client, name string) string {
+func createTable(t testing.TB, db *dynamodb.Client, name string) string {
 	t.Helper()
 	name = fmt.Sprintf("%s-%d", name, tableSeq.Add(1))
 	_, err := db.CreateTable(t.Context(), &dynamodb.CreateTableInput{
@@ -147,7 +147,7 @@ func createTable(t *testing.T, db *dynamodb.Client, name string) string {
 
 var tableSeq atomic.Int64
 
-func countTable(t *testing.T, db *dynamodb.Client, table string) int64 {
+func countTable(t testing.TB, db *dynamodb.Client, table string) int64 {
 	t.Helper()
 	var n int64
 	var start map[string]types.AttributeValue
@@ -319,7 +319,7 @@ type s3Server struct {
 	clock  gofakes3.TimeSourceAdvancer
 }
 
-func newS3Server(t *testing.T) *s3Server {
+func newS3Server(t testing.TB) *s3Server {
 	t.Helper()
 	clock := gofakes3.FixedTimeSource(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
 	faker := gofakes3.New(s3mem.New(s3mem.WithTimeSource(clock)), gofakes3.WithTimeSource(clock), gofakes3.WithTimeSkewLimit(0))
@@ -346,11 +346,98 @@ func newS3Server(t *testing.T) *s3Server {
 	return &s3Server{client: c, clock: clock}
 }
 
-func (s *s3Server) put(t *testing.T, bucket, key, body string) string {
+func (s *s3Server) put(t testing.TB, bucket, key, body string) string {
 	t.Helper()
 	out, err := s.client.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return aws.ToString(out.VersionId)
+}
+
+// BenchmarkDynaliteLoad loads SLUICE_BENCH_LOAD_ITEMS (default 20,000)
+// orders-sized items into a fresh dynalite table two ways and reports
+// items/s: "loader" is load.Handler on one chunk (reading it from S3,
+// the version read, batching on its default workers); "plain" is a loop
+// of 25-item BatchWriteItem calls of items built beforehand, retrying
+// what comes back unprocessed: the least a client can do. scripts/bench.sh
+// runs it with -count for interleaved repetitions:
+//
+//	SLUICE_DYNALITE=... go test -run='^$' -bench=DynaliteLoad -benchtime=1x -count=3 ./functions/load
+func BenchmarkDynaliteLoad(b *testing.B) {
+	n := 20000
+	if v := os.Getenv("SLUICE_BENCH_LOAD_ITEMS"); v != "" {
+		if _, err := fmt.Sscan(v, &n); err != nil || n <= 0 {
+			b.Fatalf("SLUICE_BENCH_LOAD_ITEMS=%q: want a positive integer", v)
+		}
+	}
+	db := startDynalite(b)
+	lines := make([]string, n)
+	for i := range lines {
+		lines[i] = fmt.Sprintf(`{"pk":"ORDER#ORD-%08d","sk":"ORDER","order_id":"ORD-%08d","customer_id":"C%03d","order_date":"2026-%02d-%02d",`+
+			`"sku":"SKU-%04d","quantity":%d,"unit_price":%d.%02d,"currency":"EUR","status":"NEW","_line":%d}`,
+			i, i, 1+i%8, 1+i%12, 1+i%28, i%1000, 1+i%20, i%200, i%100, i+2)
+	}
+	b.Run("loader", func(b *testing.B) {
+		srv := newS3Server(b)
+		src := contract.Object{Bucket: "pipeline", Key: "incoming/orders/bench.csv"}
+		src.VersionID = srv.put(b, src.Bucket, src.Key, "raw")
+		chunk := contract.Chunk{Dataset: "orders", Bucket: "pipeline", Key: contract.ChunkKey("orders", src, "enriched", 0), Records: int64(n), Source: src}
+		srv.put(b, chunk.Bucket, chunk.Key, strings.Join(lines, "\n")+"\n")
+		for b.Loop() {
+			b.StopTimer()
+			table := createTable(b, db, "bench-loader")
+			h := &load.Handler{S3: srv.client, DB: db, Targets: load.StaticTargets{"orders": {Table: table}},
+				Config: load.Config{RetryWindow: 30 * time.Minute}}
+			b.StartTimer()
+			got, err := h.Handle(b.Context(), chunk)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if got.Written != int64(n) {
+				b.Fatalf("wrote %d items, want %d", got.Written, n)
+			}
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "items/s")
+	})
+	b.Run("plain", func(b *testing.B) {
+		items := make([]map[string]types.AttributeValue, n)
+		for i, line := range lines {
+			var m map[string]any
+			dec := json.NewDecoder(strings.NewReader(line))
+			dec.UseNumber()
+			if err := dec.Decode(&m); err != nil {
+				b.Fatal(err)
+			}
+			item := map[string]types.AttributeValue{}
+			for k, v := range m {
+				switch v := v.(type) {
+				case string:
+					item[k] = &types.AttributeValueMemberS{Value: v}
+				case json.Number:
+					item[k] = &types.AttributeValueMemberN{Value: v.String()}
+				}
+			}
+			items[i] = item
+		}
+		for b.Loop() {
+			b.StopTimer()
+			table := createTable(b, db, "bench-plain")
+			b.StartTimer()
+			for start := 0; start < n; start += 25 {
+				reqs := make([]types.WriteRequest, 0, 25)
+				for _, it := range items[start:min(start+25, n)] {
+					reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
+				}
+				for len(reqs) > 0 {
+					out, err := db.BatchWriteItem(b.Context(), &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: reqs}})
+					if err != nil {
+						b.Fatal(err)
+					}
+					reqs = out.UnprocessedItems[table]
+				}
+			}
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "items/s")
+	})
 }

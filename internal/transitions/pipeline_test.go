@@ -51,7 +51,8 @@ func run(t *testing.T, n, chunk int) transitions.Count {
 		t.Fatalf("%d rows: %s with %d records loaded, want LOADED with %d (%s %s)", n, fr.Status, fr.RecordsLoaded, n, fr.Error, fr.Cause)
 	}
 	c := transitions.Of(rt.Machine(), fr.Result.History)
-	t.Logf("%d rows, %d records a chunk: %+v, %d billed", n, chunk, c, c.Billed())
+	// scripts/bench.sh reads these lines.
+	t.Logf("transitions rows=%d chunks=%d parent=%d children=%d child_type=%s billed=%d", n, max(c.ChildExecutions, 1), c.Parent, c.Children, c.ChildType, c.Billed())
 	return c
 }
 

@@ -1,0 +1,68 @@
+package build_test
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/sluicehq/sluice/functions/build"
+	"github.com/sluicehq/sluice/functions/contract"
+)
+
+// BenchmarkColdStart reports, per function, the size of the zip Sluice
+// deploys (the reproducible package: linux/arm64, build.Package) and the
+// time of a first invoke under the Lambda Runtime Interface Emulator
+// (SLUICE_RIE, installed by scripts/setup.d/20-rie.sh; the binary built
+// for this machine's architecture). Each iteration starts a new emulator,
+// which starts the bootstrap on its first invoke: the time covers the
+// process start, main's setup (configuration, SDK clients) and one small
+// real event against the in-process S3 and DynamoDB. scripts/bench.sh
+// runs it:
+//
+//	SLUICE_RIE=... go test -run='^$' -bench=ColdStart -benchtime=3x ./functions/build
+func BenchmarkColdStart(b *testing.B) {
+	rie := os.Getenv("SLUICE_RIE")
+	if rie == "" {
+		b.Skip("SLUICE_RIE is not set; run scripts/setup.d/20-rie.sh")
+	}
+	root := moduleRoot(b)
+	svc := startServices(b)
+	cases := invocations(b, svc)
+	out := b.TempDir()
+	for _, fn := range functions(b, root) {
+		b.Run(fn, func(b *testing.B) {
+			zipPath, _, err := build.Package(b.Context(), root, fn, filepath.Join(out, "lambda"), build.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			st, err := os.Stat(zipPath)
+			if err != nil {
+				b.Fatal(err)
+			}
+			bin, err := build.Binary(b.Context(), root, fn, filepath.Join(out, "host"), build.Options{GOARCH: runtime.GOARCH})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var event any = contract.FileEvent{Dataset: "no-such-dataset", Bucket: "pipeline", Key: "incoming/x.csv", Size: 1}
+			if c := cases[fn]; len(c) > 0 {
+				event = c[0].event
+			}
+			var first time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				em := startEmulator(b, rie, bin, svc.env())
+				b.StartTimer()
+				start := time.Now()
+				got := em.invoke(b, event)
+				first += time.Since(start)
+				if _, failed := got["errorType"]; failed && len(cases[fn]) > 0 && cases[fn][0].wantErrorType == "" {
+					b.Fatalf("first invoke failed: %v", got)
+				}
+			}
+			b.ReportMetric(float64(st.Size()), "zip-bytes")
+			b.ReportMetric(float64(first.Microseconds())/1000/float64(b.N), "first-invoke-ms")
+		})
+	}
+}
