@@ -353,10 +353,10 @@ fi
 # --- state transitions per file ---------------------------------------------
 if [[ $skip != *" transitions "* ]]; then
 	# Real files through the local pipeline, counted from the compiled
-	# machine and each execution's history (internal/transitions); the
+	# machine and each execution's history (cli/transitions); the
 	# test asserts the shape: the same for 10 and 1,000 rows in one
 	# chunk, the parent constant and the children growing with chunks.
-	if go test -count=1 -run '^TestPipelineTransitions$' -v ./internal/transitions >"$tmp/transitions.log" 2>&1; then
+	if go test -count=1 -run '^TestPipelineTransitions$' -v ./cli/transitions >"$tmp/transitions.log" 2>&1; then
 		shape="✅"
 	else
 		shape="❌"

@@ -11,6 +11,10 @@
 // EXPRESS. Of splits the count that way: the compiled machine says which
 // states live in a Distributed Map's ItemProcessor.
 //
+// It is in the CLI layer, beside the command's reports, because it reads
+// the engine's histories: helpers under internal/ stay free of the engine
+// (docs/architecture.md).
+//
 // See https://aws.amazon.com/step-functions/pricing/ and the Distributed
 // Map's child executions in
 // https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html.

@@ -5,8 +5,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sluicehq/sluice/cli/transitions"
 	"github.com/sluicehq/sluice/engine"
-	"github.com/sluicehq/sluice/internal/transitions"
 	"github.com/sluicehq/sluice/workflow/asl"
 )
 

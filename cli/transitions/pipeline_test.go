@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sluicehq/sluice/internal/transitions"
+	"github.com/sluicehq/sluice/cli/transitions"
 	"github.com/sluicehq/sluice/local"
 )
 
