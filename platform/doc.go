@@ -7,5 +7,6 @@
 // The components live in platform/<concern>; platform/naming and
 // platform/policy hold the naming, tagging and IAM document helpers they
 // share; platform/offline runs the program under mocks for the offline
-// preview and tests; platform/sam exports the pipeline as a SAM template.
+// preview and tests; platform/cfn derives the CloudFormation template from
+// the resources such a run records.
 package platform

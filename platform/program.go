@@ -530,7 +530,7 @@ const (
 // FunctionEnv returns the environment variables of function fn as
 // symbolic references (RefBucket, RefTable+"items"), named by the
 // functions' own constants (functions/<fn>.Env*). Program resolves them to
-// outputs, the SAM export to intrinsics.
+// outputs.
 func FunctionEnv(fn string) map[string]string {
 	switch fn {
 	case pipeline.FunctionValidate:

@@ -9,12 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
+	"github.com/sluicehq/sluice/functions/build"
 	"github.com/sluicehq/sluice/internal/modroot"
 	"github.com/sluicehq/sluice/platform"
+	"github.com/sluicehq/sluice/platform/cfn"
 	"github.com/sluicehq/sluice/platform/iamproof"
 	"github.com/sluicehq/sluice/platform/offline"
-	"github.com/sluicehq/sluice/platform/sam"
 )
 
 // Exit codes.
@@ -49,7 +51,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	config := fs.String("config", "", "stack configuration file (default: Pulumi.<stack>.yaml at the module root)")
 	asJSON := fs.Bool("json", false, "print the resources as JSON")
 	diff := fs.String("diff", "", "print the changes against an earlier --json output")
-	samOut := fs.String("sam", "", "write the pipeline as an AWS SAM template to this file")
+	samOut := fs.String("sam", "", "write the stack as a CloudFormation template (derived from the same resources; deployable with sam deploy) to this file")
 	noBuild := fs.Bool("no-build", false, "do not build the functions (placeholder zips and hashes)")
 	iam := fs.Bool("iam", false, "prove the stack's IAM allows every AWS call of a full local run (docs/iam.md); exit 1 on a denied call or an unexplained grant")
 	fs.Usage = func() {
@@ -97,25 +99,11 @@ func preview(stack, config string, asJSON bool, diff, samOut string, noBuild boo
 	var pk platform.Packager = platform.PlaceholderPackager{Dir: tmp}
 	if !noBuild {
 		bp := &platform.BuildPackager{ModuleRoot: root, Progress: stderr}
-		if samOut == "" {
-			bp.Prebuild(append(slices.Clone(platform.FunctionNames), platform.FunctionReconcile)...)
-		}
+		bp.Prebuild(append(slices.Clone(platform.FunctionNames), platform.FunctionReconcile)...)
 		pk = &fallbackPackager{root: root, build: bp, placeholder: platform.PlaceholderPackager{Dir: tmp}, stderr: stderr}
 	}
 	if samOut != "" {
-		cfg, err := platform.LoadConfigMap(offline.Project, stack, values)
-		if err != nil {
-			return err
-		}
-		b, err := sam.Template(cfg, sam.Options{})
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(samOut, b, 0o644); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", samOut)
-		return nil
+		return writeTemplate(stack, values, pk, samOut, noBuild, stdout, stderr)
 	}
 	res, err := offline.Run(stack, values, platform.Options{Packager: pk})
 	if err != nil {
@@ -137,6 +125,52 @@ func preview(stack, config string, asJSON bool, diff, samOut string, noBuild boo
 		return offline.RenderJSON(stdout, doc)
 	}
 	return offline.Render(stdout, doc)
+}
+
+// writeTemplate runs the program for stack under mocks and writes the
+// CloudFormation template derived from its resources (platform/cfn) to
+// path. Each function's Code is its zip's path relative to the template;
+// with noBuild, the path the build would write (build/lambda), which the
+// run did not build.
+func writeTemplate(stack string, values map[string]string, pk platform.Packager, path string, noBuild bool, stdout, stderr io.Writer) error {
+	res, err := offline.Run(stack, values, platform.Options{Packager: pk})
+	if err != nil {
+		return err
+	}
+	root, err := modroot.Dir()
+	if err != nil {
+		return err
+	}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	codePath := func(zip string) string {
+		if noBuild {
+			fn := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(zip), "placeholder-"), ".zip")
+			zip = filepath.Join(build.DefaultDir(root), fn+"_"+build.DefaultGOOS+"_"+build.DefaultGOARCH+".zip")
+		}
+		if rel, err := filepath.Rel(dir, zip); err == nil {
+			return filepath.ToSlash(rel)
+		}
+		return zip
+	}
+	exp, err := cfn.New(res, cfn.Options{CodePath: codePath})
+	if err != nil {
+		return err
+	}
+	b, err := exp.YAML()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return err
+	}
+	if noBuild {
+		fmt.Fprintf(stderr, "preview: --no-build: the template's Code names zips under %s that this run did not build\n", build.DefaultDir(root))
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d resources\n", path, len(exp.Template.Resources))
+	return nil
 }
 
 // proveIAM runs the program under mocks for stack (functions are not

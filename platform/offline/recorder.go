@@ -41,6 +41,9 @@ type Resource struct {
 	Inputs map[string]any `json:"inputs"`
 	// Outputs are the mock's answer (inputs plus computed attributes).
 	Outputs map[string]any `json:"-"`
+	// Dependencies are the URNs the resource waits for (its inputs'
+	// resources and its DependsOn), as the program registered them.
+	Dependencies []string `json:"-"`
 }
 
 // ParentName returns the logical name of the parent ("" for none).
@@ -117,8 +120,10 @@ func (m *Recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) 
 func (m *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	inputs := args.Inputs.Mappable()
 	parent := ""
+	var deps []string
 	if args.RegisterRPC != nil {
 		parent = args.RegisterRPC.GetParent()
+		deps = append(deps, args.RegisterRPC.GetDependencies()...)
 	}
 	reg := m.providerRegion(args.Provider)
 	id, extra := m.physical(args.TypeToken, args.Name, reg, inputs)
@@ -139,7 +144,7 @@ func (m *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	}
 	m.resources = append(m.resources, Resource{
 		URN: urn, Type: args.TypeToken, Name: args.Name, Parent: parent, Provider: args.Provider,
-		Custom: args.Custom, ID: id, Inputs: inputs, Outputs: outputs,
+		Custom: args.Custom, ID: id, Inputs: inputs, Outputs: outputs, Dependencies: deps,
 	})
 	m.mu.Unlock()
 	if !args.Custom {
