@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/applicationautoscaling"
@@ -100,6 +101,9 @@ var converters = map[string]converter{
 	"aws:ec2/routeTableAssociation:RouteTableAssociation": {cfnType: "AWS::EC2::SubnetRouteTableAssociation", convert: routeTableAssociation},
 	"aws:ec2/securityGroup:SecurityGroup":                 {cfnType: "AWS::EC2::SecurityGroup", convert: securityGroup},
 	"aws:ec2/vpcEndpoint:VpcEndpoint":                     {cfnType: "AWS::EC2::VPCEndpoint", convert: vpcEndpoint},
+
+	"aws:cloudtrail/trail:Trail":                     {cfnType: "AWS::CloudTrail::Trail", convert: trail},
+	"aws:cloudwatch/logMetricFilter:LogMetricFilter": {cfnType: "AWS::Logs::MetricFilter", convert: metricFilter},
 }
 
 // name returns the explicit physical name input k (nil when Pulumi was to
@@ -488,6 +492,15 @@ func dashboard(c *conv, in *inputs) (cloudformation.Resource, error) {
 	// The body is JSON text in CloudFormation too: the references in it
 	// become one Fn::Sub.
 	return &cloudwatch.Dashboard{DashboardName: name(in, "dashboardName"), DashboardBody: in.str("dashboardBody")}, nil
+}
+
+// parseFloat returns the number in s, nil when it is none.
+func parseFloat(s string) *float64 {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil
+	}
+	return &f
 }
 
 // mergeTags returns base plus extra (extra wins), sorted by key.

@@ -264,3 +264,63 @@ func TestCfnLint(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAuditTrail converts the resources of an audit trail as issue 12's
+// component registers them (recorded by hand here): the trail waits for
+// its bucket's policy, which names the trail, so the policy names it by its
+// explicit name rather than by Fn::GetAtt (a cycle).
+func TestAuditTrail(t *testing.T) {
+	const acct, region = offline.Account, "eu-west-1"
+	trailArn := "arn:aws:cloudtrail:" + region + ":" + acct + ":trail/sluice-prod-audit"
+	urn := func(typ, name string) string { return "urn:pulumi:prod::sluice::" + typ + "::" + name }
+	res := &offline.Result{Stack: "prod", Resources: []offline.Resource{
+		{URN: urn("aws:s3/bucketV2:BucketV2", "audit-bucket"), Type: "aws:s3/bucketV2:BucketV2", Name: "audit-bucket", Custom: true, ID: "audit-bucket-1234567",
+			Inputs: map[string]any{"forceDestroy": false}, Outputs: map[string]any{"bucket": "audit-bucket-1234567", "arn": "arn:aws:s3:::audit-bucket-1234567"}},
+		{URN: urn("aws:s3/bucketPolicy:BucketPolicy", "audit-policy"), Type: "aws:s3/bucketPolicy:BucketPolicy", Name: "audit-policy", Custom: true, ID: "audit-policy-1",
+			Inputs: map[string]any{"bucket": "audit-bucket-1234567", "policy": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::audit-bucket-1234567/*","Condition":{"StringEquals":{"aws:SourceArn":"` + trailArn + `"}}}]}`},
+			Dependencies: []string{urn("aws:s3/bucketV2:BucketV2", "audit-bucket")}},
+		{URN: urn("aws:cloudwatch/logGroup:LogGroup", "audit-logs"), Type: "aws:cloudwatch/logGroup:LogGroup", Name: "audit-logs", Custom: true, ID: "audit-logs-7654321",
+			Inputs: map[string]any{"retentionInDays": float64(90)}, Outputs: map[string]any{"name": "audit-logs-7654321", "arn": "arn:aws:logs:" + region + ":" + acct + ":log-group:audit-logs-7654321"}},
+		{URN: urn("aws:cloudtrail/trail:Trail", "audit-trail"), Type: "aws:cloudtrail/trail:Trail", Name: "audit-trail", Custom: true, ID: trailArn,
+			Inputs: map[string]any{
+				"name": "sluice-prod-audit", "s3BucketName": "audit-bucket-1234567", "enableLogging": true, "enableLogFileValidation": true,
+				"isMultiRegionTrail": false, "includeGlobalServiceEvents": false,
+				"cloudWatchLogsGroupArn": "arn:aws:logs:" + region + ":" + acct + ":log-group:audit-logs-7654321:*",
+				"advancedEventSelectors": []any{map[string]any{"name": "bucket", "fieldSelectors": []any{
+					map[string]any{"field": "eventCategory", "equals": []any{"Data"}},
+					map[string]any{"field": "resources.ARN", "startsWiths": []any{"arn:aws:s3:::audit-bucket-1234567/"}},
+				}}},
+			},
+			Outputs:      map[string]any{"name": "sluice-prod-audit", "arn": trailArn},
+			Dependencies: []string{urn("aws:s3/bucketPolicy:BucketPolicy", "audit-policy"), urn("aws:s3/bucketV2:BucketV2", "audit-bucket"), urn("aws:cloudwatch/logGroup:LogGroup", "audit-logs")}},
+		{URN: urn("aws:cloudwatch/logMetricFilter:LogMetricFilter", "audit-denied-filter"), Type: "aws:cloudwatch/logMetricFilter:LogMetricFilter", Name: "audit-denied-filter", Custom: true, ID: "f",
+			Inputs: map[string]any{"logGroupName": "audit-logs-7654321", "pattern": `{ $.errorCode = "AccessDenied" }`,
+				"metricTransformation": map[string]any{"name": "AccessDenied", "namespace": "Sluice/sluice-prod", "value": "1", "unit": "Count"}}},
+	}}
+	res.Config.Region = region
+	e, err := New(res, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := properties(t, e)
+	for id, typ := range map[string]string{"AuditTrail": "AWS::CloudTrail::Trail", "AuditDeniedFilter": "AWS::Logs::MetricFilter", "AuditPolicy": "AWS::S3::BucketPolicy"} {
+		if got[id]["Type"] != typ {
+			t.Errorf("%s: %v, want %s", id, got[id]["Type"], typ)
+		}
+	}
+	pol, _ := json.Marshal(got["AuditPolicy"])
+	if want := `"Fn::Sub":"arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/sluice-prod-audit"`; !strings.Contains(string(pol), want) {
+		t.Errorf("bucket policy %s lacks %s", pol, want)
+	}
+	tr, _ := json.Marshal(got["AuditTrail"])
+	for _, want := range []string{`"DependsOn":["AuditPolicy"]`, `"S3BucketName":{"Ref":"AuditBucket"}`, `"IsLogging":true`,
+		`"StartsWith":[{"Fn::Sub":"${AuditBucket.Arn}/"}]`, `log-group:${AuditLogs}:*`} {
+		if !strings.Contains(string(tr), want) {
+			t.Errorf("trail %s lacks %s", tr, want)
+		}
+	}
+	mf, _ := json.Marshal(got["AuditDeniedFilter"])
+	if !strings.Contains(string(mf), `"LogGroupName":{"Ref":"AuditLogs"}`) || !strings.Contains(string(mf), `"MetricValue":"1"`) {
+		t.Errorf("metric filter %s", mf)
+	}
+}
