@@ -277,7 +277,7 @@ func TestAuditTrail(t *testing.T) {
 		{URN: urn("aws:s3/bucketV2:BucketV2", "audit-bucket"), Type: "aws:s3/bucketV2:BucketV2", Name: "audit-bucket", Custom: true, ID: "audit-bucket-1234567",
 			Inputs: map[string]any{"forceDestroy": false}, Outputs: map[string]any{"bucket": "audit-bucket-1234567", "arn": "arn:aws:s3:::audit-bucket-1234567"}},
 		{URN: urn("aws:s3/bucketPolicy:BucketPolicy", "audit-policy"), Type: "aws:s3/bucketPolicy:BucketPolicy", Name: "audit-policy", Custom: true, ID: "audit-policy-1",
-			Inputs: map[string]any{"bucket": "audit-bucket-1234567", "policy": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::audit-bucket-1234567/*","Condition":{"StringEquals":{"aws:SourceArn":"` + trailArn + `"}}}]}`},
+			Inputs:       map[string]any{"bucket": "audit-bucket-1234567", "policy": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::audit-bucket-1234567/*","Condition":{"StringEquals":{"aws:SourceArn":"` + trailArn + `"}}}]}`},
 			Dependencies: []string{urn("aws:s3/bucketV2:BucketV2", "audit-bucket")}},
 		{URN: urn("aws:cloudwatch/logGroup:LogGroup", "audit-logs"), Type: "aws:cloudwatch/logGroup:LogGroup", Name: "audit-logs", Custom: true, ID: "audit-logs-7654321",
 			Inputs: map[string]any{"retentionInDays": float64(90)}, Outputs: map[string]any{"name": "audit-logs-7654321", "arn": "arn:aws:logs:" + region + ":" + acct + ":log-group:audit-logs-7654321"}},
