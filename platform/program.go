@@ -106,8 +106,47 @@ func Program(ctx *pulumi.Context, cfg Config, opts Options) error {
 	return nil
 }
 
-// Deploy creates every component of one stack and returns them.
+// Deploy creates every component of one stack and returns them: one step
+// per component, each wiring the outputs of the steps before it into its
+// component's arguments.
 func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
+	d, err := newDeployment(ctx, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, step := range []func() error{
+		d.security, d.alerts, d.storage, d.data, d.compute, d.orchestration, d.events, d.reconciler, d.audit, d.monitoring,
+	} {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	d.st.Outputs = d.outputs()
+	return d.st, nil
+}
+
+// deployment is one run of Deploy: its inputs, what the provider
+// functions answered, and the components created so far.
+type deployment struct {
+	ctx      *pulumi.Context
+	cfg      Config
+	opts     Options
+	ds       []*dataset.Dataset
+	pipeOpts pipeline.Options
+
+	// providers holds the explicit AWS provider of each component.
+	providers map[string]*aws.Provider
+	// account, partition and region are the caller's.
+	account, partition, region string
+	// network places the functions in the VPC (nil without one).
+	network *compute.Network
+
+	st *Stack
+}
+
+// newDeployment checks the configuration and options and fills in their
+// defaults.
+func newDeployment(ctx *pulumi.Context, cfg Config, opts Options) (*deployment, error) {
 	if cfg.Project == "" || cfg.Stack == "" {
 		return nil, errors.New("platform: Config has no project or stack (use LoadConfig)")
 	}
@@ -126,90 +165,100 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 	if len(ds) == 0 {
 		return nil, errors.New("platform: no datasets")
 	}
+	return &deployment{ctx: ctx, cfg: cfg, opts: opts, ds: ds, pipeOpts: pipeOpts, providers: map[string]*aws.Provider{}, st: &Stack{}}, nil
+}
 
-	// One explicit provider per component, so that every resource carries
-	// its component in the default tags.
-	providers := map[string]*aws.Provider{}
-	provider := func(component string) (pulumi.ResourceOption, error) {
-		if p, ok := providers[component]; ok {
-			return pulumi.Providers(p), nil
-		}
-		args, err := ProviderArgs(cfg, naming.Tags(cfg.Project, cfg.Stack, component))
-		if err != nil {
-			return nil, err
-		}
-		p, err := aws.NewProvider(ctx, "aws-"+component, args)
-		if err != nil {
-			return nil, err
-		}
-		providers[component] = p
+// provider returns the resource option of component's explicit provider,
+// creating it on first use: one per component, so that every resource
+// carries its component in the default tags.
+func (d *deployment) provider(component string) (pulumi.ResourceOption, error) {
+	if p, ok := d.providers[component]; ok {
 		return pulumi.Providers(p), nil
 	}
-	secOpt, err := provider(ComponentSecurity)
+	args, err := ProviderArgs(d.cfg, naming.Tags(d.cfg.Project, d.cfg.Stack, component))
 	if err != nil {
 		return nil, err
 	}
-	invoke := pulumi.Provider(providers[ComponentSecurity])
-	identity, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{}, invoke)
+	p, err := aws.NewProvider(d.ctx, "aws-"+component, args)
 	if err != nil {
-		return nil, fmt.Errorf("platform: caller identity: %w", err)
+		return nil, err
 	}
-	partition, err := aws.GetPartition(ctx, &aws.GetPartitionArgs{}, invoke)
+	d.providers[component] = p
+	return pulumi.Providers(p), nil
+}
+
+// security asks the provider for the account, partition and region (and
+// the zones, with a VPC) and creates the key and the optional network.
+func (d *deployment) security() error {
+	cfg := d.cfg
+	secOpt, err := d.provider(ComponentSecurity)
 	if err != nil {
-		return nil, fmt.Errorf("platform: partition: %w", err)
+		return err
 	}
-	region, err := aws.GetRegion(ctx, &aws.GetRegionArgs{}, invoke)
+	invoke := pulumi.Provider(d.providers[ComponentSecurity])
+	identity, err := aws.GetCallerIdentity(d.ctx, &aws.GetCallerIdentityArgs{}, invoke)
 	if err != nil {
-		return nil, fmt.Errorf("platform: region: %w", err)
+		return fmt.Errorf("platform: caller identity: %w", err)
 	}
-	account, part, reg := identity.AccountId, partition.Partition, region.Name
+	partition, err := aws.GetPartition(d.ctx, &aws.GetPartitionArgs{}, invoke)
+	if err != nil {
+		return fmt.Errorf("platform: partition: %w", err)
+	}
+	region, err := aws.GetRegion(d.ctx, &aws.GetRegionArgs{}, invoke)
+	if err != nil {
+		return fmt.Errorf("platform: region: %w", err)
+	}
+	d.account, d.partition, d.region = identity.AccountId, partition.Partition, region.Name
 
 	if cfg.VPC {
-		for _, d := range ds {
-			if len(d.Enrichment.HTTP) > 0 {
-				return nil, fmt.Errorf("config %s:vpc: dataset %s calls HTTP enrichment (%s), which functions in private subnets without a NAT gateway cannot reach",
-					cfg.Project, d.Name, d.Enrichment.HTTP[0].URL)
+		for _, ds := range d.ds {
+			if len(ds.Enrichment.HTTP) > 0 {
+				return fmt.Errorf("config %s:vpc: dataset %s calls HTTP enrichment (%s), which functions in private subnets without a NAT gateway cannot reach",
+					cfg.Project, ds.Name, ds.Enrichment.HTTP[0].URL)
 			}
 		}
 	}
-	secArgs := &security.Args{AccountID: account, Partition: part, Region: reg, DeletionWindowDays: cfg.KeyDeletionWindowDays}
+	secArgs := &security.Args{AccountID: d.account, Partition: d.partition, Region: d.region, DeletionWindowDays: cfg.KeyDeletionWindowDays}
 	if cfg.VPC {
 		state := "available"
-		azs, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{State: &state}, invoke)
+		azs, err := aws.GetAvailabilityZones(d.ctx, &aws.GetAvailabilityZonesArgs{State: &state}, invoke)
 		if err != nil {
-			return nil, fmt.Errorf("platform: availability zones: %w", err)
+			return fmt.Errorf("platform: availability zones: %w", err)
 		}
 		if len(azs.Names) < cfg.AZCount {
-			return nil, fmt.Errorf("config %s:azCount: %d zones wanted, %s has %d", cfg.Project, cfg.AZCount, reg, len(azs.Names))
+			return fmt.Errorf("config %s:azCount: %d zones wanted, %s has %d", cfg.Project, cfg.AZCount, d.region, len(azs.Names))
 		}
 		names := slices.Clone(azs.Names)
 		slices.Sort(names)
 		secArgs.Network = &security.NetworkArgs{CIDR: cfg.VPCCidr, AvailabilityZones: names[:cfg.AZCount]}
 	}
-	sec, err := security.New(ctx, ComponentSecurity, secArgs, secOpt)
-	if err != nil {
-		return nil, err
-	}
+	d.st.Security, err = security.New(d.ctx, ComponentSecurity, secArgs, secOpt)
+	return err
+}
 
-	alertsOpt, err := provider(ComponentMonitoring)
+// alerts creates the alarm topic.
+func (d *deployment) alerts() error {
+	opt, err := d.provider(ComponentMonitoring)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	alerts, err := monitoring.NewAlerts(ctx, ComponentAlerts, &monitoring.AlertsArgs{KeyArn: sec.KeyArn, Email: cfg.AlarmEmail, AccountID: account}, alertsOpt)
-	if err != nil {
-		return nil, err
-	}
+	d.st.Alerts, err = monitoring.NewAlerts(d.ctx, ComponentAlerts, &monitoring.AlertsArgs{KeyArn: d.st.Security.KeyArn, Email: d.cfg.AlarmEmail, AccountID: d.account}, opt)
+	return err
+}
 
-	storageOpt, err := provider(ComponentStorage)
+// storage creates the bucket with the datasets' incoming prefixes.
+func (d *deployment) storage() error {
+	cfg := d.cfg
+	opt, err := d.provider(ComponentStorage)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var incoming []string
-	for _, d := range ds {
-		incoming = append(incoming, d.Prefix)
+	for _, ds := range d.ds {
+		incoming = append(incoming, ds.Prefix)
 	}
-	store, err := storage.New(ctx, ComponentStorage, &storage.Args{
-		KeyArn:               sec.KeyArn,
+	d.st.Storage, err = storage.New(d.ctx, ComponentStorage, &storage.Args{
+		KeyArn:               d.st.Security.KeyArn,
 		IncomingPrefixes:     incoming,
 		IADays:               cfg.IncomingIADays,
 		GlacierDays:          cfg.IncomingGlacierDays,
@@ -219,26 +268,28 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		QuarantineExpireDays: cfg.QuarantineExpireDays,
 		NoncurrentExpireDays: cfg.NoncurrentExpireDays,
 		ForceDestroy:         cfg.ForceDestroy,
-	}, storageOpt)
-	if err != nil {
-		return nil, err
-	}
+	}, opt)
+	return err
+}
 
-	dataOpt, err := provider(ComponentData)
+// data creates the tables.
+func (d *deployment) data() error {
+	cfg := d.cfg
+	opt, err := d.provider(ComponentData)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	tables, err := TablesFor(ds, cfg.TTLAttribute)
+	tables, err := TablesFor(d.ds, cfg.TTLAttribute)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	replicas, err := TableReplicas(ctx, cfg, account, part)
+	replicas, err := TableReplicas(d.ctx, cfg, d.account, d.partition)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	db, err := data.New(ctx, ComponentData, &data.Args{
+	d.st.Data, err = data.New(d.ctx, ComponentData, &data.Args{
 		Tables:                tables,
-		KeyArn:                sec.KeyArn,
+		KeyArn:                d.st.Security.KeyArn,
 		CapacityMode:          cfg.CapacityMode,
 		ReadCapacity:          cfg.ReadCapacity,
 		WriteCapacity:         cfg.WriteCapacity,
@@ -250,32 +301,35 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		DeletionProtection:    cfg.DeletionProtection,
 		Replicas:              replicas,
 		KeyDeletionWindowDays: cfg.KeyDeletionWindowDays,
-	}, dataOpt)
-	if err != nil {
-		return nil, err
-	}
+	}, opt)
+	return err
+}
 
-	computeOpt, err := provider(ComponentCompute)
+// compute packages the pipeline's functions and creates them with their
+// environment and policies.
+func (d *deployment) compute() error {
+	cfg, store, db := d.cfg, d.st.Storage, d.st.Data
+	opt, err := d.provider(ComponentCompute)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	refs := map[string]pulumi.StringInput{"bucket": store.BucketArn, "key": sec.KeyArn}
+	refs := map[string]pulumi.StringInput{"bucket": store.BucketArn, "key": d.st.Security.KeyArn}
 	for logical, arn := range db.Arns {
 		refs["table:"+logical] = arn
 	}
 	var fns []compute.Function
 	for _, fn := range FunctionNames {
-		pkg, err := opts.Packager.Package(fn)
+		pkg, err := d.opts.Packager.Package(fn)
 		if err != nil {
-			return nil, fmt.Errorf("platform: package %s: %w", fn, err)
+			return fmt.Errorf("platform: package %s: %w", fn, err)
 		}
-		pol, err := FunctionPolicy(fn, ds)
+		pol, err := FunctionPolicy(fn, d.ds)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		env, err := functionEnvironment(fn, store.BucketName, db.Names)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		fns = append(fns, compute.Function{
 			Name:           fn,
@@ -287,9 +341,9 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 			Refs:           refs,
 		})
 	}
-	compArgs := &compute.Args{
+	args := &compute.Args{
 		Functions:           fns,
-		KeyArn:              sec.KeyArn,
+		KeyArn:              d.st.Security.KeyArn,
 		MemoryMB:            cfg.MemoryMB,
 		TimeoutSeconds:      cfg.TimeoutSeconds,
 		ReservedConcurrency: cfg.ReservedConcurrency,
@@ -297,172 +351,193 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		LogLevel:            cfg.FunctionLogLevel,
 	}
 	if cfg.VPC {
-		compArgs.Network = &compute.Network{SubnetIDs: sec.SubnetIDs, SecurityGroupID: sec.SecurityGroupID}
+		d.network = &compute.Network{SubnetIDs: d.st.Security.SubnetIDs, SecurityGroupID: d.st.Security.SecurityGroupID}
+		args.Network = d.network
 	}
-	fnc, err := compute.New(ctx, ComponentCompute, compArgs, computeOpt)
-	if err != nil {
-		return nil, err
-	}
+	d.st.Compute, err = compute.New(d.ctx, ComponentCompute, args, opt)
+	return err
+}
 
-	orchOpt, err := provider(ComponentOrchestration)
+// orchestration compiles the pipeline against the ARNs of the functions,
+// tables, bucket and topic, and creates the state machine.
+func (d *deployment) orchestration() error {
+	cfg := d.cfg
+	opt, err := d.provider(ComponentOrchestration)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	arns := map[workflow.ResourceKind]map[string]pulumi.StringInput{
 		workflow.KindFunction: {},
 		workflow.KindTable:    {},
-		workflow.KindBucket:   {pipeline.BucketData: store.BucketArn},
-		workflow.KindTopic:    {pipeline.TopicAlerts: alerts.TopicArn},
+		workflow.KindBucket:   {pipeline.BucketData: d.st.Storage.BucketArn},
+		workflow.KindTopic:    {pipeline.TopicAlerts: d.st.Alerts.TopicArn},
 	}
-	for fn, arn := range fnc.Arns {
+	for fn, arn := range d.st.Compute.Arns {
 		arns[workflow.KindFunction][fn] = arn
 	}
-	for t, arn := range db.Arns {
+	for t, arn := range d.st.Data.Arns {
 		arns[workflow.KindTable][t] = arn
 	}
-	orch, err := orchestration.New(ctx, ComponentOrchestration, &orchestration.Args{
+	pipeOpts := d.pipeOpts
+	d.st.Orchestration, err = orchestration.New(d.ctx, ComponentOrchestration, &orchestration.Args{
 		Compile:              func(r workflow.Resolver) (*workflow.Compiled, error) { return pipeline.Build(r, pipeOpts) },
 		ARNs:                 arns,
 		Type:                 cfg.StateMachineType,
 		LogLevel:             cfg.StateMachineLogLevel,
 		IncludeExecutionData: cfg.IncludeExecutionData,
 		LogRetentionDays:     cfg.LogRetentionDays,
-		KeyArn:               sec.KeyArn,
-		AccountID:            account,
-		Partition:            part,
-		Region:               reg,
-	}, orchOpt)
-	if err != nil {
-		return nil, err
-	}
+		KeyArn:               d.st.Security.KeyArn,
+		AccountID:            d.account,
+		Partition:            d.partition,
+		Region:               d.region,
+	}, opt)
+	return err
+}
 
-	eventsOpt, err := provider(ComponentEvents)
+// events creates a rule per dataset, the unrouted rule and their queues.
+func (d *deployment) events() error {
+	cfg, ds := d.cfg, d.ds
+	opt, err := d.provider(ComponentEvents)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var evDatasets []events.Dataset
-	for _, d := range ds {
+	for _, dset := range ds {
 		evDatasets = append(evDatasets, events.Dataset{
-			Name:    d.Name,
-			Pattern: func(bucket string) map[string]any { return eventpattern.ForDataset(bucket, d) },
+			Name:    dset.Name,
+			Pattern: func(bucket string) map[string]any { return eventpattern.ForDataset(bucket, dset) },
 		})
 	}
-	ev, err := events.New(ctx, ComponentEvents, &events.Args{
+	d.st.Events, err = events.New(d.ctx, ComponentEvents, &events.Args{
 		Datasets: evDatasets,
 		UnroutedPattern: func(bucket string) (map[string]any, error) {
 			return eventpattern.Unrouted(bucket, ds, contract.InternalPrefixes())
 		},
-		BucketName:         store.BucketName,
-		StateMachineArn:    orch.Arn,
-		KeyArn:             sec.KeyArn,
-		AccountID:          account,
+		BucketName:         d.st.Storage.BucketName,
+		StateMachineArn:    d.st.Orchestration.Arn,
+		KeyArn:             d.st.Security.KeyArn,
+		AccountID:          d.account,
 		MaxEventAgeSeconds: cfg.EventMaxAgeSeconds,
 		RetryAttempts:      cfg.EventRetryAttempts,
 		DLQRetentionDays:   cfg.DLQRetentionDays,
-	}, eventsOpt)
-	if err != nil {
-		return nil, err
-	}
+	}, opt)
+	return err
+}
 
-	recOpt, err := provider(ComponentReconcile)
+// reconciler packages the reconcile function and creates it with its
+// schedule.
+func (d *deployment) reconciler() error {
+	opt, err := d.provider(ComponentReconcile)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	recPkg, err := opts.Packager.Package(FunctionReconcile)
+	pkg, err := d.opts.Packager.Package(FunctionReconcile)
 	if err != nil {
-		return nil, fmt.Errorf("platform: package %s: %w", FunctionReconcile, err)
+		return fmt.Errorf("platform: package %s: %w", FunctionReconcile, err)
 	}
-	rec, err := reconciler.New(ctx, ComponentReconcile, reconcilerArgs(cfg, recPkg, ds, reconcilerInputs{
+	store, db := d.st.Storage, d.st.Data
+	d.st.Reconciler, err = reconciler.New(d.ctx, ComponentReconcile, reconcilerArgs(d.cfg, pkg, d.ds, reconcilerInputs{
 		bucketName: store.BucketName, bucketArn: store.BucketArn,
 		ledgerName: db.Names[pipeline.TableLedger], ledgerArn: db.Arns[pipeline.TableLedger],
-		keyArn: sec.KeyArn, machineArn: orch.Arn, network: compArgs.Network,
-	}), recOpt)
-	if err != nil {
-		return nil, err
-	}
+		keyArn: d.st.Security.KeyArn, machineArn: d.st.Orchestration.Arn, network: d.network,
+	}), opt)
+	return err
+}
 
-	// Audit trail (config auditTrail; platform/audit.go): data events of
-	// the bucket and tables, alarms on denied calls and unexpected callers.
-	var aud *audit.Audit
+// audit creates the audit trail (config auditTrail; platform/audit.go):
+// data events of the bucket and tables, alarms on denied calls and
+// unexpected callers.
+func (d *deployment) audit() error {
+	if !d.cfg.AuditTrail {
+		return nil
+	}
+	opt, err := d.provider(ComponentAudit)
+	if err != nil {
+		return err
+	}
+	st := d.st
+	pipelineRoles := map[string]pulumi.StringOutput{ComponentOrchestration: st.Orchestration.RoleArn, FunctionReconcile: st.Reconciler.RoleArn}
+	for fn, arn := range st.Compute.RoleArns {
+		pipelineRoles[fn] = arn
+	}
+	st.Audit, err = deployAudit(d.ctx, d.cfg, auditInputs{
+		account: d.account, partition: d.partition, region: d.region,
+		bucketArn: st.Storage.BucketArn, tableArns: st.Data.Arns, roleArns: pipelineRoles, topicArn: st.Alerts.TopicArn,
+	}, opt)
+	return err
+}
+
+// monitoring creates the alarms and the dashboard (with the audit
+// trail's alarms and metrics, when there is one).
+func (d *deployment) monitoring() error {
+	cfg, st := d.cfg, d.st
+	opt, err := d.provider(ComponentMonitoring)
+	if err != nil {
+		return err
+	}
+	fns := map[string]monitoring.Function{}
+	for fn, name := range st.Compute.Names {
+		fns[fn] = monitoring.Function{Name: name, TimeoutSeconds: cfg.TimeoutSeconds}
+	}
+	fns[FunctionReconcile] = monitoring.Function{Name: st.Reconciler.FunctionName, TimeoutSeconds: cfg.ReconcileTimeoutSeconds}
+	tables := map[string]pulumi.StringInput{}
+	for t, n := range st.Data.Names {
+		tables[t] = n
+	}
 	var auditAlarms pulumi.StringArrayInput
 	var auditNamespace pulumi.StringInput
-	if cfg.AuditTrail {
-		auditOpt, err := provider(ComponentAudit)
-		if err != nil {
-			return nil, err
-		}
-		pipelineRoles := map[string]pulumi.StringOutput{ComponentOrchestration: orch.RoleArn, FunctionReconcile: rec.RoleArn}
-		for fn, arn := range fnc.RoleArns {
-			pipelineRoles[fn] = arn
-		}
-		if aud, err = deployAudit(ctx, cfg, auditInputs{
-			account: account, partition: part, region: reg,
-			bucketArn: store.BucketArn, tableArns: db.Arns, roleArns: pipelineRoles, topicArn: alerts.TopicArn,
-		}, auditOpt); err != nil {
-			return nil, err
-		}
-		auditAlarms, auditNamespace = aud.AlarmArns, aud.Namespace
+	if st.Audit != nil {
+		auditAlarms, auditNamespace = st.Audit.AlarmArns, st.Audit.Namespace
 	}
-
-	monFns := map[string]monitoring.Function{}
-	for fn, name := range fnc.Names {
-		monFns[fn] = monitoring.Function{Name: name, TimeoutSeconds: cfg.TimeoutSeconds}
-	}
-	monFns[FunctionReconcile] = monitoring.Function{Name: rec.FunctionName, TimeoutSeconds: cfg.ReconcileTimeoutSeconds}
-	monTables := map[string]pulumi.StringInput{}
-	for t, n := range db.Names {
-		monTables[t] = n
-	}
-	mon, err := monitoring.New(ctx, ComponentMonitoring, &monitoring.Args{
-		TopicArn:        alerts.TopicArn,
+	st.Monitoring, err = monitoring.New(d.ctx, ComponentMonitoring, &monitoring.Args{
+		TopicArn:        st.Alerts.TopicArn,
 		ActionsEnabled:  cfg.AlarmActions,
-		StateMachineArn: orch.Arn,
-		Functions:       monFns,
-		DLQName:         ev.DLQName,
-		UnroutedQueue:   ev.UnroutedQueueName,
+		StateMachineArn: st.Orchestration.Arn,
+		Functions:       fns,
+		DLQName:         st.Events.DLQName,
+		UnroutedQueue:   st.Events.UnroutedQueueName,
 		Reconciler: &monitoring.Reconciler{
-			Bucket: store.BucketName, FunctionName: rec.FunctionName, DLQName: rec.DLQName,
+			Bucket: st.Storage.BucketName, FunctionName: st.Reconciler.FunctionName, DLQName: st.Reconciler.DLQName,
 			IntervalSeconds: notRunningInterval(cfg.ReconcileSchedule),
 		},
-		Tables:          monTables,
+		Tables:          tables,
 		DurationPercent: cfg.DurationAlarmPercent,
-		Region:          reg,
+		Region:          d.region,
 		OtherAlarms:     auditAlarms,
 		AuditNamespace:  auditNamespace,
-	}, alertsOpt)
-	if err != nil {
-		return nil, err
-	}
+	}, opt)
+	return err
+}
 
+// outputs returns the stack outputs.
+func (d *deployment) outputs() map[string]pulumi.Output {
+	st := d.st
 	tableNames := pulumi.StringMap{}
-	for t, n := range db.Names {
+	for t, n := range st.Data.Names {
 		tableNames[t] = n
 	}
 	functionNames := pulumi.StringMap{}
-	for fn, n := range fnc.Names {
+	for fn, n := range st.Compute.Names {
 		functionNames[fn] = n
 	}
-	functionNames[FunctionReconcile] = rec.FunctionName
-	st := &Stack{
-		Security: sec, Alerts: alerts, Storage: store, Data: db, Compute: fnc, Orchestration: orch, Events: ev, Reconciler: rec, Monitoring: mon, Audit: aud,
-		Outputs: map[string]pulumi.Output{
-			"bucketName":       store.BucketName,
-			"tableNames":       tableNames.ToStringMapOutput(),
-			"functionNames":    functionNames.ToStringMapOutput(),
-			"stateMachineArn":  orch.Arn,
-			"dashboardUrl":     mon.DashboardURL,
-			"dlqUrl":           ev.DLQUrl,
-			"unroutedQueueUrl": ev.UnroutedQueueURL,
-			"alarmTopicArn":    alerts.TopicArn,
-			"kmsKeyArn":        sec.KeyArn,
-		},
+	functionNames[FunctionReconcile] = st.Reconciler.FunctionName
+	out := map[string]pulumi.Output{
+		"bucketName":       st.Storage.BucketName,
+		"tableNames":       tableNames.ToStringMapOutput(),
+		"functionNames":    functionNames.ToStringMapOutput(),
+		"stateMachineArn":  st.Orchestration.Arn,
+		"dashboardUrl":     st.Monitoring.DashboardURL,
+		"dlqUrl":           st.Events.DLQUrl,
+		"unroutedQueueUrl": st.Events.UnroutedQueueURL,
+		"alarmTopicArn":    st.Alerts.TopicArn,
+		"kmsKeyArn":        st.Security.KeyArn,
 	}
-	if aud != nil {
-		st.Outputs["auditTrailArn"] = aud.TrailArn
-		st.Outputs["auditBucketName"] = aud.BucketName
-		st.Outputs["auditLogGroupName"] = aud.LogGroupName
+	if st.Audit != nil {
+		out["auditTrailArn"] = st.Audit.TrailArn
+		out["auditBucketName"] = st.Audit.BucketName
+		out["auditLogGroupName"] = st.Audit.LogGroupName
 	}
-	return st, nil
+	return out
 }
 
 // PipelineOptions returns the state machine options of the stack: the

@@ -137,6 +137,41 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	parent := pulumi.Parent(comp)
 
 	var alarms []alarm
+	alarms = append(alarms, machineAlarms(args)...)
+	alarms = append(alarms, functionAlarms(args)...)
+	alarms = append(alarms, queueAlarms(args)...)
+	alarms = append(alarms, reconcilerAlarms(args)...)
+	alarms = append(alarms, tableAlarms(args)...)
+	alarmNames, alarmArns, err := createAlarms(ctx, name, args, alarms, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	dashName := naming.Physical(ctx.Project(), ctx.Stack(), name, 255)
+	dash, err := cloudwatch.NewDashboard(ctx, naming.Child(name, "dashboard"), &cloudwatch.DashboardArgs{
+		DashboardName: pulumi.String(dashName),
+		DashboardBody: dashboardBody(args, alarmArns),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	comp.DashboardName = dash.DashboardName
+	comp.DashboardURL = pulumi.Sprintf("https://%s.console.aws.amazon.com/cloudwatch/home?region=%s#dashboards:name=%s", args.Region, args.Region, dash.DashboardName)
+	comp.AlarmNames = alarmNames.ToStringArrayOutput()
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"dashboardName": comp.DashboardName,
+		"dashboardUrl":  comp.DashboardURL,
+		"alarmNames":    comp.AlarmNames,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}
+
+// machineAlarms watch the state machine's failed, timed-out, aborted and
+// throttled executions.
+func machineAlarms(args *Args) []alarm {
+	var alarms []alarm
 	for _, m := range []struct{ metric, what string }{
 		{"ExecutionsFailed", "executions failed"},
 		{"ExecutionsTimedOut", "executions timed out"},
@@ -149,8 +184,14 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			threshold: 1, comparison: "GreaterThanOrEqualToThreshold",
 		})
 	}
-	fnNames := slices.Sorted(maps.Keys(args.Functions))
-	for _, n := range fnNames {
+	return alarms
+}
+
+// functionAlarms watch each function's errors, throttles and duration
+// (against its timeout), in function name order.
+func functionAlarms(args *Args) []alarm {
+	var alarms []alarm
+	for _, n := range slices.Sorted(maps.Keys(args.Functions)) {
 		f := args.Functions[n]
 		alarms = append(alarms,
 			alarm{suffix: n + "-errors", description: "Sluice " + n + ": invocation errors",
@@ -164,43 +205,68 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 				threshold: float64(f.TimeoutSeconds) * 1000 * float64(args.DurationPercent) / 100, comparison: "GreaterThanThreshold"},
 		)
 	}
-	alarms = append(alarms, alarm{suffix: "dlq-messages", description: "Sluice: events could not start the pipeline (dead-letter queue not empty)",
-		namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: "QueueName", value: args.DLQName,
-		threshold: 0, comparison: "GreaterThanThreshold"})
-	alarms = append(alarms, alarm{suffix: "unrouted-files", description: "Sluice: files no dataset accepts (wrong prefix, suffix or size) are waiting in the unrouted queue",
-		namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: "QueueName", value: args.UnroutedQueue,
-		threshold: 0, comparison: "GreaterThanThreshold"})
-	if args.Reconciler != nil {
-		// A run emits the metric once per schedule period; "ignore" keeps
-		// the state between runs, so the alarm stays on until a complete
-		// run finds nothing (an incomplete one that found nothing emits
-		// no value).
-		alarms = append(alarms, alarm{suffix: "unaccounted-files", description: "Sluice: files arrived that no execution claimed (the reconciler's log lists them)",
-			namespace: reconcile.MetricNamespace, metric: reconcile.MetricUnaccounted, stat: "Maximum", dimension: reconcile.DimensionBucket, value: args.Reconciler.Bucket,
-			threshold: 0, comparison: "GreaterThanThreshold", missing: "ignore"})
-		alarms = append(alarms, alarm{suffix: "reconcile-dlq-messages", description: "Sluice: the reconciler's schedule could not invoke it (its dead-letter queue is not empty)",
-			namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: "QueueName", value: args.Reconciler.DLQName,
-			threshold: 0, comparison: "GreaterThanThreshold"})
-		if iv := args.Reconciler.IntervalSeconds; iv > 0 {
-			// Two whole intervals without an invocation: the schedule rule
-			// was disabled or deleted. Missing data (no invocation at all)
-			// breaches.
-			alarms = append(alarms, alarm{suffix: "reconcile-not-running", description: fmt.Sprintf("Sluice: the reconciler was not invoked for two of its %d s intervals (its schedule rule disabled or deleted?)", iv),
-				namespace: "AWS/Lambda", metric: "Invocations", stat: "Sum", dimension: "FunctionName", value: args.Reconciler.FunctionName,
-				threshold: 1, comparison: "LessThanThreshold", missing: "breaching", period: iv, evaluations: 2})
-		}
+	return alarms
+}
+
+// queueAlarms watch the dead-letter and unrouted queues.
+func queueAlarms(args *Args) []alarm {
+	return []alarm{
+		{suffix: "dlq-messages", description: "Sluice: events could not start the pipeline (dead-letter queue not empty)",
+			namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: "QueueName", value: args.DLQName,
+			threshold: 0, comparison: "GreaterThanThreshold"},
+		{suffix: "unrouted-files", description: "Sluice: files no dataset accepts (wrong prefix, suffix or size) are waiting in the unrouted queue",
+			namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: "QueueName", value: args.UnroutedQueue,
+			threshold: 0, comparison: "GreaterThanThreshold"},
 	}
-	tableNames := slices.Sorted(maps.Keys(args.Tables))
-	for _, t := range tableNames {
+}
+
+// reconcilerAlarms watch the reconciler: unaccounted files, its schedule's
+// dead letters and, with an interval, a schedule that stopped.
+func reconcilerAlarms(args *Args) []alarm {
+	if args.Reconciler == nil {
+		return nil
+	}
+	// A run emits the metric once per schedule period; "ignore" keeps the
+	// state between runs, so the alarm stays on until a complete run finds
+	// nothing (an incomplete one that found nothing emits no value).
+	alarms := []alarm{
+		{suffix: "unaccounted-files", description: "Sluice: files arrived that no execution claimed (the reconciler's log lists them)",
+			namespace: reconcile.MetricNamespace, metric: reconcile.MetricUnaccounted, stat: "Maximum", dimension: reconcile.DimensionBucket, value: args.Reconciler.Bucket,
+			threshold: 0, comparison: "GreaterThanThreshold", missing: "ignore"},
+		{suffix: "reconcile-dlq-messages", description: "Sluice: the reconciler's schedule could not invoke it (its dead-letter queue is not empty)",
+			namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: "QueueName", value: args.Reconciler.DLQName,
+			threshold: 0, comparison: "GreaterThanThreshold"},
+	}
+	if iv := args.Reconciler.IntervalSeconds; iv > 0 {
+		// Two whole intervals without an invocation: the schedule rule was
+		// disabled or deleted. Missing data (no invocation at all)
+		// breaches.
+		alarms = append(alarms, alarm{suffix: "reconcile-not-running", description: fmt.Sprintf("Sluice: the reconciler was not invoked for two of its %d s intervals (its schedule rule disabled or deleted?)", iv),
+			namespace: "AWS/Lambda", metric: "Invocations", stat: "Sum", dimension: "FunctionName", value: args.Reconciler.FunctionName,
+			threshold: 1, comparison: "LessThanThreshold", missing: "breaching", period: iv, evaluations: 2})
+	}
+	return alarms
+}
+
+// tableAlarms watch each table's read and write throttles, in table name
+// order.
+func tableAlarms(args *Args) []alarm {
+	var alarms []alarm
+	for _, t := range slices.Sorted(maps.Keys(args.Tables)) {
 		for _, m := range []string{"ReadThrottleEvents", "WriteThrottleEvents"} {
 			alarms = append(alarms, alarm{suffix: t + "-" + kebab(m), description: "Sluice table " + t + ": " + m,
 				namespace: "AWS/DynamoDB", metric: m, stat: "Sum", dimension: "TableName", value: args.Tables[t],
 				threshold: 1, comparison: "GreaterThanOrEqualToThreshold"})
 		}
 	}
+	return alarms
+}
 
-	var alarmNames pulumi.StringArray
-	var alarmArns []interface{}
+// createAlarms creates the alarms, each notifying the topic, and returns
+// their names and ARNs in the same order.
+func createAlarms(ctx *pulumi.Context, name string, args *Args, alarms []alarm, parent pulumi.ResourceOption) (pulumi.StringArray, []interface{}, error) {
+	var names pulumi.StringArray
+	var arns []interface{}
 	for _, a := range alarms {
 		ma, err := cloudwatch.NewMetricAlarm(ctx, naming.Child(name, a.suffix), &cloudwatch.MetricAlarmArgs{
 			AlarmDescription:   pulumi.String(a.description),
@@ -218,13 +284,19 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			OkActions:          pulumi.Array{args.TopicArn},
 		}, parent)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		alarmNames = append(alarmNames, ma.Name)
-		alarmArns = append(alarmArns, ma.Arn)
+		names = append(names, ma.Name)
+		arns = append(arns, ma.Arn)
 	}
+	return names, arns, nil
+}
 
-	// The dashboard body needs every name resolved.
+// dashboardBody returns the dashboard's JSON once every name and alarm ARN
+// it shows is known.
+func dashboardBody(args *Args, alarmArns []interface{}) pulumi.StringOutput {
+	fnNames := slices.Sorted(maps.Keys(args.Functions))
+	tableNames := slices.Sorted(maps.Keys(args.Tables))
 	var reconcileBucket pulumi.StringInput = pulumi.String("")
 	if args.Reconciler != nil {
 		reconcileBucket = args.Reconciler.Bucket
@@ -246,7 +318,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		others = args.OtherAlarms
 	}
 	inputs = append(inputs, others)
-	body := pulumi.All(inputs...).ApplyT(func(all []interface{}) (string, error) {
+	return pulumi.All(inputs...).ApplyT(func(all []interface{}) (string, error) {
 		v, last := all[:len(all)-1], all[len(all)-1]
 		otherArns, ok := last.([]string)
 		if !ok {
@@ -275,25 +347,6 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		b, err := json.Marshal(d)
 		return string(b), err
 	}).(pulumi.StringOutput)
-	dashName := naming.Physical(ctx.Project(), ctx.Stack(), name, 255)
-	dash, err := cloudwatch.NewDashboard(ctx, naming.Child(name, "dashboard"), &cloudwatch.DashboardArgs{
-		DashboardName: pulumi.String(dashName),
-		DashboardBody: body,
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	comp.DashboardName = dash.DashboardName
-	comp.DashboardURL = pulumi.Sprintf("https://%s.console.aws.amazon.com/cloudwatch/home?region=%s#dashboards:name=%s", args.Region, args.Region, dash.DashboardName)
-	comp.AlarmNames = alarmNames.ToStringArrayOutput()
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"dashboardName": comp.DashboardName,
-		"dashboardUrl":  comp.DashboardURL,
-		"alarmNames":    comp.AlarmNames,
-	}); err != nil {
-		return nil, err
-	}
-	return comp, nil
 }
 
 func orDefault(v, def int) int {
