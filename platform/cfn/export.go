@@ -73,134 +73,192 @@ var resourceLintIgnores = map[string][]string{"AWS::StepFunctions::StateMachine"
 // converter reads, is an error: the template cannot silently lag behind
 // the program.
 func New(res *offline.Result, opts Options) (*Export, error) {
-	e := &Export{Template: cloudformation.NewTemplate(), Logical: map[string]string{}, Types: map[string]Coverage{}}
-	t := e.Template
+	x := &exporter{
+		res: res, opts: opts,
+		e:            &Export{Template: cloudformation.NewTemplate(), Logical: map[string]string{}, Types: map[string]Coverage{}},
+		providerTags: map[string]map[string]string{}, resolvers: map[string]*resolver{}, metadata: map[string][]string{}, byID: map[string]offline.Resource{},
+	}
+	t := x.e.Template
 	t.Description = fmt.Sprintf("Sluice %s/%s: file-driven data pipeline, derived from the resources of the Pulumi program (go run ./cmd/preview --stack %s --sam FILE)",
 		offline.Project, res.Stack, res.Stack)
 	t.Metadata = map[string]any{"cfn-lint": lintConfig}
-
-	providerTags := map[string]map[string]string{}
-	var own, folds []offline.Resource
-	for _, x := range res.Resources {
-		switch {
-		case x.Type == "pulumi:providers:aws":
-			providerTags[x.URN] = defaultTags(x.Inputs)
-			e.Types[x.Type] = Coverage{Reason: Unexpressible[x.Type]}
-			continue
-		case isComponent(x.Type):
-			e.Types[x.Type] = Coverage{Reason: "a Sluice component groups resources in Pulumi; each resource names its component in its Metadata"}
-			continue
-		}
-		c, ok := converters[x.Type]
-		if !ok {
-			if reason, ok := Unexpressible[x.Type]; ok {
-				e.Types[x.Type] = Coverage{Reason: reason}
-				continue
-			}
-			return nil, fmt.Errorf("cfn: %s (%s): no CloudFormation mapping; add a converter to platform/cfn or list the type in Unexpressible with its reason", x.Name, x.Type)
-		}
-		if c.fold != nil {
-			folds = append(folds, x)
-			e.Types[x.Type] = Coverage{CloudFormation: c.cfnType + "." + c.property}
-			continue
-		}
-		id := logicalID(x.Name)
-		for urn, have := range e.Logical {
-			if have == id {
-				return nil, fmt.Errorf("cfn: %s and %s both become logical ID %s", urn, x.URN, id)
-			}
-		}
-		e.Logical[x.URN] = id
-		own = append(own, x)
-		e.Types[x.Type] = Coverage{CloudFormation: c.cfnType}
+	if err := x.classify(); err != nil {
+		return nil, err
 	}
-	r, err := newResolver(res, e.Logical)
+	r, err := newResolver(res, x.e.Logical)
 	if err != nil {
 		return nil, err
 	}
-
-	resolvers := map[string]*resolver{}
-	metadata := map[string][]string{}
-	byID := map[string]offline.Resource{}
-	convert := func(x offline.Resource, literal ...string) error {
-		id := e.Logical[x.URN]
-		rr := r.forResource(id, literal...)
-		in := newInputs(x.Inputs, rr)
-		cv := &conv{res: x, tags: resourceTags(providerTags, x), opts: opts}
-		out, err := converters[x.Type].convert(cv, in)
-		if err == nil {
-			err = in.check()
-		}
-		if err != nil {
-			return fmt.Errorf("cfn: %s (%s): %w", x.Name, x.Type, err)
-		}
-		t.Resources[id] = out
-		resolvers[id] = rr
-		return nil
-	}
-	for _, x := range own {
-		if err := convert(x); err != nil {
+	x.r = r
+	for _, step := range []func() error{x.convertAll, x.breakCycles, x.fold} {
+		if err := step(); err != nil {
 			return nil, err
 		}
-		id := e.Logical[x.URN]
-		byID[id] = x
-		metadata[id] = append(metadata[id], x.URN)
 	}
-	// A resource that Pulumi orders after another by DependsOn alone, and
-	// that the other references, would be a cycle in CloudFormation: the
-	// state machine waits for its role policy, which names the machine's
-	// own executions. The other then names it by its (explicit) name, as
-	// the Pulumi program does, instead of by Ref.
+	x.attributes()
+	x.outputs()
+	return x.e, nil
+}
+
+// exporter is one run of New.
+type exporter struct {
+	res  *offline.Result
+	opts Options
+	e    *Export
+	r    *resolver
+
+	// providerTags are the default tags of each provider, by URN.
+	providerTags map[string]map[string]string
+	// own are the resources of their own, folds those that become a
+	// property of another.
+	own, folds []offline.Resource
+	// resolvers are those each resource was converted with (they know
+	// what it references), by logical ID.
+	resolvers map[string]*resolver
+	// metadata are the URNs each template resource stands for.
+	metadata map[string][]string
+	byID     map[string]offline.Resource
+}
+
+// classify sorts the recorded resources into providers, components,
+// resources of their own (with their logical IDs) and folds, and records
+// how the template covers each type.
+func (x *exporter) classify() error {
+	for _, r := range x.res.Resources {
+		switch {
+		case r.Type == "pulumi:providers:aws":
+			x.providerTags[r.URN] = defaultTags(r.Inputs)
+			x.e.Types[r.Type] = Coverage{Reason: Unexpressible[r.Type]}
+			continue
+		case isComponent(r.Type):
+			x.e.Types[r.Type] = Coverage{Reason: "a Sluice component groups resources in Pulumi; each resource names its component in its Metadata"}
+			continue
+		}
+		c, ok := converters[r.Type]
+		if !ok {
+			if reason, ok := Unexpressible[r.Type]; ok {
+				x.e.Types[r.Type] = Coverage{Reason: reason}
+				continue
+			}
+			return fmt.Errorf("cfn: %s (%s): no CloudFormation mapping; add a converter to platform/cfn or list the type in Unexpressible with its reason", r.Name, r.Type)
+		}
+		if c.fold != nil {
+			x.folds = append(x.folds, r)
+			x.e.Types[r.Type] = Coverage{CloudFormation: c.cfnType + "." + c.property}
+			continue
+		}
+		id := logicalID(r.Name)
+		if have, ok := x.byID[id]; ok {
+			return fmt.Errorf("cfn: %s and %s both become logical ID %s", have.URN, r.URN, id)
+		}
+		x.e.Logical[r.URN] = id
+		x.byID[id] = r
+		x.own = append(x.own, r)
+		x.metadata[id] = append(x.metadata[id], r.URN)
+		x.e.Types[r.Type] = Coverage{CloudFormation: c.cfnType}
+	}
+	return nil
+}
+
+// convert converts one resource of its own; its references to literal
+// resources stay literal text.
+func (x *exporter) convert(r offline.Resource, literal ...string) error {
+	id := x.e.Logical[r.URN]
+	rr := x.r.forResource(id, literal...)
+	in := newInputs(r.Inputs, rr)
+	out, err := converters[r.Type].convert(&conv{res: r, tags: resourceTags(x.providerTags, r), opts: x.opts}, in)
+	if err == nil {
+		err = in.check()
+	}
+	if err != nil {
+		return fmt.Errorf("cfn: %s (%s): %w", r.Name, r.Type, err)
+	}
+	x.e.Template.Resources[id] = out
+	x.resolvers[id] = rr
+	return nil
+}
+
+// convertAll converts every resource of its own.
+func (x *exporter) convertAll() error {
+	for _, r := range x.own {
+		if err := x.convert(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// breakCycles: a resource that Pulumi orders after another by DependsOn
+// alone, and that the other references, would be a cycle in
+// CloudFormation: the state machine waits for its role policy, which names
+// the machine's own executions. The other is converted again and names it
+// by its (explicit) name, as the Pulumi program does, instead of by Ref.
+func (x *exporter) breakCycles() error {
 	later := map[string][]string{}
-	for _, x := range own {
-		id := e.Logical[x.URN]
-		for _, dep := range resolvers[id].dependsOn(x.Dependencies, e.Logical) {
-			if resolvers[dep].used[id] {
+	for _, r := range x.own {
+		id := x.e.Logical[r.URN]
+		for _, dep := range x.resolvers[id].dependsOn(r.Dependencies, x.e.Logical) {
+			if x.resolvers[dep].used[id] {
 				later[dep] = append(later[dep], id)
 			}
 		}
 	}
 	for _, dep := range slices.Sorted(maps.Keys(later)) {
-		if err := convert(byID[dep], later[dep]...); err != nil {
-			return nil, err
+		if err := x.convert(x.byID[dep], later[dep]...); err != nil {
+			return err
 		}
 	}
-	for _, x := range folds {
-		c := converters[x.Type]
-		v, _ := x.Inputs[c.into].(string)
-		parent, ok := r.exact[v]
+	return nil
+}
+
+// fold adds each folded resource to the resource it names.
+func (x *exporter) fold() error {
+	t := x.e.Template
+	for _, r := range x.folds {
+		c := converters[r.Type]
+		v, _ := r.Inputs[c.into].(string)
+		parent, ok := x.r.exact[v]
 		if !ok || parent.logical == "" || t.Resources[parent.logical] == nil {
-			return nil, fmt.Errorf("cfn: %s (%s): input %s %q names no resource of the template", x.Name, x.Type, c.into, v)
+			return fmt.Errorf("cfn: %s (%s): input %s %q names no resource of the template", r.Name, r.Type, c.into, v)
 		}
-		rr := resolvers[parent.logical]
-		in := newInputs(x.Inputs, rr)
-		err := c.fold(&conv{res: x, opts: opts}, in, t.Resources[parent.logical])
+		in := newInputs(r.Inputs, x.resolvers[parent.logical])
+		err := c.fold(&conv{res: r, opts: x.opts}, in, t.Resources[parent.logical])
 		if err == nil {
 			err = in.check()
 		}
 		if err != nil {
-			return nil, fmt.Errorf("cfn: %s (%s): %w", x.Name, x.Type, err)
+			return fmt.Errorf("cfn: %s (%s): %w", r.Name, r.Type, err)
 		}
-		e.Logical[x.URN] = parent.logical
-		metadata[parent.logical] = append(metadata[parent.logical], x.URN)
+		x.e.Logical[r.URN] = parent.logical
+		x.metadata[parent.logical] = append(x.metadata[parent.logical], r.URN)
 	}
-	// Pulumi's explicit DependsOn, where no reference already orders the
-	// resources. A folded resource's own are left out: they order it after
-	// what is now the same resource, or after a resource that references
-	// the one it folds into (a rule's target after the permission naming
-	// the rule), which in CloudFormation would be a cycle.
-	for _, x := range own {
-		id := e.Logical[x.URN]
-		md := map[string]any{"Pulumi": map[string]any{"URNs": metadata[id]}}
+	return nil
+}
+
+// attributes sets each resource's DependsOn and Metadata. DependsOn is
+// Pulumi's explicit DependsOn, where no reference already orders the
+// resources. A folded resource's own are left out: they order it after
+// what is now the same resource, or after a resource that references the
+// one it folds into (a rule's target after the permission naming the
+// rule), which in CloudFormation would be a cycle.
+func (x *exporter) attributes() {
+	t := x.e.Template
+	for _, r := range x.own {
+		id := x.e.Logical[r.URN]
+		md := map[string]any{"Pulumi": map[string]any{"URNs": x.metadata[id]}}
 		if ignore := resourceLintIgnores[t.Resources[id].AWSCloudFormationType()]; len(ignore) > 0 {
 			md["cfn-lint"] = map[string]any{"config": map[string]any{"ignore_checks": ignore}}
 		}
-		setAttributes(t.Resources[id], resolvers[id].dependsOn(x.Dependencies, e.Logical), md)
+		setAttributes(t.Resources[id], x.resolvers[id].dependsOn(r.Dependencies, x.e.Logical), md)
 	}
+}
 
-	out := r.forResource("")
-	for _, k := range slices.Sorted(maps.Keys(res.Outputs)) {
-		switch v := res.Outputs[k].(type) {
+// outputs writes the stack outputs, a map output as one output per key.
+func (x *exporter) outputs() {
+	t := x.e.Template
+	out := x.r.forResource("")
+	for _, k := range slices.Sorted(maps.Keys(x.res.Outputs)) {
+		switch v := x.res.Outputs[k].(type) {
 		case string:
 			t.Outputs[logicalID(k)] = cloudformation.Output{Value: out.str(v)}
 		case map[string]any:
@@ -211,7 +269,6 @@ func New(res *offline.Result, opts Options) (*Export, error) {
 			}
 		}
 	}
-	return e, nil
 }
 
 // defaultTags returns a provider's default tags.
