@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/dataset"
-	"github.com/sluicehq/sluice/functions/build"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/reconcile"
 	"github.com/sluicehq/sluice/internal/eventpattern"
+	"github.com/sluicehq/sluice/platform/packager"
 	"github.com/sluicehq/sluice/platform/policy"
 	"github.com/sluicehq/sluice/workflow/pipeline"
 )
@@ -48,13 +48,13 @@ type Packager interface {
 	Package(fn string) (Package, error)
 }
 
-// BuildPackager packages functions with functions/build into OutDir, once
+// BuildPackager packages functions with platform/packager into OutDir, once
 // per function and process: later calls return the first result, so the
 // program, the preview and tests pay for each build once.
 type BuildPackager struct {
 	// ModuleRoot holds go.mod and functions/cmd.
 	ModuleRoot string
-	// OutDir receives the zips. Default: build.DefaultDir(ModuleRoot).
+	// OutDir receives the zips. Default: packager.DefaultDir(ModuleRoot).
 	OutDir string
 	// Progress, when set, receives a line as each build starts and ends
 	// (its zip's size and the time it took) and, while any is running, a
@@ -127,7 +127,7 @@ func (b *BuildPackager) Prebuild(fns ...string) {
 		defer func() { b.progressf("built the functions in %s", time.Since(start).Round(time.Second)) }()
 	}
 	for _, fn := range fns {
-		if _, err := os.Stat(filepath.Join(b.ModuleRoot, build.CmdDir, fn, "main.go")); err != nil {
+		if _, err := os.Stat(filepath.Join(b.ModuleRoot, packager.CmdDir, fn, "main.go")); err != nil {
 			continue
 		}
 		wg.Add(1)
@@ -198,13 +198,13 @@ func (b *BuildPackager) build(fn string) (Package, error) {
 	return p, err
 }
 
-// buildZip builds fn's zip with functions/build.
+// buildZip builds fn's zip with platform/packager.
 func (b *BuildPackager) buildZip(fn string) (Package, error) {
 	out := b.OutDir
 	if out == "" {
-		out = build.DefaultDir(b.ModuleRoot)
+		out = packager.DefaultDir(b.ModuleRoot)
 	}
-	zip, hash, err := build.Package(context.Background(), b.ModuleRoot, fn, out, build.Options{})
+	zip, hash, err := packager.Package(context.Background(), b.ModuleRoot, fn, out, packager.Options{})
 	if err != nil {
 		return Package{}, err
 	}
@@ -232,7 +232,7 @@ func (p PlaceholderPackager) Package(fn string) (Package, error) {
 	if err := os.WriteFile(path, emptyZip, 0o644); err != nil {
 		return Package{}, err
 	}
-	h, err := build.HashFile(path)
+	h, err := packager.HashFile(path)
 	if err != nil {
 		return Package{}, err
 	}

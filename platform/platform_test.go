@@ -31,7 +31,7 @@ import (
 var stacks = []string{"dev", "prod"}
 
 // testPackager builds each function once per test binary with
-// functions/build (into a temporary directory) and falls back to a
+// platform/packager (into a temporary directory) and falls back to a
 // placeholder zip for a function whose main package has not landed yet.
 type testPackager struct {
 	build       *platform.BuildPackager
@@ -1022,7 +1022,7 @@ func TestOutputs(t *testing.T) {
 
 // TestZipsAreReproducible builds one function a second time, into another
 // directory, and compares it with the build the deployments used (one
-// function keeps the test quick; functions/build tests the packaging of
+// function keeps the test quick; platform/packager tests the packaging of
 // every function itself).
 func TestZipsAreReproducible(t *testing.T) {
 	fn := "validate"

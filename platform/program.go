@@ -58,7 +58,7 @@ var Tables = []data.Table{
 }
 
 // Options are the program's dependencies. The zero value deploys the
-// builtin datasets with functions built by functions/build in the working
+// builtin datasets with functions built by platform/packager in the working
 // directory.
 type Options struct {
 	// Datasets to route. Default: dataset.Builtin().

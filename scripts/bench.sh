@@ -334,7 +334,7 @@ if [[ $skip != *" coldstart "* ]]; then
 	if [ -z "${SLUICE_RIE:-}" ]; then
 		echo "bench.sh: the Lambda Runtime Interface Emulator is not installed (scripts/setup.d/20-rie.sh)" >&2
 		failed=1
-	elif go test -count=1 -run '^$' -bench '^BenchmarkColdStart$' -benchtime "${reps}x" ./functions/build >"$tmp/cold.log" 2>&1; then
+	elif go test -count=1 -run '^$' -bench '^BenchmarkColdStart$' -benchtime "${reps}x" ./platform/packager >"$tmp/cold.log" 2>&1; then
 		echo
 		echo "cold start under the Lambda RIE (mean of $reps first invokes; zip: linux/arm64 package):"
 		# BenchmarkColdStart/load-2  3  125077650 ns/op  125.1 first-invoke-ms  3553534 zip-bytes

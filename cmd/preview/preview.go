@@ -11,12 +11,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/sluicehq/sluice/functions/build"
 	"github.com/sluicehq/sluice/internal/modroot"
 	"github.com/sluicehq/sluice/platform"
 	"github.com/sluicehq/sluice/platform/cfn"
 	"github.com/sluicehq/sluice/platform/iamproof"
 	"github.com/sluicehq/sluice/platform/offline"
+	"github.com/sluicehq/sluice/platform/packager"
 )
 
 // Exit codes.
@@ -148,7 +148,7 @@ func writeTemplate(stack string, values map[string]string, pk platform.Packager,
 	codePath := func(zip string) string {
 		if noBuild {
 			fn := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(zip), "placeholder-"), ".zip")
-			zip = filepath.Join(build.DefaultDir(root), fn+"_"+build.DefaultGOOS+"_"+build.DefaultGOARCH+".zip")
+			zip = filepath.Join(packager.DefaultDir(root), fn+"_"+packager.DefaultGOOS+"_"+packager.DefaultGOARCH+".zip")
 		}
 		if rel, err := filepath.Rel(dir, zip); err == nil {
 			return filepath.ToSlash(rel)
@@ -167,7 +167,7 @@ func writeTemplate(stack string, values map[string]string, pk platform.Packager,
 		return err
 	}
 	if noBuild {
-		fmt.Fprintf(stderr, "preview: --no-build: the template's Code names zips under %s that this run did not build\n", build.DefaultDir(root))
+		fmt.Fprintf(stderr, "preview: --no-build: the template's Code names zips under %s that this run did not build\n", packager.DefaultDir(root))
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d resources\n", path, len(exp.Template.Resources))
 	return nil

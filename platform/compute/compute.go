@@ -41,7 +41,7 @@ type Function struct {
 	Name string
 	// Description says what it does.
 	Description string
-	// ZipPath and SourceCodeHash come from functions/build.
+	// ZipPath and SourceCodeHash come from platform/packager.
 	ZipPath, SourceCodeHash string
 	// Environment holds the variables the function's main reads.
 	Environment map[string]pulumi.StringInput

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Installs the Lambda Runtime Interface Emulator into $SLUICE_CACHE/bin and
-# exports SLUICE_RIE, its path. The packaging test in functions/build starts
+# exports SLUICE_RIE, its path. The packaging test in platform/packager starts
 # one emulator per function on free 127.0.0.1 ports and stops it itself.
 _rie="$SLUICE_CACHE/bin/aws-lambda-rie"
 if [ ! -x "$_rie" ]; then

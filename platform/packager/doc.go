@@ -1,4 +1,4 @@
-// Package build compiles the Sluice Lambda functions and packages them as
+// Package packager compiles the Sluice Lambda functions and packages them as
 // reproducible deployment zips.
 //
 // Each function lives in functions/cmd/<fn> and is built as a single
@@ -19,4 +19,4 @@
 // output paths; building the same function into the same folder concurrently
 // is safe too (files are written to a temporary name and renamed), but wastes
 // work.
-package build
+package packager

@@ -1,4 +1,4 @@
-package build
+package packager
 
 import (
 	"archive/zip"

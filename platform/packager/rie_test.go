@@ -1,4 +1,4 @@
-package build_test
+package packager_test
 
 import (
 	"bytes"
@@ -26,10 +26,10 @@ import (
 
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/awsapi"
-	"github.com/sluicehq/sluice/functions/build"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/reconcile"
 	"github.com/sluicehq/sluice/internal/eventpattern"
+	"github.com/sluicehq/sluice/platform/packager"
 )
 
 // serve serves h on a free 127.0.0.1 port until the test ends and returns
@@ -268,7 +268,7 @@ func TestFunctionsUnderEmulator(t *testing.T) {
 	for _, fn := range functions(t, root) {
 		t.Run(fn, func(t *testing.T) {
 			built := time.Now()
-			bin, err := build.Binary(t.Context(), root, fn, out, build.Options{GOARCH: runtime.GOARCH})
+			bin, err := packager.Binary(t.Context(), root, fn, out, packager.Options{GOARCH: runtime.GOARCH})
 			if err != nil {
 				t.Fatal(err)
 			}

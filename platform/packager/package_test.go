@@ -1,4 +1,4 @@
-package build_test
+package packager_test
 
 import (
 	"bytes"
@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sluicehq/sluice/functions/build"
+	"github.com/sluicehq/sluice/platform/packager"
 )
 
 // zipBudget is the most a function's zip may weigh: 5 MiB for every
@@ -29,7 +29,7 @@ const zipBudget = 5 << 20
 
 func moduleRoot(t testing.TB) string {
 	t.Helper()
-	root, err := build.ModuleRoot(".")
+	root, err := packager.ModuleRoot(".")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func moduleRoot(t testing.TB) string {
 
 func functions(t testing.TB, root string) []string {
 	t.Helper()
-	fns, err := build.Functions(root)
+	fns, err := packager.Functions(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestPackageIsReproducible(t *testing.T) {
 			var zips [2][]byte
 			var hashes [2]string
 			for i := range zips {
-				path, hash, err := build.Package(t.Context(), root, fn, t.TempDir(), build.Options{})
+				path, hash, err := packager.Package(t.Context(), root, fn, t.TempDir(), packager.Options{})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -1,4 +1,4 @@
-package build_test
+package packager_test
 
 import (
 	"os"
@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluicehq/sluice/functions/build"
+	"github.com/sluicehq/sluice/platform/packager"
 	"github.com/sluicehq/sluice/functions/contract"
 )
 
 // BenchmarkColdStart reports, per function, the size of the zip Sluice
-// deploys (the reproducible package: linux/arm64, build.Package) and the
+// deploys (the reproducible package: linux/arm64, packager.Package) and the
 // time of a first invoke under the Lambda Runtime Interface Emulator
 // (SLUICE_RIE, installed by scripts/setup.d/20-rie.sh; the binary built
 // for this machine's architecture). Each iteration starts a new emulator,
@@ -21,7 +21,7 @@ import (
 // real event against the in-process S3 and DynamoDB. scripts/bench.sh
 // runs it:
 //
-//	SLUICE_RIE=... go test -run='^$' -bench=ColdStart -benchtime=3x ./functions/build
+//	SLUICE_RIE=... go test -run='^$' -bench=ColdStart -benchtime=3x ./platform/packager
 func BenchmarkColdStart(b *testing.B) {
 	rie := os.Getenv("SLUICE_RIE")
 	if rie == "" {
@@ -33,7 +33,7 @@ func BenchmarkColdStart(b *testing.B) {
 	out := b.TempDir()
 	for _, fn := range functions(b, root) {
 		b.Run(fn, func(b *testing.B) {
-			zipPath, _, err := build.Package(b.Context(), root, fn, filepath.Join(out, "lambda"), build.Options{})
+			zipPath, _, err := packager.Package(b.Context(), root, fn, filepath.Join(out, "lambda"), packager.Options{})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -41,7 +41,7 @@ func BenchmarkColdStart(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			bin, err := build.Binary(b.Context(), root, fn, filepath.Join(out, "host"), build.Options{GOARCH: runtime.GOARCH})
+			bin, err := packager.Binary(b.Context(), root, fn, filepath.Join(out, "host"), packager.Options{GOARCH: runtime.GOARCH})
 			if err != nil {
 				b.Fatal(err)
 			}
