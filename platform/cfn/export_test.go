@@ -116,6 +116,9 @@ func TestTemplateListsEveryResourceOfThePreview(t *testing.T) {
 					t.Errorf("no %s", id)
 				}
 			}
+			if b, _ := json.Marshal(got["StoragePolicy"]); !strings.Contains(string(b), `"Sid":"OnlyUploadersWriteIncoming"`) {
+				t.Errorf("the bucket policy lacks the incoming/ deny: %s", b)
+			}
 			if stack == "prod" && got["SecurityVpc"] == nil {
 				t.Error("prod has a VPC; the template has none")
 			}
