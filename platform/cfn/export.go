@@ -90,7 +90,7 @@ func New(res *offline.Result, opts Options) (*Export, error) {
 		return nil, err
 	}
 	x.r = r
-	for _, step := range []func() error{x.convertAll, x.breakCycles, x.fold} {
+	for _, step := range []func() error{x.placeFolds, x.convertAll, x.fold} {
 		if err := step(); err != nil {
 			return nil, err
 		}
@@ -118,12 +118,18 @@ type exporter struct {
 	// metadata are the URNs each template resource stands for.
 	metadata map[string][]string
 	byID     map[string]offline.Resource
+	// deps are the recorded dependencies, by URN.
+	deps map[string][]string
 }
 
 // classify sorts the recorded resources into providers, components,
 // resources of their own (with their logical IDs) and folds, and records
 // how the template covers each type.
 func (x *exporter) classify() error {
+	x.deps = map[string][]string{}
+	for _, r := range x.res.Resources {
+		x.deps[r.URN] = r.Dependencies
+	}
 	for _, r := range x.res.Resources {
 		switch {
 		case r.Type == "pulumi:providers:aws":
@@ -160,77 +166,79 @@ func (x *exporter) classify() error {
 	return nil
 }
 
-// convert converts one resource of its own; its references to literal
-// resources stay literal text.
-func (x *exporter) convert(r offline.Resource, literal ...string) error {
-	id := x.e.Logical[r.URN]
-	rr := x.r.forResource(id, literal...)
-	in := newInputs(r.Inputs, rr)
-	out, err := converters[r.Type].convert(&conv{res: r, tags: resourceTags(x.providerTags, r), opts: x.opts}, in)
-	if err == nil {
-		err = in.check()
+// placeFolds finds the resource each fold joins (its logical ID stands
+// for the fold from here on).
+func (x *exporter) placeFolds() error {
+	for _, r := range x.folds {
+		c := converters[r.Type]
+		v, _ := r.Inputs[c.into].(string)
+		parent, ok := x.r.exact[v]
+		if !ok || parent.logical == "" || x.byID[parent.logical].URN == "" {
+			return fmt.Errorf("cfn: %s (%s): input %s %q names no resource of the template", r.Name, r.Type, c.into, v)
+		}
+		x.e.Logical[r.URN] = parent.logical
+		x.metadata[parent.logical] = append(x.metadata[parent.logical], r.URN)
 	}
-	if err != nil {
-		return fmt.Errorf("cfn: %s (%s): %w", r.Name, r.Type, err)
-	}
-	x.e.Template.Resources[id] = out
-	x.resolvers[id] = rr
 	return nil
+}
+
+// resolverFor returns the resolver for converting r (or folding it into
+// self): its values may reference only what it depends on in the program,
+// directly or through the outputs of what it depends on (an autoscaling
+// policy reads its table's name from its target).
+func (x *exporter) resolverFor(r offline.Resource, self string) *resolver {
+	allowed := map[string]bool{}
+	seen := map[string]bool{}
+	var walk func(deps []string)
+	walk = func(deps []string) {
+		for _, d := range deps {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			if id, ok := x.e.Logical[d]; ok {
+				allowed[id] = true
+			}
+			walk(x.deps[d])
+		}
+	}
+	walk(r.Dependencies)
+	return x.r.forResource(self, allowed)
 }
 
 // convertAll converts every resource of its own.
 func (x *exporter) convertAll() error {
 	for _, r := range x.own {
-		if err := x.convert(r); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// breakCycles: a resource that Pulumi orders after another by DependsOn
-// alone, and that the other references, would be a cycle in
-// CloudFormation: the state machine waits for its role policy, which names
-// the machine's own executions. The other is converted again and names it
-// by its (explicit) name, as the Pulumi program does, instead of by Ref.
-func (x *exporter) breakCycles() error {
-	later := map[string][]string{}
-	for _, r := range x.own {
 		id := x.e.Logical[r.URN]
-		for _, dep := range x.resolvers[id].dependsOn(r.Dependencies, x.e.Logical) {
-			if x.resolvers[dep].used[id] {
-				later[dep] = append(later[dep], id)
-			}
-		}
-	}
-	for _, dep := range slices.Sorted(maps.Keys(later)) {
-		if err := x.convert(x.byID[dep], later[dep]...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// fold adds each folded resource to the resource it names.
-func (x *exporter) fold() error {
-	t := x.e.Template
-	for _, r := range x.folds {
-		c := converters[r.Type]
-		v, _ := r.Inputs[c.into].(string)
-		parent, ok := x.r.exact[v]
-		if !ok || parent.logical == "" || t.Resources[parent.logical] == nil {
-			return fmt.Errorf("cfn: %s (%s): input %s %q names no resource of the template", r.Name, r.Type, c.into, v)
-		}
-		in := newInputs(r.Inputs, x.resolvers[parent.logical])
-		err := c.fold(&conv{res: r, opts: x.opts}, in, t.Resources[parent.logical])
+		rr := x.resolverFor(r, id)
+		in := newInputs(r.Inputs, rr)
+		out, err := converters[r.Type].convert(&conv{res: r, tags: resourceTags(x.providerTags, r), opts: x.opts}, in)
 		if err == nil {
 			err = in.check()
 		}
 		if err != nil {
 			return fmt.Errorf("cfn: %s (%s): %w", r.Name, r.Type, err)
 		}
-		x.e.Logical[r.URN] = parent.logical
-		x.metadata[parent.logical] = append(x.metadata[parent.logical], r.URN)
+		x.e.Template.Resources[id] = out
+		x.resolvers[id] = rr
+	}
+	return nil
+}
+
+// fold adds each folded resource to the resource it joins.
+func (x *exporter) fold() error {
+	t := x.e.Template
+	for _, r := range x.folds {
+		c := converters[r.Type]
+		id := x.e.Logical[r.URN]
+		in := newInputs(r.Inputs, x.resolverFor(r, id))
+		err := c.fold(&conv{res: r, opts: x.opts}, in, t.Resources[id])
+		if err == nil {
+			err = in.check()
+		}
+		if err != nil {
+			return fmt.Errorf("cfn: %s (%s): %w", r.Name, r.Type, err)
+		}
 	}
 	return nil
 }
@@ -256,7 +264,7 @@ func (x *exporter) attributes() {
 // outputs writes the stack outputs, a map output as one output per key.
 func (x *exporter) outputs() {
 	t := x.e.Template
-	out := x.r.forResource("")
+	out := x.r.forResource("", nil)
 	for _, k := range slices.Sorted(maps.Keys(x.res.Outputs)) {
 		switch v := x.res.Outputs[k].(type) {
 		case string:

@@ -80,11 +80,16 @@ type resolver struct {
 	re    *regexp.Regexp
 	// pseudo matches the account, region and partition only.
 	pseudo *regexp.Regexp
-	// literal are the resources whose values stay literal text (with the
-	// account, region and partition as pseudo parameters): the resource
-	// being converted (a resource cannot reference itself) and those that
-	// must be created after it (see New).
-	literal map[string]bool
+	// allowed are the resources a value may reference: those the resource
+	// being converted depends on in the Pulumi program (nil: all). A value
+	// of any other stays literal text, with the account, region and
+	// partition as pseudo parameters: the program built it from a name it
+	// chose (the state machine's ARN in its own role policy, the trail's
+	// in its key's policy), and a Ref would order the resources the wrong
+	// way round, or in a cycle.
+	allowed map[string]bool
+	// self is the resource being converted: its own values stay literal.
+	self string
 	// used collects the resources referenced.
 	used map[string]bool
 }
@@ -167,21 +172,22 @@ func alternation(m map[string]ref) *regexp.Regexp {
 	return regexp.MustCompile(strings.Join(lits, "|"))
 }
 
-// forResource returns the resolver for converting resource self, whose
-// references to literal resources stay literal text.
-func (r *resolver) forResource(self string, literal ...string) *resolver {
-	lit := map[string]bool{self: true}
-	for _, l := range literal {
-		lit[l] = true
-	}
-	return &resolver{exact: r.exact, re: r.re, pseudo: r.pseudo, literal: lit, used: map[string]bool{}}
+// forResource returns the resolver for converting resource self, which
+// depends on allowed (logical IDs; nil for any resource).
+func (r *resolver) forResource(self string, allowed map[string]bool) *resolver {
+	return &resolver{exact: r.exact, re: r.re, pseudo: r.pseudo, allowed: allowed, self: self, used: map[string]bool{}}
+}
+
+// literal reports whether references to logical stay literal text.
+func (r *resolver) literal(logical string) bool {
+	return logical != "" && (logical == r.self || r.allowed != nil && !r.allowed[logical])
 }
 
 // lookup returns the reference of a whole value: nil for the partition
 // prefix and for literal resources.
 func (r *resolver) lookup(v string) (ref, bool) {
 	rf, ok := r.exact[v]
-	if !ok || r.literal[rf.logical] || rf.key == "AWSPartition" {
+	if !ok || r.literal(rf.logical) || rf.key == "AWSPartition" {
 		return ref{}, false
 	}
 	if rf.logical != "" {
@@ -212,7 +218,7 @@ func (r *resolver) subText(s string) (string, bool) {
 		last = m[1]
 		v := s[m[0]:m[1]]
 		rf := r.exact[v]
-		if !r.literal[rf.logical] {
+		if !r.literal(rf.logical) {
 			if rf.logical != "" {
 				r.used[rf.logical] = true
 			}
@@ -244,7 +250,7 @@ func escapeSub(s string) string { return strings.ReplaceAll(s, "${", "${!") }
 func (r *resolver) placeholders(s string, subs map[string]any) string {
 	return r.re.ReplaceAllStringFunc(s, func(m string) string {
 		rf := r.exact[m]
-		if r.literal[rf.logical] {
+		if r.literal(rf.logical) {
 			return r.pseudo.ReplaceAllStringFunc(m, func(p string) string { return r.placeholder(r.exact[p], subs) })
 		}
 		if rf.logical != "" {
@@ -298,7 +304,7 @@ func (r *resolver) dependsOn(deps []string, ids map[string]string) []string {
 	var out []string
 	for _, d := range deps {
 		id, ok := ids[d]
-		if !ok || r.literal[id] || r.used[id] || slices.Contains(out, id) {
+		if !ok || r.literal(id) || r.used[id] || slices.Contains(out, id) {
 			continue
 		}
 		out = append(out, id)
