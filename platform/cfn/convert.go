@@ -129,6 +129,9 @@ func kmsAlias(c *conv, in *inputs) (cloudformation.Resource, error) {
 }
 
 func table(c *conv, in *inputs) (cloudformation.Resource, error) {
+	if in.has("replicas") && len(in.list("replicas")) > 0 {
+		return nil, fmt.Errorf("table replicas (config tableReplicaRegions): CloudFormation writes global tables as AWS::DynamoDB::GlobalTable, with each replica's key in its own region, which this export does not map yet")
+	}
 	t := &dynamodb.Table{
 		TableName:                 name(in, "name"),
 		BillingMode:               in.strp("billingMode"),

@@ -206,6 +206,8 @@ func TestNewRefusesWhatItCannotExpress(t *testing.T) {
 		{"unknown type", []offline.Resource{{URN: "urn:u", Type: "aws:foo/bar:Bar", Name: "bar", Custom: true}}, "aws:foo/bar:Bar): no CloudFormation mapping"},
 		{"unread input", []offline.Resource{{URN: key.URN, Type: key.Type, Name: key.Name, Custom: true, ID: key.ID,
 			Inputs: map[string]any{"description": "d", "multiRegion": true}, Outputs: key.Outputs}}, "input(s) multiRegion: no CloudFormation property"},
+		{"table replicas", []offline.Resource{{URN: "urn:t", Type: "aws:dynamodb/table:Table", Name: "t", Custom: true,
+			Inputs: map[string]any{"hashKey": "pk", "replicas": []any{map[string]any{"regionName": "eu-central-1"}}}}}, "AWS::DynamoDB::GlobalTable"},
 		{"fold without its parent", []offline.Resource{{URN: "urn:v", Type: "aws:s3/bucketVersioningV2:BucketVersioningV2", Name: "v", Custom: true,
 			Inputs: map[string]any{"bucket": "nosuch", "versioningConfiguration": map[string]any{"status": "Enabled"}}}}, `input bucket "nosuch" names no resource`},
 	}
