@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluicehq/sluice/platform/packager"
 	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/platform/packager"
 )
 
 // BenchmarkColdStart reports, per function, the size of the zip Sluice
