@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/sluicehq/sluice/internal/eventmatch"
+	"github.com/sluicehq/sluice/dataset/routing/eventmatch"
 	"github.com/spf13/cobra"
 )
 

@@ -49,7 +49,7 @@ type ReconcileResult struct {
 // against the local bucket and ledger: it lists the bucket, reports every
 // object version no execution claimed, and with Redrive runs the pipeline
 // for those a dataset's rule matches. The rules are the ones Route matches
-// with (eventpattern.ForDataset, as deployed). A file uploaded without
+// with (routing.ForDataset, as deployed). A file uploaded without
 // being run (a lost event) is reported; once redriven, it is not.
 func (r *Runtime) Reconcile(ctx context.Context, o ReconcileOptions) (*ReconcileResult, error) {
 	rules := reconcile.Rules{}

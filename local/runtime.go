@@ -23,11 +23,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/dataset/routing"
 	"github.com/sluicehq/sluice/engine"
 	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/reconcile"
-	"github.com/sluicehq/sluice/internal/eventpattern"
 	"github.com/sluicehq/sluice/local/dynamo"
 	"github.com/sluicehq/sluice/local/integrations"
 	"github.com/sluicehq/sluice/local/s3emu"
@@ -376,9 +376,9 @@ func (r *Runtime) loadRules() error {
 	}
 	r.patterns = map[string]map[string]any{}
 	for _, d := range r.cfg.Datasets.All() {
-		r.patterns[d.Name] = asDeployed(eventpattern.ForDataset(r.Bucket, d))
+		r.patterns[d.Name] = asDeployed(routing.ForDataset(r.Bucket, d))
 	}
-	un, err := eventpattern.Unrouted(r.Bucket, r.cfg.Datasets.All(), contract.InternalPrefixes())
+	un, err := routing.Unrouted(r.Bucket, r.cfg.Datasets.All(), contract.InternalPrefixes())
 	if err != nil {
 		return err
 	}
@@ -583,12 +583,12 @@ type Routing struct {
 // contract.InternalPrefixes), which match none; Route reports any other
 // outcome as an error.
 func (r *Runtime) Route(ev contract.FileEvent) (Routing, error) {
-	b, _ := json.Marshal(eventpattern.S3ObjectCreated(newID(), Account, Region, time.Now().UTC().Format(time.RFC3339), ev.Bucket, ev.Key, ev.VersionID, ev.ETag, ev.Size))
+	b, _ := json.Marshal(routing.S3ObjectCreated(newID(), Account, Region, time.Now().UTC().Format(time.RFC3339), ev.Bucket, ev.Key, ev.VersionID, ev.ETag, ev.Size))
 	var event map[string]any
 	_ = json.Unmarshal(b, &event)
 	var out Routing
 	for _, d := range r.cfg.Datasets.All() {
-		ok, err := eventpattern.Match(r.patterns[d.Name], event)
+		ok, err := routing.Match(r.patterns[d.Name], event)
 		if err != nil {
 			return Routing{}, fmt.Errorf("rule of dataset %s: %w", d.Name, err)
 		}
@@ -596,7 +596,7 @@ func (r *Runtime) Route(ev contract.FileEvent) (Routing, error) {
 			out.Datasets = append(out.Datasets, d.Name)
 		}
 	}
-	ok, err := eventpattern.Match(r.unrouted, event)
+	ok, err := routing.Match(r.unrouted, event)
 	if err != nil {
 		return Routing{}, fmt.Errorf("unrouted rule: %w", err)
 	}

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/dataset/routing"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/reconcile"
-	"github.com/sluicehq/sluice/internal/eventpattern"
 	"github.com/sluicehq/sluice/platform/packager"
 	"github.com/sluicehq/sluice/platform/policy"
 	"github.com/sluicehq/sluice/workflow/pipeline"
@@ -379,12 +379,12 @@ func ReconcilePolicy(redrive bool) policy.Document {
 }
 
 // ReconcileRules returns the reconciler's SLUICE_RECONCILE_RULES for the
-// bucket: every dataset's rule pattern (eventpattern.ForDataset), as the
+// bucket: every dataset's rule pattern (routing.ForDataset), as the
 // events component deploys it.
 func ReconcileRules(bucket string, ds []*dataset.Dataset) (string, error) {
 	rules := reconcile.Rules{}
 	for _, d := range ds {
-		text, err := eventpattern.Marshal(eventpattern.ForDataset(bucket, d))
+		text, err := routing.Marshal(routing.ForDataset(bucket, d))
 		if err != nil {
 			return "", err
 		}

@@ -15,10 +15,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/dataset/routing"
+	"github.com/sluicehq/sluice/dataset/routing/eventmatch"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/reconcile"
-	"github.com/sluicehq/sluice/internal/eventmatch"
-	"github.com/sluicehq/sluice/internal/eventpattern"
 	"github.com/sluicehq/sluice/platform"
 	"github.com/sluicehq/sluice/platform/naming"
 	"github.com/sluicehq/sluice/platform/offline"
@@ -884,8 +884,8 @@ func TestRulePatternsPassEventBridgeValidation(t *testing.T) {
 				if _, err := eventmatch.Compile([]byte(text)); err != nil {
 					t.Errorf("rule %s: EventBridge would refuse its pattern: %v\n%s", res.Name, err, text)
 				}
-				if len(text) > eventpattern.MaxPatternLen {
-					t.Errorf("rule %s: pattern of %d characters, over the quota of %d", res.Name, len(text), eventpattern.MaxPatternLen)
+				if len(text) > routing.MaxPatternLen {
+					t.Errorf("rule %s: pattern of %d characters, over the quota of %d", res.Name, len(text), routing.MaxPatternLen)
 				}
 			}
 			if want := len(dataset.Builtin().All()) + 2; n != want {
@@ -896,7 +896,7 @@ func TestRulePatternsPassEventBridgeValidation(t *testing.T) {
 }
 
 // TestUnroutedRuleAndQueue checks the rule catching the files no dataset
-// accepts: its pattern is eventpattern.Unrouted for the deployed bucket,
+// accepts: its pattern is routing.Unrouted for the deployed bucket,
 // its target the encrypted unrouted queue (the whole event, no role), only
 // it may send there, and an alarm and a dashboard widget watch the queue.
 func TestUnroutedRuleAndQueue(t *testing.T) {
@@ -906,11 +906,11 @@ func TestUnroutedRuleAndQueue(t *testing.T) {
 			r := deploy(t, stack)
 			bucket := r.Outputs["bucketName"].(string)
 			rule := one(t, r, "aws:cloudwatch/eventRule:EventRule", "events-unrouted")
-			want, err := eventpattern.Unrouted(bucket, ds, contract.InternalPrefixes())
+			want, err := routing.Unrouted(bucket, ds, contract.InternalPrefixes())
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantJSON, err := eventpattern.Marshal(want)
+			wantJSON, err := routing.Marshal(want)
 			if err != nil {
 				t.Fatal(err)
 			}

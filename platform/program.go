@@ -12,12 +12,12 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/dataset/routing"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/enrich"
 	"github.com/sluicehq/sluice/functions/load"
 	"github.com/sluicehq/sluice/functions/transform"
 	"github.com/sluicehq/sluice/functions/validate"
-	"github.com/sluicehq/sluice/internal/eventpattern"
 	"github.com/sluicehq/sluice/platform/audit"
 	"github.com/sluicehq/sluice/platform/compute"
 	"github.com/sluicehq/sluice/platform/data"
@@ -405,13 +405,13 @@ func (d *deployment) events() error {
 	for _, dset := range ds {
 		evDatasets = append(evDatasets, events.Dataset{
 			Name:    dset.Name,
-			Pattern: func(bucket string) map[string]any { return eventpattern.ForDataset(bucket, dset) },
+			Pattern: func(bucket string) map[string]any { return routing.ForDataset(bucket, dset) },
 		})
 	}
 	d.st.Events, err = events.New(d.ctx, ComponentEvents, &events.Args{
 		Datasets: evDatasets,
 		UnroutedPattern: func(bucket string) (map[string]any, error) {
-			return eventpattern.Unrouted(bucket, ds, contract.InternalPrefixes())
+			return routing.Unrouted(bucket, ds, contract.InternalPrefixes())
 		},
 		BucketName:         d.st.Storage.BucketName,
 		StateMachineArn:    d.st.Orchestration.Arn,

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sluicehq/sluice/internal/eventmatch"
+	"github.com/sluicehq/sluice/dataset/routing/eventmatch"
 )
 
 // Environment variables of the reconcile function, read by its main through

@@ -22,12 +22,12 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/sluicehq/sluice/dataset/routing/eventmatch"
 	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/fnerr"
 	"github.com/sluicehq/sluice/functions/fnlog"
 	"github.com/sluicehq/sluice/internal/ctxtime"
-	"github.com/sluicehq/sluice/internal/eventmatch"
 )
 
 // VersionLister lists object versions; *s3.Client satisfies it.

@@ -29,9 +29,9 @@ import (
 	minidyn "github.com/truora/minidyn/aws-v2/client"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/dataset/routing"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/fnerr"
-	"github.com/sluicehq/sluice/internal/eventpattern"
 )
 
 const (
@@ -88,7 +88,7 @@ func builtinRules(t *testing.T) Rules {
 	t.Helper()
 	r := Rules{}
 	for _, d := range dataset.Builtin().All() {
-		s, err := eventpattern.Marshal(eventpattern.ForDataset(bucket, d))
+		s, err := routing.Marshal(routing.ForDataset(bucket, d))
 		if err != nil {
 			t.Fatal(err)
 		}

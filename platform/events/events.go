@@ -12,8 +12,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/sluicehq/sluice/dataset/routing"
 	"github.com/sluicehq/sluice/functions/contract"
-	"github.com/sluicehq/sluice/internal/eventpattern"
 	"github.com/sluicehq/sluice/platform/naming"
 	"github.com/sluicehq/sluice/platform/policy"
 )
@@ -35,7 +35,7 @@ type Dataset struct {
 	// Name is the dataset name, written into the FileEvent.
 	Name string
 	// Pattern returns the rule's event pattern for the bucket: the one
-	// internal/eventpattern.ForDataset builds, which the local runtime
+	// routing.ForDataset builds, which the local runtime
 	// routes with too. Required.
 	Pattern func(bucket string) map[string]any
 }
@@ -46,7 +46,7 @@ type Args struct {
 	Datasets []Dataset
 	// UnroutedPattern returns the pattern of the unrouted rule for the
 	// bucket: the bucket's "Object Created" events no dataset's rule
-	// matches, except the pipeline's own objects (internal/eventpattern.
+	// matches, except the pipeline's own objects (routing.
 	// Unrouted, which the local runtime routes with too). Its rule sends
 	// them, whole, to the unrouted queue. Required.
 	UnroutedPattern func(bucket string) (map[string]any, error)
@@ -209,7 +209,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	for _, d := range args.Datasets {
 		rn := naming.Child(name, d.Name)
 		pattern := args.BucketName.ToStringOutput().ApplyT(func(bucket string) (string, error) {
-			return eventpattern.Marshal(d.Pattern(bucket))
+			return routing.Marshal(d.Pattern(bucket))
 		}).(pulumi.StringOutput)
 		rule, err := cloudwatch.NewEventRule(ctx, rn, &cloudwatch.EventRuleArgs{
 			Description:  pulumi.Sprintf("Sluice %s: start the pipeline for %s files", ctx.Stack(), d.Name),
@@ -318,12 +318,12 @@ func newUnrouted(ctx *pulumi.Context, name string, args *Args, dlqArn pulumi.Str
 		if err != nil {
 			return "", fmt.Errorf("events: unrouted pattern: %w", err)
 		}
-		s, err := eventpattern.Marshal(p)
+		s, err := routing.Marshal(p)
 		if err != nil {
 			return "", err
 		}
-		if len(s) > eventpattern.MaxPatternLen {
-			return "", fmt.Errorf("events: the unrouted pattern has %d characters, over EventBridge's default quota of %d", len(s), eventpattern.MaxPatternLen)
+		if len(s) > routing.MaxPatternLen {
+			return "", fmt.Errorf("events: the unrouted pattern has %d characters, over EventBridge's default quota of %d", len(s), routing.MaxPatternLen)
 		}
 		return s, nil
 	}).(pulumi.StringOutput)

@@ -25,10 +25,10 @@ import (
 	minidyn "github.com/truora/minidyn/server"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/dataset/routing"
 	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/reconcile"
-	"github.com/sluicehq/sluice/internal/eventpattern"
 	"github.com/sluicehq/sluice/platform/packager"
 )
 
@@ -77,7 +77,7 @@ func startServices(t testing.TB) *services {
 	s.db = dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(s.dynamoURL), Credentials: creds})
 	rules := reconcile.Rules{}
 	for _, d := range dataset.Builtin().All() {
-		b, err := json.Marshal(eventpattern.ForDataset("pipeline", d))
+		b, err := json.Marshal(routing.ForDataset("pipeline", d))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package eventpattern
+package routing
 
 import (
 	"encoding/json"

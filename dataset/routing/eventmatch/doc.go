@@ -1,6 +1,6 @@
 // Package eventmatch matches events against EventBridge event patterns and
 // builds the events S3 sends EventBridge. It is the half of
-// internal/eventpattern that needs no dataset declarations, so that a
+// package routing (its parent) that needs no dataset declarations, so that a
 // Lambda function (functions/reconcile) can route objects exactly as the
 // deployed rules do without linking the dataset package and its expression
 // engine.

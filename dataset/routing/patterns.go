@@ -1,12 +1,4 @@
-// Package eventpattern builds the EventBridge event patterns of Sluice's
-// rules and matches events against EventBridge patterns. The platform
-// deploys the patterns ForDataset and Unrouted return and the local runtime
-// routes S3 events with Match over the very same patterns, so local routing
-// cannot drift from what AWS will do.
-//
-// The matcher itself lives in internal/eventmatch, which does not depend on
-// package dataset; Match and S3ObjectCreated here forward to it.
-package eventpattern
+package routing
 
 import (
 	"encoding/json"
@@ -16,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/dataset"
-	"github.com/sluicehq/sluice/internal/eventmatch"
+	"github.com/sluicehq/sluice/dataset/routing/eventmatch"
 )
 
 // MaxPatternLen is the default EventBridge quota on the size of a rule's
@@ -86,18 +78,18 @@ func ForDataset(bucket string, d *dataset.Dataset) map[string]any {
 // taken for incoming files).
 func Unrouted(bucket string, datasets []*dataset.Dataset, internalPrefixes []string) (map[string]any, error) {
 	if len(datasets) == 0 {
-		return nil, errors.New("eventpattern: no datasets")
+		return nil, errors.New("routing: no datasets")
 	}
 	var exclude []any
 	for i, d := range datasets {
 		for _, o := range datasets[:i] {
 			if strings.HasPrefix(d.Prefix, o.Prefix) || strings.HasPrefix(o.Prefix, d.Prefix) {
-				return nil, fmt.Errorf("eventpattern: dataset %s prefix %q overlaps dataset %s's %q", d.Name, d.Prefix, o.Name, o.Prefix)
+				return nil, fmt.Errorf("routing: dataset %s prefix %q overlaps dataset %s's %q", d.Name, d.Prefix, o.Name, o.Prefix)
 			}
 		}
 		for _, p := range internalPrefixes {
 			if p == "" || strings.HasPrefix(d.Prefix, p) || strings.HasPrefix(p, d.Prefix) {
-				return nil, fmt.Errorf("eventpattern: dataset %s prefix %q overlaps the pipeline's internal prefix %q", d.Name, d.Prefix, p)
+				return nil, fmt.Errorf("routing: dataset %s prefix %q overlaps the pipeline's internal prefix %q", d.Name, d.Prefix, p)
 			}
 		}
 		for _, w := range keyWildcards(d) {

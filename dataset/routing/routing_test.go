@@ -1,4 +1,4 @@
-package eventpattern
+package routing
 
 import (
 	"encoding/json"
@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/dataset/routing/eventmatch"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/internal/corpus"
-	"github.com/sluicehq/sluice/internal/eventmatch"
 )
 
 const bucket = "sluice-data"
