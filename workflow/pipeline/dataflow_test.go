@@ -20,7 +20,7 @@ import (
 	"github.com/sluicehq/sluice/workflow/validate"
 )
 
-// TestMisspeltPathIsACompileError edits pipeline.go as a user would (one
+// TestMisspeltPathIsACompileError edits the pipeline's source as a user would (one
 // path renamed to a field no state produces) and runs `sluice asl` on the
 // edited source (through go's -overlay, so the tree is not touched): the
 // compile fails, naming the state, the path, the field that was meant and
@@ -34,18 +34,15 @@ func TestMisspeltPathIsACompileError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := filepath.Join(root, "workflow", "pipeline", "pipeline.go")
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tests := []struct {
 		name      string
+		file      string // under workflow/pipeline
 		old, new  string
 		wantLines []string
 	}{
 		{
 			name: "InputPath of the inline path",
+			file: "pipeline.go",
 			old:  `pathFirst      = "$.transform.first"`,
 			new:  `pathFirst      = "$.transform.frist"`,
 			wantLines: []string{
@@ -54,6 +51,7 @@ func TestMisspeltPathIsACompileError(t *testing.T) {
 		},
 		{
 			name: "Parameters field of a Lambda task",
+			file: "stages.go",
 			old:  `"source.$":      pathValidation + ".source",`,
 			new:  `"sources.$":     pathValidation + ".source",`,
 			wantLines: []string{
@@ -65,11 +63,16 @@ func TestMisspeltPathIsACompileError(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			src := filepath.Join(root, "workflow", "pipeline", tt.file)
+			b, err := os.ReadFile(src)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if strings.Count(string(b), tt.old) != 1 {
-				t.Fatalf("pipeline.go no longer has exactly one %q; update the test", tt.old)
+				t.Fatalf("%s no longer has exactly one %q; update the test", tt.file, tt.old)
 			}
 			dir := t.TempDir()
-			mutant := filepath.Join(dir, "pipeline.go")
+			mutant := filepath.Join(dir, tt.file)
 			if err := os.WriteFile(mutant, []byte(strings.Replace(string(b), tt.old, tt.new, 1)), 0o644); err != nil {
 				t.Fatal(err)
 			}
