@@ -71,7 +71,9 @@ func toError(state string) workflow.CatchProps {
 
 // sdk is the TaskProps of the service integration tasks that keep their
 // input.
-func sdk() workflow.TaskProps { return workflow.TaskProps{ResultPath: workflow.Null, TimeoutSeconds: 30} }
+func sdk() workflow.TaskProps {
+	return workflow.TaskProps{ResultPath: workflow.Null, TimeoutSeconds: 30}
+}
 
 // claim is the start of the pipeline: give an unversioned bucket's file the
 // version "null", compute the claim's lease and claim the file version in
