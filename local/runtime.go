@@ -471,10 +471,10 @@ type Status string
 
 // The statuses of a file.
 const (
-	Loaded    Status = "LOADED"
-	Rejected  Status = "REJECTED"
-	Failed    Status = "FAILED"
-	Duplicate Status = "DUPLICATE"
+	Loaded    Status = contract.StatusLoaded
+	Rejected  Status = contract.StatusRejected
+	Failed    Status = contract.StatusFailed
+	Duplicate Status = contract.StatusDuplicate
 )
 
 // FileResult is what happened to one file.
@@ -742,7 +742,7 @@ func (r *Runtime) recordEnd(ctx context.Context, arn string, input []byte, res *
 		_, ddb = r.clientsFor(functionReconcile)
 	}
 	h := &reconcile.Handler{Recorder: ddb, Config: reconcile.Config{LedgerTable: r.Tables[pipeline.TableLedger]}}
-	_, _ = h.RecordEnd(context.WithoutCancel(ctx), reconcile.Request{DetailType: reconcile.DetailTypeExecutionStatus, Detail: &reconcile.ExecutionStatusChange{
+	_, _ = h.RecordEnd(context.WithoutCancel(ctx), reconcile.Request{DetailType: contract.DetailTypeExecutionStatus, Detail: &reconcile.ExecutionStatusChange{
 		ExecutionARN: arn, Status: string(res.Status), Input: &in, Error: &res.Error, Cause: &res.Cause, StopDate: time.Now().UnixMilli(),
 	}})
 }

@@ -278,7 +278,7 @@ func (sc *scenario) lostAndKilled(rt *Runtime) error {
 func (r *Runtime) claimAsKilled(ctx context.Context, ev contract.FileEvent) error {
 	s := func(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
 	_, err := r.DynamoDB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(r.Tables[pipeline.TableLedger]), Item: map[string]ddbtypes.AttributeValue{
-		"pk": s(contract.LedgerKey(ev.Source())), "status": s(pipeline.StatusRunning),
+		"pk": s(contract.LedgerKey(ev.Source())), "status": s(contract.StatusRunning),
 		"execution":  s(executionARN("killed-" + contract.RunID(ev.Source()))),
 		"leaseUntil": s(time.Now().Add(time.Hour).UTC().Format(time.RFC3339)),
 	}})

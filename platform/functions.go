@@ -15,7 +15,6 @@ import (
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/dataset/routing"
 	"github.com/sluicehq/sluice/functions/contract"
-	"github.com/sluicehq/sluice/functions/reconcile"
 	"github.com/sluicehq/sluice/platform/packager"
 	"github.com/sluicehq/sluice/platform/policy"
 	"github.com/sluicehq/sluice/workflow/pipeline"
@@ -382,7 +381,7 @@ func ReconcilePolicy(redrive bool) policy.Document {
 // bucket: every dataset's rule pattern (routing.ForDataset), as the
 // events component deploys it.
 func ReconcileRules(bucket string, ds []*dataset.Dataset) (string, error) {
-	rules := reconcile.Rules{}
+	rules := contract.ReconcileRules{}
 	for _, d := range ds {
 		text, err := routing.Marshal(routing.ForDataset(bucket, d))
 		if err != nil {

@@ -14,10 +14,6 @@ import (
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/dataset/routing"
 	"github.com/sluicehq/sluice/functions/contract"
-	"github.com/sluicehq/sluice/functions/enrich"
-	"github.com/sluicehq/sluice/functions/load"
-	"github.com/sluicehq/sluice/functions/transform"
-	"github.com/sluicehq/sluice/functions/validate"
 	"github.com/sluicehq/sluice/platform/audit"
 	"github.com/sluicehq/sluice/platform/compute"
 	"github.com/sluicehq/sluice/platform/data"
@@ -604,23 +600,23 @@ const (
 
 // FunctionEnv returns the environment variables of function fn as
 // symbolic references (RefBucket, RefTable+"items"), named by the
-// functions' own constants (functions/<fn>.Env*). Program resolves them to
+// contract.Env* constants the functions read. Program resolves them to
 // outputs.
 func FunctionEnv(fn string) map[string]string {
 	switch fn {
 	case pipeline.FunctionValidate:
-		return map[string]string{validate.EnvReportBucket: RefBucket}
+		return map[string]string{contract.EnvReportBucket: RefBucket}
 	case pipeline.FunctionTransform:
-		return map[string]string{transform.EnvStagingBucket: RefBucket}
+		return map[string]string{contract.EnvStagingBucket: RefBucket}
 	case pipeline.FunctionEnrich:
 		return map[string]string{
-			enrich.EnvTableItems:     RefTable + string(dataset.TableItems),
-			enrich.EnvTableReference: RefTable + string(dataset.TableReference),
+			contract.EnvTableItems:     RefTable + string(dataset.TableItems),
+			contract.EnvTableReference: RefTable + string(dataset.TableReference),
 		}
 	case pipeline.FunctionLoad:
 		return map[string]string{
-			load.EnvTableItems:     RefTable + string(dataset.TableItems),
-			load.EnvTableReference: RefTable + string(dataset.TableReference),
+			contract.EnvTableItems:     RefTable + string(dataset.TableItems),
+			contract.EnvTableReference: RefTable + string(dataset.TableReference),
 		}
 	}
 	return nil

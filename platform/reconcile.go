@@ -9,7 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/sluicehq/sluice/dataset"
-	"github.com/sluicehq/sluice/functions/reconcile"
+	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/platform/compute"
 	"github.com/sluicehq/sluice/platform/reconciler"
 	"github.com/sluicehq/sluice/workflow/pipeline"
@@ -26,23 +26,23 @@ type reconcilerInputs struct {
 // it) and policy (ReconcilePolicy), its settings and its schedule.
 func reconcilerArgs(cfg Config, pkg Package, ds []*dataset.Dataset, in reconcilerInputs) *reconciler.Args {
 	env := map[string]string{
-		reconcile.EnvGrace:    strconv.Itoa(cfg.ReconcileGraceMinutes) + "m",
-		reconcile.EnvLookback: strconv.Itoa(cfg.ReconcileLookbackDays*24) + "h",
-		reconcile.EnvRedrive:  strconv.FormatBool(cfg.ReconcileRedrive),
+		contract.EnvReconcileGrace:    strconv.Itoa(cfg.ReconcileGraceMinutes) + "m",
+		contract.EnvReconcileLookback: strconv.Itoa(cfg.ReconcileLookbackDays*24) + "h",
+		contract.EnvReconcileRedrive:  strconv.FormatBool(cfg.ReconcileRedrive),
 	}
 	environment := map[string]pulumi.StringInput{
-		reconcile.EnvBucket:      in.bucketName,
-		reconcile.EnvTableLedger: in.ledgerName,
+		contract.EnvBucket:      in.bucketName,
+		contract.EnvTableLedger: in.ledgerName,
 	}
 	for k, v := range env {
 		environment[k] = pulumi.String(v)
 	}
 	if cfg.ReconcileRedrive {
-		environment[reconcile.EnvStateMachine] = in.machineArn
+		environment[contract.EnvStateMachineARN] = in.machineArn
 	}
 	// The rules depend on the bucket's name, and the size check on every
 	// value: both happen once they are known.
-	environment[reconcile.EnvRules] = pulumi.All(in.bucketName, in.ledgerName, in.machineArn).ApplyT(func(v []any) (string, error) {
+	environment[contract.EnvReconcileRules] = pulumi.All(in.bucketName, in.ledgerName, in.machineArn).ApplyT(func(v []any) (string, error) {
 		return reconcileRulesEnv(cfg, ds, env, v[0].(string), v[1].(string), v[2].(string))
 	}).(pulumi.StringOutput)
 
@@ -113,12 +113,12 @@ func reconcileRulesEnv(cfg Config, ds []*dataset.Dataset, static map[string]stri
 	if err != nil {
 		return "", err
 	}
-	all := map[string]string{reconcile.EnvBucket: bucket, reconcile.EnvTableLedger: ledger, reconcile.EnvRules: rules}
+	all := map[string]string{contract.EnvBucket: bucket, contract.EnvTableLedger: ledger, contract.EnvReconcileRules: rules}
 	for k, v := range static {
 		all[k] = v
 	}
 	if cfg.ReconcileRedrive {
-		all[reconcile.EnvStateMachine] = machine
+		all[contract.EnvStateMachineARN] = machine
 	}
 	if n := environmentSize(all); n > LambdaEnvironmentLimit {
 		return "", fmt.Errorf("platform: the reconciler's environment holds %d bytes (the rules of %d datasets), over Lambda's %d", n, len(ds), LambdaEnvironmentLimit)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/reconcile"
 )
 
@@ -15,7 +16,7 @@ import (
 func TestReconcileEnvironmentFitsLambda(t *testing.T) {
 	cfg := DefaultConfig("sluice", "dev")
 	cfg.ReconcileRedrive = true
-	static := map[string]string{reconcile.EnvGrace: "15m", reconcile.EnvLookback: "168h", reconcile.EnvRedrive: "true"}
+	static := map[string]string{contract.EnvReconcileGrace: "15m", contract.EnvReconcileLookback: "168h", contract.EnvReconcileRedrive: "true"}
 	bucket := "storage-bucket-" + strings.Repeat("x", 40) // a long auto-name
 	machine := "arn:aws:states:eu-west-1:123456789012:stateMachine:pipeline-machine-" + strings.Repeat("y", 20)
 	rules, err := reconcileRulesEnv(cfg, dataset.Builtin().All(), static, bucket, "data-ledger-1234567", machine)

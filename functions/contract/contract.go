@@ -1,7 +1,14 @@
-// Package contract holds the JSON documents that pass between the states of
-// the Sluice workflow and the S3 key layout they point into. Data never moves
-// through the state machine (its payload limit is 256 KiB): only these small
-// documents do, each naming objects in the pipeline bucket.
+// Package contract is what the state machine (workflow/pipeline), the
+// functions, the platform and the local runtime share: the JSON documents
+// that pass between the states of the Sluice workflow and the S3 key layout
+// they point into (contract.go), the ledger's statuses and the reconciler's
+// rules (ledger.go), the functions' environment variables (env.go) and the
+// metrics they emit (metrics.go). The platform imports no handler package:
+// it names what it sets and reads through this one.
+//
+// Data never moves through the state machine (its payload limit is
+// 256 KiB): only the small documents of this package do, each naming
+// objects in the pipeline bucket.
 //
 // The types live together, rather than one per function package, because the
 // state machine (workflow/pipeline), the four functions and the local runtime

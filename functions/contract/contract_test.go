@@ -1,6 +1,9 @@
 package contract
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestKeysAreStableAndConfined(t *testing.T) {
 	o := Object{Bucket: "b", Key: "incoming/orders/../x y.csv", VersionID: "v1"}
@@ -38,6 +41,29 @@ func TestLedgerKey(t *testing.T) {
 	for _, tt := range tests {
 		if got := LedgerKey(tt.o); got != tt.want {
 			t.Errorf("LedgerKey(%+v) = %q, want %q", tt.o, got, tt.want)
+		}
+	}
+}
+
+// TestEnvNamesAreDistinct: two functions' settings must not share a name
+// by accident (a table name is shared on purpose: one constant).
+func TestEnvNamesAreDistinct(t *testing.T) {
+	names := []string{
+		EnvReportBucket, EnvMaxRecordBytes, EnvMaxDepth, EnvGzipMaxRatio, EnvGzipMaxBytes, EnvMaxKeys, EnvMaxReportErrors,
+		EnvChunkRecords, EnvChunkBytes, EnvStagingBucket,
+		EnvTableItems, EnvTableReference, EnvEnrichCacheSize, EnvEnrichCacheTTL,
+		EnvLoadConcurrency, EnvLoadDeadlineMargin, EnvLoadStrict, EnvDatasets, EnvReferenceDatasets,
+		EnvBucket, EnvTableLedger, EnvReconcileRules, EnvReconcileGrace, EnvReconcileLookback, EnvReconcileRedrive,
+		EnvStateMachineARN, EnvReconcileMaxRedrives, EnvReconcileMaxAttempts, EnvReconcileDeadlineMargin,
+	}
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			t.Errorf("%s is listed twice", n)
+		}
+		seen[n] = true
+		if !strings.HasPrefix(n, "SLUICE_") {
+			t.Errorf("%s lacks the SLUICE_ prefix", n)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/sluicehq/sluice/functions/contract"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -18,11 +19,11 @@ func TestParseConfig(t *testing.T) {
 		{name: "empty", want: Config{}},
 		{
 			name: "all",
-			env:  map[string]string{EnvTableItems: "i", EnvTableReference: "r", EnvCacheSize: "-1", EnvCacheTTL: "30s"},
+			env:  map[string]string{contract.EnvTableItems: "i", contract.EnvTableReference: "r", contract.EnvEnrichCacheSize: "-1", contract.EnvEnrichCacheTTL: "30s"},
 			want: Config{ItemsTable: "i", ReferenceTable: "r", CacheSize: -1, CacheTTL: 30 * time.Second},
 		},
-		{name: "bad size", env: map[string]string{EnvCacheSize: "many"}, wantErr: true},
-		{name: "bad ttl", env: map[string]string{EnvCacheTTL: "0s"}, wantErr: true},
+		{name: "bad size", env: map[string]string{contract.EnvEnrichCacheSize: "many"}, wantErr: true},
+		{name: "bad ttl", env: map[string]string{contract.EnvEnrichCacheTTL: "0s"}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

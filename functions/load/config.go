@@ -5,18 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// Environment variables of the load function, read by its main through
-// ParseConfig.
-const (
-	EnvTableItems        = "SLUICE_TABLE_ITEMS"
-	EnvTableReference    = "SLUICE_TABLE_REFERENCE"
-	EnvConcurrency       = "SLUICE_LOAD_CONCURRENCY"
-	EnvDeadlineMargin    = "SLUICE_LOAD_DEADLINE_MARGIN"
-	EnvStrict            = "SLUICE_LOAD_STRICT"
-	EnvDatasets          = "SLUICE_DATASETS"
-	EnvReferenceDatasets = "SLUICE_REFERENCE_DATASETS"
+	"github.com/sluicehq/sluice/functions/contract"
 )
 
 // BuiltinDatasets and BuiltinReferenceDatasets describe dataset.Builtin()
@@ -34,33 +24,33 @@ var (
 // BuiltinReferenceDatasets.
 func ParseConfig(getenv func(string) string) (Config, error) {
 	c := Config{
-		ItemsTable:        getenv(EnvTableItems),
-		ReferenceTable:    getenv(EnvTableReference),
-		Datasets:          splitList(getenv(EnvDatasets)),
-		ReferenceDatasets: splitList(getenv(EnvReferenceDatasets)),
+		ItemsTable:        getenv(contract.EnvTableItems),
+		ReferenceTable:    getenv(contract.EnvTableReference),
+		Datasets:          splitList(getenv(contract.EnvDatasets)),
+		ReferenceDatasets: splitList(getenv(contract.EnvReferenceDatasets)),
 	}
-	switch v := getenv(EnvStrict); v {
+	switch v := getenv(contract.EnvLoadStrict); v {
 	case "", "false":
 	case "true":
 		c.Strict = true
 	default:
-		return c, fmt.Errorf("%s=%q: want true or false", EnvStrict, v)
+		return c, fmt.Errorf("%s=%q: want true or false", contract.EnvLoadStrict, v)
 	}
 	if len(c.Datasets) == 0 {
 		c.Datasets = append([]string(nil), BuiltinDatasets...)
 		c.ReferenceDatasets = append([]string(nil), BuiltinReferenceDatasets...)
 	}
-	if v := getenv(EnvConcurrency); v != "" {
+	if v := getenv(contract.EnvLoadConcurrency); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 256 {
-			return c, fmt.Errorf("%s=%q: want an integer from 1 to 256", EnvConcurrency, v)
+			return c, fmt.Errorf("%s=%q: want an integer from 1 to 256", contract.EnvLoadConcurrency, v)
 		}
 		c.Concurrency = n
 	}
-	if v := getenv(EnvDeadlineMargin); v != "" {
+	if v := getenv(contract.EnvLoadDeadlineMargin); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 {
-			return c, fmt.Errorf("%s=%q: want a duration such as 10s", EnvDeadlineMargin, v)
+			return c, fmt.Errorf("%s=%q: want a duration such as 10s", contract.EnvLoadDeadlineMargin, v)
 		}
 		c.DeadlineMargin = d
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/sluicehq/sluice/functions/contract"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -18,14 +19,14 @@ func TestParseConfig(t *testing.T) {
 		{name: "empty", env: nil, want: Config{Datasets: BuiltinDatasets, ReferenceDatasets: BuiltinReferenceDatasets}},
 		{
 			name: "all",
-			env: map[string]string{EnvTableItems: "i", EnvTableReference: "r", EnvConcurrency: "4", EnvDeadlineMargin: "3s",
-				EnvDatasets: "orders, customers,,readings", EnvReferenceDatasets: "customers", EnvStrict: "true"},
+			env: map[string]string{contract.EnvTableItems: "i", contract.EnvTableReference: "r", contract.EnvLoadConcurrency: "4", contract.EnvLoadDeadlineMargin: "3s",
+				contract.EnvDatasets: "orders, customers,,readings", contract.EnvReferenceDatasets: "customers", contract.EnvLoadStrict: "true"},
 			want: Config{ItemsTable: "i", ReferenceTable: "r", Concurrency: 4, DeadlineMargin: 3 * time.Second,
 				Datasets: []string{"orders", "customers", "readings"}, ReferenceDatasets: []string{"customers"}, Strict: true},
 		},
-		{name: "bad concurrency", env: map[string]string{EnvConcurrency: "0"}, wantErr: true},
-		{name: "bad margin", env: map[string]string{EnvDeadlineMargin: "soon"}, wantErr: true},
-		{name: "bad strict", env: map[string]string{EnvStrict: "yes"}, wantErr: true},
+		{name: "bad concurrency", env: map[string]string{contract.EnvLoadConcurrency: "0"}, wantErr: true},
+		{name: "bad margin", env: map[string]string{contract.EnvLoadDeadlineMargin: "soon"}, wantErr: true},
+		{name: "bad strict", env: map[string]string{contract.EnvLoadStrict: "yes"}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

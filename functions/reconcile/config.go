@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,21 +10,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/dataset/routing/eventmatch"
-)
-
-// Environment variables of the reconcile function, read by its main through
-// ParseConfig.
-const (
-	EnvBucket         = "SLUICE_BUCKET"
-	EnvTableLedger    = "SLUICE_TABLE_LEDGER"
-	EnvRules          = "SLUICE_RECONCILE_RULES"
-	EnvGrace          = "SLUICE_RECONCILE_GRACE"
-	EnvLookback       = "SLUICE_RECONCILE_LOOKBACK"
-	EnvRedrive        = "SLUICE_RECONCILE_REDRIVE"
-	EnvStateMachine   = "SLUICE_STATE_MACHINE_ARN"
-	EnvMaxRedrives    = "SLUICE_RECONCILE_MAX_REDRIVES"
-	EnvMaxAttempts    = "SLUICE_RECONCILE_MAX_ATTEMPTS"
-	EnvDeadlineMargin = "SLUICE_RECONCILE_DEADLINE_MARGIN"
+	"github.com/sluicehq/sluice/functions/contract"
 )
 
 // Defaults of Config.
@@ -93,15 +78,15 @@ type Config struct {
 // getenv (os.Getenv in main), applies the defaults and checks the result.
 func ParseConfig(getenv func(string) string) (Config, error) {
 	c := Config{
-		Bucket:          getenv(EnvBucket),
-		LedgerTable:     getenv(EnvTableLedger),
-		StateMachineARN: getenv(EnvStateMachine),
+		Bucket:          getenv(contract.EnvBucket),
+		LedgerTable:     getenv(contract.EnvTableLedger),
+		StateMachineARN: getenv(contract.EnvStateMachineARN),
 		Grace:           DefaultGrace,
 	}
 	var errs []error
-	rules, err := ParseRules(getenv(EnvRules))
+	rules, err := ParseRules(getenv(contract.EnvReconcileRules))
 	if err != nil {
-		errs = append(errs, fmt.Errorf("%s: %w", EnvRules, err))
+		errs = append(errs, fmt.Errorf("%s: %w", contract.EnvReconcileRules, err))
 	}
 	c.Rules = rules
 	duration := func(name string, into *time.Duration) {
@@ -116,27 +101,27 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		}
 		*into = d
 	}
-	duration(EnvGrace, &c.Grace)
-	duration(EnvLookback, &c.Lookback)
-	duration(EnvDeadlineMargin, &c.DeadlineMargin)
-	switch v := getenv(EnvRedrive); v {
+	duration(contract.EnvReconcileGrace, &c.Grace)
+	duration(contract.EnvReconcileLookback, &c.Lookback)
+	duration(contract.EnvReconcileDeadlineMargin, &c.DeadlineMargin)
+	switch v := getenv(contract.EnvReconcileRedrive); v {
 	case "", "false":
 	case "true":
 		c.Redrive = true
 	default:
-		errs = append(errs, fmt.Errorf("%s=%q: want true or false", EnvRedrive, v))
+		errs = append(errs, fmt.Errorf("%s=%q: want true or false", contract.EnvReconcileRedrive, v))
 	}
-	if v := getenv(EnvMaxRedrives); v != "" {
+	if v := getenv(contract.EnvReconcileMaxRedrives); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a positive integer", EnvMaxRedrives, v))
+			errs = append(errs, fmt.Errorf("%s=%q: want a positive integer", contract.EnvReconcileMaxRedrives, v))
 		}
 		c.MaxRedrives = n
 	}
-	if v := getenv(EnvMaxAttempts); v != "" {
+	if v := getenv(contract.EnvReconcileMaxAttempts); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a positive integer", EnvMaxAttempts, v))
+			errs = append(errs, fmt.Errorf("%s=%q: want a positive integer", contract.EnvReconcileMaxAttempts, v))
 		}
 		c.MaxAttempts = n
 	}
@@ -162,10 +147,10 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	var errs []error
 	if c.Bucket == "" || c.LedgerTable == "" {
-		errs = append(errs, fmt.Errorf("reconcile: the bucket (%s) and the ledger table (%s) are required", EnvBucket, EnvTableLedger))
+		errs = append(errs, fmt.Errorf("reconcile: the bucket (%s) and the ledger table (%s) are required", contract.EnvBucket, contract.EnvTableLedger))
 	}
 	if len(c.Rules) == 0 {
-		errs = append(errs, fmt.Errorf("reconcile: no dataset rules (%s)", EnvRules))
+		errs = append(errs, fmt.Errorf("reconcile: no dataset rules (%s)", contract.EnvReconcileRules))
 	}
 	if err := c.Rules.check(); err != nil {
 		errs = append(errs, err)
@@ -174,7 +159,7 @@ func (c Config) withDefaults() (Config, error) {
 		errs = append(errs, fmt.Errorf("reconcile: the lookback (%v) must exceed the grace period (%v)", c.Lookback, c.Grace))
 	}
 	if c.Redrive && c.StateMachineARN == "" {
-		errs = append(errs, fmt.Errorf("reconcile: redrive needs the state machine (%s)", EnvStateMachine))
+		errs = append(errs, fmt.Errorf("reconcile: redrive needs the state machine (%s)", contract.EnvStateMachineARN))
 	}
 	if c.MaxRedrives < 0 || c.MaxAttempts < 0 || c.DeadlineMargin < 0 || c.PageSize < 0 {
 		errs = append(errs, errors.New("reconcile: negative MaxRedrives, MaxAttempts, DeadlineMargin or PageSize"))
@@ -206,17 +191,9 @@ func ParseRules(s string) (Rules, error) {
 	return r, nil
 }
 
-// Encode returns r as SLUICE_RECONCILE_RULES: compact JSON, keys sorted,
-// with "<" and ">" left readable.
-func (r Rules) Encode() (string, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r); err != nil {
-		return "", err
-	}
-	return strings.TrimSuffix(buf.String(), "\n"), nil
-}
+// Encode returns r as contract.EnvReconcileRules holds it
+// (contract.ReconcileRules.Encode).
+func (r Rules) Encode() (string, error) { return contract.ReconcileRules(r).Encode() }
 
 // check reports the first malformed pattern (eventmatch.Validate), so that
 // a malformed pattern fails the configuration rather than a run.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/sluicehq/sluice/functions/contract"
 )
 
 // ordersRule is written as Encode writes it: keys sorted, "<" and ">"
@@ -14,7 +15,7 @@ const ordersRule = `{"orders":{"detail":{"object":{"key":[{"wildcard":"incoming/
 
 func TestParseConfig(t *testing.T) {
 	t.Parallel()
-	base := map[string]string{EnvBucket: "b", EnvTableLedger: "l", EnvRules: ordersRule}
+	base := map[string]string{contract.EnvBucket: "b", contract.EnvTableLedger: "l", contract.EnvReconcileRules: ordersRule}
 	with := func(kv ...string) map[string]string {
 		m := map[string]string{}
 		for k, v := range base {
@@ -37,23 +38,23 @@ func TestParseConfig(t *testing.T) {
 	}{
 		{name: "defaults", env: base, want: Config{Bucket: "b", LedgerTable: "l", Rules: rules, Grace: 15 * time.Minute,
 			Lookback: 7 * 24 * time.Hour, MaxRedrives: 100, MaxAttempts: 3, DeadlineMargin: 10 * time.Second}},
-		{name: "all", env: with(EnvGrace, "0s", EnvLookback, "48h", EnvRedrive, "true", EnvStateMachine, "arn:m",
-			EnvMaxRedrives, "7", EnvMaxAttempts, "2", EnvDeadlineMargin, "3s"),
+		{name: "all", env: with(contract.EnvReconcileGrace, "0s", contract.EnvReconcileLookback, "48h", contract.EnvReconcileRedrive, "true", contract.EnvStateMachineARN, "arn:m",
+			contract.EnvReconcileMaxRedrives, "7", contract.EnvReconcileMaxAttempts, "2", contract.EnvReconcileDeadlineMargin, "3s"),
 			want: Config{Bucket: "b", LedgerTable: "l", Rules: rules, Grace: 0, Lookback: 48 * time.Hour, Redrive: true,
 				StateMachineARN: "arn:m", MaxRedrives: 7, MaxAttempts: 2, DeadlineMargin: 3 * time.Second}},
-		{name: "no bucket", env: with(EnvBucket, ""), wantErr: EnvBucket},
-		{name: "no rules", env: with(EnvRules, ""), wantErr: EnvRules},
-		{name: "rules not an object", env: with(EnvRules, `["x"]`), wantErr: EnvRules},
-		{name: "rules trailing data", env: with(EnvRules, ordersRule+` {}`), wantErr: "trailing"},
-		{name: "malformed pattern", env: with(EnvRules, `{"orders":{"source":[{"nope":1}]}}`), wantErr: "orders"},
-		{name: "null pattern", env: with(EnvRules, `{"orders":null}`), wantErr: "orders"},
-		{name: "bad grace", env: with(EnvGrace, "soon"), wantErr: EnvGrace},
-		{name: "negative lookback", env: with(EnvLookback, "-1h"), wantErr: EnvLookback},
-		{name: "lookback within grace", env: with(EnvGrace, "2h", EnvLookback, "1h"), wantErr: "lookback"},
-		{name: "bad redrive", env: with(EnvRedrive, "yes"), wantErr: EnvRedrive},
-		{name: "redrive without machine", env: with(EnvRedrive, "true"), wantErr: EnvStateMachine},
-		{name: "bad max redrives", env: with(EnvMaxRedrives, "0"), wantErr: EnvMaxRedrives},
-		{name: "bad max attempts", env: with(EnvMaxAttempts, "x"), wantErr: EnvMaxAttempts},
+		{name: "no bucket", env: with(contract.EnvBucket, ""), wantErr: contract.EnvBucket},
+		{name: "no rules", env: with(contract.EnvReconcileRules, ""), wantErr: contract.EnvReconcileRules},
+		{name: "rules not an object", env: with(contract.EnvReconcileRules, `["x"]`), wantErr: contract.EnvReconcileRules},
+		{name: "rules trailing data", env: with(contract.EnvReconcileRules, ordersRule+` {}`), wantErr: "trailing"},
+		{name: "malformed pattern", env: with(contract.EnvReconcileRules, `{"orders":{"source":[{"nope":1}]}}`), wantErr: "orders"},
+		{name: "null pattern", env: with(contract.EnvReconcileRules, `{"orders":null}`), wantErr: "orders"},
+		{name: "bad grace", env: with(contract.EnvReconcileGrace, "soon"), wantErr: contract.EnvReconcileGrace},
+		{name: "negative lookback", env: with(contract.EnvReconcileLookback, "-1h"), wantErr: contract.EnvReconcileLookback},
+		{name: "lookback within grace", env: with(contract.EnvReconcileGrace, "2h", contract.EnvReconcileLookback, "1h"), wantErr: "lookback"},
+		{name: "bad redrive", env: with(contract.EnvReconcileRedrive, "yes"), wantErr: contract.EnvReconcileRedrive},
+		{name: "redrive without machine", env: with(contract.EnvReconcileRedrive, "true"), wantErr: contract.EnvStateMachineARN},
+		{name: "bad max redrives", env: with(contract.EnvReconcileMaxRedrives, "0"), wantErr: contract.EnvReconcileMaxRedrives},
+		{name: "bad max attempts", env: with(contract.EnvReconcileMaxAttempts, "x"), wantErr: contract.EnvReconcileMaxAttempts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

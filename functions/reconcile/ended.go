@@ -17,18 +17,7 @@ import (
 	"github.com/sluicehq/sluice/functions/fnerr"
 )
 
-// DetailTypeExecutionStatus is the detail-type of the events Step Functions
-// sends EventBridge when a Standard execution changes status
-// (https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html).
-// The platform's execution-status rule sends the pipeline's FAILED,
-// TIMED_OUT and ABORTED ones to this function.
-const DetailTypeExecutionStatus = "Step Functions Execution Status Change"
-
-// EndedStatuses are the execution statuses whose events the function
-// records: the ends an execution cannot record itself.
-var EndedStatuses = []string{"FAILED", "TIMED_OUT", "ABORTED"}
-
-// ExecutionStatusChange is the detail of a DetailTypeExecutionStatus event
+// ExecutionStatusChange is the detail of a contract.DetailTypeExecutionStatus event
 // (the fields the function reads).
 type ExecutionStatusChange struct {
 	ExecutionARN    string `json:"executionArn"`
@@ -94,7 +83,7 @@ func (h *Handler) RecordEnd(ctx context.Context, req Request) (*Ended, error) {
 		log.Log(context.Background(), level, "execution ended", attrs...)
 	}()
 	ended := false
-	for _, s := range EndedStatuses {
+	for _, s := range contract.EndedStatuses() {
 		ended = ended || s == d.Status
 	}
 	if !ended || d.ExecutionARN == "" {
@@ -132,7 +121,7 @@ func (h *Handler) RecordEnd(ctx context.Context, req Request) (*Ended, error) {
 		ExpressionAttributeNames: map[string]string{"#status": "status", "#error": "error", "#cause": "cause",
 			"#finishedAt": "finishedAt", "#execution": "execution"},
 		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{
-			":status": s(d.Status), ":running": s(statusRunning), ":execution": s(d.ExecutionARN),
+			":status": s(d.Status), ":running": s(contract.StatusRunning), ":execution": s(d.ExecutionARN),
 			":error": s(str(d.Error, endError[d.Status])),
 			":cause": s(str(d.Cause, "the execution ended "+d.Status+" without recording an outcome")),
 			":at":    s(at.Format(time.RFC3339Nano)),

@@ -136,7 +136,7 @@ func TestRecordEnd(t *testing.T) {
 	input, _ := json.Marshal(contract.FileEvent{Dataset: "orders", Bucket: bucket, Key: o.key, VersionID: o.version, Size: o.size})
 	arn := "arn:aws:states:us-east-1:000000000000:execution:pipeline:x"
 	event := func(status, execution string, in *string) Request {
-		return Request{ID: "ev", DetailType: DetailTypeExecutionStatus, Detail: &ExecutionStatusChange{
+		return Request{ID: "ev", DetailType: contract.DetailTypeExecutionStatus, Detail: &ExecutionStatusChange{
 			ExecutionARN: execution, Status: status, Input: in, StopDate: now.UnixMilli()}}
 	}
 	in := string(input)

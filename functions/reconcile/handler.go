@@ -60,7 +60,7 @@ type ItemUpdater interface {
 
 // Request is the event that invokes the function: the schedule's (any
 // input works) or a "Step Functions Execution Status Change" event of the
-// pipeline (DetailType DetailTypeExecutionStatus), whose outcome the run
+// pipeline (DetailType contract.DetailTypeExecutionStatus), whose outcome the run
 // records (RecordEnd). Its id, when present, is logged with every line
 // ("invocation") to tie them to the event.
 type Request struct {
@@ -230,7 +230,7 @@ const ledgerAttempts = 8
 
 // Handle runs Reconcile and returns its errors through fnerr.Surface.
 func (h *Handler) Handle(ctx context.Context, req Request) (*Report, error) {
-	if req.DetailType == DetailTypeExecutionStatus {
+	if req.DetailType == contract.DetailTypeExecutionStatus {
 		end, err := h.RecordEnd(ctx, req)
 		return &Report{Ended: end, Unaccounted: []File{}}, fnerr.Surface(err)
 	}
@@ -480,23 +480,15 @@ type claim struct {
 	ownerStatus string
 }
 
-// Ledger statuses (workflow/pipeline's; the pipeline package is not
-// imported by the functions).
-const (
-	statusRunning  = "RUNNING"
-	statusLoaded   = "LOADED"
-	statusRejected = "REJECTED"
-)
-
 // finished reports whether the file of a ledger item is accounted for: it
 // ended LOADED or REJECTED, or its execution still runs. FAILED, TIMED_OUT
 // and ABORTED are not, nor is RUNNING when Step Functions says the owner
 // ended (with Executions set; without it RUNNING counts as in flight).
 func (r *run) finished(ctx context.Context, c *claim) (bool, error) {
 	switch c.status {
-	case statusLoaded, statusRejected, "":
+	case contract.StatusLoaded, contract.StatusRejected, "":
 		return true, nil
-	case statusRunning:
+	case contract.StatusRunning:
 		if r.h.Executions == nil || c.execution == "" {
 			return true, nil
 		}
@@ -775,17 +767,6 @@ func (r *run) summarize(err error) {
 	}
 }
 
-// Names of the CloudWatch metrics a run emits, in MetricNamespace with the
-// dimension DimensionBucket.
-const (
-	MetricNamespace   = "Sluice"
-	DimensionBucket   = "Bucket"
-	MetricUnaccounted = "UnaccountedFiles"
-	MetricChecked     = "CheckedFiles"
-	MetricRedriven    = "RedrivenFiles"
-	MetricIncomplete  = "ReconcileIncomplete"
-)
-
 // Metrics returns the run's CloudWatch embedded metric format document
 // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html),
 // stamped at. UnaccountedFiles is left out when a run that stopped early
@@ -793,15 +774,15 @@ const (
 // only a complete run clears it.
 func Metrics(rep *Report, at time.Time) map[string]any {
 	values := map[string]int{
-		MetricChecked:    rep.Checked,
-		MetricRedriven:   rep.Redriven,
-		MetricIncomplete: 0,
+		contract.MetricChecked:    rep.Checked,
+		contract.MetricRedriven:   rep.Redriven,
+		contract.MetricIncomplete: 0,
 	}
 	if !rep.Complete {
-		values[MetricIncomplete] = 1
+		values[contract.MetricIncomplete] = 1
 	}
 	if rep.Complete || len(rep.Unaccounted) > 0 {
-		values[MetricUnaccounted] = len(rep.Unaccounted)
+		values[contract.MetricUnaccounted] = len(rep.Unaccounted)
 	}
 	var names []string
 	for n := range values {
@@ -809,7 +790,7 @@ func Metrics(rep *Report, at time.Time) map[string]any {
 	}
 	slices.Sort(names)
 	metrics := make([]map[string]string, 0, len(names))
-	doc := map[string]any{DimensionBucket: rep.Bucket}
+	doc := map[string]any{contract.DimensionBucket: rep.Bucket}
 	for _, n := range names {
 		metrics = append(metrics, map[string]string{"Name": n, "Unit": "Count"})
 		doc[n] = values[n]
@@ -817,8 +798,8 @@ func Metrics(rep *Report, at time.Time) map[string]any {
 	doc["_aws"] = map[string]any{
 		"Timestamp": at.UnixMilli(),
 		"CloudWatchMetrics": []any{map[string]any{
-			"Namespace":  MetricNamespace,
-			"Dimensions": [][]string{{DimensionBucket}},
+			"Namespace":  contract.MetricNamespace,
+			"Dimensions": [][]string{{contract.DimensionBucket}},
 			"Metrics":    metrics,
 		}},
 	}

@@ -629,7 +629,7 @@ func metricsLine(t *testing.T, lines []map[string]any) map[string]any {
 			t.Fatalf("CloudWatchMetrics %v", meta)
 		}
 		d := directives[0].(map[string]any)
-		if d["Namespace"] != MetricNamespace || !cmp.Equal(d["Dimensions"], []any{[]any{DimensionBucket}}) {
+		if d["Namespace"] != contract.MetricNamespace || !cmp.Equal(d["Dimensions"], []any{[]any{contract.DimensionBucket}}) {
 			t.Errorf("directive %v", d)
 		}
 		for _, m := range d["Metrics"].([]any) {

@@ -3,17 +3,8 @@ package validate
 import (
 	"fmt"
 	"strconv"
-)
 
-// Environment variables read by ParseConfig (in functions/cmd only).
-const (
-	EnvReportBucket    = "SLUICE_REPORT_BUCKET"
-	EnvMaxRecordBytes  = "SLUICE_MAX_RECORD_BYTES"
-	EnvMaxDepth        = "SLUICE_MAX_DEPTH"
-	EnvGzipMaxRatio    = "SLUICE_GZIP_MAX_RATIO"
-	EnvGzipMaxBytes    = "SLUICE_GZIP_MAX_BYTES"
-	EnvMaxKeys         = "SLUICE_MAX_KEYS"
-	EnvMaxReportErrors = "SLUICE_MAX_REPORT_ERRORS"
+	"github.com/sluicehq/sluice/functions/contract"
 )
 
 // ParseConfig builds a Config from environment lookups (os.Getenv in
@@ -21,25 +12,25 @@ const (
 // naming the variable.
 func ParseConfig(getenv func(string) string) (Config, error) {
 	var c Config
-	c.ReportBucket = getenv(EnvReportBucket)
+	c.ReportBucket = getenv(contract.EnvReportBucket)
 	ints := []struct {
 		name string
 		dst  *int
 	}{
-		{EnvMaxRecordBytes, &c.Limits.MaxRecordBytes},
-		{EnvMaxDepth, &c.Limits.MaxDepth},
-		{EnvMaxKeys, &c.MaxKeys},
-		{EnvMaxReportErrors, &c.MaxReportErrors},
+		{contract.EnvMaxRecordBytes, &c.Limits.MaxRecordBytes},
+		{contract.EnvMaxDepth, &c.Limits.MaxDepth},
+		{contract.EnvMaxKeys, &c.MaxKeys},
+		{contract.EnvMaxReportErrors, &c.MaxReportErrors},
 	}
 	for _, v := range ints {
 		if err := parseInt(getenv, v.name, func(n int64) { *v.dst = int(n) }); err != nil {
 			return c, err
 		}
 	}
-	if err := parseInt(getenv, EnvGzipMaxRatio, func(n int64) { c.Gzip.MaxRatio = n }); err != nil {
+	if err := parseInt(getenv, contract.EnvGzipMaxRatio, func(n int64) { c.Gzip.MaxRatio = n }); err != nil {
 		return c, err
 	}
-	if err := parseInt(getenv, EnvGzipMaxBytes, func(n int64) { c.Gzip.MaxBytes = n }); err != nil {
+	if err := parseInt(getenv, contract.EnvGzipMaxBytes, func(n int64) { c.Gzip.MaxBytes = n }); err != nil {
 		return c, err
 	}
 	return c, nil

@@ -1,7 +1,7 @@
 package monitoring
 
 import (
-	"github.com/sluicehq/sluice/functions/reconcile"
+	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/platform/audit"
 )
 
@@ -115,12 +115,12 @@ func BuildDashboard(in DashboardInput) Dashboard {
 	}, 0, 8))
 	if in.ReconcileBucket != "" {
 		rec := func(name string, o MetricOptions) Metric {
-			return Metric{reconcile.MetricNamespace, name, reconcile.DimensionBucket, in.ReconcileBucket, o}
+			return Metric{contract.MetricNamespace, name, contract.DimensionBucket, in.ReconcileBucket, o}
 		}
 		add(metric("Files no execution claimed (reconciler)", "Maximum", []Metric{
-			rec(reconcile.MetricUnaccounted, MetricOptions{Stat: "Maximum", Label: "unaccounted"}),
-			rec(reconcile.MetricRedriven, MetricOptions{Stat: "Sum", Label: "redriven"}),
-			rec(reconcile.MetricIncomplete, MetricOptions{Stat: "Maximum", Label: "run stopped early"}),
+			rec(contract.MetricUnaccounted, MetricOptions{Stat: "Maximum", Label: "unaccounted"}),
+			rec(contract.MetricRedriven, MetricOptions{Stat: "Sum", Label: "redriven"}),
+			rec(contract.MetricIncomplete, MetricOptions{Stat: "Maximum", Label: "run stopped early"}),
 		}, 8, 8))
 	}
 	if in.AuditNamespace != "" {

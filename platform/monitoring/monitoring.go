@@ -10,7 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/sluicehq/sluice/functions/reconcile"
+	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/platform/naming"
 )
 
@@ -231,7 +231,7 @@ func reconcilerAlarms(args *Args) []alarm {
 	// nothing (an incomplete one that found nothing emits no value).
 	alarms := []alarm{
 		{suffix: "unaccounted-files", description: "Sluice: files arrived that no execution claimed (the reconciler's log lists them)",
-			namespace: reconcile.MetricNamespace, metric: reconcile.MetricUnaccounted, stat: "Maximum", dimension: reconcile.DimensionBucket, value: args.Reconciler.Bucket,
+			namespace: contract.MetricNamespace, metric: contract.MetricUnaccounted, stat: "Maximum", dimension: contract.DimensionBucket, value: args.Reconciler.Bucket,
 			threshold: 0, comparison: "GreaterThanThreshold", missing: "ignore"},
 		{suffix: "reconcile-dlq-messages", description: "Sluice: the reconciler's schedule could not invoke it (its dead-letter queue is not empty)",
 			namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: "QueueName", value: args.Reconciler.DLQName,

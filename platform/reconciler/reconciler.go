@@ -11,7 +11,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/sluicehq/sluice/functions/reconcile"
+	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/platform/compute"
 	"github.com/sluicehq/sluice/platform/naming"
 	"github.com/sluicehq/sluice/platform/policy"
@@ -96,15 +96,15 @@ func (a *Args) validate() error {
 
 // ExecutionStatusPattern is the event pattern of the execution-status
 // rule: Step Functions' status change events of the machine's executions
-// that FAILED, TIMED_OUT or were ABORTED (reconcile.EndedStatuses).
+// that FAILED, TIMED_OUT or were ABORTED (contract.EndedStatuses).
 func ExecutionStatusPattern(machineArn pulumi.StringInput) pulumi.StringOutput {
 	return machineArn.ToStringOutput().ApplyT(func(arn string) (string, error) {
 		b, err := json.Marshal(map[string]any{
 			"source":      []string{"aws.states"},
-			"detail-type": []string{reconcile.DetailTypeExecutionStatus},
+			"detail-type": []string{contract.DetailTypeExecutionStatus},
 			"detail": map[string]any{
 				"stateMachineArn": []string{arn},
-				"status":          reconcile.EndedStatuses,
+				"status":          contract.EndedStatuses(),
 			},
 		})
 		return string(b), err

@@ -13,20 +13,6 @@ const (
 	SyntheticRegion  = "us-east-1"
 )
 
-// Status values of the ledger and of the execution output.
-const (
-	StatusRunning   = "RUNNING"
-	StatusLoaded    = "LOADED"
-	StatusRejected  = "REJECTED"
-	StatusDuplicate = "DUPLICATE"
-	StatusFailed    = "FAILED"
-	// StatusTimedOut and StatusAborted are recorded by the reconciler when
-	// Step Functions reports that the execution owning a claim timed out
-	// or was stopped (platform's execution-status rule).
-	StatusTimedOut = "TIMED_OUT"
-	StatusAborted  = "ABORTED"
-)
-
 // ErrSfnNoExecution is the error DescribeExecution raises for an execution
 // Step Functions does not know (deleted after its retention period).
 const ErrSfnNoExecution asl.ErrorName = "Sfn.ExecutionDoesNotExistException"

@@ -92,8 +92,8 @@ func (s *stages) claim(validate workflow.Chainable, notifyFailed *workflow.Task)
 		"ConditionExpression":      "attribute_not_exists(pk) OR #status IN (:failed, :timedOut, :aborted) OR (#status = :running AND #leaseUntil < :now)",
 		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#leaseUntil": "leaseUntil"},
 		"ExpressionAttributeValues": workflow.Params{
-			":failed": workflow.Params{"S": StatusFailed}, ":timedOut": workflow.Params{"S": StatusTimedOut}, ":aborted": workflow.Params{"S": StatusAborted},
-			":running": workflow.Params{"S": StatusRunning}, ":now": workflow.Params{"S.$": pathLease + ".now"},
+			":failed": workflow.Params{"S": contract.StatusFailed}, ":timedOut": workflow.Params{"S": contract.StatusTimedOut}, ":aborted": workflow.Params{"S": contract.StatusAborted},
+			":running": workflow.Params{"S": contract.StatusRunning}, ":now": workflow.Params{"S.$": pathLease + ".now"},
 		},
 	}, workflow.TaskProps{Comment: "one execution per file version at a time; an ended run's file may run again", ResultPath: workflow.Null, TimeoutSeconds: 30}).
 		AddRetry(s.dynamoRetry).
@@ -125,7 +125,7 @@ func (s *stages) claim(validate workflow.Chainable, notifyFailed *workflow.Task)
 // and its lease.
 func claimItem() workflow.Params {
 	return with(ledgerKey(),
-		"status", workflow.Params{"S": StatusRunning},
+		"status", workflow.Params{"S": contract.StatusRunning},
 		"dataset", workflow.Params{"S.$": "$.dataset"},
 		"bucket", workflow.Params{"S.$": "$.bucket"},
 		"key", workflow.Params{"S.$": "$.key"},
@@ -144,7 +144,7 @@ func claimItem() workflow.Params {
 // leads on to validation.
 func (s *stages) ownership(item workflow.Params, notifyFailed *workflow.Task) (readClaim, takeOver *workflow.Task) {
 	duplicate := workflow.NewSucceed("Duplicate", workflow.SucceedProps{Comment: "this version of the file was already claimed"})
-	markDuplicate := workflow.NewPass("MarkDuplicate", workflow.PassProps{Parameters: fileFields(StatusDuplicate)})
+	markDuplicate := workflow.NewPass("MarkDuplicate", workflow.PassProps{Parameters: fileFields(contract.StatusDuplicate)})
 	markDuplicate.Next(duplicate)
 	// Taking over: the claim is RUNNING, its owner has ended without
 	// recording an outcome (killed, timed out, aborted, or failed while the
@@ -155,7 +155,7 @@ func (s *stages) ownership(item workflow.Params, notifyFailed *workflow.Task) (r
 		"Item":                      item,
 		"ConditionExpression":       "#status = :running AND #execution = :owner",
 		"ExpressionAttributeNames":  workflow.Params{"#status": "status", "#execution": "execution"},
-		"ExpressionAttributeValues": workflow.Params{":running": workflow.Params{"S": StatusRunning}, ":owner": workflow.Params{"S.$": pathClaim + ".Item.execution.S"}},
+		"ExpressionAttributeValues": workflow.Params{":running": workflow.Params{"S": contract.StatusRunning}, ":owner": workflow.Params{"S.$": pathClaim + ".Item.execution.S"}},
 	}, workflow.TaskProps{Comment: "claim the file version from an execution that ended without recording its outcome", ResultPath: workflow.Null, TimeoutSeconds: 30}).
 		AddRetry(s.dynamoRetry).
 		AddCatch(markDuplicate, workflow.CatchProps{Errors: []asl.ErrorName{ErrConditionalFailed}, ResultPath: pathError}).
@@ -189,7 +189,7 @@ func (s *stages) ownership(item workflow.Params, notifyFailed *workflow.Task) (r
 	readClaim.Next(workflow.NewChoice("ClaimHeld", workflow.ChoiceProps{Comment: "a RUNNING claim names its owner; a finished one makes this event a duplicate (and so does a claim deleted since: TakeOver could not replace it)"}).
 		When(workflow.And(
 			workflow.IsPresent(pathClaim+".Item.execution.S"),
-			workflow.StringEquals(pathClaim+".Item.status.S", StatusRunning),
+			workflow.StringEquals(pathClaim+".Item.status.S", contract.StatusRunning),
 		), describeOwner).
 		Otherwise(markDuplicate))
 	return readClaim, takeOver
@@ -290,7 +290,7 @@ func (s *stages) loadDistributed(notifyFailed *workflow.Task, manyChunks workflo
 // $.summary, each leading to record: no records, one chunk, many chunks.
 func (s *stages) summaries(record *workflow.Task) (noRecords, oneChunk, manyChunks *workflow.Pass) {
 	summary := func(name, comment string, kv ...any) *workflow.Pass {
-		p := with(fileFields(StatusLoaded),
+		p := with(fileFields(contract.StatusLoaded),
 			"records.$", pathTransform+".records",
 			"rejected.$", pathTransform+".rejected",
 			"filtered.$", pathTransform+".filtered",
@@ -328,7 +328,7 @@ func (s *stages) record(notifyFailed *workflow.Task) *workflow.Task {
 		"ConditionExpression": ownedByMe,
 		"ExpressionAttributeValues": workflow.Params{
 			":me":       workflow.Params{"S.$": "$$.Execution.Id"},
-			":status":   workflow.Params{"S": StatusLoaded},
+			":status":   workflow.Params{"S": contract.StatusLoaded},
 			":records":  workflow.Params{"N.$": "States.JsonToString(" + pathSummary + ".records)"},
 			":loaded":   workflow.Params{"N.$": "States.JsonToString(" + pathSummary + ".loaded)"},
 			":rejected": workflow.Params{"N.$": "States.JsonToString(" + pathSummary + ".rejected)"},
@@ -353,7 +353,7 @@ func (s *stages) record(notifyFailed *workflow.Task) *workflow.Task {
 func (s *stages) rejectionPath(rejectionFailed *workflow.Pass) *workflow.Pass {
 	rejected := workflow.NewSucceed("Rejected", workflow.SucceedProps{OutputPath: pathRejection + ".output"})
 	rejectedResult := workflow.NewPass("RejectedResult", workflow.PassProps{
-		Parameters: with(fileFields(StatusRejected),
+		Parameters: with(fileFields(contract.StatusRejected),
 			"error.$", pathError+".Error",
 			"reason.$", pathRejection+".reason",
 			"report.$", pathRejection+".report",
@@ -365,7 +365,7 @@ func (s *stages) rejectionPath(rejectionFailed *workflow.Pass) *workflow.Pass {
 	recordRejected.Next(rejectedResult)
 	notifyRejected := workflow.SNSPublish("NotifyRejected", TopicAlerts, workflow.Params{
 		"Subject": "Sluice: file rejected",
-		"Message": with(fileFields(StatusRejected),
+		"Message": with(fileFields(contract.StatusRejected),
 			"error.$", pathError+".Error",
 			"reason.$", pathRejection+".reason",
 			"report.$", pathRejection+".report",
@@ -416,7 +416,7 @@ func (s *stages) recordRejected(rejectionFailed *workflow.Pass) *workflow.Task {
 		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#error": "error", "#reason": "reason", "#report": "report", "#quarantine": "quarantine", "#finishedAt": "finishedAt", "#execution": "execution"},
 		"ExpressionAttributeValues": workflow.Params{
 			":me":         workflow.Params{"S.$": "$$.Execution.Id"},
-			":status":     workflow.Params{"S": StatusRejected},
+			":status":     workflow.Params{"S": contract.StatusRejected},
 			":error":      workflow.Params{"S.$": pathError + ".Error"},
 			":reason":     workflow.Params{"S.$": pathRejection + ".reason"},
 			":report":     workflow.Params{"S.$": pathRejection + ".report"},
@@ -466,7 +466,7 @@ func (s *stages) failurePath() *workflow.Task {
 		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#state": "failedState", "#error": "error", "#cause": "cause", "#finishedAt": "finishedAt", "#execution": "execution"},
 		"ExpressionAttributeValues": workflow.Params{
 			":me":     workflow.Params{"S.$": "$$.Execution.Id"},
-			":status": workflow.Params{"S": StatusFailed},
+			":status": workflow.Params{"S": contract.StatusFailed},
 			":state":  workflow.Params{"S.$": "$" + varFailedState},
 			":error":  workflow.Params{"S.$": pathError + ".Error"},
 			":cause":  workflow.Params{"S.$": pathError + ".Cause"},
@@ -478,7 +478,7 @@ func (s *stages) failurePath() *workflow.Task {
 	recordFailed.Next(failed)
 	notifyFailed := workflow.SNSPublish("NotifyFailed", TopicAlerts, workflow.Params{
 		"Subject": "Sluice: file failed",
-		"Message": with(fileFields(StatusFailed),
+		"Message": with(fileFields(contract.StatusFailed),
 			"state.$", "$"+varFailedState, "error.$", pathError+".Error", "cause.$", pathError+".Cause", "execution.$", "$$.Execution.Id"),
 	}, sdk()).
 		AddRetry(s.notifyRetry).

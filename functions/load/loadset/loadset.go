@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/fnerr"
 	"github.com/sluicehq/sluice/functions/load"
 )
@@ -68,7 +69,7 @@ func Config(set *dataset.Set) (datasets, reference []string) {
 func Env(set *dataset.Set) map[string]string {
 	names, ref := Config(set)
 	return map[string]string{
-		load.EnvDatasets:          strings.Join(names, ","),
-		load.EnvReferenceDatasets: strings.Join(ref, ","),
+		contract.EnvDatasets:          strings.Join(names, ","),
+		contract.EnvReferenceDatasets: strings.Join(ref, ","),
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/fnerr"
 	"github.com/sluicehq/sluice/functions/load"
 )
@@ -70,7 +71,7 @@ func TestBuiltinListsMatchTheBuiltinSet(t *testing.T) {
 		t.Errorf("load.BuiltinReferenceDatasets is out of date (-set +load):\n%s", diff)
 	}
 	env := Env(dataset.Builtin())
-	want := map[string]string{load.EnvDatasets: "catalog,customers,orders,readings", load.EnvReferenceDatasets: "customers"}
+	want := map[string]string{contract.EnvDatasets: "catalog,customers,orders,readings", contract.EnvReferenceDatasets: "customers"}
 	if diff := cmp.Diff(want, env); diff != "" {
 		t.Errorf("Env (-want +got):\n%s", diff)
 	}
