@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/sluicehq/sluice/functions/contract"
 )
 
 // Capacity modes of the DynamoDB tables (config key capacityMode).
@@ -59,12 +61,16 @@ type Config struct {
 	// DeletionProtection protects tables (and the key) from deletion.
 	DeletionProtection bool
 	// TTLAttribute is the TTL attribute of tables no dataset declares a
-	// TTL for.
+	// TTL for, the ledger's among them.
 	TTLAttribute string
 	// TableReplicaRegions are the regions, besides the stack's, that hold a
 	// replica of each data table (a DynamoDB global table, version
 	// 2019.11.21); empty for none. Which tables are global: Tables.
 	TableReplicaRegions []string
+	// LedgerRetentionDays is how long a ledger item outlives the latest
+	// end of its execution before DynamoDB's TTL deletes it
+	// (pipeline.Options.LedgerRetentionDays).
+	LedgerRetentionDays int
 
 	// MemoryMB, TimeoutSeconds, ReservedConcurrency: Lambda settings of
 	// every function (ReservedConcurrency -1: unreserved); the reconciler
@@ -228,7 +234,8 @@ var Keys = []Key{
 	boolKey("pointInTimeRecovery", "true", "Point-in-time recovery on every table.", func(c *Config) *bool { return &c.PointInTimeRecovery }),
 	boolKey("tableStreams", "false", "DynamoDB streams (NEW_AND_OLD_IMAGES) on every table.", func(c *Config) *bool { return &c.Streams }),
 	boolKey("deletionProtection", "false", "Deletion protection on the tables.", func(c *Config) *bool { return &c.DeletionProtection }),
-	stringKey("ttlAttribute", "expires_at", "TTL attribute of tables whose datasets declare none.", checkAttr, func(c *Config) *string { return &c.TTLAttribute }),
+	stringKey("ttlAttribute", contract.DefaultTTLAttribute, "TTL attribute of tables whose datasets declare none, the ledger's among them.", checkAttr, func(c *Config) *string { return &c.TTLAttribute }),
+	intKey("ledgerRetentionDays", "90", "Days a ledger item (a file's claim and outcome) is kept after its execution's latest possible end; then DynamoDB's TTL deletes it and the same file version would run again. More than reconcileLookbackDays.", 1, 3650, func(c *Config) *int { return &c.LedgerRetentionDays }),
 	{Name: "tableReplicaRegions", Type: "array", Default: "[]", Description: "Regions, besides the stack's, holding a replica of the data tables (items, reference; not the ledger): DynamoDB global tables version 2019.11.21, each replica encrypted with a KMS key of its region, with PITR as pointInTimeRecovery and the table's TTL. Needs tableStreams. Replication is billed per write in every region: see docs/deploy.md.", set: func(c *Config, v string) error {
 		regions, err := parseRegions(v)
 		if err != nil {
@@ -510,6 +517,10 @@ func (c Config) validate() error {
 	if c.ReconcileLookbackDays*24*60 <= c.ReconcileGraceMinutes {
 		errs = append(errs, fmt.Errorf("config %s: %d days must exceed %s (%d minutes)",
 			key("reconcileLookbackDays"), c.ReconcileLookbackDays, key("reconcileGraceMinutes"), c.ReconcileGraceMinutes))
+	}
+	if c.LedgerRetentionDays <= c.ReconcileLookbackDays {
+		errs = append(errs, fmt.Errorf("config %s: %d days must exceed %s (%d): the reconciler would take a file whose ledger item expired for one never claimed and run it again",
+			key("ledgerRetentionDays"), c.LedgerRetentionDays, key("reconcileLookbackDays"), c.ReconcileLookbackDays))
 	}
 	if c.StateMachineType == "EXPRESS" {
 		errs = append(errs, fmt.Errorf("config %s: EXPRESS is not supported: the pipeline runs a Distributed Map, which only STANDARD workflows can; set %s to EXPRESS for cheap chunk executions instead",

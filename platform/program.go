@@ -555,6 +555,12 @@ func PipelineOptions(cfg Config) (pipeline.Options, error) {
 	if cfg.ExecutionTimeoutSeconds > 0 {
 		o.ExecutionTimeoutSeconds = cfg.ExecutionTimeoutSeconds
 	}
+	if cfg.LedgerRetentionDays > 0 {
+		o.LedgerRetentionDays = cfg.LedgerRetentionDays
+	}
+	// The ledger is a table no dataset writes: its TTL attribute is the
+	// stack's ttlAttribute (TablesFor).
+	o.LedgerTTLAttribute = cfg.TTLAttribute
 	task := o.TaskTimeoutSeconds
 	if task == 0 {
 		task = 300

@@ -2,7 +2,10 @@ package pipeline
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/sluicehq/sluice/functions/contract"
 )
 
 // Logical resource names the machine uses. The platform and the local
@@ -58,6 +61,16 @@ type Options struct {
 	ExecutionTimeoutSeconds int
 	// Retry tunes the retrier of every Lambda task.
 	Retry RetryOptions
+	// LedgerRetentionDays is how long a ledger item outlives the latest
+	// end of its execution: every ledger write sets LedgerTTLAttribute to
+	// the claim's time plus ExecutionTimeoutSeconds plus this many days
+	// (epoch seconds), after which DynamoDB's TTL deletes the item. So a
+	// RUNNING claim never expires before its lease, and an outcome stays
+	// at least this long after it was recorded. Default: 90.
+	LedgerRetentionDays int
+	// LedgerTTLAttribute is the ledger table's TTL attribute. Default:
+	// contract.DefaultTTLAttribute ("expires_at").
+	LedgerTTLAttribute string
 }
 
 // RetryOptions tune how Lambda tasks retry transient errors (Lambda service
@@ -98,6 +111,10 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Retry.BackoffRate == 0 {
 		o.Retry.BackoffRate = 2
 	}
+	def(&o.LedgerRetentionDays, 90)
+	if o.LedgerTTLAttribute == "" {
+		o.LedgerTTLAttribute = contract.DefaultTTLAttribute
+	}
 	switch {
 	case o.Type == Express:
 		return o, fmt.Errorf("pipeline: Type EXPRESS: the pipeline uses a Distributed Map, which only Standard workflows run; use STANDARD (and MapExecutionType EXPRESS for cheap chunks)")
@@ -112,14 +129,20 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("pipeline: negative option")
 	case o.Retry.BackoffRate < 1:
 		return o, fmt.Errorf("pipeline: Retry.BackoffRate %g: want at least 1", o.Retry.BackoffRate)
+	case o.LedgerRetentionDays < 1:
+		return o, fmt.Errorf("pipeline: LedgerRetentionDays %d: want at least 1", o.LedgerRetentionDays)
+	case slices.Contains(ledgerAttributes, o.LedgerTTLAttribute):
+		return o, fmt.Errorf("pipeline: LedgerTTLAttribute %q is an attribute the ledger items already hold", o.LedgerTTLAttribute)
 	}
 	return o, nil
 }
 
 // StackOptions returns the options of a Pulumi stack: "dev" (small
-// concurrency, short timeouts, Express chunk executions) or "prod" (higher
-// concurrency, Lambda-maximum timeouts, Standard chunk executions so that a
-// chunk may take longer than five minutes and appears in the history).
+// concurrency, short timeouts, Express chunk executions, a month of
+// ledger) or "prod" (higher concurrency, Lambda-maximum timeouts, Standard
+// chunk executions so that a chunk may take longer than five minutes and
+// appears in the history, 400 days of ledger). The platform overrides them
+// from the stack's configuration; the local runtime runs them as they are.
 func StackOptions(stack string) (Options, error) {
 	switch stack {
 	case "dev":
@@ -131,6 +154,7 @@ func StackOptions(stack string) (Options, error) {
 			TaskTimeoutSeconds:      120,
 			ExecutionTimeoutSeconds: 1800,
 			Retry:                   RetryOptions{IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, MaxDelaySeconds: 10},
+			LedgerRetentionDays:     30,
 		}, nil
 	case "prod":
 		return Options{
@@ -141,6 +165,7 @@ func StackOptions(stack string) (Options, error) {
 			TaskTimeoutSeconds:      900,
 			ExecutionTimeoutSeconds: 6 * 3600,
 			Retry:                   RetryOptions{IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60},
+			LedgerRetentionDays:     400,
 		}, nil
 	}
 	return Options{}, fmt.Errorf("pipeline: unknown stack %q (want dev or prod)", stack)

@@ -81,7 +81,7 @@ const (
 	pathSummary    = "$.summary"
 	pathError      = "$.error" // {Error, Cause} of a caught error
 	pathRejection  = "$.rejection"
-	pathLease      = "$.lease" // {now, until} of the claim
+	pathLease      = "$.lease" // {now, until, expires} of the claim
 	pathClaim      = "$.claim" // the ledger item of a claim held by another execution
 	pathOwner      = "$.owner" // {status} of that execution
 )
@@ -95,6 +95,14 @@ const varFailedState = "failedState"
 // item is still this execution's, so an execution that lost its claim to
 // a takeover never overwrites the new owner's outcome.
 const ownedByMe = "#execution = :me"
+
+// ledgerAttributes are the attributes a ledger item may hold besides its
+// TTL attribute: the claim's, the outcomes' and the reconciler's.
+var ledgerAttributes = []string{
+	"pk", "status", "dataset", "bucket", "key", "versionId", "execution", "startedAt", "leaseUntil",
+	"finishedAt", "records", "loaded", "rejected", "filtered", "chunks", "report",
+	"error", "reason", "quarantine", "failedState", "cause",
+}
 
 // ledgerKey is the ledger item key of the file version.
 func ledgerKey() workflow.Params {

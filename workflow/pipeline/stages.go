@@ -80,7 +80,7 @@ func sdk() workflow.TaskProps {
 // the ledger, then go on to validate. A claim already held goes through
 // ownership.
 func (s *stages) claim(validate workflow.Chainable, notifyFailed *workflow.Task) workflow.Chainable {
-	item := claimItem()
+	item := s.claimItem()
 	readClaim, takeOver := s.ownership(item, notifyFailed)
 	takeOver.Next(validate)
 	claim := workflow.DynamoPutItem("Claim", TableLedger, workflow.Params{
@@ -100,13 +100,16 @@ func (s *stages) claim(validate workflow.Chainable, notifyFailed *workflow.Task)
 		AddCatch(readClaim, workflow.CatchProps{Errors: []asl.ErrorName{ErrConditionalFailed}, ResultPath: pathError}).
 		AddCatch(notifyFailed, toError("Claim"))
 	claim.Next(validate)
+	timeout := int64(s.o.ExecutionTimeoutSeconds)
 	lease := workflow.NewPass("Lease", workflow.PassProps{
 		Comment: "the claim's lease: the execution timeout from now (ISO 8601 UTC, which orders as text); " +
-			"no execution of this machine outlives it",
+			"no execution of this machine outlives it. The ledger item expires (TTL, epoch seconds) " +
+			"the ledger retention after the lease, so a claim never expires while it may still be running",
 		QueryLanguage: asl.JSONata,
 		Output: workflow.Expr(fmt.Sprintf(`$merge([$states.input, {"lease": (`+
 			`$t := $toMillis($states.context.State.EnteredTime); `+
-			`{"now": $fromMillis($t), "until": $fromMillis($t + %d)})}])`, int64(s.o.ExecutionTimeoutSeconds)*1000)),
+			`{"now": $fromMillis($t), "until": $fromMillis($t + %d), "expires": $floor($t / 1000) + %d})}])`,
+			timeout*1000, timeout+int64(s.o.LedgerRetentionDays)*86400)),
 	})
 	lease.Next(claim)
 	noVersion := workflow.NewPass("NoVersion", workflow.PassProps{
@@ -121,9 +124,9 @@ func (s *stages) claim(validate workflow.Chainable, notifyFailed *workflow.Task)
 }
 
 // claimItem is the ledger item a claim writes: the file version, the
-// execution that owns it (what DescribeOwner asks Step Functions about)
-// and its lease.
-func claimItem() workflow.Params {
+// execution that owns it (what DescribeOwner asks Step Functions about),
+// its lease and its expiry.
+func (s *stages) claimItem() workflow.Params {
 	return with(ledgerKey(),
 		"status", workflow.Params{"S": contract.StatusRunning},
 		"dataset", workflow.Params{"S.$": "$.dataset"},
@@ -133,6 +136,7 @@ func claimItem() workflow.Params {
 		"execution", workflow.Params{"S.$": "$$.Execution.Id"},
 		"startedAt", workflow.Params{"S.$": "$$.State.EnteredTime"},
 		"leaseUntil", workflow.Params{"S.$": pathLease + ".until"},
+		s.o.LedgerTTLAttribute, workflow.Params{"N.$": "States.JsonToString(" + pathLease + ".expires)"},
 	)
 }
 
@@ -319,11 +323,11 @@ func (s *stages) record(notifyFailed *workflow.Task) *workflow.Task {
 	loaded := workflow.NewSucceed("Loaded", workflow.SucceedProps{OutputPath: pathSummary})
 	record := workflow.DynamoUpdateItem("Record", TableLedger, workflow.Params{
 		"Key":              ledgerKey(),
-		"UpdateExpression": "SET #status = :status, #records = :records, #loaded = :loaded, #rejected = :rejected, #filtered = :filtered, #chunks = :chunks, #report = :report, #finishedAt = :now",
+		"UpdateExpression": "SET #status = :status, #records = :records, #loaded = :loaded, #rejected = :rejected, #filtered = :filtered, #chunks = :chunks, #report = :report, #finishedAt = :now, #expires = :expires",
 		"ExpressionAttributeNames": workflow.Params{
 			"#status": "status", "#records": "records", "#loaded": "loaded", "#rejected": "rejected",
 			"#filtered": "filtered", "#chunks": "chunks", "#report": "report", "#finishedAt": "finishedAt",
-			"#execution": "execution",
+			"#execution": "execution", "#expires": s.o.LedgerTTLAttribute,
 		},
 		"ConditionExpression": ownedByMe,
 		"ExpressionAttributeValues": workflow.Params{
@@ -336,6 +340,7 @@ func (s *stages) record(notifyFailed *workflow.Task) *workflow.Task {
 			":chunks":   workflow.Params{"N.$": "States.JsonToString(" + pathSummary + ".chunks)"},
 			":report":   workflow.Params{"S.$": pathSummary + ".report"},
 			":now":      workflow.Params{"S.$": "$$.State.EnteredTime"},
+			":expires":  workflow.Params{"N.$": "States.JsonToString(" + pathLease + ".expires)"},
 		},
 	}, sdk()).
 		AddRetry(s.dynamoRetry).
@@ -411,9 +416,9 @@ func parseRejection() *workflow.Pass {
 func (s *stages) recordRejected(rejectionFailed *workflow.Pass) *workflow.Task {
 	return workflow.DynamoUpdateItem("RecordRejected", TableLedger, workflow.Params{
 		"Key":                      ledgerKey(),
-		"UpdateExpression":         "SET #status = :status, #error = :error, #reason = :reason, #report = :report, #quarantine = :quarantine, #finishedAt = :now",
+		"UpdateExpression":         "SET #status = :status, #error = :error, #reason = :reason, #report = :report, #quarantine = :quarantine, #finishedAt = :now, #expires = :expires",
 		"ConditionExpression":      ownedByMe,
-		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#error": "error", "#reason": "reason", "#report": "report", "#quarantine": "quarantine", "#finishedAt": "finishedAt", "#execution": "execution"},
+		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#error": "error", "#reason": "reason", "#report": "report", "#quarantine": "quarantine", "#finishedAt": "finishedAt", "#execution": "execution", "#expires": s.o.LedgerTTLAttribute},
 		"ExpressionAttributeValues": workflow.Params{
 			":me":         workflow.Params{"S.$": "$$.Execution.Id"},
 			":status":     workflow.Params{"S": contract.StatusRejected},
@@ -422,6 +427,7 @@ func (s *stages) recordRejected(rejectionFailed *workflow.Pass) *workflow.Task {
 			":report":     workflow.Params{"S.$": pathRejection + ".report"},
 			":quarantine": workflow.Params{"S.$": pathRejection + ".quarantineKey"},
 			":now":        workflow.Params{"S.$": "$$.State.EnteredTime"},
+			":expires":    workflow.Params{"N.$": "States.JsonToString(" + pathLease + ".expires)"},
 		},
 	}, sdk()).
 		AddRetry(s.dynamoRetry).
@@ -438,7 +444,7 @@ func (s *stages) rejectionFailed(notifyFailed *workflow.Task) *workflow.Pass {
 		Comment: "the rejected file could not be quarantined, announced or recorded: fail it",
 		Parameters: workflow.Params{
 			"dataset.$": "$.dataset", "bucket.$": "$.bucket", "key.$": "$.key", "versionId.$": "$.versionId",
-			"error.$": pathError,
+			"error.$": pathError, "lease.$": pathLease,
 		},
 	})
 	rejectionFailed.Next(notifyFailed)
@@ -459,18 +465,19 @@ func (s *stages) failurePath() *workflow.Task {
 	})
 	recordFailed := workflow.DynamoUpdateItem("RecordFailed", TableLedger, workflow.Params{
 		"Key":              ledgerKey(),
-		"UpdateExpression": "SET #status = :status, #state = :state, #error = :error, #cause = :cause, #finishedAt = :now",
+		"UpdateExpression": "SET #status = :status, #state = :state, #error = :error, #cause = :cause, #finishedAt = :now, #expires = :expires",
 		// A failure before the claim (Claim itself) records FAILED on no
 		// item; a claim another execution holds is left alone.
 		"ConditionExpression":      "attribute_not_exists(pk) OR " + ownedByMe,
-		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#state": "failedState", "#error": "error", "#cause": "cause", "#finishedAt": "finishedAt", "#execution": "execution"},
+		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#state": "failedState", "#error": "error", "#cause": "cause", "#finishedAt": "finishedAt", "#execution": "execution", "#expires": s.o.LedgerTTLAttribute},
 		"ExpressionAttributeValues": workflow.Params{
-			":me":     workflow.Params{"S.$": "$$.Execution.Id"},
-			":status": workflow.Params{"S": contract.StatusFailed},
-			":state":  workflow.Params{"S.$": "$" + varFailedState},
-			":error":  workflow.Params{"S.$": pathError + ".Error"},
-			":cause":  workflow.Params{"S.$": pathError + ".Cause"},
-			":now":    workflow.Params{"S.$": "$$.State.EnteredTime"},
+			":me":      workflow.Params{"S.$": "$$.Execution.Id"},
+			":status":  workflow.Params{"S": contract.StatusFailed},
+			":state":   workflow.Params{"S.$": "$" + varFailedState},
+			":error":   workflow.Params{"S.$": pathError + ".Error"},
+			":cause":   workflow.Params{"S.$": pathError + ".Cause"},
+			":now":     workflow.Params{"S.$": "$$.State.EnteredTime"},
+			":expires": workflow.Params{"N.$": "States.JsonToString(" + pathLease + ".expires)"},
 		},
 	}, sdk()).
 		AddRetry(s.dynamoRetry).
