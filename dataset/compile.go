@@ -85,6 +85,28 @@ func (d *Dataset) Compile() error {
 		defaults: map[string]string{},
 		types:    map[string]Type{},
 	}
+	d.compileSource(c, add)
+	d.compileFields(c, add)
+	d.compileTransforms(c, add)
+	d.compileKey(c, add)
+	d.compileExpressions(c, add)
+	d.compileTarget(c, add)
+	if len(is) > 0 {
+		sort.SliceStable(is, func(i, j int) bool { return is[i].Path < is[j].Path })
+		d.c = nil
+		return is
+	}
+	d.c = c
+	c.allowance = d.itemAllowance()
+	return nil
+}
+
+// issueAdder records one problem of the declaration (Compile's add).
+type issueAdder = func(path, code, format string, args ...any)
+
+// compileSource checks what routes a file to the dataset and how it is
+// read: name, prefix, size bounds, format and suffixes.
+func (d *Dataset) compileSource(c *compiled, add issueAdder) {
 	if !nameRE.MatchString(d.Name) {
 		add("Name", CodeBadName, "name %q must be lower-case letters, digits, '-' or '_', starting with a letter", d.Name)
 	}
@@ -105,7 +127,11 @@ func (d *Dataset) Compile() error {
 		}
 	}
 
-	// Fields.
+}
+
+// compileFields checks the fields and indexes them by name and by the
+// column they read.
+func (d *Dataset) compileFields(c *compiled, add issueAdder) {
 	if len(d.Fields) == 0 {
 		add("Fields", CodeNoFields, "no fields declared")
 	}
@@ -147,7 +173,11 @@ func (d *Dataset) Compile() error {
 		}
 	}
 
-	// Transforms.
+}
+
+// compileTransforms checks the renames, cases, defaults and drops against
+// the fields.
+func (d *Dataset) compileTransforms(c *compiled, add issueAdder) {
 	for col, name := range d.Transforms.Rename {
 		if _, ok := c.fields[name]; !ok {
 			add("Transforms.Rename["+col+"]", CodeUnknownField, "renames to undeclared field %q", name)
@@ -185,7 +215,11 @@ func (d *Dataset) Compile() error {
 		c.drop[name] = true
 	}
 
-	// Key.
+}
+
+// compileKey parses the partition and sort key templates; every field
+// they name must always have a value.
+func (d *Dataset) compileKey(c *compiled, add issueAdder) {
 	keyField := func(path string, t *Template) {
 		for _, name := range t.Fields() {
 			f, ok := c.fields[name]
@@ -218,7 +252,11 @@ func (d *Dataset) Compile() error {
 		keyField("Key.Sort", t)
 	}
 
-	// Expressions see the fields plus what enrichment adds before them.
+}
+
+// compileExpressions type-checks the filters and the enrichment. The
+// expressions see the fields plus what enrichment adds before them.
+func (d *Dataset) compileExpressions(c *compiled, add issueAdder) {
 	env := map[string]any{}
 	for _, f := range d.Fields {
 		env[f.Name] = sampleValue(f.Type)
@@ -234,7 +272,11 @@ func (d *Dataset) Compile() error {
 	}
 	d.compileEnrichment(c, env, add)
 
-	// Table, TTL, policy.
+}
+
+// compileTarget checks where and how records are kept: the table, the TTL
+// and the row-error policy.
+func (d *Dataset) compileTarget(c *compiled, add issueAdder) {
 	switch d.Table {
 	case "":
 	case TableItems, TableReference:
@@ -266,17 +308,10 @@ func (d *Dataset) Compile() error {
 		add("RowErrors.MaxErrorRate", CodeBadPolicy, "rate %v is not between 0 and 1", r)
 	}
 
-	if len(is) > 0 {
-		sort.SliceStable(is, func(i, j int) bool { return is[i].Path < is[j].Path })
-		d.c = nil
-		return is
-	}
-	d.c = c
-	c.allowance = d.itemAllowance()
-	return nil
 }
 
-func (d *Dataset) compileFormat(add func(path, code, format string, args ...any)) {
+// compileFormat checks the format declaration.
+func (d *Dataset) compileFormat(add issueAdder) {
 	f := d.Format
 	switch f.Kind {
 	case CSV:
@@ -308,7 +343,8 @@ func (d *Dataset) compileFormat(add func(path, code, format string, args ...any)
 	}
 }
 
-func (d *Dataset) compileField(f *Field, p string, add func(path, code, format string, args ...any)) {
+// compileField checks one field declaration at path p.
+func (d *Dataset) compileField(f *Field, p string, add issueAdder) {
 	f.re, f.min, f.max = nil, nil, nil
 	if !fieldRE.MatchString(f.Name) {
 		add(p+".Name", CodeBadName, "field name %q must be lower-case snake_case", f.Name)
@@ -387,8 +423,23 @@ func (d *Dataset) compileField(f *Field, p string, add func(path, code, format s
 	}
 }
 
-func (d *Dataset) compileEnrichment(c *compiled, env map[string]any, add func(path, code, format string, args ...any)) {
-	added := func(path, name string, v any) {
+// compileEnrichment checks the enrichment in the order it runs (lookups,
+// HTTP, calculated fields), adding what each step adds to env.
+func (d *Dataset) compileEnrichment(c *compiled, env map[string]any, add issueAdder) {
+	added := newFieldAdder(env, add)
+	d.compileLookups(c, added, add)
+	d.compileHTTP(c, env, added, add)
+	d.compileCalculated(c, env, added, add)
+}
+
+// fieldAdder declares a field that enrichment adds, at path, with a sample
+// value of its type for the expressions that read it.
+type fieldAdder func(path, name string, v any)
+
+// newFieldAdder returns the fieldAdder of env: it refuses a bad or
+// duplicate name.
+func newFieldAdder(env map[string]any, add issueAdder) fieldAdder {
+	return func(path, name string, v any) {
 		if !fieldRE.MatchString(name) || name == "pk" || name == "sk" {
 			add(path, CodeBadName, "field name %q must be lower-case snake_case and not pk or sk", name)
 		}
@@ -397,6 +448,11 @@ func (d *Dataset) compileEnrichment(c *compiled, env map[string]any, add func(pa
 		}
 		env[name] = v
 	}
+}
+
+// compileLookups checks the lookups in reference datasets and declares the
+// fields they copy and flag.
+func (d *Dataset) compileLookups(c *compiled, added fieldAdder, add issueAdder) {
 	for i := range d.Enrichment.Lookups {
 		l := &d.Enrichment.Lookups[i]
 		p := fmt.Sprintf("Enrichment.Lookups[%d]", i)
@@ -427,6 +483,12 @@ func (d *Dataset) compileEnrichment(c *compiled, env map[string]any, add func(pa
 			c.types[l.MissingFlag] = Bool
 		}
 	}
+}
+
+// compileHTTP checks the HTTP enrichments (their URL templates read the
+// fields and what the lookups added) and declares the fields they copy and
+// flag.
+func (d *Dataset) compileHTTP(c *compiled, env map[string]any, added fieldAdder, add issueAdder) {
 	for i := range d.Enrichment.HTTP {
 		h := &d.Enrichment.HTTP[i]
 		p := fmt.Sprintf("Enrichment.HTTP[%d]", i)
@@ -458,6 +520,12 @@ func (d *Dataset) compileEnrichment(c *compiled, env map[string]any, add func(pa
 			c.types[h.MissingFlag] = Bool
 		}
 	}
+}
+
+// compileCalculated type-checks the calculated fields in order (each sees
+// the ones before it) and marks those that read only the record's own
+// fields (row-only).
+func (d *Dataset) compileCalculated(c *compiled, env map[string]any, added fieldAdder, add issueAdder) {
 	// The record's own names: its fields, then the calculated fields that
 	// read nothing else.
 	own := map[string]bool{}
@@ -468,17 +536,8 @@ func (d *Dataset) compileEnrichment(c *compiled, env map[string]any, add func(pa
 		cf := &d.Enrichment.Calculated[i]
 		cf.rowOnly = false
 		p := fmt.Sprintf("Enrichment.Calculated[%s]", cf.Name)
-		var want reflect.Type
-		switch cf.Type {
-		case String:
-			want = reflect.TypeOf("")
-		case Int:
-			want = reflect.TypeOf(0)
-		case Decimal:
-			want = reflect.TypeOf(Number{})
-		case Bool:
-			want = reflect.TypeOf(true)
-		default:
+		want := calculatedType(cf.Type)
+		if want == nil {
 			add(p+".Type", CodeBadType, "a calculated field is string, int, decimal or bool, not %q", cf.Type)
 		}
 		if cf.Scale < 0 || cf.Scale > 0 && cf.Type != Decimal {
@@ -511,6 +570,22 @@ func (d *Dataset) compileEnrichment(c *compiled, env map[string]any, add func(pa
 		added(p+".Name", cf.Name, sampleValue(cf.Type))
 		c.types[cf.Name] = cf.Type
 	}
+}
+
+// calculatedType is the Go type an expression of a calculated field of
+// type t must have; nil for a type a calculated field cannot be.
+func calculatedType(t Type) reflect.Type {
+	switch t {
+	case String:
+		return reflect.TypeOf("")
+	case Int:
+		return reflect.TypeOf(0)
+	case Decimal:
+		return reflect.TypeOf(Number{})
+	case Bool:
+		return reflect.TypeOf(true)
+	}
+	return nil
 }
 
 // exprVars returns the variables of env the expression tree names, in
