@@ -16,7 +16,6 @@ func TestImportsNoHandler(t *testing.T) {
 	allowed := map[string]bool{
 		module + "functions/contract": true,
 		module + "functions/fnerr":    true,
-		module + "functions/build":    true, // the packager
 		module + "functions/awsapi":   true, // the SDK call log iamproof replays
 	}
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./...").Output()
