@@ -1,0 +1,233 @@
+package cost
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Project is the Pulumi project name, the namespace of the stack's keys.
+const Project = "sluice"
+
+// Stack is the part of a stack's configuration the estimate reads: the
+// keys Pulumi.yaml declares (platform.Keys generates it), at the values
+// Pulumi.<stack>.yaml sets or at their declared defaults.
+type Stack struct {
+	// Name is the stack ("dev", "prod").
+	Name string
+	// Region is aws:region ("" when unset).
+	Region string
+
+	// MemoryMB is the memory of every function.
+	MemoryMB int
+	// FunctionLogLevel is the functions' application log level.
+	FunctionLogLevel string
+	// LogRetentionDays is the retention of every log group.
+	LogRetentionDays int
+	// StateMachineLogLevel and IncludeExecutionData: the execution logs.
+	StateMachineLogLevel string
+	IncludeExecutionData bool
+	// MapExecutionType overrides the chunk executions' type ("" keeps the
+	// pipeline's default for the stack).
+	MapExecutionType string
+	// MapMaxConcurrency overrides the Distributed Map's concurrency (0
+	// keeps the pipeline's).
+	MapMaxConcurrency int
+
+	// CapacityMode is "on-demand" or "provisioned".
+	CapacityMode string
+	// ReadCapacity, WriteCapacity: provisioned minimum units per table;
+	// MaxReadCapacity, MaxWriteCapacity: the autoscaling ceiling.
+	ReadCapacity, WriteCapacity, MaxReadCapacity, MaxWriteCapacity int
+	// AutoscalingTarget is the target utilisation in percent.
+	AutoscalingTarget int
+	// PointInTimeRecovery is on for every table.
+	PointInTimeRecovery bool
+
+	// IncomingIADays and IncomingGlacierDays: incoming files move to
+	// STANDARD_IA, then GLACIER, after this many days.
+	IncomingIADays, IncomingGlacierDays int
+	// StagingExpireDays and ResultsExpireDays: staged chunks and
+	// Distributed Map results expire after this many days.
+	StagingExpireDays, ResultsExpireDays int
+
+	// ReconcileSchedule is the reconciler's schedule expression.
+	ReconcileSchedule string
+	// ReconcileTimeoutSeconds bounds one reconciler run.
+	ReconcileTimeoutSeconds int
+}
+
+// LoadStack reads the configuration of stack from dir/Pulumi.yaml (the
+// typed declarations and their defaults) and dir/Pulumi.<stack>.yaml (the
+// stack's values). Every problem is reported, each naming its file and
+// key: a missing file, a key the project does not declare, a value of the
+// wrong type.
+func LoadStack(dir, stack string) (Stack, error) {
+	if stack == "" || strings.ContainsAny(stack, `/\`) {
+		return Stack{}, fmt.Errorf("stack %q: not a stack name", stack)
+	}
+	projFile := filepath.Join(dir, "Pulumi.yaml")
+	stackFile := filepath.Join(dir, "Pulumi."+stack+".yaml")
+	var proj struct {
+		Name   string `yaml:"name"`
+		Config map[string]struct {
+			Type    string    `yaml:"type"`
+			Default yaml.Node `yaml:"default"`
+		} `yaml:"config"`
+	}
+	if err := readYAML(projFile, &proj); err != nil {
+		return Stack{}, err
+	}
+	if proj.Name != Project {
+		return Stack{}, fmt.Errorf("%s: project %q, want %q", projFile, proj.Name, Project)
+	}
+	var st struct {
+		Config map[string]yaml.Node `yaml:"config"`
+	}
+	if err := readYAML(stackFile, &st); err != nil {
+		return Stack{}, fmt.Errorf("stack %s: %w", stack, err)
+	}
+
+	// values maps a key without namespace to its text and where it came from.
+	type value struct{ text, file string }
+	values := map[string]value{}
+	types := map[string]string{}
+	var errs []error
+	for k, d := range proj.Config {
+		types[k] = d.Type
+		if d.Default.Kind == yaml.ScalarNode {
+			values[k] = value{d.Default.Value, projFile}
+		}
+	}
+	region := ""
+	keys := make([]string, 0, len(st.Config))
+	for k := range st.Config {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, full := range keys {
+		n := st.Config[full]
+		ns, name, _ := strings.Cut(full, ":")
+		switch {
+		case full == "aws:region":
+			region = n.Value
+			continue
+		case ns != Project:
+			continue
+		case types[name] == "":
+			errs = append(errs, fmt.Errorf("%s: %s: unknown key (Pulumi.yaml declares no %q)", stackFile, full, name))
+			continue
+		case n.Kind != yaml.ScalarNode:
+			if n.Kind == yaml.MappingNode {
+				continue // a secure value: not one the estimate reads
+			}
+			errs = append(errs, fmt.Errorf("%s: %s: not a scalar", stackFile, full))
+			continue
+		}
+		values[name] = value{n.Value, stackFile}
+	}
+
+	s := Stack{Name: stack, Region: region}
+	str := func(name string, dst *string) {
+		v, ok := values[name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: %s:%s: not declared", projFile, Project, name))
+			return
+		}
+		*dst = v.text
+	}
+	integer := func(name string, dst *int) {
+		v, ok := values[name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: %s:%s: not declared", projFile, Project, name))
+			return
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(v.text))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %s:%s: %q is not an integer", v.file, Project, name, v.text))
+			return
+		}
+		*dst = n
+	}
+	boolean := func(name string, dst *bool) {
+		v, ok := values[name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: %s:%s: not declared", projFile, Project, name))
+			return
+		}
+		b, err := strconv.ParseBool(strings.TrimSpace(v.text))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %s:%s: %q is not a boolean", v.file, Project, name, v.text))
+			return
+		}
+		*dst = b
+	}
+	integer("memoryMb", &s.MemoryMB)
+	str("functionLogLevel", &s.FunctionLogLevel)
+	integer("logRetentionDays", &s.LogRetentionDays)
+	str("stateMachineLogLevel", &s.StateMachineLogLevel)
+	boolean("includeExecutionData", &s.IncludeExecutionData)
+	str("mapExecutionType", &s.MapExecutionType)
+	integer("mapMaxConcurrency", &s.MapMaxConcurrency)
+	str("capacityMode", &s.CapacityMode)
+	integer("readCapacity", &s.ReadCapacity)
+	integer("writeCapacity", &s.WriteCapacity)
+	integer("maxReadCapacity", &s.MaxReadCapacity)
+	integer("maxWriteCapacity", &s.MaxWriteCapacity)
+	integer("autoscalingTarget", &s.AutoscalingTarget)
+	boolean("pointInTimeRecovery", &s.PointInTimeRecovery)
+	integer("incomingIaDays", &s.IncomingIADays)
+	integer("incomingGlacierDays", &s.IncomingGlacierDays)
+	integer("stagingExpireDays", &s.StagingExpireDays)
+	integer("resultsExpireDays", &s.ResultsExpireDays)
+	str("reconcileSchedule", &s.ReconcileSchedule)
+	integer("reconcileTimeoutSeconds", &s.ReconcileTimeoutSeconds)
+	if len(errs) > 0 {
+		return Stack{}, errors.Join(errs...)
+	}
+	if err := s.check(); err != nil {
+		return Stack{}, fmt.Errorf("%s: %w", stackFile, err)
+	}
+	return s, nil
+}
+
+// check rejects values the estimate cannot use (the platform's own
+// validation, platform.LoadConfig, is stricter).
+func (s Stack) check() error {
+	var errs []error
+	if s.MemoryMB < 128 || s.MemoryMB > 10240 {
+		errs = append(errs, fmt.Errorf("%s:memoryMb: %d is out of Lambda's range [128, 10240]", Project, s.MemoryMB))
+	}
+	if s.CapacityMode != "on-demand" && s.CapacityMode != "provisioned" {
+		errs = append(errs, fmt.Errorf("%s:capacityMode: %q is not on-demand or provisioned", Project, s.CapacityMode))
+	}
+	if s.AutoscalingTarget < 1 || s.AutoscalingTarget > 100 {
+		errs = append(errs, fmt.Errorf("%s:autoscalingTarget: %d is not a percentage", Project, s.AutoscalingTarget))
+	}
+	if s.IncomingIADays < 0 || s.IncomingGlacierDays < s.IncomingIADays {
+		errs = append(errs, fmt.Errorf("%s:incomingGlacierDays: %d is below incomingIaDays %d", Project, s.IncomingGlacierDays, s.IncomingIADays))
+	}
+	switch s.MapExecutionType {
+	case "", "STANDARD", "EXPRESS":
+	default:
+		errs = append(errs, fmt.Errorf("%s:mapExecutionType: %q is not STANDARD, EXPRESS or empty", Project, s.MapExecutionType))
+	}
+	return errors.Join(errs...)
+}
+
+func readYAML(file string, v any) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	if err := yaml.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	return nil
+}
