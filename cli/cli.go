@@ -90,6 +90,7 @@ func (c *cli) commands() []*cobra.Command {
 		c.execCommand(),
 		c.diffCommand(),
 		c.eventsCommand(),
+		c.costCommand(),
 	}
 }
 

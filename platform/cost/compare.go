@@ -1,0 +1,225 @@
+package cost
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/sluicehq/sluice/functions/transform"
+	"github.com/sluicehq/sluice/workflow/pipeline"
+)
+
+// Alternative is one way to run the workload, priced as a whole bill.
+type Alternative struct {
+	// Name says what differs.
+	Name string `json:"name"`
+	// TotalUSD is the whole monthly bill with it.
+	TotalUSD float64 `json:"total_usd"`
+	// Current marks the stack's own setting.
+	Current bool `json:"current,omitempty"`
+	// Change is what to set to get it ("" for the current one or where
+	// nothing can be set yet).
+	Change string `json:"change,omitempty"`
+}
+
+// Comparison prices the alternatives of one choice.
+type Comparison struct {
+	// Topic names the choice.
+	Topic string `json:"topic"`
+	// Alternatives are priced; the current one is marked.
+	Alternatives []Alternative `json:"alternatives"`
+	// Note qualifies the comparison.
+	Note string `json:"note,omitempty"`
+}
+
+// Report is a bill with its comparisons and recommendations.
+type Report struct {
+	*Bill
+	// Comparisons: batch vs per file, Standard vs Express, capacity
+	// modes, chunk sizes.
+	Comparisons []Comparison `json:"comparisons"`
+	// Recommendations say what would save money, cheapest first; one line
+	// saying so when the stack's settings are already the cheapest.
+	Recommendations []string `json:"recommendations"`
+}
+
+// ChunkSizes are the chunk sizes (records) Compare prices.
+var ChunkSizes = []int{1000, transform.DefaultChunkRecords, 10000, 25000}
+
+// Compare estimates w and prices the alternatives.
+func (m *Model) Compare(w Workload) (*Report, error) {
+	bill, err := m.Estimate(w)
+	if err != nil {
+		return nil, err
+	}
+	w, _ = w.withDefaults()
+	rep := &Report{Bill: bill}
+	total := func(s Stack, w Workload) (float64, error) {
+		alt, err := NewModel(s, m.Prices, m.Timings)
+		if err != nil {
+			return 0, err
+		}
+		b, err := alt.Estimate(w)
+		if err != nil {
+			return 0, err
+		}
+		return b.TotalUSD, nil
+	}
+	p := m.Prices
+
+	// Batch vs per file.
+	batch := Comparison{Topic: "batch vs per file"}
+	batch.Alternatives = append(batch.Alternatives, Alternative{Name: "one Standard execution per file", TotalUSD: bill.TotalUSD, Current: true})
+	if bill.Facts.Chunks <= int64(m.opts.InlineMaxChunks) {
+		F := bill.Facts.FilesPerMonth
+		ticks := BatchTicksPerDay * DaysPerMonth
+		billedS := math.Ceil(bill.Facts.LambdaMSPerFile/100) / 10
+		sfn := ticks*BatchTransitionsPerTick*p.USD(PriceTransition) +
+			F*p.USD(PriceExpressRequest) + F*billedS*ExpressMemoryGB*p.USD(PriceExpressGBSecond) +
+			ticks*p.USD(PriceS3Put) // each tick lists the pending files
+		batch.Alternatives = append(batch.Alternatives, Alternative{
+			Name:     fmt.Sprintf("batch: one execution per hourly tick, an Express child per file (%s s each)", num(billedS)),
+			TotalUSD: bill.TotalUSD - bill.Services["stepfunctions"].USD + sfn,
+			Change:   "batch mode (issue 14, not built yet)",
+		})
+		batch.Note = "batch mode does not exist yet: modelled as one Standard execution per schedule tick (24 a day, 4 transitions each) whose Distributed Map runs each pending file's path in an Express child execution; Lambda, DynamoDB and S3 work is the same"
+	} else {
+		batch.Note = fmt.Sprintf("not comparable: files of %d chunks need a Distributed Map of their own, which an Express child execution cannot run", bill.Facts.Chunks)
+	}
+	rep.Comparisons = append(rep.Comparisons, batch)
+
+	// Standard vs Express chunk executions.
+	sx := Comparison{Topic: "Standard vs Express"}
+	if bill.Facts.Distributed {
+		for _, t := range []string{pipeline.Standard, pipeline.Express} {
+			s := m.Stack
+			s.MapExecutionType = t
+			v, err := total(s, w)
+			if err != nil {
+				return nil, err
+			}
+			a := Alternative{Name: "chunk executions " + t, TotalUSD: v, Current: t == bill.Facts.MapExecutionType}
+			if !a.Current {
+				a.Change = "pulumi config set sluice:mapExecutionType " + t
+			}
+			sx.Alternatives = append(sx.Alternatives, a)
+		}
+		sx.Note = "the file's own execution stays STANDARD: only Standard workflows run a Distributed Map; an Express chunk must finish within five minutes"
+	} else {
+		F := bill.Facts.FilesPerMonth
+		billedS := math.Ceil(bill.Facts.LambdaMSPerFile/100) / 10
+		express := F*p.USD(PriceExpressRequest) + F*billedS*ExpressMemoryGB*p.USD(PriceExpressGBSecond)
+		sx.Alternatives = append(sx.Alternatives,
+			Alternative{Name: "STANDARD executions", TotalUSD: bill.TotalUSD, Current: true},
+			Alternative{Name: "EXPRESS executions (not deployable)", TotalUSD: bill.TotalUSD - bill.Services["stepfunctions"].USD + express})
+		sx.Note = "files this size load inline, so no chunk execution runs; the stack refuses an EXPRESS machine because larger files need the Distributed Map (the EXPRESS line prices what batch mode's Express children would)"
+	}
+	rep.Comparisons = append(rep.Comparisons, sx)
+
+	// Capacity modes.
+	cm := Comparison{Topic: "DynamoDB capacity mode"}
+	for _, mode := range []string{"on-demand", "provisioned"} {
+		s := m.Stack
+		s.CapacityMode = mode
+		v, err := total(s, w)
+		if err != nil {
+			return nil, err
+		}
+		a := Alternative{Name: mode, TotalUSD: v, Current: mode == m.Stack.CapacityMode}
+		if !a.Current {
+			a.Change = "pulumi config set sluice:capacityMode " + mode
+		}
+		cm.Alternatives = append(cm.Alternatives, a)
+	}
+	cm.Note = fmt.Sprintf("provisioned capacity is sized for the average write rate at the %d%% autoscaling target; bursts above it throttle until autoscaling catches up", m.Stack.AutoscalingTarget)
+	rep.Comparisons = append(rep.Comparisons, cm)
+
+	// Chunk sizes.
+	cs := Comparison{Topic: "chunk size", Note: fmt.Sprintf("the transform closes a chunk at %d records or %d MiB (not a stack setting yet)", transform.DefaultChunkRecords, transform.DefaultChunkBytes>>20)}
+	for _, n := range ChunkSizes {
+		ww := w
+		ww.ChunkRecords = n
+		b, err := m.Estimate(ww)
+		if err != nil {
+			return nil, err
+		}
+		a := Alternative{Name: fmt.Sprintf("%d records a chunk (%s a file)", n, plural(b.Facts.Chunks, "chunk")), TotalUSD: b.TotalUSD, Current: n == w.ChunkRecords}
+		if !a.Current {
+			a.Change = fmt.Sprintf("chunks of %d records (SLUICE_CHUNK_RECORDS)", n)
+		}
+		cs.Alternatives = append(cs.Alternatives, a)
+	}
+	rep.Comparisons = append(rep.Comparisons, cs)
+
+	rep.Recommendations = recommend(bill.TotalUSD, rep.Comparisons)
+	if kept := bill.storedUSD(); kept > bill.TotalUSD/2 {
+		rep.Recommendations = append(rep.Recommendations, fmt.Sprintf(
+			"data kept: $%.2f (%.0f%%) of the bill is storage, %s months of items and files (every record a new item); "+
+				"a TTL on the dataset's items, a shorter incoming lifecycle or --months for an earlier month change it",
+			kept, 100*kept/bill.TotalUSD, num(bill.Facts.Months)))
+	}
+	return rep, nil
+}
+
+// storedUSD is the part of the bill that pays for data kept: storage,
+// backup and archive lines (their unit is a GB-month).
+func (b *Bill) storedUSD() float64 {
+	sum := 0.0
+	for _, name := range []string{"dynamodb", "s3"} {
+		for _, l := range b.Services[name].Lines {
+			if l.Unit == "GB-month" {
+				sum += l.USD
+			}
+		}
+	}
+	return sum
+}
+
+func plural(n int64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// recommend lists, per comparison, the cheapest alternative that can be
+// set and saves at least 1% of the bill, largest saving first.
+func recommend(current float64, cs []Comparison) []string {
+	type rec struct {
+		save float64
+		text string
+	}
+	var recs []rec
+	for _, c := range cs {
+		var best *Alternative
+		for i := range c.Alternatives {
+			a := &c.Alternatives[i]
+			if a.Current || a.Change == "" {
+				continue
+			}
+			if best == nil || a.TotalUSD < best.TotalUSD {
+				best = a
+			}
+		}
+		if best == nil {
+			continue
+		}
+		save := current - best.TotalUSD
+		if save <= 0.01 || save < current/100 {
+			continue
+		}
+		recs = append(recs, rec{save, fmt.Sprintf("%s: %s saves $%.2f a month (%.0f%%): %s", c.Topic, best.Name, save, 100*save/current, best.Change)})
+	}
+	for i := 1; i < len(recs); i++ {
+		for j := i; j > 0 && recs[j].save > recs[j-1].save; j-- {
+			recs[j], recs[j-1] = recs[j-1], recs[j]
+		}
+	}
+	out := make([]string, 0, len(recs)+1)
+	for _, r := range recs {
+		out = append(out, r.text)
+	}
+	if len(out) == 0 {
+		out = append(out, "the stack's settings are the cheapest of the alternatives compared (or save less than 1%)")
+	}
+	return out
+}

@@ -1,0 +1,475 @@
+package cost
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/sluicehq/sluice/functions/transform"
+	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/pipeline"
+)
+
+// Model constants. docs/cost.md explains each.
+const (
+	// HoursPerMonth is AWS's billing month (the Pricing Calculator's 730).
+	HoursPerMonth = 730
+	// DaysPerMonth is HoursPerMonth in days.
+	DaysPerMonth = HoursPerMonth / 24.0
+	// GB is the billing gigabyte.
+	GB = 1 << 30
+	// FullCPUMemoryMB is the memory at which a Lambda function has one
+	// full vCPU; below it, CPU-bound time stretches in proportion.
+	FullCPUMemoryMB = 1769
+	// ItemOverheadBytes is what the loader adds to every item (pk, sk,
+	// _source_key, _source_version, _source_order, _execution,
+	// _ingested_at, _line), measured on a loaded orders item.
+	ItemOverheadBytes = 300
+	// DynamoIndexOverheadBytes is DynamoDB's per-item storage overhead.
+	DynamoIndexOverheadBytes = 100
+	// LedgerItemBytes is the size of a ledger item of a LOADED file.
+	LedgerItemBytes = 600
+	// IAMinObjectBytes is Standard-IA's minimum billable object size.
+	IAMinObjectBytes = 128 << 10
+	// ExpressMemoryGB is an Express chunk execution's billed memory (the
+	// 64 MB minimum step: the chunk's payload is a few hundred bytes).
+	ExpressMemoryGB = 64.0 / 1024
+	// LambdaPlatformLogBytes is what Lambda logs per invocation (START,
+	// END and REPORT lines); LambdaAppLogBytes what the functions log at
+	// INFO per invocation, and LambdaDebugLogBytes at DEBUG or TRACE.
+	LambdaPlatformLogBytes = 350
+	LambdaAppLogBytes      = 600
+	LambdaDebugLogBytes    = 2000
+	// SFNEventLogBytes is the size of one execution log event at level
+	// ALL without data; SFNEventDataLogBytes with includeExecutionData.
+	// SFNEventsPerState is how many history events a state writes.
+	SFNEventLogBytes     = 400
+	SFNEventDataLogBytes = 1500
+	SFNEventsPerState    = 2
+	// BucketKeyShare is the share of S3 object requests that still call
+	// KMS with an S3 Bucket Key (AWS: "up to 99%" fewer calls).
+	BucketKeyShare = 0.01
+	// DynamoKMSRequestsPerTableHour: DynamoDB refreshes a table's data key
+	// from KMS about every five minutes while the table is used.
+	DynamoKMSRequestsPerTableHour = 12
+	// DataTables is the number of dataset tables the load goes to.
+	DataTables = 1
+	// BatchTicksPerDay and BatchTransitionsPerTick model batch mode (not
+	// built yet): one execution per hourly tick, whose Distributed Map
+	// runs one Express child execution per file.
+	BatchTicksPerDay        = 24
+	BatchTransitionsPerTick = 4
+)
+
+// Workload is what the stack processes.
+type Workload struct {
+	// FilesPerDay is the number of files arriving a day.
+	FilesPerDay float64
+	// RecordsPerFile is the number of records of each file.
+	RecordsPerFile int64
+	// RecordBytes is the size of one record (attribute names and values
+	// as stored). Default: 200.
+	RecordBytes int
+	// Enrich says whether the dataset declares enrichment (the Enrich
+	// task runs).
+	Enrich bool
+	// RetryRate is the share of task attempts that fail once and are
+	// retried. Default: 0 (no retries); the CLI's default is 0.01.
+	RetryRate float64
+	// ChunkRecords is the most records per staged chunk. Default:
+	// transform.DefaultChunkRecords.
+	ChunkRecords int
+	// Months is the month of operation the bill is for: the bucket and the
+	// tables then hold Months months of data. Default: 12.
+	Months float64
+}
+
+func (w Workload) withDefaults() (Workload, error) {
+	if w.RecordBytes == 0 {
+		w.RecordBytes = 200
+	}
+	if w.ChunkRecords == 0 {
+		w.ChunkRecords = transform.DefaultChunkRecords
+	}
+	if w.Months == 0 {
+		w.Months = 12
+	}
+	var errs []error
+	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
+	if bad(w.FilesPerDay) || w.FilesPerDay <= 0 {
+		errs = append(errs, fmt.Errorf("files per day %v: want a positive number", w.FilesPerDay))
+	}
+	if w.RecordsPerFile <= 0 {
+		errs = append(errs, fmt.Errorf("records per file %d: want a positive number", w.RecordsPerFile))
+	}
+	if w.RecordBytes < 1 || w.RecordBytes > 400<<10-ItemOverheadBytes {
+		errs = append(errs, fmt.Errorf("record bytes %d: want 1 to %d (a DynamoDB item holds 400 KB)", w.RecordBytes, 400<<10-ItemOverheadBytes))
+	}
+	if bad(w.RetryRate) || w.RetryRate < 0 || w.RetryRate > 1 {
+		errs = append(errs, fmt.Errorf("retry rate %v: want 0 to 1", w.RetryRate))
+	}
+	if w.ChunkRecords < 1 {
+		errs = append(errs, fmt.Errorf("chunk records %d: want at least 1", w.ChunkRecords))
+	}
+	if bad(w.Months) || w.Months < 1 || w.Months > 120 {
+		errs = append(errs, fmt.Errorf("months %v: want 1 to 120", w.Months))
+	}
+	return w, errors.Join(errs...)
+}
+
+// Line is one priced quantity of a bill.
+type Line struct {
+	// Item says what is counted.
+	Item string `json:"item"`
+	// Quantity is the number of units a month.
+	Quantity float64 `json:"quantity"`
+	// Unit is the priced unit; UnitUSD its price (a key of the prices
+	// file in Price).
+	Unit    string  `json:"unit"`
+	Price   string  `json:"price"`
+	UnitUSD float64 `json:"unit_usd"`
+	// USD is Quantity × UnitUSD.
+	USD float64 `json:"usd"`
+}
+
+// Service is one service's part of a bill.
+type Service struct {
+	// USD is the sum of the lines.
+	USD float64 `json:"usd"`
+	// Lines are the priced quantities.
+	Lines []Line `json:"lines"`
+}
+
+// Services names the services of a bill, in display order.
+var Services = []string{"stepfunctions", "lambda", "dynamodb", "s3", "cloudwatch_logs", "kms", "eventbridge"}
+
+// ServiceTitles are the services' display names.
+var ServiceTitles = map[string]string{
+	"stepfunctions": "Step Functions", "lambda": "Lambda", "dynamodb": "DynamoDB", "s3": "S3",
+	"cloudwatch_logs": "CloudWatch Logs", "kms": "KMS", "eventbridge": "EventBridge",
+}
+
+// Bill is the monthly estimate of one stack for one workload.
+type Bill struct {
+	// Stack, Region and the prices' date say what was priced.
+	Stack         string `json:"stack"`
+	PricesRegion  string `json:"prices_region"`
+	PricesChecked string `json:"prices_checked"`
+	// TotalUSD is the sum of the services.
+	TotalUSD float64 `json:"total_usd"`
+	// Services maps each of Services to its part.
+	Services map[string]*Service `json:"services"`
+	// Facts are the quantities the bill derives from the machine and the
+	// workload.
+	Facts Facts `json:"facts"`
+}
+
+// Facts are the derived quantities behind a bill.
+type Facts struct {
+	FilesPerMonth      float64  `json:"files_per_month"`
+	Chunks             int64    `json:"chunks_per_file"`
+	ChunkRecords       int      `json:"chunk_records"`
+	Distributed        bool     `json:"distributed_map"`
+	MapExecutionType   string   `json:"map_execution_type"`
+	States             []string `json:"states"`
+	ChunkStates        []string `json:"chunk_states,omitempty"`
+	TransitionsPerFile float64  `json:"transitions_per_file"`
+	ItemBytes          int      `json:"item_bytes"`
+	CapacityMode       string   `json:"capacity_mode"`
+	MemoryMB           int      `json:"memory_mb"`
+	Months             float64  `json:"months"`
+	RetryRate          float64  `json:"retry_rate"`
+	// LambdaMSPerFile is the Lambda time of one file's path, without
+	// retries: what an Express execution of the file would last.
+	LambdaMSPerFile float64 `json:"lambda_ms_per_file"`
+}
+
+// Model prices workloads for one stack: its compiled machine, options,
+// prices and timings.
+type Model struct {
+	Stack   Stack
+	Prices  Prices
+	Timings Timings
+
+	machine *asl.StateMachine
+	opts    pipeline.Options
+}
+
+// NewModel compiles the stack's machine.
+func NewModel(s Stack, p Prices, t Timings) (*Model, error) {
+	m, o, err := Machine(s)
+	if err != nil {
+		return nil, err
+	}
+	return &Model{Stack: s, Prices: p, Timings: t, machine: m, opts: o}, nil
+}
+
+// WithMachine returns a copy of m that prices machine (compiled with
+// options o) instead of the stack's own: comparisons and tests use it.
+func (m *Model) WithMachine(machine *asl.StateMachine, o pipeline.Options) *Model {
+	c := *m
+	c.machine, c.opts = machine, o
+	return &c
+}
+
+// chunks returns the chunk count of a file and the records per chunk
+// (the transform closes a chunk at ChunkRecords records or
+// DefaultChunkBytes bytes).
+func chunks(w Workload) (int64, int) {
+	per := w.ChunkRecords
+	if byBytes := transform.DefaultChunkBytes / w.RecordBytes; byBytes >= 1 && byBytes < per {
+		per = byBytes
+	}
+	return (w.RecordsPerFile + int64(per) - 1) / int64(per), per
+}
+
+// Estimate prices w.
+func (m *Model) Estimate(w Workload) (*Bill, error) {
+	w, err := w.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	p := m.Prices
+	s := m.Stack
+	nChunks, perChunk := chunks(w)
+	// The path is the same for every chunk count past the inline bound:
+	// take it with at most one chunk more, then scale.
+	taken := nChunks
+	if limit := int64(m.opts.InlineMaxChunks) + 1; taken > limit {
+		taken = limit
+	}
+	path, err := TakePath(m.machine, int(taken), w.Enrich)
+	if err != nil {
+		return nil, err
+	}
+	C := float64(nChunks)
+	F := w.FilesPerDay * DaysPerMonth
+	M := float64(w.RecordsPerFile)
+	r := w.RetryRate
+	childStandard := path.Distributed && m.opts.MapExecutionType == pipeline.Standard
+	chunkRecs := M / C
+
+	b := &Bill{Stack: s.Name, PricesRegion: p.Region, PricesChecked: p.Checked, Services: map[string]*Service{}}
+	for _, name := range Services {
+		b.Services[name] = &Service{Lines: []Line{}}
+	}
+	add := func(service, item string, qty float64, unit, price string) {
+		u := p.USD(price)
+		b.Services[service].Lines = append(b.Services[service].Lines, Line{Item: item, Quantity: qty, Unit: unit, Price: price, UnitUSD: u, USD: qty * u})
+	}
+
+	// Step Functions.
+	parent := float64(len(path.States)) + r*float64(path.Tasks)
+	child := float64(len(path.ChunkStates)) + r*float64(path.ChunkTasks)
+	perFile := parent
+	if childStandard {
+		perFile += C * child
+	}
+	add("stepfunctions", fmt.Sprintf("state transitions: %d states a file (%s)%s%s", len(path.States), strings.Join(path.States, ", "),
+		chunkNote(path, childStandard, nChunks), retryNote(r, path.Tasks+path.ChunkTasks)), F*perFile, "transition", PriceTransition)
+
+	// Lambda.
+	mem := float64(s.MemoryMB)
+	gb := mem / 1024
+	duration := func(fn string, records float64) float64 { // ms
+		t := m.Timings.Functions[fn]
+		scale := 1.0
+		if t.CPUBound && mem < FullCPUMemoryMB {
+			scale = FullCPUMemoryMB / mem
+		}
+		return t.InvocationMS + records*t.RecordUS/1000*scale
+	}
+	var invocations float64
+	chunkMS, fileMS := 0.0, 0.0
+	for _, fn := range []string{pipeline.FunctionValidate, pipeline.FunctionTransform, pipeline.FunctionEnrich, pipeline.FunctionLoad} {
+		n := float64(path.Invocations[fn]) * (1 + r)
+		records := M
+		if fn == pipeline.FunctionEnrich || fn == pipeline.FunctionLoad {
+			records = chunkRecs // the inline path handles one chunk
+		}
+		if c := path.ChunkInvocations[fn]; c > 0 {
+			chunkMS += float64(c) * duration(fn, chunkRecs)
+			n += C * float64(c) * (1 + r)
+		}
+		if n == 0 {
+			continue
+		}
+		ms := duration(fn, records)
+		fileMS += float64(path.Invocations[fn]) * ms
+		invocations += F * n
+		add("lambda", fmt.Sprintf("%s: %s invocations a file × %s ms × %d MB", fn, num(n), num(ms), s.MemoryMB), F*n*ms/1000*gb, "GB-second (arm64)", PriceLambdaGBSecond)
+	}
+	runs := reconcileRuns(s.ReconcileSchedule)
+	recMS := m.Timings.Functions["reconcile"].InvocationMS
+	add("lambda", fmt.Sprintf("reconcile: %s runs (%s) × %s ms × %d MB", num(runs), s.ReconcileSchedule, num(recMS), s.MemoryMB), runs*recMS/1000*gb, "GB-second (arm64)", PriceLambdaGBSecond)
+	add("lambda", "requests", invocations+runs, "invocation", PriceLambdaRequest)
+	if path.Distributed && !childStandard {
+		billedS := math.Ceil(chunkMS/100) / 10
+		add("stepfunctions", fmt.Sprintf("Express chunk executions: %s a file", num(C)), F*C, "execution", PriceExpressRequest)
+		add("stepfunctions", fmt.Sprintf("Express duration: %s s a chunk (its Lambda time, in 100 ms steps) × 64 MB", num(billedS)), F*C*billedS*ExpressMemoryGB, "GB-second", PriceExpressGBSecond)
+	}
+
+	// DynamoDB.
+	itemBytes := w.RecordBytes + ItemOverheadBytes
+	wcuPerItem := math.Ceil(float64(itemBytes) / 1024)
+	rcuPerItem := math.Ceil(float64(itemBytes) / 4096)
+	dataWrites := F * M * wcuPerItem * (1 + r)
+	dataReads := F * M * rcuPerItem * (1 + r) // the loader's consistent BatchGetItem of existing versions
+	ledgerWrites := F * float64(path.Calls["dynamodb:putItem"]+path.Calls["dynamodb:updateItem"])
+	ledgerReads := F * float64(path.Calls["dynamodb:getItem"])
+	if s.CapacityMode == "provisioned" {
+		target := float64(s.AutoscalingTarget) / 100
+		units := func(perMonth float64, lo, hi int) float64 {
+			u := math.Ceil(perMonth / (HoursPerMonth * 3600) / target)
+			return math.Min(math.Max(u, float64(lo)), float64(hi))
+		}
+		wcu := units(dataWrites, s.WriteCapacity, s.MaxWriteCapacity) + units(ledgerWrites, s.WriteCapacity, s.MaxWriteCapacity)
+		rcu := units(dataReads, s.ReadCapacity, s.MaxReadCapacity) + units(ledgerReads, s.ReadCapacity, s.MaxReadCapacity)
+		add("dynamodb", fmt.Sprintf("provisioned writes: %s WCU over %d tables (average rate at %d%% target, within %d..%d per table)", num(wcu), DataTables+1, s.AutoscalingTarget, s.WriteCapacity, s.MaxWriteCapacity), wcu*HoursPerMonth, "WCU-hour", PriceDynamoWCUHour)
+		add("dynamodb", fmt.Sprintf("provisioned reads: %s RCU over %d tables", num(rcu), DataTables+1), rcu*HoursPerMonth, "RCU-hour", PriceDynamoRCUHour)
+	} else {
+		add("dynamodb", fmt.Sprintf("item writes: %s records a file × %s WRU (%d-byte items)", num(M), num(wcuPerItem), itemBytes), dataWrites, "write request unit", PriceDynamoWrite)
+		add("dynamodb", "ledger writes (claim, record)", ledgerWrites, "write request unit", PriceDynamoWrite)
+		add("dynamodb", "version reads before writing (consistent BatchGetItem)", dataReads+ledgerReads, "read request unit", PriceDynamoRead)
+	}
+	H := w.Months * DaysPerMonth
+	storedGB := (F*w.Months*M*float64(itemBytes+DynamoIndexOverheadBytes) + F*w.Months*LedgerItemBytes) / GB
+	add("dynamodb", fmt.Sprintf("storage: %s months of items (every record a new item)", num(w.Months)), storedGB, "GB-month", PriceDynamoStorage)
+	if s.PointInTimeRecovery {
+		add("dynamodb", "point-in-time recovery of that storage", storedGB, "GB-month", PriceDynamoPITR)
+	}
+
+	// S3.
+	fileBytes := M * float64(w.RecordBytes)
+	puts := 1 + C + 1 + float64(path.MapWrites) // upload, chunks, manifest, Map results
+	gets := 2 + C + float64(path.MapReads)      // validate and transform read the file; load reads each chunk
+	if w.Enrich {
+		puts += C
+		gets += C
+	}
+	add("s3", "PUT: upload, staged chunks, manifest"+mapNote(path), F*puts, "request", PriceS3Put)
+	add("s3", "GET: validate and transform read the file, load (and enrich) each chunk", F*gets, "request", PriceS3Get)
+	objects := F*w.Months + F/DaysPerMonth*float64(s.StagingExpireDays)*(C+1)
+	lists := runs * math.Ceil(math.Max(objects, 1)/1000)
+	add("s3", fmt.Sprintf("LIST: the reconciler lists %s objects, %s runs", num(objects), num(runs)), lists, "request", PriceS3Put)
+	daily := w.FilesPerDay * fileBytes
+	stdDays := math.Min(H, float64(s.IncomingIADays))
+	iaDays := math.Max(0, math.Min(H, float64(s.IncomingGlacierDays))-float64(s.IncomingIADays))
+	glacierDays := math.Max(0, H-float64(s.IncomingGlacierDays))
+	add("s3", fmt.Sprintf("incoming files in STANDARD (first %d days) and staged chunks (%d days)", s.IncomingIADays, s.StagingExpireDays),
+		(daily*stdDays+daily*math.Min(H, float64(s.StagingExpireDays)))/GB, "GB-month", PriceS3Standard)
+	if iaDays > 0 {
+		add("s3", fmt.Sprintf("incoming files in STANDARD_IA (days %d to %d, 128 KB minimum an object)", s.IncomingIADays, s.IncomingGlacierDays),
+			w.FilesPerDay*math.Max(fileBytes, IAMinObjectBytes)*iaDays/GB, "GB-month", PriceS3StandardIA)
+		add("s3", "lifecycle transitions to STANDARD_IA", F, "request", PriceS3ToStandardIA)
+	}
+	if glacierDays > 0 {
+		add("s3", fmt.Sprintf("incoming files in GLACIER (after day %d)", s.IncomingGlacierDays), daily*glacierDays/GB, "GB-month", PriceS3Glacier)
+		add("s3", "lifecycle transitions to GLACIER", F, "request", PriceS3ToGlacier)
+	}
+
+	// CloudWatch Logs.
+	app := float64(LambdaAppLogBytes)
+	if s.FunctionLogLevel == "DEBUG" || s.FunctionLogLevel == "TRACE" {
+		app = LambdaDebugLogBytes
+	}
+	lambdaLog := (invocations + runs) * (LambdaPlatformLogBytes + app)
+	sfnLog := 0.0
+	if s.StateMachineLogLevel == "ALL" {
+		per := float64(SFNEventLogBytes)
+		if s.IncludeExecutionData {
+			per = SFNEventDataLogBytes
+		}
+		states := float64(len(path.States))
+		if path.Distributed {
+			states += C * float64(len(path.ChunkStates))
+		}
+		sfnLog = F * states * SFNEventsPerState * per
+	}
+	ingestGB := (lambdaLog + sfnLog) / GB
+	add("cloudwatch_logs", fmt.Sprintf("ingestion: functions at %s, executions at %s", s.FunctionLogLevel, s.StateMachineLogLevel), ingestGB, "GB", PriceLogsIngest)
+	add("cloudwatch_logs", fmt.Sprintf("storage: %d days of retention", s.LogRetentionDays), ingestGB*math.Min(float64(s.LogRetentionDays), H)/DaysPerMonth, "GB-month", PriceLogsStore)
+
+	// KMS.
+	add("kms", "the stack's key", 1, "key-month", PriceKMSKey)
+	s3Requests := F * (puts + gets)
+	kmsReq := s3Requests*BucketKeyShare + (DataTables+1)*DynamoKMSRequestsPerTableHour*HoursPerMonth
+	add("kms", "requests: S3 objects through a bucket key, DynamoDB table keys", kmsReq, "request", PriceKMSRequest)
+
+	// EventBridge: S3 and Step Functions events are AWS service events.
+	b.Services["eventbridge"].Lines = append(b.Services["eventbridge"].Lines, Line{
+		Item: "Object Created and execution status events (AWS service events: no charge)", Quantity: F * 2, Unit: "event", Price: "", UnitUSD: 0, USD: 0,
+	})
+
+	for _, name := range Services {
+		sv := b.Services[name]
+		for _, l := range sv.Lines {
+			sv.USD += l.USD
+		}
+		b.TotalUSD += sv.USD
+	}
+	b.Facts = Facts{
+		FilesPerMonth: F, Chunks: nChunks, ChunkRecords: perChunk, Distributed: path.Distributed,
+		MapExecutionType: m.opts.MapExecutionType, States: path.States, ChunkStates: path.ChunkStates,
+		TransitionsPerFile: perFile, ItemBytes: itemBytes, CapacityMode: s.CapacityMode, MemoryMB: s.MemoryMB,
+		Months: w.Months, RetryRate: r, LambdaMSPerFile: fileMS + C*chunkMS,
+	}
+	return b, nil
+}
+
+func chunkNote(p Path, childStandard bool, chunks int64) string {
+	if !p.Distributed {
+		return ""
+	}
+	if childStandard {
+		return fmt.Sprintf(", plus %d chunk executions × %d states (%s)", chunks, len(p.ChunkStates), strings.Join(p.ChunkStates, ", "))
+	}
+	return ", chunks in Express executions (priced below)"
+}
+
+func retryNote(r float64, tasks int) string {
+	if r == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %s of %d task attempts retried", strconv.FormatFloat(r*100, 'f', -1, 64)+"%", tasks)
+}
+
+func mapNote(p Path) string {
+	if !p.Distributed {
+		return ""
+	}
+	return ", Distributed Map results"
+}
+
+// reconcileRuns is the reconciler's runs a month: rate(N unit)
+// expressions exactly, cron expressions as hourly.
+func reconcileRuns(schedule string) float64 {
+	body, ok := strings.CutPrefix(schedule, "rate(")
+	if !ok {
+		return HoursPerMonth
+	}
+	f := strings.Fields(strings.TrimSuffix(body, ")"))
+	if len(f) != 2 {
+		return HoursPerMonth
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil || n < 1 {
+		return HoursPerMonth
+	}
+	minutes := map[string]float64{"minute": 1, "minutes": 1, "hour": 60, "hours": 60, "day": 1440, "days": 1440}[f[1]]
+	if minutes == 0 {
+		return HoursPerMonth
+	}
+	return HoursPerMonth * 60 / (minutes * float64(n))
+}
+
+// num formats a quantity for a line's text: integers plainly, others with
+// up to three significant decimals.
+func num(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
