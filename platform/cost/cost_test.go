@@ -83,10 +83,27 @@ func TestScenarioDev(t *testing.T) {
 	ingest := ((F*4+runs)*2350 + F*11*2*1500) / gib // 0.0617 GB
 	logs := ingest*0.5 + ingest*7/(730/24.0)*0.03   // 7 days of retention
 	// KMS: the key, 1% of 8 S3 object requests a file, 2 tables × 12 an hour.
-	kms := 1 + (F*8*0.01+2*12*730)*0.000003
+	kmsRequests := (F*8*0.01 + 2*12*730) * 0.000003
+	kms := 1 + kmsRequests
 	want := map[string]float64{"stepfunctions": sfn, "lambda": lambda, "dynamodb": dynamo, "s3": s3, "cloudwatch_logs": logs, "kms": kms, "eventbridge": 0}
 	total := sfn + lambda + dynamo + s3 + logs + kms // ≈ $1.84
 	checkBill(t, b, want, total)
+	// The small lines, which the services' 1% would hide.
+	byPrice := map[string]float64{}
+	for _, sv := range b.Services {
+		for _, l := range sv.Lines {
+			byPrice[l.Price] += l.USD
+		}
+	}
+	for price, w := range map[string]float64{
+		PriceKMSRequest: kmsRequests, PriceLambdaRequest: (F*4 + runs) * 0.0000002,
+		PriceS3Get: F * 4 * 0.0000004, PriceLogsStore: ingest * 7 / (730 / 24.0) * 0.03,
+		PriceS3ToStandardIA: F * 0.00001, PriceDynamoRead: F * 200 * 0.000000125,
+	} {
+		if !within1(byPrice[price], w) {
+			t.Errorf("%s lines: $%.6f, hand calculation $%.6f", price, byPrice[price], w)
+		}
+	}
 	if b.Facts.Distributed || b.Facts.Chunks != 1 || len(b.Facts.States) != 11 {
 		t.Errorf("facts: %+v, want the inline path of 11 states", b.Facts)
 	}
