@@ -60,6 +60,16 @@ func TestREADMEOutputs(t *testing.T) {
 	if err := os.Symlink(examples, filepath.Join(dir, "examples")); err != nil {
 		t.Fatal(err)
 	}
+	// sluice cost reads the stacks' configuration next to the examples.
+	for _, f := range []string{"Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"} {
+		abs, err := filepath.Abs(filepath.Join("..", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(abs, filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	t.Chdir(dir)
 	var updated bytes.Buffer
 	last := 0

@@ -134,7 +134,7 @@ func (m *Model) Compare(w Workload) (*Report, error) {
 	rep.Comparisons = append(rep.Comparisons, cm)
 
 	// Chunk sizes.
-	cs := Comparison{Topic: "chunk size", Note: fmt.Sprintf("the transform closes a chunk at %d records or %d MiB (not a stack setting yet)", transform.DefaultChunkRecords, transform.DefaultChunkBytes>>20)}
+	cs := Comparison{Topic: "chunk size", Note: fmt.Sprintf("the transform closes a chunk at %d records or %d MiB; not a stack setting yet", transform.DefaultChunkRecords, transform.DefaultChunkBytes>>20)}
 	for _, n := range ChunkSizes {
 		ww := w
 		ww.ChunkRecords = n
