@@ -29,7 +29,7 @@ func TestCommandLine(t *testing.T) {
 		{"no command", nil, ExitUsage, nil, []string{"Available Commands:"}},
 		{"typo", []string{"rn"}, ExitUsage, nil, []string{`unknown command "rn"; did you mean run?`, "Run 'sluice --help' for usage."}},
 		{"typo with flags", []string{"reprot", "--list"}, ExitUsage, nil, []string{"did you mean report?"}},
-		{"unknown command", []string{"frobnicate"}, ExitUsage, nil, []string{`unknown command "frobnicate"`, "commands: asl, completion, dev"}},
+		{"unknown command", []string{"frobnicate"}, ExitUsage, nil, []string{`unknown command "frobnicate"`, "commands: asl, completion, cost, dev"}},
 		{"unknown flag", []string{"lint", "--nope", "x.json"}, ExitUsage, nil, []string{"sluice lint: unknown flag: --nope", "Run 'sluice lint --help' for usage."}},
 		{"single-dash long flag", []string{"asl", "-compact"}, ExitUsage, nil, []string{"unknown shorthand flag"}},
 		{"flags after arguments", []string{"lint", validateTestdata + "valid.asl.json", "--json"}, ExitOK, []string{"[]"}, nil},

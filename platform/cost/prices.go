@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -121,7 +122,7 @@ func ParsePrices(b []byte, name string) (Prices, error) {
 	}
 	var unknown []string
 	for k := range f.Prices {
-		if _, ok := p.usd[k]; !ok && !contains(priceKeys, k) {
+		if !slices.Contains(priceKeys, k) {
 			unknown = append(unknown, k)
 		}
 	}
@@ -133,15 +134,6 @@ func ParsePrices(b []byte, name string) (Prices, error) {
 		return Prices{}, errors.Join(errs...)
 	}
 	return p, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Timing is the measured time of one function: a fixed part per
