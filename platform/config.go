@@ -76,6 +76,10 @@ type Config struct {
 	// every function (ReservedConcurrency -1: unreserved); the reconciler
 	// has its own timeout, ReconcileTimeoutSeconds.
 	MemoryMB, TimeoutSeconds, ReservedConcurrency int
+	// ValidateMemoryMB, TransformMemoryMB, EnrichMemoryMB, LoadMemoryMB
+	// and ReconcileMemoryMB size one function each; 0 takes MemoryMB.
+	// FunctionMemoryMB resolves them.
+	ValidateMemoryMB, TransformMemoryMB, EnrichMemoryMB, LoadMemoryMB, ReconcileMemoryMB int
 	// FunctionLogLevel is the Lambda application log level.
 	FunctionLogLevel string
 	// LogRetentionDays is the retention of every log group.
@@ -246,6 +250,11 @@ var Keys = []Key{
 	}},
 	// compute
 	intKey("memoryMb", "512", "Memory of every function in MB.", 128, 10240, func(c *Config) *int { return &c.MemoryMB }),
+	intKey("validateMemoryMb", "0", "Memory of the validate function in MB; 0 takes memoryMb.", 0, 10240, func(c *Config) *int { return &c.ValidateMemoryMB }),
+	intKey("transformMemoryMb", "0", "Memory of the transform function in MB; 0 takes memoryMb.", 0, 10240, func(c *Config) *int { return &c.TransformMemoryMB }),
+	intKey("enrichMemoryMb", "0", "Memory of the enrich function in MB; 0 takes memoryMb.", 0, 10240, func(c *Config) *int { return &c.EnrichMemoryMB }),
+	intKey("loadMemoryMb", "0", "Memory of the load function in MB; 0 takes memoryMb.", 0, 10240, func(c *Config) *int { return &c.LoadMemoryMB }),
+	intKey("reconcileMemoryMb", "0", "Memory of the reconciler in MB; 0 takes memoryMb.", 0, 10240, func(c *Config) *int { return &c.ReconcileMemoryMB }),
 	intKey("timeoutSeconds", "120", "Timeout of every pipeline function in seconds (the reconciler has reconcileTimeoutSeconds).", 1, 900, func(c *Config) *int { return &c.TimeoutSeconds }),
 	intKey("reservedConcurrency", "-1", "Reserved concurrency of every pipeline function; -1 leaves it unreserved (the reconciler reserves 1: one run at a time).", -1, 10000, func(c *Config) *int { return &c.ReservedConcurrency }),
 	enumKey("functionLogLevel", "INFO", "Application log level of the functions (JSON logs): Lambda passes it in AWS_LAMBDA_LOG_LEVEL and each function (functions/fnlog) writes slog lines from that level up, naming the dataset, the file and, where its input carries it, the execution. The reconciler's is never above INFO: its metrics are INFO log lines.", []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}, func(c *Config) *string { return &c.FunctionLogLevel }),
@@ -407,6 +416,20 @@ func checkCIDR(v string) error {
 	return nil
 }
 
+// FunctionMemoryMB returns the memory of function fn (a logical name of
+// FunctionNames or FunctionReconcile): its own key when set, else
+// MemoryMB.
+func (c Config) FunctionMemoryMB(fn string) int {
+	own := map[string]int{
+		"validate": c.ValidateMemoryMB, "transform": c.TransformMemoryMB, "enrich": c.EnrichMemoryMB,
+		"load": c.LoadMemoryMB, "reconcile": c.ReconcileMemoryMB,
+	}[fn]
+	if own > 0 {
+		return own
+	}
+	return c.MemoryMB
+}
+
 // Getter returns a raw configuration value by full key ("sluice:memoryMb",
 // "aws:region"); *pulumi.Context's GetConfig is one.
 type Getter func(key string) (string, bool)
@@ -509,6 +532,12 @@ func (c Config) validate() error {
 		if slices.Contains(c.TableReplicaRegions, c.Region) {
 			errs = append(errs, fmt.Errorf("config %s: %s is the stack's region (aws:region); a replica must be in another region",
 				key("tableReplicaRegions"), c.Region))
+	for _, k := range []struct {
+		name string
+		mb   int
+	}{{"validateMemoryMb", c.ValidateMemoryMB}, {"transformMemoryMb", c.TransformMemoryMB}, {"enrichMemoryMb", c.EnrichMemoryMB}, {"loadMemoryMb", c.LoadMemoryMB}, {"reconcileMemoryMb", c.ReconcileMemoryMB}} {
+		if k.mb != 0 && k.mb < 128 {
+			errs = append(errs, fmt.Errorf("config %s: %d MB is below Lambda's 128; use 0 for memoryMb", key(k.name), k.mb))
 		}
 	}
 	if c.ReservedConcurrency == 0 {

@@ -141,6 +141,8 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"replica region zone", map[string]string{"aws:region": "eu-west-1", "sluice:tableStreams": "true", "sluice:tableReplicaRegions": `["eu-central-1a"]`}, []string{"sluice:tableReplicaRegions", "not an AWS region name"}},
 		{"replica region twice", map[string]string{"aws:region": "eu-west-1", "sluice:tableStreams": "true", "sluice:tableReplicaRegions": `["us-east-1","us-east-1"]`}, []string{"sluice:tableReplicaRegions", "item 2", "listed twice"}},
 		{"replica regions not a list", map[string]string{"aws:region": "eu-west-1", "sluice:tableStreams": "true", "sluice:tableReplicaRegions": "us-east-1"}, []string{"sluice:tableReplicaRegions", "not a list of region names"}},
+		{"function memory below Lambda's", map[string]string{"sluice:loadMemoryMb": "64"}, []string{"sluice:loadMemoryMb", "below Lambda's 128"}},
+		{"function memory above Lambda's", map[string]string{"sluice:enrichMemoryMb": "20000"}, []string{"sluice:enrichMemoryMb", "out of range"}},
 		{"unknown key", map[string]string{"sluice:memoryMB": "512"}, []string{"sluice:memoryMB: unknown key"}},
 		{"several at once", map[string]string{"sluice:memoryMb": "x", "sluice:vpc": "y"}, []string{"sluice:memoryMb", "sluice:vpc"}},
 	}
@@ -225,6 +227,17 @@ func TestStackFilesDifferSensibly(t *testing.T) {
 		if g := got[c.what]; g[0] != c.dev || g[1] != c.prod {
 			t.Errorf("%s: dev %v prod %v, want %v and %v", c.what, g[0], g[1], c.dev, c.prod)
 		}
+	}
+	// Per-function memory: prod sizes load below and transform above the
+	// rest; a function without its own key takes memoryMb.
+	if got := prod.FunctionMemoryMB("load"); got >= prod.MemoryMB {
+		t.Errorf("prod load memory %d MB, want below memoryMb %d", got, prod.MemoryMB)
+	}
+	if got := prod.FunctionMemoryMB("transform"); got <= prod.MemoryMB {
+		t.Errorf("prod transform memory %d MB, want above memoryMb %d", got, prod.MemoryMB)
+	}
+	if got := prod.FunctionMemoryMB("validate"); got != prod.MemoryMB {
+		t.Errorf("prod validate memory %d MB, want memoryMb %d", got, prod.MemoryMB)
 	}
 	if dev.LogRetentionDays >= prod.LogRetentionDays {
 		t.Errorf("log retention dev %d >= prod %d", dev.LogRetentionDays, prod.LogRetentionDays)

@@ -483,7 +483,7 @@ func TestFunctionSettings(t *testing.T) {
 				}
 				want := map[string]any{
 					"runtime": "provided.al2023", "handler": "bootstrap", "architectures": []any{"arm64"},
-					"memorySize": float64(cfg.MemoryMB), "timeout": float64(cfg.TimeoutSeconds), "reserved": float64(cfg.ReservedConcurrency),
+					"memorySize": float64(cfg.FunctionMemoryMB(fn)), "timeout": float64(cfg.TimeoutSeconds), "reserved": float64(cfg.ReservedConcurrency),
 					"tracing": "Active", "logFormat": "JSON",
 				}
 				if diff := cmp.Diff(want, got); diff != "" {
@@ -1076,6 +1076,9 @@ func TestReconciler(t *testing.T) {
 				str(in, "loggingConfig", "applicationLogLevel") != wantLevel || str(in, "loggingConfig", "logGroup") != "/aws/lambda/"+name ||
 				(get(in, "vpcConfig") != nil) != cfg.VPC {
 				t.Errorf("function settings %v", in)
+			}
+			if in["memorySize"] != float64(cfg.FunctionMemoryMB(platform.FunctionReconcile)) || cfg.ReconcileMemoryMB == 0 {
+				t.Errorf("memory %v MB, want reconcileMemoryMb %d", in["memorySize"], cfg.ReconcileMemoryMB)
 			}
 			lg := one(t, r, "aws:cloudwatch/logGroup:LogGroup", "reconcile-compute-reconcile-logs")
 			if str(lg.Inputs, "name") != "/aws/lambda/"+name || lg.Inputs["retentionInDays"] != float64(cfg.LogRetentionDays) || str(lg.Inputs, "kmsKeyId") != r.Outputs["kmsKeyArn"] {

@@ -335,6 +335,7 @@ func (d *deployment) compute() error {
 			Environment:    env,
 			Policy:         pol,
 			Refs:           refs,
+			MemoryMB:       cfg.FunctionMemoryMB(fn),
 		})
 	}
 	args := &compute.Args{

@@ -65,7 +65,7 @@ func reconcilerArgs(cfg Config, pkg Package, ds []*dataset.Dataset, in reconcile
 		},
 		Settings: compute.Args{
 			KeyArn:         in.keyArn,
-			MemoryMB:       cfg.MemoryMB,
+			MemoryMB:       cfg.FunctionMemoryMB(FunctionReconcile),
 			TimeoutSeconds: cfg.ReconcileTimeoutSeconds,
 			// One run at a time: a run that outlasts the interval makes
 			// the next invocation wait (Lambda retries throttled

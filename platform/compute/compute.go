@@ -1,6 +1,7 @@
 package compute
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -50,6 +51,8 @@ type Function struct {
 	Policy policy.Document
 	// Refs resolves the placeholders of Policy.
 	Refs map[string]pulumi.StringInput
+	// MemoryMB sizes this function. Default: Args.MemoryMB.
+	MemoryMB int
 }
 
 // Network places the functions in private subnets.
@@ -64,8 +67,8 @@ type Args struct {
 	Functions []Function
 	// KeyArn encrypts the log groups and environment variables. Required.
 	KeyArn pulumi.StringInput
-	// MemoryMB, TimeoutSeconds and ReservedConcurrency (-1: unreserved)
-	// apply to every function.
+	// MemoryMB (unless a Function sets its own), TimeoutSeconds and
+	// ReservedConcurrency (-1: unreserved) apply to every function.
 	MemoryMB, TimeoutSeconds, ReservedConcurrency int
 	// LogRetentionDays of every log group.
 	LogRetentionDays int
@@ -110,6 +113,8 @@ func (a *Args) Validate() error {
 			return fmt.Errorf("compute: function %q has no package", f.Name)
 		case len(f.Policy.Statement) == 0:
 			return fmt.Errorf("compute: function %q has no policy", f.Name)
+		case f.MemoryMB != 0 && (f.MemoryMB < 128 || f.MemoryMB > 10240):
+			return fmt.Errorf("compute: function %q: memory %d MB out of Lambda's range", f.Name, f.MemoryMB)
 		}
 		seen[f.Name] = true
 	}
@@ -215,7 +220,7 @@ func (c *Compute) function(ctx *pulumi.Context, name string, args *Args, f Funct
 		Code:                         pulumi.NewFileArchive(f.ZipPath),
 		SourceCodeHash:               pulumi.String(f.SourceCodeHash),
 		Role:                         role.Arn,
-		MemorySize:                   pulumi.Int(args.MemoryMB),
+		MemorySize:                   pulumi.Int(cmp.Or(f.MemoryMB, args.MemoryMB)),
 		Timeout:                      pulumi.Int(args.TimeoutSeconds),
 		ReservedConcurrentExecutions: pulumi.Int(args.ReservedConcurrency),
 		TracingConfig:                lambda.FunctionTracingConfigArgs{Mode: pulumi.String("Active")},
