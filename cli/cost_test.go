@@ -55,12 +55,14 @@ func TestCostProdScenario(t *testing.T) {
 	// plus 2 STANDARD chunk executions of ChunkRoute, LoadChunk (1 task);
 	// 1% of task attempts retried: 10.04 + 2 × 2.01 = 14.06 a file.
 	sfn := F * (10 + r*4 + 2*(2+r*1)) * 0.000025 // 427,658 × $0.000025 = $10.69
-	// Lambda at 1,024 MB (1 GB).
-	gbs := F*(1+r)*(3+10000*0.035*cpu)/1000 + // validate: 607.6 ms → 18,667 GB-s
-		F*(1+r)*(16+10000*0.008*cpu)/1000 + // transform: 154.2 ms → 4,737 GB-s
-		F*2*(1+r)*(111+5000*0.488)/1000 + // load, a chunk each: 2,551 ms → 156,738 GB-s
-		runs*0.5 // reconcile: 365 GB-s
-	lambda := gbs*0.0000133334 + (F*(1+1+2)*(1+r)+runs)*0.0000002 // $2.407 + 123,613 requests × $0.0000002
+	// Lambda: validate at memoryMb 1,024 (1 GB), transform at
+	// transformMemoryMb 1,769 (a full vCPU: its per-record time is not
+	// stretched), load at loadMemoryMb 512, the reconciler at 256.
+	gbs := F*(1+r)*(3+10000*0.035*cpu)/1000 + // validate: 607.6 ms × 1 GB → 18,667 GB-s
+		F*(1+r)*(16+10000*0.008)/1000*1769/1024 + // transform: 96 ms × 1.7275 GB → 5,095 GB-s
+		F*2*(1+r)*(111+5000*0.488)/1000*0.5 + // load, a chunk each: 2,551 ms × 0.5 GB → 78,369 GB-s
+		runs*0.5*0.25 // reconcile: 91.25 GB-s
+	lambda := gbs*0.0000133334 + (F*(1+1+2)*(1+r)+runs)*0.0000002 // 102,222 GB-s = $1.363, + 123,613 requests × $0.0000002
 	// DynamoDB provisioned (autoscaling target 70%): item writes
 	// F × 10,000 × 1.01 a month = 116.9 a second / 0.7 → 167 WCU on the
 	// orders table, the ledger's 0.02 a second → its 25 minimum; reads the
@@ -84,7 +86,7 @@ func TestCostProdScenario(t *testing.T) {
 	// KMS: the key; 1% of 11 S3 object requests a file; 2 tables × 12 an hour.
 	kms := 1 + (F*11*0.01+2*12*730)*0.000003
 	want := map[string]float64{"stepfunctions": sfn, "lambda": lambda, "dynamodb": dynamo, "s3": s3, "cloudwatch_logs": logs, "kms": kms, "eventbridge": 0}
-	total := sfn + lambda + dynamo + s3 + logs + kms // ≈ $1,050
+	total := sfn + lambda + dynamo + s3 + logs + kms // ≈ $1,049
 	for name, w := range want {
 		sv, ok := got.Services[name]
 		if !ok || sv.USD == nil {

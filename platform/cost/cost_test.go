@@ -61,8 +61,8 @@ func TestScenarioDev(t *testing.T) {
 	transform := F * (16 + 200*0.008*1769/512) / 1000 * 0.5             // 21.53 ms → 16.37 GB-s
 	enrich := F * (6 + 200*0.034*1769/512) / 1000 * 0.5                 // 29.49 ms → 22.43 GB-s
 	load := F * (111 + 200*0.488) / 1000 * 0.5                          // 208.6 ms (I/O, unscaled) → 158.62 GB-s
-	reconcile := runs * 500.0 / 1000 * 0.5                              // 182.5 GB-s
-	lambda := (validate+transform+enrich+load+reconcile)*0.0000133334 + // 400.59 GB-s × $0.0000133334 = $0.005341
+	reconcile := runs * 500.0 / 1000 * 0.25                             // reconcileMemoryMb 256: 91.25 GB-s
+	lambda := (validate+transform+enrich+load+reconcile)*0.0000133334 + // 309.34 GB-s × $0.0000133334 = $0.004125
 		(F*4+runs)*0.0000002 // 6,813 requests × $0.0000002 = $0.001363
 	// DynamoDB on demand: 500-byte items (200 + 300 of metadata) = 1 WRU,
 	// 1 RRU for the loader's version read; the ledger's Claim and Record.

@@ -168,19 +168,19 @@ type Bill struct {
 
 // Facts are the derived quantities behind a bill.
 type Facts struct {
-	FilesPerMonth      float64  `json:"files_per_month"`
-	Chunks             int64    `json:"chunks_per_file"`
-	ChunkRecords       int      `json:"chunk_records"`
-	Distributed        bool     `json:"distributed_map"`
-	MapExecutionType   string   `json:"map_execution_type"`
-	States             []string `json:"states"`
-	ChunkStates        []string `json:"chunk_states,omitempty"`
-	TransitionsPerFile float64  `json:"transitions_per_file"`
-	ItemBytes          int      `json:"item_bytes"`
-	CapacityMode       string   `json:"capacity_mode"`
-	MemoryMB           int      `json:"memory_mb"`
-	Months             float64  `json:"months"`
-	RetryRate          float64  `json:"retry_rate"`
+	FilesPerMonth      float64        `json:"files_per_month"`
+	Chunks             int64          `json:"chunks_per_file"`
+	ChunkRecords       int            `json:"chunk_records"`
+	Distributed        bool           `json:"distributed_map"`
+	MapExecutionType   string         `json:"map_execution_type"`
+	States             []string       `json:"states"`
+	ChunkStates        []string       `json:"chunk_states,omitempty"`
+	TransitionsPerFile float64        `json:"transitions_per_file"`
+	ItemBytes          int            `json:"item_bytes"`
+	CapacityMode       string         `json:"capacity_mode"`
+	MemoryMB           map[string]int `json:"memory_mb"`
+	Months             float64        `json:"months"`
+	RetryRate          float64        `json:"retry_rate"`
 	// LambdaMSPerFile is the Lambda time of one file's path, without
 	// retries: what an Express execution of the file would last.
 	LambdaMSPerFile float64 `json:"lambda_ms_per_file"`
@@ -270,13 +270,17 @@ func (m *Model) Estimate(w Workload) (*Bill, error) {
 	add("stepfunctions", fmt.Sprintf("state transitions: %d states a file (%s)%s%s", len(path.States), strings.Join(path.States, ", "),
 		chunkNote(path, childStandard, nChunks), retryNote(r, path.Tasks+path.ChunkTasks)), F*perFile, "transition", PriceTransition)
 
-	// Lambda.
-	mem := float64(s.MemoryMB)
-	gb := mem / 1024
+	// Lambda: each function at its own memory.
+	memory := func(fn string) float64 {
+		if mb := s.FunctionMemoryMB[fn]; mb > 0 {
+			return float64(mb)
+		}
+		return float64(s.MemoryMB)
+	}
 	duration := func(fn string, records float64) float64 { // ms
 		t := m.Timings.Functions[fn]
 		scale := 1.0
-		if t.CPUBound && mem < FullCPUMemoryMB {
+		if mem := memory(fn); t.CPUBound && mem < FullCPUMemoryMB {
 			scale = FullCPUMemoryMB / mem
 		}
 		return t.InvocationMS + records*t.RecordUS/1000*scale
@@ -299,11 +303,11 @@ func (m *Model) Estimate(w Workload) (*Bill, error) {
 		ms := duration(fn, records)
 		fileMS += float64(path.Invocations[fn]) * ms
 		invocations += F * n
-		add("lambda", fmt.Sprintf("%s: %s invocations a file × %s ms × %d MB", fn, num(n), num(ms), s.MemoryMB), F*n*ms/1000*gb, "GB-second (arm64)", PriceLambdaGBSecond)
+		add("lambda", fmt.Sprintf("%s: %s invocations a file × %s ms × %s MB", fn, num(n), num(ms), num(memory(fn))), F*n*ms/1000*memory(fn)/1024, "GB-second (arm64)", PriceLambdaGBSecond)
 	}
 	runs := reconcileRuns(s.ReconcileSchedule)
 	recMS := m.Timings.Functions["reconcile"].InvocationMS
-	add("lambda", fmt.Sprintf("reconcile: %s runs (%s) × %s ms × %d MB", num(runs), s.ReconcileSchedule, num(recMS), s.MemoryMB), runs*recMS/1000*gb, "GB-second (arm64)", PriceLambdaGBSecond)
+	add("lambda", fmt.Sprintf("reconcile: %s runs (%s) × %s ms × %s MB", num(runs), s.ReconcileSchedule, num(recMS), num(memory("reconcile"))), runs*recMS/1000*memory("reconcile")/1024, "GB-second (arm64)", PriceLambdaGBSecond)
 	add("lambda", "requests", invocations+runs, "invocation", PriceLambdaRequest)
 	if path.Distributed && !childStandard {
 		billedS := math.Ceil(chunkMS/100) / 10
@@ -413,7 +417,7 @@ func (m *Model) Estimate(w Workload) (*Bill, error) {
 	b.Facts = Facts{
 		FilesPerMonth: F, Chunks: nChunks, ChunkRecords: perChunk, Distributed: path.Distributed,
 		MapExecutionType: m.opts.MapExecutionType, States: path.States, ChunkStates: path.ChunkStates,
-		TransitionsPerFile: perFile, ItemBytes: itemBytes, CapacityMode: s.CapacityMode, MemoryMB: s.MemoryMB,
+		TransitionsPerFile: perFile, ItemBytes: itemBytes, CapacityMode: s.CapacityMode, MemoryMB: s.FunctionMemoryMB,
 		Months: w.Months, RetryRate: r, LambdaMSPerFile: fileMS + C*chunkMS,
 	}
 	return b, nil

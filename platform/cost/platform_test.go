@@ -42,6 +42,10 @@ func TestLoadStackAgreesWithPlatform(t *testing.T) {
 				StagingExpireDays: c.StagingExpireDays, ResultsExpireDays: c.ResultsExpireDays,
 				ReconcileSchedule: c.ReconcileSchedule, ReconcileTimeoutSeconds: c.ReconcileTimeoutSeconds,
 			}
+			want.FunctionMemoryMB = map[string]int{}
+			for _, fn := range append(platform.FunctionNames, platform.FunctionReconcile) {
+				want.FunctionMemoryMB[fn] = c.FunctionMemoryMB(fn)
+			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("LoadStack vs platform.LoadConfigMap (-platform +cost):\n%s", diff)
 			}

@@ -15,6 +15,10 @@ import (
 // Project is the Pulumi project name, the namespace of the stack's keys.
 const Project = "sluice"
 
+// functionNames are the deployed functions by logical name: the
+// pipeline's and the reconciler.
+var functionNames = []string{"validate", "transform", "enrich", "load", "reconcile"}
+
 // Stack is the part of a stack's configuration the estimate reads: the
 // keys Pulumi.yaml declares (platform.Keys generates it), at the values
 // Pulumi.<stack>.yaml sets or at their declared defaults.
@@ -24,8 +28,12 @@ type Stack struct {
 	// Region is aws:region ("" when unset).
 	Region string
 
-	// MemoryMB is the memory of every function.
+	// MemoryMB is the memory of every function without its own key.
 	MemoryMB int
+	// FunctionMemoryMB is the memory of each function by logical name
+	// (validate, transform, enrich, load, reconcile): its own
+	// <fn>MemoryMb key when set (not 0), else MemoryMB.
+	FunctionMemoryMB map[string]int
 	// FunctionLogLevel is the functions' application log level.
 	FunctionLogLevel string
 	// LogRetentionDays is the retention of every log group.
@@ -169,6 +177,15 @@ func LoadStack(dir, stack string) (Stack, error) {
 		*dst = b
 	}
 	integer("memoryMb", &s.MemoryMB)
+	s.FunctionMemoryMB = map[string]int{}
+	for _, fn := range functionNames {
+		var mb int
+		integer(fn+"MemoryMb", &mb)
+		if mb == 0 {
+			mb = s.MemoryMB
+		}
+		s.FunctionMemoryMB[fn] = mb
+	}
 	str("functionLogLevel", &s.FunctionLogLevel)
 	integer("logRetentionDays", &s.LogRetentionDays)
 	str("stateMachineLogLevel", &s.StateMachineLogLevel)
@@ -203,6 +220,11 @@ func (s Stack) check() error {
 	var errs []error
 	if s.MemoryMB < 128 || s.MemoryMB > 10240 {
 		errs = append(errs, fmt.Errorf("%s:memoryMb: %d is out of Lambda's range [128, 10240]", Project, s.MemoryMB))
+	}
+	for _, fn := range functionNames {
+		if mb := s.FunctionMemoryMB[fn]; mb != s.MemoryMB && (mb < 128 || mb > 10240) {
+			errs = append(errs, fmt.Errorf("%s:%sMemoryMb: %d is out of Lambda's range [128, 10240]", Project, fn, mb))
+		}
 	}
 	if s.CapacityMode != "on-demand" && s.CapacityMode != "provisioned" {
 		errs = append(errs, fmt.Errorf("%s:capacityMode: %q is not on-demand or provisioned", Project, s.CapacityMode))
