@@ -290,3 +290,65 @@ func addPassBefore(t *testing.T, machine *asl.StateMachine, from, to, name strin
 	m.States = append(m.States, asl.NamedState{Name: name, State: &asl.Pass{Transition: asl.Transition{Next: to}}})
 	return m
 }
+
+func TestTakePath(t *testing.T) {
+	t.Parallel()
+	m := model(t, "dev")
+	tests := []struct {
+		name                   string
+		chunks                 int
+		enrich                 bool
+		wantStates, wantChunk  []string
+		wantInvocations        map[string]int
+		wantChunkInvocations   map[string]int
+		wantTransitionsStd     int
+		wantMapReads, wantPuts int
+	}{
+		{"inline", 1, false,
+			[]string{"Versioned", "Lease", "Claim", "Validate", "Transform", "Route", "Load", "SummarizeChunk", "Record", "Loaded"}, nil,
+			map[string]int{"validate": 1, "transform": 1, "load": 1}, map[string]int{}, 10, 0, 0},
+		{"inline enriched", 1, true,
+			[]string{"Versioned", "Lease", "Claim", "Validate", "Transform", "Route", "Enrich", "Load", "SummarizeChunk", "Record", "Loaded"}, nil,
+			map[string]int{"validate": 1, "transform": 1, "enrich": 1, "load": 1}, map[string]int{}, 11, 0, 0},
+		{"distributed enriched", 3, true,
+			[]string{"Versioned", "Lease", "Claim", "Validate", "Transform", "Route", "LoadChunks", "SummarizeChunks", "Record", "Loaded"},
+			[]string{"ChunkRoute", "EnrichChunk", "LoadChunk"},
+			map[string]int{"validate": 1, "transform": 1}, map[string]int{"enrich": 1, "load": 1}, 10 + 3*3, 1, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := TakePath(m.machine, tt.chunks, tt.enrich)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.wantStates, p.States); diff != "" {
+				t.Errorf("states (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantChunk, p.ChunkStates); diff != "" {
+				t.Errorf("chunk states (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantInvocations, p.Invocations); diff != "" {
+				t.Errorf("invocations (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantChunkInvocations, p.ChunkInvocations); diff != "" {
+				t.Errorf("chunk invocations (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(map[string]int{"dynamodb:putItem": 1, "dynamodb:updateItem": 1}, p.Calls); diff != "" {
+				t.Errorf("service calls (-want +got):\n%s", diff)
+			}
+			if got := p.Transitions(true); got != tt.wantTransitionsStd {
+				t.Errorf("transitions with Standard chunks: %d, want %d", got, tt.wantTransitionsStd)
+			}
+			if p.MapReads != tt.wantMapReads || p.MapWrites != tt.wantPuts {
+				t.Errorf("Map S3 calls: %d reads, %d writes; want %d, %d", p.MapReads, p.MapWrites, tt.wantMapReads, tt.wantPuts)
+			}
+		})
+	}
+	if _, err := TakePath(m.machine, 0, false); err == nil {
+		t.Error("0 chunks: no error")
+	}
+	if _, err := TakePath(nil, 1, false); err == nil {
+		t.Error("no machine: no error")
+	}
+}
