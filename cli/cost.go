@@ -133,7 +133,11 @@ func (c *cli) printCost(f costFlags, r *cost.Report) error {
 	for _, name := range cost.Services {
 		fmt.Fprintf(out, "%-16s %12.2f\n", cost.ServiceTitles[name], r.Services[name].USD)
 	}
-	fmt.Fprintf(out, "%-16s %12.2f\n\n", "total", r.TotalUSD)
+	fmt.Fprintf(out, "%-16s %12.2f\n", "total", r.TotalUSD)
+	if r.BudgetUSD > 0 {
+		fmt.Fprintf(out, "%-16s %12.2f  (sluice:monthlyBudgetUsd; the estimate is %.0f%% of it)\n", "budget", float64(r.BudgetUSD), 100*r.TotalUSD/float64(r.BudgetUSD))
+	}
+	fmt.Fprintln(out)
 	for _, name := range cost.Services {
 		s := r.Services[name]
 		fmt.Fprintf(out, "%s\n", cost.ServiceTitles[name])

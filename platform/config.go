@@ -110,6 +110,10 @@ type Config struct {
 	// DurationAlarmPercent: the duration alarm fires when the maximum
 	// duration exceeds this share of the timeout.
 	DurationAlarmPercent int
+	// MonthlyBudgetUSD, when not 0, is a monthly AWS Budget on the stack's
+	// costs, alerting AlarmEmail at BudgetAlertPercent of it (and when the
+	// forecast passes it).
+	MonthlyBudgetUSD, BudgetAlertPercent int
 
 	// AuditTrail turns on the audit trail (platform/audit): CloudTrail data
 	// events of the bucket and the tables, their metric filters and alarms.
@@ -282,6 +286,8 @@ var Keys = []Key{
 	stringKey("alarmEmail", "", "E-mail address subscribed to the alarm topic; empty for none.", checkEmail, func(c *Config) *string { return &c.AlarmEmail }),
 	boolKey("alarmActions", "true", "Send alarm state changes to the alarm topic.", func(c *Config) *bool { return &c.AlarmActions }),
 	intKey("durationAlarmPercent", "80", "Duration alarm threshold in percent of the function timeout.", 10, 100, func(c *Config) *int { return &c.DurationAlarmPercent }),
+	intKey("monthlyBudgetUsd", "0", "Monthly AWS Budget of the stack in USD, on the costs its sluice:stack tag marks (activate it as a cost allocation tag); alerts go to alarmEmail; 0 creates none. sluice cost estimates it.", 0, 10000000, func(c *Config) *int { return &c.MonthlyBudgetUSD }),
+	intKey("budgetAlertPercent", "80", "The budget e-mails alarmEmail when the month's actual cost passes this share of monthlyBudgetUsd (and when the forecast passes all of it).", 1, 1000, func(c *Config) *int { return &c.BudgetAlertPercent }),
 	// audit
 	boolKey("auditTrail", "false", "CloudTrail data events of the bucket and the tables, delivered to an audit bucket and a log group, with alarms on denied calls and on access by roles other than the pipeline's (and auditTrustedRoles). Data events are billed per event: see docs/security.md.", func(c *Config) *bool { return &c.AuditTrail }),
 	{Name: "auditLogRetentionDays", Type: "integer", Default: "90", Description: "Retention of the audit trail's log group in days (a CloudWatch Logs retention value).", set: func(c *Config, v string) error {
@@ -539,6 +545,9 @@ func (c Config) validate() error {
 		if k.mb != 0 && k.mb < 128 {
 			errs = append(errs, fmt.Errorf("config %s: %d MB is below Lambda's 128; use 0 for memoryMb", key(k.name), k.mb))
 		}
+	}
+	if c.MonthlyBudgetUSD > 0 && c.AlarmEmail == "" {
+		errs = append(errs, fmt.Errorf("config %s: the budget's alerts need %s", key("monthlyBudgetUsd"), key("alarmEmail")))
 	}
 	if c.ReservedConcurrency == 0 {
 		errs = append(errs, fmt.Errorf("config %s: 0 would stop every function; use -1 for unreserved", key("reservedConcurrency")))

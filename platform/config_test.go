@@ -143,6 +143,7 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"replica regions not a list", map[string]string{"aws:region": "eu-west-1", "sluice:tableStreams": "true", "sluice:tableReplicaRegions": "us-east-1"}, []string{"sluice:tableReplicaRegions", "not a list of region names"}},
 		{"function memory below Lambda's", map[string]string{"sluice:loadMemoryMb": "64"}, []string{"sluice:loadMemoryMb", "below Lambda's 128"}},
 		{"function memory above Lambda's", map[string]string{"sluice:enrichMemoryMb": "20000"}, []string{"sluice:enrichMemoryMb", "out of range"}},
+		{"budget without e-mail", map[string]string{"sluice:monthlyBudgetUsd": "100"}, []string{"sluice:monthlyBudgetUsd", "sluice:alarmEmail"}},
 		{"unknown key", map[string]string{"sluice:memoryMB": "512"}, []string{"sluice:memoryMB: unknown key"}},
 		{"several at once", map[string]string{"sluice:memoryMb": "x", "sluice:vpc": "y"}, []string{"sluice:memoryMb", "sluice:vpc"}},
 	}

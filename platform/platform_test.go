@@ -178,12 +178,14 @@ func TestResourceInventory(t *testing.T) {
 				want["aws:ec2/subnet:Subnet"] = 3
 				want["aws:ec2/vpcEndpoint:VpcEndpoint"] = 7
 				want["aws:sns/topicSubscription:TopicSubscription"] = 1
+				want["aws:budgets/budget:Budget"] = 1
 			} else {
 				want["sluice:audit:Audit"] = 0
 				want["aws:cloudtrail/trail:Trail"] = 0
 				want["aws:appautoscaling/target:Target"] = 0
 				want["aws:ec2/vpc:Vpc"] = 0
 				want["aws:sns/topicSubscription:TopicSubscription"] = 0
+				want["aws:budgets/budget:Budget"] = 0
 			}
 			for typ, n := range want {
 				if count[typ] != n {

@@ -238,7 +238,7 @@ func (d *deployment) alerts() error {
 	if err != nil {
 		return err
 	}
-	d.st.Alerts, err = monitoring.NewAlerts(d.ctx, ComponentAlerts, &monitoring.AlertsArgs{KeyArn: d.st.Security.KeyArn, Email: d.cfg.AlarmEmail, AccountID: d.account}, opt)
+	d.st.Alerts, err = monitoring.NewAlerts(d.ctx, ComponentAlerts, &monitoring.AlertsArgs{KeyArn: d.st.Security.KeyArn, Email: d.cfg.AlarmEmail, AccountID: d.account, Budget: budgetArgs(d.cfg)}, opt)
 	return err
 }
 

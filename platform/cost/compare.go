@@ -40,6 +40,9 @@ type Report struct {
 	// Recommendations say what would save money, cheapest first; one line
 	// saying so when the stack's settings are already the cheapest.
 	Recommendations []string `json:"recommendations"`
+	// BudgetUSD is the stack's monthly AWS Budget (sluice:monthlyBudgetUsd),
+	// 0 when it has none.
+	BudgetUSD int `json:"budget_usd"`
 }
 
 // ChunkSizes are the chunk sizes (records) Compare prices.
@@ -151,6 +154,16 @@ func (m *Model) Compare(w Workload) (*Report, error) {
 	rep.Comparisons = append(rep.Comparisons, cs)
 
 	rep.Recommendations = recommend(bill.TotalUSD, rep.Comparisons)
+	rep.BudgetUSD = m.Stack.MonthlyBudgetUSD
+	switch b := float64(rep.BudgetUSD); {
+	case b == 0:
+		rep.Recommendations = append(rep.Recommendations, fmt.Sprintf(
+			"budget: the stack has none; pulumi config set sluice:monthlyBudgetUsd %.0f (this estimate and 20%% more) e-mails sluice:alarmEmail before the bill passes it", math.Ceil(bill.TotalUSD*1.2)))
+	case bill.TotalUSD > b*float64(m.Stack.BudgetAlertPercent)/100:
+		rep.Recommendations = append(rep.Recommendations, fmt.Sprintf(
+			"budget: this estimate is %.0f%% of the stack's $%d budget, past its %d%% alert: the alert would fire every month; raise sluice:monthlyBudgetUsd to %.0f or change the workload",
+			100*bill.TotalUSD/b, rep.BudgetUSD, m.Stack.BudgetAlertPercent, math.Ceil(bill.TotalUSD*1.2)))
+	}
 	if kept := bill.storedUSD(); kept > bill.TotalUSD/2 {
 		rep.Recommendations = append(rep.Recommendations, fmt.Sprintf(
 			"data kept: $%.2f (%.0f%%) of the bill is storage, %s months of items and files (every record a new item); "+

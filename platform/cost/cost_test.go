@@ -352,3 +352,40 @@ func TestTakePath(t *testing.T) {
 		t.Error("no machine: no error")
 	}
 }
+
+func TestBudgetRecommendation(t *testing.T) {
+	t.Parallel()
+	w := Workload{FilesPerDay: 1000, RecordsPerFile: 10000}
+	tests := []struct {
+		name          string
+		budget, alert int
+		want          string // a recommendation starting so; "" for none about the budget
+	}{
+		{"none", 0, 80, "budget: the stack has none; pulumi config set sluice:monthlyBudgetUsd "},
+		{"past the alert", 1100, 80, "budget: this estimate is "},
+		{"room", 5000, 80, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := model(t, "prod")
+			m.Stack.MonthlyBudgetUSD, m.Stack.BudgetAlertPercent = tt.budget, tt.alert
+			r, err := m.Compare(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			for _, rec := range r.Recommendations {
+				if strings.HasPrefix(rec, "budget: ") {
+					got = rec
+				}
+			}
+			if tt.want == "" && got != "" || !strings.HasPrefix(got, tt.want) {
+				t.Errorf("budget recommendation %q, want one starting %q", got, tt.want)
+			}
+			if r.BudgetUSD != tt.budget {
+				t.Errorf("budget_usd %d, want %d", r.BudgetUSD, tt.budget)
+			}
+		})
+	}
+}

@@ -41,6 +41,7 @@ func TestLoadStackAgreesWithPlatform(t *testing.T) {
 				IncomingIADays: c.IncomingIADays, IncomingGlacierDays: c.IncomingGlacierDays,
 				StagingExpireDays: c.StagingExpireDays, ResultsExpireDays: c.ResultsExpireDays,
 				ReconcileSchedule: c.ReconcileSchedule, ReconcileTimeoutSeconds: c.ReconcileTimeoutSeconds,
+				MonthlyBudgetUSD: c.MonthlyBudgetUSD, BudgetAlertPercent: c.BudgetAlertPercent,
 			}
 			want.FunctionMemoryMB = map[string]int{}
 			for _, fn := range append(platform.FunctionNames, platform.FunctionReconcile) {

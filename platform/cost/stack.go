@@ -65,6 +65,10 @@ type Stack struct {
 	// Distributed Map results expire after this many days.
 	StagingExpireDays, ResultsExpireDays int
 
+	// MonthlyBudgetUSD is the stack's AWS Budget (0: none);
+	// BudgetAlertPercent the share of it whose passing alerts.
+	MonthlyBudgetUSD, BudgetAlertPercent int
+
 	// ReconcileSchedule is the reconciler's schedule expression.
 	ReconcileSchedule string
 	// ReconcileTimeoutSeconds bounds one reconciler run.
@@ -203,6 +207,8 @@ func LoadStack(dir, stack string) (Stack, error) {
 	integer("incomingGlacierDays", &s.IncomingGlacierDays)
 	integer("stagingExpireDays", &s.StagingExpireDays)
 	integer("resultsExpireDays", &s.ResultsExpireDays)
+	integer("monthlyBudgetUsd", &s.MonthlyBudgetUSD)
+	integer("budgetAlertPercent", &s.BudgetAlertPercent)
 	str("reconcileSchedule", &s.ReconcileSchedule)
 	integer("reconcileTimeoutSeconds", &s.ReconcileTimeoutSeconds)
 	if len(errs) > 0 {

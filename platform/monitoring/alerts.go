@@ -2,7 +2,10 @@ package monitoring
 
 import (
 	"errors"
+	"fmt"
+	"strconv"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/budgets"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -22,6 +25,24 @@ type AlertsArgs struct {
 	// AccountID is the stack's account: only its CloudWatch alarms may
 	// publish through the topic policy. Required.
 	AccountID string
+	// Budget, when set, adds a monthly AWS Budget on the stack's costs
+	// whose alerts are e-mailed to Email (required with it).
+	Budget *BudgetArgs
+}
+
+// BudgetArgs configures the stack's AWS Budget.
+type BudgetArgs struct {
+	// MonthlyUSD is the monthly limit in USD; at least 1.
+	MonthlyUSD int
+	// AlertPercent: an alert goes out when the month's actual cost passes
+	// this share of the limit, and another when the forecast passes the
+	// limit. Default: 80.
+	AlertPercent int
+	// TagKey and TagValue select the stack's costs: a tag every resource
+	// carries (the provider's default tags), which must be activated as a
+	// cost allocation tag in the Billing console before AWS Budgets sees
+	// it. Required.
+	TagKey, TagValue string
 }
 
 // Alerts is the alarm topic.
@@ -63,6 +84,18 @@ func NewAlerts(ctx *pulumi.Context, name string, args *AlertsArgs, opts ...pulum
 	if args.AccountID == "" {
 		return nil, errors.New("monitoring: AlertsArgs.AccountID is required")
 	}
+	if b := args.Budget; b != nil {
+		switch {
+		case b.MonthlyUSD < 1:
+			return nil, fmt.Errorf("monitoring: budget of %d USD: want at least 1", b.MonthlyUSD)
+		case b.AlertPercent < 0:
+			return nil, fmt.Errorf("monitoring: budget alert at %d%%", b.AlertPercent)
+		case b.TagKey == "" || b.TagValue == "":
+			return nil, errors.New("monitoring: the budget needs the tag that selects the stack's costs")
+		case args.Email == "":
+			return nil, errors.New("monitoring: the budget's alerts need an e-mail address (Email)")
+		}
+	}
 	comp := &Alerts{}
 	if err := ctx.RegisterComponentResource(AlertsType, name, comp, opts...); err != nil {
 		return nil, err
@@ -90,9 +123,52 @@ func NewAlerts(ctx *pulumi.Context, name string, args *AlertsArgs, opts ...pulum
 			return nil, err
 		}
 	}
+	if b := args.Budget; b != nil {
+		if err := newBudget(ctx, name, b, args.Email, parent); err != nil {
+			return nil, err
+		}
+	}
 	comp.TopicArn, comp.TopicName = topic.Arn, topic.Name
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{"topicArn": comp.TopicArn, "topicName": comp.TopicName}); err != nil {
 		return nil, err
 	}
 	return comp, nil
+}
+
+// newBudget creates the monthly cost budget of the stack's tagged
+// resources: an e-mail when the actual cost passes AlertPercent of the
+// limit, another when the month's forecast passes the limit. E-mail
+// subscribers need no topic policy (AWS Budgets publishing to the
+// KMS-encrypted alarm topic would need a key grant).
+func newBudget(ctx *pulumi.Context, name string, b *BudgetArgs, email string, opts ...pulumi.ResourceOption) error {
+	percent := b.AlertPercent
+	if percent == 0 {
+		percent = 80
+	}
+	notify := func(kind string, threshold float64) budgets.BudgetNotificationInput {
+		return budgets.BudgetNotificationArgs{
+			ComparisonOperator:       pulumi.String("GREATER_THAN"),
+			NotificationType:         pulumi.String(kind),
+			Threshold:                pulumi.Float64(threshold),
+			ThresholdType:            pulumi.String("PERCENTAGE"),
+			SubscriberEmailAddresses: pulumi.StringArray{pulumi.String(email)},
+		}
+	}
+	_, err := budgets.NewBudget(ctx, naming.Child(name, "budget"), &budgets.BudgetArgs{
+		BudgetType:  pulumi.String("COST"),
+		LimitAmount: pulumi.String(strconv.Itoa(b.MonthlyUSD)),
+		LimitUnit:   pulumi.String("USD"),
+		TimeUnit:    pulumi.String("MONTHLY"),
+		// AWS Budgets names a cost allocation tag "user:<key>" and its
+		// value after a "$".
+		CostFilters: budgets.BudgetCostFilterArray{budgets.BudgetCostFilterArgs{
+			Name:   pulumi.String("TagKeyValue"),
+			Values: pulumi.StringArray{pulumi.String("user:" + b.TagKey + "$" + b.TagValue)},
+		}},
+		Notifications: budgets.BudgetNotificationArray{
+			notify("ACTUAL", float64(percent)),
+			notify("FORECASTED", 100),
+		},
+	}, opts...)
+	return err
 }
