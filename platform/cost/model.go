@@ -231,8 +231,6 @@ func (m *Model) Estimate(w Workload) (*Bill, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := m.Prices
-	s := m.Stack
 	nChunks, perChunk := chunks(w)
 	// The path is the same for every chunk count past the inline bound:
 	// take it with at most one chunk more, then scale.
@@ -244,169 +242,26 @@ func (m *Model) Estimate(w Workload) (*Bill, error) {
 	if err != nil {
 		return nil, err
 	}
-	C := float64(nChunks)
-	F := w.FilesPerDay * DaysPerMonth
-	M := float64(w.RecordsPerFile)
-	r := w.RetryRate
-	childStandard := path.Distributed && m.opts.MapExecutionType == pipeline.Standard
-	chunkRecs := M / C
-
-	b := &Bill{Stack: s.Name, PricesRegion: p.Region, PricesChecked: p.Checked, Services: map[string]*Service{}}
+	e := &estimate{
+		m: m, s: m.Stack, w: w, path: path,
+		C: float64(nChunks), F: w.FilesPerDay * DaysPerMonth, M: float64(w.RecordsPerFile), r: w.RetryRate,
+		H:             w.Months * DaysPerMonth,
+		childStandard: path.Distributed && m.opts.MapExecutionType == pipeline.Standard,
+		runs:          reconcileRuns(m.Stack.ReconcileSchedule),
+		bill:          &Bill{Stack: m.Stack.Name, PricesRegion: m.Prices.Region, PricesChecked: m.Prices.Checked, Services: map[string]*Service{}},
+	}
 	for _, name := range Services {
-		b.Services[name] = &Service{Lines: []Line{}}
+		e.bill.Services[name] = &Service{Lines: []Line{}}
 	}
-	add := func(service, item string, qty float64, unit, price string) {
-		u := p.USD(price)
-		b.Services[service].Lines = append(b.Services[service].Lines, Line{Item: item, Quantity: qty, Unit: unit, Price: price, UnitUSD: u, USD: qty * u})
-	}
-
-	// Step Functions.
-	parent := float64(len(path.States)) + r*float64(path.Tasks)
-	child := float64(len(path.ChunkStates)) + r*float64(path.ChunkTasks)
-	perFile := parent
-	if childStandard {
-		perFile += C * child
-	}
-	add("stepfunctions", fmt.Sprintf("state transitions: %d states a file (%s)%s%s", len(path.States), strings.Join(path.States, ", "),
-		chunkNote(path, childStandard, nChunks), retryNote(r, path.Tasks+path.ChunkTasks)), F*perFile, "transition", PriceTransition)
-
-	// Lambda: each function at its own memory.
-	memory := func(fn string) float64 {
-		if mb := s.FunctionMemoryMB[fn]; mb > 0 {
-			return float64(mb)
-		}
-		return float64(s.MemoryMB)
-	}
-	duration := func(fn string, records float64) float64 { // ms
-		t := m.Timings.Functions[fn]
-		scale := 1.0
-		if mem := memory(fn); t.CPUBound && mem < FullCPUMemoryMB {
-			scale = FullCPUMemoryMB / mem
-		}
-		return t.InvocationMS + records*t.RecordUS/1000*scale
-	}
-	var invocations float64
-	chunkMS, fileMS := 0.0, 0.0
-	for _, fn := range []string{pipeline.FunctionValidate, pipeline.FunctionTransform, pipeline.FunctionEnrich, pipeline.FunctionLoad} {
-		n := float64(path.Invocations[fn]) * (1 + r)
-		records := M
-		if fn == pipeline.FunctionEnrich || fn == pipeline.FunctionLoad {
-			records = chunkRecs // the inline path handles one chunk
-		}
-		if c := path.ChunkInvocations[fn]; c > 0 {
-			chunkMS += float64(c) * duration(fn, chunkRecs)
-			n += C * float64(c) * (1 + r)
-		}
-		if n == 0 {
-			continue
-		}
-		ms := duration(fn, records)
-		fileMS += float64(path.Invocations[fn]) * ms
-		invocations += F * n
-		add("lambda", fmt.Sprintf("%s: %s invocations a file × %s ms × %s MB", fn, num(n), num(ms), num(memory(fn))), F*n*ms/1000*memory(fn)/1024, "GB-second (arm64)", PriceLambdaGBSecond)
-	}
-	runs := reconcileRuns(s.ReconcileSchedule)
-	recMS := m.Timings.Functions["reconcile"].InvocationMS
-	add("lambda", fmt.Sprintf("reconcile: %s runs (%s) × %s ms × %s MB", num(runs), s.ReconcileSchedule, num(recMS), num(memory("reconcile"))), runs*recMS/1000*memory("reconcile")/1024, "GB-second (arm64)", PriceLambdaGBSecond)
-	add("lambda", "requests", invocations+runs, "invocation", PriceLambdaRequest)
-	if path.Distributed && !childStandard {
-		billedS := math.Ceil(chunkMS/100) / 10
-		add("stepfunctions", fmt.Sprintf("Express chunk executions: %s a file", num(C)), F*C, "execution", PriceExpressRequest)
-		add("stepfunctions", fmt.Sprintf("Express duration: %s s a chunk (its Lambda time, in 100 ms steps) × 64 MB", num(billedS)), F*C*billedS*ExpressMemoryGB, "GB-second", PriceExpressGBSecond)
-	}
-
-	// DynamoDB.
-	itemBytes := w.RecordBytes + ItemOverheadBytes
-	wcuPerItem := math.Ceil(float64(itemBytes) / 1024)
-	rcuPerItem := math.Ceil(float64(itemBytes) / 4096)
-	dataWrites := F * M * wcuPerItem * (1 + r)
-	dataReads := F * M * rcuPerItem * (1 + r) // the loader's consistent BatchGetItem of existing versions
-	ledgerWrites := F * float64(path.Calls["dynamodb:putItem"]+path.Calls["dynamodb:updateItem"])
-	ledgerReads := F * float64(path.Calls["dynamodb:getItem"])
-	if s.CapacityMode == "provisioned" {
-		target := float64(s.AutoscalingTarget) / 100
-		units := func(perMonth float64, lo, hi int) float64 {
-			u := math.Ceil(perMonth / (HoursPerMonth * 3600) / target)
-			return math.Min(math.Max(u, float64(lo)), float64(hi))
-		}
-		wcu := units(dataWrites, s.WriteCapacity, s.MaxWriteCapacity) + units(ledgerWrites, s.WriteCapacity, s.MaxWriteCapacity)
-		rcu := units(dataReads, s.ReadCapacity, s.MaxReadCapacity) + units(ledgerReads, s.ReadCapacity, s.MaxReadCapacity)
-		add("dynamodb", fmt.Sprintf("provisioned writes: %s WCU over %d tables (average rate at %d%% target, within %d..%d per table)", num(wcu), DataTables+1, s.AutoscalingTarget, s.WriteCapacity, s.MaxWriteCapacity), wcu*HoursPerMonth, "WCU-hour", PriceDynamoWCUHour)
-		add("dynamodb", fmt.Sprintf("provisioned reads: %s RCU over %d tables", num(rcu), DataTables+1), rcu*HoursPerMonth, "RCU-hour", PriceDynamoRCUHour)
-	} else {
-		add("dynamodb", fmt.Sprintf("item writes: %s records a file × %s WRU (%d-byte items)", num(M), num(wcuPerItem), itemBytes), dataWrites, "write request unit", PriceDynamoWrite)
-		add("dynamodb", "ledger writes (claim, record)", ledgerWrites, "write request unit", PriceDynamoWrite)
-		add("dynamodb", "version reads before writing (consistent BatchGetItem)", dataReads+ledgerReads, "read request unit", PriceDynamoRead)
-	}
-	H := w.Months * DaysPerMonth
-	storedGB := (F*w.Months*M*float64(itemBytes+DynamoIndexOverheadBytes) + F*w.Months*LedgerItemBytes) / GB
-	add("dynamodb", fmt.Sprintf("storage: %s months of items (every record a new item)", num(w.Months)), storedGB, "GB-month", PriceDynamoStorage)
-	if s.PointInTimeRecovery {
-		add("dynamodb", "point-in-time recovery of that storage", storedGB, "GB-month", PriceDynamoPITR)
-	}
-
-	// S3.
-	fileBytes := M * float64(w.RecordBytes)
-	puts := 1 + C + 1 + float64(path.MapWrites) // upload, chunks, manifest, Map results
-	gets := 2 + C + float64(path.MapReads)      // validate and transform read the file; load reads each chunk
-	if w.Enrich {
-		puts += C
-		gets += C
-	}
-	add("s3", "PUT: upload, staged chunks, manifest"+mapNote(path), F*puts, "request", PriceS3Put)
-	add("s3", "GET: validate and transform read the file, load (and enrich) each chunk", F*gets, "request", PriceS3Get)
-	objects := F*w.Months + F/DaysPerMonth*float64(s.StagingExpireDays)*(C+1)
-	lists := runs * math.Ceil(math.Max(objects, 1)/1000)
-	add("s3", fmt.Sprintf("LIST: the reconciler lists %s objects, %s runs", num(objects), num(runs)), lists, "request", PriceS3Put)
-	daily := w.FilesPerDay * fileBytes
-	stdDays := math.Min(H, float64(s.IncomingIADays))
-	iaDays := math.Max(0, math.Min(H, float64(s.IncomingGlacierDays))-float64(s.IncomingIADays))
-	glacierDays := math.Max(0, H-float64(s.IncomingGlacierDays))
-	add("s3", fmt.Sprintf("incoming files in STANDARD (first %d days) and staged chunks (%d days)", s.IncomingIADays, s.StagingExpireDays),
-		(daily*stdDays+daily*math.Min(H, float64(s.StagingExpireDays)))/GB, "GB-month", PriceS3Standard)
-	if iaDays > 0 {
-		add("s3", fmt.Sprintf("incoming files in STANDARD_IA (days %d to %d, 128 KB minimum an object)", s.IncomingIADays, s.IncomingGlacierDays),
-			w.FilesPerDay*math.Max(fileBytes, IAMinObjectBytes)*iaDays/GB, "GB-month", PriceS3StandardIA)
-		add("s3", "lifecycle transitions to STANDARD_IA", F, "request", PriceS3ToStandardIA)
-	}
-	if glacierDays > 0 {
-		add("s3", fmt.Sprintf("incoming files in GLACIER (after day %d)", s.IncomingGlacierDays), daily*glacierDays/GB, "GB-month", PriceS3Glacier)
-		add("s3", "lifecycle transitions to GLACIER", F, "request", PriceS3ToGlacier)
-	}
-
-	// CloudWatch Logs.
-	app := float64(LambdaAppLogBytes)
-	if s.FunctionLogLevel == "DEBUG" || s.FunctionLogLevel == "TRACE" {
-		app = LambdaDebugLogBytes
-	}
-	lambdaLog := (invocations + runs) * (LambdaPlatformLogBytes + app)
-	sfnLog := 0.0
-	if s.StateMachineLogLevel == "ALL" {
-		per := float64(SFNEventLogBytes)
-		if s.IncludeExecutionData {
-			per = SFNEventDataLogBytes
-		}
-		states := float64(len(path.States))
-		if path.Distributed {
-			states += C * float64(len(path.ChunkStates))
-		}
-		sfnLog = F * states * SFNEventsPerState * per
-	}
-	ingestGB := (lambdaLog + sfnLog) / GB
-	add("cloudwatch_logs", fmt.Sprintf("ingestion: functions at %s, executions at %s", s.FunctionLogLevel, s.StateMachineLogLevel), ingestGB, "GB", PriceLogsIngest)
-	add("cloudwatch_logs", fmt.Sprintf("storage: %d days of retention", s.LogRetentionDays), ingestGB*math.Min(float64(s.LogRetentionDays), H)/DaysPerMonth, "GB-month", PriceLogsStore)
-
-	// KMS.
-	add("kms", "the stack's key", 1, "key-month", PriceKMSKey)
-	s3Requests := F * (puts + gets)
-	kmsReq := s3Requests*BucketKeyShare + (DataTables+1)*DynamoKMSRequestsPerTableHour*HoursPerMonth
-	add("kms", "requests: S3 objects through a bucket key, DynamoDB table keys", kmsReq, "request", PriceKMSRequest)
-
-	// EventBridge: S3 and Step Functions events are AWS service events.
-	b.Services["eventbridge"].Lines = append(b.Services["eventbridge"].Lines, Line{
-		Item: "Object Created and execution status events (AWS service events: no charge)", Quantity: F * 2, Unit: "event", Price: "", UnitUSD: 0, USD: 0,
-	})
-
+	e.stepFunctions()
+	e.lambda()
+	e.expressChunks()
+	e.dynamoDB()
+	e.s3()
+	e.logs()
+	e.kms()
+	e.eventBridge()
+	b := e.bill
 	for _, name := range Services {
 		sv := b.Services[name]
 		for _, l := range sv.Lines {
@@ -415,12 +270,223 @@ func (m *Model) Estimate(w Workload) (*Bill, error) {
 		b.TotalUSD += sv.USD
 	}
 	b.Facts = Facts{
-		FilesPerMonth: F, Chunks: nChunks, ChunkRecords: perChunk, Distributed: path.Distributed,
+		FilesPerMonth: e.F, Chunks: nChunks, ChunkRecords: perChunk, Distributed: path.Distributed,
 		MapExecutionType: m.opts.MapExecutionType, States: path.States, ChunkStates: path.ChunkStates,
-		TransitionsPerFile: perFile, ItemBytes: itemBytes, CapacityMode: s.CapacityMode, MemoryMB: s.FunctionMemoryMB,
-		Months: w.Months, RetryRate: r, LambdaMSPerFile: fileMS + C*chunkMS,
+		TransitionsPerFile: e.transitionsPerFile, ItemBytes: w.RecordBytes + ItemOverheadBytes, CapacityMode: m.Stack.CapacityMode,
+		MemoryMB: m.Stack.FunctionMemoryMB, Months: w.Months, RetryRate: w.RetryRate, LambdaMSPerFile: e.fileMS + e.C*e.chunkMS,
 	}
 	return b, nil
+}
+
+// estimate is one Estimate in progress: the workload's quantities, the
+// path, and the bill its methods add lines to, one method per service.
+type estimate struct {
+	m    *Model
+	s    Stack
+	w    Workload
+	path Path
+	// C chunks a file, F files a month, M records a file, r the retry
+	// rate, H days of data kept.
+	C, F, M, r, H float64
+	childStandard bool
+	// runs is the reconciler's runs a month.
+	runs float64
+	bill *Bill
+
+	// Set by the methods, read by later ones.
+	transitionsPerFile float64
+	invocations        float64 // Lambda invocations a month
+	chunkMS, fileMS    float64 // Lambda time of a chunk execution, of the parent path
+	puts, gets         float64 // S3 object requests a file
+}
+
+// add appends a line of quantity qty at price to service.
+func (e *estimate) add(service, item string, qty float64, unit, price string) {
+	u := e.m.Prices.USD(price)
+	e.bill.Services[service].Lines = append(e.bill.Services[service].Lines, Line{Item: item, Quantity: qty, Unit: unit, Price: price, UnitUSD: u, USD: qty * u})
+}
+
+// stepFunctions: the Standard transitions of the file's execution and,
+// when STANDARD, of its chunk executions; each retry is one more.
+func (e *estimate) stepFunctions() {
+	p := e.path
+	parent := float64(len(p.States)) + e.r*float64(p.Tasks)
+	child := float64(len(p.ChunkStates)) + e.r*float64(p.ChunkTasks)
+	e.transitionsPerFile = parent
+	if e.childStandard {
+		e.transitionsPerFile += e.C * child
+	}
+	e.add("stepfunctions", fmt.Sprintf("state transitions: %d states a file (%s)%s%s", len(p.States), strings.Join(p.States, ", "),
+		chunkNote(p, e.childStandard, int64(e.C)), retryNote(e.r, p.Tasks+p.ChunkTasks)), e.F*e.transitionsPerFile, "transition", PriceTransition)
+}
+
+// memory is function fn's memory in MB.
+func (e *estimate) memory(fn string) float64 {
+	if mb := e.s.FunctionMemoryMB[fn]; mb > 0 {
+		return float64(mb)
+	}
+	return float64(e.s.MemoryMB)
+}
+
+// duration is one invocation of fn over records, in ms: CPU-bound time
+// stretched below a full vCPU.
+func (e *estimate) duration(fn string, records float64) float64 {
+	t := e.m.Timings.Functions[fn]
+	scale := 1.0
+	if mem := e.memory(fn); t.CPUBound && mem < FullCPUMemoryMB {
+		scale = FullCPUMemoryMB / mem
+	}
+	return t.InvocationMS + records*t.RecordUS/1000*scale
+}
+
+// lambda: GB-seconds of each function at its memory, the reconciler's
+// runs, and the requests.
+func (e *estimate) lambda() {
+	p := e.path
+	chunkRecs := e.M / e.C
+	for _, fn := range []string{pipeline.FunctionValidate, pipeline.FunctionTransform, pipeline.FunctionEnrich, pipeline.FunctionLoad} {
+		n := float64(p.Invocations[fn]) * (1 + e.r)
+		records := e.M
+		if fn == pipeline.FunctionEnrich || fn == pipeline.FunctionLoad {
+			records = chunkRecs // the inline path handles one chunk
+		}
+		if c := p.ChunkInvocations[fn]; c > 0 {
+			e.chunkMS += float64(c) * e.duration(fn, chunkRecs)
+			n += e.C * float64(c) * (1 + e.r)
+		}
+		if n == 0 {
+			continue
+		}
+		ms := e.duration(fn, records)
+		e.fileMS += float64(p.Invocations[fn]) * ms
+		e.invocations += e.F * n
+		e.add("lambda", fmt.Sprintf("%s: %s invocations a file × %s ms × %s MB", fn, num(n), num(ms), num(e.memory(fn))),
+			e.F*n*ms/1000*e.memory(fn)/1024, "GB-second (arm64)", PriceLambdaGBSecond)
+	}
+	recMS := e.m.Timings.Functions["reconcile"].InvocationMS
+	e.add("lambda", fmt.Sprintf("reconcile: %s runs (%s) × %s ms × %s MB", num(e.runs), e.s.ReconcileSchedule, num(recMS), num(e.memory("reconcile"))),
+		e.runs*recMS/1000*e.memory("reconcile")/1024, "GB-second (arm64)", PriceLambdaGBSecond)
+	e.add("lambda", "requests", e.invocations+e.runs, "invocation", PriceLambdaRequest)
+}
+
+// expressChunks: EXPRESS chunk executions, a request each and their
+// Lambda time in 100 ms steps at 64 MB.
+func (e *estimate) expressChunks() {
+	if !e.path.Distributed || e.childStandard {
+		return
+	}
+	billedS := math.Ceil(e.chunkMS/100) / 10
+	e.add("stepfunctions", fmt.Sprintf("Express chunk executions: %s a file", num(e.C)), e.F*e.C, "execution", PriceExpressRequest)
+	e.add("stepfunctions", fmt.Sprintf("Express duration: %s s a chunk (its Lambda time, in 100 ms steps) × 64 MB", num(billedS)),
+		e.F*e.C*billedS*ExpressMemoryGB, "GB-second", PriceExpressGBSecond)
+}
+
+// dynamoDB: item and ledger writes, the loader's version reads, by
+// capacity mode; storage and PITR of H days of items.
+func (e *estimate) dynamoDB() {
+	s, F, M, r := e.s, e.F, e.M, e.r
+	itemBytes := e.w.RecordBytes + ItemOverheadBytes
+	wcuPerItem := math.Ceil(float64(itemBytes) / 1024)
+	rcuPerItem := math.Ceil(float64(itemBytes) / 4096)
+	dataWrites := F * M * wcuPerItem * (1 + r)
+	dataReads := F * M * rcuPerItem * (1 + r) // the loader's consistent BatchGetItem of existing versions
+	ledgerWrites := F * float64(e.path.Calls["dynamodb:putItem"]+e.path.Calls["dynamodb:updateItem"])
+	ledgerReads := F * float64(e.path.Calls["dynamodb:getItem"])
+	if s.CapacityMode == "provisioned" {
+		target := float64(s.AutoscalingTarget) / 100
+		units := func(perMonth float64, lo, hi int) float64 {
+			u := math.Ceil(perMonth / (HoursPerMonth * 3600) / target)
+			return math.Min(math.Max(u, float64(lo)), float64(hi))
+		}
+		wcu := units(dataWrites, s.WriteCapacity, s.MaxWriteCapacity) + units(ledgerWrites, s.WriteCapacity, s.MaxWriteCapacity)
+		rcu := units(dataReads, s.ReadCapacity, s.MaxReadCapacity) + units(ledgerReads, s.ReadCapacity, s.MaxReadCapacity)
+		e.add("dynamodb", fmt.Sprintf("provisioned writes: %s WCU over %d tables (average rate at %d%% target, within %d..%d per table)", num(wcu), DataTables+1, s.AutoscalingTarget, s.WriteCapacity, s.MaxWriteCapacity), wcu*HoursPerMonth, "WCU-hour", PriceDynamoWCUHour)
+		e.add("dynamodb", fmt.Sprintf("provisioned reads: %s RCU over %d tables", num(rcu), DataTables+1), rcu*HoursPerMonth, "RCU-hour", PriceDynamoRCUHour)
+	} else {
+		e.add("dynamodb", fmt.Sprintf("item writes: %s records a file × %s WRU (%d-byte items)", num(M), num(wcuPerItem), itemBytes), dataWrites, "write request unit", PriceDynamoWrite)
+		e.add("dynamodb", "ledger writes (claim, record)", ledgerWrites, "write request unit", PriceDynamoWrite)
+		e.add("dynamodb", "version reads before writing (consistent BatchGetItem)", dataReads+ledgerReads, "read request unit", PriceDynamoRead)
+	}
+	storedGB := (F*e.w.Months*M*float64(itemBytes+DynamoIndexOverheadBytes) + F*e.w.Months*LedgerItemBytes) / GB
+	e.add("dynamodb", fmt.Sprintf("storage: %s months of items (every record a new item)", num(e.w.Months)), storedGB, "GB-month", PriceDynamoStorage)
+	if s.PointInTimeRecovery {
+		e.add("dynamodb", "point-in-time recovery of that storage", storedGB, "GB-month", PriceDynamoPITR)
+	}
+}
+
+// s3: object requests, the reconciler's listing, incoming files by
+// lifecycle class and staged chunks, lifecycle transitions.
+func (e *estimate) s3() {
+	s, F, C, H, path := e.s, e.F, e.C, e.H, e.path
+	fileBytes := e.M * float64(e.w.RecordBytes)
+	e.puts = 1 + C + 1 + float64(path.MapWrites) // upload, chunks, manifest, Map results
+	e.gets = 2 + C + float64(path.MapReads)      // validate and transform read the file; load reads each chunk
+	if e.w.Enrich {
+		e.puts += C
+		e.gets += C
+	}
+	e.add("s3", "PUT: upload, staged chunks, manifest"+mapNote(path), F*e.puts, "request", PriceS3Put)
+	e.add("s3", "GET: validate and transform read the file, load (and enrich) each chunk", F*e.gets, "request", PriceS3Get)
+	objects := F*e.w.Months + F/DaysPerMonth*float64(s.StagingExpireDays)*(C+1)
+	lists := e.runs * math.Ceil(math.Max(objects, 1)/1000)
+	e.add("s3", fmt.Sprintf("LIST: the reconciler lists %s objects, %s runs", num(objects), num(e.runs)), lists, "request", PriceS3Put)
+	daily := e.w.FilesPerDay * fileBytes
+	stdDays := math.Min(H, float64(s.IncomingIADays))
+	iaDays := math.Max(0, math.Min(H, float64(s.IncomingGlacierDays))-float64(s.IncomingIADays))
+	glacierDays := math.Max(0, H-float64(s.IncomingGlacierDays))
+	e.add("s3", fmt.Sprintf("incoming files in STANDARD (first %d days) and staged chunks (%d days)", s.IncomingIADays, s.StagingExpireDays),
+		(daily*stdDays+daily*math.Min(H, float64(s.StagingExpireDays)))/GB, "GB-month", PriceS3Standard)
+	if iaDays > 0 {
+		e.add("s3", fmt.Sprintf("incoming files in STANDARD_IA (days %d to %d, 128 KB minimum an object)", s.IncomingIADays, s.IncomingGlacierDays),
+			e.w.FilesPerDay*math.Max(fileBytes, IAMinObjectBytes)*iaDays/GB, "GB-month", PriceS3StandardIA)
+		e.add("s3", "lifecycle transitions to STANDARD_IA", F, "request", PriceS3ToStandardIA)
+	}
+	if glacierDays > 0 {
+		e.add("s3", fmt.Sprintf("incoming files in GLACIER (after day %d)", s.IncomingGlacierDays), daily*glacierDays/GB, "GB-month", PriceS3Glacier)
+		e.add("s3", "lifecycle transitions to GLACIER", F, "request", PriceS3ToGlacier)
+	}
+}
+
+// logs: what the functions and the executions log, and its retention.
+func (e *estimate) logs() {
+	s := e.s
+	app := float64(LambdaAppLogBytes)
+	if s.FunctionLogLevel == "DEBUG" || s.FunctionLogLevel == "TRACE" {
+		app = LambdaDebugLogBytes
+	}
+	lambdaLog := (e.invocations + e.runs) * (LambdaPlatformLogBytes + app)
+	sfnLog := 0.0
+	if s.StateMachineLogLevel == "ALL" {
+		per := float64(SFNEventLogBytes)
+		if s.IncludeExecutionData {
+			per = SFNEventDataLogBytes
+		}
+		states := float64(len(e.path.States))
+		if e.path.Distributed {
+			states += e.C * float64(len(e.path.ChunkStates))
+		}
+		sfnLog = e.F * states * SFNEventsPerState * per
+	}
+	ingestGB := (lambdaLog + sfnLog) / GB
+	e.add("cloudwatch_logs", fmt.Sprintf("ingestion: functions at %s, executions at %s", s.FunctionLogLevel, s.StateMachineLogLevel), ingestGB, "GB", PriceLogsIngest)
+	e.add("cloudwatch_logs", fmt.Sprintf("storage: %d days of retention", s.LogRetentionDays), ingestGB*math.Min(float64(s.LogRetentionDays), e.H)/DaysPerMonth, "GB-month", PriceLogsStore)
+}
+
+// kms: the key, and the requests S3 (through a bucket key) and
+// DynamoDB's table keys make.
+func (e *estimate) kms() {
+	e.add("kms", "the stack's key", 1, "key-month", PriceKMSKey)
+	s3Requests := e.F * (e.puts + e.gets)
+	kmsReq := s3Requests*BucketKeyShare + (DataTables+1)*DynamoKMSRequestsPerTableHour*HoursPerMonth
+	e.add("kms", "requests: S3 objects through a bucket key, DynamoDB table keys", kmsReq, "request", PriceKMSRequest)
+}
+
+// eventBridge: the S3 and Step Functions events are AWS service events,
+// which EventBridge does not charge for.
+func (e *estimate) eventBridge() {
+	e.bill.Services["eventbridge"].Lines = append(e.bill.Services["eventbridge"].Lines, Line{
+		Item: "Object Created and execution status events (AWS service events: no charge)", Quantity: e.F * 2, Unit: "event",
+	})
 }
 
 func chunkNote(p Path, childStandard bool, chunks int64) string {
