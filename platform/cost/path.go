@@ -110,15 +110,15 @@ func TakePath(machine *asl.StateMachine, chunks int, enrich bool) (Path, error) 
 	eng, err := engine.New(machine,
 		engine.WithInvoker(engine.InvokerFunc(stub.invoke)),
 		engine.WithObjectStore(stub),
-		engine.WithClock(engine.NewVirtualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))),
-		engine.WithRandSeed(1),
 		engine.WithMaxConcurrency(1),
 	)
 	if err != nil {
 		return Path{}, fmt.Errorf("cost: %w", err)
 	}
 	in := contract.FileEvent{Dataset: "d", Bucket: "b", Key: "incoming/d/f.csv", VersionID: "v1", Size: 1}
-	res, err := eng.Run(context.Background(), in)
+	res, err := eng.Run(context.Background(), in,
+		engine.WithClock(engine.NewVirtualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))),
+		engine.WithRandSeed(1))
 	if err != nil {
 		return Path{}, fmt.Errorf("cost: run: %w", err)
 	}
