@@ -538,6 +538,8 @@ func (c Config) validate() error {
 		if slices.Contains(c.TableReplicaRegions, c.Region) {
 			errs = append(errs, fmt.Errorf("config %s: %s is the stack's region (aws:region); a replica must be in another region",
 				key("tableReplicaRegions"), c.Region))
+		}
+	}
 	for _, k := range []struct {
 		name string
 		mb   int

@@ -170,7 +170,7 @@ func TakePath(machine *asl.StateMachine, chunks int, enrich bool) (Path, error) 
 	}
 	for key, n := range stub.calls {
 		state, resource, _ := strings.Cut(key, "\x00")
-		fn, isLambda := strings.CutPrefix(engine.FunctionName(resource), resourcePrefix+"-")
+		fn, isLambda := strings.CutPrefix(functionName(resource), resourcePrefix+"-")
 		switch {
 		case inProcessor[state] && isLambda && strings.Contains(resource, ":function:"):
 			p.ChunkInvocations[fn] += n / chunks
@@ -237,7 +237,7 @@ func (s *stubs) invoke(_ context.Context, req engine.TaskRequest) (any, error) {
 	var out any = map[string]any{}
 	if strings.Contains(req.Resource, ":function:") {
 		src := contract.Object{Bucket: "b", Key: "incoming/d/f.csv", VersionID: "v1", Size: 1}
-		switch fn, _ := strings.CutPrefix(engine.FunctionName(req.Resource), resourcePrefix+"-"); fn {
+		switch fn, _ := strings.CutPrefix(functionName(req.Resource), resourcePrefix+"-"); fn {
 		case pipeline.FunctionValidate:
 			out = contract.ValidateOutput{Dataset: "d", Source: src, Format: "csv", Rows: 1}
 		case pipeline.FunctionTransform:
@@ -289,4 +289,15 @@ func (s *stubs) PutObject(context.Context, string, string, []byte) error {
 	s.puts++
 	s.mu.Unlock()
 	return nil
+}
+
+// functionName is the function name of a Lambda ARN (its part after
+// ":function:", without a qualifier); other resources are returned as
+// they are.
+func functionName(ref string) string {
+	if _, name, ok := strings.Cut(ref, ":function:"); ok {
+		name, _, _ = strings.Cut(name, ":")
+		return name
+	}
+	return ref
 }
