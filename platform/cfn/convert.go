@@ -102,6 +102,8 @@ var converters = map[string]converter{
 	"aws:ec2/securityGroup:SecurityGroup":                 {cfnType: "AWS::EC2::SecurityGroup", convert: securityGroup},
 	"aws:ec2/vpcEndpoint:VpcEndpoint":                     {cfnType: "AWS::EC2::VPCEndpoint", convert: vpcEndpoint},
 
+	"aws:budgets/budget:Budget": {cfnType: "AWS::Budgets::Budget", convert: budget},
+
 	"aws:cloudtrail/trail:Trail":                     {cfnType: "AWS::CloudTrail::Trail", convert: trail},
 	"aws:cloudwatch/logMetricFilter:LogMetricFilter": {cfnType: "AWS::Logs::MetricFilter", convert: metricFilter},
 }
