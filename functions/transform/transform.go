@@ -32,10 +32,10 @@ type Config struct {
 	Observe func(validate.Row)
 }
 
-// Defaults of Config.
+// Defaults of Config, shared with the cost model through the contract.
 const (
-	DefaultChunkRecords = 5000
-	DefaultChunkBytes   = 16 << 20
+	DefaultChunkRecords = contract.DefaultChunkRecords
+	DefaultChunkBytes   = contract.DefaultChunkBytes
 )
 
 func (c Config) withDefaults() Config {

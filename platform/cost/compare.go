@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/sluicehq/sluice/functions/transform"
+	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/workflow/pipeline"
 )
 
@@ -46,7 +46,7 @@ type Report struct {
 }
 
 // ChunkSizes are the chunk sizes (records) Compare prices.
-var ChunkSizes = []int{1000, transform.DefaultChunkRecords, 10000, 25000}
+var ChunkSizes = []int{1000, contract.DefaultChunkRecords, 10000, 25000}
 
 // Compare estimates w and prices the alternatives.
 func (m *Model) Compare(w Workload) (*Report, error) {
@@ -137,7 +137,7 @@ func (m *Model) Compare(w Workload) (*Report, error) {
 	rep.Comparisons = append(rep.Comparisons, cm)
 
 	// Chunk sizes.
-	cs := Comparison{Topic: "chunk size", Note: fmt.Sprintf("the transform closes a chunk at %d records or %d MiB; not a stack setting yet", transform.DefaultChunkRecords, transform.DefaultChunkBytes>>20)}
+	cs := Comparison{Topic: "chunk size", Note: fmt.Sprintf("the transform closes a chunk at %d records or %d MiB; not a stack setting yet", contract.DefaultChunkRecords, contract.DefaultChunkBytes>>20)}
 	for _, n := range ChunkSizes {
 		ww := w
 		ww.ChunkRecords = n

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sluicehq/sluice/functions/transform"
+	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/workflow/asl"
 	"github.com/sluicehq/sluice/workflow/pipeline"
 )
@@ -79,7 +79,7 @@ type Workload struct {
 	// retried. Default: 0 (no retries); the CLI's default is 0.01.
 	RetryRate float64
 	// ChunkRecords is the most records per staged chunk. Default:
-	// transform.DefaultChunkRecords.
+	// contract.DefaultChunkRecords.
 	ChunkRecords int
 	// Months is the month of operation the bill is for: the bucket and the
 	// tables then hold Months months of data. Default: 12.
@@ -91,7 +91,7 @@ func (w Workload) withDefaults() (Workload, error) {
 		w.RecordBytes = 200
 	}
 	if w.ChunkRecords == 0 {
-		w.ChunkRecords = transform.DefaultChunkRecords
+		w.ChunkRecords = contract.DefaultChunkRecords
 	}
 	if w.Months == 0 {
 		w.Months = 12
@@ -219,7 +219,7 @@ func (m *Model) WithMachine(machine *asl.StateMachine, o pipeline.Options) *Mode
 // DefaultChunkBytes bytes).
 func chunks(w Workload) (int64, int) {
 	per := w.ChunkRecords
-	if byBytes := transform.DefaultChunkBytes / w.RecordBytes; byBytes >= 1 && byBytes < per {
+	if byBytes := contract.DefaultChunkBytes / w.RecordBytes; byBytes >= 1 && byBytes < per {
 		per = byBytes
 	}
 	return (w.RecordsPerFile + int64(per) - 1) / int64(per), per

@@ -125,7 +125,7 @@ func TakePath(machine *asl.StateMachine, chunks int, enrich bool) (Path, error) 
 	if res.Status != engine.StatusSucceeded {
 		return Path{}, fmt.Errorf("cost: the stub run ended %s (%s: %s), not LOADED", res.Status, res.Error, res.Cause)
 	}
-	if out, _ := res.Output.(map[string]any); out == nil || out["status"] != pipeline.StatusLoaded {
+	if out, _ := res.Output.(map[string]any); out == nil || out["status"] != contract.StatusLoaded {
 		return Path{}, fmt.Errorf("cost: the stub run's output is %v, not LOADED", res.Output)
 	}
 	p := Path{Chunks: chunks, Invocations: map[string]int{}, ChunkInvocations: map[string]int{}, Calls: map[string]int{}}
