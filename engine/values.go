@@ -29,6 +29,11 @@ func decodeJSON(b []byte) (any, error) {
 // nil, bool, json.Number, string, []any and map[string]any.
 func DecodeJSON(b []byte) (any, error) { return decodeJSON(b) }
 
+// Normalize converts any Go value (a handler's result struct, say) into the
+// engine's value representation (nil, bool, json.Number, string, []any,
+// map[string]any), round-tripping through JSON only when needed.
+func Normalize(v any) (any, error) { return normalize(v) }
+
 // compactBufs are the scratch buffers of compact: the string it returns is
 // its only allocation for a canonical value.
 var compactBufs = sync.Pool{New: func() any { return new([]byte) }}

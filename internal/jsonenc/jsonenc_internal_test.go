@@ -106,8 +106,8 @@ func FuzzValidNumber(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		want := json.Valid([]byte(s)) && strings.TrimSpace(s) == s && len(s) > 0 && (s[0] == '-' || (s[0] >= '0' && s[0] <= '9'))
-		if got := validNumber(s); got != want {
-			t.Fatalf("validNumber(%q) = %v, json.Valid says %v", s, got, want)
+		if got := ValidNumber(s); got != want {
+			t.Fatalf("ValidNumber(%q) = %v, json.Valid says %v", s, got, want)
 		}
 	})
 }

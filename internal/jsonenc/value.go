@@ -25,7 +25,7 @@ func AppendValue(b []byte, v any) ([]byte, bool) {
 		if t == "" {
 			return append(b, '0'), true
 		}
-		if !validNumber(string(t)) {
+		if !ValidNumber(string(t)) {
 			return b, false
 		}
 		return append(b, t...), true
@@ -66,8 +66,9 @@ func AppendValue(b []byte, v any) ([]byte, bool) {
 	return b, false
 }
 
-// validNumber reports whether s is a JSON number literal.
-func validNumber(s string) bool {
+// ValidNumber reports whether s is a JSON number literal:
+// [-]digits[.digits][(e|E)[±]digits], without leading zeros or spaces.
+func ValidNumber(s string) bool {
 	i := 0
 	if i < len(s) && s[i] == '-' {
 		i++

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/sluicehq/sluice/internal/jsonenc"
 )
 
 // DynamoDB's limits that minidyn does not enforce, checked by the embedded
@@ -178,38 +180,7 @@ func (v *attrValue) types() int {
 // ([-]digits[.digits][e[±]digits], no leading zeros), which every
 // DynamoDB implementation parses alike. Other forms DynamoDB may accept
 // ("+1", "01", ".5") are left to minidyn.
-func plainNumber(s string) bool {
-	i := 0
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	digits := func() int {
-		start := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		return i - start
-	}
-	if n := digits(); n == 0 || n > 1 && s[i-n] == '0' {
-		return false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if digits() == 0 {
-			return false
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			return false
-		}
-	}
-	return i == len(s)
-}
+func plainNumber(s string) bool { return jsonenc.ValidNumber(s) }
 
 // numberSize checks a DynamoDB number against its precision and range and
 // returns its approximate stored size.

@@ -89,7 +89,7 @@ func (l *lambda) invoke(ctx context.Context, req engine.TaskRequest) (any, error
 		}
 		return nil, le
 	}
-	out, err = normalize(out)
+	out, err = engine.Normalize(out)
 	if err != nil {
 		return nil, &engine.LambdaError{ErrorMessage: err.Error(), ErrorType: "Runtime.MarshalError"}
 	}
@@ -166,42 +166,6 @@ func Handler[In, Out any](h func(context.Context, In) (Out, error)) Function {
 		}
 		return h(ctx, in)
 	}
-}
-
-// normalize converts any Go value a Function returns into the engine's
-// value representation (nil, bool, json.Number, string, []any,
-// map[string]any), round-tripping through JSON only when needed.
-func normalize(v any) (any, error) {
-	if canonical(v) {
-		return v, nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return engine.DecodeJSON(b)
-}
-
-func canonical(v any) bool {
-	switch t := v.(type) {
-	case nil, bool, json.Number, string:
-		return true
-	case []any:
-		for _, e := range t {
-			if !canonical(e) {
-				return false
-			}
-		}
-		return true
-	case map[string]any:
-		for _, e := range t {
-			if !canonical(e) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
 }
 
 // compact encodes v as compact JSON without HTML escaping, as AWS prints
