@@ -95,6 +95,15 @@ func walkRefs(n *node, bound map[string]bool, out *[]Ref) {
 
 // walkChildren walks everything below n except n itself.
 func walkChildren(n *node, bound map[string]bool, out *[]Ref) {
+	eachScoped(n, bound, func(c *node) { walkRefs(c, bound, out) })
+}
+
+// eachScoped calls f on every child of n (nil ones included), after
+// binding in bound the names n introduces for them: its focus (@$v) and
+// index (#$i) variables, and each index stage's variable before that stage.
+// The static walks (Refs, FreeVariables) share it, so that a node kind
+// added to the parser is walked by both or by neither.
+func eachScoped(n *node, bound map[string]bool, f func(*node)) {
 	if n.focus != "" {
 		bound[n.focus] = true
 	}
@@ -102,29 +111,30 @@ func walkChildren(n *node, bound map[string]bool, out *[]Ref) {
 		bound[n.index] = true
 	}
 	for _, c := range []*node{n.lhs, n.rhs, n.group, n.body, n.cond, n.then, n.els, n.update, n.del} {
-		walkRefs(c, bound, out)
+		f(c)
 	}
 	for _, c := range n.args {
-		walkRefs(c, bound, out)
+		f(c)
 	}
 	for _, p := range n.pairs {
-		walkRefs(p[0], bound, out)
-		walkRefs(p[1], bound, out)
+		f(p[0])
+		f(p[1])
 	}
 	for _, c := range n.predicate {
-		walkRefs(c, bound, out)
+		f(c)
 	}
 	for _, c := range n.stages {
 		if c.kind == nIndex {
 			bound[c.str] = true
 		}
-		walkRefs(c, bound, out)
+		f(c)
 	}
 	for _, t := range n.terms {
-		walkRefs(t.expr, bound, out)
+		f(t.expr)
 	}
 }
 
+// cloneBound copies a scope, for a lambda or block whose names stay inside.
 func cloneBound(b map[string]bool) map[string]bool {
 	out := make(map[string]bool, len(b))
 	for k := range b {

@@ -44,20 +44,14 @@ func collectVars(n *node, bound map[string]bool, out map[string]bool) {
 			}
 		}
 	case nLambda:
-		inner := make(map[string]bool, len(bound)+len(n.params))
-		for k := range bound {
-			inner[k] = true
-		}
+		inner := cloneBound(bound)
 		for _, p := range n.params {
 			inner[p] = true
 		}
 		collectVars(n.body, inner, out)
 		return
 	case nBlock:
-		inner := make(map[string]bool, len(bound))
-		for k := range bound {
-			inner[k] = true
-		}
+		inner := cloneBound(bound)
 		for _, a := range n.args {
 			collectVars(a, inner, out)
 		}
@@ -67,32 +61,5 @@ func collectVars(n *node, bound map[string]bool, out map[string]bool) {
 		bound[n.lhs.str] = true
 		return
 	}
-	if n.focus != "" {
-		bound[n.focus] = true
-	}
-	if n.index != "" {
-		bound[n.index] = true
-	}
-	for _, c := range []*node{n.lhs, n.rhs, n.group, n.body, n.cond, n.then, n.els, n.update, n.del} {
-		collectVars(c, bound, out)
-	}
-	for _, c := range n.args {
-		collectVars(c, bound, out)
-	}
-	for _, p := range n.pairs {
-		collectVars(p[0], bound, out)
-		collectVars(p[1], bound, out)
-	}
-	for _, c := range n.predicate {
-		collectVars(c, bound, out)
-	}
-	for _, c := range n.stages {
-		if c.kind == nIndex {
-			bound[c.str] = true
-		}
-		collectVars(c, bound, out)
-	}
-	for _, t := range n.terms {
-		collectVars(t.expr, bound, out)
-	}
+	eachScoped(n, bound, func(c *node) { collectVars(c, bound, out) })
 }
