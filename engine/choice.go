@@ -309,12 +309,9 @@ func stringMatches(s, pattern string) bool {
 // fails with States.NoChoiceMatched.
 func (t *thread) runChoice(ev *evalEnv, input any) (any, string, error) {
 	n := ev.n
-	eff := input
-	var err error
-	if !n.jsonata {
-		if eff, err = ev.applyPath(n.inputPath, input, "InputPath"); err != nil {
-			return nil, "", err
-		}
+	eff, err := ev.inputPathApplied(input)
+	if err != nil {
+		return nil, "", err
 	}
 	var match *choiceRule
 	for _, c := range n.choices {

@@ -164,12 +164,9 @@ func (ev *evalEnv) numberOf(f *intField, input any) (float64, bool, error) {
 func (t *thread) mapAttempt(ev *evalEnv, input any) (any, error) {
 	n := ev.n
 	m := n.mapState
-	eff := input
-	var err error
-	if !n.jsonata {
-		if eff, err = ev.applyPath(n.inputPath, input, "InputPath"); err != nil {
-			return nil, err
-		}
+	eff, err := ev.inputPathApplied(input)
+	if err != nil {
+		return nil, err
 	}
 	b, err := ev.mapBounds(m, eff)
 	if err != nil {

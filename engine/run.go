@@ -173,6 +173,17 @@ func (ev *evalEnv) statesVar() map[string]any {
 	return s
 }
 
+// inputPathApplied is the input a Choice, Wait or Map state's own fields
+// read: the raw input under JSONata, which has no InputPath, else InputPath
+// applied to it. (Task-like states also apply Parameters or Arguments:
+// effectiveInput.)
+func (ev *evalEnv) inputPathApplied(input any) (any, error) {
+	if ev.n.jsonata {
+		return input, nil
+	}
+	return ev.applyPath(ev.n.inputPath, input, "InputPath")
+}
+
 // applyInputPath applies InputPath (JSONPath states).
 func (ev *evalEnv) applyPath(p *ioPath, doc any, field string) (any, error) {
 	if p == nil {

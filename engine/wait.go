@@ -11,12 +11,9 @@ import (
 // input on.
 func (t *thread) runWait(ev *evalEnv, input any) (any, string, error) {
 	n := ev.n
-	eff := input
-	var err error
-	if !n.jsonata {
-		if eff, err = ev.applyPath(n.inputPath, input, "InputPath"); err != nil {
-			return nil, "", err
-		}
+	eff, err := ev.inputPathApplied(input)
+	if err != nil {
+		return nil, "", err
 	}
 	var d time.Duration
 	switch {
