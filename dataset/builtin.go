@@ -68,7 +68,8 @@ func Customers() *Dataset {
 }
 
 // Readings declares the example IoT sensor readings: JSON Lines, kept 30
-// days.
+// days, with the device's alerts as a list (a JSON array, stored as a
+// DynamoDB List).
 func Readings() *Dataset {
 	return &Dataset{
 		Name:        "readings",
@@ -83,6 +84,7 @@ func Readings() *Dataset {
 			{Name: "ts", Type: Timestamp, Required: true},
 			{Name: "temperature", Type: Decimal, Required: true, Min: "-100", Max: "200"},
 			{Name: "humidity", Type: Decimal, Min: "0", Max: "100"},
+			{Name: "alerts", Type: Enum, Values: []string{"LOW_BATTERY", "TAMPER", "OUT_OF_RANGE"}, CaseInsensitive: true, List: &List{MaxItems: 8, Unique: true}},
 		},
 		Key:       Key{Partition: "DEVICE#{device_id}", Sort: "TS#{ts}"},
 		TTL:       &TTL{Attribute: "expires_at", After: 30 * 24 * time.Hour, From: "ts"},
@@ -91,7 +93,9 @@ func Readings() *Dataset {
 }
 
 // Catalog declares the example product catalog: XML with one <product>
-// element per record.
+// element per record, its id attribute read as "@id", its tags (a wrapper
+// of repeated <tag> elements) stored as a String Set and its pack sizes as
+// a Number Set.
 func Catalog() *Dataset {
 	return &Dataset{
 		Name:        "catalog",
@@ -105,9 +109,11 @@ func Catalog() *Dataset {
 			{Name: "sku", Type: String, Required: true, MaxLength: 64},
 			{Name: "name", Type: String, Required: true, MaxLength: 200},
 			{Name: "price", Type: Decimal, Required: true, Min: "0", Scale: 2},
-			{Name: "tags", Type: String, MaxLength: 500},
+			{Name: "product_id", Type: Int, Column: "@id", Min: "1"},
+			{Name: "tags", Type: String, MaxLength: 40, Pattern: `[\pL\pN -]+`, List: &List{MaxItems: 20, Set: true}},
+			{Name: "sizes", Type: Int, Min: "1", List: &List{MaxItems: 10, Set: true}},
 		},
 		Key:        Key{Partition: "PRODUCT#{sku}", Sort: "PRODUCT"},
-		Transforms: Transforms{Trim: true},
+		Transforms: Transforms{Trim: true, Case: map[string]Case{"tags": Lower}},
 	}
 }

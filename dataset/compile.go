@@ -84,6 +84,7 @@ func (d *Dataset) Compile() error {
 		caseOf:   map[string]Case{},
 		defaults: map[string]string{},
 		types:    map[string]Type{},
+		lists:    map[string]bool{},
 	}
 	d.compileSource(c, add)
 	d.compileFields(c, add)
@@ -146,6 +147,10 @@ func (d *Dataset) compileFields(c *compiled, add issueAdder) {
 			p = fmt.Sprintf("Fields[%d]", i)
 		}
 		d.compileField(f, p, add)
+		d.compileList(f, p, add)
+		if f.List != nil {
+			c.lists[f.Name] = true
+		}
 		if _, dup := c.fields[f.Name]; dup {
 			add(p, CodeDuplicateField, "field %q declared twice", f.Name)
 		}
@@ -203,6 +208,10 @@ func (d *Dataset) compileTransforms(c *compiled, add issueAdder) {
 			add("Transforms.Defaults["+name+"]", CodeUnknownField, "undeclared field %q", name)
 			continue
 		}
+		if f.List != nil {
+			add("Transforms.Defaults["+name+"]", CodeListField, "a default is one text; field %q is a list", name)
+			continue
+		}
 		if _, fe := f.convert(def, c.caseOf[name]); fe != nil {
 			add("Transforms.Defaults["+name+"]", CodeBadOption, "default %q is invalid: %s", def, fe.Reason)
 		}
@@ -226,6 +235,8 @@ func (d *Dataset) compileKey(c *compiled, add issueAdder) {
 			switch {
 			case !ok:
 				add(path, CodeUnknownField, "template names undeclared field %q", name)
+			case f.List != nil:
+				add(path, CodeListField, "key field %q is a list: a key is built from single values", name)
 			case !f.Required:
 				if _, def := d.Transforms.Defaults[name]; !def {
 					add(path, CodeOptionalKey, "key field %q must be Required or have a default", name)
@@ -260,6 +271,9 @@ func (d *Dataset) compileExpressions(c *compiled, add issueAdder) {
 	env := map[string]any{}
 	for _, f := range d.Fields {
 		env[f.Name] = sampleValue(f.Type)
+		if f.List != nil {
+			env[f.Name] = listSample(f.Type)
+		}
 		c.types[f.Name] = f.Type
 	}
 	for i, fl := range d.Transforms.Filters {
@@ -292,6 +306,8 @@ func (d *Dataset) compileTarget(c *compiled, add issueAdder) {
 			add("TTL.After", CodeBadTTL, "duration must be positive")
 		case !ok:
 			add("TTL.From", CodeUnknownField, "undeclared field %q", t.From)
+		case f.List != nil:
+			add("TTL.From", CodeListField, "field %q is a list, not one date or timestamp", t.From)
 		case f.Type != Date && f.Type != Timestamp:
 			add("TTL.From", CodeBadTTL, "field %q is %s, not date or timestamp", t.From, f.Type)
 		}
@@ -456,8 +472,10 @@ func (d *Dataset) compileLookups(c *compiled, added fieldAdder, add issueAdder) 
 	for i := range d.Enrichment.Lookups {
 		l := &d.Enrichment.Lookups[i]
 		p := fmt.Sprintf("Enrichment.Lookups[%d]", i)
-		if _, ok := c.fields[l.On]; !ok {
+		if f, ok := c.fields[l.On]; !ok {
 			add(p+".On", CodeUnknownField, "undeclared field %q", l.On)
+		} else if f.List != nil {
+			add(p+".On", CodeListField, "field %q is a list: a lookup joins on one value (joining on each element is not supported)", l.On)
 		}
 		if l.From == "" {
 			add(p+".From", CodeBadLookup, "the reference dataset is required")
@@ -469,7 +487,9 @@ func (d *Dataset) compileLookups(c *compiled, added fieldAdder, add issueAdder) 
 			var v any = ""
 			c.types[to] = String
 			if l.ref != nil {
-				if rf, ok := l.ref.c.fields[l.Copy[to]]; ok {
+				if rf, ok := l.ref.c.fields[l.Copy[to]]; ok && rf.List != nil {
+					add(p+".Copy["+to+"]", CodeListField, "reference field %q of %q is a list: copying a list is not supported", l.Copy[to], l.From)
+				} else if ok {
 					v = sampleValue(rf.Type)
 					c.types[to] = rf.Type
 				} else {
@@ -505,6 +525,8 @@ func (d *Dataset) compileHTTP(c *compiled, env map[string]any, added fieldAdder,
 			for _, name := range t.Fields() {
 				if _, ok := env[name]; !ok {
 					add(p+".URL", CodeUnknownField, "URL names undeclared field %q", name)
+				} else if c.lists[name] {
+					add(p+".URL", CodeListField, "URL names list field %q: a URL is built from single values", name)
 				}
 			}
 		}

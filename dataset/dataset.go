@@ -76,6 +76,8 @@ type compiled struct {
 	// allowance is the room items keep for what enrichment and loading
 	// add (ItemAllowance).
 	allowance ItemAllowance
+	// lists holds the names of the list fields (Field.List).
+	lists map[string]bool
 }
 
 // Kind is a file encoding.
@@ -195,6 +197,10 @@ type Field struct {
 	// values with more places are rejected, fewer are padded with zeros.
 	// 0: written as given, normalised (no '+', no leading zeros).
 	Scale int
+	// List, when set, makes the field a list of values of Type (a JSON
+	// array, repeated XML elements, or a delimited text), each element
+	// checked by the options above; see List. Default: one value.
+	List *List
 
 	re *regexp.Regexp
 	// min and max are parsed bounds.

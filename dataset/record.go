@@ -150,7 +150,7 @@ func (d *Dataset) exprEnvOf(rec map[string]any, names []string) map[string]any {
 	}
 	env := make(map[string]any, len(names))
 	for _, name := range names {
-		env[name] = exprValue(d.c.types[name], rec[name])
+		env[name] = d.exprValueOf(name, rec[name])
 	}
 	return env
 }
@@ -159,14 +159,23 @@ func (d *Dataset) exprEnvOf(rec map[string]any, names []string) map[string]any {
 func (d *Dataset) exprEnv(rec map[string]any) map[string]any {
 	env := make(map[string]any, len(rec))
 	for k, v := range rec {
-		env[k] = exprValue(d.c.types[k], v)
+		env[k] = d.exprValueOf(k, v)
 	}
 	for name := range d.c.types {
 		if _, ok := env[name]; !ok {
-			env[name] = nil
+			env[name] = d.exprValueOf(name, nil) // nil, or an empty list
 		}
 	}
 	return env
+}
+
+// exprValueOf converts the value of the record's name to its expression
+// value (a typed slice for a list field).
+func (d *Dataset) exprValueOf(name string, v any) any {
+	if d.c.lists[name] {
+		return listExprValue(d.c.types[name], v)
+	}
+	return exprValue(d.c.types[name], v)
 }
 
 // Keep evaluates the Filters on a normalised record: true keeps it. An

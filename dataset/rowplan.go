@@ -121,9 +121,9 @@ type numBound struct{ hi, lo int }
 
 // RowPlan returns the fast-path plan of a compiled CSV dataset for rows
 // whose columns are header, or nil when the dataset needs what the plan
-// does not do (filters, TTL, another format).
+// does not do (filters, TTL, list fields, another format).
 func (d *Dataset) RowPlan(header []string) *RowPlan {
-	if d.c == nil || d.Format.Kind != CSV || len(d.c.filters) > 0 || d.TTL != nil {
+	if d.c == nil || d.Format.Kind != CSV || len(d.c.filters) > 0 || d.TTL != nil || len(d.c.lists) > 0 {
 		return nil
 	}
 	colIdx := make(map[string]int, len(header))

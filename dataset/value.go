@@ -82,7 +82,9 @@ func Excerpt(s string, n int) string {
 // Normalize turns one raw record (input column to value: strings from CSV
 // and XML, decoded JSON values with json.Number from JSON) into the
 // normalised record of the declared fields: renamed, trimmed, defaulted,
-// converted and case-normalised. Undeclared columns are ignored. It returns
+// converted and case-normalised; a list field (Field.List) becomes a []any
+// of normalised elements, its problems naming the element ("tags[1]").
+// Undeclared columns are ignored. It returns
 // every field error of the record, in field order; the record holds the
 // fields that converted. d must be compiled.
 func (d *Dataset) Normalize(raw map[string]any) (map[string]any, []FieldError) {
@@ -104,6 +106,20 @@ func (d *Dataset) Normalize(raw map[string]any) (map[string]any, []FieldError) {
 				}
 				continue
 			}
+		}
+		if f.List != nil {
+			l, ferrs, ok := d.normalizeList(f, v, d.c.caseOf[f.Name])
+			for _, fe := range ferrs {
+				fe.Column = col
+				errs = append(errs, fe)
+			}
+			switch {
+			case ok:
+				out[f.Name] = l
+			case len(ferrs) == 0 && f.Required:
+				errs = append(errs, FieldError{Field: f.Name, Column: col, Code: CodeRequired, Reason: "at least one element is required"})
+			}
+			continue
 		}
 		nv, fe := f.convert(v, d.c.caseOf[f.Name])
 		if fe != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -324,4 +326,68 @@ func FuzzCSVDifferential(f *testing.F) {
 			t.Fatalf("AppendRow differs from the old reader (-old +new):\n%s", diff)
 		}
 	})
+}
+
+// FuzzXMLStructure: a document built from arbitrary text (an attribute, a
+// wrapper of n repeated children, a repeated child directly under the
+// record) reads back as the structure the reader documents: "@id" for the
+// attribute, the children's texts as a list (one child: its text), in
+// document order, whatever the texts hold.
+func FuzzXMLStructure(f *testing.F) {
+	f.Add("7", "kitchen", "steel", uint8(2))
+	f.Add("a&b<c>\"'", " x ", "", uint8(1))
+	f.Add("", "\t\r\n", "]]>", uint8(5))
+	f.Fuzz(func(t *testing.T, attr, a, b string, n uint8) {
+		if len(attr)+len(a)+len(b) > fuzzMax || !xmlText(attr) || !xmlText(a) || !xmlText(b) {
+			return
+		}
+		n = 1 + n%6
+		esc := func(s string) string {
+			var buf bytes.Buffer
+			if err := xml.EscapeText(&buf, []byte(s)); err != nil {
+				t.Fatal(err)
+			}
+			return buf.String()
+		}
+		var doc strings.Builder
+		doc.WriteString(`<catalog><product id="` + esc(attr) + `"><tags>`)
+		var tags []any
+		for i := 0; i < int(n); i++ {
+			s := []string{a, b}[i%2]
+			doc.WriteString("<tag>" + esc(s) + "</tag>")
+			tags = append(tags, s)
+		}
+		doc.WriteString("</tags><note>" + esc(a) + "</note><note>" + esc(b) + "</note></product></catalog>")
+		want := map[string]any{
+			"@id":  attr,
+			"tags": map[string]any{"tag": any(tags)},
+			"note": []any{a, b},
+		}
+		if n == 1 {
+			want["tags"] = map[string]any{"tag": a}
+		}
+		recs := drain(t, NewXML(strings.NewReader(doc.String()), "product", Limits{}), doc.Len())
+		if len(recs) != 1 {
+			t.Fatalf("%d records from %q, want 1", len(recs), doc.String())
+		}
+		if diff := cmp.Diff(want, recs[0].Values); diff != "" {
+			t.Fatalf("%q (-want +got):\n%s", doc.String(), diff)
+		}
+	})
+}
+
+// xmlText reports whether s is valid UTF-8 holding only characters XML 1.0
+// allows (xml.EscapeText replaces the others, so they cannot round-trip).
+func xmlText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r == '\t', r == '\n', r == '\r':
+		case r < 0x20, r == utf8.RuneError, r == 0xFFFE, r == 0xFFFF, r >= 0xD800 && r <= 0xDFFF:
+			return false
+		}
+	}
+	return true
 }

@@ -153,9 +153,22 @@ func TestXML(t *testing.T) {
 		want []row
 	}{
 		{"records", "<?xml version=\"1.0\"?>\n<catalog>\n <product id=\"7\"><sku>A</sku><name>Tea &amp; cups</name></product>\n <product>\n  <sku>B</sku>\n </product>\n</catalog>\n",
-			[]row{{3, 1, vals("id", "7", "sku", "A", "name", "Tea & cups"), ""}, {4, 2, vals("sku", "B"), ""}}},
+			[]row{{3, 1, vals("@id", "7", "sku", "A", "name", "Tea & cups"), ""}, {4, 2, vals("sku", "B"), ""}}},
 		{"nested and repeated", "<r><product><tags><tag>a</tag><tag>b</tag></tags></product></r>",
 			[]row{{1, 1, map[string]any{"tags": map[string]any{"tag": []any{"a", "b"}}}, ""}}},
+		{"one child is not a list", "<r><product><tags><tag>a</tag></tags></product></r>",
+			[]row{{1, 1, map[string]any{"tags": map[string]any{"tag": "a"}}, ""}}},
+		{"repeated under the record", "<r><product><tag>a</tag><sku>S</sku><tag>b</tag><tag>c</tag></product></r>",
+			[]row{{1, 1, map[string]any{"sku": "S", "tag": []any{"a", "b", "c"}}, ""}}},
+		{"attribute and child of one name", "<r><product id=\"7\"><id>A-7</id></product></r>",
+			[]row{{1, 1, vals("@id", "7", "id", "A-7"), ""}}},
+		{"attributes and text kept", "<r><product><price currency=\"EUR\"> 9.50 </price><tags source=\"x\"><tag lang=\"en\">tea</tag><tag/></tags></product></r>",
+			[]row{{1, 1, map[string]any{
+				"price": map[string]any{"@currency": "EUR", "#text": "9.50"},
+				"tags":  map[string]any{"@source": "x", "tag": []any{map[string]any{"@lang": "en", "#text": "tea"}, ""}},
+			}, ""}}},
+		{"namespace declarations are not values", "<r xmlns:x=\"urn:x\"><product xmlns=\"urn:p\" x:id=\"1\"><x:sku>A</x:sku></product></r>",
+			[]row{{1, 1, vals("@id", "1", "sku", "A"), ""}}},
 		{"doctype rejected", "<?xml version=\"1.0\"?>\n<!DOCTYPE r [<!ENTITY x \"boom\">]>\n<r><product><sku>&x;</sku></product></r>", []row{{2, 0, nil, "!" + CodeXMLDTD}}},
 		{"unknown entity", "<r><product><sku>&x;</sku></product></r>", []row{{1, 0, nil, "!" + CodeXMLSyntax}}},
 		{"unclosed", "<r><product><sku>A</sku></product>", []row{{1, 1, vals("sku", "A"), ""}, {1, 0, nil, "!" + CodeXMLSyntax}}},

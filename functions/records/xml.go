@@ -10,8 +10,23 @@ import (
 
 // XMLReader streams the record elements of an XML document: every element
 // named RecordElement, at any depth, is one record whose attributes and
-// child elements are its values (a child's text; a child with children of
-// its own becomes a nested map). Document type declarations (and so entity
+// child elements are its values, the structure kept as in JSON:
+//
+//   - a child element without attributes or children is its text:
+//     <sku>A</sku> is "sku": "A";
+//   - an attribute is its name with "@" before it: <product id="7"> is
+//     "@id": "7" (so an attribute and a child of the same name never meet);
+//   - a child with attributes or children of its own is a map of those,
+//     its text (when not only white space) under "#text":
+//     <price currency="EUR">9.50</price> is
+//     "price": {"@currency": "EUR", "#text": "9.50"};
+//   - a child element repeated is a list, in document order:
+//     <tags><tag>a</tag><tag>b</tag></tags> is "tags": {"tag": ["a", "b"]}.
+//
+// A single occurrence is not a list (the reader cannot know more could
+// come): package dataset turns either shape into a list for a field
+// declared as one (dataset.List). Namespaces are ignored: names are the
+// local part, and xmlns declarations are not values. Document type declarations (and so entity
 // declarations) are rejected, which rules out entity expansion attacks; only
 // the five predefined entities and character references are understood.
 type XMLReader struct {
@@ -129,6 +144,14 @@ func (x *XMLReader) Next() (Record, error) {
 	}
 }
 
+// AttrPrefix is put before an XML attribute's name to make its key in a
+// record's values: <product id="7"> gives "@id".
+const AttrPrefix = "@"
+
+// TextKey is the key of an element's text in the map of an element that
+// also has attributes or children.
+const TextKey = "#text"
+
 // readElement reads the content of start up to its end: text when it has
 // no child elements or attributes, else a map of attributes and children.
 func (x *XMLReader) readElement(start xml.StartElement, depth int) (any, error) {
@@ -144,7 +167,7 @@ func (x *XMLReader) readElement(start xml.StartElement, depth int) (any, error) 
 		if m == nil {
 			m = map[string]any{}
 		}
-		m[a.Name.Local] = a.Value
+		m[AttrPrefix+a.Name.Local] = a.Value
 	}
 	for {
 		tok, err := x.token()
@@ -178,7 +201,7 @@ func (x *XMLReader) readElement(start xml.StartElement, depth int) (any, error) 
 		case xml.EndElement:
 			if m != nil {
 				if s := strings.TrimSpace(text.String()); s != "" {
-					m["#text"] = s
+					m[TextKey] = s
 				}
 				return m, nil
 			}

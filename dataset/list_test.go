@@ -1,0 +1,215 @@
+package dataset
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// listDataset is a CSV dataset with a list of each kind: strings split on
+// "|" and stored as a set, decimals kept as a list.
+func listDataset(kind Kind) *Dataset {
+	d := &Dataset{
+		Name: "lists", Prefix: "incoming/lists/", Format: Format{Kind: kind},
+		Fields: []Field{
+			{Name: "id", Type: String, Required: true},
+			{Name: "tags", Type: String, MaxLength: 8, List: &List{MaxItems: 3, Set: true, Delimiter: "|"}},
+			{Name: "weights", Type: Decimal, Scale: 1, List: &List{MinItems: 2, Unique: true, Delimiter: "|"}},
+			{Name: "flags", Type: Bool, Required: true, List: &List{Delimiter: "|"}},
+		},
+		Key:        Key{Partition: "L#{id}"},
+		Transforms: Transforms{Trim: true, Case: map[string]Case{"tags": Upper}},
+	}
+	if kind == XML {
+		d.Format.RecordElement = "item"
+	}
+	if err := d.Compile(); err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// TestNormalizeList: each element is read, trimmed, case-normalised and
+// checked as a value of the field; a problem names the element
+// (field[index], 0-based); the list's own bounds follow; an empty list is
+// an empty value.
+func TestNormalizeList(t *testing.T) {
+	type fe struct{ Field, Code string }
+	tests := []struct {
+		name     string
+		kind     Kind
+		raw      map[string]any
+		want     map[string]any
+		wantErrs []fe
+	}{
+		{"csv cells split", CSV, map[string]any{"id": "a", "tags": " x| y ", "weights": "1.5|2", "flags": "yes|0"},
+			map[string]any{"id": "a", "tags": []any{"X", "Y"}, "weights": []any{json.Number("1.5"), json.Number("2.0")}, "flags": []any{true, false}}, nil},
+		{"json arrays", JSONL, map[string]any{"id": "a", "tags": []any{"x"}, "weights": []any{json.Number("1"), "2.25"}, "flags": []any{true}},
+			nil, []fe{{"weights[1]", CodeScale}}},
+		{"json string with delimiter", JSONL, map[string]any{"id": "a", "flags": "true|false"},
+			map[string]any{"id": "a", "flags": []any{true, false}}, nil},
+		{"json object is not a list", JSONL, map[string]any{"id": "a", "flags": map[string]any{"x": true}},
+			nil, []fe{{"flags", CodeType}}},
+		{"json number is not a list", JSONL, map[string]any{"id": "a", "flags": json.Number("1")},
+			nil, []fe{{"flags", CodeType}}},
+		{"element of the wrong type", JSONL, map[string]any{"id": "a", "flags": []any{true, "maybe", map[string]any{}}},
+			nil, []fe{{"flags[1]", CodeType}, {"flags[2]", CodeNotScalar}}},
+		{"empty and null elements", JSONL, map[string]any{"id": "a", "flags": []any{true, nil, " "}},
+			nil, []fe{{"flags[1]", CodeRequired}, {"flags[2]", CodeRequired}}},
+		{"empty list is absent", JSONL, map[string]any{"id": "a", "tags": []any{}, "flags": []any{}},
+			nil, []fe{{"flags", CodeRequired}}},
+		{"missing required list", CSV, map[string]any{"id": "a", "flags": ""},
+			nil, []fe{{"flags", CodeRequired}}},
+		{"max length per element", CSV, map[string]any{"id": "a", "tags": "short|much too long", "flags": "1"},
+			nil, []fe{{"tags[1]", CodeMaxLength}}},
+		{"too many", CSV, map[string]any{"id": "a", "tags": "a|b|c|d", "flags": "1"},
+			nil, []fe{{"tags", CodeMaxItems}}},
+		{"too few", CSV, map[string]any{"id": "a", "weights": "1", "flags": "1"},
+			nil, []fe{{"weights", CodeMinItems}}},
+		{"set after case", CSV, map[string]any{"id": "a", "tags": "a|A", "flags": "1"},
+			nil, []fe{{"tags[1]", CodeDuplicateItem}}},
+		{"unique by value", CSV, map[string]any{"id": "a", "weights": "1.0|1|2", "flags": "1"},
+			nil, []fe{{"weights[1]", CodeDuplicateItem}}},
+		{"xml wrapper", XML, map[string]any{"id": "a", "tags": map[string]any{"@lang": "en", "tag": []any{"x", "y"}}, "flags": map[string]any{"flag": "true"}},
+			map[string]any{"id": "a", "tags": []any{"X", "Y"}, "flags": []any{true}}, nil},
+		{"xml repeated under the record", XML, map[string]any{"id": "a", "flags": []any{"1", "0"}},
+			map[string]any{"id": "a", "flags": []any{true, false}}, nil},
+		{"xml one element", XML, map[string]any{"id": "a", "flags": "1"},
+			map[string]any{"id": "a", "flags": []any{true}}, nil},
+		{"xml wrapper of mixed children", XML, map[string]any{"id": "a", "flags": map[string]any{"flag": "1", "other": "0"}},
+			nil, []fe{{"flags", CodeType}}},
+		{"xml element with attributes", XML, map[string]any{"id": "a", "flags": map[string]any{"flag": map[string]any{"@x": "1", "#text": "true"}}},
+			nil, []fe{{"flags[0]", CodeNotScalar}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := listDataset(tt.kind)
+			rec, errs := d.Normalize(tt.raw)
+			var got []fe
+			for _, e := range errs {
+				got = append(got, fe{e.Field, e.Code})
+				if e.Column == "" {
+					t.Errorf("%s: no column", e.Field)
+				}
+			}
+			if diff := cmp.Diff(tt.wantErrs, got); diff != "" {
+				t.Fatalf("errors (-want +got):\n%s\n%v", diff, errs)
+			}
+			if tt.want != nil {
+				if diff := cmp.Diff(tt.want, rec); diff != "" {
+					t.Errorf("record (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+// TestListDeclarationIssues: the lint rules of list declarations.
+func TestListDeclarationIssues(t *testing.T) {
+	tests := []struct {
+		name     string
+		mutate   func(d *Dataset)
+		wantPath string
+		wantCode string
+	}{
+		{"csv without delimiter", func(d *Dataset) { d.Fields[1].List.Delimiter = "" }, "Fields[tags].List.Delimiter", CodeBadOption},
+		{"delimiter is the separator", func(d *Dataset) { d.Fields[1].List.Delimiter = "," }, "Fields[tags].List.Delimiter", CodeBadOption},
+		{"blank delimiter trimmed away", func(d *Dataset) { d.Fields[1].List.Delimiter = " " }, "Fields[tags].List.Delimiter", CodeBadOption},
+		{"negative bound", func(d *Dataset) { d.Fields[1].List.MinItems = -1 }, "Fields[tags].List.MinItems", CodeBadOption},
+		{"max below min", func(d *Dataset) { d.Fields[1].List.MinItems = 5 }, "Fields[tags].List.MaxItems", CodeBadOption},
+		{"bool set", func(d *Dataset) { d.Fields[3].List.Set = true }, "Fields[flags].List.Set", CodeBadOption},
+		{"list in key", func(d *Dataset) { d.Key.Sort = "{tags}" }, "Key.Sort", CodeListField},
+		{"list default", func(d *Dataset) { d.Transforms.Defaults = map[string]string{"tags": "a"} }, "Transforms.Defaults[tags]", CodeListField},
+		{"list ttl", func(d *Dataset) {
+			d.Fields = append(d.Fields, Field{Name: "days", Type: Date, List: &List{Delimiter: "|"}})
+			d.TTL = &TTL{Attribute: "exp", After: 1, From: "days"}
+		}, "TTL.From", CodeListField},
+		{"list url", func(d *Dataset) {
+			d.Enrichment.HTTP = []HTTPEnrichment{{Name: "h", URL: "https://x.example/{tags}", Copy: map[string]string{"y": "y"}}}
+		}, "Enrichment.HTTP[0].URL", CodeListField},
+		{"list lookup", func(d *Dataset) {
+			d.Enrichment.Lookups = []Lookup{{From: "ref", On: "tags", MissingFlag: "missing"}}
+		}, "Enrichment.Lookups[0].On", CodeListField},
+		{"list compared as a string", func(d *Dataset) { d.Transforms.Filters = []string{`tags == "A"`} }, "Transforms.Filters[0]", CodeBadExpr},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := listDataset(CSV)
+			tt.mutate(d)
+			err := d.Compile()
+			var is Issues
+			if !errors.As(err, &is) {
+				t.Fatalf("Compile = %v, want Issues", err)
+			}
+			for _, i := range is {
+				if i.Path == tt.wantPath && i.Code == tt.wantCode {
+					return
+				}
+			}
+			t.Errorf("issues %+v lack %s at %s", is, tt.wantCode, tt.wantPath)
+		})
+	}
+}
+
+// TestListExpressions: filters and calculated fields see a list as a
+// typed slice (an absent list as an empty one).
+func TestListExpressions(t *testing.T) {
+	d := listDataset(CSV)
+	d.Transforms.Filters = []string{`"KEEP" in tags || len(weights) > 2`}
+	d.Enrichment.Calculated = []Calculated{{Name: "first_weight", Type: Decimal, Expr: `len(weights) == 0 ? decimal("0") : weights[0] * 2`}}
+	if err := d.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		raw      map[string]any
+		wantKeep bool
+		wantCalc any
+	}{
+		{map[string]any{"id": "a", "tags": "keep|x", "flags": "1"}, true, json.Number("0")},
+		{map[string]any{"id": "a", "tags": "x", "weights": "1.5|2|3", "flags": "1"}, true, json.Number("3")},
+		{map[string]any{"id": "a", "weights": "1|2", "flags": "1"}, false, json.Number("2")},
+	}
+	for _, tt := range tests {
+		rec, errs := d.Normalize(tt.raw)
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		keep, err := d.Keep(rec)
+		if err != nil || keep != tt.wantKeep {
+			t.Errorf("Keep(%v) = %v, %v; want %v", tt.raw, keep, err, tt.wantKeep)
+		}
+		if errs := d.Calculate(rec); len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		if diff := cmp.Diff(tt.wantCalc, rec["first_weight"]); diff != "" {
+			t.Errorf("first_weight of %v (-want +got):\n%s", tt.raw, diff)
+		}
+	}
+}
+
+// TestSetAttributes: the fields the loader writes as sets, by type.
+func TestSetAttributes(t *testing.T) {
+	c, _ := Builtin().Lookup("catalog")
+	if diff := cmp.Diff(map[string]SetType{"tags": StringSet, "sizes": NumberSet}, c.SetAttributes()); diff != "" {
+		t.Errorf("catalog (-want +got):\n%s", diff)
+	}
+	r, _ := Builtin().Lookup("readings")
+	if got := r.SetAttributes(); got != nil {
+		t.Errorf("readings = %v, want none (alerts is a List)", got)
+	}
+	d := listDataset(CSV)
+	d.Transforms.Drop = []string{"tags"}
+	if err := d.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.SetAttributes(); got != nil {
+		t.Errorf("dropped set = %v, want none", got)
+	}
+	if reflect.TypeOf(listSample(Decimal)) != reflect.TypeOf([]Number(nil)) {
+		t.Errorf("listSample(Decimal) = %T", listSample(Decimal))
+	}
+}
