@@ -57,6 +57,10 @@ const (
 	// EnvReferenceDatasets lists the datasets whose items are reference
 	// data (comma-separated).
 	EnvReferenceDatasets = "SLUICE_REFERENCE_DATASETS"
+	// EnvSetAttributes lists the attributes load writes as DynamoDB sets,
+	// as dataset.attribute=SS or =NS, comma-separated
+	// ("catalog.tags=SS,catalog.sizes=NS").
+	EnvSetAttributes = "SLUICE_SET_ATTRIBUTES"
 )
 
 // Environment of the reconcile function.

@@ -2,6 +2,7 @@ package load
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,8 @@ import (
 var (
 	BuiltinDatasets          = []string{"catalog", "customers", "orders", "readings"}
 	BuiltinReferenceDatasets = []string{"customers"}
+	// BuiltinSetAttributes is SLUICE_SET_ATTRIBUTES of dataset.Builtin().
+	BuiltinSetAttributes = "catalog.sizes=NS,catalog.tags=SS"
 )
 
 // ParseConfig builds a Config from environment variables looked up with
@@ -29,6 +32,7 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		Datasets:          splitList(getenv(contract.EnvDatasets)),
 		ReferenceDatasets: splitList(getenv(contract.EnvReferenceDatasets)),
 	}
+	sets := getenv(contract.EnvSetAttributes)
 	switch v := getenv(contract.EnvLoadStrict); v {
 	case "", "false":
 	case "true":
@@ -39,6 +43,13 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 	if len(c.Datasets) == 0 {
 		c.Datasets = append([]string(nil), BuiltinDatasets...)
 		c.ReferenceDatasets = append([]string(nil), BuiltinReferenceDatasets...)
+		if sets == "" {
+			sets = BuiltinSetAttributes
+		}
+	}
+	var err error
+	if c.Sets, err = ParseSetAttributes(sets); err != nil {
+		return c, fmt.Errorf("%s=%q: %w", contract.EnvSetAttributes, sets, err)
 	}
 	if v := getenv(contract.EnvLoadConcurrency); v != "" {
 		n, err := strconv.Atoi(v)
@@ -55,6 +66,41 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		c.DeadlineMargin = d
 	}
 	return c, nil
+}
+
+// ParseSetAttributes parses SLUICE_SET_ATTRIBUTES: dataset.attribute=SS
+// or dataset.attribute=NS, comma-separated, into sets by dataset and
+// attribute. Empty text is none.
+func ParseSetAttributes(s string) (map[string]map[string]SetType, error) {
+	var out map[string]map[string]SetType
+	for _, e := range splitList(s) {
+		name, typ, ok := strings.Cut(e, "=")
+		ds, attr, ok2 := strings.Cut(name, ".")
+		if !ok || !ok2 || ds == "" || attr == "" || (SetType(typ) != StringSet && SetType(typ) != NumberSet) {
+			return nil, fmt.Errorf("entry %q: want dataset.attribute=SS or =NS", e)
+		}
+		if out == nil {
+			out = map[string]map[string]SetType{}
+		}
+		if out[ds] == nil {
+			out[ds] = map[string]SetType{}
+		}
+		out[ds][attr] = SetType(typ)
+	}
+	return out, nil
+}
+
+// FormatSetAttributes is the inverse of ParseSetAttributes, sorted so that
+// the same sets always give the same text.
+func FormatSetAttributes(sets map[string]map[string]SetType) string {
+	var es []string
+	for ds, attrs := range sets {
+		for attr, typ := range attrs {
+			es = append(es, ds+"."+attr+"="+string(typ))
+		}
+	}
+	sort.Strings(es)
+	return strings.Join(es, ",")
 }
 
 // splitList splits a comma-separated list, dropping blanks.

@@ -16,7 +16,12 @@ func TestParseConfig(t *testing.T) {
 		want    Config
 		wantErr bool
 	}{
-		{name: "empty", env: nil, want: Config{Datasets: BuiltinDatasets, ReferenceDatasets: BuiltinReferenceDatasets}},
+		{name: "empty", env: nil, want: Config{Datasets: BuiltinDatasets, ReferenceDatasets: BuiltinReferenceDatasets,
+			Sets: map[string]map[string]SetType{"catalog": {"tags": StringSet, "sizes": NumberSet}}}},
+		{name: "sets", env: map[string]string{contract.EnvDatasets: "a,b", contract.EnvSetAttributes: "a.x=SS, a.y=NS,b.z=SS"},
+			want: Config{Datasets: []string{"a", "b"}, Sets: map[string]map[string]SetType{"a": {"x": StringSet, "y": NumberSet}, "b": {"z": StringSet}}}},
+		{name: "bad set type", env: map[string]string{contract.EnvSetAttributes: "a.x=BS"}, wantErr: true},
+		{name: "set without dataset", env: map[string]string{contract.EnvSetAttributes: "x=SS"}, wantErr: true},
 		{
 			name: "all",
 			env: map[string]string{contract.EnvTableItems: "i", contract.EnvTableReference: "r", contract.EnvLoadConcurrency: "4", contract.EnvLoadDeadlineMargin: "3s",
@@ -46,8 +51,12 @@ func TestParseConfig(t *testing.T) {
 
 func TestConfigTargets(t *testing.T) {
 	t.Parallel()
-	c := Config{ItemsTable: "i", ReferenceTable: "r", Datasets: []string{"orders", "customers"}, ReferenceDatasets: []string{"customers"}}
-	want := StaticTargets{"orders": {Table: "i"}, "customers": {Table: "r"}}
+	c := Config{ItemsTable: "i", ReferenceTable: "r", Datasets: []string{"orders", "customers"}, ReferenceDatasets: []string{"customers"},
+		Sets: map[string]map[string]SetType{"orders": {"tags": StringSet}}}
+	want := StaticTargets{"orders": {Table: "i", Sets: map[string]SetType{"tags": StringSet}}, "customers": {Table: "r"}}
+	if got := FormatSetAttributes(c.Sets); got != "orders.tags=SS" {
+		t.Errorf("FormatSetAttributes = %q", got)
+	}
 	if diff := cmp.Diff(want, c.Targets()); diff != "" {
 		t.Errorf("targets (-want +got):\n%s", diff)
 	}

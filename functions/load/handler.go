@@ -52,6 +52,10 @@ type Config struct {
 	RetryWindow time.Duration
 	// Backoff shapes the delays between retries. Default: see Backoff.
 	Backoff Backoff
+	// Sets names, by dataset and attribute, the attributes written as
+	// DynamoDB sets instead of lists (SLUICE_SET_ATTRIBUTES). Used by
+	// StaticTargets.
+	Sets map[string]map[string]SetType
 	// Strict writes every item with a conditional PutItem instead of the
 	// read-then-BatchWriteItem path (SLUICE_LOAD_STRICT=true). It closes
 	// the race window described in docs/functions.md at the cost of one
@@ -73,6 +77,11 @@ type Target struct {
 	// TTL, when set, gives items that lack the TTL attribute one computed
 	// from another attribute (the transformer normally stages it already).
 	TTL *TTL
+	// Sets names the attributes written as DynamoDB sets: the staged JSON
+	// array of such an attribute becomes a String Set (SS) or Number Set
+	// (NS) instead of a List, and an empty one is not written (DynamoDB
+	// has no empty set). Default: none, every array is a List.
+	Sets map[string]SetType
 }
 
 // TTL derives an item's expiry attribute (epoch seconds) from a date or
@@ -118,11 +127,11 @@ func (c Config) Targets() StaticTargets {
 	}
 	s := StaticTargets{}
 	for _, n := range c.Datasets {
+		t := Target{Table: c.ItemsTable, Sets: c.Sets[n]}
 		if ref[n] {
-			s[n] = Target{Table: c.ReferenceTable}
-		} else {
-			s[n] = Target{Table: c.ItemsTable}
+			t.Table = c.ReferenceTable
 		}
+		s[n] = t
 	}
 	return s
 }
@@ -230,7 +239,7 @@ func (h *Handler) load(ctx context.Context, chunk contract.Chunk) (contract.Load
 	if h.Now != nil {
 		now = h.Now
 	}
-	r := &reader{ctx: ctx, dec: json.NewDecoder(obj.Body), ttl: target.TTL, chunk: chunk, order: order,
+	r := &reader{ctx: ctx, dec: json.NewDecoder(obj.Body), ttl: target.TTL, sets: target.Sets, chunk: chunk, order: order,
 		ingested: now().UTC().Format(TimestampLayout)}
 	c, err := w.write(ctx, r.next)
 	out.Written, out.Stale = c.written, c.stale
@@ -315,6 +324,7 @@ type reader struct {
 	ctx   context.Context
 	dec   *json.Decoder
 	ttl   *TTL
+	sets  map[string]SetType
 	chunk contract.Chunk
 	order string
 	// ingested is the _ingested_at of records that lack one.
@@ -339,6 +349,9 @@ func (r *reader) next() (*record, error) {
 	}
 	r.n++
 	item, err := parseItem(raw)
+	if err == nil {
+		err = applySets(item, r.sets)
+	}
 	if err != nil {
 		return nil, &fnerr.Internal{Msg: fmt.Sprintf("load: s3://%s/%s record %d: %v", r.chunk.Bucket, r.chunk.Key, r.n, err)}
 	}

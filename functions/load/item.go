@@ -145,6 +145,85 @@ func toAttr(v any, depth int) (types.AttributeValue, error) {
 	return nil, fmt.Errorf("unsupported value %T", v)
 }
 
+// SetType is a DynamoDB set type an attribute is written as (Target.Sets).
+type SetType string
+
+// The set types.
+const (
+	// StringSet is a String Set (SS): an array of strings.
+	StringSet SetType = "SS"
+	// NumberSet is a Number Set (NS): an array of numbers.
+	NumberSet SetType = "NS"
+)
+
+// applySets rewrites the List attributes of item named in sets as String
+// or Number Sets. An empty list is removed, since DynamoDB stores no empty
+// set; an element repeated is kept once (a set holds each value once; the
+// validator has already refused a file whose values differ only in
+// spelling, such as 1.5 and 1.50). A value that is not a list of the set's
+// element type is an error naming the attribute: the staged record does
+// not match the dataset.
+func applySets(item map[string]types.AttributeValue, sets map[string]SetType) error {
+	for name, typ := range sets {
+		v, ok := item[name]
+		if !ok {
+			continue
+		}
+		l, ok := v.(*types.AttributeValueMemberL)
+		if !ok {
+			return fmt.Errorf("field %q: a %s set is staged as a JSON array, found %s", name, typ, attrKind(v))
+		}
+		if len(l.Value) == 0 {
+			delete(item, name)
+			continue
+		}
+		vals := make([]string, 0, len(l.Value))
+		seen := make(map[string]bool, len(l.Value))
+		for i, e := range l.Value {
+			var s string
+			good := false
+			switch e := e.(type) {
+			case *types.AttributeValueMemberS:
+				s, good = e.Value, typ == StringSet
+			case *types.AttributeValueMemberN:
+				s, good = e.Value, typ == NumberSet
+			}
+			if !good {
+				return fmt.Errorf("field %q: element %d is %s, not an element of a %s set", name, i, attrKind(e), typ)
+			}
+			if !seen[s] {
+				seen[s] = true
+				vals = append(vals, s)
+			}
+		}
+		if typ == StringSet {
+			item[name] = &types.AttributeValueMemberSS{Value: vals}
+		} else {
+			item[name] = &types.AttributeValueMemberNS{Value: vals}
+		}
+	}
+	return nil
+}
+
+// attrKind names the type of an attribute value in errors.
+func attrKind(v types.AttributeValue) string {
+	switch v.(type) {
+	case *types.AttributeValueMemberS:
+		return "a string"
+	case *types.AttributeValueMemberN:
+		return "a number"
+	case *types.AttributeValueMemberBOOL:
+		return "a boolean"
+	case *types.AttributeValueMemberNULL:
+		return "null"
+	case *types.AttributeValueMemberL:
+		return "a list"
+	case *types.AttributeValueMemberM:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
 // itemSize estimates the stored size of an item the way DynamoDB counts it
 // (attribute names plus values; numbers counted by their text, which is an
 // over-estimate), so that batches stay under MaxBatchBytes and oversized

@@ -132,3 +132,49 @@ func FuzzParseItem(f *testing.F) {
 		}
 	})
 }
+
+// TestApplySets: a set attribute's staged array becomes SS or NS (an
+// element repeated kept once), an empty one is not written (DynamoDB has
+// no empty set), and a value of another shape is refused naming the field.
+func TestApplySets(t *testing.T) {
+	t.Parallel()
+	sets := map[string]SetType{"tags": StringSet, "sizes": NumberSet}
+	tests := []struct {
+		name    string
+		in      string
+		want    map[string]types.AttributeValue
+		wantErr string
+	}{
+		{name: "sets", in: `{"tags":["a","b","a"],"sizes":[250,1.50],"l":["x"]}`, want: map[string]types.AttributeValue{
+			"tags":  &types.AttributeValueMemberSS{Value: []string{"a", "b"}},
+			"sizes": &types.AttributeValueMemberNS{Value: []string{"250", "1.50"}},
+			"l":     &types.AttributeValueMemberL{Value: []types.AttributeValue{&types.AttributeValueMemberS{Value: "x"}}},
+		}},
+		{name: "empty set not written", in: `{"tags":[],"n":1}`, want: map[string]types.AttributeValue{"n": &types.AttributeValueMemberN{Value: "1"}}},
+		{name: "absent", in: `{}`, want: map[string]types.AttributeValue{}},
+		{name: "number in a string set", in: `{"tags":["a",1]}`, wantErr: `field "tags": element 1 is a number, not an element of a SS set`},
+		{name: "scalar", in: `{"sizes":3}`, wantErr: `field "sizes": a NS set is staged as a JSON array, found a number`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			item, err := parseItem([]byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = applySets(item, sets)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("err = %v, want %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, item, cmp.Exporter(func(reflect.Type) bool { return true })); diff != "" {
+				t.Errorf("item (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

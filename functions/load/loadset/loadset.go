@@ -46,7 +46,20 @@ func (t Targets) Target(name string) (load.Target, error) {
 	if d.TTL != nil {
 		out.TTL = &load.TTL{Attribute: d.TTL.Attribute, From: d.TTL.From, After: d.TTL.After}
 	}
+	out.Sets = setsOf(d)
 	return out, nil
+}
+
+// setsOf returns the set attributes of d in the loader's terms.
+func setsOf(d *dataset.Dataset) map[string]load.SetType {
+	var out map[string]load.SetType
+	for attr, st := range d.SetAttributes() {
+		if out == nil {
+			out = map[string]load.SetType{}
+		}
+		out[attr] = load.SetType(st)
+	}
+	return out
 }
 
 // Config returns the part of load.Config that describes the datasets of set
@@ -64,12 +77,30 @@ func Config(set *dataset.Set) (datasets, reference []string) {
 
 // Env returns the environment the load function needs to route the
 // datasets of set: SLUICE_DATASETS and SLUICE_REFERENCE_DATASETS
-// (comma-separated). The table names (SLUICE_TABLE_ITEMS,
+// (comma-separated) and, when a dataset has set fields,
+// SLUICE_SET_ATTRIBUTES. The table names (SLUICE_TABLE_ITEMS,
 // SLUICE_TABLE_REFERENCE) come from the deployment.
 func Env(set *dataset.Set) map[string]string {
 	names, ref := Config(set)
-	return map[string]string{
+	env := map[string]string{
 		contract.EnvDatasets:          strings.Join(names, ","),
 		contract.EnvReferenceDatasets: strings.Join(ref, ","),
 	}
+	if s := SetAttributes(set); s != "" {
+		env[contract.EnvSetAttributes] = s
+	}
+	return env
+}
+
+// SetAttributes returns SLUICE_SET_ATTRIBUTES for set: every field stored
+// as a DynamoDB set (dataset.Field.List with Set), as the loader parses it
+// (load.ParseSetAttributes).
+func SetAttributes(set *dataset.Set) string {
+	all := map[string]map[string]load.SetType{}
+	for _, d := range set.All() {
+		if s := setsOf(d); s != nil {
+			all[d.Name] = s
+		}
+	}
+	return load.FormatSetAttributes(all)
 }

@@ -46,8 +46,13 @@ func TestTargets(t *testing.T) {
 func TestConfigAgreesWithTargets(t *testing.T) {
 	t.Parallel()
 	set := dataset.Builtin()
-	names, ref := Config(set)
-	static := load.Config{ItemsTable: "items", ReferenceTable: "ref", Datasets: names, ReferenceDatasets: ref}.Targets()
+	env := Env(set)
+	env[contract.EnvTableItems], env[contract.EnvTableReference] = "items", "ref"
+	cfg, err := load.ParseConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	static := cfg.Targets()
 	full := Targets{Set: set, ItemsTable: "items", ReferenceTable: "ref"}
 	for _, n := range set.Names() {
 		a, err1 := static.Target(n)
@@ -57,6 +62,9 @@ func TestConfigAgreesWithTargets(t *testing.T) {
 		}
 		if a.Table != b.Table {
 			t.Errorf("%s: env config routes to %q, the set to %q", n, a.Table, b.Table)
+		}
+		if diff := cmp.Diff(b.Sets, a.Sets); diff != "" {
+			t.Errorf("%s: sets of the env config (-set +env):\n%s", n, diff)
 		}
 	}
 }
@@ -71,7 +79,8 @@ func TestBuiltinListsMatchTheBuiltinSet(t *testing.T) {
 		t.Errorf("load.BuiltinReferenceDatasets is out of date (-set +load):\n%s", diff)
 	}
 	env := Env(dataset.Builtin())
-	want := map[string]string{contract.EnvDatasets: "catalog,customers,orders,readings", contract.EnvReferenceDatasets: "customers"}
+	want := map[string]string{contract.EnvDatasets: "catalog,customers,orders,readings", contract.EnvReferenceDatasets: "customers",
+		contract.EnvSetAttributes: load.BuiltinSetAttributes}
 	if diff := cmp.Diff(want, env); diff != "" {
 		t.Errorf("Env (-want +got):\n%s", diff)
 	}
