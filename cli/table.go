@@ -28,19 +28,21 @@ func (c *cli) tableCommand() *cobra.Command {
 // key, streamed with memory independent of the table size.
 func (c *cli) tableScanCommand(rf *runtimeFlags) *cobra.Command {
 	var ds string
+	var typed bool
 	cmd := &cobra.Command{
-		Use:         "scan --dataset NAME [--state-dir DIR]",
+		Use:         "scan --dataset NAME [--typed] [--state-dir DIR]",
 		Short:       "print a dataset's loaded items as JSON Lines, sorted by key",
 		Annotations: exits("the items were printed (none when the table is empty)", "the local state could not be read"),
 		RunE: func(_ *cobra.Command, args []string) error {
-			return c.cmdTableScan(args, ds, *rf)
+			return c.cmdTableScan(args, ds, typed, *rf)
 		},
 	}
 	cmd.Flags().StringVar(&ds, "dataset", "", "the dataset whose items to print (required)")
+	cmd.Flags().BoolVar(&typed, "typed", false, `print each attribute with its DynamoDB type, as stored: {"S": "x"}, {"SS": ["a"]}, {"L": [...]}`)
 	return cmd
 }
 
-func (c *cli) cmdTableScan(args []string, ds string, rf runtimeFlags) error {
+func (c *cli) cmdTableScan(args []string, ds string, typed bool, rf runtimeFlags) error {
 	if ds == "" || len(args) != 0 {
 		return usagef("want --dataset and no arguments")
 	}
@@ -62,7 +64,11 @@ func (c *cli) cmdTableScan(args []string, ds string, rf runtimeFlags) error {
 	// Streamed in key order, one page at a time: memory does not grow
 	// with the table.
 	w := bufio.NewWriterSize(c.stdout, 64<<10)
-	if err := rt.ScanItems(ctx, ds, func(item map[string]any) error {
+	scan := rt.ScanItems
+	if typed {
+		scan = rt.ScanTypedItems
+	}
+	if err := scan(ctx, ds, func(item map[string]any) error {
 		return local.WriteJSONLine(w, item)
 	}); err != nil {
 		return fail(ExitFailure, err.Error())

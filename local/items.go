@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/local/dynamo"
 )
@@ -38,22 +39,47 @@ func (r *Runtime) Items(ctx context.Context, name string) ([]map[string]any, err
 // budget; it needs disk space about the size of the items), then read back
 // in key order. An error from fn stops the scan and is returned.
 func (r *Runtime) ScanItems(ctx context.Context, name string, fn func(item map[string]any) error) error {
+	return r.scanItems(ctx, name, false, fn)
+}
+
+// ScanTypedItems is ScanItems with every attribute in DynamoDB's JSON
+// form, its type kept: {"S": "x"}, {"N": "1.50"}, {"SS": ["a"]},
+// {"L": [{"S": "a"}]}, as the table stores it (sluice table scan --typed).
+func (r *Runtime) ScanTypedItems(ctx context.Context, name string, fn func(item map[string]any) error) error {
+	return r.scanItems(ctx, name, true, fn)
+}
+
+func (r *Runtime) scanItems(ctx context.Context, name string, typed bool, fn func(item map[string]any) error) error {
 	d, err := r.cfg.Datasets.Lookup(name)
 	if err != nil {
 		return err
 	}
 	table := r.Tables[string(d.TargetTable())]
 	if r.cfg.DynamoDBEndpoint == "" {
-		return r.scanTable(ctx, table, d.Prefix, fn)
+		return r.scanTable(ctx, table, d.Prefix, typed, fn)
 	}
+	if !typed {
+		return dynamo.SortByKey(dataset.AttrPK, dataset.AttrSK, func(emit func(map[string]any) error) error {
+			return r.scanTable(ctx, table, d.Prefix, false, emit)
+		}, fn)
+	}
+	// Sorted by the key's text, carried beside the typed item.
 	return dynamo.SortByKey(dataset.AttrPK, dataset.AttrSK, func(emit func(map[string]any) error) error {
-		return r.scanTable(ctx, table, d.Prefix, emit)
-	}, fn)
+		return r.scanTable(ctx, table, d.Prefix, true, func(item map[string]any) error {
+			pk, _ := item[dataset.AttrPK].(map[string]any)
+			sk, _ := item[dataset.AttrSK].(map[string]any)
+			return emit(map[string]any{dataset.AttrPK: pk["S"], dataset.AttrSK: sk["S"], "item": item})
+		})
+	}, func(w map[string]any) error {
+		item, _ := w["item"].(map[string]any)
+		return fn(item)
+	})
 }
 
 // scanTable calls fn with the items of table whose source key lies under
-// prefix, in the order the Scan pages return them.
-func (r *Runtime) scanTable(ctx context.Context, table, prefix string, fn func(map[string]any) error) error {
+// prefix, in the order the Scan pages return them (typed: in DynamoDB's
+// JSON form).
+func (r *Runtime) scanTable(ctx context.Context, table, prefix string, typed bool, fn func(map[string]any) error) error {
 	p := dynamodb.NewScanPaginator(r.DynamoDB, &dynamodb.ScanInput{TableName: aws.String(table)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -68,6 +94,12 @@ func (r *Runtime) scanTable(ctx context.Context, table, prefix string, fn func(m
 			jsonNumbers(item)
 			if src, _ := item[dataset.AttrSourceKey].(string); src != "" && !strings.HasPrefix(src, prefix) {
 				continue
+			}
+			if typed {
+				item = make(map[string]any, len(raw))
+				for k, v := range raw {
+					item[k] = typedJSON(v)
+				}
 			}
 			if err := fn(item); err != nil {
 				return err
@@ -89,12 +121,54 @@ func WriteJSONLine(w io.Writer, item map[string]any) error {
 	return nil
 }
 
+// typedJSON is an attribute value in DynamoDB's JSON form: one key, its
+// type, holding the value.
+func typedJSON(v types.AttributeValue) map[string]any {
+	switch x := v.(type) {
+	case *types.AttributeValueMemberS:
+		return map[string]any{"S": x.Value}
+	case *types.AttributeValueMemberN:
+		return map[string]any{"N": x.Value}
+	case *types.AttributeValueMemberB:
+		return map[string]any{"B": x.Value}
+	case *types.AttributeValueMemberBOOL:
+		return map[string]any{"BOOL": x.Value}
+	case *types.AttributeValueMemberNULL:
+		return map[string]any{"NULL": x.Value}
+	case *types.AttributeValueMemberSS:
+		return map[string]any{"SS": x.Value}
+	case *types.AttributeValueMemberNS:
+		return map[string]any{"NS": x.Value}
+	case *types.AttributeValueMemberBS:
+		return map[string]any{"BS": x.Value}
+	case *types.AttributeValueMemberL:
+		l := make([]any, len(x.Value))
+		for i, e := range x.Value {
+			l[i] = typedJSON(e)
+		}
+		return map[string]any{"L": l}
+	case *types.AttributeValueMemberM:
+		m := make(map[string]any, len(x.Value))
+		for k, e := range x.Value {
+			m[k] = typedJSON(e)
+		}
+		return map[string]any{"M": m}
+	}
+	return map[string]any{}
+}
+
 // jsonNumbers turns attributevalue.Number values into json.Number so that
 // they encode as JSON numbers, not strings.
 func jsonNumbers(v any) any {
 	switch x := v.(type) {
 	case attributevalue.Number:
 		return json.Number(x)
+	case []attributevalue.Number: // a Number Set
+		l := make([]any, len(x))
+		for i, n := range x {
+			l[i] = json.Number(n)
+		}
+		return l
 	case map[string]any:
 		for k, e := range x {
 			x[k] = jsonNumbers(e)
