@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -52,9 +53,74 @@ func TestTableScanExamples(t *testing.T) {
 			golden.Check(t, "testdata/table/"+tt.dataset+".jsonl", []byte(normalize(t, lines)))
 		})
 	}
+	t.Run("typed lists", func(t *testing.T) {
+		checkTypedLists(t, state)
+	})
 	t.Run("orders enrichment", func(t *testing.T) {
 		checkOrderEnrichment(t, decodeItems(t, scan(t, state, "orders")), decodeItems(t, scan(t, state, "customers")))
 	})
+}
+
+// checkTypedLists reads the catalog and readings with table scan --typed
+// and checks the DynamoDB type each list field is stored as: the catalog's
+// tags a String Set and sizes a Number Set (an empty <tags/> not written:
+// DynamoDB has no empty set), the readings' alerts a List of strings (an
+// empty array not written either).
+func checkTypedLists(t *testing.T, state string) {
+	t.Helper()
+	typed := func(ds string) map[string]map[string]any {
+		code, stdout, stderr := runCLI(t, "", "table", "scan", "--state-dir", state, "--dataset", ds, "--typed")
+		if code != 0 {
+			t.Fatalf("table scan --typed: exit %d: %s", code, stderr)
+		}
+		out := map[string]map[string]any{}
+		for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
+			var item map[string]any
+			if err := json.Unmarshal([]byte(l), &item); err != nil {
+				t.Fatalf("%s: %v", l, err)
+			}
+			pk, _ := item["pk"].(map[string]any)
+			sk, _ := item["sk"].(map[string]any)
+			out[fmt.Sprint(pk["S"], " ", sk["S"])] = item
+		}
+		return out
+	}
+	catalog := typed("catalog")
+	want := map[string]map[string]any{
+		"PRODUCT#SKU-TEA-01 PRODUCT": {"tags": map[string]any{"SS": []any{"tea", "black", "breakfast"}}, "sizes": map[string]any{"NS": []any{"250", "500", "1000"}}, "product_id": map[string]any{"N": "1001"}},
+		"PRODUCT#SKU-MUG-02 PRODUCT": {"tags": map[string]any{"SS": []any{"mug"}}, "sizes": nil, "product_id": map[string]any{"N": "1002"}},
+		"PRODUCT#SKU-POT-03 PRODUCT": {"tags": nil, "sizes": nil, "product_id": map[string]any{"N": "1003"}},
+		"PRODUCT#SKU-KET-07 PRODUCT": {"tags": map[string]any{"SS": []any{"kitchen", "steel"}}, "sizes": nil, "product_id": map[string]any{"N": "1004"}},
+	}
+	got := map[string]map[string]any{}
+	for k, item := range catalog {
+		got[k] = map[string]any{"tags": item["tags"], "sizes": item["sizes"], "product_id": item["product_id"]}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("catalog list attributes (-want +got):\n%s", diff)
+	}
+	alerts := map[string]any{}
+	for k, item := range typed("readings") {
+		alerts[k] = item["alerts"]
+	}
+	l := func(s ...string) map[string]any {
+		var es []any
+		for _, e := range s {
+			es = append(es, map[string]any{"S": e})
+		}
+		return map[string]any{"L": es}
+	}
+	wantAlerts := map[string]any{
+		"DEVICE#sensor-01 TS#2026-01-05T10:00:00.000Z": nil,
+		"DEVICE#sensor-01 TS#2026-01-05T10:05:00.000Z": nil, // "alerts": []
+		"DEVICE#sensor-02 TS#2026-01-05T09:00:00.000Z": l("TAMPER"),
+		"DEVICE#sensor-02 TS#2026-01-05T09:05:00.250Z": nil,
+		"DEVICE#sensor-03 TS#2026-01-05T10:00:00.000Z": l("LOW_BATTERY", "OUT_OF_RANGE"),
+		"DEVICE#sensor-03 TS#2026-01-05T10:05:00.000Z": l("LOW_BATTERY"),
+	}
+	if diff := cmp.Diff(wantAlerts, alerts); diff != "" {
+		t.Errorf("readings alerts (-want +got):\n%s", diff)
+	}
 }
 
 // checkOrderEnrichment checks every order item against its own fields and

@@ -213,3 +213,30 @@ func TestSetAttributes(t *testing.T) {
 		t.Errorf("listSample(Decimal) = %T", listSample(Decimal))
 	}
 }
+
+// TestListExpressionsOnCatalog: the documented forms over the built-in
+// catalog's sets compile and evaluate.
+func TestListExpressionsOnCatalog(t *testing.T) {
+	c := Catalog()
+	c.Transforms.Filters = []string{`"tea" in tags && any(sizes, # >= 500)`}
+	if err := c.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		raw  map[string]any
+		want bool
+	}{
+		{map[string]any{"sku": "A", "name": "n", "price": "1", "tags": map[string]any{"tag": []any{"Tea", "x"}}, "sizes": map[string]any{"size": []any{"250", "500"}}}, true},
+		{map[string]any{"sku": "A", "name": "n", "price": "1", "tags": map[string]any{"tag": "tea"}, "sizes": map[string]any{"size": "250"}}, false},
+		{map[string]any{"sku": "A", "name": "n", "price": "1"}, false},
+	}
+	for _, tt := range tests {
+		rec, errs := c.Normalize(tt.raw)
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		if got, err := c.Keep(rec); err != nil || got != tt.want {
+			t.Errorf("Keep(%v) = %v, %v; want %v", rec, got, err, tt.want)
+		}
+	}
+}

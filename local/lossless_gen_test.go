@@ -375,8 +375,12 @@ func productRow(rng *rand.Rand, tag string, i int, bad bool, dup *genRow) genRow
 	}
 	name := pick(rng, "Assam Tea, 250 g", "Tea & Biscuits", "<Special> blend", "Thé vert")
 	cents := rng.Int64N(100000)
-	tags := pick(rng, "", "tea,black", "green")
-	els := map[string]string{"sku": sku, "name": name, "price": money(cents), "tags": tags}
+	// tags is a String Set, read from a wrapper of repeated <tag>
+	// elements (one, several, empty or absent); the item holds it
+	// lower-cased, in file order.
+	tags := pick(rng, "", "<tags><tag>Tea</tag><tag>black</tag></tags>", "<tags><tag>green</tag></tags>", "<tags/>")
+	wantTags := map[string]string{"<tags><tag>Tea</tag><tag>black</tag></tags>": `["tea","black"]`, "<tags><tag>green</tag></tags>": `["green"]`}[tags]
+	els := map[string]string{"sku": sku, "name": name, "price": money(cents)}
 	row := genRow{}
 	switch {
 	case dup != nil:
@@ -398,17 +402,17 @@ func productRow(rng *rand.Rand, tag string, i int, bad bool, dup *genRow) genRow
 	}
 	var b strings.Builder
 	b.WriteString("  <product>")
-	for _, k := range []string{"sku", "name", "price", "tags"} {
+	for _, k := range []string{"sku", "name", "price"} {
 		if v, ok := els[k]; ok && v != "" {
 			fmt.Fprintf(&b, "<%s>%s</%s>", k, xmlText(v), k)
 		}
 	}
-	b.WriteString("</product>")
+	b.WriteString(tags + "</product>")
 	row.text = b.String()
 	if row.bad == nil {
 		attrs := map[string]string{"sku": jsonText(sku), "name": jsonText(name), "price": money(cents)}
-		if tags != "" {
-			attrs["tags"] = jsonText(tags)
+		if wantTags != "" {
+			attrs["tags"] = wantTags
 		}
 		row.good = &wantItem{pk: "PRODUCT#" + sku, sk: "PRODUCT", attrs: attrs}
 	}
