@@ -1,9 +1,11 @@
 package dataset
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -239,4 +241,67 @@ func TestListExpressionsOnCatalog(t *testing.T) {
 			t.Errorf("Keep(%v) = %v, %v; want %v", rec, got, err, tt.want)
 		}
 	}
+}
+
+// FuzzNormalizeList: any JSON value, given to each list field of a dataset
+// of each format, normalises without panic; every problem names a declared
+// field or one of its elements (field[i], i within the value's elements);
+// a list written is non-empty, within its bounds, unique where declared,
+// and normalising it again gives it back unchanged.
+func FuzzNormalizeList(f *testing.F) {
+	for _, s := range []string{`["a","b"]`, `"x|y| "`, `{"tag":["1","2"]}`, `{"@a":"1","tag":"t"}`, `[1.50,1.5,null]`, `[[1],{}]`, `{"a":"1","b":"2"}`, `"yes|no|0"`, `[]`, `true`} {
+		f.Add([]byte(s))
+	}
+	kinds := []Kind{CSV, JSONL, XML}
+	ds := map[Kind]*Dataset{}
+	for _, k := range kinds {
+		ds[k] = listDataset(k)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) > 4096 {
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader(in))
+		dec.UseNumber()
+		var v any
+		if dec.Decode(&v) != nil {
+			return
+		}
+		for _, k := range kinds {
+			d := ds[k]
+			if s, ok := v.(string); k == CSV && !ok {
+				v = string(in) // a CSV cell is text
+			} else if ok {
+				v = s
+			}
+			raw := map[string]any{"id": "a", "tags": v, "weights": v, "flags": v}
+			rec, errs := d.Normalize(raw)
+			for _, e := range errs {
+				name, _, _ := strings.Cut(e.Field, "[")
+				if fd, ok := d.Field(name); !ok || fd.List == nil && name != e.Field {
+					t.Fatalf("%s: problem names %q", k, e.Field)
+				}
+			}
+			for _, name := range []string{"tags", "weights", "flags"} {
+				l, ok := rec[name]
+				if !ok {
+					continue
+				}
+				list, isList := l.([]any)
+				fd, _ := d.Field(name)
+				if !isList || len(list) == 0 || fd.List.MaxItems > 0 && len(list) > fd.List.MaxItems || len(list) < fd.List.MinItems {
+					t.Fatalf("%s: %s = %#v", k, name, l)
+				}
+				if k == CSV {
+					continue // a CSV cell is never an array
+				}
+				in := map[string]any{"id": "a", "flags": []any{true}}
+				in[name] = list
+				again, errs := d.Normalize(in)
+				if len(errs) > 0 || !cmp.Equal(list, again[name]) {
+					t.Fatalf("%s: %s = %#v normalises again to %#v, %v", k, name, list, again[name], errs)
+				}
+			}
+		}
+	})
 }
