@@ -104,3 +104,59 @@ func TestItemTooLargeNotStaged(t *testing.T) {
 		t.Errorf("stats %+v; staged %d bytes", st, out.Len())
 	}
 }
+
+// TestCSVListCell: a CSV dataset with a list field (a cell split on its
+// Delimiter) takes the general path and stages the list as a JSON array;
+// a bad element is a bad row naming field[index]; the same rows as JSON
+// Lines arrays stage the same records.
+func TestCSVListCell(t *testing.T) {
+	decl := func(kind dataset.Kind) *dataset.Dataset {
+		return &dataset.Dataset{Name: "labels-" + string(kind), Prefix: "incoming/labels-" + string(kind) + "/", Format: dataset.Format{Kind: kind},
+			Fields: []dataset.Field{
+				{Name: "id", Type: dataset.String, Required: true},
+				{Name: "labels", Type: dataset.String, MaxLength: 5, List: &dataset.List{Delimiter: "|", Set: true}},
+				{Name: "scores", Type: dataset.Int, List: &dataset.List{Delimiter: "|"}},
+			},
+			Key: dataset.Key{Partition: "L#{id}"}, Transforms: dataset.Transforms{Trim: true}, RowErrors: dataset.RowErrors{Mode: dataset.SkipBadRows}}
+	}
+	csv, jsonl := decl(dataset.CSV), decl(dataset.JSONL)
+	if err := csv.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	if csv.RowPlan([]string{"id", "labels", "scores"}) != nil {
+		t.Error("a dataset with a list field has a fast-path plan")
+	}
+	set := dataset.MustNewSet(csv, jsonl)
+	run1 := func(d *dataset.Dataset, body string) (string, []string) {
+		var problems []string
+		var out bytes.Buffer
+		_, err := Run(strings.NewReader(body), "f"+d.Format.Extension(), d, Config{Observe: func(r validate.Row) {
+			for _, p := range r.Problems {
+				problems = append(problems, fmt.Sprintf("row %d %s %s", p.Row, p.Field, p.Code))
+			}
+		}}, func(_ int, data []byte, _ int64) error { out.Write(data); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.String(), problems
+	}
+	d, _ := set.Lookup(csv.Name)
+	gotCSV, problems := run1(d, "id,labels,scores\na, x | y ,1|2\nb,,\nc,toolong,3\n")
+	want := `{"_line":2,"id":"a","labels":["x","y"],"pk":"L#a","scores":[1,2],"sk":"#"}` + "\n" + `{"_line":3,"id":"b","pk":"L#b","sk":"#"}` + "\n"
+	if diff := cmp.Diff(want, gotCSV); diff != "" {
+		t.Errorf("csv staged (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"row 3 labels[0] max_length"}, problems); diff != "" {
+		t.Errorf("csv problems (-want +got):\n%s", diff)
+	}
+	d, _ = set.Lookup(jsonl.Name)
+	gotJSONL, problems := run1(d, `{"id":"a","labels":["x","y"],"scores":[1,"2"]}`+"\n"+`{"id":"b","labels":[],"scores":null}`+"\n"+`{"id":"c","scores":[3,"x"]}`+"\n")
+	want = strings.ReplaceAll(want, `"_line":3`, `"_line":2`)
+	want = strings.Replace(want, `"_line":2,"id":"a"`, `"_line":1,"id":"a"`, 1)
+	if diff := cmp.Diff(want, gotJSONL); diff != "" {
+		t.Errorf("jsonl staged (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"row 3 scores[1] type"}, problems); diff != "" {
+		t.Errorf("jsonl problems (-want +got):\n%s", diff)
+	}
+}
