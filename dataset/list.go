@@ -203,6 +203,8 @@ func xmlWrapperElements(f *Field, m map[string]any) ([]any, *FieldError) {
 	switch {
 	case len(names) == 0:
 		return nil, nil // attributes only: no elements
+	case len(names) > 1 && names[0] == "#text":
+		return nil, fieldErr(f, fmt.Sprint(m["#text"]), CodeType, "expected a list of %s: the element holds text beside its <%s> children", f.Type, names[1])
 	case len(names) > 1:
 		return nil, fieldErr(f, strings.Join(names, ", "), CodeType, "expected a list of %s: the element's children must all have one name, found <%s>", f.Type, strings.Join(names, ">, <"))
 	case names[0] == "#text":

@@ -83,6 +83,8 @@ func TestNormalizeList(t *testing.T) {
 			map[string]any{"id": "a", "flags": []any{true}}, nil},
 		{"xml wrapper of mixed children", XML, map[string]any{"id": "a", "flags": map[string]any{"flag": "1", "other": "0"}},
 			nil, []fe{{"flags", CodeType}}},
+		{"xml wrapper with text", XML, map[string]any{"id": "a", "flags": map[string]any{"flag": "1", "#text": "stray"}},
+			nil, []fe{{"flags", CodeType}}},
 		{"xml element with attributes", XML, map[string]any{"id": "a", "flags": map[string]any{"flag": map[string]any{"@x": "1", "#text": "true"}}},
 			nil, []fe{{"flags[0]", CodeNotScalar}}},
 	}
