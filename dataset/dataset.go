@@ -168,8 +168,8 @@ type Field struct {
 	// names pk and sk are reserved.
 	Name string
 	// Column is the input column (CSV header, JSON property, XML child
-	// element or attribute) read. Default: Name, or the Transforms.Rename
-	// entry that targets Name.
+	// element, or XML attribute written "@name", such as "@id") read.
+	// Default: Name, or the Transforms.Rename entry that targets Name.
 	Column string
 	// Type is the field type. Required.
 	Type Type

@@ -23,7 +23,10 @@
 // decimal become json.Number (decimals are never floats, so they stay exact),
 // bool becomes bool, date becomes "YYYY-MM-DD" and timestamp becomes
 // RFC 3339 in UTC with millisecond precision ("2006-01-02T15:04:05.000Z",
-// which sorts lexically in time order).
+// which sorts lexically in time order). A list field (Field.List) becomes a
+// []any of such values, read from a JSON array, repeated XML elements or a
+// delimited text, each element checked and reported as "field[i]"; it is
+// stored as a DynamoDB List, or a String or Number Set where declared.
 //
 // Expressions (filters and calculated fields) use github.com/expr-lang/expr.
 // Field values appear in them with these Go types: string, enum and date as

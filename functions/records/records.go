@@ -17,8 +17,9 @@ type Record struct {
 	// (a CSV header is not a row).
 	Row int64
 	// Values maps input column (CSV header, JSON property, XML child
-	// element or attribute) to value: strings for CSV and XML, decoded
-	// JSON values (json.Number for numbers) for JSON.
+	// element, or XML attribute as "@name") to value: strings for CSV; for
+	// XML strings, maps and lists as XMLReader describes; decoded JSON
+	// values (json.Number for numbers) for JSON.
 	Values map[string]any
 }
 
