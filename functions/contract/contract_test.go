@@ -52,7 +52,7 @@ func TestEnvNamesAreDistinct(t *testing.T) {
 		EnvReportBucket, EnvMaxRecordBytes, EnvMaxDepth, EnvGzipMaxRatio, EnvGzipMaxBytes, EnvMaxKeys, EnvMaxReportErrors,
 		EnvChunkRecords, EnvChunkBytes, EnvStagingBucket,
 		EnvTableItems, EnvTableReference, EnvEnrichCacheSize, EnvEnrichCacheTTL,
-		EnvLoadConcurrency, EnvLoadDeadlineMargin, EnvLoadStrict, EnvDatasets, EnvReferenceDatasets,
+		EnvLoadConcurrency, EnvLoadDeadlineMargin, EnvLoadStrict, EnvDatasets, EnvReferenceDatasets, EnvSetAttributes,
 		EnvBucket, EnvTableLedger, EnvReconcileRules, EnvReconcileGrace, EnvReconcileLookback, EnvReconcileRedrive,
 		EnvStateMachineARN, EnvReconcileMaxRedrives, EnvReconcileMaxAttempts, EnvReconcileDeadlineMargin,
 	}
