@@ -161,6 +161,15 @@ func (d *Dataset) compileFields(c *compiled, add issueAdder) {
 				f.Column = col
 			}
 		}
+		f.path = nil
+		if d.Format.Kind == XML && strings.Contains(f.Column, "/") {
+			f.path = strings.Split(f.Column, "/")
+			for _, step := range f.path {
+				if step == "" {
+					add(p+".Column", CodeBadOption, "column path %q has an empty step", f.Column)
+				}
+			}
+		}
 		if g, dup := c.columns[f.Column]; dup {
 			add(p+".Column", CodeDuplicateField, "column %q already read by field %q", f.Column, g.Name)
 		}

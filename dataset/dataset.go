@@ -168,7 +168,11 @@ type Field struct {
 	// names pk and sk are reserved.
 	Name string
 	// Column is the input column (CSV header, JSON property, XML child
-	// element, or XML attribute written "@name", such as "@id") read.
+	// element, or XML attribute written "@name", such as "@id") read. In
+	// an XML dataset it may be a path of such names separated by '/' to
+	// read inside a child: "price/@currency" is the attribute of <price>,
+	// "price/#text" its text (an element's own text even when it has
+	// attributes), "tags/tag" the <tag> children of <tags>.
 	// Default: Name, or the Transforms.Rename entry that targets Name.
 	Column string
 	// Type is the field type. Required.
@@ -205,6 +209,9 @@ type Field struct {
 	re *regexp.Regexp
 	// min and max are parsed bounds.
 	min, max *ratBound
+	// path is the steps of an XML Column naming a nested value, such as
+	// "price/@currency" (nil: the Column is one name).
+	path []string
 }
 
 // Key is the item key, built from normalised fields by templates: literal

@@ -218,6 +218,31 @@ func xmlWrapperElements(f *Field, m map[string]any) ([]any, *FieldError) {
 	}
 }
 
+// xmlPath walks an XML record's values along a Column path: a step names
+// a child, an attribute ("@name") or the text ("#text") of the value
+// reached so far; the text of an element without attributes or children
+// is the element itself. A step that finds nothing makes the value absent.
+func xmlPath(raw map[string]any, path []string) (any, bool) {
+	var cur any = raw
+	for _, step := range path {
+		switch x := cur.(type) {
+		case map[string]any:
+			v, ok := x[step]
+			if !ok {
+				return nil, false
+			}
+			cur = v
+		case string:
+			if step != "#text" {
+				return nil, false
+			}
+		default:
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
 func jsonKind(v any) string {
 	switch v.(type) {
 	case map[string]any:

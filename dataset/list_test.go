@@ -307,3 +307,54 @@ func FuzzNormalizeList(f *testing.F) {
 		}
 	})
 }
+
+// TestXMLColumnPath: an XML Column path reads inside a child element: an
+// attribute, the text of an element with attributes, the repeated children
+// of a wrapper.
+func TestXMLColumnPath(t *testing.T) {
+	d := &Dataset{Name: "p", Prefix: "incoming/p/", Format: Format{Kind: XML, RecordElement: "product"},
+		Fields: []Field{
+			{Name: "sku", Type: String, Required: true},
+			{Name: "price", Type: Decimal, Column: "price/#text", Required: true},
+			{Name: "currency", Type: Enum, Column: "price/@currency", Values: []string{"EUR", "USD"}},
+			{Name: "tags", Type: String, Column: "tags/tag", List: &List{}},
+		},
+		Key: Key{Partition: "P#{sku}"},
+	}
+	if err := d.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		raw  map[string]any
+		want map[string]any
+		errs []string
+	}{
+		{"attribute and text", map[string]any{"sku": "A", "price": map[string]any{"@currency": "EUR", "#text": "9.50"}, "tags": map[string]any{"tag": []any{"x", "y"}}},
+			map[string]any{"sku": "A", "price": json.Number("9.50"), "currency": "EUR", "tags": []any{"x", "y"}}, nil},
+		{"plain element", map[string]any{"sku": "A", "price": "3", "tags": map[string]any{"tag": "x"}},
+			map[string]any{"sku": "A", "price": json.Number("3"), "tags": []any{"x"}}, nil},
+		{"absent", map[string]any{"sku": "A", "price": map[string]any{"@currency": "EUR"}},
+			map[string]any{"sku": "A", "currency": "EUR"}, []string{"price required"}},
+		{"bad attribute", map[string]any{"sku": "A", "price": map[string]any{"@currency": "JPY", "#text": "1"}},
+			map[string]any{"sku": "A", "price": json.Number("1")}, []string{"currency enum"}},
+	}
+	for _, tt := range tests {
+		rec, errs := d.Normalize(tt.raw)
+		var got []string
+		for _, e := range errs {
+			got = append(got, e.Field+" "+e.Code)
+		}
+		if diff := cmp.Diff(tt.errs, got); diff != "" {
+			t.Errorf("%s: errors (-want +got):\n%s", tt.name, diff)
+		}
+		if diff := cmp.Diff(tt.want, rec); diff != "" {
+			t.Errorf("%s: record (-want +got):\n%s", tt.name, diff)
+		}
+	}
+	d.Fields[1].Column = "price//x"
+	var is Issues
+	if err := d.Compile(); !errors.As(err, &is) || is[0].Code != CodeBadOption || is[0].Path != "Fields[price].Column" {
+		t.Errorf("empty step: %v", err)
+	}
+}

@@ -94,6 +94,9 @@ func (d *Dataset) Normalize(raw map[string]any) (map[string]any, []FieldError) {
 		f := &d.Fields[i]
 		col := f.Column
 		v, present := raw[col]
+		if f.path != nil {
+			v, present = xmlPath(raw, f.path)
+		}
 		if s, ok := v.(string); ok && d.Transforms.Trim {
 			v = strings.TrimSpace(s)
 		}
