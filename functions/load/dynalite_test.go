@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -440,4 +441,64 @@ func BenchmarkDynaliteLoad(b *testing.B) {
 		}
 		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "items/s")
 	})
+}
+
+// TestDynaliteSets: list attributes declared as sets reach a DynamoDB
+// protocol implementation as String and Number Sets, a repeated element
+// once, an empty one not at all (dynalite refuses an empty set, as
+// DynamoDB does: the control write shows it), lists as Lists.
+func TestDynaliteSets(t *testing.T) {
+	db := startDynalite(t)
+	table := createTable(t, db, "items-sets")
+	if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: "X"}, "sk": &types.AttributeValueMemberS{Value: "X"}, "tags": &types.AttributeValueMemberSS{Value: []string{}}}}); err == nil {
+		t.Fatal("dynalite accepted an empty String Set: the test below would prove nothing")
+	}
+	srv := newS3Server(t)
+	src := contract.Object{Bucket: "pipeline", Key: "incoming/catalog/c.xml"}
+	src.VersionID = srv.put(t, src.Bucket, src.Key, "<catalog/>")
+	body := `{"pk":"P#1","sk":"P","tags":["tea","black","tea"],"sizes":[250,1.50],"alerts":["A","A"]}` + "\n" +
+		`{"pk":"P#2","sk":"P","tags":[],"sizes":[],"alerts":[]}` + "\n"
+	c := contract.Chunk{Dataset: "catalog", Bucket: "pipeline", Key: contract.ChunkKey("catalog", src, "transformed", 0), Source: src, Records: 2}
+	srv.put(t, c.Bucket, c.Key, body)
+	h := &load.Handler{S3: srv.client, DB: db, Targets: load.StaticTargets{"catalog": {Table: table,
+		Sets: map[string]load.SetType{"tags": load.StringSet, "sizes": load.NumberSet}}}}
+	if out, err := h.Handle(t.Context(), c); err != nil || out.Written != 2 {
+		t.Fatalf("Handle = %+v, %v", out, err)
+	}
+	get := func(pk string) map[string]types.AttributeValue {
+		out, err := db.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: "P"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Item
+	}
+	one := get("P#1")
+	tags, _ := one["tags"].(*types.AttributeValueMemberSS)
+	sizes, _ := one["sizes"].(*types.AttributeValueMemberNS)
+	alerts, _ := one["alerts"].(*types.AttributeValueMemberL)
+	if tags == nil || sizes == nil || alerts == nil {
+		t.Fatalf("P#1: tags %T, sizes %T, alerts %T; want SS, NS, L", one["tags"], one["sizes"], one["alerts"])
+	}
+	sorted := func(s []string) []string { s = append([]string(nil), s...); sort.Strings(s); return s }
+	if diff := cmp.Diff([]string{"black", "tea"}, sorted(tags.Value)); diff != "" {
+		t.Errorf("tags (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"1.5", "250"}, sorted(sizes.Value)); diff != "" {
+		t.Errorf("sizes (-want +got):\n%s", diff)
+	}
+	if len(alerts.Value) != 2 {
+		t.Errorf("alerts = %v, want a List of 2 (a List keeps repeats)", alerts.Value)
+	}
+	two := get("P#2")
+	if _, ok := two["tags"]; ok {
+		t.Errorf("P#2: empty tags written as %v", two["tags"])
+	}
+	if _, ok := two["sizes"]; ok {
+		t.Errorf("P#2: empty sizes written as %v", two["sizes"])
+	}
+	if l, _ := two["alerts"].(*types.AttributeValueMemberL); l == nil || len(l.Value) != 0 {
+		t.Errorf("P#2: alerts = %v, want an empty List", two["alerts"])
+	}
 }
