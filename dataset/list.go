@@ -133,13 +133,8 @@ func (d *Dataset) compileList(f *Field, p string, add issueAdder) {
 	if l.Set && f.Type == Bool {
 		add(p+".Set", CodeBadOption, "a bool list cannot be a DynamoDB set (there are String, Number and Binary sets): store it as a List")
 	}
-	switch {
-	case d.Format.Kind == CSV && l.Delimiter == "":
+	if d.Format.Kind == CSV && l.Delimiter == "" {
 		add(p+".Delimiter", CodeBadOption, "a CSV cell holds one text: a list field of a CSV dataset needs a Delimiter to split it on")
-	case l.Delimiter != "" && strings.TrimSpace(l.Delimiter) == "":
-		if d.Transforms.Trim {
-			add(p+".Delimiter", CodeBadOption, "delimiter %q is white space, which Transforms.Trim removes", l.Delimiter)
-		}
 	}
 	if d.Format.Kind == CSV && l.Delimiter != "" && l.Delimiter == string(csvDelimiter(d.Format)) {
 		add(p+".Delimiter", CodeBadOption, "delimiter %q is also the CSV field separator", l.Delimiter)

@@ -122,7 +122,10 @@ func TestListDeclarationIssues(t *testing.T) {
 	}{
 		{"csv without delimiter", func(d *Dataset) { d.Fields[1].List.Delimiter = "" }, "Fields[tags].List.Delimiter", CodeBadOption},
 		{"delimiter is the separator", func(d *Dataset) { d.Fields[1].List.Delimiter = "," }, "Fields[tags].List.Delimiter", CodeBadOption},
-		{"blank delimiter trimmed away", func(d *Dataset) { d.Fields[1].List.Delimiter = " " }, "Fields[tags].List.Delimiter", CodeBadOption},
+		{"set of bools in xml", func(d *Dataset) {
+			d.Format = Format{Kind: XML, RecordElement: "r"}
+			d.Fields[3].List.Set = true
+		}, "Fields[flags].List.Set", CodeBadOption},
 		{"negative bound", func(d *Dataset) { d.Fields[1].List.MinItems = -1 }, "Fields[tags].List.MinItems", CodeBadOption},
 		{"max below min", func(d *Dataset) { d.Fields[1].List.MinItems = 5 }, "Fields[tags].List.MaxItems", CodeBadOption},
 		{"bool set", func(d *Dataset) { d.Fields[3].List.Set = true }, "Fields[flags].List.Set", CodeBadOption},
