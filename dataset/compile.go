@@ -65,8 +65,32 @@ func (is Issues) Error() string {
 	return strings.Join(msgs, "; ")
 }
 
-var nameRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
-var fieldRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+// validName reports whether s is a dataset name: ^[a-z][a-z0-9_-]{0,62}$.
+func validName(s string) bool { return lowerIdent(s, 63, true) }
+
+// validField reports whether s is a field or attribute name:
+// ^[a-z][a-z0-9_]{0,63}$.
+func validField(s string) bool { return lowerIdent(s, 64, false) }
+
+// lowerIdent reports whether s is 1 to max bytes of a lower-case letter
+// followed by lower-case letters, digits, '_' and, with dash, '-'. It is
+// written out rather than a regexp: the bounded repetition compiles to
+// dozens of instructions, which every process linking this package paid
+// for at start-up.
+func lowerIdent(s string, max int, dash bool) bool {
+	if len(s) == 0 || len(s) > max || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '_':
+		case c == '-' && dash:
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // Compile checks the whole declaration and prepares it for use. It returns
 // all problems as Issues (never stopping at the first); on success the
@@ -108,7 +132,7 @@ type issueAdder = func(path, code, format string, args ...any)
 // compileSource checks what routes a file to the dataset and how it is
 // read: name, prefix, size bounds, format and suffixes.
 func (d *Dataset) compileSource(c *compiled, add issueAdder) {
-	if !nameRE.MatchString(d.Name) {
+	if !validName(d.Name) {
 		add("Name", CodeBadName, "name %q must be lower-case letters, digits, '-' or '_', starting with a letter", d.Name)
 	}
 	if d.Prefix == "" || !strings.HasSuffix(d.Prefix, "/") || strings.HasPrefix(d.Prefix, "/") {
@@ -309,7 +333,7 @@ func (d *Dataset) compileTarget(c *compiled, add issueAdder) {
 	if t := d.TTL; t != nil {
 		f, ok := c.fields[t.From]
 		switch {
-		case t.Attribute == "" || !fieldRE.MatchString(t.Attribute):
+		case t.Attribute == "" || !validField(t.Attribute):
 			add("TTL.Attribute", CodeBadTTL, "attribute %q must be a lower-case name", t.Attribute)
 		case t.After <= 0:
 			add("TTL.After", CodeBadTTL, "duration must be positive")
@@ -371,7 +395,7 @@ func (d *Dataset) compileFormat(add issueAdder) {
 // compileField checks one field declaration at path p.
 func (d *Dataset) compileField(f *Field, p string, add issueAdder) {
 	f.re, f.min, f.max = nil, nil, nil
-	if !fieldRE.MatchString(f.Name) {
+	if !validField(f.Name) {
 		add(p+".Name", CodeBadName, "field name %q must be lower-case snake_case", f.Name)
 	}
 	if f.Name == "pk" || f.Name == "sk" || strings.HasPrefix(f.Name, "_") {
@@ -465,7 +489,7 @@ type fieldAdder func(path, name string, v any)
 // duplicate name.
 func newFieldAdder(env map[string]any, add issueAdder) fieldAdder {
 	return func(path, name string, v any) {
-		if !fieldRE.MatchString(name) || name == "pk" || name == "sk" {
+		if !validField(name) || name == "pk" || name == "sk" {
 			add(path, CodeBadName, "field name %q must be lower-case snake_case and not pk or sk", name)
 		}
 		if _, dup := env[name]; dup {

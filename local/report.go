@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -129,7 +130,7 @@ func (r *Runtime) Report(ctx context.Context, execution string, w io.Writer) err
 			}
 		}
 	}
-	return reportTemplate.Execute(w, data)
+	return reportTemplate().Execute(w, data)
 }
 
 // ReadReport reads a validation report (or any JSON object) from the
@@ -218,10 +219,13 @@ func pathSVG(steps []Step, status Status) template.HTML {
 	return template.HTML(b.String())
 }
 
-var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"ms":    func(d time.Duration) string { return d.Round(time.Millisecond).String() },
-	"lower": func(s Status) string { return strings.ToLower(string(s)) },
-}).Parse(`<!DOCTYPE html>
+// reportTemplate parses the report page on first use, not at start-up:
+// most processes that link this package never render one.
+var reportTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{
+		"ms":    func(d time.Duration) string { return d.Round(time.Millisecond).String() },
+		"lower": func(s Status) string { return strings.ToLower(string(s)) },
+	}).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>sluice report: {{.Result.Key}}</title>
 <style>
@@ -263,3 +267,4 @@ pre{background:#f8f9fa;padding:.8rem;overflow:auto;font-size:.8rem;white-space:p
 <details><summary>Mermaid source (renders on GitHub and mermaid.live)</summary><pre>{{.Mermaid}}</pre></details>{{end}}
 </body></html>
 `))
+})

@@ -803,7 +803,7 @@ func summarize(fr *FileResult, res *engine.Result) {
 	if reason, ok := out["reason"].(string); ok {
 		// A rejection's reason is the ValidationFailed message, which names
 		// the report as "(report s3://bucket/key)".
-		if m := reportRe.FindStringSubmatch(reason); m != nil {
+		if m := reportRe().FindStringSubmatch(reason); m != nil {
 			fr.Report = m[1]
 		}
 		fr.Cause = reason
@@ -813,7 +813,8 @@ func summarize(fr *FileResult, res *engine.Result) {
 	}
 }
 
-var reportRe = regexp.MustCompile(`\(report s3://[^/]+/([^)]+)\)`)
+// reportRe is compiled on first use, not at start-up.
+var reportRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\(report s3://[^/]+/([^)]+)\)`) })
 
 // Count reads a count from a decoded JSON value (a json.Number or a Go
 // number); anything else counts 0.

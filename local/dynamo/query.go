@@ -9,16 +9,19 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/syndtr/goleveldb/leveldb/util"
 )
 
 // keyEquality finds "name = :value" terms of a key condition.
-var keyEquality = regexp.MustCompile(`^\(?\s*(#?[A-Za-z0-9_.\-]+)\s*=\s*(:[A-Za-z0-9_]+)\s*\)?$`)
+var keyEquality = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\(?\s*(#?[A-Za-z0-9_.\-]+)\s*=\s*(:[A-Za-z0-9_]+)\s*\)?$`)
+})
 
 // andSplit splits a key condition into its AND-ed terms (a BETWEEN term
 // splits too, harmlessly: its halves are not equalities).
-var andSplit = regexp.MustCompile(`(?i)\s+AND\s+`)
+var andSplit = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)\s+AND\s+`) })
 
 // query answers a Query on a base table. The partition the key condition
 // names is loaded into the scratch table and minidyn selects the items the
@@ -109,13 +112,13 @@ type queryInput struct {
 }
 
 // placeholders finds the #name and :value placeholders an expression uses.
-var placeholders = regexp.MustCompile(`[#:][A-Za-z0-9_]+`)
+var placeholders = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[#:][A-Za-z0-9_]+`) })
 
 // used keeps the names and values that exprs refer to: DynamoDB (and
 // minidyn) refuse a request that defines placeholders it does not use.
 func (in *queryInput) used(exprs string) (map[string]string, map[string]json.RawMessage) {
 	names, values := map[string]string{}, map[string]json.RawMessage{}
-	for _, p := range placeholders.FindAllString(exprs, -1) {
+	for _, p := range placeholders().FindAllString(exprs, -1) {
 		if v, ok := in.ExpressionAttributeNames[p]; ok {
 			names[p] = v
 		}
@@ -281,8 +284,8 @@ func (in *queryInput) hashValue(t *tableDef) (json.RawMessage, error) {
 			return c.AttributeValueList[0], nil
 		}
 	}
-	for _, term := range andSplit.Split(strings.TrimSpace(in.KeyConditionExpression), -1) {
-		m := keyEquality.FindStringSubmatch(strings.TrimSpace(term))
+	for _, term := range andSplit().Split(strings.TrimSpace(in.KeyConditionExpression), -1) {
+		m := keyEquality().FindStringSubmatch(strings.TrimSpace(term))
 		if m == nil {
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // minidyn (v0.8.2) applies the REMOVE clause of an UpdateExpression to
@@ -14,12 +15,12 @@ import (
 // on AWS.
 
 // updateClause finds the clause keywords of an UpdateExpression.
-var updateClause = regexp.MustCompile(`(?i)\b(SET|REMOVE|ADD|DELETE)\b`)
+var updateClause = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)\b(SET|REMOVE|ADD|DELETE)\b`) })
 
 // topLevelRemoves returns the top-level attribute names expr's REMOVE
 // clause names, #names resolved; nested paths are left to minidyn.
 func topLevelRemoves(expr string, names map[string]string) ([]string, error) {
-	locs := updateClause.FindAllStringSubmatchIndex(expr, -1)
+	locs := updateClause().FindAllStringSubmatchIndex(expr, -1)
 	var clause string
 	for i, loc := range locs {
 		if strings.EqualFold(expr[loc[2]:loc[3]], "REMOVE") {

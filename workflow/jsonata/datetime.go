@@ -4,6 +4,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -70,13 +71,15 @@ func fromMillis(c *call, ms float64, picture, tz any) (any, error) {
 }
 
 // isoTimestamp is the ISO 8601 form $toMillis accepts without a picture.
-var isoTimestamp = regexp.MustCompile(`^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?)?)?)?$`)
+var isoTimestamp = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?)?)?)?$`)
+})
 
 // parseISO reads an ISO 8601 timestamp as JavaScript's Date.parse does:
 // out-of-range fields are invalid, but a day past the end of a short month
 // rolls over (2023-02-30 is 2 March). A time without a zone is UTC.
 func parseISO(s string) (time.Time, bool) {
-	m := isoTimestamp.FindStringSubmatch(s)
+	m := isoTimestamp().FindStringSubmatch(s)
 	if m == nil {
 		return time.Time{}, false
 	}
