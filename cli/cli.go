@@ -98,6 +98,7 @@ func (c *cli) commands() []*cobra.Command {
 // Help and command output go to stdout; errors, usage errors and progress
 // go to stderr.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	startingHeap()
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, prog: progName()}
 	return int(c.execute(args))
 }
