@@ -67,8 +67,18 @@ type cli struct {
 	stdout io.Writer
 	stderr io.Writer
 	// prog is how the hints the CLI prints invoke sluice: "sluice" when it
-	// is installed on PATH, else "go run ./cmd/sluice" (see progName).
+	// is installed on PATH, else "go run ./cmd/sluice" (see progName). It
+	// is found on first use (program): the few commands that print hints
+	// pay for the PATH search, not every start.
 	prog string
+}
+
+// program returns how the hints the CLI prints invoke sluice (prog).
+func (c *cli) program() string {
+	if c.prog == "" {
+		c.prog = progName()
+	}
+	return c.prog
 }
 
 // commands returns the subcommands, in the order `sluice --help` lists
@@ -99,7 +109,7 @@ func (c *cli) commands() []*cobra.Command {
 // go to stderr.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	startingHeap()
-	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, prog: progName()}
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
 	return int(c.execute(args))
 }
 

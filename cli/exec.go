@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -96,7 +97,10 @@ func (c *cli) cmdExec(args []string, o execOptions) error {
 	}
 	// Only errors stop an execution; the analyses that only warn are for
 	// sluice lint.
-	vopts := []validate.Option{validate.WithErrorsOnly()}
+	// The size Step Functions checks against its 1 MiB is the definition
+	// as sent: the file's own bytes, compacted (what the validator would
+	// otherwise compute by encoding the decoded machine again).
+	vopts := []validate.Option{validate.WithErrorsOnly(), validate.WithDefinitionSize(compactSize(src))}
 	if o.express {
 		vopts = append(vopts, validate.WithType("EXPRESS"))
 	}
@@ -192,4 +196,15 @@ func (c *cli) cmdExec(args []string, o execOptions) error {
 	enc := json.NewEncoder(c.stdout)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
+}
+
+// compactSize is the length of src (valid JSON) without its insignificant
+// white space.
+func compactSize(src []byte) int {
+	var buf bytes.Buffer
+	buf.Grow(len(src))
+	if json.Compact(&buf, src) != nil {
+		return len(src)
+	}
+	return buf.Len()
 }

@@ -115,3 +115,35 @@ func TestExecExitCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestExecDefinitionSize checks that the 1 MiB limit applies to the
+// definition without its insignificant white space, as Step Functions
+// receives it.
+func TestExecDefinitionSize(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("x", 1<<20)
+	tests := []struct {
+		name     string
+		def      string
+		wantCode ExitCode
+	}{
+		{"indented beyond 1 MiB, compact under", "{\n" + strings.Repeat(" ", 1<<20+10) + `"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`, ExitOK},
+		{"compact beyond 1 MiB", `{"StartAt":"A","States":{"A":{"Type":"Pass","Result":"` + big + `","End":true}}}`, ExitUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			def := filepath.Join(t.TempDir(), "def.asl.json")
+			if err := os.WriteFile(def, []byte(tt.def), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, _, stderr := runCLI(t, "", "exec", "--definition", def)
+			if code != int(tt.wantCode) {
+				t.Fatalf("exit %d, want %d; stderr %q", code, tt.wantCode, stderr)
+			}
+			if tt.wantCode == ExitUsage && !strings.Contains(stderr, "at most 1048576 (1 MiB)") {
+				t.Errorf("stderr %q does not name the 1 MiB limit", stderr)
+			}
+		})
+	}
+}

@@ -76,7 +76,7 @@ func (c *cli) cmdReconcile(redrive, asJSON bool, grace, lookback time.Duration, 
 			return err
 		}
 	} else {
-		printReconcile(c.stdout, c.prog, rt, res)
+		printReconcile(c.stdout, c.program(), rt, res)
 	}
 	if left := unresolved(res); left > 0 {
 		return fail(ExitFailure, "")

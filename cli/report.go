@@ -68,14 +68,14 @@ func (c *cli) cmdReport(args []string, execution, out string, list bool, rf runt
 		return nil
 	}
 	if len(execs) == 0 {
-		return fail(ExitFailure, fmt.Sprintf("no executions recorded in %s yet: run `%s run FILE` first", relPath(rt.StateDir()), c.prog))
+		return fail(ExitFailure, fmt.Sprintf("no executions recorded in %s yet: run `%s run FILE` first", relPath(rt.StateDir()), c.program()))
 	}
 	name := execution
 	if name == "" {
 		name = execs[0].Name
 	} else if !slices.ContainsFunc(execs, func(e local.ExecutionInfo) bool { return e.Name == name }) {
 		return usagef("no execution %q in %s; the latest are: %s (`%s report --list` shows all %d)",
-			name, relPath(rt.StateDir()), latestNames(execs, 5), c.prog, len(execs))
+			name, relPath(rt.StateDir()), latestNames(execs, 5), c.program(), len(execs))
 	}
 	// Rendered in memory first: an execution that cannot be reported
 	// leaves no empty file behind.

@@ -157,7 +157,7 @@ func (c *cli) cmdRun(args []string, ds string, asJSON bool, cpuProfile string, r
 			return err
 		}
 	} else {
-		printSummary(c.stdout, c.prog, results, rf.stateDir)
+		printSummary(c.stdout, c.program(), results, rf.stateDir)
 	}
 	if failed > 0 {
 		return fail(ExitFailure, "")

@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// BenchmarkExecChain200 is what `sluice exec` does after the process has
+// started, on the 200-state chain scripts/bench.sh compares with
+// aws-local-stepfunctions: read, decode, validate, plan, run and print.
+func BenchmarkExecChain200(b *testing.B) {
+	dir := b.TempDir()
+	var def strings.Builder
+	def.WriteString(`{"StartAt":"S0","States":{`)
+	for i := range 200 {
+		if i > 0 {
+			def.WriteByte(',')
+		}
+		next := fmt.Sprintf(`"Next":"S%d"`, i+1)
+		if i == 199 {
+			next = `"End":true`
+		}
+		fmt.Fprintf(&def, `"S%d":{"Type":"Pass","Parameters":{"i":%d,"v.$":"$.v"},%s}`, i, i, next)
+	}
+	def.WriteString("}}\n")
+	defFile, inFile := filepath.Join(dir, "chain.asl.json"), filepath.Join(dir, "chain.input.json")
+	if err := os.WriteFile(defFile, []byte(def.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(inFile, []byte(`{"v":"x"}`), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	args := []string{"exec", "--definition", defFile, "--input", inFile}
+	b.ReportAllocs()
+	for b.Loop() {
+		if code := Run(args, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+	}
+}
