@@ -136,7 +136,10 @@ func UnmarshalState(b []byte) (State, error) {
 	default:
 		return nil, &FieldError{Path: "Type", Msg: fmt.Sprintf("unknown state type %q", *head.Type)}
 	}
-	if err := strictDecode(b, st); err != nil {
+	// Each state type decodes itself strictly (strictDecode); going
+	// through encoding/json here would only scan b once more to find the
+	// same method.
+	if err := st.(json.Unmarshaler).UnmarshalJSON(b); err != nil {
 		return nil, err
 	}
 	st.Base().Type = st.Kind()
@@ -407,7 +410,7 @@ func Unmarshal(b []byte) (*StateMachine, error) {
 		return nil, err
 	}
 	var m StateMachine
-	if err := strictDecode(b, &m); err != nil {
+	if err := m.UnmarshalJSON(b); err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) && fe.Path != "" && !strings.HasPrefix(fe.Path, "States") && isStatePath(&m, fe.Path) {
 			fe = &FieldError{Path: "States." + fe.Path, Msg: fe.Msg}
