@@ -41,6 +41,13 @@
 #              SLUICE_BENCH_LOAD_ITEMS, default 20,000; --quick 5,000).
 #   coldstart  each function's zip (the linux/arm64 package) and its first
 #              invoke under the Lambda RIE (BenchmarkColdStart).
+#   memory     each function's peak resident memory over one invoke of a
+#              representative workload under the Lambda RIE (BenchmarkPeakMemory:
+#              an orders file of SLUICE_BENCH_MEM_ROWS rows, default 100,000,
+#              --quick 20,000, through validate and transform, its first
+#              chunk through enrich and load, then reconcile), what Lambda
+#              reports as Max Memory Used, next to the memory the dev and
+#              prod stacks configure (sluice cost --json) and a sizing line.
 #   transitions  the state transitions of real files through the local
 #              pipeline, from the compiled ASL and the history
 #              (TestPipelineTransitions asserts the shape).
@@ -346,6 +353,57 @@ if [[ $skip != *" coldstart "* ]]; then
 		json_items+=("$(printf '{"name":"coldstart","functions":[%s]}' "$(printf '%s\n' "$cold" | awk '{ printf "%s{\"function\":\"%s\",\"zip_mib\":%s,\"first_invoke_ms\":%s}", (NR > 1 ? "," : ""), $1, $2, $3 }')")")
 	else
 		echo "bench.sh: BenchmarkColdStart failed: $(tail -n 5 "$tmp/cold.log")" >&2
+		failed=1
+	fi
+fi
+
+# --- peak memory per function (Lambda RIE) ------------------------------------
+if [[ $skip != *" memory "* ]]; then
+	export SLUICE_CACHE="${SLUICE_CACHE:-$PWD/.cache}"
+	mkdir -p "$SLUICE_CACHE"
+	# shellcheck source=/dev/null
+	. scripts/setup.d/20-rie.sh
+	mem_rows=${SLUICE_BENCH_MEM_ROWS:-$([ "$quick" = 1 ] && echo 20000 || echo 100000)}
+	if [ -z "${SLUICE_RIE:-}" ]; then
+		echo "bench.sh: the Lambda Runtime Interface Emulator is not installed (scripts/setup.d/20-rie.sh)" >&2
+		failed=1
+	elif SLUICE_BENCH_MEM_ROWS=$mem_rows go test -count=1 -run '^$' -bench '^BenchmarkPeakMemory$' -benchtime 1x ./platform/packager >"$tmp/mem.log" 2>&1; then
+		# The memory each stack gives each function, from its typed config
+		# (sluice cost --json: facts.memory_mb).
+		memory_of() {
+			"$tmp/sluice" cost --stack "$1" --files-per-day 1 --records-per-file 1 --json |
+				awk '/"memory_mb": \{/ { on = 1; next } on && /}/ { exit } on { gsub(/[",:]/, ""); print $1, $2 }'
+		}
+		memory_of dev >"$tmp/mem.dev" && memory_of prod >"$tmp/mem.prod" ||
+			{ echo "bench.sh: sluice cost could not read the stacks' memory" >&2; failed=1; }
+		# The functions whose time scales with their CPU share (timings.json).
+		cpu_bound=" $(awk '/"cpuBound": *true/ { gsub(/[":{]/, " "); print $1 }' platform/cost/timings.json | tr '\n' ' ') "
+		# BenchmarkPeakMemory/load-2  1  2318524886 ns/op  22.32 peak-rss-MiB
+		# -> "fn peak dev prod floor cpu": the floor is the peak and half
+		# again, rounded up to 64 MB, at least Lambda's 128 MB.
+		mem=$(awk '/^BenchmarkPeakMemory\// { fn = $1; sub(/^BenchmarkPeakMemory\//, "", fn); sub(/-[0-9]+$/, "", fn)
+			for (f = 2; f <= NF; f++) if ($f == "peak-rss-MiB") print fn, $(f - 1) }' "$tmp/mem.log" |
+			while read -r fn peak; do
+				dev=$(awk -v f="$fn" '$1 == f { print $2 }' "$tmp/mem.dev") prod=$(awk -v f="$fn" '$1 == f { print $2 }' "$tmp/mem.prod")
+				cpu=io
+				[[ $cpu_bound == *" $fn "* ]] && cpu=cpu
+				awk -v fn="$fn" -v p="$peak" -v d="${dev:-0}" -v q="${prod:-0}" -v c="$cpu" 'BEGIN {
+					fl = int((p * 1.5 + 63) / 64) * 64; if (fl < 128) fl = 128
+					printf "%s %.1f %d %d %d %s\n", fn, p, d, q, fl, c }'
+			done)
+		echo
+		echo "peak memory per function under the Lambda RIE (one invoke; validate and transform: $mem_rows orders rows; enrich and load: the first chunk; MiB):"
+		printf '%s\n' "$mem" | awk '{ printf "  %-10s peak %6.1f MiB; configured dev %d MB, prod %d MB; floor %d MB (%s-bound)\n", $1, $2, $3, $4, $5, $6 }'
+		sizing=$(printf '%s\n' "$mem" | awk '$6 == "io" && ($3 > 2 * $5 || $4 > 2 * $5) { io = io (io ? ", " : "") $1 " (dev " $3 ", prod " $4 " MB; floor " $5 " MB)" }
+			END { printf "every configured size covers its peak and half again"; if (io) printf "; I/O-bound and above twice their floor, which buys no speed: %s", io }')
+		printf '%s\n' "$mem" | awk '$3 < $5 || $4 < $5 { bad = 1 } END { exit !bad }' &&
+			sizing="below the floor: $(printf '%s\n' "$mem" | awk '$3 < $5 || $4 < $5 { printf "%s%s", (n++ ? ", " : ""), $1 }'): raise it"
+		echo "  sizing: $sizing; CPU-bound functions get CPU in proportion to memory (one vCPU at 1,769 MB), so above the floor their size buys speed"
+		rows_md+=("| peak memory per function (Lambda RIE, one invoke; $mem_rows orders rows, enrich and load on the first chunk) | | $(printf '%s\n' "$mem" | awk '{ printf "%s%s **%.0f MiB** (dev %d, prod %d MB)", (NR > 1 ? "; " : ""), $1, $2, $3, $4 }') | | | sizing: $sizing; floor = peak × 1.5 rounded up to 64 MB, at least 128 |")
+		json_items+=("$(printf '{"name":"memory","rows":%s,"functions":[%s],"sizing":"%s"}' "$mem_rows" \
+			"$(printf '%s\n' "$mem" | awk '{ printf "%s{\"function\":\"%s\",\"peakMemoryMb\":%s,\"devMemoryMb\":%d,\"prodMemoryMb\":%d,\"floorMemoryMb\":%d,\"cpuBound\":%s}", (NR > 1 ? "," : ""), $1, $2, $3, $4, $5, ($6 == "cpu" ? "true" : "false") }')" "$sizing")")
+	else
+		echo "bench.sh: BenchmarkPeakMemory failed: $(tail -n 5 "$tmp/mem.log")" >&2
 		failed=1
 	fi
 fi
