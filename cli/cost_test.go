@@ -116,8 +116,8 @@ func TestCostProdScenario(t *testing.T) {
 	if math.Abs(*got.TotalUSD-total) > 0.01*total {
 		t.Errorf("total_usd: $%.2f, hand calculation $%.2f", *got.TotalUSD, total)
 	}
-	if len(got.Comparisons) != 4 || len(got.Recommendations) == 0 {
-		t.Errorf("%d comparisons, %d recommendations: want 4 and at least 1", len(got.Comparisons), len(got.Recommendations))
+	if len(got.Comparisons) != 5 || len(got.Recommendations) == 0 {
+		t.Errorf("%d comparisons, %d recommendations: want 5 and at least 1", len(got.Comparisons), len(got.Recommendations))
 	}
 }
 

@@ -153,7 +153,15 @@ func (m *Model) Compare(w Workload) (*Report, error) {
 	}
 	rep.Comparisons = append(rep.Comparisons, cs)
 
-	rep.Recommendations = recommend(bill.TotalUSD, rep.Comparisons)
+	mem, memWarnings, err := m.memoryComparison(bill.TotalUSD, func(s Stack) (float64, error) { return total(s, w) })
+	if err != nil {
+		return nil, err
+	}
+	if len(mem.Alternatives) > 1 {
+		rep.Comparisons = append(rep.Comparisons, mem)
+	}
+
+	rep.Recommendations = append(recommend(bill.TotalUSD, rep.Comparisons), memWarnings...)
 	rep.BudgetUSD = m.Stack.MonthlyBudgetUSD
 	switch b := float64(rep.BudgetUSD); {
 	case b == 0:

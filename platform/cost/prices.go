@@ -147,6 +147,11 @@ type Timing struct {
 	// CPUBound is true when the per-record time scales with Lambda's CPU
 	// share (memory); false for time spent waiting on other services.
 	CPUBound bool `json:"cpuBound"`
+	// PeakMemoryMB is the function's peak resident memory in MiB (the
+	// unit of Lambda's memory setting) over one invoke of a representative
+	// workload, start-up included: scripts/bench.sh's BenchmarkPeakMemory,
+	// what Lambda reports as Max Memory Used. 0 when not measured.
+	PeakMemoryMB float64 `json:"peakMemoryMb,omitempty"`
 }
 
 // Timings are the measured function times (timings.json).
@@ -181,6 +186,8 @@ func ParseTimings(b []byte, name string) (Timings, error) {
 			errs = append(errs, fmt.Errorf("%s: functions.%s: missing", name, fn))
 		case v.InvocationMS < 0 || v.RecordUS < 0:
 			errs = append(errs, fmt.Errorf("%s: functions.%s: negative time", name, fn))
+		case v.PeakMemoryMB < 0:
+			errs = append(errs, fmt.Errorf("%s: functions.%s: negative peakMemoryMb", name, fn))
 		}
 	}
 	return t, errors.Join(errs...)
