@@ -108,7 +108,7 @@ func (c *cli) cmdTransform(args []string, name, outPath, cpuProfile string, chun
 	rec := validate.NewRecorder(src, ds, validate.Config{})
 	var stats transform.Stats
 	if !rec.Done() {
-		cfg := transform.Config{ChunkRecords: chunk, ChunkBytes: 1 << 20, Observe: rec.Row}
+		cfg := transform.Config{ChunkRecords: chunk, ChunkBytes: 1 << 20, Observe: rec.Row, ObserveGood: rec.Good}
 		stats, err = transform.Run(f, src.Key, ds, cfg, func(_ int, data []byte, _ int64) error {
 			_, err := staged.Write(data)
 			return err

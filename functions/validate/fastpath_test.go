@@ -79,6 +79,42 @@ func scanAll(t testing.TB, content []byte, ds *dataset.Dataset, noPlan bool) (st
 	return "", nil, ""
 }
 
+// scanRuns reads like transform.Run: runs of good rows with AppendGood
+// (at most maxRows rows, stopping at maxBytes), the others with
+// AppendNext. It returns the output, the rows AppendNext returned, the
+// number of rows AppendGood took, and the file-level error.
+func scanRuns(t testing.TB, content []byte, ds *dataset.Dataset, maxRows, maxBytes int) (string, []Row, int, string) {
+	sc, err := NewScanner(bytes.NewReader(content), "f.csv", ds, Config{})
+	if err != nil {
+		return "", nil, 0, fmt.Sprint(err)
+	}
+	defer sc.Close()
+	var out []byte
+	var rows []Row
+	good := 0
+	for i := 0; i < len(content)+10; i++ {
+		var n int
+		if out, n = sc.AppendGood(out, maxRows, len(out)+maxBytes); n > 0 {
+			if n > maxRows {
+				t.Fatalf("AppendGood took %d rows, at most %d asked", n, maxRows)
+			}
+			good += n
+			continue
+		}
+		var row Row
+		out, row, err = sc.AppendNext(out)
+		if errors.Is(err, io.EOF) {
+			return string(out), rows, good, ""
+		}
+		if err != nil {
+			return string(out), rows, good, fmt.Sprint(err)
+		}
+		rows = append(rows, row)
+	}
+	t.Fatalf("scanner did not stop")
+	return "", nil, 0, ""
+}
+
 const kindsHeader = "id,label,code,flag,at,day,n,d,p,e,f,g\n"
 
 // FuzzFastPath: the fast path (dataset.RowPlan) and the general path give
@@ -130,6 +166,34 @@ func FuzzFastPath(f *testing.F) {
 		if diff := cmp.Diff(strings.Split(wantOut, "\n"), strings.Split(gotOut, "\n")); diff != "" {
 			t.Fatalf("staged records (-general +fast):\n%s", diff)
 		}
+		// In runs (AppendGood): the same bytes, the same other rows, and
+		// the good rows counted.
+		maxRows, maxBytes := 1+len(content)%3, 1+len(content)%300
+		runOut, runRows, good, runErr := scanRuns(t, content, ds, maxRows, maxBytes)
+		var others []Row
+		for _, r := range wantRows {
+			if r.Bad() || r.Filtered || r.Record != nil {
+				others = append(others, r)
+			}
+		}
+		var runOthers []Row
+		for _, r := range runRows {
+			if r.Bad() || r.Filtered || r.Record != nil {
+				runOthers = append(runOthers, r)
+			}
+		}
+		if diff := cmp.Diff(wantErr, runErr); diff != "" {
+			t.Fatalf("file error in runs (-general +runs):\n%s", diff)
+		}
+		if diff := cmp.Diff(others, runOthers); diff != "" {
+			t.Fatalf("bad and filtered rows in runs (-general +runs):\n%s", diff)
+		}
+		if len(runRows)+good != len(wantRows) {
+			t.Fatalf("runs: %d rows from AppendNext + %d from AppendGood, want %d", len(runRows), good, len(wantRows))
+		}
+		if diff := cmp.Diff(strings.Split(wantOut, "\n"), strings.Split(runOut, "\n")); diff != "" {
+			t.Fatalf("staged records in runs (-general +runs):\n%s", diff)
+		}
 	})
 }
 
@@ -159,6 +223,73 @@ func TestFastPathTakesCleanRows(t *testing.T) {
 				if _, ok := sc.plan.Stage(nil, fields, line); !ok {
 					t.Errorf("line %d: the fast path did not take a clean row", line)
 				}
+			}
+		})
+	}
+}
+
+// TestAppendGoodRuns checks how AppendGood cuts a file into runs: it
+// stops before a duplicate and a bad row (which AppendNext then returns),
+// at maxRows, and after the row that reaches maxBytes.
+func TestAppendGoodRuns(t *testing.T) {
+	orders, _ := dataset.Builtin().Lookup("orders")
+	var csv strings.Builder
+	csv.WriteString("order_id,customer_id,order_date,sku,quantity,unit_price,currency,status\n")
+	for i := 1; i <= 10; i++ {
+		id := fmt.Sprint("A", i)
+		switch i {
+		case 6:
+			id = "A2" // a duplicate
+		case 8:
+			id = "A 8" // bad: the pattern
+		}
+		fmt.Fprintf(&csv, "%s,C1,2026-01-02,S,1,1.00,USD,NEW\n", id)
+	}
+	// The staged line of each of the first nine rows.
+	line := len(`{"_line":2,"currency":"USD","customer_id":"C1","order_date":"2026-01-02","order_id":"A1","pk":"ORDER#A1","quantity":1,"sk":"ORDER","sku":"S","status":"NEW","unit_price":1.00}` + "\n")
+	tests := []struct {
+		name              string
+		maxRows, maxBytes int
+		want              []string // per call: "run N" or the row AppendNext returned
+	}{
+		{"unbounded", 100, 1 << 20, []string{"run 5", "row 6 " + CodeDuplicateKey, "run 1", "row 8 " + dataset.CodePattern, "run 2", "EOF"}},
+		{"two rows", 2, 1 << 20, []string{"run 2", "run 2", "run 1", "row 6 " + CodeDuplicateKey, "run 1", "row 8 " + dataset.CodePattern, "run 2", "EOF"}},
+		{"bytes", 100, 2*line + 1, []string{"run 3", "run 2", "row 6 " + CodeDuplicateKey, "run 1", "row 8 " + dataset.CodePattern, "run 2", "EOF"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc, err := NewScanner(strings.NewReader(csv.String()), "f.csv", orders, Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sc.Close()
+			var got []string
+			var out []byte
+			for len(got) < 20 {
+				var n int
+				if out, n = sc.AppendGood(out[:0], tt.maxRows, tt.maxBytes); n > 0 {
+					if lines := bytes.Count(out, []byte("\n")); lines != n {
+						t.Errorf("a run of %d rows has %d lines:\n%s", n, lines, out)
+					}
+					got = append(got, fmt.Sprint("run ", n))
+					continue
+				}
+				_, row, err := sc.AppendNext(nil)
+				if errors.Is(err, io.EOF) {
+					got = append(got, "EOF")
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				desc := fmt.Sprint("row ", row.Row)
+				for _, p := range row.Problems {
+					desc += " " + p.Code
+				}
+				got = append(got, desc)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -40,6 +40,7 @@ type batchRow struct {
 	outEnd    int
 	pk, sk    [2]int // the key in keys
 	hash      uint64
+	dup       bool // AppendGood found its key seen before
 }
 
 // start is the offset in rec of the row's first value.
@@ -165,8 +166,9 @@ func stageBatches(plan *dataset.RowPlan, seed maphash.Seed, work <-chan *batch) 
 	}
 }
 
-// appendPiped is AppendNext on the pipeline.
-func (s *Scanner) appendPiped(dst []byte) ([]byte, Row, error) {
+// advance makes cur a batch with rows left to hand out, waiting for the
+// next one in file order; false at the end of the batches.
+func (s *Scanner) advance() bool {
 	p := s.pipe
 	for p.cur == nil || p.next == len(p.cur.rows) {
 		if p.cur != nil {
@@ -175,12 +177,21 @@ func (s *Scanner) appendPiped(dst []byte) ([]byte, Row, error) {
 		}
 		b, ok := <-p.ordered
 		if !ok {
-			// The reader stopped after its final error, handed out.
-			return dst, Row{}, s.err
+			return false
 		}
 		<-b.done
 		p.cur, p.next = b, 0
 		s.keys.warm(b.rows)
+	}
+	return true
+}
+
+// appendPiped is AppendNext on the pipeline.
+func (s *Scanner) appendPiped(dst []byte) ([]byte, Row, error) {
+	p := s.pipe
+	if !s.advance() {
+		// The reader stopped after its final error, handed out.
+		return dst, Row{}, s.err
 	}
 	b := p.cur
 	r := &b.rows[p.next]
@@ -190,7 +201,7 @@ func (s *Scanner) appendPiped(dst []byte) ([]byte, Row, error) {
 		return dst, row, err
 	}
 	if r.ok {
-		if !s.keys.add(r.hash) {
+		if !r.dup && !s.keys.add(r.hash) {
 			return append(dst, b.out[r.outStart:r.outEnd]...), Row{Line: r.line, Row: r.row}, nil
 		}
 		pk, sk := string(b.keys[r.pk[0]:r.pk[1]]), string(b.keys[r.sk[0]:r.sk[1]])
@@ -209,6 +220,48 @@ func (s *Scanner) appendPiped(dst []byte) ([]byte, Row, error) {
 	dst, err = records.AppendRecord(dst, row.Record)
 	row.Record = nil
 	return dst, row, err
+}
+
+// AppendGood appends to dst, in one copy, the staged JSON lines of the
+// next rows the fast path staged that are good and kept (no problem, no
+// earlier row with their key): the same bytes AppendNext would append for
+// them one by one. It takes at most maxRows rows and stops after the row
+// with which dst reaches maxBytes, or before any other row. It returns the
+// number of rows appended, each good; 0 when the next row is of another
+// kind (or the file is read to its end): AppendNext returns it.
+func (s *Scanner) AppendGood(dst []byte, maxRows, maxBytes int) ([]byte, int) {
+	if s.err != nil || maxRows <= 0 || s.begin() != nil || s.plan == nil {
+		return dst, 0
+	}
+	if s.pipe == nil {
+		s.startPipeline()
+	}
+	if !s.advance() {
+		return dst, 0
+	}
+	p := s.pipe
+	b := p.cur
+	first, i := p.next, p.next
+	start := b.rows[first].outStart
+	for i < len(b.rows) && i-first < maxRows {
+		r := &b.rows[i]
+		if r.err != nil || !r.ok || r.dup {
+			break
+		}
+		if s.keys.add(r.hash) {
+			r.dup = true // AppendNext reports it
+			break
+		}
+		i++
+		if len(dst)+r.outEnd-start >= maxBytes {
+			break
+		}
+	}
+	if i == first {
+		return dst, 0
+	}
+	p.next = i
+	return append(dst, b.out[start:b.rows[i-1].outEnd]...), i - first
 }
 
 // Close stops the goroutines AppendNext may have started; call it when

@@ -127,6 +127,10 @@ func (r *Recorder) Row(row Row) {
 	}
 }
 
+// Good records n good, kept rows at once: the rows Scanner.AppendGood
+// hands out, which Row would only count.
+func (r *Recorder) Good(n int64) { r.rep.Rows += n }
+
 // Reject records a file-level problem: the file is rejected.
 func (r *Recorder) Reject(p Problem) {
 	r.rep.reject(p)
