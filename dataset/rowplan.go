@@ -41,17 +41,30 @@ type RowPlan struct {
 	calcs  []calcPlan
 	room   int // ItemAllowance bytes
 
-	val  []byte // normalised values of the current row, back to back
-	at   []span // per field: where its value is in val (start -1: absent)
+	// val holds the normalised values of the current row that differ
+	// from their input, back to back; vals has each field's normalised
+	// value (a slice of the row's input, of val or of a constant; nil:
+	// absent). A slice of val stays valid when val grows: append copies,
+	// and the old array keeps its bytes.
+	val  []byte
+	vals [][]byte
 	key  []byte // pk then sk of the current row
 	skAt int
-	line []byte // the current row's line number, formatted
+	// line is the current row's line number, formatted; lineNum the
+	// number (0: none yet), so that the next line is an increment.
+	line    []byte
+	lineNum int64
 	// plainKey: the literals of the key templates are plain and every
 	// field they name has plainOut.
 	plainKey bool
+	// glue, when every output attribute is a field with plainOut or a
+	// key with plainKey, is the text between the values of a row whose
+	// fields are all present and plain: glue[0] opens the object and
+	// names the first attribute, glue[i] closes value i-1 and names
+	// attribute i (with the quotes of string values), and the last closes
+	// the object. Nil when the plan has no such form.
+	glue [][]byte
 }
-
-type span struct{ start, end int }
 
 type fieldKind uint8
 
@@ -79,6 +92,8 @@ type planField struct {
 	// plainOut: the normalised value of a plain input is plain too
 	// (PlainText), so it is written as a JSON string as it is.
 	plainOut bool
+	// values are the enum's values as bytes.
+	values [][]byte
 }
 
 // dateLayout is a layout made of 2006, 01 and 02 and literal separators.
@@ -87,6 +102,9 @@ type dateLayout struct {
 	year, month, day int // offsets
 	seps             []int
 	layout           string
+	// canonical: the layout is DateLayout, so a value that parses is
+	// its own normalised form.
+	canonical bool
 }
 
 type outKind uint8
@@ -150,6 +168,9 @@ func (d *Dataset) RowPlan(header []string) *RowPlan {
 			}
 			if !pf.enumASCII {
 				pf.kind = kindGeneric
+			}
+			for _, v := range f.Values {
+				pf.values = append(pf.values, []byte(v))
 			}
 			pf.class = charClass(f.Pattern)
 		case Int:
@@ -242,8 +263,45 @@ func (d *Dataset) RowPlan(header []string) *RowPlan {
 		}
 		p.calcs = append(p.calcs, cp)
 	}
-	p.at = make([]span, len(p.fields))
+	p.vals = make([][]byte, len(p.fields))
+	p.glue = p.buildGlue()
 	return p
+}
+
+// buildGlue returns the glue of p (see RowPlan.glue), or nil.
+func (p *RowPlan) buildGlue() [][]byte {
+	glue := [][]byte{{'{'}}
+	for _, a := range p.out {
+		quoted := false
+		switch a.kind {
+		case outPK, outSK:
+			if !p.plainKey {
+				return nil
+			}
+			quoted = true
+		case outField:
+			pf := &p.fields[a.field]
+			if !pf.number && pf.kind != kindBool {
+				if !pf.plainOut {
+					return nil
+				}
+				quoted = true
+			}
+		}
+		g := &glue[len(glue)-1]
+		if len(glue) > 1 {
+			*g = append(*g, ',')
+		}
+		*g = append(*g, a.name...)
+		if quoted {
+			*g = append(*g, '"')
+			glue = append(glue, []byte{'"'})
+		} else {
+			glue = append(glue, nil)
+		}
+	}
+	glue[len(glue)-1] = append(glue[len(glue)-1], '}', '\n')
+	return glue
 }
 
 // charClass returns the ASCII table of a pattern of the form [class]+,
@@ -301,6 +359,7 @@ func parseDateLayout(l string) (dateLayout, bool) {
 			return dateLayout{}, false
 		}
 	}
+	dl.canonical = l == DateLayout
 	return dl, dl.year >= 0 && dl.month >= 0 && dl.day >= 0
 }
 
@@ -357,11 +416,11 @@ func boundOf(n ast.Node, byName map[string]int, fields []planField) func(p *RowP
 			return nil
 		}
 		return func(p *RowPlan) (numBound, bool) {
-			sp := p.at[i]
-			if sp.start < 0 {
+			v := p.vals[i]
+			if v == nil {
 				return numBound{}, false
 			}
-			return decimalBound(p.val[sp.start:sp.end]), true
+			return decimalBound(v), true
 		}
 	case *ast.IntegerNode:
 		b := decimalBound([]byte(strconv.Itoa(n.Value)))
@@ -426,38 +485,49 @@ func (p *RowPlan) Stage(dst []byte, fields [][]byte, line int64) ([]byte, bool) 
 func (p *RowPlan) StagePlain(dst []byte, fields [][]byte, line int64, plain bool) ([]byte, bool) {
 	p.val = p.val[:0]
 	size := 0 // the item's size as DynamoDB counts it (ItemSize)
+	absent := false
 	for i := range p.fields {
 		pf := &p.fields[i]
-		p.at[i] = span{-1, -1}
+		p.vals[i] = nil
 		var v []byte
 		if pf.col >= 0 && pf.col < len(fields) {
 			v = fields[pf.col]
 		}
 		if p.d.Transforms.Trim {
-			var ok bool
-			if v, ok = trimASCII(v); !ok {
-				return dst, false
+			if plain {
+				// Plain text has no white space but ' '.
+				for len(v) > 0 && v[0] == ' ' {
+					v = v[1:]
+				}
+				for len(v) > 0 && v[len(v)-1] == ' ' {
+					v = v[:len(v)-1]
+				}
+			} else {
+				var ok bool
+				if v, ok = trimASCII(v); !ok {
+					return dst, false
+				}
 			}
 		}
 		if len(v) == 0 {
 			if pf.f.Required || pf.hasDef {
 				return dst, false
 			}
+			absent = absent || !pf.drop
 			continue
 		}
-		start := len(p.val)
-		if !p.convert(pf, v, plain) {
-			p.val = p.val[:start]
+		nv, ok := p.convert(pf, v, plain)
+		if !ok {
 			return dst, false
 		}
-		p.at[i] = span{start, len(p.val)}
+		p.vals[i] = nv
 		if !pf.drop {
-			size += len(pf.f.Name) + len(p.val) - start
+			size += len(pf.f.Name) + len(nv)
 			if pf.number {
 				size++
 			}
 			if pf.kind == kindBool {
-				size += 1 - (len(p.val) - start)
+				size += 1 - len(nv)
 			}
 		}
 	}
@@ -470,7 +540,7 @@ func (p *RowPlan) StagePlain(dst []byte, fields [][]byte, line int64, plain bool
 	if !p.render(p.sk) {
 		return dst, false
 	}
-	p.line = strconv.AppendInt(p.line[:0], line, 10)
+	p.formatLine(line)
 	size += len(AttrPK) + p.skAt + len(AttrSK) + len(p.key) - p.skAt + len(AttrLine) + len(p.line) + 1
 	// Row-only calculated fields: proven within DynamoDB's number limits,
 	// and their largest size counted.
@@ -500,10 +570,28 @@ func (p *RowPlan) StagePlain(dst []byte, fields [][]byte, line int64, plain bool
 		return dst, false
 	}
 	// The JSON line.
+	if p.glue != nil && plain && !absent {
+		// Every value is present and written as it is, between glue.
+		dst = append(dst, p.glue[0]...)
+		for i, a := range p.out {
+			switch a.kind {
+			case outPK:
+				dst = append(dst, p.key[:p.skAt]...)
+			case outSK:
+				dst = append(dst, p.key[p.skAt:]...)
+			case outLine:
+				dst = append(dst, p.line...)
+			case outField:
+				dst = append(dst, p.vals[a.field]...)
+			}
+			dst = append(dst, p.glue[i+1]...)
+		}
+		return dst, true
+	}
 	dst = append(dst, '{')
 	first := true
 	for _, a := range p.out {
-		if a.kind == outField && p.at[a.field].start < 0 {
+		if a.kind == outField && p.vals[a.field] == nil {
 			continue // an absent optional field: the record has no such key
 		}
 		if !first {
@@ -519,8 +607,7 @@ func (p *RowPlan) StagePlain(dst []byte, fields [][]byte, line int64, plain bool
 		case outLine:
 			dst = append(dst, p.line...)
 		case outField:
-			sp := p.at[a.field]
-			v := p.val[sp.start:sp.end]
+			v := p.vals[a.field]
 			if pf := &p.fields[a.field]; pf.number || pf.kind == kindBool {
 				dst = append(dst, v...)
 			} else {
@@ -529,6 +616,24 @@ func (p *RowPlan) StagePlain(dst []byte, fields [][]byte, line int64, plain bool
 		}
 	}
 	return append(dst, '}', '\n'), true
+}
+
+// formatLine sets line to n formatted: the line after the last is an
+// increment of its digits.
+func (p *RowPlan) formatLine(n int64) {
+	if n == p.lineNum+1 && p.lineNum > 0 {
+		i := len(p.line) - 1
+		for ; i >= 0 && p.line[i] == '9'; i-- {
+			p.line[i] = '0'
+		}
+		if i >= 0 {
+			p.line[i]++
+			p.lineNum = n
+			return
+		}
+	}
+	p.line = strconv.AppendInt(p.line[:0], n, 10)
+	p.lineNum = n
 }
 
 // Key returns the pk and sk of the row Stage last staged; valid until the
@@ -541,11 +646,11 @@ func (p *RowPlan) render(parts []keyPart) bool {
 			p.key = append(p.key, pt.lit...)
 			continue
 		}
-		sp := p.at[pt.field]
-		if sp.start < 0 {
+		v := p.vals[pt.field]
+		if v == nil {
 			return false
 		}
-		p.key = append(p.key, p.val[sp.start:sp.end]...)
+		p.key = append(p.key, v...)
 	}
 	return true
 }
@@ -629,75 +734,79 @@ func asciiSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
-// convert appends the normalised value of v (present, non-empty) to
-// p.val; false when the fast conversion cannot tell. plain says v is
-// PlainText.
-func (p *RowPlan) convert(pf *planField, v []byte, plain bool) bool {
+// convert returns the normalised value of v (present, non-empty): v
+// itself or a slice of it where normalising changes nothing, else a slice
+// of p.val or of a constant; false when the fast conversion cannot tell.
+// plain says v is PlainText.
+func (p *RowPlan) convert(pf *planField, v []byte, plain bool) ([]byte, bool) {
 	ascii := true
 	if !plain {
 		for _, c := range v {
 			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7F {
-				return false // a control character: the general path reports it
+				return nil, false // a control character: the general path reports it
 			}
 			if c >= utf8.RuneSelf {
 				ascii = false
 			}
 		}
 		if !ascii && !utf8.Valid(v) {
-			return false
+			return nil, false
 		}
 	}
 	f := pf.f
 	switch pf.kind {
 	case kindString:
 		if !ascii && (pf.cs == Upper || pf.cs == Lower) {
-			return false
+			return nil, false
+		}
+		if f.MaxLength > 0 && (len(v) > f.MaxLength && (ascii || utf8.RuneCount(v) > f.MaxLength)) {
+			return nil, false
 		}
 		if f.re != nil {
 			if pf.class != nil && ascii {
 				for _, c := range v {
 					if !pf.class[c] {
-						return false
+						return nil, false
 					}
 				}
 			} else if !f.re.Match(v) {
-				return false
+				return nil, false
 			}
 		}
-		start := len(p.val)
-		p.val = append(p.val, v...)
 		switch pf.cs {
 		case Upper:
+			start := len(p.val)
+			p.val = append(p.val, v...)
 			asciiUpper(p.val[start:])
+			return p.val[start:], true
 		case Lower:
+			start := len(p.val)
+			p.val = append(p.val, v...)
 			asciiLower(p.val[start:])
+			return p.val[start:], true
 		}
-		if f.MaxLength > 0 && (len(v) > f.MaxLength && (ascii || utf8.RuneCount(v) > f.MaxLength)) {
-			return false
-		}
-		return true
+		return v, true
 	case kindEnum:
 		if !ascii {
-			return false
+			return nil, false
 		}
 		if f.re != nil {
 			if pf.class != nil {
 				for _, c := range v {
 					if !pf.class[c] {
-						return false
+						return nil, false
 					}
 				}
 			} else if !f.re.Match(v) {
-				return false
+				return nil, false
 			}
 		}
-		for _, e := range f.Values {
+		for k, e := range f.Values {
 			if string(v) == e || f.CaseInsensitive && asciiEqualFold(v, e) {
-				p.val = append(p.val, e...)
-				return true
+				return pf.values[k], true
 			}
 		}
-		return false
+		return nil, false
 	case kindInt:
 		return p.convertInt(f, v)
 	case kindDecimal:
@@ -713,43 +822,49 @@ func (p *RowPlan) convert(pf *planField, v []byte, plain bool) bool {
 			}
 			// parse read exactly 4, 2 and 2 digits: they are the
 			// normalised value's digits (DateLayout), as they are.
+			if dl.canonical {
+				return v, true
+			}
+			start := len(p.val)
 			p.val = append(p.val, v[dl.year:dl.year+4]...)
 			p.val = append(p.val, '-')
 			p.val = append(p.val, v[dl.month:dl.month+2]...)
 			p.val = append(p.val, '-')
 			p.val = append(p.val, v[dl.day:dl.day+2]...)
-			return true
+			return p.val[start:], true
 		}
-		return false
+		return nil, false
 	case kindBool:
 		if len(v) > 5 || !ascii {
-			return false
+			return nil, false
 		}
 		var low [5]byte
 		n := copy(low[:], v)
 		asciiLower(low[:n])
 		switch string(low[:n]) {
 		case "true", "yes", "1", "y", "t":
-			p.val = append(p.val, "true"...)
-			return true
+			return boolText[1], true
 		case "false", "no", "0", "n", "f":
-			p.val = append(p.val, "false"...)
-			return true
+			return boolText[0], true
 		}
-		return false
+		return nil, false
 	}
 	// kindGeneric: Field.convert, and the value's text form.
 	nv, fe := f.convert(string(v), pf.cs)
 	if fe != nil {
-		return false
+		return nil, false
 	}
 	switch x := nv.(type) {
 	case string:
+		start := len(p.val)
 		p.val = append(p.val, x...)
-		return !pf.number
+		return p.val[start:], !pf.number && len(x) > 0
 	}
-	return false
+	return nil, false
 }
+
+// boolText is the JSON of false and true (never written to).
+var boolText = [2][]byte{[]byte("false"), []byte("true")}
 
 func asciiUpper(b []byte) {
 	for i, c := range b {
@@ -788,40 +903,41 @@ func asciiEqualFold(v []byte, e string) bool {
 
 // convertInt is Field.convert of an Int: strconv.ParseInt's syntax (an
 // optional sign, decimal digits), up to 18 digits.
-func (p *RowPlan) convertInt(f *Field, v []byte) bool {
+func (p *RowPlan) convertInt(f *Field, v []byte) ([]byte, bool) {
 	neg := false
 	d := v
 	if len(d) > 0 && (d[0] == '+' || d[0] == '-') {
 		neg, d = d[0] == '-', d[1:]
 	}
 	if len(d) == 0 || len(d) > 18 {
-		return false
+		return nil, false
 	}
 	n, ok := digits(d)
 	if !ok {
-		return false
+		return nil, false
 	}
-	start := len(p.val)
+	var canon []byte
 	switch {
 	case len(d) > 1 && d[0] == '0' || neg && n == 0:
 		// Leading zeros or -0: the number's own form.
 		if neg {
 			n = -n
 		}
+		start := len(p.val)
 		p.val = strconv.AppendInt(p.val, int64(n), 10)
-	default:
+		canon = p.val[start:]
+	case neg:
 		// Without leading zeros the digits are the canonical form.
-		if neg {
-			p.val = append(p.val, '-')
-		}
-		p.val = append(p.val, d...)
+		canon = v
+	default:
+		canon = d
 	}
-	return p.inBounds(f, p.val[start:])
+	return canon, p.inBounds(f, canon)
 }
 
 // convertDecimal is Field.convert of a Decimal: canonicalDecimal with the
 // field's Scale, the bounds and DynamoDB's number limits.
-func (p *RowPlan) convertDecimal(f *Field, v []byte) bool {
+func (p *RowPlan) convertDecimal(f *Field, v []byte) ([]byte, bool) {
 	neg := false
 	body := v
 	if len(body) > 0 && (body[0] == '+' || body[0] == '-') {
@@ -829,13 +945,13 @@ func (p *RowPlan) convertDecimal(f *Field, v []byte) bool {
 	}
 	intPart, frac, _ := bytes.Cut(body, []byte{'.'})
 	if len(intPart) == 0 && len(frac) == 0 || !allDigitsBytes(intPart) || !allDigitsBytes(frac) {
-		return false
+		return nil, false
 	}
 	for len(intPart) > 0 && intPart[0] == '0' {
 		intPart = intPart[1:]
 	}
 	if f.Scale > 0 && len(frac) > f.Scale {
-		return false
+		return nil, false
 	}
 	start := len(p.val)
 	if neg {
@@ -868,11 +984,11 @@ func (p *RowPlan) convertDecimal(f *Field, v []byte) bool {
 	}
 	canon := p.val[start:]
 	if !p.inBounds(f, canon) {
-		return false
+		return nil, false
 	}
 	// Up to 38 characters holds at most 38 digits, at powers from 10^-37
 	// to 10^37: within DynamoDB's limits.
-	return len(canon) <= maxNumberDigits || NumberLimit(string(canon)) == ""
+	return canon, len(canon) <= maxNumberDigits || NumberLimit(string(canon)) == ""
 }
 
 func allDigitsBytes(b []byte) bool {
