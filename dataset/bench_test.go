@@ -1,6 +1,10 @@
 package dataset
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/sluicehq/sluice/internal/benchcpu"
+)
 
 func BenchmarkNormalizeStage(b *testing.B) {
 	o, _ := Builtin().Lookup("orders")
@@ -77,7 +81,7 @@ func BenchmarkRowPlanStagePlain(b *testing.B) {
 	var dst []byte
 	line := int64(2)
 	b.ReportAllocs()
-	reportThreadCPU(b)
+	benchcpu.Report(b)
 	for b.Loop() {
 		var ok bool
 		if dst, ok = p.StagePlain(dst[:0], rows[line&3], line, true); !ok {

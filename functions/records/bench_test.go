@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"testing"
+
+	"github.com/sluicehq/sluice/internal/benchcpu"
 )
 
 // ordersCSV returns n rows of an orders CSV.
@@ -40,6 +42,26 @@ func BenchmarkCSV(b *testing.B) {
 			r := NewCSV(bytes.NewReader(in), CSVOptions{})
 			for {
 				if _, _, _, err := r.NextFields(); errors.Is(err, io.EOF) {
+					break
+				}
+			}
+		}
+	})
+	b.Run("AppendRow", func(b *testing.B) {
+		// As the transformer's reader goroutine reads: rows appended to
+		// a batch's buffers.
+		b.SetBytes(int64(len(in)))
+		benchcpu.Report(b)
+		var rec []byte
+		var ends []int
+		for i := 0; i < b.N; i++ {
+			r := NewCSV(bytes.NewReader(in), CSVOptions{})
+			for n := 0; ; n++ {
+				if n%256 == 0 {
+					rec, ends = rec[:0], ends[:0]
+				}
+				var err error
+				if _, _, rec, ends, err = r.AppendRow(rec, ends); errors.Is(err, io.EOF) {
 					break
 				}
 			}
