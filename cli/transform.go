@@ -108,10 +108,10 @@ func (c *cli) cmdTransform(args []string, name, outPath, cpuProfile string, chun
 	rec := validate.NewRecorder(src, ds, validate.Config{})
 	var stats transform.Stats
 	if !rec.Done() {
-		cfg := transform.Config{ChunkRecords: chunk, ChunkBytes: 1 << 20, Observe: rec.Row, ObserveGood: rec.Good}
+		cfg := transform.Config{ChunkRecords: chunk, ChunkBytes: 1 << 20, Observe: rec.Row, ObserveGood: rec.Good,
+			Recycle: staged.Swap}
 		stats, err = transform.Run(f, src.Key, ds, cfg, func(_ int, data []byte, _ int64) error {
-			_, err := staged.Write(data)
-			return err
+			return staged.Queue(data)
 		})
 		var rej *transform.RejectedError
 		switch {
@@ -166,9 +166,10 @@ func (c *cli) cmdTransform(args []string, name, outPath, cpuProfile string, chun
 // transformMemoryLimit is the Go memory limit of sluice transform.
 const transformMemoryLimit = 40 << 20
 
-// asyncWriter writes to w on its own goroutine: Write copies p into one of
-// depth+1 reused buffers and returns while an earlier one is written. The
-// first error of w is returned by a later Write and by Close.
+// asyncWriter writes to w on its own goroutine: Queue hands it a buffer
+// to write and returns while earlier ones are written; Swap takes back a
+// buffer it has written, so that depth+1 buffers go round without being
+// copied. The first error of w is returned by a later Queue and by Close.
 type asyncWriter struct {
 	full chan []byte
 	free chan []byte
@@ -180,7 +181,7 @@ type asyncWriter struct {
 
 func newAsyncWriter(w io.Writer, depth int) *asyncWriter {
 	a := &asyncWriter{full: make(chan []byte, depth), free: make(chan []byte, depth+1), done: make(chan struct{})}
-	for range depth + 1 {
+	for range depth {
 		a.free <- nil
 	}
 	go func() {
@@ -205,15 +206,19 @@ func (a *asyncWriter) error() error {
 	return a.err
 }
 
-// Write queues a copy of p.
-func (a *asyncWriter) Write(p []byte) (int, error) {
+// Queue queues p to be written: the writer owns p until Swap returns it.
+func (a *asyncWriter) Queue(p []byte) error {
 	if err := a.error(); err != nil {
-		return 0, err
+		return err
 	}
-	b := append(<-a.free, p...)
-	a.full <- b
-	return len(p), nil
+	a.full <- p
+	return nil
 }
+
+// Swap returns an empty buffer the writer is done with, waiting for one
+// if need be, in exchange for p, which the caller has queued (the
+// signature of transform.Config.Recycle).
+func (a *asyncWriter) Swap(_ []byte) []byte { return <-a.free }
 
 // Close waits for the queued writes and returns the first error. It may be
 // called again.
