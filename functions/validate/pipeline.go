@@ -282,7 +282,7 @@ func (k *keySet) warm(rows []batchRow) {
 	for i := range rows {
 		if r := &rows[i]; r.ok {
 			j := r.hash & mask
-			sum += uint64(k.tags[j]) + k.slots[j]
+			sum += k.slots[j]
 		}
 	}
 	k.warmed += sum

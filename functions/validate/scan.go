@@ -498,14 +498,11 @@ func (s *Scanner) checkHeader(h interface{ Header() ([]string, error) }) error {
 	return nil
 }
 
-// keySet is a bounded open-addressing set of 64-bit key hashes. Beside
-// each slot a one-byte tag (high bits of the hash, never 0; 0 marks an
-// empty slot) lets a probe skip the 8-byte slot: the tags of a million
-// keys take 2 MiB, which stays in cache where the slots (16 MiB) do not,
-// so a new key usually costs no cache miss to look up.
+// keySet is a bounded open-addressing set of 64-bit key hashes, in one
+// array of slots (0: empty; a hash of 0 is kept as 1). A new key costs one
+// cache line, which warm loads for a whole batch of keys at once.
 type keySet struct {
 	seed  maphash.Seed
-	tags  []uint8
 	slots []uint64
 	n     int
 	max   int
@@ -519,7 +516,7 @@ func newKeySet(max, expect int) *keySet {
 	for n < 1024 && n < 2*max || n < 2*expect {
 		n *= 2
 	}
-	return &keySet{seed: maphash.MakeSeed(), tags: make([]uint8, n), slots: make([]uint64, n), max: max}
+	return &keySet{seed: maphash.MakeSeed(), slots: make([]uint64, n), max: max}
 }
 
 // seen records (pk, sk) and reports whether it was recorded before. Once
@@ -533,44 +530,42 @@ func (k *keySet) seen(pk, sk string) bool {
 	return k.add(h.Sum64())
 }
 
-func tagOf(v uint64) uint8 { return uint8(v>>56) | 1 }
-
 func (k *keySet) add(v uint64) bool {
+	if v == 0 {
+		v = 1
+	}
 	mask := uint64(len(k.slots) - 1)
-	tag := tagOf(v)
 	for i := v & mask; ; i = (i + 1) & mask {
-		switch k.tags[i] {
+		switch k.slots[i] {
+		case v:
+			return true
 		case 0:
 			if k.n >= k.max {
 				k.full = true
 				return false
 			}
-			k.tags[i], k.slots[i] = tag, v
+			k.slots[i] = v
 			k.n++
 			if k.n*2 > len(k.slots) {
 				k.grow()
 			}
 			return false
-		case tag:
-			if k.slots[i] == v {
-				return true
-			}
 		}
 	}
 }
 
 func (k *keySet) grow() {
-	oldTags, oldSlots := k.tags, k.slots
-	k.tags, k.slots = make([]uint8, len(oldSlots)*2), make([]uint64, len(oldSlots)*2)
+	old := k.slots
+	k.slots = make([]uint64, len(old)*2)
 	mask := uint64(len(k.slots) - 1)
-	for j, v := range oldSlots {
-		if oldTags[j] == 0 {
+	for _, v := range old {
+		if v == 0 {
 			continue
 		}
 		i := v & mask
-		for k.tags[i] != 0 {
+		for k.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
-		k.tags[i], k.slots[i] = oldTags[j], v
+		k.slots[i] = v
 	}
 }
