@@ -95,13 +95,14 @@ func (c *cli) cmdTransform(args []string, name, outPath, cpuProfile string, chun
 		tmp.Close()
 		os.Remove(tmp.Name())
 	}()
-	// The heap holds the duplicate-key set (18 MiB at its cap of a
+	// The heap holds the duplicate-key set (16 MiB at its cap of a
 	// million keys), a few batches of rows and chunk buffers: a soft limit
 	// makes the collector return garbage before the default doubling of
 	// the heap would, keeping the peak RSS of any file size under 64 MB.
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(transformMemoryLimit))
 	// The chunks are written on a second goroutine while the next one is
-	// built: the write system calls overlap the transform. Chunks of at
+	// built (the writer takes each chunk's buffer and hands back one it
+	// has written): the write system calls overlap the transform. Chunks of at
 	// most about 1 MiB keep the memory this takes small.
 	staged := newAsyncWriter(tmp, 2)
 	defer staged.Close()
