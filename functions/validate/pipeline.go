@@ -10,9 +10,9 @@ import (
 
 // The fast path of AppendNext runs on every core: one goroutine reads the
 // CSV rows into batches, workers stage the batches (each with its own
-// dataset.RowPlan), and AppendNext hands the rows out in file order,
-// checking duplicate keys and running the general path on the rows the
-// plan could not tell about. Memory stays bounded: at most pipeBatches
+// dataset.RowPlan), and AppendNext (or AppendGood, a run of good rows at a
+// time) hands the rows out in file order, checking duplicate keys and
+// running the general path on the rows the plan could not tell about. Memory stays bounded: at most pipeBatches
 // batches of at most batchRows rows (or about batchBytes of values) exist.
 const (
 	batchRows   = 256
@@ -261,6 +261,8 @@ func (s *Scanner) AppendGood(dst []byte, maxRows, maxBytes int) ([]byte, int) {
 		return dst, 0
 	}
 	p.next = i
+	// The lines of consecutive staged rows lie back to back in out:
+	// stageBatches appends nothing for the rows between them.
 	return append(dst, b.out[start:b.rows[i-1].outEnd]...), i - first
 }
 
