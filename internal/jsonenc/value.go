@@ -68,7 +68,9 @@ func AppendValue(b []byte, v any) ([]byte, bool) {
 
 // ValidNumber reports whether s is a JSON number literal:
 // [-]digits[.digits][(e|E)[±]digits], without leading zeros or spaces.
-func ValidNumber(s string) bool {
+func ValidNumber(s string) bool { return validNumber(s) }
+
+func validNumber[T string | []byte](s T) bool {
 	i := 0
 	if i < len(s) && s[i] == '-' {
 		i++

@@ -50,6 +50,8 @@ const errDuplicateKeys = "Provided list of item keys contains duplicates"
 type batchOp struct {
 	key  []byte
 	item map[string]*attrValue // nil for a delete
+	// encoded is a put's item already in the store's form (fastOps).
+	encoded []byte
 }
 
 // batchWrite applies a BatchWriteItem to the store in one LevelDB batch, so
@@ -59,11 +61,29 @@ type batchOp struct {
 // checkBatch), as every request of the loader is, is then written straight
 // to the store: it has no expressions, so minidyn has nothing to add, and
 // loading its items into the scratch table cost most of the write. The
-// body is decoded once, into typed values, and the items encoded from
-// them. Any other request is validated by minidyn on the scratch table
-// first (batchWriteScratch), which words its errors.
+// body is decoded once: the loader's shape by a byte scanner that encodes
+// the items as it reads them (decodeFastBatch), any other into typed
+// values, from which the items are encoded. Any other request is validated
+// by minidyn on the scratch table first (batchWriteScratch), which words
+// its errors.
 func (s *levelStore) batchWrite(body []byte) (int, []byte) {
-	return s.batchWriteDecoded(body, decodeBatchWrite(body))
+	return s.batchWriteDecoded(body, decodeBatch(body))
+}
+
+// decodedBatch is a BatchWriteItem's body decoded outside the store's
+// lock: fast by decodeFastBatch, else typed by decodeBatchWrite (nil if it
+// does not decode so).
+type decodedBatch struct {
+	fast  *fastBatch
+	typed *batchWriteInput
+}
+
+// decodeBatch decodes a BatchWriteItem's body; it needs no table.
+func decodeBatch(body []byte) decodedBatch {
+	if fb := decodeFastBatch(body); fb != nil {
+		return decodedBatch{fast: fb}
+	}
+	return decodedBatch{typed: decodeBatchWrite(body)}
 }
 
 // decodeBatchWrite decodes a BatchWriteItem's body into typed values, or
@@ -76,10 +96,15 @@ func decodeBatchWrite(body []byte) *batchWriteInput {
 	return in
 }
 
-// batchWriteDecoded is batchWrite with the body decoded (nil: it did not
-// decode).
-func (s *levelStore) batchWriteDecoded(body []byte, in *batchWriteInput) (int, []byte) {
-	if in != nil {
+// batchWriteDecoded is batchWrite with the body decoded.
+func (s *levelStore) batchWriteDecoded(body []byte, d decodedBatch) (int, []byte) {
+	if d.fast != nil {
+		if ops, ok := s.fastOps(d.fast); ok {
+			return s.writeBatch(ops)
+		}
+		d.typed = decodeBatchWrite(body)
+	}
+	if in := d.typed; in != nil {
 		ops, plain, msg := s.checkBatch(*in)
 		if msg != "" {
 			return awsError("ValidationException", msg)
@@ -96,12 +121,15 @@ func (s *levelStore) writeBatch(ops []batchOp) (int, []byte) {
 	var b leveldb.Batch
 	var buf []byte
 	for _, op := range ops {
-		if op.item == nil {
+		switch {
+		case op.encoded != nil:
+			b.Put(op.key, op.encoded)
+		case op.item == nil:
 			b.Delete(op.key)
-			continue
+		default:
+			buf = appendItem(buf[:0], op.item)
+			b.Put(op.key, buf) // Put copies
 		}
-		buf = appendItem(buf[:0], op.item)
-		b.Put(op.key, buf) // Put copies
 	}
 	if err := s.db.Write(&b, nil); err != nil {
 		return internalError(err)

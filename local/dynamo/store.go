@@ -235,9 +235,10 @@ func (t *Store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := target[strings.LastIndexByte(target, '.')+1:]
 	// Decoding is most of a BatchWriteItem's cost, and needs no table:
 	// concurrent writers decode in parallel, outside the lock.
-	var batch *batchWriteInput
+	var batch *decodedBatch
 	if op == "BatchWriteItem" {
-		batch = decodeBatchWrite(body)
+		d := decodeBatch(body)
+		batch = &d
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -262,7 +263,7 @@ func (t *Store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var code int
 	var out []byte
 	if batch != nil {
-		code, out = t.dyn.batchWriteDecoded(body, batch)
+		code, out = t.dyn.batchWriteDecoded(body, *batch)
 	} else {
 		code, out = t.call(op, body)
 	}

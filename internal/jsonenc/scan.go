@@ -1,0 +1,96 @@
+package jsonenc
+
+import (
+	"encoding/json"
+	"unicode/utf8"
+)
+
+// The scanning functions below serve fast paths that read JSON without
+// reflection (the loader's records, the embedded table's requests). They
+// find where a token ends and whether it needs decoding; anything unusual
+// is left to encoding/json (Unquote), so that the fast paths decode exactly
+// as encoding/json does.
+
+// SkipSpace returns the index of the first byte of b at or after i that is
+// not JSON white space (len(b) if there is none).
+func SkipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// ScanString scans the JSON string token that starts at b[i], which must
+// be '"'. It returns the index just past the closing quote (-1 if the
+// string does not end) and whether the string is plain: no escapes, no
+// control characters and valid UTF-8, so that the bytes between the
+// quotes are its value. A string that is not plain may still be valid:
+// decode it with Unquote.
+func ScanString(b []byte, i int) (end int, plain bool) {
+	plain = true
+	ascii := true
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			if !ascii && plain {
+				plain = utf8.Valid(b[i+1 : j])
+			}
+			return j + 1, plain
+		case c == '\\':
+			plain = false
+			j++ // the escaped byte; \uXXXX's digits cannot be a quote
+		case c < 0x20:
+			plain = false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return -1, false
+}
+
+// ScanNumber returns the index just past the JSON number that starts at
+// b[i], or -1 if no valid number starts there.
+func ScanNumber(b []byte, i int) int {
+	j := i
+	for j < len(b) {
+		c := b[j]
+		if (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' {
+			j++
+			continue
+		}
+		break
+	}
+	if j == i || !validNumber(b[i:j]) {
+		return -1
+	}
+	return j
+}
+
+// Unquote decodes a JSON string token (quotes included) exactly as
+// encoding/json does: escapes resolved, invalid UTF-8 and lone surrogates
+// replaced by U+FFFD. It reports false for a token that is not a valid
+// JSON string.
+func Unquote(tok []byte) (string, bool) {
+	var s string
+	if json.Unmarshal(tok, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// PlainASCII reports whether AppendString and encoding/json (HTML escaping
+// on) both write s as it is between quotes: printable ASCII without '"',
+// '\\', '<', '>' or '&'.
+func PlainASCII[T string | []byte](s T) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,383 @@
+package dynamo
+
+import (
+	"bytes"
+	"slices"
+
+	"github.com/sluicehq/sluice/internal/jsonenc"
+)
+
+// The loader's BatchWriteItem, decoded without reflection.
+//
+// Nearly every request the embedded table answers in a `sluice run` is the
+// loader's BatchWriteItem: 25 puts of flat items of strings, numbers and
+// booleans. Decoding such a body with encoding/json into typed values (and
+// encoding the items again) was about half the table's CPU, so
+// decodeFastBatch reads that shape with a byte scanner and encodes each
+// item in the store's form on the way. It accepts only a strict subset of
+// the requests the general path (decodeBatchWrite, checkBatch) takes
+// plainly: one table; 1 to 25 requests, each exactly one PutRequest or
+// DeleteRequest; every attribute name a plain string (jsonenc.ScanString)
+// given once; every value exactly one of S, N (a plain number within
+// DynamoDB's limits), BOOL or NULL (true); the item within 400 KB; members
+// named exactly as DynamoDB names them. Anything else (lists, maps,
+// binaries, sets, an odd spelling, any error) returns nil, and the general
+// path answers it as before, wording its errors. What it accepts it stores
+// byte for byte as the general path would (FuzzFastBatchMatchesGeneral).
+
+// fastAttr is one attribute of a fast item: its name as it stands between
+// its quotes, and its value as stored ({"S":"..."} and so on).
+type fastAttr struct {
+	name  []byte
+	typ   byte   // 'S', 'N', 'T' (BOOL) or '0' (NULL)
+	value []byte // S: the decoded string; N: the number's text
+	enc   []byte // the stored form of the value
+	size  int    // the value's size as DynamoDB counts it (sizer)
+}
+
+// fastItem is one request of a fast batch.
+type fastItem struct {
+	put   bool
+	attrs []fastAttr // sorted by name, names distinct
+	item  []byte     // a put's item in the store's form
+}
+
+// fastBatch is a BatchWriteItem decoded by decodeFastBatch.
+type fastBatch struct {
+	table string
+	items []fastItem
+}
+
+// fastScanner reads one request body; any surprise sets failed.
+type fastScanner struct {
+	b      []byte
+	i      int
+	failed bool
+	buf    []byte // the values' stored forms, sliced by fastAttr.enc
+}
+
+func (s *fastScanner) fail() { s.failed = true }
+
+// expect consumes c after white space.
+func (s *fastScanner) expect(c byte) {
+	s.i = jsonenc.SkipSpace(s.b, s.i)
+	if s.failed || s.i >= len(s.b) || s.b[s.i] != c {
+		s.fail()
+		return
+	}
+	s.i++
+}
+
+// peek returns the next byte after white space (0 at the end).
+func (s *fastScanner) peek() byte {
+	s.i = jsonenc.SkipSpace(s.b, s.i)
+	if s.failed || s.i >= len(s.b) {
+		return 0
+	}
+	return s.b[s.i]
+}
+
+// name reads a member name that is a plain string and its colon.
+func (s *fastScanner) name() []byte {
+	if s.peek() != '"' {
+		s.fail()
+		return nil
+	}
+	end, plain := jsonenc.ScanString(s.b, s.i)
+	if end < 0 || !plain {
+		s.fail()
+		return nil
+	}
+	n := s.b[s.i+1 : end-1]
+	s.i = end
+	s.expect(':')
+	return n
+}
+
+// object reads the members of an object, calling member after each name
+// (positioned at its value), until the closing brace.
+func (s *fastScanner) object(member func(name []byte)) {
+	s.expect('{')
+	if s.peek() == '}' {
+		s.i++
+		return
+	}
+	for !s.failed {
+		member(s.name())
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return
+		default:
+			s.fail()
+		}
+	}
+}
+
+// str reads a string value and returns its decoded bytes.
+func (s *fastScanner) str() []byte {
+	if s.peek() != '"' {
+		s.fail()
+		return nil
+	}
+	end, plain := jsonenc.ScanString(s.b, s.i)
+	if end < 0 {
+		s.fail()
+		return nil
+	}
+	tok := s.b[s.i:end]
+	s.i = end
+	if plain {
+		return tok[1 : len(tok)-1]
+	}
+	v, ok := jsonenc.Unquote(tok)
+	if !ok {
+		s.fail()
+		return nil
+	}
+	return []byte(v)
+}
+
+// literal consumes the literal word.
+func (s *fastScanner) literal(word string) bool {
+	s.i = jsonenc.SkipSpace(s.b, s.i)
+	if !bytes.HasPrefix(s.b[s.i:], []byte(word)) {
+		return false
+	}
+	s.i += len(word)
+	return true
+}
+
+// attr reads one attribute value, {"S":...} and so on, into a.
+func (s *fastScanner) attr(a *fastAttr) {
+	n := 0
+	s.object(func(name []byte) {
+		if n++; n > 1 {
+			s.fail()
+			return
+		}
+		start := len(s.buf)
+		switch string(name) {
+		case "S":
+			a.typ, a.value = 'S', s.str()
+			a.size = len(a.value)
+			s.buf = append(appendJSONBytes(append(s.buf, `{"S":`...), a.value), '}')
+		case "N":
+			a.typ, a.value = 'N', s.str()
+			if s.failed || !jsonenc.ValidNumber(string(a.value)) {
+				s.fail()
+				return
+			}
+			var err error
+			if a.size, err = numberSize(string(a.value)); err != nil {
+				s.fail() // the general path words the error
+				return
+			}
+			s.buf = append(append(append(s.buf, `{"N":"`...), a.value...), `"}`...)
+		case "BOOL":
+			a.typ, a.size = 'T', 1
+			switch {
+			case s.literal("true"):
+				s.buf = append(s.buf, `{"BOOL":true}`...)
+			case s.literal("false"):
+				s.buf = append(s.buf, `{"BOOL":false}`...)
+			default:
+				s.fail()
+			}
+		case "NULL":
+			a.typ, a.size = '0', 1
+			if !s.literal("true") {
+				s.fail() // NULL false is not plain
+			}
+			s.buf = append(s.buf, `{"NULL":true}`...)
+		default:
+			s.fail()
+		}
+		a.enc = s.buf[start:len(s.buf):len(s.buf)]
+	})
+	if n != 1 {
+		s.fail()
+	}
+}
+
+// item reads an item (or a key) and returns its attributes sorted by name.
+func (s *fastScanner) item() []fastAttr {
+	attrs := make([]fastAttr, 0, 24)
+	s.object(func(name []byte) {
+		if len(name) == 0 {
+			s.fail()
+			return
+		}
+		attrs = append(attrs, fastAttr{name: name})
+		s.attr(&attrs[len(attrs)-1])
+	})
+	slices.SortFunc(attrs, func(a, b fastAttr) int { return bytes.Compare(a.name, b.name) })
+	for i := 1; i < len(attrs); i++ {
+		if bytes.Equal(attrs[i-1].name, attrs[i].name) {
+			s.fail() // encoding/json keeps the last: left to it
+		}
+	}
+	return attrs
+}
+
+// request reads one WriteRequest.
+func (s *fastScanner) request() fastItem {
+	var it fastItem
+	n := 0
+	s.object(func(name []byte) {
+		if n++; n > 1 {
+			s.fail()
+			return
+		}
+		var member string
+		switch string(name) {
+		case "PutRequest":
+			it.put, member = true, "Item"
+		case "DeleteRequest":
+			member = "Key"
+		default:
+			s.fail()
+			return
+		}
+		m := 0
+		s.object(func(name []byte) {
+			if m++; m > 1 || string(name) != member {
+				s.fail()
+				return
+			}
+			it.attrs = s.item()
+		})
+		if m != 1 {
+			s.fail()
+		}
+	})
+	if n != 1 {
+		s.fail()
+	}
+	return it
+}
+
+// decodeFastBatch decodes a BatchWriteItem of the loader's shape (see
+// above), or returns nil.
+func decodeFastBatch(body []byte) *fastBatch {
+	s := &fastScanner{b: body, buf: make([]byte, 0, len(body))}
+	var fb fastBatch
+	tables := 0
+	s.object(func(name []byte) {
+		if string(name) != "RequestItems" || tables > 0 {
+			s.fail()
+			return
+		}
+		s.object(func(table []byte) {
+			if tables++; tables > 1 {
+				s.fail()
+				return
+			}
+			fb.table = string(table)
+			s.expect('[')
+			if s.peek() == ']' {
+				s.fail() // no requests: the general path refuses it
+				return
+			}
+			for !s.failed {
+				fb.items = append(fb.items, s.request())
+				if len(fb.items) > maxBatchWrite {
+					s.fail()
+				}
+				switch s.peek() {
+				case ',':
+					s.i++
+				case ']':
+					s.i++
+					return
+				default:
+					s.fail()
+				}
+			}
+		})
+	})
+	if tables != 1 || jsonenc.SkipSpace(body, s.i) != len(body) {
+		s.fail()
+	}
+	if s.failed {
+		return nil
+	}
+	for i := range fb.items {
+		it := &fb.items[i]
+		if !it.put {
+			continue
+		}
+		size := 0
+		for _, a := range it.attrs {
+			size += len(a.name) + a.size
+		}
+		if size > maxItemBytes {
+			return nil // the general path words the error
+		}
+		it.item = appendFastItem(make([]byte, 0, 2*len(it.attrs)+len(s.buf)/len(fb.items)), it.attrs)
+	}
+	return &fb
+}
+
+// appendFastItem appends an item in the store's form, as appendItem does.
+func appendFastItem(b []byte, attrs []fastAttr) []byte {
+	b = append(b, '{')
+	for i, a := range attrs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONBytes(b, a.name)
+		b = append(b, ':')
+		b = append(b, a.enc...)
+	}
+	return append(b, '}')
+}
+
+// appendJSONBytes is appendJSONString for bytes, copying the common plain
+// ones as they are.
+func appendJSONBytes(b, s []byte) []byte {
+	if jsonenc.PlainASCII(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	return appendJSONString(b, string(s))
+}
+
+// fastOps returns the writes of a fast batch with their storage keys, or
+// false if the batch is not plain after all for the table (unknown table,
+// a key attribute missing, of another type or empty, a key of other
+// attributes, a key given twice): the general path then answers it.
+// Tables whose keys are strings only take this path.
+func (s *levelStore) fastOps(fb *fastBatch) ([]batchOp, bool) {
+	t := s.tables[fb.table]
+	if t == nil || t.keyType(t.Hash) != "S" || (t.Range != "" && t.keyType(t.Range) != "S") {
+		return nil, false
+	}
+	ops := make([]batchOp, 0, len(fb.items))
+	seen := make(map[string]bool, len(fb.items))
+	for _, it := range fb.items {
+		if !it.put && len(it.attrs) != t.keyCount() {
+			return nil, false
+		}
+		k, _ := tableBounds(t.Name)
+		for _, name := range [2]string{t.Hash, t.Range} {
+			if name == "" {
+				continue
+			}
+			j, found := slices.BinarySearchFunc(it.attrs, name, func(a fastAttr, name string) int { return bytes.Compare(a.name, []byte(name)) })
+			if !found || it.attrs[j].typ != 'S' || len(it.attrs[j].value) == 0 {
+				return nil, false
+			}
+			k = appendEscaped(append(k, 'S'), it.attrs[j].value)
+		}
+		if seen[string(k)] {
+			return nil, false
+		}
+		seen[string(k)] = true
+		ops = append(ops, batchOp{key: k, encoded: it.item})
+	}
+	return ops, true
+}
