@@ -39,3 +39,21 @@ func BenchmarkWriter(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/item")
 }
+
+// BenchmarkTranscode is the reader's work on a staged order line: the
+// byte scanner and the item's DynamoDB JSON (compare BenchmarkParseItem,
+// the general path).
+func BenchmarkTranscode(b *testing.B) {
+	line := []byte(`{"_line":17,"currency":"EUR","customer_id":"C42","customer_missing":false,"customer_name":"Ada","order_date":"2026-11-01",` +
+		`"order_id":"123456","pk":"ORDER#123456","quantity":3,"segment":"VIP","sk":"ORDER","sku":"SKU-1","status":"NEW","total":59.97,"unit_price":19.99}`)
+	b.SetBytes(int64(len(line)))
+	var buf []byte
+	var fields []field
+	for b.Loop() {
+		var ok bool
+		if buf, fields, ok = transcode(line, buf[:0], fields[:0]); !ok {
+			b.Fatal("not transcoded")
+		}
+		_ = appendItemJSON(make([]byte, 0, 512), fields)
+	}
+}

@@ -1,18 +1,19 @@
 package load
 
 import (
+	"bufio"
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
@@ -239,8 +240,7 @@ func (h *Handler) load(ctx context.Context, chunk contract.Chunk) (contract.Load
 	if h.Now != nil {
 		now = h.Now
 	}
-	r := &reader{ctx: ctx, dec: json.NewDecoder(obj.Body), ttl: target.TTL, sets: target.Sets, chunk: chunk, order: order,
-		ingested: now().UTC().Format(TimestampLayout)}
+	r := newReader(ctx, obj.Body, target.TTL, target.Sets, chunk, order, now().UTC().Format(TimestampLayout))
 	c, err := w.write(ctx, r.next)
 	out.Written, out.Stale = c.written, c.stale
 	if err != nil {
@@ -319,10 +319,11 @@ func Order(lastModified time.Time, versionID, etag string) string {
 }
 
 // reader turns the chunk's JSON Lines into records, completing each with
-// the attributes the loader owns.
+// the attributes the loader owns. A chunk holds one record a line (blank
+// lines are skipped).
 type reader struct {
 	ctx   context.Context
-	dec   *json.Decoder
+	br    *bufio.Reader
 	ttl   *TTL
 	sets  map[string]SetType
 	chunk contract.Chunk
@@ -331,11 +332,73 @@ type reader struct {
 	ingested string
 	n        int64 // records returned
 	eof      bool  // the end of the chunk was reached
+
+	// owned are the attributes the loader sets (see complete), encoded
+	// once per chunk.
+	owned []ownedField
+	// line, buf and fields are scratch space reused from record to record.
+	line   []byte
+	buf    []byte
+	fields []field
+}
+
+// ownedField is an attribute the loader sets: always, or when the record
+// lacks it.
+type ownedField struct {
+	field
+	always bool
+}
+
+// maxLineBytes bounds a chunk line (an item is at most 400 KB: a longer
+// line fails anyway, this keeps it from filling memory first).
+const maxLineBytes = MaxBatchBytes
+
+func newReader(ctx context.Context, body io.Reader, ttl *TTL, sets map[string]SetType, chunk contract.Chunk, order, ingested string) *reader {
+	r := &reader{ctx: ctx, br: bufio.NewReaderSize(body, 64<<10), ttl: ttl, sets: sets, chunk: chunk, order: order, ingested: ingested}
+	r.owned = append(r.owned, ownedField{stringField(AttrSourceOrder, order), true}, ownedField{stringField(AttrSourceKey, chunk.Source.Key), false})
+	if v := chunk.Source.VersionID; v != "" {
+		r.owned = append(r.owned, ownedField{stringField(AttrSourceVersion, v), false})
+	}
+	if ingested != "" {
+		r.owned = append(r.owned, ownedField{stringField(AttrIngestedAt, ingested), false})
+	}
+	if e := chunk.ExecutionID; e != "" {
+		r.owned = append(r.owned, ownedField{stringField(AttrExecution, e), false})
+	}
+	return r
+}
+
+// readLine returns the next non-blank line, or io.EOF.
+func (r *reader) readLine() ([]byte, error) {
+	for {
+		r.line = r.line[:0]
+		var err error
+		for {
+			var part []byte
+			part, err = r.br.ReadSlice('\n')
+			if len(r.line)+len(part) > maxLineBytes {
+				return nil, fmt.Errorf("line longer than %d bytes", maxLineBytes)
+			}
+			r.line = append(r.line, part...)
+			if err != bufio.ErrBufferFull {
+				break
+			}
+		}
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		if line := bytes.TrimSpace(r.line); len(line) > 0 {
+			return line, nil
+		}
+		if err == io.EOF {
+			return nil, io.EOF
+		}
+	}
 }
 
 func (r *reader) next() (*record, error) {
-	var raw json.RawMessage
-	if err := r.dec.Decode(&raw); err != nil {
+	line, err := r.readLine()
+	if err != nil {
 		if err == io.EOF {
 			r.eof = true
 			return nil, io.EOF
@@ -348,52 +411,82 @@ func (r *reader) next() (*record, error) {
 		return nil, &fnerr.Internal{Msg: fmt.Sprintf("load: s3://%s/%s record %d: %v", r.chunk.Bucket, r.chunk.Key, r.n+1, err)}
 	}
 	r.n++
-	item, err := parseItem(raw)
-	if err == nil {
-		err = applySets(item, r.sets)
+	var fields []field
+	var ok bool
+	r.buf, fields, ok = transcode(line, r.buf[:0], r.fields[:0])
+	if ok && len(r.sets) > 0 && slices.ContainsFunc(fields, func(f field) bool { _, set := r.sets[string(f.name)]; return set }) {
+		ok = false // a set attribute: applySets checks and converts it
 	}
-	if err != nil {
-		return nil, &fnerr.Internal{Msg: fmt.Sprintf("load: s3://%s/%s record %d: %v", r.chunk.Bucket, r.chunk.Key, r.n, err)}
+	if !ok {
+		item, err := parseItem(line)
+		if err == nil {
+			err = applySets(item, r.sets)
+		}
+		if err != nil {
+			return nil, &fnerr.Internal{Msg: fmt.Sprintf("load: s3://%s/%s record %d: %v", r.chunk.Bucket, r.chunk.Key, r.n, err)}
+		}
+		fields = fieldsOf(item)
 	}
-	pk, ok1 := stringAttr(item, AttrPK)
-	sk, ok2 := stringAttr(item, AttrSK)
+	pk, ok1 := stringOf(fields, AttrPK)
+	sk, ok2 := stringOf(fields, AttrSK)
 	if !ok1 || !ok2 {
 		return nil, &fnerr.Internal{Msg: fmt.Sprintf("load: s3://%s/%s record %d: pk and sk must be non-empty strings", r.chunk.Bucket, r.chunk.Key, r.n)}
 	}
-	r.complete(item)
-	size := itemSize(item)
+	fields = r.complete(fields)
+	r.fields = fields[:0]
+	size, n := 0, 2
+	for i := range fields {
+		size += len(fields[i].name) + fields[i].size
+		n += len(fields[i].name) + len(fields[i].enc) + 4
+	}
 	if size > MaxItemBytes {
 		return nil, &fnerr.Internal{Msg: fmt.Sprintf("load: s3://%s/%s record %d (%s/%s): item of about %d bytes exceeds DynamoDB's 400 KB", r.chunk.Bucket, r.chunk.Key, r.n, pk, sk, size)}
 	}
-	return &record{line: r.n, pk: pk, sk: sk, item: item, size: size}, nil
+	return &record{line: r.n, pk: pk, sk: sk, item: appendItemJSON(make([]byte, 0, n), fields), size: size}, nil
+}
+
+// find returns the index of the field named name, or -1.
+func find(fields []field, name string) int {
+	for i := range fields {
+		if string(fields[i].name) == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// stringOf returns the value of the field named name, if it is a
+// non-empty string (stringAttr for fields).
+func stringOf(fields []field, name string) (string, bool) {
+	i := find(fields, name)
+	if i < 0 {
+		return "", false
+	}
+	s, ok := fields[i].stringValue()
+	return s, ok && s != ""
 }
 
 // complete sets the version attribute and, when the enricher did not run,
-// the source, ingest-time and execution attributes; it adds the TTL attribute if the transformer did
-// not.
-func (r *reader) complete(item map[string]types.AttributeValue) {
-	item[AttrSourceOrder] = &types.AttributeValueMemberS{Value: r.order}
-	if _, ok := item[AttrSourceKey]; !ok {
-		item[AttrSourceKey] = &types.AttributeValueMemberS{Value: r.chunk.Source.Key}
+// the source, ingest-time and execution attributes; it adds the TTL
+// attribute if the transformer did not.
+func (r *reader) complete(fields []field) []field {
+	for _, o := range r.owned {
+		switch i := find(fields, string(o.name)); {
+		case i < 0:
+			fields = append(fields, o.field)
+		case o.always:
+			fields[i] = o.field
+		}
 	}
-	if _, ok := item[AttrSourceVersion]; !ok && r.chunk.Source.VersionID != "" {
-		item[AttrSourceVersion] = &types.AttributeValueMemberS{Value: r.chunk.Source.VersionID}
-	}
-	if _, ok := item[AttrIngestedAt]; !ok && r.ingested != "" {
-		item[AttrIngestedAt] = &types.AttributeValueMemberS{Value: r.ingested}
-	}
-	if _, ok := item[AttrExecution]; !ok && r.chunk.ExecutionID != "" {
-		item[AttrExecution] = &types.AttributeValueMemberS{Value: r.chunk.ExecutionID}
-	}
-	if t := r.ttl; t != nil {
-		if _, ok := item[t.Attribute]; !ok {
-			if from, ok := stringAttr(item, t.From); ok {
-				if at, ok := parseTime(from); ok {
-					item[t.Attribute] = &types.AttributeValueMemberN{Value: strconv.FormatInt(at.Add(t.After).Unix(), 10)}
-				}
+	if t := r.ttl; t != nil && find(fields, t.Attribute) < 0 {
+		if from, ok := stringOf(fields, t.From); ok {
+			if at, ok := parseTime(from); ok {
+				n := strconv.FormatInt(at.Add(t.After).Unix(), 10)
+				fields = append(fields, field{name: []byte(t.Attribute), enc: []byte(`{"N":"` + n + `"}`), size: len(n) + 1})
 			}
 		}
 	}
+	return fields
 }
 
 func parseTime(s string) (time.Time, bool) {

@@ -53,7 +53,8 @@ type record struct {
 	line int64
 	pk   string
 	sk   string
-	item map[string]types.AttributeValue
+	// item is the item's DynamoDB JSON (see transcode).
+	item []byte
 	size int
 	// replaced counts the earlier records of the chunk with the same key
 	// this one replaced in its worker's batch (the last one wins): they
@@ -73,6 +74,15 @@ func weightOf(recs []*record) int64 {
 		n += r.weight()
 	}
 	return n
+}
+
+// attributes returns the record's item as AttributeValues.
+func (r *record) attributes() (map[string]types.AttributeValue, error) {
+	item, err := decodeItem(r.item)
+	if err != nil {
+		return nil, fmt.Errorf("load: record %d (%s/%s): %w", r.line, r.pk, r.sk, err)
+	}
+	return item, nil
 }
 
 // recordKey identifies an item in the table.

@@ -348,13 +348,23 @@ func (w *writer) batchWrite(ctx context.Context, recs []*record) (int64, []*reco
 	if len(recs) == 0 {
 		return 0, nil, nil
 	}
-	reqs := make([]types.WriteRequest, len(recs))
-	for i, r := range recs {
-		reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: r.item}}
+	var out *dynamodb.BatchWriteItemOutput
+	var err error
+	if c, ok := w.db.(*dynamodb.Client); ok {
+		out, err = rawBatchWrite(ctx, c, w.table, recs)
+	} else {
+		reqs := make([]types.WriteRequest, len(recs))
+		for i, r := range recs {
+			item, derr := r.attributes()
+			if derr != nil {
+				return 0, nil, derr
+			}
+			reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: item}}
+		}
+		out, err = w.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
+			RequestItems: map[string][]types.WriteRequest{w.table: reqs},
+		})
 	}
-	out, err := w.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
-		RequestItems: map[string][]types.WriteRequest{w.table: reqs},
-	})
 	if err != nil {
 		if hard := w.classify("BatchWriteItem", err); hard != nil {
 			return 0, nil, hard
@@ -392,9 +402,13 @@ func (w *writer) batchWrite(ctx context.Context, recs []*record) (int64, []*reco
 // version of it, which makes the record stale. Neither written nor stale
 // means unwritten.
 func (w *writer) conditionalPut(ctx context.Context, r *record) (written, stale bool, err error) {
+	item, err := r.attributes()
+	if err != nil {
+		return false, false, err
+	}
 	in := &dynamodb.PutItemInput{
 		TableName:                 aws.String(w.table),
-		Item:                      r.item,
+		Item:                      item,
 		ConditionExpression:       aws.String("attribute_not_exists(#o) OR #o <= :o"),
 		ExpressionAttributeNames:  map[string]string{"#o": AttrSourceOrder},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":o": &types.AttributeValueMemberS{Value: w.order}},

@@ -62,7 +62,9 @@ func newBenchDB(tb testing.TB) *minidyn.Client {
 	return db
 }
 
-func rec(pk, sk, order string, extra map[string]types.AttributeValue) *record {
+// recItem is the item of a record with a key, a source order and extra
+// attributes.
+func recItem(pk, sk, order string, extra map[string]types.AttributeValue) map[string]types.AttributeValue {
 	item := map[string]types.AttributeValue{
 		AttrPK:          &types.AttributeValueMemberS{Value: pk},
 		AttrSK:          &types.AttributeValueMemberS{Value: sk},
@@ -71,7 +73,12 @@ func rec(pk, sk, order string, extra map[string]types.AttributeValue) *record {
 	for k, v := range extra {
 		item[k] = v
 	}
-	return &record{pk: pk, sk: sk, item: item, size: itemSize(item)}
+	return item
+}
+
+func rec(pk, sk, order string, extra map[string]types.AttributeValue) *record {
+	item := recItem(pk, sk, order, extra)
+	return &record{pk: pk, sk: sk, item: appendItemJSON(nil, fieldsOf(item)), size: itemSize(item)}
 }
 
 func source(recs []*record) func() (*record, error) {
@@ -220,11 +227,11 @@ func TestWriterVersions(t *testing.T) {
 				t.Parallel()
 				db := newDB(t)
 				if tt.existing != "" {
-					old := rec("P#1", "#", tt.existing, map[string]types.AttributeValue{"v": &types.AttributeValueMemberS{Value: "old"}})
+					old := recItem("P#1", "#", tt.existing, map[string]types.AttributeValue{"v": &types.AttributeValueMemberS{Value: "old"}})
 					if tt.existing == "-" {
-						delete(old.item, AttrSourceOrder)
+						delete(old, AttrSourceOrder)
 					}
-					if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(testTable), Item: old.item}); err != nil {
+					if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(testTable), Item: old}); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -253,8 +260,8 @@ func TestWriterStaleRaceLosesConditionalPut(t *testing.T) {
 	// the condition must refuse it.
 	db := newDB(t)
 	put := func(order, v string) {
-		r := rec("P#1", "#", order, map[string]types.AttributeValue{"v": &types.AttributeValueMemberS{Value: v}})
-		if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(testTable), Item: r.item}); err != nil {
+		item := recItem("P#1", "#", order, map[string]types.AttributeValue{"v": &types.AttributeValueMemberS{Value: v}})
+		if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(testTable), Item: item}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,0 +1,203 @@
+package load
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/go-cmp/cmp"
+)
+
+// itemOf is what the reader makes of a line before completion: the
+// transcoded item (fast says the byte scanner took it), or the error of
+// the general path.
+func itemOf(line []byte) (item []byte, size int, fast bool, err error) {
+	_, fields, ok := transcode(line, nil, nil)
+	if !ok {
+		parsed, err := parseItem(line)
+		if err != nil {
+			return nil, 0, false, err
+		}
+		fields = fieldsOf(parsed)
+	}
+	for _, f := range fields {
+		size += len(f.name) + f.size
+	}
+	return appendItemJSON(nil, fields), size, ok, nil
+}
+
+var exportAll = cmp.Exporter(func(reflect.Type) bool { return true })
+
+// checkTranscode fails unless line becomes exactly the item parseItem
+// reads, of the size itemSize gives, and is refused where parseItem
+// refuses it.
+func checkTranscode(t *testing.T, line []byte) (fast bool) {
+	t.Helper()
+	want, wantErr := parseItem(line)
+	got, size, fast, err := itemOf(line)
+	if wantErr != nil {
+		if fast || err == nil {
+			t.Fatalf("%q: parseItem refuses it (%v), the loader took it", line, wantErr)
+		}
+		return false
+	}
+	if err != nil {
+		t.Fatalf("%q: %v", line, err)
+	}
+	decoded, err := decodeItem(got)
+	if err != nil {
+		t.Fatalf("%q: the item %s does not decode: %v", line, got, err)
+	}
+	if diff := cmp.Diff(want, decoded, exportAll); diff != "" {
+		t.Fatalf("%q (fast %v): item (-parseItem +transcoded):\n%s", line, fast, diff)
+	}
+	if s := itemSize(want); s != size {
+		t.Fatalf("%q (fast %v): size %d, itemSize %d", line, fast, size, s)
+	}
+	return fast
+}
+
+func TestTranscode(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		line     string
+		wantFast bool
+	}{
+		{"staged order", `{"_line":2,"customer_missing":false,"pk":"ORDER#1","price":1.50,"sk":"ORDER","z":null}`, true},
+		{"white space, unsorted", ` { "b" : "x" , "a" : -1e-3 } `, true},
+		{"empty", `{}`, true},
+		{"non-ASCII", `{"name":"Grace Hopper é ü 日本"}`, true},
+		{"escaped value", `{"s":"a\"b\\c\u00e9\n"}`, false},
+		{"escaped name", `{"a\"b":"x"}`, false},
+		{"lone surrogate", `{"s":"\ud800"}`, false},
+		{"bad UTF-8", "{\"s\":\"\xff\"}", false},
+		{"array", `{"l":[1,"x"]}`, false},
+		{"object", `{"m":{"k":false}}`, false},
+		{"name twice", `{"a":1,"b":2,"a":3}`, false},
+		{"not an object", `[1]`, false},
+		{"trailing data", `{} {}`, false},
+		{"broken", `{"a":`, false},
+		{"bad number", `{"a":01}`, false},
+		{"bad literal", `{"a":tru}`, false},
+		{"literal run on", `{"a":truex}`, false},
+		{"missing comma", `{"a":1 "b":2}`, false},
+		{"trailing comma", `{"a":1,}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := checkTranscode(t, []byte(tt.line)); got != tt.wantFast {
+				t.Errorf("fast path took it: %v, want %v", got, tt.wantFast)
+			}
+		})
+	}
+}
+
+// FuzzTranscodeMatchesParseItem: every line becomes the item parseItem
+// reads (or is refused as it refuses it), through the byte scanner or the
+// general path.
+func FuzzTranscodeMatchesParseItem(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join("testdata", "*.jsonl"))
+	for _, s := range seeds {
+		data, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			f.Add(line)
+		}
+	}
+	f.Add([]byte(`{"a":"x","b":1.5e3,"c":true,"d":null,"e":false,"f":""}`))
+	f.Add([]byte(`{"s":"\u00e9\"","t":"日本"}`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		if len(line) > 1<<16 {
+			return
+		}
+		checkTranscode(t, line)
+	})
+}
+
+// TestRawBatchWriteMatchesSDK sends the same records through the SDK's
+// client twice, once as AttributeValues serialized by the SDK and once with
+// the loader's own body (rawBatchWrite): the server receives the same
+// request (operation, JSON body), and the SDK decodes the answer's
+// UnprocessedItems on the raw path too.
+func TestRawBatchWriteMatchesSDK(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var bodies [][]byte
+	var targets []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies, targets = append(bodies, b), append(targets, r.Header.Get("X-Amz-Target"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		fmt.Fprint(w, `{"UnprocessedItems":{"items":[{"PutRequest":{"Item":{"pk":{"S":"P#2"},"sk":{"S":"#"}}}}]}}`)
+	}))
+	defer srv.Close()
+	c := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")})
+
+	lines := []string{
+		`{"pk":"P#1","sk":"#","n":1.50,"b":true,"z":null,"s":"a\"b <é>"}`,
+		`{"pk":"P#2","sk":"#","l":[1,{"x":"y"}],"m":{"k":false}}`,
+	}
+	var recs []*record
+	var reqs []types.WriteRequest
+	for i, l := range lines {
+		item, size, _, err := itemOf([]byte(l))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &record{line: int64(i + 1), pk: fmt.Sprint("P#", i+1), sk: "#", item: item, size: size}
+		recs = append(recs, r)
+		attrs, err := r.attributes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: attrs}})
+	}
+	if _, err := c.BatchWriteItem(t.Context(), &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{"items": reqs}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := rawBatchWrite(t.Context(), c, "items", recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bodies) != 2 || targets[0] != targets[1] || !strings.HasSuffix(targets[1], ".BatchWriteItem") {
+		t.Fatalf("requests: %d, targets %q", len(bodies), targets)
+	}
+	var sdk, raw any
+	for i, v := range []*any{&sdk, &raw} {
+		dec := json.NewDecoder(bytes.NewReader(bodies[i]))
+		dec.UseNumber()
+		if err := dec.Decode(v); err != nil {
+			t.Fatalf("body %d: %v: %s", i, err, bodies[i])
+		}
+	}
+	if diff := cmp.Diff(sdk, raw); diff != "" {
+		t.Errorf("request body (-SDK +raw):\n%s", diff)
+	}
+	left := out.UnprocessedItems["items"]
+	if len(left) != 1 {
+		t.Fatalf("UnprocessedItems = %v", out.UnprocessedItems)
+	}
+	if pk, _ := stringAttr(left[0].PutRequest.Item, AttrPK); pk != "P#2" {
+		t.Errorf("unprocessed pk = %q, want P#2", pk)
+	}
+}

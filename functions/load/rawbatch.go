@@ -1,0 +1,88 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/sluicehq/sluice/internal/jsonenc"
+)
+
+// BatchWriteItem bodies written by the loader.
+//
+// With the SDK's client (on Lambda and in `sluice run`) the loader sends
+// each BatchWriteItem with a body it wrote from its records' DynamoDB JSON
+// (record.item) instead of letting the SDK serialize a map of
+// AttributeValues per item: the request is still the SDK's in every other
+// way (endpoint, signing, retries, error and UnprocessedItems decoding),
+// only its body is replaced, by a serialize-step middleware after the
+// SDK's own serializer (the documented way to adjust a request,
+// Options.APIOptions). The SDK validates and serializes a stand-in input
+// naming the same table, whose body is then replaced. Other DB
+// implementations (fakes, minidyn in tests) get AttributeValues decoded
+// from the same text (decodeItem), so both paths write the same items
+// (TestRawBatchWriteMatchesSDK).
+
+// batchWriteBody appends the body of a BatchWriteItem putting recs into
+// table.
+func batchWriteBody(b []byte, table string, recs []*record) []byte {
+	b = append(b, `{"RequestItems":{`...)
+	b = append(jsonenc.AppendString(b, table), ":["...)
+	for i, r := range recs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"PutRequest":{"Item":`...)
+		b = append(b, r.item...)
+		b = append(b, "}}"...)
+	}
+	return append(b, "]}}"...)
+}
+
+// rawBatchWrite sends a BatchWriteItem of recs through the SDK client c
+// with the body the loader wrote.
+func rawBatchWrite(ctx context.Context, c *dynamodb.Client, table string, recs []*record) (*dynamodb.BatchWriteItemOutput, error) {
+	size := 64
+	for _, r := range recs {
+		size += len(r.item) + 30
+	}
+	body := batchWriteBody(make([]byte, 0, size), table, recs)
+	stand := &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: {}}}
+	return c.BatchWriteItem(ctx, stand, withBody(body))
+}
+
+// withBody is a per-call option replacing the serialized request body.
+func withBody(body []byte) func(*dynamodb.Options) {
+	return func(o *dynamodb.Options) {
+		// o is the call's copy of the client's options: appending does
+		// not touch the client's.
+		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+			return s.Serialize.Insert(rawBody(body), "OperationSerializer", middleware.After)
+		})
+	}
+}
+
+// rawBody is the middleware withBody adds.
+type rawBody []byte
+
+// ID names the middleware in the stack.
+func (rawBody) ID() string { return "SluiceLoaderBody" }
+
+// HandleSerialize replaces the body the SDK serialized.
+func (b rawBody) HandleSerialize(ctx context.Context, in middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
+	req, ok := in.Request.(*smithyhttp.Request)
+	if !ok {
+		return middleware.SerializeOutput{}, middleware.Metadata{}, fmt.Errorf("load: unexpected transport request %T", in.Request)
+	}
+	r, err := req.SetStream(bytes.NewReader(b))
+	if err != nil {
+		return middleware.SerializeOutput{}, middleware.Metadata{}, fmt.Errorf("load: set request body: %w", err)
+	}
+	in.Request = r
+	return next.HandleSerialize(ctx, in)
+}
