@@ -204,6 +204,7 @@ func (h *Handler) enrich(ctx context.Context, chunk contract.Chunk) (contract.Ch
 		meta[AttrSourceVersion] = chunk.Source.VersionID
 	}
 	var buf bytes.Buffer
+	buf.Grow(outputEstimate(aws.ToInt64(obj.ContentLength), chunk.Records, meta))
 	w := records.NewWriter(&buf)
 	r := records.NewJSONL(obj.Body, records.Limits{})
 	block := make([]map[string]any, 0, blockSize)
@@ -267,6 +268,28 @@ func (h *Handler) enrich(ctx context.Context, chunk contract.Chunk) (contract.Ch
 		return contract.Chunk{}, s3Error("PutObject", out.Bucket, out.Key, err)
 	}
 	return out, nil
+}
+
+// maxEstimate caps outputEstimate: a larger chunk grows its buffer as it
+// goes.
+const maxEstimate = 16 << 20
+
+// outputEstimate is the size to reserve for the enriched chunk: the input
+// plus half again for the lookups' and calculations' fields, plus the
+// metadata attributes of every record. Growing the buffer by doubling
+// instead cost as much as writing the records (copies of megabytes, each
+// new slice cleared first).
+func outputEstimate(inputBytes, records int64, meta map[string]any) int {
+	per := int64(len(`,"_line":`) + 20)
+	for k, v := range meta {
+		s, _ := v.(string)
+		per += int64(len(k) + len(s) + 6)
+	}
+	n := inputBytes + inputBytes/2 + max(records, 0)*per
+	if n < 0 || n > maxEstimate {
+		return maxEstimate
+	}
+	return int(n)
 }
 
 // enrichBlock applies the lookups, the HTTP enrichments and the calculated

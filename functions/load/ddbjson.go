@@ -90,13 +90,26 @@ func transcode(line, buf []byte, fields []field) ([]byte, []field, bool) {
 		switch c := line[i]; {
 		case c == '"':
 			end, plain := jsonenc.ScanString(line, i)
-			if end < 0 || !plain {
-				// Escapes are decoded and written again by the
-				// general path, exactly as encoding/json reads them.
+			if end < 0 {
 				return buf, fields, false
 			}
-			f.str, f.size = line[i:end], end-i-2
-			buf = append(append(append(buf, `{"S":`...), f.str...), '}')
+			if plain {
+				f.str, f.size = line[i:end], end-i-2
+				buf = append(append(append(buf, `{"S":`...), f.str...), '}')
+			} else {
+				// Escapes, control characters or invalid UTF-8:
+				// decoded as encoding/json decodes them, written
+				// again.
+				v, ok := jsonenc.Unquote(line[i:end])
+				if !ok {
+					return buf, fields, false
+				}
+				buf = append(buf, `{"S":`...)
+				tok := len(buf)
+				buf = jsonenc.AppendString(buf, v)
+				f.str, f.size = buf[tok:len(buf):len(buf)], len(v)
+				buf = append(buf, '}')
+			}
 			i = end
 		case c == '-' || (c >= '0' && c <= '9'):
 			end := jsonenc.ScanNumber(line, i)

@@ -391,3 +391,66 @@ func xmlText(s string) bool {
 	}
 	return true
 }
+
+// FuzzDecodeFlat: what decodeFlat decodes, encoding/json's general path
+// decodes to the same values; what it leaves, the general path decides.
+func FuzzDecodeFlat(f *testing.F) {
+	for _, s := range []string{`{"a":"x","b":1.5e3,"c":true,"d":null,"e":false}`, `{"s":"D\"on\" \u00e9","t":"日本"}`,
+		`{"a":1,"a":2}`, `{"l":[1]}`, `{}`, ` { "a" : "b" } `, "{\"s\":\"\xff\"}", `{"n":01}`} {
+		f.Add([]byte(s))
+	}
+	seedExamples(f, "*/*.jsonl", func(b []byte) {
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			f.Add(line)
+		}
+	})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if len(raw) > fuzzMax {
+			return
+		}
+		got, ok := decodeFlat(raw)
+		if !ok {
+			return
+		}
+		want, rerr := decodeGeneral(raw, 32)
+		if rerr != nil {
+			t.Fatalf("decodeFlat took %q, the general path refuses it: %v", raw, rerr)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("decodeFlat(%q) (-general +flat):\n%s", raw, diff)
+		}
+	})
+}
+
+// TestDecodeFlat: staged records take the flat decoder, anything nested
+// or doubtful the general one.
+func TestDecodeFlat(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]bool{
+		`{"_line":2,"customer_name":"Donald \"Don\" Knuth","quantity":3,"ok":true,"z":null}`: true,
+		` { "a" : -1.5e3 } `: true,
+		`{}`:                 true,
+		`{"a":1,"a":2}`:      false,
+		`{"l":[1]}`:          false,
+		`{"m":{}}`:           false,
+		`{"n":01}`:           false,
+		`{"a":1,}`:           false,
+		`{"a":1} x`:          false,
+		`[1]`:                false,
+	} {
+		_, got := decodeFlat([]byte(raw))
+		if got != want {
+			t.Errorf("decodeFlat(%q) took it: %v, want %v", raw, got, want)
+		}
+		if got {
+			m, _ := decodeFlat([]byte(raw))
+			g, rerr := decodeGeneral([]byte(raw), 32)
+			if rerr != nil {
+				t.Fatalf("%q: %v", raw, rerr)
+			}
+			if diff := cmp.Diff(g, m); diff != "" {
+				t.Errorf("decodeFlat(%q) (-general +flat):\n%s", raw, diff)
+			}
+		}
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/sluicehq/sluice/internal/jsonenc"
 )
 
 // JSONReader streams a JSON array of objects element by element: memory
@@ -144,6 +146,14 @@ func (j *JSONReader) elementStart(start int64) int64 {
 // a hostile nesting never reaches the decoder, and refusing a property
 // given twice (encoding/json would keep the last value silently).
 func decodeObject(raw []byte, maxDepth int) (map[string]any, *RowError) {
+	if m, ok := decodeFlat(raw); ok {
+		return m, nil
+	}
+	return decodeGeneral(raw, maxDepth)
+}
+
+// decodeGeneral is decodeObject for any object, with encoding/json.
+func decodeGeneral(raw []byte, maxDepth int) (map[string]any, *RowError) {
 	d, members := scan(raw)
 	if d > maxDepth {
 		return nil, &RowError{Code: CodeJSONDepth, Msg: fmt.Sprintf("nested deeper than %d levels", maxDepth), Excerpt: excerpt(string(raw))}
@@ -166,6 +176,88 @@ func decodeObject(raw []byte, maxDepth int) (map[string]any, *RowError) {
 		return nil, &RowError{Code: CodeDuplicateName, Column: name, Msg: fmt.Sprintf("property %q appears more than once: which value is meant cannot be told", name), Excerpt: excerpt(string(raw))}
 	}
 	return m, nil
+}
+
+// decodeFlat decodes an object of strings, numbers, booleans and nulls
+// (what the pipeline stages) without encoding/json's general decoder,
+// to the values it would give (json.Number for numbers). It reports false
+// for anything else (nesting, a name given twice, a malformed object),
+// which decodeObject then decodes, or refuses, as before
+// (FuzzDecodeFlat).
+func decodeFlat(raw []byte) (map[string]any, bool) {
+	i := jsonenc.SkipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return nil, false
+	}
+	m := make(map[string]any, 24)
+	i = jsonenc.SkipSpace(raw, i+1)
+	if i < len(raw) && raw[i] == '}' {
+		return m, jsonenc.SkipSpace(raw, i+1) == len(raw)
+	}
+	n := 0
+	for {
+		if i >= len(raw) || raw[i] != '"' {
+			return nil, false
+		}
+		name, end, ok := stringAt(raw, i)
+		if !ok {
+			return nil, false
+		}
+		i = jsonenc.SkipSpace(raw, end)
+		if i >= len(raw) || raw[i] != ':' {
+			return nil, false
+		}
+		i = jsonenc.SkipSpace(raw, i+1)
+		if i >= len(raw) {
+			return nil, false
+		}
+		var v any
+		switch c := raw[i]; {
+		case c == '"':
+			if v, i, ok = stringAt(raw, i); !ok {
+				return nil, false
+			}
+		case c == '-' || (c >= '0' && c <= '9'):
+			end := jsonenc.ScanNumber(raw, i)
+			if end < 0 {
+				return nil, false
+			}
+			v, i = json.Number(raw[i:end]), end
+		case bytes.HasPrefix(raw[i:], []byte("true")):
+			v, i = true, i+4
+		case bytes.HasPrefix(raw[i:], []byte("false")):
+			v, i = false, i+5
+		case bytes.HasPrefix(raw[i:], []byte("null")):
+			v, i = nil, i+4
+		default:
+			return nil, false
+		}
+		m[name] = v
+		n++
+		i = jsonenc.SkipSpace(raw, i)
+		if i < len(raw) && raw[i] == ',' {
+			i = jsonenc.SkipSpace(raw, i+1)
+			continue
+		}
+		if i >= len(raw) || raw[i] != '}' || jsonenc.SkipSpace(raw, i+1) != len(raw) || n != len(m) {
+			return nil, false
+		}
+		return m, true
+	}
+}
+
+// stringAt decodes the JSON string at raw[i] as encoding/json does and
+// returns the index after it.
+func stringAt(raw []byte, i int) (string, int, bool) {
+	end, plain := jsonenc.ScanString(raw, i)
+	if end < 0 {
+		return "", 0, false
+	}
+	if plain {
+		return string(raw[i+1 : end-1]), end, true
+	}
+	s, ok := jsonenc.Unquote(raw[i:end])
+	return s, end, ok
 }
 
 // duplicateName returns the first property name of a valid JSON object
