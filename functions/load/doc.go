@@ -14,9 +14,9 @@
 //
 // Loading is idempotent and version-aware. Every item carries _source_order,
 // the source file version's S3 LastModified (with the version id as a
-// tie-break); before writing a batch the loader reads the existing items'
-// orders (a consistent BatchGetItem) and skips those a newer version wrote
-// (counted in LoadOutput.Stale). New items and re-runs of the same version go
+// tie-break); before writing a group of up to 100 records the loader reads
+// the existing items' orders (one consistent BatchGetItem) and skips those a
+// newer version wrote (counted in LoadOutput.Stale). New items and re-runs of the same version go
 // in a batch; items of an older version are replaced with a PutItem whose
 // condition refuses to overwrite a newer order, which closes the race with a
 // concurrent newer load. docs/functions.md explains the design and its one

@@ -111,9 +111,15 @@ read:
 	return c, nil
 }
 
-// worker batches the records of one channel, at most MaxBatchItems and
-// MaxBatchBytes per batch, with one entry per key (a later record replaces
-// an earlier one with the same key in the same batch).
+// groupItems is the number of records a worker writes together: one
+// BatchGetItem (at most 100 keys) reads their stored versions, then they
+// go out in BatchWriteItem requests of at most MaxBatchItems.
+const groupItems = 4 * MaxBatchItems
+
+// worker groups the records of one channel, at most groupItems and
+// MaxBatchBytes per group, with one entry per key (a later record replaces
+// an earlier one with the same key in the same group), and writes each
+// group with writeBatch.
 //
 // The puts a BatchWriteItem leaves unprocessed stay in the worker's batch
 // and go out with the next records instead of in a request of their own:
@@ -185,7 +191,7 @@ func (w *writer) worker(ctx context.Context, fail context.CancelCauseFunc, in <-
 			for _, r := range left {
 				add(r)
 			}
-			if !final && len(batch) < MaxBatchItems && size < MaxBatchBytes {
+			if !final && len(batch) < groupItems && size < MaxBatchBytes {
 				return
 			}
 		}
@@ -201,7 +207,7 @@ func (w *writer) worker(ctx context.Context, fail context.CancelCauseFunc, in <-
 			batch[i] = r
 			continue
 		}
-		if len(batch) == MaxBatchItems || size+r.size > MaxBatchBytes {
+		if len(batch) == groupItems || size+r.size > MaxBatchBytes {
 			// r's key is not among the leftovers: they come from
 			// the batch, which does not hold it.
 			flush(false)
@@ -215,11 +221,11 @@ func (w *writer) worker(ctx context.Context, fail context.CancelCauseFunc, in <-
 	flush(true)
 }
 
-// writeBatch makes one attempt at a batch of distinct keys: it reads the
-// source order of the existing items, skips those a newer source wrote
-// (stale), writes new items and re-runs of the same source with one
-// BatchWriteItem, and replaces items of an older source with a conditional
-// PutItem. It returns the puts the BatchWriteItem left unprocessed (or all
+// writeBatch makes one attempt at a group of distinct keys: it reads the
+// source order of the existing items (one BatchGetItem), skips those a
+// newer source wrote (stale), writes new items and re-runs of the same
+// source with BatchWriteItem requests of at most MaxBatchItems, and
+// replaces items of an older source with a conditional PutItem. It returns the puts the BatchWriteItem left unprocessed (or all
 // of them after a transient error), which the caller retries; every other
 // record of the batch ends up counted exactly once, also when it returns a
 // hard error (the records not attempted, left ones included, count as
@@ -270,10 +276,15 @@ func (w *writer) writeBatch(ctx context.Context, batch []*record) (left []*recor
 			conditional = append(conditional, r)
 		}
 	}
-	n, left, err := w.batchWrite(ctx, direct)
-	c.written += n
-	if err != nil {
-		return nil, err
+	for len(direct) > 0 {
+		part := direct[:min(len(direct), MaxBatchItems)]
+		direct = direct[len(part):]
+		n, l, err := w.batchWrite(ctx, part)
+		c.written += n
+		if err != nil {
+			return nil, err
+		}
+		left = append(left, l...)
 	}
 	for _, r := range conditional {
 		written, stale, err := w.conditionalPut(ctx, r)

@@ -495,10 +495,10 @@ func (u *uniqueKeysDB) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWri
 // throttling), never shares a request with it, and both are counted.
 func TestWriterCarriedPutsKeepKeyOrder(t *testing.T) {
 	t.Parallel()
-	// About 30 keys per worker: a batch fills up (25 keys) before the
+	// About 120 keys per worker: a group fills up (100 keys) before the
 	// keys come round again, and a carried put's key comes again while
 	// it waits.
-	const n, keys = 1000, 120
+	const n, keys = 4000, 480
 	db := &uniqueKeysDB{Client: newDB(t), t: t}
 	var mu sync.Mutex
 	refused := map[string]bool{}
