@@ -97,6 +97,10 @@ type Handler struct {
 	cache *cache
 	mu    sync.Mutex
 	sems  map[string]chan struct{}
+	// bufs keeps enriched-chunk buffers for the next invocations: a fresh
+	// one of megabytes is cleared by the runtime first, which cost as much
+	// as filling it.
+	bufs sync.Pool
 }
 
 type executionKey struct{}
@@ -203,9 +207,21 @@ func (h *Handler) enrich(ctx context.Context, chunk contract.Chunk) (contract.Ch
 	if chunk.Source.VersionID != "" {
 		meta[AttrSourceVersion] = chunk.Source.VersionID
 	}
-	var buf bytes.Buffer
+	buf, _ := h.bufs.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	reuse := false
+	defer func() {
+		// Only after a successful PutObject: S3 answered, so it read the
+		// whole body, and the HTTP transport no longer does.
+		if reuse && buf.Cap() <= maxEstimate {
+			buf.Reset()
+			h.bufs.Put(buf)
+		}
+	}()
 	buf.Grow(outputEstimate(aws.ToInt64(obj.ContentLength), chunk.Records, meta))
-	w := records.NewWriter(&buf)
+	w := records.NewWriter(buf)
 	r := records.NewJSONL(obj.Body, records.Limits{})
 	block := make([]map[string]any, 0, blockSize)
 	flush := func() error {
@@ -267,6 +283,7 @@ func (h *Handler) enrich(ctx context.Context, chunk contract.Chunk) (contract.Ch
 	if err != nil {
 		return contract.Chunk{}, s3Error("PutObject", out.Bucket, out.Key, err)
 	}
+	reuse = true
 	return out, nil
 }
 

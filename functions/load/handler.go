@@ -469,11 +469,23 @@ func stringOf(fields []field, name string) (string, bool) {
 // complete sets the version attribute and, when the enricher did not run,
 // the source, ingest-time and execution attributes; it adds the TTL
 // attribute if the transformer did not.
+//
+// Fields sorted by name (as staged) stay sorted, so that the table need not
+// sort them again.
 func (r *reader) complete(fields []field) []field {
+	sorted := slices.IsSortedFunc(fields, byName)
+	add := func(f field) {
+		if !sorted {
+			fields = append(fields, f)
+			return
+		}
+		i, _ := slices.BinarySearchFunc(fields, f, byName)
+		fields = slices.Insert(fields, i, f)
+	}
 	for _, o := range r.owned {
 		switch i := find(fields, string(o.name)); {
 		case i < 0:
-			fields = append(fields, o.field)
+			add(o.field)
 		case o.always:
 			fields[i] = o.field
 		}
@@ -482,12 +494,15 @@ func (r *reader) complete(fields []field) []field {
 		if from, ok := stringOf(fields, t.From); ok {
 			if at, ok := parseTime(from); ok {
 				n := strconv.FormatInt(at.Add(t.After).Unix(), 10)
-				fields = append(fields, field{name: []byte(t.Attribute), enc: []byte(`{"N":"` + n + `"}`), size: len(n) + 1})
+				add(field{name: []byte(t.Attribute), enc: []byte(`{"N":"` + n + `"}`), size: len(n) + 1})
 			}
 		}
 	}
 	return fields
 }
+
+// byName orders fields by name.
+func byName(a, b field) int { return bytes.Compare(a.name, b.name) }
 
 func parseTime(s string) (time.Time, bool) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {

@@ -94,24 +94,44 @@ func (s *fastScanner) name() []byte {
 	return n
 }
 
-// object reads the members of an object, calling member after each name
-// (positioned at its value), until the closing brace.
-func (s *fastScanner) object(member func(name []byte)) {
+// open consumes an object's opening brace and reports whether members
+// follow (an empty object's closing brace is consumed too).
+func (s *fastScanner) open() bool {
 	s.expect('{')
 	if s.peek() == '}' {
 		s.i++
+		return false
+	}
+	return !s.failed
+}
+
+// next consumes what follows a member's value and reports whether another
+// member follows (false at the closing brace, or on failure).
+func (s *fastScanner) next() bool {
+	switch s.peek() {
+	case ',':
+		s.i++
+		return !s.failed
+	case '}':
+		s.i++
+		return false
+	}
+	s.fail()
+	return false
+}
+
+// object reads the members of an object, calling member after each name
+// (positioned at its value), until the closing brace. The hot paths (an
+// item's attributes) use open and next instead: a closure per value would
+// be an allocation per value.
+func (s *fastScanner) object(member func(name []byte)) {
+	if !s.open() {
 		return
 	}
 	for !s.failed {
 		member(s.name())
-		switch s.peek() {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
+		if !s.next() {
 			return
-		default:
-			s.fail()
 		}
 	}
 }
@@ -152,68 +172,74 @@ func (s *fastScanner) literal(word string) bool {
 
 // attr reads one attribute value, {"S":...} and so on, into a.
 func (s *fastScanner) attr(a *fastAttr) {
-	n := 0
-	s.object(func(name []byte) {
-		if n++; n > 1 {
+	if !s.open() {
+		s.fail() // no type
+		return
+	}
+	name := s.name()
+	start := len(s.buf)
+	switch string(name) {
+	case "S":
+		a.typ, a.value = 'S', s.str()
+		a.size = len(a.value)
+		s.buf = append(appendJSONBytes(append(s.buf, `{"S":`...), a.value), '}')
+	case "N":
+		a.typ, a.value = 'N', s.str()
+		var err error
+		if s.failed || !jsonenc.ValidNumber(string(a.value)) {
 			s.fail()
-			return
+		} else if a.size, err = numberSize(string(a.value)); err != nil {
+			s.fail() // the general path words the error
 		}
-		start := len(s.buf)
-		switch string(name) {
-		case "S":
-			a.typ, a.value = 'S', s.str()
-			a.size = len(a.value)
-			s.buf = append(appendJSONBytes(append(s.buf, `{"S":`...), a.value), '}')
-		case "N":
-			a.typ, a.value = 'N', s.str()
-			if s.failed || !jsonenc.ValidNumber(string(a.value)) {
-				s.fail()
-				return
-			}
-			var err error
-			if a.size, err = numberSize(string(a.value)); err != nil {
-				s.fail() // the general path words the error
-				return
-			}
-			s.buf = append(append(append(s.buf, `{"N":"`...), a.value...), `"}`...)
-		case "BOOL":
-			a.typ, a.size = 'T', 1
-			switch {
-			case s.literal("true"):
-				s.buf = append(s.buf, `{"BOOL":true}`...)
-			case s.literal("false"):
-				s.buf = append(s.buf, `{"BOOL":false}`...)
-			default:
-				s.fail()
-			}
-		case "NULL":
-			a.typ, a.size = '0', 1
-			if !s.literal("true") {
-				s.fail() // NULL false is not plain
-			}
-			s.buf = append(s.buf, `{"NULL":true}`...)
+		s.buf = append(append(append(s.buf, `{"N":"`...), a.value...), `"}`...)
+	case "BOOL":
+		a.typ, a.size = 'T', 1
+		switch {
+		case s.literal("true"):
+			s.buf = append(s.buf, `{"BOOL":true}`...)
+		case s.literal("false"):
+			s.buf = append(s.buf, `{"BOOL":false}`...)
 		default:
 			s.fail()
 		}
-		a.enc = s.buf[start:len(s.buf):len(s.buf)]
-	})
-	if n != 1 {
+	case "NULL":
+		a.typ, a.size = '0', 1
+		if !s.literal("true") {
+			s.fail() // NULL false is not plain
+		}
+		s.buf = append(s.buf, `{"NULL":true}`...)
+	default:
 		s.fail()
 	}
+	a.enc = s.buf[start:len(s.buf):len(s.buf)]
+	if s.next() {
+		s.fail() // a second type
+	}
 }
+
+// byName orders attributes by name.
+func byName(a, b fastAttr) int { return bytes.Compare(a.name, b.name) }
 
 // item reads an item (or a key) and returns its attributes sorted by name.
 func (s *fastScanner) item() []fastAttr {
 	attrs := make([]fastAttr, 0, 24)
-	s.object(func(name []byte) {
-		if len(name) == 0 {
-			s.fail()
-			return
+	if s.open() {
+		for !s.failed {
+			name := s.name()
+			if len(name) == 0 {
+				s.fail()
+				break
+			}
+			attrs = append(attrs, fastAttr{name: name})
+			s.attr(&attrs[len(attrs)-1])
+			if !s.next() {
+				break
+			}
 		}
-		attrs = append(attrs, fastAttr{name: name})
-		s.attr(&attrs[len(attrs)-1])
-	})
-	slices.SortFunc(attrs, func(a, b fastAttr) int { return bytes.Compare(a.name, b.name) })
+	}
+	if !slices.IsSortedFunc(attrs, byName) {
+		slices.SortFunc(attrs, byName)
+	}
 	for i := 1; i < len(attrs); i++ {
 		if bytes.Equal(attrs[i-1].name, attrs[i].name) {
 			s.fail() // encoding/json keeps the last: left to it
