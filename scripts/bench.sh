@@ -328,7 +328,7 @@ if [[ $skip != *" load "* ]]; then
 		done
 		ratio=$(awk -v r="$(ratio_median load-loader load-plain)" 'BEGIN { printf "%.2f", r }')
 		info "loader into dynalite, $load_items items" "$(median load-plain 2) items/s (plain 25-item BatchWriteItem loop)" "$(median load-loader 2) items/s (load.Handler)" "$ratio" \
-			"the loader reads each batch's versions (BatchGetItem) before writing it: two requests per batch"
+			"the loader reads the stored versions of each group of 100 records (one BatchGetItem) before writing it in four BatchWriteItem requests"
 	fi
 fi
 
