@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sluicehq/sluice/functions/contract"
 )
 
 // itemOf is what the reader makes of a line before completion: the
@@ -201,5 +203,54 @@ func TestRawBatchWriteMatchesSDK(t *testing.T) {
 	}
 	if pk, _ := stringAttr(left[0].PutRequest.Item, AttrPK); pk != "P#2" {
 		t.Errorf("unprocessed pk = %q, want P#2", pk)
+	}
+}
+
+// TestReaderCompletesInOrder: the attributes the loader adds land in name
+// order among a staged record's sorted names (the table then need not
+// sort them), an existing _source_order is replaced, and a record whose
+// names are not sorted still gets them all.
+func TestReaderCompletesInOrder(t *testing.T) {
+	t.Parallel()
+	chunk := contract.Chunk{Dataset: "orders", Bucket: "b", Key: "k", ExecutionID: "exec-1",
+		Source: contract.Object{Bucket: "b", Key: "incoming/orders/x.csv", VersionID: "v1"}}
+	body := `{"_line":2,"_source_order":"old","pk":"P#1","sk":"#","z":1}` + "\n\n" + `{"sk":"#","pk":"P#2"}` + "\n"
+	r := newReader(t.Context(), strings.NewReader(body), nil, chunk, "o2", "2026-12-07T00:00:00.000Z")
+	names := func(item []byte) []string {
+		dec := json.NewDecoder(bytes.NewReader(item))
+		var out []string
+		dec.Token() // {
+		for dec.More() {
+			tok, _ := dec.Token()
+			out = append(out, tok.(string))
+			var skip json.RawMessage
+			dec.Decode(&skip)
+		}
+		return out
+	}
+	first, err := r.next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"_execution", "_ingested_at", "_line", "_source_key", "_source_order", "_source_version", "pk", "sk", "z"}
+	if diff := cmp.Diff(want, names(first.item)); diff != "" {
+		t.Errorf("names (-want +got):\n%s", diff)
+	}
+	attrs, err := first.attributes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := stringAttr(attrs, AttrSourceOrder); o != "o2" {
+		t.Errorf("_source_order = %q, want o2", o)
+	}
+	second, err := r.next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(names(second.item)); got != 7 {
+		t.Errorf("unsorted record: %d attributes, want 7: %s", got, second.item)
+	}
+	if _, err := r.next(); err != io.EOF || !r.eof || r.n != 2 {
+		t.Errorf("end: err %v, eof %v, records %d", err, r.eof, r.n)
 	}
 }
