@@ -215,7 +215,7 @@ func TestReaderCompletesInOrder(t *testing.T) {
 	chunk := contract.Chunk{Dataset: "orders", Bucket: "b", Key: "k", ExecutionID: "exec-1",
 		Source: contract.Object{Bucket: "b", Key: "incoming/orders/x.csv", VersionID: "v1"}}
 	body := `{"_line":2,"_source_order":"old","pk":"P#1","sk":"#","z":1}` + "\n\n" + `{"sk":"#","pk":"P#2"}` + "\n"
-	r := newReader(t.Context(), strings.NewReader(body), nil, chunk, "o2", "2026-12-07T00:00:00.000Z")
+	r := newReader(t.Context(), strings.NewReader(body), nil, nil, chunk, "o2", "2026-12-07T00:00:00.000Z")
 	names := func(item []byte) []string {
 		dec := json.NewDecoder(bytes.NewReader(item))
 		var out []string
@@ -252,5 +252,35 @@ func TestReaderCompletesInOrder(t *testing.T) {
 	}
 	if _, err := r.next(); err != io.EOF || !r.eof || r.n != 2 {
 		t.Errorf("end: err %v, eof %v, records %d", err, r.eof, r.n)
+	}
+}
+
+// TestReaderSets: a record holding a set attribute takes the general path,
+// which converts the staged array (or refuses a value that is not one),
+// even when the record is otherwise flat.
+func TestReaderSets(t *testing.T) {
+	t.Parallel()
+	chunk := contract.Chunk{Dataset: "catalog", Bucket: "b", Key: "k", Source: contract.Object{Bucket: "b", Key: "incoming/catalog/x.json"}}
+	sets := map[string]SetType{"tags": StringSet}
+	read := func(line string) (*record, error) {
+		r := newReader(t.Context(), strings.NewReader(line+"\n"), nil, sets, chunk, "o1", "")
+		return r.next()
+	}
+	rec, err := read(`{"pk":"P#1","sk":"#","tags":["a","b","a"]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs, err := rec.attributes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ss, ok := attrs["tags"].(*types.AttributeValueMemberSS); !ok || !cmp.Equal(ss.Value, []string{"a", "b"}) {
+		t.Errorf("tags = %#v, want the string set [a b]", attrs["tags"])
+	}
+	if _, err := read(`{"pk":"P#1","sk":"#","tags":"a"}`); err == nil || !strings.Contains(err.Error(), "tags") {
+		t.Errorf("a scalar where a set is staged: err = %v, want one naming tags", err)
+	}
+	if rec, err := read(`{"pk":"P#1","sk":"#","other":"a"}`); err != nil || !bytes.Contains(rec.item, []byte(`"other":{"S":"a"}`)) {
+		t.Errorf("a record without the set attribute: %s, %v", rec.item, err)
 	}
 }
