@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -131,10 +130,7 @@ func (inv *Invoker) Invoke(ctx context.Context, req engine.TaskRequest) (out any
 		}
 		return map[string]any{"MessageId": id, "SdkResponseMetadata": map[string]any{"RequestId": newID()}}, nil
 	case res == "arn:aws:states:::events:putEvents":
-		if err := inv.outbox.add("events:putEvents", req.State, req.Input); err != nil {
-			return nil, err
-		}
-		return map[string]any{"Entries": []any{map[string]any{"EventId": newID()}}, "FailedEntryCount": json.Number("0")}, nil
+		return inv.putEvents(req)
 	}
 	return nil, &engine.TaskError{Name: "States.Runtime", Cause: fmt.Sprintf("the local runtime does not implement the resource %q", res)}
 }

@@ -25,16 +25,27 @@ type OutboxEntry struct {
 	State string `json:"state"`
 	// Message is the task's input: the publication's parameters.
 	Message any `json:"message"`
+	// Events are the events of an events:putEvents as the targets of a
+	// rule on their bus would receive them.
+	Events []Event `json:"events,omitempty"`
 }
 
 // NewOutbox returns an outbox appending to path ("" keeps entries in memory).
 func NewOutbox(path string) *Outbox { return &Outbox{path: path} }
 
 func (o *Outbox) add(kind, state string, msg any) error {
+	return o.addEntry(OutboxEntry{Time: time.Now().UTC(), Kind: kind, State: state, Message: msg})
+}
+
+// addEvents records the events a PutEvents task put.
+func (o *Outbox) addEvents(state string, msg any, events []Event) error {
+	return o.addEntry(OutboxEntry{Time: time.Now().UTC(), Kind: "events:putEvents", State: state, Message: msg, Events: events})
+}
+
+func (o *Outbox) addEntry(e OutboxEntry) error {
 	if o == nil {
 		return nil
 	}
-	e := OutboxEntry{Time: time.Now().UTC(), Kind: kind, State: state, Message: msg}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.entries = append(o.entries, e)
@@ -51,6 +62,18 @@ func (o *Outbox) add(kind, state string, msg any) error {
 		err = cerr
 	}
 	return err
+}
+
+// Events returns the EventBridge events recorded since the outbox was
+// created, in order.
+func (o *Outbox) Events() []Event {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []Event
+	for _, e := range o.entries {
+		out = append(out, e.Events...)
+	}
+	return out
 }
 
 // Entries returns the publications recorded since the outbox was created.

@@ -141,7 +141,7 @@ func TestDeclaresEveryTask(t *testing.T) {
 func TestPayloadBudget(t *testing.T) {
 	t.Parallel()
 	rejected := map[string]bool{"ParseRejection": true, "Quarantine": true, "NotifyRejected": true,
-		"RecordRejected": true, "RejectedResult": true, "Rejected": true, "RejectionFailed": true}
+		"RecordRejected": true, "RejectedResult": true, "PublishRejected": true, "Rejected": true, "RejectionFailed": true}
 	for _, stack := range stacks {
 		c := synthetic(t, stack)
 		payloads := validate.Payloads(c.Machine, validate.WithType(Standard), validate.WithTypes(c.Types))

@@ -23,6 +23,9 @@ const (
 	TableLedger = "ledger"
 	// TopicAlerts receives rejection and failure notifications.
 	TopicAlerts = "alerts"
+	// BusOutcomes is the event bus the files' outcomes are published on
+	// (contract.Outcome events).
+	BusOutcomes = "outcomes"
 	// BucketData is the pipeline bucket: incoming files, staging, reports,
 	// quarantine and Distributed Map results.
 	BucketData = "data"

@@ -84,6 +84,9 @@ const (
 	pathLease      = "$.lease" // {now, until, expires} of the claim
 	pathClaim      = "$.claim" // the ledger item of a claim held by another execution
 	pathOwner      = "$.owner" // {status} of that execution
+	// pathPublishError is the {Error, Cause} of an outcome event that
+	// could not be published.
+	pathPublishError = "$.publishError"
 )
 
 // varFailedState is the variable the catchers leading to the failure path

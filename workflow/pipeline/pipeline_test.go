@@ -200,7 +200,7 @@ func TestContractPaths(t *testing.T) {
 		for _, m := range regexp.MustCompile(`(?:^|[^$])\$\.([a-zA-Z]+)`).FindAllStringSubmatch(string(b), -1) {
 			switch m[1] {
 			case "validation", "transform", "load", "chunks", "summary", "error", "rejection", "lease",
-				"claim", "owner", "notifyError", "recordError", "chunk", "enrich",
+				"claim", "owner", "notifyError", "recordError", "publishError", "chunk", "enrich",
 				"Status": // DescribeOwner's ResultSelector reads the DescribeExecution output
 				continue
 			}
@@ -245,6 +245,7 @@ func TestResources(t *testing.T) {
 	}
 	want := map[string][]string{
 		"dynamodb:table ledger arn:aws:dynamodb:us-east-1:000000000000:table/sluice-dev-ledger":         {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+		"events:event-bus outcomes arn:aws:events:us-east-1:000000000000:event-bus/sluice-dev-outcomes": {"events:PutEvents"},
 		"lambda:function enrich arn:aws:lambda:us-east-1:000000000000:function:sluice-dev-enrich":       {"lambda:InvokeFunction"},
 		"lambda:function load arn:aws:lambda:us-east-1:000000000000:function:sluice-dev-load":           {"lambda:InvokeFunction"},
 		"lambda:function transform arn:aws:lambda:us-east-1:000000000000:function:sluice-dev-transform": {"lambda:InvokeFunction"},

@@ -33,6 +33,10 @@ type stages struct {
 	// notifyRetry retries a notification once more: a second message is
 	// harmless, a lost one is not.
 	notifyRetry workflow.RetryProps
+	// publishRetry retries an outcome event's publication: EventBridge's
+	// own errors (EventBridge.FailedEntry when it refused the entry, its
+	// throttling and internal errors), the task's timeout and failure.
+	publishRetry workflow.RetryProps
 }
 
 func newStages(o Options) *stages {
@@ -42,7 +46,8 @@ func newStages(o Options) *stages {
 			Errors:          []asl.ErrorName{ErrDynamoThroughput, ErrDynamoLimit, ErrDynamoThrottling, ErrDynamoInternal},
 			IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 20, Jitter: workflow.JitterFull,
 		},
-		notifyRetry: workflow.RetryProps{Errors: []asl.ErrorName{asl.StatesTaskFailed, asl.StatesTimeout}, IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, Jitter: workflow.JitterFull},
+		notifyRetry:  workflow.RetryProps{Errors: []asl.ErrorName{asl.StatesTaskFailed, asl.StatesTimeout}, IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, Jitter: workflow.JitterFull},
+		publishRetry: workflow.RetryProps{Errors: []asl.ErrorName{asl.StatesALL}, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 10, Jitter: workflow.JitterFull},
 	}
 }
 
@@ -149,7 +154,7 @@ func (s *stages) claimItem() workflow.Params {
 func (s *stages) ownership(item workflow.Params, notifyFailed *workflow.Task) (readClaim, takeOver *workflow.Task) {
 	duplicate := workflow.NewSucceed("Duplicate", workflow.SucceedProps{Comment: "this version of the file was already claimed"})
 	markDuplicate := workflow.NewPass("MarkDuplicate", workflow.PassProps{Parameters: fileFields(contract.StatusDuplicate)})
-	markDuplicate.Next(duplicate)
+	markDuplicate.Next(s.publish("PublishDuplicate", contract.StatusDuplicate, nil, duplicate))
 	// Taking over: the claim is RUNNING, its owner has ended without
 	// recording an outcome (killed, timed out, aborted, or failed while the
 	// ledger was unreachable). The condition names that owner, so of two
@@ -345,7 +350,14 @@ func (s *stages) record(notifyFailed *workflow.Task) *workflow.Task {
 	}, sdk()).
 		AddRetry(s.dynamoRetry).
 		AddCatch(notifyFailed, toError("Record"))
-	record.Next(loaded)
+	record.Next(s.publish("PublishLoaded", contract.StatusLoaded, workflow.Params{
+		"records.$":  pathSummary + ".records",
+		"loaded.$":   pathSummary + ".loaded",
+		"rejected.$": pathSummary + ".rejected",
+		"filtered.$": pathSummary + ".filtered",
+		"chunks.$":   pathSummary + ".chunks",
+		"report.$":   pathSummary + ".report",
+	}, loaded))
 	return record
 }
 
@@ -365,7 +377,12 @@ func (s *stages) rejectionPath(rejectionFailed *workflow.Pass) *workflow.Pass {
 			"quarantine.$", pathRejection+".quarantineKey"),
 		ResultPath: pathRejection + ".output",
 	})
-	rejectedResult.Next(rejected)
+	rejectedResult.Next(s.publish("PublishRejected", contract.StatusRejected, workflow.Params{
+		"error.$":      pathError + ".Error",
+		"reason.$":     pathRejection + ".reason",
+		"report.$":     pathRejection + ".report",
+		"quarantine.$": pathRejection + ".quarantineKey",
+	}, rejected))
 	recordRejected := s.recordRejected(rejectionFailed)
 	recordRejected.Next(rejectedResult)
 	notifyRejected := workflow.SNSPublish("NotifyRejected", TopicAlerts, workflow.Params{
@@ -480,9 +497,14 @@ func (s *stages) failurePath() *workflow.Task {
 			":expires": workflow.Params{"N.$": "States.JsonToString(" + pathLease + ".expires)"},
 		},
 	}, sdk()).
-		AddRetry(s.dynamoRetry).
-		AddCatch(failed, workflow.CatchProps{ResultPath: "$.recordError"})
-	recordFailed.Next(failed)
+		AddRetry(s.dynamoRetry)
+	publishFailed := s.publish("PublishFailed", contract.StatusFailed, workflow.Params{
+		"error.$":       pathError + ".Error",
+		"cause.$":       pathError + ".Cause",
+		"failedState.$": "$" + varFailedState,
+	}, failed)
+	recordFailed.AddCatch(publishFailed, workflow.CatchProps{ResultPath: "$.recordError"})
+	recordFailed.Next(publishFailed)
 	notifyFailed := workflow.SNSPublish("NotifyFailed", TopicAlerts, workflow.Params{
 		"Subject": "Sluice: file failed",
 		"Message": with(fileFields(contract.StatusFailed),
@@ -492,4 +514,34 @@ func (s *stages) failurePath() *workflow.Task {
 		AddCatch(recordFailed, workflow.CatchProps{ResultPath: "$.notifyError"})
 	notifyFailed.Next(recordFailed)
 	return notifyFailed
+}
+
+// publish is the task that announces the file's outcome on the outcome
+// bus, then goes on to end: one event whose detail is a contract.Outcome
+// with status, the file, the execution and fields (docs/schemas/
+// outcome.schema.json). Step Functions adds the execution and the machine
+// to the event's resources. A publication never changes the outcome: it
+// is retried, and when it still fails the execution goes on to end with
+// the error at $.publishError (its history shows it; the platform alarms
+// on the machine's failed PutEvents integrations). The ledger, written
+// before, holds the outcome either way.
+func (s *stages) publish(name, status string, fields workflow.Params, end workflow.Chainable) *workflow.Task {
+	detail := with(fileFields(status),
+		"schemaVersion", contract.OutcomeSchemaVersion,
+		"execution.$", "$$.Execution.Id",
+		"at.$", "$$.State.EnteredTime")
+	for k, v := range fields {
+		detail[k] = v
+	}
+	t := workflow.EventBridgePutEvents(name, BusOutcomes, workflow.Params{
+		"Entries": []any{workflow.Params{
+			"Source":     contract.OutcomeSource,
+			"DetailType": contract.OutcomeDetailType,
+			"Detail":     detail,
+		}},
+	}, workflow.TaskProps{Comment: "announce the " + status + " outcome; a failed publication does not change it", ResultPath: workflow.Null, TimeoutSeconds: 30}).
+		AddRetry(s.publishRetry).
+		AddCatch(end, workflow.CatchProps{ResultPath: pathPublishError, Comment: "the outcome stands (and is in the ledger) without its event"})
+	t.Next(end)
+	return t
 }
