@@ -25,6 +25,11 @@ const (
 	EnvMaxReportErrors = "SLUICE_MAX_REPORT_ERRORS"
 )
 
+// EnvStack is the stack's name, the Stack dimension of the functions'
+// metrics (MetricRecordsIn ...); unset, the metrics have the Dataset
+// dimension only.
+const EnvStack = "SLUICE_STACK"
+
 // Environment of the transform function, on top of validate's.
 const (
 	// EnvChunkRecords bounds the records of one staged chunk.

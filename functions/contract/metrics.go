@@ -19,3 +19,26 @@ const (
 	// checked every file.
 	MetricIncomplete = "ReconcileIncomplete"
 )
+
+// The functions' metrics of the records they handle, per dataset (and per
+// stack, when EnvStack is set): one embedded metric format line per
+// invocation (functions/emf), which the dashboard graphs and the
+// rejected-records alarm reads.
+const (
+	// DimensionDataset is the dataset a record metric counts.
+	DimensionDataset = "Dataset"
+	// DimensionStack is the stack (EnvStack) of every function metric.
+	DimensionStack = "Stack"
+	// MetricRecordsIn counts the data rows validate read (rejected
+	// files' included).
+	MetricRecordsIn = "RecordsIn"
+	// MetricRecordsRejected counts the rows validate found bad: the ones
+	// the dataset's policy tolerated and, for a rejected file, the ones
+	// that rejected it.
+	MetricRecordsRejected = "RecordsRejected"
+	// MetricRecordsLoaded counts the items load wrote.
+	MetricRecordsLoaded = "RecordsLoaded"
+	// MetricRecordsStale counts the records load skipped because the
+	// table holds a newer version of their file.
+	MetricRecordsStale = "RecordsStale"
+)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/emf"
 )
 
 // The Lambda levels slog has no name for.
@@ -109,4 +110,21 @@ func Failed(ctx context.Context, l *slog.Logger, msg string, err error, expected
 func FromLambda(getenv func(string) string, w io.Writer, function string) *slog.Logger {
 	level, _ := ParseLevel(getenv("AWS_LAMBDA_LOG_LEVEL"))
 	return New(w, level, function)
+}
+
+// EmitRecords writes the record metrics of one invocation on dataset as
+// one embedded metric format line (m, nil for none); a document the
+// format refuses is a WARN line on l, never the invocation's failure.
+func EmitRecords(ctx context.Context, l *slog.Logger, m *emf.Logger, dataset string, metrics ...emf.Metric) {
+	if err := m.Emit([]emf.Dimension{{Name: contract.DimensionDataset, Value: dataset}}, metrics...); err != nil {
+		Or(l).Log(ctx, slog.LevelWarn, "metrics not written", slog.String("error", err.Error()))
+	}
+}
+
+// MetricsFromLambda returns the metrics logger of a deployed function:
+// embedded metric format lines on w in the Sluice namespace, with the
+// Stack dimension from contract.EnvStack (read through getenv, os.Getenv
+// in main) when it is set.
+func MetricsFromLambda(getenv func(string) string, w io.Writer) *emf.Logger {
+	return &emf.Logger{W: w, Namespace: contract.MetricNamespace, Dimensions: []emf.Dimension{{Name: contract.DimensionStack, Value: getenv(contract.EnvStack)}}}
 }

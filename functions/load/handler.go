@@ -18,6 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/emf"
 	"github.com/sluicehq/sluice/functions/fnerr"
 	"github.com/sluicehq/sluice/functions/fnlog"
 )
@@ -144,6 +145,9 @@ type Handler struct {
 	// Log receives the function's JSON log lines (fnlog.New). Default:
 	// none.
 	Log *slog.Logger
+	// Metrics receives one embedded metric format line per chunk loaded:
+	// RecordsLoaded and RecordsStale of its dataset. Default: none.
+	Metrics *emf.Logger
 	// S3 reads the chunk and the source object's metadata.
 	S3 ObjectReader
 	// DB writes the items.
@@ -182,6 +186,9 @@ func (h *Handler) Handle(ctx context.Context, chunk contract.Chunk) (contract.Lo
 		fnlog.Failed(ctx, log, "load failed", err, expected(err))
 	} else {
 		log.Info("loaded", slog.Int64("written", out.Written), slog.Int64("stale", out.Stale))
+		fnlog.EmitRecords(ctx, log, h.Metrics, chunk.Dataset,
+			emf.Metric{Name: contract.MetricRecordsLoaded, Value: float64(out.Written), Unit: emf.Count},
+			emf.Metric{Name: contract.MetricRecordsStale, Value: float64(out.Stale), Unit: emf.Count})
 	}
 	return out, fnerr.Surface(err)
 }

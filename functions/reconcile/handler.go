@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -25,6 +26,7 @@ import (
 	"github.com/sluicehq/sluice/dataset/routing/eventmatch"
 	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/emf"
 	"github.com/sluicehq/sluice/functions/fnerr"
 	"github.com/sluicehq/sluice/functions/fnlog"
 	"github.com/sluicehq/sluice/internal/ctxtime"
@@ -772,6 +774,7 @@ func (r *run) summarize(err error) {
 // stamped at. UnaccountedFiles is left out when a run that stopped early
 // found none: the alarm on it treats missing data as "keep the state", so
 // only a complete run clears it.
+// It is encoded by functions/emf; nil for a report that names no bucket.
 func Metrics(rep *Report, at time.Time) map[string]any {
 	values := map[string]int{
 		contract.MetricChecked:    rep.Checked,
@@ -784,24 +787,14 @@ func Metrics(rep *Report, at time.Time) map[string]any {
 	if rep.Complete || len(rep.Unaccounted) > 0 {
 		values[contract.MetricUnaccounted] = len(rep.Unaccounted)
 	}
-	var names []string
-	for n := range values {
-		names = append(names, n)
+	var metrics []emf.Metric
+	for _, n := range slices.Sorted(maps.Keys(values)) {
+		metrics = append(metrics, emf.Metric{Name: n, Value: float64(values[n]), Unit: emf.Count})
 	}
-	slices.Sort(names)
-	metrics := make([]map[string]string, 0, len(names))
-	doc := map[string]any{contract.DimensionBucket: rep.Bucket}
-	for _, n := range names {
-		metrics = append(metrics, map[string]string{"Name": n, "Unit": "Count"})
-		doc[n] = values[n]
-	}
-	doc["_aws"] = map[string]any{
-		"Timestamp": at.UnixMilli(),
-		"CloudWatchMetrics": []any{map[string]any{
-			"Namespace":  contract.MetricNamespace,
-			"Dimensions": [][]string{{contract.DimensionBucket}},
-			"Metrics":    metrics,
-		}},
+	doc, err := emf.Document(contract.MetricNamespace, at, []emf.Dimension{{Name: contract.DimensionBucket, Value: rep.Bucket}}, metrics)
+	if err != nil {
+		// Only a report without a bucket gets here: nothing to measure.
+		return nil
 	}
 	return doc
 }

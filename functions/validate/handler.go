@@ -13,6 +13,7 @@ import (
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/emf"
 	"github.com/sluicehq/sluice/functions/fnerr"
 	"github.com/sluicehq/sluice/functions/fnlog"
 )
@@ -29,6 +30,10 @@ type Handler struct {
 	// Log receives the function's JSON log lines (fnlog.New). Default:
 	// none.
 	Log *slog.Logger
+	// Metrics receives one embedded metric format line per file read to
+	// the end, validated or rejected: RecordsIn and RecordsRejected of its
+	// dataset. Default: none.
+	Metrics *emf.Logger
 }
 
 // Handle validates the object of a FileEvent. It returns the
@@ -40,6 +45,15 @@ func (h *Handler) Handle(ctx context.Context, ev contract.FileEvent) (contract.V
 	log := fnlog.Or(h.Log).With(fnlog.File("", ev.Dataset, ev.Source())...)
 	log.Debug("validating", slog.Int64("size", ev.Size))
 	out, err := h.validate(ctx, ev)
+	rows, bad, counted := out.Rows, out.BadRows, err == nil
+	if vf := (*fnerr.ValidationFailed)(nil); errors.As(err, &vf) {
+		rows, bad, counted = vf.Rows, vf.BadRows, true
+	}
+	if counted {
+		fnlog.EmitRecords(ctx, log, h.Metrics, ev.Dataset,
+			emf.Metric{Name: contract.MetricRecordsIn, Value: float64(rows), Unit: emf.Count},
+			emf.Metric{Name: contract.MetricRecordsRejected, Value: float64(bad), Unit: emf.Count})
+	}
 	if err != nil {
 		fnlog.Failed(ctx, log, "validate failed", err, expected(err))
 	} else {

@@ -24,6 +24,6 @@ func main() {
 		log.Fatalf("load: %v", err)
 	}
 	pathStyle := func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }
-	h := &load.Handler{S3: s3.NewFromConfig(aws, pathStyle), DB: dynamodb.NewFromConfig(aws), Targets: cfg.Targets(), Config: cfg, Log: fnlog.FromLambda(os.Getenv, os.Stdout, "load")}
+	h := &load.Handler{S3: s3.NewFromConfig(aws, pathStyle), DB: dynamodb.NewFromConfig(aws), Targets: cfg.Targets(), Config: cfg, Log: fnlog.FromLambda(os.Getenv, os.Stdout, "load"), Metrics: fnlog.MetricsFromLambda(os.Getenv, os.Stdout)}
 	lambda.StartHandlerFunc(h.Handle)
 }

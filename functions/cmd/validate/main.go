@@ -24,6 +24,6 @@ func main() {
 	if _, err := awsapi.RecordFromEnv(&aws, "validate", os.Getenv); err != nil {
 		log.Fatalf("validate: %v", err)
 	}
-	h := &validate.Handler{S3: s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }), Datasets: dataset.Builtin(), Config: cfg, Log: fnlog.FromLambda(os.Getenv, os.Stdout, "validate")}
+	h := &validate.Handler{S3: s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }), Datasets: dataset.Builtin(), Config: cfg, Log: fnlog.FromLambda(os.Getenv, os.Stdout, "validate"), Metrics: fnlog.MetricsFromLambda(os.Getenv, os.Stdout)}
 	lambda.StartHandlerFunc(h.Handle)
 }
