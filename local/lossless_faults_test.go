@@ -83,6 +83,9 @@ type scenario struct {
 	// and names an execution no process runs (what kill -9 leaves), so
 	// the run goes through ReadClaim, DescribeOwner and TakeOver.
 	killedOwner bool
+	// again: the file is run once without faults first, so the faulted
+	// run is a duplicate.
+	again bool
 }
 
 // scenarios gives each Task state of the pipeline the run that reaches it.
@@ -107,6 +110,12 @@ var scenarios = map[string]scenario{
 	"RecordRejected": {dataset: "orders", rows: 4, bad: true, path: local.Failed},
 	"NotifyFailed":   {dataset: "readings", rows: 5, base: []string{"task:Load=Internal"}, path: local.Failed},
 	"RecordFailed":   {dataset: "orders", rows: 5, chunk: 2, base: []string{"task:LoadChunk=Internal"}, path: local.Failed},
+	// An outcome event that cannot be published leaves the outcome as it
+	// was: its path is the outcome.
+	"PublishLoaded":    {dataset: "catalog", rows: 5, path: local.Loaded},
+	"PublishRejected":  {dataset: "readings", rows: 4, bad: true, path: local.Rejected},
+	"PublishFailed":    {dataset: "customers", rows: 5, base: []string{"task:Load=Internal"}, path: local.Failed},
+	"PublishDuplicate": {dataset: "readings", rows: 5, again: true, path: local.Duplicate},
 }
 
 // attempts records the task attempts of a run.
@@ -271,6 +280,11 @@ func runFaulted(t *testing.T, sc scenario, c fileCase, faults []string, faulted 
 	h := openHarnessWith(t, local.Config{ChunkRecords: sc.chunk, Observe: a.observe})
 	if sc.dataset == "orders" {
 		h.loadCustomers()
+	}
+	if sc.again {
+		if first := h.submit(c); first.Status != cleanOutcome(sc) {
+			t.Fatalf("%s: the run before the faulted one ended %s", c.name, first.Status)
+		}
 	}
 	h.reopen(faults...)
 	a.reset()
