@@ -51,10 +51,11 @@ func TestCostProdScenario(t *testing.T) {
 	)
 	// Step Functions: 10,000 records are 2 chunks of 5,000, beyond the
 	// inline bound of 1: Versioned, Lease, Claim, Validate, Transform,
-	// Route, LoadChunks, SummarizeChunks, Record, Loaded (4 of them tasks),
-	// plus 2 STANDARD chunk executions of ChunkRoute, LoadChunk (1 task);
-	// 1% of task attempts retried: 10.04 + 2 × 2.01 = 14.06 a file.
-	sfn := F * (10 + r*4 + 2*(2+r*1)) * 0.000025 // 427,658 × $0.000025 = $10.69
+	// Route, LoadChunks, SummarizeChunks, Record, PublishLoaded, Loaded (5
+	// of them tasks), plus 2 STANDARD chunk executions of ChunkRoute,
+	// LoadChunk (1 task); 1% of task attempts retried: 11.05 + 2 × 2.01 =
+	// 15.07 a file.
+	sfn := F * (11 + r*5 + 2*(2+r*1)) * 0.000025 // 458,379 × $0.000025 = $11.46
 	// Lambda: validate at memoryMb 1,024 (1 GB), transform at
 	// transformMemoryMb 1,769 (a full vCPU: its per-record time is not
 	// stretched), load at loadMemoryMb 512, the reconciler at 256.
@@ -85,8 +86,11 @@ func TestCostProdScenario(t *testing.T) {
 	logs := ingest*0.5 + ingest*90/(730/24.0)*0.03
 	// KMS: the key; 1% of 11 S3 object requests a file; 2 tables × 12 an hour.
 	kms := 1 + (F*11*0.01+2*12*730)*0.000003
-	want := map[string]float64{"stepfunctions": sfn, "lambda": lambda, "dynamodb": dynamo, "s3": s3, "cloudwatch_logs": logs, "kms": kms, "eventbridge": 0}
-	total := sfn + lambda + dynamo + s3 + logs + kms // ≈ $1,049
+	// EventBridge: one outcome event a file (a custom event); the S3 and
+	// Step Functions events are free.
+	events := F * 0.000001 // $0.03
+	want := map[string]float64{"stepfunctions": sfn, "lambda": lambda, "dynamodb": dynamo, "s3": s3, "cloudwatch_logs": logs, "kms": kms, "eventbridge": events}
+	total := sfn + lambda + dynamo + s3 + logs + kms + events // ≈ $1,050
 	for name, w := range want {
 		sv, ok := got.Services[name]
 		if !ok || sv.USD == nil {
@@ -130,7 +134,7 @@ func TestCostText(t *testing.T) {
 	for _, want := range []string{
 		"sluice cost: stack dev, 50 files a day of 200 records × 200 B, month 12 of operation\n",
 		"\nStep Functions ", "\nDynamoDB ", "\ntotal ",
-		"state transitions: 11 states a file (Versioned, Lease, Claim, Validate, Transform, Route, Enrich, Load, SummarizeChunk, Record, Loaded)",
+		"state transitions: 12 states a file (Versioned, Lease, Claim, Validate, Transform, Route, Enrich, Load, SummarizeChunk, Record, PublishLoaded, Loaded)",
 		"\ncomparisons (the whole bill, USD/month; * the stack's setting)\n",
 		"  batch vs per file\n", "  Standard vs Express\n", "  DynamoDB capacity mode\n", "  chunk size\n",
 		"\nrecommendation\n  - ",

@@ -102,6 +102,9 @@ type Config struct {
 	EventMaxAgeSeconds, EventRetryAttempts int
 	// DLQRetentionDays is how long undeliverable events are kept.
 	DLQRetentionDays int
+	// OutcomeArchiveDays, when above 0, archives the outcome bus's events
+	// for that many days, so that they can be replayed to a subscriber.
+	OutcomeArchiveDays int
 
 	// AlarmEmail, when set, subscribes an address to the alarm topic.
 	AlarmEmail string
@@ -282,6 +285,7 @@ var Keys = []Key{
 	intKey("eventMaxAgeSeconds", "3600", "EventBridge target retry policy: maximum event age in seconds.", 60, 86400, func(c *Config) *int { return &c.EventMaxAgeSeconds }),
 	intKey("eventRetryAttempts", "8", "EventBridge target retry policy: maximum retry attempts.", 0, 185, func(c *Config) *int { return &c.EventRetryAttempts }),
 	intKey("dlqRetentionDays", "14", "Days the dead-letter queue keeps undelivered events.", 1, 14, func(c *Config) *int { return &c.DLQRetentionDays }),
+	intKey("outcomeArchiveDays", "0", "Days an archive of the outcome event bus keeps the files' outcome events for replay; 0 creates no archive.", 0, 3650, func(c *Config) *int { return &c.OutcomeArchiveDays }),
 	// monitoring
 	stringKey("alarmEmail", "", "E-mail address subscribed to the alarm topic; empty for none.", checkEmail, func(c *Config) *string { return &c.AlarmEmail }),
 	boolKey("alarmActions", "true", "Send alarm state changes to the alarm topic.", func(c *Config) *bool { return &c.AlarmActions }),

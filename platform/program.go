@@ -38,6 +38,7 @@ const (
 	ComponentCompute       = "compute"
 	ComponentOrchestration = "pipeline"
 	ComponentEvents        = "events"
+	ComponentOutcomes      = "outcomes"
 	ComponentReconcile     = "reconcile"
 	ComponentMonitoring    = "monitoring"
 )
@@ -79,6 +80,8 @@ type Stack struct {
 	Orchestration *orchestration.Orchestration
 	// Events is the rules and the dead-letter queue.
 	Events *events.Events
+	// Outcomes is the outcome event bus (and its archive).
+	Outcomes *events.Outcomes
 	// Reconciler is the reconcile function and its schedule.
 	Reconciler *reconciler.Reconciler
 	// Monitoring is the alarms and the dashboard.
@@ -111,7 +114,7 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	for _, step := range []func() error{
-		d.security, d.alerts, d.storage, d.data, d.compute, d.orchestration, d.events, d.reconciler, d.audit, d.monitoring,
+		d.security, d.alerts, d.storage, d.data, d.compute, d.outcomes, d.orchestration, d.events, d.reconciler, d.audit, d.monitoring,
 	} {
 		if err := step(); err != nil {
 			return nil, err
@@ -323,7 +326,7 @@ func (d *deployment) compute() error {
 		if err != nil {
 			return err
 		}
-		env, err := functionEnvironment(fn, store.BucketName, db.Names)
+		env, err := functionEnvironment(fn, cfg.Stack, store.BucketName, db.Names)
 		if err != nil {
 			return err
 		}
@@ -355,8 +358,19 @@ func (d *deployment) compute() error {
 	return err
 }
 
+// outcomes creates the outcome event bus the state machine publishes
+// every file's outcome on, with its archive when configured.
+func (d *deployment) outcomes() error {
+	opt, err := d.provider(ComponentEvents)
+	if err != nil {
+		return err
+	}
+	d.st.Outcomes, err = events.NewOutcomes(d.ctx, ComponentOutcomes, &events.OutcomesArgs{ArchiveDays: d.cfg.OutcomeArchiveDays}, opt)
+	return err
+}
+
 // orchestration compiles the pipeline against the ARNs of the functions,
-// tables, bucket and topic, and creates the state machine.
+// tables, bucket, topic and outcome bus, and creates the state machine.
 func (d *deployment) orchestration() error {
 	cfg := d.cfg
 	opt, err := d.provider(ComponentOrchestration)
@@ -368,6 +382,7 @@ func (d *deployment) orchestration() error {
 		workflow.KindTable:    {},
 		workflow.KindBucket:   {pipeline.BucketData: d.st.Storage.BucketArn},
 		workflow.KindTopic:    {pipeline.TopicAlerts: d.st.Alerts.TopicArn},
+		workflow.KindEventBus: {pipeline.BusOutcomes: d.st.Outcomes.BusArn},
 	}
 	for fn, arn := range d.st.Compute.Arns {
 		arns[workflow.KindFunction][fn] = arn
@@ -502,8 +517,22 @@ func (d *deployment) monitoring() error {
 		Region:          d.region,
 		OtherAlarms:     auditAlarms,
 		AuditNamespace:  auditNamespace,
+		Datasets:        datasetNames(d.ds),
+		Stack:           cfg.Stack,
+		// Step Functions names its integrations' metrics by type, account
+		// and region qualified (docs/events.md).
+		PutEventsIntegration: fmt.Sprintf("arn:%s:states:%s:%s:events:putEvents", d.partition, d.region, d.account),
 	}, opt)
 	return err
+}
+
+// datasetNames returns the datasets' names, in order.
+func datasetNames(ds []*dataset.Dataset) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.Name)
+	}
+	return out
 }
 
 // outputs returns the stack outputs.
@@ -527,6 +556,8 @@ func (d *deployment) outputs() map[string]pulumi.Output {
 		"dlqUrl":           st.Events.DLQUrl,
 		"unroutedQueueUrl": st.Events.UnroutedQueueURL,
 		"alarmTopicArn":    st.Alerts.TopicArn,
+		"outcomeBusName":   st.Outcomes.BusName,
+		"outcomeBusArn":    st.Outcomes.BusArn,
 		"kmsKeyArn":        st.Security.KeyArn,
 	}
 	if st.Audit != nil {
@@ -598,10 +629,12 @@ func TablesFor(ds []*dataset.Dataset, def string) ([]data.Table, error) {
 	return out, nil
 }
 
-// Symbolic references of FunctionEnv: the bucket's name or a table's name
+// Symbolic references of FunctionEnv: the bucket's name, the stack's name
+// (the Stack dimension of the functions' metrics) or a table's name
 // (RefTable + logical name).
 const (
 	RefBucket = "bucket"
+	RefStack  = "stack"
 	RefTable  = "table:"
 )
 
@@ -612,7 +645,7 @@ const (
 func FunctionEnv(fn string) map[string]string {
 	switch fn {
 	case pipeline.FunctionValidate:
-		return map[string]string{contract.EnvReportBucket: RefBucket}
+		return map[string]string{contract.EnvReportBucket: RefBucket, contract.EnvStack: RefStack}
 	case pipeline.FunctionTransform:
 		return map[string]string{contract.EnvStagingBucket: RefBucket}
 	case pipeline.FunctionEnrich:
@@ -624,18 +657,21 @@ func FunctionEnv(fn string) map[string]string {
 		return map[string]string{
 			contract.EnvTableItems:     RefTable + string(dataset.TableItems),
 			contract.EnvTableReference: RefTable + string(dataset.TableReference),
+			contract.EnvStack:          RefStack,
 		}
 	}
 	return nil
 }
 
 // functionEnvironment resolves FunctionEnv to outputs.
-func functionEnvironment(fn string, bucket pulumi.StringOutput, tables map[string]pulumi.StringOutput) (map[string]pulumi.StringInput, error) {
+func functionEnvironment(fn, stack string, bucket pulumi.StringOutput, tables map[string]pulumi.StringOutput) (map[string]pulumi.StringInput, error) {
 	env := map[string]pulumi.StringInput{}
 	for k, ref := range FunctionEnv(fn) {
 		switch {
 		case ref == RefBucket:
 			env[k] = bucket
+		case ref == RefStack:
+			env[k] = pulumi.String(stack)
 		case strings.HasPrefix(ref, RefTable):
 			t, ok := tables[strings.TrimPrefix(ref, RefTable)]
 			if !ok {

@@ -54,8 +54,9 @@ func TestScenarioDev(t *testing.T) {
 	)
 	// Step Functions: one chunk, so the inline path with Enrich:
 	// Versioned, Lease, Claim, Validate, Transform, Route, Enrich, Load,
-	// SummarizeChunk, Record, Loaded = 11 transitions a file.
-	sfn := F * 11 * 0.000025 // 16,729 × $0.000025 = $0.4182
+	// SummarizeChunk, Record, PublishLoaded, Loaded = 12 transitions a
+	// file.
+	sfn := F * 12 * 0.000025 // 18,250 × $0.000025 = $0.4563
 	// Lambda at 512 MB (0.5 GB); CPU-bound times × 1769/512 = 3.4551.
 	validate := F * (3 + 200*0.035*1769/512) / 1000 * 0.5               // 27.19 ms → 20.67 GB-s
 	transform := F * (16 + 200*0.008*1769/512) / 1000 * 0.5             // 21.53 ms → 16.37 GB-s
@@ -80,13 +81,15 @@ func TestScenarioDev(t *testing.T) {
 		50*131072*(730/24.0-30)/gib*0.0125 + F*0.00001
 	// CloudWatch Logs: DEBUG functions (350 + 2,000 B an invocation) and
 	// executions logged at ALL with data (2 events × 1,500 B per state).
-	ingest := ((F*4+runs)*2350 + F*11*2*1500) / gib // 0.0617 GB
+	ingest := ((F*4+runs)*2350 + F*12*2*1500) / gib // 0.0659 GB
 	logs := ingest*0.5 + ingest*7/(730/24.0)*0.03   // 7 days of retention
 	// KMS: the key, 1% of 8 S3 object requests a file, 2 tables × 12 an hour.
 	kmsRequests := (F*8*0.01 + 2*12*730) * 0.000003
 	kms := 1 + kmsRequests
-	want := map[string]float64{"stepfunctions": sfn, "lambda": lambda, "dynamodb": dynamo, "s3": s3, "cloudwatch_logs": logs, "kms": kms, "eventbridge": 0}
-	total := sfn + lambda + dynamo + s3 + logs + kms // ≈ $1.84
+	// EventBridge: one outcome event a file (a custom event).
+	events := F * 0.000001 // $0.0015
+	want := map[string]float64{"stepfunctions": sfn, "lambda": lambda, "dynamodb": dynamo, "s3": s3, "cloudwatch_logs": logs, "kms": kms, "eventbridge": events}
+	total := sfn + lambda + dynamo + s3 + logs + kms + events // ≈ $1.88
 	checkBill(t, b, want, total)
 	// The small lines, which the services' 1% would hide.
 	byPrice := map[string]float64{}
@@ -99,13 +102,14 @@ func TestScenarioDev(t *testing.T) {
 		PriceKMSRequest: kmsRequests, PriceLambdaRequest: (F*4 + runs) * 0.0000002,
 		PriceS3Get: F * 4 * 0.0000004, PriceLogsStore: ingest * 7 / (730 / 24.0) * 0.03,
 		PriceS3ToStandardIA: F * 0.00001, PriceDynamoRead: F * 200 * 0.000000125,
+		PriceEventBridgeEvent: events,
 	} {
 		if !within1(byPrice[price], w) {
 			t.Errorf("%s lines: $%.6f, hand calculation $%.6f", price, byPrice[price], w)
 		}
 	}
-	if b.Facts.Distributed || b.Facts.Chunks != 1 || len(b.Facts.States) != 11 {
-		t.Errorf("facts: %+v, want the inline path of 11 states", b.Facts)
+	if b.Facts.Distributed || b.Facts.Chunks != 1 || len(b.Facts.States) != 12 {
+		t.Errorf("facts: %+v, want the inline path of 12 states", b.Facts)
 	}
 }
 
@@ -225,14 +229,14 @@ func TestTransitionsFollowTheMachine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantStates := []string{"Versioned", "Lease", "Claim", "Validate", "Transform", "Route", "LoadChunks", "SummarizeChunks", "Record", "Loaded"}
+	wantStates := []string{"Versioned", "Lease", "Claim", "Validate", "Transform", "Route", "LoadChunks", "SummarizeChunks", "Record", "PublishLoaded", "Loaded"}
 	if diff := cmp.Diff(wantStates, base.Facts.States); diff != "" {
 		t.Errorf("states (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"ChunkRoute", "LoadChunk"}, base.Facts.ChunkStates); diff != "" {
 		t.Errorf("chunk states (-want +got):\n%s", diff)
 	}
-	if got, want := base.Facts.TransitionsPerFile, 10.0+2*2; got != want {
+	if got, want := base.Facts.TransitionsPerFile, 11.0+2*2; got != want {
 		t.Errorf("transitions a file: %v, want %v", got, want)
 	}
 
@@ -250,12 +254,12 @@ func TestTransitionsFollowTheMachine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if inline.Facts.Distributed || inline.Facts.TransitionsPerFile != 10 {
-		t.Errorf("InlineMaxChunks 2: distributed %v, %v transitions a file; want the inline path's 10", inline.Facts.Distributed, inline.Facts.TransitionsPerFile)
+	if inline.Facts.Distributed || inline.Facts.TransitionsPerFile != 11 {
+		t.Errorf("InlineMaxChunks 2: distributed %v, %v transitions a file; want the inline path's 11", inline.Facts.Distributed, inline.Facts.TransitionsPerFile)
 	}
 
-	// One more state on the path: Record → Audit → Loaded.
-	edited := addPassBefore(t, machine, "Record", "Loaded", "Audit")
+	// One more state on the path: Record → Audit → PublishLoaded.
+	edited := addPassBefore(t, machine, "Record", "PublishLoaded", "Audit")
 	more, err := m.WithMachine(edited, o).Estimate(w)
 	if err != nil {
 		t.Fatal(err)
@@ -305,15 +309,15 @@ func TestTakePath(t *testing.T) {
 		wantMapReads, wantPuts int
 	}{
 		{"inline", 1, false,
-			[]string{"Versioned", "Lease", "Claim", "Validate", "Transform", "Route", "Load", "SummarizeChunk", "Record", "Loaded"}, nil,
-			map[string]int{"validate": 1, "transform": 1, "load": 1}, map[string]int{}, 10, 0, 0},
+			[]string{"Versioned", "Lease", "Claim", "Validate", "Transform", "Route", "Load", "SummarizeChunk", "Record", "PublishLoaded", "Loaded"}, nil,
+			map[string]int{"validate": 1, "transform": 1, "load": 1}, map[string]int{}, 11, 0, 0},
 		{"inline enriched", 1, true,
-			[]string{"Versioned", "Lease", "Claim", "Validate", "Transform", "Route", "Enrich", "Load", "SummarizeChunk", "Record", "Loaded"}, nil,
-			map[string]int{"validate": 1, "transform": 1, "enrich": 1, "load": 1}, map[string]int{}, 11, 0, 0},
+			[]string{"Versioned", "Lease", "Claim", "Validate", "Transform", "Route", "Enrich", "Load", "SummarizeChunk", "Record", "PublishLoaded", "Loaded"}, nil,
+			map[string]int{"validate": 1, "transform": 1, "enrich": 1, "load": 1}, map[string]int{}, 12, 0, 0},
 		{"distributed enriched", 3, true,
-			[]string{"Versioned", "Lease", "Claim", "Validate", "Transform", "Route", "LoadChunks", "SummarizeChunks", "Record", "Loaded"},
+			[]string{"Versioned", "Lease", "Claim", "Validate", "Transform", "Route", "LoadChunks", "SummarizeChunks", "Record", "PublishLoaded", "Loaded"},
 			[]string{"ChunkRoute", "EnrichChunk", "LoadChunk"},
-			map[string]int{"validate": 1, "transform": 1}, map[string]int{"enrich": 1, "load": 1}, 10 + 3*3, 1, 2},
+			map[string]int{"validate": 1, "transform": 1}, map[string]int{"enrich": 1, "load": 1}, 11 + 3*3, 1, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -334,7 +338,7 @@ func TestTakePath(t *testing.T) {
 			if diff := cmp.Diff(tt.wantChunkInvocations, p.ChunkInvocations); diff != "" {
 				t.Errorf("chunk invocations (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(map[string]int{"dynamodb:putItem": 1, "dynamodb:updateItem": 1}, p.Calls); diff != "" {
+			if diff := cmp.Diff(map[string]int{"dynamodb:putItem": 1, "dynamodb:updateItem": 1, "events:putEvents": 1}, p.Calls); diff != "" {
 				t.Errorf("service calls (-want +got):\n%s", diff)
 			}
 			if got := p.Transitions(true); got != tt.wantTransitionsStd {

@@ -482,11 +482,14 @@ func (e *estimate) kms() {
 }
 
 // eventBridge: the S3 and Step Functions events are AWS service events,
-// which EventBridge does not charge for.
+// which EventBridge does not charge for; the outcome events the machine
+// publishes (one per file, docs/events.md) are custom events, which it
+// does.
 func (e *estimate) eventBridge() {
 	e.bill.Services["eventbridge"].Lines = append(e.bill.Services["eventbridge"].Lines, Line{
 		Item: "Object Created and execution status events (AWS service events: no charge)", Quantity: e.F * 2, Unit: "event",
 	})
+	e.add("eventbridge", "outcome events published (custom events)", e.F*float64(e.path.Calls["events:putEvents"]), "event", PriceEventBridgeEvent)
 }
 
 func chunkNote(p Path, childStandard bool, chunks int64) string {

@@ -60,13 +60,21 @@ type DashboardInput struct {
 	Functions      []string
 	Tables         []string
 	Alarms         []string
+	// Datasets and Stack select the functions' record metrics, one line
+	// per dataset; no Datasets, no record widgets.
+	Datasets []string
+	Stack    string
+	// PutEvents is the dimension of the events:putEvents integration's
+	// metrics (the outcome events); empty for no widget.
+	PutEvents string
 }
 
 // BuildDashboard lays the pipeline's widgets out on the 24-column grid:
 // alarms, executions, then per-function invocations, errors and duration,
 // the dead-letter queue and the tables' consumption and throttles, then the
 // files no dataset accepts (the unrouted queue) and the files no execution
-// claimed (the reconciler's metrics).
+// claimed (the reconciler's metrics), then the records in, loaded and
+// rejected per dataset and the outcome events published.
 func BuildDashboard(in DashboardInput) Dashboard {
 	var ws []Widget
 	y := 0
@@ -131,6 +139,28 @@ func BuildDashboard(in DashboardInput) Dashboard {
 			am(audit.MetricAccessDenied, "denied calls"),
 			am(audit.MetricUnexpectedPrincipal, "calls by other principals"),
 		}, 16, 8))
+	}
+	y += 6
+	if len(in.Datasets) > 0 {
+		records := func(name string) []Metric {
+			var ms []Metric
+			for _, d := range in.Datasets {
+				ms = append(ms, Metric{contract.MetricNamespace, name, contract.DimensionDataset, d, contract.DimensionStack, in.Stack, MetricOptions{Label: d}})
+			}
+			return ms
+		}
+		add(metric("Records in (validated, per dataset)", "Sum", records(contract.MetricRecordsIn), 0, 6))
+		add(metric("Records loaded (per dataset)", "Sum", records(contract.MetricRecordsLoaded), 6, 6))
+		add(metric("Records rejected (bad rows, per dataset)", "Sum", records(contract.MetricRecordsRejected), 12, 6))
+	}
+	if in.PutEvents != "" {
+		pe := func(name, label string) Metric {
+			return Metric{"AWS/States", name, "ServiceIntegrationResourceArn", in.PutEvents, MetricOptions{Label: label}}
+		}
+		add(metric("Outcome events (PutEvents attempts, account-wide)", "Sum", []Metric{
+			pe("ServiceIntegrationsSucceeded", "published"),
+			pe("ServiceIntegrationsFailed", "failed attempts"),
+		}, 18, 6))
 	}
 	return Dashboard{Widgets: ws}
 }

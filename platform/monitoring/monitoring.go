@@ -57,6 +57,20 @@ type Args struct {
 	// AuditNamespace, when set, is the namespace of the audit trail's
 	// metrics (platform/audit), shown in a dashboard widget.
 	AuditNamespace pulumi.StringInput
+	// Datasets are the datasets whose record metrics (the functions'
+	// RecordsIn, RecordsLoaded and RecordsRejected, dimensions Dataset
+	// and Stack) the dashboard graphs. Optional.
+	Datasets []string
+	// Stack is the value of those metrics' Stack dimension. Required with
+	// Datasets.
+	Stack string
+	// PutEventsIntegration, when set, is the value of the
+	// ServiceIntegrationResourceArn dimension of Step Functions' metrics of
+	// the events:putEvents integration, with which the state machine
+	// publishes the outcome events: account and region qualified,
+	// arn:<partition>:states:<region>:<account>:events:putEvents. It adds
+	// the alarm on failed publications and their dashboard widget.
+	PutEventsIntegration string
 }
 
 // Reconciler is what the reconciler's alarms and widget watch: its metrics
@@ -105,6 +119,9 @@ func (a *Args) validate() error {
 	if r := a.Reconciler; r != nil && (r.Bucket == nil || r.FunctionName == nil || r.DLQName == nil || r.IntervalSeconds < 0 || r.IntervalSeconds%60 != 0 || r.IntervalSeconds > 43200) {
 		return errors.New("monitoring: Reconciler needs the bucket, the function, the dead-letter queue and an interval of whole minutes up to 12 hours (or 0)")
 	}
+	if len(a.Datasets) > 0 && a.Stack == "" {
+		return errors.New("monitoring: Datasets need the Stack of their metrics")
+	}
 	if a.DurationPercent < 1 || a.DurationPercent > 100 {
 		return fmt.Errorf("monitoring: duration percent %d outside 1..100", a.DurationPercent)
 	}
@@ -142,6 +159,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	alarms = append(alarms, queueAlarms(args)...)
 	alarms = append(alarms, reconcilerAlarms(args)...)
 	alarms = append(alarms, tableAlarms(args)...)
+	alarms = append(alarms, publishAlarms(args)...)
 	alarmNames, alarmArns, err := createAlarms(ctx, name, args, alarms, parent)
 	if err != nil {
 		return nil, err
@@ -248,6 +266,21 @@ func reconcilerAlarms(args *Args) []alarm {
 	return alarms
 }
 
+// publishAlarms watch the outcome events' publication: PutEvents
+// attempts that failed. The metric is Step Functions' per integration type
+// (every state machine of the account and region that uses
+// events:putEvents counts), and it counts attempts, retried ones included:
+// an outcome whose event was given up on failed its four attempts, and
+// the execution's history shows it caught into $.publishError.
+func publishAlarms(args *Args) []alarm {
+	if args.PutEventsIntegration == "" {
+		return nil
+	}
+	return []alarm{{suffix: "outcome-events-failed", description: "Sluice: publishing outcome events (events:PutEvents) failed; an outcome whose every attempt failed has no event (executions' histories show it at $.publishError, the ledger keeps the outcome)",
+		namespace: "AWS/States", metric: "ServiceIntegrationsFailed", stat: "Sum", dimension: "ServiceIntegrationResourceArn", value: pulumi.String(args.PutEventsIntegration),
+		threshold: 1, comparison: "GreaterThanOrEqualToThreshold"}}
+}
+
 // tableAlarms watch each table's read and write throttles, in table name
 // order.
 func tableAlarms(args *Args) []alarm {
@@ -335,6 +368,9 @@ func dashboardBody(args *Args, alarmArns []interface{}) pulumi.StringOutput {
 		nf, nt := len(fnNames), len(tableNames)
 		d := BuildDashboard(DashboardInput{
 			Region:          args.Region,
+			Datasets:        args.Datasets,
+			Stack:           args.Stack,
+			PutEvents:       args.PutEventsIntegration,
 			StateMachine:    s[0],
 			DLQ:             s[1],
 			UnroutedQueue:   s[2],
