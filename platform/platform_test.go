@@ -141,6 +141,8 @@ func TestResourceInventory(t *testing.T) {
 				"sluice:reconciler:Reconciler":                           1,
 				"sluice:orchestration:Orchestration":                     1,
 				"sluice:events:Events":                                   1,
+				"sluice:events:Outcomes":                                 1,
+				"aws:cloudwatch/eventBus:EventBus":                       1, // the outcome bus
 				"sluice:monitoring:Alerts":                               1,
 				"sluice:monitoring:Monitoring":                           1,
 				"aws:kms/key:Key":                                        1,
@@ -158,7 +160,7 @@ func TestResourceInventory(t *testing.T) {
 				"aws:sns/topic:Topic":                                    1,
 				"aws:cloudwatch/logGroup:LogGroup":                       6,
 				"aws:cloudwatch/dashboard:Dashboard":                     1,
-				"aws:cloudwatch/metricAlarm:MetricAlarm":                 4 + 5*3 + 1 + 1 + 3 + 3*2, // the machine's 4; the reconciler: unaccounted files, its DLQ, not running
+				"aws:cloudwatch/metricAlarm:MetricAlarm":                 4 + 5*3 + 1 + 1 + 3 + 3*2 + 1, // the machine's 4; the reconciler: unaccounted files, its DLQ, not running; outcome events not published
 			}
 			if stack == "prod" {
 				// The audit trail (auditTrail): its key, bucket, log
@@ -179,6 +181,7 @@ func TestResourceInventory(t *testing.T) {
 				want["aws:ec2/vpcEndpoint:VpcEndpoint"] = 7
 				want["aws:sns/topicSubscription:TopicSubscription"] = 1
 				want["aws:budgets/budget:Budget"] = 1
+				want["aws:cloudwatch/eventArchive:EventArchive"] = 1 // outcomeArchiveDays
 			} else {
 				want["sluice:audit:Audit"] = 0
 				want["aws:cloudtrail/trail:Trail"] = 0
@@ -186,6 +189,7 @@ func TestResourceInventory(t *testing.T) {
 				want["aws:ec2/vpc:Vpc"] = 0
 				want["aws:sns/topicSubscription:TopicSubscription"] = 0
 				want["aws:budgets/budget:Budget"] = 0
+				want["aws:cloudwatch/eventArchive:EventArchive"] = 0
 			}
 			for typ, n := range want {
 				if count[typ] != n {
@@ -692,6 +696,7 @@ func substitute(t *testing.T, r *offline.Result, synth *workflow.Compiled, asl s
 		workflow.KindTable:    {},
 		workflow.KindBucket:   {pipeline.BucketData: "arn:aws:s3:::" + r.Outputs["bucketName"].(string)},
 		workflow.KindTopic:    {pipeline.TopicAlerts: r.Outputs["alarmTopicArn"].(string)},
+		workflow.KindEventBus: {pipeline.BusOutcomes: r.Outputs["outcomeBusArn"].(string)},
 	}
 	for _, f := range byType(r, "aws:lambda/function:Function") {
 		real[workflow.KindFunction][strings.TrimPrefix(f.Name, "compute-")] = f.Outputs["arn"].(string)
@@ -977,7 +982,7 @@ func TestAlarmsAndDashboard(t *testing.T) {
 			want := map[string]int{
 				"ExecutionsFailed": 1, "ExecutionsTimedOut": 1, "ExecutionsAborted": 1, "ExecutionThrottled": 1,
 				"Errors": 5, "Throttles": 5, "Duration": 5, "ApproximateNumberOfMessagesVisible": 3, "UnaccountedFiles": 1, "Invocations": 1,
-				"ReadThrottleEvents": 3, "WriteThrottleEvents": 3,
+				"ReadThrottleEvents": 3, "WriteThrottleEvents": 3, "ServiceIntegrationsFailed": 1,
 			}
 			if r.Config.AuditTrail {
 				want["AccessDenied"], want["UnexpectedPrincipal"] = 1, 1

@@ -361,7 +361,7 @@ func (d *deployment) compute() error {
 // outcomes creates the outcome event bus the state machine publishes
 // every file's outcome on, with its archive when configured.
 func (d *deployment) outcomes() error {
-	opt, err := d.provider(ComponentEvents)
+	opt, err := d.provider(ComponentOutcomes)
 	if err != nil {
 		return err
 	}

@@ -86,6 +86,8 @@ var converters = map[string]converter{
 
 	"aws:cloudwatch/eventRule:EventRule":          {cfnType: "AWS::Events::Rule", convert: rule},
 	"aws:cloudwatch/eventTarget:EventTarget":      {cfnType: "AWS::Events::Rule", into: "rule", property: "Targets", fold: ruleTarget},
+	"aws:cloudwatch/eventBus:EventBus":            {cfnType: "AWS::Events::EventBus", convert: eventBus},
+	"aws:cloudwatch/eventArchive:EventArchive":    {cfnType: "AWS::Events::Archive", convert: eventArchive},
 	"aws:sqs/queue:Queue":                         {cfnType: "AWS::SQS::Queue", convert: queue},
 	"aws:sqs/queuePolicy:QueuePolicy":             {cfnType: "AWS::SQS::QueuePolicy", convert: queuePolicy},
 	"aws:sns/topic:Topic":                         {cfnType: "AWS::SNS::Topic", convert: topic},

@@ -183,7 +183,7 @@ func TestStateMachineSubstitutions(t *testing.T) {
 		}
 	}
 	slices.Sort(keys)
-	want := []string{"AWSPartition", "AlertsTopic", "ComputeEnrichArn", "ComputeLoadArn", "ComputeTransformArn", "ComputeValidateArn", "DataLedger", "StorageBucket"}
+	want := []string{"AWSPartition", "AlertsTopic", "ComputeEnrichArn", "ComputeLoadArn", "ComputeTransformArn", "ComputeValidateArn", "DataLedger", "OutcomesBusArn", "StorageBucket"}
 	if diff := cmp.Diff(want, keys); diff != "" {
 		t.Errorf("substitutions (-want +got):\n%s", diff)
 	}

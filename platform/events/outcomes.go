@@ -64,9 +64,7 @@ func NewOutcomes(ctx *pulumi.Context, name string, args *OutcomesArgs, opts ...p
 	// The bus is encrypted with an AWS owned key (EventBridge's default):
 	// a customer managed key would need a key policy for EventBridge and
 	// for every subscriber's targets, which the stack cannot know.
-	bus, err := cloudwatch.NewEventBus(ctx, naming.Child(name, "bus"), &cloudwatch.EventBusArgs{
-		Description: pulumi.Sprintf("Sluice %s: the outcome of every file (LOADED, REJECTED, FAILED, DUPLICATE)", ctx.Stack()),
-	}, parent)
+	bus, err := cloudwatch.NewEventBus(ctx, naming.Child(name, "bus"), &cloudwatch.EventBusArgs{}, parent)
 	if err != nil {
 		return nil, err
 	}

@@ -246,6 +246,13 @@ func (m *Recorder) physical(typ, name, reg string, in map[string]any) (string, m
 	case "aws:cloudwatch/eventRule:EventRule":
 		n := auto("name")
 		return n, map[string]any{"name": n, "arn": arn("events", "rule/"+n)}
+	case "aws:cloudwatch/eventBus:EventBus":
+		n := auto("name")
+		a := arn("events", "event-bus/"+n)
+		return n, map[string]any{"name": n, "arn": a}
+	case "aws:cloudwatch/eventArchive:EventArchive":
+		n := auto("name")
+		return n, map[string]any{"name": n, "arn": arn("events", "archive/"+n)}
 	case "aws:cloudwatch/metricAlarm:MetricAlarm":
 		n := auto("name")
 		return n, map[string]any{"name": n, "arn": arn("cloudwatch", "alarm:"+n)}
