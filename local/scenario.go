@@ -319,6 +319,8 @@ type Names struct {
 	Tables, Functions map[string]string
 	// StateMachine and Topic are ARNs.
 	StateMachine, Topic string
+	// OutcomeBus is the ARN of the bus the outcome events go to.
+	OutcomeBus string
 }
 
 // ResourceNames returns the names Open gives the pipeline's resources.
@@ -346,6 +348,9 @@ func ResourceNames() (Names, error) {
 		n.Functions[f] = last(arn, ":")
 	}
 	if n.Topic, err = res.Resolve(workflow.KindTopic, pipeline.TopicAlerts); err != nil {
+		return n, err
+	}
+	if n.OutcomeBus, err = res.Resolve(workflow.KindEventBus, pipeline.BusOutcomes); err != nil {
 		return n, err
 	}
 	n.StateMachine = localMachineARN

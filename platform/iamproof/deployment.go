@@ -74,8 +74,8 @@ type LocalNames struct {
 	// Tables, Functions map logical names to local physical names.
 	Tables, Functions map[string]string
 	// StateMachine and Topic are the local ARNs of the state machine and
-	// the alerts topic.
-	StateMachine, Topic string
+	// the alerts topic; OutcomeBus that of the outcome event bus.
+	StateMachine, Topic, OutcomeBus string
 }
 
 // Load reads a deployment from an offline run (platform/offline): the
@@ -345,12 +345,13 @@ func (l *loader) names(local LocalNames) {
 		add(strings.Replace(local.StateMachine, ":stateMachine:", ":execution:", 1), strings.Replace(machineARN, ":stateMachine:", ":execution:", 1))
 	}
 	add(local.Topic, str(out, "alarmTopicArn"))
+	add(local.OutcomeBus, str(out, "outcomeBusArn"))
 	add(localARN("events", "event-bus/"), arn("events", "event-bus/"))
 	sort.Slice(d.names, func(i, j int) bool { return len(d.names[i][0]) > len(d.names[j][0]) })
 }
 
 // Translate returns the deployed ARN of a local one: the bucket, tables,
-// functions, state machine, its executions and the topic by their logical
+// functions, state machine, its executions, the topic and the outcome bus by their logical
 // names, anything else in the local region and account unchanged but for
 // those. The second result is false when no name matched.
 func (d *Deployment) Translate(localARN string) (string, bool) {

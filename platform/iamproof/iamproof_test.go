@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sluicehq/sluice/functions/awsapi"
+	"github.com/sluicehq/sluice/local"
 	"github.com/sluicehq/sluice/platform"
 	"github.com/sluicehq/sluice/platform/offline"
 	"github.com/sluicehq/sluice/platform/policy"
@@ -99,6 +100,28 @@ func TestEveryCallAllowed(t *testing.T) {
 					t.Errorf("no call of principal %s was decided", p)
 				}
 			}
+			// The outcome events: the machine puts them on the stack's
+			// outcome bus, the deployed one.
+			names, err := local.ResourceNames()
+			if err != nil {
+				t.Fatal(err)
+			}
+			bus, ok := s.d.Translate(names.OutcomeBus)
+			if !ok {
+				t.Fatalf("the local outcome bus %s has no deployed counterpart", names.OutcomeBus)
+			}
+			puts := 0
+			for _, c := range rep.Calls {
+				if c.Action == "events:PutEvents" {
+					puts++
+					if c.Principal != StateMachine || c.Decision != Allowed || c.Resource != bus {
+						t.Errorf("PutEvents call %+v, want the machine's, allowed, on the deployed outcome bus", c)
+					}
+				}
+			}
+			if puts == 0 {
+				t.Error("the scenario put no outcome event")
+			}
 		})
 	}
 }
@@ -116,6 +139,7 @@ func TestRemovingAGrantFails(t *testing.T) {
 		{"reconcile", "s3:ListBucketVersions"},
 		{StateMachine, "lambda:InvokeFunction"},
 		{StateMachine, "sns:Publish"},
+		{StateMachine, "events:PutEvents"},
 		{StateMachine, "kms:GenerateDataKey"},
 		{Events, "states:StartExecution"},
 	}
