@@ -1,12 +1,17 @@
 package cli
 
 import (
+	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/sluicehq/sluice/dataset/routing/eventmatch"
+	"github.com/sluicehq/sluice/local"
+	"github.com/sluicehq/sluice/local/integrations"
 	"github.com/spf13/cobra"
 )
 
@@ -14,11 +19,76 @@ import (
 func (c *cli) eventsCommand() *cobra.Command {
 	cmd := group(&cobra.Command{
 		Use:         "events",
-		Short:       "test an EventBridge event pattern against an event (test-pattern)",
+		Short:       "test an EventBridge event pattern against an event (test-pattern), list the outcome events published locally (outbox)",
 		Annotations: exits("the command did what was asked", "EventBridge would refuse the pattern or the event"),
 	})
-	cmd.AddCommand(c.eventsTestPatternCommand())
+	cmd.AddCommand(c.eventsTestPatternCommand(), c.eventsOutboxCommand())
 	return cmd
+}
+
+// eventsOutboxCommand prints the outcome events the local pipeline
+// published (integrations.Outbox), as a rule's target on the stack's
+// outcome bus would receive them, one JSON object a line; with --pattern
+// only those the rule's event pattern matches, as EventBridge matches.
+func (c *cli) eventsOutboxCommand() *cobra.Command {
+	var stateDir, patternFile string
+	cmd := &cobra.Command{
+		Use:   "outbox [--pattern FILE] [--state-dir DIR]",
+		Short: "print the outcome events the local pipeline published, as a rule's target receives them",
+		Long: "Prints the events the local pipeline put on the stack's outcome bus (one per file:\n" +
+			"LOADED, REJECTED, FAILED or DUPLICATE; docs/events.md), oldest first, one JSON object a\n" +
+			"line, as a rule's target receives them. --pattern keeps those an EventBridge rule with\n" +
+			"that event pattern would match.",
+		Example:     "  sluice events outbox --pattern docs/patterns/rejected-orders.json",
+		Annotations: exits("the events were printed (none when nothing was published)", "the outbox or the pattern could not be read, or EventBridge would refuse the pattern"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return c.cmdEventsOutbox(args, stateDir, patternFile)
+		},
+	}
+	cmd.Flags().StringVar(&stateDir, "state-dir", local.DefaultStateDir, "the local state the pipeline ran in")
+	cmd.Flags().StringVar(&patternFile, "pattern", "", "print only the events this EventBridge event pattern `file` matches")
+	return cmd
+}
+
+func (c *cli) cmdEventsOutbox(args []string, stateDir, patternFile string) error {
+	if len(args) != 0 {
+		return usagef("want no arguments, got %q", args)
+	}
+	var pattern *eventmatch.Pattern
+	if patternFile != "" {
+		text, err := os.ReadFile(patternFile)
+		if err != nil {
+			return fail(ExitFailure, err.Error())
+		}
+		if pattern, err = eventmatch.Compile(text); err != nil {
+			var pe *eventmatch.PatternError
+			if errors.As(err, &pe) {
+				return fail(ExitFailure, fmt.Sprintf("%s: %s: %v", patternFile, pe.Code(), pe))
+			}
+			return fail(ExitFailure, fmt.Sprintf("%s: %v", patternFile, err))
+		}
+	}
+	events, err := integrations.ReadEvents(filepath.Join(stateDir, local.OutboxFile))
+	if err != nil {
+		return fail(ExitFailure, err.Error())
+	}
+	w := bufio.NewWriter(c.stdout)
+	for _, ev := range events {
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return fail(ExitFailure, err.Error())
+		}
+		if pattern != nil {
+			if ok, err := pattern.MatchText(b); err != nil || !ok {
+				continue
+			}
+		}
+		w.Write(append(b, '\n'))
+	}
+	if err := w.Flush(); err != nil {
+		return fail(ExitFailure, err.Error())
+	}
+	return nil
 }
 
 // eventsTestPatternCommand is the local twin of "aws events

@@ -293,6 +293,14 @@ func printFile(w io.Writer, r *local.FileResult) {
 	default:
 		fmt.Fprintf(w, "  → FAILED: %s: %s\n", sanitize(r.Error), sanitize(r.Cause))
 	}
+	if r.Result != nil {
+		switch p := local.OutcomePublication(r.Result.History); {
+		case p.Published:
+			fmt.Fprintf(w, "    event: %s published on the outcome bus (sluice events outbox lists it)\n", r.Status)
+		case p.Attempted:
+			fmt.Fprintf(w, "    event: not published after %d failed attempts (%s); the outcome stands\n", p.Failures, sanitize(p.LastError))
+		}
+	}
 	if r.History != "" {
 		fmt.Fprintf(w, "    history: %s\n", quoteName(relPath(r.History)))
 	}
@@ -396,4 +404,5 @@ func printSummary(w io.Writer, prog string, results []*local.FileResult, stateDi
 		}
 	}
 	fmt.Fprintf(w, "report: %s report%s\n", prog, flag)
+	fmt.Fprintf(w, "events: %s events outbox%s\n", prog, flag)
 }

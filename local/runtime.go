@@ -39,6 +39,11 @@ import (
 // errReadOnly is what a read-only runtime answers to a change.
 var errReadOnly = errors.New("local: the runtime was opened read-only")
 
+// OutboxFile is the file of the state directory that records what the
+// pipeline published: SNS notifications and outcome events
+// (integrations.ReadEvents reads the events back).
+const OutboxFile = "outbox.jsonl"
+
 // Account and region of the local ARNs.
 const (
 	Account = "000000000000"
@@ -353,7 +358,7 @@ func (r *Runtime) startInvoker(res workflow.Resolver) error {
 			f.ARN, _ = res.Resolve(workflow.KindFunction, f.Name)
 		}
 	}
-	r.outbox = integrations.NewOutbox(filepath.Join(r.dir, "outbox.jsonl"))
+	r.outbox = integrations.NewOutbox(filepath.Join(r.dir, OutboxFile))
 	smS3, _ := deps.clients(awsapi.StateMachine)
 	r.invoker = integrations.NewInvoker(integrations.InvokerConfig{
 		Region: Region, Account: Account,

@@ -22,9 +22,9 @@ type Event struct {
 	Region     string          `json:"region"`
 	Resources  []string        `json:"resources"`
 	Detail     json.RawMessage `json:"detail"`
-	// EventBusName is the bus the entry was put on (not part of what a
-	// target receives: it tells which bus's rules would see it).
-	EventBusName string `json:"eventBusName"`
+	// EventBusName is the bus the entry was put on: not part of what a
+	// target receives (the outbox keeps it in the entry's Message).
+	EventBusName string `json:"-"`
 }
 
 // maxEntrySize is PutEvents' limit on one entry (and on the whole

@@ -1,7 +1,11 @@
 package integrations
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"sync"
 	"time"
@@ -81,4 +85,29 @@ func (o *Outbox) Entries() []OutboxEntry {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return append([]OutboxEntry(nil), o.entries...)
+}
+
+// ReadEvents returns the EventBridge events an outbox file recorded, in
+// order; a missing file has none. A line that is not an outbox entry is
+// an error naming the file and line.
+func ReadEvents(path string) ([]Event, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []Event
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
+	for line := 1; sc.Scan(); line++ {
+		var e OutboxEntry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			return nil, fmt.Errorf("%s:%d: not an outbox entry: %w", path, line, err)
+		}
+		out = append(out, e.Events...)
+	}
+	return out, sc.Err()
 }
