@@ -4,7 +4,9 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/enrich"
+	"github.com/sluicehq/sluice/functions/fnlog"
 	"github.com/sluicehq/sluice/functions/load"
 	"github.com/sluicehq/sluice/functions/load/loadset"
 	"github.com/sluicehq/sluice/functions/transform"
@@ -35,10 +37,19 @@ func functions(d Deps, now func() time.Time) ([]*integrations.FunctionSpec, erro
 	tS3, _ := d.clients(pipeline.FunctionTransform)
 	eS3, eDB := d.clients(pipeline.FunctionEnrich)
 	lS3, lDB := d.clients(pipeline.FunctionLoad)
-	v := &validate.Handler{S3: vS3, Datasets: d.Datasets, Config: vcfg}
+	metrics := fnlog.MetricsFromLambda(func(k string) string {
+		if k == contract.EnvStack {
+			return d.Stack
+		}
+		return ""
+	}, d.Metrics)
+	if d.Metrics == nil {
+		metrics = nil
+	}
+	v := &validate.Handler{S3: vS3, Datasets: d.Datasets, Config: vcfg, Metrics: metrics}
 	t := &transform.Handler{S3: tS3, Datasets: d.Datasets, Config: tcfg}
 	e := &enrich.Handler{S3: eS3, DB: eDB, Datasets: d.Datasets, Config: ecfg, Now: now}
-	l := &load.Handler{S3: lS3, DB: lDB, Targets: loadset.Targets{Set: d.Datasets, ItemsTable: items, ReferenceTable: ref}, Config: lcfg, Now: now}
+	l := &load.Handler{S3: lS3, DB: lDB, Targets: loadset.Targets{Set: d.Datasets, ItemsTable: items, ReferenceTable: ref}, Config: lcfg, Now: now, Metrics: metrics}
 	const timeout = 15 * time.Minute
 	return []*integrations.FunctionSpec{
 		{Name: pipeline.FunctionValidate, Fn: integrations.Handler(v.Handle), Timeout: timeout},

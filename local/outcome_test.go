@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -126,7 +127,8 @@ func TestOutcomeEventsRealFunctions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(context.Background(), Config{StateDir: t.TempDir(), Fast: true})
+	state := t.TempDir()
+	r, err := Open(context.Background(), Config{StateDir: state, Fast: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,6 +155,29 @@ func TestOutcomeEventsRealFunctions(t *testing.T) {
 	}
 	if !strings.Contains(rejected.Reason, "rejected: 10 of 12 rows failed validation") || rejected.Report == nil || !strings.HasPrefix(*rejected.Report, contract.ReportsPrefix+"orders/") {
 		t.Errorf("REJECTED event: reason %q, report %v", rejected.Reason, rejected.Report)
+	}
+
+	// The functions' record metrics, as CloudWatch Logs would read them.
+	b, err := os.ReadFile(filepath.Join(state, MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(line), &doc); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		delete(doc, "_aws")
+		got = append(got, doc)
+	}
+	want := []map[string]any{
+		{"Dataset": "customers", "Stack": "dev", "RecordsIn": 8.0, "RecordsRejected": 0.0},
+		{"Dataset": "customers", "Stack": "dev", "RecordsLoaded": 8.0, "RecordsStale": 0.0},
+		{"Dataset": "orders", "Stack": "dev", "RecordsIn": 12.0, "RecordsRejected": 10.0},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("%s (-want +got):\n%s", MetricsFile, d)
 	}
 }
 

@@ -126,6 +126,11 @@ type Deps struct {
 	Bucket string
 	// ChunkRecords is Config.ChunkRecords.
 	ChunkRecords int
+	// Metrics receives the functions' embedded metric format lines (the
+	// state directory's MetricsFile); nil writes none.
+	Metrics io.Writer
+	// Stack is the Stack dimension of those metrics (Config.Stack).
+	Stack string
 	// For returns the clients a function (by logical name) uses: S3 and
 	// DynamoDB, unless Config.Calls is set, when each principal gets
 	// clients of its own that record its calls. Nil means S3 and DynamoDB.
@@ -345,7 +350,8 @@ func (r *Runtime) compile(res workflow.Resolver) error {
 // at the ARNs res resolves, and the invoker the executions run their tasks
 // with.
 func (r *Runtime) startInvoker(res workflow.Resolver) error {
-	deps := Deps{S3: r.S3, DynamoDB: r.DynamoDB, Datasets: r.cfg.Datasets, Tables: r.Tables, Bucket: r.Bucket, ChunkRecords: r.cfg.ChunkRecords}
+	deps := Deps{S3: r.S3, DynamoDB: r.DynamoDB, Datasets: r.cfg.Datasets, Tables: r.Tables, Bucket: r.Bucket, ChunkRecords: r.cfg.ChunkRecords,
+		Metrics: &appendFile{path: filepath.Join(r.dir, MetricsFile)}, Stack: r.cfg.Stack}
 	if r.cfg.Calls != nil {
 		deps.For = r.clientsFor
 	}
