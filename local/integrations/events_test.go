@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"path/filepath"
 	"testing"
 
@@ -65,15 +66,11 @@ func TestPutEvents(t *testing.T) {
 // optimized integration does, and nothing is recorded.
 func TestPutEventsRefuses(t *testing.T) {
 	ok := map[string]any{"Source": "s", "DetailType": "d", "Detail": map[string]any{}}
-	with := func(k string, v any) map[string]any {
-		m := map[string]any{}
-		for a, b := range ok {
-			m[a] = b
-		}
+	with := func(k string, v any) map[string]any { // ok with k set to v, or without k for nil
+		m := maps.Clone(ok)
+		m[k] = v
 		if v == nil {
 			delete(m, k)
-		} else {
-			m[k] = v
 		}
 		return m
 	}
