@@ -122,6 +122,33 @@ func S3CopyObject(name, bucket, source string, params Params, props TaskProps) *
 	}, props)
 }
 
+// S3HeadObject returns a Task that reads an object's metadata (its current
+// VersionId, size and ETag) without its body
+// (arn:aws:states:::aws-sdk:s3:headObject); params are s3.HeadObjectInput
+// fields except Bucket. HeadObject needs s3:GetObject (and
+// s3:GetObjectVersion for a VersionId). A missing key fails the task with
+// S3.NotFoundException (HeadObject's 404 has no error code of its own).
+func S3HeadObject(name, bucket string, params Params, props TaskProps) *Task {
+	return sdkTask(name, integration{
+		resource: "arn:aws:states:::aws-sdk:s3:headObject", kind: KindBucket, name: bucket,
+		actions: []string{"s3:GetObject", "s3:GetObjectVersion"}, field: "Bucket", value: bucketName,
+		input: inputType[s3.HeadObjectInput](), params: params,
+	}, props)
+}
+
+// S3DeleteObjectVersion returns a Task that deletes one version of an
+// object for good (arn:aws:states:::aws-sdk:s3:deleteObject with a
+// VersionId, which needs s3:DeleteObjectVersion): unlike a delete marker,
+// it never hides a newer version uploaded meanwhile. params are
+// s3.DeleteObjectInput fields except Bucket, and should give VersionId.
+func S3DeleteObjectVersion(name, bucket string, params Params, props TaskProps) *Task {
+	return sdkTask(name, integration{
+		resource: "arn:aws:states:::aws-sdk:s3:deleteObject", kind: KindBucket, name: bucket,
+		actions: []string{"s3:DeleteObjectVersion"}, field: "Bucket", value: bucketName,
+		input: inputType[s3.DeleteObjectInput](), params: params,
+	}, props)
+}
+
 // SNSPublish returns a Task that publishes to the topic with logical name
 // topic (arn:aws:states:::sns:publish); params are sns.PublishInput fields
 // except TopicArn. Message may be a JSON object: Step Functions sends its

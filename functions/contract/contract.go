@@ -139,6 +139,10 @@ const (
 	ReportsPrefix    = "reports/"
 	QuarantinePrefix = "quarantine/"
 	ResultsPrefix    = "results/"
+	// ProcessedPrefix holds a batch dataset's files once they have an
+	// outcome (processed/<dataset>/<versionId>/<key>): the batch moves
+	// them out of the dataset's prefix, so it lists only pending files.
+	ProcessedPrefix = "processed/"
 )
 
 // InternalPrefixes returns the prefixes of everything the pipeline writes
@@ -147,7 +151,7 @@ const (
 // EventBridge the events of all its objects, so the rule reporting files
 // no dataset accepts ignores these keys.
 func InternalPrefixes() []string {
-	return []string{StagingPrefix, ReportsPrefix, QuarantinePrefix, ResultsPrefix}
+	return []string{StagingPrefix, ReportsPrefix, QuarantinePrefix, ResultsPrefix, ProcessedPrefix}
 }
 
 // RunID returns a stable identifier of one version of one object, used to

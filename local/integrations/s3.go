@@ -70,9 +70,14 @@ func (inv *Invoker) s3Call(ctx context.Context, action string, input any) (any, 
 			return map[string]any{"ETag": aws.ToString(out.ETag), "VersionId": aws.ToString(out.VersionId)}, nil
 		}
 	case "deleteObject":
-		_, err = inv.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: str("Bucket"), Key: str("Key")})
+		var out *s3.DeleteObjectOutput
+		out, err = inv.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: str("Bucket"), Key: str("Key"), VersionId: str("VersionId")})
 		if err == nil {
-			return map[string]any{}, nil
+			res := map[string]any{}
+			if out.VersionId != nil {
+				res["VersionId"] = *out.VersionId
+			}
+			return res, nil
 		}
 	default:
 		return nil, &engine.TaskError{Name: "States.Runtime", Cause: "unsupported S3 SDK integration " + action}

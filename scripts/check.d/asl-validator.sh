@@ -24,7 +24,7 @@ for stack in dev prod; do
 	go run ./cmd/sluice asl --stack "$stack" >"$tmp/pipeline-$stack.asl.json"
 	files+=("$tmp/pipeline-$stack.asl.json")
 done
-for f in workflow/testdata/*.asl.json; do
+for f in workflow/testdata/*.asl.json workflow/pipeline/testdata/batch-*.asl.json; do
 	[ -e "$f" ] && files+=("$f")
 done
 
