@@ -175,6 +175,12 @@ type Runtime struct {
 	crash         *crasher
 	// running holds the ARNs of the executions this runtime is running.
 	running map[string]bool
+	// batch is the batch machine (pipeline.BuildBatch), planned once as
+	// batchEngine; children holds the ARNs of the running batch's child
+	// executions that claimed a file.
+	batch       *workflow.Compiled
+	batchEngine *engine.Engine
+	children    map[string]bool
 }
 
 // Open starts the local services, creates the bucket (versioned) and tables
@@ -188,7 +194,7 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "executions"), 0o755); err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
-	r := &Runtime{cfg: cfg, dir: dir, crash: newCrasher(cfg.Crash), running: map[string]bool{}}
+	r := &Runtime{cfg: cfg, dir: dir, crash: newCrasher(cfg.Crash), running: map[string]bool{}, children: map[string]bool{}}
 	ok := false
 	defer func() {
 		if !ok {
@@ -238,6 +244,14 @@ func (r *Runtime) plan() error {
 		engine.WithAccount(Region, Account),
 	); err != nil {
 		return fmt.Errorf("plan pipeline: %w", err)
+	}
+	if r.batchEngine, err = engine.New(r.batch.Machine,
+		engine.WithInvoker(r.invoker),
+		engine.WithObjectStore(r.invoker.ObjectStore()),
+		engine.WithStateMachineName(batchMachineName),
+		engine.WithAccount(Region, Account),
+	); err != nil {
+		return fmt.Errorf("plan batch machine: %w", err)
 	}
 	if r.cfg.planned != nil {
 		r.cfg.planned()
@@ -329,6 +343,9 @@ func (r *Runtime) compile(res workflow.Resolver) error {
 	}
 	if r.compiled, err = pipeline.Build(res, opts); err != nil {
 		return fmt.Errorf("compile pipeline: %w", err)
+	}
+	if r.batch, err = pipeline.BuildBatch(res, opts, pipeline.BatchOptions{}); err != nil {
+		return fmt.Errorf("compile batch machine: %w", err)
 	}
 	bucketARN, err := res.Resolve(workflow.KindBucket, pipeline.BucketData)
 	if err != nil {
@@ -660,26 +677,7 @@ func (r *Runtime) ExecuteNamed(ctx context.Context, ev contract.FileEvent, name 
 		delete(r.running, arn)
 		r.mu.Unlock()
 	}()
-	opts := []engine.RunOption{engine.WithExecutionName(name)}
-	var wallMu sync.Mutex
-	wall := map[int64]time.Time{}
-	if r.cfg.Fast {
-		now := time.Now
-		if r.cfg.Now != nil {
-			now = r.cfg.Now
-		}
-		opts = append(opts, engine.WithClock(engine.NewVirtualClock(now())))
-	}
-	if r.cfg.Fast || r.crash != nil {
-		opts = append(opts, engine.WithObserver(func(e engine.Event) {
-			r.crash.observe(e)
-			if r.cfg.Fast {
-				wallMu.Lock()
-				wall[e.ID] = time.Now()
-				wallMu.Unlock()
-			}
-		}))
-	}
+	opts, wall := r.runOptions(name, nil)
 	var input any
 	b, _ := json.Marshal(ev)
 	_ = json.Unmarshal(b, &input)
@@ -766,9 +764,18 @@ func (r *Runtime) recordEnd(ctx context.Context, arn string, input []byte, res *
 // since this runtime holds it and so no other process is running. An ARN
 // of another machine is unknown (false).
 func (r *Runtime) ExecutionStatus(arn string) (string, bool) {
-	base := executionARN("")
-	name, ok := strings.CutPrefix(arn, base)
-	if !ok || name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
+	name, ok := strings.CutPrefix(arn, executionARN(""))
+	if !ok {
+		return r.batchExecutionStatus(arn)
+	}
+	return r.recordedStatus(arn, name)
+}
+
+// recordedStatus is ExecutionStatus of the execution arn called name,
+// of either machine: RUNNING, the status its record under the state
+// directory gives, or ABORTED.
+func (r *Runtime) recordedStatus(arn, name string) (string, bool) {
+	if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
 		return "", false
 	}
 	r.mu.Lock()

@@ -226,8 +226,10 @@ func (s *stages) batchFile(o Options) workflow.Chainable {
 		"status.$", "$.outcome.status", "versionId.$", "$.versionId", "settled", true)
 	unsettled := result("Unsettled", "the outcome is recorded but the file stays pending: the next batch finds it a duplicate and settles it",
 		"status.$", "$.outcome.status", "versionId.$", "$.versionId", "settled", false, "error.$", pathError+".Error")
-	fileFailed := result("FileFailed", "the file FAILED (recorded and announced by its stages, or before its claim): it stays pending for the next batch",
-		"status", contract.StatusFailed, "settled", true, "error.$", pathError+".Error")
+	fileFailed := result("FileFailed", "the file FAILED (recorded and announced by its stages): it stays pending for the next batch",
+		"status", contract.StatusFailed, "versionId.$", "$.versionId", "settled", true, "error.$", pathError+".Error")
+	headFailed := result("HeadFailed", "the file could not be read: it stays pending, unclaimed, for the next batch",
+		"status", contract.StatusFailed, "settled", true, "error.$", pathError+".Error", "cause.$", pathError+".Cause")
 	gone := result("Gone", "the file was deleted after the listing", "status", statusGone, "settled", true)
 
 	s3Retry := workflow.RetryProps{Errors: []asl.ErrorName{"S3.SlowDownException", "S3.InternalErrorException", asl.StatesTimeout}, IntervalSeconds: 1, MaxAttempts: 4, BackoffRate: 2, MaxDelaySeconds: 20, Jitter: workflow.JitterFull}
@@ -306,7 +308,7 @@ func (s *stages) batchFile(o Options) workflow.Chainable {
 	})).
 		AddRetry(s3Retry).
 		AddCatch(gone, workflow.CatchProps{Errors: []asl.ErrorName{"S3.NotFoundException", "S3.NoSuchKeyException"}, ResultPath: pathError}).
-		AddCatch(fileFailed, workflow.CatchProps{ResultPath: pathError})
+		AddCatch(headFailed, workflow.CatchProps{ResultPath: pathError})
 	head.Next(event)
 	return head
 }

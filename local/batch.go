@@ -1,0 +1,355 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/sluicehq/sluice/engine"
+	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/workflow/asl"
+	"github.com/sluicehq/sluice/workflow/pipeline"
+)
+
+// batchMachineName is the local batch machine's name; its Distributed Map
+// children are executions "<name>/Files:<id>".
+const batchMachineName = prefix + "-batch"
+
+// localBatchARN is the ARN the local batch executions run under.
+var localBatchARN = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", Region, Account, batchMachineName)
+
+// batchExecutionARN returns the ARN of the local batch execution called
+// name.
+func batchExecutionARN(name string) string {
+	return fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", Region, Account, batchMachineName, name)
+}
+
+// batchChildPrefix starts the ARN of every child execution of a local
+// batch (the file children, "Files", and the chunk children a large file
+// starts, "LoadChunks").
+var batchChildPrefix = fmt.Sprintf("arn:aws:states:%s:%s:execution:%s/", Region, Account, batchMachineName)
+
+// BatchResult is what one batch execution did: the files it listed and
+// how each ended, read back from the ledger.
+type BatchResult struct {
+	// Dataset is the batch's dataset; Execution its name and Status how it
+	// ended (SUCCEEDED, or FAILED when a file FAILED or the batch itself
+	// did).
+	Dataset   string        `json:"dataset"`
+	Execution string        `json:"execution"`
+	Status    engine.Status `json:"status"`
+	// Summary counts the outcomes (the execution's output, or its failure's
+	// cause).
+	Summary pipeline.BatchSummary `json:"summary"`
+	// Files are the listed files, in listing (key) order, each with the
+	// outcome and counts its ledger item records.
+	Files []*FileResult `json:"files"`
+	// Error and Cause say why the batch failed, when it did.
+	Error string `json:"error,omitempty"`
+	Cause string `json:"cause,omitempty"`
+	// History is the path of the execution's history file.
+	History string `json:"history,omitempty"`
+	// Duration is the execution's wall time; Result the engine's result.
+	Duration time.Duration  `json:"-"`
+	Result   *engine.Result `json:"-"`
+	// WallTimes maps history event ids to wall-clock times (--fast).
+	WallTimes map[int64]time.Time `json:"-"`
+}
+
+// BatchMachineARN is the local ARN of the batch state machine.
+func (r *Runtime) BatchMachineARN() string { return localBatchARN }
+
+// BatchMachine returns the compiled batch machine the runtime executes.
+func (r *Runtime) BatchMachine() *asl.StateMachine { return r.batch.Machine }
+
+// Pending lists the keys under a dataset's prefix: the files the next
+// batch of that dataset takes.
+func (r *Runtime) Pending(ctx context.Context, ds string) ([]string, error) {
+	d, err := r.cfg.Datasets.Lookup(ds)
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(r.S3, &s3.ListObjectsV2Input{Bucket: aws.String(r.Bucket), Prefix: aws.String(d.Prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list s3://%s/%s: %w", r.Bucket, d.Prefix, err)
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	return keys, nil
+}
+
+// ExecuteBatch runs one execution of the batch machine for a dataset, as
+// the deployed schedule starts it: every file pending under the dataset's
+// prefix goes through the per-file stages in a child execution, and each
+// that ends with an outcome leaves the prefix. The execution's history and
+// record go under the state directory as a file's do (sluice report shows
+// it).
+func (r *Runtime) ExecuteBatch(ctx context.Context, ds string) (*BatchResult, error) {
+	if r.cfg.ReadOnly {
+		return nil, errReadOnly
+	}
+	d, err := r.cfg.Datasets.Lookup(ds)
+	if err != nil {
+		return nil, err
+	}
+	name := fmt.Sprintf("%s-batch-%s", time.Now().UTC().Format("20060102T150405.000000"), d.Name)
+	arn := batchExecutionARN(name)
+	r.mu.Lock()
+	r.running[arn] = true
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		delete(r.running, arn)
+		r.mu.Unlock()
+	}()
+	opts, wall := r.runOptions(name, r.claimedByChild)
+	defer r.forgetChildren()
+	in := pipeline.BatchInput{Dataset: d.Name, Prefix: d.Prefix}
+	b, _ := json.Marshal(in)
+	var input any
+	_ = json.Unmarshal(b, &input)
+	start := time.Now()
+	res, err := r.batchEngine.Run(ctx, input, opts...)
+	if err != nil {
+		return nil, err
+	}
+	br := &BatchResult{Dataset: d.Name, Execution: name, Status: res.Status, Error: res.Error, Cause: res.Cause, Duration: time.Since(start), Result: &res}
+	if len(wall) > 0 {
+		br.WallTimes = wall
+	}
+	hist := filepath.Join(r.dir, "executions", name+".history.json")
+	if hb, err := json.MarshalIndent(res.History, "", "  "); err == nil {
+		if err := os.WriteFile(hist, hb, 0o644); err == nil {
+			br.History = hist
+		}
+	}
+	r.recordMapRuns(res.History)
+	if err := r.batchOutcomes(ctx, br, &res); err != nil {
+		return nil, err
+	}
+	status := Loaded
+	if res.Status != engine.StatusSucceeded {
+		status = Failed
+	}
+	fr := &FileResult{Key: d.Prefix, Dataset: d.Name, Status: status, Error: res.Error, Cause: res.Cause, Execution: name, History: br.History,
+		RecordsIn: sum(br.Files, func(f *FileResult) int64 { return f.RecordsIn }), RecordsLoaded: sum(br.Files, func(f *FileResult) int64 { return f.RecordsLoaded }),
+		RecordsRejected: sum(br.Files, func(f *FileResult) int64 { return f.RecordsRejected }), Duration: br.Duration}
+	rec := executionRecord{Result: fr, Machine: r.batch.Machine, Output: res.Output, Started: start.UTC(), Ended: start.Add(br.Duration).UTC(), WallTimes: br.WallTimes}
+	if rb, err := json.MarshalIndent(rec, "", "  "); err == nil {
+		_ = os.WriteFile(filepath.Join(r.dir, "executions", name+".result.json"), rb, 0o644)
+	}
+	return br, nil
+}
+
+func sum(files []*FileResult, f func(*FileResult) int64) int64 {
+	var n int64
+	for _, x := range files {
+		n += f(x)
+	}
+	return n
+}
+
+// runOptions are the engine options of one execution called name: its
+// name, the virtual clock under Fast, and the crash and wall-time
+// observers, and also (when not nil) observe. wall fills as the execution
+// runs.
+func (r *Runtime) runOptions(name string, observe func(engine.Event)) ([]engine.RunOption, map[int64]time.Time) {
+	opts := []engine.RunOption{engine.WithExecutionName(name)}
+	wall := map[int64]time.Time{}
+	if r.cfg.Fast {
+		now := time.Now
+		if r.cfg.Now != nil {
+			now = r.cfg.Now
+		}
+		opts = append(opts, engine.WithClock(engine.NewVirtualClock(now())))
+	}
+	if r.cfg.Fast || r.crash != nil || observe != nil {
+		var mu sync.Mutex
+		opts = append(opts, engine.WithObserver(func(e engine.Event) {
+			r.crash.observe(e)
+			if r.cfg.Fast {
+				mu.Lock()
+				wall[e.ID] = time.Now()
+				mu.Unlock()
+			}
+			if observe != nil {
+				observe(e)
+			}
+		}))
+	}
+	return opts, wall
+}
+
+// batchFile is one element of the batch Map's result (the child's output).
+type batchFile struct {
+	Status    string `json:"status"`
+	Key       string `json:"key"`
+	VersionID string `json:"versionId"`
+	Settled   *bool  `json:"settled"`
+	Error     string `json:"error"`
+	Cause     string `json:"cause"`
+}
+
+// batchOutcomes fills br's summary and files: the summary from the
+// execution's output (or, when it failed, its cause), the files from the
+// Summarize state's input, each completed from its ledger item.
+func (r *Runtime) batchOutcomes(ctx context.Context, br *BatchResult, res *engine.Result) error {
+	var state struct {
+		Files   []json.RawMessage     `json:"files"`
+		Summary pipeline.BatchSummary `json:"summary"`
+	}
+	for _, e := range res.History {
+		if e.StateExitedEventDetails != nil && e.StateExitedEventDetails.Name == "Summarize" {
+			if err := json.Unmarshal([]byte(e.StateExitedEventDetails.Output), &state); err != nil {
+				return fmt.Errorf("batch %s: Summarize output: %w", br.Execution, err)
+			}
+		}
+	}
+	br.Summary = state.Summary
+	for _, raw := range state.Files {
+		var f batchFile
+		_ = json.Unmarshal(raw, &f)
+		fr := &FileResult{Key: f.Key, Dataset: br.Dataset, VersionID: f.VersionID, Status: Status(f.Status), Execution: br.Execution, Error: f.Error, Cause: f.Cause}
+		if f.Status == "" {
+			// A child that failed outright: its output is the error.
+			var e struct{ Error, Cause string }
+			_ = json.Unmarshal(raw, &e)
+			fr.Status, fr.Error, fr.Cause = Failed, e.Error, e.Cause
+		}
+		if fr.VersionID != "" {
+			if err := r.fromLedger(ctx, fr); err != nil {
+				return err
+			}
+		}
+		br.Files = append(br.Files, fr)
+	}
+	return nil
+}
+
+// fromLedger completes a batch file's result from its ledger item: the
+// counts of a LOADED file, the reason and report of a REJECTED one, the
+// failed state and cause of a FAILED one.
+func (r *Runtime) fromLedger(ctx context.Context, fr *FileResult) error {
+	pk := contract.LedgerKey(contract.Object{Bucket: r.Bucket, Key: fr.Key, VersionID: fr.VersionID})
+	out, err := r.DynamoDB.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(r.Tables[pipeline.TableLedger]),
+		Key:            map[string]ddbtypes.AttributeValue{"pk": &ddbtypes.AttributeValueMemberS{Value: pk}},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return fmt.Errorf("ledger %s: %w", pk, err)
+	}
+	var it struct {
+		Status      string `dynamodbav:"status"`
+		Records     int64  `dynamodbav:"records"`
+		Loaded      int64  `dynamodbav:"loaded"`
+		Rejected    int64  `dynamodbav:"rejected"`
+		Report      string `dynamodbav:"report"`
+		Reason      string `dynamodbav:"reason"`
+		Error       string `dynamodbav:"error"`
+		Cause       string `dynamodbav:"cause"`
+		FailedState string `dynamodbav:"failedState"`
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return fmt.Errorf("ledger %s: %w", pk, err)
+	}
+	if fr.Status == Duplicate {
+		return nil
+	}
+	fr.RecordsIn, fr.RecordsLoaded, fr.RecordsRejected, fr.Report = it.Records, it.Loaded, it.Rejected, it.Report
+	switch fr.Status {
+	case Rejected:
+		fr.Cause = it.Reason
+		if fr.Report == "" {
+			if m := reportRe.FindStringSubmatch(it.Reason); m != nil {
+				fr.Report = m[1]
+			}
+		}
+		if fr.Report != "" && fr.RecordsIn == 0 {
+			if rep, err := r.readJSON(ctx, fr.Report); err == nil {
+				fr.RecordsIn, fr.RecordsRejected = Count(rep["rows"]), Count(rep["badRows"])
+			}
+		}
+	case Failed:
+		if it.Error != "" {
+			fr.Error = it.Error
+		}
+		if it.Cause != "" {
+			fr.Cause = it.Cause
+		}
+		if it.FailedState != "" {
+			fr.Cause = it.FailedState + " failed: " + fr.Cause
+		}
+	}
+	return nil
+}
+
+// claimedByChild notes the batch children that claim a file: a Claim or
+// TakeOver (a ledger PutItem) whose item names a batch child as its
+// execution. Step Functions knows its running child executions; the local
+// runtime learns them from their claims, which is all DescribeOwner asks
+// about.
+func (r *Runtime) claimedByChild(e engine.Event) {
+	d := e.TaskScheduledEventDetails
+	if d == nil || d.ResourceType != "dynamodb" || d.Resource != "putItem" || !strings.Contains(d.Parameters, batchChildPrefix) {
+		return
+	}
+	var p struct {
+		Item struct {
+			Execution struct{ S string } `json:"execution"`
+		}
+	}
+	if json.Unmarshal([]byte(d.Parameters), &p) != nil || !strings.HasPrefix(p.Item.Execution.S, batchChildPrefix) {
+		return
+	}
+	r.mu.Lock()
+	r.children[p.Item.Execution.S] = true
+	r.mu.Unlock()
+}
+
+// forgetChildren forgets the children of the batch that ended: from now
+// on DescribeOwner hears they are not running.
+func (r *Runtime) forgetChildren() {
+	r.mu.Lock()
+	clear(r.children)
+	r.mu.Unlock()
+}
+
+// batchExecutionStatus answers DescribeExecution for the batch machine's
+// executions: a batch as Execute's executions are answered; a child (which
+// owns the claim of its file) RUNNING while this runtime runs it, else
+// ABORTED: a child whose claim is still RUNNING and that no batch of this
+// runtime runs was killed with its process, as the state directory's lock
+// proves (a child that ended recorded its file's outcome, or its failure
+// to, which the takeover repairs either way).
+func (r *Runtime) batchExecutionStatus(arn string) (string, bool) {
+	if strings.HasPrefix(arn, batchChildPrefix) {
+		r.mu.Lock()
+		running := r.children[arn]
+		r.mu.Unlock()
+		if running {
+			return "RUNNING", true
+		}
+		return "ABORTED", true
+	}
+	name, ok := strings.CutPrefix(arn, batchExecutionARN(""))
+	if !ok {
+		return "", false
+	}
+	return r.recordedStatus(arn, name)
+}

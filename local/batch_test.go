@@ -1,0 +1,306 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
+	"github.com/sluicehq/sluice/engine"
+	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/local/integrations"
+	"github.com/sluicehq/sluice/workflow/pipeline"
+)
+
+// upload puts files into the orders prefix without running them, as files
+// of a batch dataset land.
+func upload(t *testing.T, r *Runtime, files ...string) []contract.FileEvent {
+	t.Helper()
+	var evs []contract.FileEvent
+	for _, f := range files {
+		ev, _, err := r.Upload(context.Background(), "orders", f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+func ledgerStatus(t *testing.T, r *Runtime, ev contract.FileEvent) string {
+	t.Helper()
+	out, err := r.DynamoDB.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(r.Tables["ledger"]),
+		Key: map[string]ddbtypes.AttributeValue{"pk": &ddbtypes.AttributeValueMemberS{Value: contract.LedgerKey(ev.Source())}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, ok := out.Item["status"].(*ddbtypes.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}
+
+func statuses(files []*FileResult) map[string]Status {
+	out := map[string]Status{}
+	for _, f := range files {
+		out[filepath.Base(f.Key)] = f.Status
+	}
+	return out
+}
+
+func TestBatchTakesEveryPendingFileOnce(t *testing.T) {
+	r, err := Open(context.Background(), Config{StateDir: t.TempDir(), Functions: fakeFunctions(10), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	dir := t.TempDir()
+	var files []string
+	for i := range 6 {
+		files = append(files, writeCSV(t, dir, fmt.Sprintf("o%02d.csv", i), 2))
+	}
+	files = append(files, writeCSV(t, dir, "bad.csv", 2))
+	evs := upload(t, r, files...)
+	// The batch lists in key order: bad.csv first.
+	evs = append(evs[len(evs)-1:], evs[:len(evs)-1]...)
+
+	res, err := r.ExecuteBatch(context.Background(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := pipeline.BatchSummary{Dataset: "orders", Files: 7, Loaded: 6, Rejected: 1}
+	if d := cmp.Diff(want, res.Summary); d != "" {
+		t.Errorf("summary (-want +got):\n%s", d)
+	}
+	if res.Status != engine.StatusSucceeded {
+		t.Errorf("batch %s %s %s, want SUCCEEDED", res.Status, res.Error, res.Cause)
+	}
+	for i, ev := range evs {
+		want := contract.StatusLoaded
+		if strings.Contains(ev.Key, "bad") {
+			want = contract.StatusRejected
+		}
+		if got := ledgerStatus(t, r, ev); got != want {
+			t.Errorf("%s: ledger %q, want %q", ev.Key, got, want)
+		}
+		if f := res.Files[i]; f.Key != ev.Key || f.VersionID != ev.VersionID || string(f.Status) != want {
+			t.Errorf("file %d: %s %s %s, want %s %s %s", i, f.Key, f.VersionID, f.Status, ev.Key, ev.VersionID, want)
+		} else if want == contract.StatusLoaded && (f.RecordsIn != 2 || f.RecordsLoaded != 2) {
+			t.Errorf("%s: %d records in, %d loaded, want 2 and 2", f.Key, f.RecordsIn, f.RecordsLoaded)
+		}
+	}
+	// The fake loader keys items by row number: 2 items, written by 6 files.
+	if got := scanCount(t, r); got != 2 {
+		t.Errorf("%d items, want 2", got)
+	}
+	bad := res.Files[0]
+	if bad.Status != Rejected || bad.Report == "" || bad.RecordsRejected != 1 {
+		t.Errorf("the bad file: %+v, want REJECTED with its report and 1 bad row", bad)
+	}
+	// Settled: nothing pending, each version kept under processed/.
+	if pending, err := r.Pending(context.Background(), "orders"); err != nil || len(pending) != 0 {
+		t.Errorf("pending after the batch: %v %v, want none", pending, err)
+	}
+	for _, ev := range evs {
+		key := contract.ProcessedPrefix + "orders/" + ev.VersionID + "/" + ev.Key
+		if _, err := r.S3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(r.Bucket), Key: aws.String(key)}); err != nil {
+			t.Errorf("no archive copy %s: %v", key, err)
+		}
+	}
+	// One execution: one record beside the history.
+	if names, _ := r.Executions(); len(names) != 1 || names[0] != res.Execution {
+		t.Errorf("executions %v, want only the batch %s", names, res.Execution)
+	}
+
+	again, err := r.ExecuteBatch(context.Background(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Summary.Files != 0 || len(again.Files) != 0 || again.Status != engine.StatusSucceeded {
+		t.Errorf("second batch: %+v %s, want no file", again.Summary, again.Status)
+	}
+	if got := scanCount(t, r); got != 2 {
+		t.Errorf("%d items after the second batch, want 2", got)
+	}
+}
+
+// TestBatchLeavesLateFilesForTheNext: a file that lands while a batch runs
+// (after its listing), and a newer version of a file the batch is
+// processing, are not in that batch and are not hidden by its settling:
+// the next batch takes both.
+func TestBatchLeavesLateFilesForTheNext(t *testing.T) {
+	dir := t.TempDir()
+	first := writeCSV(t, dir, "a.csv", 2)
+	late := writeCSV(t, dir, "late.csv", 3)
+	var (
+		r    *Runtime
+		once sync.Once
+		lateEvs []contract.FileEvent
+	)
+	observe := func(e integrations.TaskEvent) {
+		if e.State != "Validate" || e.Err != nil {
+			return
+		}
+		once.Do(func() {
+			lateEvs = upload(t, r, late)
+			// A new version of a.csv while its old version is processed.
+			if err := os.WriteFile(first, []byte("order_id,qty\n7,7\n8,8\n9,9\n"), 0o644); err != nil {
+				t.Error(err)
+			}
+			lateEvs = append(lateEvs, upload(t, r, first)...)
+		})
+	}
+	var err error
+	r, err = Open(context.Background(), Config{StateDir: t.TempDir(), Functions: fakeFunctions(10), Fast: true, Observe: observe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	old := upload(t, r, first)[0]
+	res, err := r.ExecuteBatch(context.Background(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(map[string]Status{"a.csv": Loaded}, statuses(res.Files)); d != "" || res.Files[0].VersionID != old.VersionID {
+		t.Fatalf("first batch (-want +got):\n%s (version %s, want %s)", d, res.Files[0].VersionID, old.VersionID)
+	}
+	pending, err := r.Pending(context.Background(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"incoming/orders/a.csv", "incoming/orders/late.csv"}, pending); d != "" {
+		t.Errorf("pending after the first batch (-want +got):\n%s", d)
+	}
+	next, err := r.ExecuteBatch(context.Background(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(map[string]Status{"a.csv": Loaded, "late.csv": Loaded}, statuses(next.Files)); d != "" {
+		t.Errorf("next batch (-want +got):\n%s", d)
+	}
+	for _, ev := range lateEvs {
+		if got := ledgerStatus(t, r, ev); got != contract.StatusLoaded {
+			t.Errorf("%s version %s: ledger %q, want LOADED", ev.Key, ev.VersionID, got)
+		}
+	}
+}
+
+// TestBatchTakesOverAKilledChildsClaim: a claim held by a batch child that
+// no running batch runs (its process was killed) is taken over by the
+// next batch; the child that took it is RUNNING while it works.
+func TestBatchTakesOverAKilledChildsClaim(t *testing.T) {
+	var (
+		r    *Runtime
+		seen []string
+	)
+	child := batchChildPrefix + "Files:0b1f2c3d-killed"
+	observe := func(e integrations.TaskEvent) {
+		if e.State != "Validate" {
+			return
+		}
+		killed, _ := r.ExecutionStatus(child)
+		owner := ""
+		out, err := r.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(r.Tables["ledger"])})
+		if err == nil && len(out.Items) == 1 {
+			if s, ok := out.Items[0]["execution"].(*ddbtypes.AttributeValueMemberS); ok {
+				owner = s.Value
+			}
+		}
+		live, _ := r.ExecutionStatus(owner)
+		seen = append(seen, killed, live)
+	}
+	var err error
+	r, err = Open(context.Background(), Config{StateDir: t.TempDir(), Functions: fakeFunctions(10), Fast: true, Observe: observe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ev := upload(t, r, writeCSV(t, t.TempDir(), "k.csv", 2))[0]
+	s := func(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
+	if _, err := r.DynamoDB.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(r.Tables["ledger"]), Item: map[string]ddbtypes.AttributeValue{
+		"pk": s(contract.LedgerKey(ev.Source())), "status": s("RUNNING"), "execution": s(child),
+		"leaseUntil": s(time.Now().Add(time.Hour).UTC().Format(time.RFC3339)),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if st, ok := r.ExecutionStatus(child); !ok || st != "ABORTED" {
+		t.Errorf("a batch child with no batch running: %q %v, want ABORTED", st, ok)
+	}
+	res, err := r.ExecuteBatch(context.Background(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 1 || res.Files[0].Status != Loaded {
+		for _, f := range res.Files {
+			t.Logf("%+v", *f)
+		}
+		t.Fatalf("batch over a killed child's claim: %d files, want the file LOADED", len(res.Files))
+	}
+	if !slices.Equal(seen, []string{"ABORTED", "RUNNING"}) {
+		t.Errorf("during the batch, the killed child and the claiming one: %v, want ABORTED, RUNNING", seen)
+	}
+	var took bool
+	for _, e := range res.Result.History {
+		took = took || e.StateEnteredEventDetails != nil && e.StateEnteredEventDetails.Name == "TakeOver"
+	}
+	if !took {
+		t.Error("the batch did not go through TakeOver")
+	}
+}
+
+// TestBatchFailedFileStaysPending: a file that FAILED is recorded FAILED,
+// fails the batch (its alarm) without stopping the others, and stays
+// pending, so the next batch runs it again.
+func TestBatchFailedFileStaysPending(t *testing.T) {
+	state := t.TempDir()
+	faults, _ := ParseFaults([]string{"task:Transform=Internal"})
+	dir := t.TempDir()
+	r, err := Open(context.Background(), Config{StateDir: state, Functions: fakeFunctions(10), Fast: true, Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := upload(t, r, writeCSV(t, dir, "f1.csv", 2), writeCSV(t, dir, "f2.csv", 2))
+	res, err := r.ExecuteBatch(context.Background(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != engine.StatusFailed || res.Error != string(pipeline.ErrBatchFilesFailed) {
+		t.Errorf("batch %s %s, want FAILED %s", res.Status, res.Error, pipeline.ErrBatchFilesFailed)
+	}
+	if res.Summary.Failed != 2 || res.Summary.Files != 2 {
+		t.Errorf("summary %+v, want 2 files, 2 failed", res.Summary)
+	}
+	for _, f := range res.Files {
+		if f.Status != Failed || !strings.HasPrefix(f.Cause, "Transform failed") {
+			t.Errorf("%s: %s %s %q, want FAILED naming Transform", f.Key, f.Status, f.Error, f.Cause)
+		}
+	}
+	for _, ev := range evs {
+		if got := ledgerStatus(t, r, ev); got != contract.StatusFailed {
+			t.Errorf("%s: ledger %q, want FAILED", ev.Key, got)
+		}
+	}
+	r.Close()
+	r, err = Open(context.Background(), Config{StateDir: state, Functions: fakeFunctions(10), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	res, err = r.ExecuteBatch(context.Background(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(map[string]Status{"f1.csv": Loaded, "f2.csv": Loaded}, statuses(res.Files)); d != "" {
+		t.Errorf("re-run batch (-want +got):\n%s", d)
+	}
+}
