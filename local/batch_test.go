@@ -143,8 +143,8 @@ func TestBatchLeavesLateFilesForTheNext(t *testing.T) {
 	first := writeCSV(t, dir, "a.csv", 2)
 	late := writeCSV(t, dir, "late.csv", 3)
 	var (
-		r    *Runtime
-		once sync.Once
+		r       *Runtime
+		once    sync.Once
 		lateEvs []contract.FileEvent
 	)
 	observe := func(e integrations.TaskEvent) {
