@@ -63,7 +63,7 @@ func (f *runtimeFlags) config() (local.Config, error) {
 func (c *cli) runCommand() *cobra.Command {
 	var (
 		ds, cpuProfile string
-		asJSON         bool
+		asJSON, batch  bool
 		rf             runtimeFlags
 	)
 	cmd := &cobra.Command{
@@ -72,60 +72,35 @@ func (c *cli) runCommand() *cobra.Command {
 		Long: "Uploads each FILE to the local bucket, routes its event as the deployed rules would and\n" +
 			"runs the state machine on it, printing each state's timeline and the outcome.\n\n" +
 			"Without --dataset, each file's dataset is its folder's name (examples/orders/x.csv is orders)\n" +
-			"or else the one dataset whose suffixes the file name has.",
-		Example:     "  sluice run examples/orders/orders.csv\n  sluice run --fast --inject task:Load@2=Lambda.ServiceException examples/readings/readings.jsonl",
+			"or else the one dataset whose suffixes the file name has.\n\n" +
+			"With --batch, the files are uploaded to wait for their dataset's batch, as a batch dataset's\n" +
+			"files do when deployed, and then one execution of the batch machine per dataset takes every\n" +
+			"file pending under its prefix through the pipeline (as the stack's schedule starts it).",
+		Example:     "  sluice run examples/orders/orders.csv\n  sluice run --fast --inject task:Load@2=Lambda.ServiceException examples/readings/readings.jsonl\n  sluice run --batch drop/orders/*.csv",
 		Annotations: exits("every file ended LOADED, REJECTED or DUPLICATE", "a file FAILED (its error and cause are printed)"),
 		RunE: func(_ *cobra.Command, args []string) error {
+			if batch {
+				return c.cmdRunBatch(args, ds, asJSON, cpuProfile, rf)
+			}
 			return c.cmdRun(args, ds, asJSON, cpuProfile, rf)
 		},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&ds, "dataset", "", "the dataset of every file (default: inferred per file)")
 	fs.BoolVar(&asJSON, "json", false, "print a machine-readable summary")
+	fs.BoolVar(&batch, "batch", false, "upload the files to wait for their dataset's batch, then run one batch execution per dataset over every pending file")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	rf.register(fs, true)
 	return cmd
 }
 
 func (c *cli) cmdRun(args []string, ds string, asJSON bool, cpuProfile string, rf runtimeFlags) error {
-	if len(args) == 0 {
-		return usagef("want at least one file")
-	}
-	if cpuProfile != "" {
-		stopProfile, err := startCPUProfile(cpuProfile)
-		if err != nil {
-			return usagef("--cpuprofile: %v", err)
-		}
-		defer stopProfile()
-	}
-	cfg, err := rf.config()
+	run, err := c.openRun(args, ds, cpuProfile, rf)
 	if err != nil {
 		return err
 	}
-	for _, f := range args {
-		if st, err := os.Stat(f); err != nil {
-			return usagef("%v", err)
-		} else if !st.Mode().IsRegular() {
-			return usagef("%v", &local.NotRegularError{Path: f, Mode: st.Mode()})
-		}
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	prog := newProgress(c.stderr, true)
-	cfg.Observe = prog.observe
-	rt, err := local.Open(ctx, cfg)
-	if err != nil {
-		return fail(ExitFailure, err.Error())
-	}
-	defer rt.Close()
-	datasets := make([]string, len(args))
-	for i, file := range args {
-		name, err := datasetOf(rt, ds, file)
-		if err != nil {
-			return err
-		}
-		datasets[i] = name
-	}
+	defer run.close()
+	ctx, rt, datasets, prog, cfg := run.ctx, run.rt, run.datasets, run.prog, run.cfg
 	if !asJSON {
 		where := "embedded S3 and DynamoDB"
 		if cfg.S3Endpoint != "" || cfg.DynamoDBEndpoint != "" {
@@ -157,12 +132,75 @@ func (c *cli) cmdRun(args []string, ds string, asJSON bool, cpuProfile string, r
 			return err
 		}
 	} else {
-		printSummary(c.stdout, c.program(), results, rf.stateDir)
+		printSummary(c.stdout, c.program(), results, rf.stateDir, "")
 	}
 	if failed > 0 {
 		return fail(ExitFailure, "")
 	}
 	return nil
+}
+
+// openedRun is what cmdRun and cmdRunBatch work with: the runtime open on
+// the state directory, each file's dataset and the progress line.
+type openedRun struct {
+	ctx      context.Context
+	rt       *local.Runtime
+	cfg      local.Config
+	datasets []string
+	prog     *progress
+	close    func()
+}
+
+// openRun checks the files, starts the CPU profile, opens the runtime and
+// names each file's dataset; close undoes it all.
+func (c *cli) openRun(args []string, ds, cpuProfile string, rf runtimeFlags) (*openedRun, error) {
+	if len(args) == 0 {
+		return nil, usagef("want at least one file")
+	}
+	cfg, err := rf.config()
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range args {
+		if st, err := os.Stat(f); err != nil {
+			return nil, usagef("%v", err)
+		} else if !st.Mode().IsRegular() {
+			return nil, usagef("%v", &local.NotRegularError{Path: f, Mode: st.Mode()})
+		}
+	}
+	var undo []func()
+	closeAll := func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	if cpuProfile != "" {
+		stopProfile, err := startCPUProfile(cpuProfile)
+		if err != nil {
+			return nil, usagef("--cpuprofile: %v", err)
+		}
+		undo = append(undo, stopProfile)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	undo = append(undo, stop)
+	prog := newProgress(c.stderr, true)
+	cfg.Observe = prog.observe
+	rt, err := local.Open(ctx, cfg)
+	if err != nil {
+		closeAll()
+		return nil, fail(ExitFailure, err.Error())
+	}
+	undo = append(undo, func() { rt.Close() })
+	datasets := make([]string, len(args))
+	for i, file := range args {
+		name, err := datasetOf(rt, ds, file)
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		datasets[i] = name
+	}
+	return &openedRun{ctx: ctx, rt: rt, cfg: cfg, datasets: datasets, prog: prog, close: closeAll}, nil
 }
 
 // datasetOf names a file's dataset: the flag's, else its folder's name,
@@ -380,7 +418,10 @@ func describeProblem(key string, m map[string]any) string {
 	return b.String()
 }
 
-func printSummary(w io.Writer, prog string, results []*local.FileResult, stateDir string) {
+// printSummary prints the files' outcomes (in is what ran them, such as
+// " in 1 execution", or "") and the commands that show the items and the
+// report.
+func printSummary(w io.Writer, prog string, results []*local.FileResult, stateDir, in string) {
 	counts := map[local.Status]int{}
 	for _, r := range results {
 		counts[r.Status]++
@@ -391,7 +432,7 @@ func printSummary(w io.Writer, prog string, results []*local.FileResult, stateDi
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 		}
 	}
-	fmt.Fprintf(w, "\n%d file(s): %s\n", len(results), strings.Join(parts, ", "))
+	fmt.Fprintf(w, "\n%d file(s)%s: %s\n", len(results), in, strings.Join(parts, ", "))
 	flag := ""
 	if stateDir != local.DefaultStateDir {
 		flag = " --state-dir " + stateDir
