@@ -20,6 +20,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/sluicehq/sluice/engine"
+	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/workflow/asl"
 	"github.com/sluicehq/sluice/workflow/pipeline"
@@ -142,7 +143,7 @@ func (r *Runtime) ExecuteBatch(ctx context.Context, ds string) (*BatchResult, er
 			br.History = hist
 		}
 	}
-	r.recordMapRuns(res.History)
+	r.recordMapRuns(res.History, awsapi.BatchMachine, localBatchARN)
 	if err := r.batchOutcomes(ctx, br, &res); err != nil {
 		return nil, err
 	}

@@ -178,9 +178,10 @@ type Runtime struct {
 	// batch is the batch machine (pipeline.BuildBatch), planned once as
 	// batchEngine; children holds the ARNs of the running batch's child
 	// executions that claimed a file.
-	batch       *workflow.Compiled
-	batchEngine *engine.Engine
-	children    map[string]bool
+	batch        *workflow.Compiled
+	batchEngine  *engine.Engine
+	batchInvoker *integrations.Invoker
+	children     map[string]bool
 }
 
 // Open starts the local services, creates the bucket (versioned) and tables
@@ -246,8 +247,8 @@ func (r *Runtime) plan() error {
 		return fmt.Errorf("plan pipeline: %w", err)
 	}
 	if r.batchEngine, err = engine.New(r.batch.Machine,
-		engine.WithInvoker(r.invoker),
-		engine.WithObjectStore(r.invoker.ObjectStore()),
+		engine.WithInvoker(r.batchInvoker),
+		engine.WithObjectStore(r.batchInvoker.ObjectStore()),
 		engine.WithStateMachineName(batchMachineName),
 		engine.WithAccount(Region, Account),
 	); err != nil {
@@ -383,12 +384,22 @@ func (r *Runtime) startInvoker(res workflow.Resolver) error {
 	}
 	r.outbox = integrations.NewOutbox(filepath.Join(r.dir, OutboxFile))
 	smS3, _ := deps.clients(awsapi.StateMachine)
-	r.invoker = integrations.NewInvoker(integrations.InvokerConfig{
-		Region: Region, Account: Account,
-		Functions: fns, S3: smS3, DynamoDBEndpoint: r.ddbURL, Outbox: r.outbox,
-		Fault: r.cfg.Faults.task, Observe: r.cfg.Observe, Calls: r.cfg.Calls,
-		ExecutionStatus: r.ExecutionStatus,
-	})
+	invoker := func(principal string, s3c *s3.Client) *integrations.Invoker {
+		return integrations.NewInvoker(integrations.InvokerConfig{
+			Region: Region, Account: Account,
+			Functions: fns, S3: s3c, DynamoDBEndpoint: r.ddbURL, Outbox: r.outbox,
+			Fault: r.cfg.Faults.task, Observe: r.cfg.Observe, Calls: r.cfg.Calls, Principal: principal,
+			ExecutionStatus: r.ExecutionStatus,
+		})
+	}
+	r.invoker = invoker(awsapi.StateMachine, smS3)
+	// The batch machine has a role of its own: its calls are recorded
+	// as that principal's.
+	r.batchInvoker = r.invoker
+	if r.cfg.Calls != nil {
+		batchS3, _ := deps.clients(awsapi.BatchMachine)
+		r.batchInvoker = invoker(awsapi.BatchMachine, batchS3)
+	}
 	return nil
 }
 
@@ -699,7 +710,7 @@ func (r *Runtime) ExecuteNamed(ctx context.Context, ev contract.FileEvent, name 
 			fr.History = hist
 		}
 	}
-	r.recordMapRuns(res.History)
+	r.recordMapRuns(res.History, awsapi.StateMachine, r.StateMachineARN())
 	summarize(fr, &res)
 	if fr.Status == Rejected && fr.Report != "" && fr.RecordsIn == 0 {
 		// The rejected path's output names the report but carries no
@@ -720,7 +731,7 @@ func (r *Runtime) ExecuteNamed(ctx context.Context, ev contract.FileEvent, name 
 // executions (states:StartExecution on the machine itself) and follow them
 // (states:DescribeExecution on the run's executions,
 // arn:...:execution:<machine>/<map run>:<child>).
-func (r *Runtime) recordMapRuns(history engine.History) {
+func (r *Runtime) recordMapRuns(history engine.History, principal, machineARN string) {
 	if r.cfg.Calls == nil {
 		return
 	}
@@ -731,8 +742,8 @@ func (r *Runtime) recordMapRuns(history engine.History) {
 		run := e.MapRunStartedEventDetails.MapRunARN
 		exec := strings.Replace(run, ":mapRun:", ":execution:", 1) + ":" + newID()
 		r.cfg.Calls.Add(
-			awsapi.Call{Principal: awsapi.StateMachine, Operation: "StepFunctions.MapRun", Action: "states:StartExecution", Resource: r.StateMachineARN()},
-			awsapi.Call{Principal: awsapi.StateMachine, Operation: "StepFunctions.MapRun", Action: "states:DescribeExecution", Resource: exec},
+			awsapi.Call{Principal: principal, Operation: "StepFunctions.MapRun", Action: "states:StartExecution", Resource: machineARN},
+			awsapi.Call{Principal: principal, Operation: "StepFunctions.MapRun", Action: "states:DescribeExecution", Resource: exec},
 		)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -85,6 +86,7 @@ func RunScenario(ctx context.Context, c ScenarioConfig) (*ScenarioResult, error)
 		{4, nil, sc.distributedMap}, // 2. a few records per chunk
 		{0, faults, sc.failed},      // 3. Load fails on every attempt
 		{0, nil, sc.lostAndKilled},  // 4. reconcile (and redrive) a lost event and a killed run
+		{4, nil, sc.batch},          // 5. a batch: a file on the Distributed Map path, a rejected one
 	}
 	for _, ph := range phases {
 		if err := sc.phase(ph.chunk, ph.faults, ph.run); err != nil {
@@ -271,6 +273,55 @@ func (sc *scenario) lostAndKilled(rt *Runtime) error {
 	return nil
 }
 
+// batch runs one batch execution of the orders, as a stack's schedule
+// starts it: a copy of the orders (a few records per chunk, so its load
+// nests a Distributed Map in the batch's) loads and a copy of the bad
+// orders is rejected; both leave the pending prefix.
+func (sc *scenario) batch(rt *Runtime) error {
+	good, err := sc.copyAs("orders/orders.csv", "orders-batch.csv")
+	if err != nil {
+		return err
+	}
+	bad, err := sc.copyAs("orders/orders_bad.csv", "orders-batch-bad.csv")
+	if err != nil {
+		return err
+	}
+	for _, f := range []string{good, bad} {
+		if _, _, err := rt.UploadPending(sc.ctx, "orders", f, nil); err != nil {
+			return fmt.Errorf("scenario batch: %w", err)
+		}
+	}
+	// The dataset's schedule starts the batch with the events role.
+	sc.c.Calls.Add(awsapi.Call{Principal: EventsPrincipal, Operation: "EventBridge.Target", Action: "states:StartExecution", Resource: rt.BatchMachineARN()})
+	br, err := rt.ExecuteBatch(sc.ctx, "orders")
+	if err != nil {
+		return fmt.Errorf("scenario batch: %w", err)
+	}
+	got := map[string]Status{}
+	for _, f := range br.Files {
+		sc.logf("%-28s %-40s %s", "batch", f.Key, f.Status)
+		sc.res.Files = append(sc.res.Files, f)
+		got[path.Base(f.Key)] = f.Status
+	}
+	if got["orders-batch.csv"] != Loaded || got["orders-batch-bad.csv"] != Rejected || br.Summary.Unsettled != 0 {
+		return fmt.Errorf("scenario batch: %v (%+v), want orders-batch.csv LOADED and orders-batch-bad.csv REJECTED, both settled", got, br.Summary)
+	}
+	if !hasEventIn(br.Result.History, engine.MapRunStarted, 2) {
+		return errors.New("scenario batch: the batch's file ran no nested Distributed Map")
+	}
+	return nil
+}
+
+// hasEventIn reports whether history holds at least n events of type t.
+func hasEventIn(history engine.History, t engine.EventType, n int) bool {
+	for _, e := range history {
+		if e.Type == t {
+			n--
+		}
+	}
+	return n <= 0
+}
+
 // claimAsKilled writes the ledger item a run killed after its Claim
 // leaves: RUNNING, naming an execution no process runs, its lease not
 // over. It writes with the runtime's own client: the killed execution's
@@ -317,8 +368,8 @@ type Names struct {
 	Bucket string
 	// Tables and Functions map logical names to physical ones.
 	Tables, Functions map[string]string
-	// StateMachine and Topic are ARNs.
-	StateMachine, Topic string
+	// StateMachine, BatchMachine and Topic are ARNs.
+	StateMachine, BatchMachine, Topic string
 	// OutcomeBus is the ARN of the bus the outcome events go to.
 	OutcomeBus string
 }
@@ -353,6 +404,6 @@ func ResourceNames() (Names, error) {
 	if n.OutcomeBus, err = res.Resolve(workflow.KindEventBus, pipeline.BusOutcomes); err != nil {
 		return n, err
 	}
-	n.StateMachine = localMachineARN
+	n.StateMachine, n.BatchMachine = localMachineARN, localBatchARN
 	return n, nil
 }

@@ -194,8 +194,8 @@ func TestAuditTrailWatchesTheStack(t *testing.T) {
 
 	// Metric filters and alarms.
 	pipelineRoles := pipelineRoleARNs(r)
-	if len(pipelineRoles) != 6 {
-		t.Fatalf("%d pipeline roles, want 6 (4 functions, the reconciler, the machine): %v", len(pipelineRoles), pipelineRoles)
+	if len(pipelineRoles) != 7 {
+		t.Fatalf("%d pipeline roles, want 7 (4 functions, the reconciler, the two machines): %v", len(pipelineRoles), pipelineRoles)
 	}
 	wantUnexpected, err := audit.UnexpectedPrincipalPattern(append(pipelineRoles, cfg.AuditTrustedRoles...))
 	if err != nil {

@@ -133,6 +133,22 @@ type Config struct {
 	// roles, whose access to the bucket and tables is expected (uploaders).
 	AuditTrustedRoles []string
 
+	// BatchDatasets are the datasets processed in batches: no rule starts an
+	// execution per S3 event of theirs; BatchSchedule starts one execution
+	// of the batch machine per dataset, which takes every file pending
+	// under its prefix (pipeline.BuildBatch). Empty: every dataset runs per
+	// event and no batch machine is deployed.
+	BatchDatasets []string
+	// BatchSchedule is the EventBridge schedule expression of the batches
+	// (ParseSchedule checks it).
+	BatchSchedule string
+	// BatchMaxFiles bounds the files one batch execution takes; the rest
+	// wait for the next (pipeline.BatchOptions.MaxFiles).
+	BatchMaxFiles int
+	// BatchMaxConcurrency bounds the files a batch processes at once; 0
+	// takes the chunk map's (pipeline.BatchOptions.MaxConcurrency).
+	BatchMaxConcurrency int
+
 	// ReconcileSchedule is the EventBridge schedule expression of the
 	// reconciler (ParseSchedule checks it).
 	ReconcileSchedule string
@@ -286,6 +302,18 @@ var Keys = []Key{
 	intKey("eventRetryAttempts", "8", "EventBridge target retry policy: maximum retry attempts.", 0, 185, func(c *Config) *int { return &c.EventRetryAttempts }),
 	intKey("dlqRetentionDays", "14", "Days the dead-letter queue keeps undelivered events.", 1, 14, func(c *Config) *int { return &c.DLQRetentionDays }),
 	intKey("outcomeArchiveDays", "0", "Days an archive of the outcome event bus keeps the files' outcome events for replay; 0 creates no archive.", 0, 3650, func(c *Config) *int { return &c.OutcomeArchiveDays }),
+	// batch
+	{Name: "batchDatasets", Type: "array", Default: "[]", Description: "Datasets processed in batches instead of one execution per file: no rule starts an execution per S3 event of theirs; on batchSchedule one execution of the batch state machine per dataset takes every file pending under the dataset's prefix through the pipeline (a Distributed Map), then moves each file with an outcome under processed/. See docs/workflow.md.", set: func(c *Config, v string) error {
+		names, err := parseNames(v)
+		if err != nil {
+			return err
+		}
+		c.BatchDatasets = names
+		return nil
+	}},
+	stringKey("batchSchedule", "rate(15 minutes)", "When the batches of batchDatasets run: an EventBridge schedule expression, rate(value unit) or cron(six fields).", checkSchedule, func(c *Config) *string { return &c.BatchSchedule }),
+	intKey("batchMaxFiles", "1000", "Files one batch execution takes at most (its result must fit Step Functions' 256 KiB); the rest wait for the next.", 1, 1000, func(c *Config) *int { return &c.BatchMaxFiles }),
+	intKey("batchMaxConcurrency", "0", "Files a batch processes at once; 0 keeps mapMaxConcurrency (or the stack's default).", 0, 10000, func(c *Config) *int { return &c.BatchMaxConcurrency }),
 	// monitoring
 	stringKey("alarmEmail", "", "E-mail address subscribed to the alarm topic; empty for none.", checkEmail, func(c *Config) *string { return &c.AlarmEmail }),
 	boolKey("alarmActions", "true", "Send alarm state changes to the alarm topic.", func(c *Config) *bool { return &c.AlarmActions }),
@@ -391,6 +419,31 @@ func parseRegions(v string) ([]string, error) {
 			return nil, fmt.Errorf("item %d %q is listed twice (a global table has one replica per region)", i+1, r)
 		}
 		out = append(out, r)
+	}
+	return out, nil
+}
+
+// datasetName is a dataset name (dataset.Dataset.Name).
+var datasetName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
+
+// parseNames parses a JSON list of dataset names, each once.
+func parseNames(v string) ([]string, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var list []string
+	if err := json.Unmarshal([]byte(v), &list); err != nil {
+		return nil, fmt.Errorf("%q is not a list of dataset names (in the stack file: [orders, readings])", v)
+	}
+	var out []string
+	for i, n := range list {
+		if !datasetName.MatchString(n) {
+			return nil, fmt.Errorf("item %d %q is not a dataset name", i+1, n)
+		}
+		if slices.Contains(out, n) {
+			return nil, fmt.Errorf("item %d %q is listed twice", i+1, n)
+		}
+		out = append(out, n)
 	}
 	return out, nil
 }

@@ -139,7 +139,7 @@ func TestResourceInventory(t *testing.T) {
 				"sluice:data:Data":                                       1,
 				"sluice:compute:Compute":                                 2, // the pipeline's functions, the reconciler's
 				"sluice:reconciler:Reconciler":                           1,
-				"sluice:orchestration:Orchestration":                     1,
+				"sluice:orchestration:Orchestration":                     2, // the pipeline, the batches (batchDatasets)
 				"sluice:events:Events":                                   1,
 				"sluice:events:Outcomes":                                 1,
 				"aws:cloudwatch/eventBus:EventBus":                       1, // the outcome bus
@@ -151,16 +151,19 @@ func TestResourceInventory(t *testing.T) {
 				"aws:dynamodb/table:Table":                               3,
 				"aws:lambda/function:Function":                           5,
 				"aws:lambda/permission:Permission":                       2, // the schedule and the execution-status rule invoke the reconciler
-				"aws:iam/role:Role":                                      7, // five functions, the machine, EventBridge
-				"aws:sfn/stateMachine:StateMachine":                      1,
-				"aws:cloudwatch/eventRule:EventRule":                     len(dataset.Builtin().All()) + 3, // and the unrouted rule, the schedule, the execution-status rule
-				"aws:cloudwatch/eventTarget:EventTarget":                 len(dataset.Builtin().All()) + 3,
-				"aws:sqs/queue:Queue":                                    3, // dead letters, unrouted files, the schedule's dead letters
-				"aws:sqs/queuePolicy:QueuePolicy":                        3,
-				"aws:sns/topic:Topic":                                    1,
-				"aws:cloudwatch/logGroup:LogGroup":                       6,
-				"aws:cloudwatch/dashboard:Dashboard":                     1,
-				"aws:cloudwatch/metricAlarm:MetricAlarm":                 4 + 5*3 + 1 + 1 + 3 + 3*2 + 1, // the machine's 4; the reconciler: unaccounted files, its DLQ, not running; outcome events not published
+				"aws:iam/role:Role":                                      8, // five functions, the two machines, EventBridge
+				"aws:sfn/stateMachine:StateMachine":                      2,
+				// A rule per dataset run per event, a schedule per batched
+				// one (readings), the unrouted rule, the reconciler's
+				// schedule and execution-status rule.
+				"aws:cloudwatch/eventRule:EventRule":     len(dataset.Builtin().All()) + 3,
+				"aws:cloudwatch/eventTarget:EventTarget": len(dataset.Builtin().All()) + 3,
+				"aws:sqs/queue:Queue":                    3, // dead letters, unrouted files, the schedule's dead letters
+				"aws:sqs/queuePolicy:QueuePolicy":        3,
+				"aws:sns/topic:Topic":                    1,
+				"aws:cloudwatch/logGroup:LogGroup":       7,
+				"aws:cloudwatch/dashboard:Dashboard":     1,
+				"aws:cloudwatch/metricAlarm:MetricAlarm": 2*4 + 5*3 + 1 + 1 + 3 + 3*2 + 1, // each machine's 4; the reconciler: unaccounted files, its DLQ, not running; outcome events not published
 			}
 			if stack == "prod" {
 				// The audit trail (auditTrail): its key, bucket, log
@@ -384,20 +387,32 @@ func TestOnlyUploadersWriteIncoming(t *testing.T) {
 		}
 	}
 	bp := one(t, r, "aws:s3/bucketPolicy:BucketPolicy", "storage-policy")
-	var deny *policy.Statement
+	denies := map[string]*policy.Statement{}
 	for _, s := range parsePolicy(t, bp.Name, str(bp.Inputs, "policy")).Statement {
-		if s.Sid == "OnlyUploadersWriteIncoming" {
-			deny = &s
-		}
+		denies[s.Sid] = &s
 	}
+	pipelineRole := map[string][]string{"aws:PrincipalTag/" + naming.TagRole: {naming.RolePipeline}}
+	deny, batchDeny, settle := denies["OnlyUploadersWriteIncoming"], denies["OnlyUploadersWriteBatchIncoming"], denies["OnlyTheBatchSettlesBatchIncoming"]
 	if deny == nil || deny.Effect != "Deny" || deny.Principal == nil || !deny.Principal.Any ||
 		!cmp.Equal(deny.Action, storage.IncomingWriteActions) ||
-		!cmp.Equal(deny.Condition, map[string]map[string][]string{"StringEquals": {"aws:PrincipalTag/" + naming.TagRole: {naming.RolePipeline}}}) {
+		!cmp.Equal(deny.Condition, map[string]map[string][]string{"StringEquals": pipelineRole}) {
 		t.Fatalf("bucket policy has no Deny of incoming writes to pipeline roles: %+v", deny)
 	}
 	for _, d := range dataset.Builtin().All() {
-		if !slices.Contains(deny.Resource, barn+"/"+d.Prefix+"*") {
-			t.Errorf("the Deny does not cover %s: %v", d.Prefix, deny.Resource)
+		key := barn + "/" + d.Prefix + "*"
+		if !slices.Contains(r.Config.BatchDatasets, d.Name) {
+			if !slices.Contains(deny.Resource, key) {
+				t.Errorf("the Deny does not cover %s: %v", d.Prefix, deny.Resource)
+			}
+			continue
+		}
+		// A batched prefix: every write but the version delete is denied
+		// to every pipeline role, the version delete to all but the batch
+		// machine's (TestBatchMachine).
+		if batchDeny == nil || settle == nil || !slices.Contains(batchDeny.Resource, key) || !slices.Contains(settle.Resource, key) ||
+			!cmp.Equal(append(slices.Clone(batchDeny.Action), settle.Action...), append(slices.DeleteFunc(slices.Clone(storage.IncomingWriteActions), func(a string) bool { return a == "s3:DeleteObjectVersion" }), "s3:DeleteObjectVersion")) ||
+			!cmp.Equal(batchDeny.Condition, map[string]map[string][]string{"StringEquals": pipelineRole}) {
+			t.Errorf("the batched prefix %s is not covered by the batch Denies: %+v %+v", d.Prefix, batchDeny, settle)
 		}
 	}
 }
@@ -816,7 +831,33 @@ func TestRulesTargetsAndDLQ(t *testing.T) {
 			machine := r.Outputs["stateMachineArn"].(string)
 			dlq := one(t, r, "aws:sqs/queue:Queue", "events-dlq")
 			role := one(t, r, "aws:iam/role:Role", "events-role")
+			batchMachine, _ := r.Outputs["batchStateMachineArn"].(string)
 			for _, d := range ds {
+				if slices.Contains(r.Config.BatchDatasets, d.Name) {
+					// A batched dataset: no rule per event, a schedule
+					// starting the batch machine on its prefix.
+					for _, res := range r.Resources {
+						if res.Name == "events-"+d.Name {
+							t.Errorf("%s is batched, yet has the per-event rule %s", d.Name, res.Name)
+						}
+					}
+					rule := one(t, r, "aws:cloudwatch/eventRule:EventRule", "events-batch-"+d.Name)
+					if got := str(rule.Inputs, "scheduleExpression"); got != r.Config.BatchSchedule || rule.Inputs["eventPattern"] != nil {
+						t.Errorf("%s: batch schedule %q, want %q and no pattern", d.Name, got, r.Config.BatchSchedule)
+					}
+					tgt := one(t, r, "aws:cloudwatch/eventTarget:EventTarget", "events-batch-"+d.Name+"-target")
+					if batchMachine == "" || str(tgt.Inputs, "arn") != batchMachine || str(tgt.Inputs, "roleArn") != role.Outputs["arn"] ||
+						str(tgt.Inputs, "deadLetterConfig", "arn") != dlq.Outputs["arn"] {
+						t.Errorf("%s: batch target %v (batch machine %q)", d.Name, tgt.Inputs, batchMachine)
+					}
+					var in pipeline.BatchInput
+					dec := json.NewDecoder(strings.NewReader(str(tgt.Inputs, "input")))
+					dec.DisallowUnknownFields()
+					if err := dec.Decode(&in); err != nil || in != (pipeline.BatchInput{Dataset: d.Name, Prefix: d.Prefix}) {
+						t.Errorf("%s: batch input %q (%v), want the dataset and its prefix", d.Name, str(tgt.Inputs, "input"), err)
+					}
+					continue
+				}
 				rule := one(t, r, "aws:cloudwatch/eventRule:EventRule", "events-"+d.Name)
 				var pat map[string]any
 				if err := json.Unmarshal([]byte(str(rule.Inputs, "eventPattern")), &pat); err != nil {
@@ -860,13 +901,22 @@ func TestRulesTargetsAndDLQ(t *testing.T) {
 			}
 			rp := one(t, r, "aws:iam/rolePolicy:RolePolicy", "events-policy")
 			doc := parsePolicy(t, rp.Name, str(rp.Inputs, "policy"))
-			if len(doc.Statement) != 1 || !cmp.Equal(doc.Statement[0].Action, []string{"states:StartExecution"}) || !cmp.Equal(doc.Statement[0].Resource, []string{machine}) {
-				t.Errorf("events role policy %+v", doc)
+			wantStarts := [][]string{{machine}}
+			if len(r.Config.BatchDatasets) > 0 {
+				wantStarts = append(wantStarts, []string{batchMachine})
+			}
+			if len(doc.Statement) != len(wantStarts) {
+				t.Errorf("events role policy %+v, want %d statements", doc, len(wantStarts))
+			}
+			for i, st := range doc.Statement {
+				if i < len(wantStarts) && (!cmp.Equal(st.Action, []string{"states:StartExecution"}) || !cmp.Equal(st.Resource, wantStarts[i])) {
+					t.Errorf("events role policy statement %d %+v, want StartExecution on %v", i, st, wantStarts[i])
+				}
 			}
 			qp := one(t, r, "aws:sqs/queuePolicy:QueuePolicy", "events-dlq-policy")
 			qd := parsePolicy(t, qp.Name, str(qp.Inputs, "policy"))
 			if n := len(qd.Statement[0].Condition["ArnEquals"]["aws:SourceArn"]); n != len(ds)+1 {
-				t.Errorf("DLQ policy allows %d rules, want %d (the datasets' and the unrouted rule)", n, len(ds)+1)
+				t.Errorf("DLQ policy allows %d rules, want %d (the datasets' rules and schedules and the unrouted rule)", n, len(ds)+1)
 			}
 		})
 	}
@@ -895,8 +945,8 @@ func TestRulePatternsPassEventBridgeValidation(t *testing.T) {
 					t.Errorf("rule %s: pattern of %d characters, over the quota of %d", res.Name, len(text), routing.MaxPatternLen)
 				}
 			}
-			if want := len(dataset.Builtin().All()) + 2; n != want {
-				t.Errorf("%d rules with a pattern, want %d (one per dataset, the unrouted rule and the execution-status rule)", n, want)
+			if want := len(dataset.Builtin().All()) - len(r.Config.BatchDatasets) + 2; n != want {
+				t.Errorf("%d rules with a pattern, want %d (one per dataset run per event, the unrouted rule and the execution-status rule)", n, want)
 			}
 		})
 	}
@@ -979,8 +1029,12 @@ func TestAlarmsAndDashboard(t *testing.T) {
 					t.Errorf("%s: actionsEnabled %v", a.Name, a.Inputs["actionsEnabled"])
 				}
 			}
+			machines := 1
+			if len(r.Config.BatchDatasets) > 0 {
+				machines = 2 // the batch machine's executions are watched too
+			}
 			want := map[string]int{
-				"ExecutionsFailed": 1, "ExecutionsTimedOut": 1, "ExecutionsAborted": 1, "ExecutionThrottled": 1,
+				"ExecutionsFailed": machines, "ExecutionsTimedOut": machines, "ExecutionsAborted": machines, "ExecutionThrottled": machines,
 				"Errors": 5, "Throttles": 5, "Duration": 5, "ApproximateNumberOfMessagesVisible": 3, "UnaccountedFiles": 1, "Invocations": 1,
 				"ReadThrottleEvents": 3, "WriteThrottleEvents": 3, "ServiceIntegrationsFailed": 1,
 			}
@@ -1104,6 +1158,17 @@ func TestReconciler(t *testing.T) {
 			if cfg.ReconcileRedrive {
 				wantEnv["SLUICE_STATE_MACHINE_ARN"] = machine
 			}
+			var batchPrefixes []string
+			for _, d := range ds {
+				if slices.Contains(cfg.BatchDatasets, d.Name) {
+					batchPrefixes = append(batchPrefixes, d.Prefix)
+				}
+			}
+			if len(batchPrefixes) > 0 {
+				// The batches' files are left to the batches.
+				b, _ := json.Marshal(batchPrefixes)
+				wantEnv["SLUICE_RECONCILE_BATCH_PREFIXES"] = string(b)
+			}
 			rules, _ := env["SLUICE_RECONCILE_RULES"].(string)
 			delete(env, "SLUICE_RECONCILE_RULES")
 			if diff := cmp.Diff(wantEnv, env); diff != "" {
@@ -1116,7 +1181,15 @@ func TestReconciler(t *testing.T) {
 			wantRules := map[string]any{}
 			for _, d := range ds {
 				var p any
-				if err := json.Unmarshal([]byte(str(one(t, r, "aws:cloudwatch/eventRule:EventRule", "events-"+d.Name).Inputs, "eventPattern")), &p); err != nil {
+				pattern := ""
+				if slices.Contains(cfg.BatchDatasets, d.Name) {
+					// No rule is deployed; the reconciler skips the
+					// prefix before it matches.
+					pattern, _ = routing.Marshal(routing.ForDataset(bucket, d))
+				} else {
+					pattern = str(one(t, r, "aws:cloudwatch/eventRule:EventRule", "events-"+d.Name).Inputs, "eventPattern")
+				}
+				if err := json.Unmarshal([]byte(pattern), &p); err != nil {
 					t.Fatal(err)
 				}
 				wantRules[d.Name] = p

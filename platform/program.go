@@ -78,6 +78,9 @@ type Stack struct {
 	Compute *compute.Compute
 	// Orchestration is the state machine.
 	Orchestration *orchestration.Orchestration
+	// Batch is the batch state machine; nil unless config batchDatasets
+	// names a dataset.
+	Batch *orchestration.Orchestration
 	// Events is the rules and the dead-letter queue.
 	Events *events.Events
 	// Outcomes is the outcome event bus (and its archive).
@@ -114,7 +117,7 @@ func Deploy(ctx *pulumi.Context, cfg Config, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	for _, step := range []func() error{
-		d.security, d.alerts, d.storage, d.data, d.compute, d.outcomes, d.orchestration, d.events, d.reconciler, d.audit, d.monitoring,
+		d.security, d.alerts, d.storage, d.data, d.compute, d.outcomes, d.orchestration, d.batchMachine, d.events, d.reconciler, d.audit, d.monitoring,
 	} {
 		if err := step(); err != nil {
 			return nil, err
@@ -132,6 +135,9 @@ type deployment struct {
 	opts     Options
 	ds       []*dataset.Dataset
 	pipeOpts pipeline.Options
+	// perEvent and batch divide ds: run per S3 event, or in batches
+	// (config batchDatasets).
+	perEvent, batch []*dataset.Dataset
 
 	// providers holds the explicit AWS provider of each component.
 	providers map[string]*aws.Provider
@@ -164,7 +170,11 @@ func newDeployment(ctx *pulumi.Context, cfg Config, opts Options) (*deployment, 
 	if len(ds) == 0 {
 		return nil, errors.New("platform: no datasets")
 	}
-	return &deployment{ctx: ctx, cfg: cfg, opts: opts, ds: ds, pipeOpts: pipeOpts, providers: map[string]*aws.Provider{}, st: &Stack{}}, nil
+	perEvent, batch, err := splitBatch(cfg, ds)
+	if err != nil {
+		return nil, err
+	}
+	return &deployment{ctx: ctx, cfg: cfg, opts: opts, ds: ds, pipeOpts: pipeOpts, perEvent: perEvent, batch: batch, providers: map[string]*aws.Provider{}, st: &Stack{}}, nil
 }
 
 // provider returns the resource option of component's explicit provider,
@@ -259,6 +269,7 @@ func (d *deployment) storage() error {
 	d.st.Storage, err = storage.New(d.ctx, ComponentStorage, &storage.Args{
 		KeyArn:               d.st.Security.KeyArn,
 		IncomingPrefixes:     incoming,
+		BatchPrefixes:        d.batchPrefixes(),
 		IADays:               cfg.IncomingIADays,
 		GlacierDays:          cfg.IncomingGlacierDays,
 		StagingExpireDays:    cfg.StagingExpireDays,
@@ -377,6 +388,25 @@ func (d *deployment) orchestration() error {
 	if err != nil {
 		return err
 	}
+	pipeOpts := d.pipeOpts
+	d.st.Orchestration, err = orchestration.New(d.ctx, ComponentOrchestration, &orchestration.Args{
+		Compile:              func(r workflow.Resolver) (*workflow.Compiled, error) { return pipeline.Build(r, pipeOpts) },
+		ARNs:                 d.machineARNs(),
+		Type:                 cfg.StateMachineType,
+		LogLevel:             cfg.StateMachineLogLevel,
+		IncludeExecutionData: cfg.IncludeExecutionData,
+		LogRetentionDays:     cfg.LogRetentionDays,
+		KeyArn:               d.st.Security.KeyArn,
+		AccountID:            d.account,
+		Partition:            d.partition,
+		Region:               d.region,
+	}, opt)
+	return err
+}
+
+// machineARNs are the ARNs the state machines resolve their logical
+// resources to: the functions, tables, bucket, topic and outcome bus.
+func (d *deployment) machineARNs() map[workflow.ResourceKind]map[string]pulumi.StringInput {
 	arns := map[workflow.ResourceKind]map[string]pulumi.StringInput{
 		workflow.KindFunction: {},
 		workflow.KindTable:    {},
@@ -390,20 +420,7 @@ func (d *deployment) orchestration() error {
 	for t, arn := range d.st.Data.Arns {
 		arns[workflow.KindTable][t] = arn
 	}
-	pipeOpts := d.pipeOpts
-	d.st.Orchestration, err = orchestration.New(d.ctx, ComponentOrchestration, &orchestration.Args{
-		Compile:              func(r workflow.Resolver) (*workflow.Compiled, error) { return pipeline.Build(r, pipeOpts) },
-		ARNs:                 arns,
-		Type:                 cfg.StateMachineType,
-		LogLevel:             cfg.StateMachineLogLevel,
-		IncludeExecutionData: cfg.IncludeExecutionData,
-		LogRetentionDays:     cfg.LogRetentionDays,
-		KeyArn:               d.st.Security.KeyArn,
-		AccountID:            d.account,
-		Partition:            d.partition,
-		Region:               d.region,
-	}, opt)
-	return err
+	return arns
 }
 
 // events creates a rule per dataset, the unrouted rule and their queues.
@@ -414,7 +431,7 @@ func (d *deployment) events() error {
 		return err
 	}
 	var evDatasets []events.Dataset
-	for _, dset := range ds {
+	for _, dset := range d.perEvent {
 		evDatasets = append(evDatasets, events.Dataset{
 			Name:    dset.Name,
 			Pattern: func(bucket string) map[string]any { return routing.ForDataset(bucket, dset) },
@@ -427,6 +444,9 @@ func (d *deployment) events() error {
 		},
 		BucketName:         d.st.Storage.BucketName,
 		StateMachineArn:    d.st.Orchestration.Arn,
+		Batches:            d.batchEvents(),
+		BatchSchedule:      cfg.BatchSchedule,
+		BatchMachineArn:    d.batchMachineArn(),
 		KeyArn:             d.st.Security.KeyArn,
 		AccountID:          d.account,
 		MaxEventAgeSeconds: cfg.EventMaxAgeSeconds,
@@ -452,6 +472,7 @@ func (d *deployment) reconciler() error {
 		bucketName: store.BucketName, bucketArn: store.BucketArn,
 		ledgerName: db.Names[pipeline.TableLedger], ledgerArn: db.Arns[pipeline.TableLedger],
 		keyArn: d.st.Security.KeyArn, machineArn: d.st.Orchestration.Arn, network: d.network,
+		batchPrefixes: d.batchPrefixes(),
 	}), opt)
 	return err
 }
@@ -471,6 +492,9 @@ func (d *deployment) audit() error {
 	pipelineRoles := map[string]pulumi.StringOutput{ComponentOrchestration: st.Orchestration.RoleArn, FunctionReconcile: st.Reconciler.RoleArn}
 	for fn, arn := range st.Compute.RoleArns {
 		pipelineRoles[fn] = arn
+	}
+	if st.Batch != nil {
+		pipelineRoles[ComponentBatch] = st.Batch.RoleArn
 	}
 	st.Audit, err = deployAudit(d.ctx, d.cfg, auditInputs{
 		account: d.account, partition: d.partition, region: d.region,
@@ -505,6 +529,7 @@ func (d *deployment) monitoring() error {
 		TopicArn:        st.Alerts.TopicArn,
 		ActionsEnabled:  cfg.AlarmActions,
 		StateMachineArn: st.Orchestration.Arn,
+		BatchMachineArn: d.batchMachineArn(),
 		Functions:       fns,
 		DLQName:         st.Events.DLQName,
 		UnroutedQueue:   st.Events.UnroutedQueueName,
@@ -559,6 +584,9 @@ func (d *deployment) outputs() map[string]pulumi.Output {
 		"outcomeBusName":   st.Outcomes.BusName,
 		"outcomeBusArn":    st.Outcomes.BusArn,
 		"kmsKeyArn":        st.Security.KeyArn,
+	}
+	if st.Batch != nil {
+		out["batchStateMachineArn"] = st.Batch.Arn
 	}
 	if st.Audit != nil {
 		out["auditTrailArn"] = st.Audit.TrailArn

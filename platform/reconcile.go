@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -19,6 +20,9 @@ import (
 type reconcilerInputs struct {
 	bucketName, bucketArn, ledgerName, ledgerArn, keyArn, machineArn pulumi.StringOutput
 	network                                                          *compute.Network
+	// batchPrefixes are the batched datasets' prefixes, left to the
+	// batches (contract.EnvReconcileBatchPrefixes).
+	batchPrefixes []string
 }
 
 // reconcilerArgs returns the Reconciler component's arguments: the
@@ -33,6 +37,10 @@ func reconcilerArgs(cfg Config, pkg Package, ds []*dataset.Dataset, in reconcile
 	environment := map[string]pulumi.StringInput{
 		contract.EnvBucket:      in.bucketName,
 		contract.EnvTableLedger: in.ledgerName,
+	}
+	if len(in.batchPrefixes) > 0 {
+		b, _ := json.Marshal(in.batchPrefixes)
+		env[contract.EnvReconcileBatchPrefixes] = string(b)
 	}
 	for k, v := range env {
 		environment[k] = pulumi.String(v)

@@ -125,13 +125,20 @@ func S3CopyObject(name, bucket, source string, params Params, props TaskProps) *
 // S3HeadObject returns a Task that reads an object's metadata (its current
 // VersionId, size and ETag) without its body
 // (arn:aws:states:::aws-sdk:s3:headObject); params are s3.HeadObjectInput
-// fields except Bucket. HeadObject needs s3:GetObject (and
-// s3:GetObjectVersion for a VersionId). A missing key fails the task with
-// S3.NotFoundException (HeadObject's 404 has no error code of its own).
+// fields except Bucket. HeadObject needs s3:GetObject, and
+// s3:GetObjectVersion when params give a VersionId. A missing key fails
+// the task with S3.NotFoundException (HeadObject's 404 has no error code
+// of its own).
 func S3HeadObject(name, bucket string, params Params, props TaskProps) *Task {
+	actions := []string{"s3:GetObject"}
+	if _, ok := params["VersionId"]; ok {
+		actions = append(actions, "s3:GetObjectVersion")
+	} else if _, ok := params["VersionId.$"]; ok {
+		actions = append(actions, "s3:GetObjectVersion")
+	}
 	return sdkTask(name, integration{
 		resource: "arn:aws:states:::aws-sdk:s3:headObject", kind: KindBucket, name: bucket,
-		actions: []string{"s3:GetObject", "s3:GetObjectVersion"}, field: "Bucket", value: bucketName,
+		actions: actions, field: "Bucket", value: bucketName,
 		input: inputType[s3.HeadObjectInput](), params: params,
 	}, props)
 }

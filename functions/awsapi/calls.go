@@ -45,6 +45,10 @@ type Call struct {
 // StateMachine is the principal of the state machine's execution role.
 const StateMachine = "state-machine"
 
+// BatchMachine is the principal of the batch state machine's execution
+// role (pipeline.BuildBatch).
+const BatchMachine = "batch-machine"
+
 func (c Call) key() string {
 	var b strings.Builder
 	b.WriteString(c.Principal + "\x00" + c.Operation + "\x00" + c.Action + "\x00" + c.Resource + "\x00" + c.Unmapped)

@@ -55,6 +55,7 @@ func TestEnvNamesAreDistinct(t *testing.T) {
 		EnvLoadConcurrency, EnvLoadDeadlineMargin, EnvLoadStrict, EnvDatasets, EnvReferenceDatasets, EnvSetAttributes,
 		EnvBucket, EnvTableLedger, EnvReconcileRules, EnvReconcileGrace, EnvReconcileLookback, EnvReconcileRedrive,
 		EnvStateMachineARN, EnvReconcileMaxRedrives, EnvReconcileMaxAttempts, EnvReconcileDeadlineMargin,
+		EnvReconcileBatchPrefixes,
 	}
 	seen := map[string]bool{}
 	for _, n := range names {

@@ -94,4 +94,8 @@ const (
 	// EnvReconcileDeadlineMargin is kept free before the reconciler's
 	// Lambda deadline.
 	EnvReconcileDeadlineMargin = "SLUICE_RECONCILE_DEADLINE_MARGIN"
+	// EnvReconcileBatchPrefixes lists the prefixes of the datasets
+	// processed in batches (a JSON array), which the reconciler leaves to
+	// the batches.
+	EnvReconcileBatchPrefixes = "SLUICE_RECONCILE_BATCH_PREFIXES"
 )

@@ -69,6 +69,12 @@ type Config struct {
 	// instead of being killed (SLUICE_RECONCILE_DEADLINE_MARGIN); at most a
 	// quarter of the time left is kept. Default: DefaultDeadlineMargin.
 	DeadlineMargin time.Duration
+	// BatchPrefixes are the prefixes of the datasets processed in batches
+	// (SLUICE_RECONCILE_BATCH_PREFIXES, a JSON array): their files wait for
+	// no event, every batch lists them and takes over their unfinished
+	// claims, so the reconciler neither reports nor starts them (it would
+	// race the batch). Default: none.
+	BatchPrefixes []string
 	// PageSize is the MaxKeys of each ListObjectVersions request; zero
 	// leaves S3's own (1000). Tests set it low to exercise pagination.
 	PageSize int32
@@ -100,6 +106,11 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 			return
 		}
 		*into = d
+	}
+	if v := getenv(contract.EnvReconcileBatchPrefixes); v != "" {
+		if err := json.Unmarshal([]byte(v), &c.BatchPrefixes); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want a JSON array of key prefixes", contract.EnvReconcileBatchPrefixes, v))
+		}
 	}
 	duration(contract.EnvReconcileGrace, &c.Grace)
 	duration(contract.EnvReconcileLookback, &c.Lookback)

@@ -404,10 +404,20 @@ func internal(key string) bool {
 	return false
 }
 
+// batched reports whether key waits for a batch (Config.BatchPrefixes).
+func (r *run) batched(key string) bool {
+	for _, p := range r.cfg.BatchPrefixes {
+		if strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // consider counts a listed version and queues it for the ledger when it is
 // current, not the pipeline's own and within the window.
 func (r *run) consider(ctx context.Context, v s3types.ObjectVersion) error {
-	if !aws.ToBool(v.IsLatest) || internal(aws.ToString(v.Key)) {
+	if !aws.ToBool(v.IsLatest) || internal(aws.ToString(v.Key)) || r.batched(aws.ToString(v.Key)) {
 		return nil
 	}
 	r.rep.Listed++

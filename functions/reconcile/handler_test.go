@@ -652,3 +652,55 @@ func decode(t *testing.T, s string) map[string]any {
 	}
 	return m
 }
+
+// TestBatchedPrefixesAreLeftToTheBatches: the files of a dataset processed
+// in batches wait for no event, so the reconciler neither reports nor
+// starts them (it would race the batch that takes them); the other
+// datasets' files are reconciled as before.
+func TestBatchedPrefixesAreLeftToTheBatches(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.h.Config.Redrive = true
+	e.h.Config.BatchPrefixes = []string{"incoming/orders/"}
+	pending := e.put(t, -2*time.Hour, "incoming/orders/pending.csv", "order_id\n3\n")
+	lost := e.put(t, -2*time.Hour, "incoming/customers/lost.csv", "customer_id\nC9\n")
+	rep, err := e.h.Handle(t.Context(), Request{ID: "run-batch"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Unaccounted {
+		got = append(got, f.Key+" "+string(f.Reason))
+	}
+	if diff := cmp.Diff([]string{lost.key + " " + string(ReasonNoExecution)}, got); diff != "" {
+		t.Errorf("unaccounted (-want +got):\n%s", diff)
+	}
+	for _, c := range e.starter.calls {
+		if strings.Contains(aws.ToString(c.Input), pending.key) {
+			t.Errorf("the reconciler started the batched file %s", pending.key)
+		}
+	}
+	if len(e.starter.calls) != 1 {
+		t.Errorf("%d executions started, want 1 (the customers file)", len(e.starter.calls))
+	}
+}
+
+func TestParseConfigBatchPrefixes(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{
+		contract.EnvBucket: bucket, contract.EnvTableLedger: ledger,
+		contract.EnvReconcileRules:         `{"orders":{"source":["aws.s3"]}}`,
+		contract.EnvReconcileBatchPrefixes: `["incoming/orders/"]`,
+	}
+	c, err := ParseConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"incoming/orders/"}, c.BatchPrefixes); diff != "" {
+		t.Errorf("BatchPrefixes (-want +got):\n%s", diff)
+	}
+	env[contract.EnvReconcileBatchPrefixes] = "incoming/orders/"
+	if _, err := ParseConfig(func(k string) string { return env[k] }); err == nil {
+		t.Error("a prefix that is not a JSON array parsed")
+	}
+}

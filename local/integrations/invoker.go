@@ -33,7 +33,9 @@ type Invoker struct {
 	fault   func(state string, attempt int) error
 	observe func(TaskEvent)
 	calls   *awsapi.CallLog
-	status  func(arn string) (string, bool)
+	// principal is InvokerConfig.Principal.
+	principal string
+	status    func(arn string) (string, bool)
 }
 
 // TaskEvent reports one task attempt to an observer (the timeline).
@@ -75,6 +77,9 @@ type InvokerConfig struct {
 	// DynamoDB, SNS and EventBridge integrations) as awsapi.StateMachine;
 	// give S3 a client recording as awsapi.StateMachine too.
 	Calls *awsapi.CallLog
+	// Principal is the principal Calls records the integrations' calls as.
+	// Default: awsapi.StateMachine.
+	Principal string
 	// ExecutionStatus answers the sfn DescribeExecution SDK integration:
 	// the status of the execution with that ARN, false for one the
 	// runtime does not know. Default: every execution unknown.
@@ -88,6 +93,10 @@ func NewInvoker(c InvokerConfig) *Invoker {
 		lambda: &lambda{functions: map[string]Function{}, region: c.Region, account: c.Account},
 		s3:     c.S3, ddbURL: strings.TrimRight(c.DynamoDBEndpoint, "/"), http: &http.Client{Timeout: 60 * time.Second},
 		outbox: c.Outbox, fault: c.Fault, observe: c.Observe, calls: c.Calls, status: c.ExecutionStatus,
+		principal: c.Principal,
+	}
+	if inv.principal == "" {
+		inv.principal = awsapi.StateMachine
 	}
 	for _, f := range c.Functions {
 		ref := f.ARN
@@ -152,7 +161,7 @@ func (inv *Invoker) record(req engine.TaskRequest) {
 	str := func(k string) string { s, _ := in[k].(string); return s }
 	res := req.Resource
 	add := func(op, action, resource string) {
-		inv.calls.Add(awsapi.Call{Principal: awsapi.StateMachine, Operation: op, Action: action, Resource: resource})
+		inv.calls.Add(awsapi.Call{Principal: inv.principal, Operation: op, Action: action, Resource: resource})
 	}
 	switch {
 	case res == lambdaInvoke:
@@ -169,7 +178,7 @@ func (inv *Invoker) record(req engine.TaskRequest) {
 		// Made through the S3 client, which records as the state machine.
 	case strings.HasPrefix(res, "arn:aws:states:::aws-sdk:"):
 		// A new SDK integration must be mapped here before it can pass.
-		inv.calls.Add(awsapi.Call{Principal: awsapi.StateMachine, Operation: res,
+		inv.calls.Add(awsapi.Call{Principal: inv.principal, Operation: res,
 			Unmapped: "no IAM mapping for the SDK integration " + res + " in local/integrations/invoker.go (Invoker.record)"})
 	case res == "arn:aws:states:::sns:publish":
 		add("SNS.Publish", "sns:Publish", str("TopicArn"))

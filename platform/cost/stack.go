@@ -136,8 +136,8 @@ func LoadStack(dir, stack string) (Stack, error) {
 			errs = append(errs, fmt.Errorf("%s: %s: unknown key (Pulumi.yaml declares no %q)", stackFile, full, name))
 			continue
 		case n.Kind != yaml.ScalarNode:
-			if n.Kind == yaml.MappingNode {
-				continue // a secure value: not one the estimate reads
+			if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
+				continue // a secure value or a list (batchDatasets, tableReplicaRegions): not one the estimate reads
 			}
 			errs = append(errs, fmt.Errorf("%s: %s: not a scalar", stackFile, full))
 			continue

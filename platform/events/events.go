@@ -16,6 +16,7 @@ import (
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/platform/naming"
 	"github.com/sluicehq/sluice/platform/policy"
+	"github.com/sluicehq/sluice/workflow/pipeline"
 )
 
 // Type is the component's Pulumi type token.
@@ -40,10 +41,27 @@ type Dataset struct {
 	Pattern func(bucket string) map[string]any
 }
 
+// Batch is a dataset processed in batches: a schedule starts the batch
+// machine on its prefix, and no rule starts an execution per event.
+type Batch struct {
+	// Dataset and Prefix are the batch machine's input
+	// (pipeline.BatchInput).
+	Dataset, Prefix string
+}
+
 // Args configures the Events component.
 type Args struct {
-	// Datasets get one rule each; at least one, unique names.
+	// Datasets get one rule each; unique names. Datasets and Batches
+	// together hold at least one dataset.
 	Datasets []Dataset
+	// Batches get one schedule rule each, starting BatchMachineArn with
+	// their pipeline.BatchInput on BatchSchedule. Default: none.
+	Batches []Batch
+	// BatchSchedule is the schedule expression of the batches (checked:
+	// platform.ParseSchedule). Required with Batches.
+	BatchSchedule string
+	// BatchMachineArn is the batch state machine. Required with Batches.
+	BatchMachineArn pulumi.StringInput
 	// UnroutedPattern returns the pattern of the unrouted rule for the
 	// bucket: the bucket's "Object Created" events no dataset's rule
 	// matches, except the pipeline's own objects (routing.
@@ -85,19 +103,31 @@ type Events struct {
 	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
 	// RuleNames maps dataset names to rule names.
 	RuleNames map[string]pulumi.StringOutput
+	// BatchRuleNames maps batched dataset names to their schedule rules'
+	// names.
+	BatchRuleNames map[string]pulumi.StringOutput
 }
 
 func (a *Args) validate() error {
 	if a == nil {
 		return errors.New("events: nil Args")
 	}
-	if len(a.Datasets) == 0 {
+	if len(a.Datasets)+len(a.Batches) == 0 {
 		return errors.New("events: no datasets")
+	}
+	if len(a.Batches) > 0 && (a.BatchMachineArn == nil || !(strings.HasPrefix(a.BatchSchedule, "rate(") || strings.HasPrefix(a.BatchSchedule, "cron("))) {
+		return fmt.Errorf("events: batches need BatchMachineArn and a rate() or cron() BatchSchedule (got %q)", a.BatchSchedule)
 	}
 	if a.BucketName == nil || a.StateMachineArn == nil || a.KeyArn == nil || a.AccountID == "" {
 		return errors.New("events: BucketName, StateMachineArn, KeyArn and AccountID are required")
 	}
 	seen := map[string]bool{}
+	for _, b := range a.Batches {
+		if b.Dataset == "" || seen[b.Dataset] || b.Prefix == "" {
+			return fmt.Errorf("events: batch dataset %q empty, repeated or without a prefix", b.Dataset)
+		}
+		seen[b.Dataset] = true
+	}
 	for _, d := range a.Datasets {
 		if d.Name == "" || seen[d.Name] {
 			return fmt.Errorf("events: dataset name %q empty or repeated", d.Name)
@@ -173,7 +203,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err := args.validate(); err != nil {
 		return nil, err
 	}
-	comp := &Events{RuleNames: map[string]pulumi.StringOutput{}}
+	comp := &Events{RuleNames: map[string]pulumi.StringOutput{}, BatchRuleNames: map[string]pulumi.StringOutput{}}
 	if err := ctx.RegisterComponentResource(Type, name, comp, opts...); err != nil {
 		return nil, err
 	}
@@ -196,11 +226,17 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
+	starts := policy.Document{Statement: []policy.Statement{
+		policy.Allow("StartPipeline", []string{"states:StartExecution"}, []string{"${machine}"}),
+	}}
+	machines := map[string]pulumi.StringInput{"machine": args.StateMachineArn}
+	if len(args.Batches) > 0 {
+		starts.Statement = append(starts.Statement, policy.Allow("StartBatches", []string{"states:StartExecution"}, []string{"${batch}"}))
+		machines["batch"] = args.BatchMachineArn
+	}
 	if _, err := iam.NewRolePolicy(ctx, naming.Child(name, "policy"), &iam.RolePolicyArgs{
-		Role: role.ID(),
-		Policy: policy.Render(policy.Document{Statement: []policy.Statement{
-			policy.Allow("StartPipeline", []string{"states:StartExecution"}, []string{"${machine}"}),
-		}}, map[string]pulumi.StringInput{"machine": args.StateMachineArn}),
+		Role:   role.ID(),
+		Policy: policy.Render(starts, machines),
 	}, parent); err != nil {
 		return nil, err
 	}
@@ -243,6 +279,17 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			return nil, err
 		}
 		comp.RuleNames[d.Name] = rule.Name
+		ruleArns = append(ruleArns, rule.Arn)
+	}
+
+	// The batches: a schedule per batched dataset starts one execution of
+	// the batch machine, which lists the dataset's pending files itself.
+	for _, b := range args.Batches {
+		rule, err := newBatchRule(ctx, name, b, args, role.Arn, dlq.Arn, parent)
+		if err != nil {
+			return nil, err
+		}
+		comp.BatchRuleNames[b.Dataset] = rule.Name
 		ruleArns = append(ruleArns, rule.Arn)
 	}
 
@@ -358,4 +405,43 @@ func newUnrouted(ctx *pulumi.Context, name string, args *Args, dlqArn pulumi.Str
 		return nil, err
 	}
 	return &unrouted{rule: rule, queue: queue}, nil
+}
+
+// BatchInput returns the constant input of a batch's schedule target: the
+// pipeline.BatchInput of the dataset.
+func BatchInput(b Batch) (string, error) {
+	in, err := json.Marshal(pipeline.BatchInput{Dataset: b.Dataset, Prefix: b.Prefix})
+	return string(in), err
+}
+
+// newBatchRule creates a batched dataset's schedule rule and its target,
+// the batch machine (with the role that may start it, the target retry
+// policy and the dead-letter queue of the event rules).
+func newBatchRule(ctx *pulumi.Context, name string, b Batch, args *Args, roleArn, dlqArn pulumi.StringInput, parent pulumi.ResourceOption) (*cloudwatch.EventRule, error) {
+	rn := naming.Child(name, "batch", b.Dataset)
+	rule, err := cloudwatch.NewEventRule(ctx, rn, &cloudwatch.EventRuleArgs{
+		Description:        pulumi.Sprintf("Sluice %s: run the batch of pending %s files", ctx.Stack(), b.Dataset),
+		ScheduleExpression: pulumi.String(args.BatchSchedule),
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	input, err := BatchInput(b)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := cloudwatch.NewEventTarget(ctx, naming.Child(rn, "target"), &cloudwatch.EventTargetArgs{
+		Rule:    rule.Name,
+		Arn:     args.BatchMachineArn,
+		RoleArn: roleArn,
+		Input:   pulumi.String(input),
+		RetryPolicy: cloudwatch.EventTargetRetryPolicyArgs{
+			MaximumEventAgeInSeconds: pulumi.Int(args.MaxEventAgeSeconds),
+			MaximumRetryAttempts:     pulumi.Int(args.RetryAttempts),
+		},
+		DeadLetterConfig: cloudwatch.EventTargetDeadLetterConfigArgs{Arn: dlqArn},
+	}, parent); err != nil {
+		return nil, err
+	}
+	return rule, nil
 }

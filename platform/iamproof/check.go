@@ -36,7 +36,7 @@ func LoadOffline(res *offline.Result) (*Deployment, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Load(res, LocalNames{Region: n.Region, Account: n.Account, Bucket: n.Bucket, Tables: n.Tables, Functions: n.Functions, StateMachine: n.StateMachine, Topic: n.Topic, OutcomeBus: n.OutcomeBus})
+	return Load(res, LocalNames{Region: n.Region, Account: n.Account, Bucket: n.Bucket, Tables: n.Tables, Functions: n.Functions, StateMachine: n.StateMachine, BatchMachine: n.BatchMachine, Topic: n.Topic, OutcomeBus: n.OutcomeBus})
 }
 
 // Check records the scenario's calls for res's stack and proves them

@@ -73,9 +73,10 @@ type LocalNames struct {
 	Bucket string
 	// Tables, Functions map logical names to local physical names.
 	Tables, Functions map[string]string
-	// StateMachine and Topic are the local ARNs of the state machine and
-	// the alerts topic; OutcomeBus that of the outcome event bus.
-	StateMachine, Topic, OutcomeBus string
+	// StateMachine, BatchMachine and Topic are the local ARNs of the
+	// state machine, the batch state machine and the alerts topic;
+	// OutcomeBus that of the outcome event bus.
+	StateMachine, BatchMachine, Topic, OutcomeBus string
 }
 
 // Load reads a deployment from an offline run (platform/offline): the
@@ -229,24 +230,30 @@ func (l *loader) principals(roles map[string]*Principal) error {
 			d.VPC = true
 		}
 	}
-	machineARN := str(l.out, "stateMachineArn")
+	machineARN, batchARN := str(l.out, "stateMachineArn"), str(l.out, "batchStateMachineArn")
 	for _, r := range l.byType("aws:sfn/stateMachine:StateMachine") {
-		if str(r.Outputs, "arn") != machineARN {
+		name := StateMachine
+		switch str(r.Outputs, "arn") {
+		case machineARN:
+		case batchARN:
+			name = BatchMachine
+		default:
 			continue
 		}
 		p := roles[str(r.Inputs, "roleArn")]
 		if p == nil {
-			return fmt.Errorf("iamproof: state machine has role %q, which is not deployed", str(r.Inputs, "roleArn"))
+			return fmt.Errorf("iamproof: state machine %s has role %q, which is not deployed", name, str(r.Inputs, "roleArn"))
 		}
-		p.Name = StateMachine
-		d.Principals[StateMachine] = p
+		p.Name = name
+		d.Principals[name] = p
 		if lc, ok := r.Inputs["loggingConfiguration"].(map[string]any); ok && str(lc, "level") != "" && str(lc, "level") != "OFF" {
 			d.Logging = true
 		}
 	}
-	// The dataset rules' targets start the machine with the events role.
+	// The dataset rules' targets start the machine, and the batches'
+	// schedules the batch machine, with the events role.
 	for _, r := range l.byType("aws:cloudwatch/eventTarget:EventTarget") {
-		if str(r.Inputs, "arn") != machineARN || str(r.Inputs, "roleArn") == "" {
+		if target := str(r.Inputs, "arn"); target != machineARN && (batchARN == "" || target != batchARN) || str(r.Inputs, "roleArn") == "" {
 			continue
 		}
 		p := roles[str(r.Inputs, "roleArn")]
@@ -343,6 +350,10 @@ func (l *loader) names(local LocalNames) {
 	if machineARN := str(out, "stateMachineArn"); local.StateMachine != "" && machineARN != "" {
 		add(local.StateMachine, machineARN)
 		add(strings.Replace(local.StateMachine, ":stateMachine:", ":execution:", 1), strings.Replace(machineARN, ":stateMachine:", ":execution:", 1))
+	}
+	if batchARN := str(out, "batchStateMachineArn"); local.BatchMachine != "" && batchARN != "" {
+		add(local.BatchMachine, batchARN)
+		add(strings.Replace(local.BatchMachine, ":stateMachine:", ":execution:", 1), strings.Replace(batchARN, ":stateMachine:", ":execution:", 1))
 	}
 	add(local.Topic, str(out, "alarmTopicArn"))
 	add(local.OutcomeBus, str(out, "outcomeBusArn"))

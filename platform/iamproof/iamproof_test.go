@@ -95,7 +95,7 @@ func TestEveryCallAllowed(t *testing.T) {
 			for _, c := range rep.Calls {
 				seen[c.Principal]++
 			}
-			for _, p := range []string{"validate", "transform", "enrich", "load", "reconcile", StateMachine, Events} {
+			for _, p := range []string{"validate", "transform", "enrich", "load", "reconcile", StateMachine, BatchMachine, Events} {
 				if seen[p] == 0 {
 					t.Errorf("no call of principal %s was decided", p)
 				}

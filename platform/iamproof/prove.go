@@ -20,6 +20,10 @@ const StateMachine = awsapi.StateMachine
 // start executions with (local.EventsPrincipal).
 const Events = "events"
 
+// BatchMachine is the principal name of the batch state machine's role
+// (awsapi.BatchMachine).
+const BatchMachine = awsapi.BatchMachine
+
 // Decision values. Allowed comes from iam-simulate; the others are the
 // proof's own for calls it could not send.
 const (

@@ -33,6 +33,10 @@ type Args struct {
 	ActionsEnabled bool
 	// StateMachineArn is the monitored machine. Required.
 	StateMachineArn pulumi.StringInput
+	// BatchMachineArn is the batch machine, whose executions are watched
+	// as the pipeline's are (a batch fails when a file of it FAILED).
+	// Default: nil, none.
+	BatchMachineArn pulumi.StringInput
 	// Functions maps logical names to functions; at least one.
 	Functions map[string]Function
 	// DLQName is the dead-letter queue's name. Required.
@@ -190,17 +194,29 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 // throttled executions.
 func machineAlarms(args *Args) []alarm {
 	var alarms []alarm
-	for _, m := range []struct{ metric, what string }{
-		{"ExecutionsFailed", "executions failed"},
-		{"ExecutionsTimedOut", "executions timed out"},
-		{"ExecutionsAborted", "executions were aborted (stopped)"},
-		{"ExecutionThrottled", "executions were throttled"},
-	} {
-		alarms = append(alarms, alarm{
-			suffix: "machine-" + kebab(m.metric), description: "Sluice pipeline: " + m.what,
-			namespace: "AWS/States", metric: m.metric, stat: "Sum", dimension: "StateMachineArn", value: args.StateMachineArn,
-			threshold: 1, comparison: "GreaterThanOrEqualToThreshold",
-		})
+	machines := []struct {
+		prefix, what string
+		arn          pulumi.StringInput
+	}{{"machine-", "Sluice pipeline: ", args.StateMachineArn}}
+	if args.BatchMachineArn != nil {
+		machines = append(machines, struct {
+			prefix, what string
+			arn          pulumi.StringInput
+		}{"batch-machine-", "Sluice batches: ", args.BatchMachineArn})
+	}
+	for _, sm := range machines {
+		for _, m := range []struct{ metric, what string }{
+			{"ExecutionsFailed", "executions failed"},
+			{"ExecutionsTimedOut", "executions timed out"},
+			{"ExecutionsAborted", "executions were aborted (stopped)"},
+			{"ExecutionThrottled", "executions were throttled"},
+		} {
+			alarms = append(alarms, alarm{
+				suffix: sm.prefix + kebab(m.metric), description: sm.what + m.what,
+				namespace: "AWS/States", metric: m.metric, stat: "Sum", dimension: "StateMachineArn", value: sm.arn,
+				threshold: 1, comparison: "GreaterThanOrEqualToThreshold",
+			})
+		}
 	}
 	return alarms
 }

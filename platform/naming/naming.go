@@ -27,6 +27,22 @@ func PipelineRoleTags() pulumi.StringMap {
 	return pulumi.StringMap{TagRole: pulumi.String(RolePipeline)}
 }
 
+// TagSettles marks, with the value SettlesBatches, the one pipeline role
+// the bucket policy lets delete a version under a batched dataset's
+// incoming prefix: the batch state machine's, which settles each file it
+// took (after copying it under processed/), so that the next batch lists
+// only pending files.
+const (
+	TagSettles     = "sluice:settles"
+	SettlesBatches = "batch"
+)
+
+// BatchRoleTags are the tags of the batch state machine's role: a
+// pipeline role (TagRole) that settles batches (TagSettles).
+func BatchRoleTags() pulumi.StringMap {
+	return pulumi.StringMap{TagRole: pulumi.String(RolePipeline), TagSettles: pulumi.String(SettlesBatches)}
+}
+
 // Tags returns the default tags of the resources of one component of a stack.
 func Tags(project, stack, component string) pulumi.StringMap {
 	m := pulumi.StringMap{}

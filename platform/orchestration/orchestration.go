@@ -56,6 +56,13 @@ type Args struct {
 	// AccountID, Partition and Region build the machine's own ARN, which
 	// its role must name before the machine exists. Required.
 	AccountID, Partition, Region string
+	// RoleTags are the tags of the execution role. Default:
+	// naming.PipelineRoleTags().
+	RoleTags pulumi.StringMap
+	// ObjectScopes narrows object actions the machine reports on a bucket
+	// to keys under the given prefixes (action -> prefixes), instead of
+	// bucket/*. Default: none.
+	ObjectScopes map[string][]string
 }
 
 // Orchestration is the state machine and its role.
@@ -108,6 +115,12 @@ type compiled struct {
 // actions (object actions on bucket/*), the key when the machine touches
 // an encrypted store, log delivery when logging is on, and tracing.
 func Policy(c *workflow.Compiled, self, keyArn string, logging bool) policy.Document {
+	return ScopedPolicy(c, self, keyArn, logging, nil)
+}
+
+// ScopedPolicy is Policy with the object actions named in scopes granted
+// only on keys under their prefixes (bucket/prefix*).
+func ScopedPolicy(c *workflow.Compiled, self, keyArn string, logging bool, scopes map[string][]string) policy.Document {
 	var d policy.Document
 	touchesEncrypted := false
 	for i, r := range c.Resources {
@@ -115,11 +128,14 @@ func Policy(c *workflow.Compiled, self, keyArn string, logging bool) policy.Docu
 		switch r.Kind {
 		case workflow.KindBucket:
 			touchesEncrypted = true
-			var bucketActs, objectActs []string
+			var bucketActs, objectActs, scopedActs []string
 			for _, a := range r.Actions {
-				if isBucketLevel(a) {
+				switch {
+				case isBucketLevel(a):
 					bucketActs = append(bucketActs, a)
-				} else {
+				case len(scopes[a]) > 0:
+					scopedActs = append(scopedActs, a)
+				default:
 					objectActs = append(objectActs, a)
 				}
 			}
@@ -128,6 +144,13 @@ func Policy(c *workflow.Compiled, self, keyArn string, logging bool) policy.Docu
 			}
 			if len(objectActs) > 0 {
 				d.Statement = append(d.Statement, policy.Allow(sid+"Objects", objectActs, []string{r.ARN + "/*"}))
+			}
+			for _, a := range scopedActs {
+				var keys []string
+				for _, p := range scopes[a] {
+					keys = append(keys, r.ARN+"/"+p+"*")
+				}
+				d.Statement = append(d.Statement, policy.Allow(sid+"Scoped"+sidPart(strings.TrimPrefix(a, "s3:")), []string{a}, keys))
 			}
 		case workflow.KindStateMachine:
 			arn := r.ARN
@@ -253,7 +276,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		if err != nil {
 			return compiled{}, fmt.Errorf("orchestration: encode: %w", err)
 		}
-		pol, err := policy.JSON(Policy(c, self, keyArn, logging))
+		pol, err := policy.JSON(ScopedPolicy(c, self, keyArn, logging, args.ObjectScopes))
 		if err != nil {
 			return compiled{}, fmt.Errorf("orchestration: %w", err)
 		}
@@ -262,12 +285,16 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	definition := result.ApplyT(func(v interface{}) string { return v.(compiled).definition }).(pulumi.StringOutput)
 	rolePolicyDoc := result.ApplyT(func(v interface{}) string { return v.(compiled).policy }).(pulumi.StringOutput)
 
+	roleTags := args.RoleTags
+	if roleTags == nil {
+		roleTags = naming.PipelineRoleTags()
+	}
 	role, err := iam.NewRole(ctx, naming.Child(name, "role"), &iam.RoleArgs{
 		Description: pulumi.Sprintf("Sluice %s state machine", ctx.Stack()),
 		AssumeRolePolicy: policy.Render(policy.AssumeRole(map[string]map[string][]string{
 			"StringEquals": {"aws:SourceAccount": {args.AccountID}},
 		}, "states.amazonaws.com"), nil),
-		Tags: naming.PipelineRoleTags(),
+		Tags: roleTags,
 	}, parent)
 	if err != nil {
 		return nil, err

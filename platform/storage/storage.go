@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
@@ -23,7 +24,12 @@ type Args struct {
 	// IncomingPrefixes are the datasets' prefixes (ending in '/'); files
 	// under them move to STANDARD_IA and then GLACIER. Required.
 	IncomingPrefixes []string
-	// IADays and GlacierDays are the transitions of incoming files.
+	// BatchPrefixes are those of IncomingPrefixes whose datasets run in
+	// batches: the batch machine's role (naming.TagSettles) may delete a
+	// version there once it copied it under processed/. Default: none.
+	BatchPrefixes []string
+	// IADays and GlacierDays are the transitions of incoming files (and of
+	// the batches' processed copies).
 	IADays, GlacierDays int
 	// StagingExpireDays, ResultsExpireDays, ReportsExpireDays and
 	// QuarantineExpireDays expire what the pipeline writes (quarantine/
@@ -57,6 +63,11 @@ func (a *Args) validate() error {
 	for _, p := range a.IncomingPrefixes {
 		if p == "" || !strings.HasSuffix(p, "/") {
 			return fmt.Errorf("storage: incoming prefix %q must end in '/'", p)
+		}
+	}
+	for _, p := range a.BatchPrefixes {
+		if !slices.Contains(a.IncomingPrefixes, p) {
+			return fmt.Errorf("storage: batch prefix %q is not an incoming prefix", p)
 		}
 	}
 	for _, d := range []struct {
@@ -95,20 +106,60 @@ var IncomingWriteActions = []string{
 // writes either (the state machine's object actions cover bucket/*, for
 // its quarantine copies and results), and the Deny holds whatever they
 // grant.
-func BucketPolicy(incomingPrefixes []string) policy.Document {
+//
+// Under a batched dataset's prefix (batchPrefixes) the Deny is split in
+// two: every write but s3:DeleteObjectVersion, to every pipeline role; and
+// s3:DeleteObjectVersion to every pipeline role but the one tagged
+// naming.TagSettles (the batch machine's, which deletes the version it
+// settled after copying it under processed/; negated condition operators
+// match a principal without the tag).
+func BucketPolicy(incomingPrefixes, batchPrefixes []string) policy.Document {
 	doc := TLSOnlyPolicy()
-	var res []string
+	pipelineRole := map[string][]string{"aws:PrincipalTag/" + naming.TagRole: {naming.RolePipeline}}
+	var res, batchRes []string
 	for _, p := range incomingPrefixes {
-		res = append(res, "${bucket}/"+p+"*")
+		if slices.Contains(batchPrefixes, p) {
+			batchRes = append(batchRes, "${bucket}/"+p+"*")
+		} else {
+			res = append(res, "${bucket}/"+p+"*")
+		}
 	}
-	doc.Statement = append(doc.Statement, policy.Statement{
-		Sid:       "OnlyUploadersWriteIncoming",
-		Effect:    "Deny",
-		Principal: &policy.Principal{Any: true},
-		Action:    IncomingWriteActions,
-		Resource:  res,
-		Condition: map[string]map[string][]string{"StringEquals": {"aws:PrincipalTag/" + naming.TagRole: {naming.RolePipeline}}},
-	})
+	if len(res) > 0 {
+		doc.Statement = append(doc.Statement, policy.Statement{
+			Sid:       "OnlyUploadersWriteIncoming",
+			Effect:    "Deny",
+			Principal: &policy.Principal{Any: true},
+			Action:    IncomingWriteActions,
+			Resource:  res,
+			Condition: map[string]map[string][]string{"StringEquals": pipelineRole},
+		})
+	}
+	if len(batchRes) > 0 {
+		var writes []string
+		for _, a := range IncomingWriteActions {
+			if a != "s3:DeleteObjectVersion" {
+				writes = append(writes, a)
+			}
+		}
+		doc.Statement = append(doc.Statement, policy.Statement{
+			Sid:       "OnlyUploadersWriteBatchIncoming",
+			Effect:    "Deny",
+			Principal: &policy.Principal{Any: true},
+			Action:    writes,
+			Resource:  batchRes,
+			Condition: map[string]map[string][]string{"StringEquals": pipelineRole},
+		}, policy.Statement{
+			Sid:       "OnlyTheBatchSettlesBatchIncoming",
+			Effect:    "Deny",
+			Principal: &policy.Principal{Any: true},
+			Action:    []string{"s3:DeleteObjectVersion"},
+			Resource:  batchRes,
+			Condition: map[string]map[string][]string{
+				"StringEquals":    pipelineRole,
+				"StringNotEquals": {"aws:PrincipalTag/" + naming.TagSettles: {naming.SettlesBatches}},
+			},
+		})
+	}
 	return doc
 }
 
@@ -167,7 +218,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	if _, err := s3.NewBucketPolicy(ctx, naming.Child(name, "policy"), &s3.BucketPolicyArgs{
 		Bucket: bucket.ID(),
-		Policy: policy.Render(BucketPolicy(args.IncomingPrefixes), map[string]pulumi.StringInput{"bucket": bucket.Arn}),
+		Policy: policy.Render(BucketPolicy(args.IncomingPrefixes, args.BatchPrefixes), map[string]pulumi.StringInput{"bucket": bucket.Arn}),
 	}, parent, pulumi.DependsOn([]pulumi.Resource{pab, ownership})); err != nil {
 		return nil, err
 	}
@@ -202,6 +253,18 @@ func lifecycleRules(a *Args) s3.BucketLifecycleConfigurationV2RuleArray {
 			Id:     pulumi.String("archive-" + strings.Trim(strings.ReplaceAll(p, "/", "-"), "-")),
 			Status: pulumi.String("Enabled"),
 			Filter: s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(p)},
+			Transitions: s3.BucketLifecycleConfigurationV2RuleTransitionArray{
+				s3.BucketLifecycleConfigurationV2RuleTransitionArgs{Days: pulumi.Int(a.IADays), StorageClass: pulumi.String("STANDARD_IA")},
+				s3.BucketLifecycleConfigurationV2RuleTransitionArgs{Days: pulumi.Int(a.GlacierDays), StorageClass: pulumi.String("GLACIER")},
+			},
+		})
+	}
+	if len(a.BatchPrefixes) > 0 {
+		// The batches' processed copies age as the incoming files do.
+		rules = append(rules, s3.BucketLifecycleConfigurationV2RuleArgs{
+			Id:     pulumi.String("archive-" + strings.TrimSuffix(contract.ProcessedPrefix, "/")),
+			Status: pulumi.String("Enabled"),
+			Filter: s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(contract.ProcessedPrefix)},
 			Transitions: s3.BucketLifecycleConfigurationV2RuleTransitionArray{
 				s3.BucketLifecycleConfigurationV2RuleTransitionArgs{Days: pulumi.Int(a.IADays), StorageClass: pulumi.String("STANDARD_IA")},
 				s3.BucketLifecycleConfigurationV2RuleTransitionArgs{Days: pulumi.Int(a.GlacierDays), StorageClass: pulumi.String("GLACIER")},
