@@ -1209,7 +1209,7 @@ func TestReconciler(t *testing.T) {
 				"ListTopLevel": {Sid: "ListTopLevel", Effect: "Allow", Action: []string{"s3:ListBucketVersions"}, Resource: []string{bucketArn},
 					Condition: map[string]map[string][]string{"StringEquals": {"s3:prefix": {""}, "s3:delimiter": {"/"}}}},
 				"ListOutsideInternalPrefixes": {Sid: "ListOutsideInternalPrefixes", Effect: "Allow", Action: []string{"s3:ListBucketVersions"}, Resource: []string{bucketArn},
-					Condition: map[string]map[string][]string{"StringLike": {"s3:prefix": {"*/*"}}, "StringNotLike": {"s3:prefix": {"staging/*", "reports/*", "quarantine/*", "results/*"}}}},
+					Condition: map[string]map[string][]string{"StringLike": {"s3:prefix": {"*/*"}}, "StringNotLike": {"s3:prefix": {"staging/*", "reports/*", "quarantine/*", "results/*", "processed/*"}}}},
 				"ReadLedger":            {Sid: "ReadLedger", Effect: "Allow", Action: []string{"dynamodb:BatchGetItem"}, Resource: []string{ledgerArn}},
 				"RecordEndedExecutions": {Sid: "RecordEndedExecutions", Effect: "Allow", Action: []string{"dynamodb:UpdateItem"}, Resource: []string{ledgerArn}},
 				"DescribePipelineExecutions": {Sid: "DescribePipelineExecutions", Effect: "Allow", Action: []string{"states:DescribeExecution"},
