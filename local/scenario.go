@@ -43,6 +43,10 @@ type ScenarioConfig struct {
 	// Redrive runs the reconciler with redrive, as a stack with
 	// sluice:reconcileRedrive deploys it; otherwise it only reports.
 	Redrive bool
+	// Batch are the datasets the stack runs in batches (config
+	// batchDatasets): each gets a batch execution over a good and a bad
+	// file, as its schedule starts it. Default: none.
+	Batch []string
 }
 
 // ScenarioResult is what RunScenario ran.
@@ -86,7 +90,7 @@ func RunScenario(ctx context.Context, c ScenarioConfig) (*ScenarioResult, error)
 		{4, nil, sc.distributedMap}, // 2. a few records per chunk
 		{0, faults, sc.failed},      // 3. Load fails on every attempt
 		{0, nil, sc.lostAndKilled},  // 4. reconcile (and redrive) a lost event and a killed run
-		{4, nil, sc.batch},          // 5. a batch: a file on the Distributed Map path, a rejected one
+		{4, nil, sc.batches},        // 5. each batched dataset's batch: a file on the Distributed Map path, a rejected one
 	}
 	for _, ph := range phases {
 		if err := sc.phase(ph.chunk, ph.faults, ph.run); err != nil {
@@ -273,27 +277,52 @@ func (sc *scenario) lostAndKilled(rt *Runtime) error {
 	return nil
 }
 
-// batch runs one batch execution of the orders, as a stack's schedule
-// starts it: a copy of the orders (a few records per chunk, so its load
-// nests a Distributed Map in the batch's) loads and a copy of the bad
-// orders is rejected; both leave the pending prefix.
-func (sc *scenario) batch(rt *Runtime) error {
-	good, err := sc.copyAs("orders/orders.csv", "orders-batch.csv")
+// batchExamples are, per dataset, an example that loads and one that is
+// rejected (for readings, the orders' bad CSV is no JSON Lines).
+var batchExamples = map[string][2]string{
+	"orders":    {"orders/orders.csv", "orders/orders_bad.csv"},
+	"customers": {"customers/customers.csv", "orders/orders_bad.csv"},
+	"readings":  {"readings/readings.jsonl", "orders/orders_bad.csv"},
+	"catalog":   {"catalog/catalog.xml", "orders/orders_bad.csv"},
+}
+
+// batches runs batch for each of ScenarioConfig.Batch.
+func (sc *scenario) batches(rt *Runtime) error {
+	for _, ds := range sc.c.Batch {
+		if err := sc.batch(rt, ds); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batch runs one batch execution of dataset ds, as a stack's schedule
+// starts it: a copy of its example (a few records per chunk, so its load
+// nests a Distributed Map in the batch's) loads and a bad file is
+// rejected; both leave the pending prefix (with whatever earlier phases
+// left there, settled as duplicates or run).
+func (sc *scenario) batch(rt *Runtime, ds string) error {
+	ex, ok := batchExamples[ds]
+	if !ok {
+		return fmt.Errorf("scenario batch: no example files for dataset %s", ds)
+	}
+	ext := path.Ext(ex[0])
+	good, err := sc.copyAs(ex[0], ds+"-batch"+ext)
 	if err != nil {
 		return err
 	}
-	bad, err := sc.copyAs("orders/orders_bad.csv", "orders-batch-bad.csv")
+	bad, err := sc.copyAs(ex[1], ds+"-batch-bad"+ext)
 	if err != nil {
 		return err
 	}
 	for _, f := range []string{good, bad} {
-		if _, _, err := rt.UploadPending(sc.ctx, "orders", f, nil); err != nil {
+		if _, _, err := rt.UploadPending(sc.ctx, ds, f, nil); err != nil {
 			return fmt.Errorf("scenario batch: %w", err)
 		}
 	}
 	// The dataset's schedule starts the batch with the events role.
 	sc.c.Calls.Add(awsapi.Call{Principal: EventsPrincipal, Operation: "EventBridge.Target", Action: "states:StartExecution", Resource: rt.BatchMachineARN()})
-	br, err := rt.ExecuteBatch(sc.ctx, "orders")
+	br, err := rt.ExecuteBatch(sc.ctx, ds)
 	if err != nil {
 		return fmt.Errorf("scenario batch: %w", err)
 	}
@@ -303,8 +332,8 @@ func (sc *scenario) batch(rt *Runtime) error {
 		sc.res.Files = append(sc.res.Files, f)
 		got[path.Base(f.Key)] = f.Status
 	}
-	if got["orders-batch.csv"] != Loaded || got["orders-batch-bad.csv"] != Rejected || br.Summary.Unsettled != 0 {
-		return fmt.Errorf("scenario batch: %v (%+v), want orders-batch.csv LOADED and orders-batch-bad.csv REJECTED, both settled", got, br.Summary)
+	if got[path.Base(good)] != Loaded || got[path.Base(bad)] != Rejected || br.Summary.Unsettled != 0 {
+		return fmt.Errorf("scenario batch: %v (%+v), want %s LOADED and %s REJECTED, both settled", got, br.Summary, path.Base(good), path.Base(bad))
 	}
 	if !hasEventIn(br.Result.History, engine.MapRunStarted, 2) {
 		return errors.New("scenario batch: the batch's file ran no nested Distributed Map")

@@ -17,7 +17,7 @@ func TestScenarioRecordsEveryPrincipal(t *testing.T) {
 		t.Skip("runs the whole pipeline several times")
 	}
 	calls := awsapi.NewCallLog(Region, Account)
-	_, err := RunScenario(context.Background(), ScenarioConfig{StateDir: t.TempDir(), Stack: "dev", Examples: filepath.Join("..", "examples"), Calls: calls, Log: t.Logf, Redrive: true})
+	_, err := RunScenario(context.Background(), ScenarioConfig{StateDir: t.TempDir(), Stack: "dev", Examples: filepath.Join("..", "examples"), Calls: calls, Log: t.Logf, Redrive: true, Batch: []string{"readings"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +38,11 @@ func TestScenarioRecordsEveryPrincipal(t *testing.T) {
 		pipeline.FunctionLoad:      {"s3:GetObject", "dynamodb:BatchWriteItem"},
 		functionReconcile:          {"s3:ListBucketVersions", "dynamodb:BatchGetItem", "states:StartExecution"},
 		awsapi.StateMachine:        {"lambda:InvokeFunction", "dynamodb:PutItem", "dynamodb:UpdateItem", "sns:Publish", "s3:GetObject", "s3:PutObject", "states:StartExecution"},
+		// The batch: listing, reading the current version, the per-file
+		// stages, the nested chunk map, the archive copy and the settling
+		// delete.
+		awsapi.BatchMachine: {"s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObjectVersion", "lambda:InvokeFunction", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem", "sns:Publish", "states:StartExecution"},
+		EventsPrincipal:     {"states:StartExecution"},
 	}
 	for p, acts := range want {
 		for _, a := range acts {

@@ -16,14 +16,14 @@ import (
 // Log, when set, receives the scenario's progress.
 //
 // The reconciler runs with redrive when the stack deploys it so.
-func Record(ctx context.Context, root, stack string, redrive bool, tmp string, log func(string, ...any)) ([]awsapi.Call, error) {
+func Record(ctx context.Context, root, stack string, redrive bool, batch []string, tmp string, log func(string, ...any)) ([]awsapi.Call, error) {
 	dir, err := os.MkdirTemp(tmp, "sluice-iam-scenario-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
 	calls := awsapi.NewCallLog(local.Region, local.Account)
-	if _, err := local.RunScenario(ctx, local.ScenarioConfig{StateDir: dir, Stack: stack, Examples: filepath.Join(root, "examples"), Calls: calls, Log: log, Redrive: redrive}); err != nil {
+	if _, err := local.RunScenario(ctx, local.ScenarioConfig{StateDir: dir, Stack: stack, Examples: filepath.Join(root, "examples"), Calls: calls, Log: log, Redrive: redrive, Batch: batch}); err != nil {
 		return nil, err
 	}
 	return calls.Calls(), nil
@@ -46,7 +46,7 @@ func Check(ctx context.Context, root string, res *offline.Result, sim Simulator,
 	if err != nil {
 		return nil, err
 	}
-	calls, err := Record(ctx, root, res.Stack, res.Config.ReconcileRedrive, "", log)
+	calls, err := Record(ctx, root, res.Stack, res.Config.ReconcileRedrive, res.Config.BatchDatasets, "", log)
 	if err != nil {
 		return nil, fmt.Errorf("iamproof: recording the local run: %w", err)
 	}

@@ -68,7 +68,7 @@ func stack(t *testing.T, name string) stackRun {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls, err := Record(context.Background(), filepath.Join("..", ".."), name, res.Config.ReconcileRedrive, t.TempDir(), nil)
+	calls, err := Record(context.Background(), filepath.Join("..", ".."), name, res.Config.ReconcileRedrive, res.Config.BatchDatasets, t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

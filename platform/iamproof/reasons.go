@@ -48,7 +48,7 @@ func (d *Deployment) reason(principal, action string) string {
 	eq := func(list []string) bool {
 		return slices.ContainsFunc(list, func(s string) bool { return strings.ToLower(s) == a })
 	}
-	if principal == StateMachine {
+	if principal == StateMachine || principal == BatchMachine {
 		if d.Logging && eq(orchestration.LogDeliveryActions) {
 			return "execution logging: Step Functions sets up log delivery to CloudWatch Logs with the role (these actions take no resource)"
 		}
