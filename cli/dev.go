@@ -21,33 +21,42 @@ func (c *cli) devCommand() *cobra.Command {
 		dir    string
 		settle time.Duration
 		once   bool
+		batch  batchFlags
 		rf     runtimeFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "dev [--dir DIR] [flags]",
 		Short: "watch incoming/<dataset>/ and run files as they arrive",
 		Long: "Watches DIR/incoming/<dataset>/ (created for every dataset) and runs each file dropped\n" +
-			"there through the pipeline once it has stopped changing for --settle. Ctrl-C stops.",
+			"there through the pipeline once it has stopped changing for --settle. Ctrl-C stops.\n\n" +
+			"The datasets of --batch run as a stack's batchDatasets do: their files are uploaded and\n" +
+			"wait; every --batch-every (the stack's batchSchedule) one batch execution per dataset takes\n" +
+			"all that wait, and pressing Enter runs the batches at once. With --once, they run once\n" +
+			"after every file present was uploaded.",
 		Annotations: exits("stopped by Ctrl-C (or, with --once, no file FAILED)", "with --once, a file FAILED"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			if len(args) != 0 {
 				return usagef("unexpected argument %q", args[0])
 			}
-			return c.cmdDev(dir, settle, once, rf)
+			return c.cmdDev(dir, settle, once, batch, rf)
 		},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&dir, "dir", ".", "folder holding incoming/<dataset>/ subfolders (created if missing)")
 	fs.DurationVar(&settle, "settle", 500*time.Millisecond, "how long a file must stop changing before it runs")
 	fs.BoolVar(&once, "once", false, "process the files already present, then exit")
+	batch.register(fs)
 	rf.register(fs, true)
 	return cmd
 }
 
-func (c *cli) cmdDev(dir string, settle time.Duration, once bool, rf runtimeFlags) error {
+func (c *cli) cmdDev(dir string, settle time.Duration, once bool, batch batchFlags, rf runtimeFlags) error {
 	cfg, err := rf.config()
 	if err != nil {
 		return err
+	}
+	if batch.every <= 0 {
+		return usagef("--batch-every %s: want a positive duration", batch.every)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -56,7 +65,12 @@ func (c *cli) cmdDev(dir string, settle time.Duration, once bool, rf runtimeFlag
 		return fail(ExitFailure, err.Error())
 	}
 	defer rt.Close()
-	w := &watcher{c: c, rt: rt, root: filepath.Join(dir, "incoming"), settle: settle, seen: map[string]time.Time{}}
+	for _, ds := range batch.datasets {
+		if _, err := rt.Datasets().Lookup(ds); err != nil {
+			return usagef("--batch: %v (known: %s)", err, strings.Join(rt.Datasets().Names(), ", "))
+		}
+	}
+	w := &watcher{c: c, rt: rt, root: filepath.Join(dir, "incoming"), settle: settle, seen: map[string]time.Time{}, batch: batch}
 	return w.run(ctx, once)
 }
 
@@ -67,6 +81,11 @@ type watcher struct {
 	settle time.Duration
 	seen   map[string]time.Time // path -> mod time processed
 	failed bool
+	// batch names the datasets that run in batches, and how often.
+	batch batchFlags
+	// pending counts, per batched dataset, the files uploaded since its
+	// last batch.
+	pending map[string]int
 }
 
 func (w *watcher) run(ctx context.Context, once bool) error {
@@ -77,6 +96,7 @@ func (w *watcher) run(ctx context.Context, once bool) error {
 	}
 	if once {
 		w.scan(ctx)
+		w.runBatches(ctx, true)
 		if w.failed {
 			return fail(ExitFailure, "")
 		}
@@ -93,9 +113,15 @@ func (w *watcher) run(ctx context.Context, once bool) error {
 		}
 	}
 	fmt.Fprintf(w.c.stdout, "sluice dev: watching %s/<dataset>/ for %s (Ctrl-C to stop)\n", relPath(w.root), strings.Join(w.rt.Datasets().Names(), ", "))
+	if len(w.batch.datasets) > 0 {
+		fmt.Fprintf(w.c.stdout, "sluice dev: %s run in batches every %s (Enter: run them now)\n", strings.Join(w.batch.datasets, ", "), w.batch.every)
+	}
 	w.scan(ctx)
 	tick := time.NewTicker(w.settle)
 	defer tick.Stop()
+	batchTick := time.NewTicker(w.batch.every)
+	defer batchTick.Stop()
+	now := w.enterPressed()
 	for {
 		select {
 		case <-ctx.Done():
@@ -106,6 +132,11 @@ func (w *watcher) run(ctx context.Context, once bool) error {
 			// A change; the next tick runs files that have settled.
 		case <-tick.C:
 			w.scan(ctx)
+		case <-batchTick.C:
+			w.runBatches(ctx, false)
+		case <-now:
+			w.scan(ctx)
+			w.runBatches(ctx, true)
 		}
 	}
 }
@@ -128,6 +159,10 @@ func (w *watcher) scan(ctx context.Context) {
 				continue
 			}
 			w.seen[path] = info.ModTime()
+			if w.batched(ds) {
+				w.pend(ctx, ds, path)
+				continue
+			}
 			res := runFile(ctx, w.rt, ds, path, nil)
 			printFile(w.c.stdout, res)
 			if res.Status == local.Failed {

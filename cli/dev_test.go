@@ -130,3 +130,46 @@ func outcomes(stdout string) []string {
 	}
 	return out
 }
+
+// TestDevBatch runs `sluice dev --once --batch readings`: the readings
+// files wait and then run in one batch execution, the orders file runs on
+// its own; a second pass uploads nothing again and its batch finds
+// nothing pending.
+func TestDevBatch(t *testing.T) {
+	t.Parallel()
+	dir, state := t.TempDir(), t.TempDir()
+	readings := filepath.Join(dir, "incoming", "readings")
+	for _, name := range []string{"r1.jsonl", "r2.jsonl", "r3.jsonl"} {
+		copyInto(t, readings, example("readings", "readings.jsonl"))
+		if err := os.Rename(filepath.Join(readings, "readings.jsonl"), filepath.Join(readings, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyInto(t, filepath.Join(dir, "incoming", "orders"), example("orders", "orders_bad.csv"))
+
+	code, stdout, stderr := runCLI(t, "", "dev", "--once", "--batch", "readings", "--dir", dir, "--state-dir", state)
+	if code != 0 {
+		t.Fatalf("dev --once --batch readings: exit %d: %s\n%s", code, stderr, stdout)
+	}
+	for _, want := range []string{
+		"incoming/readings/r1.jsonl (version v",
+		"): waits for the readings batch\n",
+		"\nbatch readings: one execution ",
+		"  → 3 pending file(s): 3 LOADED (",
+		"incoming/readings/r3.jsonl (version v",
+		") → LOADED: 6 records in, ",
+		"  → REJECTED: 10 of 12 rows failed validation",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if n := strings.Count(stdout, "batch readings: one execution"); n != 1 {
+		t.Errorf("%d batch executions, want 1:\n%s", n, stdout)
+	}
+
+	code, stdout, _ = runCLI(t, "", "dev", "--once", "--batch", "readings", "--dir", dir, "--state-dir", state)
+	if code != 0 || strings.Count(stdout, "unchanged since a batch took it") != 3 || !strings.Contains(stdout, "  → 0 pending file(s) (") {
+		t.Errorf("second pass: exit %d, want the three readings not uploaded again and an empty batch:\n%s", code, stdout)
+	}
+}

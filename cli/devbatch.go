@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/sluicehq/sluice/local"
+	"github.com/spf13/pflag"
+)
+
+// batchFlags are `sluice dev`'s batch settings: the datasets that run in
+// batches (a stack's batchDatasets) and how often (its batchSchedule).
+type batchFlags struct {
+	datasets []string
+	every    time.Duration
+}
+
+func (f *batchFlags) register(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&f.datasets, "batch", nil, "datasets whose files wait for a batch instead of running one by one (repeatable or comma-separated)")
+	fs.DurationVar(&f.every, "batch-every", time.Minute, "how often the batches run (Enter runs them at once)")
+}
+
+// batched reports whether ds runs in batches.
+func (w *watcher) batched(ds string) bool { return slices.Contains(w.batch.datasets, ds) }
+
+// pend uploads a settled file of a batched dataset to wait for its batch.
+func (w *watcher) pend(ctx context.Context, ds, path string) {
+	fr, processed := pendFile(ctx, w.rt, ds, path, nil)
+	switch {
+	case fr.Status == local.Failed:
+		w.failed = true
+		fmt.Fprintf(w.c.stdout, "%s → FAILED: %s: %s\n", quoteName(fr.Key), sanitize(fr.Error), sanitize(fr.Cause))
+	case processed:
+		fmt.Fprintf(w.c.stdout, "%s: unchanged since a batch took it (version %s): not uploaded again\n", quoteName(fr.Key), fr.VersionID)
+	default:
+		if w.pending == nil {
+			w.pending = map[string]int{}
+		}
+		w.pending[ds]++
+		fmt.Fprintf(w.c.stdout, "%s (version %s): waits for the %s batch\n", quoteName(fr.Key), fr.VersionID, ds)
+	}
+}
+
+// runBatches runs one batch execution per batched dataset with files
+// uploaded since its last batch; always runs them even with none (a
+// pending file may be left from an earlier run or a FAILED one).
+func (w *watcher) runBatches(ctx context.Context, always bool) {
+	for _, ds := range w.batch.datasets {
+		if !always && w.pending[ds] == 0 {
+			continue
+		}
+		br, err := w.rt.ExecuteBatch(ctx, ds)
+		if err != nil {
+			w.failed = true
+			fmt.Fprintf(w.c.stdout, "batch %s: %s\n", ds, sanitize(err.Error()))
+			continue
+		}
+		delete(w.pending, ds)
+		w.c.printBatch(ctx, w.rt, br)
+		if slices.ContainsFunc(br.Files, func(f *local.FileResult) bool { return f.Status == local.Failed }) {
+			w.failed = true
+		}
+	}
+}
+
+// enterPressed returns a channel that receives a value each time a line
+// is read from stdin (Enter); after the end of stdin it receives nothing
+// more (it is never closed, so that a select does not spin on it).
+func (w *watcher) enterPressed() <-chan struct{} {
+	ch := make(chan struct{})
+	if len(w.batch.datasets) == 0 || w.c.stdin == nil {
+		return ch
+	}
+	go func() {
+		sc := bufio.NewScanner(w.c.stdin)
+		for sc.Scan() {
+			ch <- struct{}{}
+		}
+	}()
+	return ch
+}
