@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -50,5 +51,23 @@ func TestASL(t *testing.T) {
 				t.Error("output is not JSON")
 			}
 		})
+	}
+}
+
+// TestASLBatch prints the batch machine: the golden batch ASL of the stack.
+func TestASLBatch(t *testing.T) {
+	t.Parallel()
+	for _, stack := range []string{"dev", "prod"} {
+		code, stdout, stderr := runCLI(t, "", "asl", "--batch", "--stack", stack)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", stack, code, stderr)
+		}
+		golden, err := os.ReadFile(filepath.Join("..", "workflow", "pipeline", "testdata", "batch-"+stack+".asl.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stdout != string(golden) {
+			t.Errorf("%s: sluice asl --batch is not workflow/pipeline/testdata/batch-%s.asl.json", stack, stack)
+		}
 	}
 }
