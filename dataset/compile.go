@@ -35,6 +35,9 @@ const (
 	CodeBadTable        = "BadTable"
 	CodeDuplicateName   = "DuplicateDataset"
 	CodeOverlappingKeys = "OverlappingPrefix"
+	CodeInsecureURL     = "InsecureURL"
+	CodeBadHeader       = "BadHeader"
+	CodeBadAuth         = "BadAuth"
 )
 
 // Issue is one problem found by Compile or NewSet.
@@ -534,45 +537,6 @@ func (d *Dataset) compileLookups(c *compiled, added fieldAdder, add issueAdder) 
 		if l.MissingFlag != "" {
 			added(p+".MissingFlag", l.MissingFlag, false)
 			c.types[l.MissingFlag] = Bool
-		}
-	}
-}
-
-// compileHTTP checks the HTTP enrichments (their URL templates read the
-// fields and what the lookups added) and declares the fields they copy and
-// flag.
-func (d *Dataset) compileHTTP(c *compiled, env map[string]any, added fieldAdder, add issueAdder) {
-	for i := range d.Enrichment.HTTP {
-		h := &d.Enrichment.HTTP[i]
-		p := fmt.Sprintf("Enrichment.HTTP[%d]", i)
-		if h.Name == "" {
-			add(p+".Name", CodeBadName, "an HTTP enrichment needs a Name")
-		}
-		t, err := ParseTemplate(h.URL)
-		switch {
-		case err != nil:
-			add(p+".URL", CodeBadTemplate, "%v", err)
-		case !strings.HasPrefix(h.URL, "https://") && !strings.HasPrefix(h.URL, "http://"):
-			add(p+".URL", CodeBadTemplate, "URL %q must be http or https", h.URL)
-		default:
-			for _, name := range t.Fields() {
-				if _, ok := env[name]; !ok {
-					add(p+".URL", CodeUnknownField, "URL names undeclared field %q", name)
-				} else if c.lists[name] {
-					add(p+".URL", CodeListField, "URL names list field %q: a URL is built from single values", name)
-				}
-			}
-		}
-		h.url = t
-		if h.Timeout < 0 || h.Retries < 0 || h.Concurrency < 0 {
-			add(p, CodeBadOption, "Timeout, Retries and Concurrency must not be negative")
-		}
-		for _, to := range sortedKeys(h.Copy) {
-			added(p+".Copy["+to+"]", to, nil)
-		}
-		if h.MissingFlag != "" {
-			added(p+".MissingFlag", h.MissingFlag, false)
-			c.types[h.MissingFlag] = Bool
 		}
 	}
 }

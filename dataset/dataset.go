@@ -360,21 +360,61 @@ type Calculated struct {
 func (c *Calculated) RowOnly() bool { return c.rowOnly }
 
 // HTTPEnrichment calls an external service per record and copies fields
-// from its JSON response.
+// from its JSON response. See docs/datasets.md "HTTP enrichment" for how a
+// call is made, retried, limited and authenticated, and docs/deploy.md for
+// the secret and the network path a deployed stack gives it.
 type HTTPEnrichment struct {
-	// Name identifies the enrichment in errors and metrics.
+	// Name identifies the enrichment in errors and metrics: lower-case
+	// letters, digits, '-' and '_'.
 	Name string
-	// URL is a template with {field} placeholders (values are
-	// escaped with url.PathEscape), such as "https://geo.example/v1/{postcode}".
+	// URL is a template with {field} placeholders (values are escaped
+	// with url.PathEscape), such as "https://geo.example/v1/{postcode}".
+	// It must be https; http is accepted for 127.0.0.1 only, and the
+	// enricher calls such a URL only where it is told to (local runs and
+	// tests: enrich.Config.AllowLoopbackHTTP), never deployed.
 	URL string
+	// Method is GET or POST. Default: GET.
+	Method string
+	// Body is, for POST, a JSON template (ParseBodyTemplate): a string
+	// that is exactly "{field}" becomes the field's JSON value, a
+	// placeholder in longer text its text. Sent with Content-Type
+	// application/json. Default: none (GET must have none).
+	Body string
+	// Headers are sent with every call, such as {"Accept-Language": "en"}.
+	// Authorization (and the Auth header) must not be set here: a
+	// credential comes from Auth's secret, never from the declaration.
+	// Host, Content-Length, Content-Type, Connection and Transfer-Encoding
+	// are set by the client and refused here.
+	Headers map[string]string
+	// Auth, when set, sends a secret with every call.
+	Auth *HTTPAuth
 	// Timeout bounds one attempt. Default: 2s.
 	Timeout time.Duration
-	// Retries is the number of further attempts after a failed one.
-	// Default: 0.
+	// Retries is the number of further attempts after a failed one
+	// (network error, timeout, 429 or 5xx), with jittered exponential
+	// backoff, waiting at least what a Retry-After header asks. Default: 0.
 	Retries int
+	// MaxRetryWait caps the wait a Retry-After header may ask for: a
+	// longer one ends the call's attempts. Default: 30s.
+	MaxRetryWait time.Duration
 	// Concurrency caps the calls in flight per function instance.
 	// Default: 4.
 	Concurrency int
+	// RateLimit caps the calls per second made for one file (retries
+	// included) by one function instance, with bursts of up to Burst.
+	// Default: 0, no limit.
+	RateLimit float64
+	// Burst is the most calls RateLimit lets through at once. Default:
+	// Concurrency.
+	Burst int
+	// MaxFailures is the circuit breaker: after this many calls in a
+	// row have failed (each after its retries) the enricher stops calling
+	// and fails the chunk with fnerr.EnrichmentFailed naming the dataset,
+	// the enrichment, its fields and URL, Required or not, rather than
+	// flag every record of a file as missing because the service is down.
+	// A 404 or a response that is not an object is an answer, not a
+	// failure. Default: 5; negative: no circuit.
+	MaxFailures int
 	// Copy maps a new field of this record to a top-level property of the
 	// response object.
 	Copy map[string]string
@@ -385,5 +425,43 @@ type HTTPEnrichment struct {
 	// failed or returned no object.
 	MissingFlag string
 
-	url *Template
+	url  *Template
+	body *BodyTemplate
 }
+
+// HTTPAuth sends a secret with every call of an HTTP enrichment. The
+// declaration names the secret; where its value comes from is the
+// deployment's business: deployed, the stack config maps the name to a
+// Secrets Manager secret the enricher alone may read (docs/deploy.md);
+// locally, an environment variable or a secrets file (docs/local.md).
+type HTTPAuth struct {
+	// Secret is the secret's name: lower-case letters, digits and '-',
+	// such as "geo-api".
+	Secret string
+	// Scheme is how the secret is sent: AuthBearer (the default) or
+	// AuthHeader.
+	Scheme AuthScheme
+	// Header is, for AuthHeader, the header carrying the secret as is,
+	// such as "X-Api-Key".
+	Header string
+}
+
+// AuthScheme is how HTTPAuth sends its secret.
+type AuthScheme string
+
+// The auth schemes.
+const (
+	// AuthBearer sends "Authorization: Bearer <secret>".
+	AuthBearer AuthScheme = "bearer"
+	// AuthHeader sends the secret as the value of HTTPAuth.Header.
+	AuthHeader AuthScheme = "header"
+)
+
+// Defaults of HTTPEnrichment.
+const (
+	DefaultHTTPMethod       = "GET"
+	DefaultHTTPTimeout      = 2 * time.Second
+	DefaultHTTPConcurrency  = 4
+	DefaultHTTPMaxRetryWait = 30 * time.Second
+	DefaultHTTPMaxFailures  = 5
+)
