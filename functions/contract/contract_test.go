@@ -51,7 +51,7 @@ func TestEnvNamesAreDistinct(t *testing.T) {
 	names := []string{
 		EnvReportBucket, EnvMaxRecordBytes, EnvMaxDepth, EnvGzipMaxRatio, EnvGzipMaxBytes, EnvMaxKeys, EnvMaxReportErrors,
 		EnvChunkRecords, EnvChunkBytes, EnvStagingBucket,
-		EnvTableItems, EnvTableReference, EnvEnrichCacheSize, EnvEnrichCacheTTL,
+		EnvTableItems, EnvTableReference, EnvEnrichCacheSize, EnvEnrichCacheTTL, EnvEnrichSecrets, EnvEnrichSecretTTL,
 		EnvLoadConcurrency, EnvLoadDeadlineMargin, EnvLoadStrict, EnvDatasets, EnvReferenceDatasets, EnvSetAttributes,
 		EnvBucket, EnvTableLedger, EnvReconcileRules, EnvReconcileGrace, EnvReconcileLookback, EnvReconcileRedrive,
 		EnvStateMachineARN, EnvReconcileMaxRedrives, EnvReconcileMaxAttempts, EnvReconcileDeadlineMargin,

@@ -51,6 +51,11 @@ const (
 	EnvEnrichCacheSize = "SLUICE_ENRICH_CACHE_SIZE"
 	// EnvEnrichCacheTTL is how long enrich caches a lookup.
 	EnvEnrichCacheTTL = "SLUICE_ENRICH_CACHE_TTL"
+	// EnvEnrichSecrets maps the secret names of HTTP enrichments to their
+	// Secrets Manager ARNs, as a JSON object.
+	EnvEnrichSecrets = "SLUICE_ENRICH_SECRETS"
+	// EnvEnrichSecretTTL is how long enrich caches a secret's value.
+	EnvEnrichSecretTTL = "SLUICE_ENRICH_SECRET_TTL"
 	// EnvLoadConcurrency bounds load's concurrent batch writes.
 	EnvLoadConcurrency = "SLUICE_LOAD_CONCURRENCY"
 	// EnvLoadDeadlineMargin is kept free before load's Lambda deadline.

@@ -1,7 +1,9 @@
 package enrich
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"strconv"
 	"time"
 
@@ -25,6 +27,23 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("%s=%q: want a positive duration such as 5m", contract.EnvEnrichCacheTTL, v)
 		}
 		c.CacheTTL = d
+	}
+	if v := getenv(contract.EnvEnrichSecrets); v != "" {
+		if err := json.Unmarshal([]byte(v), &c.SecretARNs); err != nil {
+			return c, fmt.Errorf("%s: want a JSON object of secret names to ARNs: %v", contract.EnvEnrichSecrets, err)
+		}
+		for name, arn := range c.SecretARNs {
+			if !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":secretsmanager:") {
+				return c, fmt.Errorf("%s: secret %q: %q is not a Secrets Manager ARN", contract.EnvEnrichSecrets, name, arn)
+			}
+		}
+	}
+	if v := getenv(contract.EnvEnrichSecretTTL); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("%s=%q: want a positive duration such as 5m", contract.EnvEnrichSecretTTL, v)
+		}
+		c.SecretTTL = d
 	}
 	return c, nil
 }

@@ -53,6 +53,19 @@ type Config struct {
 	// keys (UnprocessedKeys and transient errors) before the chunk fails
 	// with fnerr.Retryable. Default: 8.
 	LookupAttempts int
+	// SecretARNs maps the secret names of HTTP enrichments
+	// (dataset.HTTPAuth.Secret) to Secrets Manager ARNs
+	// (SLUICE_ENRICH_SECRETS, a JSON object); main builds the
+	// SecretsManager source from it.
+	SecretARNs map[string]string
+	// SecretTTL bounds the age of a cached secret value
+	// (SLUICE_ENRICH_SECRET_TTL); a 401 or 403 re-reads it sooner.
+	// Default: 5m.
+	SecretTTL time.Duration
+	// AllowLoopbackHTTP lets HTTP enrichments call http://127.0.0.1 (and
+	// [::1]) URLs, which Compile accepts for local runs and tests. Never
+	// set from the environment: a deployed enricher calls https only.
+	AllowLoopbackHTTP bool
 }
 
 // Defaults of Config.
@@ -60,6 +73,7 @@ const (
 	DefaultCacheSize      = 10000
 	DefaultCacheTTL       = 5 * time.Minute
 	DefaultLookupAttempts = 8
+	DefaultSecretTTL      = 5 * time.Minute
 )
 
 // Stage is the contract.ChunkKey stage of the chunks the enricher writes.
@@ -83,9 +97,15 @@ type Handler struct {
 	// Datasets resolves the chunk's dataset (lookups must be resolved,
 	// as NewSet does).
 	Datasets *dataset.Set
-	// HTTP makes the HTTP enrichment calls. Default: a client with no
-	// overall timeout (each attempt has the enrichment's Timeout).
+	// HTTP makes the HTTP enrichment calls; its redirect policy is
+	// replaced (no redirect is followed). Tests trust their TLS server's
+	// certificate through it. Default: http.DefaultClient's transport,
+	// no overall timeout (each attempt has the enrichment's Timeout).
 	HTTP *http.Client
+	// Secrets provides the secrets HTTP enrichments send (Auth); values
+	// are cached for Config.SecretTTL. Default: none (an enrichment with
+	// Auth fails the chunk with fnerr.ConfigError).
+	Secrets SecretSource
 	// Now is the ingest clock. Default: time.Now.
 	Now func() time.Time
 	// Config is the deployment configuration.
@@ -93,10 +113,14 @@ type Handler struct {
 	// Sleep waits between retries. Default: a timer honouring ctx.
 	Sleep func(ctx context.Context, d time.Duration) error
 
-	once  sync.Once
-	cache *cache
-	mu    sync.Mutex
-	sems  map[string]chan struct{}
+	once       sync.Once
+	cache      *cache
+	mu         sync.Mutex
+	sems       map[string]chan struct{}
+	files      map[string]*fileCalls
+	secrets    secretCache
+	clientOnce sync.Once
+	httpClient *http.Client
 	// bufs keeps enriched-chunk buffers for the next invocations: a fresh
 	// one of megabytes is cleared by the runtime first, which cost as much
 	// as filling it.
@@ -168,6 +192,7 @@ func (h *Handler) init() {
 		}
 		h.cache = newCache(size, ttl)
 		h.sems = map[string]chan struct{}{}
+		h.files = map[string]*fileCalls{}
 	})
 }
 
@@ -228,7 +253,7 @@ func (h *Handler) enrich(ctx context.Context, chunk contract.Chunk) (contract.Ch
 		if len(block) == 0 {
 			return nil
 		}
-		if err := h.enrichBlock(ctx, ds, block); err != nil {
+		if err := h.enrichBlock(ctx, ds, meta[AttrExecution].(string), block); err != nil {
 			return err
 		}
 		for _, rec := range block {
@@ -311,14 +336,14 @@ func outputEstimate(inputBytes, records int64, meta map[string]any) int {
 
 // enrichBlock applies the lookups, the HTTP enrichments and the calculated
 // fields to a block of records, in that order.
-func (h *Handler) enrichBlock(ctx context.Context, ds *dataset.Dataset, block []map[string]any) error {
+func (h *Handler) enrichBlock(ctx context.Context, ds *dataset.Dataset, exec string, block []map[string]any) error {
 	for i := range ds.Enrichment.Lookups {
 		if err := h.lookup(ctx, &ds.Enrichment.Lookups[i], block); err != nil {
 			return err
 		}
 	}
 	for i := range ds.Enrichment.HTTP {
-		if err := h.callHTTP(ctx, &ds.Enrichment.HTTP[i], block); err != nil {
+		if err := h.callHTTP(ctx, ds, exec, &ds.Enrichment.HTTP[i], block); err != nil {
 			return err
 		}
 	}

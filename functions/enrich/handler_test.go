@@ -308,7 +308,7 @@ func TestHTTPEnrichment(t *testing.T) {
 	var mu sync.Mutex
 	flaky := map[string]int{}
 	var inFlight, maxInFlight atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		for {
@@ -367,6 +367,7 @@ func TestHTTPEnrichment(t *testing.T) {
 				timeout = 50 * time.Millisecond
 			}
 			e := newEnv(t, geoSet(t, srv.URL, tt.required, tt.retries, 4, timeout))
+			e.h.HTTP = srv.Client()
 			got, err := e.h.Handle(t.Context(), e.stage(t, "shops", 0, shop("1", tt.postcode)))
 			if name := fnerr.NameOf(err); name != tt.wantType {
 				t.Fatalf("error %v has type %q, want %q", err, name, tt.wantType)
@@ -390,6 +391,7 @@ func TestHTTPEnrichment(t *testing.T) {
 	t.Run("concurrency limit", func(t *testing.T) {
 		// Not parallel: the in-flight gauge must see only these calls.
 		e := newEnv(t, geoSet(t, srv.URL, false, 0, 3, time.Minute))
+		e.h.HTTP = srv.Client()
 		var lines []string
 		for i := range 60 {
 			lines = append(lines, shop(fmt.Sprint(i), "OK"))

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/awsenv"
@@ -25,5 +26,8 @@ func main() {
 		log.Fatalf("enrich: %v", err)
 	}
 	h := &enrich.Handler{S3: s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }), DB: enrich.BatchGetItemFunc(dynamodb.NewFromConfig(aws).BatchGetItem), Datasets: dataset.Builtin(), Config: cfg, Log: fnlog.FromLambda(os.Getenv, os.Stdout, "enrich")}
+	if len(cfg.SecretARNs) > 0 {
+		h.Secrets = &enrich.SecretsManager{Client: secretsmanager.NewFromConfig(aws), ARNs: cfg.SecretARNs}
+	}
 	lambda.StartHandlerFunc(h.Handle)
 }
