@@ -177,8 +177,8 @@ func (h *HTTPEnrichment) BodyFor(rec map[string]any) ([]byte, error) {
 	})
 }
 
-// Fields returns the fields the enrichment writes (Copy's keys, then
-// MissingFlag), sorted, for messages.
+// Fields returns the fields the enrichment writes, for messages: Copy's
+// keys sorted, then MissingFlag.
 func (h *HTTPEnrichment) Fields() []string {
 	out := sortedKeys(h.Copy)
 	if h.MissingFlag != "" {
