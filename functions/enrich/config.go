@@ -3,8 +3,8 @@ package enrich
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sluicehq/sluice/functions/contract"

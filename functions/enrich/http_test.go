@@ -70,8 +70,8 @@ func apiSet(t *testing.T, url string, change func(h *dataset.HTTPEnrichment)) *d
 	}
 	d := &dataset.Dataset{
 		Name: "shops", Prefix: "incoming/shops/", Format: dataset.Format{Kind: dataset.CSV},
-		Fields: []dataset.Field{{Name: "shop_id", Type: dataset.String, Required: true}, {Name: "postcode", Type: dataset.String}},
-		Key:    dataset.Key{Partition: "SHOP#{shop_id}"},
+		Fields:     []dataset.Field{{Name: "shop_id", Type: dataset.String, Required: true}, {Name: "postcode", Type: dataset.String}},
+		Key:        dataset.Key{Partition: "SHOP#{shop_id}"},
 		Enrichment: dataset.Enrichment{HTTP: []dataset.HTTPEnrichment{h}},
 	}
 	set, err := dataset.NewSet(d)
