@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/sluicehq/sluice/local"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -71,6 +72,10 @@ type cli struct {
 	// is found on first use (program): the few commands that print hints
 	// pay for the PATH search, not every start.
 	prog string
+	// runtimeHook, when set, adjusts the local runtime's configuration of
+	// sluice run: a test hook (a dataset set of the test's own, an HTTP
+	// client trusting a test server). Never set by Run.
+	runtimeHook func(*local.Config)
 }
 
 // program returns how the hints the CLI prints invoke sluice (prog).

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluicehq/sluice/functions/enrich"
 	"github.com/sluicehq/sluice/local"
 	"github.com/sluicehq/sluice/workflow/pipeline"
 	"github.com/spf13/cobra"
@@ -55,7 +56,10 @@ func (f *runtimeFlags) config() (local.Config, error) {
 	if err != nil {
 		return local.Config{}, usagef("%v", err)
 	}
-	return local.Config{StateDir: f.stateDir, Stack: f.stack, S3Endpoint: f.s3, DynamoDBEndpoint: f.ddb, Faults: faults, Fast: f.fast, ChunkRecords: f.chunk, Crash: crash}, nil
+	// HTTP enrichments' secrets: SLUICE_SECRET_<NAME>, else the state
+	// directory's secrets.json (docs/local.md).
+	secrets := enrich.LocalSecrets{Getenv: os.Getenv, File: filepath.Join(f.stateDir, local.SecretsFile)}
+	return local.Config{StateDir: f.stateDir, Stack: f.stack, S3Endpoint: f.s3, DynamoDBEndpoint: f.ddb, Faults: faults, Fast: f.fast, ChunkRecords: f.chunk, Crash: crash, Secrets: secrets}, nil
 }
 
 // runCommand uploads files, routes their events and runs the pipeline on
@@ -160,6 +164,9 @@ func (c *cli) openRun(args []string, ds, cpuProfile string, rf runtimeFlags) (*o
 	cfg, err := rf.config()
 	if err != nil {
 		return nil, err
+	}
+	if c.runtimeHook != nil {
+		c.runtimeHook(&cfg)
 	}
 	for _, f := range args {
 		if st, err := os.Stat(f); err != nil {

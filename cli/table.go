@@ -50,6 +50,9 @@ func (c *cli) cmdTableScan(args []string, ds string, typed bool, rf runtimeFlags
 	if err != nil {
 		return err
 	}
+	if c.runtimeHook != nil {
+		c.runtimeHook(&cfg)
+	}
 	// Reading only: works beside a running sluice dev or run.
 	cfg.ReadOnly = true
 	ctx := context.Background()

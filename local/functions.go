@@ -28,7 +28,9 @@ func functions(d Deps, now func() time.Time) ([]*integrations.FunctionSpec, erro
 	items, ref := d.Tables[string(dataset.TableItems)], d.Tables[string(dataset.TableReference)]
 	vcfg := validate.Config{ReportBucket: d.Bucket}
 	tcfg := transform.Config{Validate: vcfg, StagingBucket: d.Bucket, ChunkRecords: d.ChunkRecords}
-	ecfg := enrich.Config{ItemsTable: items, ReferenceTable: ref}
+	// Locally, and only here, an HTTP enrichment may call
+	// http://127.0.0.1 (a test API, a stub); deployed, https only.
+	ecfg := enrich.Config{ItemsTable: items, ReferenceTable: ref, AllowLoopbackHTTP: true}
 	names, refNames := loadset.Config(d.Datasets)
 	lcfg := load.Config{ItemsTable: items, ReferenceTable: ref, Datasets: names, ReferenceDatasets: refNames}
 	// Each function has clients of its own, as each Lambda function has
@@ -48,7 +50,7 @@ func functions(d Deps, now func() time.Time) ([]*integrations.FunctionSpec, erro
 	}
 	v := &validate.Handler{S3: vS3, Datasets: d.Datasets, Config: vcfg, Metrics: metrics}
 	t := &transform.Handler{S3: tS3, Datasets: d.Datasets, Config: tcfg}
-	e := &enrich.Handler{S3: eS3, DB: eDB, Datasets: d.Datasets, Config: ecfg, Now: now}
+	e := &enrich.Handler{S3: eS3, DB: eDB, Datasets: d.Datasets, Config: ecfg, Now: now, Secrets: d.Secrets, HTTP: d.EnrichHTTP}
 	l := &load.Handler{S3: lS3, DB: lDB, Targets: loadset.Targets{Set: d.Datasets, ItemsTable: items, ReferenceTable: ref}, Config: lcfg, Now: now, Metrics: metrics}
 	const timeout = 15 * time.Minute
 	return []*integrations.FunctionSpec{

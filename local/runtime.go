@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -27,6 +28,7 @@ import (
 	"github.com/sluicehq/sluice/engine"
 	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/enrich"
 	"github.com/sluicehq/sluice/functions/reconcile"
 	"github.com/sluicehq/sluice/local/dynamo"
 	"github.com/sluicehq/sluice/local/integrations"
@@ -52,6 +54,10 @@ const (
 
 // DefaultStateDir is where the local runtime keeps its state.
 const DefaultStateDir = ".sluice"
+
+// SecretsFile is the file of the state directory the local secret source
+// reads (a JSON object of secret names to values; docs/local.md).
+const SecretsFile = "secrets.json"
 
 // Config configures Open.
 type Config struct {
@@ -106,6 +112,16 @@ type Config struct {
 	// Crash, when set, kills the process with SIGKILL at that point: a
 	// test hook (EnvCrash) for the crash harness. Default: none.
 	Crash *CrashPoint
+	// Secrets provides the secrets of HTTP enrichments (the deployed
+	// enricher reads them from Secrets Manager). Default:
+	// enrich.LocalSecrets reading StateDir/secrets.json, no environment
+	// (sluice run adds SLUICE_SECRET_<NAME> variables; docs/local.md).
+	Secrets enrich.SecretSource
+	// EnrichHTTP makes the HTTP enrichment calls, whose plain-http URLs to
+	// 127.0.0.1 are allowed locally (never deployed). Default: the
+	// default client, trusting the system's certificate authorities
+	// (SSL_CERT_FILE adds one).
+	EnrichHTTP *http.Client
 
 	// planned, when set, is called each time the runtime plans the state
 	// machine (a test hook: the runtime plans once, in Open).
@@ -135,6 +151,9 @@ type Deps struct {
 	// DynamoDB, unless Config.Calls is set, when each principal gets
 	// clients of its own that record its calls. Nil means S3 and DynamoDB.
 	For func(principal string) (*s3.Client, *dynamodb.Client)
+	// Secrets and EnrichHTTP are Config.Secrets and Config.EnrichHTTP.
+	Secrets    enrich.SecretSource
+	EnrichHTTP *http.Client
 }
 
 // clients returns the clients of principal (see For).
@@ -268,6 +287,9 @@ func (cfg Config) withDefaults() Config {
 	if cfg.Stack == "" {
 		cfg.Stack = "dev"
 	}
+	if cfg.Secrets == nil {
+		cfg.Secrets = enrich.LocalSecrets{File: filepath.Join(cfg.StateDir, SecretsFile)}
+	}
 	if cfg.Datasets == nil {
 		cfg.Datasets = dataset.Builtin()
 	}
@@ -369,7 +391,8 @@ func (r *Runtime) compile(res workflow.Resolver) error {
 // with.
 func (r *Runtime) startInvoker(res workflow.Resolver) error {
 	deps := Deps{S3: r.S3, DynamoDB: r.DynamoDB, Datasets: r.cfg.Datasets, Tables: r.Tables, Bucket: r.Bucket, ChunkRecords: r.cfg.ChunkRecords,
-		Metrics: &appendFile{path: filepath.Join(r.dir, MetricsFile)}, Stack: r.cfg.Stack}
+		Metrics: &appendFile{path: filepath.Join(r.dir, MetricsFile)}, Stack: r.cfg.Stack,
+		Secrets: r.cfg.Secrets, EnrichHTTP: r.cfg.EnrichHTTP}
 	if r.cfg.Calls != nil {
 		deps.For = r.clientsFor
 	}
