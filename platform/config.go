@@ -170,6 +170,17 @@ type Config struct {
 	VPCCidr string
 	// AZCount is the number of availability zones (private subnets).
 	AZCount int
+	// Egress is how functions in the VPC reach the internet (the APIs of
+	// HTTP enrichments): EgressNone or EgressNAT.
+	Egress string
+	// EnrichmentSecrets maps the secret names of HTTP enrichments
+	// (dataset.HTTPAuth.Secret) to Secrets Manager secret ARNs; the enrich
+	// function may read exactly these.
+	EnrichmentSecrets map[string]string
+	// EnrichmentSecretsKey is the ARN of the customer managed KMS key the
+	// enrichment secrets are encrypted with ("" for the AWS managed key
+	// aws/secretsmanager, which needs no grant).
+	EnrichmentSecretsKey string
 }
 
 // Key describes one configuration key: its name in the project namespace,
@@ -346,6 +357,64 @@ var Keys = []Key{
 	boolKey("vpc", "false", "Run the functions in private subnets of a VPC with endpoints.", func(c *Config) *bool { return &c.VPC }),
 	stringKey("vpcCidr", "10.42.0.0/16", "IPv4 range of the VPC (a /16 to /24 prefix).", checkCIDR, func(c *Config) *string { return &c.VPCCidr }),
 	intKey("azCount", "2", "Availability zones (one private subnet each) when vpc is on.", 1, 6, func(c *Config) *int { return &c.AZCount }),
+	enumKey("egress", EgressNone, "How functions in the VPC reach the internet, which HTTP enrichments need: none (AWS services through endpoints only), or nat (a NAT gateway with an Elastic IP in a public subnet of the first zone; docs/deploy.md).", []string{EgressNone, EgressNAT}, func(c *Config) *string { return &c.Egress }),
+	{Name: "enrichmentSecrets", Type: "array", Default: "[]", Description: "Secrets of HTTP enrichments, each NAME=ARN: the secret name a dataset's Auth names and the full ARN of its Secrets Manager secret (with the 6-character suffix). The enrich function may read exactly these (secretsmanager:GetSecretValue).", set: func(c *Config, v string) error {
+		m, err := parseSecrets(v)
+		if err != nil {
+			return err
+		}
+		c.EnrichmentSecrets = m
+		return nil
+	}},
+	stringKey("enrichmentSecretsKey", "", "ARN of the customer managed KMS key the enrichment secrets are encrypted with; the enrich function may decrypt with it through Secrets Manager only, for those secrets. Empty: the AWS managed key aws/secretsmanager.", checkKeyARN, func(c *Config) *string { return &c.EnrichmentSecretsKey }),
+}
+
+// Egress values (config key egress).
+const (
+	EgressNone = "none"
+	EgressNAT  = "nat"
+)
+
+// secretARN is a full Secrets Manager secret ARN: IAM matches the ARN with
+// the random 6-character suffix Secrets Manager appends to the name.
+var secretARN = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$`)
+
+// keyARN is a KMS key ARN (not an alias).
+var keyARN = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$`)
+
+// secretName is dataset.HTTPAuth.Secret's form.
+var secretName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+
+// parseSecrets reads NAME=ARN items as Pulumi passes an array (JSON).
+func parseSecrets(v string) (map[string]string, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var list []string
+	if err := json.Unmarshal([]byte(v), &list); err != nil {
+		return nil, fmt.Errorf("%q is not a list of NAME=ARN items (in the stack file: [geo-api=arn:aws:secretsmanager:...])", v)
+	}
+	out := map[string]string{}
+	for i, item := range list {
+		name, arn, ok := strings.Cut(item, "=")
+		switch {
+		case !ok || !secretName.MatchString(name):
+			return nil, fmt.Errorf("item %d %q is not NAME=ARN with a secret name of lower-case letters, digits and '-'", i+1, item)
+		case !secretARN.MatchString(arn):
+			return nil, fmt.Errorf("item %d: %q is not the full ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)", i+1, arn)
+		case out[name] != "":
+			return nil, fmt.Errorf("item %d: secret %s is listed twice", i+1, name)
+		}
+		out[name] = arn
+	}
+	return out, nil
+}
+
+func checkKeyARN(v string) error {
+	if v != "" && !keyARN.MatchString(v) {
+		return fmt.Errorf("%q is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)", v)
+	}
+	return nil
 }
 
 // setRetention parses a CloudWatch Logs retention in days into field.
@@ -604,6 +673,12 @@ func (c Config) validate() error {
 		if k.mb != 0 && k.mb < 128 {
 			errs = append(errs, fmt.Errorf("config %s: %d MB is below Lambda's 128; use 0 for memoryMb", key(k.name), k.mb))
 		}
+	}
+	if c.Egress == EgressNAT && !c.VPC {
+		errs = append(errs, fmt.Errorf("config %s: nat is for functions in a VPC; without %s they reach the internet directly", key("egress"), key("vpc")))
+	}
+	if c.EnrichmentSecretsKey != "" && len(c.EnrichmentSecrets) == 0 {
+		errs = append(errs, fmt.Errorf("config %s: no %s to decrypt", key("enrichmentSecretsKey"), key("enrichmentSecrets")))
 	}
 	if c.MonthlyBudgetUSD > 0 && c.AlarmEmail == "" {
 		errs = append(errs, fmt.Errorf("config %s: the budget's alerts need %s", key("monthlyBudgetUsd"), key("alarmEmail")))

@@ -219,13 +219,8 @@ func (d *deployment) security() error {
 	}
 	d.account, d.partition, d.region = identity.AccountId, partition.Partition, region.Name
 
-	if cfg.VPC {
-		for _, ds := range d.ds {
-			if len(ds.Enrichment.HTTP) > 0 {
-				return fmt.Errorf("config %s:vpc: dataset %s calls HTTP enrichment (%s), which functions in private subnets without a NAT gateway cannot reach",
-					cfg.Project, ds.Name, ds.Enrichment.HTTP[0].URL)
-			}
-		}
+	if err := CheckEnrichment(cfg, d.ds); err != nil {
+		return err
 	}
 	secArgs := &security.Args{AccountID: d.account, Partition: d.partition, Region: d.region, DeletionWindowDays: cfg.KeyDeletionWindowDays}
 	if cfg.VPC {
@@ -239,7 +234,8 @@ func (d *deployment) security() error {
 		}
 		names := slices.Clone(azs.Names)
 		slices.Sort(names)
-		secArgs.Network = &security.NetworkArgs{CIDR: cfg.VPCCidr, AvailabilityZones: names[:cfg.AZCount]}
+		secArgs.Network = &security.NetworkArgs{CIDR: cfg.VPCCidr, AvailabilityZones: names[:cfg.AZCount],
+			NAT: cfg.Egress == EgressNAT, SecretsEndpoint: len(enrichSecretARNs(cfg, d.ds)) > 0}
 	}
 	d.st.Security, err = security.New(d.ctx, ComponentSecurity, secArgs, secOpt)
 	return err
@@ -340,6 +336,17 @@ func (d *deployment) compute() error {
 		env, err := functionEnvironment(fn, cfg.Stack, store.BucketName, db.Names)
 		if err != nil {
 			return err
+		}
+		if fn == pipeline.FunctionEnrich {
+			arns := enrichSecretARNs(cfg, d.ds)
+			pol.Statement = append(pol.Statement, SecretStatements(arns, cfg.EnrichmentSecretsKey, d.region)...)
+			vars, err := enrichSecretsEnv(arns)
+			if err != nil {
+				return err
+			}
+			for k, v := range vars {
+				env[k] = pulumi.String(v)
+			}
 		}
 		fns = append(fns, compute.Function{
 			Name:           fn,

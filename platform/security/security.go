@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
@@ -38,9 +39,28 @@ type Args struct {
 type NetworkArgs struct {
 	// CIDR is the VPC's IPv4 range, a /16 to /24 prefix.
 	CIDR string
-	// AvailabilityZones get one private subnet each (1 to 8).
+	// AvailabilityZones get one private subnet each (1 to 7).
 	AvailabilityZones []string
+	// NAT gives the private subnets a way to the internet (config egress
+	// nat): an internet gateway, a public subnet in the first zone (the
+	// VPC's last subnet slot) holding a NAT gateway with an Elastic IP,
+	// and a default route of the private subnets to it. One gateway, not
+	// one per zone: if its zone fails, the calls to external APIs fail
+	// (and are retried) until it is back; AWS services stay reachable
+	// through the endpoints.
+	NAT bool
+	// SecretsEndpoint adds an interface endpoint for Secrets Manager, so
+	// that reading the enrichment secrets stays inside the VPC.
+	SecretsEndpoint bool
 }
+
+// SecretsService is the endpoint service of Secrets Manager
+// (NetworkArgs.SecretsEndpoint).
+const SecretsService = "secretsmanager"
+
+// publicSlot is the subnet slot (SubnetCIDRs) of the NAT gateway's public
+// subnet: the last of eight, free while there are at most seven zones.
+const publicSlot = 7
 
 // Security is the key and, optionally, the network.
 type Security struct {
@@ -124,9 +144,16 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	var subnets []netip.Prefix
 	if args.Network != nil {
+		n := len(args.Network.AvailabilityZones)
+		if args.Network.NAT && n > publicSlot {
+			return nil, fmt.Errorf("security: %d availability zones leave no subnet slot for the NAT gateway (at most %d)", n, publicSlot)
+		}
 		var err error
-		if subnets, err = SubnetCIDRs(args.Network.CIDR, len(args.Network.AvailabilityZones)); err != nil {
+		if subnets, err = SubnetCIDRs(args.Network.CIDR, publicSlot+1); err != nil {
 			return nil, fmt.Errorf("security: %w", err)
+		}
+		if n < 1 || n > publicSlot+1 {
+			return nil, fmt.Errorf("security: %d availability zones: want 1 to %d", n, publicSlot+1)
 		}
 	}
 	comp := &Security{}
@@ -225,8 +252,12 @@ func (s *Security) network(ctx *pulumi.Context, name string, args *Args, subnets
 	if err != nil {
 		return err
 	}
+	fnDesc := "Sluice functions: HTTPS out only (endpoints; no internet route)"
+	if args.Network.NAT {
+		fnDesc = "Sluice functions: HTTPS out only (endpoints; the internet through the NAT gateway)"
+	}
 	fnSG, err := ec2.NewSecurityGroup(ctx, naming.Child(name, "functions-sg"), &ec2.SecurityGroupArgs{
-		Description: pulumi.String("Sluice functions: HTTPS out only (endpoints; no internet route)"),
+		Description: pulumi.String(fnDesc),
 		VpcId:       vpc.ID(),
 		Egress: ec2.SecurityGroupEgressArray{ec2.SecurityGroupEgressArgs{
 			Description: pulumi.String("HTTPS to endpoints"), Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443),
@@ -246,7 +277,11 @@ func (s *Security) network(ctx *pulumi.Context, name string, args *Args, subnets
 			return err
 		}
 	}
-	for _, svc := range InterfaceServices {
+	services := InterfaceServices
+	if args.Network.SecretsEndpoint {
+		services = append(slices.Clone(services), SecretsService)
+	}
+	for _, svc := range services {
 		if _, err := ec2.NewVpcEndpoint(ctx, naming.Child(name, svc+"-endpoint"), &ec2.VpcEndpointArgs{
 			VpcId:             vpc.ID(),
 			ServiceName:       pulumi.String(ServiceName(args.Partition, args.Region, svc)),
@@ -258,10 +293,75 @@ func (s *Security) network(ctx *pulumi.Context, name string, args *Args, subnets
 			return err
 		}
 	}
+	if args.Network.NAT {
+		if err := natGateway(ctx, name, vpc, rt, args.Network.AvailabilityZones[0], subnets[publicSlot], parent); err != nil {
+			return err
+		}
+	}
 	s.VpcID = vpc.ID().ToStringOutput()
 	s.SubnetIDs = subnetIDs.ToStringArrayOutput()
 	s.SecurityGroupID = fnSG.ID().ToStringOutput()
 	return nil
+}
+
+// natGateway gives the private route table rt a default route through a
+// NAT gateway in a public subnet of zone az (NetworkArgs.NAT).
+func natGateway(ctx *pulumi.Context, name string, vpc *ec2.Vpc, rt *ec2.RouteTable, az string, cidr netip.Prefix, parent pulumi.ResourceOption) error {
+	igw, err := ec2.NewInternetGateway(ctx, naming.Child(name, "igw"), &ec2.InternetGatewayArgs{}, parent)
+	if err != nil {
+		return err
+	}
+	attach, err := ec2.NewInternetGatewayAttachment(ctx, naming.Child(name, "igw-attachment"), &ec2.InternetGatewayAttachmentArgs{
+		InternetGatewayId: igw.ID(),
+		VpcId:             vpc.ID(),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	public, err := ec2.NewSubnet(ctx, naming.Child(name, "public-0"), &ec2.SubnetArgs{
+		VpcId:               vpc.ID(),
+		CidrBlock:           pulumi.String(cidr.String()),
+		AvailabilityZone:    pulumi.String(az),
+		MapPublicIpOnLaunch: pulumi.Bool(false),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	publicRT, err := ec2.NewRouteTable(ctx, naming.Child(name, "public-rt"), &ec2.RouteTableArgs{VpcId: vpc.ID()}, parent)
+	if err != nil {
+		return err
+	}
+	if _, err := ec2.NewRouteTableAssociation(ctx, naming.Child(name, "public-0-rt"), &ec2.RouteTableAssociationArgs{
+		RouteTableId: publicRT.ID(),
+		SubnetId:     public.ID(),
+	}, parent); err != nil {
+		return err
+	}
+	if _, err := ec2.NewRoute(ctx, naming.Child(name, "public-default"), &ec2.RouteArgs{
+		RouteTableId:         publicRT.ID(),
+		DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
+		GatewayId:            igw.ID(),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{attach})); err != nil {
+		return err
+	}
+	eip, err := ec2.NewEip(ctx, naming.Child(name, "nat-eip"), &ec2.EipArgs{Domain: pulumi.String("vpc")}, parent)
+	if err != nil {
+		return err
+	}
+	nat, err := ec2.NewNatGateway(ctx, naming.Child(name, "nat"), &ec2.NatGatewayArgs{
+		AllocationId:     eip.ID(),
+		SubnetId:         public.ID(),
+		ConnectivityType: pulumi.String("public"),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{attach}))
+	if err != nil {
+		return err
+	}
+	_, err = ec2.NewRoute(ctx, naming.Child(name, "private-default"), &ec2.RouteArgs{
+		RouteTableId:         rt.ID(),
+		DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
+		NatGatewayId:         nat.ID(),
+	}, parent)
+	return err
 }
 
 // ServiceName returns the VPC endpoint service name of an AWS service.
