@@ -97,12 +97,17 @@ var converters = map[string]converter{
 	"aws:cloudwatch/metricAlarm:MetricAlarm": {cfnType: "AWS::CloudWatch::Alarm", convert: alarm},
 	"aws:cloudwatch/dashboard:Dashboard":     {cfnType: "AWS::CloudWatch::Dashboard", convert: dashboard},
 
-	"aws:ec2/vpc:Vpc":                                     {cfnType: "AWS::EC2::VPC", convert: vpc},
-	"aws:ec2/subnet:Subnet":                               {cfnType: "AWS::EC2::Subnet", convert: subnet},
-	"aws:ec2/routeTable:RouteTable":                       {cfnType: "AWS::EC2::RouteTable", convert: routeTable},
-	"aws:ec2/routeTableAssociation:RouteTableAssociation": {cfnType: "AWS::EC2::SubnetRouteTableAssociation", convert: routeTableAssociation},
-	"aws:ec2/securityGroup:SecurityGroup":                 {cfnType: "AWS::EC2::SecurityGroup", convert: securityGroup},
-	"aws:ec2/vpcEndpoint:VpcEndpoint":                     {cfnType: "AWS::EC2::VPCEndpoint", convert: vpcEndpoint},
+	"aws:ec2/vpc:Vpc":                                             {cfnType: "AWS::EC2::VPC", convert: vpc},
+	"aws:ec2/subnet:Subnet":                                       {cfnType: "AWS::EC2::Subnet", convert: subnet},
+	"aws:ec2/routeTable:RouteTable":                               {cfnType: "AWS::EC2::RouteTable", convert: routeTable},
+	"aws:ec2/routeTableAssociation:RouteTableAssociation":         {cfnType: "AWS::EC2::SubnetRouteTableAssociation", convert: routeTableAssociation},
+	"aws:ec2/securityGroup:SecurityGroup":                         {cfnType: "AWS::EC2::SecurityGroup", convert: securityGroup},
+	"aws:ec2/vpcEndpoint:VpcEndpoint":                             {cfnType: "AWS::EC2::VPCEndpoint", convert: vpcEndpoint},
+	"aws:ec2/internetGateway:InternetGateway":                     {cfnType: "AWS::EC2::InternetGateway", convert: internetGateway},
+	"aws:ec2/internetGatewayAttachment:InternetGatewayAttachment": {cfnType: "AWS::EC2::VPCGatewayAttachment", convert: gatewayAttachment},
+	"aws:ec2/eip:Eip":                                             {cfnType: "AWS::EC2::EIP", convert: eip},
+	"aws:ec2/natGateway:NatGateway":                               {cfnType: "AWS::EC2::NatGateway", convert: natGateway},
+	"aws:ec2/route:Route":                                         {cfnType: "AWS::EC2::Route", convert: route},
 
 	"aws:budgets/budget:Budget": {cfnType: "AWS::Budgets::Budget", convert: budget},
 

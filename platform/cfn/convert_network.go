@@ -78,3 +78,34 @@ func vpcEndpoint(c *conv, in *inputs) (cloudformation.Resource, error) {
 		SecurityGroupIds: in.strs("securityGroupIds"), SubnetIds: in.strs("subnetIds"), PolicyDocument: pol,
 	}, nil
 }
+
+// The NAT path of config egress nat (platform/security): Pulumi's
+// internet gateway and its attachment are CloudFormation's two resources
+// too, and an Elastic IP is named by its allocation ID (the Pulumi ID; a
+// CloudFormation EIP's Ref is its address, so the NAT gateway reads
+// Fn::GetAtt AllocationId).
+
+func internetGateway(c *conv, in *inputs) (cloudformation.Resource, error) {
+	return &ec2.InternetGateway{Tags: c.tags}, nil
+}
+
+func gatewayAttachment(c *conv, in *inputs) (cloudformation.Resource, error) {
+	return &ec2.VPCGatewayAttachment{VpcId: in.str("vpcId"), InternetGatewayId: in.strp("internetGatewayId")}, nil
+}
+
+func eip(c *conv, in *inputs) (cloudformation.Resource, error) {
+	return &ec2.EIP{Domain: in.strp("domain"), Tags: c.tags}, nil
+}
+
+func natGateway(c *conv, in *inputs) (cloudformation.Resource, error) {
+	return &ec2.NatGateway{
+		AllocationId: in.strp("allocationId"), SubnetId: in.str("subnetId"), ConnectivityType: in.strp("connectivityType"), Tags: c.tags,
+	}, nil
+}
+
+func route(c *conv, in *inputs) (cloudformation.Resource, error) {
+	return &ec2.Route{
+		RouteTableId: in.str("routeTableId"), DestinationCidrBlock: in.strp("destinationCidrBlock"),
+		GatewayId: in.strp("gatewayId"), NatGatewayId: in.strp("natGatewayId"),
+	}, nil
+}

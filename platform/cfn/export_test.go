@@ -3,6 +3,7 @@ package cfn
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/internal/modroot"
 	"github.com/sluicehq/sluice/platform"
 	"github.com/sluicehq/sluice/platform/offline"
@@ -31,16 +33,51 @@ func run(t *testing.T, stack string) *offline.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	values, err := offline.LoadStackFile(filepath.Join(root, "Pulumi."+stack+".yaml"))
+	file, opts := stack, platform.Options{Packager: platform.PlaceholderPackager{Dir: t.TempDir()}}
+	var extra map[string]string
+	if stack == egressStack {
+		file, extra, opts.Datasets = "prod", egressConfig, egressDatasets(t)
+	}
+	values, err := offline.LoadStackFile(filepath.Join(root, "Pulumi."+file+".yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := offline.Run(stack, values, platform.Options{Packager: platform.PlaceholderPackager{Dir: t.TempDir()}})
+	maps.Copy(values, extra)
+	res, err := offline.Run(file, values, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	runs.Store(stack, res)
 	return res
+}
+
+// egressStack is prod with a dataset calling an external API with a
+// secret under a customer managed key, and egress nat: the NAT path, the
+// Secrets Manager endpoint and the secret's grants.
+const egressStack = "prod+egress"
+
+var egressConfig = map[string]string{
+	"sluice:egress":               "nat",
+	"sluice:enrichmentSecrets":    `["geo-api=arn:aws:secretsmanager:eu-west-1:123456789012:secret:sluice/geo-api-AbC123"]`,
+	"sluice:enrichmentSecretsKey": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+}
+
+func egressDatasets(t *testing.T) *dataset.Set {
+	t.Helper()
+	stores := &dataset.Dataset{
+		Name: "stores", Prefix: "incoming/stores/", Format: dataset.Format{Kind: dataset.CSV},
+		Fields: []dataset.Field{{Name: "store_id", Type: dataset.String, Required: true}, {Name: "postcode", Type: dataset.String}},
+		Key:    dataset.Key{Partition: "STORE#{store_id}"},
+		Enrichment: dataset.Enrichment{HTTP: []dataset.HTTPEnrichment{{
+			Name: "geo", URL: "https://geo.example.com/v1/{postcode}", Auth: &dataset.HTTPAuth{Secret: "geo-api"},
+			Copy: map[string]string{"region": "region"},
+		}}},
+	}
+	set, err := dataset.NewSet(append(dataset.Builtin().All(), stores)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
 }
 
 // properties returns the template's resources as plain JSON values.
@@ -65,7 +102,7 @@ func properties(t *testing.T, e *Export) map[string]map[string]any {
 // property of the resource it folds into; every type that is not names its
 // reason.
 func TestTemplateListsEveryResourceOfThePreview(t *testing.T) {
-	for _, stack := range []string{"dev", "prod"} {
+	for _, stack := range []string{"dev", "prod", egressStack} {
 		t.Run(stack, func(t *testing.T) {
 			res := run(t, stack)
 			e, err := New(res, Options{})
@@ -119,8 +156,20 @@ func TestTemplateListsEveryResourceOfThePreview(t *testing.T) {
 			if b, _ := json.Marshal(got["StoragePolicy"]); !strings.Contains(string(b), `"Sid":"OnlyUploadersWriteIncoming"`) {
 				t.Errorf("the bucket policy lacks the incoming/ deny: %s", b)
 			}
-			if stack == "prod" && got["SecurityVpc"] == nil {
+			if stack != "dev" && got["SecurityVpc"] == nil {
 				t.Error("prod has a VPC; the template has none")
+			}
+			if stack == egressStack {
+				nat, _ := json.Marshal(got["SecurityNat"])
+				route, _ := json.Marshal(got["SecurityPrivateDefault"])
+				for _, w := range []string{`"AllocationId":{"Fn::GetAtt":["SecurityNatEip","AllocationId"]}`, `"SubnetId":{"Ref":"SecurityPublic0"}`} {
+					if !strings.Contains(string(nat), w) {
+						t.Errorf("NAT gateway %s lacks %s", nat, w)
+					}
+				}
+				if !strings.Contains(string(route), `"NatGatewayId":{"Ref":"SecurityNat"}`) {
+					t.Errorf("private default route %s does not go through the NAT gateway", route)
+				}
 			}
 		})
 	}
@@ -245,7 +294,7 @@ func TestCfnLint(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var files []string
-	for _, stack := range []string{"dev", "prod"} {
+	for _, stack := range []string{"dev", "prod", egressStack} {
 		e, err := New(run(t, stack), Options{CodePath: func(zip string) string { return "build/lambda/" + filepath.Base(zip) }})
 		if err != nil {
 			t.Fatal(err)

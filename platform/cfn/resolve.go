@@ -71,6 +71,10 @@ var attributes = map[string][]attribute{
 	"aws:ec2/routeTable:RouteTable":            {{output: "id"}},
 	"aws:ec2/securityGroup:SecurityGroup":      {{output: "id", attr: "GroupId"}},
 	"aws:ec2/vpcEndpoint:VpcEndpoint":          {{output: "id"}},
+	"aws:ec2/internetGateway:InternetGateway":  {{output: "id"}},
+	"aws:ec2/natGateway:NatGateway":            {{output: "id"}},
+	// An EIP's Ref is its public address; Pulumi's ID is the allocation.
+	"aws:ec2/eip:Eip": {{output: "id", attr: "AllocationId"}},
 	// CloudFormation's log group Arn ends in ":*"; Pulumi's does not.
 	"aws:cloudwatch/logGroup:LogGroup": {{output: "name"}, {output: "arn", sub: "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${%s}"}},
 }
