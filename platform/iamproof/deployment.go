@@ -10,6 +10,7 @@ import (
 
 	"github.com/sluicehq/sluice/platform/offline"
 	"github.com/sluicehq/sluice/platform/policy"
+	"github.com/sluicehq/sluice/platform/security"
 )
 
 // Principal is one role the proof checks calls against.
@@ -42,6 +43,11 @@ type Deployment struct {
 	// DynamoDB SSE with a customer managed key, SNS server-side
 	// encryption).
 	EncryptedBuckets, EncryptedTables, EncryptedTopics map[string]bool
+	// SecretKeys maps the ARN of each enrichment secret (config
+	// enrichmentSecrets) to the customer managed key it is encrypted with
+	// ("" for the AWS managed key). A secret is outside the stack: its ARN
+	// is the same in a local run and deployed.
+	SecretKeys map[string]string
 	// VPC reports that the functions run in a VPC.
 	VPC bool
 	// Logging reports that the state machine delivers execution logs.
@@ -95,7 +101,17 @@ func Load(res *offline.Result, local LocalNames) (*Deployment, error) {
 		Stack: res.Stack, Region: region, Account: offline.Account, Partition: offline.Partition,
 		Principals: map[string]*Principal{}, ResourcePolicies: map[string]policy.Document{},
 		EncryptedBuckets: map[string]bool{}, EncryptedTables: map[string]bool{}, EncryptedTopics: map[string]bool{},
+		SecretKeys: map[string]string{},
 	}}
+	for _, arn := range res.Config.EnrichmentSecrets {
+		l.d.SecretKeys[arn] = res.Config.EnrichmentSecretsKey
+	}
+	if k := res.Config.EnrichmentSecretsKey; k != "" {
+		// The key is the account's, not the stack's: its policy is
+		// assumed to let IAM policies grant its use, as the default key
+		// policy does (docs/security.md says so).
+		l.d.ResourcePolicies[k] = security.ReplicaKeyPolicy(l.d.Account, l.d.Partition)
+	}
 	if err := l.documents(); err != nil {
 		return nil, err
 	}
@@ -358,6 +374,9 @@ func (l *loader) names(local LocalNames) {
 	add(local.Topic, str(out, "alarmTopicArn"))
 	add(local.OutcomeBus, str(out, "outcomeBusArn"))
 	add(localARN("events", "event-bus/"), arn("events", "event-bus/"))
+	for secret := range d.SecretKeys {
+		add(secret, secret)
+	}
 	sort.Slice(d.names, func(i, j int) bool { return len(d.names[i][0]) > len(d.names[j][0]) })
 }
 

@@ -195,6 +195,15 @@ func (d *Deployment) implied(c Decided) []Decided {
 		if d.EncryptedTopics[c.Resource] && c.Action == "sns:Publish" {
 			return []Decided{kms("kms:GenerateDataKey", "sns", nil), kms("kms:Decrypt", "sns", nil)}
 		}
+	case "secretsmanager":
+		// Secrets Manager decrypts a secret under a customer managed key
+		// with the caller's credentials, naming the secret in the
+		// encryption context.
+		if key := d.SecretKeys[c.Resource]; key != "" && c.Action == "secretsmanager:GetSecretValue" {
+			k := kms("kms:Decrypt", "secretsmanager", map[string]string{"SecretARN": c.Resource})
+			k.Resource = key
+			return []Decided{k}
+		}
 	}
 	return nil
 }
