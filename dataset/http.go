@@ -186,28 +186,3 @@ func (h *HTTPEnrichment) Fields() []string {
 	}
 	return out
 }
-
-// Secrets returns the names of the secrets the set's HTTP enrichments
-// send, sorted, without repeats.
-func (s *Set) Secrets() []string {
-	var out []string
-	for _, d := range s.All() {
-		for _, h := range d.Enrichment.HTTP {
-			if h.Auth != nil && !slices.Contains(out, h.Auth.Secret) {
-				out = append(out, h.Auth.Secret)
-			}
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-// CallsHTTP reports whether any dataset of the set has an HTTP enrichment.
-func (s *Set) CallsHTTP() bool {
-	for _, d := range s.All() {
-		if len(d.Enrichment.HTTP) > 0 {
-			return true
-		}
-	}
-	return false
-}
