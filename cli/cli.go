@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/local"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -76,6 +77,9 @@ type cli struct {
 	// sluice run: a test hook (a dataset set of the test's own, an HTTP
 	// client trusting a test server). Never set by Run.
 	runtimeHook func(*local.Config)
+	// declarations, when set, replaces dataset.Declarations in `sluice
+	// lint --datasets`: a test hook.
+	declarations func() []*dataset.Dataset
 }
 
 // program returns how the hints the CLI prints invoke sluice (prog).

@@ -192,3 +192,59 @@ func TestRunEnrichmentCallsTLSAPI(t *testing.T) {
 		t.Fatalf("walked %d files of the state directory: %v", files, err)
 	}
 }
+
+// TestLintDatasets: `sluice lint --datasets` reports every bad HTTP
+// enrichment declaration with dataset, path and code (exit 1), warns of a
+// URL only local runs may call (exit 0), and passes the built-in set.
+func TestLintDatasets(t *testing.T) {
+	t.Parallel()
+	shops := func(h dataset.HTTPEnrichment) func() []*dataset.Dataset {
+		return func() []*dataset.Dataset {
+			d := &dataset.Dataset{
+				Name: "shops", Prefix: "incoming/shops/", Format: dataset.Format{Kind: dataset.CSV},
+				Fields:     []dataset.Field{{Name: "shop_id", Type: dataset.String, Required: true}, {Name: "postcode", Type: dataset.String}},
+				Key:        dataset.Key{Partition: "SHOP#{shop_id}"},
+				Enrichment: dataset.Enrichment{HTTP: []dataset.HTTPEnrichment{h}},
+			}
+			return append(dataset.Declarations(), d)
+		}
+	}
+	tests := []struct {
+		name     string
+		decls    func() []*dataset.Dataset
+		wantCode ExitCode
+		want     []string
+	}{
+		{name: "built-in", wantCode: ExitOK},
+		{name: "bad", decls: shops(dataset.HTTPEnrichment{
+			Name: "geo", URL: "http://geo.example/{postcode}", Method: "POST", Body: `{"pc": "{nope}"}`,
+			Headers: map[string]string{"Authorization": "Bearer abc"}, Auth: &dataset.HTTPAuth{Secret: "Geo API"},
+		}), wantCode: ExitFailure, want: []string{
+			"dataset:shops: Enrichment.HTTP[0].URL: InsecureURL: ",
+			"dataset:shops: Enrichment.HTTP[0].Body: UnknownField: body names undeclared field \"nope\"",
+			"dataset:shops: Enrichment.HTTP[0].Headers[Authorization]: BadHeader: ",
+			"dataset:shops: Enrichment.HTTP[0].Auth.Secret: BadAuth: ",
+		}},
+		{name: "local only", decls: shops(dataset.HTTPEnrichment{Name: "geo", URL: "http://127.0.0.1:8080/{postcode}"}), wantCode: ExitOK,
+			want: []string{"dataset:shops: Enrichment.HTTP[0].URL: warning: LocalOnlyURL: http://127.0.0.1:8080/{postcode} calls plain http: local runs only; a deploy refuses it"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var out, errb bytes.Buffer
+			c := &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, prog: "sluice", declarations: tt.decls}
+			code := c.execute([]string{"lint", "--datasets"})
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tt.wantCode, out.String(), errb.String())
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, out.String())
+				}
+			}
+			if tt.want == nil && out.Len() > 0 {
+				t.Errorf("output %q, want none", out.String())
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/workflow"
 	"github.com/sluicehq/sluice/workflow/asl"
 	"github.com/sluicehq/sluice/workflow/pipeline"
@@ -35,18 +36,25 @@ const codeSyntaxError = "SyntaxError"
 
 // lintCommand validates ASL files, or with --stack the compiled pipeline.
 func (c *cli) lintCommand() *cobra.Command {
-	var asJSON, express, budgets bool
+	var asJSON, express, budgets, datasets bool
 	var stack string
 	cmd := &cobra.Command{
-		Use:   "lint [--json] [--express] [--budgets] FILE...",
+		Use:   "lint [--json] [--express] [--budgets] FILE... | --stack NAME | --datasets",
 		Short: "validate ASL files",
 		Long: "Validates state machine definitions (- reads standard input), printing each issue with\n" +
 			"its file:line:col, state path and code. --stack NAME lints the pipeline compiled for\n" +
 			"that stack instead, with its Go types; --budgets also prints the largest payload each\n" +
-			"state can hold.",
+			"state can hold. --datasets lints the dataset declarations instead (fields, keys,\n" +
+			"expressions, HTTP enrichments: https, headers, auth).",
 		Example:     "  sluice lint my.asl.json\n  sluice lint --stack dev --budgets",
 		Annotations: exits("every file is valid (warnings allowed)", "a file is invalid"),
 		RunE: func(_ *cobra.Command, args []string) error {
+			if datasets {
+				if len(args) > 0 || stack != "" {
+					return usagef("lint: --datasets takes no files and no --stack")
+				}
+				return c.lintDatasets(asJSON)
+			}
 			if stack != "" {
 				if len(args) > 0 {
 					return usagef("lint: --stack takes no files")
@@ -60,6 +68,7 @@ func (c *cli) lintCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&express, "express", false, "validate for an Express state machine")
 	cmd.Flags().StringVar(&stack, "stack", "", "lint the pipeline compiled for this stack (dev or prod) instead of files")
 	cmd.Flags().BoolVar(&budgets, "budgets", false, "also print the largest payload each state can hold")
+	cmd.Flags().BoolVar(&datasets, "datasets", false, "lint the dataset declarations (dataset.Declarations) instead of files")
 	return cmd
 }
 
@@ -173,6 +182,59 @@ func (c *cli) lintStack(stack string, asJSON, budgets bool) error {
 		}
 	} else if budgets && compiled != nil {
 		c.printBudgets(file, compiled.Machine, validate.WithType(pipeline.Standard), validate.WithTypes(compiled.Types))
+	}
+	if err != nil {
+		return fail(ExitFailure, "")
+	}
+	return nil
+}
+
+// Codes of `sluice lint --datasets` beyond dataset.Compile's.
+const codeLocalOnlyURL = "LocalOnlyURL"
+
+// lintDatasets compiles the dataset declarations together (NewSet) and
+// prints every issue as file "dataset:<name>", path and code: an issue is
+// an error (exit 1); an HTTP enrichment only a local run may call (plain
+// http to 127.0.0.1) is a warning, since a deploy refuses it.
+func (c *cli) lintDatasets(asJSON bool) error {
+	decls := dataset.Declarations()
+	if c.declarations != nil {
+		decls = c.declarations()
+	}
+	results := []lintResult{}
+	_, err := dataset.NewSet(decls...)
+	var issues dataset.Issues
+	if err != nil && !errors.As(err, &issues) {
+		return fail(ExitFailure, err.Error())
+	}
+	for _, is := range issues {
+		results = append(results, lintResult{File: "dataset:" + is.Dataset, Path: is.Path, Code: is.Code, Severity: validate.Error.String(), Message: is.Msg})
+	}
+	if err == nil {
+		for _, d := range decls {
+			for i, h := range d.Enrichment.HTTP {
+				if !strings.HasPrefix(h.URL, "https://") {
+					results = append(results, lintResult{File: "dataset:" + d.Name, Path: fmt.Sprintf("Enrichment.HTTP[%d].URL", i), Code: codeLocalOnlyURL,
+						Severity: validate.Warning.String(), Message: fmt.Sprintf("%s calls plain http: local runs only; a deploy refuses it", h.URL)})
+				}
+			}
+		}
+	}
+	if asJSON {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(results); err != nil {
+			return err
+		}
+	} else {
+		for _, r := range results {
+			sev := ""
+			if r.Severity == validate.Warning.String() {
+				sev = "warning: "
+			}
+			fmt.Fprintf(c.stdout, "%s: %s: %s%s: %s\n", r.File, r.Path, sev, r.Code, r.Message)
+		}
 	}
 	if err != nil {
 		return fail(ExitFailure, "")

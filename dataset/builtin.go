@@ -6,7 +6,14 @@ import "time"
 // (orders, customers, readings, catalog; files under examples/). Each call
 // builds a new Set, so callers never share mutable declarations.
 func Builtin() *Set {
-	return MustNewSet(Orders(), Customers(), Readings(), Catalog())
+	return MustNewSet(Declarations()...)
+}
+
+// Declarations returns new, uncompiled values of the built-in datasets,
+// the ones Builtin compiles: `sluice lint --datasets` compiles them
+// itself, to report every issue instead of Builtin's panic.
+func Declarations() []*Dataset {
+	return []*Dataset{Orders(), Customers(), Readings(), Catalog()}
 }
 
 // Orders declares the example order lines: CSV, joined with customers,
