@@ -252,12 +252,12 @@ func (s *Security) network(ctx *pulumi.Context, name string, args *Args, subnets
 	if err != nil {
 		return err
 	}
-	fnDesc := "Sluice functions: HTTPS out only (endpoints; no internet route)"
-	if args.Network.NAT {
-		fnDesc = "Sluice functions: HTTPS out only (endpoints; the internet through the NAT gateway)"
-	}
+	// The description stays what it was before egress nat existed: a
+	// new one replaces the group, and deleting a group Lambda's network
+	// interfaces still use can take a long time. With NAT, "no internet
+	// route" is the route table's business, not the group's.
 	fnSG, err := ec2.NewSecurityGroup(ctx, naming.Child(name, "functions-sg"), &ec2.SecurityGroupArgs{
-		Description: pulumi.String(fnDesc),
+		Description: pulumi.String("Sluice functions: HTTPS out only (endpoints; no internet route)"),
 		VpcId:       vpc.ID(),
 		Egress: ec2.SecurityGroupEgressArray{ec2.SecurityGroupEgressArgs{
 			Description: pulumi.String("HTTPS to endpoints"), Protocol: pulumi.String("tcp"), FromPort: pulumi.Int(443), ToPort: pulumi.Int(443),
