@@ -26,7 +26,8 @@ type SecretSource interface {
 	Secret(ctx context.Context, name string) (string, error)
 }
 
-// SecretValueGetter reads a secret; *secretsmanager.Client satisfies it.
+// SecretValueGetter reads a secret; *secretsmanager.Client satisfies it
+// (main passes GetSecretValueFunc, for the zip's size).
 type SecretValueGetter interface {
 	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
 }
@@ -172,4 +173,15 @@ func (c *secretCache) invalidate(name string, gen uint64) {
 		e.at = time.Time{}
 	}
 	e.mu.Unlock()
+}
+
+// GetSecretValueFunc adapts a function to SecretValueGetter (see
+// BatchGetItemFunc): functions/cmd/enrich passes the method value
+// client.GetSecretValue, so that the linker does not keep every Secrets
+// Manager operation of a *secretsmanager.Client stored in an interface.
+type GetSecretValueFunc func(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+
+// GetSecretValue calls f.
+func (f GetSecretValueFunc) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	return f(ctx, in, opts...)
 }

@@ -27,7 +27,7 @@ func main() {
 	}
 	h := &enrich.Handler{S3: s3.NewFromConfig(aws, func(o *s3.Options) { o.UsePathStyle = os.Getenv("SLUICE_S3_PATH_STYLE") == "true" }), DB: enrich.BatchGetItemFunc(dynamodb.NewFromConfig(aws).BatchGetItem), Datasets: dataset.Builtin(), Config: cfg, Log: fnlog.FromLambda(os.Getenv, os.Stdout, "enrich")}
 	if len(cfg.SecretARNs) > 0 {
-		h.Secrets = &enrich.SecretsManager{Client: secretsmanager.NewFromConfig(aws), ARNs: cfg.SecretARNs}
+		h.Secrets = &enrich.SecretsManager{Client: enrich.GetSecretValueFunc(secretsmanager.NewFromConfig(aws).GetSecretValue), ARNs: cfg.SecretARNs}
 	}
 	lambda.StartHandlerFunc(h.Handle)
 }
