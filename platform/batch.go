@@ -59,24 +59,14 @@ func (d *deployment) batchMachine() error {
 		return err
 	}
 	pipeOpts, batchOpts := d.pipeOpts, BatchOptions(cfg)
-	d.st.Batch, err = orchestration.New(d.ctx, ComponentBatch, &orchestration.Args{
-		Compile: func(r workflow.Resolver) (*workflow.Compiled, error) {
-			return pipeline.BuildBatch(r, pipeOpts, batchOpts)
-		},
-		ARNs:                 d.machineARNs(),
-		Type:                 cfg.StateMachineType,
-		LogLevel:             cfg.StateMachineLogLevel,
-		IncludeExecutionData: cfg.IncludeExecutionData,
-		LogRetentionDays:     cfg.LogRetentionDays,
-		KeyArn:               d.st.Security.KeyArn,
-		AccountID:            d.account,
-		Partition:            d.partition,
-		Region:               d.region,
-		// It deletes the versions it settled, under the batched prefixes
-		// only; the bucket policy lets this role alone do so there.
-		RoleTags:     naming.BatchRoleTags(),
-		ObjectScopes: map[string][]string{"s3:DeleteObjectVersion": d.batchPrefixes()},
-	}, opt)
+	args := d.machineArgs(func(r workflow.Resolver) (*workflow.Compiled, error) {
+		return pipeline.BuildBatch(r, pipeOpts, batchOpts)
+	})
+	// It deletes the versions it settled, under the batched prefixes only;
+	// the bucket policy lets this role alone do so there.
+	args.RoleTags = naming.BatchRoleTags()
+	args.ObjectScopes = map[string][]string{"s3:DeleteObjectVersion": d.batchPrefixes()}
+	d.st.Batch, err = orchestration.New(d.ctx, ComponentBatch, args, opt)
 	return err
 }
 

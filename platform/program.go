@@ -390,14 +390,24 @@ func (d *deployment) outcomes() error {
 // orchestration compiles the pipeline against the ARNs of the functions,
 // tables, bucket, topic and outcome bus, and creates the state machine.
 func (d *deployment) orchestration() error {
-	cfg := d.cfg
 	opt, err := d.provider(ComponentOrchestration)
 	if err != nil {
 		return err
 	}
 	pipeOpts := d.pipeOpts
-	d.st.Orchestration, err = orchestration.New(d.ctx, ComponentOrchestration, &orchestration.Args{
-		Compile:              func(r workflow.Resolver) (*workflow.Compiled, error) { return pipeline.Build(r, pipeOpts) },
+	d.st.Orchestration, err = orchestration.New(d.ctx, ComponentOrchestration, d.machineArgs(func(r workflow.Resolver) (*workflow.Compiled, error) {
+		return pipeline.Build(r, pipeOpts)
+	}), opt)
+	return err
+}
+
+// machineArgs are the arguments every state machine of the stack shares:
+// compile resolved against machineARNs, the stack's machine type, logging,
+// key and account.
+func (d *deployment) machineArgs(compile func(workflow.Resolver) (*workflow.Compiled, error)) *orchestration.Args {
+	cfg := d.cfg
+	return &orchestration.Args{
+		Compile:              compile,
 		ARNs:                 d.machineARNs(),
 		Type:                 cfg.StateMachineType,
 		LogLevel:             cfg.StateMachineLogLevel,
@@ -407,8 +417,7 @@ func (d *deployment) orchestration() error {
 		AccountID:            d.account,
 		Partition:            d.partition,
 		Region:               d.region,
-	}, opt)
-	return err
+	}
 }
 
 // machineARNs are the ARNs the state machines resolve their logical
