@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -376,4 +377,14 @@ func progName() string {
 		return "go run ./cmd/sluice"
 	}
 	return os.Args[0]
+}
+
+// printJSON writes v to standard output as indented JSON, with <, > and &
+// as they are (what --json prints is read by people and by jq, not put in
+// HTML).
+func (c *cli) printJSON(v any) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

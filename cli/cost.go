@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -114,9 +113,7 @@ func (c *cli) cmdCost(f costFlags) error {
 		return usagef("cost: %v", err)
 	}
 	if f.asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return c.printJSON(rep)
 	}
 	return c.printCost(f, rep)
 }

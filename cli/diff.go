@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -90,10 +89,7 @@ func (c *cli) cmdDiff(args []string, format, stack string) error {
 		for _, n := range notes {
 			fmt.Fprintf(c.stderr, "sluice diff: %s\n", n)
 		}
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		err = enc.Encode(r)
+		err = c.printJSON(r)
 	default:
 		for _, n := range notes {
 			fmt.Fprintf(c.stderr, "sluice diff: %s\n", n)

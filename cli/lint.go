@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -130,10 +129,7 @@ func (c *cli) cmdLint(files []string, asJSON, express, budgets bool) error {
 		}
 	}
 	if asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(results); err != nil {
+		if err := c.printJSON(results); err != nil {
 			return err
 		}
 	}
@@ -174,10 +170,7 @@ func (c *cli) lintStack(stack string, asJSON, budgets bool) error {
 		}
 	}
 	if asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(results); err != nil {
+		if err := c.printJSON(results); err != nil {
 			return err
 		}
 	} else if budgets && compiled != nil {
@@ -221,10 +214,7 @@ func (c *cli) lintDatasets(asJSON bool) error {
 		}
 	}
 	if asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(results); err != nil {
+		if err := c.printJSON(results); err != nil {
 			return err
 		}
 	} else {

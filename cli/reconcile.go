@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -70,9 +69,7 @@ func (c *cli) cmdReconcile(redrive, asJSON bool, grace, lookback time.Duration, 
 		return fail(ExitFailure, err.Error())
 	}
 	if asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"report": res.Report, "executions": nonNil(res.Executions)}); err != nil {
+		if err := c.printJSON(map[string]any{"report": res.Report, "executions": nonNil(res.Executions)}); err != nil {
 			return err
 		}
 	} else {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -130,9 +129,7 @@ func (c *cli) cmdRun(args []string, ds string, asJSON bool, cpuProfile string, r
 		}
 	}
 	if asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"files": results}); err != nil {
+		if err := c.printJSON(map[string]any{"files": results}); err != nil {
 			return err
 		}
 	} else {

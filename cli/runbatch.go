@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -83,9 +82,7 @@ func (c *cli) cmdRunBatch(args []string, ds string, asJSON bool, cpuProfile stri
 	results = append(results, already...)
 	failed := slices.ContainsFunc(results, func(r *local.FileResult) bool { return r.Status == local.Failed })
 	if asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"executions": batches, "files": results}); err != nil {
+		if err := c.printJSON(map[string]any{"executions": batches, "files": results}); err != nil {
 			return err
 		}
 	} else {
