@@ -340,42 +340,25 @@ func listExprValue(t Type, v any) any {
 	}
 	switch t {
 	case Int:
-		out := make([]int, 0, len(l))
-		for _, e := range l {
-			if i, ok := exprValue(t, e).(int); ok {
-				out = append(out, i)
-			}
-		}
-		return out
+		return exprElems[int](t, l)
 	case Decimal:
-		out := make([]Number, 0, len(l))
-		for _, e := range l {
-			if n, ok := exprValue(t, e).(Number); ok {
-				out = append(out, n)
-			}
-		}
-		return out
+		return exprElems[Number](t, l)
 	case Bool:
-		out := make([]bool, 0, len(l))
-		for _, e := range l {
-			if b, ok := e.(bool); ok {
-				out = append(out, b)
-			}
-		}
-		return out
+		return exprElems[bool](t, l)
 	case Timestamp:
-		out := make([]time.Time, 0, len(l))
-		for _, e := range l {
-			if ts, ok := exprValue(t, e).(time.Time); ok {
-				out = append(out, ts)
-			}
-		}
-		return out
+		return exprElems[time.Time](t, l)
 	}
-	out := make([]string, 0, len(l))
+	return exprElems[string](t, l)
+}
+
+// exprElems converts each element of a list of type t as exprValue does,
+// keeping those that are a T (an element the type does not fit is left
+// out).
+func exprElems[T any](t Type, l []any) []T {
+	out := make([]T, 0, len(l))
 	for _, e := range l {
-		if s, ok := e.(string); ok {
-			out = append(out, s)
+		if v, ok := exprValue(t, e).(T); ok {
+			out = append(out, v)
 		}
 	}
 	return out

@@ -2,13 +2,9 @@ package local
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -367,19 +363,12 @@ func (r *Runtime) batchExecutionStatus(arn string) (string, bool) {
 // `sluice run --batch` of the same files so processes nothing twice, as a
 // second `sluice run` finds the same version a duplicate.
 func (r *Runtime) UploadPending(ctx context.Context, ds, file string, progress func(done, total int64)) (ev contract.FileEvent, processed bool, err error) {
-	if r.cfg.ReadOnly {
-		return ev, false, errReadOnly
-	}
-	d, err := r.cfg.Datasets.Lookup(ds)
+	u, err := r.openUpload(ds, file)
 	if err != nil {
 		return ev, false, err
 	}
-	sum, size, err := fileMD5(file)
-	if err != nil {
-		return ev, false, err
-	}
-	key := d.Prefix + path.Base(filepath.ToSlash(file))
-	archived := contract.ProcessedPrefix + d.Name + "/"
+	defer u.f.Close()
+	archived := contract.ProcessedPrefix + u.d.Name + "/"
 	p := s3.NewListObjectsV2Paginator(r.S3, &s3.ListObjectsV2Input{Bucket: aws.String(r.Bucket), Prefix: aws.String(archived)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -388,26 +377,11 @@ func (r *Runtime) UploadPending(ctx context.Context, ds, file string, progress f
 		}
 		for _, o := range page.Contents {
 			version, rest, ok := strings.Cut(strings.TrimPrefix(aws.ToString(o.Key), archived), "/")
-			if ok && rest == key && strings.Trim(aws.ToString(o.ETag), `"`) == sum {
-				return contract.FileEvent{Dataset: d.Name, Bucket: r.Bucket, Key: key, VersionID: version, Size: size, ETag: sum}, true, nil
+			if ok && rest == u.key && strings.Trim(aws.ToString(o.ETag), `"`) == u.sum {
+				return u.event(r.Bucket, version), true, nil
 			}
 		}
 	}
-	ev, _, err = r.UploadProgress(ctx, ds, file, progress)
+	ev, _, err = r.put(ctx, u, progress)
 	return ev, false, err
-}
-
-// fileMD5 returns the hex MD5 (a single-part upload's ETag) and size of a
-// local file.
-func fileMD5(file string) (string, int64, error) {
-	f, st, err := OpenInput(file)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := md5.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), st.Size(), nil
 }

@@ -583,48 +583,77 @@ func (r *Runtime) Upload(ctx context.Context, ds, file string) (ev contract.File
 // UploadProgress is Upload reporting the bytes sent so far to progress
 // (which may be nil) as the body streams.
 func (r *Runtime) UploadProgress(ctx context.Context, ds, file string, progress func(done, total int64)) (ev contract.FileEvent, reused bool, err error) {
+	u, err := r.openUpload(ds, file)
+	if err != nil {
+		return ev, false, err
+	}
+	defer u.f.Close()
+	return r.put(ctx, u, progress)
+}
+
+// pendingUpload is a local file about to go under its dataset's prefix: the
+// open file, the key it goes to, its size and MD5 (a single-part upload's
+// ETag).
+type pendingUpload struct {
+	d    *dataset.Dataset
+	file string
+	f    *os.File
+	key  string
+	size int64
+	sum  string
+}
+
+// openUpload opens file for dataset ds and hashes it; the caller closes
+// u.f.
+func (r *Runtime) openUpload(ds, file string) (*pendingUpload, error) {
 	if r.cfg.ReadOnly {
-		return ev, false, errReadOnly
+		return nil, errReadOnly
 	}
 	d, err := r.cfg.Datasets.Lookup(ds)
 	if err != nil {
-		return ev, false, err
+		return nil, err
 	}
 	f, st, err := OpenInput(file)
 	if err != nil {
-		return ev, false, err
+		return nil, err
 	}
-	defer f.Close()
 	h := md5.New()
 	if _, err := io.Copy(h, f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &pendingUpload{d: d, file: file, f: f, key: d.Prefix + path.Base(filepath.ToSlash(file)), size: st.Size(), sum: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// event is the S3 event of the upload's object in bucket as version.
+func (u *pendingUpload) event(bucket, version string) contract.FileEvent {
+	return contract.FileEvent{Dataset: u.d.Name, Bucket: bucket, Key: u.key, VersionID: version, Size: u.size, ETag: u.sum}
+}
+
+// put writes the upload's object unless the key's current version already
+// has its content (reused).
+func (r *Runtime) put(ctx context.Context, u *pendingUpload, progress func(done, total int64)) (ev contract.FileEvent, reused bool, err error) {
+	if head, err := r.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(r.Bucket), Key: aws.String(u.key)}); err == nil &&
+		strings.Trim(aws.ToString(head.ETag), `"`) == u.sum {
+		return u.event(r.Bucket, aws.ToString(head.VersionId)), true, nil
+	}
+	if _, err := u.f.Seek(0, io.SeekStart); err != nil {
 		return ev, false, err
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	key := d.Prefix + path.Base(filepath.ToSlash(file))
-	ev = contract.FileEvent{Dataset: d.Name, Bucket: r.Bucket, Key: key, Size: st.Size()}
-	if head, err := r.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(r.Bucket), Key: aws.String(key)}); err == nil &&
-		strings.Trim(aws.ToString(head.ETag), `"`) == sum {
-		ev.VersionID, ev.ETag = aws.ToString(head.VersionId), sum
-		return ev, true, nil
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return ev, false, err
-	}
-	var body io.Reader = f
+	var body io.Reader = u.f
 	if progress != nil || r.crash != nil {
-		body = &countingReader{r: f, total: st.Size(), progress: func(done, total int64) {
+		body = &countingReader{r: u.f, total: u.size, progress: func(done, total int64) {
 			r.crash.uploaded(done)
 			if progress != nil {
 				progress(done, total)
 			}
 		}}
 	}
-	out, err := r.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(r.Bucket), Key: aws.String(key), Body: body, ContentLength: aws.Int64(st.Size())})
+	out, err := r.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(r.Bucket), Key: aws.String(u.key), Body: body, ContentLength: aws.Int64(u.size)})
 	if err != nil {
-		return ev, false, fmt.Errorf("upload %s: %w", file, err)
+		return ev, false, fmt.Errorf("pendingUpload %s: %w", u.file, err)
 	}
-	ev.VersionID, ev.ETag = aws.ToString(out.VersionId), sum
-	return ev, false, nil
+	return u.event(r.Bucket, aws.ToString(out.VersionId)), false, nil
 }
 
 // Routing is which of the deployed EventBridge rules an S3 "Object
