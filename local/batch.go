@@ -120,6 +120,7 @@ func (r *Runtime) ExecuteBatch(ctx context.Context, ds string) (*BatchResult, er
 	}()
 	opts, wall := r.runOptions(name, r.claimedByChild)
 	defer r.forgetChildren()
+	defer r.archive.forget(d.Name)
 	in := pipeline.BatchInput{Dataset: d.Name, Prefix: d.Prefix}
 	b, _ := json.Marshal(in)
 	var input any
@@ -362,26 +363,89 @@ func (r *Runtime) batchExecutionStatus(arn string) (string, bool) {
 // batch took (its archive copy under contract.ProcessedPrefix). A second
 // `sluice run --batch` of the same files so processes nothing twice, as a
 // second `sluice run` finds the same version a duplicate.
+//
+// The dataset's archive is listed once, on its first UploadPending and
+// again only after a batch of that dataset ran (see archiveIndex), so
+// uploading n files costs one listing, not n listings of an archive that
+// grows with every batch.
 func (r *Runtime) UploadPending(ctx context.Context, ds, file string, progress func(done, total int64)) (ev contract.FileEvent, processed bool, err error) {
 	u, err := r.openUpload(ds, file)
 	if err != nil {
 		return ev, false, err
 	}
 	defer u.f.Close()
-	archived := contract.ProcessedPrefix + u.d.Name + "/"
+	version, ok, err := r.archive.lookup(ctx, r, u.d.Name, u.key, u.sum)
+	if err != nil {
+		return ev, false, err
+	}
+	if ok {
+		return u.event(r.Bucket, version), true, nil
+	}
+	ev, _, err = r.put(ctx, u, progress)
+	return ev, false, err
+}
+
+// archiveIndex is what the batches of each dataset archived under
+// contract.ProcessedPrefix (processed/<dataset>/<versionId>/<key>): for a
+// key and its content (the ETag, an MD5 locally), the version a batch
+// took. A dataset's index is built by one listing of its archive, when
+// UploadPending first needs it, and forgotten when a batch of that dataset
+// ends (ExecuteBatch: the batch archived files); nothing else writes the
+// archive, since the runtime holds the state directory alone. The zero
+// value is ready; it is safe for concurrent use.
+type archiveIndex struct {
+	mu        sync.Mutex
+	byDataset map[string]map[archivedFile]string
+}
+
+// archivedFile is a key of archiveIndex: an incoming key and its content.
+type archivedFile struct{ key, etag string }
+
+// lookup returns the version a batch of dataset ds archived for key with
+// content etag, listing the dataset's archive if its index is not built.
+func (a *archiveIndex) lookup(ctx context.Context, r *Runtime, ds, key, etag string) (version string, ok bool, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	idx, built := a.byDataset[ds]
+	if !built {
+		if idx, err = r.listArchive(ctx, ds); err != nil {
+			return "", false, err
+		}
+		if a.byDataset == nil {
+			a.byDataset = map[string]map[archivedFile]string{}
+		}
+		a.byDataset[ds] = idx
+	}
+	version, ok = idx[archivedFile{key, etag}]
+	return version, ok, nil
+}
+
+// forget drops dataset ds's index: its archive changed.
+func (a *archiveIndex) forget(ds string) {
+	a.mu.Lock()
+	delete(a.byDataset, ds)
+	a.mu.Unlock()
+}
+
+// listArchive lists dataset ds's archive into an index. Where a key was
+// archived more than once with the same content, the first version listed
+// (the oldest: local version ids sort by age) is kept.
+func (r *Runtime) listArchive(ctx context.Context, ds string) (map[archivedFile]string, error) {
+	archived := contract.ProcessedPrefix + ds + "/"
+	idx := map[archivedFile]string{}
 	p := s3.NewListObjectsV2Paginator(r.S3, &s3.ListObjectsV2Input{Bucket: aws.String(r.Bucket), Prefix: aws.String(archived)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return ev, false, fmt.Errorf("list s3://%s/%s: %w", r.Bucket, archived, err)
+			return nil, fmt.Errorf("list s3://%s/%s: %w", r.Bucket, archived, err)
 		}
 		for _, o := range page.Contents {
-			version, rest, ok := strings.Cut(strings.TrimPrefix(aws.ToString(o.Key), archived), "/")
-			if ok && rest == u.key && strings.Trim(aws.ToString(o.ETag), `"`) == u.sum {
-				return u.event(r.Bucket, version), true, nil
+			version, key, ok := strings.Cut(strings.TrimPrefix(aws.ToString(o.Key), archived), "/")
+			f := archivedFile{key, strings.Trim(aws.ToString(o.ETag), `"`)}
+			if _, seen := idx[f]; ok && !seen {
+				idx[f] = version
 			}
 		}
 	}
-	ev, _, err = r.put(ctx, u, progress)
-	return ev, false, err
+	return idx, nil
 }

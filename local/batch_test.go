@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/google/go-cmp/cmp"
 	"github.com/sluicehq/sluice/engine"
 	"github.com/sluicehq/sluice/functions/contract"
@@ -302,5 +304,128 @@ func TestBatchFailedFileStaysPending(t *testing.T) {
 	}
 	if d := cmp.Diff(map[string]Status{"f1.csv": Loaded, "f2.csv": Loaded}, statuses(res.Files)); d != "" {
 		t.Errorf("re-run batch (-want +got):\n%s", d)
+	}
+}
+
+// countLists makes r's own S3 client count its ListObjectsV2 requests (one
+// per page) in n.
+func countLists(r *Runtime, n *atomic.Int64) {
+	r.S3 = s3.New(r.S3.Options(), func(o *s3.Options) {
+		o.APIOptions = append(slices.Clone(o.APIOptions), func(st *middleware.Stack) error {
+			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("CountListObjectsV2",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					if _, ok := in.Parameters.(*s3.ListObjectsV2Input); ok {
+						n.Add(1)
+					}
+					return next.HandleInitialize(ctx, in)
+				}), middleware.Before)
+		})
+	})
+}
+
+// TestUploadPendingListsTheArchiveOnce: UploadPending lists a dataset's
+// processed/ archive once, not once per file (which made `sluice run
+// --batch` slow down as the archive grew), and lists it again after a
+// batch of the dataset archived more files, so that what that batch took
+// is not uploaded again.
+func TestUploadPendingListsTheArchiveOnce(t *testing.T) {
+	ctx := context.Background()
+	r, err := Open(ctx, Config{StateDir: t.TempDir(), Functions: fakeFunctions(10), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var lists atomic.Int64
+	countLists(r, &lists)
+	dir := t.TempDir()
+	var files []string
+	for i := range 5 {
+		files = append(files, writeCSV(t, dir, fmt.Sprintf("f%d.csv", i), i+1))
+	}
+	pend := func(file string) bool {
+		t.Helper()
+		_, processed, err := r.UploadPending(ctx, "orders", file, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return processed
+	}
+	batch := func() {
+		t.Helper()
+		res, err := r.ExecuteBatch(ctx, "orders")
+		if err != nil || res.Status != engine.StatusSucceeded {
+			t.Fatalf("batch: %v %+v", err, res)
+		}
+	}
+	// counted returns the ListObjectsV2 requests f makes.
+	counted := func(f func()) int64 {
+		before := lists.Load()
+		f()
+		return lists.Load() - before
+	}
+
+	if n := counted(func() {
+		for _, f := range files {
+			if pend(f) {
+				t.Errorf("%s: processed before any batch", f)
+			}
+		}
+	}); n != 1 {
+		t.Errorf("first upload of %d files: %d ListObjectsV2 requests, want 1", len(files), n)
+	}
+	batch()
+
+	more := writeCSV(t, dir, "more.csv", 2)
+	if n := counted(func() {
+		for _, f := range files {
+			if !pend(f) {
+				t.Errorf("%s: uploaded again after the batch took it", f)
+			}
+		}
+		if pend(more) {
+			t.Error("more.csv: processed before any batch took it")
+		}
+	}); n != 1 {
+		t.Errorf("second upload of %d files after a batch: %d ListObjectsV2 requests, want 1 (the archive listed once)", len(files)+1, n)
+	}
+	batch()
+	if !pend(more) {
+		t.Error("more.csv: uploaded again after the second batch took it (the index was not refreshed)")
+	}
+}
+
+// BenchmarkUploadPending is one `sluice run --batch` of 50 files against
+// a dataset whose archive holds 2,000 processed files: each iteration
+// starts with the archive not yet indexed, as a new run does.
+func BenchmarkUploadPending(b *testing.B) {
+	ctx := context.Background()
+	r, err := Open(ctx, Config{StateDir: b.TempDir(), Functions: fakeFunctions(10)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	for i := range 2000 {
+		key := fmt.Sprintf("%sorders/v%019d/incoming/orders/old-%04d.csv", contract.ProcessedPrefix, i+1, i)
+		if _, err := r.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(r.Bucket), Key: aws.String(key), Body: strings.NewReader("order_id,qty\n1,1\n")}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	dir := b.TempDir()
+	var files []string
+	for i := range 50 {
+		p := filepath.Join(dir, fmt.Sprintf("new-%02d.csv", i))
+		if err := os.WriteFile(p, fmt.Appendf(nil, "order_id,qty\n%d,1\n", i), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		files = append(files, p)
+	}
+	b.ResetTimer()
+	for range b.N {
+		r.archive.forget("orders")
+		for _, f := range files {
+			if _, _, err := r.UploadPending(ctx, "orders", f, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 }

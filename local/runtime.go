@@ -201,6 +201,8 @@ type Runtime struct {
 	batchEngine  *engine.Engine
 	batchInvoker *integrations.Invoker
 	children     map[string]bool
+	// archive indexes what the batches archived (UploadPending).
+	archive archiveIndex
 }
 
 // Open starts the local services, creates the bucket (versioned) and tables
