@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// project writes a Pulumi project into a new folder: Pulumi.yaml with the
+// name and batchDatasets default given, and Pulumi.dev.yaml when stack is
+// not empty.
+func project(t testing.TB, name, def, stack string) string {
+	t.Helper()
+	dir := t.TempDir()
+	proj := "name: " + name + "\nruntime: go\nconfig:\n  batchDatasets:\n    type: array\n    default: " + def + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), []byte(proj), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if stack != "" {
+		if err := os.WriteFile(filepath.Join(dir, "Pulumi.dev.yaml"), []byte(stack), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestStackBatchDatasets(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, def, stack string
+		want             []string
+		wantFrom         string // base name of the file the value came from
+		wantErr          string
+	}{
+		{name: "sequence", def: "[]", stack: "config:\n  sluice:batchDatasets: [readings, orders]\n", want: []string{"readings", "orders"}, wantFrom: "Pulumi.dev.yaml"},
+		{name: "block sequence", def: "[]", stack: "config:\n  sluice:batchDatasets:\n    - readings\n", want: []string{"readings"}, wantFrom: "Pulumi.dev.yaml"},
+		{name: "JSON text", def: "[]", stack: "config:\n  sluice:batchDatasets: '[\"orders\"]'\n", want: []string{"orders"}, wantFrom: "Pulumi.dev.yaml"},
+		{name: "empty", def: "[orders]", stack: "config:\n  sluice:batchDatasets: []\n", wantFrom: "Pulumi.dev.yaml"},
+		{name: "null", def: "[orders]", stack: "config:\n  sluice:batchDatasets:\n", wantFrom: "Pulumi.dev.yaml"},
+		{name: "unset: the project's default", def: "[orders]", stack: "config:\n  sluice:memoryMb: 512\n", want: []string{"orders"}, wantFrom: "Pulumi.yaml"},
+		{name: "no config", def: "[]", stack: "# nothing\n", wantFrom: "Pulumi.yaml"},
+		{name: "other namespace", def: "[]", stack: "config:\n  other:batchDatasets: [orders]\n", wantFrom: "Pulumi.yaml"},
+		{name: "a scalar", def: "[]", stack: "config:\n  sluice:batchDatasets: orders\n", wantErr: `Pulumi.dev.yaml: sluice:batchDatasets: "orders" is not a list of dataset names`},
+		{name: "a list of lists", def: "[]", stack: "config:\n  sluice:batchDatasets: [[orders]]\n", wantErr: "Pulumi.dev.yaml: sluice:batchDatasets: want a list of dataset names"},
+		{name: "bad default", def: "{a: b}", stack: "config: {}\n", wantErr: "Pulumi.yaml: config.batchDatasets.default: want a list of dataset names"},
+		{name: "not YAML", def: "[]", stack: "config: [\n", wantErr: "Pulumi.dev.yaml: yaml:"},
+		{name: "no stack file", def: "[]", wantErr: "Pulumi.dev.yaml: no such file"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := project(t, "sluice", tt.def, tt.stack)
+			got, from, err := stackBatchDatasets(dir, "dev")
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("names (-want +got):\n%s", d)
+			}
+			if filepath.Base(from) != tt.wantFrom {
+				t.Errorf("from %q, want %s", from, tt.wantFrom)
+			}
+		})
+	}
+}
+
+// TestStackBatchDatasetsOfThisProject: the project's own stacks batch
+// readings (Pulumi.dev.yaml, Pulumi.prod.yaml), which sluice reconcile
+// then leaves to its batches.
+func TestStackBatchDatasetsOfThisProject(t *testing.T) {
+	t.Parallel()
+	for _, stack := range []string{"dev", "prod"} {
+		got, _, err := stackBatchDatasets("..", stack)
+		if err != nil || !slices.Equal(got, []string{"readings"}) {
+			t.Errorf("%s: %v, %v; want [readings]", stack, got, err)
+		}
+	}
+}
+
+// FuzzStackBatchDatasets: any stack file is read without panicking, to
+// names or an error naming the file.
+func FuzzStackBatchDatasets(f *testing.F) {
+	for _, seed := range []string{"../Pulumi.dev.yaml", "../Pulumi.prod.yaml"} {
+		b, err := os.ReadFile(seed)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("config:\n  sluice:batchDatasets: '[\"a\",\"b\"]'\n"))
+	f.Add([]byte("config:\n  sluice:batchDatasets: {x: [1]}\n"))
+	dir := project(f, "sluice", "[]", "")
+	f.Fuzz(func(t *testing.T, stack []byte) {
+		if len(stack) > 1<<14 {
+			return
+		}
+		file := filepath.Join(dir, "Pulumi.dev.yaml")
+		if err := os.WriteFile(file, stack, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, from, err := stackBatchDatasets(dir, "dev")
+		switch {
+		case err != nil && !strings.Contains(err.Error(), "Pulumi.dev.yaml"):
+			t.Errorf("error %q does not name the stack file", err)
+		case err == nil && from == "":
+			t.Error("names without the file they came from")
+		}
+	})
+}
