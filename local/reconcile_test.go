@@ -5,11 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/reconcile"
@@ -140,5 +143,81 @@ func TestReconcileRedrivesAKilledRun(t *testing.T) {
 	}
 	if rep := got.Report; rep.Accounted != 1 || len(rep.Unaccounted) != 0 || len(got.Executions) != 0 {
 		t.Errorf("after redrive: accounted %d, unaccounted %+v, executions %d", rep.Accounted, rep.Unaccounted, len(got.Executions))
+	}
+}
+
+// TestReconcileLeavesBatchedPrefixesToTheBatches: with orders batched,
+// Reconcile neither reports nor redrives the files under its prefix (as
+// the deployed reconciler, told reconcile.Config.BatchPrefixes) but lists
+// them as pending with their ledger status: one no batch ran yet, one a
+// batch child killed with its process still claims (RUNNING); a lost
+// customers upload is still reported and redriven. Not batched, the same
+// orders files are unaccounted. An unknown batched dataset is an error.
+func TestReconcileLeavesBatchedPrefixesToTheBatches(t *testing.T) {
+	ctx := context.Background()
+	r, err := Open(ctx, Config{StateDir: t.TempDir(), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	dir := t.TempDir()
+	evs := upload(t, r, writeCSV(t, dir, "claimed.csv", 2), writeCSV(t, dir, "waiting.csv", 2))
+	s := func(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
+	if _, err := r.DynamoDB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(r.Tables["ledger"]), Item: map[string]ddbtypes.AttributeValue{
+		"pk": s(contract.LedgerKey(evs[0].Source())), "status": s("RUNNING"), "execution": s(batchChildPrefix + "Files:killed"),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.Upload(ctx, "customers", filepath.Join("..", "examples", "customers", "customers.csv")); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := r.Reconcile(ctx, ReconcileOptions{Batched: []string{"orders"}, Redrive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unaccounted, redriven []string
+	for _, f := range got.Report.Unaccounted {
+		unaccounted = append(unaccounted, f.Key)
+	}
+	for _, e := range got.Executions {
+		redriven = append(redriven, e.Key+" "+string(e.Status))
+	}
+	if d := cmp.Diff([]string{"incoming/customers/customers.csv"}, unaccounted); d != "" || got.Report.Listed != 1 {
+		t.Errorf("unaccounted (-want +got):\n%s\nlisted %d, want 1 (the batched prefix is not listed, as deployed)", d, got.Report.Listed)
+	}
+	if d := cmp.Diff([]string{"incoming/customers/customers.csv LOADED"}, redriven); d != "" {
+		t.Errorf("redriven (-want +got):\n%s", d)
+	}
+	want := []PendingBatch{{Dataset: "orders", Prefix: "incoming/orders/", Files: []PendingFile{
+		{Key: evs[0].Key, VersionID: evs[0].VersionID, Size: evs[0].Size, Status: "RUNNING"},
+		{Key: evs[1].Key, VersionID: evs[1].VersionID, Size: evs[1].Size},
+	}}}
+	if d := cmp.Diff(want, got.Pending, cmpopts.IgnoreFields(PendingFile{}, "LastModified")); d != "" {
+		t.Errorf("pending (-want +got):\n%s", d)
+	}
+	for _, p := range got.Pending {
+		for _, f := range p.Files {
+			if age := time.Since(f.LastModified); age < 0 || age > time.Hour {
+				t.Errorf("%s: last modified %s", f.Key, f.LastModified)
+			}
+		}
+	}
+
+	got, err = r.Reconcile(ctx, ReconcileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unaccounted = nil
+	for _, f := range got.Report.Unaccounted {
+		unaccounted = append(unaccounted, f.Key+" "+string(f.Reason))
+	}
+	wantNot := []string{"incoming/orders/claimed.csv " + string(reconcile.ReasonUnfinished), "incoming/orders/waiting.csv " + string(reconcile.ReasonNoExecution)}
+	if d := cmp.Diff(wantNot, unaccounted); d != "" || len(got.Pending) != 0 {
+		t.Errorf("not batched: unaccounted (-want +got):\n%s\npending %+v", d, got.Pending)
+	}
+
+	if _, err := r.Reconcile(ctx, ReconcileOptions{Batched: []string{"parcels"}}); err == nil || !strings.Contains(err.Error(), "parcels") {
+		t.Errorf("unknown batched dataset: %v, want an error naming it", err)
 	}
 }
