@@ -123,7 +123,7 @@ func (c *cli) cmdReconcile(redrive, asJSON bool, grace, lookback time.Duration, 
 	}
 	if asJSON {
 		if err := c.printJSON(map[string]any{"report": res.Report, "executions": nonNil(res.Executions),
-			"batched": nonNilNames(batched), "pending": nonNilPending(res.Pending)}); err != nil {
+			"batched": nonNil(batched), "pending": nonNil(res.Pending)}); err != nil {
 			return err
 		}
 	} else {
@@ -135,25 +135,13 @@ func (c *cli) cmdReconcile(redrive, asJSON bool, grace, lookback time.Duration, 
 	return nil
 }
 
-func nonNilNames(s []string) []string {
+// nonNil returns s, or an empty slice for nil, so that JSON shows [] rather
+// than null.
+func nonNil[T any](s []T) []T {
 	if s == nil {
-		return []string{}
+		return []T{}
 	}
 	return s
-}
-
-func nonNilPending(p []local.PendingBatch) []local.PendingBatch {
-	if p == nil {
-		return []local.PendingBatch{}
-	}
-	return p
-}
-
-func nonNil(rs []*local.FileResult) []*local.FileResult {
-	if rs == nil {
-		return []*local.FileResult{}
-	}
-	return rs
 }
 
 // unresolved counts the unaccounted files a redrive did not settle.
