@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/functions/reconcile"
+	"github.com/sluicehq/sluice/internal/stackconfig"
 	"github.com/sluicehq/sluice/local"
 	"github.com/spf13/cobra"
 )
@@ -84,11 +85,11 @@ func (f reconcileBatchFlags) batched(stack string) (names []string, from string,
 			return nil, fmt.Sprintf("%v; --batch names them", err), nil
 		}
 	}
-	names, file, err := stackBatchDatasets(dir, stack)
+	names, file, err := stackconfig.BatchDatasets(dir, stack)
 	if err != nil {
 		return nil, "", usagef("reconcile: the batched datasets of stack %s: %v (or name them with --batch)", stack, err)
 	}
-	return names, fmt.Sprintf("stack %s's %s, %s", stack, batchDatasetsKey, relPath(file)), nil
+	return names, fmt.Sprintf("stack %s's %s, %s", stack, stackconfig.BatchDatasetsKey, relPath(file)), nil
 }
 
 func (c *cli) cmdReconcile(redrive, asJSON bool, grace, lookback time.Duration, rf runtimeFlags, bf reconcileBatchFlags) error {

@@ -1,4 +1,4 @@
-package cli
+package stackconfig
 
 import (
 	"os"
@@ -29,7 +29,7 @@ func project(t testing.TB, name, def, stack string) string {
 	return dir
 }
 
-func TestStackBatchDatasets(t *testing.T) {
+func TestBatchDatasets(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name, def, stack string
@@ -54,7 +54,7 @@ func TestStackBatchDatasets(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := project(t, "sluice", tt.def, tt.stack)
-			got, from, err := stackBatchDatasets(dir, "dev")
+			got, from, err := BatchDatasets(dir, "dev")
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
@@ -74,46 +74,48 @@ func TestStackBatchDatasets(t *testing.T) {
 	}
 }
 
-// TestStackBatchDatasetsOfThisProject: the project's own stacks batch
+// TestBatchDatasetsOfThisProject: the project's own stacks batch
 // readings (Pulumi.dev.yaml, Pulumi.prod.yaml), which sluice reconcile
 // then leaves to its batches.
-func TestStackBatchDatasetsOfThisProject(t *testing.T) {
+func TestBatchDatasetsOfThisProject(t *testing.T) {
 	t.Parallel()
 	for _, stack := range []string{"dev", "prod"} {
-		got, _, err := stackBatchDatasets("..", stack)
+		got, _, err := BatchDatasets(filepath.Join("..", ".."), stack)
 		if err != nil || !slices.Equal(got, []string{"readings"}) {
 			t.Errorf("%s: %v, %v; want [readings]", stack, got, err)
 		}
 	}
 }
 
-// FuzzStackBatchDatasets: any stack file is read without panicking, to
-// names or an error naming the file.
-func FuzzStackBatchDatasets(f *testing.F) {
-	for _, seed := range []string{"../Pulumi.dev.yaml", "../Pulumi.prod.yaml"} {
-		b, err := os.ReadFile(seed)
+// FuzzBatchDatasets: any project and stack file are read without
+// panicking, to names and the file they came from, or to an error naming
+// one of the files.
+func FuzzBatchDatasets(f *testing.F) {
+	proj, err := os.ReadFile(filepath.Join("..", "..", "Pulumi.yaml"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{"Pulumi.dev.yaml", "Pulumi.prod.yaml"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", seed))
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b)
+		f.Add(proj, b)
 	}
-	f.Add([]byte("config:\n  sluice:batchDatasets: '[\"a\",\"b\"]'\n"))
-	f.Add([]byte("config:\n  sluice:batchDatasets: {x: [1]}\n"))
-	dir := project(f, "sluice", "[]", "")
-	f.Fuzz(func(t *testing.T, stack []byte) {
-		if len(stack) > 1<<14 {
+	small := []byte("name: sluice\nconfig:\n  batchDatasets:\n    default: [orders]\n")
+	f.Add(small, []byte("config:\n  sluice:batchDatasets: '[\"a\",\"b\"]'\n"))
+	f.Add(small, []byte("config:\n  sluice:batchDatasets: {x: [1]}\n"))
+	f.Add(small, []byte("config: {}\n"))
+	f.Fuzz(func(t *testing.T, proj, stack []byte) {
+		if len(proj)+len(stack) > 1<<16 {
 			return
 		}
-		file := filepath.Join(dir, "Pulumi.dev.yaml")
-		if err := os.WriteFile(file, stack, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		_, from, err := stackBatchDatasets(dir, "dev")
+		_, from, err := parseBatchDatasets("Pulumi.yaml", proj, "Pulumi.dev.yaml", stack)
 		switch {
-		case err != nil && !strings.Contains(err.Error(), "Pulumi.dev.yaml"):
-			t.Errorf("error %q does not name the stack file", err)
-		case err == nil && from == "":
-			t.Error("names without the file they came from")
+		case err != nil && !strings.HasPrefix(err.Error(), "Pulumi.yaml: ") && !strings.HasPrefix(err.Error(), "Pulumi.dev.yaml: "):
+			t.Errorf("error %q does not name its file", err)
+		case err == nil && from != "Pulumi.yaml" && from != "Pulumi.dev.yaml":
+			t.Errorf("names from %q, want one of the files", from)
 		}
 	})
 }

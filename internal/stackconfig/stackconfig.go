@@ -1,4 +1,4 @@
-package cli
+package stackconfig
 
 import (
 	"encoding/json"
@@ -11,28 +11,43 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// batchDatasetsKey is the stack configuration key naming the datasets
-// processed in batches (platform.Config.BatchDatasets).
-const batchDatasetsKey = "batchDatasets"
+// BatchDatasetsKey is the stack configuration key naming the datasets
+// processed in batches (platform.Config.BatchDatasets), without its
+// project namespace.
+const BatchDatasetsKey = "batchDatasets"
 
-// stackBatchDatasets reads the batchDatasets of stack from the Pulumi
+// BatchDatasets reads the batchDatasets of stack from the Pulumi
 // project in dir: its value in Pulumi.<stack>.yaml ("sluice:batchDatasets:
 // [readings]", or the JSON text Pulumi also accepts), else the default
 // Pulumi.yaml declares. from names the file the value came from. The
-// program (platform.LoadConfig) reads the same key through Pulumi; the CLI
-// reads the files itself so as not to depend on the Pulumi SDK. A missing
-// stack file is an error naming it.
-func stackBatchDatasets(dir, stack string) (names []string, from string, err error) {
+// program (platform.LoadConfig) reads the same key through Pulumi. Every
+// error names the file (a missing one too) and the key. Names are not
+// checked against a dataset set: the caller knows it.
+func BatchDatasets(dir, stack string) (names []string, from string, err error) {
 	projFile := filepath.Join(dir, "Pulumi.yaml")
 	stackFile := filepath.Join(dir, "Pulumi."+stack+".yaml")
+	proj, err := readFile(projFile)
+	if err != nil {
+		return nil, "", err
+	}
+	st, err := readFile(stackFile)
+	if err != nil {
+		return nil, "", err
+	}
+	return parseBatchDatasets(projFile, proj, stackFile, st)
+}
+
+// parseBatchDatasets is BatchDatasets over the files' contents; projFile
+// and stackFile name them in errors and in from.
+func parseBatchDatasets(projFile string, projYAML []byte, stackFile string, stackYAML []byte) (names []string, from string, err error) {
 	var proj struct {
 		Name   string `yaml:"name"`
 		Config map[string]struct {
 			Default yaml.Node `yaml:"default"`
 		} `yaml:"config"`
 	}
-	if err := readYAMLFile(projFile, &proj); err != nil {
-		return nil, "", err
+	if err := yaml.Unmarshal(projYAML, &proj); err != nil {
+		return nil, "", fmt.Errorf("%s: %w", projFile, err)
 	}
 	if proj.Name == "" {
 		return nil, "", fmt.Errorf("%s: no project name", projFile)
@@ -40,10 +55,10 @@ func stackBatchDatasets(dir, stack string) (names []string, from string, err err
 	var st struct {
 		Config map[string]yaml.Node `yaml:"config"`
 	}
-	if err := readYAMLFile(stackFile, &st); err != nil {
-		return nil, "", err
+	if err := yaml.Unmarshal(stackYAML, &st); err != nil {
+		return nil, "", fmt.Errorf("%s: %w", stackFile, err)
 	}
-	full := proj.Name + ":" + batchDatasetsKey
+	full := proj.Name + ":" + BatchDatasetsKey
 	if n, ok := st.Config[full]; ok {
 		names, err := yamlNames(n)
 		if err != nil {
@@ -51,26 +66,20 @@ func stackBatchDatasets(dir, stack string) (names []string, from string, err err
 		}
 		return names, stackFile, nil
 	}
-	names, err = yamlNames(proj.Config[batchDatasetsKey].Default)
+	names, err = yamlNames(proj.Config[BatchDatasetsKey].Default)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: config.%s.default: %w", projFile, batchDatasetsKey, err)
+		return nil, "", fmt.Errorf("%s: config.%s.default: %w", projFile, BatchDatasetsKey, err)
 	}
 	return names, projFile, nil
 }
 
-// readYAMLFile decodes the YAML file at path into v; errors name the file.
-func readYAMLFile(path string, v any) error {
+// readFile reads the file at path; a missing file is an error naming it.
+func readFile(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s: no such file", path)
+		return nil, fmt.Errorf("%s: no such file", path)
 	}
-	if err != nil {
-		return err
-	}
-	if err := yaml.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
+	return b, err
 }
 
 // yamlNames reads a list of names: a YAML sequence of strings, or a string
