@@ -359,6 +359,19 @@ type Calculated struct {
 // Compile.
 func (c *Calculated) RowOnly() bool { return c.rowOnly }
 
+// CalculatedInputs returns the names the expression of calculated field i
+// (Enrichment.Calculated[i]) reads: fields, lookup and HTTP results, missing
+// flags and earlier calculated fields, in the order first named. all is
+// true when it may read any name ($env), or d is not compiled. Calculate
+// reads nothing else of the record, so a caller may pass it a record of
+// just these names (and the calculated fields' own).
+func (d *Dataset) CalculatedInputs(i int) (names []string, all bool) {
+	if d.c == nil || i < 0 || i >= len(d.c.calcVars) || d.c.calcVars[i] == nil {
+		return nil, true
+	}
+	return d.c.calcVars[i], false
+}
+
 // HTTPEnrichment calls an external service per record and copies fields
 // from its JSON response. See docs/datasets.md "HTTP enrichment" for how a
 // call is made, retried, limited and authenticated, and docs/deploy.md for

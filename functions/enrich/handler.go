@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/sluicehq/sluice/functions/fnerr"
 	"github.com/sluicehq/sluice/functions/fnlog"
 	"github.com/sluicehq/sluice/functions/records"
+	"github.com/sluicehq/sluice/internal/jsonenc"
 )
 
 // ObjectReadWriter is the part of the S3 API the enricher uses;
@@ -121,10 +123,10 @@ type Handler struct {
 	secrets    secretCache
 	clientOnce sync.Once
 	httpClient *http.Client
-	// bufs keeps enriched-chunk buffers for the next invocations: a fresh
-	// one of megabytes is cleared by the runtime first, which cost as much
-	// as filling it.
-	bufs sync.Pool
+	// plans holds each dataset's plan; bufs the kept output buffers
+	// (buffer, keep). Both under mu.
+	plans map[*dataset.Dataset]*plan
+	bufs  [][]byte
 }
 
 type executionKey struct{}
@@ -193,6 +195,7 @@ func (h *Handler) init() {
 		h.cache = newCache(size, ttl)
 		h.sems = map[string]chan struct{}{}
 		h.files = map[string]*fileCalls{}
+		h.plans = map[*dataset.Dataset]*plan{}
 	})
 }
 
@@ -221,53 +224,69 @@ func (h *Handler) enrich(ctx context.Context, chunk contract.Chunk) (contract.Ch
 	}
 	defer obj.Body.Close()
 
-	meta := map[string]any{
-		AttrSourceKey:  chunk.Source.Key,
-		AttrIngestedAt: h.now().UTC().Format(dataset.TimestampLayout),
-		AttrExecution:  chunk.ExecutionID,
+	p := h.plan(ds)
+	exec := chunk.ExecutionID
+	if exec == "" {
+		exec = ExecutionID(ctx)
 	}
-	if meta[AttrExecution] == "" {
-		meta[AttrExecution] = ExecutionID(ctx)
+	// The metadata every record gets, encoded once.
+	type metaAttr struct {
+		slot int
+		val  string
+		enc  []byte
 	}
+	meta := []metaAttr{{slot: p.sourceKey, val: chunk.Source.Key}, {slot: p.ingestedAt, val: h.now().UTC().Format(dataset.TimestampLayout)}, {slot: p.execution, val: exec}}
 	if chunk.Source.VersionID != "" {
-		meta[AttrSourceVersion] = chunk.Source.VersionID
+		meta = append(meta, metaAttr{slot: p.sourceVersion, val: chunk.Source.VersionID})
 	}
-	buf, _ := h.bufs.Get().(*bytes.Buffer)
-	if buf == nil {
-		buf = new(bytes.Buffer)
+	metaBytes := 0
+	for i := range meta {
+		meta[i].enc = jsonenc.AppendString(nil, meta[i].val)
+		metaBytes += len(p.keys[meta[i].slot]) + len(meta[i].enc) + 1
 	}
+	out := h.buffer(outputEstimate(aws.ToInt64(obj.ContentLength), chunk.Records, metaBytes))
 	reuse := false
 	defer func() {
 		// Only after a successful PutObject: S3 answered, so it read the
 		// whole body, and the HTTP transport no longer does.
-		if reuse && buf.Cap() <= maxEstimate {
-			buf.Reset()
-			h.bufs.Put(buf)
+		if reuse {
+			h.keep(out)
 		}
 	}()
-	buf.Grow(outputEstimate(aws.ToInt64(obj.ContentLength), chunk.Records, meta))
-	w := records.NewWriter(buf)
 	r := records.NewJSONL(obj.Body, records.Limits{})
-	block := make([]map[string]any, 0, blockSize)
+	b := newBlock(p)
+	memo := make([]map[string]refKey, len(ds.Enrichment.Lookups))
+	for i := range memo {
+		memo[i] = map[string]refKey{}
+	}
+	var n int64
 	flush := func() error {
-		if len(block) == 0 {
+		if len(b.entries) == 0 {
 			return nil
 		}
-		if err := h.enrichBlock(ctx, ds, meta[AttrExecution].(string), block); err != nil {
+		if err := h.enrichBlock(ctx, ds, exec, b, memo); err != nil {
 			return err
 		}
-		for _, rec := range block {
-			if err := w.Write(rec); err != nil {
+		for i := range b.entries {
+			var err error
+			if out, err = b.appendEntry(out, &b.entries[i]); err != nil {
 				return fmt.Errorf("enrich: write record: %w", err)
 			}
 		}
-		block = block[:0]
+		n += int64(len(b.entries))
+		b.reset()
 		return nil
 	}
 	for {
-		rec, err := r.Next()
+		text, err := r.NextLine()
 		if err == io.EOF {
 			break
+		}
+		if err == nil && !(p.lines && b.addLine(text, r.Line())) {
+			var rec records.Record
+			if rec, err = r.Decode(text); err == nil {
+				b.addRecord(rec.Values, rec.Line)
+			}
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -275,15 +294,12 @@ func (h *Handler) enrich(ctx context.Context, chunk contract.Chunk) (contract.Ch
 			}
 			return contract.Chunk{}, &fnerr.Internal{Msg: fmt.Sprintf("enrich: s3://%s/%s: %v", chunk.Bucket, chunk.Key, err)}
 		}
-		v := rec.Values
-		for k, m := range meta {
-			v[k] = m
+		e := &b.entries[len(b.entries)-1]
+		for _, m := range meta {
+			b.set(e, m.slot, m.val, m.enc)
 		}
-		if _, ok := v[AttrLine]; !ok {
-			v[AttrLine] = rec.Line
-		}
-		block = append(block, v)
-		if len(block) == blockSize {
+		b.setLine(e)
+		if len(b.entries) == blockSize {
 			if err := flush(); err != nil {
 				return contract.Chunk{}, err
 			}
@@ -292,24 +308,64 @@ func (h *Handler) enrich(ctx context.Context, chunk contract.Chunk) (contract.Ch
 	if err := flush(); err != nil {
 		return contract.Chunk{}, err
 	}
-	if err := w.Flush(); err != nil {
-		return contract.Chunk{}, fmt.Errorf("enrich: %w", err)
-	}
-	out := chunk
-	out.Key = contract.ChunkKey(chunk.Dataset, chunk.Source, Stage, chunk.Index)
-	out.Records = w.Records()
+	res := chunk
+	res.Key = contract.ChunkKey(chunk.Dataset, chunk.Source, Stage, chunk.Index)
+	res.Records = n
 	_, err = h.S3.PutObject(ctx, &s3.PutObjectInput{
-		Bucket:        aws.String(out.Bucket),
-		Key:           aws.String(out.Key),
-		Body:          bytes.NewReader(buf.Bytes()),
-		ContentLength: aws.Int64(int64(buf.Len())),
+		Bucket:        aws.String(res.Bucket),
+		Key:           aws.String(res.Key),
+		Body:          bytes.NewReader(out),
+		ContentLength: aws.Int64(int64(len(out))),
 		ContentType:   aws.String("application/x-ndjson"),
 	})
 	if err != nil {
-		return contract.Chunk{}, s3Error("PutObject", out.Bucket, out.Key, err)
+		return contract.Chunk{}, s3Error("PutObject", res.Bucket, res.Key, err)
 	}
 	reuse = true
-	return out, nil
+	return res, nil
+}
+
+// plan returns the dataset's plan, made once per dataset and kept.
+func (h *Handler) plan(ds *dataset.Dataset) *plan {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if p := h.plans[ds]; p != nil {
+		return p
+	}
+	p := newPlan(ds)
+	h.plans[ds] = p
+	return p
+}
+
+// Output buffers kept for the next invocations: at most maxKeptBuffers of
+// at most maxEstimate bytes each.
+const maxKeptBuffers = 4
+
+// buffer returns an empty output buffer of at least size bytes, a kept
+// one when there is one. A fresh buffer of megabytes is cleared (and its
+// pages faulted in) by the runtime first, which cost as much as filling
+// it; a sync.Pool lost its buffers at every garbage collection, so most
+// chunks paid that.
+func (h *Handler) buffer(size int) []byte {
+	h.mu.Lock()
+	var buf []byte
+	if n := len(h.bufs); n > 0 {
+		buf, h.bufs = h.bufs[n-1], h.bufs[:n-1]
+	}
+	h.mu.Unlock()
+	return slices.Grow(buf[:0], size)
+}
+
+// keep keeps buf for a later invocation.
+func (h *Handler) keep(buf []byte) {
+	if cap(buf) > maxEstimate {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.bufs) < maxKeptBuffers {
+		h.bufs = append(h.bufs, buf[:0])
+	}
 }
 
 // maxEstimate caps outputEstimate: a larger chunk grows its buffer as it
@@ -318,15 +374,11 @@ const maxEstimate = 16 << 20
 
 // outputEstimate is the size to reserve for the enriched chunk: the input
 // plus half again for the lookups' and calculations' fields, plus the
-// metadata attributes of every record. Growing the buffer by doubling
-// instead cost as much as writing the records (copies of megabytes, each
-// new slice cleared first).
-func outputEstimate(inputBytes, records int64, meta map[string]any) int {
-	per := int64(len(`,"_line":`) + 20)
-	for k, v := range meta {
-		s, _ := v.(string)
-		per += int64(len(k) + len(s) + 6)
-	}
+// metadata attributes (metaBytes) and _line of every record. Growing the
+// buffer by doubling instead cost as much as writing the records (copies
+// of megabytes, each new slice cleared first).
+func outputEstimate(inputBytes, records int64, metaBytes int) int {
+	per := int64(len(`,"_line":`)+20) + int64(metaBytes)
 	n := inputBytes + inputBytes/2 + max(records, 0)*per
 	if n < 0 || n > maxEstimate {
 		return maxEstimate
@@ -336,33 +388,73 @@ func outputEstimate(inputBytes, records int64, meta map[string]any) int {
 
 // enrichBlock applies the lookups, the HTTP enrichments and the calculated
 // fields to a block of records, in that order.
-func (h *Handler) enrichBlock(ctx context.Context, ds *dataset.Dataset, exec string, block []map[string]any) error {
+func (h *Handler) enrichBlock(ctx context.Context, ds *dataset.Dataset, exec string, b *block, memo []map[string]refKey) error {
+	p := b.p
 	for i := range ds.Enrichment.Lookups {
-		if err := h.lookup(ctx, &ds.Enrichment.Lookups[i], block); err != nil {
+		if err := h.lookup(ctx, &ds.Enrichment.Lookups[i], &p.lookups[i], b, memo[i]); err != nil {
 			return err
 		}
 	}
-	for i := range ds.Enrichment.HTTP {
-		if err := h.callHTTP(ctx, ds, exec, &ds.Enrichment.HTTP[i], block); err != nil {
-			return err
+	if len(ds.Enrichment.HTTP) > 0 {
+		// The plan sends every record of such a dataset the map way.
+		recs := make([]map[string]any, len(b.entries))
+		for i := range b.entries {
+			recs[i] = b.entries[i].m
+		}
+		for i := range ds.Enrichment.HTTP {
+			if err := h.callHTTP(ctx, ds, exec, &ds.Enrichment.HTTP[i], recs); err != nil {
+				return err
+			}
 		}
 	}
-	if len(ds.Enrichment.Calculated) > 0 {
-		for _, rec := range block {
-			// A calculated field whose inputs are missing is left
-			// absent; the others are still computed (dataset.Calculate).
-			// A value no DynamoDB number holds fails the chunk, naming
-			// the record: leaving it out would load an incomplete item
-			// without a word, writing it would fail in the loader. (A
-			// field computed from the row alone was checked by the
-			// validator already; this is for those that need a lookup
-			// or an HTTP result.)
-			for _, err := range ds.Calculate(rec) {
-				var fe dataset.FieldError
-				if errors.As(err, &fe) && fe.Code == dataset.CodeNumberLimit {
-					return &fnerr.Internal{Msg: fmt.Sprintf("enrich: %v line %v: calculated field %s (value %s): %s",
-						rec[AttrSourceKey], rec[AttrLine], fe.Field, fe.Value, fe.Reason)}
+	if len(ds.Enrichment.Calculated) == 0 {
+		return nil
+	}
+	for i := range b.entries {
+		e := &b.entries[i]
+		// A calculated field whose inputs are missing is left absent; the
+		// others are still computed (dataset.Calculate). A value no
+		// DynamoDB number holds fails the chunk, naming the record:
+		// leaving it out would load an incomplete item without a word,
+		// writing it would fail in the loader. (A field computed from the
+		// row alone was checked by the validator already; this is for
+		// those that need a lookup or an HTTP result.)
+		rec := e.m
+		if rec == nil {
+			// The line path: Calculate gets a record of just the names
+			// it reads and writes.
+			if b.calc == nil {
+				b.calc = make(map[string]any, len(p.calcNames))
+			}
+			rec = b.calc
+			clear(rec)
+			for _, name := range p.calcNames {
+				if v, ok := b.get(e, name); ok {
+					rec[name] = v
 				}
+			}
+		}
+		for _, err := range ds.Calculate(rec) {
+			var fe dataset.FieldError
+			if errors.As(err, &fe) && fe.Code == dataset.CodeNumberLimit {
+				src, _ := b.get(e, AttrSourceKey)
+				line, _ := b.get(e, AttrLine)
+				return &fnerr.Internal{Msg: fmt.Sprintf("enrich: %v line %v: calculated field %s (value %s): %s",
+					src, line, fe.Field, fe.Value, fe.Reason)}
+			}
+		}
+		if e.m != nil {
+			continue
+		}
+		for ci := range ds.Enrichment.Calculated {
+			s := p.calcSlots[ci]
+			v, ok := rec[p.names[s]]
+			if !ok {
+				b.remove(e, s)
+				continue
+			}
+			if err := b.setValue(e, s, v); err != nil {
+				return &fnerr.Internal{Msg: fmt.Sprintf("enrich: calculated field %s: %v", p.names[s], err)}
 			}
 		}
 	}

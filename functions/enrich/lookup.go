@@ -14,10 +14,13 @@ import (
 
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/fnerr"
+	"github.com/sluicehq/sluice/functions/records"
 )
 
-// lookup joins the referenced items into the block's records.
-func (h *Handler) lookup(ctx context.Context, l *dataset.Lookup, block []map[string]any) error {
+// lookup joins the referenced items into the block's records. memo maps
+// the text of an On value to its reference key (zero: the value forms no
+// key) for the chunk, so that a key is rendered once per distinct value.
+func (h *Handler) lookup(ctx context.Context, l *dataset.Lookup, lp *lookupPlan, b *block, memo map[string]refKey) error {
 	ref := l.Reference()
 	if ref == nil {
 		return &fnerr.ConfigError{Msg: fmt.Sprintf("enrich: lookup from %q is not resolved", l.From)}
@@ -27,28 +30,33 @@ func (h *Handler) lookup(ctx context.Context, l *dataset.Lookup, block []map[str
 		return &fnerr.ConfigError{Msg: fmt.Sprintf("enrich: no physical table for %q (lookup from %s)", ref.TargetTable(), l.From)}
 	}
 	now := h.now()
-	keys := make([]refKey, len(block))
+	keys := make([]refKey, len(b.entries))
 	found := map[refKey]map[string]any{}
 	var missing []refKey
-	seen := map[refKey]bool{}
-	for i, rec := range block {
-		v, ok := rec[l.On]
-		if !ok || v == nil || v == "" {
+	for i := range b.entries {
+		t, ok := b.text(&b.entries[i], l.On)
+		if !ok {
 			continue
 		}
-		pk, sk, err := l.KeyFor(v)
-		if err != nil {
-			continue // a value that cannot form a key matches nothing
+		k, ok := memo[string(t)]
+		if !ok {
+			// KeyFor renders the value's text (dataset.Text), so the
+			// text stands for the value.
+			if pk, sk, err := l.KeyFor(string(t)); err == nil {
+				k = refKey{table, pk, sk}
+			} // else a value that cannot form a key matches nothing
+			memo[string(t)] = k
 		}
-		k := refKey{table, pk, sk}
+		if k == (refKey{}) {
+			continue
+		}
 		keys[i] = k
-		if seen[k] {
+		if _, seen := found[k]; seen {
 			continue
 		}
-		seen[k] = true
-		if item, ok := h.cache.get(k, now); ok {
-			found[k] = item
-		} else {
+		item, ok := h.cache.get(k, now)
+		found[k] = item
+		if !ok {
 			missing = append(missing, k)
 		}
 	}
@@ -64,18 +72,44 @@ func (h *Handler) lookup(ctx context.Context, l *dataset.Lookup, block []map[str
 			h.cache.put(k, item, now)
 		}
 	}
-	for i, rec := range block {
+	// The copied values of each item, encoded once for the block.
+	enc := make(map[refKey][][]byte, len(found))
+	for i := range b.entries {
+		e := &b.entries[i]
 		item := found[keys[i]]
 		if keys[i] == (refKey{}) {
 			item = nil
 		}
-		for field, from := range l.Copy {
-			if v, ok := item[from]; ok {
-				rec[field] = v
+		var encs [][]byte
+		if item != nil && e.m == nil {
+			if encs = enc[keys[i]]; encs == nil {
+				encs = make([][]byte, len(lp.copies))
+				for ci, c := range lp.copies {
+					if v, ok := item[c.from]; ok {
+						var err error
+						if encs[ci], err = records.AppendValue(nil, v); err != nil {
+							return &fnerr.Internal{Msg: fmt.Sprintf("enrich: lookup from %s: field %s: %v", l.From, c.from, err)}
+						}
+					}
+				}
+				enc[keys[i]] = encs
 			}
 		}
-		if l.MissingFlag != "" {
-			rec[l.MissingFlag] = item == nil
+		for ci, c := range lp.copies {
+			if v, ok := item[c.from]; ok {
+				var ce []byte
+				if encs != nil {
+					ce = encs[ci]
+				}
+				b.set(e, c.slot, v, ce)
+			}
+		}
+		if lp.flag >= 0 {
+			flag := encFalse
+			if item == nil {
+				flag = encTrue
+			}
+			b.set(e, lp.flag, item == nil, flag)
 		}
 	}
 	return nil

@@ -65,6 +65,10 @@ func (w *Writer) sameKeys(rec map[string]any) bool {
 	return true
 }
 
+// AppendValue appends v as Write writes a record's value: the bytes a
+// record holding v gets in its line.
+func AppendValue(dst []byte, v any) ([]byte, error) { return appendValue(dst, v) }
+
 func appendValue(b []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case string:
