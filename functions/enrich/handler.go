@@ -231,10 +231,10 @@ func (h *Handler) enrich(ctx context.Context, chunk contract.Chunk) (contract.Ch
 	if exec == "" {
 		exec = ExecutionID(ctx)
 	}
-	// The metadata every record gets, encoded once.
+	// The metadata every record gets, boxed and encoded once.
 	type metaAttr struct {
 		slot int
-		val  string
+		val  any
 		enc  []byte
 	}
 	meta := []metaAttr{{slot: p.sourceKey, val: chunk.Source.Key}, {slot: p.ingestedAt, val: h.now().UTC().Format(dataset.TimestampLayout)}, {slot: p.execution, val: exec}}
@@ -243,7 +243,7 @@ func (h *Handler) enrich(ctx context.Context, chunk contract.Chunk) (contract.Ch
 	}
 	metaBytes := 0
 	for i := range meta {
-		meta[i].enc = jsonenc.AppendString(nil, meta[i].val)
+		meta[i].enc = jsonenc.AppendString(nil, meta[i].val.(string))
 		metaBytes += len(p.keys[meta[i].slot]) + len(meta[i].enc) + 1
 	}
 	out := h.buffer(outputEstimate(aws.ToInt64(obj.ContentLength), chunk.Records, metaBytes))
@@ -256,7 +256,8 @@ func (h *Handler) enrich(ctx context.Context, chunk contract.Chunk) (contract.Ch
 		}
 	}()
 	r := records.NewJSONL(obj.Body, records.Limits{})
-	b := newBlock(p)
+	b := p.block()
+	defer p.keep(b)
 	memo := make([]map[string]refKey, len(ds.Enrichment.Lookups))
 	for i := range memo {
 		memo[i] = map[string]refKey{}
@@ -422,6 +423,9 @@ func (h *Handler) enrichBlock(ctx context.Context, ds *dataset.Dataset, exec str
 		// row alone was checked by the validator already; this is for
 		// those that need a lookup or an HTTP result.)
 		rec := e.m
+		if rec == nil && b.arith(e) {
+			continue
+		}
 		if rec == nil {
 			// The line path: Calculate gets a record of just the names
 			// it reads and writes.

@@ -2,8 +2,10 @@ package enrich
 
 import (
 	"bytes"
+	"encoding/json"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/records"
@@ -45,6 +47,12 @@ type plan struct {
 	// line path hands it as a small record.
 	calcSlots []int
 	calcNames []string
+	// arith holds every calculated field as a dataset.Arith, which the
+	// line path computes from the operands' text; nil when one has
+	// another form.
+	arith []*dataset.Arith
+	// blocks keeps blocks for the next chunks.
+	blocks sync.Pool
 }
 
 // lookupPlan is a lookup's slots: its copied fields in the order of
@@ -105,6 +113,14 @@ func newPlan(ds *dataset.Dataset) *plan {
 	}
 	slices.Sort(calcNames)
 	p.calcNames = slices.Compact(calcNames)
+	for i := range ds.Enrichment.Calculated {
+		a := ds.Arith(i)
+		if a == nil {
+			p.arith = nil
+			break
+		}
+		p.arith = append(p.arith, a)
+	}
 	return p
 }
 
@@ -120,7 +136,9 @@ type member struct{ key, val, end int32 }
 // the map path, which handles (or refuses) every line as before.
 func scanLine(line []byte, mem []member, scratch []byte) ([]member, []byte, bool) {
 	n := len(line)
-	if n < 2 || n > 1<<30 || line[0] != '{' || line[n-1] != '}' {
+	// U+2028 and U+2029 (which the writer escapes) can only be in
+	// strings: one look at the line clears every string of them.
+	if n < 2 || n > 1<<30 || line[0] != '{' || line[n-1] != '}' || !canonicalPlain(line) {
 		return mem, scratch, false
 	}
 	if n == 2 {
@@ -137,7 +155,7 @@ func scanLine(line []byte, mem []member, scratch []byte) ([]member, []byte, bool
 			return mem, scratch, false
 		}
 		key := line[i+1 : end-1]
-		if !canonicalPlain(key) || (!first && bytes.Compare(prev, key) >= 0) {
+		if !first && bytes.Compare(prev, key) >= 0 {
 			return mem, scratch, false
 		}
 		j := end + 1
@@ -147,11 +165,7 @@ func scanLine(line []byte, mem []member, scratch []byte) ([]member, []byte, bool
 			if e < 0 {
 				return mem, scratch, false
 			}
-			if plain {
-				if !canonicalPlain(line[j+1 : e-1]) {
-					return mem, scratch, false
-				}
-			} else {
+			if !plain {
 				// Escapes: canonical when the writer would write the
 				// same escapes (\n, \", \u001f; not \u00e9 or \/).
 				s, ok := jsonenc.Unquote(line[j:e])
@@ -190,9 +204,9 @@ func scanLine(line []byte, mem []member, scratch []byte) ([]member, []byte, bool
 	}
 }
 
-// canonicalPlain reports whether the plain string content b (no escapes,
-// no control characters, valid UTF-8) is written as it is by
-// jsonenc.AppendString: all but U+2028 and U+2029, which it escapes.
+// canonicalPlain reports whether b holds neither U+2028 nor U+2029:
+// jsonenc.AppendString writes a plain string (no escapes, no control
+// characters, valid UTF-8) as it is unless it holds one of them.
 func canonicalPlain(b []byte) bool {
 	for {
 		i := bytes.Index(b, []byte("\xe2\x80"))
@@ -216,8 +230,11 @@ const (
 // slot is one attribute the enricher sets on a line-path record.
 type slot struct {
 	state uint8
-	val   any
-	enc   []byte
+	// num: the value is the json.Number enc (made when read: most
+	// calculated values are only written).
+	num bool
+	val any
+	enc []byte
 }
 
 // entry is one record of a block: a canonical line with its slots (the
@@ -233,21 +250,34 @@ type entry struct {
 // block holds up to blockSize records and their buffers, reused from
 // block to block.
 type block struct {
-	p       *plan
-	entries []entry
-	arena   []byte   // the lines, back to back
-	mem     []member // the members of every line
-	slots   []slot
-	enc     []byte // encodings of per-record values (slots' enc point here)
-	scratch []byte
-	calc    map[string]any // the record Calculate gets on the line path
+	p        *plan
+	entries  []entry
+	arena    []byte   // the lines, back to back
+	mem      []member // the members of every line
+	slots    []slot
+	enc      []byte // encodings of per-record values (slots' enc point here)
+	scratch  []byte
+	scratch2 []byte
+	saved    []slot
+	calc     map[string]any // the record Calculate gets on the line path
 }
 
-func newBlock(p *plan) *block {
+// block returns an empty block, a kept one when there is one.
+func (p *plan) block() *block {
+	if b, ok := p.blocks.Get().(*block); ok {
+		return b
+	}
 	return &block{p: p, entries: make([]entry, 0, blockSize), slots: make([]slot, blockSize*len(p.names))}
 }
 
+// keep keeps b for another chunk.
+func (p *plan) keep(b *block) {
+	b.reset()
+	p.blocks.Put(b)
+}
+
 func (b *block) reset() {
+	clear(b.entries) // drop the maps of the map path
 	b.entries = b.entries[:0]
 	b.arena = b.arena[:0]
 	b.mem = b.mem[:0]
@@ -304,6 +334,9 @@ func (b *block) get(e *entry, name string) (any, bool) {
 	if i, ok := b.p.slot[name]; ok {
 		switch s := &e.slots[i]; s.state {
 		case set:
+			if s.num {
+				return jsonNumber(string(s.enc)), true
+			}
 			return s.val, true
 		case del:
 			return nil, false
@@ -366,6 +399,76 @@ func (b *block) text(e *entry, name string) ([]byte, bool) {
 	}
 	b.scratch = append(b.scratch[:0], dataset.Text(v)...)
 	return b.scratch, true
+}
+
+// arith computes the calculated fields of a line-path record with
+// dataset.Arith and reports whether it could; false leaves them to
+// dataset.Calculate (an operand absent, not a number, beyond 64 bits).
+func (b *block) arith(e *entry) bool {
+	p := b.p
+	if p.arith == nil {
+		return false
+	}
+	// The slots as they were, for Calculate if Arith cannot finish.
+	b.saved = b.saved[:0]
+	for _, s := range p.calcSlots {
+		b.saved = append(b.saved, e.slots[s])
+	}
+	for ci, a := range p.arith {
+		x, ok := b.numText(e, a.X, &b.scratch)
+		if ok {
+			var y []byte
+			if y, ok = b.numText(e, a.Y, &b.scratch2); ok {
+				from := len(b.enc)
+				if b.enc, ok = a.AppendValue(b.enc, x, y); ok {
+					e.slots[p.calcSlots[ci]] = slot{state: set, num: true, enc: b.enc[from:len(b.enc):len(b.enc)]}
+					continue
+				}
+			}
+		}
+		for i := len(p.calcSlots) - 1; i >= 0; i-- {
+			e.slots[p.calcSlots[i]] = b.saved[i]
+		}
+		return false
+	}
+	return true
+}
+
+// numText returns the text of the record's number (or string) name, as
+// the expression engine reads it, using *buf when it must copy.
+func (b *block) numText(e *entry, name string, buf *[]byte) ([]byte, bool) {
+	if i, ok := b.p.slot[name]; ok {
+		switch s := &e.slots[i]; s.state {
+		case set:
+			if s.num {
+				return s.enc, true
+			}
+			switch v := s.val.(type) {
+			case string:
+				*buf = append((*buf)[:0], v...)
+				return *buf, true
+			case json.Number:
+				*buf = append((*buf)[:0], v...)
+				return *buf, true
+			}
+			return nil, false
+		case del:
+			return nil, false
+		}
+	}
+	i := b.member(e, name)
+	if i < 0 {
+		return nil, false
+	}
+	m := e.mem[i]
+	v := b.raw(e)[m.val:m.end]
+	switch c := v[0]; {
+	case c == '-' || (c >= '0' && c <= '9'):
+		return v, true
+	case c == '"' && bytes.IndexByte(v, '\\') < 0:
+		return v[1 : len(v)-1], true
+	}
+	return nil, false
 }
 
 // set sets attribute slot i of the record to v, whose encoding
