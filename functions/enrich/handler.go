@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
@@ -356,7 +355,13 @@ func (h *Handler) buffer(size int) []byte {
 		buf, h.bufs = h.bufs[n-1], h.bufs[:n-1]
 	}
 	h.mu.Unlock()
-	return slices.Grow(buf[:0], size)
+	if cap(buf) >= size {
+		return buf[:0]
+	}
+	// Rounded up to a whole MiB, so that a kept buffer fits the next
+	// chunk of about the same size instead of being replaced by one a
+	// few bytes larger.
+	return make([]byte, 0, min((size+1<<20-1)&^(1<<20-1), maxEstimate))
 }
 
 // keep keeps buf for a later invocation.

@@ -256,3 +256,28 @@ func (e *env) stageFixed(t testing.TB, ds string, index int, lines ...string) co
 	e.s3.Put(bucket, key, []byte(strings.Join(lines, "\n")+"\n"))
 	return contract.Chunk{Dataset: ds, Bucket: bucket, Key: key, Index: index, Records: int64(len(lines)), Source: src}
 }
+
+// TestLinePathAllocations: enriching orders the line path allocates per
+// block and per chunk, not per record (the map path made about 67
+// allocations a record).
+func TestLinePathAllocations(t *testing.T) {
+	e := newEnv(t, dataset.Builtin())
+	var lines []string
+	for i := range 1000 {
+		l := order(fmt.Sprint(i), fmt.Sprintf("C%d", i%50), fmt.Sprint(1+i%7), fmt.Sprintf("%d.%02d", i%90, i%100), i+2)
+		lines = append(lines, strings.TrimSuffix(string(canonical(t, l)), "\n"))
+	}
+	c := e.stage(t, "orders", 0, lines...)
+	if _, err := e.h.Handle(t.Context(), c); err != nil { // fills the cache
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(5, func() {
+		if _, err := e.h.Handle(t.Context(), c); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("%.0f allocations for %d records", allocs, len(lines))
+	if allocs >= float64(len(lines)) {
+		t.Errorf("%.0f allocations for %d records, want fewer than one a record", allocs, len(lines))
+	}
+}
