@@ -3,6 +3,8 @@ package dataset
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -58,8 +60,9 @@ func TestArithForms(t *testing.T) {
 }
 
 // checkArith fails t unless every Arith of d gives what Calculate gives
-// for a record of n, x and y (as JSON numbers), or declines.
-func checkArith(t *testing.T, d *Dataset, n, x, y string) {
+// for a record of n, x and y (as JSON numbers), or declines. It returns
+// the number of fields Arith computed.
+func checkArith(t *testing.T, d *Dataset, n, x, y string) (computed int) {
 	t.Helper()
 	rec := map[string]any{"n": json.Number(n), "x": json.Number(x), "y": json.Number(y)}
 	errs := d.Calculate(rec)
@@ -73,11 +76,13 @@ func checkArith(t *testing.T, d *Dataset, n, x, y string) {
 		if !ok {
 			continue
 		}
+		computed++
 		want, _ := rec[cf.Name].(json.Number)
 		if string(got) != string(want) {
 			t.Errorf("%s (%s) with n=%s x=%s y=%s: Arith %q, Calculate %q (errors %v)", cf.Name, cf.Expr, n, x, y, got, want, errs)
 		}
 	}
+	return computed
 }
 
 func TestArithMatchesCalculate(t *testing.T) {
@@ -90,6 +95,35 @@ func TestArithMatchesCalculate(t *testing.T) {
 		{"01", "007", "1e2"}, {"3.0", "+1", "1"}, {"-3", "-0.15", "0.25"},
 	} {
 		checkArith(t, d, c[0], c[1], c[2])
+	}
+}
+
+// TestArithRandomNumbers compares Arith with Calculate on numbers in the
+// normalised form of every length Arith takes (and a little beyond),
+// drawn from a fixed seed.
+func TestArithRandomNumbers(t *testing.T) {
+	t.Parallel()
+	d := arithDataset(t)
+	r := rand.New(rand.NewPCG(1, 2))
+	num := func(places int) string {
+		digits := 1 + r.IntN(12)
+		s := fmt.Sprint(r.Int64N(int64(pow10[min(digits, 18)])))
+		if places > 0 {
+			s += "." + fmt.Sprintf("%0*d", places, r.Int64N(int64(pow10[places])))
+		}
+		if r.IntN(3) == 0 && strings.Trim(s, "0.") != "" {
+			s = "-" + s
+		}
+		return s
+	}
+	const cases = 3000
+	computed := 0
+	for range cases {
+		computed += checkArith(t, d, num(0), num(r.IntN(10)), num(r.IntN(10)))
+	}
+	// 7 Arith fields a case; most operands fit 64 bits.
+	if computed < cases*7/2 {
+		t.Errorf("Arith computed %d of %d values: the comparison proves little", computed, cases*7)
 	}
 }
 
