@@ -334,10 +334,16 @@ func (h *Handler) plan(ds *dataset.Dataset) *plan {
 	if p := h.plans[ds]; p != nil {
 		return p
 	}
+	if len(h.plans) >= maxPlans {
+		clear(h.plans) // datasets of Sets no longer used
+	}
 	p := newPlan(ds)
 	h.plans[ds] = p
 	return p
 }
+
+// maxPlans bounds the plans a Handler keeps.
+const maxPlans = 256
 
 // Output buffers kept for the next invocations: at most maxKeptBuffers of
 // at most maxEstimate bytes each.
