@@ -19,16 +19,17 @@ import (
 // adds (metadata, looked-up fields, calculated fields) into the line's
 // bytes at their sorted places, decoding only the values its lookups and
 // expressions read. The result is byte for byte what the map path gives
-// (TestLinePathMatchesMapPath, FuzzLinePath), because a line takes the line
+// (TestLinePathMatchesMapPath, FuzzLinePath; the golden files of
+// TestExamplesEnrichAsBefore and TestLineCasesEnrichAsBefore were written
+// by the enricher before the line path existed), because a line takes the line
 // path only when scanLine proves it canonical; any other line (nesting,
 // white space, unsorted or odd keys, escapes the writer would write
 // differently) is decoded into a map and enriched as before.
 
-// plan is what the enricher writes for one dataset, worked out once per
-// chunk: the attributes it may set (its slots), sorted as the writer sorts
-// keys.
+// plan is what the enricher writes for one dataset, worked out once and
+// kept by the Handler: the attributes it may set (its slots), sorted as
+// the writer sorts keys. It is safe for concurrent use.
 type plan struct {
-	ds *dataset.Dataset
 	// lines: records may take the line path. False when an HTTP
 	// enrichment (which reads whole records) or a calculated field that
 	// reads every name ($env) is declared.
@@ -68,7 +69,7 @@ type copyField struct {
 }
 
 func newPlan(ds *dataset.Dataset) *plan {
-	p := &plan{ds: ds, lines: len(ds.Enrichment.HTTP) == 0, slot: map[string]int{}}
+	p := &plan{lines: len(ds.Enrichment.HTTP) == 0, slot: map[string]int{}}
 	names := []string{AttrSourceKey, AttrSourceVersion, AttrIngestedAt, AttrExecution, AttrLine}
 	for _, l := range ds.Enrichment.Lookups {
 		for field := range l.Copy {
