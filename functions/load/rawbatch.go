@@ -13,7 +13,7 @@ import (
 	"github.com/sluicehq/sluice/internal/jsonenc"
 )
 
-// BatchWriteItem bodies written by the loader.
+// BatchWriteItem and BatchGetItem bodies written by the loader.
 //
 // With the SDK's client (on Lambda and in `sluice run`) the loader sends
 // each BatchWriteItem with a body it wrote from its records' DynamoDB JSON
@@ -27,6 +27,11 @@ import (
 // implementations (fakes, minidyn in tests) get AttributeValues decoded
 // from the same text (decodeItem), so both paths write the same items
 // (TestRawBatchWriteMatchesSDK).
+//
+// The version read (BatchGetItem of up to 100 keys) goes the same way: its
+// body is written from the records' keys, not from a map of
+// AttributeValues per key serialized by the SDK; its answer is the SDK's
+// (TestRawBatchGetMatchesSDK).
 
 // batchWriteBody appends the body of a BatchWriteItem putting recs into
 // table.
@@ -85,4 +90,45 @@ func (b rawBody) HandleSerialize(ctx context.Context, in middleware.SerializeInp
 	}
 	in.Request = r
 	return next.HandleSerialize(ctx, in)
+}
+
+// batchGetOrdersBody appends the body of the consistent BatchGetItem that
+// reads the key and source order of recs' items in table (what
+// writer.batchGet sends through other DB implementations).
+func batchGetOrdersBody(b []byte, table string, recs []*record) []byte {
+	b = append(b, `{"RequestItems":{`...)
+	b = jsonenc.AppendString(b, table)
+	b = append(b, `:{"ConsistentRead":true,"ExpressionAttributeNames":{"#o":`...)
+	b = jsonenc.AppendString(b, AttrSourceOrder)
+	b = append(b, `,"#pk":`...)
+	b = jsonenc.AppendString(b, AttrPK)
+	b = append(b, `,"#sk":`...)
+	b = jsonenc.AppendString(b, AttrSK)
+	b = append(b, `},"Keys":[`...)
+	for i, r := range recs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(jsonenc.AppendString(append(b, '{'), AttrPK), `:{"S":`...)
+		b = append(jsonenc.AppendString(b, r.pk), "},"...)
+		b = append(jsonenc.AppendString(b, AttrSK), `:{"S":`...)
+		b = append(jsonenc.AppendString(b, r.sk), "}}"...)
+	}
+	b = append(b, `],"ProjectionExpression":`...)
+	b = jsonenc.AppendString(b, projectOrder)
+	return append(b, "}}}"...)
+}
+
+// rawBatchGet sends the version read of recs through the SDK client c with
+// the body the loader wrote.
+func rawBatchGet(ctx context.Context, c *dynamodb.Client, table string, recs []*record) (*dynamodb.BatchGetItemOutput, error) {
+	size := 192 + len(table)
+	for _, r := range recs {
+		size += len(r.pk) + len(r.sk) + 32
+	}
+	body := batchGetOrdersBody(make([]byte, 0, size), table, recs)
+	// Keys must not be nil for the SDK's validation; the body replaces
+	// what it serializes.
+	stand := &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{table: {Keys: []map[string]types.AttributeValue{}}}}
+	return c.BatchGetItem(ctx, stand, withBody(body))
 }

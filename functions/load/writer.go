@@ -304,24 +304,13 @@ func (w *writer) writeBatch(ctx context.Context, batch []*record) (left []*recor
 // readOrders returns the source order of the batch's keys that exist in the
 // table, and the keys it could not read before the deadline.
 func (w *writer) readOrders(ctx context.Context, batch []*record) (map[recordKey]string, map[recordKey]bool, error) {
-	keys := make([]map[string]types.AttributeValue, len(batch))
-	for i, r := range batch {
-		keys[i] = keyOf(r.pk, r.sk)
-	}
 	orders := make(map[recordKey]string, len(batch))
-	names := map[string]string{"#pk": AttrPK, "#sk": AttrSK, "#o": AttrSourceOrder}
-	for attempt := 0; len(keys) > 0; attempt++ {
+	pending := batch // the records whose keys are still to read
+	for attempt := 0; len(pending) > 0; attempt++ {
 		if attempt > 0 && !w.pause(ctx, attempt) {
 			break
 		}
-		out, err := w.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
-			RequestItems: map[string]types.KeysAndAttributes{w.table: {
-				Keys:                     keys,
-				ConsistentRead:           aws.Bool(true),
-				ProjectionExpression:     aws.String("#pk, #sk, #o"),
-				ExpressionAttributeNames: names,
-			}},
-		})
+		out, err := w.batchGet(ctx, pending)
 		if err != nil {
 			if hard := w.classify("BatchGetItem", err); hard != nil {
 				return nil, nil, hard
@@ -338,18 +327,60 @@ func (w *writer) readOrders(ctx context.Context, batch []*record) (map[recordKey
 				orders[recordKey{pk, sk}] = ""
 			}
 		}
-		keys = out.UnprocessedKeys[w.table].Keys
+		pending = unprocessedKeys(pending, out.UnprocessedKeys[w.table].Keys)
 	}
 	var unread map[recordKey]bool
-	for _, k := range keys {
+	for _, r := range pending {
 		if unread == nil {
 			unread = map[recordKey]bool{}
 		}
-		pk, _ := stringAttr(k, AttrPK)
-		sk, _ := stringAttr(k, AttrSK)
-		unread[recordKey{pk, sk}] = true
+		unread[r.key()] = true
 	}
 	return orders, unread, nil
+}
+
+// unprocessedKeys returns the records of recs whose keys are among keys
+// (a BatchGetItem's UnprocessedKeys).
+func unprocessedKeys(recs []*record, keys []map[string]types.AttributeValue) []*record {
+	if len(keys) == 0 {
+		return nil
+	}
+	byKey := make(map[recordKey]*record, len(recs))
+	for _, r := range recs {
+		byKey[r.key()] = r
+	}
+	left := make([]*record, 0, len(keys))
+	for _, k := range keys {
+		pk, _ := stringAttr(k, AttrPK)
+		sk, _ := stringAttr(k, AttrSK)
+		if r := byKey[recordKey{pk, sk}]; r != nil {
+			left = append(left, r)
+		}
+	}
+	return left
+}
+
+// projectOrder is the ProjectionExpression of the version read.
+const projectOrder = "#pk, #sk, #o"
+
+// batchGet reads the source order of recs' items with one consistent
+// BatchGetItem (at most 100 keys).
+func (w *writer) batchGet(ctx context.Context, recs []*record) (*dynamodb.BatchGetItemOutput, error) {
+	if c, ok := w.db.(*dynamodb.Client); ok {
+		return rawBatchGet(ctx, c, w.table, recs)
+	}
+	keys := make([]map[string]types.AttributeValue, len(recs))
+	for i, r := range recs {
+		keys[i] = keyOf(r.pk, r.sk)
+	}
+	return w.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
+		RequestItems: map[string]types.KeysAndAttributes{w.table: {
+			Keys:                     keys,
+			ConsistentRead:           aws.Bool(true),
+			ProjectionExpression:     aws.String(projectOrder),
+			ExpressionAttributeNames: map[string]string{"#pk": AttrPK, "#sk": AttrSK, "#o": AttrSourceOrder},
+		}},
+	})
 }
 
 // batchWrite puts recs with one BatchWriteItem and returns the weight it
