@@ -63,7 +63,7 @@ func BenchmarkTranscode(b *testing.B) {
 		if buf, fields, ok = transcode(line, buf[:0], fields[:0]); !ok {
 			b.Fatal("not transcoded")
 		}
-		_ = appendItemJSON(make([]byte, 0, 512), fields)
+		_ = appendItemJSON(make([]byte, 0, 512), fields, nil)
 	}
 }
 
@@ -87,6 +87,43 @@ func (cannedDynamo) Do(r *http.Request) (*http.Response, error) {
 		Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
 }
 
+// enrichedOrders returns a chunk of n enriched orders as the pipeline
+// stages them.
+func enrichedOrders(n int) []byte {
+	var chunk bytes.Buffer
+	for i := range n {
+		fmt.Fprintf(&chunk, `{"_execution":"arn:aws:states:us-east-1:000000000000:execution:sluice-local-pipeline:20261207T042409.482534-4b5d8789",`+
+			`"_ingested_at":"2026-12-07T04:24:09.490Z","_line":%d,"_source_key":"incoming/orders/o5.csv","_source_version":"v0000000000000000004",`+
+			`"currency":"EUR","customer_id":"C002","customer_missing":false,"customer_name":"Babbage, Charles","order_date":"2026-02-02",`+
+			`"order_id":"ORD-%08d","pk":"ORDER#ORD-%08d","quantity":2,"segment":"RETAIL","sk":"ORDER","sku":"SKU-0001","status":"SHIPPED","total":2.02,"unit_price":1.01}`+"\n", i+2, i, i)
+	}
+	return chunk.Bytes()
+}
+
+// BenchmarkReadChunk is the reader alone: chunk lines to records with
+// their items' DynamoDB JSON.
+func BenchmarkReadChunk(b *testing.B) {
+	const n = 10000
+	chunk := enrichedOrders(n)
+	c := contract.Chunk{Dataset: "orders", Bucket: "b", Key: "k", ExecutionID: "exec-1",
+		Source: contract.Object{Bucket: "b", Key: "incoming/orders/x.csv", VersionID: "v1"}}
+	b.SetBytes(int64(len(chunk)))
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		r := newReader(b.Context(), bytes.NewReader(chunk), nil, nil, c, "o1", "2026-11-26T12:00:00.000Z")
+		for {
+			if _, err := r.next(); err == io.EOF {
+				break
+			} else if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
+	b.ReportMetric(float64((processCPU()-cpu).Nanoseconds())/float64(b.N*n), "cpu-ns/record")
+}
+
 // BenchmarkLoadChunkSDK is the loader's client-side cost per staged order
 // record, end to end inside the function: reading and transcoding the
 // chunk, grouping, the version read and the BatchWriteItem requests through
@@ -94,14 +131,7 @@ func (cannedDynamo) Do(r *http.Request) (*http.Response, error) {
 // that answers at once (cannedDynamo).
 func BenchmarkLoadChunkSDK(b *testing.B) {
 	const n = 10000
-	var chunk bytes.Buffer
-	for i := range n {
-		// An enriched order as the pipeline stages it.
-		fmt.Fprintf(&chunk, `{"_execution":"arn:aws:states:us-east-1:000000000000:execution:sluice-local-pipeline:20261207T042409.482534-4b5d8789",`+
-			`"_ingested_at":"2026-12-07T04:24:09.490Z","_line":%d,"_source_key":"incoming/orders/o5.csv","_source_version":"v0000000000000000004",`+
-			`"currency":"EUR","customer_id":"C002","customer_missing":false,"customer_name":"Babbage, Charles","order_date":"2026-02-02",`+
-			`"order_id":"ORD-%08d","pk":"ORDER#ORD-%08d","quantity":2,"segment":"RETAIL","sk":"ORDER","sku":"SKU-0001","status":"SHIPPED","total":2.02,"unit_price":1.01}`+"\n", i+2, i, i)
-	}
+	chunk := bytes.NewBuffer(enrichedOrders(n))
 	db := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:1"),
 		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""), HTTPClient: cannedDynamo{}})
 	c := contract.Chunk{Dataset: "orders", Bucket: "b", Key: "k", ExecutionID: "exec-1",

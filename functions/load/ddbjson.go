@@ -183,20 +183,29 @@ func stringField(name, value string) field {
 	return field{name: []byte(name), enc: enc, str: tok, size: len(value)}
 }
 
-// appendItemJSON appends the DynamoDB JSON of an item made of fields.
-func appendItemJSON(b []byte, fields []field) []byte {
+// appendItemJSON appends the DynamoDB JSON of an item made of fields and
+// extra, merged by name: when both are in name order, so is the item.
+func appendItemJSON(b []byte, fields, extra []field) []byte {
 	b = append(b, '{')
-	for i := range fields {
-		if i > 0 {
+	for i, j := 0, 0; i < len(fields) || j < len(extra); {
+		var f *field
+		if j == len(extra) || (i < len(fields) && bytes.Compare(fields[i].name, extra[j].name) < 0) {
+			f = &fields[i]
+			i++
+		} else {
+			f = &extra[j]
+			j++
+		}
+		if i+j > 1 {
 			b = append(b, ',')
 		}
-		if name := fields[i].name; jsonenc.PlainASCII(name) {
+		if name := f.name; jsonenc.PlainASCII(name) {
 			b = append(append(append(b, '"'), name...), '"')
 		} else {
 			b = jsonenc.AppendString(b, string(name))
 		}
 		b = append(b, ':')
-		b = append(b, fields[i].enc...)
+		b = append(b, f.enc...)
 	}
 	return append(b, '}')
 }

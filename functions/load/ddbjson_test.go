@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -38,7 +39,7 @@ func itemOf(line []byte) (item []byte, size int, fast bool, err error) {
 	for _, f := range fields {
 		size += len(f.name) + f.size
 	}
-	return appendItemJSON(nil, fields), size, ok, nil
+	return appendItemJSON(nil, fields, nil), size, ok, nil
 }
 
 var exportAll = cmp.Exporter(func(reflect.Type) bool { return true })
@@ -252,6 +253,21 @@ func TestReaderCompletesInOrder(t *testing.T) {
 	}
 	if _, err := r.next(); err != io.EOF || !r.eof || r.n != 2 {
 		t.Errorf("end: err %v, eof %v, records %d", err, r.eof, r.n)
+	}
+
+	// A computed TTL attribute lands in name order among the others.
+	ttl := &TTL{Attribute: "expires_at", From: "ts", After: 24 * time.Hour}
+	r = newReader(t.Context(), strings.NewReader(`{"_source_key":"k","pk":"P#3","sk":"#","ts":"2026-01-01"}`), ttl, nil, chunk, "o2", "")
+	third, err := r.next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"_execution", "_source_key", "_source_order", "_source_version", "expires_at", "pk", "sk", "ts"}
+	if diff := cmp.Diff(want, names(third.item)); diff != "" {
+		t.Errorf("names with TTL (-want +got):\n%s", diff)
+	}
+	if !bytes.Contains(third.item, []byte(`"expires_at":{"N":"1767312000"}`)) || !bytes.Contains(third.item, []byte(`"_source_key":{"S":"k"}`)) {
+		t.Errorf("item = %s, want expires_at 2026-01-02 and the record's own _source_key", third.item)
 	}
 }
 

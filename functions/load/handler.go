@@ -343,10 +343,12 @@ type reader struct {
 	// owned are the attributes the loader sets (see complete), encoded
 	// once per chunk.
 	owned []ownedField
-	// line, buf and fields are scratch space reused from record to record.
+	// line, buf, fields and extra are scratch space reused from record to
+	// record.
 	line   []byte
 	buf    []byte
 	fields []field
+	extra  []field
 }
 
 // ownedField is an attribute the loader sets: always, or when the record
@@ -439,17 +441,19 @@ func (r *reader) next() (*record, error) {
 	if !ok1 || !ok2 {
 		return nil, &fnerr.Internal{Msg: fmt.Sprintf("load: s3://%s/%s record %d: pk and sk must be non-empty strings", r.chunk.Bucket, r.chunk.Key, r.n)}
 	}
-	fields = r.complete(fields)
-	r.fields = fields[:0]
+	fields, extra := r.complete(fields)
+	r.fields, r.extra = fields[:0], extra[:0]
 	size, n := 0, 2
-	for i := range fields {
-		size += len(fields[i].name) + fields[i].size
-		n += len(fields[i].name) + len(fields[i].enc) + 4
+	for _, fs := range [2][]field{fields, extra} {
+		for i := range fs {
+			size += len(fs[i].name) + fs[i].size
+			n += len(fs[i].name) + len(fs[i].enc) + 4
+		}
 	}
 	if size > MaxItemBytes {
 		return nil, &fnerr.Internal{Msg: fmt.Sprintf("load: s3://%s/%s record %d (%s/%s): item of about %d bytes exceeds DynamoDB's 400 KB", r.chunk.Bucket, r.chunk.Key, r.n, pk, sk, size)}
 	}
-	return &record{line: r.n, pk: pk, sk: sk, item: appendItemJSON(make([]byte, 0, n), fields), size: size}, nil
+	return &record{line: r.n, pk: pk, sk: sk, item: appendItemJSON(make([]byte, 0, n), fields, extra), size: size}, nil
 }
 
 // find returns the index of the field named name, or -1.
@@ -475,37 +479,38 @@ func stringOf(fields []field, name string) (string, bool) {
 
 // complete sets the version attribute and, when the enricher did not run,
 // the source, ingest-time and execution attributes; it adds the TTL
-// attribute if the transformer did not.
+// attribute if the transformer did not. It replaces attributes in fields
+// and returns the attributes the record lacks apart (extra, in r.extra's
+// space), for appendItemJSON to merge without moving fields.
 //
 // Fields sorted by name (as staged) stay sorted, so that the table need not
-// sort them again.
-func (r *reader) complete(fields []field) []field {
+// sort them again: extra is then in name order too. Otherwise the
+// additions are appended to fields, in the order they were made, and extra
+// is empty.
+func (r *reader) complete(fields []field) (_, extra []field) {
 	sorted := slices.IsSortedFunc(fields, byName)
-	add := func(f field) {
-		if !sorted {
-			fields = append(fields, f)
-			return
-		}
-		i, _ := slices.BinarySearchFunc(fields, f, byName)
-		fields = slices.Insert(fields, i, f)
-	}
+	extra = r.extra[:0]
 	for _, o := range r.owned {
 		switch i := find(fields, string(o.name)); {
 		case i < 0:
-			add(o.field)
+			extra = append(extra, o.field)
 		case o.always:
 			fields[i] = o.field
 		}
 	}
-	if t := r.ttl; t != nil && find(fields, t.Attribute) < 0 {
+	if t := r.ttl; t != nil && find(fields, t.Attribute) < 0 && find(extra, t.Attribute) < 0 {
 		if from, ok := stringOf(fields, t.From); ok {
 			if at, ok := parseTime(from); ok {
 				n := strconv.FormatInt(at.Add(t.After).Unix(), 10)
-				add(field{name: []byte(t.Attribute), enc: []byte(`{"N":"` + n + `"}`), size: len(n) + 1})
+				extra = append(extra, field{name: []byte(t.Attribute), enc: []byte(`{"N":"` + n + `"}`), size: len(n) + 1})
 			}
 		}
 	}
-	return fields
+	if !sorted {
+		return append(fields, extra...), extra[:0]
+	}
+	slices.SortFunc(extra, byName)
+	return fields, extra
 }
 
 // byName orders fields by name.

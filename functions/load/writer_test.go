@@ -78,7 +78,7 @@ func recItem(pk, sk, order string, extra map[string]types.AttributeValue) map[st
 
 func rec(pk, sk, order string, extra map[string]types.AttributeValue) *record {
 	item := recItem(pk, sk, order, extra)
-	return &record{pk: pk, sk: sk, item: appendItemJSON(nil, fieldsOf(item)), size: itemSize(item)}
+	return &record{pk: pk, sk: sk, item: appendItemJSON(nil, fieldsOf(item), nil), size: itemSize(item)}
 }
 
 func source(recs []*record) func() (*record, error) {
