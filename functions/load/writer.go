@@ -304,7 +304,9 @@ func (w *writer) writeBatch(ctx context.Context, batch []*record) (left []*recor
 // readOrders returns the source order of the batch's keys that exist in the
 // table, and the keys it could not read before the deadline.
 func (w *writer) readOrders(ctx context.Context, batch []*record) (map[recordKey]string, map[recordKey]bool, error) {
-	orders := make(map[recordKey]string, len(batch))
+	// Made on the first item found: a group of new keys (a first load)
+	// finds none.
+	var orders map[recordKey]string
 	pending := batch // the records whose keys are still to read
 	for attempt := 0; len(pending) > 0; attempt++ {
 		if attempt > 0 && !w.pause(ctx, attempt) {
@@ -318,6 +320,9 @@ func (w *writer) readOrders(ctx context.Context, batch []*record) (map[recordKey
 			continue
 		}
 		for _, item := range out.Responses[w.table] {
+			if orders == nil {
+				orders = make(map[recordKey]string, len(batch))
+			}
 			pk, _ := stringAttr(item, AttrPK)
 			sk, _ := stringAttr(item, AttrSK)
 			o, _ := item[AttrSourceOrder].(*types.AttributeValueMemberS)
