@@ -51,6 +51,18 @@ func (f *field) stringValue() (string, bool) {
 	return jsonenc.Unquote(f.str)
 }
 
+// appendValue appends the decoded value of a string field to b.
+func (f *field) appendValue(b []byte) ([]byte, bool) {
+	if f.str == nil {
+		return b, false
+	}
+	if end, plain := jsonenc.ScanString(f.str, 0); plain && end == len(f.str) {
+		return append(b, f.str[1:len(f.str)-1]...), true
+	}
+	v, ok := jsonenc.Unquote(f.str)
+	return append(b, v...), ok
+}
+
 // transcode reads a record of top-level strings, numbers, booleans and
 // nulls into its fields, the values encoded into buf (returned grown). It
 // reports false for any other record, or one it cannot vouch for, which

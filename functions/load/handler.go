@@ -343,12 +343,13 @@ type reader struct {
 	// owned are the attributes the loader sets (see complete), encoded
 	// once per chunk.
 	owned []ownedField
-	// line, buf, fields and extra are scratch space reused from record to
-	// record.
+	// line, buf, fields, extra and keyBuf are scratch space reused from
+	// record to record.
 	line   []byte
 	buf    []byte
 	fields []field
 	extra  []field
+	keyBuf []byte
 }
 
 // ownedField is an attribute the loader sets: always, or when the record
@@ -436,9 +437,8 @@ func (r *reader) next() (*record, error) {
 		}
 		fields = fieldsOf(item)
 	}
-	pk, ok1 := stringOf(fields, AttrPK)
-	sk, ok2 := stringOf(fields, AttrSK)
-	if !ok1 || !ok2 {
+	pk, sk, ok := r.key(fields)
+	if !ok {
 		return nil, &fnerr.Internal{Msg: fmt.Sprintf("load: s3://%s/%s record %d: pk and sk must be non-empty strings", r.chunk.Bucket, r.chunk.Key, r.n)}
 	}
 	fields, extra := r.complete(fields)
@@ -464,6 +464,24 @@ func find(fields []field, name string) int {
 		}
 	}
 	return -1
+}
+
+// key returns the record's pk and sk, if both are non-empty strings. The
+// two strings share one allocation (records keep them until written).
+func (r *reader) key(fields []field) (pk, sk string, ok bool) {
+	i, j := find(fields, AttrPK), find(fields, AttrSK)
+	if i < 0 || j < 0 {
+		return "", "", false
+	}
+	var ok1, ok2 bool
+	r.keyBuf, ok1 = fields[i].appendValue(r.keyBuf[:0])
+	n := len(r.keyBuf)
+	r.keyBuf, ok2 = fields[j].appendValue(r.keyBuf)
+	if !ok1 || !ok2 || n == 0 || n == len(r.keyBuf) {
+		return "", "", false
+	}
+	both := string(r.keyBuf)
+	return both[:n], both[n:], true
 }
 
 // stringOf returns the value of the field named name, if it is a
