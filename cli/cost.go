@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/platform/cost"
 	"github.com/spf13/cobra"
 )
@@ -23,6 +24,9 @@ type costFlags struct {
 	enrich         bool
 	retryRate      float64
 	months         float64
+	dataset        string
+	apiCalls       float64
+	apiCallBytes   int
 	prices         string
 	project        string
 	asJSON         bool
@@ -32,22 +36,28 @@ type costFlags struct {
 func (c *cli) costCommand() *cobra.Command {
 	var f costFlags
 	cmd := &cobra.Command{
-		Use:   "cost --stack NAME --files-per-day N --records-per-file M [--record-bytes B] [--json]",
+		Use:   "cost --stack NAME --files-per-day N --records-per-file M [--dataset NAME] [--record-bytes B] [--json]",
 		Short: "estimate a stack's monthly AWS bill for a workload",
 		Long: "Estimates the monthly bill of a stack by service: Step Functions transitions counted on the path a\n" +
 			"LOADED file takes through the stack's compiled state machine, Lambda GB-seconds from the stack's\n" +
 			"memory and measured per-record times, DynamoDB units from the item size and capacity mode, S3\n" +
 			"requests and storage by lifecycle class, logs, KMS and EventBridge. Then it compares batch vs per\n" +
-			"file, Standard vs Express, the capacity modes and chunk sizes, and recommends. It reads\n" +
+			"file, Standard vs Express, the capacity modes and chunk sizes, and recommends. A dataset the stack\n" +
+			"runs in batches (sluice:batchDatasets, --dataset) is priced on the batch machine; a stack with\n" +
+			"egress nat pays for its NAT gateway. It reads\n" +
 			"Pulumi.yaml and Pulumi.<stack>.yaml (the nearest folder above holding them, or --project DIR);\n" +
 			"prices are us-east-1 list prices of a dated file (--prices FILE for others). docs/cost.md\n" +
 			"states the model and what it leaves out.",
 		Example: "  sluice cost --stack prod --files-per-day 1000 --records-per-file 10000\n" +
-			"  sluice cost --stack dev --files-per-day 50 --records-per-file 200 --enrich --json",
+			"  sluice cost --stack dev --files-per-day 50 --records-per-file 200 --enrich --json\n" +
+			"  sluice cost --stack prod --dataset readings --files-per-day 20000 --records-per-file 50",
 		Annotations: exits("the estimate was printed", ""),
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 0 {
 				return usagef("cost: want no arguments, got %q", args[0])
+			}
+			if !cmd.Flags().Changed("api-calls-per-record") {
+				f.apiCalls = -1 // from the dataset's declaration
 			}
 			return c.cmdCost(f)
 		},
@@ -57,7 +67,10 @@ func (c *cli) costCommand() *cobra.Command {
 	fl.Float64Var(&f.filesPerDay, "files-per-day", 0, "files arriving a day; required")
 	fl.Int64Var(&f.recordsPerFile, "records-per-file", 0, "records in each file; required")
 	fl.IntVar(&f.recordBytes, "record-bytes", 200, "bytes of one record as stored (attribute names and values)")
-	fl.BoolVar(&f.enrich, "enrich", false, "the dataset declares enrichment (the Enrich task runs)")
+	fl.StringVar(&f.dataset, "dataset", "", "the dataset the files belong to (a built-in one): its declaration says whether it enriches and calls APIs, and the stack's batchDatasets whether it runs in batches")
+	fl.BoolVar(&f.enrich, "enrich", false, "the dataset declares enrichment (the Enrich task runs); implied by a --dataset that does")
+	fl.Float64Var(&f.apiCalls, "api-calls-per-record", 0, "external API calls the enricher makes a record (through the NAT gateway with egress nat); default: the --dataset's HTTP enrichments, else 0")
+	fl.IntVar(&f.apiCallBytes, "api-call-bytes", cost.DefaultAPICallBytes, "bytes one API call moves through the NAT gateway, both directions")
 	fl.Float64Var(&f.retryRate, "retry-rate", 0.01, "share of task attempts that fail once and are retried (0 to 1)")
 	fl.Float64Var(&f.months, "months", 12, "price month N of operation: the bucket and tables then hold N months of data")
 	fl.StringVar(&f.prices, "prices", "", "a prices file like platform/cost/prices-us-east-1.json (default: that file, built in)")
@@ -80,6 +93,8 @@ func (c *cli) cmdCost(f costFlags) error {
 		return usagef("cost: --retry-rate must be between 0 and 1, got %v", f.retryRate)
 	case !(f.months >= 1 && f.months <= 120):
 		return usagef("cost: --months must be between 1 and 120, got %v", f.months)
+	case f.apiCallBytes <= 0:
+		return usagef("cost: --api-call-bytes must be a positive number, got %d", f.apiCallBytes)
 	}
 	dir := f.project
 	if dir == "" {
@@ -107,7 +122,19 @@ func (c *cli) cmdCost(f costFlags) error {
 		return err
 	}
 	w := cost.Workload{FilesPerDay: f.filesPerDay, RecordsPerFile: f.recordsPerFile, RecordBytes: f.recordBytes,
-		Enrich: f.enrich, RetryRate: f.retryRate, Months: f.months}
+		Enrich: f.enrich, RetryRate: f.retryRate, Months: f.months, Dataset: f.dataset, APICallsPerRecord: f.apiCalls, APICallBytes: f.apiCallBytes}
+	if f.dataset != "" {
+		set := dataset.Builtin()
+		d, err := set.Lookup(f.dataset)
+		if err != nil {
+			return usagef("cost: --dataset %q: not a dataset of this build (datasets: %s)", f.dataset, strings.Join(set.Names(), ", "))
+		}
+		w.Enrich = w.Enrich || d.Enrichment.Enabled()
+		if w.APICallsPerRecord < 0 {
+			w.APICallsPerRecord = float64(len(d.Enrichment.HTTP))
+		}
+	}
+	w.APICallsPerRecord = max(w.APICallsPerRecord, 0)
 	rep, err := m.Compare(w)
 	if err != nil {
 		return usagef("cost: %v", err)
@@ -126,8 +153,15 @@ func (c *cli) printCost(f costFlags, r *cost.Report) error {
 		r.Stack, trimFloat(f.filesPerDay), f.recordsPerFile, f.recordBytes, trimFloat(f.months))
 	fmt.Fprintf(out, "prices: %s list prices checked %s; %d chunk(s) a file, %s\n\n",
 		r.PricesRegion, r.PricesChecked, r.Facts.Chunks, pathSummary(r))
+	if b := r.Facts.Batch; b != nil {
+		fmt.Fprintf(out, "%s runs in batches (sluice:batchDatasets): %s batch executions a month (%s) of %s files each; "+
+			"each file in a STANDARD child execution of %d states\n\n", b.Dataset, thousands(b.ExecutionsPerMonth), b.Schedule, thousands(b.FilesPerExecution), len(b.ChildStates))
+	}
 	fmt.Fprintf(out, "%-16s %12s\n", "service", "USD/month")
 	for _, name := range cost.Services {
+		if len(r.Services[name].Lines) == 0 {
+			continue // a service the stack does not use (VPC without NAT)
+		}
 		fmt.Fprintf(out, "%-16s %12.2f\n", cost.ServiceTitles[name], r.Services[name].USD)
 	}
 	fmt.Fprintf(out, "%-16s %12.2f\n", "total", r.TotalUSD)
@@ -137,6 +171,9 @@ func (c *cli) printCost(f costFlags, r *cost.Report) error {
 	fmt.Fprintln(out)
 	for _, name := range cost.Services {
 		s := r.Services[name]
+		if len(s.Lines) == 0 {
+			continue
+		}
 		fmt.Fprintf(out, "%s\n", cost.ServiceTitles[name])
 		for _, l := range s.Lines {
 			fmt.Fprintf(out, "  %s\n    %s %s × $%s = $%.2f\n", l.Item, thousands(l.Quantity), l.Unit, trimFloat(l.UnitUSD), l.USD)

@@ -73,11 +73,13 @@ func TestCostProdScenario(t *testing.T) {
 	wcu, rcu := (167+25)*730*0.00065, (167+10)*730*0.00013 // $91.10, $16.80
 	dynamo := wcu + rcu + stored*0.25 + stored*0.20
 	// S3: PUT upload, 2 chunks, manifest, 2 Map result objects = 6; GET
-	// validate, transform, 2 chunks, the manifest = 5; LIST of 365,000
-	// incoming + 1,000 × 7 days × 3 staged objects = 386 pages × 730 runs;
+	// validate, transform, 2 chunks, the manifest = 5; LIST of the top
+	// level and 365,000 incoming files (staged chunks are under the
+	// pipeline's own prefix, which the reconciler skips) = 1 + 365 pages ×
+	// 730 runs;
 	// STANDARD 30 days of files + 7 of chunks, STANDARD_IA days 30-180,
 	// GLACIER days 180-365; one transition each a file.
-	s3 := F*6*0.000005 + F*5*0.0000004 + 386*runs*0.000005 +
+	s3 := F*6*0.000005 + F*5*0.0000004 + 366*runs*0.000005 +
 		(day*30+day*7)/gib*0.023 + day*150/gib*0.0125 + day*(H-180)/gib*0.0036 +
 		F*0.00001 + F*0.00003
 	// CloudWatch Logs: INFO functions (350 + 600 B an invocation),

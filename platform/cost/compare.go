@@ -3,6 +3,7 @@ package cost
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/workflow/pipeline"
@@ -69,24 +70,10 @@ func (m *Model) Compare(w Workload) (*Report, error) {
 	}
 	p := m.Prices
 
-	// Batch vs per file.
-	batch := Comparison{Topic: "batch vs per file"}
-	batch.Alternatives = append(batch.Alternatives, Alternative{Name: "one Standard execution per file", TotalUSD: bill.TotalUSD, Current: true})
-	if bill.Facts.Chunks <= int64(m.opts.InlineMaxChunks) {
-		F := bill.Facts.FilesPerMonth
-		ticks := BatchTicksPerDay * DaysPerMonth
-		billedS := math.Ceil(bill.Facts.LambdaMSPerFile/100) / 10
-		sfn := ticks*BatchTransitionsPerTick*p.USD(PriceTransition) +
-			F*p.USD(PriceExpressRequest) + F*billedS*ExpressMemoryGB*p.USD(PriceExpressGBSecond) +
-			ticks*p.USD(PriceS3Put) // each tick lists the pending files
-		batch.Alternatives = append(batch.Alternatives, Alternative{
-			Name:     fmt.Sprintf("batch: one execution per hourly tick, an Express child per file (%s s each)", num(billedS)),
-			TotalUSD: bill.TotalUSD - bill.Services["stepfunctions"].USD + sfn,
-			Change:   "batch mode (issue 14, not built yet)",
-		})
-		batch.Note = "batch mode does not exist yet: modelled as one Standard execution per schedule tick (24 a day, 4 transitions each) whose Distributed Map runs each pending file's path in an Express child execution; Lambda, DynamoDB and S3 work is the same"
-	} else {
-		batch.Note = fmt.Sprintf("not comparable: files of %d chunks need a Distributed Map of their own, which an Express child execution cannot run", bill.Facts.Chunks)
+	// Batch vs per file: the same workload both ways, as whole bills.
+	batch, err := m.batchComparison(w, bill)
+	if err != nil {
+		return nil, err
 	}
 	rep.Comparisons = append(rep.Comparisons, batch)
 
@@ -114,7 +101,7 @@ func (m *Model) Compare(w Workload) (*Report, error) {
 		sx.Alternatives = append(sx.Alternatives,
 			Alternative{Name: "STANDARD executions", TotalUSD: bill.TotalUSD, Current: true},
 			Alternative{Name: "EXPRESS executions (not deployable)", TotalUSD: bill.TotalUSD - bill.Services["stepfunctions"].USD + express})
-		sx.Note = "files this size load inline, so no chunk execution runs; the stack refuses an EXPRESS machine because larger files need the Distributed Map (the EXPRESS line prices what batch mode's Express children would)"
+		sx.Note = "files this size load inline, so no chunk execution runs; the stack refuses an EXPRESS machine because larger files need the Distributed Map, and batch mode's children are STANDARD for the same reason (the EXPRESS line prices the file's path as an Express execution)"
 	}
 	rep.Comparisons = append(rep.Comparisons, sx)
 
@@ -162,6 +149,11 @@ func (m *Model) Compare(w Workload) (*Report, error) {
 	}
 
 	rep.Recommendations = append(recommend(bill.TotalUSD, rep.Comparisons), memWarnings...)
+	if b := bill.Facts.Batch; b != nil && b.FilesPerExecution > float64(b.MaxFiles) {
+		rep.Recommendations = append(rep.Recommendations, fmt.Sprintf(
+			"batch: %s files arrive between two batches of %s but a batch takes at most %d (sluice:batchMaxFiles): pending files pile up; run batches more often (sluice:batchSchedule) or raise batchMaxFiles",
+			num(b.FilesPerExecution), b.Dataset, b.MaxFiles))
+	}
 	rep.BudgetUSD = m.Stack.MonthlyBudgetUSD
 	switch b := float64(rep.BudgetUSD); {
 	case b == 0:
@@ -179,6 +171,63 @@ func (m *Model) Compare(w Workload) (*Report, error) {
 			kept, 100*kept/bill.TotalUSD, num(bill.Facts.Months)))
 	}
 	return rep, nil
+}
+
+// anyDataset names the dataset the batch alternative batches when the
+// workload names none.
+const anyDataset = "the dataset"
+
+// batchComparison prices w per file and in batches on the stack's
+// batchSchedule (the batch machine: one execution per schedule run, a
+// STANDARD child execution per file), marking what the stack does for
+// w.Dataset.
+func (m *Model) batchComparison(w Workload, bill *Bill) (Comparison, error) {
+	c := Comparison{Topic: "batch vs per file"}
+	name := w.Dataset
+	if name == "" {
+		name = anyDataset
+	}
+	batched := m.Stack.Batched(w.Dataset)
+	perFile, inBatches := m.Stack, m.Stack
+	perFile.BatchDatasets = slices.DeleteFunc(slices.Clone(m.Stack.BatchDatasets), func(d string) bool { return d == w.Dataset })
+	if !batched {
+		inBatches.BatchDatasets = append(slices.Clone(m.Stack.BatchDatasets), name)
+	}
+	ww := w
+	ww.Dataset = name
+	price := func(s Stack) (*Bill, error) {
+		if s.Batched(ww.Dataset) == batched {
+			return bill, nil
+		}
+		alt := *m
+		alt.Stack = s
+		return alt.Estimate(ww)
+	}
+	pf, err := price(perFile)
+	if err != nil {
+		return c, err
+	}
+	bt, err := price(inBatches)
+	if err != nil {
+		return c, err
+	}
+	a := Alternative{Name: "one Standard execution per file", TotalUSD: pf.TotalUSD, Current: !batched}
+	b := Alternative{Name: fmt.Sprintf("batches on %s: a STANDARD child execution per file (%s files a batch)", m.Stack.BatchSchedule, num(bt.Facts.Batch.FilesPerExecution)),
+		TotalUSD: bt.TotalUSD, Current: batched}
+	switch {
+	case batched:
+		a.Change = fmt.Sprintf("remove %s from sluice:batchDatasets", w.Dataset)
+	case w.Dataset != "":
+		b.Change = fmt.Sprintf("add %s to sluice:batchDatasets", w.Dataset)
+	default:
+		b.Change = "add the dataset to sluice:batchDatasets (--dataset NAME prices a named one)"
+	}
+	c.Alternatives = []Alternative{a, b}
+	c.Note = fmt.Sprintf("a batch's child runs the per-file stages inside a Parallel state (%d states a file against %d per file) and heads, copies and deletes its file; a batched file waits up to the schedule's interval", len(bt.Facts.States), len(pf.Facts.States))
+	if fpe := bt.Facts.Batch.FilesPerExecution; fpe > float64(m.Stack.BatchMaxFiles) {
+		c.Note += fmt.Sprintf("; %s files a batch is more than batchMaxFiles %d: files would pile up", num(fpe), m.Stack.BatchMaxFiles)
+	}
+	return c, nil
 }
 
 // storedUSD is the part of the bill that pays for data kept: storage,

@@ -72,11 +72,11 @@ func TestScenarioDev(t *testing.T) {
 		F*200*0.000000125 + // 304,167 RRU = $0.0380
 		(F*200*600+F*600)/gib*0.25 // 0.1708 GB-month (one month of items, 100 B index overhead each; ledger items) = $0.0427
 	// S3: PUT upload, 1 chunk, manifest, enriched chunk = 4; GET validate,
-	// transform, load, enrich = 4; LIST (1,521 incoming + 50×2 days×2
-	// staged objects = 1,721 → 2 pages) × 730 runs; 2 MB a day (50 files of
+	// transform, load, enrich = 4; LIST (the top level, then 1,521
+	// incoming files → 1 + 2 pages) × 730 runs; 2 MB a day (50 files of
 	// 40,000 B) in STANDARD for 30 days plus 2 days of staged chunks;
 	// 0.4167 days in STANDARD_IA at the 128 KB minimum; F transitions.
-	s3 := F*4*0.000005 + F*4*0.0000004 + 2*runs*0.000005 +
+	s3 := F*4*0.000005 + F*4*0.0000004 + 3*runs*0.000005 +
 		(2e6*30+2e6*2)/gib*0.023 +
 		50*131072*(730/24.0-30)/gib*0.0125 + F*0.00001
 	// CloudWatch Logs: DEBUG functions (350 + 2,000 B an invocation) and

@@ -56,11 +56,15 @@ const (
 	DynamoKMSRequestsPerTableHour = 12
 	// DataTables is the number of dataset tables the load goes to.
 	DataTables = 1
-	// BatchTicksPerDay and BatchTransitionsPerTick model batch mode (not
-	// built yet): one execution per hourly tick, whose Distributed Map
-	// runs one Express child execution per file.
-	BatchTicksPerDay        = 24
-	BatchTransitionsPerTick = 4
+	// NATGateways is the number of NAT gateways egress nat deploys: one,
+	// in the first zone (platform/security), each with one Elastic IP.
+	NATGateways = 1
+	// DefaultAPICallBytes is what one HTTP enrichment call moves through
+	// the NAT gateway, both directions: request line and headers, the
+	// JSON answer, TLS framing, with the connection's handshake spread
+	// over the calls it carries. An estimate, not a measurement:
+	// Workload.APICallBytes (--api-call-bytes) overrides it.
+	DefaultAPICallBytes = 2048
 )
 
 // Workload is what the stack processes.
@@ -84,6 +88,17 @@ type Workload struct {
 	// Months is the month of operation the bill is for: the bucket and the
 	// tables then hold Months months of data. Default: 12.
 	Months float64
+	// APICallsPerRecord is the external API calls the enricher makes per
+	// record (the dataset's HTTP enrichments: one call each per record);
+	// with egress nat they go through the NAT gateway. Default: 0.
+	APICallsPerRecord float64
+	// APICallBytes is the bytes one API call moves, both directions.
+	// Default: DefaultAPICallBytes.
+	APICallBytes int
+	// Dataset names the dataset the files belong to; when the stack
+	// batches it (Stack.BatchDatasets), the bill is the batch machine's.
+	// Default: "" (a dataset run per file).
+	Dataset string
 }
 
 func (w Workload) withDefaults() (Workload, error) {
@@ -95,6 +110,9 @@ func (w Workload) withDefaults() (Workload, error) {
 	}
 	if w.Months == 0 {
 		w.Months = 12
+	}
+	if w.APICallBytes == 0 {
+		w.APICallBytes = DefaultAPICallBytes
 	}
 	var errs []error
 	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
@@ -115,6 +133,15 @@ func (w Workload) withDefaults() (Workload, error) {
 	}
 	if bad(w.Months) || w.Months < 1 || w.Months > 120 {
 		errs = append(errs, fmt.Errorf("months %v: want 1 to 120", w.Months))
+	}
+	if bad(w.APICallsPerRecord) || w.APICallsPerRecord < 0 || w.APICallsPerRecord > 100 {
+		errs = append(errs, fmt.Errorf("API calls per record %v: want 0 to 100", w.APICallsPerRecord))
+	}
+	if w.APICallsPerRecord > 0 && !w.Enrich {
+		errs = append(errs, fmt.Errorf("API calls per record %v: the enricher makes them, so the dataset must declare enrichment", w.APICallsPerRecord))
+	}
+	if w.APICallBytes < 1 || w.APICallBytes > 10<<20 {
+		errs = append(errs, fmt.Errorf("API call bytes %d: want 1 to %d", w.APICallBytes, 10<<20))
 	}
 	return w, errors.Join(errs...)
 }
@@ -143,12 +170,12 @@ type Service struct {
 }
 
 // Services names the services of a bill, in display order.
-var Services = []string{"stepfunctions", "lambda", "dynamodb", "s3", "cloudwatch_logs", "kms", "eventbridge"}
+var Services = []string{"stepfunctions", "lambda", "dynamodb", "s3", "cloudwatch_logs", "kms", "eventbridge", "vpc"}
 
 // ServiceTitles are the services' display names.
 var ServiceTitles = map[string]string{
 	"stepfunctions": "Step Functions", "lambda": "Lambda", "dynamodb": "DynamoDB", "s3": "S3",
-	"cloudwatch_logs": "CloudWatch Logs", "kms": "KMS", "eventbridge": "EventBridge",
+	"cloudwatch_logs": "CloudWatch Logs", "kms": "KMS", "eventbridge": "EventBridge", "vpc": "VPC (NAT)",
 }
 
 // Bill is the monthly estimate of one stack for one workload.
@@ -184,6 +211,37 @@ type Facts struct {
 	// LambdaMSPerFile is the Lambda time of one file's path, without
 	// retries: what an Express execution of the file would last.
 	LambdaMSPerFile float64 `json:"lambda_ms_per_file"`
+	// Mode is how the stack runs the files: ModePerFile or ModeBatch.
+	// States are then the batch's child execution's.
+	Mode string `json:"mode"`
+	// Batch describes the batches (nil per file).
+	Batch *BatchFacts `json:"batch,omitempty"`
+}
+
+// Modes of Facts.Mode.
+const (
+	// ModePerFile is one execution of the per-file machine a file.
+	ModePerFile = "per file"
+	// ModeBatch is the batch machine: one execution per dataset per
+	// schedule, a STANDARD child execution per file.
+	ModeBatch = "batch"
+)
+
+// BatchFacts are the quantities of batch mode.
+type BatchFacts struct {
+	// Dataset is the batched dataset; Schedule the stack's batchSchedule.
+	Dataset  string `json:"dataset"`
+	Schedule string `json:"schedule"`
+	// ExecutionsPerMonth is the batch executions a month (the schedule's
+	// runs); FilesPerExecution the files each takes on average.
+	ExecutionsPerMonth float64 `json:"executions_per_month"`
+	FilesPerExecution  float64 `json:"files_per_execution"`
+	// MaxFiles is batchMaxFiles: files beyond it wait for the next batch.
+	MaxFiles int `json:"max_files"`
+	// States are the batch execution's own states; ChildStates one
+	// file's child execution's.
+	States      []string `json:"states"`
+	ChildStates []string `json:"child_states"`
 }
 
 // Model prices workloads for one stack: its compiled machine, options,
@@ -195,6 +253,9 @@ type Model struct {
 
 	machine *asl.StateMachine
 	opts    pipeline.Options
+	// batch is the batch machine, which prices the datasets the stack
+	// batches.
+	batch *asl.StateMachine
 }
 
 // NewModel compiles the stack's machine.
@@ -203,7 +264,19 @@ func NewModel(s Stack, p Prices, t Timings) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Stack: s, Prices: p, Timings: t, machine: m, opts: o}, nil
+	b, err := BatchMachine(s)
+	if err != nil {
+		return nil, err
+	}
+	return &Model{Stack: s, Prices: p, Timings: t, machine: m, opts: o, batch: b}, nil
+}
+
+// WithBatchMachine returns a copy of m that prices machine as the batch
+// machine instead of the stack's own: tests use it.
+func (m *Model) WithBatchMachine(machine *asl.StateMachine) *Model {
+	c := *m
+	c.batch = machine
+	return &c
 }
 
 // WithMachine returns a copy of m that prices machine (compiled with
@@ -238,8 +311,19 @@ func (m *Model) Estimate(w Workload) (*Bill, error) {
 	if limit := int64(m.opts.InlineMaxChunks) + 1; taken > limit {
 		taken = limit
 	}
-	path, err := TakePath(m.machine, int(taken), w.Enrich)
-	if err != nil {
+	var (
+		path  Path
+		batch *BatchPath
+	)
+	if m.Stack.Batched(w.Dataset) {
+		// Two files a batch: the model checks that their child executions
+		// are alike, then prices one.
+		bp, err := TakeBatchPath(m.batch, 2, int(taken), w.Enrich)
+		if err != nil {
+			return nil, err
+		}
+		batch, path = &bp, bp.File
+	} else if path, err = TakePath(m.machine, int(taken), w.Enrich); err != nil {
 		return nil, err
 	}
 	e := &estimate{
@@ -248,10 +332,16 @@ func (m *Model) Estimate(w Workload) (*Bill, error) {
 		H:             w.Months * DaysPerMonth,
 		childStandard: path.Distributed && m.opts.MapExecutionType == pipeline.Standard,
 		runs:          reconcileRuns(m.Stack.ReconcileSchedule),
+		batch:         batch,
 		bill:          &Bill{Stack: m.Stack.Name, PricesRegion: m.Prices.Region, PricesChecked: m.Prices.Checked, Services: map[string]*Service{}},
 	}
 	for _, name := range Services {
 		e.bill.Services[name] = &Service{Lines: []Line{}}
+	}
+	if batch != nil {
+		if e.ticks, err = scheduleRuns(m.Stack.BatchSchedule); err != nil {
+			return nil, fmt.Errorf("batchSchedule: %w", err)
+		}
 	}
 	e.stepFunctions()
 	e.lambda()
@@ -261,6 +351,7 @@ func (m *Model) Estimate(w Workload) (*Bill, error) {
 	e.logs()
 	e.kms()
 	e.eventBridge()
+	e.nat()
 	b := e.bill
 	for _, name := range Services {
 		sv := b.Services[name]
@@ -274,6 +365,14 @@ func (m *Model) Estimate(w Workload) (*Bill, error) {
 		MapExecutionType: m.opts.MapExecutionType, States: path.States, ChunkStates: path.ChunkStates,
 		TransitionsPerFile: e.transitionsPerFile, ItemBytes: w.RecordBytes + ItemOverheadBytes, CapacityMode: m.Stack.CapacityMode,
 		MemoryMB: m.Stack.FunctionMemoryMB, Months: w.Months, RetryRate: w.RetryRate, LambdaMSPerFile: e.fileMS + e.C*e.chunkMS,
+		Mode: ModePerFile,
+	}
+	if batch != nil {
+		b.Facts.Mode = ModeBatch
+		b.Facts.Batch = &BatchFacts{
+			Dataset: w.Dataset, Schedule: m.Stack.BatchSchedule, ExecutionsPerMonth: e.ticks, FilesPerExecution: e.F / e.ticks,
+			MaxFiles: m.Stack.BatchMaxFiles, States: batch.States, ChildStates: path.States,
+		}
 	}
 	return b, nil
 }
@@ -291,7 +390,11 @@ type estimate struct {
 	childStandard bool
 	// runs is the reconciler's runs a month.
 	runs float64
-	bill *Bill
+	// batch is the batch execution's path when the dataset is batched
+	// (path is then its child's); ticks its executions a month.
+	batch *BatchPath
+	ticks float64
+	bill  *Bill
 
 	// Set by the methods, read by later ones.
 	transitionsPerFile float64
@@ -316,8 +419,16 @@ func (e *estimate) stepFunctions() {
 	if e.childStandard {
 		e.transitionsPerFile += e.C * child
 	}
-	e.add("stepfunctions", fmt.Sprintf("state transitions: %d states a file (%s)%s%s", len(p.States), strings.Join(p.States, ", "),
+	what := "a file"
+	if e.batch != nil {
+		what = "a file's child execution of the batch"
+	}
+	e.add("stepfunctions", fmt.Sprintf("state transitions: %d states %s (%s)%s%s", len(p.States), what, strings.Join(p.States, ", "),
 		chunkNote(p, e.childStandard, int64(e.C)), retryNote(e.r, p.Tasks+p.ChunkTasks)), e.F*e.transitionsPerFile, "transition", PriceTransition)
+	if b := e.batch; b != nil {
+		e.add("stepfunctions", fmt.Sprintf("batch executions: %s a month (%s) × %d states (%s)", num(e.ticks), e.s.BatchSchedule, len(b.States), strings.Join(b.States, ", ")),
+			e.ticks*float64(len(b.States)), "transition", PriceTransition)
+	}
 }
 
 // memory is function fn's memory in MB.
@@ -427,9 +538,30 @@ func (e *estimate) s3() {
 	}
 	e.add("s3", "PUT: upload, staged chunks, manifest"+mapNote(path), F*e.puts, "request", PriceS3Put)
 	e.add("s3", "GET: validate and transform read the file, load (and enrich) each chunk", F*e.gets, "request", PriceS3Get)
-	objects := F*e.w.Months + F/DaysPerMonth*float64(s.StagingExpireDays)*(C+1)
-	lists := e.runs * math.Ceil(math.Max(objects, 1)/1000)
-	e.add("s3", fmt.Sprintf("LIST: the reconciler lists %s objects, %s runs", num(objects), num(e.runs)), lists, "request", PriceS3Put)
+	if b := e.batch; b != nil {
+		// Each batch lists the pending files (one page: a batch takes at
+		// most 1,000); each child heads its file, copies the version under
+		// processed/ and deletes it. DELETE requests are free.
+		e.add("s3", fmt.Sprintf("LIST: each batch lists the dataset's pending files (%s a batch, at most %d)", num(F/e.ticks), e.s.BatchMaxFiles), e.ticks*float64(b.Lists), "request", PriceS3Put)
+		head, cp, del := float64(path.Calls["aws-sdk:s3:headObject"]), float64(path.Calls["aws-sdk:s3:copyObject"]), float64(path.Calls["aws-sdk:s3:deleteObject"])
+		e.add("s3", "HEAD: the batch's child reads the listed key's current version", F*head, "request", PriceS3Get)
+		e.add("s3", "COPY: the child keeps the processed version under processed/<dataset>/<versionId>/", F*cp, "request", PriceS3Put)
+		e.bill.Services["s3"].Lines = append(e.bill.Services["s3"].Lines, Line{
+			Item: "DELETE: the child deletes the settled version (DELETE requests: no charge)", Quantity: F * del, Unit: "request",
+		})
+		e.puts += cp
+		e.gets += head
+	}
+	// The reconciler lists the bucket's top level, then every prefix but
+	// the pipeline's own (staged chunks, results, processed copies: see
+	// contract.InternalPrefixes): the files kept under the dataset's
+	// prefix, which for a batched dataset are only those pending.
+	objects := F * e.w.Months
+	if e.batch != nil {
+		objects = F / e.ticks
+	}
+	lists := e.runs * (1 + math.Ceil(math.Max(objects, 1)/1000))
+	e.add("s3", fmt.Sprintf("LIST: the reconciler lists %s files under the dataset's prefix, %s runs", num(math.Round(objects)), num(e.runs)), lists, "request", PriceS3Put)
 	daily := e.w.FilesPerDay * fileBytes
 	stdDays := math.Min(H, float64(s.IncomingIADays))
 	iaDays := math.Max(0, math.Min(H, float64(s.IncomingGlacierDays))-float64(s.IncomingIADays))
@@ -466,6 +598,9 @@ func (e *estimate) logs() {
 			states += e.C * float64(len(e.path.ChunkStates))
 		}
 		sfnLog = e.F * states * SFNEventsPerState * per
+		if e.batch != nil {
+			sfnLog += e.ticks * float64(len(e.batch.States)) * SFNEventsPerState * per
+		}
 	}
 	ingestGB := (lambdaLog + sfnLog) / GB
 	e.add("cloudwatch_logs", fmt.Sprintf("ingestion: functions at %s, executions at %s", s.FunctionLogLevel, s.StateMachineLogLevel), ingestGB, "GB", PriceLogsIngest)
@@ -490,6 +625,26 @@ func (e *estimate) eventBridge() {
 		Item: "Object Created and execution status events (AWS service events: no charge)", Quantity: e.F * 2, Unit: "event",
 	})
 	e.add("eventbridge", "outcome events published (custom events)", e.F*float64(e.path.Calls["events:putEvents"]), "event", PriceEventBridgeEvent)
+	if e.batch != nil {
+		e.bill.Services["eventbridge"].Lines = append(e.bill.Services["eventbridge"].Lines, Line{
+			Item: fmt.Sprintf("batch schedule %s: a scheduled rule's events (no charge)", e.s.BatchSchedule), Quantity: e.ticks, Unit: "event",
+		})
+	}
+}
+
+// nat: with egress nat, the NAT gateway's hours and its Elastic IP's
+// (billed whether traffic flows or not), and the GB it processes: the
+// enricher's external API calls. AWS services are reached through the
+// VPC's endpoints, not the NAT gateway.
+func (e *estimate) nat() {
+	if !e.s.NAT() {
+		return
+	}
+	e.add("vpc", fmt.Sprintf("NAT gateway (egress nat): %d × %d hours", NATGateways, HoursPerMonth), NATGateways*HoursPerMonth, "NAT gateway-hour", PriceNATHour)
+	e.add("vpc", "its Elastic IP (a public IPv4 address)", NATGateways*HoursPerMonth, "IPv4 address-hour", PricePublicIPv4Hour)
+	calls := e.F * e.M * e.w.APICallsPerRecord * (1 + e.r)
+	e.add("vpc", fmt.Sprintf("data processed: %s API calls a record × %s records a file × %d B a call", num(e.w.APICallsPerRecord), num(e.M), e.w.APICallBytes),
+		calls*float64(e.w.APICallBytes)/GB, "GB", PriceNATGB)
 }
 
 func chunkNote(p Path, childStandard bool, chunks int64) string {
@@ -516,26 +671,14 @@ func mapNote(p Path) string {
 	return ", Distributed Map results"
 }
 
-// reconcileRuns is the reconciler's runs a month: rate(N unit)
-// expressions exactly, cron expressions as hourly.
+// reconcileRuns is the reconciler's runs a month (scheduleRuns; hourly
+// for an expression it cannot read).
 func reconcileRuns(schedule string) float64 {
-	body, ok := strings.CutPrefix(schedule, "rate(")
-	if !ok {
+	n, err := scheduleRuns(schedule)
+	if err != nil {
 		return HoursPerMonth
 	}
-	f := strings.Fields(strings.TrimSuffix(body, ")"))
-	if len(f) != 2 {
-		return HoursPerMonth
-	}
-	n, err := strconv.Atoi(f[0])
-	if err != nil || n < 1 {
-		return HoursPerMonth
-	}
-	minutes := map[string]float64{"minute": 1, "minutes": 1, "hour": 60, "hours": 60, "day": 1440, "days": 1440}[f[1]]
-	if minutes == 0 {
-		return HoursPerMonth
-	}
-	return HoursPerMonth * 60 / (minutes * float64(n))
+	return n
 }
 
 // num formats a quantity for a line's text: integers plainly, others with

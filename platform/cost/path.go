@@ -24,17 +24,8 @@ const resourcePrefix = "cost"
 // defaults for another stack) with the stack's overrides, the same
 // precedence as platform.PipelineOptions. The ARNs are synthetic.
 func Machine(s Stack) (*asl.StateMachine, pipeline.Options, error) {
-	o, err := pipeline.StackOptions(s.Name)
-	if err != nil {
-		o = pipeline.Options{}
-	}
-	if s.MapExecutionType != "" {
-		o.MapExecutionType = s.MapExecutionType
-	}
-	if s.MapMaxConcurrency > 0 {
-		o.MaxConcurrency = s.MapMaxConcurrency
-	}
-	compiled, err := pipeline.Build(workflow.SyntheticResolver(pipeline.SyntheticAccount, pipeline.SyntheticRegion, resourcePrefix), o)
+	o := stackOptions(s)
+	compiled, err := pipeline.Build(resolver(), o)
 	if err != nil {
 		return nil, o, err
 	}
@@ -47,6 +38,40 @@ func Machine(s Stack) (*asl.StateMachine, pipeline.Options, error) {
 		o.InlineMaxChunks = 1
 	}
 	return compiled.Machine, o, nil
+}
+
+// BatchMachine compiles the stack's batch state machine as the platform
+// deploys it when batchDatasets names a dataset (platform.BatchOptions):
+// the per-file machine's options, and batchMaxFiles and
+// batchMaxConcurrency.
+func BatchMachine(s Stack) (*asl.StateMachine, error) {
+	compiled, err := pipeline.BuildBatch(resolver(), stackOptions(s),
+		pipeline.BatchOptions{MaxFiles: s.BatchMaxFiles, MaxConcurrency: s.BatchMaxConcurrency})
+	if err != nil {
+		return nil, err
+	}
+	return compiled.Machine, nil
+}
+
+// stackOptions are the pipeline's options for the stack, before Build's
+// defaults.
+func stackOptions(s Stack) pipeline.Options {
+	o, err := pipeline.StackOptions(s.Name)
+	if err != nil {
+		o = pipeline.Options{}
+	}
+	if s.MapExecutionType != "" {
+		o.MapExecutionType = s.MapExecutionType
+	}
+	if s.MapMaxConcurrency > 0 {
+		o.MaxConcurrency = s.MapMaxConcurrency
+	}
+	return o
+}
+
+// resolver names the machines' resources with synthetic ARNs.
+func resolver() workflow.Resolver {
+	return workflow.SyntheticResolver(pipeline.SyntheticAccount, pipeline.SyntheticRegion, resourcePrefix)
 }
 
 // Path is what one LOADED file does in a state machine: the states it
@@ -100,120 +125,190 @@ func TakePath(machine *asl.StateMachine, chunks int, enrich bool) (Path, error) 
 	if chunks < 1 {
 		return Path{}, fmt.Errorf("cost: %d chunks: want at least 1", chunks)
 	}
-	inProcessor := map[string]bool{}
-	for _, ns := range machine.States {
-		if m, ok := ns.State.(*asl.Map); ok && m.Distributed() {
-			collect(m, inProcessor)
-		}
-	}
 	stub := &stubs{chunks: chunks, enrich: enrich}
-	eng, err := engine.New(machine,
-		engine.WithInvoker(engine.InvokerFunc(stub.invoke)),
-		engine.WithObjectStore(stub),
-		engine.WithMaxConcurrency(1),
-	)
-	if err != nil {
-		return Path{}, fmt.Errorf("cost: %w", err)
-	}
 	in := contract.FileEvent{Dataset: "d", Bucket: "b", Key: "incoming/d/f.csv", VersionID: "v1", Size: 1}
-	res, err := eng.Run(context.Background(), in,
-		engine.WithClock(engine.NewVirtualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))),
-		engine.WithRandSeed(1))
+	res, err := stub.run(machine, in)
 	if err != nil {
-		return Path{}, fmt.Errorf("cost: run: %w", err)
-	}
-	if res.Status != engine.StatusSucceeded {
-		return Path{}, fmt.Errorf("cost: the stub run ended %s (%s: %s), not LOADED", res.Status, res.Error, res.Cause)
+		return Path{}, err
 	}
 	if out, _ := res.Output.(map[string]any); out == nil || out["status"] != contract.StatusLoaded {
 		return Path{}, fmt.Errorf("cost: the stub run's output is %v, not LOADED", res.Output)
 	}
-	p := Path{Chunks: chunks, Invocations: map[string]int{}, ChunkInvocations: map[string]int{}, Calls: map[string]int{}}
-	// childEntered counts the chunk executions' entries by state, in
-	// the order the states were first entered.
-	childEntered := map[string]int{}
-	var childOrder []string
-	for _, ev := range res.History {
-		d := ev.StateEnteredEventDetails
-		if d == nil || !strings.HasSuffix(string(ev.Type), "StateEntered") {
+	lv, err := tally(machine, res.History, stub, []int{1, chunks})
+	if err != nil {
+		return Path{}, err
+	}
+	return lv[0].path(lv[1], chunks, stub.gets, stub.puts), nil
+}
+
+// BatchPath is what one execution of the batch machine does for files
+// that each load cleanly: its own states, and one child execution's path
+// per file.
+type BatchPath struct {
+	// Files is the file count the path was taken with.
+	Files int
+	// States are the states the batch execution itself entered, in
+	// order; Tasks counts its Task states.
+	States []string
+	Tasks  int
+	// Lists counts the ItemReader's listings of the prefix (one
+	// ListObjectsV2 page each).
+	Lists int
+	// File is one file's child execution: its States are the child's
+	// (Head, the per-file stages in the File branch, Archive, Settle, ...);
+	// its ChunkStates those of the chunk executions of a file that loads
+	// through the nested Distributed Map; its Calls include the child's S3
+	// calls ("aws-sdk:s3:headObject", "aws-sdk:s3:copyObject",
+	// "aws-sdk:s3:deleteObject").
+	File Path
+}
+
+// TakeBatchPath runs the batch machine in the local engine for one batch
+// execution whose listing returns files pending files, each of which
+// loads cleanly with the given chunk count: every Lambda returns what a
+// successful run returns, every service call succeeds.
+func TakeBatchPath(machine *asl.StateMachine, files, chunks int, enrich bool) (BatchPath, error) {
+	if machine == nil {
+		return BatchPath{}, fmt.Errorf("cost: no batch state machine")
+	}
+	if files < 1 || chunks < 1 {
+		return BatchPath{}, fmt.Errorf("cost: %d files of %d chunks: want at least 1 of each", files, chunks)
+	}
+	stub := &stubs{chunks: chunks, enrich: enrich, files: files}
+	res, err := stub.run(machine, pipeline.BatchInput{Dataset: "d", Prefix: "incoming/d/"})
+	if err != nil {
+		return BatchPath{}, err
+	}
+	var out pipeline.BatchSummary
+	if b, err := json.Marshal(res.Output); err != nil || json.Unmarshal(b, &out) != nil || out.Files != int64(files) || out.Loaded != int64(files) {
+		return BatchPath{}, fmt.Errorf("cost: the stub batch's output is %v, not %d files LOADED", res.Output, files)
+	}
+	lv, err := tally(machine, res.History, stub, []int{1, files, files * chunks})
+	if err != nil {
+		return BatchPath{}, err
+	}
+	if stub.gets%files != 0 || stub.puts%files != 0 {
+		return BatchPath{}, fmt.Errorf("cost: %d reads and %d writes of the chunk maps over %d files: the files differ", stub.gets, stub.puts, files)
+	}
+	return BatchPath{
+		Files: files, States: lv[0].states, Tasks: lv[0].tasks, Lists: stub.lists,
+		File: lv[1].path(lv[2], chunks, stub.gets/files, stub.puts/files),
+	}, nil
+}
+
+// level is what the executions at one depth of Distributed Maps did, per
+// execution: depth 0 is the execution itself, 1 its Distributed Map's
+// children, 2 theirs.
+type level struct {
+	states      []string
+	tasks       int
+	invocations map[string]int // Lambda invocations by function
+	calls       map[string]int // service integration calls by resource
+}
+
+// path is the Path of a file whose own execution did l and each of whose
+// chunk executions did chunk.
+func (l level) path(chunk level, chunks, mapReads, mapWrites int) Path {
+	return Path{Chunks: chunks, Distributed: len(chunk.states) > 0, States: l.states, ChunkStates: chunk.states,
+		Tasks: l.tasks, ChunkTasks: chunk.tasks, Invocations: l.invocations, ChunkInvocations: chunk.invocations,
+		Calls: l.calls, MapReads: mapReads, MapWrites: mapWrites}
+}
+
+// tally splits an execution's history and the stubs' calls by depth of
+// Distributed Maps: per[d] is how many executions of depth d the run had,
+// and the counts are divided by it (one it does not divide means the
+// executions differ, which a clean run's do not).
+func tally(machine *asl.StateMachine, h engine.History, stub *stubs, per []int) ([]level, error) {
+	idx := indexStates(machine)
+	lv := make([]level, len(per))
+	entered := make([]map[string]int, len(per))
+	order := make([][]string, len(per)) // by depth, in the order first entered
+	for d := range lv {
+		lv[d] = level{invocations: map[string]int{}, calls: map[string]int{}}
+		entered[d] = map[string]int{}
+	}
+	for _, ev := range h {
+		det := ev.StateEnteredEventDetails
+		if det == nil || !strings.HasSuffix(string(ev.Type), "StateEntered") {
 			continue
 		}
-		if inProcessor[d.Name] {
-			if childEntered[d.Name] == 0 {
-				childOrder = append(childOrder, d.Name)
+		info, ok := idx[det.Name]
+		if !ok || info.depth >= len(per) {
+			return nil, fmt.Errorf("cost: state %s entered at a depth of Distributed Maps the run does not expect", det.Name)
+		}
+		if entered[info.depth][det.Name] == 0 {
+			order[info.depth] = append(order[info.depth], det.Name)
+		}
+		entered[info.depth][det.Name]++
+	}
+	for d, names := range order {
+		for _, name := range names {
+			n := entered[d][name]
+			if n%per[d] != 0 {
+				return nil, fmt.Errorf("cost: state %s entered %d times over %d executions: the executions differ", name, n, per[d])
 			}
-			childEntered[d.Name]++
-			continue
-		}
-		p.States = append(p.States, d.Name)
-		st, _ := machine.States.Get(d.Name)
-		if _, ok := st.(*asl.Task); ok {
-			p.Tasks++
-		}
-		if m, ok := st.(*asl.Map); ok && m.Distributed() {
-			p.Distributed = true
+			for range n / per[d] {
+				lv[d].states = append(lv[d].states, name)
+				if idx[name].task {
+					lv[d].tasks++
+				}
+			}
 		}
 	}
 	stub.mu.Lock()
 	defer stub.mu.Unlock()
-	for _, name := range childOrder {
-		n := childEntered[name]
-		if n%chunks != 0 {
-			return Path{}, fmt.Errorf("cost: state %s entered %d times over %d chunks: the chunk executions differ", name, n, chunks)
-		}
-		for range n / chunks {
-			p.ChunkStates = append(p.ChunkStates, name)
-			if isTask(machine, name) {
-				p.ChunkTasks++
-			}
-		}
-	}
 	for key, n := range stub.calls {
 		state, resource, _ := strings.Cut(key, "\x00")
-		fn, isLambda := strings.CutPrefix(functionName(resource), resourcePrefix+"-")
-		switch {
-		case inProcessor[state] && isLambda && strings.Contains(resource, ":function:"):
-			p.ChunkInvocations[fn] += n / chunks
-		case isLambda && strings.Contains(resource, ":function:"):
-			p.Invocations[fn] += n
-		default:
-			p.Calls[strings.TrimPrefix(resource, "arn:aws:states:::")] += n
+		d := idx[state].depth
+		if n%per[d] != 0 {
+			return nil, fmt.Errorf("cost: state %s called %s %d times over %d executions: the executions differ", state, resource, n, per[d])
+		}
+		n /= per[d]
+		if fn, ok := strings.CutPrefix(functionName(resource), resourcePrefix+"-"); ok && strings.Contains(resource, ":function:") {
+			lv[d].invocations[fn] += n
+		} else {
+			lv[d].calls[strings.TrimPrefix(resource, "arn:aws:states:::")] += n
 		}
 	}
-	p.MapReads, p.MapWrites = stub.gets, stub.puts
-	return p, nil
+	return lv, nil
 }
 
-// collect adds the names of the states of m's ItemProcessor (and of
-// nested processors) to names.
-func collect(m *asl.Map, names map[string]bool) {
-	if m.ItemProcessor == nil {
-		return
-	}
-	for _, ns := range m.ItemProcessor.States {
-		names[ns.Name] = true
-		if inner, ok := ns.State.(*asl.Map); ok {
-			collect(inner, names)
-		}
-	}
+// stateInfo is where a state sits in a machine.
+type stateInfo struct {
+	// depth counts the Distributed Maps whose ItemProcessor holds it.
+	depth int
+	task  bool
 }
 
-// isTask reports whether name is a Task state anywhere in machine.
-func isTask(machine *asl.StateMachine, name string) bool {
-	var find func(states asl.States) bool
-	find = func(states asl.States) bool {
+// indexStates indexes every state of machine, in Parallel branches and Map
+// processors too (a compiled machine's state names are unique throughout).
+func indexStates(machine *asl.StateMachine) map[string]stateInfo {
+	idx := map[string]stateInfo{}
+	var walk func(states asl.States, depth int)
+	walk = func(states asl.States, depth int) {
 		for _, ns := range states {
-			if ns.Name == name {
-				_, ok := ns.State.(*asl.Task)
-				return ok
+			info := stateInfo{depth: depth}
+			switch s := ns.State.(type) {
+			case *asl.Task:
+				info.task = true
+			case *asl.Parallel:
+				for _, b := range s.Branches {
+					walk(b.States, depth)
+				}
+			case *asl.Map:
+				if p := s.Processor(); p != nil {
+					inner := depth
+					if s.Distributed() {
+						inner++
+					}
+					walk(p.States, inner)
+				}
 			}
-			if m, ok := ns.State.(*asl.Map); ok && m.ItemProcessor != nil && find(m.ItemProcessor.States) {
-				return true
-			}
+			idx[ns.Name] = info
 		}
-		return false
 	}
-	return find(machine.States)
+	walk(machine.States, 0)
+	return idx
 }
 
 // stubs answers the machine's tasks and its Distributed Map's S3 calls
@@ -221,10 +316,43 @@ func isTask(machine *asl.StateMachine, name string) bool {
 type stubs struct {
 	chunks int
 	enrich bool
+	// files is what a listing of the batch machine's prefix returns.
+	files int
 
-	mu         sync.Mutex
-	calls      map[string]int // state + "\x00" + resource -> attempts
-	gets, puts int
+	mu                sync.Mutex
+	calls             map[string]int // state + "\x00" + resource -> attempts
+	gets, puts, lists int
+}
+
+// run runs machine on input with the stubs, one branch at a time, on a
+// virtual clock; it must succeed.
+func (s *stubs) run(machine *asl.StateMachine, input any) (engine.Result, error) {
+	eng, err := engine.New(machine,
+		engine.WithInvoker(engine.InvokerFunc(s.invoke)),
+		engine.WithObjectStore(s),
+		engine.WithMaxConcurrency(1),
+	)
+	if err != nil {
+		return engine.Result{}, fmt.Errorf("cost: %w", err)
+	}
+	b, err := json.Marshal(input)
+	if err != nil {
+		return engine.Result{}, err
+	}
+	var in any
+	if err := json.Unmarshal(b, &in); err != nil {
+		return engine.Result{}, err
+	}
+	res, err := eng.Run(context.Background(), in,
+		engine.WithClock(engine.NewVirtualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))),
+		engine.WithRandSeed(1))
+	if err != nil {
+		return engine.Result{}, fmt.Errorf("cost: run: %w", err)
+	}
+	if res.Status != engine.StatusSucceeded {
+		return engine.Result{}, fmt.Errorf("cost: the stub run ended %s (%s: %s), not LOADED", res.Status, res.Error, res.Cause)
+	}
+	return res, nil
 }
 
 func (s *stubs) invoke(_ context.Context, req engine.TaskRequest) (any, error) {
@@ -252,6 +380,8 @@ func (s *stubs) invoke(_ context.Context, req engine.TaskRequest) (any, error) {
 		}
 	} else if strings.HasSuffix(req.Resource, ":sns:publish") {
 		out = map[string]any{"MessageId": "m"}
+	} else if strings.HasSuffix(req.Resource, ":s3:headObject") {
+		out = map[string]any{"VersionId": "v1", "ContentLength": 1}
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
@@ -278,9 +408,18 @@ func (s *stubs) GetObject(_ context.Context, _, _ string) ([]byte, error) {
 	return json.Marshal(chunks)
 }
 
-// ListObjects lists nothing: the pipeline's ItemReader reads one object.
-func (s *stubs) ListObjects(context.Context, string, string) ([]engine.ObjectInfo, error) {
-	return nil, nil
+// ListObjects lists the batch's pending files (none for the per-file
+// machine, whose ItemReader reads one object).
+func (s *stubs) ListObjects(_ context.Context, _, prefix string) ([]engine.ObjectInfo, error) {
+	s.mu.Lock()
+	s.lists++
+	s.mu.Unlock()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	out := make([]engine.ObjectInfo, s.files)
+	for i := range out {
+		out[i] = engine.ObjectInfo{Key: fmt.Sprintf("%sf%d.csv", prefix, i), Size: 1, ETag: `"e"`, LastModified: at}
+	}
+	return out, nil
 }
 
 // PutObject counts the ResultWriter's objects.

@@ -42,6 +42,8 @@ func TestLoadStackAgreesWithPlatform(t *testing.T) {
 				StagingExpireDays: c.StagingExpireDays, ResultsExpireDays: c.ResultsExpireDays,
 				ReconcileSchedule: c.ReconcileSchedule, ReconcileTimeoutSeconds: c.ReconcileTimeoutSeconds,
 				MonthlyBudgetUSD: c.MonthlyBudgetUSD, BudgetAlertPercent: c.BudgetAlertPercent,
+				BatchDatasets: c.BatchDatasets, BatchSchedule: c.BatchSchedule, BatchMaxFiles: c.BatchMaxFiles,
+				BatchMaxConcurrency: c.BatchMaxConcurrency, VPC: c.VPC, Egress: c.Egress,
 			}
 			want.FunctionMemoryMB = map[string]int{}
 			for _, fn := range append(platform.FunctionNames, platform.FunctionReconcile) {

@@ -43,6 +43,9 @@ const (
 	PriceKMSKey           = "kms.key.month"
 	PriceKMSRequest       = "kms.request"
 	PriceEventBridgeEvent = "eventbridge.event"
+	PriceNATHour          = "vpc.natGateway.hour"
+	PriceNATGB            = "vpc.natGateway.gb"
+	PricePublicIPv4Hour   = "vpc.publicIPv4.hour"
 )
 
 // priceKeys lists every key a prices file must set.
@@ -51,6 +54,7 @@ var priceKeys = []string{
 	PriceDynamoWrite, PriceDynamoRead, PriceDynamoWCUHour, PriceDynamoRCUHour, PriceDynamoStorage, PriceDynamoPITR,
 	PriceS3Standard, PriceS3StandardIA, PriceS3Glacier, PriceS3Put, PriceS3Get, PriceS3ToStandardIA, PriceS3ToGlacier,
 	PriceLogsIngest, PriceLogsStore, PriceKMSKey, PriceKMSRequest, PriceEventBridgeEvent,
+	PriceNATHour, PriceNATGB, PricePublicIPv4Hour,
 }
 
 // Prices is a checked prices file: the unit prices of one region on one

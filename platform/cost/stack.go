@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -73,7 +74,32 @@ type Stack struct {
 	ReconcileSchedule string
 	// ReconcileTimeoutSeconds bounds one reconciler run.
 	ReconcileTimeoutSeconds int
+
+	// BatchDatasets are the datasets the stack runs in batches
+	// (pipeline.BuildBatch) instead of one execution per file;
+	// BatchSchedule starts one batch execution per dataset.
+	BatchDatasets []string
+	BatchSchedule string
+	// BatchMaxFiles bounds the files one batch execution takes;
+	// BatchMaxConcurrency the files it runs at once (0: the chunk map's).
+	BatchMaxFiles, BatchMaxConcurrency int
+
+	// VPC puts the functions in private subnets; Egress is how they reach
+	// the internet there ("none" or "nat": a NAT gateway with an Elastic
+	// IP, which is billed by the hour and per GB processed).
+	VPC    bool
+	Egress string
 }
+
+// Batched reports whether the stack runs dataset in batches.
+func (s Stack) Batched(dataset string) bool { return slices.Contains(s.BatchDatasets, dataset) }
+
+// NAT reports whether the stack deploys a NAT gateway (egress nat in a VPC).
+func (s Stack) NAT() bool { return s.VPC && s.Egress == EgressNAT }
+
+// EgressNAT is the egress value that deploys a NAT gateway (config
+// egress; platform.EgressNAT).
+const EgressNAT = "nat"
 
 // LoadStack reads the configuration of stack from dir/Pulumi.yaml (the
 // typed declarations and their defaults) and dir/Pulumi.<stack>.yaml (the
@@ -106,15 +132,28 @@ func LoadStack(dir, stack string) (Stack, error) {
 		return Stack{}, fmt.Errorf("stack %s: %w", stack, err)
 	}
 
-	// values maps a key without namespace to its text and where it came from.
+	// values maps a key without namespace to its text and where it came
+	// from; lists the same for the array keys.
 	type value struct{ text, file string }
+	type list struct {
+		items []string
+		file  string
+	}
 	values := map[string]value{}
+	lists := map[string]list{}
 	types := map[string]string{}
 	var errs []error
 	for k, d := range proj.Config {
 		types[k] = d.Type
-		if d.Default.Kind == yaml.ScalarNode {
+		switch d.Default.Kind {
+		case yaml.ScalarNode:
 			values[k] = value{d.Default.Value, projFile}
+		case yaml.SequenceNode:
+			var items []string
+			if err := d.Default.Decode(&items); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s:%s: default: %w", projFile, Project, k, err))
+			}
+			lists[k] = list{items, projFile}
 		}
 	}
 	region := ""
@@ -135,9 +174,17 @@ func LoadStack(dir, stack string) (Stack, error) {
 		case types[name] == "":
 			errs = append(errs, fmt.Errorf("%s: %s: unknown key (Pulumi.yaml declares no %q)", stackFile, full, name))
 			continue
+		case n.Kind == yaml.SequenceNode:
+			var items []string
+			if err := n.Decode(&items); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s: not a list of strings", stackFile, full))
+				continue
+			}
+			lists[name] = list{items, stackFile}
+			continue
 		case n.Kind != yaml.ScalarNode:
-			if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
-				continue // a secure value or a list (batchDatasets, tableReplicaRegions): not one the estimate reads
+			if n.Kind == yaml.MappingNode {
+				continue // a secure value: not one the estimate reads
 			}
 			errs = append(errs, fmt.Errorf("%s: %s: not a scalar", stackFile, full))
 			continue
@@ -211,6 +258,16 @@ func LoadStack(dir, stack string) (Stack, error) {
 	integer("budgetAlertPercent", &s.BudgetAlertPercent)
 	str("reconcileSchedule", &s.ReconcileSchedule)
 	integer("reconcileTimeoutSeconds", &s.ReconcileTimeoutSeconds)
+	if l, ok := lists["batchDatasets"]; ok {
+		s.BatchDatasets = l.items
+	} else {
+		errs = append(errs, fmt.Errorf("%s: %s:batchDatasets: not declared", projFile, Project))
+	}
+	str("batchSchedule", &s.BatchSchedule)
+	integer("batchMaxFiles", &s.BatchMaxFiles)
+	integer("batchMaxConcurrency", &s.BatchMaxConcurrency)
+	boolean("vpc", &s.VPC)
+	str("egress", &s.Egress)
 	if len(errs) > 0 {
 		return Stack{}, errors.Join(errs...)
 	}
@@ -240,6 +297,12 @@ func (s Stack) check() error {
 	}
 	if s.IncomingIADays < 0 || s.IncomingGlacierDays < s.IncomingIADays {
 		errs = append(errs, fmt.Errorf("%s:incomingGlacierDays: %d is below incomingIaDays %d", Project, s.IncomingGlacierDays, s.IncomingIADays))
+	}
+	if s.BatchMaxFiles < 1 || s.BatchMaxFiles > 1000 {
+		errs = append(errs, fmt.Errorf("%s:batchMaxFiles: %d is not 1 to 1000", Project, s.BatchMaxFiles))
+	}
+	if _, err := scheduleRuns(s.BatchSchedule); err != nil && len(s.BatchDatasets) > 0 {
+		errs = append(errs, fmt.Errorf("%s:batchSchedule: %w", Project, err))
 	}
 	switch s.MapExecutionType {
 	case "", "STANDARD", "EXPRESS":
