@@ -172,6 +172,9 @@ func TestCostUsage(t *testing.T) {
 		{"missing prices", append(base, "--prices", filepath.Join(dir, "none.json")), "none.json: no such file"},
 		{"project", append(base, "--project", dir), "Pulumi.prod.yaml"},
 		{"argument", append(base, "extra"), `want no arguments, got "extra"`},
+		{"unknown dataset", append(base, "--dataset", "sensors"), `--dataset "sensors": not a dataset of this build (datasets: `},
+		{"api call bytes", append(base, "--api-call-bytes", "0"), "--api-call-bytes must be a positive number"},
+		{"api calls without enrichment", append(base, "--api-calls-per-record", "2"), "the dataset must declare enrichment"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,5 +188,88 @@ func TestCostUsage(t *testing.T) {
 	code, stdout, _ := runCLI(t, "", "help", "cost")
 	if code != 0 || !strings.Contains(stdout, "Exit status:\n  0  the estimate was printed\n  2  usage error") {
 		t.Errorf("help cost: exit %d:\n%s", code, stdout)
+	}
+}
+
+// TestCostBatch: a dataset the stack batches (prod's readings) is priced
+// on the batch machine, says so, and the comparison marks batches as the
+// stack's setting; the same files of a dataset run per file are not.
+func TestCostBatch(t *testing.T) {
+	t.Parallel()
+	args := []string{"cost", "--stack", "prod", "--files-per-day", "20000", "--records-per-file", "50"}
+	code, stdout, stderr := runCLI(t, "", append(args, "--dataset", "readings")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"readings runs in batches (sluice:batchDatasets): 2,920 batch executions a month (cron(0/15 * * * ? *)) of 208 files each; each file in a STANDARD child execution of ",
+		"  batch executions: 2920 a month (cron(0/15 * * * ? *)) × 4 states (Files, Summarize, BatchVerdict, BatchDone)\n",
+		"  COPY: the child keeps the processed version under processed/<dataset>/<versionId>/\n",
+		"   * batches on cron(0/15 * * * ? *): a STANDARD child execution per file",
+		"  - batch vs per file: one Standard execution per file saves $",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "VPC (NAT)") {
+		t.Errorf("prod has no egress nat, but the output prices a NAT gateway:\n%s", stdout)
+	}
+	code, stdout, stderr = runCLI(t, "", append(args, "--dataset", "orders")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Contains(stdout, "runs in batches") || !strings.Contains(stdout, "   * one Standard execution per file") {
+		t.Errorf("orders runs per file in prod:\n%s", stdout)
+	}
+}
+
+// TestCostNAT: a stack with egress nat (prod's stack file with the two
+// lines its comment suggests) has a VPC (NAT) service in the table and the
+// JSON: the gateway's and its address's hours, and the API calls' bytes.
+func TestCostNAT(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, f := range []string{"Pulumi.yaml", "Pulumi.prod.yaml"} {
+		b, err := os.ReadFile(filepath.Join("..", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "Pulumi.prod.yaml" {
+			b = append(b, "  sluice:egress: nat\n"...)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"cost", "--project", dir, "--stack", "prod", "--files-per-day", "1000", "--records-per-file", "100", "--enrich", "--api-calls-per-record", "1"}
+	code, stdout, stderr := runCLI(t, "", args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"\nVPC (NAT) ", "  NAT gateway (egress nat): 1 × 730 hours\n    730 NAT gateway-hour × $0.045 = $32.85\n",
+		"  its Elastic IP (a public IPv4 address)\n    730 IPv4 address-hour × $0.005 = $3.65\n",
+		"  data processed: 1 API calls a record × 100 records a file × 2048 B a call\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	code, stdout, stderr = runCLI(t, "", append(args, "--json")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got struct {
+		Services map[string]struct {
+			USD float64 `json:"usd"`
+		} `json:"services"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	// 30,416.67 files × 100 records × 1.01 (the default retry rate) calls
+	// × 2,048 B = 5.79 GiB processed.
+	want := 730*0.045 + 730*0.005 + 1000*730/24.0*100*1.01*2048/(1<<30)*0.045
+	if v := got.Services["vpc"].USD; math.Abs(v-want) > 0.01*want {
+		t.Errorf("services.vpc.usd %.4f, hand calculation %.4f", v, want)
 	}
 }

@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -75,6 +76,27 @@ func FuzzLoadStack(f *testing.F) {
 			if mb < 128 || mb > 10240 {
 				t.Fatalf("%s: %d MB accepted", fn, mb)
 			}
+		}
+	})
+}
+
+// FuzzScheduleRuns: no panic on any expression; one that parses fires a
+// finite number of times a month, at least once every year and at most
+// every minute.
+func FuzzScheduleRuns(f *testing.F) {
+	for _, s := range []string{"rate(1 hour)", "rate(5 minutes)", "cron(0/15 * * * ? *)", "cron(0 9 ? * MON-FRI *)", "cron(0 0 L * ? *)", "cron(1-5/0 * * * ? *)"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, expr string) {
+		if len(expr) > 256 {
+			return
+		}
+		n, err := scheduleRuns(expr)
+		if err != nil {
+			return
+		}
+		if math.IsNaN(n) || n <= 0 || n > HoursPerMonth*60 {
+			t.Fatalf("scheduleRuns(%q) = %v", expr, n)
 		}
 	})
 }

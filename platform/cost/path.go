@@ -264,7 +264,7 @@ func tally(machine *asl.StateMachine, h engine.History, stub *stubs, per []int) 
 			return nil, fmt.Errorf("cost: state %s called %s %d times over %d executions: the executions differ", state, resource, n, per[d])
 		}
 		n /= per[d]
-		if fn, ok := strings.CutPrefix(functionName(resource), resourcePrefix+"-"); ok && strings.Contains(resource, ":function:") {
+		if fn, ok := pipelineFunction(resource); ok {
 			lv[d].invocations[fn] += n
 		} else {
 			lv[d].calls[strings.TrimPrefix(resource, "arn:aws:states:::")] += n
@@ -365,7 +365,7 @@ func (s *stubs) invoke(_ context.Context, req engine.TaskRequest) (any, error) {
 	var out any = map[string]any{}
 	if strings.Contains(req.Resource, ":function:") {
 		src := contract.Object{Bucket: "b", Key: "incoming/d/f.csv", VersionID: "v1", Size: 1}
-		switch fn, _ := strings.CutPrefix(functionName(req.Resource), resourcePrefix+"-"); fn {
+		switch fn, _ := pipelineFunction(req.Resource); fn {
 		case pipeline.FunctionValidate:
 			out = contract.ValidateOutput{Dataset: "d", Source: src, Format: "csv", Rows: 1}
 		case pipeline.FunctionTransform:
@@ -428,6 +428,23 @@ func (s *stubs) PutObject(context.Context, string, string, []byte) error {
 	s.puts++
 	s.mu.Unlock()
 	return nil
+}
+
+// pipelineFunction is the pipeline's logical function name (validate,
+// transform, enrich, load) of a Lambda ARN whose function name ends in
+// "-" and that name, as every resolver names them ("cost-load",
+// "sluice-dev-load"); false for another resource.
+func pipelineFunction(ref string) (string, bool) {
+	if !strings.Contains(ref, ":function:") {
+		return "", false
+	}
+	name := functionName(ref)
+	fn := name[strings.LastIndex(name, "-")+1:]
+	switch fn {
+	case pipeline.FunctionValidate, pipeline.FunctionTransform, pipeline.FunctionEnrich, pipeline.FunctionLoad:
+		return fn, true
+	}
+	return name, true
 }
 
 // functionName is the function name of a Lambda ARN (its part after

@@ -1,0 +1,250 @@
+package cost
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestScenarioBatch prices the dev stack's batched dataset (readings, in
+// sluice:batchDatasets, batchSchedule rate(5 minutes)): 288 files a day of
+// 100 records, no enrichment, no retries, month 1. The Step Functions and
+// S3 figures are worked out by hand from the batch machine's states (the
+// list below, checked against the compiled ASL) and the prices file; the
+// per-file bill of the same workload differs by exactly the batch's
+// additions.
+func TestScenarioBatch(t *testing.T) {
+	t.Parallel()
+	m := model(t, "dev")
+	w := Workload{FilesPerDay: 288, RecordsPerFile: 100, RecordBytes: 200, RetryRate: 0, Months: 1, Dataset: "readings"}
+	b, err := m.Estimate(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		F     = 288 * 730 / 24.0 // files a month: 8,760
+		ticks = 730 * 60 / 5.0   // rate(5 minutes): 8,760 batches a month
+		runs  = 730              // the reconciler's rate(1 hour)
+	)
+	// One file's child execution: Head, FileEvent, the File branch (the
+	// per-file path of 11 states), Outcome, Locate, Archive, Settle,
+	// Settled = 19; the batch's own Files, Summarize, BatchVerdict,
+	// BatchDone = 4.
+	child := []string{"Head", "FileEvent", "File",
+		"Versioned", "Lease", "Claim", "Validate", "Transform", "Route", "Load", "SummarizeChunk", "Record", "PublishLoaded", "Loaded",
+		"Outcome", "Locate", "Archive", "Settle", "Settled"}
+	parent := []string{"Files", "Summarize", "BatchVerdict", "BatchDone"}
+	if b.Facts.Batch == nil || b.Facts.Mode != ModeBatch {
+		t.Fatalf("facts %+v: want batch mode", b.Facts)
+	}
+	if diff := cmp.Diff(child, b.Facts.Batch.ChildStates); diff != "" {
+		t.Errorf("child states (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(parent, b.Facts.Batch.States); diff != "" {
+		t.Errorf("batch states (-want +got):\n%s", diff)
+	}
+	sfn := (F*19 + ticks*4) * 0.000025 // 201,480 transitions = $5.037
+	byPrice := map[string]float64{}
+	var items []string
+	for _, sv := range b.Services {
+		for _, l := range sv.Lines {
+			byPrice[l.Price] += l.USD
+			items = append(items, l.Item)
+		}
+	}
+	if got := b.Services["stepfunctions"].USD; !within1(got, sfn) {
+		t.Errorf("Step Functions: $%.4f, hand calculation $%.4f", got, sfn)
+	}
+	// S3 requests: PUT-class: the upload, 1 chunk, the manifest, the COPY
+	// a file; a LIST a batch; the reconciler's top level and one page of
+	// pending files a run. GET-class: validate, transform, load, the HEAD.
+	put := (F*(3+1) + ticks + runs*2) * 0.000005
+	get := F * 4 * 0.0000004
+	if !within1(byPrice[PriceS3Put], put) || !within1(byPrice[PriceS3Get], get) {
+		t.Errorf("S3 requests: PUT-class $%.4f, GET-class $%.5f; hand calculation $%.4f, $%.5f", byPrice[PriceS3Put], byPrice[PriceS3Get], put, get)
+	}
+	if !slicesContainPrefix(items, "DELETE: the child deletes the settled version") {
+		t.Errorf("no free DELETE line among %q", items)
+	}
+
+	// The same files per file: 11 transitions a file, no batch, no HEAD,
+	// COPY or batch LIST, and the reconciler lists a month of files.
+	w.Dataset = "sensors-elsewhere"
+	pf, err := m.Estimate(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pf.Facts.Batch != nil || len(pf.Facts.States) != 11 {
+		t.Fatalf("per file: %+v", pf.Facts)
+	}
+	if got, want := b.Services["stepfunctions"].USD-pf.Services["stepfunctions"].USD, (F*8+ticks*4)*0.000025; !within1(got, want) {
+		t.Errorf("batch - per file, Step Functions: $%.4f, want $%.4f (8 more states a file, 4 a batch)", got, want)
+	}
+	if got, want := b.Services["s3"].USD-pf.Services["s3"].USD, (F+ticks)*0.000005+F*0.0000004-(runs*(1+math.Ceil(F/1000))-runs*2)*0.000005; !within1(got, want) {
+		t.Errorf("batch - per file, S3: $%.5f, want $%.5f", got, want)
+	}
+}
+
+func slicesContainPrefix(items []string, prefix string) bool {
+	for _, it := range items {
+		if strings.HasPrefix(it, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestBatchComparison: the comparison prices both ways as whole bills and
+// marks the stack's setting for the dataset named.
+func TestBatchComparison(t *testing.T) {
+	t.Parallel()
+	m := model(t, "prod")
+	for _, tt := range []struct {
+		dataset     string
+		wantCurrent int // index of the current alternative
+		wantChange  string
+	}{
+		{"readings", 1, "remove readings from sluice:batchDatasets"},
+		{"orders", 0, "add orders to sluice:batchDatasets"},
+		{"", 0, "add the dataset to sluice:batchDatasets"},
+	} {
+		t.Run(tt.dataset, func(t *testing.T) {
+			t.Parallel()
+			w := Workload{FilesPerDay: 2000, RecordsPerFile: 50, Dataset: tt.dataset}
+			r, err := m.Compare(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := r.Comparisons[0]
+			if c.Topic != "batch vs per file" || len(c.Alternatives) != 2 {
+				t.Fatalf("comparison %+v", c)
+			}
+			cur := c.Alternatives[tt.wantCurrent]
+			other := c.Alternatives[1-tt.wantCurrent]
+			if !cur.Current || other.Current || cur.TotalUSD != r.TotalUSD {
+				t.Errorf("current %+v (bill $%.2f), other %+v", cur, r.TotalUSD, other)
+			}
+			if !strings.HasPrefix(other.Change, tt.wantChange) {
+				t.Errorf("change %q, want %q", other.Change, tt.wantChange)
+			}
+			// The other alternative is the same workload's bill the other way.
+			s := m.Stack
+			if tt.wantCurrent == 1 {
+				s.BatchDatasets = nil
+			} else {
+				s.BatchDatasets = []string{"x"}
+				w.Dataset = "x"
+			}
+			alt, err := NewModel(s, m.Prices, m.Timings)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ab, err := alt.Estimate(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !within1(other.TotalUSD, ab.TotalUSD) {
+				t.Errorf("other alternative $%.2f, its own estimate $%.2f", other.TotalUSD, ab.TotalUSD)
+			}
+		})
+	}
+}
+
+// TestBatchBacklog: more files between two batches than a batch takes is
+// said.
+func TestBatchBacklog(t *testing.T) {
+	t.Parallel()
+	m := model(t, "prod") // every 15 minutes, 1,000 files a batch at most
+	r, err := m.Compare(Workload{FilesPerDay: 200000, RecordsPerFile: 10, Dataset: "readings"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slicesContainPrefix(r.Recommendations, "batch: 2083 files arrive between two batches of readings but a batch takes at most 1000") {
+		t.Errorf("recommendations %q: want the backlog", r.Recommendations)
+	}
+}
+
+// TestNAT prices egress nat: the gateway's and its Elastic IP's hours
+// whatever the traffic, and the API calls' bytes processed.
+func TestNAT(t *testing.T) {
+	t.Parallel()
+	const (
+		F   = 1000 * 730 / 24.0
+		gib = 1 << 30
+	)
+	w := Workload{FilesPerDay: 1000, RecordsPerFile: 500, Enrich: true, APICallsPerRecord: 2, APICallBytes: 3000, Months: 1}
+	tests := []struct {
+		name        string
+		vpc         bool
+		egress      string
+		wantUSD     float64
+		wantNATLine bool
+	}{
+		{"nat", true, "nat", 730*0.045 + 730*0.005 + F*500*2*3000/gib*0.045, true},
+		{"vpc without egress", true, "none", 0, false},
+		{"no vpc", false, "none", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := model(t, "prod")
+			m.Stack.VPC, m.Stack.Egress = tt.vpc, tt.egress
+			b, err := m.Estimate(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := b.Services["vpc"]
+			if tt.wantUSD == 0 && (got.USD != 0 || len(got.Lines) != 0) || tt.wantUSD != 0 && !within1(got.USD, tt.wantUSD) {
+				t.Errorf("VPC: $%.4f %+v, hand calculation $%.4f", got.USD, got.Lines, tt.wantUSD)
+			}
+			if tt.wantNATLine && (len(got.Lines) != 3 || got.Lines[0].Price != PriceNATHour || got.Lines[2].Price != PriceNATGB) {
+				t.Errorf("lines %+v: want the gateway, its address and the GB processed", got.Lines)
+			}
+		})
+	}
+	// Without API calls the gateway still costs its hours.
+	m := model(t, "prod")
+	m.Stack.Egress = EgressNAT
+	b, err := m.Estimate(Workload{FilesPerDay: 10, RecordsPerFile: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := b.Services["vpc"].USD, 730*(0.045+0.005); !within1(got, want) {
+		t.Errorf("idle NAT gateway: $%.4f, want $%.4f", got, want)
+	}
+	if _, err := m.Estimate(Workload{FilesPerDay: 10, RecordsPerFile: 10, APICallsPerRecord: 1}); err == nil {
+		t.Error("API calls without enrichment: no error")
+	}
+}
+
+func TestScheduleRuns(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		expr    string
+		want    float64
+		wantErr bool
+	}{
+		{"rate(1 hour)", 730, false},
+		{"rate(5 minutes)", 8760, false},
+		{"rate(1 day)", 730 / 24.0, false},
+		{"cron(0/15 * * * ? *)", 2920, false},
+		{"cron(0,30 8-17 * * ? *)", 2 * 10 * 730 / 24.0, false},
+		{"cron(0 9 ? * MON-FRI *)", 730 / 24.0 * 5 / 7, false},
+		{"cron(0 0 1 * ? *)", 1, false},
+		{"cron(0 0 1 JAN,JUL ? *)", 2.0 / 12, false},
+		{"rate(0 minutes)", 0, true},
+		{"rate(5 fortnights)", 0, true},
+		{"cron(0 0 * *)", 0, true},
+		{"cron(61 * * * ? *)", 0, true},
+		{"cron(5-1 * * * ? *)", 0, true},
+		{"every hour", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := scheduleRuns(tt.expr)
+		if (err != nil) != tt.wantErr || !tt.wantErr && math.Abs(got-tt.want) > 1e-9*tt.want {
+			t.Errorf("scheduleRuns(%q) = %v, %v; want %v (error %v)", tt.expr, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
