@@ -50,7 +50,12 @@ func deployEnrichment(t *testing.T, stack, url string, extra map[string]string) 
 	}
 	runMu.Lock()
 	defer runMu.Unlock()
-	return offline.Run(stack, cfg, platform.Options{Packager: packager(t), Datasets: storesSet(t, url)})
+	// The functions are built with dataset.Builtin(), without stores: the
+	// test says they embed the set it deploys, which the program checks
+	// (TestForeignDatasetRefused shows the refusal); the mocks run no
+	// function.
+	set := storesSet(t, url)
+	return offline.Run(stack, cfg, platform.Options{Packager: packager(t), Datasets: set, FunctionDatasets: set})
 }
 
 // TestEnrichmentSecretAndEgress deploys both stacks with a dataset calling

@@ -14,6 +14,7 @@ import (
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/dataset/routing"
 	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/functions/load/loadenv"
 	"github.com/sluicehq/sluice/platform/audit"
 	"github.com/sluicehq/sluice/platform/compute"
 	"github.com/sluicehq/sluice/platform/data"
@@ -58,8 +59,16 @@ var Tables = []data.Table{
 // builtin datasets with functions built by platform/packager in the working
 // directory.
 type Options struct {
-	// Datasets to route. Default: dataset.Builtin().
+	// Datasets to route. Default: dataset.Builtin(). Each must be declared
+	// exactly as in FunctionDatasets, or the program stops with an error
+	// naming it: a file routed to functions that do not know its dataset
+	// would fail in them.
 	Datasets *dataset.Set
+	// FunctionDatasets is the set the function binaries embed: the
+	// functions' mains (functions/cmd) build dataset.Builtin(), so that is
+	// the default. Only a program whose Packager builds functions from
+	// another set sets it (tests with placeholder packages do).
+	FunctionDatasets *dataset.Set
 	// Packager builds the functions. Default: a BuildPackager on ".".
 	Packager Packager
 }
@@ -158,6 +167,12 @@ func newDeployment(ctx *pulumi.Context, cfg Config, opts Options) (*deployment, 
 	if opts.Datasets == nil {
 		opts.Datasets = dataset.Builtin()
 	}
+	if opts.FunctionDatasets == nil {
+		opts.FunctionDatasets = dataset.Builtin()
+	}
+	if err := CheckEmbedded(opts.Datasets, opts.FunctionDatasets); err != nil {
+		return nil, err
+	}
 	if opts.Packager == nil {
 		// Build progress on stderr, which `pulumi up` shows as it runs.
 		opts.Packager = &BuildPackager{ModuleRoot: ".", Progress: os.Stderr}
@@ -175,6 +190,37 @@ func newDeployment(ctx *pulumi.Context, cfg Config, opts Options) (*deployment, 
 		return nil, err
 	}
 	return &deployment{ctx: ctx, cfg: cfg, opts: opts, ds: ds, pipeOpts: pipeOpts, perEvent: perEvent, batch: batch, providers: map[string]*aws.Provider{}, st: &Stack{}}, nil
+}
+
+// CheckEmbedded returns an error naming each dataset of set that the
+// function binaries (embedded, the set they are built with) do not
+// declare, or declare differently (dataset.Fingerprint): a stack must not
+// route a file to functions that do not know its dataset.
+func CheckEmbedded(set, embedded *dataset.Set) error {
+	var errs []error
+	for _, d := range set.All() {
+		want, err := d.Fingerprint()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("platform: %w", err))
+			continue
+		}
+		in, err := embedded.Lookup(d.Name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("platform: dataset %q: the function binaries do not embed it (they embed %s): "+
+				"add it to dataset.Builtin(), which the functions are built with, or deploy without it", d.Name, strings.Join(embedded.Names(), ", ")))
+			continue
+		}
+		got, err := in.Fingerprint()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("platform: %w", err))
+			continue
+		}
+		if got != want {
+			errs = append(errs, fmt.Errorf("platform: dataset %q: declared differently from the one the function binaries embed (fingerprint %.12s, theirs %.12s): "+
+				"deploy the declaration of dataset.Builtin(), or change it there so the functions are built with it", d.Name, want, got))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // provider returns the resource option of component's explicit provider,
@@ -336,6 +382,14 @@ func (d *deployment) compute() error {
 		env, err := functionEnvironment(fn, cfg.Stack, store.BucketName, db.Names)
 		if err != nil {
 			return err
+		}
+		if fn == pipeline.FunctionLoad {
+			// The datasets it routes, as the local runtime configures it
+			// (loadset.Env): the set deployed, which CheckEmbedded found
+			// in the binary.
+			for k, v := range loadenv.Env(d.opts.Datasets) {
+				env[k] = pulumi.String(v)
+			}
 		}
 		if fn == pipeline.FunctionEnrich {
 			arns := enrichSecretARNs(cfg, d.ds)

@@ -51,7 +51,7 @@ func TestEnrichmentSecretAllowed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := offline.Run("prod", cfg, platform.Options{Packager: platform.PlaceholderPackager{Dir: t.TempDir()}, Datasets: set})
+	res, err := offline.Run("prod", cfg, platform.Options{Packager: platform.PlaceholderPackager{Dir: t.TempDir()}, Datasets: set, FunctionDatasets: set})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,11 @@ package loadset
 
 import (
 	"errors"
-	"strings"
 
 	"github.com/sluicehq/sluice/dataset"
-	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/functions/fnerr"
 	"github.com/sluicehq/sluice/functions/load"
+	"github.com/sluicehq/sluice/functions/load/loadenv"
 )
 
 // Targets resolves datasets of a Set to load targets: the dataset's logical
@@ -64,43 +63,19 @@ func setsOf(d *dataset.Dataset) map[string]load.SetType {
 
 // Config returns the part of load.Config that describes the datasets of set
 // (Datasets and ReferenceDatasets), for the deployment to put in the
-// function's environment (SLUICE_DATASETS, SLUICE_REFERENCE_DATASETS).
-func Config(set *dataset.Set) (datasets, reference []string) {
-	for _, d := range set.All() {
-		datasets = append(datasets, d.Name)
-		if d.TargetTable() == dataset.TableReference {
-			reference = append(reference, d.Name)
-		}
-	}
-	return datasets, reference
-}
+// function's environment (SLUICE_DATASETS, SLUICE_REFERENCE_DATASETS):
+// loadenv.Config.
+func Config(set *dataset.Set) (datasets, reference []string) { return loadenv.Config(set) }
 
 // Env returns the environment the load function needs to route the
-// datasets of set: SLUICE_DATASETS and SLUICE_REFERENCE_DATASETS
+// datasets of set (loadenv.Env, which the Pulumi program also sets on the
+// deployed function): SLUICE_DATASETS and SLUICE_REFERENCE_DATASETS
 // (comma-separated) and, when a dataset has set fields,
 // SLUICE_SET_ATTRIBUTES. The table names (SLUICE_TABLE_ITEMS,
 // SLUICE_TABLE_REFERENCE) come from the deployment.
-func Env(set *dataset.Set) map[string]string {
-	names, ref := Config(set)
-	env := map[string]string{
-		contract.EnvDatasets:          strings.Join(names, ","),
-		contract.EnvReferenceDatasets: strings.Join(ref, ","),
-	}
-	if s := SetAttributes(set); s != "" {
-		env[contract.EnvSetAttributes] = s
-	}
-	return env
-}
+func Env(set *dataset.Set) map[string]string { return loadenv.Env(set) }
 
 // SetAttributes returns SLUICE_SET_ATTRIBUTES for set: every field stored
 // as a DynamoDB set (dataset.Field.List with Set), as the loader parses it
-// (load.ParseSetAttributes).
-func SetAttributes(set *dataset.Set) string {
-	all := map[string]map[string]load.SetType{}
-	for _, d := range set.All() {
-		if s := setsOf(d); s != nil {
-			all[d.Name] = s
-		}
-	}
-	return load.FormatSetAttributes(all)
-}
+// (load.ParseSetAttributes): loadenv.SetAttributes.
+func SetAttributes(set *dataset.Set) string { return loadenv.SetAttributes(set) }
