@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sluicehq/sluice/workflow/asl"
 )
 
 // TestScenarioBatch prices the dev stack's batched dataset (readings, in
@@ -246,5 +248,45 @@ func TestScheduleRuns(t *testing.T) {
 		if (err != nil) != tt.wantErr || !tt.wantErr && math.Abs(got-tt.want) > 1e-9*tt.want {
 			t.Errorf("scheduleRuns(%q) = %v, %v; want %v (error %v)", tt.expr, got, err, tt.want, tt.wantErr)
 		}
+	}
+}
+
+// TestBatchTransitionsFollowTheMachine: a state added to the batch
+// machine's child execution is one more transition a file, priced.
+func TestBatchTransitionsFollowTheMachine(t *testing.T) {
+	t.Parallel()
+	m := model(t, "dev")
+	w := Workload{FilesPerDay: 100, RecordsPerFile: 10, Dataset: "readings"}
+	base, err := m.Estimate(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := asl.Marshal(m.batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited, err := asl.Unmarshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := edited.States.Get("Files")
+	child := files.(*asl.Map).Processor()
+	archive, _ := child.States.Get("Archive")
+	task, ok := archive.(*asl.Task)
+	if !ok || task.Next != "Settle" {
+		t.Fatalf("Archive: %#v, want a task going to Settle", archive)
+	}
+	task.Next = "Audit"
+	child.States = append(child.States, asl.NamedState{Name: "Audit", State: &asl.Pass{Transition: asl.Transition{Next: "Settle"}}})
+	more, err := m.WithBatchMachine(edited).Estimate(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(more.Facts.Batch.ChildStates)-len(base.Facts.Batch.ChildStates), 1; got != want {
+		t.Errorf("a state added: %d more child states, want %d", got, want)
+	}
+	F := 100 * DaysPerMonth
+	if got, want := more.Services["stepfunctions"].USD-base.Services["stepfunctions"].USD, F*DefaultPrices().USD(PriceTransition); !within1(got, want) {
+		t.Errorf("a state added: $%.4f more, want $%.4f (one transition a file)", got, want)
 	}
 }
