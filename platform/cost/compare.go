@@ -208,6 +208,13 @@ func (m *Model) batchComparison(w Workload, bill *Bill) (Comparison, error) {
 		return c, err
 	}
 	bt, err := price(inBatches)
+	if err != nil && !batched {
+		// The stack does not batch: an alternative it cannot price (a
+		// batchSchedule the model cannot read) is said, not fatal.
+		c.Alternatives = []Alternative{{Name: "one Standard execution per file", TotalUSD: pf.TotalUSD, Current: true}}
+		c.Note = fmt.Sprintf("batches not priced: %v", err)
+		return c, nil
+	}
 	if err != nil {
 		return c, err
 	}
