@@ -2,10 +2,13 @@ package cost
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/sluicehq/sluice/workflow/asl"
 )
@@ -288,5 +291,41 @@ func TestBatchTransitionsFollowTheMachine(t *testing.T) {
 	F := 100 * DaysPerMonth
 	if got, want := more.Services["stepfunctions"].USD-base.Services["stepfunctions"].USD, F*DefaultPrices().USD(PriceTransition); !within1(got, want) {
 		t.Errorf("a state added: $%.4f more, want $%.4f (one transition a file)", got, want)
+	}
+}
+
+// TestLoadStackBatchDatasets: batchDatasets as YAML, as the JSON text
+// Pulumi also accepts, and Pulumi.yaml's default (none).
+func TestLoadStackBatchDatasets(t *testing.T) {
+	t.Parallel()
+	proj, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, stackFile string
+		want            []string
+	}{
+		{"yaml", "config:\n  sluice:batchDatasets: [orders, readings]\n", []string{"orders", "readings"}},
+		{"json text", "config:\n  sluice:batchDatasets: '[\"readings\"]'\n", []string{"readings"}},
+		{"default", "config:\n  sluice:memoryMb: 256\n", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), proj, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "Pulumi.x.yaml"), []byte(tt.stackFile), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s, err := LoadStack(dir, "x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, s.BatchDatasets, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("batchDatasets (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sluicehq/sluice/internal/stackconfig"
 )
 
 // Project is the Pulumi project name, the namespace of the stack's keys.
@@ -132,28 +134,15 @@ func LoadStack(dir, stack string) (Stack, error) {
 		return Stack{}, fmt.Errorf("stack %s: %w", stack, err)
 	}
 
-	// values maps a key without namespace to its text and where it came
-	// from; lists the same for the array keys.
+	// values maps a key without namespace to its text and where it came from.
 	type value struct{ text, file string }
-	type list struct {
-		items []string
-		file  string
-	}
 	values := map[string]value{}
-	lists := map[string]list{}
 	types := map[string]string{}
 	var errs []error
 	for k, d := range proj.Config {
 		types[k] = d.Type
-		switch d.Default.Kind {
-		case yaml.ScalarNode:
+		if d.Default.Kind == yaml.ScalarNode {
 			values[k] = value{d.Default.Value, projFile}
-		case yaml.SequenceNode:
-			var items []string
-			if err := d.Default.Decode(&items); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %s:%s: default: %w", projFile, Project, k, err))
-			}
-			lists[k] = list{items, projFile}
 		}
 	}
 	region := ""
@@ -174,17 +163,9 @@ func LoadStack(dir, stack string) (Stack, error) {
 		case types[name] == "":
 			errs = append(errs, fmt.Errorf("%s: %s: unknown key (Pulumi.yaml declares no %q)", stackFile, full, name))
 			continue
-		case n.Kind == yaml.SequenceNode:
-			var items []string
-			if err := n.Decode(&items); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %s: not a list of strings", stackFile, full))
-				continue
-			}
-			lists[name] = list{items, stackFile}
-			continue
 		case n.Kind != yaml.ScalarNode:
-			if n.Kind == yaml.MappingNode {
-				continue // a secure value: not one the estimate reads
+			if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
+				continue // a secure value or a list (batchDatasets: below; tableReplicaRegions)
 			}
 			errs = append(errs, fmt.Errorf("%s: %s: not a scalar", stackFile, full))
 			continue
@@ -258,10 +239,12 @@ func LoadStack(dir, stack string) (Stack, error) {
 	integer("budgetAlertPercent", &s.BudgetAlertPercent)
 	str("reconcileSchedule", &s.ReconcileSchedule)
 	integer("reconcileTimeoutSeconds", &s.ReconcileTimeoutSeconds)
-	if l, ok := lists["batchDatasets"]; ok {
-		s.BatchDatasets = l.items
+	// The list as the local commands read it (stackconfig: YAML or the
+	// JSON text Pulumi also accepts).
+	if names, _, err := stackconfig.BatchDatasets(dir, stack); err != nil {
+		errs = append(errs, err)
 	} else {
-		errs = append(errs, fmt.Errorf("%s: %s:batchDatasets: not declared", projFile, Project))
+		s.BatchDatasets = names
 	}
 	str("batchSchedule", &s.BatchSchedule)
 	integer("batchMaxFiles", &s.BatchMaxFiles)
