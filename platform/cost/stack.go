@@ -239,12 +239,10 @@ func LoadStack(dir, stack string) (Stack, error) {
 	integer("budgetAlertPercent", &s.BudgetAlertPercent)
 	str("reconcileSchedule", &s.ReconcileSchedule)
 	integer("reconcileTimeoutSeconds", &s.ReconcileTimeoutSeconds)
-	// The list as the local commands read it (stackconfig: YAML or the
-	// JSON text Pulumi also accepts).
-	if names, _, err := stackconfig.BatchDatasets(dir, stack); err != nil {
+	// As the local commands read it: YAML or the JSON text Pulumi accepts.
+	var err error
+	if s.BatchDatasets, _, err = stackconfig.BatchDatasets(dir, stack); err != nil {
 		errs = append(errs, err)
-	} else {
-		s.BatchDatasets = names
 	}
 	str("batchSchedule", &s.BatchSchedule)
 	integer("batchMaxFiles", &s.BatchMaxFiles)
