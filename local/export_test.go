@@ -4,6 +4,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/sluicehq/sluice/local/integrations"
 )
 
@@ -19,8 +21,9 @@ func FunctionsAt(now func() time.Time) func(d Deps) ([]*integrations.FunctionSpe
 // Outbox returns the notifications and events published so far.
 func (r *Runtime) Outbox() *integrations.Outbox { return r.outbox }
 
-// NewDynamoDBClient is the runtime's DynamoDB client for endpoint.
-var NewDynamoDBClient = newDynamoDBClient
+// NewDynamoDBClient is the runtime's DynamoDB client for an external
+// endpoint (over TCP).
+func NewDynamoDBClient(endpoint string) *dynamodb.Client { return newDynamoDBClient(endpoint, nil) }
 
 // WriteJSONLines writes items one JSON object per line.
 func WriteJSONLines(w io.Writer, items []map[string]any) error {

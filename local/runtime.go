@@ -187,11 +187,14 @@ type Runtime struct {
 	outbox   *integrations.Outbox
 	patterns map[string]map[string]any
 	unrouted map[string]any
-	// s3URL and ddbURL are the endpoints, for per-principal clients.
-	s3URL, ddbURL string
-	lock          *stateLock
-	mu            sync.Mutex
-	crash         *crasher
+	// s3URL and ddbURL are the endpoints, for per-principal clients;
+	// s3HTTP and ddbHTTP reach the embedded servers in process (nil for
+	// an external endpoint, reached over TCP).
+	s3URL, ddbURL   string
+	s3HTTP, ddbHTTP *http.Client
+	lock            *stateLock
+	mu              sync.Mutex
+	crash           *crasher
 	// running holds the ARNs of the executions this runtime is running.
 	running map[string]bool
 	// batch is the batch machine (pipeline.BuildBatch), planned once as
@@ -234,7 +237,7 @@ func Open(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err := r.startDynamoDB(); err != nil {
 		return nil, err
 	}
-	r.S3, r.DynamoDB = newS3Client(r.s3URL), newDynamoDBClient(r.ddbURL)
+	r.S3, r.DynamoDB = newS3Client(r.s3URL, r.s3HTTP), newDynamoDBClient(r.ddbURL, r.ddbHTTP)
 	res := workflow.SyntheticResolver(Account, Region, prefix)
 	if err := r.compile(res); err != nil {
 		return nil, err
@@ -321,7 +324,7 @@ func (r *Runtime) startS3() error {
 		return fmt.Errorf("local s3: %w", err)
 	}
 	r.servers = append(r.servers, srv)
-	r.s3URL = srv.URL
+	r.s3URL, r.s3HTTP = srv.URL, srv.Client
 	return nil
 }
 
@@ -355,7 +358,7 @@ func (r *Runtime) startDynamoDB() error {
 		return fmt.Errorf("local dynamodb: %w", err)
 	}
 	r.servers = append(r.servers, srv)
-	r.ddbURL = srv.URL
+	r.ddbURL, r.ddbHTTP = srv.URL, srv.Client
 	return nil
 }
 
@@ -412,7 +415,7 @@ func (r *Runtime) startInvoker(res workflow.Resolver) error {
 	invoker := func(principal string, s3c *s3.Client) *integrations.Invoker {
 		return integrations.NewInvoker(integrations.InvokerConfig{
 			Region: Region, Account: Account,
-			Functions: fns, S3: s3c, DynamoDBEndpoint: r.ddbURL, Outbox: r.outbox,
+			Functions: fns, S3: s3c, DynamoDBEndpoint: r.ddbURL, DynamoDBTransport: transport(r.ddbHTTP), Outbox: r.outbox,
 			Fault: r.cfg.Faults.task, Observe: r.cfg.Observe, Calls: r.cfg.Calls, Principal: principal,
 			ExecutionStatus: r.ExecutionStatus,
 		})
@@ -454,8 +457,8 @@ func (r *Runtime) loadRules() error {
 // records as principal.
 func (r *Runtime) clientsFor(principal string) (*s3.Client, *dynamodb.Client) {
 	rec := r.cfg.Calls.Record(principal)
-	return newS3Client(r.s3URL, func(o *s3.Options) { o.APIOptions = append(o.APIOptions, rec) }),
-		newDynamoDBClient(r.ddbURL, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, rec) })
+	return newS3Client(r.s3URL, r.s3HTTP, func(o *s3.Options) { o.APIOptions = append(o.APIOptions, rec) }),
+		newDynamoDBClient(r.ddbURL, r.ddbHTTP, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, rec) })
 }
 
 // StateMachineARN is the local ARN of the pipeline state machine.

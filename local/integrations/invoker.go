@@ -64,6 +64,10 @@ type InvokerConfig struct {
 	S3 *s3.Client
 	// DynamoDBEndpoint is the base URL of the DynamoDB endpoint.
 	DynamoDBEndpoint string
+	// DynamoDBTransport carries the DynamoDB integration's calls to
+	// DynamoDBEndpoint (an embedded server's in-process transport, for
+	// one). Default: http.DefaultTransport.
+	DynamoDBTransport http.RoundTripper
 	// Outbox records SNS and EventBridge publications. Default: none
 	// (publications succeed and are dropped).
 	Outbox *Outbox
@@ -91,7 +95,7 @@ type InvokerConfig struct {
 func NewInvoker(c InvokerConfig) *Invoker {
 	inv := &Invoker{
 		lambda: &lambda{functions: map[string]Function{}, region: c.Region, account: c.Account},
-		s3:     c.S3, ddbURL: strings.TrimRight(c.DynamoDBEndpoint, "/"), http: &http.Client{Timeout: 60 * time.Second},
+		s3:     c.S3, ddbURL: strings.TrimRight(c.DynamoDBEndpoint, "/"), http: &http.Client{Timeout: 60 * time.Second, Transport: c.DynamoDBTransport},
 		outbox: c.Outbox, fault: c.Fault, observe: c.Observe, calls: c.Calls, status: c.ExecutionStatus,
 		principal: c.Principal,
 	}
