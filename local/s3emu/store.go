@@ -519,7 +519,22 @@ func (s *Store) commitPut(bucketName, key string, meta map[string]string, sum, m
 	return gofakes3.PutObjectResult{VersionID: vid}, nil
 }
 
+// md5Reader is a reader that hashes what it reads with MD5 and tells the
+// sum: gofakes3 reads every PutObject body through one (its hashingReader)
+// to answer the ETag, so the store takes that sum rather than hash the body
+// a second time.
+type md5Reader interface {
+	io.Reader
+	Sum(b []byte) []byte
+}
+
+// copyBuffers are writeBlob's copy buffers: larger than io.Copy's 32 KB,
+// for fewer write calls on chunk-sized bodies.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
 // writeBlob streams r into the blob store, returning its SHA-256 and MD5.
+// The MD5 (the ETag) is the one r computed when r is an md5Reader, which
+// reads to the end here.
 func (s *Store) writeBlob(r io.Reader) (sum, md5sum string, n int64, err error) {
 	if s.readOnly {
 		return "", "", 0, errors.New("local s3: the store is open read-only")
@@ -529,15 +544,33 @@ func (s *Store) writeBlob(r io.Reader) (sum, md5sum string, n int64, err error) 
 		return "", "", 0, err
 	}
 	defer os.Remove(tmp.Name())
-	h, m := sha256.New(), md5.New()
-	n, err = io.Copy(io.MultiWriter(tmp, h, m), r)
+	h := sha256.New()
+	var w io.Writer = io.MultiWriter(tmp, h)
+	var m hash.Hash
+	mr, reuse := r.(md5Reader)
+	if !reuse {
+		m = md5.New()
+		w = io.MultiWriter(tmp, h, m)
+	}
+	buf := copyBuffers.Get().(*[]byte)
+	n, err = io.CopyBuffer(w, r, *buf)
+	copyBuffers.Put(buf)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return "", "", 0, err
 	}
-	sum, md5sum = hexsum(h), hexsum(m)
+	sum = hexsum(h)
+	if reuse {
+		d := mr.Sum(nil)
+		if len(d) != md5.Size {
+			return "", "", 0, fmt.Errorf("local s3: body digest has %d bytes, want an MD5", len(d))
+		}
+		md5sum = hex.EncodeToString(d)
+	} else {
+		md5sum = hexsum(m)
+	}
 	dst := s.blobPath(sum)
 	if _, err := os.Stat(dst); err == nil {
 		return sum, md5sum, n, nil

@@ -1,8 +1,12 @@
 package s3emu
 
 import (
+	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -245,5 +249,98 @@ func TestObjectJournalTornLine(t *testing.T) {
 		if ok, _ := again.BucketExists(b); !ok {
 			t.Errorf("bucket %s missing after reopen", b)
 		}
+	}
+}
+
+// TestETagIsTheBodyMD5 checks the ETag of a single-part PUT, as S3 answers
+// it, where a user meets it: in the PUT response, on HEAD and GET, in a
+// listing and after a reopen. The store takes the MD5 gofakes3 computed
+// while reading the body; a direct PutObject (no gofakes3 reader) hashes
+// the body itself.
+func TestETagIsTheBodyMD5(t *testing.T) {
+	dir := t.TempDir()
+	store, c, stop := openS3(t, dir)
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
+		t.Fatal(err)
+	}
+	bodies := map[string]string{
+		"empty": "",
+		"small": "hello",
+		"large": strings.Repeat("0123456789abcdef", 100_000), // several copy buffers
+	}
+	want := map[string]string{}
+	for key, body := range bodies {
+		sum := md5.Sum([]byte(body))
+		want[key] = `"` + hex.EncodeToString(sum[:]) + `"`
+		out, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bkt"), Key: aws.String(key), Body: strings.NewReader(body)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := aws.ToString(out.ETag); got != want[key] {
+			t.Errorf("PUT %s: ETag %s, want %s", key, got, want[key])
+		}
+	}
+	direct := "written without gofakes3"
+	if _, err := store.PutObject("bkt", "direct", nil, strings.NewReader(direct), int64(len(direct)), nil); err != nil {
+		t.Fatal(err)
+	}
+	sum := md5.Sum([]byte(direct))
+	want["direct"] = `"` + hex.EncodeToString(sum[:]) + `"`
+
+	check := func(c *s3.Client, when string) {
+		for key := range want {
+			head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("bkt"), Key: aws.String(key)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := aws.ToString(head.ETag); got != want[key] {
+				t.Errorf("%s: HEAD %s: ETag %s, want %s", when, key, got, want[key])
+			}
+		}
+		list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("bkt")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, o := range list.Contents {
+			got[aws.ToString(o.Key)] = aws.ToString(o.ETag)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: listed ETags (-want +got):\n%s", when, diff)
+		}
+	}
+	check(c, "after the puts")
+	stop()
+	_, c, stop = openS3(t, dir)
+	defer stop()
+	check(c, "after a reopen")
+}
+
+func BenchmarkPutObject(b *testing.B) {
+	for _, size := range []int{64 << 10, 4 << 20} {
+		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) {
+			store, err := Open(b.TempDir(), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer store.Close()
+			srv := httptest.NewServer(Handler(store))
+			defer srv.Close()
+			c := newClient(srv.URL)
+			ctx := context.Background()
+			if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
+				b.Fatal(err)
+			}
+			body := make([]byte, size)
+			b.SetBytes(int64(size))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				body[0], body[1] = byte(i), byte(i>>8) // distinct bodies: no dedup
+				if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bkt"), Key: aws.String("k"), Body: bytes.NewReader(body)}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
