@@ -224,3 +224,32 @@ func httpGet(t *testing.T) *http.Request {
 	}
 	return req
 }
+
+// TestTrailersArriveAtEOF: the caller may look at Response.Trailer's
+// declared keys while the handler is still running (run with -race); the
+// values arrive with the end of the body.
+func TestTrailersArriveAtEOF(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "X-Sum")
+		w.Write([]byte("body"))
+		w.(http.Flusher).Flush()
+		w.Write([]byte(" more"))
+		w.Header().Set("X-Sum", "42")
+		w.Header().Set(http.TrailerPrefix+"X-Late", "7")
+	})
+	resp, err := (&inproc.Transport{Handler: h}).RoundTrip(httpGet(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, ok := resp.Trailer["X-Sum"]; !ok || resp.Trailer.Get("X-Sum") != "" {
+		t.Errorf("before EOF: Trailer %v, want X-Sum declared without a value", resp.Trailer)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || string(b) != "body more" {
+		t.Fatalf("body %q, %v", b, err)
+	}
+	if resp.Trailer.Get("X-Sum") != "42" || resp.Trailer.Get("X-Late") != "7" {
+		t.Errorf("after EOF: Trailer %v, want X-Sum 42 and X-Late 7", resp.Trailer)
+	}
+}

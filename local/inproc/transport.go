@@ -79,7 +79,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		pr.Close()
 		return resp, nil
 	}
-	b := &body{pr: pr, cancel: cancel}
+	b := &body{pr: pr, cancel: cancel, w: w, resp: resp}
 	// Ending the write side makes the caller's reads fail with the
 	// context's error and the handler's writes fail.
 	b.stop = context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })
@@ -296,7 +296,8 @@ type responseWriter struct {
 	noBody      bool // HEAD, 1xx, 204, 304: writes are dropped
 	trailers    []string
 	handlerDone bool
-	held        bool // the whole body went to the caller with the header
+	final       http.Header // the trailers, once the handler is done
+	held        bool        // the whole body went to the caller with the header
 	writeErr    error
 
 	ready chan struct{}
@@ -525,14 +526,12 @@ func (w *responseWriter) finish() {
 	w.pw.Close()
 }
 
-// setTrailers fills the caller's Response.Trailer from the handler's
-// declared and "Trailer:"-prefixed header entries.
+// setTrailers keeps the handler's declared and "Trailer:"-prefixed
+// header entries for the caller's body to merge into Response.Trailer at
+// its EOF (in the caller's goroutine, as net/http's client does).
 func (w *responseWriter) setTrailers() {
-	t := w.resp.Trailer
+	t := http.Header{}
 	set := func(k string, vv []string) {
-		if t == nil {
-			t = http.Header{}
-		}
 		vals := make([]string, len(vv))
 		for i, v := range vv {
 			vals[i] = wireValue(v)
@@ -551,7 +550,9 @@ func (w *responseWriter) setTrailers() {
 			set(k, vv)
 		}
 	}
-	w.resp.Trailer = t
+	if len(t) > 0 {
+		w.final = t
+	}
 }
 
 // serve runs the handler on the server request w.req; req is the
@@ -592,9 +593,26 @@ type body struct {
 	cancel context.CancelFunc
 	stop   func() bool
 	once   sync.Once
+	// w and resp: at EOF the handler's trailers go into resp.Trailer.
+	w    *responseWriter
+	resp *http.Response
+	eof  bool
 }
 
-func (b *body) Read(p []byte) (int, error) { return b.pr.Read(p) }
+func (b *body) Read(p []byte) (int, error) {
+	n, err := b.pr.Read(p)
+	if err == io.EOF && !b.eof {
+		b.eof = true
+		// The handler set w.final before closing the pipe.
+		for k, vv := range b.w.final {
+			if b.resp.Trailer == nil {
+				b.resp.Trailer = http.Header{}
+			}
+			b.resp.Trailer[k] = vv
+		}
+	}
+	return n, err
+}
 
 // Close stops the handler's writes (they fail, as on a closed connection)
 // and cancels its context.
