@@ -51,16 +51,27 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
-	sreq, err := serverRequest(req)
+	// The handler's context carries the caller's values but ends on its
+	// own: when the caller's context ends (after the body pipe is closed,
+	// so the handler's next write fails), when the caller closes the body
+	// early, or when the handler returns.
+	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	sreq, err := serverRequest(hctx, req)
 	if err != nil {
+		cancel()
 		closeBody(req)
 		return nil, err
 	}
-	hctx, cancel := context.WithCancel(ctx)
-	sreq = sreq.WithContext(hctx)
 	pr, pw := io.Pipe()
 	w := &responseWriter{req: sreq, header: http.Header{}, pw: pw, cl: -1, ready: make(chan struct{})}
-	go w.serve(t.Handler, req, cancel)
+	// Ending the write side first makes the caller's reads fail with the
+	// context's error and the handler's next write fail; the registration
+	// ends with the handler.
+	stop := context.AfterFunc(ctx, func() {
+		pw.CloseWithError(ctx.Err())
+		cancel()
+	})
+	go w.serve(t.Handler, req, func() { stop(); cancel() })
 	select {
 	case <-w.ready:
 	case <-ctx.Done():
@@ -79,11 +90,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		pr.Close()
 		return resp, nil
 	}
-	b := &body{pr: pr, cancel: cancel, w: w, resp: resp}
-	// Ending the write side makes the caller's reads fail with the
-	// context's error and the handler's writes fail.
-	b.stop = context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })
-	resp.Body = b
+	resp.Body = &body{pr: pr, cancel: cancel, w: w, resp: resp}
 	return resp, nil
 }
 
@@ -94,8 +101,8 @@ func closeBody(req *http.Request) {
 }
 
 // serverRequest builds the request net/http's server would parse from
-// the bytes net/http's client would write for req.
-func serverRequest(req *http.Request) (*http.Request, error) {
+// the bytes net/http's client would write for req, with context ctx.
+func serverRequest(ctx context.Context, req *http.Request) (*http.Request, error) {
 	if req.URL == nil {
 		return nil, errors.New("inproc: nil Request.URL")
 	}
@@ -133,10 +140,10 @@ func serverRequest(req *http.Request) (*http.Request, error) {
 	}
 	closing = closing || hasToken(h.Get("Connection"), "close")
 
-	s := &http.Request{
+	s := (&http.Request{
 		Method: method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: h, Host: host, RequestURI: ruri, RemoteAddr: RemoteAddr, Close: closing,
-	}
+	}).WithContext(ctx)
 	src, n := outgoing(req)
 	switch {
 	case n < 0: // chunked
@@ -169,7 +176,9 @@ func serverRequest(req *http.Request) (*http.Request, error) {
 // outgoing returns the body the client would send and its length, -1 for
 // unknown (chunked). Like net/http's client, it reads one byte of a body
 // of unknown length (ContentLength 0 or -1) to tell an empty body from a
-// chunked one when the method usually has none (GET, HEAD, DELETE...).
+// chunked one when the method usually has none (GET, HEAD, DELETE...);
+// unlike it, it waits for that byte rather than give up after 200 ms (no
+// caller here sends a GET whose body waits on the response).
 func outgoing(req *http.Request) (io.ReadCloser, int64) {
 	if req.Body == nil || req.Body == http.NoBody {
 		return nil, 0
@@ -591,7 +600,6 @@ func (w *responseWriter) serve(h http.Handler, req *http.Request, cancel context
 type body struct {
 	pr     *io.PipeReader
 	cancel context.CancelFunc
-	stop   func() bool
 	once   sync.Once
 	// w and resp: at EOF the handler's trailers go into resp.Trailer.
 	w    *responseWriter
@@ -619,7 +627,6 @@ func (b *body) Read(p []byte) (int, error) {
 func (b *body) Close() error {
 	b.once.Do(func() {
 		b.pr.CloseWithError(errBodyClosed)
-		b.stop()
 		b.cancel()
 	})
 	return nil
