@@ -28,8 +28,8 @@ type server struct {
 	// Client calls the handler in process (inproc.Transport): the real
 	// SDK clients still serialize each request and the handler still
 	// parses it, but no socket, wire encoding or connection pool is in
-	// between (a third of the runtime's HTTP cost at 300,000 rows was
-	// loopback TCP).
+	// between (at 300,000 orders rows, net/http's client and server
+	// around the handlers were 12% of the CPU, loopback syscalls aside).
 	Client *http.Client
 	srv    *http.Server
 	ln     net.Listener
