@@ -25,3 +25,18 @@ func Report(b *testing.B) {
 		}
 	})
 }
+
+// ReportProcess reports, when the benchmark ends, the whole process's CPU
+// time per op as the "proc-cpu-ns/op" metric: work the benchmark starts
+// on other goroutines (a database's background compaction, the garbage
+// collector) is counted too, so run such a benchmark alone (-cpu 1 or
+// without -count parallelism) for the figure to be its own.
+func ReportProcess(b *testing.B) {
+	start, ok := processCPU()
+	b.Cleanup(func() {
+		end, ok2 := processCPU()
+		if ok && ok2 && b.N > 0 {
+			b.ReportMetric(float64(end-start)/float64(b.N), "proc-cpu-ns/op")
+		}
+	})
+}

@@ -12,3 +12,13 @@ func threadCPU() (int64, bool) {
 	}
 	return ru.Utime.Nano() + ru.Stime.Nano(), true
 }
+
+// processCPU returns the user and system CPU time of the whole process in
+// nanoseconds (getrusage RUSAGE_SELF).
+func processCPU() (int64, bool) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, false
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano(), true
+}
