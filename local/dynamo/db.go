@@ -90,13 +90,39 @@ var syncWrite = &opt.WriteOptions{Sync: true}
 const (
 	cacheBytes         = 16 << 20
 	snapshotCacheBytes = 2 << 20
-	writeBufferBytes   = 8 << 20
+	writeBufferBytes   = 16 << 20
+)
+
+// Compaction settings for bulk loads (see openLevelStore).
+const (
+	l0Trigger   = 8  // level-0 tables that start a compaction (LevelDB: 4)
+	l0Slowdown  = 16 // that slow writes down (LevelDB: 8)
+	l0PauseMark = 24 // that pause writes (LevelDB: 12)
 )
 
 // openLevelStore opens the store in dir; an empty dir keeps it in memory.
 // A snapshot store drops a torn last journal record instead of failing
 // (a snapshot copied while another process was writing may end in one)
 // and keeps a smaller block cache.
+//
+// The options suit the store's load, a bulk load (a `sluice run` writes
+// every row of a file, each key once, and first reads whether it exists):
+//   - No seek-triggered compactions. LevelDB compacts a table after a
+//     number of reads had to look past it, to save later reads; every
+//     version read of a key not yet written looks past the newest table,
+//     so a load compacted after every flush of the write buffer (25
+//     compactions for 300,000 rows, 11% of a run's CPU). The bloom filters
+//     make such reads cheap anyway.
+//   - A 16 MB write buffer (LevelDB holds up to two) and compactions
+//     started at 8 level-0 tables instead of 4: half the flushes, and each
+//     compaction merges more at once. A run of 300,000 rows compacts once
+//     instead of 25 times and spends 1.1 s of CPU on it instead of 2.9 s;
+//     its peak memory grows by about 25 MB. The write thresholds move with
+//     the compaction threshold so that writes are not held back earlier.
+//
+// Durability is unchanged: every write still reaches the journal first
+// (see syncWrite), and compactions only ever rewrite what is already in
+// table files.
 func openLevelStore(dir string, snapshot bool) (*levelStore, error) {
 	cache := cacheBytes
 	if snapshot {
@@ -108,7 +134,11 @@ func openLevelStore(dir string, snapshot bool) (*levelStore, error) {
 		OpenFilesCacheCapacity: 64,
 		// Bloom filters make the loader's reads of keys not yet written
 		// (the older-version guard of every batch) cheap.
-		Filter: filter.NewBloomFilter(10),
+		Filter:                 filter.NewBloomFilter(10),
+		DisableSeeksCompaction: true,
+		CompactionL0Trigger:    l0Trigger,
+		WriteL0SlowdownTrigger: l0Slowdown,
+		WriteL0PauseTrigger:    l0PauseMark,
 	}
 	if snapshot {
 		o.Strict = opt.NoStrict
