@@ -218,8 +218,11 @@ func internalError(err error) (int, []byte) {
 
 // dispatch answers one DynamoDB request.
 func (s *levelStore) dispatch(op string, body []byte) (int, []byte) {
-	if op == "BatchWriteItem" {
+	switch op {
+	case "BatchWriteItem":
 		return s.batchWrite(body) // decodes the body once, typed
+	case "BatchGetItem":
+		return s.batchGetDecoded(body, decodeFastGet(body))
 	}
 	var req map[string]json.RawMessage
 	if err := json.Unmarshal(body, &req); err != nil {
@@ -482,6 +485,23 @@ func (s *levelStore) batchGet(body []byte, req map[string]json.RawMessage) (int,
 		}
 	}
 	return s.batchGetScratch(body, req)
+}
+
+// batchGetDecoded answers a BatchGetItem, through batchGetFast if
+// decodeFastGet took its body (fg not nil), else as batchGet does.
+func (s *levelStore) batchGetDecoded(body []byte, fg *fastGet) (int, []byte) {
+	if fg != nil {
+		if out, ok, err := s.batchGetFast(fg); err != nil {
+			return internalError(err)
+		} else if ok {
+			return http.StatusOK, out
+		}
+	}
+	var req map[string]json.RawMessage
+	if err := json.Unmarshal(body, &req); err != nil {
+		return awsError("SerializationException", err.Error())
+	}
+	return s.batchGet(body, req)
 }
 
 // batchGetScratch loads the requested items that exist into the scratch

@@ -233,12 +233,17 @@ func (t *Store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	target := r.Header.Get("X-Amz-Target")
 	op := target[strings.LastIndexByte(target, '.')+1:]
-	// Decoding is most of a BatchWriteItem's cost, and needs no table:
-	// concurrent writers decode in parallel, outside the lock.
+	// Decoding is most of a BatchWriteItem's cost, and much of a
+	// BatchGetItem's, and needs no table: concurrent clients decode in
+	// parallel, outside the lock.
 	var batch *decodedBatch
-	if op == "BatchWriteItem" {
+	var get *fastGet
+	switch op {
+	case "BatchWriteItem":
 		d := decodeBatch(body)
 		batch = &d
+	case "BatchGetItem":
+		get = decodeFastGet(body)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -262,9 +267,12 @@ func (t *Store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var code int
 	var out []byte
-	if batch != nil {
+	switch {
+	case batch != nil:
 		code, out = t.dyn.batchWriteDecoded(body, *batch)
-	} else {
+	case get != nil:
+		code, out = t.dyn.batchGetDecoded(body, get)
+	default:
 		code, out = t.call(op, body)
 	}
 	if t.afterWrite != nil && code == http.StatusOK && writeOps[op] {
