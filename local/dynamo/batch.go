@@ -116,9 +116,15 @@ func (s *levelStore) batchWriteDecoded(body []byte, d decodedBatch) (int, []byte
 	return s.batchWriteScratch(body)
 }
 
-// writeBatch stores ops in one LevelDB batch.
+// writeBatch stores ops in one LevelDB batch (the store's, reused).
 func (s *levelStore) writeBatch(ops []batchOp) (int, []byte) {
-	var b leveldb.Batch
+	b := &s.batch
+	b.Reset()
+	defer func() {
+		if cap(b.Dump()) > maxKeptBatch {
+			*b = leveldb.Batch{} // an outsized batch is not kept
+		}
+	}()
 	var buf []byte
 	for _, op := range ops {
 		switch {
@@ -131,11 +137,16 @@ func (s *levelStore) writeBatch(ops []batchOp) (int, []byte) {
 			b.Put(op.key, buf) // Put copies
 		}
 	}
-	if err := s.db.Write(&b, nil); err != nil {
+	if err := s.db.Write(b, nil); err != nil {
 		return internalError(err)
 	}
 	return http.StatusOK, batchWriteOK
 }
+
+// maxKeptBatch bounds the LevelDB batch the store keeps for reuse: a
+// loader's request of 25 items fits many times over, a request of 25
+// items of 400 KB is not kept.
+const maxKeptBatch = 1 << 20
 
 // checkBatch checks a BatchWriteItem's items against DynamoDB's limits
 // and for duplicate keys, and returns the ValidationException message of

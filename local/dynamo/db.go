@@ -48,6 +48,7 @@ type levelStore struct {
 	db      *leveldb.DB
 	scratch *server.Server
 	tables  map[string]*tableDef
+	batch   leveldb.Batch // writeBatch's, reused (LevelDB copies it)
 }
 
 // tableDef is what the store keeps of a table: its key schema, and the

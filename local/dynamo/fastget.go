@@ -35,7 +35,7 @@ type fastGet struct {
 
 // decodeFastGet decodes a BatchGetItem of the shape above, or returns nil.
 func decodeFastGet(body []byte) *fastGet {
-	s := &fastScanner{b: body, buf: make([]byte, 0, len(body))}
+	s := &fastScanner{b: body, buf: make([]byte, 0, len(body)/2), attrs: make([]fastAttr, 0, len(body)/20+2)}
 	var fg fastGet
 	tables := 0
 	s.object(func(name []byte) {
