@@ -189,8 +189,11 @@ func (s *fastScanner) attr(a *fastAttr) {
 	case "N":
 		a.typ, a.value = 'N', s.str()
 		var err error
+		var short bool
 		if s.failed || !jsonenc.ValidNumber(string(a.value)) {
 			s.fail()
+		} else if a.size, short = shortNumberSize(a.value); short {
+			// within DynamoDB's limits
 		} else if a.size, err = numberSize(string(a.value)); err != nil {
 			s.fail() // the general path words the error
 		}
@@ -400,12 +403,23 @@ func (s *levelStore) fastOps(fb *fastBatch) ([]batchOp, bool) {
 		return nil, false
 	}
 	ops := make([]batchOp, 0, len(fb.items))
-	seen := make(map[string]bool, len(fb.items))
+	lo, _ := tableBounds(t.Name)
+	size := 0 // of all the keys, for one buffer for them all
+	for _, it := range fb.items {
+		size += len(lo) + 8 // types and terminators
+		for _, a := range it.attrs {
+			if a.typ == 'S' {
+				size += len(a.value) // more than enough: the key's two only
+			}
+		}
+	}
+	keys := make([]byte, 0, size)
 	for _, it := range fb.items {
 		if !it.put && len(it.attrs) != t.keyCount() {
 			return nil, false
 		}
-		k, _ := tableBounds(t.Name)
+		start := len(keys)
+		k := append(keys, lo...)
 		for _, name := range [2]string{t.Hash, t.Range} {
 			if name == "" {
 				continue
@@ -416,11 +430,42 @@ func (s *levelStore) fastOps(fb *fastBatch) ([]batchOp, bool) {
 			}
 			k = appendEscaped(append(k, 'S'), it.attrs[j].value)
 		}
-		if seen[string(k)] {
-			return nil, false
+		keys, k = k, k[start:len(k):len(k)]
+		for _, op := range ops { // at most 25: no map needed
+			if bytes.Equal(op.key, k) {
+				return nil, false
+			}
 		}
-		seen[string(k)] = true
 		ops = append(ops, batchOp{key: k, encoded: it.item})
 	}
 	return ops, true
+}
+
+// shortNumberSize is numberSize for a plain number (jsonenc.ValidNumber)
+// of at most 38 characters and no exponent, without allocating: such a
+// number is within DynamoDB's precision and range. It reports false for
+// any other number, which numberSize then measures.
+func shortNumberSize(v []byte) (int, bool) {
+	if len(v) > maxNumberDigits {
+		return 0, false
+	}
+	first, last, d := -1, -1, 0 // ordinals of the first and last nonzero digits
+	for _, c := range v {
+		switch {
+		case c == 'e' || c == 'E':
+			return 0, false
+		case c >= '1' && c <= '9':
+			if first < 0 {
+				first = d
+			}
+			last = d
+			d++
+		case c == '0':
+			d++
+		}
+	}
+	if first < 0 {
+		return 1, true // zero
+	}
+	return 1 + (last-first+2)/2, true
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/sluicehq/sluice/internal/jsonenc"
 )
 
 // openOrdersStore opens a store with the table "items" (pk S, sk S), the
@@ -175,5 +176,26 @@ func FuzzFastBatchMatchesGeneral(f *testing.F) {
 			return
 		}
 		checkFastMatchesGeneral(t, s, body)
+	})
+}
+
+// FuzzShortNumberSize checks shortNumberSize against numberSize wherever
+// it answers.
+func FuzzShortNumberSize(f *testing.F) {
+	for _, n := range []string{"0", "-0", "0.000", "1", "-12.50", "100", "0.001020", "59.97", "12345678901234567890123456789012345678", "1e5", "-0.5"} {
+		f.Add(n)
+	}
+	f.Fuzz(func(t *testing.T, n string) {
+		if !jsonenc.ValidNumber(n) {
+			return
+		}
+		got, ok := shortNumberSize([]byte(n))
+		if !ok {
+			return
+		}
+		want, err := numberSize(n)
+		if err != nil || got != want {
+			t.Fatalf("shortNumberSize(%q) = %d; numberSize: %d, %v", n, got, want, err)
+		}
 	})
 }
