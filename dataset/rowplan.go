@@ -483,9 +483,28 @@ func (p *RowPlan) Stage(dst []byte, fields [][]byte, line int64) ([]byte, bool) 
 // spares Stage its checks byte by byte (control characters, UTF-8, JSON
 // escapes). plain false is Stage.
 func (p *RowPlan) StagePlain(dst []byte, fields [][]byte, line int64, plain bool) ([]byte, bool) {
+	absent, ok := p.check(fields, line, plain)
+	if !ok {
+		return dst, false
+	}
+	return p.write(dst, plain, absent), true
+}
+
+// CheckPlain reports what StagePlain would, without writing the JSON
+// line: true when the plan can tell that the row is good (then Key
+// returns its key), false when the general path must decide. The
+// validator, which keeps no staged line, checks its rows with it.
+func (p *RowPlan) CheckPlain(fields [][]byte, line int64, plain bool) bool {
+	_, ok := p.check(fields, line, plain)
+	return ok
+}
+
+// check normalises the row's values into vals, renders its key and
+// proves it good: ok false when it cannot tell. absent says an optional
+// kept field is absent (the line then has no glue form).
+func (p *RowPlan) check(fields [][]byte, line int64, plain bool) (absent, ok bool) {
 	p.val = p.val[:0]
 	size := 0 // the item's size as DynamoDB counts it (ItemSize)
-	absent := false
 	for i := range p.fields {
 		pf := &p.fields[i]
 		p.vals[i] = nil
@@ -505,20 +524,20 @@ func (p *RowPlan) StagePlain(dst []byte, fields [][]byte, line int64, plain bool
 			} else {
 				var ok bool
 				if v, ok = trimASCII(v); !ok {
-					return dst, false
+					return false, false
 				}
 			}
 		}
 		if len(v) == 0 {
 			if pf.f.Required || pf.hasDef {
-				return dst, false
+				return false, false
 			}
 			absent = absent || !pf.drop
 			continue
 		}
 		nv, ok := p.convert(pf, v, plain)
 		if !ok {
-			return dst, false
+			return false, false
 		}
 		p.vals[i] = nv
 		if !pf.drop {
@@ -534,11 +553,11 @@ func (p *RowPlan) StagePlain(dst []byte, fields [][]byte, line int64, plain bool
 	// Keys.
 	p.key = p.key[:0]
 	if !p.render(p.pk) {
-		return dst, false
+		return false, false
 	}
 	p.skAt = len(p.key)
 	if !p.render(p.sk) {
-		return dst, false
+		return false, false
 	}
 	p.formatLine(line)
 	size += len(AttrPK) + p.skAt + len(AttrSK) + len(p.key) - p.skAt + len(AttrLine) + len(p.line) + 1
@@ -547,7 +566,7 @@ func (p *RowPlan) StagePlain(dst []byte, fields [][]byte, line int64, plain bool
 	for i := range p.calcs {
 		c := &p.calcs[i]
 		if c.bound == nil {
-			return dst, false
+			return false, false
 		}
 		b, present := c.bound(p)
 		if !present {
@@ -561,15 +580,19 @@ func (p *RowPlan) StagePlain(dst []byte, fields [][]byte, line int64, plain bool
 			lo = max(lo, -c.cf.Scale)
 		}
 		if hi-lo+1 > maxNumberDigits || hi > maxNumberExponent || lo < minNumberExponent {
-			return dst, false
+			return false, false
 		}
 		// '-', the integer digits, '.', the places, and the number's 1.
 		size += len(c.name) + 1 + max(hi, 0) + 1 + 1 + max(-lo, c.cf.Scale, 0) + 1
 	}
 	if size+p.room > MaxItemBytes {
-		return dst, false
+		return false, false
 	}
-	// The JSON line.
+	return absent, true
+}
+
+// write appends the JSON line of the row check proved good.
+func (p *RowPlan) write(dst []byte, plain, absent bool) []byte {
 	if p.glue != nil && plain && !absent {
 		// Every value is present and written as it is, between glue.
 		dst = append(dst, p.glue[0]...)
@@ -586,7 +609,7 @@ func (p *RowPlan) StagePlain(dst []byte, fields [][]byte, line int64, plain bool
 			}
 			dst = append(dst, p.glue[i+1]...)
 		}
-		return dst, true
+		return dst
 	}
 	dst = append(dst, '{')
 	first := true
@@ -615,7 +638,7 @@ func (p *RowPlan) StagePlain(dst []byte, fields [][]byte, line int64, plain bool
 			}
 		}
 	}
-	return append(dst, '}', '\n'), true
+	return append(dst, '}', '\n')
 }
 
 // formatLine sets line to n formatted: the line after the last is an

@@ -6,12 +6,15 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/contract"
 )
 
 // FuzzCheck: any content, for any example dataset, yields a consistent
-// report and never a panic.
+// report and never a panic, and the fast path's report is byte for byte
+// the general path's.
 func FuzzCheck(f *testing.F) {
 	files := map[string]string{"orders": "orders/orders.csv", "customers": "customers/customers.csv", "readings": "readings/readings.jsonl", "catalog": "catalog/catalog.xml"}
 	names := []string{"orders", "customers", "readings", "catalog"}
@@ -23,6 +26,7 @@ func FuzzCheck(f *testing.F) {
 	if b, err := os.ReadFile("../../examples/orders/orders_bad.csv"); err == nil {
 		f.Add(uint8(0), b)
 	}
+	f.Add(uint8(0), mixedOrders(120))
 	set := dataset.Builtin()
 	f.Fuzz(func(t *testing.T, which uint8, content []byte) {
 		if len(content) > 8192 {
@@ -30,9 +34,13 @@ func FuzzCheck(f *testing.F) {
 		}
 		ds, _ := set.Lookup(names[int(which)%len(names)])
 		key := "incoming/" + ds.Name + "/f" + ds.FileSuffixes()[0]
-		rep, err := Check(bytes.NewReader(content), contract.Object{Bucket: "b", Key: key, Size: int64(len(content))}, ds, Config{MaxReportErrors: 10})
+		cfg := Config{MaxReportErrors: 10}
+		rep, err := Check(bytes.NewReader(content), contract.Object{Bucket: "b", Key: key, Size: int64(len(content))}, ds, cfg)
 		if err != nil {
 			t.Fatalf("Check: %v", err)
+		}
+		if want, got := reportBytes(t, content, ds, key, cfg, true), reportBytes(t, content, ds, key, cfg, false); want != got {
+			t.Fatalf("report (-general +fast):\n%s", cmp.Diff(want, got))
 		}
 		if rep.BadRows > rep.Rows || len(rep.Errors) > 11 || rep.Rows > int64(len(content)) {
 			t.Fatalf("inconsistent report: rows %d bad %d errors %d", rep.Rows, rep.BadRows, len(rep.Errors))

@@ -80,7 +80,7 @@ func (s *Scanner) startPipeline() {
 	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
 	for range workers {
 		plan := s.ds.RowPlan(s.header)
-		go stageBatches(plan, s.keys.seed, work)
+		go stageBatches(plan, s.keys.seed, work, s.checkOnly)
 	}
 	go readBatches(s.csv, p, work)
 	s.pipe = p
@@ -130,8 +130,9 @@ func readBatches(c *records.CSVReader, p *pipeline, work chan<- *batch) {
 	}
 }
 
-// stageBatches stages the rows of each batch it receives.
-func stageBatches(plan *dataset.RowPlan, seed maphash.Seed, work <-chan *batch) {
+// stageBatches stages the rows of each batch it receives; checkOnly:
+// checks them without writing their lines (dataset.RowPlan.CheckPlain).
+func stageBatches(plan *dataset.RowPlan, seed maphash.Seed, work <-chan *batch, checkOnly bool) {
 	var fields [][]byte
 	var h maphash.Hash
 	h.SetSeed(seed)
@@ -146,9 +147,15 @@ func stageBatches(plan *dataset.RowPlan, seed maphash.Seed, work <-chan *batch) 
 			// The row's values lie back to back in rec: one pass over
 			// them spares Stage its checks byte by byte.
 			plain := len(fields) == 0 || dataset.PlainText(b.rec[b.start(r):b.ends[r.field+r.n-1]])
-			var ok bool
-			if b.out, ok = plan.StagePlain(b.out, fields, r.line, plain); !ok {
-				continue
+			if checkOnly {
+				if !plan.CheckPlain(fields, r.line, plain) {
+					continue
+				}
+			} else {
+				var ok bool
+				if b.out, ok = plan.StagePlain(b.out, fields, r.line, plain); !ok {
+					continue
+				}
 			}
 			pk, sk := plan.Key()
 			r.ok, r.outStart, r.outEnd = true, start, len(b.out)
@@ -214,7 +221,8 @@ func (s *Scanner) appendPiped(dst []byte) ([]byte, Row, error) {
 		vals[s.header[i]] = string(f)
 	}
 	row, err := s.row(records.Record{Line: r.line, Row: r.row, Values: vals}, nil)
-	if err != nil || row.Record == nil {
+	if err != nil || row.Record == nil || s.checkOnly {
+		row.Record = nil
 		return dst, row, err
 	}
 	dst, err = records.AppendRecord(dst, row.Record)

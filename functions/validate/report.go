@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/contract"
@@ -164,12 +165,23 @@ func (r *Recorder) Finish(partial, keysLimited bool) *Report {
 // when the stream could not be read (a *ReadError): a bad file is a report
 // with Status "rejected". Under RejectFile it stops reading once the report
 // is full (Report.Partial).
+//
+// Rows of a CSV file are checked on the scanner's fast path, on every
+// core, without staging them (dataset.RowPlan.CheckPlain): the rows it
+// cannot vouch for, and every problem, come from the general path, so the
+// report is the one that path alone gives.
 func Check(r io.Reader, src contract.Object, ds *dataset.Dataset, cfg Config) (*Report, error) {
+	return check(r, src, ds, cfg, false)
+}
+
+// check is Check; general keeps the fast path off (the differential
+// tests).
+func check(r io.Reader, src contract.Object, ds *dataset.Dataset, cfg Config, general bool) (*Report, error) {
 	rec := NewRecorder(src, ds, cfg)
 	if rec.Done() {
 		return rec.Finish(false, false), nil
 	}
-	sc, err := NewScanner(r, src.Key, ds, cfg)
+	sc, err := newScanner(r, src.Key, ds, cfg, max(src.Size, sizeOf(r)))
 	if err != nil {
 		var fe *FileError
 		if errors.As(err, &fe) {
@@ -178,8 +190,16 @@ func Check(r io.Reader, src contract.Object, ds *dataset.Dataset, cfg Config) (*
 		}
 		return nil, err
 	}
+	defer sc.Close()
+	sc.checkOnly, sc.noPlan = true, general
 	for !rec.Done() {
-		row, err := sc.Next()
+		// A good row cannot make the report Done: runs of them are
+		// counted at once.
+		if _, n := sc.AppendGood(nil, math.MaxInt, math.MaxInt); n > 0 {
+			rec.Good(int64(n))
+			continue
+		}
+		_, row, err := sc.AppendNext(nil)
 		if errors.Is(err, io.EOF) {
 			break
 		}

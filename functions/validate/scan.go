@@ -143,14 +143,25 @@ type Scanner struct {
 	header []string
 	plan   *dataset.RowPlan
 	noPlan bool
-	pipe   *pipeline
-	fields [][]byte
+	// checkOnly: the caller wants each row's verdict, not its staged
+	// line (Check): AppendGood and AppendNext append nothing, and the
+	// fast path checks rows without writing them. Set before the first
+	// read.
+	checkOnly bool
+	pipe      *pipeline
+	fields    [][]byte
 }
 
 // NewScanner returns a scanner of the object named name (for the suffix
 // and gzip checks) with content r. It sniffs the content and fails with a
 // *FileError when it is empty or plainly not the dataset's format.
 func NewScanner(r io.Reader, name string, ds *dataset.Dataset, cfg Config) (*Scanner, error) {
+	return newScanner(r, name, ds, cfg, sizeOf(r))
+}
+
+// newScanner is NewScanner for content of about size bytes (0: unknown),
+// which sizes the duplicate-key set.
+func newScanner(r io.Reader, name string, ds *dataset.Dataset, cfg Config, size int64) (*Scanner, error) {
 	cfg = cfg.withDefaults()
 	if !ds.HasSuffix(name) {
 		return nil, &FileError{Problem{Code: CodeSuffix, Reason: fmt.Sprintf("file name %q does not end with %s", baseName(name), strings.Join(ds.FileSuffixes(), " or "))}}
@@ -203,7 +214,7 @@ func NewScanner(r io.Reader, name string, ds *dataset.Dataset, cfg Config) (*Sca
 	}
 	// A file of known size gets its duplicate-key set at the size its
 	// rows need at once (at least 16 bytes a row), not by doubling.
-	sc := &Scanner{ds: ds, rd: rd, keys: newKeySet(cfg.MaxKeys, int(min(sizeOf(r)/16, int64(cfg.MaxKeys)))), room: ds.ItemAllowance().Bytes}
+	sc := &Scanner{ds: ds, rd: rd, keys: newKeySet(cfg.MaxKeys, int(min(size/16, int64(cfg.MaxKeys)))), room: ds.ItemAllowance().Bytes}
 	for i := range ds.Enrichment.Calculated {
 		if cf := &ds.Enrichment.Calculated[i]; cf.RowOnly() {
 			sc.calcs = append(sc.calcs, cf)
@@ -351,7 +362,8 @@ func (s *Scanner) AppendNext(dst []byte) ([]byte, Row, error) {
 		return s.appendPiped(dst)
 	}
 	row, err := s.row(s.rd.Next())
-	if err != nil || row.Record == nil {
+	if err != nil || row.Record == nil || s.checkOnly {
+		row.Record = nil
 		return dst, row, err
 	}
 	dst, err = records.AppendRecord(dst, row.Record)
