@@ -589,6 +589,7 @@ func (d *Dataset) compileCalculated(c *compiled, env map[string]any, added field
 		added(p+".Name", cf.Name, sampleValue(cf.Type))
 		c.types[cf.Name] = cf.Type
 	}
+	d.proveCalculated()
 }
 
 // calculatedType is the Go type an expression of a calculated field of

@@ -350,6 +350,8 @@ type Calculated struct {
 	// rowOnly: Expr reads the record's own fields (and row-only calculated
 	// fields) only, no lookup, HTTP result or flag.
 	rowOnly bool
+	// provenSize: see ProvenSize (0: not proven).
+	provenSize int
 }
 
 // RowOnly reports whether the field's expression reads nothing but the

@@ -572,18 +572,11 @@ func (p *RowPlan) check(fields [][]byte, line int64, plain bool) (absent, ok boo
 		if !present {
 			continue // an input is missing: the expression fails, no number
 		}
-		hi, lo := b.hi+1, b.lo // room for rounding up
-		switch {
-		case c.cf.Type == Int:
-			lo = max(lo, 0)
-		case c.cf.Scale > 0:
-			lo = max(lo, -c.cf.Scale)
-		}
-		if hi-lo+1 > maxNumberDigits || hi > maxNumberExponent || lo < minNumberExponent {
+		n, ok := c.cf.fits(b)
+		if !ok {
 			return false, false
 		}
-		// '-', the integer digits, '.', the places, and the number's 1.
-		size += len(c.name) + 1 + max(hi, 0) + 1 + 1 + max(-lo, c.cf.Scale, 0) + 1
+		size += n
 	}
 	if size+p.room > MaxItemBytes {
 		return false, false

@@ -208,3 +208,65 @@ func TestCheckTakesTheFastPath(t *testing.T) {
 		}
 	}
 }
+
+// TestProvenCalculationAtTheItemLimit: with the row-only total proven
+// storable from the declared bounds, the validator skips computing it
+// except where the item could exceed DynamoDB's limit; there it computes
+// it, so the verdicts at the limit, byte for byte, are those of the same
+// dataset whose total is not proven.
+func TestProvenCalculationAtTheItemLimit(t *testing.T) {
+	notes := func(priceMax string) *dataset.Dataset {
+		ds := &dataset.Dataset{Name: "notes", Prefix: "incoming/notes/", Format: dataset.Format{Kind: dataset.JSONL},
+			Fields: []dataset.Field{{Name: "id", Type: dataset.String, Required: true}, {Name: "text", Type: dataset.String},
+				{Name: "qty", Type: dataset.Int, Min: "0", Max: "1000"}, {Name: "price", Type: dataset.Decimal, Scale: 2, Min: "0", Max: priceMax}},
+			Key:        dataset.Key{Partition: "NOTE#{id}"},
+			Enrichment: dataset.Enrichment{Calculated: []dataset.Calculated{{Name: "total", Type: dataset.Decimal, Scale: 2, Expr: "qty * price"}}},
+			RowErrors:  dataset.RowErrors{Mode: dataset.SkipBadRows},
+		}
+		if err := ds.Compile(); err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+	proven, unproven := notes("1000"), notes("")
+	if _, ok := proven.Enrichment.Calculated[0].ProvenSize(); !ok {
+		t.Fatal("total is not proven")
+	}
+	if _, ok := unproven.Enrichment.Calculated[0].ProvenSize(); ok {
+		t.Fatal("total is proven without a Max on price")
+	}
+	file := func(textLen int) []byte {
+		return fmt.Appendf(nil, "{\"id\":\"a\",\"qty\":999,\"price\":999.99}\n{\"id\":\"b\",\"text\":%q,\"qty\":999,\"price\":999.99}\n{\"id\":\"c\",\"qty\":1}\n",
+			strings.Repeat("x", textLen))
+	}
+	const key = "incoming/notes/n.jsonl"
+	bad := func(textLen int) bool {
+		rep, err := Check(bytes.NewReader(file(textLen)), contract.Object{Bucket: bucket, Key: key}, unproven, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.BadRows > 0
+	}
+	// The longest text whose item fits, found with the unproven total.
+	lo, hi := 0, dataset.MaxItemBytes
+	for lo+1 < hi {
+		if mid := (lo + hi) / 2; bad(mid) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	// Below lo by more than the proven total's largest size, the total
+	// is not computed; nearer, it is.
+	for textLen := lo - 24; textLen <= lo+2; textLen++ {
+		content := file(textLen)
+		want := reportBytes(t, content, unproven, key, Config{}, true)
+		got := reportBytes(t, content, proven, key, Config{}, true)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("text of %d bytes (the longest that fits: %d): report (-unproven +proven):\n%s", textLen, lo, diff)
+		}
+		if textLen > lo && !strings.Contains(got, CodeItemTooLarge) {
+			t.Errorf("text of %d bytes: no %s", textLen, CodeItemTooLarge)
+		}
+	}
+}

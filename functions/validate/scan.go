@@ -134,9 +134,13 @@ type Scanner struct {
 	started bool
 	err     error
 	// room is the dataset's item allowance in bytes; calcs its row-only
-	// calculated fields.
-	room  int
-	calcs []*dataset.Calculated
+	// calculated fields. calcsProven: the declarations prove every calc
+	// a storable number (Calculated.ProvenSize), taking at most calcsRoom
+	// bytes together.
+	room        int
+	calcs       []*dataset.Calculated
+	calcsProven bool
+	calcsRoom   int
 	// csv and plan are the fast path of AppendNext (nil: none); noPlan
 	// keeps it off (the differential tests).
 	csv    *records.CSVReader
@@ -215,9 +219,13 @@ func newScanner(r io.Reader, name string, ds *dataset.Dataset, cfg Config, size 
 	// A file of known size gets its duplicate-key set at the size its
 	// rows need at once (at least 16 bytes a row), not by doubling.
 	sc := &Scanner{ds: ds, rd: rd, keys: newKeySet(cfg.MaxKeys, int(min(size/16, int64(cfg.MaxKeys)))), room: ds.ItemAllowance().Bytes}
+	sc.calcsProven = true
 	for i := range ds.Enrichment.Calculated {
 		if cf := &ds.Enrichment.Calculated[i]; cf.RowOnly() {
 			sc.calcs = append(sc.calcs, cf)
+			size, ok := cf.ProvenSize()
+			sc.calcsProven = sc.calcsProven && ok
+			sc.calcsRoom += size
 		}
 	}
 	return sc, nil
@@ -431,8 +439,18 @@ func (s *Scanner) duplicate(line, row int64, pk, sk string) Problem {
 // dataset.MaxItemBytes once the attributes added after validation take
 // their room. The calculated values count towards the item's size; they
 // are removed again, the enricher computes them.
+//
+// When the declarations prove every row-only calculated field a number
+// DynamoDB stores, the fields are computed only if their largest sizes
+// could make the item too large: the verdict is the same, without the
+// computation.
 func (s *Scanner) checkItem(rec records.Record, staged map[string]any) []Problem {
 	var ps []Problem
+	if len(s.calcs) > 0 && s.calcsProven {
+		if size, _ := dataset.ItemSize(staged); size+s.calcsRoom+s.room <= dataset.MaxItemBytes {
+			return nil
+		}
+	}
 	if len(s.calcs) > 0 {
 		for _, err := range s.ds.CalculateRow(staged) {
 			var fe dataset.FieldError
