@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -90,7 +91,12 @@ func (h *Handler) transform(ctx context.Context, in contract.TransformInput) (co
 		})
 		return awsapi.Classify("s3 PutObject chunk", err)
 	}
-	st, err := Run(obj.Body, src.Key, ds, h.Config, sink)
+	var body io.Reader = obj.Body
+	if n := max(src.Size, aws.ToInt64(obj.ContentLength)); n > 0 {
+		// The scanner sizes its duplicate-key set from it at once.
+		body = sizedReader{obj.Body, n}
+	}
+	st, err := Run(body, src.Key, ds, h.Config, sink)
 	out.Records, out.Filtered, out.Rejected = st.Records, st.Filtered, st.Rejected
 	if err != nil {
 		var rej *RejectedError
@@ -124,3 +130,12 @@ func (h *Handler) transform(ctx context.Context, in contract.TransformInput) (co
 	out.First = chunks[0]
 	return out, nil
 }
+
+// sizedReader is a reader that tells its size (validate.NewScanner asks).
+type sizedReader struct {
+	io.Reader
+	n int64
+}
+
+// Size returns the object's size.
+func (r sizedReader) Size() int64 { return r.n }
