@@ -226,6 +226,32 @@ func (s *fastScanner) attr(a *fastAttr) {
 // byName orders attributes by name.
 func byName(a, b fastAttr) int { return bytes.Compare(a.name, b.name) }
 
+// array reads a JSON array of at most max elements, each read by elem. An
+// empty or longer array fails the scan: the general path answers it (and
+// refuses it with DynamoDB's error).
+func (s *fastScanner) array(max int, elem func()) {
+	s.expect('[')
+	if s.peek() == ']' {
+		s.fail()
+		return
+	}
+	for n := 1; !s.failed; n++ {
+		elem()
+		if n > max {
+			s.fail()
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return
+		default:
+			s.fail()
+		}
+	}
+}
+
 // item reads an item (or a key) and returns its attributes sorted by name,
 // a slice of s.attrs.
 func (s *fastScanner) item() []fastAttr {
@@ -312,26 +338,7 @@ func decodeFastBatch(body []byte) *fastBatch {
 				return
 			}
 			fb.table = string(table)
-			s.expect('[')
-			if s.peek() == ']' {
-				s.fail() // no requests: the general path refuses it
-				return
-			}
-			for !s.failed {
-				fb.items = append(fb.items, s.request())
-				if len(fb.items) > maxBatchWrite {
-					s.fail()
-				}
-				switch s.peek() {
-				case ',':
-					s.i++
-				case ']':
-					s.i++
-					return
-				default:
-					s.fail()
-				}
-			}
+			s.array(maxBatchWrite, func() { fb.items = append(fb.items, s.request()) })
 		})
 	})
 	if tables != 1 || jsonenc.SkipSpace(body, s.i) != len(body) {

@@ -98,26 +98,7 @@ func decodeFastGet(body []byte) *fastGet {
 
 // keys reads the array of a BatchGetItem's keys into fg.
 func (s *fastScanner) keys(fg *fastGet) {
-	s.expect('[')
-	if s.peek() == ']' {
-		s.fail() // no keys: the general path refuses it
-		return
-	}
-	for !s.failed {
-		fg.keys = append(fg.keys, s.item())
-		if len(fg.keys) > maxBatchGet {
-			s.fail()
-		}
-		switch s.peek() {
-		case ',':
-			s.i++
-		case ']':
-			s.i++
-			return
-		default:
-			s.fail()
-		}
-	}
+	s.array(maxBatchGet, func() { fg.keys = append(fg.keys, s.item()) })
 }
 
 // batchGetFast answers a BatchGetItem decoded by decodeFastGet as
