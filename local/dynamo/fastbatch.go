@@ -226,6 +226,30 @@ func (s *fastScanner) attr(a *fastAttr) {
 // byName orders attributes by name.
 func byName(a, b fastAttr) int { return bytes.Compare(a.name, b.name) }
 
+// requestItems reads a whole body of the form {"RequestItems": {TABLE: ...}}
+// naming exactly one table, calling table to read what the table maps to.
+// Anything else (another member, a second table, trailing text) fails the
+// scan: the general path answers it.
+func (s *fastScanner) requestItems(table func(name []byte)) {
+	tables := 0
+	s.object(func(name []byte) {
+		if string(name) != "RequestItems" || tables > 0 {
+			s.fail()
+			return
+		}
+		s.object(func(name []byte) {
+			if tables++; tables > 1 {
+				s.fail()
+				return
+			}
+			table(name)
+		})
+	})
+	if tables != 1 || jsonenc.SkipSpace(s.b, s.i) != len(s.b) {
+		s.fail()
+	}
+}
+
 // array reads a JSON array of at most max elements, each read by elem. An
 // empty or longer array fails the scan: the general path answers it (and
 // refuses it with DynamoDB's error).
@@ -326,24 +350,10 @@ func decodeFastBatch(body []byte) *fastBatch {
 	// its orders): the slab rarely grows.
 	s := &fastScanner{b: body, buf: make([]byte, 0, len(body)), attrs: make([]fastAttr, 0, len(body)/30+2)}
 	var fb fastBatch
-	tables := 0
-	s.object(func(name []byte) {
-		if string(name) != "RequestItems" || tables > 0 {
-			s.fail()
-			return
-		}
-		s.object(func(table []byte) {
-			if tables++; tables > 1 {
-				s.fail()
-				return
-			}
-			fb.table = string(table)
-			s.array(maxBatchWrite, func() { fb.items = append(fb.items, s.request()) })
-		})
+	s.requestItems(func(table []byte) {
+		fb.table = string(table)
+		s.array(maxBatchWrite, func() { fb.items = append(fb.items, s.request()) })
 	})
-	if tables != 1 || jsonenc.SkipSpace(body, s.i) != len(body) {
-		s.fail()
-	}
 	if s.failed {
 		return nil
 	}

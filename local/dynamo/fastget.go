@@ -39,55 +39,44 @@ type fastGet struct {
 func decodeFastGet(body []byte) *fastGet {
 	s := &fastScanner{b: body, buf: make([]byte, 0, len(body)/2), attrs: make([]fastAttr, 0, len(body)/20+2)}
 	var fg fastGet
-	tables := 0
-	s.object(func(name []byte) {
-		if string(name) != "RequestItems" || tables > 0 {
-			s.fail()
-			return
+	s.requestItems(func(table []byte) {
+		fg.table = string(table)
+		var seen [4]bool
+		once := func(i int) {
+			if seen[i] {
+				s.fail() // encoding/json keeps the last: left to it
+			}
+			seen[i] = true
 		}
-		s.object(func(table []byte) {
-			if tables++; tables > 1 {
-				s.fail()
-				return
-			}
-			fg.table = string(table)
-			var seen [4]bool
-			once := func(i int) {
-				if seen[i] {
-					s.fail() // encoding/json keeps the last: left to it
-				}
-				seen[i] = true
-			}
-			s.object(func(member []byte) {
-				switch string(member) {
-				case "Keys":
-					once(0)
-					s.keys(&fg)
-				case "ConsistentRead":
-					once(1)
-					if !s.literal("true") && !s.literal("false") {
-						s.fail()
-					}
-				case "ProjectionExpression":
-					once(2)
-					p := string(s.str())
-					fg.projection = &p
-				case "ExpressionAttributeNames":
-					once(3)
-					fg.names = map[string]string{}
-					s.object(func(alias []byte) {
-						if _, dup := fg.names[string(alias)]; dup {
-							s.fail()
-						}
-						fg.names[string(alias)] = string(s.str())
-					})
-				default:
+		s.object(func(member []byte) {
+			switch string(member) {
+			case "Keys":
+				once(0)
+				s.keys(&fg)
+			case "ConsistentRead":
+				once(1)
+				if !s.literal("true") && !s.literal("false") {
 					s.fail()
 				}
-			})
+			case "ProjectionExpression":
+				once(2)
+				p := string(s.str())
+				fg.projection = &p
+			case "ExpressionAttributeNames":
+				once(3)
+				fg.names = map[string]string{}
+				s.object(func(alias []byte) {
+					if _, dup := fg.names[string(alias)]; dup {
+						s.fail()
+					}
+					fg.names[string(alias)] = string(s.str())
+				})
+			default:
+				s.fail()
+			}
 		})
 	})
-	if tables != 1 || len(fg.keys) == 0 || jsonenc.SkipSpace(body, s.i) != len(body) {
+	if len(fg.keys) == 0 {
 		s.fail()
 	}
 	if s.failed {
