@@ -110,14 +110,7 @@ func (r *Runtime) ExecuteBatch(ctx context.Context, ds string) (*BatchResult, er
 	}
 	name := fmt.Sprintf("%s-batch-%s", time.Now().UTC().Format("20060102T150405.000000"), d.Name)
 	arn := batchExecutionARN(name)
-	r.mu.Lock()
-	r.running[arn] = true
-	r.mu.Unlock()
-	defer func() {
-		r.mu.Lock()
-		delete(r.running, arn)
-		r.mu.Unlock()
-	}()
+	defer r.markRunning(arn)()
 	opts, wall := r.runOptions(name, r.claimedByChild)
 	defer r.forgetChildren()
 	defer r.archive.forget(d.Name)

@@ -737,14 +737,7 @@ func (r *Runtime) ExecuteNamed(ctx context.Context, ev contract.FileEvent, name 
 		name = fmt.Sprintf("%s-%s", time.Now().UTC().Format("20060102T150405.000000"), contract.RunID(ev.Source())[:8])
 	}
 	arn := executionARN(name)
-	r.mu.Lock()
-	r.running[arn] = true
-	r.mu.Unlock()
-	defer func() {
-		r.mu.Lock()
-		delete(r.running, arn)
-		r.mu.Unlock()
-	}()
+	defer r.markRunning(arn)()
 	opts, wall := r.runOptions(name, nil)
 	var input any
 	b, _ := json.Marshal(ev)
@@ -837,6 +830,20 @@ func (r *Runtime) ExecutionStatus(arn string) (string, bool) {
 		return r.batchExecutionStatus(arn)
 	}
 	return r.recordedStatus(arn, name)
+}
+
+// markRunning records that this runtime runs the execution arn (so
+// DescribeExecution answers RUNNING for it) and returns the func that
+// forgets it when the execution ends.
+func (r *Runtime) markRunning(arn string) (done func()) {
+	r.mu.Lock()
+	r.running[arn] = true
+	r.mu.Unlock()
+	return func() {
+		r.mu.Lock()
+		delete(r.running, arn)
+		r.mu.Unlock()
+	}
 }
 
 // recordedStatus is ExecutionStatus of the execution arn called name,
