@@ -24,6 +24,22 @@ const BatchDatasetsKey = "batchDatasets"
 // error names the file (a missing one too) and the key. Names are not
 // checked against a dataset set: the caller knows it.
 func BatchDatasets(dir, stack string) (names []string, from string, err error) {
+	return list(dir, stack, BatchDatasetsKey, "dataset names")
+}
+
+// Strings reads the list of strings key (without its project namespace:
+// "tableReplicaRegions", "enrichmentSecrets") of stack from the Pulumi
+// project in dir, as BatchDatasets reads batchDatasets: the stack file's
+// value (a YAML sequence or the JSON text Pulumi also accepts), else
+// Pulumi.yaml's default. from names the file the value came from; every
+// error names the file and the key.
+func Strings(dir, stack, key string) (values []string, from string, err error) {
+	return list(dir, stack, key, "strings")
+}
+
+// list is BatchDatasets and Strings: noun says what the list holds, in
+// errors.
+func list(dir, stack, key, noun string) (names []string, from string, err error) {
 	projFile := filepath.Join(dir, "Pulumi.yaml")
 	stackFile := filepath.Join(dir, "Pulumi."+stack+".yaml")
 	proj, err := readFile(projFile)
@@ -34,12 +50,17 @@ func BatchDatasets(dir, stack string) (names []string, from string, err error) {
 	if err != nil {
 		return nil, "", err
 	}
-	return parseBatchDatasets(projFile, proj, stackFile, st)
+	return parseList(projFile, proj, stackFile, st, key, noun)
 }
 
 // parseBatchDatasets is BatchDatasets over the files' contents; projFile
 // and stackFile name them in errors and in from.
 func parseBatchDatasets(projFile string, projYAML []byte, stackFile string, stackYAML []byte) (names []string, from string, err error) {
+	return parseList(projFile, projYAML, stackFile, stackYAML, BatchDatasetsKey, "dataset names")
+}
+
+// parseList is list over the files' contents.
+func parseList(projFile string, projYAML []byte, stackFile string, stackYAML []byte, key, noun string) (names []string, from string, err error) {
 	var proj struct {
 		Name   string `yaml:"name"`
 		Config map[string]struct {
@@ -58,17 +79,17 @@ func parseBatchDatasets(projFile string, projYAML []byte, stackFile string, stac
 	if err := yaml.Unmarshal(stackYAML, &st); err != nil {
 		return nil, "", fmt.Errorf("%s: %w", stackFile, err)
 	}
-	full := proj.Name + ":" + BatchDatasetsKey
+	full := proj.Name + ":" + key
 	if n, ok := st.Config[full]; ok {
-		names, err := yamlNames(n)
+		names, err := yamlNames(n, noun)
 		if err != nil {
 			return nil, "", fmt.Errorf("%s: %s: %w", stackFile, full, err)
 		}
 		return names, stackFile, nil
 	}
-	names, err = yamlNames(proj.Config[BatchDatasetsKey].Default)
+	names, err = yamlNames(proj.Config[key].Default, noun)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: config.%s.default: %w", projFile, BatchDatasetsKey, err)
+		return nil, "", fmt.Errorf("%s: config.%s.default: %w", projFile, key, err)
 	}
 	return names, projFile, nil
 }
@@ -84,25 +105,25 @@ func readFile(path string) ([]byte, error) {
 
 // yamlNames reads a list of names: a YAML sequence of strings, or a string
 // holding a JSON array (as `pulumi config set` may store it). An absent
-// or empty value is no names.
-func yamlNames(n yaml.Node) ([]string, error) {
+// or empty value is no names. noun says what the names are, in errors.
+func yamlNames(n yaml.Node, noun string) ([]string, error) {
 	var names []string
 	switch n.Kind {
 	case 0:
 		return nil, nil
 	case yaml.SequenceNode:
 		if err := n.Decode(&names); err != nil {
-			return nil, fmt.Errorf("want a list of dataset names: %w", err)
+			return nil, fmt.Errorf("want a list of %s: %w", noun, err)
 		}
 	case yaml.ScalarNode:
 		if n.Value == "" {
 			return nil, nil
 		}
 		if err := json.Unmarshal([]byte(n.Value), &names); err != nil {
-			return nil, fmt.Errorf("%q is not a list of dataset names", n.Value)
+			return nil, fmt.Errorf("%q is not a list of %s", n.Value, noun)
 		}
 	default:
-		return nil, errors.New("want a list of dataset names")
+		return nil, fmt.Errorf("want a list of %s", noun)
 	}
 	return names, nil
 }

@@ -119,3 +119,49 @@ func FuzzBatchDatasets(f *testing.F) {
 		}
 	})
 }
+
+// TestStrings reads other list keys as batchDatasets is read: the stack
+// file's value or Pulumi.yaml's default, and errors that name the file and
+// the key.
+func TestStrings(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	proj := "name: sluice\nconfig:\n  tableReplicaRegions:\n    type: array\n    default: []\n  enrichmentSecrets:\n    type: array\n    default: [a=b]\n  azCount:\n    type: integer\n    default: 2\n"
+	stack := "config:\n  sluice:tableReplicaRegions: [eu-central-1, us-east-1]\n  sluice:azCount: {x: 1}\n"
+	for name, text := range map[string]string{"Pulumi.yaml": proj, "Pulumi.dev.yaml": stack} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		key      string
+		want     []string
+		wantFrom string
+		wantErr  string
+	}{
+		{key: "tableReplicaRegions", want: []string{"eu-central-1", "us-east-1"}, wantFrom: "Pulumi.dev.yaml"},
+		{key: "enrichmentSecrets", want: []string{"a=b"}, wantFrom: "Pulumi.yaml"},
+		{key: "undeclared", wantFrom: "Pulumi.yaml"},
+		{key: "azCount", wantErr: "Pulumi.dev.yaml: sluice:azCount: want a list of strings"},
+	} {
+		t.Run(tt.key, func(t *testing.T) {
+			t.Parallel()
+			got, from, err := Strings(dir, "dev", tt.key)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("values (-want +got):\n%s", d)
+			}
+			if filepath.Base(from) != tt.wantFrom {
+				t.Errorf("from %q, want %s", from, tt.wantFrom)
+			}
+		})
+	}
+}
