@@ -171,59 +171,6 @@ func TestBatchBacklog(t *testing.T) {
 	}
 }
 
-// TestNAT prices egress nat: the gateway's and its Elastic IP's hours
-// whatever the traffic, and the API calls' bytes processed.
-func TestNAT(t *testing.T) {
-	t.Parallel()
-	const (
-		F   = 1000 * 730 / 24.0
-		gib = 1 << 30
-	)
-	w := Workload{FilesPerDay: 1000, RecordsPerFile: 500, Enrich: true, APICallsPerRecord: 2, APICallBytes: 3000, Months: 1}
-	tests := []struct {
-		name        string
-		vpc         bool
-		egress      string
-		wantUSD     float64
-		wantNATLine bool
-	}{
-		{"nat", true, "nat", 730*0.045 + 730*0.005 + F*500*2*3000/gib*0.045, true},
-		{"vpc without egress", true, "none", 0, false},
-		{"no vpc", false, "none", 0, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			m := model(t, "prod")
-			m.Stack.VPC, m.Stack.Egress = tt.vpc, tt.egress
-			b, err := m.Estimate(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := b.Services["vpc"]
-			if tt.wantUSD == 0 && (got.USD != 0 || len(got.Lines) != 0) || tt.wantUSD != 0 && !within1(got.USD, tt.wantUSD) {
-				t.Errorf("VPC: $%.4f %+v, hand calculation $%.4f", got.USD, got.Lines, tt.wantUSD)
-			}
-			if tt.wantNATLine && (len(got.Lines) != 3 || got.Lines[0].Price != PriceNATHour || got.Lines[2].Price != PriceNATGB) {
-				t.Errorf("lines %+v: want the gateway, its address and the GB processed", got.Lines)
-			}
-		})
-	}
-	// Without API calls the gateway still costs its hours.
-	m := model(t, "prod")
-	m.Stack.Egress = EgressNAT
-	b, err := m.Estimate(Workload{FilesPerDay: 10, RecordsPerFile: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := b.Services["vpc"].USD, 730*(0.045+0.005); !within1(got, want) {
-		t.Errorf("idle NAT gateway: $%.4f, want $%.4f", got, want)
-	}
-	if _, err := m.Estimate(Workload{FilesPerDay: 10, RecordsPerFile: 10, APICallsPerRecord: 1}); err == nil {
-		t.Error("API calls without enrichment: no error")
-	}
-}
-
 func TestScheduleRuns(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/workflow/asl"
 	"github.com/sluicehq/sluice/workflow/pipeline"
@@ -95,6 +96,10 @@ type Workload struct {
 	// APICallBytes is the bytes one API call moves, both directions.
 	// Default: DefaultAPICallBytes.
 	APICallBytes int
+	// APICallOutBytes is the part of APICallBytes that goes out (the
+	// request), which AWS bills as data transfer out to the internet;
+	// the answer comes in free. Default: half of APICallBytes.
+	APICallOutBytes int
 	// Dataset names the dataset the files belong to; when the stack
 	// batches it (Stack.BatchDatasets), the bill is the batch machine's.
 	// Default: "" (a dataset run per file).
@@ -113,6 +118,9 @@ func (w Workload) withDefaults() (Workload, error) {
 	}
 	if w.APICallBytes == 0 {
 		w.APICallBytes = DefaultAPICallBytes
+	}
+	if w.APICallOutBytes == 0 {
+		w.APICallOutBytes = (w.APICallBytes + 1) / 2
 	}
 	var errs []error
 	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
@@ -143,6 +151,9 @@ func (w Workload) withDefaults() (Workload, error) {
 	if w.APICallBytes < 1 || w.APICallBytes > 10<<20 {
 		errs = append(errs, fmt.Errorf("API call bytes %d: want 1 to %d", w.APICallBytes, 10<<20))
 	}
+	if w.APICallOutBytes < 1 || w.APICallOutBytes > w.APICallBytes {
+		errs = append(errs, fmt.Errorf("API call out bytes %d: want 1 to the API call bytes %d (the request is part of the call)", w.APICallOutBytes, w.APICallBytes))
+	}
 	return w, errors.Join(errs...)
 }
 
@@ -170,12 +181,12 @@ type Service struct {
 }
 
 // Services names the services of a bill, in display order.
-var Services = []string{"stepfunctions", "lambda", "dynamodb", "s3", "cloudwatch_logs", "kms", "eventbridge", "vpc"}
+var Services = []string{"stepfunctions", "lambda", "dynamodb", "s3", "cloudwatch_logs", "kms", "eventbridge", "vpc", "data_transfer"}
 
 // ServiceTitles are the services' display names.
 var ServiceTitles = map[string]string{
 	"stepfunctions": "Step Functions", "lambda": "Lambda", "dynamodb": "DynamoDB", "s3": "S3",
-	"cloudwatch_logs": "CloudWatch Logs", "kms": "KMS", "eventbridge": "EventBridge", "vpc": "VPC (NAT)",
+	"cloudwatch_logs": "CloudWatch Logs", "kms": "KMS", "eventbridge": "EventBridge", "vpc": "VPC", "data_transfer": "Data transfer",
 }
 
 // Bill is the monthly estimate of one stack for one workload.
@@ -216,6 +227,9 @@ type Facts struct {
 	Mode string `json:"mode"`
 	// Batch describes the batches (nil per file).
 	Batch *BatchFacts `json:"batch,omitempty"`
+	// Endpoints are the VPC endpoints the stack deploys (none without
+	// vpc), priced under vpc.
+	Endpoints []Endpoint `json:"endpoints,omitempty"`
 }
 
 // Modes of Facts.Mode.
@@ -251,6 +265,11 @@ type Model struct {
 	Prices  Prices
 	Timings Timings
 
+	// Datasets are the datasets the stack deploys: their HTTP
+	// enrichments' secrets decide the Secrets Manager endpoint. NewModel
+	// sets dataset.Builtin(), what the program deploys by default.
+	Datasets *dataset.Set
+
 	machine *asl.StateMachine
 	opts    pipeline.Options
 	// batch is the batch machine, which prices the datasets the stack
@@ -268,7 +287,7 @@ func NewModel(s Stack, p Prices, t Timings) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Stack: s, Prices: p, Timings: t, machine: m, opts: o, batch: b}, nil
+	return &Model{Stack: s, Prices: p, Timings: t, Datasets: dataset.Builtin(), machine: m, opts: o, batch: b}, nil
 }
 
 // WithBatchMachine returns a copy of m that prices machine as the batch
@@ -351,7 +370,8 @@ func (m *Model) Estimate(w Workload) (*Bill, error) {
 	e.logs()
 	e.kms()
 	e.eventBridge()
-	e.nat()
+	e.vpc()
+	e.dataTransfer()
 	b := e.bill
 	for _, name := range Services {
 		sv := b.Services[name]
@@ -365,7 +385,7 @@ func (m *Model) Estimate(w Workload) (*Bill, error) {
 		MapExecutionType: m.opts.MapExecutionType, States: path.States, ChunkStates: path.ChunkStates,
 		TransitionsPerFile: e.transitionsPerFile, ItemBytes: w.RecordBytes + ItemOverheadBytes, CapacityMode: m.Stack.CapacityMode,
 		MemoryMB: m.Stack.FunctionMemoryMB, Months: w.Months, RetryRate: w.RetryRate, LambdaMSPerFile: e.fileMS + e.C*e.chunkMS,
-		Mode: ModePerFile,
+		Mode: ModePerFile, Endpoints: e.endpoints,
 	}
 	if batch != nil {
 		b.Facts.Mode = ModeBatch
@@ -399,6 +419,8 @@ type estimate struct {
 	// Set by the methods, read by later ones.
 	transitionsPerFile float64
 	invocations        float64 // Lambda invocations a month
+	enrichInvocations  float64 // the enricher's, a month
+	endpoints          []Endpoint
 	chunkMS, fileMS    float64 // Lambda time of a chunk execution, of the parent path
 	puts, gets         float64 // S3 object requests a file
 }
@@ -471,6 +493,9 @@ func (e *estimate) lambda() {
 		ms := e.duration(fn, records)
 		e.fileMS += float64(p.Invocations[fn]) * ms
 		e.invocations += e.F * n
+		if fn == pipeline.FunctionEnrich {
+			e.enrichInvocations = e.F * n
+		}
 		e.add("lambda", fmt.Sprintf("%s: %s invocations a file × %s ms × %s MB", fn, num(n), num(ms), num(e.memory(fn))),
 			e.F*n*ms/1000*e.memory(fn)/1024, "GB-second (arm64)", PriceLambdaGBSecond)
 	}
@@ -630,21 +655,6 @@ func (e *estimate) eventBridge() {
 			Item: fmt.Sprintf("batch schedule %s: a scheduled rule's events (no charge)", e.s.BatchSchedule), Quantity: e.ticks, Unit: "event",
 		})
 	}
-}
-
-// nat: with egress nat, the NAT gateway's hours and its Elastic IP's
-// (billed whether traffic flows or not), and the GB it processes: the
-// enricher's external API calls. AWS services are reached through the
-// VPC's endpoints, not the NAT gateway.
-func (e *estimate) nat() {
-	if !e.s.NAT() {
-		return
-	}
-	e.add("vpc", fmt.Sprintf("NAT gateway (egress nat): %d × %d hours", NATGateways, HoursPerMonth), NATGateways*HoursPerMonth, "NAT gateway-hour", PriceNATHour)
-	e.add("vpc", "its Elastic IP (a public IPv4 address)", NATGateways*HoursPerMonth, "IPv4 address-hour", PricePublicIPv4Hour)
-	calls := e.F * e.M * e.w.APICallsPerRecord * (1 + e.r)
-	e.add("vpc", fmt.Sprintf("data processed: %s API calls a record × %s records a file × %d B a call", num(e.w.APICallsPerRecord), num(e.M), e.w.APICallBytes),
-		calls*float64(e.w.APICallBytes)/GB, "GB", PriceNATGB)
 }
 
 func chunkNote(p Path, childStandard bool, chunks int64) string {

@@ -46,6 +46,17 @@ const (
 	PriceNATHour          = "vpc.natGateway.hour"
 	PriceNATGB            = "vpc.natGateway.gb"
 	PricePublicIPv4Hour   = "vpc.publicIPv4.hour"
+	// PriceEndpointHour is an interface endpoint's hour in one zone;
+	// PriceEndpointGB a GB it processes (AWS PrivateLink).
+	PriceEndpointHour = "vpc.interfaceEndpoint.hour"
+	PriceEndpointGB   = "vpc.interfaceEndpoint.gb"
+	// PriceTransferInternetOut is a GB out to the internet;
+	// PriceTransferInterAZ a GB leaving or entering a zone for another of
+	// the region (charged on both sides); PriceTransferInterRegion a GB
+	// sent to another region.
+	PriceTransferInternetOut = "transfer.internetOut.gb"
+	PriceTransferInterAZ     = "transfer.interAZ.gb"
+	PriceTransferInterRegion = "transfer.interRegion.gb"
 )
 
 // priceKeys lists every key a prices file must set.
@@ -54,7 +65,8 @@ var priceKeys = []string{
 	PriceDynamoWrite, PriceDynamoRead, PriceDynamoWCUHour, PriceDynamoRCUHour, PriceDynamoStorage, PriceDynamoPITR,
 	PriceS3Standard, PriceS3StandardIA, PriceS3Glacier, PriceS3Put, PriceS3Get, PriceS3ToStandardIA, PriceS3ToGlacier,
 	PriceLogsIngest, PriceLogsStore, PriceKMSKey, PriceKMSRequest, PriceEventBridgeEvent,
-	PriceNATHour, PriceNATGB, PricePublicIPv4Hour,
+	PriceNATHour, PriceNATGB, PricePublicIPv4Hour, PriceEndpointHour, PriceEndpointGB,
+	PriceTransferInternetOut, PriceTransferInterAZ, PriceTransferInterRegion,
 }
 
 // Prices is a checked prices file: the unit prices of one region on one

@@ -91,6 +91,15 @@ type Stack struct {
 	// IP, which is billed by the hour and per GB processed).
 	VPC    bool
 	Egress string
+	// AZCount is the zones of the VPC: one private subnet each, and a
+	// network interface of every interface endpoint in each.
+	AZCount int
+	// EnrichmentSecrets are the secret names enrichmentSecrets maps to
+	// ARNs, sorted (the ARNs are not priced).
+	EnrichmentSecrets []string
+	// TableReplicaRegions are the regions holding a replica of the data
+	// tables (DynamoDB global tables).
+	TableReplicaRegions []string
 }
 
 // Batched reports whether the stack runs dataset in batches.
@@ -249,6 +258,23 @@ func LoadStack(dir, stack string) (Stack, error) {
 	integer("batchMaxConcurrency", &s.BatchMaxConcurrency)
 	boolean("vpc", &s.VPC)
 	str("egress", &s.Egress)
+	integer("azCount", &s.AZCount)
+	if s.TableReplicaRegions, _, err = stackconfig.Strings(dir, stack, "tableReplicaRegions"); err != nil {
+		errs = append(errs, err)
+	}
+	secrets, from, err := stackconfig.Strings(dir, stack, "enrichmentSecrets")
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, item := range secrets {
+		name, _, ok := strings.Cut(item, "=")
+		if !ok || name == "" {
+			errs = append(errs, fmt.Errorf("%s: %s:enrichmentSecrets: %q is not NAME=ARN", from, Project, item))
+			continue
+		}
+		s.EnrichmentSecrets = append(s.EnrichmentSecrets, name)
+	}
+	sort.Strings(s.EnrichmentSecrets)
 	if len(errs) > 0 {
 		return Stack{}, errors.Join(errs...)
 	}
@@ -278,6 +304,9 @@ func (s Stack) check() error {
 	}
 	if s.IncomingIADays < 0 || s.IncomingGlacierDays < s.IncomingIADays {
 		errs = append(errs, fmt.Errorf("%s:incomingGlacierDays: %d is below incomingIaDays %d", Project, s.IncomingGlacierDays, s.IncomingIADays))
+	}
+	if s.VPC && (s.AZCount < 1 || s.AZCount > 6) {
+		errs = append(errs, fmt.Errorf("%s:azCount: %d is not 1 to 6", Project, s.AZCount))
 	}
 	if s.BatchMaxFiles < 1 || s.BatchMaxFiles > 1000 {
 		errs = append(errs, fmt.Errorf("%s:batchMaxFiles: %d is not 1 to 1000", Project, s.BatchMaxFiles))
