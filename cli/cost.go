@@ -27,6 +27,7 @@ type costFlags struct {
 	dataset        string
 	apiCalls       float64
 	apiCallBytes   int
+	apiCallOut     int
 	prices         string
 	project        string
 	asJSON         bool
@@ -44,7 +45,8 @@ func (c *cli) costCommand() *cobra.Command {
 			"requests and storage by lifecycle class, logs, KMS and EventBridge. Then it compares batch vs per\n" +
 			"file, Standard vs Express, the capacity modes and chunk sizes, and recommends. A dataset the stack\n" +
 			"runs in batches (sluice:batchDatasets, --dataset) is priced on the batch machine; a stack with\n" +
-			"egress nat pays for its NAT gateway. It reads\n" +
+			"vpc pays for its interface endpoints by the zone-hour, egress nat for its NAT gateway and the API\n" +
+			"calls' data transfer, tableReplicaRegions for sending items to the replicas. It reads\n" +
 			"Pulumi.yaml and Pulumi.<stack>.yaml (the nearest folder above holding them, or --project DIR);\n" +
 			"prices are us-east-1 list prices of a dated file (--prices FILE for others). docs/cost.md\n" +
 			"states the model and what it leaves out.",
@@ -71,6 +73,7 @@ func (c *cli) costCommand() *cobra.Command {
 	fl.BoolVar(&f.enrich, "enrich", false, "the dataset declares enrichment (the Enrich task runs); implied by a --dataset that does")
 	fl.Float64Var(&f.apiCalls, "api-calls-per-record", 0, "external API calls the enricher makes a record (through the NAT gateway with egress nat); default: the --dataset's HTTP enrichments, else 0")
 	fl.IntVar(&f.apiCallBytes, "api-call-bytes", cost.DefaultAPICallBytes, "bytes one API call moves through the NAT gateway, both directions")
+	fl.IntVar(&f.apiCallOut, "api-call-out-bytes", 0, "bytes of --api-call-bytes that go out (the request: data transfer out to the internet); default: half")
 	fl.Float64Var(&f.retryRate, "retry-rate", 0.01, "share of task attempts that fail once and are retried (0 to 1)")
 	fl.Float64Var(&f.months, "months", 12, "price month N of operation: the bucket and tables then hold N months of data")
 	fl.StringVar(&f.prices, "prices", "", "a prices file like platform/cost/prices-us-east-1.json (default: that file, built in)")
@@ -95,6 +98,8 @@ func (c *cli) cmdCost(f costFlags) error {
 		return usagef("cost: --months must be between 1 and 120, got %v", f.months)
 	case f.apiCallBytes <= 0:
 		return usagef("cost: --api-call-bytes must be a positive number, got %d", f.apiCallBytes)
+	case f.apiCallOut < 0 || f.apiCallOut > f.apiCallBytes:
+		return usagef("cost: --api-call-out-bytes must be between 1 and --api-call-bytes (%d), got %d", f.apiCallBytes, f.apiCallOut)
 	}
 	dir := f.project
 	if dir == "" {
@@ -122,7 +127,7 @@ func (c *cli) cmdCost(f costFlags) error {
 		return err
 	}
 	w := cost.Workload{FilesPerDay: f.filesPerDay, RecordsPerFile: f.recordsPerFile, RecordBytes: f.recordBytes,
-		Enrich: f.enrich, RetryRate: f.retryRate, Months: f.months, Dataset: f.dataset, APICallsPerRecord: f.apiCalls, APICallBytes: f.apiCallBytes}
+		Enrich: f.enrich, RetryRate: f.retryRate, Months: f.months, Dataset: f.dataset, APICallsPerRecord: f.apiCalls, APICallBytes: f.apiCallBytes, APICallOutBytes: f.apiCallOut}
 	if f.dataset != "" {
 		set := dataset.Builtin()
 		d, err := set.Lookup(f.dataset)
@@ -160,7 +165,7 @@ func (c *cli) printCost(f costFlags, r *cost.Report) error {
 	fmt.Fprintf(out, "%-16s %12s\n", "service", "USD/month")
 	for _, name := range cost.Services {
 		if len(r.Services[name].Lines) == 0 {
-			continue // a service the stack does not use (VPC without NAT)
+			continue // a service the stack does not use (no VPC, no transfer)
 		}
 		fmt.Fprintf(out, "%-16s %12.2f\n", cost.ServiceTitles[name], r.Services[name].USD)
 	}

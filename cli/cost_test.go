@@ -91,8 +91,14 @@ func TestCostProdScenario(t *testing.T) {
 	// EventBridge: one outcome event a file (a custom event); the S3 and
 	// Step Functions events are free.
 	events := F * 0.000001 // $0.03
-	want := map[string]float64{"stepfunctions": sfn, "lambda": lambda, "dynamodb": dynamo, "s3": s3, "cloudwatch_logs": logs, "kms": kms, "eventbridge": events}
-	total := sfn + lambda + dynamo + s3 + logs + kms + events // ≈ $1,050
+	// VPC: prod's functions run in 3 zones; 5 interface endpoints (states,
+	// lambda, logs, kms, xray) × 3 zones × 730 hours at $0.01, and the
+	// reconciler's 4 KB of Step Functions calls a run through them; the
+	// S3 and DynamoDB gateway endpoints are free. No NAT gateway, no
+	// replicas: no data transfer.
+	vpc := 5*3*730*0.01 + runs*4096/gib*0.01 // $109.50
+	want := map[string]float64{"stepfunctions": sfn, "lambda": lambda, "dynamodb": dynamo, "s3": s3, "cloudwatch_logs": logs, "kms": kms, "eventbridge": events, "vpc": vpc}
+	total := sfn + lambda + dynamo + s3 + logs + kms + events + vpc // ≈ $1,159
 	for name, w := range want {
 		sv, ok := got.Services[name]
 		if !ok || sv.USD == nil {
@@ -114,6 +120,7 @@ func TestCostProdScenario(t *testing.T) {
 		"dynamodb.provisioned.wcuHour": wcu, "dynamodb.provisioned.rcuHour": rcu,
 		"lambda.arm64.gbSecond": gbs * 0.0000133334, "sfn.standard.transition": sfn,
 		"s3.glacier.gbMonth": day * (H - 180) / gib * 0.0036, "logs.ingest.gb": ingest * 0.5,
+		"vpc.interfaceEndpoint.hour": 5 * 3 * 730 * 0.01,
 	} {
 		if math.Abs(byPrice[price]-w) > 0.01*w {
 			t.Errorf("%s lines: $%.4f, hand calculation $%.4f", price, byPrice[price], w)
@@ -212,8 +219,8 @@ func TestCostBatch(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
 	}
-	if strings.Contains(stdout, "VPC (NAT)") {
-		t.Errorf("prod has no egress nat, but the output prices a NAT gateway:\n%s", stdout)
+	if strings.Contains(stdout, "NAT gateway") || strings.Contains(stdout, "\nData transfer ") {
+		t.Errorf("prod has no egress nat and no replicas, but the output prices a NAT gateway or data transfer:\n%s", stdout)
 	}
 	code, stdout, stderr = runCLI(t, "", append(args, "--dataset", "orders")...)
 	if code != 0 {
@@ -224,9 +231,11 @@ func TestCostBatch(t *testing.T) {
 	}
 }
 
-// TestCostNAT: a stack with egress nat (prod's stack file with the two
-// lines its comment suggests) has a VPC (NAT) service in the table and the
-// JSON: the gateway's and its address's hours, and the API calls' bytes.
+// TestCostNAT: a stack with egress nat (prod's stack file with the line
+// its comment suggests) has a VPC service in the table and the JSON: its
+// interface endpoints in 3 zones, the gateway's and its address's hours,
+// and the API calls' bytes; and a Data transfer service: the requests out
+// to the internet and the calls of the two zones without the gateway.
 func TestCostNAT(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -247,9 +256,13 @@ func TestCostNAT(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"\nVPC (NAT) ", "  NAT gateway (egress nat): 1 × 730 hours\n    730 NAT gateway-hour × $0.045 = $32.85\n",
+	for _, want := range []string{"\nVPC ", "\nData transfer ", "  NAT gateway (egress nat): 1 × 730 hours\n    730 NAT gateway-hour × $0.045 = $32.85\n",
 		"  its Elastic IP (a public IPv4 address)\n    730 IPv4 address-hour × $0.005 = $3.65\n",
-		"  data processed: 1 API calls a record × 100 records a file × 2048 B a call\n"} {
+		"  interface endpoint states: 3 zones × 730 hours\n    2,190 endpoint zone-hour × $0.01 = $21.90\n",
+		"  gateway endpoint s3 (no charge)\n",
+		"  NAT data processed: 1 API calls a record × 100 records a file × 2048 B a call\n",
+		"  out to the internet: the API calls' requests, 1024 B a call\n",
+		"  across zones: 2 of 3 zones' API calls reach the NAT gateway's zone and back, 2048 B a call, charged out and in\n"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -267,9 +280,19 @@ func TestCostNAT(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 30,416.67 files × 100 records × 1.01 (the default retry rate) calls
-	// × 2,048 B = 5.79 GiB processed.
-	want := 730*0.045 + 730*0.005 + 1000*730/24.0*100*1.01*2048/(1<<30)*0.045
+	// × 2,048 B = 5.79 GiB processed; 5 interface endpoints × 3 zones ×
+	// 730 hours, and the reconciler's 4 KB a run (hourly) through them.
+	const gib = 1 << 30
+	calls := 1000 * 730 / 24.0 * 100 * 1.01
+	want := 5*3*730*0.01 + 730*4096/gib*0.01 + 730*0.045 + 730*0.005 + calls*2048/gib*0.045
 	if v := got.Services["vpc"].USD; math.Abs(v-want) > 0.01*want {
 		t.Errorf("services.vpc.usd %.4f, hand calculation %.4f", v, want)
+	}
+	// The requests (1,024 B, half the call) out to the internet at $0.09;
+	// two zones of three cross to the gateway's and back: 2,048 B a call
+	// charged leaving and entering, at $0.01.
+	want = calls*1024/gib*0.09 + 2*calls*2.0/3*2048/gib*0.01
+	if v := got.Services["data_transfer"].USD; math.Abs(v-want) > 0.01*want {
+		t.Errorf("services.data_transfer.usd %.4f, hand calculation %.4f", v, want)
 	}
 }
