@@ -29,15 +29,18 @@ func (c *cli) devCommand() *cobra.Command {
 		Short: "watch incoming/<dataset>/ and run files as they arrive",
 		Long: "Watches DIR/incoming/<dataset>/ (created for every dataset) and runs each file dropped\n" +
 			"there through the pipeline once it has stopped changing for --settle. Ctrl-C stops.\n\n" +
-			"The datasets of --batch run as a stack's batchDatasets do: their files are uploaded and\n" +
+			"The batched datasets run as the deployed stack runs them: their files are uploaded and\n" +
 			"wait; every --batch-every (the stack's batchSchedule) one batch execution per dataset takes\n" +
 			"all that wait, and pressing Enter runs the batches at once. With --once, they run once\n" +
-			"after every file present was uploaded.",
+			"after every file present was uploaded. They are the --stack's batchDatasets\n" +
+			"(Pulumi.<stack>.yaml, in --project or the nearest folder above holding Pulumi.yaml), or\n" +
+			"those of --batch (--batch= for none).",
 		Annotations: exits("stopped by Ctrl-C (or, with --once, no file FAILED)", "with --once, a file FAILED"),
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 0 {
 				return usagef("unexpected argument %q", args[0])
 			}
+			batch.set = cmd.Flags().Changed("batch")
 			return c.cmdDev(dir, settle, once, batch, rf)
 		},
 	}
@@ -58,6 +61,10 @@ func (c *cli) cmdDev(dir string, settle time.Duration, once bool, batch batchFla
 	if batch.every <= 0 {
 		return usagef("--batch-every %s: want a positive duration", batch.every)
 	}
+	batched, from, err := batch.batched(rf.stack)
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	rt, err := local.Open(ctx, cfg)
@@ -65,12 +72,13 @@ func (c *cli) cmdDev(dir string, settle time.Duration, once bool, batch batchFla
 		return fail(ExitFailure, err.Error())
 	}
 	defer rt.Close()
-	for _, ds := range batch.datasets {
+	for _, ds := range batched {
 		if _, err := rt.Datasets().Lookup(ds); err != nil {
-			return usagef("--batch: %v (known: %s)", err, strings.Join(rt.Datasets().Names(), ", "))
+			return usagef("batched datasets (%s): %v (known: %s)", from, err, strings.Join(rt.Datasets().Names(), ", "))
 		}
 	}
-	w := &watcher{c: c, rt: rt, root: filepath.Join(dir, "incoming"), settle: settle, seen: map[string]time.Time{}, batch: batch}
+	w := &watcher{c: c, rt: rt, root: filepath.Join(dir, "incoming"), settle: settle, seen: map[string]time.Time{},
+		batchDatasets: batched, batchFrom: from, batchEvery: batch.every}
 	return w.run(ctx, once)
 }
 
@@ -81,8 +89,12 @@ type watcher struct {
 	settle time.Duration
 	seen   map[string]time.Time // path -> mod time processed
 	failed bool
-	// batch names the datasets that run in batches, and how often.
-	batch batchFlags
+	// batchDatasets are the datasets that run in batches, batchFrom where
+	// they came from (--batch, or the stack's batchDatasets and its file),
+	// batchEvery how often their batches run.
+	batchDatasets []string
+	batchFrom     string
+	batchEvery    time.Duration
 	// pending counts, per batched dataset, the files uploaded since its
 	// last batch.
 	pending map[string]int
@@ -95,6 +107,9 @@ func (w *watcher) run(ctx context.Context, once bool) error {
 		}
 	}
 	if once {
+		if len(w.batchDatasets) > 0 {
+			fmt.Fprintf(w.c.stdout, "sluice dev: %s run in one batch after the files present are uploaded (%s)\n", strings.Join(w.batchDatasets, ", "), sanitize(w.batchFrom))
+		}
 		w.scan(ctx)
 		w.runBatches(ctx, true)
 		if w.failed {
@@ -113,13 +128,15 @@ func (w *watcher) run(ctx context.Context, once bool) error {
 		}
 	}
 	fmt.Fprintf(w.c.stdout, "sluice dev: watching %s/<dataset>/ for %s (Ctrl-C to stop)\n", relPath(w.root), strings.Join(w.rt.Datasets().Names(), ", "))
-	if len(w.batch.datasets) > 0 {
-		fmt.Fprintf(w.c.stdout, "sluice dev: %s run in batches every %s (Enter: run them now)\n", strings.Join(w.batch.datasets, ", "), w.batch.every)
+	if len(w.batchDatasets) > 0 {
+		fmt.Fprintf(w.c.stdout, "sluice dev: %s run in batches every %s (%s; Enter: run them now)\n", strings.Join(w.batchDatasets, ", "), w.batchEvery, sanitize(w.batchFrom))
+	} else {
+		fmt.Fprintf(w.c.stdout, "sluice dev: no dataset runs in batches (%s)\n", sanitize(w.batchFrom))
 	}
 	w.scan(ctx)
 	tick := time.NewTicker(w.settle)
 	defer tick.Stop()
-	batchTick := time.NewTicker(w.batch.every)
+	batchTick := time.NewTicker(w.batchEvery)
 	defer batchTick.Stop()
 	now := w.enterPressed()
 	for {

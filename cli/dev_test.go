@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -34,10 +35,13 @@ func copyInto(t *testing.T, dir, src string) {
 // TestDevOnce drops files into incoming/<dataset>/ and runs `sluice dev
 // --once`: each is processed under its folder's dataset; a second pass
 // finds the same versions already processed and only the new file
-// runs.
+// runs. --batch= runs readings per file, where stack dev batches it.
 func TestDevOnce(t *testing.T) {
 	t.Parallel()
 	dir, state := t.TempDir(), t.TempDir()
+	runCLI := func(t *testing.T, stdin string, args ...string) (int, string, string) {
+		return runCLI(t, stdin, append(args, "--batch=")...)
+	}
 	copyInto(t, filepath.Join(dir, "incoming", "readings"), example("readings", "readings.jsonl"))
 	copyInto(t, filepath.Join(dir, "incoming", "orders"), example("orders", "orders_bad.csv"))
 	copyInto(t, filepath.Join(dir, "incoming", "catalog"), example("catalog", "catalog.xml"))
@@ -101,12 +105,13 @@ func TestDevOnce(t *testing.T) {
 	}
 }
 
-// TestDevOnceFailure: a FAILED file makes dev --once exit 1.
+// TestDevOnceFailure: a FAILED file makes dev --once exit 1 (readings
+// per file: --batch=).
 func TestDevOnceFailure(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	copyInto(t, filepath.Join(dir, "incoming", "readings"), example("readings", "readings.jsonl"))
-	code, stdout, _ := runCLI(t, "", "dev", "--once", "--fast", "--inject", "task:Load=Lambda.ServiceException", "--dir", dir, "--state-dir", t.TempDir())
+	code, stdout, _ := runCLI(t, "", "dev", "--once", "--batch=", "--fast", "--inject", "task:Load=Lambda.ServiceException", "--dir", dir, "--state-dir", t.TempDir())
 	if code != int(ExitFailure) {
 		t.Errorf("exit %d, want %d", code, ExitFailure)
 	}
@@ -131,9 +136,10 @@ func outcomes(stdout string) []string {
 	return out
 }
 
-// TestDevBatch runs `sluice dev --once --batch readings`: the readings
-// files wait and then run in one batch execution, the orders file runs on
-// its own; a second pass uploads nothing again and its batch finds
+// TestDevBatch runs `sluice dev --once` in the repository, whose stack
+// dev batches readings (Pulumi.dev.yaml): the readings files wait and then
+// run in one batch execution, the orders file runs on its own; a second
+// pass, with --batch readings, uploads nothing again and its batch finds
 // nothing pending.
 func TestDevBatch(t *testing.T) {
 	t.Parallel()
@@ -147,11 +153,13 @@ func TestDevBatch(t *testing.T) {
 	}
 	copyInto(t, filepath.Join(dir, "incoming", "orders"), example("orders", "orders_bad.csv"))
 
-	code, stdout, stderr := runCLI(t, "", "dev", "--once", "--batch", "readings", "--dir", dir, "--state-dir", state)
+	code, stdout, stderr := runCLI(t, "", "dev", "--once", "--dir", dir, "--state-dir", state)
 	if code != 0 {
-		t.Fatalf("dev --once --batch readings: exit %d: %s\n%s", code, stderr, stdout)
+		t.Fatalf("dev --once: exit %d: %s\n%s", code, stderr, stdout)
 	}
 	for _, want := range []string{
+		"sluice dev: readings run in one batch after the files present are uploaded (stack dev's batchDatasets, ",
+		string(filepath.Separator) + "Pulumi.dev.yaml)\n",
 		"incoming/readings/r1.jsonl (version v",
 		"): waits for the readings batch\n",
 		"\nbatch readings: one execution ",
@@ -171,5 +179,116 @@ func TestDevBatch(t *testing.T) {
 	code, stdout, _ = runCLI(t, "", "dev", "--once", "--batch", "readings", "--dir", dir, "--state-dir", state)
 	if code != 0 || strings.Count(stdout, "unchanged since a batch took it") != 3 || !strings.Contains(stdout, "  → 0 pending file(s) (") {
 		t.Errorf("second pass: exit %d, want the three readings not uploaded again and an empty batch:\n%s", code, stdout)
+	}
+}
+
+// TestDevBatchFromStack: without --batch, `sluice dev` batches the
+// datasets of the --stack's batchDatasets, read from --project's stack
+// file (a YAML list or the JSON text Pulumi also stores) or the nearest
+// Pulumi.yaml above the working directory; --batch overrides them, and
+// --batch= batches none. The batched dataset's file waits for its batch,
+// the other runs on its own. A stack file that names an unknown dataset,
+// does not parse or is missing is a usage error naming the file, the key
+// or the stack.
+func TestDevBatchFromStack(t *testing.T) {
+	t.Parallel()
+	proj, err := os.ReadFile(filepath.Join("..", "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// project writes a Pulumi project whose stack dev has the given
+	// batchDatasets line (none: no stack file).
+	project := func(t *testing.T, line string) string {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), proj, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if line != "" {
+			if err := os.WriteFile(filepath.Join(dir, "Pulumi.dev.yaml"), []byte("config:\n  "+line+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	tests := []struct {
+		name string
+		// stackLine is the project's Pulumi.dev.yaml batchDatasets line
+		// ("" with project: no stack file); no project: the repository's.
+		project   bool
+		stackLine string
+		args      []string
+		// wantBatched are the datasets that wait for a batch; wantFrom is
+		// the source the banner names. wantErr, when set, is a usage error
+		// the output must contain.
+		wantBatched []string
+		wantFrom    string
+		wantErr     string
+	}{
+		{name: "the repository's stack prod", args: []string{"--stack", "prod"},
+			wantBatched: []string{"readings"}, wantFrom: "stack prod's batchDatasets, "},
+		{name: "a project batching orders, as JSON text", project: true, stackLine: `sluice:batchDatasets: '["orders"]'`,
+			wantBatched: []string{"orders"}, wantFrom: "stack dev's batchDatasets, "},
+		{name: "a project batching both, as a YAML list", project: true, stackLine: "sluice:batchDatasets: [orders, readings]",
+			wantBatched: []string{"orders", "readings"}, wantFrom: "stack dev's batchDatasets, "},
+		{name: "the stack file without the key: Pulumi.yaml's default", project: true, stackLine: "sluice:azCount: 2"},
+		{name: "--batch overrides the stack", project: true, stackLine: `sluice:batchDatasets: '["orders"]'`, args: []string{"--batch", "readings"},
+			wantBatched: []string{"readings"}, wantFrom: "--batch"},
+		{name: "--batch= batches none", args: []string{"--batch="}},
+		{name: "an unknown dataset", project: true, stackLine: "sluice:batchDatasets: [reedings]",
+			wantErr: "sluice dev: batched datasets (stack dev's batchDatasets, "},
+		{name: "a stack file that does not parse", project: true, stackLine: "sluice:batchDatasets: {readings: 1}",
+			wantErr: "Pulumi.dev.yaml: sluice:batchDatasets: want a list of dataset names"},
+		{name: "no stack file", project: true,
+			wantErr: "sluice dev: the batched datasets of stack dev: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir, state := t.TempDir(), t.TempDir()
+			copyInto(t, filepath.Join(dir, "incoming", "readings"), example("readings", "readings.jsonl"))
+			copyInto(t, filepath.Join(dir, "incoming", "orders"), example("orders", "orders.csv"))
+			args := append([]string{"dev", "--once", "--dir", dir, "--state-dir", state}, tt.args...)
+			var proj string
+			if tt.project {
+				proj = project(t, tt.stackLine)
+				args = append(args, "--project", proj)
+			}
+			code, stdout, stderr := runCLI(t, "", args...)
+			if tt.wantErr != "" {
+				if code != int(ExitUsage) || !strings.Contains(stderr, tt.wantErr) {
+					t.Fatalf("exit %d, want %d with %q:\n%s%s", code, ExitUsage, tt.wantErr, stderr, stdout)
+				}
+				if tt.stackLine != "" && !strings.Contains(stderr, filepath.Join(proj, "Pulumi.dev.yaml")) {
+					t.Errorf("the error does not name the stack file %s:\n%s", filepath.Join(proj, "Pulumi.dev.yaml"), stderr)
+				}
+				if tt.stackLine == "" && !strings.Contains(stderr, filepath.Join(proj, "Pulumi.dev.yaml")+": no such file") {
+					t.Errorf("the error does not name the missing stack file:\n%s", stderr)
+				}
+				return
+			}
+			if code != 0 {
+				t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
+			}
+			if len(tt.wantBatched) == 0 {
+				if strings.Contains(stdout, "run in one batch") || strings.Contains(stdout, "waits for the") {
+					t.Errorf("no dataset should be batched:\n%s", stdout)
+				}
+			} else if banner := "sluice dev: " + strings.Join(tt.wantBatched, ", ") + " run in one batch after the files present are uploaded (" + tt.wantFrom; !strings.Contains(stdout, banner) {
+				t.Errorf("output lacks %q:\n%s", banner, stdout)
+			}
+			for _, ds := range []string{"orders", "readings"} {
+				batched := slices.Contains(tt.wantBatched, ds)
+				if waits := strings.Contains(stdout, "): waits for the "+ds+" batch\n"); waits != batched {
+					t.Errorf("%s waits for a batch: %v, want %v:\n%s", ds, waits, batched, stdout)
+				}
+				if ran := strings.Contains(stdout, "\nbatch "+ds+": one execution "); ran != batched {
+					t.Errorf("a %s batch ran: %v, want %v:\n%s", ds, ran, batched, stdout)
+				}
+			}
+			// Batched or not, every file is loaded.
+			if n := len(scan(t, state, "readings")); n != 6 {
+				t.Errorf("readings: %d items, want 6", n)
+			}
+		})
 	}
 }

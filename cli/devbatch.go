@@ -12,19 +12,20 @@ import (
 )
 
 // batchFlags are `sluice dev`'s batch settings: the datasets that run in
-// batches (a stack's batchDatasets) and how often (its batchSchedule).
+// batches (--batch, else the --stack's batchDatasets) and how often (as
+// its batchSchedule would).
 type batchFlags struct {
-	datasets []string
-	every    time.Duration
+	stackBatchFlags
+	every time.Duration
 }
 
 func (f *batchFlags) register(fs *pflag.FlagSet) {
-	fs.StringSliceVar(&f.datasets, "batch", nil, "datasets whose files wait for a batch instead of running one by one (repeatable or comma-separated)")
+	f.stackBatchFlags.register(fs, "datasets whose files wait for a batch instead of running one by one")
 	fs.DurationVar(&f.every, "batch-every", time.Minute, "how often the batches run (Enter runs them at once)")
 }
 
 // batched reports whether ds runs in batches.
-func (w *watcher) batched(ds string) bool { return slices.Contains(w.batch.datasets, ds) }
+func (w *watcher) batched(ds string) bool { return slices.Contains(w.batchDatasets, ds) }
 
 // pend uploads a settled file of a batched dataset to wait for its batch.
 func (w *watcher) pend(ctx context.Context, ds, path string) {
@@ -48,7 +49,7 @@ func (w *watcher) pend(ctx context.Context, ds, path string) {
 // uploaded since its last batch; always runs them even with none (a
 // pending file may be left from an earlier run or a FAILED one).
 func (w *watcher) runBatches(ctx context.Context, always bool) {
-	for _, ds := range w.batch.datasets {
+	for _, ds := range w.batchDatasets {
 		if !always && w.pending[ds] == 0 {
 			continue
 		}
@@ -71,7 +72,7 @@ func (w *watcher) runBatches(ctx context.Context, always bool) {
 // more (it is never closed, so that a select does not spin on it).
 func (w *watcher) enterPressed() <-chan struct{} {
 	ch := make(chan struct{})
-	if len(w.batch.datasets) == 0 || w.c.stdin == nil {
+	if len(w.batchDatasets) == 0 || w.c.stdin == nil {
 		return ch
 	}
 	go func() {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/functions/reconcile"
-	"github.com/sluicehq/sluice/internal/stackconfig"
 	"github.com/sluicehq/sluice/local"
 	"github.com/spf13/cobra"
 )
@@ -27,7 +26,7 @@ func (c *cli) reconcileCommand() *cobra.Command {
 		redrive, asJSON bool
 		grace, lookback time.Duration
 		rf              runtimeFlags
-		bf              reconcileBatchFlags
+		bf              stackBatchFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "reconcile [--redrive] [--grace D] [--lookback D] [--stack NAME | --batch DATASETS] [--json] [--state-dir DIR]",
@@ -51,48 +50,12 @@ func (c *cli) reconcileCommand() *cobra.Command {
 	fs.DurationVar(&grace, "grace", 0, "leave files modified less than this long ago unchecked")
 	fs.DurationVar(&lookback, "lookback", reconcile.DefaultLookback, "leave out files modified more than this long ago")
 	fs.BoolVar(&asJSON, "json", false, "print the report (and the redriven files' results, and the files pending a batch) as JSON")
-	fs.StringSliceVar(&bf.datasets, "batch", nil, "datasets processed in batches, whose files are left to their batches (default: the --stack's batchDatasets; --batch= for none)")
-	fs.StringVar(&bf.project, "project", "", "folder of Pulumi.yaml and Pulumi.<stack>.yaml (default: the nearest at or above the working directory)")
+	bf.register(fs, "datasets processed in batches, whose files are left to their batches")
 	rf.register(fs, false)
 	return cmd
 }
 
-// reconcileBatchFlags say which datasets `sluice reconcile` takes as
-// batched: --batch when set, else the --stack's batchDatasets read from
-// the project (--project, or found at or above the working directory).
-type reconcileBatchFlags struct {
-	datasets []string
-	set      bool
-	project  string
-}
-
-// batched returns the batched datasets and where that came from, for the
-// report: "--batch", or "stack dev's batchDatasets (Pulumi.dev.yaml)". With
-// no --batch, no --project and no Pulumi.yaml at or above the working
-// directory, no dataset is batched and the source says so.
-func (f reconcileBatchFlags) batched(stack string) (names []string, from string, err error) {
-	if f.set {
-		for _, n := range f.datasets {
-			if n != "" {
-				names = append(names, n)
-			}
-		}
-		return names, "--batch", nil
-	}
-	dir := f.project
-	if dir == "" {
-		if dir, err = findProject(); err != nil {
-			return nil, fmt.Sprintf("%v; --batch names them", err), nil
-		}
-	}
-	names, file, err := stackconfig.BatchDatasets(dir, stack)
-	if err != nil {
-		return nil, "", usagef("reconcile: the batched datasets of stack %s: %v (or name them with --batch)", stack, err)
-	}
-	return names, fmt.Sprintf("stack %s's %s, %s", stack, stackconfig.BatchDatasetsKey, relPath(file)), nil
-}
-
-func (c *cli) cmdReconcile(redrive, asJSON bool, grace, lookback time.Duration, rf runtimeFlags, bf reconcileBatchFlags) error {
+func (c *cli) cmdReconcile(redrive, asJSON bool, grace, lookback time.Duration, rf runtimeFlags, bf stackBatchFlags) error {
 	if grace < 0 || lookback <= grace {
 		return usagef("--lookback (%v) must exceed --grace (%v)", lookback, grace)
 	}
@@ -115,7 +78,7 @@ func (c *cli) cmdReconcile(redrive, asJSON bool, grace, lookback time.Duration, 
 	defer rt.Close()
 	for _, name := range batched {
 		if _, err := rt.Datasets().Lookup(name); err != nil {
-			return usagef("reconcile: batched datasets (%s): %v (known: %s)", from, err, strings.Join(rt.Datasets().Names(), ", "))
+			return usagef("batched datasets (%s): %v (known: %s)", from, err, strings.Join(rt.Datasets().Names(), ", "))
 		}
 	}
 	res, err := rt.Reconcile(ctx, local.ReconcileOptions{Redrive: redrive, Grace: grace, Lookback: lookback, Batched: batched})
