@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/sluicehq/sluice/internal/golden"
 )
@@ -95,5 +97,71 @@ func TestREADMEOutputs(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("updated %s", readmePath)
+	}
+}
+
+// TestREADMECommands checks the README's commands table against the
+// command tree: every command sluice runs has a row (its path, e.g.
+// "sluice table scan", opens the row's first cell), and every flag of it
+// is named in its rows or in the paragraph under the table on the flags
+// the commands share. So a command or flag added without a word in the
+// README fails here.
+func TestREADMECommands(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n## Commands\n")
+	if !ok {
+		t.Fatal("README.md has no ## Commands section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	var rows []string
+	var shared strings.Builder // the text after the table
+	for _, line := range strings.Split(section, "\n") {
+		if strings.HasPrefix(line, "| `sluice ") {
+			rows = append(rows, line)
+		} else if len(rows) > 0 && !strings.HasPrefix(line, "|") {
+			shared.WriteString(line + "\n")
+		}
+	}
+	var c cli
+	var walk func(cmd *cobra.Command)
+	checked := 0
+	walk = func(cmd *cobra.Command) {
+		for _, sub := range cmd.Commands() {
+			if !sub.Hidden && sub.Name() != "help" && sub.Name() != "completion" {
+				walk(sub)
+			}
+		}
+		if !cmd.Runnable() || !cmd.HasParent() {
+			return
+		}
+		path := cmd.CommandPath()
+		var mine string
+		for _, r := range rows {
+			if strings.HasPrefix(r, "| `"+path+" ") || strings.HasPrefix(r, "| `"+path+"`") {
+				mine += r + "\n"
+			}
+		}
+		if mine == "" {
+			t.Errorf("README.md's commands table has no row for %s", path)
+			return
+		}
+		checked++
+		cmd.LocalFlags().VisitAll(func(f *pflag.Flag) {
+			if f.Name == "help" || f.Hidden {
+				return
+			}
+			long := regexp.MustCompile(`--` + regexp.QuoteMeta(f.Name) + `\b`)
+			short := f.Shorthand != "" && strings.Contains(mine, "-"+f.Shorthand+" ")
+			if !long.MatchString(mine) && !short && !long.MatchString(shared.String()) {
+				t.Errorf("README.md's row for %s does not name --%s (%s)", path, f.Name, f.Usage)
+			}
+		})
+	}
+	walk(c.root())
+	if checked < 10 {
+		t.Errorf("only %d commands checked: the walk or the table's parsing is broken", checked)
 	}
 }
