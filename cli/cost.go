@@ -56,7 +56,7 @@ func (c *cli) costCommand() *cobra.Command {
 		Annotations: exits("the estimate was printed", ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 0 {
-				return usagef("cost: want no arguments, got %q", args[0])
+				return usagef("want no arguments, got %q", args[0])
 			}
 			if !cmd.Flags().Changed("api-calls-per-record") {
 				f.apiCalls = -1 // from the dataset's declaration
@@ -85,41 +85,43 @@ func (c *cli) costCommand() *cobra.Command {
 func (c *cli) cmdCost(f costFlags) error {
 	switch {
 	case f.stack == "":
-		return usagef("cost: --stack is required (a stack of this project: dev, prod)")
+		return usagef("--stack is required (a stack of this project: dev, prod)")
 	case f.filesPerDay <= 0:
-		return usagef("cost: --files-per-day must be a positive number, got %v", f.filesPerDay)
+		return usagef("--files-per-day must be a positive number, got %v", f.filesPerDay)
 	case f.recordsPerFile <= 0:
-		return usagef("cost: --records-per-file must be a positive number, got %d", f.recordsPerFile)
+		return usagef("--records-per-file must be a positive number, got %d", f.recordsPerFile)
 	case f.recordBytes <= 0:
-		return usagef("cost: --record-bytes must be a positive number, got %d", f.recordBytes)
+		return usagef("--record-bytes must be a positive number, got %d", f.recordBytes)
 	case !(f.retryRate >= 0 && f.retryRate <= 1):
-		return usagef("cost: --retry-rate must be between 0 and 1, got %v", f.retryRate)
+		return usagef("--retry-rate must be between 0 and 1, got %v", f.retryRate)
 	case !(f.months >= 1 && f.months <= 120):
-		return usagef("cost: --months must be between 1 and 120, got %v", f.months)
+		return usagef("--months must be between 1 and 120, got %v", f.months)
 	case f.apiCallBytes <= 0:
-		return usagef("cost: --api-call-bytes must be a positive number, got %d", f.apiCallBytes)
+		return usagef("--api-call-bytes must be a positive number, got %d", f.apiCallBytes)
 	case f.apiCallOut < 0 || f.apiCallOut > f.apiCallBytes:
-		return usagef("cost: --api-call-out-bytes must be between 1 and --api-call-bytes (%d), got %d", f.apiCallBytes, f.apiCallOut)
+		return usagef("--api-call-out-bytes must be between 1 and --api-call-bytes (%d), got %d", f.apiCallBytes, f.apiCallOut)
 	}
 	dir := f.project
 	if dir == "" {
 		d, err := findProject()
 		if err != nil {
-			return usagef("cost: %v; pass --project DIR", err)
+			return usagef("%v; pass --project DIR", err)
 		}
 		dir = d
+	} else if _, err := os.Stat(filepath.Join(dir, "Pulumi.yaml")); err != nil {
+		return usagef("--project %s: no Pulumi.yaml there", dir)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "Pulumi."+f.stack+".yaml")); errors.Is(err, fs.ErrNotExist) {
-		return usagef("cost: unknown --stack %q: %s has no Pulumi.%s.yaml (stacks: %s)", f.stack, dir, f.stack, strings.Join(stacksIn(dir), ", "))
+		return usagef("unknown --stack %q: %s has no Pulumi.%s.yaml (stacks: %s)", f.stack, dir, f.stack, strings.Join(stacksIn(dir), ", "))
 	}
 	stack, err := cost.LoadStack(dir, f.stack)
 	if err != nil {
-		return usagef("cost: %v", err)
+		return usagef("%v", err)
 	}
 	prices := cost.DefaultPrices()
 	if f.prices != "" {
 		if prices, err = cost.LoadPrices(f.prices); err != nil {
-			return usagef("cost: --prices: %v", err)
+			return usagef("--prices: %v", err)
 		}
 	}
 	m, err := cost.NewModel(stack, prices, cost.DefaultTimings())
@@ -132,7 +134,7 @@ func (c *cli) cmdCost(f costFlags) error {
 		set := dataset.Builtin()
 		d, err := set.Lookup(f.dataset)
 		if err != nil {
-			return usagef("cost: --dataset %q: not a dataset of this build (datasets: %s)", f.dataset, strings.Join(set.Names(), ", "))
+			return usagef("--dataset %q: not a dataset of this build (datasets: %s)", f.dataset, strings.Join(set.Names(), ", "))
 		}
 		w.Enrich = w.Enrich || d.Enrichment.Enabled()
 		if w.APICallsPerRecord < 0 {
@@ -142,7 +144,7 @@ func (c *cli) cmdCost(f costFlags) error {
 	w.APICallsPerRecord = max(w.APICallsPerRecord, 0)
 	rep, err := m.Compare(w)
 	if err != nil {
-		return usagef("cost: %v", err)
+		return usagef("%v", err)
 	}
 	if f.asJSON {
 		return c.printJSON(rep)

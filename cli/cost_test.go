@@ -177,7 +177,7 @@ func TestCostUsage(t *testing.T) {
 		{"months", append(base, "--months", "0"), "--months must be between 1 and 120"},
 		{"prices", append(base, "--prices", filepath.Join(dir, "prices.json")), "prices.sfn.standard.transition.usd: missing"},
 		{"missing prices", append(base, "--prices", filepath.Join(dir, "none.json")), "none.json: no such file"},
-		{"project", append(base, "--project", dir), "Pulumi.prod.yaml"},
+		{"project", append(base, "--project", dir), ": no Pulumi.yaml there"},
 		{"argument", append(base, "extra"), `want no arguments, got "extra"`},
 		{"unknown dataset", append(base, "--dataset", "sensors"), `--dataset "sensors": not a dataset of this build (datasets: `},
 		{"api call bytes", append(base, "--api-call-bytes", "0"), "--api-call-bytes must be a positive number"},

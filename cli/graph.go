@@ -29,7 +29,7 @@ func (c *cli) graphCommand() *cobra.Command {
 
 func (c *cli) cmdGraph(args []string, format, stack string) error {
 	if format != "mermaid" && format != "dot" {
-		return usagef("graph: unknown --format %q (want mermaid or dot)", format)
+		return usagef("unknown --format %q (want mermaid or dot)", format)
 	}
 	var m *asl.StateMachine
 	switch len(args) {
@@ -40,14 +40,14 @@ func (c *cli) cmdGraph(args []string, format, stack string) error {
 		}
 	case 1:
 		if stack != "" {
-			return usagef("graph: --stack draws the pipeline; it cannot be used with FILE")
+			return usagef("--stack draws the pipeline; it cannot be used with FILE")
 		}
 		var err error
 		if m, err = c.readMachine(args[0]); err != nil {
 			return err
 		}
 	default:
-		return usagef("graph: one FILE at most, got %d", len(args))
+		return usagef("one FILE at most, got %d", len(args))
 	}
 	if format == "dot" {
 		fmt.Fprint(c.stdout, graph.Dot(m))

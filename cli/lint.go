@@ -50,13 +50,13 @@ func (c *cli) lintCommand() *cobra.Command {
 		RunE: func(_ *cobra.Command, args []string) error {
 			if datasets {
 				if len(args) > 0 || stack != "" {
-					return usagef("lint: --datasets takes no files and no --stack")
+					return usagef("--datasets takes no files and no --stack")
 				}
 				return c.lintDatasets(asJSON)
 			}
 			if stack != "" {
 				if len(args) > 0 {
-					return usagef("lint: --stack takes no files")
+					return usagef("--stack takes no files")
 				}
 				return c.lintStack(stack, asJSON, budgets)
 			}
@@ -75,7 +75,7 @@ func (c *cli) lintCommand() *cobra.Command {
 // is invalid, 2 when one cannot be read.
 func (c *cli) cmdLint(files []string, asJSON, express, budgets bool) error {
 	if len(files) == 0 {
-		return usagef("lint: no files given")
+		return usagef("no files given")
 	}
 	var opts []validate.Option
 	if express {

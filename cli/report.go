@@ -53,6 +53,9 @@ func (c *cli) cmdReport(args []string, execution, out string, list bool, rf runt
 	}
 	// Reading only: works beside a running sluice dev or run.
 	cfg.ReadOnly = true
+	if err := c.stateDirExists(cfg); err != nil {
+		return err
+	}
 	ctx := context.Background()
 	rt, err := local.Open(ctx, cfg)
 	if err != nil {

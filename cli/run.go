@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -59,6 +61,19 @@ func (f *runtimeFlags) config() (local.Config, error) {
 	// directory's secrets.json (docs/local.md).
 	secrets := enrich.LocalSecrets{Getenv: os.Getenv, File: filepath.Join(f.stateDir, local.SecretsFile)}
 	return local.Config{StateDir: f.stateDir, Stack: f.stack, S3Endpoint: f.s3, DynamoDBEndpoint: f.ddb, Faults: faults, Fast: f.fast, ChunkRecords: f.chunk, Crash: crash, Secrets: secrets}, nil
+}
+
+// stateDirExists is the check of the commands that only read the state
+// directory (table scan, report): opening one creates it, so a mistyped
+// --state-dir would read as an empty state and leave a folder behind. It
+// fails naming the folder and what creates it.
+func (c *cli) stateDirExists(cfg local.Config) error {
+	if _, err := os.Stat(cfg.StateDir); errors.Is(err, iofs.ErrNotExist) {
+		return fail(ExitFailure, fmt.Sprintf("--state-dir %s: no such folder: nothing has run there yet (`%s run FILE` creates it)", cfg.StateDir, c.program()))
+	} else if err != nil {
+		return fail(ExitFailure, fmt.Sprintf("--state-dir: %v", err))
+	}
+	return nil
 }
 
 // runCommand uploads files, routes their events and runs the pipeline on
@@ -214,7 +229,7 @@ func datasetOf(rt *local.Runtime, flagValue, file string) (string, error) {
 	known := strings.Join(set.Names(), ", ")
 	if flagValue != "" {
 		if _, err := set.Lookup(flagValue); err != nil {
-			return "", usagef("%v (known: %s)", err, known)
+			return "", usagef("--dataset: %v (known: %s)", err, known)
 		}
 		return flagValue, nil
 	}

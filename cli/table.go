@@ -55,6 +55,9 @@ func (c *cli) cmdTableScan(args []string, ds string, typed bool, rf runtimeFlags
 	}
 	// Reading only: works beside a running sluice dev or run.
 	cfg.ReadOnly = true
+	if err := c.stateDirExists(cfg); err != nil {
+		return err
+	}
 	ctx := context.Background()
 	rt, err := local.Open(ctx, cfg)
 	if err != nil {
@@ -62,7 +65,7 @@ func (c *cli) cmdTableScan(args []string, ds string, typed bool, rf runtimeFlags
 	}
 	defer rt.Close()
 	if _, err := rt.Datasets().Lookup(ds); err != nil {
-		return usagef("%v (known: %s)", err, strings.Join(rt.Datasets().Names(), ", "))
+		return usagef("--dataset: %v (known: %s)", err, strings.Join(rt.Datasets().Names(), ", "))
 	}
 	// Streamed in key order, one page at a time: memory does not grow
 	// with the table.

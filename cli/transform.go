@@ -66,7 +66,7 @@ func (c *cli) cmdTransform(args []string, name, outPath, cpuProfile string, chun
 	}
 	ds, err := set.Lookup(name)
 	if err != nil {
-		return usagef("%v (one of %s)", err, strings.Join(set.Names(), ", "))
+		return usagef("--dataset: %v (one of %s)", err, strings.Join(set.Names(), ", "))
 	}
 	f, st, err := local.OpenInput(path)
 	if err != nil {
@@ -89,7 +89,11 @@ func (c *cli) cmdTransform(args []string, name, outPath, cpuProfile string, chun
 	}
 	tmp, err := os.CreateTemp(tmpDir, ".sluice-transform-*.jsonl")
 	if err != nil {
-		return usagef("%v", err)
+		if rename {
+			// Staged beside -o, so that the rename stays in its folder.
+			return usagef("-o %s: %v", outPath, err)
+		}
+		return usagef("staging the records in the temporary folder: %v", err)
 	}
 	defer func() {
 		tmp.Close()
