@@ -42,7 +42,8 @@ func FuzzParseTimings(f *testing.F) {
 }
 
 // FuzzLoadStack: no panic on any stack file next to the real Pulumi.yaml;
-// a stack that loads has memory within Lambda's range for every function.
+// a stack that loads has memory within Lambda's range for every function,
+// a VPC of 1 to 6 zones and named enrichment secrets.
 func FuzzLoadStack(f *testing.F) {
 	proj, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
 	if err != nil {
@@ -57,6 +58,8 @@ func FuzzLoadStack(f *testing.F) {
 	}
 	f.Add([]byte("config:\n  sluice:loadMemoryMb: 0\n  sluice:memoryMb: 128\n"))
 	f.Add([]byte("config:\n  sluice:memoryMb: {secure: x}\n"))
+	f.Add([]byte("config:\n  sluice:vpc: true\n  sluice:azCount: 3\n  sluice:egress: nat\n  sluice:enrichmentSecrets: [\"geo-api=arn:aws:secretsmanager:eu-west-1:123456789012:secret:geo-AbC123\"]\n  sluice:tableReplicaRegions: '[\"eu-central-1\"]'\n"))
+	f.Add([]byte("config:\n  sluice:enrichmentSecrets: [\"=x\", \"noequals\"]\n  sluice:tableReplicaRegions: {a: 1}\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if len(b) > 1<<14 {
 			return
@@ -75,6 +78,16 @@ func FuzzLoadStack(f *testing.F) {
 		for fn, mb := range s.FunctionMemoryMB {
 			if mb < 128 || mb > 10240 {
 				t.Fatalf("%s: %d MB accepted", fn, mb)
+			}
+		}
+		// A VPC's zones bound its endpoints' network interfaces; every
+		// secret has a name.
+		if s.VPC && (s.AZCount < 1 || s.AZCount > 6) {
+			t.Fatalf("azCount %d accepted", s.AZCount)
+		}
+		for _, name := range s.EnrichmentSecrets {
+			if name == "" {
+				t.Fatalf("an enrichment secret without a name accepted: %q", s.EnrichmentSecrets)
 			}
 		}
 	})
