@@ -164,6 +164,9 @@ func (m *Model) Compare(w Workload) (*Report, error) {
 			"budget: this estimate is %.0f%% of the stack's $%d budget, past its %d%% alert: the alert would fire every month; raise sluice:monthlyBudgetUsd to %.0f or change the workload",
 			100*bill.TotalUSD/b, rep.BudgetUSD, m.Stack.BudgetAlertPercent, math.Ceil(bill.TotalUSD*1.2)))
 	}
+	if line := bill.endpointsRecommendation(p); line != "" {
+		rep.Recommendations = append(rep.Recommendations, line)
+	}
 	if kept := bill.storedUSD(); kept > bill.TotalUSD/2 {
 		rep.Recommendations = append(rep.Recommendations, fmt.Sprintf(
 			"data kept: $%.2f (%.0f%%) of the bill is storage, %s months of items and files (every record a new item); "+

@@ -168,3 +168,32 @@ func (e *estimate) dataTransfer() {
 			writes*item*float64(n)/GB, "GB", PriceTransferInterRegion)
 	}
 }
+
+// endpointsRecommendation is the recommendation line of a bill whose
+// interface endpoints' hours are more than a quarter of it ("" if not):
+// they are billed whatever the traffic, so a small workload pays mostly
+// for them, and each zone fewer saves one network interface of each.
+func (b *Bill) endpointsRecommendation(p Prices) string {
+	var fixed float64
+	for _, l := range b.Services["vpc"].Lines {
+		if l.Price == PriceEndpointHour {
+			fixed += l.USD
+		}
+	}
+	if fixed <= b.TotalUSD/4 {
+		return ""
+	}
+	n, zones := 0, 0
+	for _, ep := range b.Facts.Endpoints {
+		if ep.Type == EndpointInterface {
+			n, zones = n+1, ep.Zones
+		}
+	}
+	line := fmt.Sprintf("vpc: $%.2f (%.0f%%) of the bill is %d interface endpoints × %d zones, billed by the hour whatever the traffic",
+		fixed, 100*fixed/b.TotalUSD, n, zones)
+	if zones > 1 {
+		line += fmt.Sprintf("; each zone fewer (pulumi config set sluice:azCount %d) saves $%.2f a month, and spreads the functions over fewer zones",
+			zones-1, float64(n*HoursPerMonth)*p.USD(PriceEndpointHour))
+	}
+	return line
+}

@@ -1,7 +1,10 @@
 package cost
 
 import (
+	"fmt"
+	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sluicehq/sluice/dataset"
@@ -107,5 +110,53 @@ func TestNetworkWorkloadChecks(t *testing.T) {
 		if _, err := m.Estimate(w); err == nil {
 			t.Errorf("%+v: no error", w)
 		}
+	}
+}
+
+// TestEndpointsRecommendation: when the interface endpoints' hours are
+// more than a quarter of the bill, a recommendation says how much and
+// what a zone fewer saves (one endpoint-hour of each endpoint an hour);
+// a large workload, or no VPC, gets none, and one zone offers no fewer.
+func TestEndpointsRecommendation(t *testing.T) {
+	t.Parallel()
+	small := Workload{FilesPerDay: 100, RecordsPerFile: 100}
+	tests := []struct {
+		name  string
+		vpc   bool
+		zones int
+		w     Workload
+		want  string // "" for no vpc line
+	}{
+		// 5 endpoints × 3 zones × 730 h × $0.01 = $109.50; a zone fewer
+		// saves 5 × 730 × $0.01 = $36.50.
+		{"small workload, 3 zones", true, 3, small, "vpc: $109.50 (%d%%) of the bill is 5 interface endpoints × 3 zones, billed by the hour whatever the traffic; " +
+			"each zone fewer (pulumi config set sluice:azCount 2) saves $36.50 a month, and spreads the functions over fewer zones"},
+		{"small workload, 1 zone", true, 1, small, "vpc: $36.50 (%d%%) of the bill is 5 interface endpoints × 1 zones, billed by the hour whatever the traffic"},
+		{"large workload", true, 3, Workload{FilesPerDay: 1000, RecordsPerFile: 10000}, ""},
+		{"no vpc", false, 3, small, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := model(t, "prod")
+			m.Stack.VPC, m.Stack.AZCount = tt.vpc, tt.zones
+			r, err := m.Compare(tt.w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			for _, l := range r.Recommendations {
+				if strings.HasPrefix(l, "vpc: ") {
+					got = l
+				}
+			}
+			want := tt.want
+			if want != "" {
+				want = fmt.Sprintf(want, int(math.Round(100*float64(tt.zones)*5*730*0.01/r.TotalUSD)))
+			}
+			if got != want {
+				t.Errorf("vpc recommendation:\n got %q\nwant %q\n(all: %q)", got, want, r.Recommendations)
+			}
+		})
 	}
 }
