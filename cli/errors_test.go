@@ -42,6 +42,8 @@ func TestErrorsNameTheirInput(t *testing.T) {
 			"sluice cost: --project " + tmp + ": no Pulumi.yaml there\n"},
 		{"cost: unknown stack", append(costArgs[:1:1], "--stack", "qa", "--files-per-day", "1", "--records-per-file", "1", "--project", ".."), ExitUsage,
 			`sluice cost: unknown --stack "qa": .. has no Pulumi.qa.yaml (stacks: dev, prod)`},
+		{"exec: --history in a missing folder", []string{"exec", "--definition", execTestdata + "retry.asl.json", "--history", filepath.Join(missing, "h.json")}, ExitFailure,
+			"sluice exec: --history: open " + filepath.Join(missing, "h.json") + ": "},
 		{"graph: unknown format", []string{"graph", "--format", "svg"}, ExitUsage, `sluice graph: unknown --format "svg"`},
 		{"lint: no files", []string{"lint"}, ExitUsage, "sluice lint: no files given"},
 	}

@@ -187,10 +187,10 @@ func (c *cli) cmdExec(args []string, o execOptions) error {
 	if o.historyFile != "" {
 		b, err := json.MarshalIndent(res.History, "", "  ")
 		if err != nil {
-			return fail(ExitFailure, fmt.Sprintf("history: %v", err))
+			return fail(ExitFailure, fmt.Sprintf("--history: %v", err))
 		}
 		if err := os.WriteFile(o.historyFile, append(b, '\n'), 0o644); err != nil {
-			return fail(ExitFailure, fmt.Sprintf("history: %v", err))
+			return fail(ExitFailure, fmt.Sprintf("--history: %v", err))
 		}
 	}
 	enc := json.NewEncoder(c.stdout)
