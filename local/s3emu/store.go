@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/md5"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -23,10 +22,10 @@ import (
 )
 
 // Store is a versioned, persistent gofakes3 backend: object bodies
-// live on disk by SHA-256 (so memory stays bounded whatever the data size
-// and identical bodies are stored once), and an append-only journal records
-// every bucket and object change so that a later run sees the same buckets,
-// keys and version IDs.
+// live on disk named by their MD5, checked byte for byte (so memory stays
+// bounded whatever the data size and identical bodies are stored once),
+// and an append-only journal records every bucket and object change so
+// that a later run sees the same buckets, keys and version IDs.
 //
 // It is safe for concurrent use.
 type Store struct {
@@ -40,6 +39,9 @@ type Store struct {
 	// readOnly stores keep changes (bucket creation) in memory only and
 	// refuse object writes: they read a directory another process owns.
 	readOnly bool
+	// renameMu makes writeBlob's check-then-rename one step where the
+	// filesystem has no hard links.
+	renameMu sync.Mutex
 }
 
 type fsBucket struct {
@@ -532,10 +534,23 @@ type md5Reader interface {
 // for fewer write calls on chunk-sized bodies.
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
-// writeBlob streams r into the blob store, returning its SHA-256 and MD5.
-// The MD5 (the ETag) is the one r computed when r is an md5Reader, which
-// reads to the end here.
-func (s *Store) writeBlob(r io.Reader) (sum, md5sum string, n int64, err error) {
+// writeBlob streams r into the blob store and returns the blob's name,
+// the body's MD5 (hex) and its size. The MD5 is the one r computed when r
+// is an md5Reader, which reads to the end here.
+//
+// A blob is named by its body's MD5, which S3 needs for the ETag anyway,
+// so a body is hashed once (a second, stronger hash of every body was 20%
+// of the store's CPU). MD5 collisions can be made on purpose, so a name is
+// trusted only after a comparison: when a blob of that name exists with
+// other bytes, the body takes the next free name (md5-1, md5-2, ...).
+//
+// The body is written to a temporary file first and linked under its name
+// only once whole, and the journal names a blob only after that: a body
+// cut short by a crash (kill -9) is never served, and a crash before the
+// link leaves nothing but a temporary file. link(2) refuses to replace an
+// existing name, so two writers of one name cannot swap each other's
+// bytes.
+func (s *Store) writeBlob(r io.Reader) (name, md5sum string, n int64, err error) {
 	if s.readOnly {
 		return "", "", 0, errors.New("local s3: the store is open read-only")
 	}
@@ -544,13 +559,14 @@ func (s *Store) writeBlob(r io.Reader) (sum, md5sum string, n int64, err error) 
 		return "", "", 0, err
 	}
 	defer os.Remove(tmp.Name())
-	h := sha256.New()
-	var w io.Writer = io.MultiWriter(tmp, h)
+	// Hidden behind a plain Writer: *os.File's ReadFrom would copy
+	// through its own 32 KB buffer instead of buf.
+	var w io.Writer = struct{ io.Writer }{tmp}
 	var m hash.Hash
 	mr, reuse := r.(md5Reader)
 	if !reuse {
 		m = md5.New()
-		w = io.MultiWriter(tmp, h, m)
+		w = io.MultiWriter(tmp, m)
 	}
 	buf := copyBuffers.Get().(*[]byte)
 	n, err = io.CopyBuffer(w, r, *buf)
@@ -561,7 +577,6 @@ func (s *Store) writeBlob(r io.Reader) (sum, md5sum string, n int64, err error) 
 	if err != nil {
 		return "", "", 0, err
 	}
-	sum = hexsum(h)
 	if reuse {
 		d := mr.Sum(nil)
 		if len(d) != md5.Size {
@@ -569,19 +584,91 @@ func (s *Store) writeBlob(r io.Reader) (sum, md5sum string, n int64, err error) 
 		}
 		md5sum = hex.EncodeToString(d)
 	} else {
-		md5sum = hexsum(m)
+		md5sum = hex.EncodeToString(m.Sum(nil))
 	}
-	dst := s.blobPath(sum)
-	if _, err := os.Stat(dst); err == nil {
-		return sum, md5sum, n, nil
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(s.blobPath(md5sum)), 0o755); err != nil {
 		return "", "", 0, err
 	}
-	return sum, md5sum, n, os.Rename(tmp.Name(), dst)
+	for i := 0; ; i++ {
+		name = md5sum
+		if i > 0 {
+			name = fmt.Sprintf("%s-%d", md5sum, i)
+		}
+		dst := s.blobPath(name)
+		err := os.Link(tmp.Name(), dst)
+		if err != nil && !errors.Is(err, os.ErrExist) {
+			err = s.renameIfFree(tmp.Name(), dst) // no hard links here
+		}
+		if err == nil {
+			return name, md5sum, n, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return "", "", 0, fmt.Errorf("local s3: %w", err)
+		}
+		same, err := sameFile(tmp.Name(), dst, n)
+		if err != nil {
+			return "", "", 0, fmt.Errorf("local s3: %w", err)
+		}
+		if same {
+			return name, md5sum, n, nil // stored once
+		}
+	}
 }
 
-func hexsum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
+// renameIfFree renames tmp to dst unless dst exists (os.ErrExist), for a
+// filesystem without hard links. The check and the rename are two steps,
+// so the store's writers take them under renameMu; rename(2) alone would
+// replace a blob another writer just named.
+func (s *Store) renameIfFree(tmp, dst string) error {
+	s.renameMu.Lock()
+	defer s.renameMu.Unlock()
+	if _, err := os.Lstat(dst); !errors.Is(err, os.ErrNotExist) {
+		if err == nil {
+			err = os.ErrExist
+		}
+		return err
+	}
+	return os.Rename(tmp, dst)
+}
+
+// sameFile reports whether the files at a and b hold the same bytes; a
+// has size n.
+func sameFile(a, b string, n int64) (bool, error) {
+	fb, err := os.Open(b)
+	if err != nil {
+		return false, err
+	}
+	defer fb.Close()
+	if st, err := fb.Stat(); err != nil || st.Size() != n {
+		return false, err
+	}
+	fa, err := os.Open(a)
+	if err != nil {
+		return false, err
+	}
+	defer fa.Close()
+	ba, bb := make([]byte, 64<<10), make([]byte, 64<<10)
+	for {
+		na, erra := io.ReadFull(fa, ba)
+		nb, errb := io.ReadFull(fb, bb)
+		if !bytes.Equal(ba[:na], bb[:nb]) {
+			return false, nil
+		}
+		if erra != nil || errb != nil {
+			switch {
+			case isEOF(erra) && isEOF(errb):
+				return true, nil
+			case erra != nil && !isEOF(erra):
+				return false, erra
+			case errb != nil && !isEOF(errb):
+				return false, errb
+			}
+			return false, nil
+		}
+	}
+}
+
+func isEOF(err error) bool { return err == io.EOF || err == io.ErrUnexpectedEOF }
 
 // DeleteObject deletes the current version: with versioning on, by adding
 // a delete marker.

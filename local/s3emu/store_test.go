@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -22,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go/middleware"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sluicehq/sluice/internal/benchcpu"
 )
 
 // openS3 starts a store under dir behind a real SDK client.
@@ -334,7 +337,9 @@ func BenchmarkPutObject(b *testing.B) {
 			}
 			body := make([]byte, size)
 			b.SetBytes(int64(size))
+			b.ReportAllocs()
 			b.ResetTimer()
+			benchcpu.ReportProcess(b)
 			for i := 0; i < b.N; i++ {
 				body[0], body[1] = byte(i), byte(i>>8) // distinct bodies: no dedup
 				if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bkt"), Key: aws.String("k"), Body: bytes.NewReader(body)}); err != nil {
@@ -342,5 +347,115 @@ func BenchmarkPutObject(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestBlobsByMD5 checks how bodies are stored: one blob per distinct body,
+// named by its MD5, and a name already holding other bytes (an MD5
+// collision, or a blob cut short by a crash of an older store) is never
+// served for a body that differs: the body takes the next name.
+func TestBlobsByMD5(t *testing.T) {
+	dir := t.TempDir()
+	store, c, stop := openS3(t, dir)
+	defer stop()
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
+		t.Fatal(err)
+	}
+	blobs := func() []string {
+		var names []string
+		err := filepath.WalkDir(filepath.Join(dir, "blobs"), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				names = append(names, d.Name())
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	md5hex := func(s string) string { sum := md5.Sum([]byte(s)); return hex.EncodeToString(sum[:]) }
+
+	body := strings.Repeat("the same body\n", 10_000)
+	put(t, c, "bkt", "a", body)
+	put(t, c, "bkt", "b", body)
+	if diff := cmp.Diff([]string{md5hex(body)}, blobs()); diff != "" {
+		t.Errorf("two puts of one body: blobs (-want +got):\n%s", diff)
+	}
+
+	// Another body's name taken by other bytes: the last byte differs
+	// (a collision), then the body cut short (a torn blob).
+	for _, other := range []func(string) string{
+		func(b string) string { return b[:len(b)-1] + "!" },
+		func(b string) string { return b[:len(b)/2] },
+	} {
+		next := fmt.Sprintf("next body %d\n", len(blobs()))
+		squatter := other(next)
+		p := store.blobPath(md5hex(next))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(squatter), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		put(t, c, "bkt", "next", next)
+		put(t, c, "bkt", "again", next) // finds its own blob under the second name
+		for _, key := range []string{"next", "again"} {
+			if got := get(t, c, "bkt", key, ""); got != next {
+				t.Errorf("%s: body %q, want %q", key, got, next)
+			}
+		}
+		head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("bkt"), Key: aws.String("next")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := aws.ToString(head.ETag), `"`+md5hex(next)+`"`; got != want {
+			t.Errorf("ETag %s, want %s", got, want)
+		}
+		if got, _ := os.ReadFile(p); string(got) != squatter {
+			t.Errorf("the blob already under %s was changed", filepath.Base(p))
+		}
+		if _, err := os.Stat(p + "-1"); err != nil {
+			t.Errorf("the body is not under the next name: %v", err)
+		}
+	}
+	for _, name := range blobs() {
+		if strings.HasPrefix(name, "incoming-") {
+			t.Errorf("temporary file left: %s", name)
+		}
+	}
+}
+
+// TestOpensStoreWithSHA256Blobs checks that a store written before blobs
+// were named by MD5 (its journal names blobs by SHA-256) still serves its
+// objects: reads follow the name the journal gives.
+func TestOpensStoreWithSHA256Blobs(t *testing.T) {
+	dir := t.TempDir()
+	body := "written by an older sluice\n"
+	sha := sha256.Sum256([]byte(body))
+	sum := md5.Sum([]byte(body))
+	name := hex.EncodeToString(sha[:])
+	p := filepath.Join(dir, "blobs", name[:2], name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	journal := fmt.Sprintf(`{"op":"bucket","bucket":"bkt","time":"2026-01-02T03:04:05Z"}
+{"op":"put","bucket":"bkt","time":"2026-01-02T03:04:05Z","v":{"key":"old","version":"null","size":%d,"md5":"%x","blob":"%s","modified":"2026-01-02T03:04:05Z"}}
+`, len(body), sum, name)
+	if err := os.WriteFile(filepath.Join(dir, "journal.jsonl"), []byte(journal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, c, stop := openS3(t, dir)
+	defer stop()
+	if got := get(t, c, "bkt", "old", ""); got != body {
+		t.Errorf("body %q, want %q", got, body)
+	}
+	put(t, c, "bkt", "new", body) // the same bytes, now under their MD5
+	if got := get(t, c, "bkt", "new", ""); got != body {
+		t.Errorf("body %q, want %q", got, body)
 	}
 }
