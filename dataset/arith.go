@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"encoding/json"
 	"math/bits"
 	"strconv"
 
@@ -12,9 +13,10 @@ import (
 // product of two names, at least one of them Decimal and the other Int or
 // Decimal, such as the orders' quantity * unit_price. Its value can be
 // computed from the operands' text with 64-bit integers, without the
-// expression engine and the big.Rat arithmetic of Calculate (and without
-// allocating): AppendValue gives exactly the text Calculate stores, or
-// says it cannot (FuzzArith compares the two).
+// expression engine and its big.Rat arithmetic (and without allocating):
+// AppendValue gives exactly the text the engine's result is stored as, or
+// says it cannot (FuzzArith and FuzzProvenSize compare the two). Calculate
+// and the enricher's line path both compute such fields with it.
 type Arith struct {
 	// X and Y are the operands' names.
 	X, Y       string
@@ -28,11 +30,18 @@ type Arith struct {
 
 // Arith returns calculated field i (Enrichment.Calculated[i]) of a
 // compiled dataset as an Arith, or nil when its expression has another
-// form.
+// form. Calculate computes such a field with it too.
 func (d *Dataset) Arith(i int) *Arith {
-	if d.c == nil || i < 0 || i >= len(d.Enrichment.Calculated) {
+	if d.c == nil || i < 0 || i >= len(d.c.ariths) || d.c.ariths[i] == nil {
 		return nil
 	}
+	a := *d.c.ariths[i] // a copy: Calculate keeps using the original
+	return &a
+}
+
+// compileArith returns calculated field i of the dataset c compiles as an
+// Arith, or nil when its expression has another form.
+func (d *Dataset) compileArith(c *compiled, i int) *Arith {
 	cf := &d.Enrichment.Calculated[i]
 	if cf.Type != Decimal && cf.Type != Int {
 		return nil
@@ -51,8 +60,8 @@ func (d *Dataset) Arith(i int) *Arith {
 		return nil
 	}
 	number := func(name string) (isInt, ok bool) {
-		t, known := d.c.types[name]
-		if !known || d.c.lists[name] || (t != Int && t != Decimal) {
+		t, known := c.types[name]
+		if !known || c.lists[name] || (t != Int && t != Decimal) {
 			return false, false
 		}
 		return t == Int, true
@@ -84,12 +93,50 @@ var pow10 = func() (p [maxArithDigits + 1]uint64) {
 	return p
 }()
 
+// value returns the text Calculate stores for the field in rec, or false
+// when Arith cannot compute it (an operand absent or neither a json.Number
+// nor a string, or one AppendValue declines): the expression machine
+// decides then.
+func (a *Arith) value(rec map[string]any) (string, bool) {
+	// Operands Arith takes have at most 20 bytes: the copies stay on the
+	// stack.
+	var xb, yb [24]byte
+	x, ok := numberText(xb[:0], rec[a.X])
+	if !ok {
+		return "", false
+	}
+	y, ok := numberText(yb[:0], rec[a.Y])
+	if !ok {
+		return "", false
+	}
+	var out [48]byte
+	b, ok := a.AppendValue(out[:0], x, y)
+	if !ok {
+		return "", false
+	}
+	return string(b), true
+}
+
+// numberText appends the text of a record's value as the expression
+// machine reads it for a number field (exprValue): a json.Number's or a
+// string's.
+func numberText(dst []byte, v any) ([]byte, bool) {
+	switch v := v.(type) {
+	case json.Number:
+		return append(dst, v...), true
+	case string:
+		return append(dst, v...), true
+	}
+	return nil, false
+}
+
 // AppendValue appends the text Calculate stores as the field's
 // json.Number when the record's X and Y hold numbers whose text (a
 // json.Number's, or a string's) is x and y, and reports whether it could.
-// It reports false, leaving Calculate to decide, for an operand not in the
-// normalised form (-?digits[.digits], no leading zeros, at most 18 digits;
-// an Int without a fraction) and for a result beyond 64 bits.
+// It reports false, leaving the expression machine to decide, for an
+// operand not in the normalised form (-?digits[.digits], no leading zeros,
+// at most 18 digits; an Int without a fraction) and for a result beyond 64
+// bits.
 func (a *Arith) AppendValue(dst, x, y []byte) ([]byte, bool) {
 	mx, sx, ok1 := parseArith(x, a.xInt)
 	my, sy, ok2 := parseArith(y, a.yInt)

@@ -59,13 +59,32 @@ func TestArithForms(t *testing.T) {
 	}
 }
 
-// checkArith fails t unless every Arith of d gives what Calculate gives
-// for a record of n, x and y (as JSON numbers), or declines. It returns
-// the number of fields Arith computed.
+// checkArith fails t unless Calculate, which computes the Arith fields
+// with Arith, stores and returns exactly what the expression machine alone
+// does (calculate's machineOnly) for a record of n, x and y, as JSON
+// numbers and as strings; and unless every Arith's AppendValue gives the
+// machine's text or declines. It returns the number of fields AppendValue
+// computed.
 func checkArith(t *testing.T, d *Dataset, n, x, y string) (computed int) {
 	t.Helper()
-	rec := map[string]any{"n": json.Number(n), "x": json.Number(x), "y": json.Number(y)}
-	errs := d.Calculate(rec)
+	var machine map[string]any
+	for _, text := range []func(string) any{
+		func(s string) any { return json.Number(s) },
+		func(s string) any { return s },
+	} {
+		rec := func() map[string]any { return map[string]any{"n": text(n), "x": text(x), "y": text(y)} }
+		got, want := rec(), rec()
+		gotErrs, wantErrs := d.Calculate(got), d.calculate(want, false, true)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("n=%q x=%q y=%q (%T): Calculate's record (-machine +Calculate):\n%s", n, x, y, got["n"], diff)
+		}
+		if diff := cmp.Diff(fmt.Sprint(wantErrs), fmt.Sprint(gotErrs)); diff != "" {
+			t.Errorf("n=%q x=%q y=%q (%T): Calculate's errors (-machine +Calculate):\n%s", n, x, y, got["n"], diff)
+		}
+		if machine == nil {
+			machine = want
+		}
+	}
 	for i, cf := range d.Enrichment.Calculated {
 		a := d.Arith(i)
 		if a == nil {
@@ -77,9 +96,9 @@ func checkArith(t *testing.T, d *Dataset, n, x, y string) (computed int) {
 			continue
 		}
 		computed++
-		want, _ := rec[cf.Name].(json.Number)
+		want, _ := machine[cf.Name].(json.Number)
 		if string(got) != string(want) {
-			t.Errorf("%s (%s) with n=%s x=%s y=%s: Arith %q, Calculate %q (errors %v)", cf.Name, cf.Expr, n, x, y, got, want, errs)
+			t.Errorf("%s (%s) with n=%s x=%s y=%s: Arith %q, the machine %q", cf.Name, cf.Expr, n, x, y, got, want)
 		}
 	}
 	return computed

@@ -21,10 +21,14 @@ func BenchmarkNormalizeStage(b *testing.B) {
 	}
 }
 
+// BenchmarkCalculate computes the orders' total (quantity * unit_price)
+// of a normalised record, as the enricher's map path and the validator's
+// general path do for every row.
 func BenchmarkCalculate(b *testing.B) {
 	o, _ := Builtin().Lookup("orders")
 	rec, _ := o.Normalize(map[string]any{"order_id": "ORD-1", "customer_id": "C1", "order_date": "2026-01-05", "sku": "S", "quantity": "3", "unit_price": "19.99", "currency": "USD", "status": "NEW"})
 	b.ReportAllocs()
+	benchcpu.Report(b)
 	for b.Loop() {
 		if errs := o.Calculate(rec); len(errs) > 0 {
 			b.Fatal(errs)

@@ -2,8 +2,11 @@ package dataset
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // boundsDataset declares numbers with declared bounds and row-only
@@ -112,11 +115,16 @@ func FuzzProvenSize(f *testing.F) {
 		Calculated{Name: "net", Type: Int, Expr: "-q * 3 - 7"},
 		Calculated{Name: "twice", Type: Decimal, Expr: "total * 2"},
 		Calculated{Name: "rounded", Type: Decimal, Scale: 1, Expr: "p * q - p"},
-		Calculated{Name: "next", Type: Int, Expr: "n + 1"})
+		Calculated{Name: "next", Type: Int, Expr: "n + 1"},
+		Calculated{Name: "product", Type: Decimal, Scale: 2, Expr: "q * p"}, // Arith forms
+		Calculated{Name: "less", Type: Decimal, Expr: "p - q"})
 	for _, cf := range ds.Enrichment.Calculated {
 		if _, ok := cf.ProvenSize(); !ok {
 			f.Fatalf("%s is not proven: the fuzz test would prove nothing", cf.Name)
 		}
+	}
+	if ds.Arith(5) == nil || ds.Arith(6) == nil {
+		f.Fatal("product and less are not Arith: the comparison with the machine would prove nothing")
 	}
 	f.Fuzz(func(t *testing.T, q, p, n string) {
 		if len(q)+len(p)+len(n) > 200 {
@@ -126,7 +134,16 @@ func FuzzProvenSize(f *testing.F) {
 		if len(errs) > 0 {
 			return // values the declarations refuse
 		}
-		for _, err := range ds.CalculateRow(norm) {
+		machine := maps.Clone(norm)
+		calcErrs := ds.CalculateRow(norm)
+		machineErrs := ds.calculate(machine, true, true)
+		if diff := cmp.Diff(machine, norm); diff != "" {
+			t.Errorf("q=%s p=%s n=%s: CalculateRow's record (-machine +CalculateRow):\n%s", q, p, n, diff)
+		}
+		if diff := cmp.Diff(fmt.Sprint(machineErrs), fmt.Sprint(calcErrs)); diff != "" {
+			t.Errorf("q=%s p=%s n=%s: CalculateRow's errors (-machine +CalculateRow):\n%s", q, p, n, diff)
+		}
+		for _, err := range calcErrs {
 			// An absent input fails the expression; nothing else may.
 			if fe, ok := err.(FieldError); ok && fe.Code == CodeNumberLimit || !strings.Contains(err.Error(), "<nil>") {
 				t.Fatalf("q=%s p=%s n=%s: %v", q, p, n, err)

@@ -126,6 +126,9 @@ func (d *Dataset) Compile() error {
 	}
 	d.c = c
 	c.allowance = d.itemAllowance()
+	for i := range d.Enrichment.Calculated {
+		c.ariths = append(c.ariths, d.compileArith(c, i))
+	}
 	return nil
 }
 

@@ -69,6 +69,9 @@ type compiled struct {
 	// calcVars lists, per calculated field, the variables its expression
 	// reads (nil: all of them).
 	calcVars [][]string
+	// ariths holds, per calculated field, the field as an Arith; nil
+	// where its expression has another form.
+	ariths   []*Arith
 	suffixes []string
 	// types is the type of every name an expression can see (fields,
 	// enrichment results); absent for untyped HTTP results.

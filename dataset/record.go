@@ -251,8 +251,12 @@ func (d *Dataset) Stage(rec map[string]any, line int64) (map[string]any, error) 
 // returned in the list; the others are still computed. A number a DynamoDB
 // table cannot store (NumberLimit) is left absent too, its error a
 // FieldError with Code CodeNumberLimit.
+//
+// A field whose expression is an Arith (x op y on Int and Decimal fields)
+// is computed with it, without the expression machine, when the operands
+// are in the form it takes; the text stored is the machine's either way.
 func (d *Dataset) Calculate(rec map[string]any) []error {
-	return d.calculate(rec, false)
+	return d.calculate(rec, false, false)
 }
 
 // CalculateRow is Calculate restricted to the calculated fields that read
@@ -261,10 +265,13 @@ func (d *Dataset) Calculate(rec map[string]any) []error {
 // the enricher could not write. It stores the results in rec like
 // Calculate.
 func (d *Dataset) CalculateRow(rec map[string]any) []error {
-	return d.calculate(rec, true)
+	return d.calculate(rec, true, false)
 }
 
-func (d *Dataset) calculate(rec map[string]any, rowOnly bool) []error {
+// calculate is Calculate (CalculateRow when rowOnly); machineOnly
+// evaluates every field with the expression machine, not Arith: the
+// reference the tests compare Arith with.
+func (d *Dataset) calculate(rec map[string]any, rowOnly, machineOnly bool) []error {
 	if err := d.mustCompiled(); err != nil {
 		return []error{err}
 	}
@@ -273,32 +280,38 @@ func (d *Dataset) calculate(rec map[string]any, rowOnly bool) []error {
 		if rowOnly && !cf.rowOnly {
 			continue
 		}
-		env := d.exprEnvOf(rec, d.c.calcVars[i])
-		out, err := expr.Run(d.c.calcs[i], env)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("calculated field %s: %s", cf.Name, oneLine(err)))
-			continue
-		}
 		var num string
-		switch v := out.(type) {
-		case Number:
-			if cf.Type == Int {
-				num = v.Format(0)
-			} else if cf.Scale > 0 {
-				num = v.Format(cf.Scale)
-			} else {
-				num = v.String()
+		computed := false
+		if a := d.c.ariths[i]; a != nil && !machineOnly {
+			num, computed = a.value(rec)
+		}
+		if !computed {
+			env := d.exprEnvOf(rec, d.c.calcVars[i])
+			out, err := expr.Run(d.c.calcs[i], env)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("calculated field %s: %s", cf.Name, oneLine(err)))
+				continue
 			}
-		case int:
-			if cf.Type == Decimal && cf.Scale > 0 {
-				num = NumberFromInt(int64(v)).Format(cf.Scale)
-			} else {
-				num = strconv.Itoa(v)
+			switch v := out.(type) {
+			case Number:
+				if cf.Type == Int {
+					num = v.Format(0)
+				} else if cf.Scale > 0 {
+					num = v.Format(cf.Scale)
+				} else {
+					num = v.String()
+				}
+			case int:
+				if cf.Type == Decimal && cf.Scale > 0 {
+					num = NumberFromInt(int64(v)).Format(cf.Scale)
+				} else {
+					num = strconv.Itoa(v)
+				}
+			case nil:
+				delete(rec, cf.Name)
+			default:
+				rec[cf.Name] = v
 			}
-		case nil:
-			delete(rec, cf.Name)
-		default:
-			rec[cf.Name] = v
 		}
 		if num != "" {
 			if why := NumberLimit(num); why != "" {
