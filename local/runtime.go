@@ -588,7 +588,7 @@ func (r *Runtime) Upload(ctx context.Context, ds, file string) (ev contract.File
 // UploadProgress is Upload reporting the bytes sent so far to progress
 // (which may be nil) as the body streams.
 func (r *Runtime) UploadProgress(ctx context.Context, ds, file string, progress func(done, total int64)) (ev contract.FileEvent, reused bool, err error) {
-	u, err := r.openUpload(ds, file)
+	u, err := r.openFile(ds, file)
 	if err != nil {
 		return ev, false, err
 	}
@@ -598,7 +598,7 @@ func (r *Runtime) UploadProgress(ctx context.Context, ds, file string, progress 
 
 // pendingUpload is a local file about to go under its dataset's prefix: the
 // open file, the key it goes to, its size and MD5 (a single-part upload's
-// ETag).
+// ETag; empty until hashed or uploaded).
 type pendingUpload struct {
 	d    *dataset.Dataset
 	file string
@@ -611,6 +611,22 @@ type pendingUpload struct {
 // openUpload opens file for dataset ds and hashes it; the caller closes
 // u.f.
 func (r *Runtime) openUpload(ds, file string) (*pendingUpload, error) {
+	u, err := r.openFile(ds, file)
+	if err != nil {
+		return nil, err
+	}
+	if err := u.hash(); err != nil {
+		u.f.Close()
+		return nil, err
+	}
+	return u, nil
+}
+
+// openFile opens file for dataset ds without hashing it: put hashes it
+// only when the key already holds an object of its size, and otherwise
+// takes the MD5 the store computes as it writes, so that a new file is
+// read and hashed once, not twice. The caller closes u.f.
+func (r *Runtime) openFile(ds, file string) (*pendingUpload, error) {
 	if r.cfg.ReadOnly {
 		return nil, errReadOnly
 	}
@@ -622,12 +638,20 @@ func (r *Runtime) openUpload(ds, file string) (*pendingUpload, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := md5.New()
-	if _, err := io.Copy(h, f); err != nil {
-		f.Close()
-		return nil, err
+	return &pendingUpload{d: d, file: file, f: f, key: d.Prefix + path.Base(filepath.ToSlash(file)), size: st.Size()}, nil
+}
+
+// hash sets u.sum to the file's MD5.
+func (u *pendingUpload) hash() error {
+	if _, err := u.f.Seek(0, io.SeekStart); err != nil {
+		return err
 	}
-	return &pendingUpload{d: d, file: file, f: f, key: d.Prefix + path.Base(filepath.ToSlash(file)), size: st.Size(), sum: hex.EncodeToString(h.Sum(nil))}, nil
+	h := md5.New()
+	if _, err := io.Copy(h, u.f); err != nil {
+		return err
+	}
+	u.sum = hex.EncodeToString(h.Sum(nil))
+	return nil
 }
 
 // event is the S3 event of the upload's object in bucket as version.
@@ -639,8 +663,15 @@ func (u *pendingUpload) event(bucket, version string) contract.FileEvent {
 // has its content (reused).
 func (r *Runtime) put(ctx context.Context, u *pendingUpload, progress func(done, total int64)) (ev contract.FileEvent, reused bool, err error) {
 	if head, err := r.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(r.Bucket), Key: aws.String(u.key)}); err == nil &&
-		strings.Trim(aws.ToString(head.ETag), `"`) == u.sum {
-		return u.event(r.Bucket, aws.ToString(head.VersionId)), true, nil
+		aws.ToInt64(head.ContentLength) == u.size {
+		if u.sum == "" {
+			if err := u.hash(); err != nil {
+				return ev, false, err
+			}
+		}
+		if strings.Trim(aws.ToString(head.ETag), `"`) == u.sum {
+			return u.event(r.Bucket, aws.ToString(head.VersionId)), true, nil
+		}
 	}
 	if _, err := u.f.Seek(0, io.SeekStart); err != nil {
 		return ev, false, err
@@ -658,7 +689,28 @@ func (r *Runtime) put(ctx context.Context, u *pendingUpload, progress func(done,
 	if err != nil {
 		return ev, false, fmt.Errorf("pendingUpload %s: %w", u.file, err)
 	}
+	if u.sum == "" {
+		// A single-part PUT's ETag is the body's MD5.
+		if etag := strings.Trim(aws.ToString(out.ETag), `"`); isMD5Hex(etag) {
+			u.sum = etag
+		} else if err := u.hash(); err != nil {
+			return ev, false, err
+		}
+	}
 	return u.event(r.Bucket, aws.ToString(out.VersionId)), false, nil
+}
+
+// isMD5Hex reports whether s is an MD5 in lower-case hex.
+func isMD5Hex(s string) bool {
+	if len(s) != 2*md5.Size {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // Routing is which of the deployed EventBridge rules an S3 "Object

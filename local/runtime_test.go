@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -429,5 +431,57 @@ func TestRuntimePlansOnce(t *testing.T) {
 	}
 	if a.Execution == b.Execution || a.Result.ExecutionARN == b.Result.ExecutionARN {
 		t.Errorf("both files ran as execution %s (%s)", a.Execution, a.Result.ExecutionARN)
+	}
+}
+
+// TestUploadETagAndReuse: an upload's event carries the object's ETag (its
+// MD5) whether the file was hashed before the PUT or not, and a file is
+// reused only when the key's current object has its content: the same
+// bytes again are reused, the same size with other bytes and another size
+// are uploaded.
+func TestUploadETagAndReuse(t *testing.T) {
+	r, err := Open(context.Background(), Config{StateDir: t.TempDir(), Functions: fakeFunctions(2), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	file := filepath.Join(t.TempDir(), "u.csv")
+	header := "order_id,customer_id,order_date,sku,quantity,unit_price,currency,status\n"
+	var last contract.FileEvent
+	for i, tt := range []struct {
+		body   string
+		reused bool
+	}{
+		{"A1,C1,2026-01-01,S,1,1.00,USD,NEW\n", false},
+		{"A1,C1,2026-01-01,S,1,1.00,USD,NEW\n", true},  // the same bytes
+		{"A1,C1,2026-01-01,S,2,1.00,USD,NEW\n", false}, // the same size
+		{"A1,C1,2026-01-01,S,22,1.00,USD,NEW\n", false},
+	} {
+		body := header + tt.body
+		if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ev, reused, err := r.Upload(context.Background(), "orders", file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := md5.Sum([]byte(body))
+		if reused != tt.reused || ev.ETag != hex.EncodeToString(sum[:]) || ev.Size != int64(len(body)) {
+			t.Errorf("upload %d: reused %v, ETag %s, size %d; want %v, %x, %d", i, reused, ev.ETag, ev.Size, tt.reused, sum, len(body))
+		}
+		if reused && ev.VersionID != last.VersionID {
+			t.Errorf("upload %d: reused version %s, want the last upload's %s", i, ev.VersionID, last.VersionID)
+		}
+		if !reused && ev.VersionID == last.VersionID {
+			t.Errorf("upload %d: version %s again, want a new one", i, ev.VersionID)
+		}
+		head, err := r.S3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(r.Bucket), Key: aws.String(ev.Key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Trim(aws.ToString(head.ETag), `"`); got != ev.ETag {
+			t.Errorf("upload %d: the object's ETag is %s, the event's %s", i, got, ev.ETag)
+		}
+		last = ev
 	}
 }
