@@ -33,7 +33,25 @@ type BatchSummary struct {
 	Failed    int64  `json:"failed"`
 	Gone      int64  `json:"gone"`
 	Unsettled int64  `json:"unsettled"`
+	// HandedOff counts the large files this batch started a per-file
+	// execution for (their outcome is the ledger's; a later batch settles
+	// them).
+	HandedOff int64 `json:"handedOff"`
 }
+
+// Express child executions: a batch's files run in them (see BuildBatch).
+const (
+	// ExpressMaxSeconds is the longest an Express execution runs; it is
+	// the lease of the claims Express children take.
+	ExpressMaxSeconds = 300
+	// ExpressExecutionPattern matches the ARN of an Express execution
+	// (arn:aws:states:<region>:<account>:express:...), whose status
+	// DescribeExecution does not give.
+	ExpressExecutionPattern = "arn:*:states:*:*:express:*"
+	// MachinePipeline is the logical name of the per-file state machine,
+	// which a batch starts for a large file.
+	MachinePipeline = "pipeline"
+)
 
 // ErrBatchFilesFailed is the error of a batch execution in which a file
 // FAILED (its Fail state's cause is the BatchSummary as JSON): the batch
@@ -51,6 +69,12 @@ type BatchOptions struct {
 	// MaxConcurrency bounds the files processed at once (the Distributed
 	// Map's concurrent child executions). Default: Options.MaxConcurrency.
 	MaxConcurrency int
+	// ExpressMaxBytes is the largest file a batch's Express child
+	// processes itself; a larger one is handed to the per-file machine.
+	// A smaller file that still stages more chunks than load inline is
+	// handed over too, after its transform. Default: 1 MiB (a chunk of
+	// the transform's 5,000 records at 200 bytes a record).
+	ExpressMaxBytes int64
 }
 
 func (b BatchOptions) withDefaults(o Options) (BatchOptions, error) {
@@ -60,7 +84,12 @@ func (b BatchOptions) withDefaults(o Options) (BatchOptions, error) {
 	if b.MaxConcurrency == 0 {
 		b.MaxConcurrency = o.MaxConcurrency
 	}
+	if b.ExpressMaxBytes == 0 {
+		b.ExpressMaxBytes = 1 << 20
+	}
 	switch {
+	case b.ExpressMaxBytes < 0:
+		return b, fmt.Errorf("pipeline: batch ExpressMaxBytes %d: want at least 0", b.ExpressMaxBytes)
 	case b.MaxFiles < 1 || b.MaxFiles > 1000:
 		return b, fmt.Errorf("pipeline: batch MaxFiles %d: want 1 to 1000 (the batch result must fit Step Functions' 256 KiB payload)", b.MaxFiles)
 	case b.MaxConcurrency < 0:
@@ -76,14 +105,20 @@ func (b BatchOptions) withDefaults(o Options) (BatchOptions, error) {
 // a file with an outcome is then moved out of the prefix, so the next
 // batch lists only what is still pending.
 //
-// The child executions are STANDARD, whatever o.MapExecutionType: a file's
-// stages describe the execution holding its claim (DescribeOwner, which
-// Step Functions answers for Standard executions only) and a large file
-// loads through a nested Distributed Map, which only Standard workflows
-// run. The machine's timeout is o.ExecutionTimeoutSeconds, the same as
-// each file's lease: a child starts after its batch, so its claim's lease
-// outlives the batch, and a batch that timed out leaves claims the next
-// one takes over (DescribeOwner says ABORTED).
+// The child executions are EXPRESS: billed by request and duration rather
+// than by state transition, they cost a small fraction of a Standard
+// execution of the same states (docs/workflow.md, "Batch mode"). An
+// Express child lasts at most five minutes and cannot run the nested
+// Distributed Map of a file of many chunks, so a file larger than
+// b.ExpressMaxBytes, or one whose transform staged more chunks than load
+// inline, is handed to the per-file machine (an asynchronous
+// states:startExecution), which claims, loads and records it as it does
+// a file of a per-file dataset; a later batch finds its outcome in the
+// ledger and settles it. An Express child's claim is leased for the five
+// minutes its execution may last (ExpressMaxSeconds): DescribeExecution
+// does not answer for Express executions, so such a claim is taken over
+// only once its lease has ended. The machine's timeout is
+// o.ExecutionTimeoutSeconds.
 func BuildBatch(r workflow.Resolver, o Options, b BatchOptions) (*workflow.Compiled, error) {
 	o, err := o.withDefaults()
 	if err != nil {
@@ -121,6 +156,12 @@ const (
 	// statusGone is a listed file deleted before its child execution
 	// read it.
 	statusGone = "GONE"
+	// statusTooLarge ends the Express per-file stages of a file of more
+	// chunks than load inline (release).
+	statusTooLarge = "TOO_LARGE"
+	// StatusHandedOff is a large file the batch started a per-file
+	// execution for.
+	StatusHandedOff = "HANDED_OFF"
 )
 
 // listedObject is one item of the listObjectsV2 ItemReader.
@@ -179,13 +220,14 @@ func batchDefinition(o Options, b BatchOptions, bucket string) workflow.Chainabl
 			`"duplicate": $n("` + contract.StatusDuplicate + `"), ` +
 			`"failed": $n("` + contract.StatusFailed + `") + $count($r[$not($exists(status))]), ` +
 			`"gone": $n("` + statusGone + `"), ` +
+			`"handedOff": $n("` + StatusHandedOff + `"), ` +
 			`"unsettled": $count($r[settled = false])` +
 			`})}])`),
 	})
 	summary.Next(verdict)
 	files := workflow.NewDistributedMap("Files", workflow.DistributedMapProps{
 		MapProps: workflow.MapProps{
-			Comment: "one child execution per pending file of the dataset",
+			Comment: "one Express child execution per pending file of the dataset",
 			ItemSelector: workflow.Params{
 				"dataset.$": "$.dataset",
 				"bucket":    bucket,
@@ -194,7 +236,7 @@ func batchDefinition(o Options, b BatchOptions, bucket string) workflow.Chainabl
 			MaxConcurrency: b.MaxConcurrency,
 			ResultPath:     "$.files",
 		},
-		ExecutionType: Standard,
+		ExecutionType: Express,
 		Label:         "Files",
 		ItemReader: &workflow.ItemReader{
 			Bucket:       BucketData,
@@ -207,15 +249,19 @@ func batchDefinition(o Options, b BatchOptions, bucket string) workflow.Chainabl
 		// child that still fails (timed out, aborted) must not stop the
 		// other files.
 		ToleratedFailurePercentage: 100,
-	}).ItemProcessor(s.batchFile(o))
+	}).ItemProcessor(s.batchFile(b))
 	files.Next(summary)
 	return files
 }
 
-// batchFile is a batch's child execution for one listed file: read its
-// current version, run the per-file stages on it, and settle it when it
-// has an outcome. Every path ends with {status, key, versionId, settled}.
-func (s *stages) batchFile(o Options) workflow.Chainable {
+// batchFile is a batch's Express child execution for one listed file: read
+// its current version, run the per-file stages on it (or, for a large
+// file, hand it to the per-file machine unless the ledger has its outcome
+// already), and settle it when it has an outcome. Every path ends with
+// {status, key, versionId, settled}.
+func (s *stages) batchFile(b BatchOptions) workflow.Chainable {
+	express := newStages(s.o)
+	express.express = true
 	result := func(name, comment string, kv ...any) *workflow.Pass {
 		p := workflow.Params{"key.$": "$.key"}
 		return workflow.NewPass(name, workflow.PassProps{Comment: comment, Parameters: with(p, kv...)})
@@ -275,20 +321,63 @@ func (s *stages) batchFile(o Options) workflow.Chainable {
 		AddRetry(s.dynamoRetry).
 		AddCatch(unsettled, workflow.CatchProps{ResultPath: pathError})
 	readOutcome.Next(finished)
+	handedOff := result("HandedOff", "the per-file machine takes the file: its outcome is recorded in the ledger and a later batch settles it",
+		"status", StatusHandedOff, "versionId.$", "$.versionId", "settled", false)
+	handOffFailed := result("HandOffFailed", "the per-file execution could not be started: the file stays pending for the next batch",
+		"status", contract.StatusFailed, "versionId.$", "$.versionId", "settled", true, "error.$", pathError+".Error", "cause.$", pathError+".Cause")
+	handOff := workflow.StartExecution("HandOff", MachinePipeline, workflow.Params{
+		"Input": workflow.Params{
+			"dataset.$":   "$.dataset",
+			"bucket.$":    "$.bucket",
+			"key.$":       "$.key",
+			"versionId.$": "$.versionId",
+			"size.$":      "$.size",
+		},
+	}, workflow.TaskProps{Comment: "start the per-file machine on this version (asynchronously: an Express execution waits for no other)", ResultPath: workflow.Null, TimeoutSeconds: 30}).
+		AddRetry(workflow.RetryProps{Errors: []asl.ErrorName{ErrSfnThrottling, asl.StatesTimeout}, IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 20, Jitter: workflow.JitterFull}).
+		AddCatch(handOffFailed, workflow.CatchProps{ResultPath: pathError})
+	handOff.Next(handedOff)
+	running := result("Running", "a large file whose per-file execution runs: it records the outcome, a later batch settles the file",
+		"status", contract.StatusRunning, "versionId.$", "$.versionId", "settled", true)
+	largeState := workflow.NewChoice("LargeState", workflow.ChoiceProps{Comment: "settle a large file with an outcome; leave a running one to its owner; hand any other to the per-file machine"}).
+		When(workflow.And(
+			workflow.IsPresent("$.ledger.Item.status.S"),
+			workflow.Or(
+				workflow.StringEquals("$.ledger.Item.status.S", contract.StatusLoaded),
+				workflow.StringEquals("$.ledger.Item.status.S", contract.StatusRejected),
+			)), locate).
+		When(workflow.And(
+			workflow.IsPresent("$.ledger.Item.status.S"),
+			workflow.StringEquals("$.ledger.Item.status.S", contract.StatusRunning),
+		), running).
+		Otherwise(handOff)
+	largeLedger := workflow.Returns[outcomeRead](workflow.DynamoGetItem("LargeLedger", TableLedger, workflow.Params{
+		"Key":                      ledgerKey(),
+		"ConsistentRead":           true,
+		"ProjectionExpression":     "#status",
+		"ExpressionAttributeNames": workflow.Params{"#status": "status"},
+	}, workflow.TaskProps{Comment: "has the large file an outcome, or a running execution?", ResultPath: "$.ledger", TimeoutSeconds: 30})).
+		AddRetry(s.dynamoRetry).
+		AddCatch(handOffFailed, workflow.CatchProps{ResultPath: pathError})
+	largeLedger.Next(largeState)
 	outcome := workflow.NewChoice("Outcome", workflow.ChoiceProps{}).
 		When(workflow.Or(
 			workflow.StringEquals("$.outcome.status", contract.StatusLoaded),
 			workflow.StringEquals("$.outcome.status", contract.StatusRejected),
 		), locate).
 		When(workflow.StringEquals("$.outcome.status", contract.StatusDuplicate), readOutcome).
+		When(workflow.StringEquals("$.outcome.status", statusTooLarge), handOff).
 		Otherwise(kept)
 	file := workflow.NewParallel("File", workflow.ParallelProps{
-		Comment:        "the per-file pipeline, state for state, on this version",
+		Comment:        "the per-file pipeline, state for state, on this version, as an Express execution runs it",
 		ResultSelector: workflow.Params{"status.$": "$[0].status"},
 		ResultPath:     "$.outcome",
-	}).Branch(definition(o)).
+	}).Branch(express.definition()).
 		AddCatch(fileFailed, workflow.CatchProps{ResultPath: pathError})
 	file.Next(outcome)
+	sized := workflow.NewChoice("Sized", workflow.ChoiceProps{Comment: "a file larger than an Express child takes goes to the per-file machine"}).
+		When(workflow.NumericGreaterThan("$.size", float64(b.ExpressMaxBytes)), largeLedger).
+		Otherwise(file)
 	event := workflow.NewPass("FileEvent", workflow.PassProps{
 		Comment: "the event the per-file machine would have had for this version",
 		Parameters: workflow.Params{
@@ -299,7 +388,7 @@ func (s *stages) batchFile(o Options) workflow.Chainable {
 			"size.$":      "$.head.size",
 		},
 	})
-	event.Next(file)
+	event.Next(sized)
 	head := workflow.Returns[headRead](workflow.S3HeadObject("Head", BucketData, workflow.Params{"Key.$": "$.key"}, workflow.TaskProps{
 		Comment:        "the current version of the listed key (a listing has no version ids)",
 		ResultSelector: workflow.Params{"versionId.$": "$.VersionId", "size.$": "$.ContentLength"},

@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -63,10 +65,23 @@ func batchStages(t *testing.T, m *asl.StateMachine) (child *asl.Graph, branch *a
 	return child, &par.Branches[0]
 }
 
+// expressOnly are the states of the Express children's per-file stages
+// that the per-file machine has not (the release of a file of many
+// chunks); perFileOnly are the per-file machine's that the Express stages
+// have not (its nested Distributed Map and what only it leads to); and
+// changed are those both have, defined differently: the claim's lease is
+// Express's five minutes, and Route releases a file of many chunks.
+var (
+	expressOnly = []string{"Release", "TooLarge"}
+	perFileOnly = []string{"LoadChunks", "SummarizeChunks"}
+	changed     = []string{"Lease", "Route"}
+)
+
 // TestBatchRunsThePerFileStages checks that a batch's child runs the
-// per-file machine's states unchanged: same start, same states, same
-// definitions, so a file in a batch is claimed, validated, loaded and
-// recorded exactly as one started by its event.
+// per-file machine's states unchanged but for the Express differences
+// listed above: same start, same states, same definitions, so a file in a
+// batch is claimed, validated, loaded and recorded exactly as one started
+// by its event.
 func TestBatchRunsThePerFileStages(t *testing.T) {
 	for _, stack := range stacks {
 		perFile := synthetic(t, stack).Machine
@@ -74,9 +89,12 @@ func TestBatchRunsThePerFileStages(t *testing.T) {
 		if branch.StartAt != perFile.StartAt {
 			t.Errorf("%s: branch starts at %q, the per-file machine at %q", stack, branch.StartAt, perFile.StartAt)
 		}
-		enc := func(g asl.States) map[string]string {
+		enc := func(g asl.States, drop []string) map[string]string {
 			out := map[string]string{}
 			for _, ns := range g {
+				if slices.Contains(drop, ns.Name) || slices.Contains(changed, ns.Name) {
+					continue
+				}
 				b, err := json.Marshal(ns.State)
 				if err != nil {
 					t.Fatal(err)
@@ -85,26 +103,59 @@ func TestBatchRunsThePerFileStages(t *testing.T) {
 			}
 			return out
 		}
-		if d := cmp.Diff(enc(perFile.States), enc(branch.States)); d != "" {
+		if d := cmp.Diff(enc(perFile.States, perFileOnly), enc(branch.States, expressOnly)); d != "" {
 			t.Errorf("%s: the batch's per-file states differ from the per-file machine's (-per-file +batch):\n%s", stack, d)
+		}
+		for _, name := range slices.Concat(expressOnly, changed) {
+			if _, ok := branch.States.Get(name); !ok {
+				t.Errorf("%s: the batch's per-file stages have no %s", stack, name)
+			}
+		}
+		for _, name := range perFileOnly {
+			if _, ok := branch.States.Get(name); ok {
+				t.Errorf("%s: the batch's per-file stages have %s, which an Express child cannot run", stack, name)
+			}
 		}
 	}
 }
 
-// TestBatchChildIsStandard checks the child executions' type: the stages
-// describe their claim's owner (DescribeExecution answers only for
-// Standard executions) and nest the chunk Distributed Map (Standard only).
-func TestBatchChildIsStandard(t *testing.T) {
+// TestBatchChildIsExpress checks the child executions' type and what it
+// implies: no nested Distributed Map, no .sync integration, claims leased
+// for Express's five minutes, a file of many chunks released and handed
+// to the per-file machine.
+func TestBatchChildIsExpress(t *testing.T) {
 	for _, stack := range stacks {
-		child, branch := batchStages(t, syntheticBatch(t, stack).Machine)
-		if got := child.ProcessorConfig.ExecutionType; got != Standard {
-			t.Errorf("%s: child ExecutionType %q, want STANDARD", stack, got)
+		c := syntheticBatch(t, stack)
+		child, branch := batchStages(t, c.Machine)
+		if got := child.ProcessorConfig.ExecutionType; got != Express {
+			t.Errorf("%s: child ExecutionType %q, want EXPRESS", stack, got)
 		}
-		if _, ok := branch.States.Get("DescribeOwner"); !ok {
-			t.Errorf("%s: the branch has no DescribeOwner", stack)
+		if is := validate.Machine(c.Machine); len(is) > 0 {
+			t.Errorf("%s: validate.Machine: %v", stack, is)
 		}
-		if st, _ := branch.States.Get("LoadChunks"); !isDistributed(st) {
-			t.Errorf("%s: the branch has no nested Distributed Map LoadChunks", stack)
+		st, _ := branch.States.Get("Lease")
+		lease, _ := json.Marshal(st)
+		if want := fmt.Sprintf("$fromMillis($t + %d)", ExpressMaxSeconds*1000); !strings.Contains(string(lease), want) {
+			t.Errorf("%s: Lease %s: want a lease of %d s (%s)", stack, lease, ExpressMaxSeconds, want)
+		}
+		st, _ = branch.States.Get("Route")
+		route := st.(*asl.Choice)
+		if !slices.ContainsFunc(route.Choices, func(r asl.ChoiceRule) bool { return r.Next == "Release" }) {
+			t.Errorf("%s: Route never releases a file of many chunks", stack)
+		}
+		st, _ = child.States.Get("Outcome")
+		outcome := st.(*asl.Choice)
+		if !slices.ContainsFunc(outcome.Choices, func(r asl.ChoiceRule) bool { return r.Next == "HandOff" }) {
+			t.Errorf("%s: Outcome never hands a released file off", stack)
+		}
+		st, _ = child.States.Get("HandOff")
+		if h, ok := st.(*asl.Task); !ok || h.Resource != "arn:aws:states:::states:startExecution" {
+			t.Errorf("%s: HandOff is %v, want an asynchronous states:startExecution", stack, st)
+		}
+		if !slices.ContainsFunc(c.Resources, func(r workflow.Resource) bool {
+			return r.Name == MachinePipeline && slices.Contains(r.Actions, "states:StartExecution")
+		}) {
+			t.Errorf("%s: resources grant no states:StartExecution on the per-file machine: %+v", stack, c.Resources)
 		}
 	}
 }

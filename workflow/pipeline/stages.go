@@ -15,7 +15,12 @@ import (
 // them; the graph is built from its ends back to its start, because a state
 // names the states it leads to.
 func definition(o Options) workflow.Chainable {
-	s := newStages(o)
+	return newStages(o).definition()
+}
+
+// definition is the pipeline graph of s: the per-file machine's, or with
+// s.express the variant a batch's Express child runs.
+func (s *stages) definition() workflow.Chainable {
 	notifyFailed := s.failurePath()
 	parseRejection := s.rejectionPath(s.rejectionFailed(notifyFailed))
 	record := s.record(notifyFailed)
@@ -28,6 +33,11 @@ func definition(o Options) workflow.Chainable {
 // retry policies of each kind of task.
 type stages struct {
 	o Options
+	// express is set for the stages a batch's Express child runs
+	// (batchFileExpress): the claim's lease is Express's five minutes, and
+	// a file of more chunks than loads inline is released to the batch's
+	// Standard children instead of loaded through a nested Distributed Map.
+	express bool
 	// dynamoRetry retries the ledger's throttling and internal errors.
 	dynamoRetry workflow.RetryProps
 	// notifyRetry retries a notification once more: a second message is
@@ -106,6 +116,9 @@ func (s *stages) claim(validate workflow.Chainable, notifyFailed *workflow.Task)
 		AddCatch(notifyFailed, toError("Claim"))
 	claim.Next(validate)
 	timeout := int64(s.o.ExecutionTimeoutSeconds)
+	if s.express {
+		timeout = ExpressMaxSeconds
+	}
 	lease := workflow.NewPass("Lease", workflow.PassProps{
 		Comment: "the claim's lease: the execution timeout from now (ISO 8601 UTC, which orders as text); " +
 			"no execution of this machine outlives it. The ledger item expires (TTL, epoch seconds) " +
@@ -196,6 +209,14 @@ func (s *stages) ownership(item workflow.Params, notifyFailed *workflow.Task) (r
 		AddRetry(s.dynamoRetry).
 		AddCatch(notifyFailed, toError("ReadClaim"))
 	readClaim.Next(workflow.NewChoice("ClaimHeld", workflow.ChoiceProps{Comment: "a RUNNING claim names its owner; a finished one makes this event a duplicate (and so does a claim deleted since: TakeOver could not replace it)"}).
+		// DescribeExecution does not answer for Express executions: an
+		// Express owner (a batch's child) is taken as running until its
+		// lease, Express's five minutes, ends; then Claim takes the file.
+		When(workflow.And(
+			workflow.IsPresent(pathClaim+".Item.execution.S"),
+			workflow.StringEquals(pathClaim+".Item.status.S", contract.StatusRunning),
+			workflow.StringMatches(pathClaim+".Item.execution.S", ExpressExecutionPattern),
+		), markDuplicate).
 		When(workflow.And(
 			workflow.IsPresent(pathClaim+".Item.execution.S"),
 			workflow.StringEquals(pathClaim+".Item.status.S", contract.StatusRunning),
@@ -234,12 +255,46 @@ func (s *stages) validateAndTransform(parseRejection workflow.Chainable, notifyF
 func (s *stages) route(record, notifyFailed *workflow.Task) *workflow.Choice {
 	noRecords, oneChunk, manyChunks := s.summaries(record)
 	enrich, load := s.loadInline(notifyFailed, oneChunk)
-	loadChunks := s.loadDistributed(notifyFailed, manyChunks)
+	var loadChunks workflow.Chainable
+	if s.express {
+		loadChunks = s.release(notifyFailed)
+	} else {
+		loadChunks = s.loadDistributed(notifyFailed, manyChunks)
+	}
 	return workflow.NewChoice("Route", workflow.ChoiceProps{Comment: "route on the staged data"}).
 		When(workflow.NumericEquals(pathTransform+".chunkCount", 0), noRecords).
 		When(workflow.NumericGreaterThan(pathTransform+".chunkCount", float64(s.o.InlineMaxChunks)), loadChunks).
 		When(workflow.BooleanEquals(pathTransform+".enrich", true), enrich).
 		Otherwise(load)
+}
+
+// release is where a batch's Express child sends a file of more chunks
+// than load inline: an Express execution cannot run the nested
+// Distributed Map they need. It gives the claim up (status ABORTED, which
+// Claim accepts, on condition that the claim is still this execution's)
+// and ends with the status TooLarge, which sends the file to the batch's
+// Standard children. A claim taken over meanwhile is the new owner's: the
+// file is too large all the same.
+func (s *stages) release(notifyFailed *workflow.Task) workflow.Chainable {
+	tooLarge := workflow.NewPass("TooLarge", workflow.PassProps{
+		Comment:    "the batch's Standard children take the file",
+		Parameters: workflow.Params{"status": statusTooLarge},
+	})
+	release := workflow.DynamoUpdateItem("Release", TableLedger, workflow.Params{
+		"Key":                      ledgerKey(),
+		"UpdateExpression":         "SET #status = :aborted",
+		"ConditionExpression":      "#status = :running AND " + ownedByMe,
+		"ExpressionAttributeNames": workflow.Params{"#status": "status", "#execution": "execution"},
+		"ExpressionAttributeValues": workflow.Params{
+			":aborted": workflow.Params{"S": contract.StatusAborted}, ":running": workflow.Params{"S": contract.StatusRunning},
+			":me": workflow.Params{"S.$": "$$.Execution.Id"},
+		},
+	}, workflow.TaskProps{Comment: "give the claim up: more chunks than an Express child loads inline", ResultPath: workflow.Null, TimeoutSeconds: 30}).
+		AddRetry(s.dynamoRetry).
+		AddCatch(tooLarge, workflow.CatchProps{Errors: []asl.ErrorName{ErrConditionalFailed}, ResultPath: pathError}).
+		AddCatch(notifyFailed, toError("Release"))
+	release.Next(tooLarge)
+	return release
 }
 
 // loadInline is the inline path: Enrich (if declared) then Load on the
