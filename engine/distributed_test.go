@@ -172,7 +172,7 @@ func TestDistributedMapChildContext(t *testing.T) {
 	t.Parallel()
 	def := `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"outer":1},"Next":"M"},
 		"M":{"Type":"Map","Label":"Rows","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"P","States":{
-			"P":{"Type":"Pass","Parameters":{"input.$":"$$.Execution.Input","id.$":"$$.Execution.Id"},"End":true}}},"End":true}}}`
+			"P":{"Type":"Pass","Parameters":{"input.$":"$$.Execution.Input","id.$":"$$.Execution.Id","execution.$":"$$.Execution"},"End":true}}},"End":true}}}`
 	res := run(t, def, `[{"n":1}]`)
 	if res.Status != engine.StatusSucceeded {
 		t.Fatalf("%s %s %s", res.Status, res.Error, res.Cause)
@@ -181,7 +181,57 @@ func TestDistributedMapChildContext(t *testing.T) {
 	if diff := cmp.Diff(mustJSON(t, `{"n":1}`), got["input"]); diff != "" {
 		t.Errorf("child $$.Execution.Input (-want +got):\n%s", diff)
 	}
-	if id, _ := got["id"].(string); !strings.HasPrefix(id, "arn:aws:states:us-east-1:123456789012:execution:StateMachine/Rows:") {
-		t.Errorf("child $$.Execution.Id = %q", id)
+	// An Express child's ARN names the express resource type, which is
+	// how the pipeline tells an Express claim owner (not describable)
+	// from a Standard one.
+	if id, _ := got["id"].(string); !strings.HasPrefix(id, "arn:aws:states:us-east-1:123456789012:express:StateMachine/Rows:") {
+		t.Errorf("Express child $$.Execution.Id = %q, want arn:aws:states:...:express:StateMachine/Rows:...", id)
+	}
+	if _, ok := got["execution"].(map[string]any)["RedriveCount"]; ok {
+		t.Errorf("Express child $$.Execution has RedriveCount (Express executions cannot be redriven): %v", got["execution"])
+	}
+}
+
+// TestDistributedMapExpressChildLimit checks the five minutes an Express
+// child may run: a child that waits, or retries, past them fails with
+// States.Timeout, which its own Catch does not handle (the execution has
+// ended), while a Standard child doing the same succeeds.
+func TestDistributedMapExpressChildLimit(t *testing.T) {
+	t.Parallel()
+	machine := func(typ, child string) string {
+		return `{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailurePercentage":100,"ItemsPath":"$.items","ResultPath":"$.out","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"` + typ + `"},` + child + `},"End":true}}}`
+	}
+	wait := func(seconds int) string {
+		return fmt.Sprintf(`"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":%d,"Next":"P"},"P":{"Type":"Pass","Result":"done","End":true}}`, seconds)
+	}
+	// A task failing every time, retried with growing waits (1+2+4+...
+	// past 300 s), caught into Caught.
+	retried := `"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::fail","Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":10,"BackoffRate":2,"MaxAttempts":6}],` +
+		`"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}],"End":true},"Caught":{"Type":"Pass","Result":"caught","End":true}}`
+	fail := engine.WithInvoker(engine.InvokerFunc(func(context.Context, engine.TaskRequest) (any, error) {
+		return nil, &engine.TaskError{Name: "Boom", Cause: "always"}
+	}))
+	tests := []struct {
+		name, def string
+		want      any
+	}{
+		{"express child within five minutes", machine("EXPRESS", wait(299)), "done"},
+		{"express child past five minutes", machine("EXPRESS", wait(301)), map[string]any{"Error": "States.Timeout", "Cause": "The Express child execution exceeded its maximum duration of 5m0s."}},
+		{"standard child past five minutes", machine("STANDARD", wait(301)), "done"},
+		{"express child retrying past five minutes is not caught", machine("EXPRESS", retried), map[string]any{"Error": "States.Timeout", "Cause": "The Express child execution exceeded its maximum duration of 5m0s."}},
+		{"standard child retrying past five minutes is caught", machine("STANDARD", retried), "caught"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res := run(t, tt.def, `{"items":[1]}`, fail)
+			if res.Status != engine.StatusSucceeded {
+				t.Fatalf("%s %s %s", res.Status, res.Error, res.Cause)
+			}
+			got := res.Output.(map[string]any)["out"].([]any)[0]
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("child result (-want +got):\n%s", d)
+			}
+		})
 	}
 }

@@ -34,6 +34,9 @@ func (t *thread) runHandled(ev *evalEnv, input any, attempt attemptFunc) (any, s
 		if !catchable(se.Name) {
 			return nil, "", se
 		}
+		if t.childTimedOut() {
+			return nil, "", errChildTimedOut
+		}
 		if i := matchRetrier(n.retry, se.Name); i >= 0 && counts[i] < n.retry[i].maxAttempts {
 			r := n.retry[i]
 			delay := r.interval * math.Pow(r.backoff, float64(counts[i]))
@@ -46,7 +49,7 @@ func (t *thread) runHandled(ev *evalEnv, input any, attempt attemptFunc) (any, s
 			counts[i]++
 			ev.retryCount++
 			ev.ctxObj = nil
-			if err := t.x.sleep(t.ctx, time.Duration(delay*float64(time.Second))); err != nil {
+			if err := t.sleep(time.Duration(delay * float64(time.Second))); err != nil {
 				return nil, "", err
 			}
 			continue

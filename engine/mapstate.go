@@ -31,6 +31,9 @@ type mapSpec struct {
 	batcher      *batcherSpec
 	writer       *writerSpec
 	label        string
+	// express is set for a DISTRIBUTED Map whose ProcessorConfig has
+	// ExecutionType EXPRESS: its iterations are Express executions.
+	express bool
 }
 
 // mapState plans a Map state (inline or distributed).
@@ -51,6 +54,7 @@ func planMap(s *asl.Map, isJSONata bool, lang asl.QueryLanguage) (*mapSpec, erro
 		return nil, errors.New("missing ItemProcessor")
 	}
 	m := &mapSpec{distributed: s.Distributed(), label: s.Label}
+	m.express = m.distributed && proc.ProcessorConfig != nil && strings.EqualFold(proc.ProcessorConfig.ExecutionType, "EXPRESS")
 	g, err := planGraph(proc.StartAt, proc.States, effectiveLang(proc.QueryLanguage, lang), "")
 	if err != nil {
 		return nil, err
@@ -448,8 +452,24 @@ func (t *thread) iteration(ev *evalEnv, m *mapSpec, index int, item, eff any) (a
 			input: input,
 			start: t.x.clock.Now(),
 		}
+		if m.express {
+			// An Express execution's ARN names the express resource
+			// type and ends with an id of its own.
+			c := t.childExec
+			c.arn = fmt.Sprintf("arn:aws:states:%s:%s:express:%s/%s:%s:%s", o.region, o.account, o.machineName, label, name, newUUID())
+			c.express = true
+			c.deadline = c.start.Add(ExpressMaxDuration)
+			if _, virtual := t.x.clock.(*VirtualClock); !virtual {
+				var stop context.CancelFunc
+				t.ctx, stop = t.x.clock.WithTimeout(t.ctx, ExpressMaxDuration)
+				defer stop()
+			}
+		}
 	}
 	out, err := t.runGraph(m.processor, input)
+	if err != nil && t.childTimedOut() {
+		err = plainErr(asl.StatesTimeout, fmt.Sprintf("The Express child execution exceeded its maximum duration of %s.", ExpressMaxDuration))
+	}
 	if err != nil {
 		if !(errors.Is(err, context.Canceled) && t.ctx.Err() != nil) {
 			_, _ = t.event(Event{Type: MapIterationFailed, MapIterationFailedEventDetails: &MapIterationDetails{Name: name, Index: index}})

@@ -44,6 +44,9 @@ func (t *thread) runGraph(g *graph, input any) (any, error) {
 		if t.x.timedOut() {
 			return nil, errExecutionTimedOut
 		}
+		if t.childTimedOut() {
+			return nil, errChildTimedOut
+		}
 		n := g.states[cur]
 		out, outJSON, next, err := t.runState(n, input, inJSON)
 		if err != nil {
@@ -61,6 +64,41 @@ type childExecution struct {
 	arn, name string
 	input     any
 	start     time.Time
+	// express is set for an Express child, which ends at deadline
+	// (ExpressMaxDuration after its start).
+	express  bool
+	deadline time.Time
+}
+
+// ExpressMaxDuration is the longest an Express execution runs: an Express
+// child of a Distributed Map still running then fails with States.Timeout
+// (which its own Retry and Catch cannot handle: the execution has ended).
+const ExpressMaxDuration = 5 * time.Minute
+
+// errChildTimedOut ends an Express child execution at its deadline.
+var errChildTimedOut = errors.New("engine: express child execution timed out")
+
+// childTimedOut reports whether the thread runs in an Express child whose
+// deadline has passed.
+func (t *thread) childTimedOut() bool {
+	c := t.childExec
+	return c != nil && c.express && !t.x.clock.Now().Before(c.deadline)
+}
+
+// sleep waits d on the clock, stopping at the execution's deadline and
+// at an Express child's.
+func (t *thread) sleep(d time.Duration) error {
+	if c := t.childExec; c != nil && c.express {
+		if left := c.deadline.Sub(t.x.clock.Now()); d >= left {
+			if left > 0 {
+				if err := t.x.sleep(t.ctx, left); err != nil {
+					return err
+				}
+			}
+			return errChildTimedOut
+		}
+	}
+	return t.x.sleep(t.ctx, d)
 }
 
 // evalEnv is what expressions of one state see.
@@ -121,7 +159,7 @@ func (ev *evalEnv) contextObject() map[string]any {
 		exec["Id"], exec["Input"], exec["Name"] = c.arn, c.input, c.name
 		exec["StartTime"] = c.start.UTC().Format(timeFormat)
 	}
-	if !x.eng.opts.express {
+	if !x.eng.opts.express && (ev.t.childExec == nil || !ev.t.childExec.express) {
 		exec["RedriveCount"] = intValue(0)
 	}
 	c := map[string]any{
@@ -291,7 +329,7 @@ func (t *thread) runState(n *node, input any, inJSON string) (out any, outJSON, 
 // does.
 func (ev *evalEnv) finish(err error) error {
 	var se *StateError
-	if errors.Is(err, errExecutionTimedOut) {
+	if errors.Is(err, errExecutionTimedOut) || errors.Is(err, errChildTimedOut) {
 		return err
 	}
 	if !errors.As(err, &se) {

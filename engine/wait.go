@@ -80,7 +80,7 @@ func (t *thread) runWait(ev *evalEnv, input any) (any, string, error) {
 		d = ts.Sub(t.x.clock.Now())
 	}
 	if d > 0 {
-		if err := t.x.sleep(t.ctx, d); err != nil {
+		if err := t.sleep(d); err != nil {
 			return nil, "", err
 		}
 	}
