@@ -120,6 +120,10 @@ func (r *Runtime) ExecuteBatch(ctx context.Context, ds string) (*BatchResult, er
 	_ = json.Unmarshal(b, &input)
 	start := time.Now()
 	res, err := r.batchEngine.Run(ctx, input, opts...)
+	// The per-file executions the batch handed large files to run on,
+	// asynchronously, as on AWS; the batch's result waits for them, so
+	// that it can give their outcomes.
+	r.handoffs.wg.Wait()
 	if err != nil {
 		return nil, err
 	}
@@ -226,6 +230,26 @@ func (r *Runtime) batchOutcomes(ctx context.Context, br *BatchResult, res *engin
 			_ = json.Unmarshal(raw, &e)
 			fr.Status, fr.Error, fr.Cause = Failed, e.Error, e.Cause
 		}
+		if fr.Status == pipeline.StatusHandedOff {
+			// The per-file execution it started recorded the outcome;
+			// the file's result is that execution's (its history, its
+			// counts), from the ledger as for any batched file.
+			if run := r.handoffs.take(contract.LedgerKey(contract.Object{Bucket: r.Bucket, Key: fr.Key, VersionID: fr.VersionID})); run != nil {
+				fr.Execution = run.name
+				if run.res != nil {
+					fr.Result, fr.History, fr.Output = run.res.Result, run.res.History, run.res.Output
+				}
+			}
+			status, err := r.ledgerStatus(ctx, fr.Key, fr.VersionID)
+			if err != nil {
+				return err
+			}
+			fr.Status, fr.HandedOff = Status(status), true
+			if status == "" {
+				// The execution recorded nothing (it could not run).
+				fr.Status, fr.Error, fr.Cause = Failed, "Sluice.HandOffFailed", "the per-file execution recorded no outcome"
+			}
+		}
 		if fr.VersionID != "" {
 			if err := r.fromLedger(ctx, fr); err != nil {
 				return err
@@ -292,6 +316,71 @@ func (r *Runtime) fromLedger(ctx context.Context, fr *FileResult) error {
 		}
 	}
 	return nil
+}
+
+// handoffs are the per-file executions batches started (handOff), by the
+// ledger key of their file version. The zero value is ready; it is safe
+// for concurrent use.
+type handoffs struct {
+	mu   sync.Mutex
+	runs map[string]*handoffRun
+	wg   sync.WaitGroup
+}
+
+// handoffRun is one per-file execution a batch started: its name, and its
+// result once it has ended.
+type handoffRun struct {
+	name string
+	res  *FileResult
+	err  error
+}
+
+// take returns and forgets the execution started for the file version
+// with ledger key pk (nil when none was).
+func (h *handoffs) take(pk string) *handoffRun {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	run := h.runs[pk]
+	delete(h.runs, pk)
+	return run
+}
+
+// handOff answers a batch child's states:startExecution of the per-file
+// machine (a file too large for an Express child): it runs the file's
+// per-file execution in the background, as Step Functions starts one, and
+// returns its ARN at once. ExecuteBatch waits for it before it reads the
+// outcomes.
+func (r *Runtime) handOff(ctx context.Context, machineARN string, input any) (string, error) {
+	if machineARN != r.StateMachineARN() {
+		return "", &engine.TaskError{Name: "StepFunctions.StateMachineDoesNotExistException", Cause: "State Machine Does Not Exist: '" + machineARN + "'"}
+	}
+	var ev contract.FileEvent
+	b, _ := json.Marshal(input)
+	if err := json.Unmarshal(b, &ev); err != nil || ev.Key == "" {
+		return "", &engine.TaskError{Name: "StepFunctions.InvalidExecutionInputException", Cause: fmt.Sprintf("not a file event: %s", b)}
+	}
+	name := fmt.Sprintf("%s-%s", time.Now().UTC().Format("20060102T150405.000000"), contract.RunID(ev.Source())[:8])
+	arn := executionARN(name)
+	done := r.markRunning(arn)
+	run := &handoffRun{name: name}
+	r.handoffs.mu.Lock()
+	if r.handoffs.runs == nil {
+		r.handoffs.runs = map[string]*handoffRun{}
+	}
+	r.handoffs.runs[contract.LedgerKey(ev.Source())] = run
+	r.handoffs.mu.Unlock()
+	r.handoffs.wg.Add(1)
+	go func() {
+		defer r.handoffs.wg.Done()
+		defer done()
+		// The execution outlives the task that started it: a canceled
+		// batch does not stop it (Step Functions would not).
+		res, err := r.ExecuteNamed(context.WithoutCancel(ctx), ev, name)
+		r.handoffs.mu.Lock()
+		run.res, run.err = res, err
+		r.handoffs.mu.Unlock()
+	}()
+	return arn, nil
 }
 
 // claimedByChild notes the batch children that claim a file: a Claim or

@@ -197,13 +197,15 @@ func TestBatchLeavesLateFilesForTheNext(t *testing.T) {
 	}
 }
 
-// TestBatchTakesOverAKilledChildsClaim: a claim held by a batch child that
+// TestBatchTakesOverAKilledChildsClaim: a claim held by a Standard batch
+// child (of a batch machine from before the children were Express) that
 // no running batch runs (its process was killed) is taken over by the
-// next batch; the child that took it is RUNNING while it works.
+// next batch, whose Express child then owns it.
 func TestBatchTakesOverAKilledChildsClaim(t *testing.T) {
 	var (
-		r    *Runtime
-		seen []string
+		r      *Runtime
+		seen   []string
+		owners []string
 	)
 	child := batchChildPrefix + "Files:0b1f2c3d-killed"
 	observe := func(e integrations.TaskEvent) {
@@ -211,15 +213,13 @@ func TestBatchTakesOverAKilledChildsClaim(t *testing.T) {
 			return
 		}
 		killed, _ := r.ExecutionStatus(child)
-		owner := ""
 		out, err := r.DynamoDB.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(r.Tables["ledger"])})
 		if err == nil && len(out.Items) == 1 {
 			if s, ok := out.Items[0]["execution"].(*ddbtypes.AttributeValueMemberS); ok {
-				owner = s.Value
+				owners = append(owners, s.Value)
 			}
 		}
-		live, _ := r.ExecutionStatus(owner)
-		seen = append(seen, killed, live)
+		seen = append(seen, killed)
 	}
 	var err error
 	r, err = Open(context.Background(), Config{StateDir: t.TempDir(), Functions: fakeFunctions(10), Fast: true, Observe: observe})
@@ -248,8 +248,12 @@ func TestBatchTakesOverAKilledChildsClaim(t *testing.T) {
 		}
 		t.Fatalf("batch over a killed child's claim: %d files, want the file LOADED", len(res.Files))
 	}
-	if !slices.Equal(seen, []string{"ABORTED", "RUNNING"}) {
-		t.Errorf("during the batch, the killed child and the claiming one: %v, want ABORTED, RUNNING", seen)
+	if !slices.Equal(seen, []string{"ABORTED"}) {
+		t.Errorf("during the batch, the killed child: %v, want ABORTED", seen)
+	}
+	express := fmt.Sprintf("arn:aws:states:%s:%s:express:%s/Files:", Region, Account, batchMachineName)
+	if len(owners) != 1 || !strings.HasPrefix(owners[0], express) {
+		t.Errorf("the claim's owner while the file ran: %v, want the batch's Express child (%s...)", owners, express)
 	}
 	var took bool
 	for _, e := range res.Result.History {
@@ -257,6 +261,181 @@ func TestBatchTakesOverAKilledChildsClaim(t *testing.T) {
 	}
 	if !took {
 		t.Error("the batch did not go through TakeOver")
+	}
+}
+
+// TestBatchExpressClaimWaitsForItsLease: Step Functions cannot say whether
+// an Express execution still runs, so a claim an Express child holds is
+// left alone (the file stays pending, DescribeOwner is not asked) until
+// its lease, the five minutes an Express execution may last, has ended;
+// the next batch after that takes the file.
+func TestBatchExpressClaimWaitsForItsLease(t *testing.T) {
+	now := time.Date(2026, 12, 7, 7, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	r, err := Open(context.Background(), Config{StateDir: t.TempDir(), Functions: fakeFunctions(10), Fast: true, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ev := upload(t, r, writeCSV(t, t.TempDir(), "e.csv", 2))[0]
+	owner := fmt.Sprintf("arn:aws:states:%s:%s:express:%s/Files:killed:0b1f2c3d", Region, Account, batchMachineName)
+	s := func(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
+	lease := now.Add(pipeline.ExpressMaxSeconds * time.Second).Add(-time.Minute)
+	if _, err := r.DynamoDB.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(r.Tables["ledger"]), Item: map[string]ddbtypes.AttributeValue{
+		"pk": s(contract.LedgerKey(ev.Source())), "status": s("RUNNING"), "execution": s(owner),
+		"leaseUntil": s(lease.Format("2006-01-02T15:04:05.000Z")),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.ExecuteBatch(context.Background(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 1 || res.Files[0].Status != Duplicate {
+		t.Fatalf("within the lease: %+v, want the file DUPLICATE (left to its owner)", res.Files)
+	}
+	for _, e := range res.Result.History {
+		if d := e.StateEnteredEventDetails; d != nil && (d.Name == "DescribeOwner" || d.Name == "TakeOver") {
+			t.Errorf("within the lease the batch entered %s: an Express owner cannot be described", d.Name)
+		}
+	}
+	if got := ledgerStatus(t, r, ev); got != "RUNNING" {
+		t.Errorf("ledger %q within the lease, want the owner's RUNNING", got)
+	}
+	if pending, _ := r.Pending(context.Background(), "orders"); len(pending) != 1 {
+		t.Errorf("pending %v within the lease, want the file", pending)
+	}
+
+	mu.Lock()
+	now = now.Add(6 * time.Minute)
+	mu.Unlock()
+	res, err = r.ExecuteBatch(context.Background(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 1 || res.Files[0].Status != Loaded {
+		t.Fatalf("after the lease: %+v, want the file LOADED", res.Files)
+	}
+	if pending, _ := r.Pending(context.Background(), "orders"); len(pending) != 0 {
+		t.Errorf("pending %v after the lease, want none", pending)
+	}
+}
+
+// TestBatchHandsLargeFilesToThePerFileMachine: a file that stages more
+// chunks than load inline cannot be loaded by an Express child (its
+// Distributed Map): the child gives its claim up and starts the per-file
+// machine on it, which loads it; the next batch settles it.
+func TestBatchHandsLargeFilesToThePerFileMachine(t *testing.T) {
+	r, err := Open(context.Background(), Config{StateDir: t.TempDir(), Functions: fakeFunctions(2), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	dir := t.TempDir()
+	evs := upload(t, r, writeCSV(t, dir, "a-large.csv", 6), writeCSV(t, dir, "b-small.csv", 2))
+	res, err := r.ExecuteBatch(context.Background(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := pipeline.BatchSummary{Dataset: "orders", Files: 2, Loaded: 1, HandedOff: 1}
+	if d := cmp.Diff(want, res.Summary); d != "" {
+		t.Errorf("summary (-want +got):\n%s", d)
+	}
+	if res.Status != engine.StatusSucceeded {
+		t.Errorf("batch %s %s %s, want SUCCEEDED", res.Status, res.Error, res.Cause)
+	}
+	large := res.Files[0]
+	if !large.HandedOff || large.Status != Loaded || large.RecordsLoaded != 6 || large.Execution == "" || large.Execution == res.Execution {
+		t.Errorf("the large file: %+v, want handed off to a per-file execution that LOADED its 6 records", *large)
+	}
+	if got := ledgerStatus(t, r, evs[0]); got != contract.StatusLoaded {
+		t.Errorf("large file: ledger %q, want LOADED", got)
+	}
+	var entered []string
+	for _, e := range res.Result.History {
+		if d := e.StateEnteredEventDetails; d != nil && (d.Name == "Release" || d.Name == "HandOff") {
+			entered = append(entered, d.Name)
+		}
+	}
+	if !slices.Equal(entered, []string{"Release", "HandOff"}) {
+		t.Errorf("the batch entered %v, want Release then HandOff", entered)
+	}
+	if pending, _ := r.Pending(context.Background(), "orders"); !slices.Equal(pending, []string{evs[0].Key}) {
+		t.Errorf("pending after the first batch: %v, want the handed-off file (settled by the next)", pending)
+	}
+
+	next, err := r.ExecuteBatch(context.Background(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Summary.Files != 1 || next.Summary.HandedOff != 0 || next.Summary.Unsettled != 0 || next.Status != engine.StatusSucceeded {
+		t.Errorf("second batch: %+v %s, want the large file settled", next.Summary, next.Status)
+	}
+	if pending, _ := r.Pending(context.Background(), "orders"); len(pending) != 0 {
+		t.Errorf("pending after the second batch: %v, want none", pending)
+	}
+	key := contract.ProcessedPrefix + "orders/" + evs[0].VersionID + "/" + evs[0].Key
+	if _, err := r.S3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(r.Bucket), Key: aws.String(key)}); err != nil {
+		t.Errorf("no archive copy %s: %v", key, err)
+	}
+	if got := scanCount(t, r); got != 6 {
+		t.Errorf("%d items, want 6 (loaded once)", got)
+	}
+}
+
+// TestBatchHandsFilesLargerThanExpressMaxBytes: a file larger than the
+// batch's ExpressMaxBytes is not run in the Express child at all: the
+// child asks the ledger (no outcome yet) and starts the per-file machine,
+// which loads it; the next batch finds the outcome in the ledger and
+// settles the file without running its stages.
+func TestBatchHandsFilesLargerThanExpressMaxBytes(t *testing.T) {
+	r, err := Open(context.Background(), Config{StateDir: t.TempDir(), Functions: fakeFunctions(10), Fast: true, BatchExpressMaxBytes: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	evs := upload(t, r, writeCSV(t, t.TempDir(), "big.csv", 3))
+	entered := func(res *engine.Result, names ...string) []string {
+		var got []string
+		for _, e := range res.History {
+			if d := e.StateEnteredEventDetails; d != nil && slices.Contains(names, d.Name) {
+				got = append(got, d.Name)
+			}
+		}
+		return got
+	}
+	res, err := r.ExecuteBatch(context.Background(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(pipeline.BatchSummary{Dataset: "orders", Files: 1, HandedOff: 1}, res.Summary); d != "" {
+		t.Errorf("first batch summary (-want +got):\n%s", d)
+	}
+	if got := entered(res.Result, "LargeLedger", "HandOff", "File", "Claim"); !slices.Equal(got, []string{"LargeLedger", "HandOff"}) {
+		t.Errorf("first batch entered %v, want LargeLedger then HandOff (no per-file stages in the Express child)", got)
+	}
+	if f := res.Files[0]; !f.HandedOff || f.Status != Loaded || f.RecordsLoaded != 3 {
+		t.Errorf("the file: %+v, want handed off and LOADED with 3 records", *f)
+	}
+	next, err := r.ExecuteBatch(context.Background(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(pipeline.BatchSummary{Dataset: "orders", Files: 1, Loaded: 1}, next.Summary); d != "" {
+		t.Errorf("second batch summary (-want +got):\n%s", d)
+	}
+	if got := entered(next.Result, "LargeLedger", "LargeOutcome", "Archive", "Settle", "HandOff", "File"); !slices.Equal(got, []string{"LargeLedger", "LargeOutcome", "Archive", "Settle"}) {
+		t.Errorf("second batch entered %v, want the ledger's outcome settled", got)
+	}
+	if pending, _ := r.Pending(context.Background(), "orders"); len(pending) != 0 {
+		t.Errorf("pending after the second batch: %v, want none", pending)
+	}
+	if got := ledgerStatus(t, r, evs[0]); got != contract.StatusLoaded {
+		t.Errorf("ledger %q, want LOADED", got)
+	}
+	if got := scanCount(t, r); got != 3 {
+		t.Errorf("%d items, want 3 (loaded once)", got)
 	}
 }
 

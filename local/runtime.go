@@ -101,6 +101,10 @@ type Config struct {
 	// (0 keeps the function's default); small values exercise the
 	// Distributed Map path on small files.
 	ChunkRecords int
+	// BatchExpressMaxBytes overrides the batch machine's
+	// pipeline.BatchOptions.ExpressMaxBytes (0 keeps its default, 1 MiB):
+	// small values hand small files to the per-file machine.
+	BatchExpressMaxBytes int64
 	// Calls, when set, records every AWS call the pipeline makes, by
 	// principal: each function gets S3 and DynamoDB clients of its own
 	// whose calls are recorded as that function (Deps.For), and the
@@ -204,6 +208,10 @@ type Runtime struct {
 	batchEngine  *engine.Engine
 	batchInvoker *integrations.Invoker
 	children     map[string]bool
+	// handoffs are the per-file executions batches started for large
+	// files (handOff), by ledger key: their execution names, and wg
+	// waits for them.
+	handoffs handoffs
 	// archive indexes what the batches archived (UploadPending).
 	archive archiveIndex
 }
@@ -372,7 +380,7 @@ func (r *Runtime) compile(res workflow.Resolver) error {
 	if r.compiled, err = pipeline.Build(res, opts); err != nil {
 		return fmt.Errorf("compile pipeline: %w", err)
 	}
-	if r.batch, err = pipeline.BuildBatch(res, opts, pipeline.BatchOptions{}); err != nil {
+	if r.batch, err = pipeline.BuildBatch(res, opts, pipeline.BatchOptions{ExpressMaxBytes: r.cfg.BatchExpressMaxBytes}); err != nil {
 		return fmt.Errorf("compile batch machine: %w", err)
 	}
 	bucketARN, err := res.Resolve(workflow.KindBucket, pipeline.BucketData)
@@ -418,6 +426,7 @@ func (r *Runtime) startInvoker(res workflow.Resolver) error {
 			Functions: fns, S3: s3c, DynamoDBEndpoint: r.ddbURL, DynamoDBTransport: transport(r.ddbHTTP), Outbox: r.outbox,
 			Fault: r.cfg.Faults.task, Observe: r.cfg.Observe, Calls: r.cfg.Calls, Principal: principal,
 			ExecutionStatus: r.ExecutionStatus,
+			StartExecution:  r.handOff,
 		})
 	}
 	r.invoker = invoker(awsapi.StateMachine, smS3)
@@ -555,6 +564,11 @@ type FileResult struct {
 	RecordsIn       int64  `json:"records_in"`
 	RecordsLoaded   int64  `json:"records_loaded"`
 	RecordsRejected int64  `json:"records_rejected"`
+	// HandedOff is set for a file of a batch that the batch handed to the
+	// per-file machine (a large file): Status is what that execution
+	// recorded in the ledger, and Execution is its name. The next batch
+	// settles the file.
+	HandedOff bool `json:"handedOff,omitempty"`
 	// Report is the key of the validation report in the bucket, if any;
 	// History the path of the execution's history file.
 	Report  string `json:"report,omitempty"`

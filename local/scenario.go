@@ -335,9 +335,28 @@ func (sc *scenario) batch(rt *Runtime, ds string) error {
 	if got[path.Base(good)] != Loaded || got[path.Base(bad)] != Rejected || br.Summary.Unsettled != 0 {
 		return fmt.Errorf("scenario batch: %v (%+v), want %s LOADED and %s REJECTED, both settled", got, br.Summary, path.Base(good), path.Base(bad))
 	}
-	if !hasEventIn(br.Result.History, engine.MapRunStarted, 2) {
-		return errors.New("scenario batch: the batch's file ran no nested Distributed Map")
+	// The good file stages more chunks than load inline: the batch's
+	// Express child hands it to the per-file machine, whose execution
+	// loads it through its nested Distributed Map, and the next batch
+	// settles it.
+	var handed *FileResult
+	for _, f := range br.Files {
+		if f.HandedOff {
+			handed = f
+		}
 	}
+	if handed == nil || path.Base(handed.Key) != path.Base(good) || handed.Result == nil || !hasEventIn(handed.Result.History, engine.MapRunStarted, 1) {
+		return fmt.Errorf("scenario batch: %s was not handed to a per-file execution that loaded it through its Distributed Map", path.Base(good))
+	}
+	sc.c.Calls.Add(awsapi.Call{Principal: EventsPrincipal, Operation: "EventBridge.Target", Action: "states:StartExecution", Resource: rt.BatchMachineARN()})
+	next, err := rt.ExecuteBatch(sc.ctx, ds)
+	if err != nil {
+		return fmt.Errorf("scenario batch: %w", err)
+	}
+	if next.Summary.Files != 1 || next.Summary.Duplicate != 1 || next.Summary.Unsettled != 0 || next.Summary.HandedOff != 0 {
+		return fmt.Errorf("scenario batch: the next batch %+v, want the handed-off %s settled", next.Summary, path.Base(good))
+	}
+	sc.logf("%-28s %-40s %s", "batch (settles)", next.Files[0].Key, next.Files[0].Status)
 	return nil
 }
 

@@ -65,6 +65,9 @@ func (d *deployment) batchMachine() error {
 	// It deletes the versions it settled, under the batched prefixes only;
 	// the bucket policy lets this role alone do so there.
 	args.RoleTags = naming.BatchRoleTags()
+	// It hands a file too large for its Express children to the per-file
+	// machine (states:StartExecution on that machine alone).
+	args.ARNs[workflow.KindStateMachine] = map[string]pulumi.StringInput{pipeline.MachinePipeline: d.st.Orchestration.Arn}
 	args.ObjectScopes = map[string][]string{"s3:DeleteObjectVersion": d.batchPrefixes()}
 	d.st.Batch, err = orchestration.New(d.ctx, ComponentBatch, args, opt)
 	return err

@@ -74,6 +74,21 @@ func TestBatchMachine(t *testing.T) {
 			if deletes != 1 {
 				t.Errorf("%d statements grant s3:DeleteObjectVersion, want 1", deletes)
 			}
+			// It starts executions of itself (its Distributed Map's
+			// children) and of the per-file machine (a large file's
+			// hand-off), and of no other machine.
+			var starts []string
+			for _, s := range parsePolicy(t, rp.Name, str(rp.Inputs, "policy")).Statement {
+				if slices.Contains(s.Action, "states:StartExecution") {
+					starts = append(starts, s.Resource...)
+				}
+			}
+			slices.Sort(starts)
+			wantStarts := []string{r.Outputs["batchStateMachineArn"].(string), r.Outputs["stateMachineArn"].(string)}
+			slices.Sort(wantStarts)
+			if !cmp.Equal(starts, wantStarts) {
+				t.Errorf("batch role starts executions of %v, want %v (itself and the per-file machine)", starts, wantStarts)
+			}
 			pp := one(t, r, "aws:iam/rolePolicy:RolePolicy", "pipeline-policy")
 			for _, s := range parsePolicy(t, pp.Name, str(pp.Inputs, "policy")).Statement {
 				if slices.ContainsFunc(s.Action, func(a string) bool { return strings.HasPrefix(a, "s3:Delete") }) {

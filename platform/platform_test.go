@@ -712,6 +712,8 @@ func substitute(t *testing.T, r *offline.Result, synth *workflow.Compiled, asl s
 		workflow.KindBucket:   {pipeline.BucketData: "arn:aws:s3:::" + r.Outputs["bucketName"].(string)},
 		workflow.KindTopic:    {pipeline.TopicAlerts: r.Outputs["alarmTopicArn"].(string)},
 		workflow.KindEventBus: {pipeline.BusOutcomes: r.Outputs["outcomeBusArn"].(string)},
+		// The batch machine starts the per-file one (a large file).
+		workflow.KindStateMachine: {pipeline.MachinePipeline: r.Outputs["stateMachineArn"].(string)},
 	}
 	for _, f := range byType(r, "aws:lambda/function:Function") {
 		real[workflow.KindFunction][strings.TrimPrefix(f.Name, "compute-")] = f.Outputs["arn"].(string)

@@ -36,6 +36,7 @@ type Invoker struct {
 	// principal is InvokerConfig.Principal.
 	principal string
 	status    func(arn string) (string, bool)
+	start     func(ctx context.Context, machineARN string, input any) (string, error)
 }
 
 // TaskEvent reports one task attempt to an observer (the timeline).
@@ -88,6 +89,12 @@ type InvokerConfig struct {
 	// the status of the execution with that ARN, false for one the
 	// runtime does not know. Default: every execution unknown.
 	ExecutionStatus func(arn string) (status string, ok bool)
+	// StartExecution answers the request-response states:startExecution
+	// integration: it starts an execution of the machine with that ARN on
+	// input (the Input object) and returns the execution's ARN without
+	// waiting for it to end. Default: the integration fails the task with
+	// StepFunctions.StateMachineDoesNotExistException.
+	StartExecution func(ctx context.Context, machineARN string, input any) (executionARN string, err error)
 }
 
 // NewInvoker returns an Invoker. A function is known by the name its ARN
@@ -96,7 +103,7 @@ func NewInvoker(c InvokerConfig) *Invoker {
 	inv := &Invoker{
 		lambda: &lambda{functions: map[string]Function{}, region: c.Region, account: c.Account},
 		s3:     c.S3, ddbURL: strings.TrimRight(c.DynamoDBEndpoint, "/"), http: &http.Client{Timeout: 60 * time.Second, Transport: c.DynamoDBTransport},
-		outbox: c.Outbox, fault: c.Fault, observe: c.Observe, calls: c.Calls, status: c.ExecutionStatus,
+		outbox: c.Outbox, fault: c.Fault, observe: c.Observe, calls: c.Calls, status: c.ExecutionStatus, start: c.StartExecution,
 		principal: c.Principal,
 	}
 	if inv.principal == "" {
@@ -136,6 +143,8 @@ func (inv *Invoker) Invoke(ctx context.Context, req engine.TaskRequest) (out any
 		return inv.s3Call(ctx, strings.TrimPrefix(res, "arn:aws:states:::aws-sdk:s3:"), req.Input)
 	case res == "arn:aws:states:::aws-sdk:sfn:describeExecution":
 		return inv.describeExecution(req.Input)
+	case res == "arn:aws:states:::states:startExecution":
+		return inv.startExecution(ctx, req.Input)
 	case res == "arn:aws:states:::sns:publish":
 		id := newID()
 		if err := inv.outbox.add("sns:publish", req.State, req.Input); err != nil {
@@ -178,6 +187,8 @@ func (inv *Invoker) record(req engine.TaskRequest) {
 		add("DynamoDB."+action, "dynamodb:"+action, inv.calls.TableARN(str("TableName")))
 	case res == "arn:aws:states:::aws-sdk:sfn:describeExecution":
 		add("SFN.DescribeExecution", "states:DescribeExecution", str("ExecutionArn"))
+	case res == "arn:aws:states:::states:startExecution":
+		add("SFN.StartExecution", "states:StartExecution", str("StateMachineArn"))
 	case strings.HasPrefix(res, "arn:aws:states:::aws-sdk:s3:"):
 		// Made through the S3 client, which records as the state machine.
 	case strings.HasPrefix(res, "arn:aws:states:::aws-sdk:"):

@@ -1,7 +1,10 @@
 package integrations
 
 import (
+	"context"
+	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/sluicehq/sluice/engine"
 )
@@ -25,4 +28,32 @@ func (inv *Invoker) describeExecution(input any) (any, error) {
 	name := arn[strings.LastIndexByte(arn, ':')+1:]
 	machine := strings.Replace(arn[:strings.LastIndexByte(arn, ':')], ":execution:", ":stateMachine:", 1)
 	return map[string]any{"ExecutionArn": arn, "Name": name, "StateMachineArn": machine, "Status": status}, nil
+}
+
+// startExecution answers the request-response states:startExecution
+// integration as Step Functions does: the new execution's ARN and start
+// date, without waiting for it. Input may be an object (the integration
+// sends its JSON text) or that text.
+func (inv *Invoker) startExecution(ctx context.Context, input any) (any, error) {
+	in, _ := input.(map[string]any)
+	machine, _ := in["StateMachineArn"].(string)
+	if machine == "" {
+		return nil, &engine.TaskError{Name: "StepFunctions.InvalidArnException", Cause: "StartExecution needs a StateMachineArn"}
+	}
+	if inv.start == nil {
+		return nil, &engine.TaskError{Name: "StepFunctions.StateMachineDoesNotExistException", Cause: "State Machine Does Not Exist: '" + machine + "'"}
+	}
+	body := in["Input"]
+	if text, ok := body.(string); ok {
+		var v any
+		if err := json.Unmarshal([]byte(text), &v); err != nil {
+			return nil, &engine.TaskError{Name: "StepFunctions.InvalidExecutionInputException", Cause: err.Error()}
+		}
+		body = v
+	}
+	arn, err := inv.start(ctx, machine, body)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"ExecutionArn": arn, "StartDate": time.Now().UTC().Format(time.RFC3339Nano)}, nil
 }

@@ -322,7 +322,7 @@ func (s *stages) batchFile(b BatchOptions) workflow.Chainable {
 		AddCatch(unsettled, workflow.CatchProps{ResultPath: pathError})
 	readOutcome.Next(finished)
 	handedOff := result("HandedOff", "the per-file machine takes the file: its outcome is recorded in the ledger and a later batch settles it",
-		"status", StatusHandedOff, "versionId.$", "$.versionId", "settled", false)
+		"status", StatusHandedOff, "versionId.$", "$.versionId", "settled", true)
 	handOffFailed := result("HandOffFailed", "the per-file execution could not be started: the file stays pending for the next batch",
 		"status", contract.StatusFailed, "versionId.$", "$.versionId", "settled", true, "error.$", pathError+".Error", "cause.$", pathError+".Cause")
 	handOff := workflow.StartExecution("HandOff", MachinePipeline, workflow.Params{
@@ -337,6 +337,14 @@ func (s *stages) batchFile(b BatchOptions) workflow.Chainable {
 		AddRetry(workflow.RetryProps{Errors: []asl.ErrorName{ErrSfnThrottling, asl.StatesTimeout}, IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 20, Jitter: workflow.JitterFull}).
 		AddCatch(handOffFailed, workflow.CatchProps{ResultPath: pathError})
 	handOff.Next(handedOff)
+	// The ledger's outcome of a large file is the file's outcome: Settled
+	// reports $.outcome.status, as for a file the child ran itself.
+	largeOutcome := workflow.NewPass("LargeOutcome", workflow.PassProps{
+		Comment:    "the outcome the per-file execution recorded",
+		Parameters: workflow.Params{"status.$": "$.ledger.Item.status.S"},
+		ResultPath: "$.outcome",
+	})
+	largeOutcome.Next(locate)
 	running := result("Running", "a large file whose per-file execution runs: it records the outcome, a later batch settles the file",
 		"status", contract.StatusRunning, "versionId.$", "$.versionId", "settled", true)
 	largeState := workflow.NewChoice("LargeState", workflow.ChoiceProps{Comment: "settle a large file with an outcome; leave a running one to its owner; hand any other to the per-file machine"}).
@@ -345,7 +353,7 @@ func (s *stages) batchFile(b BatchOptions) workflow.Chainable {
 			workflow.Or(
 				workflow.StringEquals("$.ledger.Item.status.S", contract.StatusLoaded),
 				workflow.StringEquals("$.ledger.Item.status.S", contract.StatusRejected),
-			)), locate).
+			)), largeOutcome).
 		When(workflow.And(
 			workflow.IsPresent("$.ledger.Item.status.S"),
 			workflow.StringEquals("$.ledger.Item.status.S", contract.StatusRunning),

@@ -34,9 +34,10 @@ func (s *stages) definition() workflow.Chainable {
 type stages struct {
 	o Options
 	// express is set for the stages a batch's Express child runs
-	// (batchFileExpress): the claim's lease is Express's five minutes, and
-	// a file of more chunks than loads inline is released to the batch's
-	// Standard children instead of loaded through a nested Distributed Map.
+	// (batchFile): the claim's lease is Express's five minutes, and a file
+	// of more chunks than load inline is released, for the batch to hand
+	// it to the per-file machine, instead of loaded through a nested
+	// Distributed Map (which an Express execution cannot run).
 	express bool
 	// dynamoRetry retries the ledger's throttling and internal errors.
 	dynamoRetry workflow.RetryProps
@@ -272,12 +273,12 @@ func (s *stages) route(record, notifyFailed *workflow.Task) *workflow.Choice {
 // than load inline: an Express execution cannot run the nested
 // Distributed Map they need. It gives the claim up (status ABORTED, which
 // Claim accepts, on condition that the claim is still this execution's)
-// and ends with the status TooLarge, which sends the file to the batch's
-// Standard children. A claim taken over meanwhile is the new owner's: the
-// file is too large all the same.
+// and ends with the status TOO_LARGE, on which the batch hands the file
+// to the per-file machine. A claim taken over meanwhile is the new
+// owner's: the file is too large all the same.
 func (s *stages) release(notifyFailed *workflow.Task) workflow.Chainable {
 	tooLarge := workflow.NewPass("TooLarge", workflow.PassProps{
-		Comment:    "the batch's Standard children take the file",
+		Comment:    "the batch hands the file to the per-file machine",
 		Parameters: workflow.Params{"status": statusTooLarge},
 	})
 	release := workflow.DynamoUpdateItem("Release", TableLedger, workflow.Params{
