@@ -161,8 +161,13 @@ func (c *cli) printCost(f costFlags, r *cost.Report) error {
 	fmt.Fprintf(out, "prices: %s list prices checked %s; %d chunk(s) a file, %s\n\n",
 		r.PricesRegion, r.PricesChecked, r.Facts.Chunks, pathSummary(r))
 	if b := r.Facts.Batch; b != nil {
-		fmt.Fprintf(out, "%s runs in batches (sluice:batchDatasets): %s batch executions a month (%s) of %s files each; "+
-			"each file in a STANDARD child execution of %d states\n\n", b.Dataset, thousands(b.ExecutionsPerMonth), b.Schedule, thousands(b.FilesPerExecution), len(b.ChildStates))
+		each := fmt.Sprintf("each file in an EXPRESS child execution of %d states", len(b.ChildStates))
+		if b.HandedOff {
+			each = fmt.Sprintf("each file handed by an EXPRESS child execution (%d states) to the per-file machine, then settled by the next batch's (%d states)",
+				len(b.ChildStates), len(b.SettleStates))
+		}
+		fmt.Fprintf(out, "%s runs in batches (sluice:batchDatasets): %s batch executions a month (%s) of %s files each; %s\n\n",
+			b.Dataset, thousands(b.ExecutionsPerMonth), b.Schedule, thousands(b.FilesPerExecution), each)
 	}
 	fmt.Fprintf(out, "%-16s %12s\n", "service", "USD/month")
 	for _, name := range cost.Services {

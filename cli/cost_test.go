@@ -209,15 +209,19 @@ func TestCostBatch(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{
-		"readings runs in batches (sluice:batchDatasets): 2,920 batch executions a month (cron(0/15 * * * ? *)) of 208 files each; each file in a STANDARD child execution of ",
+		"readings runs in batches (sluice:batchDatasets): 2,920 batch executions a month (cron(0/15 * * * ? *)) of 208 files each; each file in an EXPRESS child execution of 20 states\n",
 		"  batch executions: 2920 a month (cron(0/15 * * * ? *)) × 4 states (Files, Summarize, BatchVerdict, BatchDone)\n",
+		"  the batch's Distributed Map starts 1 Express child execution(s) a file: one transition each\n",
+		"  Express child executions: 1 a file (its child: 20 states)\n",
 		"  COPY: the child keeps the processed version under processed/<dataset>/<versionId>/\n",
-		"   * batches on cron(0/15 * * * ? *): a STANDARD child execution per file",
-		"  - batch vs per file: one Standard execution per file saves $",
+		"   * batches on cron(0/15 * * * ? *): an EXPRESS child execution per file",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
+	}
+	if strings.Contains(stdout, "  - batch vs per file:") {
+		t.Errorf("batching readings is the cheaper way, but the recommendation is to stop:\n%s", stdout)
 	}
 	if strings.Contains(stdout, "NAT gateway") || strings.Contains(stdout, "\nData transfer ") {
 		t.Errorf("prod has no egress nat and no replicas, but the output prices a NAT gateway or data transfer:\n%s", stdout)

@@ -18,12 +18,15 @@ import (
 // runtime (real functions, the engine, embedded S3 and DynamoDB) and
 // counts the transitions in their histories, then checks that sluice
 // cost's path through the same batch machine (cost.TakeBatchPath, stub
-// tasks) predicts them: the batch's own states, and per file its child
-// execution's and, for a file of several chunks, its chunk executions'.
-// An empty batch takes the batch's own states alone.
+// tasks) predicts them: the batch's own states (its Standard
+// transitions), and per file its Express child's states and one child
+// execution (the Map's transition). A file of several chunks is handed to
+// the per-file machine: its execution's transitions are the per-file
+// path's (cost.TakePath), and the next batch's child that settles it is
+// BatchPath.Settle. An empty batch takes the batch's own states alone.
 func TestBatchTransitionsMatchCost(t *testing.T) {
 	if testing.Short() {
-		t.Skip("-short: runs the pipeline in three batches")
+		t.Skip("-short: runs the pipeline in four batches")
 	}
 	orders, err := dataset.Builtin().Lookup("orders")
 	if err != nil {
@@ -47,11 +50,15 @@ func TestBatchTransitionsMatchCost(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer rt.Close()
+			size := int64(1)
 			for i := range tt.files {
 				// Files of distinct names, so each is a key of its own.
 				named := filepath.Join(t.TempDir(), fmt.Sprintf("orders-%d-%d.csv", tt.rows, i))
 				if err := os.Rename(ordersCSV(t, tt.rows), named); err != nil {
 					t.Fatal(err)
+				}
+				if fi, err := os.Stat(named); err == nil {
+					size = fi.Size()
 				}
 				if _, _, err := rt.Upload(ctx, "orders", named); err != nil {
 					t.Fatal(err)
@@ -61,27 +68,56 @@ func TestBatchTransitionsMatchCost(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if br.Status != engine.StatusSucceeded || br.Summary.Loaded != int64(tt.files) {
-				t.Fatalf("batch %s (%s %s), %d of %d files loaded", br.Status, br.Error, br.Cause, br.Summary.Loaded, tt.files)
-			}
-			got := transitions.Of(rt.BatchMachine(), br.Result.History)
-
-			p, err := cost.TakeBatchPath(rt.BatchMachine(), max(tt.files, 1), tt.chunks, enrich)
+			p, err := cost.TakeBatchPath(rt.BatchMachine(), max(tt.files, 1), tt.chunks, size, enrich)
 			if err != nil {
 				t.Fatal(err)
 			}
-			children := tt.files * len(p.File.States)
-			if p.File.Distributed {
-				children += tt.files * tt.chunks * len(p.File.ChunkStates)
+			if want := tt.chunks > 1; p.HandedOff != want {
+				t.Fatalf("cost model: handed off %v for %d chunks, want %v", p.HandedOff, tt.chunks, want)
 			}
-			t.Logf("batch of %d files: real parent=%d children=%d; cost model parent=%d children=%d (%d a file)",
-				tt.files, got.Parent, got.Children, len(p.States), children, len(p.File.States))
-			if got.Parent != len(p.States) || got.Children != children {
-				t.Errorf("transitions: real run parent %d, children %d; cost model %d (%v) and %d", got.Parent, got.Children, len(p.States), p.States, children)
+			loaded, handed := br.Summary.Loaded, br.Summary.HandedOff
+			if p.HandedOff {
+				loaded, handed = handed, loaded
 			}
-			if wantMap := tt.chunks > 1; p.File.Distributed != wantMap {
-				t.Errorf("cost model: distributed %v for %d chunks", p.File.Distributed, tt.chunks)
+			if br.Status != engine.StatusSucceeded || loaded != int64(tt.files) || handed != 0 {
+				t.Fatalf("batch %s (%s %s): %+v, want %d files each loaded (or handed off: %v)", br.Status, br.Error, br.Cause, br.Summary, tt.files, p.HandedOff)
 			}
+			check := func(what string, got transitions.Count, parent []string, child []string) {
+				t.Helper()
+				t.Logf("%s of %d files: real parent=%d children=%d (%d executions); cost model parent=%d, %d a child",
+					what, tt.files, got.Parent, got.Children, got.ChildExecutions, len(parent), len(child))
+				if got.Parent != len(parent) || got.Children != tt.files*len(child) || got.ChildExecutions != tt.files || got.ChildType != "EXPRESS" {
+					t.Errorf("%s: real run parent %d, children %d in %d %s executions; cost model %d (%v) and %d × %d (%v)",
+						what, got.Parent, got.Children, got.ChildExecutions, got.ChildType, len(parent), parent, tt.files, len(child), child)
+				}
+			}
+			check("batch", transitions.Of(rt.BatchMachine(), br.Result.History), p.States, p.File.States)
+			if !p.HandedOff {
+				return
+			}
+			// The per-file executions the batch started: the per-file
+			// machine's path, as sluice cost prices it.
+			pf, err := cost.TakePath(rt.Machine(), tt.chunks, enrich)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range br.Files {
+				if !f.HandedOff || f.Result == nil {
+					t.Fatalf("%s: %+v, want a handed-off file with its execution's history", f.Key, *f)
+				}
+				got := transitions.Of(rt.Machine(), f.Result.History)
+				if got.Parent != len(pf.States) || got.Children != tt.chunks*len(pf.ChunkStates) {
+					t.Errorf("%s's per-file execution: parent %d, children %d; cost model %d and %d × %d", f.Key, got.Parent, got.Children, len(pf.States), tt.chunks, len(pf.ChunkStates))
+				}
+			}
+			next, err := rt.ExecuteBatch(ctx, "orders")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if next.Summary.Files != int64(tt.files) || next.Summary.Unsettled != 0 || next.Summary.HandedOff != 0 {
+				t.Fatalf("the settling batch: %+v", next.Summary)
+			}
+			check("settling batch", transitions.Of(rt.BatchMachine(), next.Result.History), p.States, p.Settle.States)
 		})
 	}
 }

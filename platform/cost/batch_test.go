@@ -15,11 +15,11 @@ import (
 
 // TestScenarioBatch prices the dev stack's batched dataset (readings, in
 // sluice:batchDatasets, batchSchedule rate(5 minutes)): 288 files a day of
-// 100 records, no enrichment, no retries, month 1. The Step Functions and
-// S3 figures are worked out by hand from the batch machine's states (the
-// list below, checked against the compiled ASL) and the prices file; the
-// per-file bill of the same workload differs by exactly the batch's
-// additions.
+// 100 records (20,000 bytes: below ExpressMaxBytes, one chunk), no
+// enrichment, no retries, month 1. The Step Functions and S3 figures are
+// worked out by hand from the batch machine's states (the list below,
+// checked against the compiled ASL) and the prices file; the per-file bill
+// of the same workload differs by exactly the batch's additions.
 func TestScenarioBatch(t *testing.T) {
 	t.Parallel()
 	m := model(t, "dev")
@@ -33,11 +33,11 @@ func TestScenarioBatch(t *testing.T) {
 		ticks = 730 * 60 / 5.0   // rate(5 minutes): 8,760 batches a month
 		runs  = 730              // the reconciler's rate(1 hour)
 	)
-	// One file's child execution: Head, FileEvent, the File branch (the
-	// per-file path of 11 states), Outcome, Locate, Archive, Settle,
-	// Settled = 19; the batch's own Files, Summarize, BatchVerdict,
-	// BatchDone = 4.
-	child := []string{"Head", "FileEvent", "File",
+	// One file's EXPRESS child execution: Head, FileEvent, Sized, the
+	// File branch (the per-file path of 11 states), Outcome, Locate,
+	// Archive, Settle, Settled = 20 states, no Standard transition; the
+	// batch's own Files, Summarize, BatchVerdict, BatchDone = 4.
+	child := []string{"Head", "FileEvent", "Sized", "File",
 		"Versioned", "Lease", "Claim", "Validate", "Transform", "Route", "Load", "SummarizeChunk", "Record", "PublishLoaded", "Loaded",
 		"Outcome", "Locate", "Archive", "Settle", "Settled"}
 	parent := []string{"Files", "Summarize", "BatchVerdict", "BatchDone"}
@@ -50,7 +50,18 @@ func TestScenarioBatch(t *testing.T) {
 	if diff := cmp.Diff(parent, b.Facts.Batch.States); diff != "" {
 		t.Errorf("batch states (-want +got):\n%s", diff)
 	}
-	sfn := (F*19 + ticks*4) * 0.000025 // 201,480 transitions = $5.037
+	// Standard transitions: the Map's one a child it starts, and the
+	// batch's 4 (43,800 = $1.095). Express: a request a file ($0.00876),
+	// and its duration at 64 MB: Lambda at 512 MB, CPU-bound times ×
+	// 1769/512, validate 3 + 100 × 0.035 × 3.4551 = 15.09 ms, transform
+	// 16 + 100 × 0.008 × 3.4551 = 18.76 ms, load 111 + 100 × 0.488 =
+	// 159.8 ms, and 50 ms for each of its 6 other tasks (Head, Claim,
+	// Record, PublishLoaded, Archive, Settle): 493.6 ms, billed 0.5 s
+	// (273.75 GB-s = $0.00456).
+	sfn := (F*1+ticks*4)*0.000025 + F*0.000001 + F*0.5*(64.0/1024)*0.0000166667
+	if got := b.Facts.Batch.ChildSeconds; got != 0.5 {
+		t.Errorf("child duration %v s, hand calculation 0.5 s", got)
+	}
 	byPrice := map[string]float64{}
 	var items []string
 	for _, sv := range b.Services {
@@ -84,8 +95,13 @@ func TestScenarioBatch(t *testing.T) {
 	if pf.Facts.Batch != nil || len(pf.Facts.States) != 11 {
 		t.Fatalf("per file: %+v", pf.Facts)
 	}
-	if got, want := b.Services["stepfunctions"].USD-pf.Services["stepfunctions"].USD, (F*8+ticks*4)*0.000025; !within1(got, want) {
-		t.Errorf("batch - per file, Step Functions: $%.4f, want $%.4f (8 more states a file, 4 a batch)", got, want)
+	// Per file: 11 Standard transitions a file (2,409 a month = $2.409);
+	// in batches the Express child replaces them: batching saves.
+	if got, want := pf.Services["stepfunctions"].USD, F*11*0.000025; !within1(got, want) {
+		t.Errorf("per file, Step Functions: $%.4f, hand calculation $%.4f", got, want)
+	}
+	if got, want := b.Services["stepfunctions"].USD-pf.Services["stepfunctions"].USD, sfn-F*11*0.000025; !within1(got, want) {
+		t.Errorf("batch - per file, Step Functions: $%.4f, want $%.4f", got, want)
 	}
 	if got, want := b.Services["s3"].USD-pf.Services["s3"].USD, (F+ticks)*0.000005+F*0.0000004-(runs*(1+math.Ceil(F/1000))-runs*2)*0.000005; !within1(got, want) {
 		t.Errorf("batch - per file, S3: $%.5f, want $%.5f", got, want)
@@ -201,8 +217,57 @@ func TestScheduleRuns(t *testing.T) {
 	}
 }
 
+// TestScenarioBatchLargeFiles prices prod's readings in files larger than
+// ExpressMaxBytes (6,000 records of 200 bytes: 1.2 MB, two chunks): each
+// is handed by an Express child to the per-file machine, whose execution
+// costs what it costs per file, and settled by the next batch's child.
+// The Step Functions bill is the per-file one plus, by hand: two Map
+// transitions and two Express requests a file, the batch's own 4
+// transitions a run, and the children's duration (the hand-off: Head,
+// LargeLedger, HandOff, 150 ms billed 0.2 s; the settling: Head,
+// LargeLedger, Archive, Settle, 200 ms billed 0.2 s).
+func TestScenarioBatchLargeFiles(t *testing.T) {
+	t.Parallel()
+	m := model(t, "prod")
+	w := Workload{FilesPerDay: 100, RecordsPerFile: 6000, RecordBytes: 200, Months: 1, Dataset: "readings"}
+	b, err := m.Estimate(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bf := b.Facts.Batch
+	if bf == nil || !bf.HandedOff || bf.ChildExecutions != 2 {
+		t.Fatalf("batch facts %+v: want each file handed off (two children)", bf)
+	}
+	if diff := cmp.Diff([]string{"Head", "FileEvent", "Sized", "LargeLedger", "LargeState", "HandOff", "HandedOff"}, bf.ChildStates); diff != "" {
+		t.Errorf("hand-off child states (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"Head", "FileEvent", "Sized", "LargeLedger", "LargeState", "LargeOutcome", "Locate", "Archive", "Settle", "Settled"}, bf.SettleStates); diff != "" {
+		t.Errorf("settling child states (-want +got):\n%s", diff)
+	}
+	if bf.ChildSeconds != 0.4 {
+		t.Errorf("children's duration %v s a file, hand calculation 0.4 s", bf.ChildSeconds)
+	}
+	w.Dataset = "elsewhere"
+	pf, err := m.Estimate(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(pf.Facts.States, b.Facts.States); diff != "" || !b.Facts.Distributed {
+		t.Errorf("the handed-off file's path differs from the per-file machine's (-per file +batch):\n%s", diff)
+	}
+	const (
+		F     = 100 * 730 / 24.0
+		ticks = 730 * 4.0 // prod: rate(15 minutes)
+	)
+	extra := F*2*0.000025 + ticks*4*0.000025 + F*2*0.000001 + F*0.4*(64.0/1024)*0.0000166667
+	if got := b.Services["stepfunctions"].USD - pf.Services["stepfunctions"].USD; !within1(got, extra) {
+		t.Errorf("batch - per file, Step Functions: $%.5f, hand calculation $%.5f", got, extra)
+	}
+}
+
 // TestBatchTransitionsFollowTheMachine: a state added to the batch
-// machine's child execution is one more transition a file, priced.
+// execution itself is one more transition a batch, priced; one added to
+// its Express child is one more child state and no transition.
 func TestBatchTransitionsFollowTheMachine(t *testing.T) {
 	t.Parallel()
 	m := model(t, "dev")
@@ -233,11 +298,22 @@ func TestBatchTransitionsFollowTheMachine(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got, want := len(more.Facts.Batch.ChildStates)-len(base.Facts.Batch.ChildStates), 1; got != want {
-		t.Errorf("a state added: %d more child states, want %d", got, want)
+		t.Errorf("a child state added: %d more child states, want %d", got, want)
 	}
-	F := 100 * DaysPerMonth
-	if got, want := more.Services["stepfunctions"].USD-base.Services["stepfunctions"].USD, F*DefaultPrices().USD(PriceTransition); !within1(got, want) {
-		t.Errorf("a state added: $%.4f more, want $%.4f (one transition a file)", got, want)
+	if got := more.Services["stepfunctions"].USD - base.Services["stepfunctions"].USD; got != 0 {
+		t.Errorf("a Pass state added to the Express child: $%.4f more, want none (Express is billed by request and duration)", got)
+	}
+	summarize, _ := edited.States.Get("Summarize")
+	pass := summarize.(*asl.Pass)
+	pass.Next = "Audit2"
+	edited.States = append(edited.States, asl.NamedState{Name: "Audit2", State: &asl.Pass{Transition: asl.Transition{Next: "BatchVerdict"}}})
+	parent, err := m.WithBatchMachine(edited).Estimate(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ticks := HoursPerMonth * 60 / 5.0 // dev: rate(5 minutes)
+	if got, want := parent.Services["stepfunctions"].USD-more.Services["stepfunctions"].USD, ticks*DefaultPrices().USD(PriceTransition); !within1(got, want) {
+		t.Errorf("a state added to the batch: $%.4f more, want $%.4f (one transition a batch)", got, want)
 	}
 }
 

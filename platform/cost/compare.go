@@ -101,7 +101,7 @@ func (m *Model) Compare(w Workload) (*Report, error) {
 		sx.Alternatives = append(sx.Alternatives,
 			Alternative{Name: "STANDARD executions", TotalUSD: bill.TotalUSD, Current: true},
 			Alternative{Name: "EXPRESS executions (not deployable)", TotalUSD: bill.TotalUSD - bill.Services["stepfunctions"].USD + express})
-		sx.Note = "files this size load inline, so no chunk execution runs; the stack refuses an EXPRESS machine because larger files need the Distributed Map, and batch mode's children are STANDARD for the same reason (the EXPRESS line prices the file's path as an Express execution)"
+		sx.Note = "files this size load inline, so no chunk execution runs; the stack refuses an EXPRESS machine because larger files need the Distributed Map (batch mode runs files this size in EXPRESS children and hands larger ones to the per-file machine; the EXPRESS line prices the file's path as an Express execution)"
 	}
 	rep.Comparisons = append(rep.Comparisons, sx)
 
@@ -181,8 +181,9 @@ func (m *Model) Compare(w Workload) (*Report, error) {
 const anyDataset = "the dataset"
 
 // batchComparison prices w per file and in batches on the stack's
-// batchSchedule (the batch machine: one execution per schedule run, a
-// STANDARD child execution per file), marking what the stack does for
+// batchSchedule (the batch machine: one execution per schedule run, an
+// EXPRESS child execution per file, a large file handed to the per-file
+// machine), marking what the stack does for
 // w.Dataset.
 func (m *Model) batchComparison(w Workload, bill *Bill) (Comparison, error) {
 	c := Comparison{Topic: "batch vs per file"}
@@ -222,7 +223,11 @@ func (m *Model) batchComparison(w Workload, bill *Bill) (Comparison, error) {
 		return c, err
 	}
 	a := Alternative{Name: "one Standard execution per file", TotalUSD: pf.TotalUSD, Current: !batched}
-	b := Alternative{Name: fmt.Sprintf("batches on %s: a STANDARD child execution per file (%s files a batch)", m.Stack.BatchSchedule, num(bt.Facts.Batch.FilesPerExecution)),
+	child := "an EXPRESS child execution per file"
+	if bt.Facts.Batch.HandedOff {
+		child = "EXPRESS children hand each file to the per-file machine"
+	}
+	b := Alternative{Name: fmt.Sprintf("batches on %s: %s (%s files a batch)", m.Stack.BatchSchedule, child, num(bt.Facts.Batch.FilesPerExecution)),
 		TotalUSD: bt.TotalUSD, Current: batched}
 	switch {
 	case batched:
@@ -233,7 +238,14 @@ func (m *Model) batchComparison(w Workload, bill *Bill) (Comparison, error) {
 		b.Change = "add the dataset to sluice:batchDatasets (--dataset NAME prices a named one)"
 	}
 	c.Alternatives = []Alternative{a, b}
-	c.Note = fmt.Sprintf("a batch's child runs the per-file stages inside a Parallel state (%d states a file against %d per file) and heads, copies and deletes its file; a batched file waits up to the schedule's interval", len(bt.Facts.States), len(pf.Facts.States))
+	maxMiB := num(float64(pipeline.DefaultExpressMaxBytes) / (1 << 20))
+	if bt.Facts.Batch.HandedOff {
+		c.Note = fmt.Sprintf("files this size (over %s MiB, or more chunks than load inline) are handed by a batch's EXPRESS child to the per-file machine, whose execution is the per-file one (%d Standard transitions), and settled by the next batch's child: batches add two Express children and two Map transitions a file, the HEADs and the COPY; a batched file waits up to the schedule's interval",
+			maxMiB, len(pf.Facts.States))
+	} else {
+		c.Note = fmt.Sprintf("a batch's EXPRESS child runs the per-file stages inside a Parallel state (%d states a file, billed by request and duration, against %d Standard transitions per file) and heads, copies and deletes its file; a file over %s MiB or of more chunks than load inline is handed to the per-file machine; a batched file waits up to the schedule's interval",
+			len(bt.Facts.Batch.ChildStates), len(pf.Facts.States), maxMiB)
+	}
 	if fpe := bt.Facts.Batch.FilesPerExecution; fpe > float64(m.Stack.BatchMaxFiles) {
 		c.Note += fmt.Sprintf("; %s files a batch is more than batchMaxFiles %d: files would pile up", num(fpe), m.Stack.BatchMaxFiles)
 	}

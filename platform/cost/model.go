@@ -35,8 +35,14 @@ const (
 	// IAMinObjectBytes is Standard-IA's minimum billable object size.
 	IAMinObjectBytes = 128 << 10
 	// ExpressMemoryGB is an Express chunk execution's billed memory (the
-	// 64 MB minimum step: the chunk's payload is a few hundred bytes).
+	// 64 MB minimum step: the chunk's payload is a few hundred bytes), and
+	// a batch's Express child's (its payload is a file's event).
 	ExpressMemoryGB = 64.0 / 1024
+	// ExpressCallMS is what the model bills an Express execution for each
+	// service call other than a Lambda invocation (a DynamoDB, S3, SNS,
+	// EventBridge or Step Functions request): an allowance for the round
+	// trip, not a measurement.
+	ExpressCallMS = 50
 	// LambdaPlatformLogBytes is what Lambda logs per invocation (START,
 	// END and REPORT lines); LambdaAppLogBytes what the functions log at
 	// INFO per invocation, and LambdaDebugLogBytes at DEBUG or TRACE.
@@ -237,7 +243,9 @@ const (
 	// ModePerFile is one execution of the per-file machine a file.
 	ModePerFile = "per file"
 	// ModeBatch is the batch machine: one execution per dataset per
-	// schedule, a STANDARD child execution per file.
+	// schedule, an EXPRESS child execution per file (and, for a file
+	// handed to the per-file machine, that machine's execution and a
+	// second child, of the next batch, that settles it).
 	ModeBatch = "batch"
 )
 
@@ -256,6 +264,16 @@ type BatchFacts struct {
 	// file's child execution's.
 	States      []string `json:"states"`
 	ChildStates []string `json:"child_states"`
+	// HandedOff is set when the batch hands each file to the per-file
+	// machine (a file larger than ExpressMaxBytes, or of more chunks than
+	// load inline): Facts.States are then that execution's, and
+	// SettleStates the states of the next batch's child that settles it.
+	HandedOff    bool     `json:"handed_off,omitempty"`
+	SettleStates []string `json:"settle_states,omitempty"`
+	// ChildExecutions is the Express child executions a file costs, and
+	// ChildSeconds their billed duration in all.
+	ChildExecutions int     `json:"child_executions"`
+	ChildSeconds    float64 `json:"child_seconds"`
 }
 
 // Model prices workloads for one stack: its compiled machine, options,
@@ -336,12 +354,18 @@ func (m *Model) Estimate(w Workload) (*Bill, error) {
 	)
 	if m.Stack.Batched(w.Dataset) {
 		// Two files a batch: the model checks that their child executions
-		// are alike, then prices one.
-		bp, err := TakeBatchPath(m.batch, 2, int(taken), w.Enrich)
+		// are alike, then prices one. A file the child hands to the
+		// per-file machine is processed by that machine's path.
+		bp, err := TakeBatchPath(m.batch, 2, int(taken), w.RecordsPerFile*int64(w.RecordBytes), w.Enrich)
 		if err != nil {
 			return nil, err
 		}
 		batch, path = &bp, bp.File
+		if bp.HandedOff {
+			if path, err = TakePath(m.machine, int(taken), w.Enrich); err != nil {
+				return nil, err
+			}
+		}
 	} else if path, err = TakePath(m.machine, int(taken), w.Enrich); err != nil {
 		return nil, err
 	}
@@ -365,6 +389,7 @@ func (m *Model) Estimate(w Workload) (*Bill, error) {
 	e.stepFunctions()
 	e.lambda()
 	e.expressChunks()
+	e.expressChildren()
 	e.dynamoDB()
 	e.s3()
 	e.logs()
@@ -391,7 +416,11 @@ func (m *Model) Estimate(w Workload) (*Bill, error) {
 		b.Facts.Mode = ModeBatch
 		b.Facts.Batch = &BatchFacts{
 			Dataset: w.Dataset, Schedule: m.Stack.BatchSchedule, ExecutionsPerMonth: e.ticks, FilesPerExecution: e.F / e.ticks,
-			MaxFiles: m.Stack.BatchMaxFiles, States: batch.States, ChildStates: path.States,
+			MaxFiles: m.Stack.BatchMaxFiles, States: batch.States, ChildStates: batch.File.States,
+			HandedOff: batch.HandedOff, ChildExecutions: batch.Children(), ChildSeconds: e.childSeconds,
+		}
+		if batch.HandedOff {
+			b.Facts.Batch.SettleStates = batch.Settle.States
 		}
 	}
 	return b, nil
@@ -418,6 +447,7 @@ type estimate struct {
 
 	// Set by the methods, read by later ones.
 	transitionsPerFile float64
+	childSeconds       float64 // billed seconds of a file's Express batch children
 	invocations        float64 // Lambda invocations a month
 	enrichInvocations  float64 // the enricher's, a month
 	endpoints          []Endpoint
@@ -432,22 +462,32 @@ func (e *estimate) add(service, item string, qty float64, unit, price string) {
 }
 
 // stepFunctions: the Standard transitions of the file's execution and,
-// when STANDARD, of its chunk executions; each retry is one more.
+// when STANDARD, of its chunk executions; each retry is one more. In a
+// batch, a file's Express child is no Standard execution: the batch's
+// Distributed Map is billed one transition for each child it starts, and
+// a file the child hands over runs the per-file machine's path.
 func (e *estimate) stepFunctions() {
 	p := e.path
 	parent := float64(len(p.States)) + e.r*float64(p.Tasks)
 	child := float64(len(p.ChunkStates)) + e.r*float64(p.ChunkTasks)
-	e.transitionsPerFile = parent
-	if e.childStandard {
-		e.transitionsPerFile += e.C * child
+	b := e.batch
+	if b == nil || b.HandedOff {
+		e.transitionsPerFile = parent
+		if e.childStandard {
+			e.transitionsPerFile += e.C * child
+		}
+		what := "a file"
+		if b != nil {
+			what = "a file's execution of the per-file machine, which the batch's child starts"
+		}
+		e.add("stepfunctions", fmt.Sprintf("state transitions: %d states %s (%s)%s%s", len(p.States), what, strings.Join(p.States, ", "),
+			chunkNote(p, e.childStandard, int64(e.C)), retryNote(e.r, p.Tasks+p.ChunkTasks)), e.F*e.transitionsPerFile, "transition", PriceTransition)
 	}
-	what := "a file"
-	if e.batch != nil {
-		what = "a file's child execution of the batch"
-	}
-	e.add("stepfunctions", fmt.Sprintf("state transitions: %d states %s (%s)%s%s", len(p.States), what, strings.Join(p.States, ", "),
-		chunkNote(p, e.childStandard, int64(e.C)), retryNote(e.r, p.Tasks+p.ChunkTasks)), e.F*e.transitionsPerFile, "transition", PriceTransition)
-	if b := e.batch; b != nil {
+	if b != nil {
+		kids := float64(b.Children())
+		e.transitionsPerFile += kids
+		e.add("stepfunctions", fmt.Sprintf("the batch's Distributed Map starts %s Express child execution(s) a file: one transition each", num(kids)),
+			e.F*kids, "transition", PriceTransition)
 		e.add("stepfunctions", fmt.Sprintf("batch executions: %s a month (%s) × %d states (%s)", num(e.ticks), e.s.BatchSchedule, len(b.States), strings.Join(b.States, ", ")),
 			e.ticks*float64(len(b.States)), "transition", PriceTransition)
 	}
@@ -478,7 +518,10 @@ func (e *estimate) lambda() {
 	p := e.path
 	chunkRecs := e.M / e.C
 	for _, fn := range []string{pipeline.FunctionValidate, pipeline.FunctionTransform, pipeline.FunctionEnrich, pipeline.FunctionLoad} {
-		n := float64(p.Invocations[fn]) * (1 + e.r)
+		// A file of more chunks than load inline is validated and
+		// transformed in the batch's child before it is handed over.
+		extra := e.handOffInvocations(fn)
+		n := float64(p.Invocations[fn]+extra) * (1 + e.r)
 		records := e.M
 		if fn == pipeline.FunctionEnrich || fn == pipeline.FunctionLoad {
 			records = chunkRecs // the inline path handles one chunk
@@ -491,7 +534,7 @@ func (e *estimate) lambda() {
 			continue
 		}
 		ms := e.duration(fn, records)
-		e.fileMS += float64(p.Invocations[fn]) * ms
+		e.fileMS += float64(p.Invocations[fn]+extra) * ms
 		e.invocations += e.F * n
 		if fn == pipeline.FunctionEnrich {
 			e.enrichInvocations = e.F * n
@@ -517,6 +560,73 @@ func (e *estimate) expressChunks() {
 		e.F*e.C*billedS*ExpressMemoryGB, "GB-second", PriceExpressGBSecond)
 }
 
+// expressChildren: a batched file's Express child executions, a request
+// each and their duration: the Lambda time of the functions each invokes
+// and ExpressCallMS a service call, in 100 ms steps, at 64 MB.
+func (e *estimate) expressChildren() {
+	b := e.batch
+	if b == nil {
+		return
+	}
+	kids := []Path{b.File}
+	if b.HandedOff {
+		kids = append(kids, b.Settle)
+	}
+	var names []string
+	for _, k := range kids {
+		ms := 0.0
+		calls := k.Tasks
+		for fn, n := range k.Invocations {
+			records := e.M
+			if fn == pipeline.FunctionEnrich || fn == pipeline.FunctionLoad {
+				records = e.M / e.C
+			}
+			ms += float64(n) * e.duration(fn, records)
+			calls -= n
+		}
+		ms += float64(max(calls, 0)) * ExpressCallMS
+		e.childSeconds += math.Ceil(ms/100) / 10
+		names = append(names, fmt.Sprintf("%d states", len(k.States)))
+	}
+	what := "its child"
+	if b.HandedOff {
+		what = "the child that hands it to the per-file machine, then the next batch's that settles it"
+	}
+	e.add("stepfunctions", fmt.Sprintf("Express child executions: %d a file (%s: %s)", len(kids), what, strings.Join(names, ", ")),
+		e.F*float64(len(kids)), "execution", PriceExpressRequest)
+	e.add("stepfunctions", fmt.Sprintf("Express child duration: %s s a file (Lambda time and %d ms a service call, in 100 ms steps) × 64 MB", num(e.childSeconds), ExpressCallMS),
+		e.F*e.childSeconds*ExpressMemoryGB, "GB-second", PriceExpressGBSecond)
+}
+
+// handOffInvocations is the invocations of fn in the batch children of a
+// file handed to the per-file machine (0 otherwise: the child's path is
+// then e.path).
+func (e *estimate) handOffInvocations(fn string) int {
+	if b := e.batch; b != nil && b.HandedOff {
+		return b.File.Invocations[fn] + b.Settle.Invocations[fn]
+	}
+	return 0
+}
+
+// childCalls is a file's calls of resource ("aws-sdk:s3:headObject",
+// "dynamodb:getItem", ...) in its batch children: its whole path's for a
+// file its child processed, the hand-off's and settling's otherwise.
+func (e *estimate) childCalls(resource string) int {
+	if b := e.batch; b != nil && b.HandedOff {
+		return b.File.Calls[resource] + b.Settle.Calls[resource]
+	}
+	return e.path.Calls[resource]
+}
+
+// calls is a file's calls of resource on every execution it goes
+// through.
+func (e *estimate) calls(resource string) int {
+	if b := e.batch; b != nil && b.HandedOff {
+		return e.path.Calls[resource] + e.childCalls(resource)
+	}
+	return e.path.Calls[resource]
+}
+
 // dynamoDB: item and ledger writes, the loader's version reads, by
 // capacity mode; storage and PITR of H days of items.
 func (e *estimate) dynamoDB() {
@@ -526,8 +636,8 @@ func (e *estimate) dynamoDB() {
 	rcuPerItem := math.Ceil(float64(itemBytes) / 4096)
 	dataWrites := F * M * wcuPerItem * (1 + r)
 	dataReads := F * M * rcuPerItem * (1 + r) // the loader's consistent BatchGetItem of existing versions
-	ledgerWrites := F * float64(e.path.Calls["dynamodb:putItem"]+e.path.Calls["dynamodb:updateItem"])
-	ledgerReads := F * float64(e.path.Calls["dynamodb:getItem"])
+	ledgerWrites := F * float64(e.calls("dynamodb:putItem")+e.calls("dynamodb:updateItem"))
+	ledgerReads := F * float64(e.calls("dynamodb:getItem"))
 	if s.CapacityMode == "provisioned" {
 		target := float64(s.AutoscalingTarget) / 100
 		units := func(perMonth float64, lo, hi int) float64 {
@@ -568,7 +678,7 @@ func (e *estimate) s3() {
 		// most 1,000); each child heads its file, copies the version under
 		// processed/ and deletes it. DELETE requests are free.
 		e.add("s3", fmt.Sprintf("LIST: each batch lists the dataset's pending files (%s a batch, at most %d)", num(F/e.ticks), e.s.BatchMaxFiles), e.ticks*float64(b.Lists), "request", PriceS3Put)
-		head, cp, del := float64(path.Calls["aws-sdk:s3:headObject"]), float64(path.Calls["aws-sdk:s3:copyObject"]), float64(path.Calls["aws-sdk:s3:deleteObject"])
+		head, cp, del := float64(e.childCalls("aws-sdk:s3:headObject")), float64(e.childCalls("aws-sdk:s3:copyObject")), float64(e.childCalls("aws-sdk:s3:deleteObject"))
 		e.add("s3", "HEAD: the batch's child reads the listed key's current version", F*head, "request", PriceS3Get)
 		e.add("s3", "COPY: the child keeps the processed version under processed/<dataset>/<versionId>/", F*cp, "request", PriceS3Put)
 		e.bill.Services["s3"].Lines = append(e.bill.Services["s3"].Lines, Line{
@@ -622,6 +732,9 @@ func (e *estimate) logs() {
 		if e.path.Distributed {
 			states += e.C * float64(len(e.path.ChunkStates))
 		}
+		if b := e.batch; b != nil && b.HandedOff {
+			states += float64(len(b.File.States) + len(b.Settle.States))
+		}
 		sfnLog = e.F * states * SFNEventsPerState * per
 		if e.batch != nil {
 			sfnLog += e.ticks * float64(len(e.batch.States)) * SFNEventsPerState * per
@@ -649,7 +762,7 @@ func (e *estimate) eventBridge() {
 	e.bill.Services["eventbridge"].Lines = append(e.bill.Services["eventbridge"].Lines, Line{
 		Item: "Object Created and execution status events (AWS service events: no charge)", Quantity: e.F * 2, Unit: "event",
 	})
-	e.add("eventbridge", "outcome events published (custom events)", e.F*float64(e.path.Calls["events:putEvents"]), "event", PriceEventBridgeEvent)
+	e.add("eventbridge", "outcome events published (custom events)", e.F*float64(e.calls("events:putEvents")), "event", PriceEventBridgeEvent)
 	if e.batch != nil {
 		e.bill.Services["eventbridge"].Lines = append(e.bill.Services["eventbridge"].Lines, Line{
 			Item: fmt.Sprintf("batch schedule %s: a scheduled rule's events (no charge)", e.s.BatchSchedule), Quantity: e.ticks, Unit: "event",

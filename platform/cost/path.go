@@ -156,44 +156,85 @@ type BatchPath struct {
 	Lists int
 	// File is one file's child execution: its States are the child's
 	// (Head, the per-file stages in the File branch, Archive, Settle, ...);
-	// its ChunkStates those of the chunk executions of a file that loads
-	// through the nested Distributed Map; its Calls include the child's S3
-	// calls ("aws-sdk:s3:headObject", "aws-sdk:s3:copyObject",
-	// "aws-sdk:s3:deleteObject").
+	// its Calls include the child's S3 calls ("aws-sdk:s3:headObject",
+	// "aws-sdk:s3:copyObject", "aws-sdk:s3:deleteObject"). For a file
+	// handed to the per-file machine it is the child that hands it over.
 	File Path
+	// HandedOff is set when the child handed the file to the per-file
+	// machine (states:startExecution): a file larger than the batch's
+	// ExpressMaxBytes, or of more chunks than load inline. Settle is then
+	// the child of the next batch, which finds the file's outcome in the
+	// ledger and settles it.
+	HandedOff bool
+	Settle    Path
+}
+
+// Children is the child executions a file costs: one, or two for a file
+// handed to the per-file machine (the hand-off, then the settling).
+func (b BatchPath) Children() int {
+	if b.HandedOff {
+		return 2
+	}
+	return 1
 }
 
 // TakeBatchPath runs the batch machine in the local engine for one batch
-// execution whose listing returns files pending files, each of which
-// loads cleanly with the given chunk count: every Lambda returns what a
-// successful run returns, every service call succeeds.
-func TakeBatchPath(machine *asl.StateMachine, files, chunks int, enrich bool) (BatchPath, error) {
+// execution whose listing returns files pending files of size bytes, each
+// of which loads cleanly with the given chunk count: every Lambda returns
+// what a successful run returns, every service call succeeds. A file the
+// batch hands to the per-file machine is followed into the next batch,
+// whose ledger reads find it LOADED (BatchPath.Settle).
+func TakeBatchPath(machine *asl.StateMachine, files, chunks int, size int64, enrich bool) (BatchPath, error) {
 	if machine == nil {
 		return BatchPath{}, fmt.Errorf("cost: no batch state machine")
 	}
-	if files < 1 || chunks < 1 {
-		return BatchPath{}, fmt.Errorf("cost: %d files of %d chunks: want at least 1 of each", files, chunks)
+	if files < 1 || chunks < 1 || size < 1 {
+		return BatchPath{}, fmt.Errorf("cost: %d files of %d chunks and %d bytes: want at least 1 of each", files, chunks, size)
 	}
-	stub := &stubs{chunks: chunks, enrich: enrich, files: files}
+	bp, sum, err := batchRun(machine, &stubs{chunks: chunks, enrich: enrich, files: files, size: size})
+	if err != nil {
+		return BatchPath{}, err
+	}
+	switch {
+	case sum.Files == int64(files) && sum.Loaded == int64(files):
+		return bp, nil
+	case sum.Files != int64(files) || sum.HandedOff != int64(files):
+		return BatchPath{}, fmt.Errorf("cost: the stub batch's output is %+v, not %d files LOADED or handed off", sum, files)
+	}
+	settle, sum, err := batchRun(machine, &stubs{chunks: chunks, enrich: enrich, files: files, size: size, ledger: contract.StatusLoaded})
+	if err != nil {
+		return BatchPath{}, err
+	}
+	if sum.Files != int64(files) || sum.Loaded+sum.Duplicate != int64(files) || sum.Unsettled != 0 {
+		return BatchPath{}, fmt.Errorf("cost: the stub batch after the hand-off: %+v, not %d files settled", sum, files)
+	}
+	bp.HandedOff, bp.Settle = true, settle.File
+	return bp, nil
+}
+
+// batchRun runs one batch execution with stub and returns its path and
+// summary.
+func batchRun(machine *asl.StateMachine, stub *stubs) (BatchPath, pipeline.BatchSummary, error) {
+	var out pipeline.BatchSummary
 	res, err := stub.run(machine, pipeline.BatchInput{Dataset: "d", Prefix: "incoming/d/"})
 	if err != nil {
-		return BatchPath{}, err
+		return BatchPath{}, out, err
 	}
-	var out pipeline.BatchSummary
-	if b, err := json.Marshal(res.Output); err != nil || json.Unmarshal(b, &out) != nil || out.Files != int64(files) || out.Loaded != int64(files) {
-		return BatchPath{}, fmt.Errorf("cost: the stub batch's output is %v, not %d files LOADED", res.Output, files)
+	if b, err := json.Marshal(res.Output); err != nil || json.Unmarshal(b, &out) != nil {
+		return BatchPath{}, out, fmt.Errorf("cost: the stub batch's output %v is no summary", res.Output)
 	}
-	lv, err := tally(machine, res.History, stub, []int{1, files, files * chunks})
+	files := stub.files
+	lv, err := tally(machine, res.History, stub, []int{1, files, files * stub.chunks})
 	if err != nil {
-		return BatchPath{}, err
+		return BatchPath{}, out, err
 	}
 	if stub.gets%files != 0 || stub.puts%files != 0 {
-		return BatchPath{}, fmt.Errorf("cost: %d reads and %d writes of the chunk maps over %d files: the files differ", stub.gets, stub.puts, files)
+		return BatchPath{}, out, fmt.Errorf("cost: %d reads and %d writes of the chunk maps over %d files: the files differ", stub.gets, stub.puts, files)
 	}
 	return BatchPath{
 		Files: files, States: lv[0].states, Tasks: lv[0].tasks, Lists: stub.lists,
-		File: lv[1].path(lv[2], chunks, stub.gets/files, stub.puts/files),
-	}, nil
+		File: lv[1].path(lv[2], stub.chunks, stub.gets/files, stub.puts/files),
+	}, out, nil
 }
 
 // level is what the executions at one depth of Distributed Maps did, per
@@ -316,8 +357,13 @@ func indexStates(machine *asl.StateMachine) map[string]stateInfo {
 type stubs struct {
 	chunks int
 	enrich bool
-	// files is what a listing of the batch machine's prefix returns.
+	// files is what a listing of the batch machine's prefix returns, and
+	// size the bytes of each (what HeadObject answers).
 	files int
+	size  int64
+	// ledger, when set, is the status every ledger read finds, and a
+	// Claim fails its condition: the files were processed before.
+	ledger string
 
 	mu                sync.Mutex
 	calls             map[string]int // state + "\x00" + resource -> attempts
@@ -363,6 +409,9 @@ func (s *stubs) invoke(_ context.Context, req engine.TaskRequest) (any, error) {
 	s.calls[req.State+"\x00"+req.Resource]++
 	s.mu.Unlock()
 	var out any = map[string]any{}
+	if s.ledger != "" && strings.HasSuffix(req.Resource, ":dynamodb:putItem") && req.State == "Claim" {
+		return nil, &engine.TaskError{Name: string(pipeline.ErrConditionalFailed), Cause: "the file has an outcome"}
+	}
 	if strings.Contains(req.Resource, ":function:") {
 		src := contract.Object{Bucket: "b", Key: "incoming/d/f.csv", VersionID: "v1", Size: 1}
 		switch fn, _ := pipelineFunction(req.Resource); fn {
@@ -381,7 +430,12 @@ func (s *stubs) invoke(_ context.Context, req engine.TaskRequest) (any, error) {
 	} else if strings.HasSuffix(req.Resource, ":sns:publish") {
 		out = map[string]any{"MessageId": "m"}
 	} else if strings.HasSuffix(req.Resource, ":s3:headObject") {
-		out = map[string]any{"VersionId": "v1", "ContentLength": 1}
+		out = map[string]any{"VersionId": "v1", "ContentLength": max(s.size, 1)}
+	} else if s.ledger != "" && strings.HasSuffix(req.Resource, ":dynamodb:getItem") {
+		out = map[string]any{"Item": map[string]any{
+			"status":    map[string]any{"S": s.ledger},
+			"execution": map[string]any{"S": "arn:aws:states:us-east-1:123456789012:execution:cost-pipeline:done"},
+		}}
 	}
 	b, err := json.Marshal(out)
 	if err != nil {

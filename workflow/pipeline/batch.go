@@ -48,6 +48,10 @@ const (
 	// (arn:aws:states:<region>:<account>:express:...), whose status
 	// DescribeExecution does not give.
 	ExpressExecutionPattern = "arn:*:states:*:*:express:*"
+	// DefaultExpressMaxBytes is BatchOptions.ExpressMaxBytes's default:
+	// 1 MiB, a chunk of the transform's 5,000 records at 200 bytes a
+	// record.
+	DefaultExpressMaxBytes = 1 << 20
 	// MachinePipeline is the logical name of the per-file state machine,
 	// which a batch starts for a large file.
 	MachinePipeline = "pipeline"
@@ -85,7 +89,7 @@ func (b BatchOptions) withDefaults(o Options) (BatchOptions, error) {
 		b.MaxConcurrency = o.MaxConcurrency
 	}
 	if b.ExpressMaxBytes == 0 {
-		b.ExpressMaxBytes = 1 << 20
+		b.ExpressMaxBytes = DefaultExpressMaxBytes
 	}
 	switch {
 	case b.ExpressMaxBytes < 0:
