@@ -125,6 +125,24 @@ func TestEveryCallAllowed(t *testing.T) {
 					t.Errorf("the scenario's %s put no outcome event", p)
 				}
 			}
+			// The batch hands a large file to the per-file machine: a
+			// states:StartExecution of the deployed per-file machine.
+			machine, ok := s.d.Translate(names.StateMachine)
+			if !ok {
+				t.Fatalf("the local state machine %s has no deployed counterpart", names.StateMachine)
+			}
+			handOffs := 0
+			for _, c := range rep.Calls {
+				if c.Principal == BatchMachine && c.Action == "states:StartExecution" && c.Resource == machine {
+					handOffs++
+					if c.Decision != Allowed {
+						t.Errorf("hand-off %+v: not allowed", c)
+					}
+				}
+			}
+			if handOffs == 0 {
+				t.Errorf("the scenario's batch started no execution of the per-file machine %s", machine)
+			}
 		})
 	}
 }
@@ -145,6 +163,8 @@ func TestRemovingAGrantFails(t *testing.T) {
 		{StateMachine, "events:PutEvents"},
 		{StateMachine, "kms:GenerateDataKey"},
 		{Events, "states:StartExecution"},
+		// The batch hands a large file to the per-file machine.
+		{BatchMachine, "states:StartExecution"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.principal+" "+tt.action, func(t *testing.T) {
