@@ -19,6 +19,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	"github.com/google/go-cmp/cmp"
 	"github.com/sluicehq/sluice/engine"
+	"github.com/sluicehq/sluice/functions/awsapi"
 	"github.com/sluicehq/sluice/functions/contract"
 	"github.com/sluicehq/sluice/local/integrations"
 	"github.com/sluicehq/sluice/workflow/pipeline"
@@ -436,6 +437,52 @@ func TestBatchHandsFilesLargerThanExpressMaxBytes(t *testing.T) {
 	}
 	if got := scanCount(t, r); got != 3 {
 		t.Errorf("%d items, want 3 (loaded once)", got)
+	}
+}
+
+// TestBatchLeavesARunningHandOffToItsExecution: a file a batch handed to
+// the per-file machine whose execution still runs when the next batch
+// comes is left to it: the Express child's claim fails, DescribeOwner asks
+// about the per-file execution (which the batch role may describe) and
+// the file is kept pending, unsettled by this batch, its claim untouched.
+func TestBatchLeavesARunningHandOffToItsExecution(t *testing.T) {
+	calls := awsapi.NewCallLog(Region, Account)
+	r, err := Open(context.Background(), Config{StateDir: t.TempDir(), Functions: fakeFunctions(10), Fast: true, Calls: calls})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ev := upload(t, r, writeCSV(t, t.TempDir(), "slow.csv", 2))[0]
+	owner := executionARN("20261207T070000.000000-handoff")
+	defer r.markRunning(owner)()
+	s := func(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
+	if _, err := r.DynamoDB.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(r.Tables["ledger"]), Item: map[string]ddbtypes.AttributeValue{
+		"pk": s(contract.LedgerKey(ev.Source())), "status": s(contract.StatusRunning), "execution": s(owner),
+		"leaseUntil": s(time.Now().Add(time.Hour).UTC().Format("2006-01-02T15:04:05.000Z")),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.ExecuteBatch(context.Background(), "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 1 || res.Files[0].Status != Duplicate || res.Summary.Failed != 0 || res.Status != engine.StatusSucceeded {
+		t.Fatalf("batch %s %+v: want the file left to its running execution (DUPLICATE, kept)", res.Status, res.Summary)
+	}
+	described := 0
+	for _, c := range calls.Calls() {
+		if c.Principal == awsapi.BatchMachine && c.Action == "states:DescribeExecution" && c.Resource == owner {
+			described++
+		}
+	}
+	if described != 1 {
+		t.Errorf("the batch described the claim's owner %s %d times, want once", owner, described)
+	}
+	if got := ledgerStatus(t, r, ev); got != contract.StatusRunning {
+		t.Errorf("ledger %q, want the running execution's claim untouched", got)
+	}
+	if pending, _ := r.Pending(context.Background(), "orders"); len(pending) != 1 {
+		t.Errorf("pending %v, want the file (its execution's outcome is settled by a later batch)", pending)
 	}
 }
 

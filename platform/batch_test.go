@@ -89,6 +89,16 @@ func TestBatchMachine(t *testing.T) {
 			if !cmp.Equal(starts, wantStarts) {
 				t.Errorf("batch role starts executions of %v, want %v (itself and the per-file machine)", starts, wantStarts)
 			}
+			// It describes the per-file execution a file it handed off is
+			// claimed by, when the next batch finds the claim RUNNING.
+			perFileExecs := strings.Replace(r.Outputs["stateMachineArn"].(string), ":stateMachine:", ":execution:", 1) + ":*"
+			describes := false
+			for _, s := range parsePolicy(t, rp.Name, str(rp.Inputs, "policy")).Statement {
+				describes = describes || slices.Contains(s.Action, "states:DescribeExecution") && slices.Contains(s.Resource, perFileExecs)
+			}
+			if !describes {
+				t.Errorf("batch role may not describe the per-file machine's executions (%s)", perFileExecs)
+			}
 			pp := one(t, r, "aws:iam/rolePolicy:RolePolicy", "pipeline-policy")
 			for _, s := range parsePolicy(t, pp.Name, str(pp.Inputs, "policy")).Statement {
 				if slices.ContainsFunc(s.Action, func(a string) bool { return strings.HasPrefix(a, "s3:Delete") }) {

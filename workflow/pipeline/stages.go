@@ -189,7 +189,16 @@ func (s *stages) ownership(item workflow.Params, notifyFailed *workflow.Task) (r
 			workflow.StringEquals(pathOwner+".status", "PENDING_REDRIVE"),
 		), markDuplicate).
 		Otherwise(takeOver)
-	describeOwner := workflow.Returns[ownerStatus](workflow.DescribeExecution("DescribeOwner", workflow.Self, workflow.Params{
+	// The owner of a RUNNING claim that is no Express execution is, for
+	// the per-file machine, one of its own executions; for a batch's
+	// Express child, an execution of the per-file machine a batch handed
+	// the file to (or a Standard child of an earlier batch machine, whose
+	// executions the batch role may describe for its Distributed Map).
+	owners := workflow.Self
+	if s.express {
+		owners = MachinePipeline
+	}
+	describeOwner := workflow.Returns[ownerStatus](workflow.DescribeExecution("DescribeOwner", owners, workflow.Params{
 		"ExecutionArn.$": pathClaim + ".Item.execution.S",
 	}, workflow.TaskProps{
 		Comment:        "is the execution holding the claim still running?",
