@@ -156,7 +156,7 @@ func batchCounts(br *local.BatchResult) string {
 	for _, p := range []struct {
 		n    int64
 		name string
-	}{{s.Loaded, "LOADED"}, {s.Rejected, "REJECTED"}, {s.Duplicate, "DUPLICATE"}, {s.Failed, "FAILED"}, {s.Gone, "deleted before the batch read them"}} {
+	}{{s.Loaded, "LOADED"}, {s.Rejected, "REJECTED"}, {s.Duplicate, "DUPLICATE"}, {s.Failed, "FAILED"}, {s.HandedOff, "handed to the per-file machine"}, {s.Gone, "deleted before the batch read them"}} {
 		if p.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.name))
 		}
@@ -196,5 +196,8 @@ func printBatchFile(w io.Writer, f *local.FileResult) {
 		fmt.Fprintf(w, "%s → FAILED: %s: %s (it stays pending for the next batch)\n", head, sanitize(f.Error), sanitize(f.Cause))
 	default:
 		fmt.Fprintf(w, "  %s → %s\n", quoteName(f.Key), f.Status)
+	}
+	if f.HandedOff {
+		fmt.Fprintf(w, "    too large for the batch's Express child: handed to the per-file machine, execution %s; the next batch moves it to processed/\n", f.Execution)
 	}
 }

@@ -201,3 +201,35 @@ func TestRunBatchText(t *testing.T) {
 		}
 	}
 }
+
+// TestRunBatchHandsOffALargeFile: a file of more chunks than an Express
+// child loads (3 rows at 1 record a chunk) is handed by the batch to the
+// per-file machine, whose execution loads it, and the output says so; the
+// next `sluice run --batch` (the file unchanged, not uploaded again)
+// settles it.
+func TestRunBatchHandsOffALargeFile(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	if code, files := runJSON(t, state, example("customers", "customers.csv")); code != ExitOK || files[0].Status != "LOADED" {
+		t.Fatalf("customers: exit %d %+v", code, files)
+	}
+	files, _ := writeOrders(t, t.TempDir(), 0, 1)
+	args := append([]string{"run", "--batch", "--fast", "--chunk-records", "1", "--state-dir", state}, files...)
+	code, stdout, stderr := runCLI(t, "", args...)
+	if code != int(ExitOK) {
+		t.Fatalf("exit %d: %s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		"  → 1 pending file(s): 1 handed to the per-file machine (",
+		"batch-000.csv (version ",
+		" → LOADED: 3 records in, 3 loaded, 0 rejected\n",
+		"    too large for the batch's Express child: handed to the per-file machine, execution ",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	code, stdout, stderr = runCLI(t, "", args...)
+	if code != int(ExitOK) || !strings.Contains(stdout, "  → 1 pending file(s): 1 DUPLICATE (") || strings.Contains(stdout, "handed to the per-file machine") {
+		t.Errorf("second run: exit %d, want the file settled as a duplicate:\n%s\n%s", code, stdout, stderr)
+	}
+}
