@@ -45,8 +45,10 @@ const (
 	// the lease of the claims Express children take.
 	ExpressMaxSeconds = 300
 	// ExpressExecutionPattern matches the ARN of an Express execution
-	// (arn:aws:states:<region>:<account>:express:...), whose status
-	// DescribeExecution does not give.
+	// (arn:aws:states:<region>:<account>:express:...), which the pipeline
+	// never describes (DescribeExecution answers for an Express execution
+	// only when a Map Run dispatched it): its claim holds until its lease
+	// ends.
 	ExpressExecutionPattern = "arn:*:states:*:*:express:*"
 	// DefaultExpressMaxBytes is BatchOptions.ExpressMaxBytes's default:
 	// 1 MiB, a chunk of the transform's 5,000 records at 200 bytes a
@@ -119,10 +121,9 @@ func (b BatchOptions) withDefaults(o Options) (BatchOptions, error) {
 // states:startExecution), which claims, loads and records it as it does
 // a file of a per-file dataset; a later batch finds its outcome in the
 // ledger and settles it. An Express child's claim is leased for the five
-// minutes its execution may last (ExpressMaxSeconds): DescribeExecution
-// does not answer for Express executions, so such a claim is taken over
-// only once its lease has ended. The machine's timeout is
-// o.ExecutionTimeoutSeconds.
+// minutes its execution may last (ExpressMaxSeconds) and is never
+// described (ExpressExecutionPattern): it is taken over only once its
+// lease has ended. The machine's timeout is o.ExecutionTimeoutSeconds.
 func BuildBatch(r workflow.Resolver, o Options, b BatchOptions) (*workflow.Compiled, error) {
 	o, err := o.withDefaults()
 	if err != nil {

@@ -219,9 +219,10 @@ func (s *stages) ownership(item workflow.Params, notifyFailed *workflow.Task) (r
 		AddRetry(s.dynamoRetry).
 		AddCatch(notifyFailed, toError("ReadClaim"))
 	readClaim.Next(workflow.NewChoice("ClaimHeld", workflow.ChoiceProps{Comment: "a RUNNING claim names its owner; a finished one makes this event a duplicate (and so does a claim deleted since: TakeOver could not replace it)"}).
-		// DescribeExecution does not answer for Express executions: an
-		// Express owner (a batch's child) is taken as running until its
-		// lease, Express's five minutes, ends; then Claim takes the file.
+		// An Express owner (a batch's child) is not described
+		// (DescribeExecution answers for one only when a Map Run
+		// dispatched it): it is taken as running until its lease,
+		// Express's five minutes, ends; then Claim takes the file.
 		When(workflow.And(
 			workflow.IsPresent(pathClaim+".Item.execution.S"),
 			workflow.StringEquals(pathClaim+".Item.status.S", contract.StatusRunning),
