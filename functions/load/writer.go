@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/sluicehq/sluice/functions/fnerr"
 )
@@ -385,7 +387,7 @@ func (w *writer) batchGet(ctx context.Context, recs []*record) (*dynamodb.BatchG
 			ProjectionExpression:     aws.String(projectOrder),
 			ExpressionAttributeNames: map[string]string{"#pk": AttrPK, "#sk": AttrSK, "#o": AttrSourceOrder},
 		}},
-	})
+	}, callOptions...)
 }
 
 // batchWrite puts recs with one BatchWriteItem and returns the weight it
@@ -410,7 +412,7 @@ func (w *writer) batchWrite(ctx context.Context, recs []*record) (int64, []*reco
 		}
 		out, err = w.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
 			RequestItems: map[string][]types.WriteRequest{w.table: reqs},
-		})
+		}, callOptions...)
 	}
 	if err != nil {
 		if hard := w.classify("BatchWriteItem", err); hard != nil {
@@ -464,7 +466,7 @@ func (w *writer) conditionalPut(ctx context.Context, r *record) (written, stale 
 		if attempt > 0 && !w.pause(ctx, attempt) {
 			return false, false, nil
 		}
-		_, err := w.db.PutItem(ctx, in)
+		_, err := w.db.PutItem(ctx, in, callOptions...)
 		if err == nil {
 			return true, false, nil
 		}
@@ -491,8 +493,10 @@ func (w *writer) pause(ctx context.Context, attempt int) bool {
 	return w.clock.Sleep(ctx, d) == nil
 }
 
-// Error codes DynamoDB (and the SDK's retryer) return for conditions that
-// pass: throttling, capacity, service errors.
+// transientCodes are the error codes of DynamoDB's that pass, beyond those
+// sdkRetryables knows: DynamoDB answers a service fault with HTTP 500
+// InternalServerError or 503 ServiceUnavailable, and a write that
+// conflicts with a transaction in progress with TransactionConflictException.
 var transientCodes = map[string]bool{
 	"ProvisionedThroughputExceededException": true,
 	"ThrottlingException":                    true,
@@ -503,30 +507,51 @@ var transientCodes = map[string]bool{
 	"TransactionConflictException":           true,
 }
 
+// sdkRetryables is the test of the SDK's standard retryer: throttling and
+// timeout codes, HTTP 429, 500, 502, 503 and 504, connection failures, and
+// errors the SDK marked retryable, such as a probable clock-skew error (an
+// AccessDeniedException or InvalidSignatureException whose response's Date
+// is minutes away from the signing time: the SDK has corrected its offset,
+// so the next attempt can pass). The loader makes its calls without the
+// SDK's retryer (callOptions): this is how the errors that retryer would
+// have retried still are.
+var sdkRetryables = retry.IsErrorRetryables(retry.DefaultRetryables)
+
 // classify records a transient error (returning nil: retry it) or returns
 // the typed error that stops the load.
 func (w *writer) classify(op string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("dynamodb %s: %w", op, err)
 	}
+	// Before the codes below: a clock-skew error has the code of a
+	// configuration error.
+	transient := sdkRetryables.IsErrorRetryable(err) == aws.TrueTernary
 	var api smithy.APIError
-	if errors.As(err, &api) {
+	if !transient && errors.As(err, &api) {
 		switch code := api.ErrorCode(); {
 		case code == "ResourceNotFoundException":
 			return &fnerr.ConfigError{Msg: fmt.Sprintf("dynamodb %s on table %q: %v", op, w.table, err)}
 		case code == "AccessDeniedException" || code == "UnrecognizedClientException":
 			return &fnerr.ConfigError{Msg: fmt.Sprintf("dynamodb %s on table %q: %v", op, w.table, err)}
-		case transientCodes[code]:
+		case transientCodes[code] || serverError(err):
 		default:
 			return fmt.Errorf("dynamodb %s on table %q: %w", op, w.table, err)
 		}
 	}
-	// Transient: an API error above or a network failure the SDK's own
-	// retryer gave up on.
+	// Transient: an error above, or a failure without an answer from
+	// DynamoDB (a network failure, a response cut short or failing its
+	// CRC32 check).
 	w.mu.Lock()
 	w.lastErr = &fnerr.Retryable{Op: "dynamodb " + op, Err: err}
 	w.mu.Unlock()
 	return nil
+}
+
+// serverError reports whether err came with an HTTP 5xx status: a fault of
+// the service, not of the request, whatever its code.
+func serverError(err error) bool {
+	var re *smithyhttp.ResponseError
+	return errors.As(err, &re) && re.HTTPStatusCode() >= 500
 }
 
 func (w *writer) lastError() error {
