@@ -1,7 +1,9 @@
 package jsonenc
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -35,6 +37,18 @@ func ScanString(b []byte, i int) (end int, plain bool) {
 	plain = true
 	ascii := true
 	for j := i + 1; j < len(b); j++ {
+		// Eight bytes at a time to the next byte that needs a look:
+		// most strings are printable ASCII.
+		for j+8 <= len(b) {
+			if m := special(binary.LittleEndian.Uint64(b[j:])); m != 0 {
+				j += bits.TrailingZeros64(m) / 8
+				break
+			}
+			j += 8
+		}
+		if j >= len(b) {
+			break
+		}
 		switch c := b[j]; {
 		case c == '"':
 			if !ascii && plain {
@@ -51,6 +65,26 @@ func ScanString(b []byte, i int) (end int, plain bool) {
 		}
 	}
 	return -1, false
+}
+
+// Repeated bytes for special.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// special returns a mask whose lowest set bit is the high bit of the
+// first (lowest) byte of w that is a quote, a backslash, a control
+// character or not ASCII; 0 if there is none. It uses the classic test
+// for a zero byte in a word, (x-ones)&^x&highs, whose lowest set bit is
+// exact (a borrow can only mark bytes above a zero byte): on
+// x = w^(ones*'"') for a quote, on x = w^(ones*'\\') for a backslash;
+// (w-ones*0x20)&^w&highs is the same test for a byte below 0x20, and
+// w&highs marks the bytes from 0x80.
+func special(w uint64) uint64 {
+	q := w ^ (ones * '"')
+	s := w ^ (ones * '\\')
+	return ((q-ones)&^q | (s-ones)&^s | (w-ones*0x20)&^w | w) & highs
 }
 
 // ScanNumber returns the index just past the JSON number that starts at

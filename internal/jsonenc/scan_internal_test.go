@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -89,5 +90,84 @@ func TestPlainASCII(t *testing.T) {
 		if got := string(AppendString(nil, s)); got != `"`+s+`"` || string(b) != got {
 			t.Errorf("PlainASCII(%q): AppendString %s, encoding/json %s", s, got, b)
 		}
+	}
+}
+
+// scanStringBytes is ScanString one byte at a time: the reference the
+// word-at-a-time scan must agree with.
+func scanStringBytes(b []byte, i int) (end int, plain bool) {
+	plain = true
+	ascii := true
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			if !ascii && plain {
+				plain = utf8.Valid(b[i+1 : j])
+			}
+			return j + 1, plain
+		case c == '\\':
+			plain = false
+			j++
+		case c < 0x20:
+			plain = false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return -1, false
+}
+
+// FuzzScanStringWords checks ScanString against the byte-at-a-time scan
+// from every starting quote of the input.
+func FuzzScanStringWords(f *testing.F) {
+	for _, s := range []string{
+		`"abcdefghijklmnopqrstuvwxyz"`, `"abcdefgh\"ijklmnop"`, `"abcdefg\\"`, "\"abcdefgh\x1fijkl\"",
+		"\"abcdefghé\"", "\"abcdefgh\xffijklmnop\"", `"arn:aws:states:us-east-1:000000000000:execution:sluice-local-pipeline:2026"`,
+		`"abcdefgh`, `"abcdefg\`, `"~~~~~~~~ !#$%&'()*+,-./"`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for i := range b {
+			if b[i] != '"' {
+				continue
+			}
+			end, plain := ScanString(b, i)
+			wantEnd, wantPlain := scanStringBytes(b, i)
+			if end != wantEnd || plain != wantPlain {
+				t.Fatalf("ScanString(%q, %d) = %d, %v; byte by byte %d, %v", b, i, end, plain, wantEnd, wantPlain)
+			}
+		}
+	})
+}
+
+// BenchmarkScanString scans the string values of a staged order record,
+// word by word (ScanString) and byte by byte (the reference).
+func BenchmarkScanString(b *testing.B) {
+	strs := [][]byte{
+		[]byte(`"arn:aws:states:us-east-1:000000000000:execution:sluice-local-pipeline:20261207T042409.482534-4b5d8789",`),
+		[]byte(`"2026-12-07T04:24:09.490Z",`), []byte(`"incoming/orders/o5.csv",`), []byte(`"v0000000000000000004",`),
+		[]byte(`"EUR","customer_id":`), []byte(`"C002","customer_missing":`), []byte(`"Babbage, Charles",`), []byte(`"2026-02-02",`),
+		[]byte(`"ORD-00000001",`), []byte(`"ORDER#ORD-00000001",`), []byte(`"RETAIL","sk":`), []byte(`"ORDER","sku":`),
+		[]byte(`"SKU-0001","status":`), []byte(`"SHIPPED","total":`),
+	}
+	n := 0
+	for _, s := range strs {
+		n += bytes.IndexByte(s[1:], '"') + 2
+	}
+	for _, scan := range []struct {
+		name string
+		fn   func([]byte, int) (int, bool)
+	}{{"words", ScanString}, {"bytes", scanStringBytes}} {
+		b.Run(scan.name, func(b *testing.B) {
+			b.SetBytes(int64(n))
+			for b.Loop() {
+				for _, s := range strs {
+					if end, plain := scan.fn(s, 0); end < 0 || !plain {
+						b.Fatal(string(s))
+					}
+				}
+			}
+		})
 	}
 }
