@@ -310,12 +310,7 @@ func (s *stages) batchFile(b BatchOptions) workflow.Chainable {
 	})
 	locate.Next(archive)
 	finished := workflow.NewChoice("Finished", workflow.ChoiceProps{Comment: "settle a duplicate only when its claim has an outcome; a RUNNING claim's owner settles it"}).
-		When(workflow.And(
-			workflow.IsPresent("$.ledger.Item.status.S"),
-			workflow.Or(
-				workflow.StringEquals("$.ledger.Item.status.S", contract.StatusLoaded),
-				workflow.StringEquals("$.ledger.Item.status.S", contract.StatusRejected),
-			)), locate).
+		When(ledgerSettled(), locate).
 		Otherwise(kept)
 	readOutcome := workflow.Returns[outcomeRead](workflow.DynamoGetItem("ReadOutcome", TableLedger, workflow.Params{
 		"Key":                      ledgerKey(),
@@ -353,12 +348,7 @@ func (s *stages) batchFile(b BatchOptions) workflow.Chainable {
 	running := result("Running", "a large file whose per-file execution runs: it records the outcome, a later batch settles the file",
 		"status", contract.StatusRunning, "versionId.$", "$.versionId", "settled", true)
 	largeState := workflow.NewChoice("LargeState", workflow.ChoiceProps{Comment: "settle a large file with an outcome; leave a running one to its owner; hand any other to the per-file machine"}).
-		When(workflow.And(
-			workflow.IsPresent("$.ledger.Item.status.S"),
-			workflow.Or(
-				workflow.StringEquals("$.ledger.Item.status.S", contract.StatusLoaded),
-				workflow.StringEquals("$.ledger.Item.status.S", contract.StatusRejected),
-			)), largeOutcome).
+		When(ledgerSettled(), largeOutcome).
 		When(workflow.And(
 			workflow.IsPresent("$.ledger.Item.status.S"),
 			workflow.StringEquals("$.ledger.Item.status.S", contract.StatusRunning),
@@ -413,4 +403,15 @@ func (s *stages) batchFile(b BatchOptions) workflow.Chainable {
 		AddCatch(headFailed, workflow.CatchProps{ResultPath: pathError})
 	head.Next(event)
 	return head
+}
+
+// ledgerSettled holds when the ledger item read into $.ledger records an
+// outcome (LOADED or REJECTED): the file's own execution has finished it.
+func ledgerSettled() workflow.Condition {
+	return workflow.And(
+		workflow.IsPresent("$.ledger.Item.status.S"),
+		workflow.Or(
+			workflow.StringEquals("$.ledger.Item.status.S", contract.StatusLoaded),
+			workflow.StringEquals("$.ledger.Item.status.S", contract.StatusRejected),
+		))
 }
