@@ -46,6 +46,7 @@ import (
 // The store is not safe for concurrent use; Store serialises calls.
 type levelStore struct {
 	db      *leveldb.DB
+	stor    storage.Storage // db's, closed after it
 	scratch *server.Server
 	tables  map[string]*tableDef
 	batch   leveldb.Batch // writeBatch's, reused (LevelDB copies it)
@@ -144,19 +145,24 @@ func openLevelStore(dir string, snapshot bool) (*levelStore, error) {
 	if snapshot {
 		o.Strict = opt.NoStrict
 	}
-	var db *leveldb.DB
-	var err error
+	var stor storage.Storage
 	if dir == "" {
-		db, err = leveldb.Open(storage.NewMemStorage(), o)
+		stor = storage.NewMemStorage()
 	} else {
-		db, err = leveldb.OpenFile(dir, o)
+		fs, err := storage.OpenFile(dir, false)
+		if err != nil {
+			return nil, err
+		}
+		stor = bufferedTables{fs}
 	}
+	db, err := leveldb.Open(stor, o)
 	if err != nil {
+		stor.Close()
 		return nil, err
 	}
-	s := &levelStore{db: db, scratch: server.NewServer(), tables: map[string]*tableDef{}}
+	s := &levelStore{db: db, stor: stor, scratch: server.NewServer(), tables: map[string]*tableDef{}}
 	if err := s.loadTables(); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -184,9 +190,13 @@ func (s *levelStore) loadTables() error {
 	return it.Error()
 }
 
-// Close closes the database.
+// Close closes the database, then its storage.
 func (s *levelStore) Close() error {
-	return s.db.Close()
+	err := s.db.Close()
+	if serr := s.stor.Close(); err == nil {
+		err = serr
+	}
+	return err
 }
 
 // call runs one request on the scratch server.
