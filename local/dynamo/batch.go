@@ -137,7 +137,7 @@ func (s *levelStore) writeBatch(ops []batchOp) (int, []byte) {
 			b.Put(op.key, buf) // Put copies
 		}
 	}
-	if err := s.db.Write(b, nil); err != nil {
+	if err := s.write(b, nil); err != nil {
 		return internalError(err)
 	}
 	return http.StatusOK, batchWriteOK
@@ -265,7 +265,7 @@ func (s *levelStore) batchWriteScratch(body []byte) (int, []byte) {
 			return internalError(err)
 		}
 	}
-	if err := s.db.Write(&b, nil); err != nil {
+	if err := s.write(&b, nil); err != nil {
 		return internalError(err)
 	}
 	return code, out

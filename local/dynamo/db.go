@@ -50,6 +50,23 @@ type levelStore struct {
 	scratch *server.Server
 	tables  map[string]*tableDef
 	batch   leveldb.Batch // writeBatch's, reused (LevelDB copies it)
+	// absent proves keys of tables loaded from empty not stored (see
+	// absence); every write goes through put or write, which keep it.
+	absent absence
+}
+
+// put stores one key; every single put of the store goes through it.
+func (s *levelStore) put(k, v []byte, wo *opt.WriteOptions) error {
+	s.absent.add(k)
+	return s.db.Put(k, v, wo)
+}
+
+// write applies a batch; every batch of the store goes through it.
+func (s *levelStore) write(b *leveldb.Batch, wo *opt.WriteOptions) error {
+	if err := b.Replay(&s.absent); err != nil {
+		return err
+	}
+	return s.db.Write(b, wo)
 }
 
 // tableDef is what the store keeps of a table: its key schema, and the
@@ -77,7 +94,7 @@ const (
 // note records a fact about the store durably: the write is synced, and
 // with it every write before it.
 func (s *levelStore) note(name, value string) error {
-	return s.db.Put(append([]byte{notePrefix}, name...), []byte(value), syncWrite)
+	return s.put(append([]byte{notePrefix}, name...), []byte(value), syncWrite)
 }
 
 // syncWrite makes table definitions durable at once; items are written
@@ -160,7 +177,7 @@ func openLevelStore(dir string, snapshot bool) (*levelStore, error) {
 		stor.Close()
 		return nil, err
 	}
-	s := &levelStore{db: db, stor: stor, scratch: server.NewServer(), tables: map[string]*tableDef{}}
+	s := &levelStore{db: db, stor: stor, scratch: server.NewServer(), tables: map[string]*tableDef{}, absent: newAbsence(absenceKeys)}
 	if err := s.loadTables(); err != nil {
 		s.Close()
 		return nil, err
@@ -320,9 +337,10 @@ func (s *levelStore) deleteTable(name string, body []byte) (int, []byte) {
 		return internalError(err)
 	}
 	b.Delete(metaKey(name))
-	if err := s.db.Write(&b, syncWrite); err != nil {
+	if err := s.write(&b, syncWrite); err != nil {
 		return internalError(err)
 	}
+	s.absent.forget(name)
 	delete(s.tables, name)
 	return code, out
 }
@@ -332,7 +350,7 @@ func (s *levelStore) saveTable(t *tableDef) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Put(metaKey(t.Name), b, syncWrite)
+	return s.put(metaKey(t.Name), b, syncWrite)
 }
 
 func metaKey(table string) []byte {
@@ -434,7 +452,7 @@ func (s *levelStore) single(op string, body []byte, table string, rawKey json.Ra
 			if merr != nil {
 				return internalError(merr)
 			}
-			err = s.db.Put(k, item, nil)
+			err = s.put(k, item, nil)
 		} else if old != nil {
 			err = s.db.Delete(k, nil)
 		}

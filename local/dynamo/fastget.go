@@ -130,14 +130,24 @@ func (s *levelStore) batchGetFast(fg *fastGet) ([]byte, bool, error) {
 	}
 	out := appendJSONString(append(make([]byte, 0, 256), `{"Responses":{`...), fg.table)
 	out = append(out, ":["...)
-	// One snapshot for all the reads: LevelDB takes one per Get otherwise.
-	snap, err := s.db.GetSnapshot()
+	fresh, err := s.absent.isFresh(s.db, t.Name)
 	if err != nil {
 		return nil, false, err
 	}
-	defer snap.Release()
+	// One snapshot for all the reads (LevelDB takes one per Get
+	// otherwise), taken at the first key absent cannot answer.
+	var snap *leveldb.Snapshot
 	n := 0
 	for _, k := range keys {
+		if fresh && s.absent.proves(k) {
+			continue
+		}
+		if snap == nil {
+			if snap, err = s.db.GetSnapshot(); err != nil {
+				return nil, false, err
+			}
+			defer snap.Release()
+		}
 		item, err := snap.Get(k, nil)
 		if errors.Is(err, leveldb.ErrNotFound) {
 			continue
