@@ -96,8 +96,10 @@ func decodeBatchWrite(body []byte) *batchWriteInput {
 	return in
 }
 
-// batchWriteDecoded is batchWrite with the body decoded.
+// batchWriteDecoded is batchWrite with the body decoded; it releases
+// d.fast.
 func (s *levelStore) batchWriteDecoded(body []byte, d decodedBatch) (int, []byte) {
+	defer d.fast.release() // LevelDB has copied what it keeps
 	if d.fast != nil {
 		if ops, ok := s.fastOps(d.fast); ok {
 			return s.writeBatch(ops)

@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -108,6 +109,18 @@ func TestFastBatchMatchesGeneral(t *testing.T) {
 		{"bad UTF-8 in a value", body(put(key + ",\"s\":{\"S\":\"\xff\"}")), true},
 		{"lone surrogate", body(put(key + `,"s":{"S":"\ud800"}`)), true},
 		{"two requests", body(put(key), put(`"pk":{"S":"ORDER#2"},"sk":{"S":"ORDER"}`)), true},
+		// Where the item's text is not its stored form as it stands.
+		{"compact, sorted (stored as sent)", body(put(`"a":{"BOOL":false},"b":{"NULL":true},"n":{"N":"-1.50e3"},` + key)), true},
+		{"a space in a value", body(put(key + `,"x":{"S": "a"}`)), true},
+		{"a space in a BOOL", body(put(key + `,"x":{"BOOL": true}`)), true},
+		{"a space in a number", body(put(key + `,"x":{ "N":"1"}`)), true},
+		{"a space between members", body(put(key + `, "x":{"S":"a"}`)), true},
+		{"a space before the closing brace", `{"RequestItems":{"items":[{"PutRequest":{"Item":{` + key + ` }}}]}}`, true},
+		{"a value to escape", body(put(key + `,"x":{"S":"<a>"}`)), true},
+		{"a name to escape", body(put(key + `,"a&b":{"S":"a"}`)), true},
+		{"an escape of a plain character", body(put(key + `,"x":{"S":"\u0061"}`)), true},
+		{"a long escape of a short value in spaces", body(put(key + ",\"x\":{\"S\":  \"\xff\"}")), true},
+		{"unsorted, compact", body(put(`"z":{"S":"1"},` + key)), true},
 		{"list", body(put(key + `,"l":{"L":[{"S":"a"}]}`)), false},
 		{"map", body(put(key + `,"m":{"M":{"a":{"S":"a"}}}`)), false},
 		{"string set", body(put(key + `,"ss":{"SS":["a"]}`)), false},
@@ -198,4 +211,21 @@ func FuzzShortNumberSize(f *testing.F) {
 			t.Fatalf("shortNumberSize(%q) = %d; numberSize: %d, %v", n, got, want, err)
 		}
 	})
+}
+
+// TestFastBatchStoresLoaderText checks that the loader's items (compact,
+// names in order, plain values) are stored from the request's own text,
+// not written again: each item's stored form is a slice of the body.
+func TestFastBatchStoresLoaderText(t *testing.T) {
+	body := ordersBatch(t, "items", 1, false)
+	fb := decodeFastBatch(body)
+	if fb == nil || len(fb.items) != 25 {
+		t.Fatalf("the loader's batch was not decoded on the fast path: %+v", fb)
+	}
+	for i, it := range fb.items {
+		at := bytes.Index(body, it.item)
+		if at < 0 || &body[at] != &it.item[0] {
+			t.Errorf("item %d was written again, not sliced from the body: %s", i, it.item)
+		}
+	}
 }
