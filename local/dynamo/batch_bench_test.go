@@ -275,3 +275,65 @@ func BenchmarkLoad(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkVersionsRead is the loader's read of stored versions (one
+// BatchGetItem of 100 keys, through Store.ServeHTTP) against a table of
+// 50,000 items: "fresh" reads keys not stored from a table that was empty
+// when first read (the first load of a file: the store's filter answers
+// them, see absence); "miss" reads keys not stored from a table that was
+// not empty when first read (LevelDB answers them); "hit" reads stored
+// keys. It reports the cost per key.
+func BenchmarkVersionsRead(b *testing.B) {
+	const stored = 50_000
+	for _, kind := range []string{"fresh", "miss", "hit"} {
+		b.Run(kind, func(b *testing.B) {
+			s, err := Open(b.TempDir(), Faults{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			if code, out := serve(s, "CreateTable", []byte(itemsTable)); code != http.StatusOK {
+				b.Fatalf("create table: %s", out)
+			}
+			var body []byte
+			if kind != "fresh" {
+				body = appendOrdersBatch(body[:0], "items", loadOrder(0, 25))
+				if code, out := serve(s, "BatchWriteItem", body); code != http.StatusOK {
+					b.Fatalf("write: %s", out)
+				}
+			}
+			// The first read decides whether the table is fresh.
+			if code, out := serve(s, "BatchGetItem", appendVersionsRead(nil, "items", loadOrder(stored, 100))); code != http.StatusOK {
+				b.Fatalf("read: %s", out)
+			}
+			order := loadOrder(0, stored)
+			for i := 0; i < stored; i += 25 {
+				body = appendOrdersBatch(body[:0], "items", order[i:i+25])
+				if code, out := serve(s, "BatchWriteItem", body); code != http.StatusOK {
+					b.Fatalf("write: %s", out)
+				}
+			}
+			first := stored // keys not stored
+			if kind == "hit" {
+				first = 0
+			}
+			reads := make([][]byte, stored/100)
+			for i := range reads {
+				reads[i] = appendVersionsRead(nil, "items", loadOrder(first, stored)[i*100:i*100+100])
+			}
+			want := map[bool]int{false: 0, true: 100}[kind == "hit"]
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				code, out := serve(s, "BatchGetItem", reads[i%len(reads)])
+				if code != http.StatusOK {
+					b.Fatalf("read: %s", out)
+				}
+				if got := bytes.Count(out, []byte(`"pk"`)); got != want {
+					b.Fatalf("read found %d items, want %d", got, want)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/key")
+		})
+	}
+}

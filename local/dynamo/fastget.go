@@ -37,7 +37,7 @@ type fastGet struct {
 
 // decodeFastGet decodes a BatchGetItem of the shape above, or returns nil.
 func decodeFastGet(body []byte) *fastGet {
-	s := &fastScanner{b: body, buf: make([]byte, 0, len(body)/2), attrs: make([]fastAttr, 0, len(body)/20+2)}
+	s := &fastScanner{b: body, attrs: make([]fastAttr, 0, len(body)/20+2)}
 	var fg fastGet
 	s.requestItems(func(table []byte) {
 		fg.table = string(table)
@@ -106,11 +106,20 @@ func (s *levelStore) batchGetFast(fg *fastGet) ([]byte, bool, error) {
 	}
 	keys := make([][]byte, len(fg.keys))
 	lo, _ := tableBounds(t.Name)
+	size := 0 // of all the keys, for one buffer for them all
+	for _, attrs := range fg.keys {
+		size += len(lo) + 8 // types and terminators
+		for _, a := range attrs {
+			size += len(a.value) // more than enough: the key's two only
+		}
+	}
+	buf := make([]byte, 0, size)
 	for i, attrs := range fg.keys {
 		if len(attrs) != t.keyCount() {
 			return nil, false, nil
 		}
-		k := append(make([]byte, 0, len(lo)+64), lo...)
+		start := len(buf)
+		k := append(buf, lo...)
 		for _, name := range [2]string{t.Hash, t.Range} {
 			if name == "" {
 				continue
@@ -121,12 +130,16 @@ func (s *levelStore) batchGetFast(fg *fastGet) ([]byte, bool, error) {
 			}
 			k = appendEscaped(append(k, 'S'), attrs[j].value)
 		}
-		for _, prev := range keys[:i] {
-			if bytes.Equal(prev, k) {
-				return nil, false, nil
-			}
+		buf, keys[i] = k, k[start:len(k):len(k)]
+	}
+	// A key asked twice is left to the general path (which refuses it):
+	// found by sorting, not by comparing every pair of up to 100 keys.
+	sorted := slices.Clone(keys)
+	slices.SortFunc(sorted, bytes.Compare)
+	for i := 1; i < len(sorted); i++ {
+		if bytes.Equal(sorted[i-1], sorted[i]) {
+			return nil, false, nil
 		}
-		keys[i] = k
 	}
 	out := appendJSONString(append(make([]byte, 0, 256), `{"Responses":{`...), fg.table)
 	out = append(out, ":["...)
