@@ -85,6 +85,7 @@ type fastScanner struct {
 	// allocation (or a few) per request instead of one per item.
 	attrs []fastAttr
 	text  []byte // the last item's text, if its stored form (see item)
+	ascii bool   // the last string read was plain ASCII (see scanString)
 }
 
 func (s *fastScanner) fail() { s.failed = true }
@@ -108,13 +109,31 @@ func (s *fastScanner) peek() byte {
 	return s.b[s.i]
 }
 
-// name reads a member name that is a plain string and its colon.
+// scanString is jsonenc.ScanString, reporting besides whether the string
+// is plain ASCII (jsonenc.PlainASCII of its value, so also plain) in the
+// same pass: the loader's names and values are, and are read once.
+func scanString(b []byte, i int) (end int, plain, ascii bool) {
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			return j + 1, true, true
+		case c < 0x20 || c >= 0x7f || c == '\\' || c == '<' || c == '>' || c == '&':
+			end, plain = jsonenc.ScanString(b, i)
+			return end, plain, false
+		}
+	}
+	return -1, false, false
+}
+
+// name reads a member name that is a plain string and its colon;
+// s.ascii tells whether it is plain ASCII.
 func (s *fastScanner) name() []byte {
 	if s.peek() != '"' {
 		s.fail()
 		return nil
 	}
-	end, plain := jsonenc.ScanString(s.b, s.i)
+	end, plain, ascii := scanString(s.b, s.i)
+	s.ascii = ascii
 	if end < 0 || !plain {
 		s.fail()
 		return nil
@@ -167,13 +186,15 @@ func (s *fastScanner) object(member func(name []byte)) {
 	}
 }
 
-// str reads a string value and returns its decoded bytes.
+// str reads a string value and returns its decoded bytes; s.ascii tells
+// whether the token was a plain ASCII string (so its bytes are the value).
 func (s *fastScanner) str() []byte {
 	if s.peek() != '"' {
 		s.fail()
 		return nil
 	}
-	end, plain := jsonenc.ScanString(s.b, s.i)
+	end, plain, ascii := scanString(s.b, s.i)
+	s.ascii = ascii
 	if end < 0 {
 		s.fail()
 		return nil
@@ -213,15 +234,17 @@ func (s *fastScanner) attr(a *fastAttr) bool {
 	}
 	name := s.name()
 	var stored string // the stored form of a BOOL or NULL
+	ascii := false    // an S value is plain ASCII
 	switch string(name) {
 	case "S":
 		a.typ, a.value = 'S', s.str()
 		a.size = len(a.value)
+		ascii = s.ascii
 	case "N":
 		a.typ, a.value = 'N', s.str()
 		var err error
 		var short bool
-		if s.failed || !jsonenc.ValidNumber(string(a.value)) {
+		if s.failed || jsonenc.ScanNumber(a.value, 0) != len(a.value) { // jsonenc.ValidNumber, without a copy
 			s.fail()
 		} else if a.size, short = shortNumberSize(a.value); short {
 			// within DynamoDB's limits
@@ -259,7 +282,7 @@ func (s *fastScanner) attr(a *fastAttr) bool {
 	text := s.b[from:s.i:s.i]
 	switch a.typ {
 	case 'S':
-		if len(text) == len(a.value)+8 && jsonenc.PlainASCII(a.value) {
+		if len(text) == len(a.value)+8 && ascii {
 			a.enc = text
 			return true
 		}
@@ -356,11 +379,12 @@ func (s *fastScanner) item() []fastAttr {
 				s.fail()
 				break
 			}
+			ascii := s.ascii
 			s.attrs = append(s.attrs, fastAttr{name: name})
 			a := &s.attrs[len(s.attrs)-1]
 			inBody := s.attr(a)
 			size += len(name) + 4 + len(a.enc)
-			verbatim = verbatim && inBody && jsonenc.PlainASCII(name)
+			verbatim = verbatim && inBody && ascii
 			if !s.next() {
 				break
 			}

@@ -229,3 +229,22 @@ func TestFastBatchStoresLoaderText(t *testing.T) {
 		}
 	}
 }
+
+// FuzzScanString checks scanString against jsonenc.ScanString and
+// jsonenc.PlainASCII, which it does in one pass.
+func FuzzScanString(f *testing.F) {
+	for _, s := range []string{`"abc"`, `"a\"b"`, `"<&>"`, "\"\xff\"", `"é"`, `"abc`, `""`, "\"a\x01\"", `"\u0061" tail`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) == 0 || b[0] != '"' {
+			return
+		}
+		end, plain, ascii := scanString(b, 0)
+		wantEnd, wantPlain := jsonenc.ScanString(b, 0)
+		wantASCII := wantEnd >= 0 && wantPlain && jsonenc.PlainASCII(b[1:wantEnd-1])
+		if end != wantEnd || plain != wantPlain || ascii != wantASCII {
+			t.Fatalf("scanString(%q) = %d, %v, %v; want %d, %v, %v", b, end, plain, ascii, wantEnd, wantPlain, wantASCII)
+		}
+	})
+}
