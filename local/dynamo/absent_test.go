@@ -294,3 +294,36 @@ func TestAbsenceConcurrentLoaders(t *testing.T) {
 		t.Errorf("the filter proved %d of %d keys never written absent; it should prove nearly all", proved, workers*rounds*25)
 	}
 }
+
+// TestBlockFilter adds a million keys shaped as the loader's to a filter
+// of the store's size: every key added is found (a Bloom filter has no
+// false negatives), and of a million keys not added, few are "maybe".
+func TestBlockFilter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a million keys")
+	}
+	const n = 1_000_000
+	f := newBlockFilter(absenceBits)
+	key := func(i int) []byte {
+		return fmt.Appendf(nil, "i\x00\x01items\x00\x01SORDER#ORD-%08d\x00\x01SORDER\x00\x01", i)
+	}
+	for i := range n {
+		f.add(key(i))
+	}
+	for i := range n {
+		if !f.has(key(i)) {
+			t.Fatalf("key %d was added, yet the filter does not have it", i)
+		}
+	}
+	maybe := 0
+	for i := n; i < 2*n; i++ {
+		if f.has(key(i)) {
+			maybe++
+		}
+	}
+	// 0.6% expected (see blockFilter); 1% leaves room for the seed.
+	if rate := float64(maybe) / n; rate > 0.01 {
+		t.Errorf("%.2f%% false positives at a million keys, want about 0.6%%", 100*rate)
+	}
+	t.Logf("%.3f%% false positives", 100*float64(maybe)/n)
+}
