@@ -321,9 +321,9 @@ func TestBlockFilter(t *testing.T) {
 			maybe++
 		}
 	}
-	// 0.6% expected (see blockFilter); 1% leaves room for the seed.
+	// About 0.5% expected (see blockFilter); 1% leaves room for the seed.
 	if rate := float64(maybe) / n; rate > 0.01 {
-		t.Errorf("%.2f%% false positives at a million keys, want about 0.6%%", 100*rate)
+		t.Errorf("%.2f%% false positives at a million keys, want about 0.5%%", 100*rate)
 	}
 	t.Logf("%.3f%% false positives", 100*float64(maybe)/n)
 }
