@@ -248,17 +248,31 @@ func LoadStack(dir, stack string) (Stack, error) {
 	integer("budgetAlertPercent", &s.BudgetAlertPercent)
 	str("reconcileSchedule", &s.ReconcileSchedule)
 	integer("reconcileTimeoutSeconds", &s.ReconcileTimeoutSeconds)
-	// As the local commands read it: YAML or the JSON text Pulumi accepts.
-	var err error
-	if s.BatchDatasets, _, err = stackconfig.BatchDatasets(dir, stack); err != nil {
-		errs = append(errs, err)
-	}
 	str("batchSchedule", &s.BatchSchedule)
 	integer("batchMaxFiles", &s.BatchMaxFiles)
 	integer("batchMaxConcurrency", &s.BatchMaxConcurrency)
 	boolean("vpc", &s.VPC)
 	str("egress", &s.Egress)
 	integer("azCount", &s.AZCount)
+	errs = append(errs, s.readLists(dir, stack)...)
+	if len(errs) > 0 {
+		return Stack{}, errors.Join(errs...)
+	}
+	if err := s.check(); err != nil {
+		return Stack{}, fmt.Errorf("%s: %w", stackFile, err)
+	}
+	return s, nil
+}
+
+// readLists reads the stack's list keys (batchDatasets, tableReplicaRegions,
+// enrichmentSecrets) as the local commands read them: YAML or the JSON text
+// Pulumi accepts. Each problem names its file and key.
+func (s *Stack) readLists(dir, stack string) []error {
+	var errs []error
+	var err error
+	if s.BatchDatasets, _, err = stackconfig.BatchDatasets(dir, stack); err != nil {
+		errs = append(errs, err)
+	}
 	if s.TableReplicaRegions, _, err = stackconfig.Strings(dir, stack, "tableReplicaRegions"); err != nil {
 		errs = append(errs, err)
 	}
@@ -275,13 +289,7 @@ func LoadStack(dir, stack string) (Stack, error) {
 		s.EnrichmentSecrets = append(s.EnrichmentSecrets, name)
 	}
 	sort.Strings(s.EnrichmentSecrets)
-	if len(errs) > 0 {
-		return Stack{}, errors.Join(errs...)
-	}
-	if err := s.check(); err != nil {
-		return Stack{}, fmt.Errorf("%s: %w", stackFile, err)
-	}
-	return s, nil
+	return errs
 }
 
 // check rejects values the estimate cannot use (the platform's own
