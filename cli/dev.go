@@ -30,17 +30,18 @@ func (c *cli) devCommand() *cobra.Command {
 		Long: "Watches DIR/incoming/<dataset>/ (created for every dataset) and runs each file dropped\n" +
 			"there through the pipeline once it has stopped changing for --settle. Ctrl-C stops.\n\n" +
 			"The batched datasets run as the deployed stack runs them: their files are uploaded and\n" +
-			"wait; every --batch-every (the stack's batchSchedule) one batch execution per dataset takes\n" +
-			"all that wait, and pressing Enter runs the batches at once. With --once, they run once\n" +
-			"after every file present was uploaded. They are the --stack's batchDatasets\n" +
-			"(Pulumi.<stack>.yaml, in --project or the nearest folder above holding Pulumi.yaml), or\n" +
-			"those of --batch (--batch= for none).",
+			"wait; as often as the stack's batchSchedule fires (or every --batch-every) one batch\n" +
+			"execution per dataset takes all that wait, and pressing Enter runs the batches at once.\n" +
+			"With --once, they run once after every file present was uploaded. They are the\n" +
+			"--stack's batchDatasets (Pulumi.<stack>.yaml, in --project or the nearest folder above\n" +
+			"holding Pulumi.yaml), or those of --batch (--batch= for none).",
 		Annotations: exits("stopped by Ctrl-C (or, with --once, no file FAILED)", "with --once, a file FAILED"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 0 {
 				return usagef("unexpected argument %q", args[0])
 			}
 			batch.set = cmd.Flags().Changed("batch")
+			batch.everySet = cmd.Flags().Changed("batch-every")
 			return c.cmdDev(dir, settle, once, batch, rf)
 		},
 	}
@@ -65,6 +66,12 @@ func (c *cli) cmdDev(dir string, settle time.Duration, once bool, batch batchFla
 	if err != nil {
 		return err
 	}
+	every, everyFrom := batch.every, ""
+	if len(batched) > 0 {
+		if every, everyFrom, err = batch.interval(rf.stack); err != nil {
+			return err
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	rt, err := local.Open(ctx, cfg)
@@ -78,7 +85,7 @@ func (c *cli) cmdDev(dir string, settle time.Duration, once bool, batch batchFla
 		}
 	}
 	w := &watcher{c: c, rt: rt, root: filepath.Join(dir, "incoming"), settle: settle, seen: map[string]time.Time{},
-		batchDatasets: batched, batchFrom: from, batchEvery: batch.every}
+		batchDatasets: batched, batchFrom: from, batchEvery: every, batchEveryFrom: everyFrom}
 	return w.run(ctx, once)
 }
 
@@ -91,10 +98,12 @@ type watcher struct {
 	failed bool
 	// batchDatasets are the datasets that run in batches, batchFrom where
 	// they came from (--batch, or the stack's batchDatasets and its file),
-	// batchEvery how often their batches run.
-	batchDatasets []string
-	batchFrom     string
-	batchEvery    time.Duration
+	// batchEvery how often their batches run and batchEveryFrom where that
+	// came from.
+	batchDatasets  []string
+	batchFrom      string
+	batchEvery     time.Duration
+	batchEveryFrom string
 	// pending counts, per batched dataset, the files uploaded since its
 	// last batch.
 	pending map[string]int
@@ -129,7 +138,7 @@ func (w *watcher) run(ctx context.Context, once bool) error {
 	}
 	fmt.Fprintf(w.c.stdout, "sluice dev: watching %s/<dataset>/ for %s (Ctrl-C to stop)\n", relPath(w.root), strings.Join(w.rt.Datasets().Names(), ", "))
 	if len(w.batchDatasets) > 0 {
-		fmt.Fprintf(w.c.stdout, "sluice dev: %s run in batches every %s (%s; Enter: run them now)\n", strings.Join(w.batchDatasets, ", "), w.batchEvery, sanitize(w.batchFrom))
+		fmt.Fprintf(w.c.stdout, "sluice dev: %s run in batches every %s (%s; every: %s; Enter: run them now)\n", strings.Join(w.batchDatasets, ", "), w.batchEvery, sanitize(w.batchFrom), sanitize(w.batchEveryFrom))
 	} else {
 		fmt.Fprintf(w.c.stdout, "sluice dev: no dataset runs in batches (%s)\n", sanitize(w.batchFrom))
 	}

@@ -292,3 +292,71 @@ func TestDevBatchFromStack(t *testing.T) {
 		})
 	}
 }
+
+// TestDevBatchEvery: how often `sluice dev` runs its batches comes from
+// --batch-every when given, else from the --stack's batchSchedule (its
+// mean interval: rate exactly, a cron over a month), else a minute; a
+// schedule that cannot be read is a usage error naming the stack file.
+func TestDevBatchEvery(t *testing.T) {
+	t.Parallel()
+	proj, err := os.ReadFile(filepath.Join("..", "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	project := func(t *testing.T, stackFile string) string {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), proj, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if stackFile != "" {
+			if err := os.WriteFile(filepath.Join(dir, "Pulumi.dev.yaml"), []byte(stackFile), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	tests := []struct {
+		name      string
+		stackFile string // Pulumi.dev.yaml ("": none)
+		flags     batchFlags
+		want      time.Duration
+		wantFrom  string // a substring of where it came from
+		wantErr   string
+	}{
+		{name: "rate", stackFile: "config:\n  sluice:batchSchedule: rate(7 minutes)\n",
+			want: 7 * time.Minute, wantFrom: "stack dev's batchSchedule rate(7 minutes), "},
+		{name: "cron", stackFile: "config:\n  sluice:batchSchedule: cron(0/15 * * * ? *)\n",
+			want: 15 * time.Minute, wantFrom: "stack dev's batchSchedule cron(0/15 * * * ? *), "},
+		{name: "Pulumi.yaml's default", stackFile: "config:\n  sluice:azCount: 2\n",
+			want: 15 * time.Minute, wantFrom: "stack dev's batchSchedule rate(15 minutes), "},
+		{name: "--batch-every wins", stackFile: "config:\n  sluice:batchSchedule: rate(7 minutes)\n",
+			flags: batchFlags{every: 3 * time.Second, everySet: true}, want: 3 * time.Second, wantFrom: "--batch-every"},
+		{name: "--batch without the stack's file", flags: batchFlags{stackBatchFlags: stackBatchFlags{set: true}},
+			want: time.Minute, wantFrom: "--batch-every's default: "},
+		{name: "a schedule EventBridge would refuse", stackFile: "config:\n  sluice:batchSchedule: every hour\n",
+			wantErr: "Pulumi.dev.yaml: batchSchedule: \"every hour\""},
+		{name: "a list", stackFile: "config:\n  sluice:batchSchedule: [rate(1 hour)]\n",
+			wantErr: "Pulumi.dev.yaml: sluice:batchSchedule: want a single value"},
+		{name: "no stack file", wantErr: "Pulumi.dev.yaml: no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := tt.flags
+			f.project = project(t, tt.stackFile)
+			if !f.everySet {
+				f.every = defaultBatchEvery
+			}
+			got, from, err := f.interval("dev")
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("interval() = %v, %q, %v; want an error containing %q", got, from, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want || !strings.Contains(from, tt.wantFrom) {
+				t.Errorf("interval() = %v, %q, %v; want %v from %q", got, from, err, tt.want, tt.wantFrom)
+			}
+		})
+	}
+}

@@ -37,30 +37,71 @@ func Strings(dir, stack, key string) (values []string, from string, err error) {
 	return list(dir, stack, key, "strings")
 }
 
+// String reads the scalar key (without its project namespace:
+// "batchSchedule") of stack from the Pulumi project in dir: the stack
+// file's value, else Pulumi.yaml's default ("" when it declares none).
+// from names the file the value came from; every error names the file
+// and the key.
+func String(dir, stack, key string) (value, from string, err error) {
+	n, from, where, err := lookup(dir, stack, key)
+	if err != nil {
+		return "", "", err
+	}
+	switch n.Kind {
+	case 0:
+		return "", from, nil
+	case yaml.ScalarNode:
+		return n.Value, from, nil
+	}
+	return "", "", fmt.Errorf("%s: %s: want a single value", from, where)
+}
+
 // list is BatchDatasets and Strings: noun says what the list holds, in
 // errors.
 func list(dir, stack, key, noun string) (names []string, from string, err error) {
+	n, from, where, err := lookup(dir, stack, key)
+	if err != nil {
+		return nil, "", err
+	}
+	if names, err = yamlNames(n, noun); err != nil {
+		return nil, "", fmt.Errorf("%s: %s: %w", from, where, err)
+	}
+	return names, from, nil
+}
+
+// lookup reads the project and stack files in dir and returns key's node
+// with the file it came from and where in it (for errors).
+func lookup(dir, stack, key string) (n yaml.Node, from, where string, err error) {
 	projFile := filepath.Join(dir, "Pulumi.yaml")
 	stackFile := filepath.Join(dir, "Pulumi."+stack+".yaml")
 	proj, err := readFile(projFile)
 	if err != nil {
-		return nil, "", err
+		return yaml.Node{}, "", "", err
 	}
 	st, err := readFile(stackFile)
 	if err != nil {
-		return nil, "", err
+		return yaml.Node{}, "", "", err
 	}
-	return parseList(projFile, proj, stackFile, st, key, noun)
+	return parseValue(projFile, proj, stackFile, st, key)
 }
 
 // parseBatchDatasets is BatchDatasets over the files' contents; projFile
 // and stackFile name them in errors and in from.
 func parseBatchDatasets(projFile string, projYAML []byte, stackFile string, stackYAML []byte) (names []string, from string, err error) {
-	return parseList(projFile, projYAML, stackFile, stackYAML, BatchDatasetsKey, "dataset names")
+	n, from, where, err := parseValue(projFile, projYAML, stackFile, stackYAML, BatchDatasetsKey)
+	if err != nil {
+		return nil, "", err
+	}
+	if names, err = yamlNames(n, "dataset names"); err != nil {
+		return nil, "", fmt.Errorf("%s: %s: %w", from, where, err)
+	}
+	return names, from, nil
 }
 
-// parseList is list over the files' contents.
-func parseList(projFile string, projYAML []byte, stackFile string, stackYAML []byte, key, noun string) (names []string, from string, err error) {
+// parseValue finds key over the files' contents: the stack file's value
+// of the namespaced key, else Pulumi.yaml's default. where is the key as
+// the file spells it.
+func parseValue(projFile string, projYAML []byte, stackFile string, stackYAML []byte, key string) (n yaml.Node, from, where string, err error) {
 	var proj struct {
 		Name   string `yaml:"name"`
 		Config map[string]struct {
@@ -68,30 +109,22 @@ func parseList(projFile string, projYAML []byte, stackFile string, stackYAML []b
 		} `yaml:"config"`
 	}
 	if err := yaml.Unmarshal(projYAML, &proj); err != nil {
-		return nil, "", fmt.Errorf("%s: %w", projFile, err)
+		return yaml.Node{}, "", "", fmt.Errorf("%s: %w", projFile, err)
 	}
 	if proj.Name == "" {
-		return nil, "", fmt.Errorf("%s: no project name", projFile)
+		return yaml.Node{}, "", "", fmt.Errorf("%s: no project name", projFile)
 	}
 	var st struct {
 		Config map[string]yaml.Node `yaml:"config"`
 	}
 	if err := yaml.Unmarshal(stackYAML, &st); err != nil {
-		return nil, "", fmt.Errorf("%s: %w", stackFile, err)
+		return yaml.Node{}, "", "", fmt.Errorf("%s: %w", stackFile, err)
 	}
 	full := proj.Name + ":" + key
 	if n, ok := st.Config[full]; ok {
-		names, err := yamlNames(n, noun)
-		if err != nil {
-			return nil, "", fmt.Errorf("%s: %s: %w", stackFile, full, err)
-		}
-		return names, stackFile, nil
+		return n, stackFile, full, nil
 	}
-	names, err = yamlNames(proj.Config[key].Default, noun)
-	if err != nil {
-		return nil, "", fmt.Errorf("%s: config.%s.default: %w", projFile, key, err)
-	}
-	return names, projFile, nil
+	return proj.Config[key].Default, projFile, "config." + key + ".default", nil
 }
 
 // readFile reads the file at path; a missing file is an error naming it.

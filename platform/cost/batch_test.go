@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -213,6 +214,36 @@ func TestScheduleRuns(t *testing.T) {
 		got, err := scheduleRuns(tt.expr)
 		if (err != nil) != tt.wantErr || !tt.wantErr && math.Abs(got-tt.want) > 1e-9*tt.want {
 			t.Errorf("scheduleRuns(%q) = %v, %v; want %v (error %v)", tt.expr, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestScheduleInterval(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		expr    string
+		want    time.Duration
+		wantErr string
+	}{
+		{"rate(5 minutes)", 5 * time.Minute, ""},
+		{"rate(1 hour)", time.Hour, ""},
+		{"rate(2 days)", 48 * time.Hour, ""},
+		{"cron(0/15 * * * ? *)", 15 * time.Minute, ""},
+		// Five runs a week: a week's 168 hours over five.
+		{"cron(0 9 ? * MON-FRI *)", 168 * time.Hour / 5, ""},
+		{"rate(0 minutes)", 0, `"rate(0 minutes)": value "0" is not a positive integer`},
+		{"every hour", 0, `"every hour"`},
+	}
+	for _, tt := range tests {
+		got, err := ScheduleInterval(tt.expr)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ScheduleInterval(%q) = %v, %v; want an error containing %q", tt.expr, got, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ScheduleInterval(%q) = %v, %v; want %v", tt.expr, got, err, tt.want)
 		}
 	}
 }

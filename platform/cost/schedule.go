@@ -4,7 +4,25 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
+
+// ScheduleInterval is the mean time between two runs of an EventBridge
+// schedule expression, as scheduleRuns counts them over a billing month,
+// to the second: rate(5 minutes) is 5m, cron(0/15 * * * ? *) 15m,
+// cron(0 9 ? * MON-FRI *) 33h36m (a week over its five runs). `sluice
+// dev` runs its batches this often by default.
+func ScheduleInterval(expr string) (time.Duration, error) {
+	runs, err := scheduleRuns(expr)
+	if err != nil {
+		return 0, err
+	}
+	if runs <= 0 {
+		return 0, fmt.Errorf("%q: never runs", expr)
+	}
+	d := time.Duration(HoursPerMonth * float64(time.Hour) / runs)
+	return d.Round(time.Second), nil
+}
 
 // scheduleRuns is how often an EventBridge schedule expression fires in a
 // billing month (HoursPerMonth): rate(N unit) exactly; cron(minutes hours
