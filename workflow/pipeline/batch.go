@@ -312,12 +312,7 @@ func (s *stages) batchFile(b BatchOptions) workflow.Chainable {
 	finished := workflow.NewChoice("Finished", workflow.ChoiceProps{Comment: "settle a duplicate only when its claim has an outcome; a RUNNING claim's owner settles it"}).
 		When(ledgerSettled(), locate).
 		Otherwise(kept)
-	readOutcome := workflow.Returns[outcomeRead](workflow.DynamoGetItem("ReadOutcome", TableLedger, workflow.Params{
-		"Key":                      ledgerKey(),
-		"ConsistentRead":           true,
-		"ProjectionExpression":     "#status",
-		"ExpressionAttributeNames": workflow.Params{"#status": "status"},
-	}, workflow.TaskProps{Comment: "has the duplicate's claim an outcome?", ResultPath: "$.ledger", TimeoutSeconds: 30})).
+	readOutcome := readLedgerStatus("ReadOutcome", "has the duplicate's claim an outcome?").
 		AddRetry(s.dynamoRetry).
 		AddCatch(unsettled, workflow.CatchProps{ResultPath: pathError})
 	readOutcome.Next(finished)
@@ -354,12 +349,7 @@ func (s *stages) batchFile(b BatchOptions) workflow.Chainable {
 			workflow.StringEquals("$.ledger.Item.status.S", contract.StatusRunning),
 		), running).
 		Otherwise(handOff)
-	largeLedger := workflow.Returns[outcomeRead](workflow.DynamoGetItem("LargeLedger", TableLedger, workflow.Params{
-		"Key":                      ledgerKey(),
-		"ConsistentRead":           true,
-		"ProjectionExpression":     "#status",
-		"ExpressionAttributeNames": workflow.Params{"#status": "status"},
-	}, workflow.TaskProps{Comment: "has the large file an outcome, or a running execution?", ResultPath: "$.ledger", TimeoutSeconds: 30})).
+	largeLedger := readLedgerStatus("LargeLedger", "has the large file an outcome, or a running execution?").
 		AddRetry(s.dynamoRetry).
 		AddCatch(handOffFailed, workflow.CatchProps{ResultPath: pathError})
 	largeLedger.Next(largeState)
@@ -403,6 +393,17 @@ func (s *stages) batchFile(b BatchOptions) workflow.Chainable {
 		AddCatch(headFailed, workflow.CatchProps{ResultPath: pathError})
 	head.Next(event)
 	return head
+}
+
+// readLedgerStatus is a task named name that reads the file version's
+// ledger status into $.ledger (a consistent read of that one attribute).
+func readLedgerStatus(name, comment string) *workflow.Task {
+	return workflow.Returns[outcomeRead](workflow.DynamoGetItem(name, TableLedger, workflow.Params{
+		"Key":                      ledgerKey(),
+		"ConsistentRead":           true,
+		"ProjectionExpression":     "#status",
+		"ExpressionAttributeNames": workflow.Params{"#status": "status"},
+	}, workflow.TaskProps{Comment: comment, ResultPath: "$.ledger", TimeoutSeconds: 30}))
 }
 
 // ledgerSettled holds when the ledger item read into $.ledger records an
