@@ -192,23 +192,13 @@ func TestDevBatch(t *testing.T) {
 // or the stack.
 func TestDevBatchFromStack(t *testing.T) {
 	t.Parallel()
-	proj, err := os.ReadFile(filepath.Join("..", "Pulumi.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	// project writes a Pulumi project whose stack dev has the given
 	// batchDatasets line (none: no stack file).
 	project := func(t *testing.T, line string) string {
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), proj, 0o644); err != nil {
-			t.Fatal(err)
+		if line == "" {
+			return devProject(t, "")
 		}
-		if line != "" {
-			if err := os.WriteFile(filepath.Join(dir, "Pulumi.dev.yaml"), []byte("config:\n  "+line+"\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return dir
+		return devProject(t, "config:\n  "+line+"\n")
 	}
 	tests := []struct {
 		name string
@@ -299,22 +289,6 @@ func TestDevBatchFromStack(t *testing.T) {
 // schedule that cannot be read is a usage error naming the stack file.
 func TestDevBatchEvery(t *testing.T) {
 	t.Parallel()
-	proj, err := os.ReadFile(filepath.Join("..", "Pulumi.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	project := func(t *testing.T, stackFile string) string {
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), proj, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if stackFile != "" {
-			if err := os.WriteFile(filepath.Join(dir, "Pulumi.dev.yaml"), []byte(stackFile), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return dir
-	}
 	tests := []struct {
 		name      string
 		stackFile string // Pulumi.dev.yaml ("": none)
@@ -343,7 +317,7 @@ func TestDevBatchEvery(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := tt.flags
-			f.project = project(t, tt.stackFile)
+			f.project = devProject(t, tt.stackFile)
 			if !f.everySet {
 				f.every = defaultBatchEvery
 			}
@@ -359,4 +333,25 @@ func TestDevBatchEvery(t *testing.T) {
 			}
 		})
 	}
+}
+
+// devProject writes a Pulumi project (this repository's Pulumi.yaml) into
+// a temporary folder, with stackFile as its Pulumi.dev.yaml ("": none),
+// and returns the folder.
+func devProject(t *testing.T, stackFile string) string {
+	t.Helper()
+	proj, err := os.ReadFile(filepath.Join("..", "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), proj, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if stackFile != "" {
+		if err := os.WriteFile(filepath.Join(dir, "Pulumi.dev.yaml"), []byte(stackFile), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
