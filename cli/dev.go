@@ -55,6 +55,10 @@ func (c *cli) devCommand() *cobra.Command {
 }
 
 func (c *cli) cmdDev(dir string, settle time.Duration, once bool, batch batchFlags, rf runtimeFlags) error {
+	var err error
+	if rf.expressMaxBytes, err = stackExpressMaxBytes(batch.project, rf.stack); err != nil {
+		return err
+	}
 	cfg, err := rf.config()
 	if err != nil {
 		return err

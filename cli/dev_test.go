@@ -355,3 +355,48 @@ func devProject(t *testing.T, stackFile string) string {
 	}
 	return dir
 }
+
+// TestDevBatchExpressMaxFromStack: `sluice dev` hands a batched file to
+// the per-file machine as the --stack's batchExpressMaxKb says the
+// deployed batch would: the orders example (1,146 bytes) goes to the
+// per-file machine at 1 KiB and stays in its Express child at the default
+// 1 MiB; a value out of range is a usage error naming the stack file.
+func TestDevBatchExpressMaxFromStack(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		limit      string // the stack's batchExpressMaxKb line ("": none)
+		wantHanded bool
+		wantErr    string
+	}{
+		{name: "1 KiB", limit: "sluice:batchExpressMaxKb: 1", wantHanded: true},
+		{name: "the default", limit: ""},
+		{name: "2 KiB", limit: "sluice:batchExpressMaxKb: 2"},
+		{name: "zero", limit: "sluice:batchExpressMaxKb: 0", wantErr: `Pulumi.dev.yaml: batchExpressMaxKb: "0" is not a whole number of KiB from 1 to 1048576`},
+		{name: "not a number", limit: "sluice:batchExpressMaxKb: 1MB", wantErr: `Pulumi.dev.yaml: batchExpressMaxKb: "1MB" is not`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir, state := t.TempDir(), t.TempDir()
+			copyInto(t, filepath.Join(dir, "incoming", "orders"), example("orders", "orders.csv"))
+			proj := devProject(t, "config:\n  sluice:batchDatasets: [orders]\n  "+tt.limit+"\n")
+			code, stdout, stderr := runCLI(t, "", "dev", "--once", "--dir", dir, "--state-dir", state, "--project", proj)
+			if tt.wantErr != "" {
+				if code != int(ExitUsage) || !strings.Contains(stderr, tt.wantErr) || !strings.Contains(stderr, filepath.Join(proj, "Pulumi.dev.yaml")) {
+					t.Fatalf("exit %d, want %d with %q naming the stack file:\n%s%s", code, ExitUsage, tt.wantErr, stderr, stdout)
+				}
+				return
+			}
+			if code != 0 {
+				t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
+			}
+			if handed := strings.Contains(stdout, "handed to the per-file machine"); handed != tt.wantHanded {
+				t.Errorf("handed to the per-file machine: %v, want %v:\n%s", handed, tt.wantHanded, stdout)
+			}
+			if n := len(scan(t, state, "orders")); n == 0 {
+				t.Errorf("orders: no items loaded:\n%s", stdout)
+			}
+		})
+	}
+}

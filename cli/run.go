@@ -29,6 +29,10 @@ type runtimeFlags struct {
 	inject                   []string
 	fast                     bool
 	chunk                    int
+	// expressMaxBytes is the batch machine's ExpressMaxBytes (0: its
+	// default); the commands that run batches set it from the --stack's
+	// batchExpressMaxKb (stackExpressMaxBytes).
+	expressMaxBytes int64
 }
 
 func (f *runtimeFlags) register(fs *pflag.FlagSet, withFaults bool) {
@@ -60,7 +64,7 @@ func (f *runtimeFlags) config() (local.Config, error) {
 	// HTTP enrichments' secrets: SLUICE_SECRET_<NAME>, else the state
 	// directory's secrets.json (docs/local.md).
 	secrets := enrich.LocalSecrets{Getenv: os.Getenv, File: filepath.Join(f.stateDir, local.SecretsFile)}
-	return local.Config{StateDir: f.stateDir, Stack: f.stack, S3Endpoint: f.s3, DynamoDBEndpoint: f.ddb, Faults: faults, Fast: f.fast, ChunkRecords: f.chunk, Crash: crash, Secrets: secrets}, nil
+	return local.Config{StateDir: f.stateDir, Stack: f.stack, S3Endpoint: f.s3, DynamoDBEndpoint: f.ddb, Faults: faults, Fast: f.fast, ChunkRecords: f.chunk, Crash: crash, Secrets: secrets, BatchExpressMaxBytes: f.expressMaxBytes}, nil
 }
 
 // stateDirExists is the check of the commands that only read the state

@@ -17,6 +17,10 @@ import (
 // deployed), then start one batch execution per dataset, in the order the
 // files name them, and print what each did.
 func (c *cli) cmdRunBatch(args []string, ds string, asJSON bool, cpuProfile string, rf runtimeFlags) error {
+	var err error
+	if rf.expressMaxBytes, err = stackExpressMaxBytes("", rf.stack); err != nil {
+		return err
+	}
 	run, err := c.openRun(args, ds, cpuProfile, rf)
 	if err != nil {
 		return err

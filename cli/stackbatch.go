@@ -1,7 +1,13 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	iofs "io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/sluicehq/sluice/internal/stackconfig"
 	"github.com/spf13/pflag"
@@ -49,4 +55,38 @@ func (f stackBatchFlags) batched(stack string) (names []string, from string, err
 		return nil, "", usagef("the batched datasets of stack %s: %v (or name them with --batch)", stack, err)
 	}
 	return names, fmt.Sprintf("stack %s's %s, %s", stack, stackconfig.BatchDatasetsKey, relPath(file)), nil
+}
+
+// expressMaxKBKey is the stack key of the largest file, in KiB, a batch's
+// Express child processes itself (platform.Config.BatchExpressMaxKB).
+const expressMaxKBKey = "batchExpressMaxKb"
+
+// stackExpressMaxBytes returns the --stack's batchExpressMaxKb in bytes,
+// read from the project in dir (the nearest at or above the working
+// directory when dir is ""), for the local batch machine to hand off the
+// files the deployed one would. It is 0, the pipeline's default (1 MiB),
+// outside a project or for a stack without a file. A value that is not a
+// whole number from 1 to 1048576 is a usage error naming the file.
+func stackExpressMaxBytes(dir, stack string) (int64, error) {
+	if dir == "" {
+		var err error
+		if dir, err = findProject(); err != nil {
+			return 0, nil
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "Pulumi."+stack+".yaml")); errors.Is(err, iofs.ErrNotExist) {
+		return 0, nil
+	}
+	v, file, err := stackconfig.String(dir, stack, expressMaxKBKey)
+	switch {
+	case err != nil:
+		return 0, usagef("the batch settings of stack %s: %v", stack, err)
+	case v == "":
+		return 0, nil
+	}
+	kb, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || kb < 1 || kb > 1<<20 {
+		return 0, usagef("%s: %s: %q is not a whole number of KiB from 1 to 1048576", file, expressMaxKBKey, v)
+	}
+	return int64(kb) << 10, nil
 }

@@ -20,9 +20,10 @@ import (
 const ComponentBatch = "batch"
 
 // BatchOptions returns the batch machine's options from the stack's
-// configuration (pipeline.BatchOptions).
+// configuration (pipeline.BatchOptions): batchMaxFiles,
+// batchMaxConcurrency and batchExpressMaxKb.
 func BatchOptions(cfg Config) pipeline.BatchOptions {
-	return pipeline.BatchOptions{MaxFiles: cfg.BatchMaxFiles, MaxConcurrency: cfg.BatchMaxConcurrency}
+	return pipeline.BatchOptions{MaxFiles: cfg.BatchMaxFiles, MaxConcurrency: cfg.BatchMaxConcurrency, ExpressMaxBytes: int64(cfg.BatchExpressMaxKB) << 10}
 }
 
 // splitBatch divides the datasets into those run per S3 event and those

@@ -1,6 +1,7 @@
 package platform_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,7 +11,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/platform"
 	"github.com/sluicehq/sluice/platform/naming"
+	"github.com/sluicehq/sluice/platform/offline"
 	"github.com/sluicehq/sluice/platform/policy"
 	"github.com/sluicehq/sluice/workflow/pipeline"
 )
@@ -122,5 +125,49 @@ func TestBatchMachine(t *testing.T) {
 				t.Errorf("bucket policy: no Deny of version deletes under %v to pipeline roles but the batch's: %+v", batchKeys, settle)
 			}
 		})
+	}
+}
+
+// TestBatchExpressMaxKb: the stack's batchExpressMaxKb is the file size
+// above which the deployed batch machine's Sized choice hands a file to
+// the per-file machine (1 MiB when unset).
+func TestBatchExpressMaxKb(t *testing.T) {
+	for _, tt := range []struct {
+		set  string // the config value ("": unset)
+		want float64
+	}{{"", 1 << 20}, {"4096", 4096 << 10}} {
+		cfg, err := offline.LoadStackFile("../Pulumi.dev.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.set != "" {
+			cfg["sluice:batchExpressMaxKb"] = tt.set
+		}
+		runMu.Lock()
+		r, err := offline.Run("dev", cfg, platform.Options{Packager: packager(t)})
+		runMu.Unlock()
+		if err != nil {
+			t.Fatalf("batchExpressMaxKb %q: %v", tt.set, err)
+		}
+		sm := one(t, r, "aws:sfn/stateMachine:StateMachine", "batch-machine")
+		var def struct {
+			States map[string]struct {
+				ItemProcessor struct {
+					States map[string]struct {
+						Choices []struct {
+							Variable           string
+							NumericGreaterThan *float64
+						}
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(str(sm.Inputs, "definition")), &def); err != nil {
+			t.Fatal(err)
+		}
+		choices := def.States["Files"].ItemProcessor.States["Sized"].Choices
+		if len(choices) != 1 || choices[0].Variable != "$.size" || choices[0].NumericGreaterThan == nil || *choices[0].NumericGreaterThan != tt.want {
+			t.Errorf("batchExpressMaxKb %q: Sized's choices %+v, want $.size > %v", tt.set, choices, tt.want)
+		}
 	}
 }

@@ -296,6 +296,48 @@ func TestScenarioBatchLargeFiles(t *testing.T) {
 	}
 }
 
+// TestBatchExpressMaxKb: the stack's batchExpressMaxKb decides which
+// files the priced batch hands to the per-file machine: readings files of
+// 20 records of 200 bytes (4,000 bytes) stay in their Express child at the
+// default 1 MiB and are handed off at 3 KiB, and the note says the limit.
+func TestBatchExpressMaxKb(t *testing.T) {
+	t.Parallel()
+	w := Workload{FilesPerDay: 100, RecordsPerFile: 20, RecordBytes: 200, Months: 1, Dataset: "readings"}
+	for _, tt := range []struct {
+		kb         int
+		wantHanded bool
+		wantNote   string
+	}{{1024, false, "a file over 1 MiB (sluice:batchExpressMaxKb) or"}, {3, true, "(over 3 KiB (sluice:batchExpressMaxKb), or"}} {
+		s, err := LoadStack(root, "prod")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.BatchExpressMaxKB = tt.kb
+		m, err := NewModel(s, DefaultPrices(), DefaultTimings())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := m.Estimate(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bf := b.Facts.Batch; bf == nil || bf.HandedOff != tt.wantHanded {
+			t.Errorf("batchExpressMaxKb %d: batch facts %+v, want handed off %v", tt.kb, bf, tt.wantHanded)
+		}
+		rep, err := m.Compare(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes := ""
+		for _, c := range rep.Comparisons {
+			notes += c.Note + "\n"
+		}
+		if !strings.Contains(notes, tt.wantNote) {
+			t.Errorf("batchExpressMaxKb %d: the comparisons' notes lack %q:\n%s", tt.kb, tt.wantNote, notes)
+		}
+	}
+}
+
 // TestBatchTransitionsFollowTheMachine: a state added to the batch
 // execution itself is one more transition a batch, priced; one added to
 // its Express child is one more child state and no transition.

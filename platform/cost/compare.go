@@ -238,18 +238,27 @@ func (m *Model) batchComparison(w Workload, bill *Bill) (Comparison, error) {
 		b.Change = "add the dataset to sluice:batchDatasets (--dataset NAME prices a named one)"
 	}
 	c.Alternatives = []Alternative{a, b}
-	maxMiB := num(float64(pipeline.DefaultExpressMaxBytes) / (1 << 20))
+	limit := kibibytes(m.Stack.BatchExpressMaxKB) + " (sluice:batchExpressMaxKb)"
 	if bt.Facts.Batch.HandedOff {
-		c.Note = fmt.Sprintf("files this size (over %s MiB, or more chunks than load inline) are handed by a batch's EXPRESS child to the per-file machine, whose execution is the per-file one (%d Standard transitions), and settled by the next batch's child: batches add two Express children and two Map transitions a file, the HEADs and the COPY; a batched file waits up to the schedule's interval",
-			maxMiB, len(pf.Facts.States))
+		c.Note = fmt.Sprintf("files this size (over %s, or more chunks than load inline) are handed by a batch's EXPRESS child to the per-file machine, whose execution is the per-file one (%d Standard transitions), and settled by the next batch's child: batches add two Express children and two Map transitions a file, the HEADs and the COPY; a batched file waits up to the schedule's interval",
+			limit, len(pf.Facts.States))
 	} else {
-		c.Note = fmt.Sprintf("a batch's EXPRESS child runs the per-file stages inside a Parallel state (%d states a file, billed by request and duration, against %d Standard transitions per file) and heads, copies and deletes its file; a file over %s MiB or of more chunks than load inline is handed to the per-file machine; a batched file waits up to the schedule's interval",
-			len(bt.Facts.Batch.ChildStates), len(pf.Facts.States), maxMiB)
+		c.Note = fmt.Sprintf("a batch's EXPRESS child runs the per-file stages inside a Parallel state (%d states a file, billed by request and duration, against %d Standard transitions per file) and heads, copies and deletes its file; a file over %s or of more chunks than load inline is handed to the per-file machine; a batched file waits up to the schedule's interval",
+			len(bt.Facts.Batch.ChildStates), len(pf.Facts.States), limit)
 	}
 	if fpe := bt.Facts.Batch.FilesPerExecution; fpe > float64(m.Stack.BatchMaxFiles) {
 		c.Note += fmt.Sprintf("; %s files a batch is more than batchMaxFiles %d: files would pile up", num(fpe), m.Stack.BatchMaxFiles)
 	}
 	return c, nil
+}
+
+// kibibytes writes a size given in KiB in MiB when it is whole MiB: "1
+// MiB", "1536 KiB".
+func kibibytes(kb int) string {
+	if kb%1024 == 0 {
+		return fmt.Sprintf("%d MiB", kb/1024)
+	}
+	return fmt.Sprintf("%d KiB", kb)
 }
 
 // storedUSD is the part of the bill that pays for data kept: storage,

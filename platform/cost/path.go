@@ -42,11 +42,12 @@ func Machine(s Stack) (*asl.StateMachine, pipeline.Options, error) {
 
 // BatchMachine compiles the stack's batch state machine as the platform
 // deploys it when batchDatasets names a dataset (platform.BatchOptions):
-// the per-file machine's options, and batchMaxFiles and
-// batchMaxConcurrency.
+// the per-file machine's options, and batchMaxFiles, batchMaxConcurrency
+// and batchExpressMaxKb.
 func BatchMachine(s Stack) (*asl.StateMachine, error) {
-	compiled, err := pipeline.BuildBatch(resolver(), stackOptions(s),
-		pipeline.BatchOptions{MaxFiles: s.BatchMaxFiles, MaxConcurrency: s.BatchMaxConcurrency})
+	compiled, err := pipeline.BuildBatch(resolver(), stackOptions(s), pipeline.BatchOptions{
+		MaxFiles: s.BatchMaxFiles, MaxConcurrency: s.BatchMaxConcurrency, ExpressMaxBytes: int64(s.BatchExpressMaxKB) << 10,
+	})
 	if err != nil {
 		return nil, err
 	}

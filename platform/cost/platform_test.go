@@ -51,7 +51,7 @@ func TestLoadStackAgreesWithPlatform(t *testing.T) {
 				ReconcileSchedule: c.ReconcileSchedule, ReconcileTimeoutSeconds: c.ReconcileTimeoutSeconds,
 				MonthlyBudgetUSD: c.MonthlyBudgetUSD, BudgetAlertPercent: c.BudgetAlertPercent,
 				BatchDatasets: c.BatchDatasets, BatchSchedule: c.BatchSchedule, BatchMaxFiles: c.BatchMaxFiles,
-				BatchMaxConcurrency: c.BatchMaxConcurrency, VPC: c.VPC, Egress: c.Egress,
+				BatchMaxConcurrency: c.BatchMaxConcurrency, BatchExpressMaxKB: c.BatchExpressMaxKB, VPC: c.VPC, Egress: c.Egress,
 				AZCount: c.AZCount, TableReplicaRegions: c.TableReplicaRegions,
 				EnrichmentSecrets: slices.Sorted(maps.Keys(c.EnrichmentSecrets)),
 			}

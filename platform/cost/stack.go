@@ -85,6 +85,9 @@ type Stack struct {
 	// BatchMaxFiles bounds the files one batch execution takes;
 	// BatchMaxConcurrency the files it runs at once (0: the chunk map's).
 	BatchMaxFiles, BatchMaxConcurrency int
+	// BatchExpressMaxKB is the largest file in KiB a batch's Express child
+	// processes itself (larger ones are handed to the per-file machine).
+	BatchExpressMaxKB int
 
 	// VPC puts the functions in private subnets; Egress is how they reach
 	// the internet there ("none" or "nat": a NAT gateway with an Elastic
@@ -251,6 +254,7 @@ func LoadStack(dir, stack string) (Stack, error) {
 	str("batchSchedule", &s.BatchSchedule)
 	integer("batchMaxFiles", &s.BatchMaxFiles)
 	integer("batchMaxConcurrency", &s.BatchMaxConcurrency)
+	integer("batchExpressMaxKb", &s.BatchExpressMaxKB)
 	boolean("vpc", &s.VPC)
 	str("egress", &s.Egress)
 	integer("azCount", &s.AZCount)
@@ -318,6 +322,9 @@ func (s Stack) check() error {
 	}
 	if s.BatchMaxFiles < 1 || s.BatchMaxFiles > 1000 {
 		errs = append(errs, fmt.Errorf("%s:batchMaxFiles: %d is not 1 to 1000", Project, s.BatchMaxFiles))
+	}
+	if s.BatchExpressMaxKB < 1 || s.BatchExpressMaxKB > 1<<20 {
+		errs = append(errs, fmt.Errorf("%s:batchExpressMaxKb: %d is not 1 to 1048576", Project, s.BatchExpressMaxKB))
 	}
 	if _, err := scheduleRuns(s.BatchSchedule); err != nil && len(s.BatchDatasets) > 0 {
 		errs = append(errs, fmt.Errorf("%s:batchSchedule: %w", Project, err))
