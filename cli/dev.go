@@ -83,10 +83,8 @@ func (c *cli) cmdDev(dir string, settle time.Duration, once bool, batch batchFla
 		return fail(ExitFailure, err.Error())
 	}
 	defer rt.Close()
-	for _, ds := range batched {
-		if _, err := rt.Datasets().Lookup(ds); err != nil {
-			return usagef("batched datasets (%s): %v (known: %s)", from, err, strings.Join(rt.Datasets().Names(), ", "))
-		}
+	if err := knownDatasets(rt, batched, from); err != nil {
+		return err
 	}
 	w := &watcher{c: c, rt: rt, root: filepath.Join(dir, "incoming"), settle: settle, seen: map[string]time.Time{},
 		batchDatasets: batched, batchFrom: from, batchEvery: every, batchEveryFrom: everyFrom}

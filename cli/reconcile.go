@@ -76,10 +76,8 @@ func (c *cli) cmdReconcile(redrive, asJSON bool, grace, lookback time.Duration, 
 		return fail(ExitFailure, err.Error())
 	}
 	defer rt.Close()
-	for _, name := range batched {
-		if _, err := rt.Datasets().Lookup(name); err != nil {
-			return usagef("batched datasets (%s): %v (known: %s)", from, err, strings.Join(rt.Datasets().Names(), ", "))
-		}
+	if err := knownDatasets(rt, batched, from); err != nil {
+		return err
 	}
 	res, err := rt.Reconcile(ctx, local.ReconcileOptions{Redrive: redrive, Grace: grace, Lookback: lookback, Batched: batched})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/internal/stackconfig"
+	"github.com/sluicehq/sluice/local"
 	"github.com/spf13/pflag"
 )
 
@@ -89,4 +90,15 @@ func stackExpressMaxBytes(dir, stack string) (int64, error) {
 		return 0, usagef("%s: %s: %q is not a whole number of KiB from 1 to 1048576", file, expressMaxKBKey, v)
 	}
 	return int64(kb) << 10, nil
+}
+
+// knownDatasets is a usage error naming where the batched datasets came
+// from (from: --batch, or the stack's file) when rt knows one of them not.
+func knownDatasets(rt *local.Runtime, batched []string, from string) error {
+	for _, ds := range batched {
+		if _, err := rt.Datasets().Lookup(ds); err != nil {
+			return usagef("batched datasets (%s): %v (known: %s)", from, err, strings.Join(rt.Datasets().Names(), ", "))
+		}
+	}
+	return nil
 }

@@ -244,19 +244,7 @@ func (w *writer) writeBatch(ctx context.Context, batch []*record) (left []*recor
 		w.unwritten.Add(c.unwritten)
 	}()
 	if w.strict {
-		for _, r := range batch {
-			written, stale, err := w.conditionalPut(ctx, r)
-			if written {
-				c.written += r.weight()
-			}
-			if stale {
-				c.stale += r.weight()
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		return nil, nil
+		return nil, w.putEach(ctx, batch, &c)
 	}
 	orders, unread, err := w.readOrders(ctx, batch)
 	if err != nil {
@@ -288,7 +276,16 @@ func (w *writer) writeBatch(ctx context.Context, batch []*record) (left []*recor
 		}
 		left = append(left, l...)
 	}
-	for _, r := range conditional {
+	if err := w.putEach(ctx, conditional, &c); err != nil {
+		return nil, err
+	}
+	return left, nil
+}
+
+// putEach writes records one by one with a conditional PutItem, counting
+// each in c as written or stale; it stops at the first hard error.
+func (w *writer) putEach(ctx context.Context, records []*record, c *counts) error {
+	for _, r := range records {
 		written, stale, err := w.conditionalPut(ctx, r)
 		if written {
 			c.written += r.weight()
@@ -297,10 +294,10 @@ func (w *writer) writeBatch(ctx context.Context, batch []*record) (left []*recor
 			c.stale += r.weight()
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return left, nil
+	return nil
 }
 
 // readOrders returns the source order of the batch's keys that exist in the
