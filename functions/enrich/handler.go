@@ -167,20 +167,11 @@ func (h *Handler) Handle(ctx context.Context, chunk contract.Chunk) (contract.Ch
 	log.Debug("enriching", slog.String("chunkKey", chunk.Key), slog.Int64("records", chunk.Records))
 	out, err := h.enrich(ctx, chunk)
 	if err != nil {
-		fnlog.Failed(ctx, log, "enrich failed", err, expected(err))
+		fnlog.Failed(ctx, log, "enrich failed", err, fnerr.Expected(err))
 	} else {
 		log.Info("enriched", slog.Int64("records", out.Records))
 	}
 	return out, fnerr.Surface(err)
-}
-
-// expected reports whether err is an outcome the workflow handles (a
-// rejection, a retried transient failure): logged as WARN, not ERROR.
-func expected(err error) bool {
-	var vf *fnerr.ValidationFailed
-	var rt *fnerr.Retryable
-	var li *fnerr.LoadIncomplete
-	return errors.As(err, &vf) || errors.As(err, &rt) || errors.As(err, &li)
 }
 
 func (h *Handler) init() {

@@ -108,6 +108,16 @@ func NameOf(err error) string {
 	return t.Name()
 }
 
+// Expected reports whether err is an outcome the workflow handles: a
+// rejection (ValidationFailed), or a failure it retries (Retryable,
+// LoadIncomplete). Handlers log such an error as WARN, any other as ERROR.
+func Expected(err error) bool {
+	var vf *ValidationFailed
+	var rt *Retryable
+	var li *LoadIncomplete
+	return errors.As(err, &vf) || errors.As(err, &rt) || errors.As(err, &li)
+}
+
 // Surface returns the error a handler must return to Lambda: the first typed
 // error of this package found in err's chain, or an *Internal carrying err's
 // text. A nil err gives nil.

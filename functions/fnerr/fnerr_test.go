@@ -44,3 +44,27 @@ func TestSurfaceUnwrapsToTypedValue(t *testing.T) {
 		t.Error("Surface(nil) != nil")
 	}
 }
+
+// TestExpected: rejections and the failures the workflow retries are
+// expected (logged as WARN), also wrapped; everything else is not.
+func TestExpected(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		{&ValidationFailed{}, true},
+		{fmt.Errorf("validate x.csv: %w", &ValidationFailed{}), true},
+		{&Retryable{}, true},
+		{&LoadIncomplete{}, true},
+		{fmt.Errorf("load: %w", &LoadIncomplete{}), true},
+		{&EnrichmentFailed{}, false},
+		{&ConfigError{}, false},
+		{&Internal{}, false},
+		{errors.New("boom"), false},
+		{nil, false},
+	} {
+		if got := Expected(tt.err); got != tt.want {
+			t.Errorf("Expected(%T %v) = %v, want %v", tt.err, tt.err, got, tt.want)
+		}
+	}
+}

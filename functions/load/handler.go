@@ -183,7 +183,7 @@ func (h *Handler) Handle(ctx context.Context, chunk contract.Chunk) (contract.Lo
 	log.Debug("loading", slog.String("chunkKey", chunk.Key), slog.Int64("records", chunk.Records))
 	out, err := h.load(ctx, chunk)
 	if err != nil {
-		fnlog.Failed(ctx, log, "load failed", err, expected(err))
+		fnlog.Failed(ctx, log, "load failed", err, fnerr.Expected(err))
 	} else {
 		log.Info("loaded", slog.Int64("written", out.Written), slog.Int64("stale", out.Stale))
 		fnlog.EmitRecords(ctx, log, h.Metrics, chunk.Dataset,
@@ -191,15 +191,6 @@ func (h *Handler) Handle(ctx context.Context, chunk contract.Chunk) (contract.Lo
 			emf.Metric{Name: contract.MetricRecordsStale, Value: float64(out.Stale), Unit: emf.Count})
 	}
 	return out, fnerr.Surface(err)
-}
-
-// expected reports whether err is an outcome the workflow handles (a
-// rejection, a retried transient failure): logged as WARN, not ERROR.
-func expected(err error) bool {
-	var vf *fnerr.ValidationFailed
-	var rt *fnerr.Retryable
-	var li *fnerr.LoadIncomplete
-	return errors.As(err, &vf) || errors.As(err, &rt) || errors.As(err, &li)
 }
 
 func (h *Handler) load(ctx context.Context, chunk contract.Chunk) (contract.LoadOutput, error) {

@@ -42,20 +42,12 @@ func (h *Handler) Handle(ctx context.Context, in contract.TransformInput) (contr
 	log.Debug("transforming", slog.Int64("size", in.Source.Size))
 	out, err := h.transform(ctx, in)
 	if err != nil {
-		fnlog.Failed(ctx, log, "transform failed", err, expected(err))
+		fnlog.Failed(ctx, log, "transform failed", err, fnerr.Expected(err))
 	} else {
 		log.Info("transformed", slog.Int64("records", out.Records), slog.Int64("filtered", out.Filtered),
 			slog.Int64("rejected", out.Rejected), slog.Int("chunks", out.ChunkCount))
 	}
 	return out, fnerr.Surface(err)
-}
-
-// expected reports whether err is an outcome the workflow handles (a
-// rejection, a retried transient failure): logged as WARN, not ERROR.
-func expected(err error) bool {
-	var vf *fnerr.ValidationFailed
-	var rt *fnerr.Retryable
-	return errors.As(err, &vf) || errors.As(err, &rt)
 }
 
 func (h *Handler) transform(ctx context.Context, in contract.TransformInput) (contract.TransformOutput, error) {

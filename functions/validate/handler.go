@@ -55,19 +55,11 @@ func (h *Handler) Handle(ctx context.Context, ev contract.FileEvent) (contract.V
 			emf.Metric{Name: contract.MetricRecordsRejected, Value: float64(bad), Unit: emf.Count})
 	}
 	if err != nil {
-		fnlog.Failed(ctx, log, "validate failed", err, expected(err))
+		fnlog.Failed(ctx, log, "validate failed", err, fnerr.Expected(err))
 	} else {
 		log.Info("validated", slog.Int64("rows", out.Rows), slog.Int64("badRows", out.BadRows), slog.String("report", out.Report))
 	}
 	return out, fnerr.Surface(err)
-}
-
-// expected reports whether err is an outcome the workflow handles (a
-// rejection, a retried transient failure): logged as WARN, not ERROR.
-func expected(err error) bool {
-	var vf *fnerr.ValidationFailed
-	var rt *fnerr.Retryable
-	return errors.As(err, &vf) || errors.As(err, &rt)
 }
 
 func (h *Handler) validate(ctx context.Context, ev contract.FileEvent) (contract.ValidateOutput, error) {
