@@ -51,3 +51,29 @@ func FuzzPlainText(f *testing.F) {
 		}
 	})
 }
+
+// TestPutPiece: putPiece writes what append would, from pieces with and
+// without room past their end, at every length up to 40 and every offset
+// in a destination with the room it needs, leaving what lies before the
+// offset alone.
+func TestPutPiece(t *testing.T) {
+	src := make([]byte, 64)
+	for i := range src {
+		src[i] = byte('a' + i%26)
+	}
+	for n := 0; n <= 40; n++ {
+		for _, room := range []bool{true, false} {
+			s := src[:n:n]
+			if room {
+				s = src[: n : n+pieceSlack]
+			}
+			for off := range 20 {
+				d := bytes.Repeat([]byte{'.'}, off+n+pieceSlack)
+				want := append(bytes.Repeat([]byte{'.'}, off), s...)
+				if end := putPiece(d, off, s); end != off+n || !bytes.Equal(d[:end], want) {
+					t.Fatalf("putPiece(len %d, room %v, at %d) = %d %q, want %d %q", n, room, off, end, d[:end], off+n, want)
+				}
+			}
+		}
+	}
+}

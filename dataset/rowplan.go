@@ -64,6 +64,8 @@ type RowPlan struct {
 	// attribute i (with the quotes of string values), and the last closes
 	// the object. Nil when the plan has no such form.
 	glue [][]byte
+	// glueLen is the length of all the glue.
+	glueLen int
 }
 
 type fieldKind uint8
@@ -170,7 +172,8 @@ func (d *Dataset) RowPlan(header []string) *RowPlan {
 				pf.kind = kindGeneric
 			}
 			for _, v := range f.Values {
-				pf.values = append(pf.values, []byte(v))
+				// With room past the end for putPiece.
+				pf.values = append(pf.values, append(make([]byte, 0, len(v)+pieceSlack), v...))
 			}
 			pf.class = charClass(f.Pattern)
 		case Int:
@@ -301,6 +304,12 @@ func (p *RowPlan) buildGlue() [][]byte {
 		}
 	}
 	glue[len(glue)-1] = append(glue[len(glue)-1], '}', '\n')
+	// Each piece with room past its end for putPiece.
+	p.glueLen = 0
+	for i, g := range glue {
+		glue[i] = append(make([]byte, 0, len(g)+pieceSlack), g...)
+		p.glueLen += len(g)
+	}
 	return glue
 }
 
@@ -559,6 +568,9 @@ func (p *RowPlan) check(fields [][]byte, line int64, plain bool) (absent, ok boo
 	if !p.render(p.sk) {
 		return false, false
 	}
+	if cap(p.key)-len(p.key) < pieceSlack {
+		p.key = slices.Grow(p.key, pieceSlack) // room for putPiece
+	}
 	p.formatLine(line)
 	size += len(AttrPK) + p.skAt + len(AttrSK) + len(p.key) - p.skAt + len(AttrLine) + len(p.line) + 1
 	// Row-only calculated fields: proven within DynamoDB's number limits,
@@ -587,22 +599,33 @@ func (p *RowPlan) check(fields [][]byte, line int64, plain bool) (absent, ok boo
 // write appends the JSON line of the row check proved good.
 func (p *RowPlan) write(dst []byte, plain, absent bool) []byte {
 	if p.glue != nil && plain && !absent {
-		// Every value is present and written as it is, between glue.
-		dst = append(dst, p.glue[0]...)
+		// Every value is present and written as it is, between glue:
+		// the pieces are copied 16 bytes at a time into room made once
+		// (putPiece), instead of appended one by one.
+		size := p.glueLen + len(p.key) + len(p.line)
+		for _, a := range p.out {
+			if a.kind == outField {
+				size += len(p.vals[a.field])
+			}
+		}
+		n := len(dst)
+		dst = slices.Grow(dst, size+pieceSlack)
+		d := dst[:cap(dst)]
+		n = putPiece(d, n, p.glue[0])
 		for i, a := range p.out {
 			switch a.kind {
 			case outPK:
-				dst = append(dst, p.key[:p.skAt]...)
+				n = putPiece(d, n, p.key[:p.skAt])
 			case outSK:
-				dst = append(dst, p.key[p.skAt:]...)
+				n = putPiece(d, n, p.key[p.skAt:])
 			case outLine:
-				dst = append(dst, p.line...)
+				n = putPiece(d, n, p.line)
 			case outField:
-				dst = append(dst, p.vals[a.field]...)
+				n = putPiece(d, n, p.vals[a.field])
 			}
-			dst = append(dst, p.glue[i+1]...)
+			n = putPiece(d, n, p.glue[i+1])
 		}
-		return dst
+		return dst[:n]
 	}
 	dst = append(dst, '{')
 	first := true
@@ -634,6 +657,27 @@ func (p *RowPlan) write(dst []byte, plain, absent bool) []byte {
 	return append(dst, '}', '\n')
 }
 
+// pieceSlack is the room putPiece needs past the end of what it writes,
+// and the capacity a piece must have past its length to be copied 16
+// bytes at a time.
+const pieceSlack = 15
+
+// putPiece copies s into d at n and returns n+len(s). d must have
+// pieceSlack bytes past n+len(s); those may be overwritten. When s has
+// pieceSlack bytes of capacity past its end (the row's values lie back
+// to back in one buffer, the glue and the plan's own buffers are made
+// so), it is copied 16 bytes at a time: a value or glue of a JSON line
+// is mostly one such copy, cheaper than a call of memmove.
+func putPiece(d []byte, n int, s []byte) int {
+	if cap(s)-len(s) < pieceSlack {
+		return n + copy(d[n:], s)
+	}
+	for k := 0; k < len(s); k += 16 {
+		*(*[16]byte)(d[n+k:]) = [16]byte(s[k : k+16])
+	}
+	return n + len(s)
+}
+
 // formatLine sets line to n formatted: the line after the last is an
 // increment of its digits.
 func (p *RowPlan) formatLine(n int64) {
@@ -648,7 +692,7 @@ func (p *RowPlan) formatLine(n int64) {
 			return
 		}
 	}
-	p.line = strconv.AppendInt(p.line[:0], n, 10)
+	p.line = strconv.AppendInt(slices.Grow(p.line[:0], 20+pieceSlack), n, 10)
 	p.lineNum = n
 }
 

@@ -51,11 +51,14 @@ func (b *batch) start(r *batchRow) int {
 	return 0
 }
 
+// fields returns the row's values, slices of rec to be read only: their
+// capacity runs on over the values after them, which RowPlan's writer
+// copies 16 bytes at a time.
 func (b *batch) fields(r *batchRow, dst [][]byte) [][]byte {
 	dst = dst[:0]
 	from := b.start(r)
 	for _, end := range b.ends[r.field : r.field+r.n] {
-		dst = append(dst, b.rec[from:end:end])
+		dst = append(dst, b.rec[from:end])
 		from = end
 	}
 	return dst
