@@ -290,6 +290,24 @@ func TestFixturesRoundTrip(t *testing.T) {
 	}
 }
 
+// TestKeySetSplit: keys whose pk and sk join into the same bytes are
+// different keys, and the same key is found again however it is given.
+func TestKeySetSplit(t *testing.T) {
+	k := newKeySet(100, 0)
+	for _, key := range [][2]string{{"ab", "c"}, {"a", "bc"}, {"abc", ""}, {"", "abc"}} {
+		if k.seen(key[0], key[1]) {
+			t.Errorf("fresh key %q reported as seen", key)
+		}
+	}
+	if !k.seen("a", "bc") {
+		t.Error("duplicate (a, bc) not found")
+	}
+	// The pipeline hashes the key as the plan lays it out, pk then sk.
+	if !k.add(keyHash(k.seed, []byte("abc"), 2)) {
+		t.Error("the pipeline's hash of (ab, c) differs from seen's")
+	}
+}
+
 func TestKeySetBounded(t *testing.T) {
 	k := newKeySet(100, 0)
 	for i := 0; i < 100; i++ {

@@ -137,8 +137,6 @@ func readBatches(c *records.CSVReader, p *pipeline, work chan<- *batch) {
 // checks them without writing their lines (dataset.RowPlan.CheckPlain).
 func stageBatches(plan *dataset.RowPlan, seed maphash.Seed, work <-chan *batch, checkOnly bool) {
 	var fields [][]byte
-	var h maphash.Hash
-	h.SetSeed(seed)
 	for b := range work {
 		for i := range b.rows {
 			r := &b.rows[i]
@@ -166,11 +164,7 @@ func stageBatches(plan *dataset.RowPlan, seed maphash.Seed, work <-chan *batch, 
 			b.keys = append(b.keys, pk...)
 			r.sk = [2]int{len(b.keys), len(b.keys) + len(sk)}
 			b.keys = append(b.keys, sk...)
-			h.Reset()
-			h.Write(pk)
-			h.WriteByte(0)
-			h.Write(sk)
-			r.hash = h.Sum64()
+			r.hash = keyHash(seed, b.keys[r.pk[0]:r.sk[1]], len(pk))
 		}
 		close(b.done)
 	}

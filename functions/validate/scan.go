@@ -539,6 +539,7 @@ type keySet struct {
 	full  bool
 	// warmed keeps the loads of warm from being optimised away.
 	warmed uint64
+	buf    []byte // seen's key, pk then sk
 }
 
 func newKeySet(max, expect int) *keySet {
@@ -552,12 +553,16 @@ func newKeySet(max, expect int) *keySet {
 // seen records (pk, sk) and reports whether it was recorded before. Once
 // the set holds max keys, new keys are no longer recorded.
 func (k *keySet) seen(pk, sk string) bool {
-	var h maphash.Hash
-	h.SetSeed(k.seed)
-	h.WriteString(pk)
-	h.WriteByte(0)
-	h.WriteString(sk)
-	return k.add(h.Sum64())
+	k.buf = append(append(k.buf[:0], pk...), sk...)
+	return k.add(keyHash(k.seed, k.buf, len(pk)))
+}
+
+// keyHash is the hash of the key whose pk is key[:split] and whose sk is
+// key[split:]: one call of maphash over the bytes (not a maphash.Hash
+// written three times), with the split mixed in so that ("ab", "c") and
+// ("a", "bc") differ.
+func keyHash(seed maphash.Seed, key []byte, split int) uint64 {
+	return maphash.Bytes(seed, key) + uint64(split)*0x9E3779B97F4A7C15
 }
 
 func (k *keySet) add(v uint64) bool {
