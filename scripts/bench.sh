@@ -164,6 +164,11 @@ if [[ $skip != *" transform "* ]]; then
 	echo
 	echo "transform: $n rows, $((bytes / 1000000)) MB of orders CSV, $reps interleaved repetitions"
 	for i in $(seq "$reps"); do
+		# Each run writes a new file: the last repetition's outputs are
+		# deleted untimed (replacing one would charge the command that
+		# replaces it for freeing its pages, which for Miller the shell's
+		# truncation does before the timer starts).
+		rm -f "$tmp/mlr.out" "$tmp/sluice.out"
 		if [ $((i % 2)) = 1 ]; then
 			timed mlr "$tmp/mlr.out" mlr --icsv --ojsonl cat "$tmp/orders.csv"
 			timed transform /dev/null "$tmp/sluice" transform --dataset orders "$tmp/orders.csv" -o "$tmp/sluice.out"
