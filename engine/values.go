@@ -13,6 +13,10 @@ import (
 
 // decodeJSON decodes b the way every run-time value is held: UseNumber.
 func decodeJSON(b []byte) (any, error) {
+	if v, ok := jsonenc.DecodeValue(b); ok {
+		return v, nil
+	}
+	// Invalid or unusual: encoding/json decides, and words the error.
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var v any

@@ -6,4 +6,6 @@
 // payload Sluice prints reads the same. AppendStringMinimal writes strings
 // the way Jackson and JSON.stringify do, for the intrinsic functions and
 // JSONata.
+// DecodeValue is the reverse fast path: a valid document decoded as
+// encoding/json's Decoder with UseNumber would, without its buffers.
 package jsonenc

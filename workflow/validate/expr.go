@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/sluicehq/sluice/internal/jsonenc"
 	"github.com/sluicehq/sluice/internal/jsonvalue"
 	"github.com/sluicehq/sluice/workflow/asl"
 )
@@ -152,6 +153,9 @@ func (c *checker) anyValue(si *stateInfo, p string, raw json.RawMessage, templat
 }
 
 func decode(raw json.RawMessage) (any, bool) {
+	if v, ok := jsonenc.DecodeValue(raw); ok {
+		return v, true
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
