@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/sluicehq/sluice/workflow/asl"
 )
@@ -38,7 +39,7 @@ func Document(b []byte, opts ...Option) (*asl.StateMachine, Issues, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	r := &rawChecker{}
+	r := &rawChecker{f: documentFields()}
 	clean := r.machine(root)
 	cleaned, err := json.Marshal(clean)
 	if err != nil {
@@ -175,11 +176,40 @@ func fieldsOf(t reflect.Type) map[string]bool {
 	return out
 }
 
-// nullOK holds the fields where JSON null is a value: JSON payloads
-// (json.RawMessage) and the InputPath/OutputPath/ResultPath family (*asl.Path).
-// Elsewhere encoding/json would quietly decode null as "absent", while Step
-// Functions rejects it.
-var nullOK = func() map[string]bool {
+// docFields are the field tables of the document checks: built on the
+// first Document call, so that the commands that never check a raw
+// document (sluice exec, run) do not pay for them at start.
+type docFields struct {
+	// nullOK holds the fields where JSON null is a value: JSON payloads
+	// (json.RawMessage) and the InputPath/OutputPath/ResultPath family
+	// (*asl.Path). Elsewhere encoding/json would quietly decode null as
+	// "absent", while Step Functions rejects it.
+	nullOK map[string]bool
+	// stateFields maps each state type to the fields it takes;
+	// anyStateField is their union.
+	stateFields   map[asl.StateType]map[string]bool
+	anyStateField map[string]bool
+	// The fields of a machine, a graph, a retrier, a catcher and a
+	// Choice rule.
+	machineFields, graphFields, retrierFields, catcherFields map[string]bool
+	ruleFields                                               map[string]bool
+}
+
+// documentFields returns the tables, built once.
+var documentFields = sync.OnceValue(func() *docFields {
+	f := &docFields{nullOK: nullableFields()}
+	f.stateFields, f.anyStateField = stateFieldTables()
+	f.machineFields = fieldsOf(reflect.TypeFor[asl.StateMachine]())
+	f.graphFields = fieldsOf(reflect.TypeFor[asl.Graph]())
+	f.retrierFields = fieldsOf(reflect.TypeFor[asl.Retrier]())
+	f.catcherFields = fieldsOf(reflect.TypeFor[asl.Catcher]())
+	f.ruleFields = map[string]bool{"Condition": true, "Variable": true, "And": true, "Or": true, "Not": true,
+		"Next": true, "Output": true, "Assign": true, "Comment": true}
+	return f
+})
+
+// nullableFields lists the fields where null is a value (docFields.nullOK).
+func nullableFields() map[string]bool {
 	out := map[string]bool{}
 	raw, path := reflect.TypeFor[json.RawMessage](), reflect.TypeFor[*asl.Path]()
 	var walk func(t reflect.Type)
@@ -201,20 +231,19 @@ var nullOK = func() map[string]bool {
 		walk(reflect.TypeOf(v))
 	}
 	return out
-}()
+}
 
 // badNull reports a null member where null is not a value.
 func (r *rawChecker) badNull(path, state string, m member) bool {
-	if m.val != nil || nullOK[m.key] {
+	if m.val != nil || r.f.nullOK[m.key] {
 		return false
 	}
 	r.errorf(path+"."+m.key, state, CodeSchemaError, "%s cannot be null", m.key)
 	return true
 }
 
-// stateFields maps each state type to the fields it takes; anyStateField is
-// their union.
-var stateFields, anyStateField = func() (map[asl.StateType]map[string]bool, map[string]bool) {
+// stateFieldTables returns docFields.stateFields and anyStateField.
+func stateFieldTables() (map[asl.StateType]map[string]bool, map[string]bool) {
 	types := map[asl.StateType]any{
 		asl.TypeTask: asl.Task{}, asl.TypePass: asl.Pass{}, asl.TypeChoice: asl.Choice{},
 		asl.TypeWait: asl.Wait{}, asl.TypeSucceed: asl.Succeed{}, asl.TypeFail: asl.Fail{},
@@ -229,21 +258,13 @@ var stateFields, anyStateField = func() (map[asl.StateType]map[string]bool, map[
 		}
 	}
 	return byType, union
-}()
-
-var (
-	machineFields = fieldsOf(reflect.TypeFor[asl.StateMachine]())
-	graphFields   = fieldsOf(reflect.TypeFor[asl.Graph]())
-	retrierFields = fieldsOf(reflect.TypeFor[asl.Retrier]())
-	catcherFields = fieldsOf(reflect.TypeFor[asl.Catcher]())
-	ruleFields    = map[string]bool{"Condition": true, "Variable": true, "And": true, "Or": true, "Not": true,
-		"Next": true, "Output": true, "Assign": true, "Comment": true}
-)
+}
 
 // rawChecker finds the fields that the typed model cannot hold and returns
 // the document without them.
 type rawChecker struct {
 	issues Issues
+	f      *docFields
 }
 
 func (r *rawChecker) errorf(path, state, code, format string, args ...any) {
@@ -255,7 +276,7 @@ func (r *rawChecker) machine(v any) any {
 	if !ok {
 		return v
 	}
-	return r.graph("", o, machineFields)
+	return r.graph("", o, r.f.machineFields)
 }
 
 // graph keeps the known fields of a machine or graph and cleans its states.
@@ -294,7 +315,7 @@ func (r *rawChecker) states(prefix string, states object) object {
 func (r *rawChecker) state(path, name string, st object) object {
 	tv, _ := st.get("Type")
 	ts, _ := tv.(string)
-	allowed, ok := stateFields[asl.StateType(ts)]
+	allowed, ok := r.f.stateFields[asl.StateType(ts)]
 	if !ok {
 		return st // asl.Unmarshal reports a missing or unknown Type
 	}
@@ -306,7 +327,7 @@ func (r *rawChecker) state(path, name string, st object) object {
 		case m.key == "Next" || m.key == "End":
 			r.errorf(fp, name, CodeTransitionNotAllowed, "a %s state cannot have %s: it ends its path (Choice moves on through Choices and Default)", ts, m.key)
 			continue
-		case anyStateField[m.key]:
+		case r.f.anyStateField[m.key]:
 			r.errorf(fp, name, CodeFieldNotAllowed, "a %s state does not take %s", ts, m.key)
 			continue
 		default:
@@ -323,19 +344,19 @@ func (r *rawChecker) state(path, name string, st object) object {
 				for i, b := range bs {
 					nb[i] = b
 					if bo, ok := b.(object); ok {
-						nb[i] = r.graph(fmt.Sprintf("%s.Branches[%d].", path, i), bo, graphFields)
+						nb[i] = r.graph(fmt.Sprintf("%s.Branches[%d].", path, i), bo, r.f.graphFields)
 					}
 				}
 				m.val = nb
 			}
 		case "ItemProcessor", "Iterator":
 			if bo, ok := m.val.(object); ok {
-				m.val = r.graph(fp+".", bo, graphFields)
+				m.val = r.graph(fp+".", bo, r.f.graphFields)
 			}
 		case "Retry":
-			m.val = r.elements(fp, name, m.val, func(p string, o object) object { return r.known(p, name, o, retrierFields, "retrier") })
+			m.val = r.elements(fp, name, m.val, func(p string, o object) object { return r.known(p, name, o, r.f.retrierFields, "retrier") })
 		case "Catch":
-			m.val = r.elements(fp, name, m.val, func(p string, o object) object { return r.known(p, name, o, catcherFields, "catcher") })
+			m.val = r.elements(fp, name, m.val, func(p string, o object) object { return r.known(p, name, o, r.f.catcherFields, "catcher") })
 		case "Choices":
 			m.val = r.elements(fp, name, m.val, func(p string, o object) object { return r.rule(p, name, o) })
 		}
@@ -393,7 +414,7 @@ func (r *rawChecker) rule(path, state string, o object) object {
 	for _, m := range o {
 		switch {
 		case asl.IsOperator(m.key):
-		case !ruleFields[m.key]:
+		case !r.f.ruleFields[m.key]:
 			r.errorf(path+"."+m.key, state, CodeSchemaError, "unknown field %q in a Choice rule (not a comparison operator)", m.key)
 			continue
 		case r.badNull(path, state, m):
