@@ -8,17 +8,18 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/sluicehq/sluice/workflow/internal/sdkinput"
 	"github.com/sluicehq/sluice/workflow/validate"
 )
 
 // integration is an AWS service integration of a Task state. Its parameters
 // are checked against the field names of the aws-sdk-go-v2 input struct of
 // the API it calls, so that a misspelt field fails Compile rather than the
-// deployment or the execution.
+// deployment or the execution. SNS and EventBridge are checked against
+// mirrors of their input structs (workflow/internal/sdkinput): the sluice
+// binary links no other use of those SDK packages.
 type integration struct {
 	// resource is the Task's Resource.
 	resource string
@@ -164,7 +165,7 @@ func SNSPublish(name, topic string, params Params, props TaskProps) *Task {
 	return sdkTask(name, integration{
 		resource: "arn:aws:states:::sns:publish", kind: KindTopic, name: topic,
 		actions: []string{"sns:Publish"}, field: "TopicArn", value: identity,
-		input: inputType[sns.PublishInput](), params: params,
+		input: inputType[sdkinput.PublishInput](), params: params,
 	}, props)
 }
 
@@ -176,7 +177,7 @@ func EventBridgePutEvents(name, bus string, params Params, props TaskProps) *Tas
 	return sdkTask(name, integration{
 		resource: "arn:aws:states:::events:putEvents", kind: KindEventBus, name: bus,
 		actions: []string{"events:PutEvents"}, field: "EventBusName", value: identity,
-		input: inputType[eventbridge.PutEventsInput](), params: params, perEntry: true,
+		input: inputType[sdkinput.PutEventsInput](), params: params, perEntry: true,
 	}, props)
 }
 
