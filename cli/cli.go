@@ -91,27 +91,56 @@ func (c *cli) program() string {
 	return c.prog
 }
 
+// commandTable lists the subcommands by name, in the order `sluice --help`
+// lists them. To add one, write `func (c *cli) fooCommand() *cobra.Command`
+// in foo.go and add it here; a command still parsing its own flags with
+// the standard flag package can be added as legacyCommand(name, summary,
+// (*cli).cmdFoo) until it is converted. name is the command's Name()
+// (TestCommandTableNames), so that a run of one command builds only it.
+var commandTable = []struct {
+	name  string
+	build func(*cli) *cobra.Command
+}{
+	{"run", (*cli).runCommand},
+	{"dev", (*cli).devCommand},
+	{"table", (*cli).tableCommand},
+	{"report", (*cli).reportCommand},
+	{"reconcile", (*cli).reconcileCommand},
+	{"transform", (*cli).transformCommand},
+	{"asl", (*cli).aslCommand},
+	{"graph", (*cli).graphCommand},
+	{"lint", (*cli).lintCommand},
+	{"exec", (*cli).execCommand},
+	{"diff", (*cli).diffCommand},
+	{"events", (*cli).eventsCommand},
+	{"cost", (*cli).costCommand},
+}
+
 // commands returns the subcommands, in the order `sluice --help` lists
-// them. To add one, write `func (c *cli) fooCommand() *cobra.Command` in
-// foo.go and add it here; a command still parsing its own flags with the
-// standard flag package can be added as legacyCommand(name, summary,
-// (*cli).cmdFoo) until it is converted.
+// them.
 func (c *cli) commands() []*cobra.Command {
-	return []*cobra.Command{
-		c.runCommand(),
-		c.devCommand(),
-		c.tableCommand(),
-		c.reportCommand(),
-		c.reconcileCommand(),
-		c.transformCommand(),
-		c.aslCommand(),
-		c.graphCommand(),
-		c.lintCommand(),
-		c.execCommand(),
-		c.diffCommand(),
-		c.eventsCommand(),
-		c.costCommand(),
+	cmds := make([]*cobra.Command, len(commandTable))
+	for i, e := range commandTable {
+		cmds[i] = e.build(c)
 	}
+	return cmds
+}
+
+// commandsFor returns the subcommands a run with args needs: only the one
+// args names first, when it names one exactly, else all of them (help,
+// completion, a flag before the command, an unknown or misspelt command:
+// what lists or suggests the commands sees them all). Building all
+// thirteen with their flags was about a tenth of what `sluice exec` did
+// after the process started.
+func (c *cli) commandsFor(args []string) []*cobra.Command {
+	if len(args) > 0 {
+		for _, e := range commandTable {
+			if e.name == args[0] {
+				return []*cobra.Command{e.build(c)}
+			}
+		}
+	}
+	return c.commands()
 }
 
 // Run runs the sluice command line and returns the process exit status.
@@ -124,7 +153,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func (c *cli) execute(args []string) ExitCode {
-	root := c.root()
+	root := c.rootWith(c.commandsFor(args))
 	root.SetArgs(args)
 	return c.executeRoot(root)
 }
@@ -175,8 +204,11 @@ func exits(ok, failure string) map[string]string {
 	return map[string]string{"exit": b.String()}
 }
 
-// root builds the command tree.
-func (c *cli) root() *cobra.Command {
+// root builds the whole command tree.
+func (c *cli) root() *cobra.Command { return c.rootWith(c.commands()) }
+
+// rootWith builds the command tree with the subcommands cmds.
+func (c *cli) rootWith(cmds []*cobra.Command) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "sluice",
 		Short: "run, check and explain Sluice pipelines on one machine",
@@ -214,7 +246,7 @@ func (c *cli) root() *cobra.Command {
 		}
 		return &UsageError{Msg: err.Error()}
 	})
-	root.AddCommand(c.commands()...)
+	root.AddCommand(cmds...)
 	for _, sub := range root.Commands() {
 		if sub.Annotations == nil {
 			sub.Annotations = exits("the command did what was asked", "the command ran and found a failure")

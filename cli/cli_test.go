@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"io"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/cobra"
 )
 
@@ -116,5 +118,52 @@ func TestLegacyCommand(t *testing.T) {
 	}
 	if code, _ := run("echo", "--bogus"); code != ExitUsage {
 		t.Errorf("echo --bogus: exit %d, want %d", code, ExitUsage)
+	}
+}
+
+// TestCommandTableNames: each commandTable entry builds the command it is
+// named after, so that commandsFor builds the command a run names.
+func TestCommandTableNames(t *testing.T) {
+	t.Parallel()
+	c := &cli{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, prog: "sluice"}
+	for _, e := range commandTable {
+		if got := e.build(c).Name(); got != e.name {
+			t.Errorf("commandTable entry %q builds the command %q", e.name, got)
+		}
+	}
+}
+
+// TestOneCommandTree: a run that names a command builds only it, and
+// prints, for its help and its usage errors, exactly what the whole tree
+// prints.
+func TestOneCommandTree(t *testing.T) {
+	t.Parallel()
+	run := func(whole bool, args []string) (ExitCode, string, string) {
+		var out, errb strings.Builder
+		c := &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, prog: "sluice"}
+		if !whole {
+			return c.execute(args), out.String(), errb.String()
+		}
+		root := c.root()
+		root.SetArgs(args)
+		return c.executeRoot(root), out.String(), errb.String()
+	}
+	for _, e := range commandTable {
+		for _, args := range [][]string{{e.name, "--help"}, {e.name, "--no-such-flag"}, {e.name, "-h", "extra"}} {
+			t.Run(strings.Join(args, " "), func(t *testing.T) {
+				t.Parallel()
+				wantCode, wantOut, wantErr := run(true, args)
+				code, out, errs := run(false, args)
+				if code != wantCode {
+					t.Errorf("exit %d, the whole tree %d", code, wantCode)
+				}
+				if diff := cmp.Diff(wantOut, out); diff != "" {
+					t.Errorf("stdout (-whole tree +one command):\n%s", diff)
+				}
+				if diff := cmp.Diff(wantErr, errs); diff != "" {
+					t.Errorf("stderr (-whole tree +one command):\n%s", diff)
+				}
+			})
+		}
 	}
 }
