@@ -42,3 +42,36 @@ func BenchmarkExecChain200(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkExecMap2000 is the same for the 2,000-item inline Map of Pass →
+// Choice → Pass that scripts/bench.sh compares.
+func BenchmarkExecMap2000(b *testing.B) {
+	dir := b.TempDir()
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"P","States":{` +
+		`"P":{"Type":"Pass","Parameters":{"n.$":"$.n"},"Next":"C"},` +
+		`"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThanEquals":1000,"Next":"Big"}],"Default":"Small"},` +
+		`"Big":{"Type":"Pass","Result":"big","End":true},"Small":{"Type":"Pass","Result":"small","End":true}}},"End":true}}}` + "\n"
+	var in strings.Builder
+	in.WriteString(`{"items":[`)
+	for i := range 2000 {
+		if i > 0 {
+			in.WriteByte(',')
+		}
+		fmt.Fprintf(&in, `{"n":%d}`, i)
+	}
+	in.WriteString("]}\n")
+	defFile, inFile := filepath.Join(dir, "map.asl.json"), filepath.Join(dir, "map.input.json")
+	if err := os.WriteFile(defFile, []byte(def), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(inFile, []byte(in.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	args := []string{"exec", "--definition", defFile, "--input", inFile}
+	b.ReportAllocs()
+	for b.Loop() {
+		if code := Run(args, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+	}
+}
