@@ -617,3 +617,20 @@ func TestWithoutHistory(t *testing.T) {
 		})
 	}
 }
+
+// TestPayloadLimitWithoutHistory: a run that keeps no history (nobody reads
+// the events' payload texts, so they are not written) still fails a state
+// whose output is over the payload limit, exactly as a run that keeps it.
+func TestPayloadLimitWithoutHistory(t *testing.T) {
+	t.Parallel()
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"big":"` + strings.Repeat("x", 300) + `"},"Next":"Q"},"Q":{"Type":"Pass","End":true}}}`
+	opts := []engine.Option{engine.WithPayloadLimit(100)}
+	with := outcomeOf(runWith(t, def, `{}`, opts))
+	without := outcomeOf(runWith(t, def, `{}`, opts, engine.WithoutHistory()))
+	if with.Error != "States.DataLimitExceeded" {
+		t.Fatalf("with history: error %q, want States.DataLimitExceeded", with.Error)
+	}
+	if diff := cmp.Diff(with, without); diff != "" {
+		t.Errorf("outcome (-with history +without):\n%s", diff)
+	}
+}

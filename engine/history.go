@@ -251,6 +251,11 @@ type recorder struct {
 // add appends ev after prev and returns its id. As on AWS, the last event
 // the limit allows is kept for the execution's end: any other event beyond
 // limit-1 is dropped and add reports false from then on.
+// unread reports whether nobody reads the events: none is kept and none
+// observed, so only their count matters (the history limit). It does not
+// change during a run.
+func (r *recorder) unread() bool { return r.discard && r.observer == nil }
+
 func (r *recorder) add(prev int64, ev Event) (int64, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -264,6 +269,9 @@ func (r *recorder) add(prev int64, ev Event) (int64, bool) {
 	}
 	r.n++
 	ev.ID = int64(r.n)
+	if r.unread() {
+		return ev.ID, true
+	}
 	ev.PreviousEventID = prev
 	ev.Timestamp = r.clock.Now()
 	if r.observer != nil {

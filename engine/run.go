@@ -266,7 +266,10 @@ func (ev *evalEnv) applyResultPath(p *ioPath, input, result any) (any, error) {
 // compact JSON) and returns its output, the output's compact JSON and the
 // next state ("" at the end of the graph).
 func (t *thread) runState(n *node, input any, inJSON string) (out any, outJSON, next string, err error) {
-	if inJSON == "" {
+	// unread: the events' payload texts are read by nobody; only the
+	// output's size is needed, for the payload limit.
+	unread := t.x.rec.unread()
+	if inJSON == "" && !unread {
 		inJSON = compact(input)
 	}
 	ev := &evalEnv{t: t, n: n, input: input, enteredTime: t.x.clock.Now()}
@@ -306,13 +309,21 @@ func (t *thread) runState(n *node, input any, inJSON string) (out any, outJSON, 
 		}
 		return nil, "", "", err
 	}
-	outJSON = compact(out)
-	if lim := t.x.eng.opts.payloadLimit; lim > 0 && n.kind != asl.TypeChoice && len(outJSON) > lim {
+	outLen := 0
+	lim := t.x.eng.opts.payloadLimit
+	switch {
+	case !unread:
+		outJSON = compact(out)
+		outLen = len(outJSON)
+	case lim > 0 && n.kind != asl.TypeChoice:
+		outLen = compactLen(out)
+	}
+	if lim > 0 && n.kind != asl.TypeChoice && outLen > lim {
 		return nil, "", "", ev.finish(plainErr(asl.StatesDataLimitExceeded,
 			fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", n.name)))
 	}
 	exited := &StateExitedDetails{Name: n.name, Output: outJSON}
-	if len(ev.assigned) > 0 {
+	if len(ev.assigned) > 0 && !unread {
 		exited.AssignedVariables = make(map[string]string, len(ev.assigned))
 		for k, v := range ev.assigned {
 			exited.AssignedVariables[k] = compact(v)

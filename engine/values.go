@@ -42,6 +42,20 @@ func Normalize(v any) (any, error) { return normalize(v) }
 // its only allocation for a canonical value.
 var compactBufs = sync.Pool{New: func() any { return new([]byte) }}
 
+// compactLen is len(compact(v)) without the string.
+func compactLen(v any) int {
+	bp := compactBufs.Get().(*[]byte)
+	b, ok := jsonenc.AppendValue((*bp)[:0], v)
+	if !ok {
+		return len(compact(v))
+	}
+	if cap(b) <= 64<<10 {
+		*bp = b
+		compactBufs.Put(bp)
+	}
+	return len(b)
+}
+
 // compact encodes v as compact JSON without HTML escaping, as AWS prints
 // payloads.
 func compact(v any) string {
