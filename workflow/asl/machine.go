@@ -74,34 +74,150 @@ func (s States) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON decodes a States object in document order.
 func (s *States) UnmarshalJSON(b []byte) error {
+	if out, ok := scanStates(b); ok {
+		*s = out
+		return nil
+	}
+	// Anything unusual, and every error: the Decoder decides and words it.
+	out, err := decodeStates(b)
+	if err != nil {
+		return err
+	}
+	*s = out
+	return nil
+}
+
+// decodeStates decodes a States object with a json.Decoder.
+func decodeStates(b []byte) (States, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	tok, err := dec.Token()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return &FieldError{Msg: "States must be an object"}
+		return nil, &FieldError{Msg: "States must be an object"}
 	}
 	out := States{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		name := tok.(string)
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return err
+			return nil, err
 		}
 		st, err := UnmarshalState(raw)
 		if err != nil {
-			return prefix(err, name)
+			return nil, prefix(err, name)
 		}
 		out = append(out, NamedState{Name: name, State: st})
 	}
-	*s = out
-	return nil
+	return out, nil
+}
+
+// scanStates is the fast path of States.UnmarshalJSON: it splits the
+// object into its members itself, rather than through a json.Decoder,
+// which copies b into its buffer and each state again into a RawMessage.
+// It reports false for anything it does not read exactly as the Decoder
+// path would succeed on — a name that is not printable ASCII without
+// escapes, any state UnmarshalState rejects, malformed JSON — so that the
+// Decoder path decides. Each state's bytes are checked by UnmarshalState
+// (encoding/json validates them), and the structure around them here.
+func scanStates(b []byte) (States, bool) {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return nil, false
+	}
+	out := States{}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return out, skipSpace(b, i+1) == len(b)
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return nil, false
+		}
+		j := i + 1
+		for j < len(b) && b[j] != '"' {
+			if c := b[j]; c < 0x20 || c >= 0x7f || c == '\\' {
+				return nil, false
+			}
+			j++
+		}
+		if j >= len(b) {
+			return nil, false
+		}
+		name := string(b[i+1 : j])
+		j = skipSpace(b, j+1)
+		if j >= len(b) || b[j] != ':' {
+			return nil, false
+		}
+		start := skipSpace(b, j+1)
+		end := skipValue(b, start)
+		if end < 0 {
+			return nil, false
+		}
+		st, err := UnmarshalState(b[start:end])
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, NamedState{Name: name, State: st})
+		i = skipSpace(b, end)
+		if i >= len(b) {
+			return nil, false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case '}':
+			return out, skipSpace(b, i+1) == len(b)
+		default:
+			return nil, false
+		}
+	}
+}
+
+// skipSpace returns the index of the first byte of b at or after i that is
+// not JSON white space.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index just past the object at b[i] (a state is
+// one), or -1: it follows strings and nesting only; the bytes are
+// validated by whoever decodes them.
+func skipValue(b []byte, i int) int {
+	if i >= len(b) || b[i] != '{' {
+		return -1
+	}
+	depth := 0
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+			if i >= len(b) {
+				return -1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
 }
 
 // UnmarshalState decodes one state through its Type discriminator.
