@@ -58,8 +58,8 @@
 # Environment: SLUICE_BENCH_REPS (repetitions, default 5; --quick 3;
 # the engine comparison runs twice as many, each being short),
 # SLUICE_BENCH_RUN_REPS (default 1), SLUICE_BENCH_SKIP (space-separated
-# comparisons to skip). Needs /usr/bin/time (Debian time) and Miller (Debian
-# miller): installed with apt-get when missing and allowed.
+# comparisons to skip). Needs Miller (Debian miller): installed with apt-get
+# when missing and allowed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
@@ -82,7 +82,6 @@ skip=" ${SLUICE_BENCH_SKIP:-} "
 
 # --- setup -----------------------------------------------------------------
 need_apt=()
-[ -x /usr/bin/time ] || need_apt+=(time)
 command -v mlr >/dev/null || need_apt+=(miller)
 if [ ${#need_apt[@]} -gt 0 ]; then
 	sudo=""
@@ -94,6 +93,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/sluice" ./cmd/sluice
+go build -o "$tmp/benchtime" ./scripts/benchtime
 machine="$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)"
 load_start=$(cut -d' ' -f1 /proc/loadavg)
 mlr_version=$(mlr --version | head -n 1)
@@ -110,16 +110,19 @@ gen_orders() {
 	}' >"$2"
 }
 
-# timed NAME OUTFILE CMD...: runs CMD under /usr/bin/time, stdout to OUTFILE,
-# appends "NAME wall cpu rss_mb" to $tmp/samples.
+# timed NAME OUTFILE CMD...: runs CMD under benchtime (scripts/benchtime:
+# wall time from the child's start to its end in microseconds, CPU and
+# peak RSS from its rusage; GNU time's %e rounds to 10 ms, a quarter of a
+# 40 ms sluice exec), stdout to OUTFILE, and appends "NAME wall cpu
+# rss_mb" to $tmp/samples.
 timed() {
 	local name=$1 out=$2
 	shift 2
-	/usr/bin/time -f '%e %U %S %M' -o "$tmp/t" "$@" >"$out" 2>"$tmp/err" || {
+	"$tmp/benchtime" "$tmp/t" "$@" >"$out" 2>"$tmp/err" || {
 		echo "bench.sh: $name failed: $(tail -n 3 "$tmp/err")" >&2
 		return 1
 	}
-	awk -v n="$name" '{ printf "%s %s %.2f %.0f\n", n, $1, $2 + $3, $4 / 1024 }' "$tmp/t" >>"$tmp/samples"
+	awk -v n="$name" '{ printf "%s %.4f %.3f %.0f\n", n, $1, $2, $3 / 1024 }' "$tmp/t" >>"$tmp/samples"
 }
 
 # median NAME FIELD: the median of a field (2 wall, 3 cpu, 4 rss) of NAME's samples.
