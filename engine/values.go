@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -12,22 +11,7 @@ import (
 )
 
 // decodeJSON decodes b the way every run-time value is held: UseNumber.
-func decodeJSON(b []byte) (any, error) {
-	if v, ok := jsonenc.DecodeValue(b); ok {
-		return v, nil
-	}
-	// Invalid or unusual: encoding/json decides, and words the error.
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("unexpected data after the JSON value")
-	}
-	return v, nil
-}
+func decodeJSON(b []byte) (any, error) { return jsonenc.Decode(b) }
 
 // DecodeJSON decodes a JSON document into the engine's value representation:
 // nil, bool, json.Number, string, []any and map[string]any.

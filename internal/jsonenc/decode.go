@@ -1,6 +1,10 @@
 package jsonenc
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+)
 
 // maxDecodeDepth is the nesting encoding/json accepts (its scanner's
 // maxNestingDepth); DecodeValue leaves deeper documents to it.
@@ -24,6 +28,26 @@ func DecodeValue(b []byte) (any, bool) {
 		return nil, false
 	}
 	return v, true
+}
+
+// Decode decodes b, one JSON value, as encoding/json's Decoder with
+// UseNumber decodes it into an any: through DecodeValue, and with
+// encoding/json when DecodeValue declines, so that an invalid document
+// gets encoding/json's error (or an error for data after the value).
+func Decode(b []byte) (any, error) {
+	if v, ok := DecodeValue(b); ok {
+		return v, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("unexpected data after the JSON value")
+	}
+	return v, nil
 }
 
 // valueDecoder decodes the values of one document; its methods return the

@@ -61,3 +61,22 @@ func TestDecodeValueDepth(t *testing.T) {
 		t.Errorf("depth %d rejected", maxDecodeDepth)
 	}
 }
+
+// TestDecode: Decode gives DecodeValue's value for a valid document, and
+// encoding/json's error for an invalid one (DecodeValue declines both a
+// syntax error and data after the value).
+func TestDecode(t *testing.T) {
+	t.Parallel()
+	v, err := Decode([]byte(` {"a":[1,"x",null]} `))
+	if want := map[string]any{"a": []any{json.Number("1"), "x", nil}}; err != nil || !cmp.Equal(v, want) {
+		t.Errorf("Decode = %#v, %v; want %#v", v, err, want)
+	}
+	var want any
+	wantErr := json.Unmarshal([]byte(`{"a":}`), &want)
+	if _, err := Decode([]byte(`{"a":}`)); err == nil || err.Error() != wantErr.Error() {
+		t.Errorf("Decode of a syntax error = %v, want encoding/json's %v", err, wantErr)
+	}
+	if _, err := Decode([]byte(`{} {}`)); err == nil || !strings.Contains(err.Error(), "after the JSON value") {
+		t.Errorf("Decode of two values = %v, want an error for the data after the first", err)
+	}
+}

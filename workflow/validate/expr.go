@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -153,16 +152,8 @@ func (c *checker) anyValue(si *stateInfo, p string, raw json.RawMessage, templat
 }
 
 func decode(raw json.RawMessage) (any, bool) {
-	if v, ok := jsonenc.DecodeValue(raw); ok {
-		return v, true
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) != nil {
-		return nil, false
-	}
-	return v, true
+	v, err := jsonenc.Decode(raw)
+	return v, err == nil
 }
 
 // walkTemplate checks a JSONPath payload template.
