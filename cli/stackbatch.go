@@ -11,6 +11,7 @@ import (
 
 	"github.com/sluicehq/sluice/internal/stackconfig"
 	"github.com/sluicehq/sluice/local"
+	"github.com/sluicehq/sluice/workflow/pipeline"
 	"github.com/spf13/pflag"
 )
 
@@ -67,7 +68,8 @@ const expressMaxKBKey = "batchExpressMaxKb"
 // directory when dir is ""), for the local batch machine to hand off the
 // files the deployed one would. It is 0, the pipeline's default (1 MiB),
 // outside a project or for a stack without a file. A value that is not a
-// whole number from 1 to 1048576 is a usage error naming the file.
+// whole number of KiB from 1 to pipeline.MaxExpressMaxBytes is a usage
+// error naming the file.
 func stackExpressMaxBytes(dir, stack string) (int64, error) {
 	if dir == "" {
 		var err error
@@ -86,8 +88,8 @@ func stackExpressMaxBytes(dir, stack string) (int64, error) {
 		return 0, nil
 	}
 	kb, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || kb < 1 || kb > 1<<20 {
-		return 0, usagef("%s: %s: %q is not a whole number of KiB from 1 to 1048576", file, expressMaxKBKey, v)
+	if err != nil || kb < 1 || kb > pipeline.MaxExpressMaxBytes>>10 {
+		return 0, usagef("%s: %s: %q is not a whole number of KiB from 1 to %d (pipeline.MaxExpressMaxBytes)", file, expressMaxKBKey, v, pipeline.MaxExpressMaxBytes>>10)
 	}
 	return int64(kb) << 10, nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/functions/contract"
+	"github.com/sluicehq/sluice/workflow/pipeline"
 )
 
 // Capacity modes of the DynamoDB tables (config key capacityMode).
@@ -329,7 +330,7 @@ var Keys = []Key{
 	stringKey("batchSchedule", "rate(15 minutes)", "When the batches of batchDatasets run: an EventBridge schedule expression, rate(value unit) or cron(six fields).", checkSchedule, func(c *Config) *string { return &c.BatchSchedule }),
 	intKey("batchMaxFiles", "1000", "Files one batch execution takes at most (its result must fit Step Functions' 256 KiB); the rest wait for the next.", 1, 1000, func(c *Config) *int { return &c.BatchMaxFiles }),
 	intKey("batchMaxConcurrency", "0", "Files a batch processes at once; 0 keeps mapMaxConcurrency (or the stack's default).", 0, 10000, func(c *Config) *int { return &c.BatchMaxConcurrency }),
-	intKey("batchExpressMaxKb", "1024", "Largest file in KiB a batch's Express child execution (five minutes at most) validates, transforms and loads itself; a larger one, or one of more chunks than load inline, is handed to the per-file state machine. See docs/workflow.md.", 1, 1048576, func(c *Config) *int { return &c.BatchExpressMaxKB }),
+	intKey("batchExpressMaxKb", "1024", "Largest file in KiB a batch's Express child execution (five minutes at most) validates, transforms and loads itself; a larger one, or one of more chunks than load inline, is handed to the per-file state machine. See docs/workflow.md.", 1, pipeline.MaxExpressMaxBytes>>10, func(c *Config) *int { return &c.BatchExpressMaxKB }),
 	// monitoring
 	stringKey("alarmEmail", "", "E-mail address subscribed to the alarm topic; empty for none.", checkEmail, func(c *Config) *string { return &c.AlarmEmail }),
 	boolKey("alarmActions", "true", "Send alarm state changes to the alarm topic.", func(c *Config) *bool { return &c.AlarmActions }),

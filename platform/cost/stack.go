@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/sluicehq/sluice/internal/stackconfig"
+	"github.com/sluicehq/sluice/workflow/pipeline"
 )
 
 // Project is the Pulumi project name, the namespace of the stack's keys.
@@ -323,8 +324,8 @@ func (s Stack) check() error {
 	if s.BatchMaxFiles < 1 || s.BatchMaxFiles > 1000 {
 		errs = append(errs, fmt.Errorf("%s:batchMaxFiles: %d is not 1 to 1000", Project, s.BatchMaxFiles))
 	}
-	if s.BatchExpressMaxKB < 1 || s.BatchExpressMaxKB > 1<<20 {
-		errs = append(errs, fmt.Errorf("%s:batchExpressMaxKb: %d is not 1 to 1048576", Project, s.BatchExpressMaxKB))
+	if s.BatchExpressMaxKB < 1 || s.BatchExpressMaxKB > pipeline.MaxExpressMaxBytes>>10 {
+		errs = append(errs, fmt.Errorf("%s:batchExpressMaxKb: %d is not 1 to %d", Project, s.BatchExpressMaxKB, pipeline.MaxExpressMaxBytes>>10))
 	}
 	if _, err := scheduleRuns(s.BatchSchedule); err != nil && len(s.BatchDatasets) > 0 {
 		errs = append(errs, fmt.Errorf("%s:batchSchedule: %w", Project, err))

@@ -54,6 +54,10 @@ const (
 	// 1 MiB, a chunk of the transform's 5,000 records at 200 bytes a
 	// record.
 	DefaultExpressMaxBytes = 1 << 20
+	// MaxExpressMaxBytes bounds BatchOptions.ExpressMaxBytes (and the
+	// stack setting batchExpressMaxKb): 1 GiB, far more than an Express
+	// child validates, transforms and loads in its five minutes.
+	MaxExpressMaxBytes = 1 << 30
 	// MachinePipeline is the logical name of the per-file state machine,
 	// which a batch starts for a large file.
 	MachinePipeline = "pipeline"
@@ -94,8 +98,8 @@ func (b BatchOptions) withDefaults(o Options) (BatchOptions, error) {
 		b.ExpressMaxBytes = DefaultExpressMaxBytes
 	}
 	switch {
-	case b.ExpressMaxBytes < 0:
-		return b, fmt.Errorf("pipeline: batch ExpressMaxBytes %d: want at least 0", b.ExpressMaxBytes)
+	case b.ExpressMaxBytes < 0 || b.ExpressMaxBytes > MaxExpressMaxBytes:
+		return b, fmt.Errorf("pipeline: batch ExpressMaxBytes %d: want 0 to %d", b.ExpressMaxBytes, MaxExpressMaxBytes)
 	case b.MaxFiles < 1 || b.MaxFiles > 1000:
 		return b, fmt.Errorf("pipeline: batch MaxFiles %d: want 1 to 1000 (the batch result must fit Step Functions' 256 KiB payload)", b.MaxFiles)
 	case b.MaxConcurrency < 0:

@@ -187,7 +187,7 @@ func TestBatchSettlesWithoutHidingNewerVersions(t *testing.T) {
 func TestBatchOptions(t *testing.T) {
 	o, _ := StackOptions("dev")
 	res := workflow.SyntheticResolver(SyntheticAccount, SyntheticRegion, "sluice-dev")
-	for _, b := range []BatchOptions{{MaxFiles: -1}, {MaxFiles: 1001}, {MaxConcurrency: -2}} {
+	for _, b := range []BatchOptions{{MaxFiles: -1}, {MaxFiles: 1001}, {MaxConcurrency: -2}, {ExpressMaxBytes: -1}, {ExpressMaxBytes: MaxExpressMaxBytes + 1}} {
 		if _, err := BuildBatch(res, o, b); err == nil {
 			t.Errorf("BuildBatch(%+v): no error", b)
 		}
