@@ -92,7 +92,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-go build -o "$tmp/sluice" ./cmd/sluice
+# As the README installs it: static (CGO_ENABLED=0).
+CGO_ENABLED=0 go build -o "$tmp/sluice" ./cmd/sluice
 go build -o "$tmp/benchtime" ./scripts/benchtime
 machine="$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)"
 load_start=$(cut -d' ' -f1 /proc/loadavg)

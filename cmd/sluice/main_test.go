@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"debug/elf"
 	"errors"
 	"os"
 	"os/exec"
@@ -11,8 +12,8 @@ import (
 	"testing"
 )
 
-// TestBinary builds sluice as `go install` would and runs it from the
-// outside: --version names the checkout's revision, help goes to stdout,
+// TestBinary builds sluice as the README's `go install` would (static, no
+// program interpreter) and runs it from the outside: --version names the checkout's revision, help goes to stdout,
 // a misspelt command exits 2 with a suggestion, completion prints a script.
 func TestBinary(t *testing.T) {
 	if testing.Short() {
@@ -22,9 +23,23 @@ func TestBinary(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
+	// As the README installs it: CGO_ENABLED=0, a static binary.
 	build := exec.Command("go", "build", "-buildvcs=true", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	if runtime.GOOS == "linux" {
+		f, err := elf.Open(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_INTERP {
+				t.Errorf("%s has a program interpreter: not the static binary the README installs", bin)
+			}
+		}
+		f.Close()
 	}
 	run := func(args ...string) (code int, stdout, stderr string) {
 		t.Helper()
@@ -81,5 +96,26 @@ func TestBinary(t *testing.T) {
 	code, stdout, _ = run("completion", "bash")
 	if code != 0 || !strings.Contains(stdout, "__start_sluice") {
 		t.Errorf("completion bash: exit %d, stdout %.200q", code, stdout)
+	}
+}
+
+// TestNoCgo backs the README's claim for CGO_ENABLED=0: with cgo enabled,
+// the only packages of sluice's build that have C files are the standard
+// library's resolver (net) and runtime/cgo, so the static build loses
+// nothing of ours.
+func TestNoCgo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	list := exec.Command("go", "list", "-deps", "-f", "{{if .CgoFiles}}{{.ImportPath}}{{end}}", ".")
+	list.Env = append(os.Environ(), "CGO_ENABLED=1")
+	out, err := list.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if p != "net" && p != "runtime/cgo" {
+			t.Errorf("package %s of sluice's build uses cgo: the README's CGO_ENABLED=0 install would drop it", p)
+		}
 	}
 }
