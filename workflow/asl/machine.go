@@ -222,6 +222,9 @@ func skipValue(b []byte, i int) int {
 
 // UnmarshalState decodes one state through its Type discriminator.
 func UnmarshalState(b []byte) (State, error) {
+	if st, ok := fastState(b); ok {
+		return st, nil
+	}
 	var head struct {
 		Type *string `json:"Type"`
 	}
@@ -393,6 +396,9 @@ func marshalNoEscape(v any) ([]byte, error) {
 // strictDecode decodes one JSON value into v, rejecting unknown fields and
 // trailing data, and turns encoding/json's messages into FieldErrors.
 func strictDecode(b []byte, v any) error {
+	if fastDecode(b, v) {
+		return nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -522,11 +528,14 @@ func (e *SyntaxError) Unwrap() error { return e.Err }
 // well-formed JSON that is not ASL gives a *FieldError whose Path starts at
 // the document root ("States.Load.Retry").
 func Unmarshal(b []byte) (*StateMachine, error) {
-	if err := syntaxCheck(b); err != nil {
-		return nil, err
-	}
+	// Decoding succeeds only on valid JSON (the Decoder and the fast path
+	// both check every byte they accept), so the syntax check, a scan of
+	// the whole document, is needed only to word a failure.
 	var m StateMachine
 	if err := m.UnmarshalJSON(b); err != nil {
+		if serr := syntaxCheck(b); serr != nil {
+			return nil, serr
+		}
 		var fe *FieldError
 		if errors.As(err, &fe) && fe.Path != "" && !strings.HasPrefix(fe.Path, "States") && isStatePath(&m, fe.Path) {
 			fe = &FieldError{Path: "States." + fe.Path, Msg: fe.Msg}
