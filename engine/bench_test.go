@@ -122,3 +122,28 @@ func BenchmarkInlineMap10k(b *testing.B) {
 		"Small":{"Type":"Pass","Result":"small","End":true}}},"End":true}}}`
 	benchRun(b, def, items, 3*10000+1, engine.WithHistoryLimit(-1))
 }
+
+// BenchmarkPlanChain200 plans bench.sh's engine comparison: 200 Pass states
+// that only name the next (what `sluice exec` plans once per process).
+func BenchmarkPlanChain200(b *testing.B) {
+	var s strings.Builder
+	s.WriteString(`{"StartAt":"S0","States":{`)
+	for i := 0; i < 200; i++ {
+		if i > 0 {
+			s.WriteByte(',')
+		}
+		if i == 199 {
+			fmt.Fprintf(&s, `"S%d":{"Type":"Pass","End":true}`, i)
+		} else {
+			fmt.Fprintf(&s, `"S%d":{"Type":"Pass","Next":"S%d"}`, i, i+1)
+		}
+	}
+	s.WriteString(`}}`)
+	m := mustMachine(b, s.String())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := engine.New(m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

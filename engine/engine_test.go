@@ -412,8 +412,9 @@ func TestNewRejects(t *testing.T) {
 		{"unknown next", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"}}}`, "unknown state"},
 		{"neither next nor end", `{"StartAt":"A","States":{"A":{"Type":"Pass"}}}`, "exactly one of Next and End"},
 		{"empty choices", `{"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[],"Default":"B"},"B":{"Type":"Succeed"}}}`, "at least one rule"},
-		{"bad path", `{"StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"$.[","End":true}}}`, "InputPath"},
-		{"bad intrinsic", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"States.Nope(1)"},"End":true}}}`, "Parameters"},
+		{"bad path", `{"StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"$.[","End":true}}}`, "engine: States.A.InputPath: "},
+		{"bad path in a branch", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","OutputPath":"$.[","End":true}}}],"End":true}}}`, "engine: States.P.Branches[0]: States.B.OutputPath: "},
+		{"bad intrinsic", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"States.Nope(1)"},"End":true}}}`, "engine: States.A.Parameters: "},
 		{"bad jsonata", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":"{% (1 + %}","End":true}}}`, "Output"},
 	}
 	for _, tt := range tests {

@@ -87,12 +87,16 @@ func planGraph(startAt string, states asl.States, lang asl.QueryLanguage, where 
 	if len(states) == 0 {
 		return nil, fmt.Errorf("%sStates: no states", where)
 	}
-	for _, ns := range states {
+	// One block for the graph's nodes rather than an allocation each: a
+	// node is some 650 bytes, and a fresh process pays for every small
+	// allocation's span setup and zeroing.
+	nodes := make([]node, len(states))
+	for i, ns := range states {
 		if _, dup := g.states[ns.Name]; dup {
 			return nil, fmt.Errorf("%sStates.%s: duplicate state name", where, ns.Name)
 		}
-		n, err := planState(ns.Name, ns.State, lang, where+"States."+ns.Name+".")
-		if err != nil {
+		n := &nodes[i]
+		if err := planState(n, ns.Name, ns.State, lang, where); err != nil {
 			return nil, err
 		}
 		g.states[ns.Name] = n
@@ -176,10 +180,12 @@ func fieldErr(where, field string, err error) error {
 }
 
 // statePlan plans the fields of one state into n, keeping the first error
-// (prefixed with where and the field's name).
+// (prefixed with the state's location and the field's name).
 type statePlan struct {
-	n     *node
-	lang  asl.QueryLanguage // the state's effective query language
+	n    *node
+	lang asl.QueryLanguage // the state's effective query language
+	// where locates the state's graph ("" or "...ItemProcessor."); the
+	// state's own prefix is built only for an error.
 	where string
 	err   error
 }
@@ -187,7 +193,9 @@ type statePlan struct {
 // set runs fn to plan field unless an earlier field failed.
 func (sp *statePlan) set(field string, fn func() error) {
 	if sp.err == nil {
-		sp.err = fieldErr(sp.where, field, fn())
+		if err := fn(); err != nil {
+			sp.err = fieldErr(sp.where+"States."+sp.n.name+".", field, err)
+		}
 	}
 }
 
@@ -228,10 +236,10 @@ func (sp *statePlan) errorHandling(retry []asl.Retrier, catch []asl.Catcher) {
 // planState plans one state; the fields of each kind are planned in that
 // kind's file (pass.go, task.go, choice.go, wait.go, terminal.go,
 // parallel.go, mapstate.go).
-func planState(name string, st asl.State, inherited asl.QueryLanguage, where string) (*node, error) {
+func planState(n *node, name string, st asl.State, inherited asl.QueryLanguage, where string) error {
 	lang := effectiveLang(st.Base().QueryLanguage, inherited)
-	n := &node{name: name, kind: st.Kind(), jsonata: lang == asl.JSONata,
-		enteredType: EventType(string(st.Kind()) + "StateEntered"), exitedType: EventType(string(st.Kind()) + "StateExited")}
+	entered, exited := stateEvents(st.Kind())
+	*n = node{name: name, kind: st.Kind(), jsonata: lang == asl.JSONata, enteredType: entered, exitedType: exited}
 	if f, ok := st.(asl.Flower); ok {
 		n.next, n.end = f.Flow().Next, f.Flow().End
 	}
@@ -254,12 +262,33 @@ func planState(name string, st asl.State, inherited asl.QueryLanguage, where str
 	case *asl.Map:
 		sp.mapState(s)
 	default:
-		return nil, fmt.Errorf("%sType: unsupported state type %q", where, st.Kind())
+		return fmt.Errorf("%sStates.%s.Type: unsupported state type %q", where, name, st.Kind())
 	}
-	if sp.err != nil {
-		return nil, sp.err
+	return sp.err
+}
+
+// stateEvents returns the history events a state of kind k records when it
+// is entered and exited: "PassStateEntered" and so on.
+func stateEvents(k asl.StateType) (entered, exited EventType) {
+	switch k {
+	case asl.TypeTask:
+		return "TaskStateEntered", "TaskStateExited"
+	case asl.TypePass:
+		return "PassStateEntered", "PassStateExited"
+	case asl.TypeChoice:
+		return "ChoiceStateEntered", "ChoiceStateExited"
+	case asl.TypeWait:
+		return "WaitStateEntered", "WaitStateExited"
+	case asl.TypeSucceed:
+		return "SucceedStateEntered", "SucceedStateExited"
+	case asl.TypeFail:
+		return "FailStateEntered", "FailStateExited"
+	case asl.TypeParallel:
+		return "ParallelStateEntered", "ParallelStateExited"
+	case asl.TypeMap:
+		return "MapStateEntered", "MapStateExited"
 	}
-	return n, nil
+	return EventType(string(k) + "StateEntered"), EventType(string(k) + "StateExited")
 }
 
 func planIntField(name string, v *asl.IntOrExpr, path string) (intField, error) {
