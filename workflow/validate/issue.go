@@ -139,6 +139,10 @@ const DefaultMaxIssues = 200
 // workflow.Compile sorts its own findings with it too, so that the builder,
 // the validator and the CLI print every list of issues in one order.
 func (is Issues) Sort(m *asl.StateMachine) {
+	if len(is) < 2 {
+		// Nothing to order, and no need to map every state's path.
+		return
+	}
 	order := stateOrder{}
 	if m != nil {
 		order.graph("", m.States, nil)
