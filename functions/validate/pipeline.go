@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"errors"
 	"hash/maphash"
 	"runtime"
 
@@ -271,14 +272,22 @@ func (s *Scanner) AppendGood(dst []byte, maxRows, maxBytes int) ([]byte, int) {
 	return append(dst, b.out[start:b.rows[i-1].outEnd]...), i - first
 }
 
-// Close stops the goroutines AppendNext may have started; call it when
-// the scanner is no longer read. It does not close the underlying reader.
+// Close stops the goroutines AppendNext may have started and frees the
+// duplicate-key set; call it when the scanner is no longer read (reads
+// after it fail). It does not close the underlying reader.
 func (s *Scanner) Close() {
 	if s.pipe != nil {
 		close(s.pipe.quit)
 		s.pipe = nil
 	}
+	s.keys.free()
+	if s.err == nil {
+		s.err = errClosed
+	}
 }
+
+// errClosed is what a Scanner's reads return after Close.
+var errClosed = errors.New("validate: the scanner is closed")
 
 // warm loads the slots of the batch's keys before they are looked up one
 // by one: independent loads overlap their cache misses, where the lookups

@@ -8,6 +8,7 @@ import (
 	"hash/maphash"
 	"io"
 	"io/fs"
+	"runtime"
 	"strings"
 
 	"github.com/sluicehq/sluice/dataset"
@@ -540,6 +541,10 @@ type keySet struct {
 	// warmed keeps the loads of warm from being optimised away.
 	warmed uint64
 	buf    []byte // seen's key, pk then sk
+	// mapped is the mapping slots lie in (mapSlots; nil: a Go slice),
+	// freed by free or, should the set be dropped without it, by cleanup.
+	mapped  []byte
+	cleanup runtime.Cleanup
 }
 
 func newKeySet(max, expect int) *keySet {
@@ -547,7 +552,28 @@ func newKeySet(max, expect int) *keySet {
 	for n < 1024 && n < 2*max || n < 2*expect {
 		n *= 2
 	}
-	return &keySet{seed: maphash.MakeSeed(), slots: make([]uint64, n), max: max}
+	k := &keySet{seed: maphash.MakeSeed(), max: max}
+	k.alloc(n)
+	return k
+}
+
+// alloc gives the set n empty slots; a mapping it held is the caller's
+// to free.
+func (k *keySet) alloc(n int) {
+	k.slots, k.mapped = mapSlots(n)
+	if k.mapped != nil {
+		k.cleanup = runtime.AddCleanup(k, unmap, k.mapped)
+	}
+}
+
+// free releases the slots' mapping, if any, now rather than at the
+// set's cleanup; the set holds no slots after it.
+func (k *keySet) free() {
+	if k.mapped != nil {
+		k.cleanup.Stop()
+		unmap(k.mapped)
+	}
+	k.slots, k.mapped = nil, nil
 }
 
 // seen records (pk, sk) and reports whether it was recorded before. Once
@@ -590,8 +616,14 @@ func (k *keySet) add(v uint64) bool {
 }
 
 func (k *keySet) grow() {
-	old := k.slots
-	k.slots = make([]uint64, len(old)*2)
+	old, oldMapped, oldCleanup := k.slots, k.mapped, k.cleanup
+	k.alloc(len(old) * 2)
+	defer func() {
+		if oldMapped != nil {
+			oldCleanup.Stop()
+			unmap(oldMapped)
+		}
+	}()
 	mask := uint64(len(k.slots) - 1)
 	for _, v := range old {
 		if v == 0 {
