@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/json"
 	"reflect"
@@ -71,26 +72,13 @@ func fastState(b []byte) (State, bool) {
 			i--
 		}
 	}
-	var st State
-	switch string(typ) {
-	case `"Task"`:
-		st = new(Task)
-	case `"Pass"`:
-		st = new(Pass)
-	case `"Choice"`:
-		st = new(Choice)
-	case `"Wait"`:
-		st = new(Wait)
-	case `"Succeed"`:
-		st = new(Succeed)
-	case `"Fail"`:
-		st = new(Fail)
-	case `"Parallel"`:
-		st = new(Parallel)
-	case `"Map"`:
-		st = new(Map)
-	default:
-		// Absent, null, escaped, unknown: UnmarshalState's own words.
+	// A plain string without escapes names the type; absent, null,
+	// escaped or unknown: UnmarshalState's own words.
+	if len(typ) < 2 || typ[0] != '"' || typ[len(typ)-1] != '"' || bytes.IndexByte(typ, '\\') >= 0 {
+		return nil, false
+	}
+	st := newState(StateType(typ[1 : len(typ)-1]))
+	if st == nil {
 		return nil, false
 	}
 	sv := reflect.ValueOf(st).Elem()
@@ -547,38 +535,15 @@ func splitArray(b []byte, out [][]byte) ([][]byte, bool) {
 }
 
 // skipAny returns the index just past the value starting at b[i], or -1.
-// Like skipValue it follows strings and nesting only; a scalar runs to the
+// Like skipValue it follows strings and nesting only (skipNested); a scalar runs to the
 // next delimiter or white space.
 func skipAny(b []byte, i int) int {
 	if i >= len(b) {
 		return -1
 	}
 	switch b[i] {
-	case '{':
-		return skipValue(b, i)
-	case '[':
-		depth := 0
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case '"':
-				for i++; i < len(b) && b[i] != '"'; i++ {
-					if b[i] == '\\' {
-						i++
-					}
-				}
-				if i >= len(b) {
-					return -1
-				}
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-		}
-		return -1
+	case '{', '[':
+		return skipNested(b, i)
 	case '"':
 		for i++; i < len(b); i++ {
 			switch b[i] {

@@ -196,6 +196,12 @@ func skipValue(b []byte, i int) int {
 	if i >= len(b) || b[i] != '{' {
 		return -1
 	}
+	return skipNested(b, i)
+}
+
+// skipNested returns the index just past the object or array that starts
+// at b[i], following strings and nesting only, or -1 where it does not end.
+func skipNested(b []byte, i int) int {
 	depth := 0
 	for ; i < len(b); i++ {
 		switch b[i] {
@@ -220,6 +226,30 @@ func skipValue(b []byte, i int) int {
 	return -1
 }
 
+// newState returns a new state of type t, or nil for a type ASL does not
+// have.
+func newState(t StateType) State {
+	switch t {
+	case TypeTask:
+		return new(Task)
+	case TypePass:
+		return new(Pass)
+	case TypeChoice:
+		return new(Choice)
+	case TypeWait:
+		return new(Wait)
+	case TypeSucceed:
+		return new(Succeed)
+	case TypeFail:
+		return new(Fail)
+	case TypeParallel:
+		return new(Parallel)
+	case TypeMap:
+		return new(Map)
+	}
+	return nil
+}
+
 // UnmarshalState decodes one state through its Type discriminator.
 func UnmarshalState(b []byte) (State, error) {
 	if st, ok := fastState(b); ok {
@@ -234,25 +264,8 @@ func UnmarshalState(b []byte) (State, error) {
 	if head.Type == nil {
 		return nil, &FieldError{Msg: "missing required field Type"}
 	}
-	var st State
-	switch StateType(*head.Type) {
-	case TypeTask:
-		st = new(Task)
-	case TypePass:
-		st = new(Pass)
-	case TypeChoice:
-		st = new(Choice)
-	case TypeWait:
-		st = new(Wait)
-	case TypeSucceed:
-		st = new(Succeed)
-	case TypeFail:
-		st = new(Fail)
-	case TypeParallel:
-		st = new(Parallel)
-	case TypeMap:
-		st = new(Map)
-	default:
+	st := newState(StateType(*head.Type))
+	if st == nil {
 		return nil, &FieldError{Path: "Type", Msg: fmt.Sprintf("unknown state type %q", *head.Type)}
 	}
 	// Each state type decodes itself strictly (strictDecode); going
