@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/engine"
+	"github.com/sluicehq/sluice/internal/benchdef"
 )
 
 // chain returns a machine of n Pass states in a row.
@@ -126,20 +127,7 @@ func BenchmarkInlineMap10k(b *testing.B) {
 // BenchmarkPlanChain200 plans bench.sh's engine comparison: 200 Pass states
 // that only name the next (what `sluice exec` plans once per process).
 func BenchmarkPlanChain200(b *testing.B) {
-	var s strings.Builder
-	s.WriteString(`{"StartAt":"S0","States":{`)
-	for i := 0; i < 200; i++ {
-		if i > 0 {
-			s.WriteByte(',')
-		}
-		if i == 199 {
-			fmt.Fprintf(&s, `"S%d":{"Type":"Pass","End":true}`, i)
-		} else {
-			fmt.Fprintf(&s, `"S%d":{"Type":"Pass","Next":"S%d"}`, i, i+1)
-		}
-	}
-	s.WriteString(`}}`)
-	m := mustMachine(b, s.String())
+	m := mustMachine(b, string(benchdef.PassChain(200)))
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := engine.New(m); err != nil {
