@@ -8,13 +8,20 @@ const hex = "0123456789abcdef"
 // does with HTML escaping off: '"', '\\' and control characters are escaped
 // (\b, \f, \n, \r, \t by name, the rest as \u00XX), invalid UTF-8 becomes
 // \ufffd, and U+2028 and U+2029 are escaped.
-func AppendString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte { return appendString(b, s, false) }
+
+// AppendStringHTML is AppendString with encoding/json's default HTML
+// escaping on, as json.Marshal writes a string: '<', '>' and '&' become
+// \u003c, \u003e and \u0026 as well.
+func AppendStringHTML(b []byte, s string) []byte { return appendString(b, s, true) }
+
+func appendString(b []byte, s string, html bool) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+			if c >= 0x20 && c != '"' && c != '\\' && (!html || (c != '<' && c != '>' && c != '&')) {
 				i++
 				continue
 			}

@@ -134,6 +134,22 @@ func FuzzAppendString(f *testing.F) {
 	})
 }
 
+// FuzzAppendStringHTML checks AppendStringHTML against json.Marshal.
+func FuzzAppendStringHTML(f *testing.F) {
+	for _, s := range []string{"a\u2028b", "\x01\t\"\\", "\xff\xfe", "<>&", "a<b>c&d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendStringHTML(nil, s); string(got) != string(want) {
+			t.Fatalf("AppendStringHTML(%q) = %s, json.Marshal = %s", s, got, want)
+		}
+	})
+}
+
 func TestAppendStringMinimal(t *testing.T) {
 	tests := []struct {
 		in    string
