@@ -70,13 +70,7 @@ func (c *cli) cmdTableScan(args []string, ds string, typed bool, rf runtimeFlags
 	// Streamed in key order, one page at a time: memory does not grow
 	// with the table.
 	w := bufio.NewWriterSize(c.stdout, 64<<10)
-	scan := rt.ScanItems
-	if typed {
-		scan = rt.ScanTypedItems
-	}
-	if err := scan(ctx, ds, func(item map[string]any) error {
-		return local.WriteJSONLine(w, item)
-	}); err != nil {
+	if err := rt.WriteItems(ctx, ds, typed, w); err != nil {
 		return fail(ExitFailure, err.Error())
 	}
 	if err := w.Flush(); err != nil {

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/syndtr/goleveldb/leveldb/iterator"
 )
 
 // Store is an in-process DynamoDB: it answers the DynamoDB JSON
@@ -34,6 +36,9 @@ type Store struct {
 	// afterWrite, when set, sees every successful write request (the
 	// crash hook counts items with it).
 	afterWrite func(op string, body []byte)
+	// scans holds the iterators of the ScanTable calls under way, which
+	// Close releases.
+	scans map[iterator.Iterator]bool
 }
 
 // Faults injects DynamoDB faults, for tests and demos.
@@ -343,6 +348,10 @@ func (t *Store) Close() error {
 	if t.dyn == nil {
 		return nil
 	}
+	for it := range t.scans {
+		it.Release()
+	}
+	t.scans = nil
 	err := t.dyn.Close()
 	t.dyn = nil
 	if t.snapshot != "" {
