@@ -452,6 +452,16 @@ func (s *levelStore) single(op string, body []byte, table string, rawKey json.Ra
 			}
 		}
 		if got.Item != nil {
+			// minidyn reads empty lists, maps and binaries back untyped:
+			// restored from the put's item, or the item before an update.
+			ref := old
+			if op == "PutItem" {
+				ref = rawKey
+			}
+			var refItem map[string]json.RawMessage
+			if ref != nil && json.Unmarshal(ref, &refItem) == nil {
+				retypeItem(got.Item, refItem)
+			}
 			keys = []map[string]json.RawMessage{attrs}
 			// The item as written (a put, or an update's result) must be
 			// one DynamoDB would store.

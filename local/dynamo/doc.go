@@ -8,6 +8,11 @@
 // filters) come from minidyn, run on a scratch table that holds only the
 // items one request touches. Where minidyn departs from DynamoDB in ways a
 // pipeline meets, the store corrects it (Query order, number and item-size
-// limits, REMOVE of a top-level attribute), and it injects throttling and
-// UnprocessedItems on request (Faults).
+// limits, REMOVE of a top-level attribute, the type of empty lists, maps
+// and binaries a PutItem or UpdateItem stores: retype.go). Not corrected:
+// a filtered Scan or Query, answered by minidyn, returns such empty values
+// untyped, and minidyn refuses an UpdateItem or filtered Scan that meets an
+// empty binary; the loader's writes (BatchWriteItem, conditional PutItem)
+// do neither. The store also injects throttling and UnprocessedItems on
+// request (Faults).
 package dynamo
