@@ -695,6 +695,20 @@ func (s *levelStore) scan(table string, req map[string]json.RawMessage) (int, []
 		if err := json.Unmarshal(out, &resp); err != nil {
 			return internalError(err)
 		}
+		// minidyn answers empty lists and maps untyped: restored from
+		// the stored items, matched by key (a projection without the key
+		// is left as minidyn answered it).
+		stored := make(map[string]json.RawMessage, len(page))
+		for _, v := range page {
+			if k, _, err := t.key(v); err == nil {
+				stored[string(k)] = v
+			}
+		}
+		for i, it := range resp.Items {
+			if k, _, err := t.key(it); err == nil && stored[string(k)] != nil {
+				resp.Items[i] = retypeAnswer(it, stored[string(k)])
+			}
+		}
 		items, count = resp.Items, resp.Count
 	}
 	return pageResult(items, count, len(page), last, req)

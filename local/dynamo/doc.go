@@ -9,10 +9,11 @@
 // items one request touches. Where minidyn departs from DynamoDB in ways a
 // pipeline meets, the store corrects it (Query order, number and item-size
 // limits, REMOVE of a top-level attribute, the type of empty lists, maps
-// and binaries a PutItem or UpdateItem stores: retype.go). Not corrected:
-// a filtered Scan or Query, answered by minidyn, returns such empty values
-// untyped, and minidyn refuses an UpdateItem or filtered Scan that meets an
-// empty binary; the loader's writes (BatchWriteItem, conditional PutItem)
-// do neither. The store also injects throttling and UnprocessedItems on
+// and binaries a PutItem or UpdateItem stores, or a filtered or projected
+// Scan or Query returns: retype.go). Not corrected: minidyn refuses an
+// UpdateItem or filtered Scan that meets an empty binary, and a filtered
+// Query of an item holding an empty map or list ("value type is not
+// supported yet"); the loader's writes (BatchWriteItem, conditional
+// PutItem) meet neither. The store also injects throttling and UnprocessedItems on
 // request (Faults).
 package dynamo

@@ -267,7 +267,10 @@ func (s *levelStore) filterItems(t *tableDef, items []json.RawMessage, req map[s
 		if err := json.Unmarshal(resp, &page); err != nil {
 			return nil, err
 		}
-		out = append(out, page.Items...)
+		for _, got := range page.Items {
+			// minidyn answers empty lists and maps untyped (retypeAnswer).
+			out = append(out, retypeAnswer(got, it))
+		}
 	}
 	return out, nil
 }

@@ -107,3 +107,21 @@ func isEmptyTyped(v json.RawMessage) bool {
 	}
 	return false
 }
+
+// retypeAnswer restores the typeless values of an item minidyn answered (a
+// filtered or projected Scan or Query) from the stored item it came from.
+func retypeAnswer(got, stored json.RawMessage) json.RawMessage {
+	if !bytes.Contains(got, []byte("{}")) {
+		return got // nothing typeless
+	}
+	var g, r map[string]json.RawMessage
+	if json.Unmarshal(got, &g) != nil || json.Unmarshal(stored, &r) != nil {
+		return got
+	}
+	retypeItem(g, r)
+	b, err := json.Marshal(g)
+	if err != nil {
+		return got
+	}
+	return b
+}
