@@ -535,7 +535,7 @@ func splitArray(b []byte, out [][]byte) ([][]byte, bool) {
 }
 
 // skipAny returns the index just past the value starting at b[i], or -1.
-// Like skipValue it follows strings and nesting only (skipNested); a scalar runs to the
+// It follows strings and nesting only (skipNested); a scalar runs to the
 // next delimiter or white space.
 func skipAny(b []byte, i int) int {
 	if i >= len(b) {

@@ -124,60 +124,22 @@ func decodeStates(b []byte) (States, error) {
 // It reports false for anything it does not read exactly as the Decoder
 // path would succeed on — a name that is not printable ASCII without
 // escapes, any state UnmarshalState rejects, malformed JSON — so that the
-// Decoder path decides. Each state's bytes are checked by UnmarshalState
-// (encoding/json validates them), and the structure around them here.
+// Decoder path decides. Each state's bytes are checked by UnmarshalState,
+// and the structure around them by splitObject (the fast decoder's).
 func scanStates(b []byte) (States, bool) {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
+	members, ok := splitObject(trimSpace(b), nil)
+	if !ok {
 		return nil, false
 	}
-	out := States{}
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return out, skipSpace(b, i+1) == len(b)
-	}
-	for {
-		if i >= len(b) || b[i] != '"' {
-			return nil, false
-		}
-		j := i + 1
-		for j < len(b) && b[j] != '"' {
-			if c := b[j]; c < 0x20 || c >= 0x7f || c == '\\' {
-				return nil, false
-			}
-			j++
-		}
-		if j >= len(b) {
-			return nil, false
-		}
-		name := string(b[i+1 : j])
-		j = skipSpace(b, j+1)
-		if j >= len(b) || b[j] != ':' {
-			return nil, false
-		}
-		start := skipSpace(b, j+1)
-		end := skipValue(b, start)
-		if end < 0 {
-			return nil, false
-		}
-		st, err := UnmarshalState(b[start:end])
+	out := make(States, 0, len(members))
+	for _, m := range members {
+		st, err := UnmarshalState(m.val)
 		if err != nil {
 			return nil, false
 		}
-		out = append(out, NamedState{Name: name, State: st})
-		i = skipSpace(b, end)
-		if i >= len(b) {
-			return nil, false
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case '}':
-			return out, skipSpace(b, i+1) == len(b)
-		default:
-			return nil, false
-		}
+		out = append(out, NamedState{Name: string(m.key), State: st})
 	}
+	return out, true
 }
 
 // skipSpace returns the index of the first byte of b at or after i that is
@@ -187,16 +149,6 @@ func skipSpace(b []byte, i int) int {
 		i++
 	}
 	return i
-}
-
-// skipValue returns the index just past the object at b[i] (a state is
-// one), or -1: it follows strings and nesting only; the bytes are
-// validated by whoever decodes them.
-func skipValue(b []byte, i int) int {
-	if i >= len(b) || b[i] != '{' {
-		return -1
-	}
-	return skipNested(b, i)
 }
 
 // skipNested returns the index just past the object or array that starts
