@@ -149,7 +149,7 @@ func (w *lineWriter) elsewhere(a attrValue) bool {
 	if string(a.typ) != "S" {
 		return false
 	}
-	s, ok := unquote(a.val)
+	s, ok := jsonenc.Unquote(a.val)
 	return ok && s != "" && !strings.HasPrefix(s, w.prefix)
 }
 
@@ -335,16 +335,6 @@ func memberName(raw []byte, i int) (name, quoted []byte, end int, err error) {
 		return nil, nil, 0, errStoredItem
 	}
 	return []byte(s), jsonenc.AppendStringHTML(nil, s), end, nil
-}
-
-// unquote decodes a string token as encoding/json does.
-func unquote(tok []byte) (string, bool) {
-	if len(tok) >= 2 && tok[0] == '"' {
-		if end, plain := jsonenc.ScanString(tok, 0); end == len(tok) && plain {
-			return string(tok[1 : len(tok)-1]), true
-		}
-	}
-	return jsonenc.Unquote(tok)
 }
 
 // stringValue returns the value of a string token: its bytes in place when

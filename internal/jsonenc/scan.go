@@ -108,8 +108,14 @@ func ScanNumber(b []byte, i int) int {
 // Unquote decodes a JSON string token (quotes included) exactly as
 // encoding/json does: escapes resolved, invalid UTF-8 and lone surrogates
 // replaced by U+FFFD. It reports false for a token that is not a valid
-// JSON string.
+// JSON string. A plain string (ScanString) is its bytes between the quotes,
+// converted without decoding.
 func Unquote(tok []byte) (string, bool) {
+	if len(tok) >= 2 && tok[0] == '"' {
+		if end, plain := ScanString(tok, 0); end == len(tok) && plain {
+			return string(tok[1 : len(tok)-1]), true
+		}
+	}
 	var s string
 	if json.Unmarshal(tok, &s) != nil {
 		return "", false

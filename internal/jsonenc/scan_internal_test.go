@@ -57,9 +57,15 @@ func FuzzScanString(f *testing.F) {
 			}
 			return
 		}
-		s, ok := Unquote(b[:end])
-		if plain && (!ok || s != string(b[1:end-1])) {
-			t.Fatalf("ScanString(%q): plain, but encoding/json decodes %q (ok %v)", b, s, ok)
+		// encoding/json decides: ScanString's plain, and Unquote (whose
+		// fast path trusts plain) must agree with it.
+		var want string
+		wantOK := json.Unmarshal(b[:end], &want) == nil
+		if plain && (!wantOK || want != string(b[1:end-1])) {
+			t.Fatalf("ScanString(%q): plain, but encoding/json decodes %q (ok %v)", b, want, wantOK)
+		}
+		if s, ok := Unquote(b[:end]); ok != wantOK || s != want {
+			t.Fatalf("Unquote(%q) = %q, %v; encoding/json: %q, %v", b[:end], s, ok, want, wantOK)
 		}
 		if json.Valid(b) && end != len(bytes.TrimRight(b, " \t\r\n")) {
 			t.Fatalf("ScanString(%q) = %d, want the whole token", b, end)

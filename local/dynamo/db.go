@@ -458,9 +458,8 @@ func (s *levelStore) single(op string, body []byte, table string, rawKey json.Ra
 			if op == "PutItem" {
 				ref = rawKey
 			}
-			var refItem map[string]json.RawMessage
-			if ref != nil && json.Unmarshal(ref, &refItem) == nil {
-				retypeItem(got.Item, refItem)
+			if ref != nil {
+				retypeItem(got.Item, ref)
 			}
 			keys = []map[string]json.RawMessage{attrs}
 			// The item as written (a put, or an update's result) must be

@@ -14,9 +14,16 @@ import (
 // before an UpdateItem. A typeless value with nothing typed to restore it
 // from (an UpdateItem that SETs an empty list from its expression values)
 // stays as minidyn gave it.
-func retypeItem(got, ref map[string]json.RawMessage) {
+func retypeItem(got map[string]json.RawMessage, ref json.RawMessage) {
+	var refItem map[string]json.RawMessage // decoded on the first {} found
 	for name, v := range got {
-		if r, ok := ref[name]; ok {
+		if !bytes.Contains(v, []byte("{}")) {
+			continue // nothing typeless in v: the common case
+		}
+		if refItem == nil && json.Unmarshal(ref, &refItem) != nil {
+			return
+		}
+		if r, ok := refItem[name]; ok {
 			got[name] = retype(v, r)
 		}
 	}
@@ -114,11 +121,11 @@ func retypeAnswer(got, stored json.RawMessage) json.RawMessage {
 	if !bytes.Contains(got, []byte("{}")) {
 		return got // nothing typeless
 	}
-	var g, r map[string]json.RawMessage
-	if json.Unmarshal(got, &g) != nil || json.Unmarshal(stored, &r) != nil {
+	var g map[string]json.RawMessage
+	if json.Unmarshal(got, &g) != nil {
 		return got
 	}
-	retypeItem(g, r)
+	retypeItem(g, stored)
 	b, err := json.Marshal(g)
 	if err != nil {
 		return got

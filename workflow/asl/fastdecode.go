@@ -412,7 +412,8 @@ func decodeFloat(b []byte, v reflect.Value) bool {
 	return true
 }
 
-// unquote decodes the JSON string b. A string of plain characters is
+// unquote decodes the JSON string b (jsonenc.Unquote's twin: the model
+// depends on no package of the module, docs/architecture.md). A string of plain characters is
 // converted directly; one with escapes or invalid UTF-8 (which encoding/json
 // replaces) goes through json.Unmarshal, so the result is its result.
 func unquote(b []byte) (string, bool) {
@@ -572,7 +573,8 @@ func skipAny(b []byte, i int) int {
 	return j
 }
 
-// validNumber reports whether b is exactly one JSON number.
+// validNumber reports whether b is exactly one JSON number (as
+// jsonenc.ValidNumber; the model depends on no package of the module).
 func validNumber(b []byte) bool {
 	i := 0
 	if i < len(b) && b[i] == '-' {
