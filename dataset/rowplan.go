@@ -6,6 +6,7 @@ import (
 	"regexp/syntax"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -48,6 +49,9 @@ type RowPlan struct {
 	// and the old array keeps its bytes.
 	val  []byte
 	vals [][]byte
+	// bnd has the bound of each int and decimal field's value in vals,
+	// set by its conversion.
+	bnd  []numBound
 	key  []byte // pk then sk of the current row
 	skAt int
 	// line is the current row's line number, formatted; lineNum the
@@ -96,6 +100,8 @@ type planField struct {
 	plainOut bool
 	// values are the enum's values as bytes.
 	values [][]byte
+	// min and max are the field's Min and Max (nil: none).
+	min, max *planBound
 }
 
 // dateLayout is a layout made of 2006, 01 and 02 and literal separators.
@@ -154,7 +160,7 @@ func (d *Dataset) RowPlan(header []string) *RowPlan {
 	byName := map[string]int{}
 	for i := range d.Fields {
 		f := &d.Fields[i]
-		pf := planField{f: f, col: -1, cs: d.c.caseOf[f.Name], drop: d.c.drop[f.Name]}
+		pf := planField{f: f, col: -1, cs: d.c.caseOf[f.Name], drop: d.c.drop[f.Name], min: newPlanBound(f.min), max: newPlanBound(f.max)}
 		if c, ok := colIdx[f.Column]; ok {
 			pf.col = c
 		}
@@ -267,6 +273,7 @@ func (d *Dataset) RowPlan(header []string) *RowPlan {
 		p.calcs = append(p.calcs, cp)
 	}
 	p.vals = make([][]byte, len(p.fields))
+	p.bnd = make([]numBound, len(p.fields))
 	p.glue = p.buildGlue()
 	return p
 }
@@ -425,11 +432,8 @@ func boundOf(n ast.Node, byName map[string]int, fields []planField) func(p *RowP
 			return nil
 		}
 		return func(p *RowPlan) (numBound, bool) {
-			v := p.vals[i]
-			if v == nil {
-				return numBound{}, false
-			}
-			return decimalBound(v), true
+			// convert set the bound of a value it gave.
+			return p.bnd[i], p.vals[i] != nil
 		}
 	case *ast.IntegerNode:
 		b := decimalBound([]byte(strconv.Itoa(n.Value)))
@@ -544,7 +548,7 @@ func (p *RowPlan) check(fields [][]byte, line int64, plain bool) (absent, ok boo
 			absent = absent || !pf.drop
 			continue
 		}
-		nv, ok := p.convert(pf, v, plain)
+		nv, ok := p.convert(i, pf, v, plain)
 		if !ok {
 			return false, false
 		}
@@ -798,7 +802,7 @@ func asciiSpace(c byte) bool {
 // itself or a slice of it where normalising changes nothing, else a slice
 // of p.val or of a constant; false when the fast conversion cannot tell.
 // plain says v is PlainText.
-func (p *RowPlan) convert(pf *planField, v []byte, plain bool) ([]byte, bool) {
+func (p *RowPlan) convert(i int, pf *planField, v []byte, plain bool) ([]byte, bool) {
 	ascii := true
 	if !plain {
 		for _, c := range v {
@@ -868,9 +872,9 @@ func (p *RowPlan) convert(pf *planField, v []byte, plain bool) ([]byte, bool) {
 		}
 		return nil, false
 	case kindInt:
-		return p.convertInt(f, v)
+		return p.convertInt(i, pf, v)
 	case kindDecimal:
-		return p.convertDecimal(f, v)
+		return p.convertDecimal(i, pf, v)
 	case kindDate:
 		for i := range pf.dates {
 			dl := &pf.dates[i]
@@ -962,8 +966,9 @@ func asciiEqualFold(v []byte, e string) bool {
 }
 
 // convertInt is Field.convert of an Int: strconv.ParseInt's syntax (an
-// optional sign, decimal digits), up to 18 digits.
-func (p *RowPlan) convertInt(f *Field, v []byte) ([]byte, bool) {
+// optional sign, decimal digits), up to 18 digits. It sets the field's
+// bound (p.bnd[i]).
+func (p *RowPlan) convertInt(i int, pf *planField, v []byte) ([]byte, bool) {
 	neg := false
 	d := v
 	if len(d) > 0 && (d[0] == '+' || d[0] == '-') {
@@ -986,49 +991,78 @@ func (p *RowPlan) convertInt(f *Field, v []byte) ([]byte, bool) {
 		start := len(p.val)
 		p.val = strconv.AppendInt(p.val, int64(n), 10)
 		canon = p.val[start:]
+		neg = n < 0
+		d = canon
+		if neg {
+			d = canon[1:]
+		}
 	case neg:
 		// Without leading zeros the digits are the canonical form.
 		canon = v
 	default:
 		canon = d
 	}
-	return canon, p.inBounds(f, canon)
+	p.bnd[i] = numBound{hi: len(d) - 1}
+	return canon, pf.inBounds(canon, neg, len(d))
 }
 
 // convertDecimal is Field.convert of a Decimal: canonicalDecimal with the
-// field's Scale, the bounds and DynamoDB's number limits.
-func (p *RowPlan) convertDecimal(f *Field, v []byte) ([]byte, bool) {
-	neg := false
+// field's Scale, the bounds and DynamoDB's number limits. A value already
+// in that form (most are) is returned as it is, without a copy. It sets
+// the field's bound (p.bnd[i]).
+func (p *RowPlan) convertDecimal(i int, pf *planField, v []byte) ([]byte, bool) {
+	f := pf.f
+	neg, sign := false, false
 	body := v
 	if len(body) > 0 && (body[0] == '+' || body[0] == '-') {
-		neg, body = body[0] == '-', body[1:]
+		neg, sign, body = body[0] == '-', true, body[1:]
 	}
-	intPart, frac, _ := bytes.Cut(body, []byte{'.'})
+	intPart, frac := body, body[len(body):]
+	dot := false
+	for k, c := range body {
+		if c == '.' {
+			intPart, frac, dot = body[:k], body[k+1:], true
+			break
+		}
+	}
 	if len(intPart) == 0 && len(frac) == 0 || !allDigitsBytes(intPart) || !allDigitsBytes(frac) {
 		return nil, false
 	}
-	for len(intPart) > 0 && intPart[0] == '0' {
-		intPart = intPart[1:]
-	}
 	if f.Scale > 0 && len(frac) > f.Scale {
 		return nil, false
+	}
+	places := len(frac) == f.Scale // the scale's places (then a dot)
+	if f.Scale == 0 {
+		places = !dot || len(frac) > 0 // no dot, or places after it
+	}
+	if !sign && places && len(intPart) > 0 && (intPart[0] != '0' || len(intPart) == 1) {
+		// Canonical as it is: no sign, no leading zero, the places of
+		// the scale (or, with none, those given).
+		p.bnd[i] = numBound{hi: len(intPart) - 1, lo: -len(frac)}
+		return v, (len(v) <= maxNumberDigits || NumberLimit(string(v)) == "") && pf.inBounds(v, false, len(intPart))
+	}
+	for len(intPart) > 0 && intPart[0] == '0' {
+		intPart = intPart[1:]
 	}
 	start := len(p.val)
 	if neg {
 		p.val = append(p.val, '-')
 	}
 	digitsStart := len(p.val)
+	intLen := max(len(intPart), 1)
 	if len(intPart) == 0 {
 		p.val = append(p.val, '0')
 	} else {
 		p.val = append(p.val, intPart...)
 	}
+	fracLen := 0
 	if len(frac) > 0 || f.Scale > 0 {
 		p.val = append(p.val, '.')
 		p.val = append(p.val, frac...)
 		for i := len(frac); i < f.Scale; i++ {
 			p.val = append(p.val, '0')
 		}
+		fracLen = max(len(frac), f.Scale)
 	}
 	if neg {
 		zero := true
@@ -1040,10 +1074,12 @@ func (p *RowPlan) convertDecimal(f *Field, v []byte) ([]byte, bool) {
 		}
 		if zero {
 			p.val = append(p.val[:start], p.val[digitsStart:]...)
+			neg = false
 		}
 	}
 	canon := p.val[start:]
-	if !p.inBounds(f, canon) {
+	p.bnd[i] = numBound{hi: intLen - 1, lo: -fracLen}
+	if !pf.inBounds(canon, neg, intLen) {
 		return nil, false
 	}
 	// Up to 38 characters holds at most 38 digits, at powers from 10^-37
@@ -1060,12 +1096,44 @@ func allDigitsBytes(b []byte) bool {
 	return true
 }
 
-func (p *RowPlan) inBounds(f *Field, canon []byte) bool {
-	if f.min != nil && cmpCanonical(canon, f.min.canon) < 0 {
-		return false
+// inBounds reports whether canon, a canonical int or decimal (neg: it
+// is negative; intLen: the digits of its integer part), lies within the
+// field's Min and Max.
+func (pf *planField) inBounds(canon []byte, neg bool, intLen int) bool {
+	return (pf.min == nil || pf.min.cmp(canon, neg, intLen) >= 0) &&
+		(pf.max == nil || pf.max.cmp(canon, neg, intLen) <= 0)
+}
+
+// planBound is a field's Min or Max, with what decides most comparisons
+// before its digits are read.
+type planBound struct {
+	canon  string
+	neg    bool
+	intLen int // digits of the integer part (canonical: no leading zero)
+}
+
+func newPlanBound(b *ratBound) *planBound {
+	if b == nil {
+		return nil
 	}
-	if f.max != nil && cmpCanonical(canon, f.max.canon) > 0 {
-		return false
+	pb := &planBound{canon: b.canon, neg: strings.HasPrefix(b.canon, "-")}
+	pb.intLen = cutDot(strings.TrimPrefix(b.canon, "-"))
+	return pb
+}
+
+// cmp is cmpCanonical(canon, b.canon): two canonical numbers of one sign
+// whose integer parts differ in length compare as those lengths do.
+func (b *planBound) cmp(canon []byte, neg bool, intLen int) int {
+	switch {
+	case neg != b.neg:
+		if neg {
+			return -1
+		}
+		return 1
+	case intLen < b.intLen && !neg, intLen > b.intLen && neg:
+		return -1
+	case intLen > b.intLen && !neg, intLen < b.intLen && neg:
+		return 1
 	}
-	return true
+	return cmpCanonical(canon, b.canon)
 }
