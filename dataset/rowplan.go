@@ -45,10 +45,16 @@ type RowPlan struct {
 	// val holds the normalised values of the current row that differ
 	// from their input, back to back; vals has each field's normalised
 	// value (a slice of the row's input, of val or of a constant; nil:
-	// absent). A slice of val stays valid when val grows: append copies,
+	// absent), then the row's pk, sk and line (at valPK, valSK and
+	// valLine). A slice of val stays valid when val grows: append copies,
 	// and the old array keeps its bytes.
 	val  []byte
 	vals [][]byte
+	// outLen is the length of the current row's kept field values.
+	outLen int
+	// src is, for each output attribute, the index in vals of its value.
+	src                   []int
+	valPK, valSK, valLine int
 	// bnd has the bound of each int and decimal field's value in vals,
 	// set by its conversion.
 	bnd  []numBound
@@ -272,7 +278,20 @@ func (d *Dataset) RowPlan(header []string) *RowPlan {
 		}
 		p.calcs = append(p.calcs, cp)
 	}
-	p.vals = make([][]byte, len(p.fields))
+	p.valPK, p.valSK, p.valLine = len(p.fields), len(p.fields)+1, len(p.fields)+2
+	p.vals = make([][]byte, len(p.fields)+3)
+	for _, a := range p.out {
+		switch a.kind {
+		case outPK:
+			p.src = append(p.src, p.valPK)
+		case outSK:
+			p.src = append(p.src, p.valSK)
+		case outLine:
+			p.src = append(p.src, p.valLine)
+		default:
+			p.src = append(p.src, a.field)
+		}
+	}
 	p.bnd = make([]numBound, len(p.fields))
 	p.glue = p.buildGlue()
 	return p
@@ -517,6 +536,7 @@ func (p *RowPlan) CheckPlain(fields [][]byte, line int64, plain bool) bool {
 // kept field is absent (the line then has no glue form).
 func (p *RowPlan) check(fields [][]byte, line int64, plain bool) (absent, ok bool) {
 	p.val = p.val[:0]
+	p.outLen = 0
 	size := 0 // the item's size as DynamoDB counts it (ItemSize)
 	for i := range p.fields {
 		pf := &p.fields[i]
@@ -554,6 +574,7 @@ func (p *RowPlan) check(fields [][]byte, line int64, plain bool) (absent, ok boo
 		}
 		p.vals[i] = nv
 		if !pf.drop {
+			p.outLen += len(nv)
 			size += len(pf.f.Name) + len(nv)
 			if pf.number {
 				size++
@@ -576,6 +597,7 @@ func (p *RowPlan) check(fields [][]byte, line int64, plain bool) (absent, ok boo
 		p.key = slices.Grow(p.key, pieceSlack) // room for putPiece
 	}
 	p.formatLine(line)
+	p.vals[p.valPK], p.vals[p.valSK], p.vals[p.valLine] = p.key[:p.skAt], p.key[p.skAt:], p.line
 	size += len(AttrPK) + p.skAt + len(AttrSK) + len(p.key) - p.skAt + len(AttrLine) + len(p.line) + 1
 	// Row-only calculated fields: proven within DynamoDB's number limits,
 	// and their largest size counted.
@@ -606,28 +628,16 @@ func (p *RowPlan) write(dst []byte, plain, absent bool) []byte {
 		// Every value is present and written as it is, between glue:
 		// the pieces are copied 16 bytes at a time into room made once
 		// (putPiece), instead of appended one by one.
-		size := p.glueLen + len(p.key) + len(p.line)
-		for _, a := range p.out {
-			if a.kind == outField {
-				size += len(p.vals[a.field])
-			}
-		}
+		size := p.glueLen + p.outLen + len(p.key) + len(p.line)
 		n := len(dst)
 		dst = slices.Grow(dst, size+pieceSlack)
 		d := dst[:cap(dst)]
 		n = putPiece(d, n, p.glue[0])
-		for i, a := range p.out {
-			switch a.kind {
-			case outPK:
-				n = putPiece(d, n, p.key[:p.skAt])
-			case outSK:
-				n = putPiece(d, n, p.key[p.skAt:])
-			case outLine:
-				n = putPiece(d, n, p.line)
-			case outField:
-				n = putPiece(d, n, p.vals[a.field])
-			}
-			n = putPiece(d, n, p.glue[i+1])
+		vals, glue := p.vals, p.glue[1:]
+		glue = glue[:len(p.src)]
+		for k, j := range p.src {
+			n = putPiece(d, n, vals[j])
+			n = putPiece(d, n, glue[k])
 		}
 		return dst[:n]
 	}
