@@ -43,8 +43,8 @@ type CSVReader struct {
 	err     error    // sticky fatal error
 	buf     []byte   // a line longer than the read buffer, assembled
 	first   []byte   // the first line of a record spanning lines (for excerpts)
-	rec     []byte   // the current record's field values, back to back
-	ends    []int    // end offset in rec of each field
+	rec     []byte   // the current record's field values, each followed by the delimiter
+	ends    []int    // end offset in rec of each field (the offset of its delimiter)
 	fields  [][]byte // the current record's fields (slices of rec)
 }
 
@@ -59,6 +59,10 @@ func NewCSV(r io.Reader, opt CSVOptions) *CSVReader {
 	}
 	return &CSVReader{br: bufio.NewReaderSize(newUTF8Reader(r), 64<<10), opt: opt, lim: opt.Limits.withDefaults()}
 }
+
+// Delimiter returns the byte that separates fields (and follows each value
+// AppendRow appends).
+func (c *CSVReader) Delimiter() byte { return c.opt.Delimiter }
 
 // Header returns the column names, reading the header row if needed. It
 // returns io.EOF for an empty file.
@@ -113,7 +117,7 @@ func (c *CSVReader) Next() (Record, error) {
 	from := 0
 	for i, end := range c.ends {
 		vals[c.header[i]] = all[from:end]
-		from = end
+		from = end + 1
 	}
 	return Record{Line: line, Row: row, Values: vals}, nil
 }
@@ -155,10 +159,13 @@ func (c *CSVReader) ragged(line int64, fields [][]byte) *RowError {
 }
 
 // AppendRow reads the next row like NextFields, but appends its values to
-// rec, back to back, and the end of each (an offset in rec) to ends,
-// instead of copying them into the reader's own buffer: a caller that
-// keeps many rows reads each straight where it keeps it. On an error rec
-// and ends come back as they were given.
+// rec, each followed by one byte (the delimiter), and the end of each (an
+// offset in rec, that of the byte after it) to ends, instead of copying
+// them into the reader's own buffer: a caller that keeps many rows reads
+// each straight where it keeps it. A value starts one byte after the end
+// of the value before it (the first at the len(rec) given). A row without
+// quotes is so appended in one copy of its line. On an error rec and ends
+// come back as they were given.
 func (c *CSVReader) AppendRow(rec []byte, ends []int) (line, row int64, _ []byte, _ []int, err error) {
 	if err := c.start(); err != nil {
 		return 0, 0, rec, ends, err
@@ -188,7 +195,7 @@ func (c *CSVReader) AppendRow(rec []byte, ends []int) (line, row int64, _ []byte
 		from := n0
 		for _, end := range gotEnds[e0:] {
 			fields = append(fields, got[from:end])
-			from = end
+			from = end + 1
 		}
 		return 0, 0, rec, ends, c.ragged(line, fields)
 	}
@@ -201,7 +208,7 @@ func (c *CSVReader) fieldBytes() [][]byte {
 	from := 0
 	for _, end := range c.ends {
 		c.fields = append(c.fields, c.rec[from:end:end])
-		from = end
+		from = end + 1
 	}
 	return c.fields
 }
@@ -294,6 +301,7 @@ func (c *CSVReader) readRecord() (int64, error) {
 			}
 			c.rec = append(c.rec, f...)
 			c.ends = append(c.ends, len(c.rec))
+			c.rec = append(c.rec, d)
 			if i < 0 {
 				return start, nil
 			}
@@ -343,6 +351,7 @@ func (c *CSVReader) readRecord() (int64, error) {
 			}
 		}
 		c.ends = append(c.ends, len(c.rec))
+		c.rec = append(c.rec, d)
 		switch {
 		case len(ls) == 0:
 			return start, nil
@@ -355,7 +364,9 @@ func (c *CSVReader) readRecord() (int64, error) {
 }
 
 // splitUnquoted appends the fields of a line that holds no quote: the
-// delimiters are found eight bytes at a time, instead of one scan a field.
+// line is copied once, with the delimiter after it, and the delimiters
+// are found eight bytes at a time, instead of one scan and one copy a
+// field.
 func (c *CSVReader) splitUnquoted(line []byte, base int, start int64) error {
 	const (
 		ones = 0x0101010101010101
@@ -363,14 +374,14 @@ func (c *CSVReader) splitUnquoted(line []byte, base int, start int64) error {
 	)
 	d := c.opt.Delimiter
 	dd := uint64(d) * ones
-	from := 0
+	at := len(c.rec)
+	c.rec = append(c.rec, line...)
+	c.rec = append(c.rec, d)
 	field := func(end int) error {
 		if len(c.ends)-base >= c.lim.MaxColumns {
 			return &FormatError{Line: start, Code: CodeTooLarge, Msg: fmt.Sprintf("more than %d columns", c.lim.MaxColumns)}
 		}
-		c.rec = append(c.rec, line[from:end]...)
-		c.ends = append(c.ends, len(c.rec))
-		from = end + 1
+		c.ends = append(c.ends, at+end)
 		return nil
 	}
 	i := 0

@@ -315,10 +315,13 @@ func FuzzCSVDifferential(f *testing.F) {
 			}
 			rec, ends = r, e
 			vals := map[string]any{}
-			from := ends[first-1]
+			from := n0 // the row's first value, then one byte after each end
 			for i, end := range ends[first:] {
 				vals[byRow.header[i]] = string(rec[from:end])
-				from = end
+				from = end + 1
+			}
+			if rec[0] != 'x' || from != len(rec) {
+				t.Fatalf("AppendRow changed the earlier bytes or left %d bytes after the last value's byte", len(rec)-from)
 			}
 			return Record{Line: line, Row: row, Values: vals}, nil
 		}, byRow.Header)

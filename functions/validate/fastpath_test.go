@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -119,7 +120,9 @@ const kindsHeader = "id,label,code,flag,at,day,n,d,p,e,f,g\n"
 
 // FuzzFastPath: the fast path (dataset.RowPlan) and the general path give
 // the same staged bytes, the same rows and the same problems for any CSV
-// content, for the orders dataset and one with every field type.
+// content, for the orders dataset and one with every field type; the
+// orders content also with tabs and commas swapped, as a tab-separated
+// orders dataset (a delimiter that is not plain text).
 func FuzzFastPath(f *testing.F) {
 	if b, err := os.ReadFile(filepath.Join("..", "..", "examples", "orders", "orders.csv")); err == nil {
 		f.Add(false, b)
@@ -146,55 +149,78 @@ func FuzzFastPath(f *testing.F) {
 		f.Add(true, []byte(kindsHeader+body))
 	}
 	orders, _ := dataset.Builtin().Lookup("orders")
+	tabbed := dataset.Orders()
+	tabbed.Format.Delimiter = '\t'
+	if err := tabbed.Compile(); err != nil {
+		f.Fatal(err)
+	}
 	kinds := kindsDataset(f)
 	f.Fuzz(func(t *testing.T, useKinds bool, content []byte) {
 		if len(content) > 8192 {
 			return
 		}
-		ds := orders
 		if useKinds {
-			ds = kinds
+			checkFastPath(t, kinds, content)
+			return
 		}
-		wantOut, wantRows, wantErr := scanAll(t, content, ds, true)
-		gotOut, gotRows, gotErr := scanAll(t, content, ds, false)
-		if diff := cmp.Diff(wantErr, gotErr); diff != "" {
-			t.Fatalf("file error (-general +fast):\n%s", diff)
-		}
-		if diff := cmp.Diff(wantRows, gotRows); diff != "" {
-			t.Fatalf("rows (-general +fast):\n%s", diff)
-		}
-		if diff := cmp.Diff(strings.Split(wantOut, "\n"), strings.Split(gotOut, "\n")); diff != "" {
-			t.Fatalf("staged records (-general +fast):\n%s", diff)
-		}
-		// In runs (AppendGood): the same bytes, the same other rows, and
-		// the good rows counted.
-		maxRows, maxBytes := 1+len(content)%3, 1+len(content)%300
-		runOut, runRows, good, runErr := scanRuns(t, content, ds, maxRows, maxBytes)
-		var others []Row
-		for _, r := range wantRows {
-			if r.Bad() || r.Filtered || r.Record != nil {
-				others = append(others, r)
+		checkFastPath(t, orders, content)
+		swapped := bytes.Map(func(r rune) rune {
+			switch r {
+			case ',':
+				return '\t'
+			case '\t':
+				return ','
 			}
-		}
-		var runOthers []Row
-		for _, r := range runRows {
-			if r.Bad() || r.Filtered || r.Record != nil {
-				runOthers = append(runOthers, r)
-			}
-		}
-		if diff := cmp.Diff(wantErr, runErr); diff != "" {
-			t.Fatalf("file error in runs (-general +runs):\n%s", diff)
-		}
-		if diff := cmp.Diff(others, runOthers); diff != "" {
-			t.Fatalf("bad and filtered rows in runs (-general +runs):\n%s", diff)
-		}
-		if len(runRows)+good != len(wantRows) {
-			t.Fatalf("runs: %d rows from AppendNext + %d from AppendGood, want %d", len(runRows), good, len(wantRows))
-		}
-		if diff := cmp.Diff(strings.Split(wantOut, "\n"), strings.Split(runOut, "\n")); diff != "" {
-			t.Fatalf("staged records in runs (-general +runs):\n%s", diff)
+			return r
+		}, content)
+		if utf8.Valid(content) {
+			checkFastPath(t, tabbed, swapped)
 		}
 	})
+}
+
+// checkFastPath is FuzzFastPath's comparison on one dataset and content.
+func checkFastPath(t *testing.T, ds *dataset.Dataset, content []byte) {
+	t.Helper()
+	wantOut, wantRows, wantErr := scanAll(t, content, ds, true)
+	gotOut, gotRows, gotErr := scanAll(t, content, ds, false)
+	if diff := cmp.Diff(wantErr, gotErr); diff != "" {
+		t.Fatalf("file error (-general +fast):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantRows, gotRows); diff != "" {
+		t.Fatalf("rows (-general +fast):\n%s", diff)
+	}
+	if diff := cmp.Diff(strings.Split(wantOut, "\n"), strings.Split(gotOut, "\n")); diff != "" {
+		t.Fatalf("staged records (-general +fast):\n%s", diff)
+	}
+	// In runs (AppendGood): the same bytes, the same other rows, and
+	// the good rows counted.
+	maxRows, maxBytes := 1+len(content)%3, 1+len(content)%300
+	runOut, runRows, good, runErr := scanRuns(t, content, ds, maxRows, maxBytes)
+	var others []Row
+	for _, r := range wantRows {
+		if r.Bad() || r.Filtered || r.Record != nil {
+			others = append(others, r)
+		}
+	}
+	var runOthers []Row
+	for _, r := range runRows {
+		if r.Bad() || r.Filtered || r.Record != nil {
+			runOthers = append(runOthers, r)
+		}
+	}
+	if diff := cmp.Diff(wantErr, runErr); diff != "" {
+		t.Fatalf("file error in runs (-general +runs):\n%s", diff)
+	}
+	if diff := cmp.Diff(others, runOthers); diff != "" {
+		t.Fatalf("bad and filtered rows in runs (-general +runs):\n%s", diff)
+	}
+	if len(runRows)+good != len(wantRows) {
+		t.Fatalf("runs: %d rows from AppendNext + %d from AppendGood, want %d", len(runRows), good, len(wantRows))
+	}
+	if diff := cmp.Diff(strings.Split(wantOut, "\n"), strings.Split(runOut, "\n")); diff != "" {
+		t.Fatalf("staged records in runs (-general +runs):\n%s", diff)
+	}
 }
 
 // TestFastPathTakesCleanRows checks that clean rows do take the fast path

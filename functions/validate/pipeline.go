@@ -24,7 +24,7 @@ const (
 // batch is a run of consecutive rows of the file.
 type batch struct {
 	rows []batchRow
-	rec  []byte // field values, back to back
+	rec  []byte // field values, each followed by one byte (records.CSVReader.AppendRow)
 	ends []int  // end of each field in rec
 	out  []byte // staged JSON lines of the rows the plan took
 	keys []byte // their pk and sk
@@ -47,7 +47,7 @@ type batchRow struct {
 // start is the offset in rec of the row's first value.
 func (b *batch) start(r *batchRow) int {
 	if r.field > 0 {
-		return b.ends[r.field-1]
+		return b.ends[r.field-1] + 1
 	}
 	return 0
 }
@@ -60,7 +60,7 @@ func (b *batch) fields(r *batchRow, dst [][]byte) [][]byte {
 	from := b.start(r)
 	for _, end := range b.ends[r.field : r.field+r.n] {
 		dst = append(dst, b.rec[from:end])
-		from = end
+		from = end + 1
 	}
 	return dst
 }
@@ -82,9 +82,13 @@ func (s *Scanner) startPipeline() {
 	}
 	work := make(chan *batch, pipeBatches)
 	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
+	// A row's values lie in rec with the delimiter after each: when
+	// the delimiter is plain text too (not a tab), one PlainText over the
+	// row checks them all.
+	sepPlain := dataset.PlainText([]byte{s.csv.Delimiter()})
 	for range workers {
 		plan := s.ds.RowPlan(s.header)
-		go stageBatches(plan, s.keys.seed, work, s.checkOnly)
+		go stageBatches(plan, s.keys.seed, work, s.checkOnly, sepPlain)
 	}
 	go readBatches(s.csv, p, work)
 	s.pipe = p
@@ -136,7 +140,8 @@ func readBatches(c *records.CSVReader, p *pipeline, work chan<- *batch) {
 
 // stageBatches stages the rows of each batch it receives; checkOnly:
 // checks them without writing their lines (dataset.RowPlan.CheckPlain).
-func stageBatches(plan *dataset.RowPlan, seed maphash.Seed, work <-chan *batch, checkOnly bool) {
+// sepPlain says the delimiter after each value is PlainText.
+func stageBatches(plan *dataset.RowPlan, seed maphash.Seed, work <-chan *batch, checkOnly, sepPlain bool) {
 	var fields [][]byte
 	for b := range work {
 		for i := range b.rows {
@@ -146,9 +151,18 @@ func stageBatches(plan *dataset.RowPlan, seed maphash.Seed, work <-chan *batch, 
 			}
 			fields = b.fields(r, fields)
 			start := len(b.out)
-			// The row's values lie back to back in rec: one pass over
-			// them spares Stage its checks byte by byte.
-			plain := len(fields) == 0 || dataset.PlainText(b.rec[b.start(r):b.ends[r.field+r.n-1]])
+			// The row's values lie in rec one delimiter apart: one pass
+			// over them spares Stage its checks byte by byte.
+			plain := true
+			switch {
+			case len(fields) == 0:
+			case sepPlain:
+				plain = dataset.PlainText(b.rec[b.start(r):b.ends[r.field+r.n-1]])
+			default:
+				for _, f := range fields {
+					plain = plain && dataset.PlainText(f)
+				}
+			}
 			if checkOnly {
 				if !plan.CheckPlain(fields, r.line, plain) {
 					continue
