@@ -34,6 +34,7 @@ type CSVOptions struct {
 // for every row, so NextFields allocates nothing per row.
 type CSVReader struct {
 	br      *bufio.Reader
+	u       *utf8Reader // under br
 	opt     CSVOptions
 	lim     Limits
 	header  []string
@@ -57,8 +58,71 @@ func NewCSV(r io.Reader, opt CSVOptions) *CSVReader {
 	if opt.Quote == 0 {
 		opt.Quote = '"'
 	}
-	return &CSVReader{br: bufio.NewReaderSize(newUTF8Reader(r), 64<<10), opt: opt, lim: opt.Limits.withDefaults()}
+	u := newUTF8Reader(r)
+	return &CSVReader{br: bufio.NewReaderSize(u, 64<<10), u: u, opt: opt, lim: opt.Limits.withDefaults()}
 }
+
+// NewCSVAt returns a reader of the records of a file that continue at a
+// record boundary after its first line lines, r holding the rest of the
+// file from there: the file's header is header (r has none), no byte
+// order mark is skipped, and lines and rows are numbered as in the whole
+// file except that the rows count from 1 again. A reader that hands the
+// parts of one file to several goroutines reads each part with one (Rest
+// gives where the first part starts).
+func NewCSVAt(r io.Reader, header []string, line int64, opt CSVOptions) *CSVReader {
+	if opt.Delimiter == 0 {
+		opt.Delimiter = ','
+	}
+	if opt.Quote == 0 {
+		opt.Quote = '"'
+	}
+	u := &utf8Reader{r: r, line: line}
+	return &CSVReader{br: bufio.NewReaderSize(u, 64<<10), u: u, opt: opt, lim: opt.Limits.withDefaults(),
+		header: header, started: true, line: line}
+}
+
+// ResetAt makes c, made by NewCSVAt, read the records of r that follow
+// line lines of the file, with its buffers kept: rows count from 1.
+func (c *CSVReader) ResetAt(r io.Reader, line int64) {
+	*c.u = utf8Reader{r: r, line: line, carry: c.u.carry[:0]}
+	c.br.Reset(c.u)
+	c.line, c.row, c.err = line, 0, nil
+}
+
+// Options returns the reader's options with its defaults filled in
+// (its limits too).
+func (c *CSVReader) Options() CSVOptions {
+	o := c.opt
+	o.Limits = c.lim
+	return o
+}
+
+// Rows returns the number of rows read so far.
+func (c *CSVReader) Rows() int64 { return c.row }
+
+// Rest hands over the rest of the file: it returns a reader of the bytes
+// c has not yet parsed (those it read ahead, then the rest of its input,
+// unchecked), the number of lines and rows read so far, and ok true; c is
+// not to be read again. It must be called between records (after Header,
+// or after a row), and ok is false (c unchanged) when c cannot hand over
+// exactly: an error is pending, or an incomplete UTF-8 sequence is held
+// back.
+func (c *CSVReader) Rest() (rest io.Reader, line, row int64, ok bool) {
+	if err := c.start(); err != nil || c.err != nil || len(c.u.carry) > 0 || c.u.err != nil && !errors.Is(c.u.err, io.EOF) {
+		return nil, 0, 0, false
+	}
+	ahead, _ := c.br.Peek(c.br.Buffered())
+	buffered := bytes.NewReader(append([]byte(nil), ahead...))
+	rest = io.MultiReader(buffered, c.u.r)
+	if c.u.err != nil {
+		rest = buffered // the input has ended
+	}
+	c.err = errHandedOver
+	return rest, c.line, c.row, true
+}
+
+// errHandedOver is what a CSVReader returns after Rest.
+var errHandedOver = errors.New("records: the CSV reader handed the rest of its input over")
 
 // Delimiter returns the byte that separates fields (and follows each value
 // AppendRow appends).

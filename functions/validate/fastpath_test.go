@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -58,7 +59,13 @@ func kindsDataset(t testing.TB) *dataset.Dataset {
 // scanAll runs AppendNext to the end and returns the output and the rows
 // (or the file-level error).
 func scanAll(t testing.TB, content []byte, ds *dataset.Dataset, noPlan bool) (string, []Row, string) {
-	sc, err := NewScanner(bytes.NewReader(content), "f.csv", ds, Config{})
+	return scanReader(t, bytes.NewReader(content), len(content), ds, noPlan)
+}
+
+// scanReader is scanAll of the content of r, of at most size bytes.
+func scanReader(t testing.TB, r io.Reader, size int, ds *dataset.Dataset, noPlan bool) (string, []Row, string) {
+	content := make([]byte, size) // for the bound on the reads below
+	sc, err := NewScanner(r, "f.csv", ds, Config{})
 	if err != nil {
 		return "", nil, fmt.Sprint(err)
 	}
@@ -78,6 +85,41 @@ func scanAll(t testing.TB, content []byte, ds *dataset.Dataset, noPlan bool) (st
 	}
 	t.Fatalf("scanner did not stop")
 	return "", nil, ""
+}
+
+// TestFastPathReadFailure: when the input fails part way (an S3 stream
+// cut), the fast path, with the file cut into blocks of lines, hands out
+// the same rows and then the same error as the general path, wherever
+// the failure falls (inside a line, at a line end, in the header).
+func TestFastPathReadFailure(t *testing.T) {
+	orders, _ := dataset.Builtin().Lookup("orders")
+	var b strings.Builder
+	b.WriteString("order_id,customer_id,order_date,sku,quantity,unit_price,currency,status\n")
+	for i := range 300 {
+		fmt.Fprintf(&b, "O%d,C1,2026-01-%02d,S,%d,1.%02d,USD,NEW\n", i, 1+i%28, 1+i%5, i%100)
+	}
+	content := []byte(b.String())
+	boom := errors.New("the stream was cut")
+	defer func(n int) { blockBytes = n }(blockBytes)
+	for _, at := range []int{0, 40, 75, 76, 500, 4321, len(content) / 2, len(content) - 1} {
+		failing := func() io.Reader {
+			return io.MultiReader(bytes.NewReader(content[:at]), iotest.ErrReader(boom))
+		}
+		wantOut, wantRows, wantErr := scanReader(t, failing(), len(content), orders, true)
+		if wantErr == "" {
+			t.Fatalf("cut at %d: the general path saw no error", at)
+		}
+		for _, block := range []int{1, 100, 1 << 10, 64 << 10} {
+			blockBytes = block
+			gotOut, gotRows, gotErr := scanReader(t, failing(), len(content), orders, false)
+			if gotErr != wantErr || gotOut != wantOut {
+				t.Errorf("cut at %d, blocks of %d: error %q and %d bytes out, want %q and %d", at, block, gotErr, len(gotOut), wantErr, len(wantOut))
+			}
+			if diff := cmp.Diff(wantRows, gotRows); diff != "" {
+				t.Errorf("cut at %d, blocks of %d: rows (-general +fast):\n%s", at, block, diff)
+			}
+		}
+	}
 }
 
 // scanRuns reads like transform.Run: runs of good rows with AppendGood
@@ -137,6 +179,11 @@ func FuzzFastPath(f *testing.F) {
 		"A5,C1,2026-13-01,S,0,5.,XXX,NEW\nA6,C1,2026-01-01,S,99999999999999999999,1e3,USD,NEW\n",
 		"A7,C1,2026-01-01,S,9223372036854775807,99999999999999999999999999999999999999,USD,NEW\n",
 		"A8,C1,2026-01-01,Ü\u00a0,1,1,USD,NEW\nA9,C\x01,2026-01-01,S,1,1,USD,NEW\n",
+		// No line end at the end, CRLF, blank lines, a ragged row.
+		"B1,C1,2026-01-01,S,1,1,USD,NEW\r\n\r\nB2,C1,2026-01-01,S,1,1,USD,NEW\n\nB3,C1\nB4,C1,2026-01-01,S,1,1,USD,NEW",
+		// Invalid UTF-8 after good rows; a quote after many.
+		"B5,C1,2026-01-01,S,1,1,USD,NEW\nB6,C1,2026-01-01,S\xff,1,1,USD,NEW\nB7,C1,2026-01-01,S,1,1,USD,NEW\n",
+		"B8,C1,2026-01-01,S,1,1,USD,NEW\nB9,C1,2026-01-01,S,1,1,USD,NEW\nC1,C1,2026-01-01,S,1,1,USD,NEW\nC2,\"C\n1\",2026-01-01,S,1,1,USD,NEW\nC3,C1,2026-01-01,S,1,1,USD,NEW\n",
 	} {
 		f.Add(false, []byte(ordersHeader+body))
 	}
@@ -183,16 +230,23 @@ func FuzzFastPath(f *testing.F) {
 func checkFastPath(t *testing.T, ds *dataset.Dataset, content []byte) {
 	t.Helper()
 	wantOut, wantRows, wantErr := scanAll(t, content, ds, true)
-	gotOut, gotRows, gotErr := scanAll(t, content, ds, false)
-	if diff := cmp.Diff(wantErr, gotErr); diff != "" {
-		t.Fatalf("file error (-general +fast):\n%s", diff)
+	// The fast path with the file cut into blocks of lines of several
+	// sizes (a block is at least one line: 1 cuts at every line end).
+	defer func(n int) { blockBytes = n }(blockBytes)
+	for _, block := range []int{1, 1 + len(content)%61, 256, 64 << 10} {
+		blockBytes = block
+		gotOut, gotRows, gotErr := scanAll(t, content, ds, false)
+		if diff := cmp.Diff(wantErr, gotErr); diff != "" {
+			t.Fatalf("blocks of %d bytes: file error (-general +fast):\n%s", block, diff)
+		}
+		if diff := cmp.Diff(wantRows, gotRows); diff != "" {
+			t.Fatalf("blocks of %d bytes: rows (-general +fast):\n%s", block, diff)
+		}
+		if diff := cmp.Diff(strings.Split(wantOut, "\n"), strings.Split(gotOut, "\n")); diff != "" {
+			t.Fatalf("blocks of %d bytes: staged records (-general +fast):\n%s", block, diff)
+		}
 	}
-	if diff := cmp.Diff(wantRows, gotRows); diff != "" {
-		t.Fatalf("rows (-general +fast):\n%s", diff)
-	}
-	if diff := cmp.Diff(strings.Split(wantOut, "\n"), strings.Split(gotOut, "\n")); diff != "" {
-		t.Fatalf("staged records (-general +fast):\n%s", diff)
-	}
+	blockBytes = 1 + len(content)%97
 	// In runs (AppendGood): the same bytes, the same other rows, and
 	// the good rows counted.
 	maxRows, maxBytes := 1+len(content)%3, 1+len(content)%300

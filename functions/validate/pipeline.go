@@ -1,47 +1,76 @@
 package validate
 
 import (
+	"bytes"
 	"errors"
 	"hash/maphash"
+	"io"
+	"math"
 	"runtime"
+	"slices"
 
 	"github.com/sluicehq/sluice/dataset"
 	"github.com/sluicehq/sluice/functions/records"
 )
 
 // The fast path of AppendNext runs on every core: one goroutine reads the
-// CSV rows into batches, workers stage the batches (each with its own
+// file into batches, workers parse and stage the batches (each with its own
 // dataset.RowPlan), and AppendNext (or AppendGood, a run of good rows at a
 // time) hands the rows out in file order, checking duplicate keys and
-// running the general path on the rows the plan could not tell about. Memory stays bounded: at most pipeBatches
-// batches of at most batchRows rows (or about batchBytes of values) exist.
+// running the general path on the rows the plan could not tell about.
+//
+// While the file holds no quote character, the reader only cuts it into
+// blocks of whole lines (every line end then ends a record) and each
+// worker parses its own block with a records.CSVReader of its own (made by
+// records.NewCSVAt, so lines, errors and limits are those of the one
+// reader of the whole file): a block's bytes are parsed, staged and
+// written out on one core, instead of crossing from a reading core to a
+// staging one row by row. From the first block that holds a quote (a
+// quoted field may span lines) to the end, the reader parses the rows
+// itself, as one records.CSVReader of the rest of the file.
+//
+// Memory stays bounded: at most pipeBatches batches exist, each a block of
+// about blockBytes (more only for a longer line) or, once parsed by the
+// reader, at most batchRows rows (or about batchBytes of values).
 const (
 	batchRows   = 256
 	batchBytes  = 32 << 10
 	pipeBatches = 6
 )
 
-// batch is a run of consecutive rows of the file.
+// blockBytes is the size of a block of lines (a variable so that tests
+// can cut small files into many blocks).
+var blockBytes = 32 << 10
+
+// batch is a run of consecutive rows of the file: parsed by the reader
+// (raw nil), or a block of whole lines that the worker parses.
 type batch struct {
-	rows []batchRow
-	rec  []byte // field values, each followed by one byte (records.CSVReader.AppendRow)
-	ends []int  // end of each field in rec
-	out  []byte // staged JSON lines of the rows the plan took
-	keys []byte // their pk and sk
-	done chan struct{}
+	block   bool   // raw holds a block of lines for the worker to parse
+	raw     []byte // the block's lines
+	rawLine int64  // the lines of the file before the block
+	final   bool   // the block ends the file
+	rows    []batchRow
+	rec     []byte // field values, each followed by one byte (records.CSVReader.AppendRow)
+	ends    []int  // end of each field in rec
+	out     []byte // staged JSON lines of the rows the plan took
+	keys    []byte // their pk and sk
+	done    chan struct{}
 }
 
+// batchRow is a row of a batch, or the reader's final error. The i-th
+// entry of the batches in file order is row i+1 of the rows read through
+// the pipeline (each entry but the final error is one row).
 type batchRow struct {
-	line, row int64
-	field     int   // index in ends of the row's first field
-	n         int   // its number of fields
-	err       error // a *records.RowError, or the reader's final error
-	ok        bool  // staged by the plan: out[outStart:outEnd]
-	outStart  int
-	outEnd    int
-	pk, sk    [2]int // the key in keys
-	hash      uint64
-	dup       bool // AppendGood found its key seen before
+	line     int64
+	field    int   // index in ends of the row's first field
+	n        int   // its number of fields
+	err      error // a *records.RowError, or the reader's final error
+	ok       bool  // staged by the plan: out[outStart:outEnd]
+	outStart int
+	outEnd   int
+	pk, sk   [2]int // the key in keys
+	hash     uint64
+	dup      bool // AppendGood found its key seen before
 }
 
 // start is the offset in rec of the row's first value.
@@ -69,35 +98,60 @@ func (b *batch) fields(r *batchRow, dst [][]byte) [][]byte {
 type pipeline struct {
 	ordered chan *batch // batches in file order, to AppendNext
 	free    chan *batch
+	work    chan *batch
 	quit    chan struct{}
 	cur     *batch
-	next    int // next row of cur
+	next    int   // next row of cur
+	rowBase int64 // the rows before cur
+	block   int   // blockBytes when it started
 }
 
 // startPipeline starts the reader and the workers.
 func (s *Scanner) startPipeline() {
-	p := &pipeline{ordered: make(chan *batch, pipeBatches), free: make(chan *batch, pipeBatches), quit: make(chan struct{})}
+	p := &pipeline{ordered: make(chan *batch, pipeBatches), free: make(chan *batch, pipeBatches),
+		work: make(chan *batch, pipeBatches), quit: make(chan struct{}), block: blockBytes}
 	for range pipeBatches {
 		p.free <- &batch{}
 	}
-	work := make(chan *batch, pipeBatches)
 	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
+	opt := s.csv.Options()
 	// A row's values lie in rec with the delimiter after each: when
 	// the delimiter is plain text too (not a tab), one PlainText over the
 	// row checks them all.
-	sepPlain := dataset.PlainText([]byte{s.csv.Delimiter()})
+	sepPlain := dataset.PlainText([]byte{opt.Delimiter})
+	rest, line, row, ok := s.csv.Rest()
 	for range workers {
-		plan := s.ds.RowPlan(s.header)
-		go stageBatches(plan, s.keys.seed, work, s.checkOnly, sepPlain)
+		w := &stager{plan: s.ds.RowPlan(s.header), seed: s.keys.seed, checkOnly: s.checkOnly, sepPlain: sepPlain,
+			csv: records.NewCSVAt(nil, s.header, 0, opt)}
+		go w.run(p.work)
 	}
-	go readBatches(s.csv, p, work)
+	if ok {
+		p.rowBase = row
+		go readBlocks(rest, line, s.header, opt, p)
+	} else {
+		p.rowBase = s.csv.Rows()
+		go func() {
+			defer close(p.work)
+			defer close(p.ordered)
+			readRows(s.csv, p)
+		}()
+	}
 	s.pipe = p
 }
 
-// readBatches reads the rows into batches until the end or an error.
-func readBatches(c *records.CSVReader, p *pipeline, work chan<- *batch) {
-	defer close(work)
+// readBlocks cuts the rest of the file, which follows line lines, into
+// blocks of whole lines for the workers to parse, until a block holds a
+// quote or the input fails: from there it reads the rows itself
+// (readRows), so that the one reader of the rest of the file decides
+// what quotes and failures make of it.
+func readBlocks(src io.Reader, line int64, header []string, opt records.CSVOptions, p *pipeline) {
+	defer close(p.work)
 	defer close(p.ordered)
+	var (
+		buf   []byte // the bytes read and not yet handed out
+		ended bool   // src returned an error (io.EOF at its end)
+		err   error
+	)
 	for {
 		var b *batch
 		select {
@@ -105,45 +159,147 @@ func readBatches(c *records.CSVReader, p *pipeline, work chan<- *batch) {
 		case <-p.quit:
 			return
 		}
-		b.rows, b.rec, b.ends, b.out, b.keys = b.rows[:0], b.rec[:0], b.ends[:0], b.out[:0], b.keys[:0]
-		b.done = make(chan struct{})
-		last := false
-		for len(b.rows) < batchRows && len(b.rec) < batchBytes {
-			first := len(b.ends)
-			line, row, rec, ends, err := c.AppendRow(b.rec, b.ends)
-			b.rec, b.ends = rec, ends
-			if err != nil {
-				b.rows = append(b.rows, batchRow{err: err})
-				if _, ok := err.(*records.RowError); ok {
-					continue
+		// Fill buf to a block, or on to the first line end after one.
+		// A line longer than the record limit leaves it to the reader
+		// of rows, which reports it.
+		cut := -1
+		for !ended && len(buf) <= opt.Limits.MaxRecordBytes+p.block {
+			if len(buf) >= p.block {
+				if cut = bytes.LastIndexByte(buf, '\n'); cut >= 0 {
+					break
 				}
-				last = true
-				break
 			}
-			b.rows = append(b.rows, batchRow{line: line, row: row, field: first, n: len(b.ends) - first})
+			// Up to a block, or a block more while no line has ended.
+			want := p.block - len(buf)
+			if want <= 0 {
+				want = p.block
+			}
+			buf = slices.Grow(buf, want)
+			var n int
+			n, err = src.Read(buf[len(buf) : len(buf)+want])
+			buf = buf[:len(buf)+n]
+			ended = err != nil
 		}
-		select {
-		case work <- b:
-		case <-p.quit:
+		atEOF := ended && errors.Is(err, io.EOF)
+		if cut < 0 && !atEOF || bytes.IndexByte(buf, opt.Quote) >= 0 {
+			// A quote (records may span lines from here on), a failed
+			// input or an overlong line: one reader takes the rest.
+			p.free <- b
+			var in io.Reader = bytes.NewReader(buf)
+			switch {
+			case !ended:
+				in = io.MultiReader(in, src)
+			case !atEOF:
+				in = io.MultiReader(in, errReader{err})
+			}
+			readRows(records.NewCSVAt(in, header, line, opt), p)
 			return
 		}
-		select {
-		case p.ordered <- b:
-		case <-p.quit:
-			return
+		// The block: whole lines, or at the end all that is left.
+		if atEOF {
+			cut = len(buf) - 1
 		}
-		if last {
+		b.reset()
+		b.block, b.final = true, atEOF
+		b.raw = append(b.raw, buf[:cut+1]...)
+		b.rawLine = line
+		line += int64(bytes.Count(b.raw, []byte{'\n'}))
+		buf = buf[:copy(buf, buf[cut+1:])]
+		if !hand(p, b) || atEOF {
 			return
 		}
 	}
 }
 
-// stageBatches stages the rows of each batch it receives; checkOnly:
-// checks them without writing their lines (dataset.RowPlan.CheckPlain).
-// sepPlain says the delimiter after each value is PlainText.
-func stageBatches(plan *dataset.RowPlan, seed maphash.Seed, work <-chan *batch, checkOnly, sepPlain bool) {
+// errReader returns its error.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
+
+// reset empties b for reuse.
+func (b *batch) reset() {
+	b.block, b.raw, b.final = false, b.raw[:0], false
+	b.rows, b.rec, b.ends, b.out, b.keys = b.rows[:0], b.rec[:0], b.ends[:0], b.out[:0], b.keys[:0]
+	b.done = make(chan struct{})
+}
+
+// hand gives b to the workers and to AppendNext; false when the pipeline
+// is closing.
+func hand(p *pipeline, b *batch) bool {
+	select {
+	case p.work <- b:
+	case <-p.quit:
+		return false
+	}
+	select {
+	case p.ordered <- b:
+	case <-p.quit:
+		return false
+	}
+	return true
+}
+
+// readRows reads the rows of c into batches until the end or an error.
+func readRows(c *records.CSVReader, p *pipeline) {
+	for {
+		var b *batch
+		select {
+		case b = <-p.free:
+		case <-p.quit:
+			return
+		}
+		b.reset()
+		end := appendRows(c, b, batchRows, batchBytes)
+		if !hand(p, b) || end {
+			return
+		}
+	}
+}
+
+// appendRows appends the rows c reads to b, up to maxRows rows or about
+// maxBytes of values; true when c reached its end or a fatal error,
+// which b then ends with.
+func appendRows(c *records.CSVReader, b *batch, maxRows, maxBytes int) bool {
+	for len(b.rows) < maxRows && len(b.rec) < maxBytes {
+		first := len(b.ends)
+		line, _, rec, ends, err := c.AppendRow(b.rec, b.ends)
+		b.rec, b.ends = rec, ends
+		if err != nil {
+			b.rows = append(b.rows, batchRow{err: err})
+			if _, ok := err.(*records.RowError); ok {
+				continue
+			}
+			return true
+		}
+		b.rows = append(b.rows, batchRow{line: line, field: first, n: len(b.ends) - first})
+	}
+	return false
+}
+
+// stager is a worker: it parses the blocks it receives and stages the
+// rows of each batch.
+type stager struct {
+	plan      *dataset.RowPlan
+	seed      maphash.Seed
+	checkOnly bool // check the rows without writing their lines (dataset.RowPlan.CheckPlain)
+	sepPlain  bool // the delimiter after each value is PlainText
+	csv       *records.CSVReader
+	block     bytes.Reader
+}
+
+// run stages the batches of work until it is closed.
+func (w *stager) run(work <-chan *batch) {
+	plan, seed, checkOnly, sepPlain := w.plan, w.seed, w.checkOnly, w.sepPlain
 	var fields [][]byte
 	for b := range work {
+		if b.block {
+			w.block.Reset(b.raw)
+			w.csv.ResetAt(&w.block, b.rawLine)
+			if appendRows(w.csv, b, math.MaxInt, math.MaxInt) && !b.final && errors.Is(b.rows[len(b.rows)-1].err, io.EOF) {
+				// The end of a block that does not end the file.
+				b.rows = b.rows[:len(b.rows)-1]
+			}
+		}
 		for i := range b.rows {
 			r := &b.rows[i]
 			if r.err != nil {
@@ -191,6 +347,7 @@ func (s *Scanner) advance() bool {
 	p := s.pipe
 	for p.cur == nil || p.next == len(p.cur.rows) {
 		if p.cur != nil {
+			p.rowBase += int64(len(p.cur.rows))
 			p.free <- p.cur
 			p.cur = nil
 		}
@@ -215,16 +372,20 @@ func (s *Scanner) appendPiped(dst []byte) ([]byte, Row, error) {
 	b := p.cur
 	r := &b.rows[p.next]
 	p.next++
+	rowNum := p.rowBase + int64(p.next) // the entries before it are rows
 	if r.err != nil {
+		if re, ok := r.err.(*records.RowError); ok {
+			re.Row = rowNum // its reader counted the rows of its part
+		}
 		row, err := s.row(records.Record{}, r.err)
 		return dst, row, err
 	}
 	if r.ok {
 		if !r.dup && !s.keys.add(r.hash) {
-			return append(dst, b.out[r.outStart:r.outEnd]...), Row{Line: r.line, Row: r.row}, nil
+			return append(dst, b.out[r.outStart:r.outEnd]...), Row{Line: r.line, Row: rowNum}, nil
 		}
 		pk, sk := string(b.keys[r.pk[0]:r.pk[1]]), string(b.keys[r.sk[0]:r.sk[1]])
-		return dst, Row{Line: r.line, Row: r.row, Problems: []Problem{s.duplicate(r.line, r.row, pk, sk)}}, nil
+		return dst, Row{Line: r.line, Row: rowNum, Problems: []Problem{s.duplicate(r.line, rowNum, pk, sk)}}, nil
 	}
 	// The general path decides.
 	s.fields = b.fields(r, s.fields)
@@ -232,7 +393,7 @@ func (s *Scanner) appendPiped(dst []byte) ([]byte, Row, error) {
 	for i, f := range s.fields {
 		vals[s.header[i]] = string(f)
 	}
-	row, err := s.row(records.Record{Line: r.line, Row: r.row, Values: vals}, nil)
+	row, err := s.row(records.Record{Line: r.line, Row: rowNum, Values: vals}, nil)
 	if err != nil || row.Record == nil || s.checkOnly {
 		row.Record = nil
 		return dst, row, err
