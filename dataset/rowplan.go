@@ -76,6 +76,8 @@ type RowPlan struct {
 	glue [][]byte
 	// glueLen is the length of all the glue.
 	glueLen int
+	// trim is the dataset's Transforms.Trim.
+	trim bool
 }
 
 type fieldKind uint8
@@ -104,6 +106,12 @@ type planField struct {
 	// plainOut: the normalised value of a plain input is plain too
 	// (PlainText), so it is written as a JSON string as it is.
 	plainOut bool
+	// needed: an empty value is not absent (required, or defaulted).
+	needed bool
+	// size is what the field adds to ItemSize besides the length of its
+	// value: its name, and 1 for a number; for a bool, the 1 its value
+	// counts too.
+	size int
 	// values are the enum's values as bytes.
 	values [][]byte
 	// min and max are the field's Min and Max (nil: none).
@@ -162,7 +170,7 @@ func (d *Dataset) RowPlan(header []string) *RowPlan {
 	for i, h := range header {
 		colIdx[h] = i
 	}
-	p := &RowPlan{d: d, room: d.c.allowance.Bytes}
+	p := &RowPlan{d: d, room: d.c.allowance.Bytes, trim: d.Transforms.Trim}
 	byName := map[string]int{}
 	for i := range d.Fields {
 		f := &d.Fields[i]
@@ -171,6 +179,7 @@ func (d *Dataset) RowPlan(header []string) *RowPlan {
 			pf.col = c
 		}
 		_, pf.hasDef = d.c.defaults[f.Name]
+		pf.needed = f.Required || pf.hasDef
 		switch f.Type {
 		case String:
 			pf.kind = kindString
@@ -215,6 +224,10 @@ func (d *Dataset) RowPlan(header []string) *RowPlan {
 			for _, v := range f.Values {
 				pf.plainOut = pf.plainOut && PlainText([]byte(v))
 			}
+		}
+		pf.size = len(f.Name)
+		if pf.number || pf.kind == kindBool {
+			pf.size++
 		}
 		byName[f.Name] = i
 		p.fields = append(p.fields, pf)
@@ -536,16 +549,16 @@ func (p *RowPlan) CheckPlain(fields [][]byte, line int64, plain bool) bool {
 // kept field is absent (the line then has no glue form).
 func (p *RowPlan) check(fields [][]byte, line int64, plain bool) (absent, ok bool) {
 	p.val = p.val[:0]
-	p.outLen = 0
+	outLen := 0
 	size := 0 // the item's size as DynamoDB counts it (ItemSize)
+	vals := p.vals[:len(p.fields)]
 	for i := range p.fields {
 		pf := &p.fields[i]
-		p.vals[i] = nil
 		var v []byte
 		if pf.col >= 0 && pf.col < len(fields) {
 			v = fields[pf.col]
 		}
-		if p.d.Transforms.Trim {
+		if p.trim {
 			if plain {
 				// Plain text has no white space but ' '.
 				for len(v) > 0 && v[0] == ' ' {
@@ -562,9 +575,10 @@ func (p *RowPlan) check(fields [][]byte, line int64, plain bool) (absent, ok boo
 			}
 		}
 		if len(v) == 0 {
-			if pf.f.Required || pf.hasDef {
+			if pf.needed {
 				return false, false
 			}
+			vals[i] = nil
 			absent = absent || !pf.drop
 			continue
 		}
@@ -572,18 +586,18 @@ func (p *RowPlan) check(fields [][]byte, line int64, plain bool) (absent, ok boo
 		if !ok {
 			return false, false
 		}
-		p.vals[i] = nv
+		vals[i] = nv
 		if !pf.drop {
-			p.outLen += len(nv)
-			size += len(pf.f.Name) + len(nv)
-			if pf.number {
-				size++
-			}
-			if pf.kind == kindBool {
-				size += 1 - len(nv)
+			outLen += len(nv)
+			// Its name and value: a bool counts 1, a number its digits
+			// and 1 (sizeOf).
+			size += pf.size
+			if pf.kind != kindBool {
+				size += len(nv)
 			}
 		}
 	}
+	p.outLen = outLen
 	// Keys.
 	p.key = p.key[:0]
 	if !p.render(p.pk) {
