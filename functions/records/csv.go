@@ -47,6 +47,10 @@ type CSVReader struct {
 	rec     []byte   // the current record's field values, each followed by the delimiter
 	ends    []int    // end offset in rec of each field (the offset of its delimiter)
 	fields  [][]byte // the current record's fields (slices of rec)
+	// mem, when memOn, is the rest of an input held in memory whose
+	// lines are read in place (ResetASCII), without br.
+	mem   []byte
+	memOn bool
 }
 
 // NewCSV returns a reader of r. The header, if any, is read by the first
@@ -87,6 +91,32 @@ func (c *CSVReader) ResetAt(r io.Reader, line int64) {
 	*c.u = utf8Reader{r: r, line: line, carry: c.u.carry[:0]}
 	c.br.Reset(c.u)
 	c.line, c.row, c.err = line, 0, nil
+	c.mem, c.memOn = nil, false
+}
+
+// ResetASCII is ResetAt of an input held in memory whose every byte is
+// ASCII (below 0x80; ASCII reports it): its lines are read where they
+// lie, with no copy into a read buffer and no UTF-8 check, which ASCII
+// passes. The records and errors are those ResetAt would give.
+func (c *CSVReader) ResetASCII(b []byte, line int64) {
+	c.line, c.row, c.err = line, 0, nil
+	c.mem, c.memOn = b, true
+}
+
+// ASCII reports whether every byte of b is below 0x80, eight at a time.
+func ASCII(b []byte) bool {
+	var or uint64
+	for ; len(b) >= 32; b = b[32:] {
+		or |= binary.LittleEndian.Uint64(b) | binary.LittleEndian.Uint64(b[8:]) |
+			binary.LittleEndian.Uint64(b[16:]) | binary.LittleEndian.Uint64(b[24:])
+	}
+	for ; len(b) >= 8; b = b[8:] {
+		or |= binary.LittleEndian.Uint64(b)
+	}
+	for _, c := range b {
+		or |= uint64(c)
+	}
+	return or&0x8080808080808080 == 0
 }
 
 // Options returns the reader's options with its defaults filled in
@@ -281,6 +311,9 @@ func (c *CSVReader) fieldBytes() [][]byte {
 // io.EOF. The line is valid until the next read: it may lie in the read
 // buffer itself.
 func (c *CSVReader) readLine() ([]byte, error) {
+	if c.memOn {
+		return c.memLine()
+	}
 	chunk, err := c.br.ReadSlice('\n')
 	if err == nil {
 		// The common case: the whole line is in the read buffer.
@@ -314,6 +347,26 @@ func (c *CSVReader) readLine() ([]byte, error) {
 			return nil, err
 		}
 	}
+}
+
+// memLine is readLine of the input in mem: the same lines, and the same
+// error for a line longer than the limit (its bytes, the line end
+// included, are counted).
+func (c *CSVReader) memLine() ([]byte, error) {
+	if len(c.mem) == 0 {
+		return nil, io.EOF
+	}
+	n := len(c.mem)
+	line := c.mem
+	if i := bytes.IndexByte(c.mem, '\n'); i >= 0 {
+		n, line = i+1, c.mem[:i]
+	}
+	if n > c.lim.MaxRecordBytes {
+		return nil, &FormatError{Line: c.line + 1, Code: CodeTooLarge, Msg: fmt.Sprintf("record longer than %d bytes", c.lim.MaxRecordBytes)}
+	}
+	c.mem = c.mem[n:]
+	c.line++
+	return bytes.TrimSuffix(line, []byte{'\r'}), nil
 }
 
 // readRecord parses one record, which may span lines inside quotes,

@@ -457,3 +457,55 @@ func TestDecodeFlat(t *testing.T) {
 		}
 	}
 }
+
+// FuzzResetASCII: a block reader reading an ASCII input in place
+// (ResetASCII) gives the rows, lines and errors of one reading it through
+// its read buffer (ResetAt), line limits included.
+func FuzzResetASCII(f *testing.F) {
+	f.Add([]byte("a,b,c\n1,2,3\r\n\n4,5\n6,\"7\n8\",9\n10,11,12"), uint8(0))
+	f.Add([]byte("x,y,z\n"+strings.Repeat("q", 70)+",1,2\nend,1,2"), uint8(40))
+	f.Add([]byte("\n\n\r\n1,2,3"), uint8(5))
+	f.Fuzz(func(t *testing.T, in []byte, limit uint8) {
+		ascii := true
+		for _, b := range in {
+			ascii = ascii && b < 0x80
+		}
+		if ASCII(in) != ascii {
+			t.Fatalf("ASCII(%q) = %v", in, !ascii)
+		}
+		if !ascii {
+			return
+		}
+		opt := CSVOptions{Limits: Limits{MaxRecordBytes: int(limit)}}
+		if limit == 0 {
+			opt.Limits.MaxRecordBytes = 1 << 20
+		}
+		header := []string{"a", "b", "c"}
+		read := func(c *CSVReader) []string {
+			var got []string
+			var rec []byte
+			var ends []int
+			for range len(in) + 2 {
+				line, row, r, e, err := c.AppendRow(rec, ends)
+				if err != nil {
+					got = append(got, fmt.Sprintf("error %v", err))
+					if _, ok := err.(*RowError); ok {
+						continue
+					}
+					return got
+				}
+				got = append(got, fmt.Sprintf("line %d row %d %q %v", line, row, r[len(rec):], e[len(ends):]))
+				rec, ends = r, e
+			}
+			t.Fatal("the reader did not stop")
+			return nil
+		}
+		viaBuffer := NewCSVAt(nil, header, 7, opt)
+		viaBuffer.ResetAt(bytes.NewReader(in), 7)
+		inPlace := NewCSVAt(nil, header, 0, opt)
+		inPlace.ResetASCII(in, 7)
+		if diff := cmp.Diff(read(viaBuffer), read(inPlace)); diff != "" {
+			t.Fatalf("(-ResetAt +ResetASCII):\n%s", diff)
+		}
+	})
+}

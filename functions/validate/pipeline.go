@@ -148,7 +148,7 @@ func readBlocks(src io.Reader, line int64, header []string, opt records.CSVOptio
 	defer close(p.work)
 	defer close(p.ordered)
 	var (
-		buf   []byte // the bytes read and not yet handed out
+		tail  []byte // the bytes read after the last block handed out
 		ended bool   // src returned an error (io.EOF at its end)
 		err   error
 	)
@@ -159,9 +159,11 @@ func readBlocks(src io.Reader, line int64, header []string, opt records.CSVOptio
 		case <-p.quit:
 			return
 		}
-		// Fill buf to a block, or on to the first line end after one.
-		// A line longer than the record limit leaves it to the reader
-		// of rows, which reports it.
+		b.reset()
+		// Read into the block, to its size or on to the first line end
+		// after it. A line longer than the record limit leaves it to the
+		// reader of rows, which reports it.
+		buf := append(b.raw, tail...)
 		cut := -1
 		for !ended && len(buf) <= opt.Limits.MaxRecordBytes+p.block {
 			if len(buf) >= p.block {
@@ -180,12 +182,13 @@ func readBlocks(src io.Reader, line int64, header []string, opt records.CSVOptio
 			buf = buf[:len(buf)+n]
 			ended = err != nil
 		}
+		b.raw = buf
 		atEOF := ended && errors.Is(err, io.EOF)
 		if cut < 0 && !atEOF || bytes.IndexByte(buf, opt.Quote) >= 0 {
 			// A quote (records may span lines from here on), a failed
 			// input or an overlong line: one reader takes the rest.
+			var in io.Reader = bytes.NewReader(append([]byte(nil), buf...))
 			p.free <- b
-			var in io.Reader = bytes.NewReader(buf)
 			switch {
 			case !ended:
 				in = io.MultiReader(in, src)
@@ -199,12 +202,10 @@ func readBlocks(src io.Reader, line int64, header []string, opt records.CSVOptio
 		if atEOF {
 			cut = len(buf) - 1
 		}
-		b.reset()
-		b.block, b.final = true, atEOF
-		b.raw = append(b.raw, buf[:cut+1]...)
-		b.rawLine = line
+		tail = append(tail[:0], buf[cut+1:]...)
+		b.raw = buf[:cut+1]
+		b.block, b.final, b.rawLine = true, atEOF, line
 		line += int64(bytes.Count(b.raw, []byte{'\n'}))
-		buf = buf[:copy(buf, buf[cut+1:])]
 		if !hand(p, b) || atEOF {
 			return
 		}
@@ -293,8 +294,12 @@ func (w *stager) run(work <-chan *batch) {
 	var fields [][]byte
 	for b := range work {
 		if b.block {
-			w.block.Reset(b.raw)
-			w.csv.ResetAt(&w.block, b.rawLine)
+			if records.ASCII(b.raw) {
+				w.csv.ResetASCII(b.raw, b.rawLine) // lines read in place
+			} else {
+				w.block.Reset(b.raw)
+				w.csv.ResetAt(&w.block, b.rawLine)
+			}
 			if appendRows(w.csv, b, math.MaxInt, math.MaxInt) && !b.final && errors.Is(b.rows[len(b.rows)-1].err, io.EOF) {
 				// The end of a block that does not end the file.
 				b.rows = b.rows[:len(b.rows)-1]
