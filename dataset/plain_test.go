@@ -76,4 +76,16 @@ func TestPutPiece(t *testing.T) {
 			}
 		}
 	}
+	// Without the room past the piece, the 16-byte copies are refused
+	// (the unsafe copies rely on that check).
+	for n := range 20 {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("putPiece of %d bytes with %d bytes of room did not panic", n, pieceSlack-1)
+				}
+			}()
+			putPiece(make([]byte, 3+n+pieceSlack-1), 3, src[:n:n+pieceSlack])
+		}()
+	}
 }

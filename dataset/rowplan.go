@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/parser"
@@ -691,19 +692,29 @@ func (p *RowPlan) write(dst []byte, plain, absent bool) []byte {
 const pieceSlack = 15
 
 // putPiece copies s into d at n and returns n+len(s). d must have
-// pieceSlack bytes past n+len(s); those may be overwritten. When s has
-// pieceSlack bytes of capacity past its end (the row's values lie back
-// to back in one buffer, the glue and the plan's own buffers are made
-// so), it is copied 16 bytes at a time: a value or glue of a JSON line
-// is mostly one such copy, cheaper than a call of memmove.
+// pieceSlack bytes past n+len(s) (checked: it panics otherwise); those
+// may be overwritten. When s has pieceSlack bytes of capacity past its
+// end (the row's values lie back to back in one buffer, the glue and the
+// plan's own buffers are made so), it is copied 16 bytes at a time: a
+// value or glue of a JSON line is mostly one such copy, cheaper than a
+// call of memmove.
+//
+// The 16-byte copies go through unsafe pointers: the two bounds above are
+// checked once for the piece instead of each copy's slices (which took
+// three quarters of the writer's instructions). Every copy lies within
+// them: it starts at k < len(s) and ends at k+16 <= len(s)+pieceSlack+1,
+// within cap(s), and at n+k+16 <= n+len(s)+pieceSlack+1 in d.
 func putPiece(d []byte, n int, s []byte) int {
 	if cap(s)-len(s) < pieceSlack {
 		return n + copy(d[n:], s)
 	}
+	end := n + len(s)
+	_ = d[n : end+pieceSlack] // the room the copies may write
+	dp, sp := unsafe.Pointer(unsafe.SliceData(d)), unsafe.Pointer(unsafe.SliceData(s))
 	for k := 0; k < len(s); k += 16 {
-		*(*[16]byte)(d[n+k:]) = [16]byte(s[k : k+16])
+		*(*[16]byte)(unsafe.Add(dp, n+k)) = *(*[16]byte)(unsafe.Add(sp, k))
 	}
-	return n + len(s)
+	return end
 }
 
 // formatLine sets line to n formatted: the line after the last is an
