@@ -433,10 +433,16 @@ func (dl *dateLayout) parse(v []byte) (y, m, d int, ok bool) {
 			return 0, 0, 0, false
 		}
 	}
-	y, ok1 := digits(v[dl.year : dl.year+4])
-	m, ok2 := digits(v[dl.month : dl.month+2])
-	d, ok3 := digits(v[dl.day : dl.day+2])
-	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(m, y) {
+	// The eight digits, unrolled: a byte below '0' wraps above 9.
+	yb, mb, db := v[dl.year:dl.year+4], v[dl.month:dl.month+2], v[dl.day:dl.day+2]
+	y0, y1, y2, y3 := yb[0]-'0', yb[1]-'0', yb[2]-'0', yb[3]-'0'
+	m0, m1, d0, d1 := mb[0]-'0', mb[1]-'0', db[0]-'0', db[1]-'0'
+	if y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9 {
+		return 0, 0, 0, false
+	}
+	y = int(y0)*1000 + int(y1)*100 + int(y2)*10 + int(y3)
+	m, d = int(m0)*10+int(m1), int(d0)*10+int(d1)
+	if m < 1 || m > 12 || d < 1 || d > 28 && d > daysIn(m, y) {
 		return 0, 0, 0, false
 	}
 	return y, m, d, true

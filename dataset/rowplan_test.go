@@ -96,3 +96,44 @@ func TestPlanNumbers(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPlanDate: the plan's date conversion (the layouts' digits read in
+// place) takes a text only as Field.convert (time.Parse) does, and gives
+// the same normalised date.
+func FuzzPlanDate(f *testing.F) {
+	for _, v := range []string{"2026-02-28", "2024-02-29", "2026-02-29", "2100-02-29", "2000-02-29", "2026-13-01", "2026-00-10",
+		"2026-04-31", "2026-12-31", "29/02/2024", "31/04/2026", "2026-1-01", "0000-01-01", "2026/01/01", "2026-01-0a", "20260101", "-026-01-01"} {
+		f.Add(v)
+	}
+	ds := &Dataset{
+		Name:   "dates",
+		Prefix: "incoming/dates/",
+		Format: Format{Kind: CSV},
+		Fields: []Field{{Name: "id", Type: String, Required: true}, {Name: "d", Type: Date, Layouts: []string{"2006-01-02", "02/01/2006", "2006.01.02"}}},
+		Key:    Key{Partition: "D#{id}"},
+	}
+	if err := ds.Compile(); err != nil {
+		f.Fatal(err)
+	}
+	p := ds.RowPlan([]string{"id", "d"})
+	pf := &p.fields[1]
+	if pf.kind != kindDate {
+		f.Fatalf("the date field is not planned as a date (kind %d)", pf.kind)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if v == "" {
+			return
+		}
+		p.val = p.val[:0]
+		got, ok := p.convert(1, pf, []byte(v), PlainText([]byte(v)))
+		want, fe := pf.f.convert(v, pf.cs)
+		switch {
+		case ok && fe != nil:
+			t.Fatalf("the plan took %q as %q; the definition refuses it: %v", v, got, fe)
+		case ok && string(got) != want.(string):
+			t.Fatalf("the plan gave %q for %q, the definition %q", got, v, want)
+		case !ok && fe == nil && len(v) == 10 && PlainText([]byte(v)):
+			t.Fatalf("the plan did not take %q, which the definition gives as %q", v, want)
+		}
+	})
+}

@@ -85,10 +85,14 @@ func (b *batch) start(r *batchRow) int {
 // capacity runs on over the values after them, which RowPlan's writer
 // copies 16 bytes at a time.
 func (b *batch) fields(r *batchRow, dst [][]byte) [][]byte {
-	dst = dst[:0]
-	from := b.start(r)
-	for _, end := range b.ends[r.field : r.field+r.n] {
-		dst = append(dst, b.rec[from:end])
+	ends := b.ends[r.field : r.field+r.n]
+	if cap(dst) < len(ends) {
+		dst = make([][]byte, len(ends))
+	}
+	dst = dst[:len(ends)]
+	rec, from := b.rec, b.start(r)
+	for k, end := range ends {
+		dst[k] = rec[from:end]
 		from = end + 1
 	}
 	return dst
