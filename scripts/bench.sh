@@ -303,8 +303,10 @@ if [[ $skip != *" load "* ]]; then
 	# TestWriterBatchWriteCalls logs them and asserts the targets.
 	go test -count=1 -run '^TestWriterBatchWriteCalls$' -v ./functions/load >"$tmp/calls.log" 2>&1 ||
 		{ echo "bench.sh: TestWriterBatchWriteCalls failed: $(grep -m 3 -E 'want|FAIL' "$tmp/calls.log")" >&2; failed=1; }
-	# "=== NAME  .../no_throttling" then "... 402 BatchWriteItem calls for 10000 items: 1.005 × the minimum 400"
-	calls_of() { awk -v t="$1" '$1 == "===" && $2 == "NAME" { name = $3 } /BatchWriteItem calls for/ && name ~ t { print $(NF - 4) }' "$tmp/calls.log"; }
+	# "=== NAME  .../no_throttling" (or RUN, or CONT: the parallel
+	# subtests' lines come under whichever header go test printed last)
+	# then "... 402 BatchWriteItem calls for 10000 items: 1.005 × the minimum 400"
+	calls_of() { awk -v t="$1" '$1 == "===" && ($2 == "NAME" || $2 == "RUN" || $2 == "CONT") { name = $3 } /BatchWriteItem calls for/ && name ~ t { print $(NF - 4) }' "$tmp/calls.log"; }
 	calls_plain=$(calls_of '/no_throttling$')
 	calls_unproc=$(calls_of '/20%_unprocessed_once$')
 	echo
