@@ -109,6 +109,11 @@ type planField struct {
 	plainOut bool
 	// needed: an empty value is not absent (required, or defaulted).
 	needed bool
+	// simple: a string kept as it is (no case) or an enum, whose pattern,
+	// if any, is a class: an ASCII value is checked by asciiText or
+	// enumValue, which check calls in place of convert.
+	simple bool
+	maxLen int // the field's MaxLength
 	// size is what the field adds to ItemSize besides the length of its
 	// value: its name, and 1 for a number; for a bool, the 1 its value
 	// counts too.
@@ -181,6 +186,7 @@ func (d *Dataset) RowPlan(header []string) *RowPlan {
 		}
 		_, pf.hasDef = d.c.defaults[f.Name]
 		pf.needed = f.Required || pf.hasDef
+		pf.maxLen = f.MaxLength
 		switch f.Type {
 		case String:
 			pf.kind = kindString
@@ -225,6 +231,12 @@ func (d *Dataset) RowPlan(header []string) *RowPlan {
 			for _, v := range f.Values {
 				pf.plainOut = pf.plainOut && PlainText([]byte(v))
 			}
+		}
+		switch pf.kind {
+		case kindString:
+			pf.simple = pf.cs != Upper && pf.cs != Lower && (f.re == nil || pf.class != nil)
+		case kindEnum:
+			pf.simple = f.re == nil || pf.class != nil
 		}
 		pf.size = len(f.Name)
 		if pf.number || pf.kind == kindBool {
@@ -589,7 +601,22 @@ func (p *RowPlan) check(fields [][]byte, line int64, plain bool) (absent, ok boo
 			absent = absent || !pf.drop
 			continue
 		}
-		nv, ok := p.convert(i, pf, v, plain)
+		var nv []byte
+		var ok bool
+		switch {
+		case !plain:
+			nv, ok = p.convert(i, pf, v, false)
+		case pf.kind == kindString && pf.simple:
+			nv, ok = v, pf.asciiText(v)
+		case pf.kind == kindEnum && pf.simple:
+			nv, ok = pf.enumValue(v)
+		case pf.kind == kindInt:
+			nv, ok = p.convertInt(i, pf, v)
+		case pf.kind == kindDecimal:
+			nv, ok = p.convertDecimal(i, pf, v)
+		default:
+			nv, ok = p.convert(i, pf, v, true)
+		}
 		if !ok {
 			return false, false
 		}
@@ -861,6 +888,9 @@ func (p *RowPlan) convert(i int, pf *planField, v []byte, plain bool) ([]byte, b
 	f := pf.f
 	switch pf.kind {
 	case kindString:
+		if ascii && pf.simple {
+			return v, pf.asciiText(v)
+		}
 		if !ascii && (pf.cs == Upper || pf.cs == Lower) {
 			return nil, false
 		}
@@ -895,23 +925,13 @@ func (p *RowPlan) convert(i int, pf *planField, v []byte, plain bool) ([]byte, b
 		if !ascii {
 			return nil, false
 		}
-		if f.re != nil {
-			if pf.class != nil {
-				for _, c := range v {
-					if !pf.class[c] {
-						return nil, false
-					}
-				}
-			} else if !f.re.Match(v) {
-				return nil, false
-			}
+		if pf.simple {
+			return pf.enumValue(v)
 		}
-		for k, e := range f.Values {
-			if string(v) == e || f.CaseInsensitive && asciiEqualFold(v, e) {
-				return pf.values[k], true
-			}
+		if !f.re.Match(v) {
+			return nil, false
 		}
-		return nil, false
+		return pf.enumValue(v)
 	case kindInt:
 		return p.convertInt(i, pf, v)
 	case kindDecimal:
@@ -964,6 +984,43 @@ func (p *RowPlan) convert(i int, pf *planField, v []byte, plain bool) ([]byte, b
 		start := len(p.val)
 		p.val = append(p.val, x...)
 		return p.val[start:], !pf.number && len(x) > 0
+	}
+	return nil, false
+}
+
+// asciiText reports whether an ASCII value of a simple string field is
+// good: within MaxLength (its bytes are its characters) and, with a
+// pattern, every byte in its class.
+func (pf *planField) asciiText(v []byte) bool {
+	if pf.maxLen > 0 && len(v) > pf.maxLen {
+		return false
+	}
+	if pf.class != nil {
+		for _, c := range v {
+			if !pf.class[c] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// enumValue returns the enum value an ASCII value names (as written, or
+// in another case when the enum is case-insensitive) after the class of
+// its pattern, if any, has passed it; false when it names none.
+func (pf *planField) enumValue(v []byte) ([]byte, bool) {
+	if pf.class != nil {
+		for _, c := range v {
+			if !pf.class[c] {
+				return nil, false
+			}
+		}
+	}
+	f := pf.f
+	for k, e := range f.Values {
+		if string(v) == e || f.CaseInsensitive && asciiEqualFold(v, e) {
+			return pf.values[k], true
+		}
 	}
 	return nil, false
 }
