@@ -180,70 +180,8 @@ func (d *Dataset) RowPlan(header []string) *RowPlan {
 	byName := map[string]int{}
 	for i := range d.Fields {
 		f := &d.Fields[i]
-		pf := planField{f: f, col: -1, cs: d.c.caseOf[f.Name], drop: d.c.drop[f.Name], min: newPlanBound(f.min), max: newPlanBound(f.max)}
-		if c, ok := colIdx[f.Column]; ok {
-			pf.col = c
-		}
-		_, pf.hasDef = d.c.defaults[f.Name]
-		pf.needed = f.Required || pf.hasDef
-		pf.maxLen = f.MaxLength
-		switch f.Type {
-		case String:
-			pf.kind = kindString
-			pf.class = charClass(f.Pattern)
-		case Enum:
-			pf.kind, pf.enumASCII = kindEnum, true
-			for _, v := range f.Values {
-				pf.enumASCII = pf.enumASCII && isASCII(v)
-			}
-			if !pf.enumASCII {
-				pf.kind = kindGeneric
-			}
-			for _, v := range f.Values {
-				// With room past the end for putPiece.
-				pf.values = append(pf.values, append(make([]byte, 0, len(v)+pieceSlack), v...))
-			}
-			pf.class = charClass(f.Pattern)
-		case Int:
-			pf.kind, pf.number = kindInt, true
-		case Decimal:
-			pf.kind, pf.number = kindDecimal, true
-		case Bool:
-			pf.kind = kindBool
-		case Date:
-			pf.kind = kindDate
-			for _, l := range f.layouts() {
-				dl, ok := parseDateLayout(l)
-				if !ok {
-					pf.kind, pf.dates = kindGeneric, nil
-					break
-				}
-				pf.dates = append(pf.dates, dl)
-			}
-		default:
-			pf.kind = kindGeneric
-		}
-		switch pf.kind {
-		case kindString, kindInt, kindDecimal, kindDate, kindBool:
-			pf.plainOut = true
-		case kindEnum:
-			pf.plainOut = true
-			for _, v := range f.Values {
-				pf.plainOut = pf.plainOut && PlainText([]byte(v))
-			}
-		}
-		switch pf.kind {
-		case kindString:
-			pf.simple = pf.cs != Upper && pf.cs != Lower && (f.re == nil || pf.class != nil)
-		case kindEnum:
-			pf.simple = f.re == nil || pf.class != nil
-		}
-		pf.size = len(f.Name)
-		if pf.number || pf.kind == kindBool {
-			pf.size++
-		}
 		byName[f.Name] = i
-		p.fields = append(p.fields, pf)
+		p.fields = append(p.fields, d.planFieldOf(f, colIdx))
 	}
 	// Key templates.
 	tmpl := func(t *Template) ([]keyPart, bool) {
@@ -321,6 +259,73 @@ func (d *Dataset) RowPlan(header []string) *RowPlan {
 	p.bnd = make([]numBound, len(p.fields))
 	p.glue = p.buildGlue()
 	return p
+}
+
+// planFieldOf plans field f, whose column has index colIdx[f.Column].
+func (d *Dataset) planFieldOf(f *Field, colIdx map[string]int) planField {
+	pf := planField{f: f, col: -1, cs: d.c.caseOf[f.Name], drop: d.c.drop[f.Name], min: newPlanBound(f.min), max: newPlanBound(f.max)}
+	if c, ok := colIdx[f.Column]; ok {
+		pf.col = c
+	}
+	_, pf.hasDef = d.c.defaults[f.Name]
+	pf.needed = f.Required || pf.hasDef
+	pf.maxLen = f.MaxLength
+	switch f.Type {
+	case String:
+		pf.kind = kindString
+		pf.class = charClass(f.Pattern)
+	case Enum:
+		pf.kind, pf.enumASCII = kindEnum, true
+		for _, v := range f.Values {
+			pf.enumASCII = pf.enumASCII && isASCII(v)
+		}
+		if !pf.enumASCII {
+			pf.kind = kindGeneric
+		}
+		for _, v := range f.Values {
+			// With room past the end for putPiece.
+			pf.values = append(pf.values, append(make([]byte, 0, len(v)+pieceSlack), v...))
+		}
+		pf.class = charClass(f.Pattern)
+	case Int:
+		pf.kind, pf.number = kindInt, true
+	case Decimal:
+		pf.kind, pf.number = kindDecimal, true
+	case Bool:
+		pf.kind = kindBool
+	case Date:
+		pf.kind = kindDate
+		for _, l := range f.layouts() {
+			dl, ok := parseDateLayout(l)
+			if !ok {
+				pf.kind, pf.dates = kindGeneric, nil
+				break
+			}
+			pf.dates = append(pf.dates, dl)
+		}
+	default:
+		pf.kind = kindGeneric
+	}
+	switch pf.kind {
+	case kindString, kindInt, kindDecimal, kindDate, kindBool:
+		pf.plainOut = true
+	case kindEnum:
+		pf.plainOut = true
+		for _, v := range f.Values {
+			pf.plainOut = pf.plainOut && PlainText([]byte(v))
+		}
+	}
+	switch pf.kind {
+	case kindString:
+		pf.simple = pf.cs != Upper && pf.cs != Lower && (f.re == nil || pf.class != nil)
+	case kindEnum:
+		pf.simple = f.re == nil || pf.class != nil
+	}
+	pf.size = len(f.Name)
+	if pf.number || pf.kind == kindBool {
+		pf.size++
+	}
+	return pf
 }
 
 // buildGlue returns the glue of p (see RowPlan.glue), or nil.
