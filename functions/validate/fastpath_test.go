@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sluicehq/sluice/dataset"
+	"github.com/sluicehq/sluice/functions/records"
 )
 
 // kindsDataset declares a CSV dataset with every field type, optional
@@ -184,6 +185,11 @@ func FuzzFastPath(f *testing.F) {
 		// Invalid UTF-8 after good rows; a quote after many.
 		"B5,C1,2026-01-01,S,1,1,USD,NEW\nB6,C1,2026-01-01,S\xff,1,1,USD,NEW\nB7,C1,2026-01-01,S,1,1,USD,NEW\n",
 		"B8,C1,2026-01-01,S,1,1,USD,NEW\nB9,C1,2026-01-01,S,1,1,USD,NEW\nC1,C1,2026-01-01,S,1,1,USD,NEW\nC2,\"C\n1\",2026-01-01,S,1,1,USD,NEW\nC3,C1,2026-01-01,S,1,1,USD,NEW\n",
+		// Quoted fields where they belong (cut into blocks by the
+		// reader), then quotes out of place (read by one reader).
+		"D1,\"C,1\",\"2026-01-01\",S,1,\"1.5\",USD,NEW\r\nD2,C1,2026-01-01,\"S \"\"x\"\"\",1,1,USD,NEW\nD3,\"C\r\n1\",2026-01-01,S,1,1,USD,NEW\nD4,C1,2026-01-01,S,1,1,USD,\"NEW\"\n",
+		"E1,C1,2026-01-01,S,1,1,USD,NEW\nE2,C\"1,2026-01-01,S,1,1,USD,NEW\nE3,\"C1\"x,2026-01-01,S,1,1,USD,NEW\nE4,C1,2026-01-01,S,1,1,USD,NEW\n",
+		"F1,C1,2026-01-01,S,1,1,USD,NEW\nF2,\"C1\r,2026-01-01,S,1,1,USD,NEW\nF3,C1,2026-01-01,S,1,1,USD,NEW\n\"F4",
 	} {
 		f.Add(false, []byte(ordersHeader+body))
 	}
@@ -372,5 +378,92 @@ func TestAppendGoodRuns(t *testing.T) {
 				t.Errorf("calls (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// FuzzCutBlock: where cutBlock says a block may end, one reader of the
+// whole text and two readers of the text cut there (the second starting
+// at the cut's line) read the same rows, values and errors: the cut ends
+// a record. The checks of the quotes are what make that hold for quotes
+// out of place (FuzzFastPath's inputs seldom put one before a quoted
+// field that spans lines).
+func FuzzCutBlock(f *testing.F) {
+	for _, s := range []string{
+		"a,\"b\nc\",d\ne,f,g\n",
+		"a,b\"c,\"x\ny\",z\nq,r,s\n",
+		"\"a\"x,\"b\n\",c\nd,e,f\n",
+		"a,\"b\"\"\n\"\"c\",d\r\ne,\"f\"\r\ng\n",
+		"a,b,c\n\"d\ne\",\"f\"\"\",g\nh",
+	} {
+		f.Add([]byte(s))
+	}
+	read := func(t *testing.T, b []byte, line int64) []string {
+		c := records.NewCSVAt(bytes.NewReader(b), []string{"x", "y", "z"}, line, records.CSVOptions{})
+		var got []string
+		for range len(b) + 2 {
+			line, _, rec, ends, err := c.AppendRow(nil, nil)
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					return got
+				}
+				if re, ok := err.(*records.RowError); ok {
+					// Rows are counted by each reader (the pipeline
+					// numbers them in file order): compare the rest.
+					got = append(got, fmt.Sprintf("row error line %d %s %s %q", re.Line, re.Code, re.Msg, re.Excerpt))
+					continue
+				}
+				return append(got, fmt.Sprintf("error %v", err))
+			}
+			got = append(got, fmt.Sprintf("line %d %q %v", line, rec, ends))
+		}
+		t.Fatal("the reader did not stop")
+		return nil
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !utf8.Valid(b) || bytes.IndexByte(b, 0xEF) >= 0 {
+			return
+		}
+		cut, regular := cutBlock(b, '"', ',')
+		if !regular || cut < 0 {
+			return
+		}
+		if b[cut] != '\n' {
+			t.Fatalf("cut at %d, not a line end", cut)
+		}
+		whole := read(t, b, 1)
+		split := append(read(t, b[:cut+1], 1), read(t, b[cut+1:], 1+int64(bytes.Count(b[:cut+1], []byte{'\n'})))...)
+		if diff := cmp.Diff(whole, split); diff != "" {
+			t.Fatalf("cut at %d of %q (-whole +cut):\n%s", cut, b, diff)
+		}
+	})
+}
+
+// TestCutBlock: where blocks of quoted CSV end, and which quotes send the
+// rest of a file to one reader (FuzzCutBlock checks that every cut ends a
+// record; this, that quoted files are cut at all).
+func TestCutBlock(t *testing.T) {
+	tests := []struct {
+		in      string
+		cut     int
+		regular bool
+	}{
+		{"a,b\nc,d\ne", 7, true},
+		{"a,b", -1, true},
+		{"a,\"b\nc\",d\ne", 9, true},                   // a line end inside a quoted field ends no record
+		{"a,\"b\"\"\nc\",d\ne,f\n", 15, true},          // a doubled quote stays inside the field
+		{"\"a\",\"b\"\r\nc\n", 10, true},               // a closing quote before CRLF
+		{"a,\"b\nc", -1, true},                         // the field goes on past the block
+		{"a,\"b\"", -1, true},                          // the record goes on past the block
+		{"x\na,\"b\"\r", 1, true},                      // a \r that may start a CRLF
+		{"x\na,b\"c\nd\n", 1, false},                   // a quote inside an unquoted field
+		{"x\na,\"b\"c\nd\n", 1, false},                 // text after a closing quote
+		{"x\na,\"b\"\rc\n", 1, false},                  // a \r that is no line end
+		{"x\n\"a\",\"b\"\n\"c\"\"\",\"\"\n", 18, true}, // quoted fields everywhere
+	}
+	for _, tt := range tests {
+		cut, regular := cutBlock([]byte(tt.in), '"', ',')
+		if cut != tt.cut || regular != tt.regular {
+			t.Errorf("cutBlock(%q) = %d, %v; want %d, %v", tt.in, cut, regular, tt.cut, tt.regular)
+		}
 	}
 }

@@ -19,15 +19,16 @@ import (
 // time) hands the rows out in file order, checking duplicate keys and
 // running the general path on the rows the plan could not tell about.
 //
-// While the file holds no quote character, the reader only cuts it into
-// blocks of whole lines (every line end then ends a record) and each
-// worker parses its own block with a records.CSVReader of its own (made by
-// records.NewCSVAt, so lines, errors and limits are those of the one
-// reader of the whole file): a block's bytes are parsed, staged and
-// written out on one core, instead of crossing from a reading core to a
-// staging one row by row. From the first block that holds a quote (a
-// quoted field may span lines) to the end, the reader parses the rows
-// itself, as one records.CSVReader of the rest of the file.
+// The reader only cuts the file into blocks of whole records (at a line
+// end outside quoted fields: cutBlock) and each worker parses its own
+// block with a records.CSVReader of its own (made by records.NewCSVAt, so
+// lines, errors and limits are those of the one reader of the whole
+// file): a block's bytes are parsed, staged and written out on one core,
+// instead of crossing from a reading core to a staging one row by row.
+// From the first quote out of place (where a record's end could be read
+// two ways), an input failure or an overlong line to the end, the reader
+// parses the rows itself, as one records.CSVReader of the rest of the
+// file.
 //
 // Memory stays bounded: at most pipeBatches batches exist, each a block of
 // about blockBytes (more only for a longer line) or, once parsed by the
@@ -144,10 +145,10 @@ func (s *Scanner) startPipeline() {
 }
 
 // readBlocks cuts the rest of the file, which follows line lines, into
-// blocks of whole lines for the workers to parse, until a block holds a
-// quote or the input fails: from there it reads the rows itself
+// blocks of whole records for the workers to parse, until a quote is out
+// of place or the input fails: from there it reads the rows itself
 // (readRows), so that the one reader of the rest of the file decides
-// what quotes and failures make of it.
+// what such quotes and failures make of it.
 func readBlocks(src io.Reader, line int64, header []string, opt records.CSVOptions, p *pipeline) {
 	defer close(p.work)
 	defer close(p.ordered)
@@ -168,10 +169,12 @@ func readBlocks(src io.Reader, line int64, header []string, opt records.CSVOptio
 		// after it. A line longer than the record limit leaves it to the
 		// reader of rows, which reports it.
 		buf := append(b.raw, tail...)
-		cut := -1
+		cut, irregular := -1, false
 		for !ended && len(buf) <= opt.Limits.MaxRecordBytes+p.block {
 			if len(buf) >= p.block {
-				if cut = bytes.LastIndexByte(buf, '\n'); cut >= 0 {
+				var regular bool
+				if cut, regular = cutBlock(buf, opt.Quote, opt.Delimiter); !regular || cut >= 0 {
+					irregular = !regular
 					break
 				}
 			}
@@ -188,9 +191,10 @@ func readBlocks(src io.Reader, line int64, header []string, opt records.CSVOptio
 		}
 		b.raw = buf
 		atEOF := ended && errors.Is(err, io.EOF)
-		if cut < 0 && !atEOF || bytes.IndexByte(buf, opt.Quote) >= 0 {
-			// A quote (records may span lines from here on), a failed
-			// input or an overlong line: one reader takes the rest.
+		if irregular || cut < 0 && !atEOF {
+			// A quote out of place, a failed input or an overlong
+			// line: one reader takes the rest, and decides what they
+			// make of it.
 			var in io.Reader = bytes.NewReader(append([]byte(nil), buf...))
 			p.free <- b
 			switch {
@@ -212,6 +216,58 @@ func readBlocks(src io.Reader, line int64, header []string, opt records.CSVOptio
 		line += int64(bytes.Count(b.raw, []byte{'\n'}))
 		if !hand(p, b) || atEOF {
 			return
+		}
+	}
+}
+
+// cutBlock returns where a block of b may end: the offset of its last
+// line end outside quoted fields (-1: none yet), which ends a record as
+// one reader of the file reads it, given that b starts a record. That
+// holds while every quote before it stands where RFC 4180 puts one (the
+// reader's quoted fields): an opening quote at a field's start, a doubled
+// quote inside the field, a closing quote before a delimiter or a line
+// end. regular false says a quote before the last such line end does
+// not; the reader then reads the rest itself. Only the quotes are
+// visited, found with bytes.IndexByte, so a file without quotes costs
+// one scan for the last line end.
+func cutBlock(b []byte, q, d byte) (cut int, regular bool) {
+	cut = -1
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], q)
+		if j < 0 {
+			if k := bytes.LastIndexByte(b[i:], '\n'); k >= 0 {
+				cut = i + k
+			}
+			return cut, true
+		}
+		j += i
+		if k := bytes.LastIndexByte(b[i:j], '\n'); k >= 0 {
+			cut = i + k
+		}
+		// An opening quote, at a field's start.
+		if j > 0 && b[j-1] != d && b[j-1] != '\n' {
+			return cut, false
+		}
+		// Its field: doubled quotes, then the closing one (line ends
+		// inside it end no record).
+		for i = j + 1; ; i += 2 {
+			k := bytes.IndexByte(b[i:], q)
+			if k < 0 {
+				return cut, true // the field goes on past b
+			}
+			i += k
+			if i+1 == len(b) || b[i+1] != q {
+				break
+			}
+		}
+		// The closing quote at i: a delimiter or a line end after it.
+		switch after := b[i+1:]; {
+		case len(after) == 0, len(after) == 1 && after[0] == '\r':
+			return cut, true // the record goes on past b
+		case after[0] == d, after[0] == '\n', after[0] == '\r' && after[1] == '\n':
+			i++
+		default:
+			return cut, false
 		}
 	}
 }
