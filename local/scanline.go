@@ -224,39 +224,16 @@ func (w *lineWriter) attr(dst []byte, a attrValue, depth int) ([]byte, error) {
 	return dst, nil
 }
 
-// list writes the value of an L, a JSON array of attribute values.
+// list writes the value of an L, a JSON array of attribute values, each
+// written by attr.
 func (w *lineWriter) list(dst, tok []byte, depth int) ([]byte, error) {
-	i := jsonenc.SkipSpace(tok, 0)
-	if i >= len(tok) || tok[i] != '[' {
-		return dst, errStoredItem
-	}
-	dst = append(dst, '[')
-	i = jsonenc.SkipSpace(tok, i+1)
-	if i < len(tok) && tok[i] == ']' {
-		return append(dst, ']'), nil
-	}
-	for first := true; ; first = false {
-		a, end := parseAttr(tok, i)
-		if end < 0 {
+	return w.array(dst, tok, func(dst, e []byte) ([]byte, error) {
+		a, end := parseAttr(e, 0)
+		if end != len(e) {
 			return dst, errStoredItem
 		}
-		if !first {
-			dst = append(dst, ',')
-		}
-		var err error
-		if dst, err = w.attr(dst, a, depth); err != nil {
-			return dst, err
-		}
-		i = jsonenc.SkipSpace(tok, end)
-		if i < len(tok) && tok[i] == ',' {
-			i = jsonenc.SkipSpace(tok, i+1)
-			continue
-		}
-		if i < len(tok) && tok[i] == ']' && jsonenc.SkipSpace(tok, i+1) == len(tok) {
-			return append(dst, ']'), nil
-		}
-		return dst, errStoredItem
-	}
+		return w.attr(dst, a, depth)
+	})
 }
 
 // parseAttr reads the attribute value that starts at b[i], {"T": v} or
@@ -436,7 +413,7 @@ func (w *lineWriter) array(dst, tok []byte, elem func(dst, e []byte) ([]byte, er
 			i = jsonenc.SkipSpace(tok, i+1)
 			continue
 		}
-		if i < len(tok) && tok[i] == ']' {
+		if i < len(tok) && tok[i] == ']' && jsonenc.SkipSpace(tok, i+1) == len(tok) {
 			return append(dst, ']'), nil
 		}
 		return dst, errStoredItem
